@@ -1,0 +1,106 @@
+package io.nectarfs.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.common.Uris;
+import java.io.PrintWriter;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/**
+ * How every command reports: exit code 0 on success, 1 on a failure with one line naming what is
+ * wrong, 2 on a usage error. {@code --verbose} (anywhere on the line) adds the stack trace and
+ * debug logging.
+ */
+final class Cli {
+  static final int OK = 0;
+  static final int FAILURE = 1;
+  static final int USAGE = 2;
+
+  private Cli() {}
+
+  static CommandLine commandLine(Object command) {
+    CommandLine cl = new CommandLine(command);
+    cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? USAGE : FAILURE);
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("nectar: " + ex.getMessage());
+          err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+          err.flush();
+          return USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          PrintWriter err = c.getErr();
+          if (ex instanceof CommandLine.ParameterException pe) {
+            err.println("nectar: " + pe.getMessage());
+            err.flush();
+            return USAGE;
+          }
+          err.println("nectar: " + message(ex));
+          if (verbose(parsed)) {
+            ex.printStackTrace(err);
+          }
+          err.flush();
+          return FAILURE;
+        });
+    cl.setExecutionStrategy(
+        parsed -> {
+          configureLogging(verbose(parsed));
+          return new CommandLine.RunLast().execute(parsed);
+        });
+    return cl;
+  }
+
+  private static boolean verbose(CommandLine.ParseResult parsed) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static void configureLogging(boolean verbose) {
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+      root.setLevel(verbose ? Level.DEBUG : Level.WARN);
+      ctx.getLogger("io.nectarfs").setLevel(verbose ? Level.DEBUG : Level.WARN);
+      if (verbose) {
+        ctx.getLogger("software.amazon").setLevel(Level.INFO);
+        ctx.getLogger("org.apache.http").setLevel(Level.INFO);
+      }
+    }
+  }
+
+  /** One line for a failure: its own message if it has one, else its type, with URLs redacted. */
+  static String message(Throwable ex) {
+    Throwable t = ex;
+    while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    if (t instanceof FsException fe) {
+      m = fe.getMessage();
+    } else if (m == null || m.isBlank()) {
+      m = t.getClass().getSimpleName() + " (" + Errno.of(t).description() + "); run with --verbose for details";
+    } else if (t instanceof java.nio.file.NoSuchFileException) {
+      m = "no such file or object: " + m;
+    } else if (t instanceof java.nio.file.AccessDeniedException) {
+      m = "permission denied: " + m;
+    }
+    m = m.replace('\n', ' ').replace('\r', ' ');
+    // Defensive: messages should already be redacted; strip any userinfo that slipped through.
+    StringBuilder out = new StringBuilder();
+    for (String w : m.split(" ", -1)) {
+      if (out.length() > 0) {
+        out.append(' ');
+      }
+      out.append(w.contains("://") ? Uris.redact(w) : w);
+    }
+    return out.toString();
+  }
+}

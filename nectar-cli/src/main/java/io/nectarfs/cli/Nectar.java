@@ -1,0 +1,42 @@
+package io.nectarfs.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code nectar} command. Subcommands are one class each. */
+@Command(
+    name = "nectar",
+    mixinStandardHelpOptions = true,
+    versionProvider = Nectar.Version.class,
+    description = "NectarFS: a distributed POSIX file system for AI training.",
+    subcommands = {ObjbenchCommand.class, CommandLine.HelpCommand.class})
+public final class Nectar implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code: 0 ok, 1 failure, 2 usage error. */
+  public static int run(String... args) {
+    return Cli.commandLine(new Nectar()).execute(args);
+  }
+
+  /** The version from the jar manifest (or "dev" when run from classes). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Nectar.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "nectar " + (v == null ? "dev" : v),
+        "java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"
+      };
+    }
+  }
+}

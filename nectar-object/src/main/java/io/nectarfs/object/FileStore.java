@@ -1,0 +1,460 @@
+package io.nectarfs.object;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Objects as files under a root directory: {@code file:///path[?fsync=false]}.
+ *
+ * <p>A key {@code a/b/c} is the file {@code ROOT/a/b/c}. Puts write a temporary file in {@code
+ * ROOT/.nectar-tmp}, optionally fsync it, and rename it into place, so readers see whole objects
+ * only. Keys that would leave the root ({@code ..}, absolute paths), end with "/", have empty
+ * segments, or start with the reserved {@code .nectar-tmp/} are rejected. A key cannot be both an
+ * object and the prefix of another key's directory ({@code a} and {@code a/b}); such a put fails.
+ *
+ * <p>Concurrency: the file system provides atomicity (rename); no locks are held. Empty
+ * directories left by deletes are removed best-effort; a put racing with that removal retries.
+ */
+final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
+  static final String TMP = ".nectar-tmp";
+  private static final Comparator<String> KEY_ORDER = Comparator.naturalOrder();
+
+  private final Path root;
+  private final Path tmp;
+  private final boolean fsync;
+
+  FileStore(Path root, boolean fsync) throws IOException {
+    this.root = root.toAbsolutePath().normalize();
+    this.tmp = this.root.resolve(TMP);
+    this.fsync = fsync;
+    try {
+      Files.createDirectories(this.tmp);
+    } catch (FileAlreadyExistsException e) {
+      throw new IOException("cannot use " + this.root + " as object storage: it is not a directory");
+    } catch (AccessDeniedException e) {
+      throw new IOException("cannot use " + this.root + " as object storage: permission denied on " + e.getFile());
+    } catch (FileSystemException e) {
+      String why = e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+      throw new IOException("cannot use " + this.root + " as object storage: " + why + " (" + e.getFile() + ")");
+    }
+    if (!Files.isWritable(this.root)) {
+      throw new IOException("cannot use " + this.root + " as object storage: not writable");
+    }
+  }
+
+
+  @Override
+  public String describe() {
+    return "file://" + root + "/";
+  }
+
+  private Path path(String key) {
+    Keys.check(key);
+    if (key.startsWith("/") || key.endsWith("/") || key.contains("//")) {
+      throw new IllegalArgumentException("object key not allowed on file storage: " + key);
+    }
+    for (String seg : key.split("/")) {
+      if (seg.equals(".") || seg.equals("..")) {
+        throw new IllegalArgumentException("object key would escape the storage root: " + key);
+      }
+    }
+    if (key.equals(TMP) || key.startsWith(TMP + "/")) {
+      throw new IllegalArgumentException("object key uses the reserved prefix " + TMP + ": " + key);
+    }
+    Path p = root.resolve(key).normalize();
+    if (!p.startsWith(root) || p.equals(root)) {
+      throw new IllegalArgumentException("object key would escape the storage root: " + key);
+    }
+    return p;
+  }
+
+  @Override
+  public InputStream get(String key, long off, long len) throws IOException {
+    Path p = path(key);
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(p, StandardOpenOption.READ);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      throw new NoSuchFileException(key);
+    } catch (FileSystemException e) {
+      if (Files.isDirectory(p)) {
+        throw new NoSuchFileException(key);
+      }
+      throw e;
+    }
+    try {
+      if (Files.isDirectory(p)) {
+        throw new NoSuchFileException(key);
+      }
+      long size = ch.size();
+      long start = Math.min(Math.max(off, 0), size);
+      long end = len < 0 ? size : Math.min(size, start + len);
+      ch.position(start);
+      InputStream raw = Channels.newInputStream(ch);
+      return new BoundedInputStream(raw, end - start);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void put(String key, InputStream data, long length) throws IOException {
+    Path p = path(key);
+    Path t = tmpFile();
+    try {
+      try (FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          OutputStream out = Channels.newOutputStream(ch)) {
+        long n = copy(data, out, length);
+        if (n != length) {
+          throw new IOException("short input for " + key + ": expected " + length + " bytes, got " + n);
+        }
+        out.flush();
+        if (fsync) {
+          ch.force(true);
+        }
+      }
+      moveIntoPlace(t, p, key);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(t);
+      throw wrapDiskErrors(e, key);
+    }
+  }
+
+  private IOException wrapDiskErrors(Exception e, String key) {
+    if (e instanceof RuntimeException re) {
+      throw re;
+    }
+    String m = e.getMessage();
+    if (m != null && m.contains("No space left on device")) {
+      return new IOException("object storage " + root + " is full (no space left on device) while writing " + key + ": free space or add capacity", e);
+    }
+    return (IOException) e;
+  }
+
+  private Path tmpFile() throws IOException {
+    Files.createDirectories(tmp);
+    return tmp.resolve(UUID.randomUUID().toString());
+  }
+
+  private void moveIntoPlace(Path t, Path p, String key) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        Files.createDirectories(p.getParent());
+        Files.move(t, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (fsync) {
+          fsyncDir(p.getParent());
+        }
+        return;
+      } catch (NoSuchFileException e) {
+        // A concurrent delete removed the (empty) parent directory between create and move.
+        if (attempt >= 5) {
+          throw e;
+        }
+      } catch (FileAlreadyExistsException | NotDirectoryException e) {
+        throw new IOException("cannot store " + key + ": a path component is an object on file storage");
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("file storage " + root + " does not support atomic rename", e);
+      } catch (FileSystemException e) {
+        if (Files.isDirectory(p)) {
+          throw new IOException("cannot store " + key + ": keys under it exist (it is a directory on file storage)");
+        }
+        throw e;
+      }
+    }
+  }
+
+  private static void fsyncDir(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ignored) {
+      // Some file systems cannot fsync a directory; the data itself is synced.
+    }
+  }
+
+  private static long copy(InputStream in, OutputStream out, long limit) throws IOException {
+    byte[] buf = new byte[(int) Math.min(1 << 20, Math.max(limit, 1))];
+    long n = 0;
+    while (n < limit) {
+      int r = in.read(buf, 0, (int) Math.min(buf.length, limit - n));
+      if (r < 0) {
+        break;
+      }
+      out.write(buf, 0, r);
+      n += r;
+    }
+    return n;
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    Path p = path(key);
+    try {
+      if (Files.isDirectory(p)) {
+        return;
+      }
+      Files.deleteIfExists(p);
+    } catch (NotDirectoryException e) {
+      return;
+    }
+    removeEmptyParents(p.getParent());
+  }
+
+  private void removeEmptyParents(Path dir) {
+    while (dir != null && !dir.equals(root) && dir.startsWith(root)) {
+      try {
+        Files.delete(dir);
+      } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+        return;
+      } catch (IOException e) {
+        return;
+      }
+      dir = dir.getParent();
+    }
+  }
+
+  @Override
+  public ObjectInfo head(String key) throws IOException {
+    Path p = path(key);
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+      if (!a.isRegularFile()) {
+        throw new NoSuchFileException(key);
+      }
+      return new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant());
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      throw new NoSuchFileException(key);
+    }
+  }
+
+  @Override
+  public ListPage list(String prefix, String startAfter, String delimiter, int maxKeys) throws IOException {
+    String p = prefix == null ? "" : prefix;
+    return Keys.paginate(after -> firstAfter(root, "", p, after), p, startAfter, delimiter, maxKeys);
+  }
+
+  /**
+   * The first regular file under {@code dir} (whose keys start with {@code dirKey}) with a key that
+   * starts with {@code prefix} and sorts after {@code after}. Directories sort as their name plus
+   * "/", so the walk visits keys in key order.
+   */
+  private ObjectInfo firstAfter(Path dir, String dirKey, String prefix, String after) throws IOException {
+    List<String[]> entries = new ArrayList<>(); // {sortKey, name, isDir}
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path c : (Iterable<Path>) s::iterator) {
+        String name = c.getFileName().toString();
+        if (dirKey.isEmpty() && name.equals(TMP)) {
+          continue;
+        }
+        boolean isDir = Files.isDirectory(c);
+        entries.add(new String[] {dirKey + name + (isDir ? "/" : ""), name, isDir ? "d" : "f"});
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return null;
+    }
+    entries.sort((a, b) -> KEY_ORDER.compare(a[0], b[0]));
+    for (String[] e : entries) {
+      String k = e[0];
+      if (e[2].equals("d")) {
+        // Skip subtrees that cannot hold a matching key: wholly before 'after', or off the prefix.
+        boolean prefixOk = k.startsWith(prefix) || prefix.startsWith(k);
+        boolean mayBeAfter = after.startsWith(k) || k.compareTo(after) > 0;
+        if (!prefixOk || !mayBeAfter) {
+          continue;
+        }
+        ObjectInfo o = firstAfter(dir.resolve(e[1]), k, prefix, after);
+        if (o != null) {
+          return o;
+        }
+      } else {
+        if (k.compareTo(after) <= 0 || !k.startsWith(prefix)) {
+          if (k.compareTo(prefix) > 0 && !k.startsWith(prefix)) {
+            return null; // sorted: nothing later can match the prefix
+          }
+          continue;
+        }
+        try {
+          BasicFileAttributes a = Files.readAttributes(dir.resolve(e[1]), BasicFileAttributes.class);
+          return new ObjectInfo(k, a.size(), a.lastModifiedTime().toInstant());
+        } catch (NoSuchFileException gone) {
+          continue; // deleted while listing
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void copy(String src, String dst) throws IOException {
+    Path s = path(src);
+    Path d = path(dst);
+    Path t = tmpFile();
+    try {
+      try {
+        Files.copy(s, t);
+      } catch (NoSuchFileException | NotDirectoryException e) {
+        throw new NoSuchFileException(src);
+      }
+      if (fsync) {
+        try (FileChannel ch = FileChannel.open(t, StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+      }
+      moveIntoPlace(t, d, dst);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(t);
+      throw e;
+    }
+  }
+
+  // Multipart: parts are files in .nectar-tmp/mp-<uploadId>/<number>, with a "key" file naming the target.
+
+  @Override
+  public long minPartSize() {
+    return 5L << 20;
+  }
+
+  @Override
+  public String createMultipart(String key) throws IOException {
+    path(key);
+    String id = UUID.randomUUID().toString();
+    Path d = tmp.resolve("mp-" + id);
+    Files.createDirectories(d);
+    Files.writeString(d.resolve("key"), key);
+    return id;
+  }
+
+  private Path uploadDir(String key, String id) throws IOException {
+    if (!id.matches("[0-9a-f-]{36}")) {
+      throw new NoSuchFileException(key, null, "no multipart upload " + id);
+    }
+    Path d = tmp.resolve("mp-" + id);
+    try {
+      if (!Files.readString(d.resolve("key")).equals(key)) {
+        throw new NoSuchFileException(key, null, "no multipart upload " + id);
+      }
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(key, null, "no multipart upload " + id);
+    }
+    return d;
+  }
+
+  @Override
+  public Part uploadPart(String key, String uploadId, int number, InputStream data, long length) throws IOException {
+    if (number < 1 || number > 10000) {
+      throw new IllegalArgumentException("part number must be 1..10000, got " + number);
+    }
+    Path d = uploadDir(key, uploadId);
+    Path t = tmpFile();
+    try {
+      try (OutputStream out = Files.newOutputStream(t, StandardOpenOption.CREATE_NEW)) {
+        long n = copy(data, out, length);
+        if (n != length) {
+          throw new IOException("short input for part " + number + " of " + key);
+        }
+      }
+      Files.move(t, d.resolve(Integer.toString(number)), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(t);
+      throw e;
+    }
+    return new Part(number, uploadId.substring(0, 8) + "-" + number + "-" + length, length);
+  }
+
+  @Override
+  public void completeMultipart(String key, String uploadId, List<Part> parts) throws IOException {
+    Path d = uploadDir(key, uploadId);
+    Path p = path(key);
+    Path t = tmpFile();
+    try {
+      try (FileChannel out = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        for (int i = 0; i < parts.size(); i++) {
+          Path part = d.resolve(Integer.toString(parts.get(i).number()));
+          if (!Files.exists(part)) {
+            throw new IllegalArgumentException("part " + parts.get(i).number() + " of " + key + " was not uploaded");
+          }
+          long size = Files.size(part);
+          if (i < parts.size() - 1 && size < minPartSize()) {
+            throw new IllegalArgumentException("part " + parts.get(i).number() + " of " + key + " is smaller than " + minPartSize());
+          }
+          try (FileChannel in = FileChannel.open(part, StandardOpenOption.READ)) {
+            long done = 0;
+            while (done < size) {
+              done += in.transferTo(done, size - done, out);
+            }
+          }
+        }
+        if (fsync) {
+          out.force(true);
+        }
+      }
+      moveIntoPlace(t, p, key);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(t);
+      throw e;
+    }
+    deleteTree(d);
+  }
+
+  @Override
+  public void abortMultipart(String key, String uploadId) throws IOException {
+    try {
+      deleteTree(uploadDir(key, uploadId));
+    } catch (NoSuchFileException e) {
+      // idempotent
+    }
+  }
+
+  @Override
+  public List<String> listMultipart(String key) throws IOException {
+    List<String> ids = new ArrayList<>();
+    try (Stream<Path> s = Files.list(tmp)) {
+      for (Path d : (Iterable<Path>) s::iterator) {
+        String n = d.getFileName().toString();
+        if (n.startsWith("mp-")) {
+          try {
+            if (Files.readString(d.resolve("key")).equals(key)) {
+              ids.add(n.substring(3));
+            }
+          } catch (NoSuchFileException ignored) {
+            // finished meanwhile
+          }
+        }
+      }
+    }
+    return ids;
+  }
+
+  private static void deleteTree(Path d) throws IOException {
+    try (Stream<Path> s = Files.walk(d)) {
+      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(x);
+      }
+    } catch (NoSuchFileException ignored) {
+      // already gone
+    }
+  }
+
+  @Override
+  public void close() {}
+}

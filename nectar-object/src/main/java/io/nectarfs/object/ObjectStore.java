@@ -1,0 +1,147 @@
+package io.nectarfs.object;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * A flat key space of immutable byte objects: where every block of every NectarFS file lives.
+ *
+ * <h2>Contract</h2>
+ *
+ * <ul>
+ *   <li>Keys are non-empty UTF-8 strings of at most 1024 bytes without NUL; "/" has no meaning
+ *       except to {@link #list} with a delimiter. Invalid keys give {@link
+ *       IllegalArgumentException}.
+ *   <li>{@link #put} is atomic: a concurrent or later reader sees either the whole previous object
+ *       (or none) or the whole new one, never a part. A failed put leaves the previous state.
+ *   <li>{@link #get} of a missing key throws {@link NoSuchFileException} whose message is the key.
+ *   <li>{@link #delete} is idempotent: deleting a missing key succeeds.
+ *   <li>Listings are sorted by key in UTF-8 byte order (which equals {@link String#compareTo} for
+ *       keys without surrogates) and are paginated.
+ *   <li>Corrupt data is never returned: a store that detects corruption throws {@link
+ *       CorruptObjectException} naming the key.
+ *   <li>Failures that may succeed on retry (timeouts, throttling, 5xx, connection resets) are
+ *       thrown as {@link TransientStoreException}; every other {@link IOException} is permanent.
+ *   <li>Implementations are thread-safe. Every method is safe to retry.
+ * </ul>
+ *
+ * <p>Optional capabilities are separate interfaces tested with {@code instanceof}: {@link
+ * CopyCapable} and {@link MultipartCapable}.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+  /** A description for humans and logs, with secrets redacted (e.g. {@code s3://bucket/}). */
+  String describe();
+
+  /**
+   * Opens the bytes {@code [off, off + len)} of the object; {@code len < 0} means to its end. A
+   * range that runs past the end is cut at the end; {@code off} at or past the end gives an empty
+   * stream (an object of size 0 supports {@code off == 0}).
+   *
+   * @throws NoSuchFileException if the key does not exist
+   * @throws CorruptObjectException if the store detects that the stored bytes are damaged
+   */
+  InputStream get(String key, long off, long len) throws IOException;
+
+  /** Reads the whole range into memory; see {@link #get(String, long, long)}. */
+  default byte[] getBytes(String key, long off, long len) throws IOException {
+    try (InputStream in = get(key, off, len)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** Reads a whole object into memory. */
+  default byte[] getBytes(String key) throws IOException {
+    return getBytes(key, 0, -1);
+  }
+
+  /**
+   * Stores exactly {@code length} bytes read from {@code data} under {@code key}, replacing any
+   * existing object atomically. The stream is read to {@code length} and not closed.
+   *
+   * @throws IOException if {@code data} ends before {@code length} bytes (nothing is stored)
+   */
+  void put(String key, InputStream data, long length) throws IOException;
+
+  /** Stores a byte array. */
+  default void put(String key, byte[] data) throws IOException {
+    put(key, new ByteArrayInputStream(data), data.length);
+  }
+
+  /** Deletes an object. Idempotent: a missing key is not an error. */
+  void delete(String key) throws IOException;
+
+  /**
+   * The size and modification time of an object.
+   *
+   * @throws NoSuchFileException if the key does not exist
+   */
+  ObjectInfo head(String key) throws IOException;
+
+  /**
+   * One page of keys that start with {@code prefix} and sort strictly after {@code startAfter}
+   * (empty: from the beginning). With a non-empty {@code delimiter}, keys that contain it after the
+   * prefix are rolled up into common prefixes (each reported once, ending with the delimiter). At
+   * most {@code maxKeys} entries (objects plus prefixes) are returned; when the page is truncated,
+   * {@link ListPage#nextStartAfter()} continues it.
+   */
+  ListPage list(String prefix, String startAfter, String delimiter, int maxKeys) throws IOException;
+
+  /** Every object under {@code prefix} (no delimiter), fetched page by page as iterated. */
+  default Iterable<ObjectInfo> listAll(String prefix) {
+    return () ->
+        new Iterator<>() {
+          private List<ObjectInfo> page = List.of();
+          private int i;
+          private String next = "";
+          private boolean done;
+
+          @Override
+          public boolean hasNext() {
+            while (i >= page.size() && !done) {
+              try {
+                ListPage p = list(prefix, next, "", 1000);
+                page = p.objects();
+                i = 0;
+                done = !p.truncated();
+                next = p.nextStartAfter();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }
+            return i < page.size();
+          }
+
+          @Override
+          public ObjectInfo next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            return page.get(i++);
+          }
+        };
+  }
+
+  /** Every key under {@code prefix}, in order; convenience for tests and tools. */
+  default List<String> listKeys(String prefix) throws IOException {
+    List<String> keys = new ArrayList<>();
+    try {
+      for (ObjectInfo o : listAll(prefix)) {
+        keys.add(o.key());
+      }
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+    return keys;
+  }
+
+  /** Releases connections and threads. Idempotent. */
+  @Override
+  void close() throws IOException;
+}

@@ -1,0 +1,80 @@
+package io.nectarfs.object;
+
+import io.nectarfs.common.Secrets;
+import io.nectarfs.common.Uris;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/**
+ * Opens object stores by URL: finds the backend by scheme among the {@link ObjectStoreProvider}s
+ * on the class path, then stacks the decorators that {@link StoreOptions} asks for.
+ *
+ * <p>Providers are discovered once; two providers claiming one scheme is a start-up error.
+ */
+public final class ObjectStores {
+  private final Map<String, ObjectStoreProvider> byScheme;
+
+  private ObjectStores(List<ObjectStoreProvider> providers) {
+    Map<String, ObjectStoreProvider> m = new HashMap<>();
+    for (ObjectStoreProvider p : providers) {
+      for (String s : p.schemes()) {
+        ObjectStoreProvider old = m.put(s, p);
+        if (old != null) {
+          throw new IllegalStateException(
+              "two object store providers claim scheme '" + s + "': " + old.getClass().getName()
+                  + " and " + p.getClass().getName());
+        }
+      }
+    }
+    this.byScheme = Map.copyOf(m);
+  }
+
+  private static final class Holder {
+    static final ObjectStores INSTANCE =
+        new ObjectStores(ServiceLoader.load(ObjectStoreProvider.class).stream().map(ServiceLoader.Provider::get).toList());
+  }
+
+  /** The registry of the providers on the class path. */
+  public static ObjectStores registry() {
+    return Holder.INSTANCE;
+  }
+
+  /** A registry of exactly these providers (tests, embedding). */
+  public static ObjectStores of(List<ObjectStoreProvider> providers) {
+    return new ObjectStores(providers);
+  }
+
+  /** The schemes this registry can open, sorted. */
+  public java.util.SortedSet<String> schemes() {
+    return new TreeSet<>(byScheme.keySet());
+  }
+
+  /** Opens {@code url} with the defaults (no decorators, default retries) and the process environment. */
+  public static ObjectStore open(String url) throws IOException {
+    return registry().open(url, StoreOptions.defaults(), Secrets.fromEnvironment());
+  }
+
+  /**
+   * Opens {@code url} and stacks the decorators of {@code options}.
+   *
+   * @throws IOException with a one-line message (URL redacted) when the URL is malformed, its
+   *     scheme unknown, or the store cannot be opened
+   */
+  public ObjectStore open(String url, StoreOptions options, Secrets secrets) throws IOException {
+    String scheme = Uris.scheme(url);
+    if (scheme == null) {
+      throw new IOException(
+          "'" + Uris.redact(url) + "' is not a storage URL: use file:///path, s3://bucket or http(s)://host/bucket");
+    }
+    ObjectStoreProvider p = byScheme.get(scheme);
+    if (p == null) {
+      throw new IOException(
+          "unknown storage scheme '" + scheme + "' in " + Uris.redact(url) + ": supported are " + String.join(", ", schemes()));
+    }
+    return Decorators.stack(p, url, options, secrets);
+  }
+}
