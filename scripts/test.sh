@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what the tests need, starts the test services on 127.0.0.1,
+# runs every module's tests, and stops the services it started.
+#   scripts/test.sh [extra maven args, e.g. -pl nectar-object-s3 -am]
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+source scripts/lib.sh
+nectar_java_home
+nectar_apt mvn maven
+nectar_apt openssl openssl
+
+export NECTAR_SERVICES_DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
+started=0
+if ! scripts/services.sh status >/dev/null 2>&1; then
+  scripts/services.sh start
+  started=1
+fi
+cleanup() { if [[ $started == 1 ]]; then scripts/services.sh stop || true; fi; }
+trap cleanup EXIT
+# shellcheck disable=SC1091
+source "$NECTAR_SERVICES_DIR/env"
+
+mvn -B -ntp install "$@"
