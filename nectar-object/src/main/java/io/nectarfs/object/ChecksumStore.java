@@ -62,6 +62,11 @@ final class ChecksumStore extends TransformingStore {
     return withSize(o, userSize(key, o.size()));
   }
 
+  @Override
+  long listedSize(ObjectInfo stored) throws IOException {
+    return userSize(stored.key(), stored.size());
+  }
+
   private static long userSize(String key, long stored) throws CorruptObjectException {
     long full = stored / STRIDE;
     long rem = stored % STRIDE;

@@ -133,6 +133,13 @@ final class EncryptedStore extends TransformingStore {
     return withSize(o, size);
   }
 
+  /** Every object of this volume key has the same overhead: the header and the tag. */
+  @Override
+  long listedSize(ObjectInfo stored) {
+    long overhead = FIXED + (key.publicKey().getModulus().bitLength() + 7) / 8 + NONCE + TAG;
+    return Math.max(0, stored.size() - overhead);
+  }
+
   /** Checks magic, version, cipher and key fingerprint; returns the full header length. */
   private int checkFixed(String k, byte[] b) throws CorruptObjectException {
     if (b.length < FIXED || b[0] != 'N' || b[1] != 'E') {

@@ -35,6 +35,31 @@ abstract class TransformingStore extends ForwardingStore {
     return new java.io.ByteArrayInputStream(all, start, end - start);
   }
 
+  /**
+   * The user-visible size of a listed object from its stored info, or -1 if the object vanished
+   * meanwhile (it is then left out). Damaged objects are listed with their stored size: a listing
+   * does not fail for one bad object; reading it does.
+   */
+  abstract long listedSize(ObjectInfo stored) throws IOException;
+
+  @Override
+  public ListPage list(String prefix, String startAfter, String delimiter, int maxKeys) throws IOException {
+    ListPage pg = next.list(prefix, startAfter, delimiter, maxKeys);
+    List<ObjectInfo> objs = new java.util.ArrayList<>(pg.objects().size());
+    for (ObjectInfo o : pg.objects()) {
+      long size;
+      try {
+        size = listedSize(o);
+      } catch (CorruptObjectException e) {
+        size = o.size();
+      }
+      if (size >= 0) {
+        objs.add(withSize(o, size));
+      }
+    }
+    return new ListPage(objs, pg.commonPrefixes(), pg.truncated(), pg.nextStartAfter());
+  }
+
   private UnsupportedOperationException noMultipart() {
     return new UnsupportedOperationException("multipart upload is not possible through " + getClass().getSimpleName());
   }
