@@ -1,17 +1,109 @@
 package io.nectarfs.object;
 
 import io.nectarfs.common.Secrets;
+import io.nectarfs.common.Uris;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
-/** Builds the decorator stack that {@link StoreOptions} describes over a backend. */
+/**
+ * Builds the decorator stack that {@link StoreOptions} describes over a backend, outermost first:
+ * compression → encryption → checksum → retry → bandwidth limit → prefix → sharding → fault
+ * injection → backend. Layers that are not asked for are left out; {@link StoreOptions#raw()}
+ * gives the bare backend.
+ *
+ * <p>The result is copy-capable when the backend is; it is multipart-capable only when the backend
+ * is and no layer transforms contents (compression, encryption, checksums).
+ */
 final class Decorators {
   private Decorators() {}
 
   static ObjectStore stack(ObjectStoreProvider provider, String url, StoreOptions o, Secrets secrets) throws IOException {
-    // Interim: decorators land with the object-storage decorator work.
-    if (!o.equals(StoreOptions.raw()) && !o.equals(StoreOptions.defaults())) {
-      throw new IOException("store decorators are not available in this build");
+    int n = o.shards() > 1 ? o.shards() : 1;
+    boolean hasPercentD = url.contains("%d");
+    if (n > 1 && !hasPercentD) {
+      throw new IOException("sharding over " + n + " buckets needs %d in the storage URL (replaced by 0.." + (n - 1) + "): " + Uris.redact(url));
     }
-    return provider.open(url, secrets);
+    if (n == 1 && hasPercentD) {
+      throw new IOException("the storage URL " + Uris.redact(url) + " contains %d but sharding is off: set shards or remove %d");
+    }
+    // Validate the encryption key before opening anything, so a bad key fails fast.
+    EncryptionKeys.VolumeKey key = o.encryption() == null ? null : EncryptionKeys.load(o.encryption().privateKeyPem(), secrets);
+
+    FaultStore.Injector injector = o.faults() == null ? null : new FaultStore.Injector(o.faults());
+    List<ObjectStore> backends = new ArrayList<>(n);
+    try {
+      for (int i = 0; i < n; i++) {
+        ObjectStore b = provider.open(n > 1 ? url.replace("%d", Integer.toString(i)) : url, secrets);
+        backends.add(injector == null ? b : new FaultStore(b, injector));
+      }
+    } catch (IOException | RuntimeException e) {
+      for (ObjectStore b : backends) {
+        try {
+          b.close();
+        } catch (IOException ce) {
+          e.addSuppressed(ce);
+        }
+      }
+      throw e;
+    }
+    ObjectStore base = backends.getFirst();
+    if (injector == null && n == 1 && isBare(o)) {
+      return base;
+    }
+    ObjectStore raw0 = base instanceof FaultStore f ? f.next : base;
+    boolean copy = raw0 instanceof CopyCapable;
+    boolean multipart = raw0 instanceof MultipartCapable;
+    List<String> layers = new ArrayList<>();
+
+    ObjectStore s = n > 1 ? new ShardedStore(backends, Uris.redact(url)) : base;
+    if (n > 1) {
+      layers.add(n + " shards");
+    }
+    if (!o.prefix().isEmpty()) {
+      Keys.check(o.prefix());
+      s = new PrefixStore(s, o.prefix());
+      layers.add("prefix " + o.prefix());
+    }
+    if (o.uploadBytesPerSecond() > 0 || o.downloadBytesPerSecond() > 0) {
+      s = new ThrottledStore(s, o.uploadBytesPerSecond(), o.downloadBytesPerSecond());
+      layers.add("bandwidth up " + rate(o.uploadBytesPerSecond()) + " down " + rate(o.downloadBytesPerSecond()));
+    }
+    if (o.retry().maxAttempts() > 1) {
+      s = new RetryStore(s, o.retry(), RetryStore.REAL);
+      layers.add("retry " + o.retry().maxAttempts());
+    }
+    if (o.checksum()) {
+      s = new ChecksumStore(s);
+      layers.add("checksum");
+      multipart = false;
+    }
+    if (key != null) {
+      s = new EncryptedStore(s, key, o.encryption().cipher());
+      layers.add(o.encryption().cipher() == StoreOptions.Encryption.Cipher.AES256GCM ? "aes256gcm" : "chacha20-poly1305");
+      multipart = false;
+    }
+    if (o.compression() != StoreOptions.Compression.NONE) {
+      s = new CompressedStore(s, o.compression());
+      layers.add(o.compression().name().toLowerCase(Locale.ROOT));
+      multipart = false;
+    }
+    if (injector != null) {
+      layers.add("faults");
+    }
+    java.util.Collections.reverse(layers); // outermost first
+    String description = (n > 1 ? Uris.redact(url) : base.describe()) + " (" + String.join(", ", layers) + ")";
+    ForwardingStore top = s instanceof ForwardingStore f ? f : new ForwardingStore(s) {};
+    return Facade.of(top, description, copy, multipart);
+  }
+
+  private static boolean isBare(StoreOptions o) {
+    return o.prefix().isEmpty() && o.compression() == StoreOptions.Compression.NONE && o.encryption() == null && !o.checksum()
+        && o.retry().maxAttempts() <= 1 && o.uploadBytesPerSecond() == 0 && o.downloadBytesPerSecond() == 0;
+  }
+
+  private static String rate(long bytesPerSecond) {
+    return bytesPerSecond == 0 ? "unlimited" : bytesPerSecond + " B/s";
   }
 }

@@ -77,4 +77,23 @@ public final class ObjectStores {
     }
     return Decorators.stack(p, url, options, secrets);
   }
+
+  /**
+   * The fault injector of a stack opened with {@link StoreOptions#faults()}, found by walking down
+   * the stack; empty if it has none. Tests use it to change fault rates at run time and to check
+   * that faults were in fact injected.
+   */
+  public static java.util.Optional<FaultInjector> faultInjector(ObjectStore store) {
+    java.util.ArrayDeque<ObjectStore> todo = new java.util.ArrayDeque<>(List.of(store));
+    while (!todo.isEmpty()) {
+      ObjectStore s = todo.pop();
+      if (s instanceof FaultStore f) {
+        return java.util.Optional.of(f.injector());
+      }
+      if (s instanceof Layered l) {
+        todo.addAll(l.inners());
+      }
+    }
+    return java.util.Optional.empty();
+  }
 }

@@ -1,0 +1,144 @@
+package io.nectarfs.object;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * Stores a CRC32C for every 64 KiB segment and verifies the segments a get covers, so that a
+ * ranged get fetches and checks only those segments.
+ *
+ * <p><b>Stored format</b> (big-endian): the object is cut into segments of {@value #SEGMENT}
+ * bytes (the last one shorter; an empty object has one empty segment); each segment is stored as
+ *
+ * <pre>
+ *   data | total length of the object (8 bytes) | CRC32C(data | segment index (8) | total length (8))
+ * </pre>
+ *
+ * so segment {@code i} starts at {@code i * (SEGMENT + 12)}: a range's segments are found without
+ * reading anything else. Every segment knows the total length, which exposes truncation, and its
+ * index, which exposes moved segments. {@link #head} derives the user size from the stored size.
+ *
+ * <p>Concurrency: stateless.
+ */
+final class ChecksumStore extends TransformingStore {
+  static final int SEGMENT = 64 << 10;
+  private static final int TRAILER = 12;
+  private static final int STRIDE = SEGMENT + TRAILER;
+
+  ChecksumStore(ObjectStore next) {
+    super(next);
+  }
+
+  private static int crc(byte[] b, int off, int len, long index, long total) {
+    CRC32C c = new CRC32C();
+    c.update(b, off, len);
+    c.update(ByteBuffer.allocate(16).putLong(index).putLong(total).flip());
+    return (int) c.getValue();
+  }
+
+  static long segments(long total) {
+    return Math.max(1, (total + SEGMENT - 1) / SEGMENT);
+  }
+
+  @Override
+  public void put(String key, InputStream data, long length) throws IOException {
+    byte[] raw = readAll(key, data, length);
+    long n = segments(raw.length);
+    ByteBuffer out = ByteBuffer.allocate((int) (raw.length + n * TRAILER));
+    for (long i = 0; i < n; i++) {
+      int off = (int) (i * SEGMENT);
+      int len = Math.min(SEGMENT, raw.length - off);
+      out.put(raw, off, len).putLong(raw.length).putInt(crc(raw, off, len, i, raw.length));
+    }
+    next.put(key, out.array());
+  }
+
+  @Override
+  public ObjectInfo head(String key) throws IOException {
+    ObjectInfo o = next.head(key);
+    return withSize(o, userSize(key, o.size()));
+  }
+
+  @Override
+  long listedSize(ObjectInfo stored) throws IOException {
+    return userSize(stored.key(), stored.size());
+  }
+
+  private static long userSize(String key, long stored) throws CorruptObjectException {
+    long full = stored / STRIDE;
+    long rem = stored % STRIDE;
+    if (rem == 0 && full > 0) {
+      return full * SEGMENT;
+    }
+    if (rem < TRAILER) {
+      throw new CorruptObjectException(key, "stored size " + stored + " is not a valid checksummed length (truncated?)");
+    }
+    return full * SEGMENT + rem - TRAILER;
+  }
+
+  @Override
+  public InputStream get(String key, long off, long len) throws IOException {
+    off = Math.max(0, off);
+    long first = off / SEGMENT;
+    long last = len < 0 ? Long.MAX_VALUE : Math.max(first, (off + len - 1) / SEGMENT);
+    long innerLen = len < 0 ? -1 : (last - first + 1) * STRIDE;
+    byte[] b = next.getBytes(key, first * STRIDE, innerLen);
+    if (b.length == 0) {
+      checkEnd(key, off, first);
+      return InputStream.nullInputStream();
+    }
+    ByteArrayOutputStream data = new ByteArrayOutputStream(b.length);
+    long total = verify(key, b, first, data);
+    long count = segments(total);
+    long expectedLast = Math.min(last, count - 1);
+    long got = (b.length + STRIDE - 1) / STRIDE;
+    if (first + got - 1 != expectedLast) {
+      throw new CorruptObjectException(key, "has " + (first + got) + " segments where its length " + total + " needs " + count + " (truncated?)");
+    }
+    return slice(data.toByteArray(), off - first * SEGMENT, len);
+  }
+
+  /** Verifies the segments in {@code b} (the first has index {@code first}); returns the total length. */
+  private static long verify(String key, byte[] b, long first, ByteArrayOutputStream data) throws CorruptObjectException {
+    long total = -1;
+    long idx = first;
+    for (int pos = 0; pos < b.length; pos += STRIDE, idx++) {
+      int piece = Math.min(STRIDE, b.length - pos);
+      if (piece < TRAILER) {
+        throw new CorruptObjectException(key, "segment " + idx + " is truncated");
+      }
+      int dlen = piece - TRAILER;
+      ByteBuffer t = ByteBuffer.wrap(b, pos + dlen, TRAILER);
+      long tot = t.getLong();
+      int sum = t.getInt();
+      if (sum != crc(b, pos, dlen, idx, tot)) {
+        throw new CorruptObjectException(key, "CRC32C mismatch in segment " + idx);
+      }
+      long expect = Math.min(SEGMENT, tot - idx * SEGMENT);
+      if (tot < 0 || (total >= 0 && tot != total) || dlen != Math.max(0, expect) || (expect < 0 && !(tot == 0 && idx == 0))) {
+        throw new CorruptObjectException(key, "segment " + idx + " has " + dlen + " bytes, inconsistent with length " + tot);
+      }
+      total = tot;
+      data.write(b, pos, dlen);
+    }
+    return total;
+  }
+
+  /** Nothing was stored at segment {@code first}: fine if {@code off} is past the end, else damage. */
+  private void checkEnd(String key, long off, long first) throws IOException {
+    if (first == 0) {
+      throw new CorruptObjectException(key, "empty stored object (truncated)");
+    }
+    long stored = next.head(key).size();
+    long total = userSize(key, stored);
+    long lastIdx = segments(total) - 1;
+    byte[] b = next.getBytes(key, lastIdx * STRIDE, -1);
+    long verified = verify(key, b, lastIdx, new ByteArrayOutputStream());
+    if (b.length > STRIDE || verified != total || off < total) {
+      throw new CorruptObjectException(key, "its last segment does not match its stored size (truncated?)");
+    }
+  }
+}
