@@ -51,6 +51,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 final class S3Store implements ObjectStore, CopyCapable, MultipartCapable {
   private static final long MIN_PART_SIZE = 5L << 20;
   private static final int MAX_KEY_BYTES = 1024;
+  /** Bodies up to this size are buffered before the request; see {@link #body}. */
+  static final int BUFFERED_BODY = 8 << 20;
   /** U+10FFFF: sorts after every valid key character in UTF-8 byte order. */
   private static final String MAX_CHAR = "\uDBFF\uDFFF";
 
@@ -186,9 +188,9 @@ final class S3Store implements ObjectStore, CopyCapable, MultipartCapable {
     if (length < 0) {
       throw new IllegalArgumentException("negative length " + length);
     }
-    InputStream body = new ExactLengthStream(data, length, key);
+    RequestBody body = body(data, length, key);
     try {
-      s3.putObject(b -> b.bucket(bucket).key(k).contentLength(length), RequestBody.fromInputStream(body, length));
+      s3.putObject(b -> b.bucket(bucket).key(k).contentLength(length), body);
     } catch (SdkException e) {
       EOFException shortInput = causeOf(e, EOFException.class);
       if (shortInput != null) {
@@ -196,6 +198,21 @@ final class S3Store implements ObjectStore, CopyCapable, MultipartCapable {
       }
       throw errors.map("put", key, e);
     }
+  }
+
+  /**
+   * The request body for {@code length} bytes of {@code data}. Bodies up to {@link #BUFFERED_BODY}
+   * (a NectarFS block and then some) are read into memory first: a short input then fails before
+   * anything is sent, and the body can be signed and replayed. Larger bodies are streamed; a short
+   * input aborts the request mid-body. (S3Proxy's filesystem-nio2 store leaves a stray temporary
+   * file behind an aborted upload that breaks later listings of that directory.)
+   */
+  private static RequestBody body(InputStream data, long length, String key) throws IOException {
+    InputStream exact = new ExactLengthStream(data, length, key);
+    if (length <= BUFFERED_BODY) {
+      return RequestBody.fromBytes(exact.readNBytes((int) length));
+    }
+    return RequestBody.fromInputStream(exact, length);
   }
 
   /** Refuses to end before {@code length} bytes, so a short input aborts the upload. */
@@ -388,11 +405,14 @@ final class S3Store implements ObjectStore, CopyCapable, MultipartCapable {
     if (number < 1 || number > 10_000) {
       throw new IllegalArgumentException("part number must be 1..10000, got " + number);
     }
-    InputStream body = new ExactLengthStream(data, length, key);
+    if (url.endpoint() != null && !listMultipart(key).contains(uploadId)) {
+      // S3Proxy (and other emulations) accept parts for unknown or aborted upload ids; AWS does not.
+      throw new NoSuchFileException(key, null, "no multipart upload " + uploadId);
+    }
+    RequestBody body = body(data, length, key);
     try {
       UploadPartResponse r = s3.uploadPart(
-          b -> b.bucket(bucket).key(k).uploadId(uploadId).partNumber(number).contentLength(length),
-          RequestBody.fromInputStream(body, length));
+          b -> b.bucket(bucket).key(k).uploadId(uploadId).partNumber(number).contentLength(length), body);
       return new Part(number, r.eTag(), length);
     } catch (SdkException e) {
       EOFException shortInput = causeOf(e, EOFException.class);
