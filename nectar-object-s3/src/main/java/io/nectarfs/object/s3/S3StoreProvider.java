@@ -56,7 +56,11 @@ public final class S3StoreProvider implements ObjectStoreProvider {
             .maxConnections(u.maxConnections())
             .connectionTimeout(u.connectTimeout())
             .socketTimeout(u.requestTimeout())
-            .connectionAcquisitionTimeout(u.requestTimeout()))
+            .connectionAcquisitionTimeout(u.requestTimeout())
+            // With "Expect: 100-continue" a server that refuses a put early (NoSuchBucket, 403)
+            // leaves the pooled connection out of step and the next request on it fails with a
+            // broken pipe (seen with S3Proxy/Jetty). Bodies are small (one block), so send them.
+            .expectContinueEnabled(false))
         .region(Region.of(region))
         .credentialsProvider(credentials)
         .forcePathStyle(u.pathStyle())

@@ -65,7 +65,7 @@ record S3Url(
    * @throws IOException with a one-line message naming the redacted URL and what to fix
    */
   static S3Url parse(String url) throws IOException {
-    String shown = Uris.redact(url);
+    String shown = redact(url);
     int sep = url.indexOf("://");
     if (sep <= 0) {
       throw bad(shown, "not a URL; " + USAGE);
@@ -75,6 +75,9 @@ record S3Url(
       throw bad(shown, "scheme '" + scheme + "' is not s3, http or https; " + USAGE);
     }
     String rest = url.substring(sep + 3);
+    if (!redact(url).equals(Uris.redact(url))) {
+      throw bad(shown, "the secret key contains a reserved character: percent-encode '/' as %2F, '@' as %40, '?' as %3F, '#' as %23");
+    }
     if (rest.indexOf('#') >= 0) {
       throw bad(shown, "a '#' fragment is not allowed (percent-encode '#' in secrets as %23); " + USAGE);
     }
@@ -248,6 +251,32 @@ record S3Url(
     } catch (IllegalArgumentException e) {
       throw bad(shown, "bad percent-encoding (write '%' as %25)");
     }
+  }
+
+  /**
+   * {@link Uris#redact}, made safe for a secret that was not percent-encoded: when the text before
+   * the last '@' (ahead of the query) has "ACCESS:" followed by something that is not a port, all
+   * of it up to that '@' is taken as user info.
+   */
+  static String redact(String url) {
+    int sep = url.indexOf("://");
+    int firstAt = sep < 0 ? -1 : url.indexOf('@', sep);
+    int firstSlash = sep < 0 ? -1 : url.indexOf('/', sep + 3);
+    if (sep > 0 && firstAt > 0 && firstSlash >= 0 && firstSlash < firstAt) {
+      // '@' only after a '/': either a prefix containing '@' or a secret with a raw '/'.
+      int q = url.indexOf('?', sep);
+      int at = url.lastIndexOf('@', q < 0 ? url.length() - 1 : q);
+      if (at > sep) {
+        String info = url.substring(sep + 3, at);
+        int colon = info.indexOf(':');
+        int slash = info.indexOf('/');
+        boolean port = colon >= 0 && (slash < 0 ? info.substring(colon + 1) : info.substring(colon + 1, Math.max(colon + 1, slash))).matches("\\d+");
+        if (colon >= 0 && !port && (slash < 0 || colon < slash)) {
+          return Uris.redact(url.substring(0, sep + 3) + info.substring(0, colon) + ":****" + url.substring(at));
+        }
+      }
+    }
+    return Uris.redact(url);
   }
 
   private static IOException bad(String shown, String why) {
