@@ -45,6 +45,10 @@ public final class S3StoreProvider implements ObjectStoreProvider {
     return Set.of("s3", "http", "https");
   }
 
+  // ApacheHttpClient (Apache HttpClient 4) is deprecated since SDK 2.32 in favour of
+  // Apache5HttpClient (artifact apache5-client, a drop-in with the same builder). Kept for now as
+  // the module's chosen client; switching is a one-line change plus the dependency swap.
+  @SuppressWarnings("deprecation")
   @Override
   public ObjectStore open(String url, Secrets secrets) throws IOException {
     S3Url u = S3Url.parse(url);
@@ -64,10 +68,11 @@ public final class S3StoreProvider implements ObjectStoreProvider {
         .region(Region.of(region))
         .credentialsProvider(credentials)
         .forcePathStyle(u.pathStyle())
-        // The SDK's defaults (since 2.30) add CRC32 checksums to every request and send bodies as
-        // aws-chunked with checksum trailers; S3Proxy and older MinIO/Ceph reject those trailers,
-        // and the checksum decorator already protects the data end to end. Send checksums only
-        // where an operation requires them.
+        // The SDK's defaults (since 2.30) add a CRC32 checksum to every request, sending bodies as
+        // aws-chunked with a checksum trailer. S3Proxy 2.6 rejects those puts ("400
+        // XAmzContentSHA256Mismatch"), as do older MinIO and Ceph releases; the checksum decorator
+        // protects the data end to end anyway. So send and validate checksums only where an
+        // operation requires them.
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
         // No retries here: the retry decorator retries TransientStoreExceptions, and a second
