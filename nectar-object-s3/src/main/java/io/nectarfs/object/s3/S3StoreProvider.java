@@ -45,7 +45,7 @@ public final class S3StoreProvider implements ObjectStoreProvider {
     return Set.of("s3", "http", "https");
   }
 
-  // ApacheHttpClient (Apache HttpClient 4) is deprecated since SDK 2.32 in favour of
+  // ApacheHttpClient (Apache HttpClient 4) is deprecated in the SDK we use (2.57) in favour of
   // Apache5HttpClient (artifact apache5-client, a drop-in with the same builder). Kept for now as
   // the module's chosen client; switching is a one-line change plus the dependency swap.
   @SuppressWarnings("deprecation")
