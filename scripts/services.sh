@@ -140,7 +140,7 @@ EOF
   nohup setsid "$java" -jar "$jar" --properties "$DIR/s3/s3proxy.conf" >"$logfile" 2>&1 </dev/null &
   echo $! >"$pidfile"
   echo "$S3_PORT" >"$DIR/s3/port"
-  local i code
+  local i code ready=0
   for i in $(seq 1 120); do
     if ! pid_alive "$pidfile"; then
       rm -f "$pidfile"
@@ -149,15 +149,16 @@ EOF
     # Any HTTP answer (an unsigned request gets 403) means the server is up.
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$S3_PORT/" || true)
     if [ -n "$code" ] && [ "$code" != "000" ]; then
+      ready=1
       break
     fi
     sleep 0.5
   done
-  if [ "$i" -ge 120 ]; then
+  if [ "$ready" != 1 ]; then
     stop_pid s3 "$pidfile" 2>/dev/null || true
     fail_start s3 "$logfile" "S3Proxy did not answer on 127.0.0.1:$S3_PORT within 60 s"
   fi
-  echo "export NECTAR_TEST_S3=http://$ak:$sk@127.0.0.1:$S3_PORT/$S3_BUCKET" >"$DIR/s3/env"
+  (umask 077 && echo "export NECTAR_TEST_S3=http://$ak:$sk@127.0.0.1:$S3_PORT/$S3_BUCKET" >"$DIR/s3/env")
   log "s3 ready: http://$ak:****@127.0.0.1:$S3_PORT/$S3_BUCKET"
 }
 
@@ -180,6 +181,7 @@ s3_status() {
 # Rebuilds $DIR/env from the fragments of the services that are running.
 write_env() {
   local out="$DIR/env" s
+  umask 077
   {
     echo "# Written by scripts/services.sh; source it before running the integration tests."
     for s in "${ALL_SERVICES[@]}"; do
