@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Starts, stops and reports the services the integration tests need, as plain processes bound to
+# 127.0.0.1 on non-default ports, with their data and logs under one directory.
+#
+#   scripts/services.sh start [SERVICE ...]   start the named services (none: all of them)
+#   scripts/services.sh stop [SERVICE ...]    stop them (by PID file)
+#   scripts/services.sh status [SERVICE ...]  say which are running
+#   scripts/services.sh env                   print the path of the env file
+#
+# After 'start', source the file it prints (default /tmp/nectar-services/env); it holds lines like
+#   export NECTAR_TEST_S3=http://AK:SK@127.0.0.1:9199/nectar-test
+# which nectar-testkit's TestServices reads. Test-only: the credentials in it are not secrets.
+#
+# Environment:
+#   NECTAR_SERVICES_DIR   data, logs, PID files and the env file (default /tmp/nectar-services)
+#   NECTAR_S3_PORT        port of the S3 server (default 9199)
+#   S3PROXY_VERSION       S3Proxy version fetched with Maven (default 2.6.0)
+#   JAVA_HOME             the Java used to run Java-based services (else 'java' on the PATH)
+#
+# Adding a service: write SERVICE_start, SERVICE_stop, SERVICE_status and (in SERVICE_start) an
+# env fragment "$DIR/SERVICE/env"; then add its name to ALL_SERVICES.
+set -euo pipefail
+
+DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
+ALL_SERVICES=(s3)
+
+log() { printf 'services: %s\n' "$*" >&2; }
+die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
+
+# Installs Debian packages, but only when the command is missing.
+need_cmd() { # need_cmd COMMAND PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  log "'$1' is missing; installing apt package $2"
+  if [ "$(id -u)" -ne 0 ]; then die "'$1' is missing and not running as root: apt-get install -y $2"; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; } \
+    || die "could not install $2"
+}
+
+java_cmd() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+    echo "$JAVA_HOME/bin/java"
+  else
+    need_cmd java default-jre-headless
+    echo java
+  fi
+}
+
+# pid_alive PIDFILE: true when the file names a live process.
+pid_alive() {
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+# stop_pid NAME PIDFILE: TERM, wait up to 10 s, then KILL.
+stop_pid() {
+  local name=$1 pidfile=$2 pid i
+  if ! pid_alive "$pidfile"; then
+    rm -f "$pidfile"
+    log "$name is not running"
+    return 0
+  fi
+  pid=$(cat "$pidfile")
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name (pid $pid) did not stop in 10 s; killing it"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+  log "$name stopped"
+}
+
+# fail_start NAME LOGFILE MESSAGE: prints the end of the log and exits 1.
+fail_start() {
+  log "$1: $3; last lines of $2:"
+  tail -n 30 "$2" >&2 || true
+  exit 1
+}
+
+random_token() { # random_token LENGTH: alphanumerics only (safe in URLs)
+  LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c "$1" || true
+}
+
+# ---------------------------------------------------------------------------------------------
+# S3: S3Proxy with the jclouds filesystem provider.
+S3_PORT="${NECTAR_S3_PORT:-9199}"
+S3PROXY_VERSION="${S3PROXY_VERSION:-2.6.0}"
+S3_BUCKET=nectar-test
+
+s3_jar() {
+  local jar="$DIR/s3/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
+  if [ ! -s "$jar" ]; then
+    need_cmd mvn maven
+    log "fetching org.gaul:s3proxy:$S3PROXY_VERSION with Maven"
+    # Run outside any project so the reactor's pom (and its enforcer) is not involved; works
+    # offline when the artifact is already in ~/.m2.
+    (cd "$DIR/s3" && mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
+      -DoutputDirectory="$DIR/s3" >"$DIR/s3/mvn.log" 2>&1) \
+      || fail_start s3 "$DIR/s3/mvn.log" "Maven could not fetch S3Proxy"
+  fi
+  echo "$jar"
+}
+
+s3_start() {
+  local pidfile="$DIR/s3/s3proxy.pid" logfile="$DIR/s3/s3proxy.log"
+  mkdir -p "$DIR/s3/data"
+  if pid_alive "$pidfile"; then
+    log "s3 already running (pid $(cat "$pidfile")) on 127.0.0.1:$(cat "$DIR/s3/port")"
+    return 0
+  fi
+  need_cmd curl curl
+  local jar java ak sk
+  jar=$(s3_jar)
+  java=$(java_cmd)
+  ak="nectar$(random_token 12)"
+  sk="$(random_token 32)"
+  # The filesystem provider maps each bucket to a directory of basedir: creating the directory
+  # creates the test bucket without having to sign a request.
+  mkdir -p "$DIR/s3/data/$S3_BUCKET"
+  umask 077
+  cat >"$DIR/s3/s3proxy.conf" <<EOF
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$ak
+s3proxy.credential=$sk
+jclouds.provider=filesystem-nio2
+jclouds.identity=$ak
+jclouds.credential=$sk
+jclouds.filesystem.basedir=$DIR/s3/data
+EOF
+  umask 022
+  if (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null; then
+    die "port 127.0.0.1:$S3_PORT is already in use by another process: set NECTAR_S3_PORT"
+  fi
+  log "starting S3Proxy on 127.0.0.1:$S3_PORT (data in $DIR/s3/data)"
+  nohup setsid "$java" -jar "$jar" --properties "$DIR/s3/s3proxy.conf" >"$logfile" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  echo "$S3_PORT" >"$DIR/s3/port"
+  local i code ready=0
+  for i in $(seq 1 120); do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      fail_start s3 "$logfile" "S3Proxy exited during start-up"
+    fi
+    # Any HTTP answer (an unsigned request gets 403) means the server is up.
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$S3_PORT/" || true)
+    if [ -n "$code" ] && [ "$code" != "000" ]; then
+      ready=1
+      break
+    fi
+    sleep 0.5
+  done
+  if [ "$ready" != 1 ]; then
+    stop_pid s3 "$pidfile" 2>/dev/null || true
+    fail_start s3 "$logfile" "S3Proxy did not answer on 127.0.0.1:$S3_PORT within 60 s"
+  fi
+  (umask 077 && echo "export NECTAR_TEST_S3=http://$ak:$sk@127.0.0.1:$S3_PORT/$S3_BUCKET" >"$DIR/s3/env")
+  log "s3 ready: http://$ak:****@127.0.0.1:$S3_PORT/$S3_BUCKET"
+}
+
+s3_stop() {
+  stop_pid s3 "$DIR/s3/s3proxy.pid"
+  rm -f "$DIR/s3/env"
+}
+
+s3_status() {
+  if pid_alive "$DIR/s3/s3proxy.pid"; then
+    echo "s3: running (pid $(cat "$DIR/s3/s3proxy.pid"), 127.0.0.1:$(cat "$DIR/s3/port"), bucket $S3_BUCKET)"
+  else
+    echo "s3: stopped"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+
+# Rebuilds $DIR/env from the fragments of the services that are running.
+write_env() {
+  local out="$DIR/env" s
+  umask 077
+  {
+    echo "# Written by scripts/services.sh; source it before running the integration tests."
+    for s in "${ALL_SERVICES[@]}"; do
+      if [ -f "$DIR/$s/env" ]; then cat "$DIR/$s/env"; fi
+    done
+  } >"$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
+check_names() {
+  local s k ok
+  for s in "$@"; do
+    ok=0
+    for k in "${ALL_SERVICES[@]}"; do [ "$s" = "$k" ] && ok=1; done
+    [ "$ok" = 1 ] || die "unknown service '$s': known are ${ALL_SERVICES[*]}"
+  done
+}
+
+main() {
+  local cmd="${1:-}"
+  [ $# -gt 0 ] && shift
+  local names=("$@")
+  [ ${#names[@]} -eq 0 ] && names=("${ALL_SERVICES[@]}")
+  check_names "${names[@]}"
+  mkdir -p "$DIR"
+  local s rc=0
+  case "$cmd" in
+    start)
+      for s in "${names[@]}"; do "${s}_start"; done
+      write_env
+      echo "$DIR/env"
+      ;;
+    stop)
+      for s in "${names[@]}"; do "${s}_stop"; done
+      write_env
+      ;;
+    status)
+      for s in "${names[@]}"; do "${s}_status" || rc=1; done
+      return $rc
+      ;;
+    env)
+      echo "$DIR/env"
+      ;;
+    *)
+      echo "usage: $0 start|stop|status [${ALL_SERVICES[*]}] | env" >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
