@@ -1,0 +1,235 @@
+package io.nectarfs.meta;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.meta.kv.Bytes;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The mapping of file data to slices: write, truncate, fallocate and copy_file_range. Every
+ * slice record holds one reference to its slice; records beyond the first are counted in a
+ * {@code K} key, and a slice whose last record goes is queued for freeing.
+ */
+final class FileData {
+  /** 2^57 bytes: 2^31 chunks of 64 MiB. */
+  static final long MAX_FILE_SIZE = 1L << 57;
+  private static final long CHUNK = Chunks.CHUNK_SIZE;
+  private final MetaClient m;
+
+  FileData(MetaClient m) {
+    this.m = m;
+  }
+
+  private static Attr regularFile(Tx tx, long ino) throws IOException {
+    Attr a = tx.attr(ino);
+    if (a.isDir()) {
+      throw Errno.EISDIR.exception("inode " + ino);
+    }
+    if (a.type() != FileType.FILE) {
+      throw Errno.EINVAL.exception("inode " + ino + " is not a regular file");
+    }
+    return a;
+  }
+
+  void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+    if (index < 0) {
+      throw Errno.EFBIG.exception("chunk index " + index);
+    }
+    long end = (long) index * CHUNK + slice.pos() + slice.len();
+    if (end > MAX_FILE_SIZE) {
+      throw Errno.EFBIG.exception("write beyond the maximum file size");
+    }
+    long delta = m.tx(tx -> {
+      Attr a = regularFile(tx, ino);
+      long newLen = Math.max(a.length(), end);
+      long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
+      m.checkLimits(d, 0);
+      tx.appendSlices(ino, index, List.of(slice));
+      tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), mtime, mtime));
+      return d;
+    });
+    m.updateStats(delta, 0);
+  }
+
+  /** Shrinks or grows the data of {@code ino} from {@code oldLen} to {@code newLen} inside {@code tx}. */
+  void truncateIn(Tx tx, long ino, long oldLen, long newLen, long now) throws IOException {
+    if (newLen >= oldLen) {
+      return; // holes beyond the old length already read as zeros
+    }
+    int first = (int) (newLen / CHUNK);
+    int within = (int) (newLen % CHUNK);
+    int dropFrom = within == 0 ? first : first + 1;
+    if (within != 0) {
+      long chunkEnd = Math.min(CHUNK, oldLen - (long) first * CHUNK);
+      tx.appendSlices(ino, first, List.of(Slice.hole(within, (int) (chunkEnd - within))));
+    }
+    dropChunksFrom(tx, ino, dropFrom);
+  }
+
+  /** Deletes chunk keys with index >= {@code from} and releases their slices. */
+  void dropChunksFrom(Tx tx, long ino, int from) throws IOException {
+    byte[] prefix = Keys.chunkPrefix(ino);
+    List<byte[]> keys = new ArrayList<>();
+    List<Slice> records = new ArrayList<>();
+    tx.kv.scan(Keys.chunk(ino, from), Bytes.prefixEnd(prefix), 0, (k, v) -> {
+      keys.add(k);
+      records.addAll(Codec.slices(v));
+      return true;
+    });
+    for (byte[] k : keys) {
+      tx.kv.delete(k);
+    }
+    release(tx, records);
+  }
+
+  /** Drops one reference of each record and queues the slices that are no longer used. */
+  void release(Tx tx, List<Slice> records) throws IOException {
+    List<Slice> freed = new ArrayList<>();
+    tx.dropSliceRefs(records, freed);
+    if (freed.isEmpty()) {
+      return;
+    }
+    byte[] v = new byte[freed.size() * 12];
+    for (int i = 0; i < freed.size(); i++) {
+      Bytes.putU64(v, i * 12, freed.get(i).id());
+      Bytes.putU32(v, i * 12 + 8, freed.get(i).size());
+    }
+    tx.kv.put(Keys.freeSlices(m.config.clock().nowMillis(), ThreadLocalRandom.current().nextLong()), v);
+  }
+
+  void fallocate(Ctx ctx, long ino, int mode, long off, long len) throws IOException {
+    int known = Meta.FALLOC_KEEP_SIZE | Meta.FALLOC_PUNCH_HOLE | Meta.FALLOC_ZERO_RANGE;
+    if ((mode & ~known) != 0) {
+      throw Errno.EOPNOTSUPP.exception("fallocate mode " + mode);
+    }
+    if ((mode & Meta.FALLOC_PUNCH_HOLE) != 0 && (mode & Meta.FALLOC_KEEP_SIZE) == 0) {
+      throw Errno.EOPNOTSUPP.exception("punching a hole needs FALLOC_FL_KEEP_SIZE");
+    }
+    if ((mode & Meta.FALLOC_PUNCH_HOLE) != 0 && (mode & Meta.FALLOC_ZERO_RANGE) != 0) {
+      throw Errno.EINVAL.exception("punch-hole and zero-range together");
+    }
+    if (off < 0 || len <= 0) {
+      throw Errno.EINVAL.exception("fallocate range " + off + "+" + len);
+    }
+    if (off + len > MAX_FILE_SIZE || off + len < 0) {
+      throw Errno.EFBIG.exception("fallocate beyond the maximum file size");
+    }
+    long delta = m.tx(tx -> {
+      Attr a = tx.attr(ino);
+      if (a.isDir()) {
+        throw Errno.EISDIR.exception("inode " + ino);
+      }
+      if (a.type() != FileType.FILE) {
+        throw Errno.ENODEV.exception("inode " + ino + " is not a regular file");
+      }
+      long now = m.now();
+      long end = off + len;
+      boolean changed = false;
+      if ((mode & (Meta.FALLOC_PUNCH_HOLE | Meta.FALLOC_ZERO_RANGE)) != 0) {
+        // Beyond the length everything already reads as zeros.
+        long zeroEnd = Math.min(end, a.length());
+        if (zeroEnd > off) {
+          zero(tx, ino, off, zeroEnd);
+        }
+        changed = true;
+      }
+      long newLen = (mode & Meta.FALLOC_KEEP_SIZE) == 0 ? Math.max(a.length(), end) : a.length();
+      long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
+      m.checkLimits(d, 0);
+      if (newLen != a.length() || changed) {
+        tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), now, now));
+      }
+      return d;
+    });
+    m.updateStats(delta, 0);
+  }
+
+  /** Makes {@code [from, to)} read as zeros: whole chunks are dropped, partial ones get a hole slice. */
+  private void zero(Tx tx, long ino, long from, long to) throws IOException {
+    long at = from;
+    while (at < to) {
+      int index = (int) (at / CHUNK);
+      int pos = (int) (at % CHUNK);
+      int n = (int) Math.min(to - at, CHUNK - pos);
+      if (pos == 0 && n == CHUNK) {
+        byte[] key = Keys.chunk(ino, index);
+        byte[] v = tx.kv.get(key);
+        if (v != null) {
+          tx.kv.delete(key);
+          release(tx, Codec.slices(v));
+        }
+      } else {
+        tx.appendSlices(ino, index, List.of(Slice.hole(pos, n)));
+      }
+      at += n;
+    }
+  }
+
+  long copyFileRange(Ctx ctx, long inoIn, long offIn, long inoOut, long offOut, long len) throws IOException {
+    if (offIn < 0 || offOut < 0 || len < 0) {
+      throw Errno.EINVAL.exception("negative offset or length");
+    }
+    if (inoIn == inoOut && offIn < offOut + len && offOut < offIn + len) {
+      throw Errno.EINVAL.exception("overlapping ranges of one file");
+    }
+    long[] result = new long[2];
+    m.tx(tx -> {
+      Attr ain = regularFile(tx, inoIn);
+      Attr aout = inoIn == inoOut ? ain : regularFile(tx, inoOut);
+      long n = Math.min(len, Math.max(0, ain.length() - offIn));
+      result[0] = n;
+      result[1] = 0;
+      if (n == 0) {
+        return null;
+      }
+      if (offOut + n > MAX_FILE_SIZE) {
+        throw Errno.EFBIG.exception("copy beyond the maximum file size");
+      }
+      long done = 0;
+      while (done < n) {
+        long src = offIn + done;
+        long dst = offOut + done;
+        int piece = (int) Math.min(n - done, Math.min(CHUNK - src % CHUNK, CHUNK - dst % CHUNK));
+        List<Slice> out = share(tx.chunk(inoIn, (int) (src / CHUNK)), (int) (src % CHUNK), piece, (int) (dst % CHUNK));
+        for (Slice s : out) {
+          tx.addSliceRefs(s.id(), s.size(), 1);
+        }
+        tx.appendSlices(inoOut, (int) (dst / CHUNK), out);
+        done += piece;
+      }
+      long now = m.now();
+      Attr cur = tx.attr(inoOut);
+      long newLen = Math.max(cur.length(), offOut + n);
+      long d = MetaClient.align4k(newLen) - MetaClient.align4k(cur.length());
+      m.checkLimits(d, 0);
+      tx.putAttr(inoOut, cur.withLength(newLen).withTimes(cur.atime(), now, now));
+      result[1] = d;
+      return null;
+    });
+    m.updateStats(result[1], 0);
+    return result[0];
+  }
+
+  /** Slice records that show bytes {@code [from, from+len)} of a chunk at {@code to} of another. */
+  static List<Slice> share(List<Slice> srcSlices, int from, int len, int to) {
+    List<Slice> out = new ArrayList<>();
+    int end = from + len;
+    int covered = from;
+    for (Slice p : Chunks.resolve(srcSlices)) {
+      int a = Math.max(from, p.pos());
+      int b = Math.min(end, p.pos() + p.len());
+      if (a >= b) {
+        continue;
+      }
+      out.add(p.id() == 0 ? Slice.hole(to + (a - from), b - a) : new Slice(to + (a - from), p.id(), p.size(), p.off() + (a - p.pos()), b - a));
+      covered = b;
+    }
+    if (covered < end) {
+      out.add(Slice.hole(to + (covered - from), end - covered));
+    }
+    return out;
+  }
+}

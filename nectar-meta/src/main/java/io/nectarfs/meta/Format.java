@@ -1,0 +1,114 @@
+package io.nectarfs.meta;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.util.regex.Pattern;
+
+/**
+ * The volume's format record, stored in the metadata engine by {@code nectar format}. It holds no
+ * secret in clear: storage credentials come from the environment at mount time, and the
+ * encryption key is kept only as a passphrase-protected PEM.
+ *
+ * @param name volume name (3–63 characters of a-z, 0-9 and '-'); also the object key prefix
+ * @param uuid random at format time
+ * @param storage the storage URL without credentials
+ * @param blockSize block size in bytes: a power of two from 64 KiB to 16 MiB
+ * @param compression none, lz4 or zstd
+ * @param encryptKeyPem the passphrase-protected RSA private key PEM, or null
+ * @param encryptCipher aes256gcm or chacha20-poly1305 (with a key)
+ * @param checksum whether objects carry checksums
+ * @param shards number of storage buckets (0 or 1: one)
+ * @param trashDays days deleted files stay in .trash (0: no trash)
+ * @param capacity space limit in bytes (0: none)
+ * @param inodes inode limit (0: none)
+ * @param metaVersion the layout version of the metadata
+ * @param createdMillis when the volume was formatted
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Format(
+    String name,
+    String uuid,
+    String storage,
+    int blockSize,
+    String compression,
+    String encryptKeyPem,
+    String encryptCipher,
+    boolean checksum,
+    int shards,
+    int trashDays,
+    long capacity,
+    long inodes,
+    int metaVersion,
+    long createdMillis) {
+  public static final int META_VERSION = 1;
+  public static final int MIN_BLOCK = 64 << 10;
+  public static final int MAX_BLOCK = 16 << 20;
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .configure(SerializationFeature.INDENT_OUTPUT, true);
+
+  /** Checks every field; throws {@link IllegalArgumentException} naming the first bad one. */
+  public Format validated() {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "invalid volume name '" + name + "': use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit");
+    }
+    if (blockSize < MIN_BLOCK || blockSize > MAX_BLOCK || Integer.bitCount(blockSize) != 1) {
+      throw new IllegalArgumentException("block size must be a power of two from 64K to 16M, got " + blockSize);
+    }
+    if (!java.util.Set.of("none", "lz4", "zstd").contains(compression)) {
+      throw new IllegalArgumentException("unknown compression '" + compression + "': use none, lz4 or zstd");
+    }
+    if (trashDays < 0 || capacity < 0 || inodes < 0 || shards < 0) {
+      throw new IllegalArgumentException("trash days, capacity, inodes and shards must not be negative");
+    }
+    if (storage == null || storage.isBlank()) {
+      throw new IllegalArgumentException("a storage URL is required");
+    }
+    return this;
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Parses a stored record; an unreadable record gives an IOException saying the volume is damaged. */
+  public static Format fromJson(String json) throws IOException {
+    try {
+      return JSON.readValue(json, Format.class);
+    } catch (IOException e) {
+      throw new IOException("the volume's format record is unreadable (" + e.getMessage().lines().findFirst().orElse("") + ")");
+    }
+  }
+
+  public Format withTrashDays(int d) {
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, d, capacity, inodes, metaVersion, createdMillis);
+  }
+
+  public Format withCapacity(long c) {
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, c, inodes, metaVersion, createdMillis);
+  }
+
+  public Format withInodes(long i) {
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, i, metaVersion, createdMillis);
+  }
+
+  public Format withStorage(String s) {
+    return new Format(name, uuid, s, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis);
+  }
+
+  public Format withUuid(String u) {
+    return new Format(name, u, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis);
+  }
+}

@@ -1,0 +1,43 @@
+package io.nectarfs.meta;
+
+import java.util.Objects;
+
+/** Which format settings may change after format, and how a re-format merges. */
+final class FormatRules {
+  private FormatRules() {}
+
+  /** The name of the first immutable setting that differs, or null. */
+  static String incompatibleChange(Format old, Format neu) {
+    if (!old.name().equals(neu.name())) {
+      return "name ('" + old.name() + "')";
+    }
+    if (old.blockSize() != neu.blockSize()) {
+      return "block size (" + old.blockSize() + " bytes)";
+    }
+    if (!old.compression().equals(neu.compression())) {
+      return "compression (" + old.compression() + ")";
+    }
+    if (!Objects.equals(old.encryptKeyPem(), neu.encryptKeyPem())) {
+      return "encryption key";
+    }
+    if (old.encryptKeyPem() != null && !Objects.equals(old.encryptCipher(), neu.encryptCipher())) {
+      return "encryption cipher (" + old.encryptCipher() + ")";
+    }
+    if (old.checksum() != neu.checksum()) {
+      return "checksum setting (" + old.checksum() + ")";
+    }
+    if (old.shards() != neu.shards()) {
+      return "shard count (" + old.shards() + ")";
+    }
+    if (!old.storage().equals(neu.storage())) {
+      return "storage (" + old.storage() + ")";
+    }
+    return null;
+  }
+
+  /** The record a re-format stores: identity of the old one, settings of the new one. */
+  static Format merge(Format old, Format neu) {
+    return new Format(neu.name(), old.uuid(), neu.storage(), neu.blockSize(), neu.compression(), neu.encryptKeyPem(), neu.encryptCipher(),
+        neu.checksum(), neu.shards(), neu.trashDays(), neu.capacity(), neu.inodes(), old.metaVersion(), old.createdMillis());
+  }
+}

@@ -1,0 +1,406 @@
+package io.nectarfs.meta;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.meta.kv.Bytes;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sessions, statistics counters and the background jobs: deleting the data of removed files,
+ * freeing unreferenced slices, cleaning sessions of crashed clients, expiring the trash.
+ *
+ * <p>Concurrency: called from the background thread and from {@link MetaClient#close}; each step
+ * is its own transaction. Jobs shared by all clients are leased ({@code T} keys) so that one
+ * client runs each at a time.
+ */
+final class Housekeeping {
+  private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int BATCH = 100;
+  private final MetaClient m;
+
+  Housekeeping(MetaClient m) {
+    this.m = m;
+  }
+
+  // ---- sessions ----
+
+  private long expiry() {
+    return m.config.clock().nowMillis() + 5 * Math.max(1, m.config.heartbeat().toMillis());
+  }
+
+  private byte[] sessionValue(long sid, long expire) throws IOException {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "unknown";
+    }
+    SessionInfo info = new SessionInfo(sid, expire, host, ProcessHandle.current().pid(), m.config.mountPoint(),
+        String.valueOf(MetaClient.class.getPackage().getImplementationVersion()), m.config.clock().nowMillis());
+    byte[] json = JSON.writeValueAsBytes(info);
+    byte[] v = new byte[8 + json.length];
+    Bytes.putU64(v, 0, expire);
+    System.arraycopy(json, 0, v, 8, json.length);
+    return v;
+  }
+
+  long registerSession() throws IOException {
+    return m.txn(tx -> {
+      long sid = tx.incrBy(Keys.counter("nextSession"), 1);
+      tx.put(Keys.session(sid), sessionValue(sid, expiry()));
+      return sid;
+    });
+  }
+
+  void heartbeat() throws IOException {
+    long sid = m.sid;
+    if (sid != 0) {
+      boolean alive = m.txn(tx -> {
+        byte[] old = tx.get(Keys.session(sid));
+        if (old == null) {
+          return false;
+        }
+        byte[] v = old.clone();
+        Bytes.putU64(v, 0, expiry());
+        tx.put(Keys.session(sid), v);
+        return true;
+      });
+      if (!alive) {
+        // Another client judged us dead and cleaned up: register again rather than run without a session.
+        log.warn("session {} was cleaned by another client (heartbeats too late?); registering a new one", sid);
+        m.sid = registerSession();
+      }
+    }
+    Format f = MetaClient.loadFormat(m.kv);
+    if (f != null) {
+      m.format = f;
+    }
+    refreshCounters();
+  }
+
+  void deregisterSession() throws IOException {
+    long sid = m.sid;
+    if (sid == 0) {
+      return;
+    }
+    cleanSession(sid);
+  }
+
+  List<SessionInfo> sessions() throws IOException {
+    return m.read(tx -> {
+      List<SessionInfo> out = new ArrayList<>();
+      tx.scan(Keys.SESSION_PREFIX, Bytes.prefixEnd(Keys.SESSION_PREFIX), 0, (k, v) -> {
+        SessionInfo i = JSON.readValue(Arrays.copyOfRange(v, 8, v.length), SessionInfo.class);
+        out.add(new SessionInfo(i.sid(), Bytes.getU64(v, 0), i.host(), i.pid(), i.mountPoint(), i.version(), i.startMillis()));
+        return true;
+      });
+      return out;
+    });
+  }
+
+  /** Frees the inodes a session kept alive and removes the session. */
+  private void cleanSession(long sid) throws IOException {
+    Namespace.Removal r = m.tx(tx -> {
+      Namespace.Removal out = new Namespace.Removal();
+      for (byte[] k : tx.keys(Keys.sustainedPrefix(sid))) {
+        long ino = Bytes.getU64(k, 10);
+        Attr a = tx.attrOrNull(ino);
+        if (a != null && a.nlink() == 0) {
+          m.ns.deleteInode(tx, ino, a, out);
+        }
+        tx.kv.delete(k);
+      }
+      tx.kv.delete(Keys.session(sid));
+      return out;
+    });
+    m.updateStats(-r.space, -r.inodes);
+  }
+
+  void releaseIfSustained(long ino) throws IOException {
+    long sid = m.sid;
+    if (sid == 0) {
+      return;
+    }
+    Namespace.Removal r = m.tx(tx -> {
+      Namespace.Removal out = new Namespace.Removal();
+      byte[] key = Keys.sustained(sid, ino);
+      if (tx.kv.get(key) == null) {
+        return out;
+      }
+      tx.kv.delete(key);
+      Attr a = tx.attrOrNull(ino);
+      if (a != null && a.nlink() == 0) {
+        m.ns.deleteInode(tx, ino, a, out);
+      }
+      return out;
+    });
+    m.updateStats(-r.space, -r.inodes);
+  }
+
+  void cleanStaleSessions() throws IOException {
+    long now = m.config.clock().nowMillis();
+    List<Long> stale = new ArrayList<>();
+    for (SessionInfo s : sessions()) {
+      if (s.expireMillis() < now && s.sid() != m.sid) {
+        stale.add(s.sid());
+      }
+    }
+    for (long sid : stale) {
+      log.info("cleaning stale session {}", sid);
+      cleanSession(sid);
+    }
+  }
+
+  // ---- counters ----
+
+  void refreshCounters() throws IOException {
+    long[] v = m.read(tx -> {
+      byte[] s = tx.get(Keys.counter("usedSpace"));
+      byte[] i = tx.get(Keys.counter("totalInodes"));
+      return new long[] {s == null ? 0 : Bytes.getU64(s, 0), i == null ? 0 : Bytes.getU64(i, 0)};
+    });
+    m.knownSpace = v[0];
+    m.knownInodes = v[1];
+  }
+
+  void flushCounters() throws IOException {
+    long space = m.pendingSpace.getAndSet(0);
+    long inodes = m.pendingInodes.getAndSet(0);
+    if (space == 0 && inodes == 0) {
+      return;
+    }
+    try {
+      long[] v = m.txn(tx -> new long[] {tx.incrBy(Keys.counter("usedSpace"), space), tx.incrBy(Keys.counter("totalInodes"), inodes)});
+      m.knownSpace = v[0];
+      m.knownInodes = v[1];
+    } catch (IOException | RuntimeException e) {
+      m.pendingSpace.addAndGet(space);
+      m.pendingInodes.addAndGet(inodes);
+      throw e;
+    }
+  }
+
+  // ---- background jobs ----
+
+  void runAll() throws IOException {
+    if (m.config.readOnly()) {
+      return;
+    }
+    flushCounters();
+    if (lease("sessions")) {
+      cleanStaleSessions();
+    }
+    if (lease("delfiles")) {
+      deleteFileData();
+    }
+    freeSlices();
+    if (lease("trash")) {
+      expireTrash();
+    }
+  }
+
+  /** Takes the lease of a shared job for one heartbeat period; true if this client holds it. */
+  boolean lease(String job) throws IOException {
+    long now = m.config.clock().nowMillis();
+    long until = now + Math.max(1, m.config.heartbeat().toMillis());
+    return m.txn(tx -> {
+      byte[] v = tx.get(Keys.lease(job));
+      if (v != null && Bytes.getU64(v, 0) != m.sid && Bytes.getU64(v, 8) > now) {
+        return false;
+      }
+      byte[] n = new byte[16];
+      Bytes.putU64(n, 0, m.sid);
+      Bytes.putU64(n, 8, until);
+      tx.put(Keys.lease(job), n);
+      return true;
+    });
+  }
+
+  /** Drops the chunks of removed files, a batch of chunks per transaction. */
+  void deleteFileData() throws IOException {
+    List<Long> files = m.read(tx -> {
+      List<Long> out = new ArrayList<>();
+      tx.scan(Keys.DELFILE_PREFIX, Bytes.prefixEnd(Keys.DELFILE_PREFIX), 1000, (k, v) -> {
+        out.add(Bytes.getU64(k, 1));
+        return true;
+      });
+      return out;
+    });
+    for (long ino : files) {
+      boolean more = true;
+      while (more) {
+        more = m.tx(tx -> {
+          byte[] prefix = Keys.chunkPrefix(ino);
+          List<byte[]> keys = new ArrayList<>();
+          List<Slice> records = new ArrayList<>();
+          tx.kv.scan(prefix, Bytes.prefixEnd(prefix), BATCH, (k, v) -> {
+            keys.add(k);
+            records.addAll(Codec.slices(v));
+            return true;
+          });
+          for (byte[] k : keys) {
+            tx.kv.delete(k);
+          }
+          m.data.release(tx, records);
+          if (keys.size() < BATCH) {
+            tx.kv.delete(Keys.delfile(ino));
+            return false;
+          }
+          return true;
+        });
+      }
+    }
+  }
+
+  /** Frees the objects of queued slices, then forgets them. */
+  void freeSlices() throws IOException {
+    List<byte[][]> queued = m.read(tx -> {
+      List<byte[][]> out = new ArrayList<>();
+      tx.scan(Keys.FREE_SLICES_PREFIX, Bytes.prefixEnd(Keys.FREE_SLICES_PREFIX), BATCH, (k, v) -> {
+        out.add(new byte[][] {k, v});
+        return true;
+      });
+      return out;
+    });
+    for (byte[][] kv : queued) {
+      byte[] v = kv[1];
+      try {
+        for (int at = 0; at + 12 <= v.length; at += 12) {
+          m.config.deleter().delete(Bytes.getU64(v, at), Bytes.getU32(v, at + 8));
+        }
+      } catch (IOException e) {
+        log.warn("freeing slices failed, will retry: {}", e.toString());
+        return;
+      }
+      m.txn(tx -> {
+        tx.delete(kv[0]);
+        return null;
+      });
+    }
+  }
+
+  /** Removes trash hour directories older than the volume's trash days. */
+  void expireTrash() throws IOException {
+    int days = m.format.trashDays();
+    long cutoff = m.config.clock().nowMillis() - days * 24L * 3600_000L;
+    List<DirEntry> hours = m.ns.readdir(Ctx.ROOT, Meta.TRASH, "", 10_000, false);
+    for (DirEntry h : hours) {
+      long hourMillis;
+      try {
+        hourMillis = LocalDateTime.parse(h.name() + ":00", java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd-HH:mm")).toInstant(ZoneOffset.UTC).toEpochMilli();
+      } catch (RuntimeException e) {
+        continue;
+      }
+      if (hourMillis + 3600_000L <= cutoff || days == 0) {
+        removeTree(h.ino());
+        m.tx(tx -> {
+          tx.deleteDentry(Meta.TRASH, h.name());
+          tx.kv.delete(Keys.attr(h.ino()));
+          Attr t = tx.attr(Meta.TRASH);
+          tx.putAttr(Meta.TRASH, t.withNlink(t.nlink() - 1));
+          return null;
+        });
+      }
+    }
+  }
+
+  /** Deletes everything below directory {@code dir} (not {@code dir} itself), bypassing the trash. */
+  void removeTree(long dir) throws IOException {
+    while (true) {
+      List<DirEntry> batch = m.ns.readdir(Ctx.ROOT, dir, "", BATCH, false);
+      if (batch.isEmpty()) {
+        return;
+      }
+      for (DirEntry e : batch) {
+        if (e.type() == FileType.DIR) {
+          removeTree(e.ino());
+        }
+        Namespace.Removal r = m.tx(tx -> {
+          Namespace.Removal out = new Namespace.Removal();
+          byte[] d = tx.dentry(dir, e.name());
+          if (d == null) {
+            return out;
+          }
+          tx.deleteDentry(dir, e.name());
+          Attr a = tx.attrOrNull(e.ino());
+          if (a == null) {
+            return out;
+          }
+          if (a.isDir()) {
+            Attr p = tx.attr(dir);
+            tx.putAttr(dir, p.withNlink(p.nlink() - 1));
+            m.ns.deleteInode(tx, e.ino(), a.withNlink(0), out);
+          } else {
+            m.ns.dropLink(tx, dir, e.name(), e.ino(), a, m.now(), out);
+          }
+          return out;
+        });
+        m.updateStats(-r.space, -r.inodes);
+      }
+    }
+  }
+
+  /** Puts the entries of one trash hour directory back where they came from. */
+  int restore(Ctx ctx, String hourName) throws IOException {
+    if (!ctx.isRoot()) {
+      throw Errno.EPERM.exception("only root may restore from the trash");
+    }
+    Entry hour = m.lookup(ctx, Meta.TRASH, hourName);
+    int restored = 0;
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      for (DirEntry e : m.ns.readdir(ctx, hour.ino(), "", 100_000, false)) {
+        Object[] origin = Trash.origin(e.name());
+        if (origin == null) {
+          continue;
+        }
+        long parent = (Long) origin[0];
+        String name = (String) origin[1];
+        boolean moved = m.tx(tx -> {
+          Attr p = tx.attrOrNull(parent);
+          if (p == null || !p.isDir() || Trash.inTrash(p.parent()) || tx.dentry(parent, name) != null) {
+            return false;
+          }
+          Attr a = tx.attrOrNull(e.ino());
+          if (a == null) {
+            return false;
+          }
+          long now = m.now();
+          tx.deleteDentry(hour.ino(), e.name());
+          tx.putDentry(parent, name, a.type(), e.ino());
+          tx.putAttr(e.ino(), a.withParent(parent).withCtime(now));
+          Attr h = tx.attr(hour.ino());
+          tx.putAttr(hour.ino(), h.withNlink(h.nlink() - (a.isDir() ? 1 : 0)).withMtimeCtime(now));
+          tx.putAttr(parent, p.withNlink(p.nlink() + (a.isDir() ? 1 : 0)).withMtimeCtime(now));
+          return true;
+        });
+        if (moved) {
+          restored++;
+          progress = true;
+        }
+      }
+    }
+    return restored;
+  }
+
+  static String hourOf(long millis) {
+    return Trash.HOUR.format(Instant.ofEpochMilli(millis));
+  }
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}

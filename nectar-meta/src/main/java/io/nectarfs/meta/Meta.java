@@ -1,0 +1,164 @@
+package io.nectarfs.meta;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.FsException;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The POSIX namespace of one volume, as the VFS sees it. One implementation ({@link
+ * MetaClient#open}) runs on every engine, so behaviour cannot differ between engines.
+ *
+ * <h2>Contract</h2>
+ *
+ * <ul>
+ *   <li>Every mutating method is one engine transaction: it either happens completely or not at
+ *       all, and is retried on conflicts with other clients.
+ *   <li>POSIX outcomes are {@link FsException}s carrying the errno each method lists. Names with
+ *       "/" or NUL, or "", give EINVAL; names over 255 bytes ENAMETOOLONG; a missing inode ENOENT;
+ *       a non-directory where a directory is needed ENOTDIR.
+ *   <li>Engine failures (unreachable server) are plain {@link IOException}s; the front ends map
+ *       them to EIO.
+ *   <li>Times are nanoseconds since the epoch.
+ * </ul>
+ */
+public interface Meta extends AutoCloseable {
+  /** The root inode. */
+  long ROOT = 1;
+  /** The trash directory ({@code /.trash}). */
+  long TRASH = 0x7FFFFFFF10000000L;
+
+  int MAX_NAME = 255;
+  int MAX_SYMLINK = 4095;
+
+  int RENAME_NOREPLACE = 1;
+  int RENAME_EXCHANGE = 2;
+
+  int XATTR_CREATE = 1;
+  int XATTR_REPLACE = 2;
+
+  int FALLOC_KEEP_SIZE = 1;
+  int FALLOC_PUNCH_HOLE = 2;
+  int FALLOC_ZERO_RANGE = 0x10;
+
+  /** The volume's format record. */
+  Format format();
+
+  /** The id of this client's session (0 for read-only clients). */
+  long sessionId();
+
+  /** Looks up {@code name} in {@code parent}. ENOENT, ENOTDIR, EACCES (no search permission). */
+  Entry lookup(Ctx ctx, long parent, String name) throws IOException;
+
+  /** The attributes of {@code ino}. ENOENT. */
+  Attr getattr(Ctx ctx, long ino) throws IOException;
+
+  /**
+   * Changes attributes as Linux does: chmod by owner or root (EPERM), setgid cleared when the
+   * caller is not in the file's group; chown of uid by root only, of gid by the owner to one of
+   * its groups (EPERM), clearing setuid and (with group-exec) setgid of non-directories; times by
+   * owner or root, "now" also by a writer (EACCES); size needs write permission (EACCES), EISDIR
+   * on directories, EFBIG beyond the maximum size. ctime is updated.
+   */
+  Attr setattr(Ctx ctx, long ino, SetAttr req) throws IOException;
+
+  /**
+   * Creates a regular file, FIFO, socket or device node. EEXIST, EACCES, ENOSPC/EDQUOT (limits),
+   * EPERM (devices by non-root), EINVAL (directories or symlinks: use mkdir/symlink).
+   */
+  Entry mknod(Ctx ctx, long parent, String name, FileType type, int mode, int umask, int rdev) throws IOException;
+
+  /** Creates a directory. EEXIST, EACCES, EMLINK (parent has too many links). */
+  Entry mkdir(Ctx ctx, long parent, String name, int mode, int umask) throws IOException;
+
+  /** Creates a symbolic link. ENAMETOOLONG when the target exceeds 4095 bytes; EINVAL if empty. */
+  Entry symlink(Ctx ctx, long parent, String name, String target) throws IOException;
+
+  /** The target of a symbolic link. EINVAL when {@code ino} is not one. */
+  String readlink(Ctx ctx, long ino) throws IOException;
+
+  /** Removes a non-directory entry. EISDIR, EPERM (sticky directory), EACCES. */
+  void unlink(Ctx ctx, long parent, String name) throws IOException;
+
+  /** Removes an empty directory. ENOTEMPTY, ENOTDIR, EBUSY (root), EINVAL ("."). */
+  void rmdir(Ctx ctx, long parent, String name) throws IOException;
+
+  /**
+   * Renames atomically. Flags {@link #RENAME_NOREPLACE} (EEXIST if the target exists) and {@link
+   * #RENAME_EXCHANGE} (ENOENT if it doesn't). Over an existing target: a directory only over an
+   * empty directory (ENOTEMPTY, else EISDIR/ENOTDIR). A directory into its own subtree: EINVAL.
+   */
+  void rename(Ctx ctx, long parentSrc, String nameSrc, long parentDst, String nameDst, int flags) throws IOException;
+
+  /** Adds a hard link. EPERM for directories, EEXIST, EMLINK. */
+  Entry link(Ctx ctx, long ino, long newParent, String newName) throws IOException;
+
+  /**
+   * Up to {@code limit} entries of directory {@code ino} whose names sort after {@code after}
+   * ("" from the start), in name order; with {@code plus} each carries its attributes. A name is a
+   * stable cookie: resuming after it works while the directory changes. ENOTDIR, EACCES.
+   */
+  List<DirEntry> readdir(Ctx ctx, long ino, String after, int limit, boolean plus) throws IOException;
+
+  /** Space and inode totals of the volume (or of a directory's quota). */
+  StatFs statfs(Ctx ctx, long ino) throws IOException;
+
+  /**
+   * Opens a file: checks permission for the access mode in {@code flags} (EACCES), EISDIR for
+   * writing a directory, and registers the open so an unlink keeps the file alive until {@link
+   * #close}. O_TRUNC is the caller's business (setattr).
+   */
+  Attr open(Ctx ctx, long ino, int flags) throws IOException;
+
+  /** Ends one open of {@code ino}; the last close of an unlinked file frees it. */
+  void close(Ctx ctx, long ino) throws IOException;
+
+  /** The slices of chunk {@code index} of file {@code ino}, in write order. */
+  List<Slice> read(Ctx ctx, long ino, int index) throws IOException;
+
+  /** A new globally unique slice id (allocated in batches). */
+  long newSliceId() throws IOException;
+
+  /**
+   * Appends a slice to chunk {@code index}, extending the file if it ends beyond the length, and
+   * sets mtime/ctime. ENOENT (deleted meanwhile), ENOSPC/EDQUOT, EFBIG.
+   */
+  void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException;
+
+  /**
+   * Allocates or punches space: {@link #FALLOC_KEEP_SIZE}, {@link #FALLOC_PUNCH_HOLE} (needs
+   * KEEP_SIZE), {@link #FALLOC_ZERO_RANGE}. EINVAL, EOPNOTSUPP for other modes, EISDIR.
+   */
+  void fallocate(Ctx ctx, long ino, int mode, long off, long len) throws IOException;
+
+  /**
+   * Copies {@code len} bytes by sharing slices (no data moves); returns the bytes copied (short at
+   * the end of the source). EINVAL for overlapping ranges of one file, EISDIR.
+   */
+  long copyFileRange(Ctx ctx, long inoIn, long offIn, long inoOut, long offOut, long len) throws IOException;
+
+  /** An extended attribute's value. ENODATA. */
+  byte[] getxattr(Ctx ctx, long ino, String name) throws IOException;
+
+  /** Names of the extended attributes. */
+  List<String> listxattr(Ctx ctx, long ino) throws IOException;
+
+  /** Sets an extended attribute: {@link #XATTR_CREATE} (EEXIST), {@link #XATTR_REPLACE} (ENODATA). */
+  void setxattr(Ctx ctx, long ino, String name, byte[] value, int flags) throws IOException;
+
+  /** Removes an extended attribute. ENODATA. */
+  void removexattr(Ctx ctx, long ino, String name) throws IOException;
+
+  /** Live sessions of the volume. */
+  List<SessionInfo> sessions() throws IOException;
+
+  /**
+   * Runs pending background work now (deleting freed data, cleaning stale sessions, expiring
+   * trash); normally a background thread does this.
+   */
+  void runBackgroundJobs() throws IOException;
+
+  /** Ends the session: flushes counters, frees open-unlinked files, deregisters. */
+  @Override
+  void close() throws IOException;
+}

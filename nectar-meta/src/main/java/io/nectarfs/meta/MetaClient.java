@@ -1,0 +1,582 @@
+package io.nectarfs.meta;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.common.Secrets;
+import io.nectarfs.meta.kv.KvTxn;
+import io.nectarfs.meta.kv.Transactions;
+import io.nectarfs.meta.kv.TxnKv;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one {@link Meta} implementation: validation and POSIX rules here and in its helpers
+ * ({@link Namespace}, {@link FileData}, {@link Xattrs}, {@link Housekeeping}), state in any {@link
+ * TxnKv} engine.
+ *
+ * <p>Concurrency: every operation is an engine transaction, retried on conflict, so clients on
+ * other machines are serialised by the engine. In-process state is small and thread-safe: the
+ * open-file counts ({@link ConcurrentHashMap}), the id allocators (synchronized), and the
+ * statistics deltas (atomics) that a background thread flushes every second. Invariant: an inode
+ * in {@link #openCounts} with nlink 0 has a sustained record in this session.
+ */
+public final class MetaClient implements Meta {
+  private static final Logger log = LoggerFactory.getLogger(MetaClient.class);
+  static final int INODE_BATCH = 1024;
+  static final int SLICE_BATCH = 4096;
+
+  final TxnKv kv;
+  final MetaConfig config;
+  volatile Format format;
+  volatile long sid;
+  final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
+  final AtomicLong pendingSpace = new AtomicLong();
+  final AtomicLong pendingInodes = new AtomicLong();
+  volatile long knownSpace;
+  volatile long knownInodes;
+  private final IdPool inodes = new IdPool("nextInode", INODE_BATCH);
+  private final IdPool slices = new IdPool("nextSlice", SLICE_BATCH);
+  final Namespace ns = new Namespace(this);
+  final FileData data = new FileData(this);
+  final Xattrs xattrs = new Xattrs(this);
+  final Housekeeping hk = new Housekeeping(this);
+  private ScheduledExecutorService background;
+  private volatile boolean closed;
+
+  private MetaClient(TxnKv kv, MetaConfig config, Format format) {
+    this.kv = kv;
+    this.config = config;
+    this.format = format;
+  }
+
+  /**
+   * Connects to the volume at {@code url}: loads its format, registers a session (unless
+   * read-only) and starts the background jobs.
+   *
+   * @throws IOException "volume not formatted: run nectar format" when there is no format record
+   */
+  public static MetaClient open(String url, MetaConfig config, Secrets secrets) throws IOException {
+    TxnKv kv = MetaEngines.registry().open(url, secrets);
+    try {
+      return open(kv, config);
+    } catch (IOException | RuntimeException e) {
+      kv.close();
+      throw e;
+    }
+  }
+
+  /** Opens a volume on an engine already connected. */
+  public static MetaClient open(TxnKv kv, MetaConfig config) throws IOException {
+    Format f = loadFormat(kv);
+    if (f == null) {
+      throw new IOException("no volume is formatted at " + kv.describe() + ": run 'nectar format' first");
+    }
+    if (f.metaVersion() > Format.META_VERSION) {
+      throw new IOException("the volume at " + kv.describe() + " has metadata version " + f.metaVersion() + ", newer than this client supports (" + Format.META_VERSION + "): upgrade nectar");
+    }
+    MetaClient m = new MetaClient(kv, config, f);
+    m.hk.refreshCounters();
+    if (!config.readOnly()) {
+      m.sid = m.hk.registerSession();
+    }
+    if (config.background()) {
+      m.startBackground();
+    }
+    return m;
+  }
+
+  /** The stored format record, or null when the engine holds no volume. */
+  public static Format loadFormat(TxnKv kv) throws IOException {
+    byte[] v = Transactions.read(kv, tx -> tx.get(Keys.FORMAT));
+    return v == null ? null : Format.fromJson(new String(v, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Formats a volume: stores the format record and creates the root and trash directories. Running
+   * it again with the same settings is a no-op; with different immutable settings it fails unless
+   * {@code force}.
+   *
+   * @return the stored record (the existing one when nothing changed)
+   */
+  public static Format format(TxnKv kv, Format wanted, boolean force, io.nectarfs.common.Clock clock) throws IOException {
+    wanted.validated();
+    return Transactions.run(kv, tx -> {
+      byte[] old = tx.get(Keys.FORMAT);
+      if (old != null) {
+        Format existing = Format.fromJson(new String(old, StandardCharsets.UTF_8));
+        String diff = FormatRules.incompatibleChange(existing, wanted);
+        if (diff != null && !force) {
+          throw new IOException("volume '" + existing.name() + "' is already formatted with a different " + diff + ": use --force to change it, or 'nectar config' for mutable settings");
+        }
+        Format merged = FormatRules.merge(existing, wanted);
+        if (!merged.equals(existing)) {
+          tx.put(Keys.FORMAT, merged.toJson().getBytes(StandardCharsets.UTF_8));
+        }
+        return merged;
+      }
+      tx.put(Keys.FORMAT, wanted.toJson().getBytes(StandardCharsets.UTF_8));
+      long now = clock.nowNanos();
+      Tx t = new Tx(tx);
+      t.putAttr(ROOT, new Attr(FileType.DIR, 0777, 0, 0, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
+      t.putAttr(TRASH, new Attr(FileType.DIR, 0555, 0, 0, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
+      tx.incrBy(Keys.counter("nextInode"), 1); // inode 1 is the root
+      return wanted;
+    });
+  }
+
+  /** Replaces the mutable settings of the format record (see {@link FormatRules#mutable}). */
+  public static Format updateFormat(TxnKv kv, java.util.function.UnaryOperator<Format> change) throws IOException {
+    return Transactions.run(kv, tx -> {
+      byte[] old = tx.get(Keys.FORMAT);
+      if (old == null) {
+        throw new IOException("no volume is formatted at " + kv.describe() + ": run 'nectar format' first");
+      }
+      Format f = Format.fromJson(new String(old, StandardCharsets.UTF_8));
+      Format n = change.apply(f).validated();
+      String diff = FormatRules.incompatibleChange(f, n);
+      if (diff != null) {
+        throw new IOException("the " + diff + " of a volume cannot be changed after format");
+      }
+      tx.put(Keys.FORMAT, n.toJson().getBytes(StandardCharsets.UTF_8));
+      return n;
+    });
+  }
+
+  // ---- plumbing shared by the helpers ----
+
+  <T> T txn(TxnKv.Body<T> body) throws IOException {
+    checkOpen();
+    return Transactions.run(kv, body);
+  }
+
+  <T> T read(TxnKv.Body<T> body) throws IOException {
+    checkOpen();
+    return Transactions.read(kv, body);
+  }
+
+  <T> T tx(TxBody<T> body) throws IOException {
+    return txn(k -> body.run(new Tx(k)));
+  }
+
+  <T> T readTx(TxBody<T> body) throws IOException {
+    return read(k -> body.run(new Tx(k)));
+  }
+
+  @FunctionalInterface
+  interface TxBody<T> {
+    T run(Tx tx) throws IOException;
+  }
+
+  private void checkOpen() throws IOException {
+    if (closed) {
+      throw new IOException("metadata client is closed");
+    }
+  }
+
+  void checkWritable() throws FsException {
+    if (config.readOnly()) {
+      throw Errno.EROFS.exception("read-only mount");
+    }
+  }
+
+  long now() {
+    return config.clock().nowNanos();
+  }
+
+  long nextInode() throws IOException {
+    return inodes.next();
+  }
+
+  /** Space as accounted: lengths rounded up to 4 KiB; directories and symlinks count 4 KiB. */
+  static long accountedSpace(Attr a) {
+    return a.type() == FileType.FILE ? align4k(a.length()) : 4096;
+  }
+
+  static long align4k(long n) {
+    return (n + 4095) & ~4095L;
+  }
+
+  void updateStats(long spaceDelta, long inodeDelta) {
+    if (spaceDelta != 0) {
+      pendingSpace.addAndGet(spaceDelta);
+    }
+    if (inodeDelta != 0) {
+      pendingInodes.addAndGet(inodeDelta);
+    }
+  }
+
+  /** ENOSPC when adding {@code space} bytes or {@code inodes} inodes would exceed the volume's limits. */
+  void checkLimits(long space, long inodeCount) throws FsException {
+    Format f = format;
+    if (space > 0 && f.capacity() > 0 && knownSpace + pendingSpace.get() + space > f.capacity()) {
+      throw Errno.ENOSPC.exception("volume capacity " + f.capacity() + " bytes reached");
+    }
+    if (inodeCount > 0 && f.inodes() > 0 && knownInodes + pendingInodes.get() + inodeCount > f.inodes()) {
+      throw Errno.ENOSPC.exception("volume inode limit " + f.inodes() + " reached");
+    }
+  }
+
+  static void checkName(String name) throws FsException {
+    if (name == null || name.isEmpty() || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+      throw Errno.EINVAL.exception("invalid name '" + (name == null ? "" : name.replace('\0', '?')) + "'");
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
+      throw Errno.ENAMETOOLONG.exception("name longer than " + MAX_NAME + " bytes");
+    }
+  }
+
+  /** Allocates ids from a counter in batches (inodes, slices). */
+  private final class IdPool {
+    private final String counter;
+    private final int batch;
+    private long next;
+    private long end;
+
+    IdPool(String counter, int batch) {
+      this.counter = counter;
+      this.batch = batch;
+    }
+
+    synchronized long next() throws IOException {
+      if (next >= end) {
+        long top = txn(tx -> tx.incrBy(Keys.counter(counter), batch));
+        end = top + 1;
+        next = top - batch + 1;
+      }
+      return next++;
+    }
+  }
+
+  // ---- Meta ----
+
+  @Override
+  public Format format() {
+    return format;
+  }
+
+  @Override
+  public long sessionId() {
+    return sid;
+  }
+
+  @Override
+  public Entry lookup(Ctx ctx, long parent, String name) throws IOException {
+    if (name.equals(".") || name.equals("..")) {
+      return ns.lookupDots(ctx, parent, name);
+    }
+    checkName(name);
+    return ns.lookup(ctx, parent, name);
+  }
+
+  @Override
+  public Attr getattr(Ctx ctx, long ino) throws IOException {
+    return readTx(tx -> tx.attr(ino));
+  }
+
+  @Override
+  public Attr setattr(Ctx ctx, long ino, SetAttr req) throws IOException {
+    checkWritable();
+    return ns.setattr(ctx, ino, req);
+  }
+
+  @Override
+  public Entry mknod(Ctx ctx, long parent, String name, FileType type, int mode, int umask, int rdev) throws IOException {
+    if (type == FileType.DIR || type == FileType.SYMLINK) {
+      throw Errno.EINVAL.exception("mknod cannot create a " + type.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if ((type == FileType.CHAR || type == FileType.BLOCK) && !ctx.isRoot()) {
+      throw Errno.EPERM.exception("only root may create device nodes");
+    }
+    return create(ctx, parent, name, type, mode, umask, rdev, null);
+  }
+
+  @Override
+  public Entry mkdir(Ctx ctx, long parent, String name, int mode, int umask) throws IOException {
+    return create(ctx, parent, name, FileType.DIR, mode, umask, 0, null);
+  }
+
+  @Override
+  public Entry symlink(Ctx ctx, long parent, String name, String target) throws IOException {
+    if (target == null || target.isEmpty()) {
+      throw Errno.ENOENT.exception("empty symlink target");
+    }
+    if (target.getBytes(StandardCharsets.UTF_8).length > MAX_SYMLINK || target.indexOf('\0') >= 0) {
+      throw Errno.ENAMETOOLONG.exception("symlink target longer than " + MAX_SYMLINK + " bytes");
+    }
+    return create(ctx, parent, name, FileType.SYMLINK, 0777, 0, 0, target);
+  }
+
+  private Entry create(Ctx ctx, long parent, String name, FileType type, int mode, int umask, int rdev, String target) throws IOException {
+    checkWritable();
+    if (name.equals(".") || name.equals("..")) {
+      throw Errno.EEXIST.exception(name);
+    }
+    checkName(name);
+    checkLimits(4096, 1);
+    long ino = nextInode();
+    Entry e = ns.create(ctx, parent, name, type, mode & 07777, umask, rdev, target, ino);
+    updateStats(accountedSpace(e.attr()), 1);
+    return e;
+  }
+
+  @Override
+  public String readlink(Ctx ctx, long ino) throws IOException {
+    return readTx(tx -> {
+      Attr a = tx.attr(ino);
+      if (a.type() != FileType.SYMLINK) {
+        throw Errno.EINVAL.exception("inode " + ino + " is not a symbolic link");
+      }
+      byte[] t = tx.kv.get(Keys.symlink(ino));
+      if (t == null) {
+        throw Errno.EIO.exception("symbolic link " + ino + " has no target");
+      }
+      return new String(t, StandardCharsets.UTF_8);
+    });
+  }
+
+  @Override
+  public void unlink(Ctx ctx, long parent, String name) throws IOException {
+    checkWritable();
+    if (name.equals(".") || name.equals("..")) {
+      throw Errno.EISDIR.exception(name);
+    }
+    checkName(name);
+    ns.unlink(ctx, parent, name);
+  }
+
+  @Override
+  public void rmdir(Ctx ctx, long parent, String name) throws IOException {
+    checkWritable();
+    if (name.equals(".")) {
+      throw Errno.EINVAL.exception("cannot remove '.'");
+    }
+    if (name.equals("..")) {
+      throw Errno.ENOTEMPTY.exception("cannot remove '..'");
+    }
+    checkName(name);
+    ns.rmdir(ctx, parent, name);
+  }
+
+  @Override
+  public void rename(Ctx ctx, long ps, String ns0, long pd, String nd, int flags) throws IOException {
+    checkWritable();
+    if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0 || flags == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+      throw Errno.EINVAL.exception("rename flags " + flags);
+    }
+    for (String n : new String[] {ns0, nd}) {
+      if (n.equals(".") || n.equals("..")) {
+        throw Errno.EBUSY.exception("cannot rename '" + n + "'");
+      }
+      checkName(n);
+    }
+    ns.rename(ctx, ps, ns0, pd, nd, flags);
+  }
+
+  @Override
+  public Entry link(Ctx ctx, long ino, long newParent, String newName) throws IOException {
+    checkWritable();
+    if (newName.equals(".") || newName.equals("..")) {
+      throw Errno.EEXIST.exception(newName);
+    }
+    checkName(newName);
+    return ns.link(ctx, ino, newParent, newName);
+  }
+
+  @Override
+  public List<DirEntry> readdir(Ctx ctx, long ino, String after, int limit, boolean plus) throws IOException {
+    if (limit <= 0) {
+      throw Errno.EINVAL.exception("readdir limit " + limit);
+    }
+    return ns.readdir(ctx, ino, after == null ? "" : after, limit, plus);
+  }
+
+  @Override
+  public StatFs statfs(Ctx ctx, long ino) throws IOException {
+    Format f = format;
+    long used = Math.max(0, knownSpace + pendingSpace.get());
+    long inodeCount = Math.max(0, knownInodes + pendingInodes.get());
+    long total = f.capacity() > 0 ? f.capacity() : Math.max(1L << 50, align4k(used) * 2);
+    long availInodes = f.inodes() > 0 ? Math.max(0, f.inodes() - inodeCount) : Math.max(10L << 20, inodeCount * 10);
+    return new StatFs(total, Math.max(0, total - used), inodeCount, availInodes);
+  }
+
+  @Override
+  public Attr open(Ctx ctx, long ino, int flags) throws IOException {
+    Attr a = readTx(tx -> tx.attr(ino));
+    int mask = Access.forOpenFlags(flags);
+    if (a.isDir() && (mask & Access.W) != 0) {
+      throw Errno.EISDIR.exception("inode " + ino);
+    }
+    if ((mask & Access.W) != 0) {
+      checkWritable();
+      if ((a.flags() & Attr.FLAG_IMMUTABLE) != 0) {
+        throw Errno.EPERM.exception("immutable file");
+      }
+    }
+    Access.check(ctx, a, mask, "open inode " + ino);
+    openCounts.merge(ino, 1, Integer::sum);
+    return a;
+  }
+
+  @Override
+  public void close(Ctx ctx, long ino) throws IOException {
+    Integer left = openCounts.computeIfPresent(ino, (k, n) -> n <= 1 ? null : n - 1);
+    if (left == null) {
+      hk.releaseIfSustained(ino);
+    }
+  }
+
+  boolean isOpen(long ino) {
+    return openCounts.containsKey(ino);
+  }
+
+  @Override
+  public List<Slice> read(Ctx ctx, long ino, int index) throws IOException {
+    return readTx(tx -> tx.chunk(ino, index));
+  }
+
+  @Override
+  public long newSliceId() throws IOException {
+    return slices.next();
+  }
+
+  @Override
+  public void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+    checkWritable();
+    data.write(ctx, ino, index, slice, mtime);
+  }
+
+  @Override
+  public void fallocate(Ctx ctx, long ino, int mode, long off, long len) throws IOException {
+    checkWritable();
+    data.fallocate(ctx, ino, mode, off, len);
+  }
+
+  @Override
+  public long copyFileRange(Ctx ctx, long inoIn, long offIn, long inoOut, long offOut, long len) throws IOException {
+    checkWritable();
+    return data.copyFileRange(ctx, inoIn, offIn, inoOut, offOut, len);
+  }
+
+  @Override
+  public byte[] getxattr(Ctx ctx, long ino, String name) throws IOException {
+    return xattrs.get(ctx, ino, name);
+  }
+
+  @Override
+  public List<String> listxattr(Ctx ctx, long ino) throws IOException {
+    return xattrs.list(ctx, ino);
+  }
+
+  @Override
+  public void setxattr(Ctx ctx, long ino, String name, byte[] value, int flags) throws IOException {
+    checkWritable();
+    xattrs.set(ctx, ino, name, value, flags);
+  }
+
+  @Override
+  public void removexattr(Ctx ctx, long ino, String name) throws IOException {
+    checkWritable();
+    xattrs.remove(ctx, ino, name);
+  }
+
+  @Override
+  public List<SessionInfo> sessions() throws IOException {
+    return hk.sessions();
+  }
+
+  @Override
+  public void runBackgroundJobs() throws IOException {
+    hk.runAll();
+  }
+
+  /** Moves entries of trash hour directories back where they were; returns how many. */
+  public int restore(Ctx ctx, String hourDir) throws IOException {
+    checkWritable();
+    return hk.restore(ctx, hourDir);
+  }
+
+  /**
+   * Checks the consistency of the whole volume's metadata; returns the problems found (empty when
+   * consistent).
+   */
+  public List<String> check() throws IOException {
+    return Checker.check(this);
+  }
+
+  /** Whether {@link #close} was called. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** The underlying engine (admin tools). */
+  public TxnKv engine() {
+    return kv;
+  }
+
+  private void startBackground() {
+    background = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "nectar-meta-background");
+      t.setDaemon(true);
+      return t;
+    });
+    background.scheduleWithFixedDelay(() -> {
+      try {
+        hk.flushCounters();
+      } catch (IOException | RuntimeException e) {
+        log.warn("flushing statistics failed: {}", e.toString());
+      }
+    }, 1, 1, TimeUnit.SECONDS);
+    long hb = Math.max(1, config.heartbeat().toMillis());
+    background.scheduleWithFixedDelay(() -> {
+      try {
+        hk.heartbeat();
+        hk.runAll();
+      } catch (IOException | RuntimeException e) {
+        log.warn("background metadata jobs failed: {}", e.toString());
+      }
+    }, hb, hb, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    if (background != null) {
+      background.shutdownNow();
+      try {
+        background.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      if (!config.readOnly()) {
+        for (Long ino : List.copyOf(openCounts.keySet())) {
+          openCounts.remove(ino);
+          hk.releaseIfSustained(ino);
+        }
+        hk.flushCounters();
+        hk.deregisterSession();
+      }
+    } finally {
+      closed = true;
+      kv.close();
+    }
+  }
+
+  static KvTxn unwrap(Tx tx) {
+    return tx.kv;
+  }
+}

@@ -1,0 +1,597 @@
+package io.nectarfs.meta;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.meta.kv.Bytes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Lookup, create, remove, rename, link, readdir and setattr: each one transaction. */
+final class Namespace {
+  private static final int MAX_LINKS = Integer.MAX_VALUE - 1;
+  private final MetaClient m;
+
+  Namespace(MetaClient m) {
+    this.m = m;
+  }
+
+  Entry lookupDots(Ctx ctx, long parent, String name) throws IOException {
+    return m.readTx(tx -> {
+      Attr p = tx.dir(parent);
+      if (name.equals(".")) {
+        return new Entry(parent, p);
+      }
+      long up = parent == Meta.ROOT ? Meta.ROOT : p.parent();
+      return new Entry(up, tx.attr(up));
+    });
+  }
+
+  Entry lookup(Ctx ctx, long parent, String name) throws IOException {
+    return m.readTx(tx -> {
+      Attr p = tx.dir(parent);
+      Access.check(ctx, p, Access.X, "search directory " + parent);
+      if (parent == Meta.ROOT && name.equals(".trash")) {
+        return new Entry(Meta.TRASH, tx.attr(Meta.TRASH));
+      }
+      byte[] d = tx.dentry(parent, name);
+      if (d == null) {
+        throw Errno.ENOENT.exception(name);
+      }
+      long ino = Codec.dentryIno(d);
+      Attr a = tx.attrOrNull(ino);
+      if (a == null) {
+        throw Errno.ENOENT.exception(name + " (dangling entry)");
+      }
+      return new Entry(ino, a);
+    });
+  }
+
+  Entry create(Ctx ctx, long parent, String name, FileType type, int mode, int umask, int rdev, String target, long ino) throws IOException {
+    return m.tx(tx -> {
+      Attr p = tx.dir(parent);
+      if (p.nlink() == 0) {
+        throw Errno.ENOENT.exception("directory " + parent + " was removed");
+      }
+      Access.check(ctx, p, Access.W | Access.X, "create in directory " + parent);
+      if (parent == Meta.TRASH || Trash.isTrashHour(parent)) {
+        throw Errno.EPERM.exception("cannot create in the trash");
+      }
+      if (tx.dentry(parent, name) != null || (parent == Meta.ROOT && name.equals(".trash"))) {
+        throw Errno.EEXIST.exception(name);
+      }
+      if (type == FileType.DIR && p.nlink() >= MAX_LINKS) {
+        throw Errno.EMLINK.exception("directory " + parent + " has too many subdirectories");
+      }
+      int perm = type == FileType.SYMLINK ? 0777 : mode & ~umask & 07777;
+      int gid = ctx.gid();
+      if ((p.mode() & 02000) != 0) {
+        gid = p.gid();
+        if (type == FileType.DIR) {
+          perm |= 02000;
+        } else if ((perm & 02010) == 02010 && !ctx.isRoot() && !ctx.inGroup(gid)) {
+          perm &= ~02000;
+        }
+      }
+      long now = m.now();
+      long length = switch (type) {
+        case DIR -> Attr.DIR_SIZE;
+        case SYMLINK -> target.getBytes(StandardCharsets.UTF_8).length;
+        default -> 0;
+      };
+      Attr a = new Attr(type, perm, ctx.uid(), gid, now, now, now, type == FileType.DIR ? 2 : 1, length,
+          type == FileType.CHAR || type == FileType.BLOCK ? rdev : 0, 0, parent);
+      tx.putDentry(parent, name, type, ino);
+      tx.putAttr(ino, a);
+      if (type == FileType.SYMLINK) {
+        tx.kv.put(Keys.symlink(ino), target.getBytes(StandardCharsets.UTF_8));
+      }
+      Attr np = p.withMtimeCtime(now);
+      if (type == FileType.DIR) {
+        np = np.withNlink(p.nlink() + 1);
+      }
+      tx.putAttr(parent, np);
+      return new Entry(ino, a);
+    });
+  }
+
+  /** Removes the last link of {@code ino} or moves it to the trash; returns the space freed now. */
+  static final class Removal {
+    long space;
+    long inodes;
+  }
+
+  void unlink(Ctx ctx, long parent, String name) throws IOException {
+    Removal r = m.tx(tx -> {
+      Removal out = new Removal();
+      Attr p = tx.dir(parent);
+      Access.check(ctx, p, Access.W | Access.X, "remove from directory " + parent);
+      byte[] d = tx.dentry(parent, name);
+      if (d == null) {
+        throw Errno.ENOENT.exception(name);
+      }
+      if (Codec.dentryType(d) == FileType.DIR) {
+        throw Errno.EISDIR.exception(name);
+      }
+      long ino = Codec.dentryIno(d);
+      Attr a = tx.attrOrNull(ino);
+      long now = m.now();
+      if (a != null) {
+        Access.checkSticky(ctx, p, a, "remove " + name + " from sticky directory");
+        if ((a.flags() & (Attr.FLAG_IMMUTABLE | Attr.FLAG_APPEND)) != 0) {
+          throw Errno.EPERM.exception(name + " is immutable or append-only");
+        }
+      }
+      tx.deleteDentry(parent, name);
+      tx.putAttr(parent, p.withMtimeCtime(now));
+      if (a != null) {
+        dropLink(tx, parent, name, ino, a, now, out);
+      }
+      return out;
+    });
+    m.updateStats(-r.space, -r.inodes);
+  }
+
+  /**
+   * The entry {@code parent/name} of {@code ino} is gone: decrement nlink, keep hard-link parents
+   * right, and when it was the last link move the inode to the trash, keep it for its open handles,
+   * or delete it (data freed in the background).
+   */
+  void dropLink(Tx tx, long parent, String name, long ino, Attr a, long now, Removal out) throws IOException {
+    int nlink = a.nlink() - 1;
+    Attr na = a.withNlink(Math.max(nlink, 0)).withCtime(now);
+    if (a.parent() == 0) {
+      na = na.withParent(dropParentLink(tx, ino, parent, nlink));
+    }
+    if (nlink > 0) {
+      tx.putAttr(ino, na);
+      return;
+    }
+    if (m.format.trashDays() > 0 && !Trash.inTrash(parent)) {
+      long hour = Trash.hourDir(m, tx, now);
+      String tname = Trash.entryName(parent, ino, name);
+      tx.putDentry(hour, tname, a.type(), ino);
+      tx.putAttr(ino, na.withNlink(1).withParent(hour));
+      Attr h = tx.attr(hour);
+      tx.putAttr(hour, h.withMtimeCtime(now));
+      return;
+    }
+    if (a.type() == FileType.FILE && m.isOpen(ino) && m.sid != 0) {
+      tx.putAttr(ino, na.withNlink(0));
+      tx.kv.put(Keys.sustained(m.sid, ino), new byte[] {1});
+      return;
+    }
+    deleteInode(tx, ino, na, out);
+  }
+
+  /** Deletes an inode whose last link is gone; file data is queued for background deletion. */
+  void deleteInode(Tx tx, long ino, Attr a, Removal out) throws IOException {
+    tx.kv.delete(Keys.attr(ino));
+    for (byte[] k : tx.keys(Keys.xattrPrefix(ino))) {
+      tx.kv.delete(k);
+    }
+    switch (a.type()) {
+      case SYMLINK -> tx.kv.delete(Keys.symlink(ino));
+      case FILE -> {
+        byte[] v = new byte[16];
+        Bytes.putU64(v, 0, a.length());
+        Bytes.putU64(v, 8, m.config.clock().nowMillis());
+        tx.kv.put(Keys.delfile(ino), v);
+      }
+      default -> {}
+    }
+    out.space += MetaClient.accountedSpace(a);
+    out.inodes += 1;
+  }
+
+  /** Updates the parent-link records after one link in {@code parent} went; returns the new parent field. */
+  private long dropParentLink(Tx tx, long ino, long parent, int nlinkLeft) throws IOException {
+    byte[] key = Keys.parentLink(ino, parent);
+    byte[] v = tx.kv.get(key);
+    int c = v == null ? 0 : Bytes.getU32(v, 0);
+    if (c <= 1) {
+      tx.kv.delete(key);
+    } else {
+      tx.kv.put(key, Codec.u32(c - 1));
+    }
+    if (nlinkLeft == 1) {
+      // Back to a single link: record its parent in the inode again.
+      long only = 0;
+      for (byte[] k : tx.keys(Keys.parentPrefix(ino))) {
+        only = Keys.parentOf(k);
+        tx.kv.delete(k);
+      }
+      return only;
+    }
+    return 0;
+  }
+
+  private void addParentLink(Tx tx, long ino, long parent) throws IOException {
+    byte[] key = Keys.parentLink(ino, parent);
+    byte[] v = tx.kv.get(key);
+    tx.kv.put(key, Codec.u32((v == null ? 0 : Bytes.getU32(v, 0)) + 1));
+  }
+
+  void rmdir(Ctx ctx, long parent, String name) throws IOException {
+    Removal r = m.tx(tx -> {
+      Removal out = new Removal();
+      Attr p = tx.dir(parent);
+      Access.check(ctx, p, Access.W | Access.X, "remove from directory " + parent);
+      byte[] d = tx.dentry(parent, name);
+      if (d == null) {
+        throw Errno.ENOENT.exception(name);
+      }
+      if (Codec.dentryType(d) != FileType.DIR) {
+        throw Errno.ENOTDIR.exception(name);
+      }
+      long ino = Codec.dentryIno(d);
+      if (ino == Meta.ROOT || ino == Meta.TRASH) {
+        throw Errno.EBUSY.exception(name);
+      }
+      Attr a = tx.attrOrNull(ino);
+      if (a != null) {
+        Access.checkSticky(ctx, p, a, "remove " + name + " from sticky directory");
+      }
+      if (tx.hasEntries(ino)) {
+        throw Errno.ENOTEMPTY.exception(name);
+      }
+      long now = m.now();
+      tx.deleteDentry(parent, name);
+      tx.putAttr(parent, p.withNlink(p.nlink() - 1).withMtimeCtime(now));
+      if (a == null) {
+        return out;
+      }
+      if (m.format.trashDays() > 0 && !Trash.inTrash(parent)) {
+        long hour = Trash.hourDir(m, tx, now);
+        tx.putDentry(hour, Trash.entryName(parent, ino, name), FileType.DIR, ino);
+        tx.putAttr(ino, a.withParent(hour).withCtime(now));
+        Attr h = tx.attr(hour);
+        tx.putAttr(hour, h.withNlink(h.nlink() + 1).withMtimeCtime(now));
+        return out;
+      }
+      deleteInode(tx, ino, a.withNlink(0), out);
+      return out;
+    });
+    m.updateStats(-r.space, -r.inodes);
+  }
+
+  void rename(Ctx ctx, long ps, String nsrc, long pd, String ndst, int flags) throws IOException {
+    Removal r = m.tx(tx -> {
+      Removal out = new Removal();
+      Attr sp = tx.dir(ps);
+      Attr dp = ps == pd ? sp : tx.dir(pd);
+      if (Trash.inTrash(pd) && !Trash.inTrash(ps)) {
+        throw Errno.EPERM.exception("cannot move into the trash");
+      }
+      Access.check(ctx, sp, Access.W | Access.X, "rename from directory " + ps);
+      if (pd != ps) {
+        Access.check(ctx, dp, Access.W | Access.X, "rename into directory " + pd);
+      }
+      byte[] sd = tx.dentry(ps, nsrc);
+      if (sd == null) {
+        throw Errno.ENOENT.exception(nsrc);
+      }
+      long sino = Codec.dentryIno(sd);
+      Attr sa = tx.attr(sino);
+      if (ps == pd && nsrc.equals(ndst)) {
+        return out; // renaming a name onto itself does nothing
+      }
+      byte[] dd = tx.dentry(pd, ndst);
+      if (pd == Meta.ROOT && ndst.equals(".trash")) {
+        throw Errno.EPERM.exception(".trash is reserved");
+      }
+      if (dd != null && (flags & Meta.RENAME_NOREPLACE) != 0) {
+        throw Errno.EEXIST.exception(ndst);
+      }
+      if (dd == null && (flags & Meta.RENAME_EXCHANGE) != 0) {
+        throw Errno.ENOENT.exception(ndst);
+      }
+      Access.checkSticky(ctx, sp, sa, "rename " + nsrc + " out of sticky directory");
+      if (sa.isDir() && ps != pd) {
+        Access.check(ctx, sa, Access.W, "move directory " + nsrc + " (its '..' changes)");
+        checkNotAncestor(tx, sino, pd, nsrc);
+      }
+      long now = m.now();
+      long dino = dd == null ? 0 : Codec.dentryIno(dd);
+      Attr da = dd == null ? null : tx.attrOrNull(dino);
+      if (da != null) {
+        Access.checkSticky(ctx, dp, da, "replace " + ndst + " in sticky directory");
+      }
+      if (dino == sino) {
+        return out; // two links of one inode: POSIX says do nothing
+      }
+      if ((flags & Meta.RENAME_EXCHANGE) != 0) {
+        exchange(tx, ps, nsrc, sino, sa, pd, ndst, dino, da, now);
+        return out;
+      }
+      if (da != null) {
+        if (sa.isDir()) {
+          if (!da.isDir()) {
+            throw Errno.ENOTDIR.exception(ndst);
+          }
+          if (tx.hasEntries(dino)) {
+            throw Errno.ENOTEMPTY.exception(ndst);
+          }
+        } else if (da.isDir()) {
+          throw Errno.EISDIR.exception(ndst);
+        }
+      }
+      // Move the source entry.
+      tx.deleteDentry(ps, nsrc);
+      tx.putDentry(pd, ndst, sa.type(), sino);
+      Attr nsa = sa.withCtime(now);
+      if (sa.parent() != 0) {
+        nsa = nsa.withParent(pd);
+      } else if (ps != pd) {
+        dropOneParentLink(tx, sino, ps);
+        addParentLink(tx, sino, pd);
+      }
+      tx.putAttr(sino, nsa);
+      int spDelta = 0;
+      int dpDelta = 0;
+      if (sa.isDir() && ps != pd) {
+        spDelta--;
+        dpDelta++;
+      }
+      // Replace the target.
+      if (da != null) {
+        if (da.isDir()) {
+          dpDelta--;
+          if (m.format.trashDays() > 0 && !Trash.inTrash(pd)) {
+            long hour = Trash.hourDir(m, tx, now);
+            tx.putDentry(hour, Trash.entryName(pd, dino, ndst), FileType.DIR, dino);
+            tx.putAttr(dino, da.withParent(hour).withCtime(now));
+            Attr h = tx.attr(hour);
+            tx.putAttr(hour, h.withNlink(h.nlink() + 1).withMtimeCtime(now));
+          } else {
+            deleteInode(tx, dino, da.withNlink(0), out);
+          }
+        } else {
+          dropLink(tx, pd, ndst, dino, da, now, out);
+        }
+      }
+      Attr nsp = tx.attr(ps);
+      tx.putAttr(ps, nsp.withNlink(nsp.nlink() + spDelta).withMtimeCtime(now));
+      if (pd != ps) {
+        Attr ndp = tx.attr(pd);
+        tx.putAttr(pd, ndp.withNlink(ndp.nlink() + dpDelta).withMtimeCtime(now));
+      } else if (dpDelta != 0) {
+        Attr ndp = tx.attr(pd);
+        tx.putAttr(pd, ndp.withNlink(ndp.nlink() + dpDelta));
+      }
+      return out;
+    });
+    m.updateStats(-r.space, -r.inodes);
+  }
+
+  private void exchange(Tx tx, long ps, String nsrc, long sino, Attr sa, long pd, String ndst, long dino, Attr da, long now) throws IOException {
+    if (da == null) {
+      throw Errno.ENOENT.exception(ndst + " (dangling entry)");
+    }
+    if (da.isDir() && ps != pd) {
+      checkNotAncestor(tx, dino, ps, ndst);
+    }
+    tx.putDentry(ps, nsrc, da.type(), dino);
+    tx.putDentry(pd, ndst, sa.type(), sino);
+    Attr nsa = sa.withCtime(now);
+    Attr nda = da.withCtime(now);
+    if (ps != pd) {
+      if (sa.parent() != 0) {
+        nsa = nsa.withParent(pd);
+      } else {
+        dropOneParentLink(tx, sino, ps);
+        addParentLink(tx, sino, pd);
+      }
+      if (da.parent() != 0) {
+        nda = nda.withParent(ps);
+      } else {
+        dropOneParentLink(tx, dino, pd);
+        addParentLink(tx, dino, ps);
+      }
+    }
+    tx.putAttr(sino, nsa);
+    tx.putAttr(dino, nda);
+    int delta = (sa.isDir() ? 1 : 0) - (da.isDir() ? 1 : 0);
+    Attr nsp = tx.attr(ps);
+    if (ps == pd) {
+      tx.putAttr(ps, nsp.withMtimeCtime(now));
+    } else {
+      tx.putAttr(ps, nsp.withNlink(nsp.nlink() - delta).withMtimeCtime(now));
+      Attr ndp = tx.attr(pd);
+      tx.putAttr(pd, ndp.withNlink(ndp.nlink() + delta).withMtimeCtime(now));
+    }
+  }
+
+  private void dropOneParentLink(Tx tx, long ino, long parent) throws IOException {
+    byte[] key = Keys.parentLink(ino, parent);
+    byte[] v = tx.kv.get(key);
+    int c = v == null ? 0 : Bytes.getU32(v, 0);
+    if (c <= 1) {
+      tx.kv.delete(key);
+    } else {
+      tx.kv.put(key, Codec.u32(c - 1));
+    }
+  }
+
+  /** EINVAL when {@code dir} is {@code target} or one of its ancestors (a move into its own subtree). */
+  private void checkNotAncestor(Tx tx, long dir, long target, String name) throws IOException {
+    long at = target;
+    for (int depth = 0; depth < 100_000; depth++) {
+      if (at == dir) {
+        throw Errno.EINVAL.exception("cannot move " + name + " into its own subdirectory");
+      }
+      if (at == Meta.ROOT || at == Meta.TRASH || at == 0) {
+        return;
+      }
+      at = tx.attr(at).parent();
+    }
+    throw Errno.ELOOP.exception("directory tree too deep");
+  }
+
+  Entry link(Ctx ctx, long ino, long pd, String name) throws IOException {
+    return m.tx(tx -> {
+      Attr a = tx.attr(ino);
+      if (a.isDir()) {
+        throw Errno.EPERM.exception("cannot hard-link a directory");
+      }
+      if ((a.flags() & (Attr.FLAG_IMMUTABLE | Attr.FLAG_APPEND)) != 0) {
+        throw Errno.EPERM.exception("immutable or append-only file");
+      }
+      Attr p = tx.dir(pd);
+      if (p.nlink() == 0) {
+        throw Errno.ENOENT.exception("directory " + pd + " was removed");
+      }
+      if (Trash.inTrash(pd)) {
+        throw Errno.EPERM.exception("cannot link into the trash");
+      }
+      Access.check(ctx, p, Access.W | Access.X, "link into directory " + pd);
+      if (tx.dentry(pd, name) != null || (pd == Meta.ROOT && name.equals(".trash"))) {
+        throw Errno.EEXIST.exception(name);
+      }
+      if (a.nlink() >= MAX_LINKS) {
+        throw Errno.EMLINK.exception("too many links");
+      }
+      if (a.nlink() == 0) {
+        throw Errno.ENOENT.exception("inode " + ino + " was removed");
+      }
+      long now = m.now();
+      Attr na = a.withNlink(a.nlink() + 1).withCtime(now);
+      if (a.parent() != 0) {
+        addParentLink(tx, ino, a.parent());
+        na = na.withParent(0);
+      }
+      addParentLink(tx, ino, pd);
+      tx.putAttr(ino, na);
+      tx.putDentry(pd, name, a.type(), ino);
+      tx.putAttr(pd, p.withMtimeCtime(now));
+      return new Entry(ino, na);
+    });
+  }
+
+  List<DirEntry> readdir(Ctx ctx, long ino, String after, int limit, boolean plus) throws IOException {
+    return m.readTx(tx -> {
+      Attr d = tx.dir(ino);
+      Access.check(ctx, d, Access.R, "read directory " + ino);
+      byte[] prefix = Keys.dentryPrefix(ino);
+      byte[] start = after.isEmpty() ? prefix : Bytes.concat(Keys.dentry(ino, after), new byte[] {0});
+      List<DirEntry> out = new ArrayList<>();
+      List<long[]> inos = new ArrayList<>();
+      tx.kv.scan(start, Bytes.prefixEnd(prefix), limit, (k, v) -> {
+        out.add(new DirEntry(Keys.dentryName(k), Codec.dentryIno(v), Codec.dentryType(v), null));
+        return true;
+      });
+      if (!plus) {
+        return out;
+      }
+      List<DirEntry> withAttrs = new ArrayList<>(out.size());
+      for (DirEntry e : out) {
+        Attr a = tx.attrOrNull(e.ino());
+        if (a != null) {
+          withAttrs.add(new DirEntry(e.name(), e.ino(), e.type(), a));
+        }
+      }
+      return withAttrs;
+    });
+  }
+
+  Attr setattr(Ctx ctx, long ino, SetAttr req) throws IOException {
+    long[] spaceDelta = {0};
+    Attr result = m.tx(tx -> {
+      Attr a = tx.attr(ino);
+      long now = m.now();
+      boolean owner = ctx.isRoot() || ctx.uid() == a.uid();
+      Attr n = a;
+      if ((a.flags() & Attr.FLAG_IMMUTABLE) != 0 && req.valid() != 0) {
+        throw Errno.EPERM.exception("immutable file");
+      }
+      if (req.has(SetAttr.UID) || req.has(SetAttr.GID)) {
+        int uid = req.has(SetAttr.UID) ? req.uid() : a.uid();
+        int gid = req.has(SetAttr.GID) ? req.gid() : a.gid();
+        if (!ctx.isRoot()) {
+          if (uid != a.uid() || ctx.uid() != a.uid()) {
+            throw Errno.EPERM.exception("only root may change the owner");
+          }
+          if (gid != a.gid() && !ctx.inGroup(gid)) {
+            throw Errno.EPERM.exception("not a member of group " + gid);
+          }
+        }
+        int mode = n.mode();
+        if (!a.isDir() && (uid != a.uid() || gid != a.gid() || !ctx.isRoot())) {
+          mode &= ~04000;
+          if ((mode & 010) != 0) {
+            mode &= ~02000;
+          }
+        }
+        n = n.withOwner(uid, gid).withMode(mode);
+      }
+      if (req.has(SetAttr.MODE)) {
+        if (!owner) {
+          throw Errno.EPERM.exception("only the owner may change the mode");
+        }
+        int mode = req.mode() & 07777;
+        if (!ctx.isRoot() && !ctx.inGroup(n.gid())) {
+          mode &= ~02000;
+        }
+        n = n.withMode(mode);
+      }
+      if (req.has(SetAttr.SIZE)) {
+        if (a.isDir()) {
+          throw Errno.EISDIR.exception("inode " + ino);
+        }
+        if (a.type() != FileType.FILE) {
+          throw Errno.EINVAL.exception("truncate of a non-regular file");
+        }
+        if (!req.viaHandle()) {
+          Access.check(ctx, a, Access.W, "truncate inode " + ino);
+        }
+        if ((a.flags() & Attr.FLAG_APPEND) != 0) {
+          throw Errno.EPERM.exception("append-only file");
+        }
+        if (req.size() < 0) {
+          throw Errno.EINVAL.exception("negative size");
+        }
+        if (req.size() > FileData.MAX_FILE_SIZE) {
+          throw Errno.EFBIG.exception("size " + req.size());
+        }
+        long delta = MetaClient.align4k(req.size()) - MetaClient.align4k(a.length());
+        m.checkLimits(delta, 0);
+        if (req.size() != a.length()) {
+          m.data.truncateIn(tx, ino, a.length(), req.size(), now);
+          spaceDelta[0] = delta;
+        }
+        n = n.withLength(req.size()).withTimes(n.atime(), now, now);
+        if (!ctx.isRoot() && (n.mode() & 06000) != 0) {
+          int mode = n.mode() & ~04000;
+          if ((mode & 010) != 0) {
+            mode &= ~02000;
+          }
+          n = n.withMode(mode);
+        }
+      }
+      boolean explicitTimes = req.has(SetAttr.ATIME) && !req.has(SetAttr.ATIME_NOW) || req.has(SetAttr.MTIME) && !req.has(SetAttr.MTIME_NOW);
+      boolean nowTimes = req.has(SetAttr.ATIME_NOW) || req.has(SetAttr.MTIME_NOW);
+      if (explicitTimes && !owner) {
+        throw Errno.EPERM.exception("only the owner may set times");
+      }
+      if (nowTimes && !owner && !Access.allowed(ctx, a, Access.W)) {
+        throw Errno.EACCES.exception("set times of inode " + ino);
+      }
+      if (req.has(SetAttr.ATIME_NOW)) {
+        n = n.withTimes(now, n.mtime(), n.ctime());
+      } else if (req.has(SetAttr.ATIME)) {
+        n = n.withTimes(req.atime(), n.mtime(), n.ctime());
+      }
+      if (req.has(SetAttr.MTIME_NOW)) {
+        n = n.withTimes(n.atime(), now, n.ctime());
+      } else if (req.has(SetAttr.MTIME)) {
+        n = n.withTimes(n.atime(), req.mtime(), n.ctime());
+      }
+      n = n.withCtime(req.has(SetAttr.CTIME) ? req.ctime() : now);
+      tx.putAttr(ino, n);
+      return n;
+    });
+    m.updateStats(spaceDelta[0], 0);
+    return result;
+  }
+}

@@ -1,0 +1,117 @@
+package io.nectarfs.meta;
+
+import io.nectarfs.common.Errno;
+import io.nectarfs.meta.kv.Bytes;
+import io.nectarfs.meta.kv.KvTxn;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Typed reads and writes of the key schema inside one transaction. */
+final class Tx {
+  final KvTxn kv;
+
+  Tx(KvTxn kv) {
+    this.kv = kv;
+  }
+
+  Attr attrOrNull(long ino) throws IOException {
+    byte[] v = kv.get(Keys.attr(ino));
+    return v == null ? null : Codec.attr(v);
+  }
+
+  Attr attr(long ino) throws IOException {
+    Attr a = attrOrNull(ino);
+    if (a == null) {
+      throw Errno.ENOENT.exception("inode " + ino);
+    }
+    return a;
+  }
+
+  Attr dir(long ino) throws IOException {
+    Attr a = attr(ino);
+    if (!a.isDir()) {
+      throw Errno.ENOTDIR.exception("inode " + ino);
+    }
+    return a;
+  }
+
+  void putAttr(long ino, Attr a) throws IOException {
+    kv.put(Keys.attr(ino), Codec.attr(a));
+  }
+
+  /** The entry's value (type + inode), or null. */
+  byte[] dentry(long parent, String name) throws IOException {
+    return kv.get(Keys.dentry(parent, name));
+  }
+
+  void putDentry(long parent, String name, FileType type, long ino) throws IOException {
+    kv.put(Keys.dentry(parent, name), Codec.dentry(type, ino));
+  }
+
+  void deleteDentry(long parent, String name) throws IOException {
+    kv.delete(Keys.dentry(parent, name));
+  }
+
+  boolean hasEntries(long dir) throws IOException {
+    byte[] p = Keys.dentryPrefix(dir);
+    boolean[] any = {false};
+    kv.scan(p, Bytes.prefixEnd(p), 1, (k, v) -> {
+      any[0] = true;
+      return false;
+    });
+    return any[0];
+  }
+
+  List<Slice> chunk(long ino, int index) throws IOException {
+    return Codec.slices(kv.get(Keys.chunk(ino, index)));
+  }
+
+  void appendSlices(long ino, int index, List<Slice> add) throws IOException {
+    byte[] key = Keys.chunk(ino, index);
+    byte[] old = kv.get(key);
+    byte[] more = Codec.slices(add);
+    kv.put(key, old == null ? more : Bytes.concat(old, more));
+  }
+
+  /** Keys of everything under one prefix. */
+  List<byte[]> keys(byte[] prefix) throws IOException {
+    List<byte[]> out = new ArrayList<>();
+    kv.scan(prefix, Bytes.prefixEnd(prefix), 0, (k, v) -> {
+      out.add(k);
+      return true;
+    });
+    return out;
+  }
+
+  /** Adds {@code n} references to a slice (beyond the first, which every slice has implicitly). */
+  void addSliceRefs(long id, int size, int n) throws IOException {
+    if (id != 0 && n != 0) {
+      kv.incrBy(Keys.sliceRef(id, size), n);
+    }
+  }
+
+  /**
+   * Drops one reference of each non-hole slice record; those whose last reference this was are
+   * queued in {@code freed}.
+   */
+  void dropSliceRefs(List<Slice> records, List<Slice> freed) throws IOException {
+    for (Slice s : records) {
+      if (s.id() == 0) {
+        continue;
+      }
+      byte[] key = Keys.sliceRef(s.id(), s.size());
+      byte[] v = kv.get(key);
+      if (v == null) {
+        freed.add(s);
+      } else {
+        long extra = Bytes.getU64(v, 0) - 1;
+        if (extra <= 0) {
+          kv.delete(key);
+        } else {
+          kv.put(key, Bytes.u64(extra));
+        }
+      }
+    }
+  }
+}

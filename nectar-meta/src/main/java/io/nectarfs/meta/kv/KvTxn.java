@@ -1,0 +1,37 @@
+package io.nectarfs.meta.kv;
+
+import java.io.IOException;
+
+/**
+ * The operations inside one {@link TxnKv} transaction. Reads see the transaction's own writes.
+ */
+public interface KvTxn {
+  /** The value of {@code key}, or null. */
+  byte[] get(byte[] key) throws IOException;
+
+  /**
+   * Visits keys in ascending unsigned-byte order from {@code start} (inclusive) to {@code end}
+   * (exclusive) until the visitor returns false or {@code limit} keys were visited ({@code limit
+   * <= 0}: no limit).
+   */
+  void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException;
+
+  /** Sets {@code key} to {@code value}. */
+  void put(byte[] key, byte[] value) throws IOException;
+
+  /** Removes {@code key}; a missing key is not an error. */
+  void delete(byte[] key) throws IOException;
+
+  /**
+   * Adds {@code delta} to the counter at {@code key} (an 8-byte big-endian signed value; missing
+   * means 0) and returns the new value.
+   */
+  long incrBy(byte[] key, long delta) throws IOException;
+
+  /** Receives scanned pairs. */
+  @FunctionalInterface
+  interface Visitor {
+    /** Returns false to stop the scan. */
+    boolean visit(byte[] key, byte[] value) throws IOException;
+  }
+}

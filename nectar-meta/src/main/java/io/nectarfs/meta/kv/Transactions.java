@@ -1,0 +1,54 @@
+package io.nectarfs.meta.kv;
+
+import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Runs {@link TxnKv} transactions with retries on conflict: up to {@link #MAX_ATTEMPTS} attempts
+ * with a random backoff that grows with the attempt number (capped at 100 ms), so that clients
+ * racing on one directory make progress without a thundering herd.
+ */
+public final class Transactions {
+  public static final int MAX_ATTEMPTS = 50;
+
+  private Transactions() {}
+
+  /** Runs {@code body} until it commits without conflict; the body may run several times. */
+  public static <T> T run(TxnKv kv, TxnKv.Body<T> body) throws IOException {
+    KvConflictException last = null;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        return kv.txn(body);
+      } catch (KvConflictException e) {
+        last = e;
+        backoff(attempt);
+      }
+    }
+    throw new IOException("transaction still conflicting after " + MAX_ATTEMPTS + " attempts on " + kv.describe(), last);
+  }
+
+  /** Runs a read-only body, retrying conflicts the same way. */
+  public static <T> T read(TxnKv kv, TxnKv.Body<T> body) throws IOException {
+    KvConflictException last = null;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        return kv.read(body);
+      } catch (KvConflictException e) {
+        last = e;
+        backoff(attempt);
+      }
+    }
+    throw new IOException("read still conflicting after " + MAX_ATTEMPTS + " attempts on " + kv.describe(), last);
+  }
+
+  private static void backoff(int attempt) throws IOException {
+    long maxMicros = Math.min(100_000L, 50L * (attempt + 1) * (attempt + 1));
+    long micros = ThreadLocalRandom.current().nextLong(maxMicros + 1);
+    try {
+      Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while retrying a transaction");
+    }
+  }
+}

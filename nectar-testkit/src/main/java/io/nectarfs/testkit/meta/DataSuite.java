@@ -1,0 +1,175 @@
+package io.nectarfs.testkit.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nectarfs.common.Errno;
+import io.nectarfs.meta.Attr;
+import io.nectarfs.meta.Chunks;
+import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.SetAttr;
+import io.nectarfs.meta.Slice;
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The mapping of file data to slices: write, read, truncate, fallocate, copy_file_range, deletion. */
+public abstract class DataSuite extends MetaTestBase {
+  private static final int CHUNK = Chunks.CHUNK_SIZE;
+
+  private Slice write(long ino, int index, int pos, int len) throws IOException {
+    long id = meta.newSliceId();
+    Slice s = new Slice(pos, id, len, 0, len);
+    meta.write(root, ino, index, s, clock.nowNanos());
+    return s;
+  }
+
+  @Test
+  void sliceIds_areUnique_acrossClients() throws IOException {
+    var other = newClient();
+    java.util.Set<Long> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 5000; i++) {
+      assertThat(ids.add(meta.newSliceId())).isTrue();
+      assertThat(ids.add(other.newSliceId())).isTrue();
+    }
+  }
+
+  @Test
+  void write_appendsSlices_andExtendsLength() throws IOException {
+    long f = file(ROOT, "f");
+    Slice a = write(f, 0, 0, 1000);
+    Slice b = write(f, 0, 500, 1000);
+    Slice c = write(f, 2, 10, 5);
+    assertThat(meta.read(root, f, 0)).containsExactly(a, b);
+    assertThat(meta.read(root, f, 1)).isEmpty();
+    assertThat(meta.read(root, f, 2)).containsExactly(c);
+    assertThat(meta.getattr(root, f).length()).isEqualTo(2L * CHUNK + 15);
+    write(f, 0, 0, 10);
+    assertThat(meta.getattr(root, f).length()).as("a write inside does not shrink").isEqualTo(2L * CHUNK + 15);
+    long d = mkdir(ROOT, "d");
+    assertErrno(Errno.EISDIR, () -> meta.write(root, d, 0, new Slice(0, 1, 1, 0, 1), 0));
+    assertErrno(Errno.ENOENT, () -> meta.write(root, 987654, 0, new Slice(0, 1, 1, 0, 1), 0));
+  }
+
+  @Test
+  void resolve_laterSlicesWin_holesAreZeros() {
+    List<Slice> r = Chunks.resolve(List.of(new Slice(0, 1, 100, 0, 100), new Slice(50, 2, 10, 0, 10), new Slice(200, 3, 10, 0, 10)));
+    assertThat(r).containsExactly(
+        new Slice(0, 1, 100, 0, 50), new Slice(50, 2, 10, 0, 10), new Slice(60, 1, 100, 60, 40),
+        Slice.hole(100, 100), new Slice(200, 3, 10, 0, 10));
+  }
+
+  @Test
+  void truncate_shrinkThenGrow_readsZeros() throws IOException {
+    long f = file(ROOT, "f");
+    write(f, 0, 0, 4096);
+    write(f, 1, 0, 4096);
+    meta.setattr(root, f, SetAttr.truncate(100));
+    assertThat(meta.getattr(root, f).length()).isEqualTo(100);
+    assertThat(meta.read(root, f, 1)).as("chunks past the end are dropped").isEmpty();
+    meta.setattr(root, f, SetAttr.truncate(4096));
+    List<Slice> visible = Chunks.resolve(meta.read(root, f, 0));
+    assertThat(visible).anySatisfy(s -> {
+      assertThat(s.id()).isZero();
+      assertThat(s.pos()).isEqualTo(100);
+    });
+    meta.runBackgroundJobs();
+    assertThat(deleter.freed()).hasSize(1);
+  }
+
+  @Test
+  void deletedFile_dataIsFreedInTheBackground() throws IOException {
+    long f = file(ROOT, "f");
+    Slice a = write(f, 0, 0, 100);
+    Slice b = write(f, 3, 0, 100);
+    meta.unlink(root, ROOT, "f");
+    assertThat(deleter.freed()).as("nothing freed before the background job").isEmpty();
+    meta.runBackgroundJobs();
+    assertThat(deleter.freed()).containsExactlyInAnyOrder(a.id(), b.id());
+  }
+
+  @Test
+  void copyFileRange_sharesSlices_withReferenceCounts() throws IOException {
+    long src = file(ROOT, "src");
+    Slice a = write(src, 0, 0, 1000);
+    long dst = file(ROOT, "dst");
+    assertThat(meta.copyFileRange(root, src, 100, dst, 10, 500)).isEqualTo(500);
+    assertThat(meta.getattr(root, dst).length()).isEqualTo(510);
+    List<Slice> d = meta.read(root, dst, 0);
+    assertThat(d).anySatisfy(s -> {
+      assertThat(s.id()).isEqualTo(a.id());
+      assertThat(s.off()).isEqualTo(100);
+      assertThat(s.pos()).isEqualTo(10);
+      assertThat(s.len()).isEqualTo(500);
+    });
+    assertThat(meta.copyFileRange(root, src, 900, dst, 0, 500)).as("short at the end of the source").isEqualTo(100);
+    assertThat(meta.copyFileRange(root, src, 5000, dst, 0, 500)).isZero();
+    assertErrno(Errno.EINVAL, () -> meta.copyFileRange(root, src, 0, src, 10, 100));
+    meta.unlink(root, ROOT, "src");
+    meta.runBackgroundJobs();
+    assertThat(deleter.freed()).as("the slice is still used by dst").isEmpty();
+    meta.unlink(root, ROOT, "dst");
+    meta.runBackgroundJobs();
+    assertThat(deleter.freed()).containsExactly(a.id());
+  }
+
+  @Test
+  void copyFileRange_acrossChunkBoundaries_andHoles() throws IOException {
+    long src = file(ROOT, "src");
+    write(src, 0, CHUNK - 100, 100);
+    write(src, 1, 0, 100);
+    meta.setattr(root, src, SetAttr.truncate(CHUNK + 1000));
+    long dst = file(ROOT, "dst");
+    long n = meta.copyFileRange(root, src, CHUNK - 200, dst, 50, 1200);
+    assertThat(n).isEqualTo(1000 + 200 - 0);
+    assertThat(meta.getattr(root, dst).length()).isEqualTo(50 + n);
+    List<Slice> v = Chunks.resolve(meta.read(root, dst, 0));
+    assertThat(v.stream().filter(s -> s.id() != 0).mapToInt(Slice::len).sum()).isEqualTo(200);
+  }
+
+  @Test
+  void fallocate_modes() throws IOException {
+    long f = file(ROOT, "f");
+    meta.fallocate(root, f, 0, 0, 5000);
+    assertThat(meta.getattr(root, f).length()).isEqualTo(5000);
+    meta.fallocate(root, f, Meta.FALLOC_KEEP_SIZE, 0, 10000);
+    assertThat(meta.getattr(root, f).length()).isEqualTo(5000);
+    write(f, 0, 0, 5000);
+    meta.fallocate(root, f, Meta.FALLOC_PUNCH_HOLE | Meta.FALLOC_KEEP_SIZE, 1000, 1000);
+    assertThat(Chunks.resolve(meta.read(root, f, 0))).anySatisfy(s -> {
+      assertThat(s.id()).isZero();
+      assertThat(s.pos()).isEqualTo(1000);
+      assertThat(s.len()).isEqualTo(1000);
+    });
+    meta.fallocate(root, f, Meta.FALLOC_ZERO_RANGE, 4000, 4000);
+    assertThat(meta.getattr(root, f).length()).isEqualTo(8000);
+    assertErrno(Errno.EOPNOTSUPP, () -> meta.fallocate(root, f, Meta.FALLOC_PUNCH_HOLE, 0, 10));
+    assertErrno(Errno.EOPNOTSUPP, () -> meta.fallocate(root, f, 0x8, 0, 10));
+    assertErrno(Errno.EINVAL, () -> meta.fallocate(root, f, 0, -1, 10));
+    assertErrno(Errno.EINVAL, () -> meta.fallocate(root, f, 0, 0, 0));
+    long d = mkdir(ROOT, "d");
+    assertErrno(Errno.EISDIR, () -> meta.fallocate(root, d, 0, 0, 10));
+  }
+
+  @Test
+  void punchingWholeChunks_freesTheirSlices() throws IOException {
+    long f = file(ROOT, "f");
+    Slice a = write(f, 1, 0, 100);
+    meta.setattr(root, f, SetAttr.truncate(3L * CHUNK));
+    meta.fallocate(root, f, Meta.FALLOC_PUNCH_HOLE | Meta.FALLOC_KEEP_SIZE, CHUNK, CHUNK);
+    assertThat(meta.read(root, f, 1)).isEmpty();
+    meta.runBackgroundJobs();
+    assertThat(deleter.freed()).containsExactly(a.id());
+    Attr at = meta.getattr(root, f);
+    assertThat(at.length()).isEqualTo(3L * CHUNK);
+  }
+
+  @Test
+  void statfs_countsSpaceAndInodes() throws IOException {
+    long f = file(ROOT, "f");
+    write(f, 0, 0, 10_000);
+    mkdir(ROOT, "d");
+    var s = meta.statfs(root, ROOT);
+    assertThat(s.usedInodes()).isEqualTo(2);
+    assertThat(s.totalSpace() - s.availSpace()).isEqualTo(12288 + 4096);
+  }
+}

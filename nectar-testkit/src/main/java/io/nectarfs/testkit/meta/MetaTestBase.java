@@ -1,0 +1,114 @@
+package io.nectarfs.testkit.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.kv.TxnKv;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.assertj.core.api.ThrowableAssert;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every metadata conformance suite shares: a freshly formatted volume on the engine under
+ * test, a second client on demand, and a consistency check after every test that must find
+ * nothing wrong. An engine plugs in by implementing {@link MetaEngineHook}.
+ */
+public abstract class MetaTestBase implements MetaEngineHook {
+  @TempDir protected Path tmp;
+  protected final TestClock clock = new TestClock();
+  protected final RecordingDeleter deleter = new RecordingDeleter();
+  protected TxnKv engine;
+  protected MetaClient meta;
+  protected final Ctx root = Ctx.ROOT;
+  protected final Ctx alice = new Ctx(1000, 1000, new int[] {1000, 50}, 1);
+  protected final Ctx bob = new Ctx(1001, 1001, new int[] {1001}, 2);
+  private final List<MetaClient> clients = new ArrayList<>();
+  private final List<TxnKv> engines = new ArrayList<>();
+
+  /** Trash days of the volume each test formats; suites about the trash override it. */
+  protected int trashDays() {
+    return 0;
+  }
+
+  protected Format newFormat() {
+    return new Format("test-vol", UUID.randomUUID().toString(), "mem://test", 4 << 20, "none", null, null, false, 0, trashDays(), 0, 0,
+        Format.META_VERSION, clock.nowMillis());
+  }
+
+  protected MetaConfig config() {
+    return MetaConfig.defaults().withBackground(false).withClock(clock).withDeleter(deleter).withHeartbeat(Duration.ofSeconds(1));
+  }
+
+  @BeforeEach
+  void formatVolume() throws IOException {
+    engine = openEngine(tmp);
+    engines.add(engine);
+    engine.reset();
+    MetaClient.format(engine, newFormat(), false, clock);
+    meta = newClient();
+  }
+
+  /** Another client of the same volume, with its own engine connection and session. */
+  protected MetaClient newClient() throws IOException {
+    MetaClient c = MetaClient.open(openEngine(tmp), config());
+    clients.add(c);
+    return c;
+  }
+
+  @AfterEach
+  void checkConsistency() throws IOException {
+    try {
+      List<MetaClient> live = clients.stream().filter(c -> !c.isClosed()).toList();
+      for (MetaClient c : live) {
+        c.runBackgroundJobs();
+      }
+      MetaClient checker = live.isEmpty() ? newClient() : live.getFirst();
+      List<String> problems = checker.check();
+      assertThat(problems).as("metadata consistency after the test").isEmpty();
+    } finally {
+      for (MetaClient c : clients) {
+        try {
+          c.close();
+        } catch (IOException | RuntimeException ignored) {
+          // best effort
+        }
+      }
+      for (TxnKv kv : engines) {
+        try {
+          kv.close();
+        } catch (IOException | RuntimeException ignored) {
+          // best effort
+        }
+      }
+    }
+  }
+
+  /** Asserts that {@code call} fails with {@code errno}. */
+  protected static void assertErrno(Errno errno, ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call).isInstanceOf(FsException.class).satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(errno));
+  }
+
+  protected long mkdir(long parent, String name) throws IOException {
+    return meta.mkdir(root, parent, name, 0755, 0).ino();
+  }
+
+  protected long file(long parent, String name) throws IOException {
+    return meta.mknod(root, parent, name, io.nectarfs.meta.FileType.FILE, 0644, 0, 0).ino();
+  }
+
+  protected static final long ROOT = Meta.ROOT;
+}

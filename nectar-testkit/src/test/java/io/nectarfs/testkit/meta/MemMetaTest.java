@@ -1,0 +1,39 @@
+package io.nectarfs.testkit.meta;
+
+import io.nectarfs.common.Secrets;
+import io.nectarfs.meta.MetaEngines;
+import io.nectarfs.meta.kv.TxnKv;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Nested;
+
+/** The metadata conformance suites on the in-memory engine. */
+class MemMetaTest {
+  interface MemEngine extends MetaEngineHook {
+    String NAME = "conformance";
+
+    @Override
+    default TxnKv openEngine(Path tmp) throws IOException {
+      // One store per test: the temp dir's name is unique per test.
+      return MetaEngines.registry().open("mem://" + tmp.getFileName() + "-" + NAME, new Secrets(Map.of()));
+    }
+  }
+
+  @Nested
+  class Namespace extends NamespaceSuite implements MemEngine {}
+
+  @Nested
+  class Data extends DataSuite implements MemEngine {}
+
+  @Nested
+  class Sessions extends SessionSuite implements MemEngine {}
+
+  @Nested
+  class Trash extends TrashSuite implements MemEngine {}
+
+  static String unique() {
+    return UUID.randomUUID().toString();
+  }
+}
