@@ -114,7 +114,7 @@ final class ShardedStore implements ObjectStore, CopyCapable, MultipartCapable, 
 
     ObjectInfo firstAfter(String after) throws IOException {
       if (from == null || after.compareTo(from) < 0) {
-        fetch(after);
+        fetch(safe(after), after);
       }
       while (true) {
         while (i < page.size() && page.get(i).key().compareTo(after) <= 0) {
@@ -126,19 +126,34 @@ final class ShardedStore implements ObjectStore, CopyCapable, MultipartCapable, 
         if (!more) {
           return null;
         }
-        fetch(after);
+        // Everything buffered lies at or below the bound: continue after the last key seen, which
+        // always moves forward.
+        fetch(page.isEmpty() ? safe(after) : page.getLast().key(), after);
         if (page.isEmpty()) {
           return null;
         }
       }
     }
 
-    private void fetch(String after) throws IOException {
-      ListPage pg = store.list(prefix, after, "", pageSize);
+    /**
+     * Bounds from Keys.paginate may end in U+FFFF ("past every key with this prefix"), which is not
+     * valid in XML and breaks S3 servers that echo StartAfter; ask from the prefix itself instead
+     * and let firstAfter skip what lies below the real bound.
+     */
+    private static String safe(String bound) {
+      String s = bound;
+      while (!s.isEmpty() && s.charAt(s.length() - 1) == Character.MAX_VALUE) {
+        s = s.substring(0, s.length() - 1);
+      }
+      return s;
+    }
+
+    private void fetch(String startAfter, String bound) throws IOException {
+      ListPage pg = store.list(prefix, startAfter, "", pageSize);
       page = pg.objects();
       i = 0;
       more = pg.truncated();
-      from = after;
+      from = bound;
     }
   }
 
