@@ -166,9 +166,9 @@ record SqlUrl(
     if (s >= 0 && at > s) {
       String info = url.substring(s + 3, at);
       int c = info.indexOf(':');
-      url = url.substring(0, s + 3) + (c >= 0 ? info.substring(0, c) + ":****" : info) + url.substring(at);
+      String head = url.substring(0, s + 3) + (c >= 0 ? info.substring(0, c) + ":****" : info) + "@";
       // Uris.redact would mask a bare user as well; the password is gone already.
-      return url.substring(0, at + 1) + Uris.redact("x://" + url.substring(at + 1)).substring(4);
+      return head + Uris.redact("x://" + url.substring(at + 1)).substring(4);
     }
     return Uris.redact(url);
   }

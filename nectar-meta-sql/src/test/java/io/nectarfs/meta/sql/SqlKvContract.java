@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,6 +179,7 @@ abstract class SqlKvContract implements MetaEngineHook {
     byte[] counter = b('C', 'n');
     List<TxnKv> engines = new ArrayList<>();
     CountDownLatch start = new CountDownLatch(1);
+    AtomicInteger attempts = new AtomicInteger();
     try (ExecutorService ex = Executors.newFixedThreadPool(threads)) {
       List<Future<?>> fs = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
@@ -190,6 +192,7 @@ abstract class SqlKvContract implements MetaEngineHook {
           start.await();
           for (int i = 0; i < each; i++) {
             Transactions.run(e, tx -> {
+              attempts.incrementAndGet();
               long v = tx.incrBy(counter, 1);
               // Also a plain read-modify-write on a second key, the pattern of attribute updates.
               byte[] old = tx.get(b('X'));
@@ -211,6 +214,49 @@ abstract class SqlKvContract implements MetaEngineHook {
     }
     assertThat(Bytes.getU64(value(kv, counter), 0)).isEqualTo((long) threads * each);
     assertThat(Bytes.getU64(value(kv, b('X')), 0)).isEqualTo(2L * threads * each);
+    assertThat(attempts.get()).isGreaterThanOrEqualTo(threads * each);
+    System.out.printf("%s: %d transactions took %d attempts (%d retried after a conflict)%n", kv.describe(), threads * each,
+        attempts.get(), attempts.get() - threads * each);
+  }
+
+  /** False where write transactions queue before they start (SQLite), so they cannot interleave. */
+  boolean writersOverlap() {
+    return true;
+  }
+
+  @Test
+  void crossedReadsAndWrites_oneOfTwoTransactionsConflicts() throws Exception {
+    Assumptions.assumeTrue(writersOverlap(), "write transactions of this engine never interleave");
+    byte[] a = b('a');
+    byte[] z = b('z');
+    CountDownLatch bothRead = new CountDownLatch(2);
+    try (TxnKv other = openEngine(tmp); ExecutorService ex = Executors.newFixedThreadPool(2)) {
+      // Each reads one key, waits until the other has read too, reads the other key and writes:
+      // a deadlock under locking (InnoDB) or write skew under SSI (PostgreSQL).
+      Future<String> t1 = ex.submit(() -> outcome(kv, a, z, bothRead));
+      Future<String> t2 = ex.submit(() -> outcome(other, z, a, bothRead));
+      assertThat(List.of(t1.get(), t2.get())).containsExactlyInAnyOrder("committed", "conflict");
+    }
+  }
+
+  private static String outcome(TxnKv kv, byte[] first, byte[] second, CountDownLatch bothRead) throws Exception {
+    try {
+      kv.txn(tx -> {
+        tx.get(first);
+        bothRead.countDown();
+        try {
+          bothRead.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          throw new java.io.InterruptedIOException();
+        }
+        tx.get(second);
+        tx.put(first, b(1));
+        return null;
+      });
+      return "committed";
+    } catch (io.nectarfs.meta.kv.KvConflictException e) {
+      return "conflict";
+    }
   }
 
   @Test

@@ -49,6 +49,11 @@ class SqliteMetaTest {
 
   @Nested
   class Engine extends SqlKvContract implements Sqlite {
+    @Override
+    boolean writersOverlap() {
+      return false;
+    }
+
     @Test
     void anotherProcessHoldingTheWriteLock_isAConflict() throws Exception {
       Path db = tmp.resolve("meta/volume.db");
