@@ -14,6 +14,8 @@
 # Environment:
 #   NECTAR_SERVICES_DIR   data, logs, PID files and the env file (default /tmp/nectar-services)
 #   NECTAR_S3_PORT        port of the S3 server (default 9199)
+#   NECTAR_POSTGRES_PORT  port of PostgreSQL (default 5499)
+#   NECTAR_MARIADB_PORT   port of MariaDB (default 3399)
 #   S3PROXY_VERSION       S3Proxy version fetched with Maven (default 2.6.0)
 #   JAVA_HOME             the Java used to run Java-based services (else 'java' on the PATH)
 #
@@ -22,7 +24,7 @@
 set -euo pipefail
 
 DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
-ALL_SERVICES=(s3)
+ALL_SERVICES=(s3 postgres mariadb)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
@@ -51,16 +53,16 @@ pid_alive() {
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
 
-# stop_pid NAME PIDFILE: TERM, wait up to 10 s, then KILL.
+# stop_pid NAME PIDFILE [SIGNAL]: SIGNAL (default TERM), wait up to 10 s, then KILL.
 stop_pid() {
-  local name=$1 pidfile=$2 pid i
+  local name=$1 pidfile=$2 sig=${3:-TERM} pid i
   if ! pid_alive "$pidfile"; then
     rm -f "$pidfile"
     log "$name is not running"
     return 0
   fi
   pid=$(cat "$pidfile")
-  kill "$pid" 2>/dev/null || true
+  kill -"$sig" "$pid" 2>/dev/null || true
   for i in $(seq 1 100); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
@@ -82,6 +84,32 @@ fail_start() {
 
 random_token() { # random_token LENGTH: alphanumerics only (safe in URLs)
   LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c "$1" || true
+}
+
+# port_free PORT: true when nothing listens on 127.0.0.1:PORT.
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# stored_token FILE LENGTH: the token kept in FILE (created on first use), so that a restart
+# over existing data keeps the password the data was initialised with.
+stored_token() {
+  if [ ! -s "$1" ]; then
+    (umask 077 && random_token "$2" >"$1")
+  fi
+  cat "$1"
+}
+
+# as_user USER COMMAND...: runs COMMAND as USER when we are root (servers refuse to run as root),
+# else as ourselves.
+as_user() {
+  local user=$1
+  shift
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u "$user" -- "$@"
+  else
+    "$@"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -177,15 +205,168 @@ s3_status() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# PostgreSQL: a private cluster; user 'nectar' with a password (scram-sha-256 over TCP), database
+# nectar_test. Durability settings are off: this is test data.
+PG_PORT="${NECTAR_POSTGRES_PORT:-5499}"
+PG_DB=nectar_test
+PG_USER=nectar
 
-# Rebuilds $DIR/env from the fragments of the services that are running.
+pg_bin() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$d/initdb" ]; then echo "$d"; return 0; fi
+  done
+  return 1
+}
+
+postgres_start() {
+  local base="$DIR/postgres" pidfile="$DIR/postgres/postgres.pid" logfile="$DIR/postgres/postgres.log"
+  mkdir -p "$base/sock"
+  if pid_alive "$pidfile"; then
+    log "postgres already running (pid $(cat "$pidfile")) on 127.0.0.1:$PG_PORT"
+    return 0
+  fi
+  local bin
+  if ! bin=$(pg_bin); then
+    need_cmd /usr/lib/postgresql/15/bin/initdb postgresql
+    bin=$(pg_bin) || die "postgresql is installed but no initdb was found under /usr/lib/postgresql"
+  fi
+  local pw
+  pw=$(stored_token "$base/password" 24)
+  [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$base"
+  if [ ! -f "$base/data/PG_VERSION" ]; then
+    log "initialising a PostgreSQL cluster in $base/data"
+    as_user postgres "$bin/initdb" -D "$base/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      >"$base/initdb.log" 2>&1 || fail_start postgres "$base/initdb.log" "initdb failed"
+  fi
+  port_free "$PG_PORT" || die "port 127.0.0.1:$PG_PORT is already in use by another process: set NECTAR_POSTGRES_PORT"
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT (data in $base/data)"
+  as_user postgres "$bin/pg_ctl" -D "$base/data" -l "$logfile" -w -t 60 \
+    -o "-p $PG_PORT -k $base/sock -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null 2>&1 || fail_start postgres "$logfile" "PostgreSQL did not start within 60 s"
+  head -1 "$base/data/postmaster.pid" >"$pidfile"
+  local i ready=0
+  for i in $(seq 1 60); do
+    if as_user postgres "$bin/pg_isready" -q -h "$base/sock" -p "$PG_PORT"; then ready=1; break; fi
+    sleep 0.5
+  done
+  [ "$ready" = 1 ] || { postgres_stop >/dev/null 2>&1 || true; fail_start postgres "$logfile" "PostgreSQL did not accept connections"; }
+  # Idempotent: the role gets the stored password every time, the database is created once.
+  as_user postgres "$bin/psql" -q -X -v ON_ERROR_STOP=1 -h "$base/sock" -p "$PG_PORT" -U postgres -d postgres >"$base/setup.log" 2>&1 <<EOF || fail_start postgres "$base/setup.log" "could not create the test user and database"
+SELECT 'CREATE ROLE $PG_USER LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER') \gexec
+ALTER ROLE $PG_USER WITH LOGIN CREATEDB PASSWORD '$pw';
+SELECT 'CREATE DATABASE $PG_DB OWNER $PG_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$PG_DB') \gexec
+EOF
+  (umask 077 && echo "export NECTAR_TEST_POSTGRES=postgres://$PG_USER:$pw@127.0.0.1:$PG_PORT/$PG_DB" >"$base/env")
+  log "postgres ready: postgres://$PG_USER:****@127.0.0.1:$PG_PORT/$PG_DB"
+}
+
+postgres_stop() {
+  # SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for clients to disconnect).
+  stop_pid postgres "$DIR/postgres/postgres.pid" INT
+  rm -f "$DIR/postgres/env"
+}
+
+postgres_status() {
+  if pid_alive "$DIR/postgres/postgres.pid"; then
+    echo "postgres: running (pid $(cat "$DIR/postgres/postgres.pid"), 127.0.0.1:$PG_PORT, database $PG_DB)"
+  else
+    echo "postgres: stopped"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# MariaDB: a private server (no system config files); user 'nectar' with a password, database
+# nectar_test. Durability settings are relaxed: this is test data.
+MARIADB_PORT="${NECTAR_MARIADB_PORT:-3399}"
+MARIADB_DB=nectar_test
+MARIADB_USER=nectar
+
+mariadb_start() {
+  local base="$DIR/mariadb" pidfile="$DIR/mariadb/mariadb.pid" logfile="$DIR/mariadb/mariadb.log"
+  local sock="$DIR/mariadb/mariadb.sock"
+  mkdir -p "$base"
+  if pid_alive "$pidfile"; then
+    log "mariadb already running (pid $(cat "$pidfile")) on 127.0.0.1:$MARIADB_PORT"
+    return 0
+  fi
+  need_cmd mariadbd mariadb-server
+  need_cmd mariadb-install-db mariadb-server
+  local pw run_as=()
+  pw=$(stored_token "$base/password" 24)
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R mysql:mysql "$base"
+    run_as=(--user=mysql)
+  fi
+  if [ ! -d "$base/data/mysql" ]; then
+    log "initialising a MariaDB data directory in $base/data"
+    mariadb-install-db --no-defaults "${run_as[@]}" --datadir="$base/data" --auth-root-authentication-method=normal \
+      --skip-test-db >"$base/install.log" 2>&1 || fail_start mariadb "$base/install.log" "mariadb-install-db failed"
+  fi
+  port_free "$MARIADB_PORT" || die "port 127.0.0.1:$MARIADB_PORT is already in use by another process: set NECTAR_MARIADB_PORT"
+  log "starting MariaDB on 127.0.0.1:$MARIADB_PORT (data in $base/data)"
+  : >"$logfile"
+  [ "$(id -u)" -eq 0 ] && chown mysql:mysql "$logfile"
+  nohup setsid mariadbd --no-defaults "${run_as[@]}" --datadir="$base/data" --port="$MARIADB_PORT" \
+    --bind-address=127.0.0.1 --socket="$sock" --pid-file="$base/mariadbd.pid" --log-error="$logfile" \
+    --skip-name-resolve --skip-log-bin --max-connections=300 --innodb-buffer-pool-size=128M \
+    --innodb-flush-log-at-trx-commit=2 >>"$logfile" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  local i ready=0
+  for i in $(seq 1 120); do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      fail_start mariadb "$logfile" "mariadbd exited during start-up"
+    fi
+    if mariadb-admin --no-defaults --protocol=socket --socket="$sock" -uroot ping >/dev/null 2>&1; then ready=1; break; fi
+    sleep 0.5
+  done
+  if [ "$ready" != 1 ]; then
+    stop_pid mariadb "$pidfile" 2>/dev/null || true
+    fail_start mariadb "$logfile" "MariaDB did not answer within 60 s"
+  fi
+  mariadb --no-defaults --protocol=socket --socket="$sock" -uroot >"$base/setup.log" 2>&1 <<EOF || fail_start mariadb "$base/setup.log" "could not create the test user and database"
+CREATE DATABASE IF NOT EXISTS $MARIADB_DB;
+CREATE USER IF NOT EXISTS '$MARIADB_USER'@'%' IDENTIFIED BY '$pw';
+ALTER USER '$MARIADB_USER'@'%' IDENTIFIED BY '$pw';
+GRANT ALL PRIVILEGES ON *.* TO '$MARIADB_USER'@'%';
+EOF
+  (umask 077 && echo "export NECTAR_TEST_MYSQL=mysql://$MARIADB_USER:$pw@127.0.0.1:$MARIADB_PORT/$MARIADB_DB" >"$base/env")
+  log "mariadb ready: mysql://$MARIADB_USER:****@127.0.0.1:$MARIADB_PORT/$MARIADB_DB"
+}
+
+mariadb_stop() {
+  stop_pid mariadb "$DIR/mariadb/mariadb.pid"
+  rm -f "$DIR/mariadb/env"
+}
+
+mariadb_status() {
+  if pid_alive "$DIR/mariadb/mariadb.pid"; then
+    echo "mariadb: running (pid $(cat "$DIR/mariadb/mariadb.pid"), 127.0.0.1:$MARIADB_PORT, database $MARIADB_DB)"
+  else
+    echo "mariadb: stopped"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+
+# Rebuilds $DIR/env from the fragments of the services that are running: ours first, then any
+# other fragment in $DIR (a service another checkout of this script knows), so that two checkouts
+# sharing $DIR do not drop each other's variables.
 write_env() {
-  local out="$DIR/env" s
+  local out="$DIR/env" s f
   umask 077
   {
     echo "# Written by scripts/services.sh; source it before running the integration tests."
     for s in "${ALL_SERVICES[@]}"; do
       if [ -f "$DIR/$s/env" ]; then cat "$DIR/$s/env"; fi
+    done
+    for f in "$DIR"/*/env; do
+      [ -f "$f" ] || continue
+      s=$(basename "$(dirname "$f")")
+      case " ${ALL_SERVICES[*]} " in *" $s "*) ;; *) cat "$f" ;; esac
     done
   } >"$out.tmp"
   mv "$out.tmp" "$out"

@@ -14,6 +14,12 @@ public final class TestServices {
   /** S3 endpoint URL with credentials, e.g. {@code http://AK:SK@127.0.0.1:9199/bucket}. */
   public static final String S3 = "NECTAR_TEST_S3";
 
+  /** PostgreSQL metadata URL with a password, e.g. {@code postgres://nectar:PW@127.0.0.1:5499/nectar_test}. */
+  public static final String POSTGRES = "NECTAR_TEST_POSTGRES";
+
+  /** MySQL/MariaDB metadata URL, e.g. {@code mysql://nectar:PW@127.0.0.1:3399/nectar_test}. */
+  public static final String MYSQL = "NECTAR_TEST_MYSQL";
+
   private TestServices() {}
 
   /** The service URL in {@code variable}, or a skip (a failure in CI) when it is not set. */

@@ -1,0 +1,200 @@
+package io.nectarfs.meta.sql;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.nectarfs.meta.kv.KvConflictException;
+import io.nectarfs.meta.kv.TxnKv;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * A {@link TxnKv} on one SQL table {@code (k, v)} through a small connection pool.
+ *
+ * <p>Concurrency: each transaction borrows a connection (autocommit on, so that the dialect's own
+ * {@code BEGIN ...} statement chooses isolation and read-only mode with one round trip) and runs
+ * the body on it; the connection goes back to the pool after COMMIT or ROLLBACK. When a {@code
+ * writeLock} is given (SQLite), write transactions of this process take it first, so they queue
+ * in the JVM instead of polling the database's busy handler; other processes still serialize on
+ * {@code BEGIN IMMEDIATE}. Invariant: a connection returns to the pool only outside a transaction
+ * (a failed ROLLBACK evicts it).
+ */
+final class SqlKv implements TxnKv {
+  private final Dialect dialect;
+  private final HikariDataSource pool;
+  private final String table;
+  private final SqlUrl url;
+  private final Lock writeLock;
+  private final Runnable onClose;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  SqlKv(Dialect dialect, HikariDataSource pool, String table, SqlUrl url, Lock writeLock, Runnable onClose) {
+    this.dialect = dialect;
+    this.pool = pool;
+    this.table = table;
+    this.url = url;
+    this.writeLock = writeLock;
+    this.onClose = onClose;
+  }
+
+  Dialect dialect() {
+    return dialect;
+  }
+
+  String table() {
+    return table;
+  }
+
+  @Override
+  public <T> T txn(Body<T> body) throws IOException {
+    return run(body, false);
+  }
+
+  @Override
+  public <T> T read(Body<T> body) throws IOException {
+    return run(body, true);
+  }
+
+  private <T> T run(Body<T> body, boolean readOnly) throws IOException {
+    boolean locked = false;
+    try {
+      if (!readOnly && writeLock != null) {
+        writeLock.lockInterruptibly();
+        locked = true;
+      }
+      Connection c = borrow();
+      try {
+        return inTransaction(c, body, readOnly);
+      } finally {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // returning to the pool does not fail in a way we could act on
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the write lock of " + describe());
+    } finally {
+      if (locked) {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  private <T> T inTransaction(Connection c, Body<T> body, boolean readOnly) throws IOException {
+    SqlTxn tx = new SqlTxn(this, c, readOnly);
+    boolean begun = false;
+    boolean committed = false;
+    try {
+      execute(c, readOnly ? dialect.beginRead() : dialect.beginWrite());
+      begun = true;
+      T result = body.run(tx);
+      if (tx.failure() != null) {
+        // The body caught a failed statement and carried on; the transaction is aborted.
+        throw tx.failure();
+      }
+      tx.closeStatements();
+      execute(c, "COMMIT");
+      committed = true;
+      return result;
+    } catch (SQLException e) {
+      throw failure(begun ? "commit" : "begin", e);
+    } finally {
+      tx.closeStatements();
+      if (begun && !committed) {
+        rollback(c);
+      }
+    }
+  }
+
+  private Connection borrow() throws IOException {
+    try {
+      return pool.getConnection();
+    } catch (SQLException e) {
+      throw Failures.connect(url, e);
+    }
+  }
+
+  private static void execute(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private void rollback(Connection c) {
+    try {
+      execute(c, "ROLLBACK");
+    } catch (SQLException e) {
+      // The connection may still be inside a transaction: never hand it out again.
+      pool.evictConnection(c);
+    }
+  }
+
+  /** Classifies a statement's failure: a lost conflict, a lost connection, or anything else. */
+  IOException failure(String op, SQLException e) {
+    if (dialect.isConflict(e)) {
+      return new KvConflictException(Failures.scrub(url, op + " conflicted on " + describe() + ": " + Failures.firstLine(e)), e);
+    }
+    if (Failures.isConnectionLoss(e)) {
+      return Failures.connect(url, e);
+    }
+    return new IOException(Failures.scrub(url, op + " failed on " + describe() + ": " + Failures.firstLine(e)), e);
+  }
+
+  @Override
+  public String describe() {
+    return url.describe();
+  }
+
+  @Override
+  public void reset() throws IOException {
+    boolean locked = false;
+    try {
+      if (writeLock != null) {
+        writeLock.lockInterruptibly();
+        locked = true;
+      }
+      try (Connection c = borrow()) {
+        execute(c, "DELETE FROM " + table);
+      } catch (SQLException e) {
+        throw failure("reset", e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the write lock of " + describe());
+    } finally {
+      if (locked) {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  /** Drops the table (tests clean up their per-class tables with it). */
+  void drop() throws IOException {
+    try (Connection c = borrow()) {
+      execute(c, "DROP TABLE IF EXISTS " + table);
+    } catch (SQLException e) {
+      throw failure("drop", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      pool.close();
+    } finally {
+      onClose.run();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SqlKv[" + describe() + ", table " + table + "]";
+  }
+}

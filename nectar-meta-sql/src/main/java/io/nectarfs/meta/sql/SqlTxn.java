@@ -1,0 +1,179 @@
+package io.nectarfs.meta.sql;
+
+import io.nectarfs.meta.kv.Bytes;
+import io.nectarfs.meta.kv.KvTxn;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One SQL transaction seen as a {@link KvTxn}. Statements are prepared once per transaction.
+ * Scans read a page of rows, close the result set and only then call the visitor, so a visitor
+ * may use the transaction (every driver allows that) and may stop early without a dangling cursor.
+ *
+ * <p>Not thread-safe: a transaction belongs to the thread running its body. After any statement
+ * failed the transaction is doomed ({@link #failure()}): PostgreSQL would otherwise turn the
+ * final COMMIT of an aborted transaction into a silent rollback.
+ */
+final class SqlTxn implements KvTxn {
+  static final int PAGE = 512;
+
+  private final SqlKv kv;
+  private final Connection conn;
+  private final boolean readOnly;
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private IOException failure;
+
+  SqlTxn(SqlKv kv, Connection conn, boolean readOnly) {
+    this.kv = kv;
+    this.conn = conn;
+    this.readOnly = readOnly;
+  }
+
+  @Override
+  public byte[] get(byte[] key) throws IOException {
+    Objects.requireNonNull(key, "key");
+    try {
+      PreparedStatement ps = statement(kv.dialect().get(kv.table(), !readOnly));
+      ps.setBytes(1, key);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? value(rs, 1) : null;
+      }
+    } catch (SQLException e) {
+      throw fail("get", e);
+    }
+  }
+
+  @Override
+  public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
+    byte[] from = start == null ? new byte[0] : start;
+    long left = limit > 0 ? limit : Long.MAX_VALUE;
+    String sql = kv.dialect().scan(kv.table(), end != null, !readOnly);
+    while (left > 0) {
+      int page = (int) Math.min(left, PAGE);
+      List<byte[][]> rows = new ArrayList<>(Math.min(page, 64));
+      try {
+        PreparedStatement ps = statement(sql);
+        ps.setBytes(1, from);
+        int i = 2;
+        if (end != null) {
+          ps.setBytes(i++, end);
+        }
+        ps.setInt(i, page);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            rows.add(new byte[][] {rs.getBytes(1), value(rs, 2)});
+          }
+        }
+      } catch (SQLException e) {
+        throw fail("scan", e);
+      }
+      for (byte[][] row : rows) {
+        left--;
+        if (!visitor.visit(row[0], row[1])) {
+          return;
+        }
+      }
+      if (rows.size() < page) {
+        return;
+      }
+      // The next key after the last one seen: append a zero byte.
+      byte[] last = rows.getLast()[0];
+      from = java.util.Arrays.copyOf(last, last.length + 1);
+    }
+  }
+
+  @Override
+  public void put(byte[] key, byte[] value) throws IOException {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    checkWritable();
+    try {
+      PreparedStatement ps = statement(kv.dialect().upsert(kv.table()));
+      ps.setBytes(1, key);
+      ps.setBytes(2, value);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw fail("put", e);
+    }
+  }
+
+  @Override
+  public void delete(byte[] key) throws IOException {
+    Objects.requireNonNull(key, "key");
+    checkWritable();
+    try {
+      PreparedStatement ps = statement(kv.dialect().delete(kv.table()));
+      ps.setBytes(1, key);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw fail("delete", e);
+    }
+  }
+
+  @Override
+  public long incrBy(byte[] key, long delta) throws IOException {
+    checkWritable();
+    // The read is a locking read (MySQL) or part of a serializable transaction (PostgreSQL) or
+    // under the database write lock (SQLite): the read-modify-write is atomic.
+    byte[] v = get(key);
+    if (v != null && v.length != 8) {
+      throw new IOException("counter " + Bytes.hex(key) + " in " + kv.describe() + " holds " + v.length + " bytes, not 8");
+    }
+    long n = (v == null ? 0 : Bytes.getU64(v, 0)) + delta;
+    put(key, Bytes.u64(n));
+    return n;
+  }
+
+  /** The first failure of a statement of this transaction, or null. */
+  IOException failure() {
+    return failure;
+  }
+
+  void closeStatements() {
+    for (PreparedStatement ps : statements.values()) {
+      try {
+        ps.close();
+      } catch (SQLException ignored) {
+        // the connection is rolled back or returned anyway
+      }
+    }
+    statements.clear();
+  }
+
+  private PreparedStatement statement(String sql) throws SQLException {
+    PreparedStatement ps = statements.get(sql);
+    if (ps == null) {
+      ps = conn.prepareStatement(sql);
+      statements.put(sql, ps);
+    }
+    return ps;
+  }
+
+  private IOException fail(String op, SQLException e) {
+    IOException io = kv.failure(op, e);
+    if (failure == null) {
+      failure = io;
+    }
+    return io;
+  }
+
+  private void checkWritable() {
+    if (readOnly) {
+      throw new IllegalStateException("write in a read-only transaction");
+    }
+  }
+
+  /** SQLite returns NULL for a zero-length blob; the column is NOT NULL, so that means empty. */
+  private static byte[] value(ResultSet rs, int column) throws SQLException {
+    byte[] v = rs.getBytes(column);
+    return v == null ? new byte[0] : v;
+  }
+}

@@ -1,0 +1,105 @@
+package io.nectarfs.meta.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nectarfs.common.Secrets;
+import io.nectarfs.meta.MetaEngines;
+import io.nectarfs.meta.kv.KvConflictException;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.meta.DataSuite;
+import io.nectarfs.testkit.meta.MetaEngineHook;
+import io.nectarfs.testkit.meta.NamespaceSuite;
+import io.nectarfs.testkit.meta.SessionSuite;
+import io.nectarfs.testkit.meta.TrashSuite;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The metadata conformance suites and the key-value contract on {@code sqlite3://} in a temp dir. */
+class SqliteMetaTest {
+  interface Sqlite extends MetaEngineHook {
+    @Override
+    default TxnKv openEngine(Path tmp) throws IOException {
+      return open("sqlite3://" + tmp.resolve("meta/volume.db"));
+    }
+  }
+
+  static TxnKv open(String url) throws IOException {
+    return MetaEngines.registry().open(url, new Secrets(Map.of()));
+  }
+
+  @Nested
+  class Namespace extends NamespaceSuite implements Sqlite {}
+
+  @Nested
+  class Data extends DataSuite implements Sqlite {}
+
+  @Nested
+  class Sessions extends SessionSuite implements Sqlite {}
+
+  @Nested
+  class Trash extends TrashSuite implements Sqlite {}
+
+  @Nested
+  class Engine extends SqlKvContract implements Sqlite {
+    @Override
+    boolean writersOverlap() {
+      return false;
+    }
+
+    @Test
+    void anotherProcessHoldingTheWriteLock_isAConflict() throws Exception {
+      Path db = tmp.resolve("meta/volume.db");
+      try (TxnKv impatient = open("sqlite3://" + db + "?busy-timeout=100");
+          Connection other = DriverManager.getConnection("jdbc:sqlite:" + db);
+          Statement s = other.createStatement()) {
+        s.execute("BEGIN IMMEDIATE"); // as another process would: outside this JVM's lock
+        assertThatThrownBy(() -> impatient.txn(tx -> {
+          tx.put(b(1), b(1));
+          return null;
+        })).isInstanceOf(KvConflictException.class).hasMessageContaining("conflicted on sqlite3://");
+        s.execute("ROLLBACK");
+        impatient.txn(tx -> {
+          tx.put(b(1), b(1));
+          return null;
+        });
+      }
+      assertThat(value(kv, b(1))).containsExactly(1);
+    }
+
+    @Test
+    void tablePrefix_keepsVolumesApart() throws IOException {
+      Path db = tmp.resolve("meta/volume.db");
+      try (TxnKv a = open("sqlite3://" + db + "?table-prefix=a_"); TxnKv other = open("sqlite3://" + db + "?table-prefix=b_")) {
+        a.txn(tx -> {
+          tx.put(b(1), b(1));
+          return null;
+        });
+        assertThat(value(other, b(1))).isNull();
+        assertThat(value(kv, b(1))).isNull();
+      }
+    }
+
+    @Test
+    void unusablePaths_giveOneLineErrors() throws IOException {
+      Path file = Files.writeString(tmp.resolve("plain-file"), "x");
+      assertThatThrownBy(() -> open("sqlite3://" + file + "/sub/volume.db"))
+          .hasMessageStartingWith("cannot create directory " + file + "/sub for sqlite3://")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+      Files.createDirectories(tmp.resolve("dir.db"));
+      assertThatThrownBy(() -> open("sqlite3://" + tmp.resolve("dir.db"))).hasMessageContaining("is a directory");
+      Path junk = Files.writeString(tmp.resolve("junk.db"), "this is not a database, just some text long enough to look like a header");
+      assertThatThrownBy(() -> open("sqlite3://" + junk)).hasMessageStartingWith("cannot open sqlite3://" + junk)
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+      assertThatThrownBy(() -> open("sqlite3://")).hasMessageContaining("no database file");
+      assertThatThrownBy(() -> open("sqlite3://" + tmp.resolve("x.db") + "?table-prefix=bad;drop")).hasMessageContaining("table-prefix");
+    }
+  }
+}
