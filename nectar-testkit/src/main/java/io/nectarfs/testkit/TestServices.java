@@ -14,6 +14,9 @@ public final class TestServices {
   /** S3 endpoint URL with credentials, e.g. {@code http://AK:SK@127.0.0.1:9199/bucket}. */
   public static final String S3 = "NECTAR_TEST_S3";
 
+  /** Redis URL with password and database, e.g. {@code redis://:PASS@127.0.0.1:6399/1}. */
+  public static final String REDIS = "NECTAR_TEST_REDIS";
+
   private TestServices() {}
 
   /** The service URL in {@code variable}, or a skip (a failure in CI) when it is not set. */
