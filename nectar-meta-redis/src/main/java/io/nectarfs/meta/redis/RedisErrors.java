@@ -68,8 +68,11 @@ final class RedisErrors {
     if (find(e, NoRouteToHostException.class) != null) {
       return prefix + "no route to host — is Redis running?";
     }
-    if (find(e, SocketTimeoutException.class) != null) {
-      return prefix + "no answer within " + (connecting ? url.connectTimeout() : url.timeout()).toMillis() + " ms — is Redis running and reachable?";
+    SocketTimeoutException timeout = find(e, SocketTimeoutException.class);
+    if (timeout != null) {
+      // "Connect timed out" while opening the socket; "Read timed out" waiting for an answer.
+      boolean opening = timeout.getMessage() != null && timeout.getMessage().toLowerCase(Locale.ROOT).contains("connect");
+      return prefix + "no answer within " + (opening ? url.connectTimeout() : url.timeout()).toMillis() + " ms — is Redis running and reachable?";
     }
     SSLException ssl = find(e, SSLException.class);
     if (ssl != null) {
@@ -103,10 +106,22 @@ final class RedisErrors {
     return t;
   }
 
+  /** The first {@code type} among {@code e}, its causes and their suppressed exceptions. */
   private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    return find(e, type, 0);
+  }
+
+  private static <T extends Throwable> T find(Throwable e, Class<T> type, int depth) {
+    // Jedis tries every address a name resolves to and attaches each failure as suppressed.
+    for (Throwable t = e; t != null && depth < 20; t = t.getCause() == t ? null : t.getCause(), depth++) {
       if (type.isInstance(t)) {
         return type.cast(t);
+      }
+      for (Throwable s : t.getSuppressed()) {
+        T found = find(s, type, depth + 1);
+        if (found != null) {
+          return found;
+        }
       }
     }
     return null;
