@@ -59,6 +59,10 @@ final class RedisErrors {
       return "Redis at " + shown + " refused a command for this user: " + scrub(serverMsg);
     }
     String prefix = connecting ? "cannot connect to " + shown + ": " : "Redis at " + shown + " failed: ";
+    if (find(e, java.util.NoSuchElementException.class) != null) {
+      return "no free connection to " + shown + " within " + url.timeout().toMillis() + " ms: all " + url.maxConnections()
+          + " are busy (raise max-connections)";
+    }
     if (find(e, UnknownHostException.class) != null) {
       return prefix + "unknown host '" + url.host() + "'";
     }
