@@ -6,6 +6,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import javax.net.ssl.SSLException;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -59,10 +60,6 @@ final class RedisErrors {
       return "Redis at " + shown + " refused a command for this user: " + scrub(serverMsg);
     }
     String prefix = connecting ? "cannot connect to " + shown + ": " : "Redis at " + shown + " failed: ";
-    if (find(e, java.util.NoSuchElementException.class) != null) {
-      return "no free connection to " + shown + " within " + url.timeout().toMillis() + " ms: all " + url.maxConnections()
-          + " are busy (raise max-connections)";
-    }
     if (find(e, UnknownHostException.class) != null) {
       return prefix + "unknown host '" + url.host() + "'";
     }
@@ -81,6 +78,10 @@ final class RedisErrors {
     SSLException ssl = find(e, SSLException.class);
     if (ssl != null) {
       return prefix + "TLS failed (" + scrub(ssl.getMessage()) + ") — does the server speak TLS? (rediss:// needs TLS, redis:// is plain)";
+    }
+    if (find(e, NoSuchElementException.class) != null) {
+      return "no free connection to " + shown + " within " + url.timeout().toMillis() + " ms: all " + url.maxConnections()
+          + " are busy (raise max-connections)";
     }
     if (find(e, JedisConnectionException.class) != null) {
       return prefix + "connection lost (" + scrub(root(e).getMessage()) + ")";

@@ -178,4 +178,36 @@ class RedisUrlAndErrorsTest {
     String pass = base.substring(base.indexOf("://:") + 4, base.indexOf('@'));
     assertOneLine(e, pass).hasMessageContaining("database 9999 does not exist");
   }
+
+  @Test
+  void allConnectionsBusy_saysSo() throws Exception {
+    String prefix = RedisTestSupport.uniquePrefix();
+    String url = RedisTestSupport.url(prefix) + "&max-connections=1&timeout=500ms";
+    try (TxnKv kv = open(url, NO_ENV)) {
+      java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      Thread holder = Thread.ofVirtual().start(() -> {
+        try {
+          kv.txn(tx -> {
+            inside.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return null;
+          });
+        } catch (IOException ignored) {
+          // not what this test checks
+        }
+      });
+      inside.await();
+      assertThatThrownBy(() -> kv.txn(tx -> tx.get(new byte[] {'F'})))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("no free connection to redis://:****@")
+          .hasMessageContaining("all 1 are busy");
+      release.countDown();
+      holder.join();
+    }
+  }
 }
