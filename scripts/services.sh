@@ -16,6 +16,7 @@
 #   NECTAR_S3_PORT        port of the S3 server (default 9199)
 #   NECTAR_POSTGRES_PORT  port of PostgreSQL (default 5499)
 #   NECTAR_MARIADB_PORT   port of MariaDB (default 3399)
+#   NECTAR_REDIS_PORT     port of Redis (default 6399)
 #   S3PROXY_VERSION       S3Proxy version fetched with Maven (default 2.6.0)
 #   JAVA_HOME             the Java used to run Java-based services (else 'java' on the PATH)
 #
@@ -24,7 +25,7 @@
 set -euo pipefail
 
 DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
-ALL_SERVICES=(s3 postgres mariadb)
+ALL_SERVICES=(s3 postgres mariadb redis)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
@@ -210,6 +211,67 @@ s3_status() {
 PG_PORT="${NECTAR_POSTGRES_PORT:-5499}"
 PG_DB=nectar_test
 PG_USER=nectar
+# Redis: redis-server from Debian, no persistence, a random password (so tests exercise AUTH).
+REDIS_PORT="${NECTAR_REDIS_PORT:-6399}"
+
+redis_start() {
+  local pidfile="$DIR/redis/redis.pid" logfile="$DIR/redis/redis.log"
+  mkdir -p "$DIR/redis/data"
+  if pid_alive "$pidfile"; then
+    log "redis already running (pid $(cat "$pidfile")) on 127.0.0.1:$(cat "$DIR/redis/port")"
+    return 0
+  fi
+  need_cmd redis-server redis-server
+  need_cmd redis-cli redis-tools
+  if (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; then
+    die "port 127.0.0.1:$REDIS_PORT is already in use by another process: set NECTAR_REDIS_PORT"
+  fi
+  local pass
+  pass="$(random_token 24)"
+  # The password goes into a config file (mode 0600) rather than onto the command line, where
+  # ps would show it.
+  (umask 077 && printf 'requirepass %s\n' "$pass" >"$DIR/redis/redis.conf")
+  log "starting Redis on 127.0.0.1:$REDIS_PORT (no persistence)"
+  nohup setsid redis-server "$DIR/redis/redis.conf" --port "$REDIS_PORT" --bind 127.0.0.1 \
+    --save '' --appendonly no --maxmemory-policy noeviction --dir "$DIR/redis/data" \
+    --daemonize no >"$logfile" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  echo "$REDIS_PORT" >"$DIR/redis/port"
+  local i ready=0
+  for i in $(seq 1 100); do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      fail_start redis "$logfile" "redis-server exited during start-up"
+    fi
+    if REDISCLI_AUTH="$pass" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+      ready=1
+      break
+    fi
+    sleep 0.1
+  done
+  if [ "$ready" != 1 ]; then
+    stop_pid redis "$pidfile" 2>/dev/null || true
+    fail_start redis "$logfile" "Redis did not answer on 127.0.0.1:$REDIS_PORT within 10 s"
+  fi
+  (umask 077 && echo "export NECTAR_TEST_REDIS=redis://:$pass@127.0.0.1:$REDIS_PORT/1" >"$DIR/redis/env")
+  log "redis ready: redis://:****@127.0.0.1:$REDIS_PORT/1"
+}
+
+redis_stop() {
+  stop_pid redis "$DIR/redis/redis.pid"
+  rm -f "$DIR/redis/env"
+}
+
+redis_status() {
+  if pid_alive "$DIR/redis/redis.pid"; then
+    echo "redis: running (pid $(cat "$DIR/redis/redis.pid"), 127.0.0.1:$(cat "$DIR/redis/port"))"
+  else
+    echo "redis: stopped"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
 
 pg_bin() {
   local d

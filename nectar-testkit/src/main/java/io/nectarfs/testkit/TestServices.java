@@ -20,6 +20,9 @@ public final class TestServices {
   /** MySQL/MariaDB metadata URL, e.g. {@code mysql://nectar:PW@127.0.0.1:3399/nectar_test}. */
   public static final String MYSQL = "NECTAR_TEST_MYSQL";
 
+  /** Redis URL with password and database, e.g. {@code redis://:PASS@127.0.0.1:6399/1}. */
+  public static final String REDIS = "NECTAR_TEST_REDIS";
+
   private TestServices() {}
 
   /** The service URL in {@code variable}, or a skip (a failure in CI) when it is not set. */

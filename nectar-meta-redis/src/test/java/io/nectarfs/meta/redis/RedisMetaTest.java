@@ -1,0 +1,37 @@
+package io.nectarfs.meta.redis;
+
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.meta.DataSuite;
+import io.nectarfs.testkit.meta.MetaEngineHook;
+import io.nectarfs.testkit.meta.NamespaceSuite;
+import io.nectarfs.testkit.meta.SessionSuite;
+import io.nectarfs.testkit.meta.TrashSuite;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The metadata conformance suites on Redis ({@code NECTAR_TEST_REDIS}). Each test gets its own
+ * volume prefix (derived from its unique temporary directory), so tests never share data; every
+ * connection a test opens (engine, second clients) uses the same prefix.
+ */
+class RedisMetaTest {
+  interface RedisEngine extends MetaEngineHook {
+    @Override
+    default TxnKv openEngine(Path tmp) throws IOException {
+      return RedisTestSupport.open("conf-" + tmp.getFileName());
+    }
+  }
+
+  @Nested
+  class Namespace extends NamespaceSuite implements RedisEngine {}
+
+  @Nested
+  class Data extends DataSuite implements RedisEngine {}
+
+  @Nested
+  class Sessions extends SessionSuite implements RedisEngine {}
+
+  @Nested
+  class Trash extends TrashSuite implements RedisEngine {}
+}
