@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
  */
 public final class Uris {
   // scheme://user:password@host  -> scheme://user:****@host ; scheme://secret@host -> scheme://****@host
-  private static final Pattern USERINFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@");
+  // The user info runs to the LAST '@' before any query or fragment, so that passwords holding
+  // '@' or an unencoded '/' are still hidden (RFC 3986 parsers split at the last '@' too).
+  private static final Pattern USERINFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#][^?#]*)@(?=[^@]*$)");
   private static final Pattern SECRET_PARAM =
       Pattern.compile(
           "(?i)([?&](?:password|secret|secret[-_]?key|access[-_]?key|token|session[-_]?token|passphrase|sig|signature|x-amz-signature|x-amz-credential)=)[^&#]*");
