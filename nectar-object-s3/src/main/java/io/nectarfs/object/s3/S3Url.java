@@ -75,7 +75,7 @@ record S3Url(
       throw bad(shown, "scheme '" + scheme + "' is not s3, http or https; " + USAGE);
     }
     String rest = url.substring(sep + 3);
-    if (!redact(url).equals(Uris.redact(url))) {
+    if (rawSlashInSecret(url)) {
       throw bad(shown, "the secret key contains a reserved character: percent-encode '/' as %2F, '@' as %40, '?' as %3F, '#' as %23");
     }
     if (rest.indexOf('#') >= 0) {
@@ -277,6 +277,23 @@ record S3Url(
       }
     }
     return Uris.redact(url);
+  }
+
+  /** Whether the user info holds a secret with an unencoded '/' (the authority would end early). */
+  private static boolean rawSlashInSecret(String url) {
+    int sep = url.indexOf("://");
+    int firstAt = sep < 0 ? -1 : url.indexOf('@', sep);
+    int firstSlash = sep < 0 ? -1 : url.indexOf('/', sep + 3);
+    if (sep <= 0 || firstAt <= 0 || firstSlash < 0 || firstSlash > firstAt) {
+      return false;
+    }
+    int q = url.indexOf('?', sep);
+    int at = url.lastIndexOf('@', q < 0 ? url.length() - 1 : q);
+    String info = url.substring(sep + 3, at);
+    int colon = info.indexOf(':');
+    int slash = info.indexOf('/');
+    boolean port = colon >= 0 && info.substring(colon + 1, Math.max(colon + 1, slash < 0 ? info.length() : slash)).matches("\\d+");
+    return colon >= 0 && !port && (slash < 0 || colon < slash);
   }
 
   private static IOException bad(String shown, String why) {

@@ -1,0 +1,95 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.object.ObjectInfo;
+import io.nectarfs.object.ObjectStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code nectar destroy META-URL UUID}: deletes every object of the volume and then its metadata.
+ * Asks for the volume name unless {@code --yes}; refuses while clients are connected unless
+ * {@code --force}.
+ */
+@Command(name = "destroy", mixinStandardHelpOptions = true, description = "Delete a volume: all its objects and all its metadata. There is no undo.")
+final class DestroyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  String metaUrl;
+
+  @Parameters(index = "1", paramLabel = "UUID", description = "The volume's UUID (see 'nectar status'), to make sure the right volume goes.")
+  String uuid;
+
+  @Option(names = "--yes", description = "Do not ask for confirmation.")
+  boolean yes;
+
+  @Option(names = "--force", description = "Destroy even while clients are connected.")
+  boolean force;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    try (TxnKv kv = Volumes.engine(metaUrl)) {
+      Format f = Volumes.format(kv);
+      if (!f.uuid().equals(uuid)) {
+        throw new IOException("the volume at this URL has UUID " + f.uuid() + ", not " + uuid + ": check the UUID with 'nectar status'");
+      }
+      int sessions;
+      try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withReadOnly(true).withBackground(false))) {
+        sessions = m.sessions().size();
+      }
+      if (sessions > 0 && !force) {
+        throw new IOException(sessions + " client(s) are connected to volume " + f.name() + ": unmount them first or use --force");
+      }
+      if (!yes) {
+        out.print("This deletes every file of volume '" + f.name() + "'. Type the volume name to confirm: ");
+        out.flush();
+        String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        if (answer == null || !answer.trim().equals(f.name())) {
+          throw new IOException("not confirmed; nothing was deleted");
+        }
+      }
+      long deleted = 0;
+      try (ObjectStore store = Volumes.storage(f);
+          Progress p = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), "deleting objects", 0)) {
+        while (true) {
+          List<String> batch = new ArrayList<>();
+          for (ObjectInfo o : store.listAll("")) {
+            batch.add(o.key());
+            if (batch.size() == 1000) {
+              break;
+            }
+          }
+          if (batch.isEmpty()) {
+            break;
+          }
+          for (String k : batch) {
+            store.delete(k);
+            p.add(1, 0);
+            deleted++;
+          }
+        }
+      }
+      kv.reset();
+      out.printf("volume %s destroyed: %d objects and all metadata deleted%n", f.name(), deleted);
+    }
+    return Cli.OK;
+  }
+}

@@ -1,0 +1,134 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.common.Secrets;
+import io.nectarfs.common.Sizes;
+import io.nectarfs.common.Uris;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.object.EncryptionKeys;
+import io.nectarfs.object.ObjectStore;
+import io.nectarfs.object.StoreOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code nectar format META-URL NAME}: creates a volume, or checks that an existing one has the
+ * same settings (a no-op), or changes them with {@code --force}. The storage is tested with a
+ * put, get and delete before anything is written to the metadata.
+ */
+@Command(name = "format", mixinStandardHelpOptions = true,
+    description = {"Format a volume: store its settings in the metadata engine and check its storage.",
+        "Running it again with the same settings does nothing; incompatible changes need --force."})
+final class FormatCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "META-URL", description = "sqlite3:///path/nectar.db, redis://host:6379/1, postgres://user@host/db, mysql://user@host/db")
+  String metaUrl;
+
+  @Parameters(index = "1", paramLabel = "NAME", description = "Volume name: 3-63 characters of a-z, 0-9 and '-'.")
+  String name;
+
+  @Option(names = "--storage", paramLabel = "URL", description = "Object storage (default: file://$HOME/.nectar/data). Credentials in the URL are used for the check but never stored.")
+  String storage;
+
+  @Option(names = "--block-size", paramLabel = "SIZE", description = "Block size, a power of two from 64K to 16M (default: ${DEFAULT-VALUE}).")
+  String blockSize = "4M";
+
+  @Option(names = "--compress", paramLabel = "ALGO", description = "none, lz4 or zstd (default: ${DEFAULT-VALUE}).")
+  String compress = "none";
+
+  @Option(names = "--encrypt-key", paramLabel = "PEM", description = "Passphrase-protected RSA private key; passphrase from NECTAR_KEY_PASSPHRASE[_FILE]. Create one with 'nectar keygen'.")
+  Path encryptKey;
+
+  @Option(names = "--encrypt-cipher", paramLabel = "CIPHER", description = "aes256gcm or chacha20-poly1305 (default: ${DEFAULT-VALUE}).")
+  String encryptCipher = "aes256gcm";
+
+  @Option(names = "--checksum", negatable = true, description = "CRC32C per 64 KiB of every object, verified on read (default: ${DEFAULT-VALUE}).")
+  boolean checksum = true;
+
+  @Option(names = "--shards", paramLabel = "N", description = "Spread objects over N buckets; the storage URL contains %%d.")
+  int shards;
+
+  @Option(names = "--trash-days", paramLabel = "DAYS", description = "Days deleted files stay in .trash; 0 disables the trash (default: ${DEFAULT-VALUE}).")
+  int trashDays = 1;
+
+  @Option(names = "--capacity", paramLabel = "SIZE", description = "Space limit, e.g. 10T (default: none).")
+  String capacity;
+
+  @Option(names = "--inodes", paramLabel = "N", description = "Inode limit (default: none).")
+  long inodes;
+
+  @Option(names = "--force", description = "Change immutable settings of an existing volume (existing data may become unreadable).")
+  boolean force;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    String store = storage != null ? storage : "file://" + Path.of(System.getProperty("user.home"), ".nectar", "data");
+    long block;
+    try {
+      block = Sizes.parse(blockSize);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    String pem = null;
+    if (encryptKey != null) {
+      EncryptionKeys.fingerprint(encryptKey, Secrets.fromEnvironment()); // fails clearly on a wrong passphrase
+      pem = Files.readString(encryptKey, StandardCharsets.US_ASCII);
+    }
+    Format wanted;
+    try {
+      wanted = new Format(name, UUID.randomUUID().toString(), Volumes.withoutCredentials(store), (int) Math.min(Integer.MAX_VALUE, block),
+          StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT), pem,
+          pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT),
+          checksum, shards, trashDays, capacity == null ? 0 : Sizes.parse(capacity), inodes, Format.META_VERSION,
+          System.currentTimeMillis()).validated();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (!wanted.storage().equals(store)) {
+      out.println("note: credentials in the storage URL are not stored; give them to every client through the URL or NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY");
+    }
+    checkStorage(wanted, store);
+    try (TxnKv kv = Volumes.engine(metaUrl)) {
+      Format before = MetaClient.loadFormat(kv);
+      Format stored = MetaClient.format(kv, wanted, force, io.nectarfs.common.Clock.SYSTEM);
+      String what = before == null ? "formatted" : stored.equals(before) ? "unchanged (already formatted with these settings)" : "updated";
+      out.printf("volume %s %s%n", stored.name(), what);
+      StatusCommand.printFormat(out, stored, Uris.redact(kv.describe()));
+    }
+    return Cli.OK;
+  }
+
+  /** Puts, reads back and deletes a small object so a wrong URL or key fails now, not at mount. */
+  private void checkStorage(Format f, String urlWithCredentials) throws IOException {
+    Format probe = f.withStorage(urlWithCredentials);
+    try (ObjectStore s = Volumes.storage(probe)) {
+      String key = ".format-check-" + UUID.randomUUID();
+      byte[] data = ("nectar format check " + f.uuid()).getBytes(StandardCharsets.UTF_8);
+      s.put(key, data);
+      boolean same = Arrays.equals(s.getBytes(key), data);
+      s.delete(key);
+      if (!same) {
+        throw new IOException("storage " + s.describe() + " returned different bytes than were written");
+      }
+    } catch (IOException e) {
+      throw new IOException("storage check failed: " + Cli.message(e), e);
+    }
+  }
+}

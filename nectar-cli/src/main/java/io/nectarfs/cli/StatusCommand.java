@@ -1,0 +1,61 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Sizes;
+import io.nectarfs.common.Uris;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.SessionInfo;
+import io.nectarfs.meta.StatFs;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nectar status META-URL}: the volume's settings, usage and live sessions. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show a volume's settings, usage and live clients.")
+final class StatusCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  String metaUrl;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(true).withBackground(false))) {
+      printFormat(out, m.format(), Uris.redact(m.engine().describe()));
+      StatFs s = m.statfs(Ctx.ROOT, 1);
+      out.printf("  %-14s %s used of %s, %d inodes%n", "usage:", Sizes.format(s.totalSpace() - s.availSpace()),
+          m.format().capacity() > 0 ? Sizes.format(s.totalSpace()) : "unlimited", s.usedInodes());
+      var sessions = m.sessions();
+      out.printf("sessions: %d%n", sessions.size());
+      for (SessionInfo i : sessions) {
+        out.printf("  %-6d %-20s pid %-8d %-24s since %s, expires %s%n", i.sid(), i.host(), i.pid(),
+            i.mountPoint().isEmpty() ? "-" : i.mountPoint(), Instant.ofEpochMilli(i.startMillis()), Instant.ofEpochMilli(i.expireMillis()));
+      }
+    }
+    return Cli.OK;
+  }
+
+  static void printFormat(PrintWriter out, Format f, String meta) {
+    out.printf("  %-14s %s%n", "name:", f.name());
+    out.printf("  %-14s %s%n", "uuid:", f.uuid());
+    out.printf("  %-14s %s%n", "metadata:", meta);
+    out.printf("  %-14s %s%s%n", "storage:", Uris.redact(f.storage()), f.shards() > 1 ? " (" + f.shards() + " shards)" : "");
+    out.printf("  %-14s %s%n", "block size:", Sizes.format(f.blockSize()));
+    out.printf("  %-14s %s%n", "compression:", f.compression());
+    out.printf("  %-14s %s%n", "encryption:", f.encryptKeyPem() == null ? "none" : f.encryptCipher() + " (RSA-wrapped per-object keys)");
+    out.printf("  %-14s %s%n", "checksums:", f.checksum() ? "crc32c" : "none");
+    out.printf("  %-14s %s%n", "trash:", f.trashDays() == 0 ? "off" : f.trashDays() + " day(s)");
+    out.printf("  %-14s %s%n", "capacity:", f.capacity() == 0 ? "unlimited" : Sizes.format(f.capacity()));
+    out.printf("  %-14s %s%n", "inodes:", f.inodes() == 0 ? "unlimited" : Long.toString(f.inodes()));
+    out.flush();
+  }
+}
