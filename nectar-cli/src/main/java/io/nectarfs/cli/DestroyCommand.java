@@ -52,7 +52,7 @@ final class DestroyCommand implements Callable<Integer> {
         throw new IOException("the volume at this URL has UUID " + f.uuid() + ", not " + uuid + ": check the UUID with 'nectar status'");
       }
       int sessions;
-      try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withReadOnly(true).withBackground(false))) {
+      try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(true).withBackground(false))) {
         sessions = m.sessions().size();
       }
       if (sessions > 0 && !force) {

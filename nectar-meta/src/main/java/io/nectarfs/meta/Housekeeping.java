@@ -205,7 +205,9 @@ final class Housekeeping {
     if (lease("delfiles")) {
       deleteFileData();
     }
-    freeSlices();
+    if (lease("freeslices")) {
+      freeSlices();
+    }
     if (lease("trash")) {
       expireTrash();
     }

@@ -5,6 +5,8 @@ import io.nectarfs.testkit.meta.DataSuite;
 import io.nectarfs.testkit.meta.MetaEngineHook;
 import io.nectarfs.testkit.meta.NamespaceSuite;
 import io.nectarfs.testkit.meta.SessionSuite;
+import io.nectarfs.testkit.meta.CheckSuite;
+import io.nectarfs.testkit.meta.ModelSuite;
 import io.nectarfs.testkit.meta.TrashSuite;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,4 +36,10 @@ class RedisMetaTest {
 
   @Nested
   class Trash extends TrashSuite implements RedisEngine {}
+
+  @Nested
+  class Model extends ModelSuite implements RedisEngine {}
+
+  @Nested
+  class Check extends CheckSuite implements RedisEngine {}
 }

@@ -6,6 +6,8 @@ import io.nectarfs.testkit.meta.DataSuite;
 import io.nectarfs.testkit.meta.MetaEngineHook;
 import io.nectarfs.testkit.meta.NamespaceSuite;
 import io.nectarfs.testkit.meta.SessionSuite;
+import io.nectarfs.testkit.meta.CheckSuite;
+import io.nectarfs.testkit.meta.ModelSuite;
 import io.nectarfs.testkit.meta.TrashSuite;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,6 +45,12 @@ class MysqlMetaTest {
 
   @Nested
   class Trash extends TrashSuite implements Server {}
+
+  @Nested
+  class Model extends ModelSuite implements Server {}
+
+  @Nested
+  class Check extends CheckSuite implements Server {}
 
   @Nested
   class Engine extends SqlKvContract implements Server {

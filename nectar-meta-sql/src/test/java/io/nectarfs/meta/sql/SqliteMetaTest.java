@@ -11,6 +11,8 @@ import io.nectarfs.testkit.meta.DataSuite;
 import io.nectarfs.testkit.meta.MetaEngineHook;
 import io.nectarfs.testkit.meta.NamespaceSuite;
 import io.nectarfs.testkit.meta.SessionSuite;
+import io.nectarfs.testkit.meta.CheckSuite;
+import io.nectarfs.testkit.meta.ModelSuite;
 import io.nectarfs.testkit.meta.TrashSuite;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,6 +48,12 @@ class SqliteMetaTest {
 
   @Nested
   class Trash extends TrashSuite implements Sqlite {}
+
+  @Nested
+  class Model extends ModelSuite implements Sqlite {}
+
+  @Nested
+  class Check extends CheckSuite implements Sqlite {}
 
   @Nested
   class Engine extends SqlKvContract implements Sqlite {

@@ -33,6 +33,12 @@ class MemMetaTest {
   @Nested
   class Trash extends TrashSuite implements MemEngine {}
 
+  @Nested
+  class Model extends ModelSuite implements MemEngine {}
+
+  @Nested
+  class Check extends CheckSuite implements MemEngine {}
+
   static String unique() {
     return UUID.randomUUID().toString();
   }
