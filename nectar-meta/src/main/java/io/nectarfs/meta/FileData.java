@@ -213,6 +213,42 @@ final class FileData {
     return result[0];
   }
 
+  Entry cloneFile(Ctx ctx, long ino, long parent, String name, long newIno) throws IOException {
+    return m.tx(tx -> {
+      Attr src = regularFile(tx, ino);
+      Access.check(ctx, src, Access.R, "read inode " + ino);
+      Attr p = tx.dir(parent);
+      if (p.nlink() == 0) {
+        throw Errno.ENOENT.exception("directory " + parent + " was removed");
+      }
+      Access.check(ctx, p, Access.W | Access.X, "create in directory " + parent);
+      if (Trash.inTrash(parent)) {
+        throw Errno.EPERM.exception("cannot create in the trash");
+      }
+      if (tx.dentry(parent, name) != null || (parent == Meta.ROOT && name.equals(".trash"))) {
+        throw Errno.EEXIST.exception(name);
+      }
+      long now = m.now();
+      Attr a = new Attr(FileType.FILE, src.mode() & 0777, ctx.uid(), ctx.gid(), now, now, now, 1, src.length(), 0, 0, parent);
+      byte[] prefix = Keys.chunkPrefix(ino);
+      List<byte[][]> chunks = new ArrayList<>();
+      tx.kv.scan(prefix, Bytes.prefixEnd(prefix), 0, (k, v) -> {
+        chunks.add(new byte[][] {k, v});
+        return true;
+      });
+      for (byte[][] c : chunks) {
+        for (Slice s : Codec.slices(c[1])) {
+          tx.addSliceRefs(s.id(), s.size(), 1);
+        }
+        tx.kv.put(Keys.chunk(newIno, Keys.chunkIndex(c[0])), c[1]);
+      }
+      tx.putAttr(newIno, a);
+      tx.putDentry(parent, name, FileType.FILE, newIno);
+      tx.putAttr(parent, p.withMtimeCtime(now));
+      return new Entry(newIno, a);
+    });
+  }
+
   /** Slice records that show bytes {@code [from, from+len)} of a chunk at {@code to} of another. */
   static List<Slice> share(List<Slice> srcSlices, int from, int len, int to) {
     List<Slice> out = new ArrayList<>();

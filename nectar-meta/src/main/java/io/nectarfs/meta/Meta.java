@@ -137,6 +137,14 @@ public interface Meta extends AutoCloseable {
    */
   long copyFileRange(Ctx ctx, long inoIn, long offIn, long inoOut, long offOut, long len) throws IOException;
 
+  /**
+   * Creates {@code newName} in {@code newParent} as a copy of regular file {@code ino} that shares
+   * all its slices (no data is copied; later writes to either file diverge). The copy belongs to
+   * the caller. EEXIST, EISDIR/EINVAL for non-files, EACCES (read on the source, write on the
+   * parent), ENOSPC.
+   */
+  Entry clone(Ctx ctx, long ino, long newParent, String newName) throws IOException;
+
   /** An extended attribute's value. ENODATA. */
   byte[] getxattr(Ctx ctx, long ino, String name) throws IOException;
 

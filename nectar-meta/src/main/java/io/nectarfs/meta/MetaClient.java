@@ -469,6 +469,20 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public Entry clone(Ctx ctx, long ino, long newParent, String newName) throws IOException {
+    checkWritable();
+    if (newName.equals(".") || newName.equals("..")) {
+      throw Errno.EEXIST.exception(newName);
+    }
+    checkName(newName);
+    Attr src = getattr(ctx, ino);
+    checkLimits(accountedSpace(src), 1);
+    Entry e = data.cloneFile(ctx, ino, newParent, newName, nextInode());
+    updateStats(accountedSpace(e.attr()), 1);
+    return e;
+  }
+
+  @Override
   public byte[] getxattr(Ctx ctx, long ino, String name) throws IOException {
     return xattrs.get(ctx, ino, name);
   }

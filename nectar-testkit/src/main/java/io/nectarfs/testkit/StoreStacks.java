@@ -48,6 +48,11 @@ public final class StoreStacks {
     }
   }
 
+  /** Whether a configuration keeps the backend's multipart upload (no content-transforming layer). */
+  public static boolean keepsMultipart(String name) {
+    return !List.of("lz4", "zstd", "aes256gcm", "chacha20", "checksum", "all").contains(name);
+  }
+
   /** The names of all configurations, sharded ones included. */
   public static List<String> names() {
     return NAMES;

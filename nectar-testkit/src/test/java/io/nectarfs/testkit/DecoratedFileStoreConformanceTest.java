@@ -19,6 +19,11 @@ class DecoratedFileStoreConformanceTest extends ObjectStoreConformanceTest {
   }
 
   @Override
+  protected boolean expectsMultipart() {
+    return StoreStacks.keepsMultipart(stack);
+  }
+
+  @Override
   protected ObjectStore openStore(Path tmp) throws IOException {
     return StoreStacks.get(stack, "file://" + tmp.resolve("b%d"), tmp).open();
   }

@@ -20,6 +20,11 @@ class DecoratedMemStoreConformanceTest extends ObjectStoreConformanceTest {
   }
 
   @Override
+  protected boolean expectsMultipart() {
+    return StoreStacks.keepsMultipart(stack);
+  }
+
+  @Override
   protected ObjectStore openStore(Path tmp) throws IOException {
     String url = "mem://conformance-" + UUID.randomUUID() + "-%d";
     return StoreStacks.get(stack, url, tmp).open();

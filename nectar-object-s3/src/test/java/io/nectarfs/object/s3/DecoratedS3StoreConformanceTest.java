@@ -25,6 +25,11 @@ class DecoratedS3StoreConformanceTest extends ObjectStoreConformanceTest {
   }
 
   @Override
+  protected boolean expectsMultipart() {
+    return StoreStacks.keepsMultipart(stack);
+  }
+
+  @Override
   protected ObjectStore openStore(Path tmp) throws IOException {
     String base = TestServices.require(TestServices.S3);
     int q = base.indexOf('?');

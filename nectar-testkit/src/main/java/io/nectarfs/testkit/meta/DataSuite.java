@@ -113,6 +113,27 @@ public abstract class DataSuite extends MetaTestBase {
   }
 
   @Test
+  void clone_sharesEverySlice_untilBothAreGone() throws IOException {
+    long src = file(ROOT, "src");
+    Slice a = write(src, 0, 0, 100);
+    Slice b = write(src, 2, 5, 100);
+    long c = meta.clone(alice, src, ROOT, "copy").ino();
+    assertThat(meta.getattr(root, c).length()).isEqualTo(meta.getattr(root, src).length());
+    assertThat(meta.getattr(root, c).uid()).isEqualTo(alice.uid());
+    assertThat(meta.read(root, c, 0)).containsExactly(a);
+    assertThat(meta.read(root, c, 2)).containsExactly(b);
+    assertErrno(Errno.EEXIST, () -> meta.clone(root, src, ROOT, "copy"));
+    long d = mkdir(ROOT, "d");
+    assertErrno(Errno.EISDIR, () -> meta.clone(root, d, ROOT, "dircopy"));
+    meta.unlink(root, ROOT, "src");
+    meta.runBackgroundJobs();
+    assertThat(deleter.freed()).isEmpty();
+    meta.unlink(root, ROOT, "copy");
+    meta.runBackgroundJobs();
+    assertThat(deleter.freed()).containsExactlyInAnyOrder(a.id(), b.id());
+  }
+
+  @Test
   void copyFileRange_acrossChunkBoundaries_andHoles() throws IOException {
     long src = file(ROOT, "src");
     write(src, 0, CHUNK - 100, 100);

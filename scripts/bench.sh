@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks, each with its baseline measured in the same run.
+#   scripts/bench.sh objects [DIR]   fio on DIR, then objbench on file://DIR and on the local S3 server
+#   scripts/bench.sh meta            mdtest on every metadata engine (SQLite, Redis, PostgreSQL, MariaDB)
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+source scripts/lib.sh
+nectar_java_home
+export NECTAR_NO_BUILD="${NECTAR_NO_BUILD:-}"
+./nectar --version >/dev/null
+
+objects() {
+  local dir="${1:-/var/tmp/nectar-bench}"
+  nectar_apt fio fio
+  mkdir -p "$dir"
+  echo "== raw disk: fio on $dir (4 MiB sequential write with fsync per block, read back; 128 KiB writes with fsync, 4 jobs) =="
+  fio --name=seqwrite --directory="$dir" --rw=write --bs=4M --size=512M --numjobs=1 --end_fsync=1 --fsync=1 --group_reporting 2>/dev/null | grep -E "^ *WRITE:"
+  fio --name=seqwrite --directory="$dir" --rw=read --bs=4M --size=512M --numjobs=1 --group_reporting 2>/dev/null | grep -E "^ *READ:"
+  fio --name=smallwrite --directory="$dir" --rw=write --bs=128k --size=64M --numjobs=4 --fsync=1 --group_reporting 2>/dev/null | grep -E "^ *WRITE:"
+  rm -f "$dir"/seqwrite.* "$dir"/smallwrite.*
+  echo
+  echo "== objbench file://$dir =="
+  ./nectar objbench "file://$dir" --threads 1,4,16
+  echo
+  scripts/services.sh start s3 >/dev/null
+  # shellcheck disable=SC1091
+  source "${NECTAR_SERVICES_DIR:-/tmp/nectar-services}/env"
+  echo "== objbench on the local S3 server (S3Proxy, same disk) =="
+  ./nectar objbench "$NECTAR_TEST_S3" --threads 1,4,16
+}
+
+meta() {
+  scripts/services.sh start redis postgres mariadb >/dev/null
+  # shellcheck disable=SC1091
+  source "${NECTAR_SERVICES_DIR:-/tmp/nectar-services}/env"
+  local tmp
+  tmp="$(mktemp -d)"
+  local urls=("sqlite3://$tmp/meta.db" "${NECTAR_TEST_REDIS%/*}/2?prefix=mdtest" "${NECTAR_TEST_POSTGRES}?table-prefix=mdtest_" "${NECTAR_TEST_MYSQL}?table-prefix=mdtest_")
+  for u in "${urls[@]}"; do
+    ./nectar format "$u" mdtest --storage "file://$tmp/data" --trash-days 0 --force >/dev/null
+    ./nectar mdtest "$u" --threads "${THREADS:-4}" --files "${FILES:-1000}" | sed 's/[a-z]*:\/\/[^ ]*@/&/'
+    echo
+  done
+  rm -rf "$tmp"
+}
+
+case "${1:-}" in
+  objects) shift; objects "$@" ;;
+  meta) meta ;;
+  *) echo "usage: scripts/bench.sh objects [DIR] | meta" >&2; exit 2 ;;
+esac
