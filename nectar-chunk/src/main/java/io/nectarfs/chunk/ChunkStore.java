@@ -1,0 +1,53 @@
+package io.nectarfs.chunk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Slices stored as blocks in an object store, with the local caches in front of it. A slice is
+ * one continuous write of at most 64 MiB, cut into blocks of {@link #blockSize()} bytes (the last
+ * one shorter); block {@code i} of slice {@code id} whose full length is {@code size} lives at
+ * {@link BlockKeys#key(long, int, int)}.
+ *
+ * <h2>Contract</h2>
+ *
+ * <ul>
+ *   <li>Blocks are immutable: an id is written once (by one {@link SliceWriter}) and never again.
+ *   <li>{@link #read} returns exactly the stored bytes or fails: damaged cache files are dropped and
+ *       the block fetched again; damaged objects give {@link io.nectarfs.object.CorruptObjectException}.
+ *   <li>Concurrent reads of one block fetch it from the object store once.
+ *   <li>Failures of the object store are retried by the store's retry layer; what still fails is an
+ *       {@link IOException} (the VFS answers EIO).
+ *   <li>Thread-safe.
+ * </ul>
+ */
+public interface ChunkStore extends AutoCloseable {
+  /** The block size of the volume (a power of two from 64 KiB to 16 MiB). */
+  int blockSize();
+
+  /** A writer for the new slice {@code sliceId}. */
+  SliceWriter newWriter(long sliceId);
+
+  /**
+   * Reads bytes {@code [off, off + dst.remaining())} of slice {@code (sliceId, size)} into {@code
+   * dst} (advancing its position) and returns how many were read: fewer only at the end of the
+   * slice.
+   */
+  int read(long sliceId, int size, int off, ByteBuffer dst) throws IOException;
+
+  /** Starts fetching the blocks covering {@code [off, off + len)} into the cache, without waiting. */
+  void prefetch(long sliceId, int size, int off, int len);
+
+  /** Loads every block of the slice into the local cache and waits (warmup). */
+  void fillCache(long sliceId, int size) throws IOException;
+
+  /** Deletes every block of the slice from the object store and the caches. Idempotent. */
+  void remove(long sliceId, int size) throws IOException;
+
+  /** Counters for {@code .stats} and metrics. */
+  ChunkStats stats();
+
+  /** Waits for background uploads (writeback) to finish or fail; then closes caches and threads. */
+  @Override
+  void close() throws IOException;
+}

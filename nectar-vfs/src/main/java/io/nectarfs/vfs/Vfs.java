@@ -1,0 +1,140 @@
+package io.nectarfs.vfs;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.FsException;
+import io.nectarfs.meta.Attr;
+import io.nectarfs.meta.Entry;
+import io.nectarfs.meta.SetAttr;
+import io.nectarfs.meta.StatFs;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The file system at inode level, as the kernel sees it through FUSE: the one interface every
+ * front end calls (the FUSE server directly; the gateway, Hadoop and CLI tools through the path
+ * API {@code io.nectarfs.fs}).
+ *
+ * <h2>Contract</h2>
+ *
+ * <ul>
+ *   <li>POSIX outcomes are {@link FsException}s (the errno of each method is the one of the
+ *       syscall it serves); any other {@link IOException} means EIO.
+ *   <li>File handles ({@code fh}) come from {@link #open}, {@link #create} and {@link #opendir}
+ *       and stay valid until {@link #release}/{@link #releasedir}; an unknown handle is EBADF.
+ *   <li>A client sees its own writes at once; other clients see them after close (close-to-open).
+ *       {@link #flush}/{@link #fsync}/{@link #release} return only when written data is durable
+ *       (uploaded and committed, or staged with writeback).
+ *   <li>Thread-safe: the kernel sends concurrent requests, also on one handle.
+ * </ul>
+ */
+public interface Vfs extends AutoCloseable {
+  /** An entry with the handle a create opened. */
+  record Opened(Entry entry, long fh) {}
+
+  /**
+   * One directory entry of a FUSE-style listing; {@code offset} is the cookie that resumes the
+   * listing after this entry. "." and ".." come first.
+   */
+  record DirEntryAt(String name, long ino, int dtype, Attr attr, long offset) {}
+
+  /** A POSIX byte-range lock: type F_RDLCK (0), F_WRLCK (1) or F_UNLCK (2); end inclusive. */
+  record Lock(int type, long start, long end, int pid) {}
+
+  /** Called when cached kernel state must be dropped because another client changed it. */
+  interface Invalidator {
+    void entry(long parent, String name);
+
+    void inode(long ino, long off, long len);
+  }
+
+  Entry lookup(Ctx ctx, long parent, String name) throws IOException;
+
+  Attr getattr(Ctx ctx, long ino) throws IOException;
+
+  /** {@code fh} is 0 unless the kernel names a handle (ftruncate). */
+  Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException;
+
+  String readlink(Ctx ctx, long ino) throws IOException;
+
+  /** {@code mode} is a full st_mode (type bits decide the kind of node). */
+  Entry mknod(Ctx ctx, long parent, String name, int mode, int umask, int rdev) throws IOException;
+
+  Entry mkdir(Ctx ctx, long parent, String name, int mode, int umask) throws IOException;
+
+  Entry symlink(Ctx ctx, long parent, String name, String target) throws IOException;
+
+  void unlink(Ctx ctx, long parent, String name) throws IOException;
+
+  void rmdir(Ctx ctx, long parent, String name) throws IOException;
+
+  void rename(Ctx ctx, long parentSrc, String nameSrc, long parentDst, String nameDst, int flags) throws IOException;
+
+  Entry link(Ctx ctx, long ino, long newParent, String newName) throws IOException;
+
+  /** Creates and opens a regular file; {@code flags} are the open(2) flags. EEXIST with O_EXCL. */
+  Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException;
+
+  /** Opens a file; returns the handle. */
+  long open(Ctx ctx, long ino, int flags) throws IOException;
+
+  /** Reads up to {@code dst.remaining()} bytes at {@code off}; returns the count (0 at the end). */
+  int read(Ctx ctx, long ino, long fh, long off, ByteBuffer dst) throws IOException;
+
+  /** Writes all of {@code src} at {@code off} (O_APPEND handles write at the end); returns the count. */
+  int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException;
+
+  /** close(2) of one descriptor: waits for written data; releases the owner's locks. */
+  void flush(Ctx ctx, long ino, long fh, long lockOwner) throws IOException;
+
+  void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException;
+
+  /** The last close of the handle. */
+  void release(Ctx ctx, long ino, long fh) throws IOException;
+
+  long opendir(Ctx ctx, long ino, int flags) throws IOException;
+
+  /**
+   * Up to {@code max} entries after cookie {@code offset} (0: from the start). With {@code plus}
+   * each entry carries attributes (READDIRPLUS).
+   */
+  List<DirEntryAt> readdir(Ctx ctx, long ino, long fh, long offset, int max, boolean plus) throws IOException;
+
+  void releasedir(Ctx ctx, long ino, long fh) throws IOException;
+
+  StatFs statfs(Ctx ctx, long ino) throws IOException;
+
+  /** access(2): {@code mask} of R_OK 4, W_OK 2, X_OK 1 (0: existence). EACCES. */
+  void access(Ctx ctx, long ino, int mask) throws IOException;
+
+  byte[] getxattr(Ctx ctx, long ino, String name) throws IOException;
+
+  List<String> listxattr(Ctx ctx, long ino) throws IOException;
+
+  void setxattr(Ctx ctx, long ino, String name, byte[] value, int flags) throws IOException;
+
+  void removexattr(Ctx ctx, long ino, String name) throws IOException;
+
+  void fallocate(Ctx ctx, long ino, long fh, int mode, long off, long len) throws IOException;
+
+  long copyFileRange(Ctx ctx, long inoIn, long fhIn, long offIn, long inoOut, long fhOut, long offOut, long len, int flags) throws IOException;
+
+  /** lseek(2) with SEEK_DATA (3) or SEEK_HOLE (4); ENXIO past the end. */
+  long lseek(Ctx ctx, long ino, long fh, long off, int whence) throws IOException;
+
+  /** F_GETLK: the first conflicting lock, or one of type F_UNLCK. */
+  Lock getlk(Ctx ctx, long ino, long fh, long owner, Lock lock) throws IOException;
+
+  /** F_SETLK / F_SETLKW ({@code wait}): EAGAIN on conflict without wait; EINTR if interrupted. */
+  void setlk(Ctx ctx, long ino, long fh, long owner, Lock lock, boolean wait) throws IOException;
+
+  /** flock(2) with LOCK_SH (1), LOCK_EX (2), LOCK_UN (8); EWOULDBLOCK unless {@code wait}. */
+  void flock(Ctx ctx, long ino, long fh, long owner, int op, boolean wait) throws IOException;
+
+  /** Registers where invalidations go (the FUSE server's notifications). */
+  void setInvalidator(Invalidator invalidator);
+
+  /** Flushes everything and ends the session. */
+  @Override
+  void close() throws IOException;
+}
