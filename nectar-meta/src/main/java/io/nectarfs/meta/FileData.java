@@ -249,6 +249,46 @@ final class FileData {
     });
   }
 
+  boolean compact(long ino, int index, List<Slice> expected, Slice replacement) throws IOException {
+    return m.tx(tx -> {
+      Attr a = tx.attrOrNull(ino);
+      if (a == null || a.type() != FileType.FILE) {
+        return false;
+      }
+      List<Slice> current = tx.chunk(ino, index);
+      if (!current.equals(expected)) {
+        return false;
+      }
+      tx.kv.put(Keys.chunk(ino, index), Codec.slices(List.of(replacement)));
+      release(tx, expected);
+      return true;
+    });
+  }
+
+  java.util.Map<Long, Integer> referencedSlices() throws IOException {
+    java.util.Map<Long, Integer> out = new java.util.HashMap<>();
+    m.read(kv -> {
+      kv.scan(Keys.ALL_INODES_PREFIX, Bytes.prefixEnd(Keys.ALL_INODES_PREFIX), 0, (k, v) -> {
+        if (k.length >= 10 && k[9] == 'C') {
+          for (Slice s : Codec.slices(v)) {
+            if (s.id() != 0) {
+              out.put(s.id(), s.size());
+            }
+          }
+        }
+        return true;
+      });
+      kv.scan(Keys.FREE_SLICES_PREFIX, Bytes.prefixEnd(Keys.FREE_SLICES_PREFIX), 0, (k, v) -> {
+        for (int at = 0; at + 12 <= v.length; at += 12) {
+          out.put(Bytes.getU64(v, at), Bytes.getU32(v, at + 8));
+        }
+        return true;
+      });
+      return null;
+    });
+    return out;
+  }
+
   /** Slice records that show bytes {@code [from, from+len)} of a chunk at {@code to} of another. */
   static List<Slice> share(List<Slice> srcSlices, int from, int len, int to) {
     List<Slice> out = new ArrayList<>();

@@ -50,6 +50,9 @@ public interface Meta extends AutoCloseable {
   /** Looks up {@code name} in {@code parent}. ENOENT, ENOTDIR, EACCES (no search permission). */
   Entry lookup(Ctx ctx, long parent, String name) throws IOException;
 
+  /** access(2): EACCES unless {@code ctx} may access {@code ino} for {@code mask} (R 4, W 2, X 1; 0 = exists). */
+  void access(Ctx ctx, long ino, int mask) throws IOException;
+
   /** The attributes of {@code ino}. ENOENT. */
   Attr getattr(Ctx ctx, long ino) throws IOException;
 
@@ -124,6 +127,14 @@ public interface Meta extends AutoCloseable {
    * sets mtime/ctime. ENOENT (deleted meanwhile), ENOSPC/EDQUOT, EFBIG.
    */
   void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException;
+
+  /**
+   * Replaces the slice list of chunk {@code index} by {@code replacement} if the list still equals
+   * {@code expected} (compaction: the replacement holds the chunk's visible bytes as one slice).
+   * The expected records are released. Returns false, changing nothing, when the chunk changed
+   * meanwhile; the caller then deletes the replacement's objects.
+   */
+  boolean compact(Ctx ctx, long ino, int index, List<Slice> expected, Slice replacement) throws IOException;
 
   /**
    * Allocates or punches space: {@link #FALLOC_KEEP_SIZE}, {@link #FALLOC_PUNCH_HOLE} (needs

@@ -279,6 +279,15 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public void access(Ctx ctx, long ino, int mask) throws IOException {
+    Attr a = readTx(tx -> tx.attr(ino));
+    if ((mask & Access.W) != 0 && config.readOnly()) {
+      throw Errno.EROFS.exception("read-only mount");
+    }
+    Access.check(ctx, a, mask & 7, "access inode " + ino);
+  }
+
+  @Override
   public Attr getattr(Ctx ctx, long ino) throws IOException {
     return readTx(tx -> tx.attr(ino));
   }
@@ -454,6 +463,20 @@ public final class MetaClient implements Meta {
   public void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
     checkWritable();
     data.write(ctx, ino, index, slice, mtime);
+  }
+
+  @Override
+  public boolean compact(Ctx ctx, long ino, int index, List<Slice> expected, Slice replacement) throws IOException {
+    checkWritable();
+    return data.compact(ino, index, expected, replacement);
+  }
+
+  /**
+   * Every slice the metadata still refers to or has queued for freeing, as id → size (for
+   * {@code nectar gc}: objects of other ids are leaked).
+   */
+  public java.util.Map<Long, Integer> referencedSlices() throws IOException {
+    return data.referencedSlices();
   }
 
   @Override

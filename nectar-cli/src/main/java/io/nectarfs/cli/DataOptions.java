@@ -1,0 +1,60 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.chunk.ChunkConfig;
+import io.nectarfs.common.Sizes;
+import io.nectarfs.vfs.VfsConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Data-path flags shared by every command that reads or writes file data (mount, warmup, bench). */
+final class DataOptions {
+  @Option(names = "--cache-dir", paramLabel = "DIR", split = ":", description = "Local disk cache directories, ':'-separated (default: $HOME/.nectar/cache; 'memory' for a memory-only cache).")
+  List<String> cacheDirs;
+
+  @Option(names = "--cache-size", paramLabel = "SIZE", description = "Disk cache limit (default: ${DEFAULT-VALUE}).")
+  String cacheSize = "100G";
+
+  @Option(names = "--free-space-ratio", paramLabel = "RATIO", description = "Keep this fraction of the cache disk free (default: ${DEFAULT-VALUE}).")
+  double freeSpaceRatio = 0.1;
+
+  @Option(names = "--cache-on-write", description = "Cache blocks as they are written, not only when read.")
+  boolean cacheOnWrite;
+
+  @Option(names = "--buffer-size", paramLabel = "SIZE", description = "Memory for write buffers and read-ahead (default: ${DEFAULT-VALUE}).")
+  String bufferSize = "300M";
+
+  @Option(names = "--writeback", description = "Stage written blocks on the local disk and upload them in the background (fast, durable on this machine first).")
+  boolean writeback;
+
+  @Option(names = "--upload-threads", paramLabel = "N", description = "Concurrent uploads (default: ${DEFAULT-VALUE}).")
+  int uploadThreads = 20;
+
+  @Option(names = "--prefetch-threads", paramLabel = "N", description = "Concurrent read-ahead downloads (default: ${DEFAULT-VALUE}).")
+  int prefetchThreads = 8;
+
+  @Option(names = "--read-ahead", paramLabel = "SIZE", description = "Largest read-ahead window per stream (default: ${DEFAULT-VALUE}).")
+  String readAhead = "64M";
+
+  ChunkConfig chunkConfig(int blockSize) {
+    List<Path> dirs = new ArrayList<>();
+    long memory = 0;
+    if (cacheDirs == null) {
+      dirs.add(Path.of(System.getProperty("user.home"), ".nectar", "cache"));
+    } else if (cacheDirs.size() == 1 && cacheDirs.getFirst().equals("memory")) {
+      memory = Sizes.parse(cacheSize);
+    } else {
+      cacheDirs.forEach(d -> dirs.add(Path.of(d)));
+    }
+    long buffer = Sizes.parse(bufferSize);
+    return new ChunkConfig(blockSize, buffer, uploadThreads, prefetchThreads, dirs, dirs.isEmpty() ? 0 : Sizes.parse(cacheSize),
+        freeSpaceRatio, cacheOnWrite, memory > 0 ? memory : Math.min(buffer, 256L << 20), writeback, 10L << 30, Duration.ZERO);
+  }
+
+  VfsConfig vfsConfig() {
+    VfsConfig d = VfsConfig.defaults();
+    return new VfsConfig(Sizes.parse(readAhead), d.flushIdle(), d.flushMaxAge(), d.compactThreshold(), d.attrCache(), d.internalFiles());
+  }
+}

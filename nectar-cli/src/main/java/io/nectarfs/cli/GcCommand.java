@@ -1,0 +1,55 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.common.Sizes;
+import io.nectarfs.vfs.Gc;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nectar gc META-URL}: finds objects no metadata refers to; deletes them with --delete. */
+@Command(name = "gc", mixinStandardHelpOptions = true,
+    description = {"Find objects in the volume's storage that no file refers to (left by crashed clients).",
+        "Also finishes pending deletions. A dry run unless --delete."})
+final class GcCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  String metaUrl;
+
+  @Option(names = "--delete", description = "Delete the leaked objects.")
+  boolean delete;
+
+  @Option(names = "--min-age", paramLabel = "DURATION", description = "Only objects older than this (ISO-8601 like PT1H, or 1h/30m/10s; default: ${DEFAULT-VALUE}): younger ones may be in flight.")
+  String minAge = "1h";
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    DataOptions data = new DataOptions();
+    data.cacheDirs = List.of("memory");
+    try (VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, "gc", false);
+        Progress p = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), "scanning objects", 0)) {
+      rt.meta.runBackgroundJobs();
+      long[] last = {0};
+      Gc.Report r = Gc.run(rt.meta, rt.store, Durations.parse(minAge), delete, n -> {
+        p.add(n - last[0], 0);
+        last[0] = n;
+      });
+      p.close();
+      out.printf("scanned %d objects (%s); %d leaked (%s)%s%n", r.objects(), Sizes.format(r.bytes()), r.leakedObjects(),
+          Sizes.format(r.leakedBytes()), delete ? ", " + r.deleted() + " deleted" : r.leakedObjects() > 0 ? "; run with --delete to remove them" : "");
+      for (String k : r.samples()) {
+        out.println("  leaked: " + k);
+      }
+    }
+    return Cli.OK;
+  }
+}

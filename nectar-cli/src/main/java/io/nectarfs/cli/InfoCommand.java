@@ -1,0 +1,73 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.chunk.BlockKeys;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Sizes;
+import io.nectarfs.fs.FileSystem;
+import io.nectarfs.meta.Attr;
+import io.nectarfs.meta.Chunks;
+import io.nectarfs.meta.FileType;
+import io.nectarfs.meta.Slice;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nectar info META-URL PATH}: inode, attributes, chunks, slices and objects of a file. */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a file's inode, chunks, slices and the objects that hold its data.")
+final class InfoCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  String metaUrl;
+
+  @Parameters(index = "1", paramLabel = "PATH", description = "A path inside the volume, e.g. /data/model.bin.")
+  String path;
+
+  @Option(names = "--objects", description = "List every object key (default: only counts).")
+  boolean objects;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    DataOptions data = new DataOptions();
+    data.cacheDirs = List.of("memory");
+    try (VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, "info", true)) {
+      FileSystem fs = new FileSystem(rt.vfs);
+      FileSystem.Stat s = fs.stat(Ctx.ROOT, path, false);
+      Attr a = s.attr();
+      out.printf("%s:%n  inode: %d%n  type: %s%n  mode: %04o%n  uid/gid: %d/%d%n  size: %d (%s)%n  nlink: %d%n", path, s.ino(),
+          a.type().name().toLowerCase(java.util.Locale.ROOT), a.mode(), a.uid(), a.gid(), a.length(), Sizes.format(a.length()), a.nlink());
+      if (a.type() != FileType.FILE) {
+        return Cli.OK;
+      }
+      int blockSize = rt.meta.format().blockSize();
+      long chunkCount = (a.length() + Chunks.CHUNK_SIZE - 1) / Chunks.CHUNK_SIZE;
+      long totalObjects = 0;
+      out.printf("  chunks: %d%n", chunkCount);
+      for (int i = 0; i < chunkCount; i++) {
+        List<Slice> slices = rt.meta.read(Ctx.ROOT, s.ino(), i);
+        out.printf("  chunk %d: %d slice(s)%n", i, slices.size());
+        for (Slice sl : slices) {
+          int blocks = BlockKeys.blocks(sl.size(), blockSize);
+          totalObjects += sl.id() == 0 ? 0 : blocks;
+          out.printf("    pos %d len %d -> %s%n", sl.pos(), sl.len(),
+              sl.id() == 0 ? "hole" : "slice " + sl.id() + " [" + sl.off() + ", " + (sl.off() + sl.len()) + ") of " + sl.size() + " bytes, " + blocks + " object(s)");
+          if (objects && sl.id() != 0) {
+            for (int b = 0; b < blocks; b++) {
+              out.println("      " + BlockKeys.key(sl.id(), b, BlockKeys.blockLength(sl.size(), blockSize, b)));
+            }
+          }
+        }
+      }
+      out.printf("  objects: %d%n", totalObjects);
+    }
+    return Cli.OK;
+  }
+}

@@ -1,0 +1,204 @@
+package io.nectarfs.vfs;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.meta.Attr;
+import io.nectarfs.meta.Chunks;
+import io.nectarfs.meta.Slice;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads file data: the length from the attributes, each chunk's slices resolved (later wins,
+ * holes are zeros), pieces read from the chunk store; and the adaptive read-ahead of sequential
+ * streams.
+ *
+ * <p>Concurrency: lock-free apart from each handle's read-ahead state (guarded by the handle).
+ * The attribute and slice caches are concurrent maps whose entries expire after {@code
+ * attrCache} and are dropped by this client's own changes (and at every open).
+ */
+final class FileReader {
+  private static final long CHUNK = Chunks.CHUNK_SIZE;
+  private final VfsImpl v;
+  private final long ttlNanos;
+  private final Map<Long, Cached<Attr>> attrs = new ConcurrentHashMap<>();
+  private final Map<Long, Map<Integer, Cached<List<Slice>>>> slices = new ConcurrentHashMap<>();
+
+  private record Cached<T>(T value, long expires) {}
+
+  FileReader(VfsImpl v) {
+    this.v = v;
+    this.ttlNanos = v.config().attrCache().toNanos();
+  }
+
+  void invalidate(long ino) {
+    attrs.remove(ino);
+    slices.remove(ino);
+  }
+
+  private Attr attr(long ino) throws IOException {
+    Cached<Attr> c = attrs.get(ino);
+    long now = System.nanoTime();
+    if (c != null && c.expires > now) {
+      return c.value;
+    }
+    Attr a = v.meta().getattr(Ctx.ROOT, ino);
+    attrs.put(ino, new Cached<>(a, now + ttlNanos));
+    return a;
+  }
+
+  List<Slice> resolved(long ino, int index) throws IOException {
+    Map<Integer, Cached<List<Slice>>> m = slices.computeIfAbsent(ino, k -> new ConcurrentHashMap<>());
+    Cached<List<Slice>> c = m.get(index);
+    long now = System.nanoTime();
+    if (c != null && c.expires > now) {
+      return c.value;
+    }
+    List<Slice> r = Chunks.resolve(v.meta().read(Ctx.ROOT, ino, index));
+    m.put(index, new Cached<>(r, now + ttlNanos));
+    return r;
+  }
+
+  int read(long ino, Handle.File h, long off, ByteBuffer dst) throws IOException {
+    long length = attr(ino).length();
+    if (off >= length || !dst.hasRemaining()) {
+      return 0;
+    }
+    int total = (int) Math.min(dst.remaining(), length - off);
+    readAhead(ino, h, off, total, length);
+    int done = 0;
+    while (done < total) {
+      long at = off + done;
+      int index = (int) (at / CHUNK);
+      int pos = (int) (at % CHUNK);
+      int n = (int) Math.min(total - done, CHUNK - pos);
+      readChunk(ino, index, pos, n, dst);
+      done += n;
+    }
+    return total;
+  }
+
+  /** Reads {@code [pos, pos+n)} of one chunk into {@code dst}; ranges no slice covers are zeros. */
+  private void readChunk(long ino, int index, int pos, int n, ByteBuffer dst) throws IOException {
+    int end = pos + n;
+    int at = pos;
+    for (Slice p : resolved(ino, index)) {
+      int a = Math.max(at, p.pos());
+      int b = Math.min(end, p.pos() + p.len());
+      if (a >= b) {
+        continue;
+      }
+      if (a > at) {
+        zeros(dst, a - at);
+      }
+      if (p.id() == 0) {
+        zeros(dst, b - a);
+      } else {
+        ByteBuffer part = dst.slice(dst.position(), b - a);
+        int got = v.chunks().read(p.id(), p.size(), p.off() + (a - p.pos()), part);
+        if (got != b - a) {
+          throw Errno.EIO.exception("slice " + p.id() + " of inode " + ino + " is shorter than its metadata says");
+        }
+        dst.position(dst.position() + got);
+      }
+      at = b;
+    }
+    if (at < end) {
+      zeros(dst, end - at);
+    }
+  }
+
+  private static void zeros(ByteBuffer dst, int n) {
+    for (int i = 0; i < n; i++) {
+      dst.put((byte) 0);
+    }
+  }
+
+  /**
+   * Sequential streams get a read-ahead window that doubles up to {@code readAheadMax}; a random
+   * read resets it. The window's blocks are prefetched into the cache in the background.
+   */
+  private void readAhead(long ino, Handle.File h, long off, int len, long length) {
+    long max = v.config().readAheadMax();
+    if (max <= 0) {
+      return;
+    }
+    long from;
+    long to;
+    synchronized (h) {
+      if (off == h.lastReadEnd) {
+        h.window = Math.min(max, Math.max(h.window * 2, 1L << 20));
+      } else {
+        h.window = 0;
+        h.prefetchedTo = 0;
+      }
+      h.lastReadEnd = off + len;
+      if (h.window == 0) {
+        return;
+      }
+      from = Math.max(off + len, h.prefetchedTo);
+      to = Math.min(length, off + len + h.window);
+      if (from >= to) {
+        return;
+      }
+      h.prefetchedTo = to;
+    }
+    try {
+      for (long at = from; at < to; ) {
+        int index = (int) (at / CHUNK);
+        int pos = (int) (at % CHUNK);
+        int n = (int) Math.min(to - at, CHUNK - pos);
+        for (Slice p : resolved(ino, index)) {
+          int a = Math.max(pos, p.pos());
+          int b = Math.min(pos + n, p.pos() + p.len());
+          if (a < b && p.id() != 0) {
+            v.chunks().prefetch(p.id(), p.size(), p.off() + (a - p.pos()), b - a);
+          }
+        }
+        at += n;
+      }
+    } catch (IOException e) {
+      // Read-ahead is an optimisation; the read itself reports real failures.
+    }
+  }
+
+  /** SEEK_DATA ({@code data}) or SEEK_HOLE from {@code off}. ENXIO at or past the end. */
+  long seekDataOrHole(long ino, long off, boolean data) throws IOException {
+    long length = v.meta().getattr(Ctx.ROOT, ino).length();
+    if (off < 0 || off >= length) {
+      throw Errno.ENXIO.exception("offset " + off + " is past the end");
+    }
+    long at = off;
+    while (at < length) {
+      int index = (int) (at / CHUNK);
+      long base = (long) index * CHUNK;
+      boolean found = false;
+      for (Slice p : resolved(ino, index)) {
+        long a = base + p.pos();
+        long b = a + p.len();
+        if (b <= at) {
+          continue;
+        }
+        boolean isData = p.id() != 0;
+        if (isData == data) {
+          return Math.max(at, a);
+        }
+        at = Math.max(at, b);
+        found = true;
+      }
+      long chunkEnd = base + CHUNK;
+      if (!data) {
+        // Past the last slice of the chunk is a hole (if still inside the file).
+        return Math.min(at, length);
+      }
+      at = found ? Math.max(at, chunkEnd) : chunkEnd;
+    }
+    if (data) {
+      throw Errno.ENXIO.exception("no data after offset " + off);
+    }
+    return length;
+  }
+}

@@ -1,0 +1,239 @@
+package io.nectarfs.vfs;
+
+import io.nectarfs.chunk.SliceWriter;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.meta.Chunks;
+import io.nectarfs.meta.Slice;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The pending writes of one inode in this client: per chunk, the slices being written, in
+ * creation order. A write goes into a slice whose not-yet-uploaded tail it extends or
+ * overwrites, unless a newer slice overlaps the range; otherwise it starts a new slice. {@link
+ * #flush} finishes every slice (all blocks stored) and only then commits it to the metadata, in
+ * creation order, so a later slice always wins over an earlier one.
+ *
+ * <p>Concurrency: one lock serialises writes, flushes and the background flusher of this inode;
+ * other inodes are independent. Invariant: every slice in {@link #chunks} has an id the metadata
+ * does not reference yet; after a successful flush {@link #chunks} is empty.
+ */
+final class FileWriter {
+  private static final int CHUNK = Chunks.CHUNK_SIZE;
+  private static final int MAX_OPEN_SLICES = 8;
+  static final long MAX_FILE_SIZE = 1L << 57;
+
+  private final long ino;
+  private final VfsImpl vfs;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final TreeMap<Integer, List<Pending>> chunks = new TreeMap<>();
+  private long pendingEnd;
+  private long firstWriteNanos;
+  private long lastWriteNanos;
+  private IOException error;
+
+  private static final class Pending {
+    final int index;
+    final int pos;
+    final SliceWriter w;
+    int len;
+    long mtime;
+    boolean frozen;
+
+    Pending(int index, int pos, SliceWriter w) {
+      this.index = index;
+      this.pos = pos;
+      this.w = w;
+    }
+  }
+
+  FileWriter(long ino, VfsImpl vfs) {
+    this.ino = ino;
+    this.vfs = vfs;
+  }
+
+  /** The end of the furthest pending byte (0 when nothing is pending). */
+  long pendingEnd() {
+    lock.lock();
+    try {
+      return chunks.isEmpty() ? 0 : pendingEnd;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean hasPending() {
+    lock.lock();
+    try {
+      return !chunks.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Writes {@code src} at {@code off}, or at the end of the file when {@code append} (the file's
+   * committed length is {@code committedLength}); returns the offset written at.
+   */
+  long write(long off, ByteBuffer src, boolean append, java.util.function.LongSupplier committedLength) throws IOException {
+    lock.lock();
+    try {
+      if (error != null) {
+        IOException e = error;
+        throw Errno.EIO.exception("an earlier write of inode " + ino + " failed: " + e.getMessage());
+      }
+      long at = append ? Math.max(committedLength.getAsLong(), chunks.isEmpty() ? 0 : pendingEnd) : off;
+      if (at < 0 || at + src.remaining() > MAX_FILE_SIZE) {
+        throw Errno.EFBIG.exception("write beyond the maximum file size");
+      }
+      long start = at;
+      long now = vfs.clock().nowNanos();
+      if (chunks.isEmpty()) {
+        pendingEnd = 0;
+        firstWriteNanos = System.nanoTime();
+      }
+      while (src.hasRemaining()) {
+        int index = (int) (at >>> Chunks.CHUNK_BITS);
+        int pos = (int) (at & (CHUNK - 1));
+        int n = Math.min(src.remaining(), CHUNK - pos);
+        Pending p = writable(index, pos, n);
+        ByteBuffer part = src.slice(src.position(), n);
+        p.w.write(pos - p.pos, part);
+        p.len = Math.max(p.len, pos - p.pos + n);
+        p.mtime = now;
+        if (p.pos + p.len == CHUNK) {
+          p.frozen = true;
+        }
+        p.w.flushTo(p.len);
+        src.position(src.position() + n);
+        at += n;
+      }
+      lastWriteNanos = System.nanoTime();
+      pendingEnd = Math.max(pendingEnd, at);
+      return start;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A slice that may take {@code n} bytes at {@code pos} of chunk {@code index}, new if needed. */
+  private Pending writable(int index, int pos, int n) throws IOException {
+    List<Pending> list = chunks.computeIfAbsent(index, k -> new ArrayList<>());
+    for (int i = list.size() - 1; i >= 0; i--) {
+      Pending p = list.get(i);
+      if (!p.frozen && pos >= p.pos + p.w.uploadedBoundary() && pos <= p.pos + p.len) {
+        return p;
+      }
+      boolean overlaps = pos < p.pos + p.len && p.pos < pos + n;
+      if (overlaps) {
+        break; // a newer slice covers part of the range: writing into an older one would lose
+      }
+    }
+    int open = 0;
+    for (Pending p : list) {
+      if (!p.frozen) {
+        open++;
+      }
+    }
+    if (open >= MAX_OPEN_SLICES) {
+      for (Pending p : list) {
+        if (!p.frozen) {
+          p.frozen = true;
+          p.w.flushTo(p.len);
+          break;
+        }
+      }
+    }
+    long id = vfs.meta().newSliceId();
+    Pending p = new Pending(index, pos, vfs.chunks().newWriter(id));
+    list.add(p);
+    return p;
+  }
+
+  /** Finishes and commits every pending slice; the first failure is returned from now on. */
+  void flush() throws IOException {
+    lock.lock();
+    try {
+      flushLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Flushes if nothing else holds the lock and the data is old or idle enough. */
+  void flushIfDue(long idleNanos, long maxAgeNanos) {
+    if (!lock.tryLock()) {
+      return;
+    }
+    try {
+      long now = System.nanoTime();
+      if (!chunks.isEmpty() && (now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
+        flushLocked();
+      }
+    } catch (IOException e) {
+      // Kept in 'error' and reported to the application at its next write, flush or fsync.
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void flushLocked() throws IOException {
+    if (error != null) {
+      IOException e = error;
+      throw e instanceof FsException ? e : Errno.EIO.exception("writing inode " + ino + " failed: " + e.getMessage());
+    }
+    List<Pending> all = new ArrayList<>();
+    chunks.values().forEach(all::addAll);
+    chunks.clear();
+    int i = 0;
+    try {
+      for (; i < all.size(); i++) {
+        Pending p = all.get(i);
+        p.w.finish(p.len);
+        try {
+          vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), p.mtime);
+        } catch (FsException e) {
+          vfs.chunks().remove(p.w.id(), p.len);
+          if (e.errno() == Errno.ENOENT) {
+            continue; // the file was deleted meanwhile: its data goes with it
+          }
+          throw e;
+        }
+        vfs.committed(ino, p.index);
+      }
+    } catch (IOException e) {
+      for (int j = i + 1; j < all.size(); j++) {
+        all.get(j).w.abort();
+      }
+      error = e;
+      throw e instanceof FsException ? e : Errno.EIO.exception("writing inode " + ino + " failed: " + e.getMessage());
+    }
+  }
+
+  /** Drops pending data without committing (file deleted, or shutdown after a failure). */
+  void abort() {
+    lock.lock();
+    try {
+      chunks.values().forEach(l -> l.forEach(p -> p.w.abort()));
+      chunks.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Clears a reported error so later writes can try again (after the last handle closed). */
+  void clearError() {
+    lock.lock();
+    try {
+      error = null;
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package io.nectarfs.vfs;
+
+import java.time.Duration;
+
+/**
+ * Runtime settings of the VFS.
+ *
+ * @param readAheadMax largest read-ahead window in bytes (0: none)
+ * @param flushIdle written data idle this long is committed in the background
+ * @param flushMaxAge written data older than this is committed in the background
+ * @param compactThreshold a chunk with this many slices is compacted in the background (0: never)
+ * @param attrCache how long the reader trusts cached attributes and slice lists of an open file
+ *     (close-to-open: they are refreshed at every open)
+ * @param internalFiles whether {@code /.stats} and {@code /.config} exist
+ */
+public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles) {
+  public static VfsConfig defaults() {
+    return new VfsConfig(64L << 20, Duration.ofSeconds(1), Duration.ofSeconds(5), 40, Duration.ofSeconds(1), true);
+  }
+
+  public VfsConfig withCompactThreshold(int n) {
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles);
+  }
+
+  public VfsConfig withAttrCache(Duration d) {
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles);
+  }
+}

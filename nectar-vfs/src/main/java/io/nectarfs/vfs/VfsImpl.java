@@ -1,0 +1,671 @@
+package io.nectarfs.vfs;
+
+import io.nectarfs.chunk.ChunkStore;
+import io.nectarfs.chunk.ChunkStats;
+import io.nectarfs.common.Clock;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.common.Metrics;
+import io.nectarfs.meta.Attr;
+import io.nectarfs.meta.DirEntry;
+import io.nectarfs.meta.Entry;
+import io.nectarfs.meta.FileType;
+import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.SetAttr;
+import io.nectarfs.meta.StatFs;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VFS over a {@link Meta} and a {@link ChunkStore}.
+ *
+ * <p>Concurrency: requests arrive on many threads. The handle table, the per-inode writers and
+ * the open counts are concurrent maps; each {@link FileWriter} serialises the writes of its inode;
+ * the reader is lock-free apart from a handle's read-ahead state. A background thread commits
+ * idle written data. Invariant: an inode with open writable handles in this client has at most
+ * one {@link FileWriter}, removed when its last handle is released and everything is committed.
+ */
+final class VfsImpl implements Vfs {
+  private static final Logger log = LoggerFactory.getLogger(VfsImpl.class);
+  private static final int DIR_PAGE = 1000;
+
+  private final Meta meta;
+  private final ChunkStore chunks;
+  private final VfsConfig cfg;
+  private final Clock clock;
+  private final Metrics metrics = new Metrics();
+  private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
+  private final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
+  private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
+  private final AtomicLong nextFh = new AtomicLong(1);
+  private final FileReader reader;
+  private final Compactor compactor;
+  private final ScheduledExecutorService background;
+  private volatile Invalidator invalidator;
+  private final long startNanos = System.nanoTime();
+
+  VfsImpl(Meta meta, ChunkStore chunks, VfsConfig cfg, Clock clock) {
+    this.meta = meta;
+    this.chunks = chunks;
+    this.cfg = cfg;
+    this.clock = clock;
+    this.reader = new FileReader(this);
+    this.compactor = new Compactor(this);
+    this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "nectar-vfs-flusher");
+      t.setDaemon(true);
+      return t;
+    });
+    long idle = cfg.flushIdle().toNanos();
+    long age = cfg.flushMaxAge().toNanos();
+    background.scheduleWithFixedDelay(() -> writers.values().forEach(w -> w.flushIfDue(idle, age)), 100, 100, TimeUnit.MILLISECONDS);
+  }
+
+  Meta meta() {
+    return meta;
+  }
+
+  ChunkStore chunks() {
+    return chunks;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  VfsConfig config() {
+    return cfg;
+  }
+
+  Metrics metrics() {
+    return metrics;
+  }
+
+  /** A slice of chunk {@code index} of {@code ino} was committed by this client. */
+  void committed(long ino, int index) {
+    reader.invalidate(ino);
+    metrics.add("nectar_vfs_slices_committed_total", 1);
+    compactor.maybeCompact(ino, index);
+  }
+
+  private <T> T timed(String op, Op<T> body) throws IOException {
+    long t0 = System.nanoTime();
+    try {
+      return body.run();
+    } finally {
+      metrics.timer("nectar_vfs_" + op + "_seconds").since(t0);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Op<T> {
+    T run() throws IOException;
+  }
+
+  private Handle handle(long fh, long ino) throws FsException {
+    Handle h = handles.get(fh);
+    if (h == null || h.ino() != ino) {
+      throw Errno.EBADF.exception("file handle " + fh);
+    }
+    return h;
+  }
+
+  // ---- attributes ----
+
+  /** Attributes with this client's uncommitted writes included in the length. */
+  private Attr withPending(long ino, Attr a) {
+    FileWriter w = writers.get(ino);
+    if (w != null) {
+      long end = w.pendingEnd();
+      if (end > a.length()) {
+        return a.withLength(end);
+      }
+    }
+    return a;
+  }
+
+  @Override
+  public Entry lookup(Ctx ctx, long parent, String name) throws IOException {
+    return timed("lookup", () -> {
+      if (parent == Meta.ROOT && cfg.internalFiles()) {
+        long ino = Internal.inoOf(name);
+        if (ino != 0) {
+          return new Entry(ino, Internal.attr(ino, 0, clock.nowNanos()));
+        }
+      }
+      Entry e = meta.lookup(ctx, parent, name);
+      return new Entry(e.ino(), withPending(e.ino(), e.attr()));
+    });
+  }
+
+  @Override
+  public Attr getattr(Ctx ctx, long ino) throws IOException {
+    return timed("getattr", () -> {
+      if (Internal.isInternal(ino)) {
+        return Internal.attr(ino, 0, clock.nowNanos());
+      }
+      return withPending(ino, meta.getattr(ctx, ino));
+    });
+  }
+
+  @Override
+  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
+    return timed("setattr", () -> {
+      if (Internal.isInternal(ino)) {
+        throw Errno.EPERM.exception("internal file");
+      }
+      SetAttr r = req;
+      if (req.has(SetAttr.SIZE)) {
+        flushWriter(ino);
+        if (fh != 0 && handles.get(fh) instanceof Handle.File f && f.writable()) {
+          r = new SetAttr(req.valid(), req.mode(), req.uid(), req.gid(), req.size(), req.atime(), req.mtime(), req.ctime(), true);
+        }
+      }
+      Attr a = meta.setattr(ctx, ino, r);
+      reader.invalidate(ino);
+      return withPending(ino, a);
+    });
+  }
+
+  @Override
+  public String readlink(Ctx ctx, long ino) throws IOException {
+    return timed("readlink", () -> meta.readlink(ctx, ino));
+  }
+
+  @Override
+  public Entry mknod(Ctx ctx, long parent, String name, int mode, int umask, int rdev) throws IOException {
+    return timed("mknod", () -> {
+      FileType t = FileType.ofMode(mode);
+      if (t == null || t == FileType.SYMLINK) {
+        throw Errno.EINVAL.exception("mknod of mode " + Integer.toOctalString(mode));
+      }
+      if (t == FileType.DIR) {
+        return meta.mkdir(ctx, parent, name, mode & 07777, umask);
+      }
+      return meta.mknod(ctx, parent, name, t, mode & 07777, umask, rdev);
+    });
+  }
+
+  @Override
+  public Entry mkdir(Ctx ctx, long parent, String name, int mode, int umask) throws IOException {
+    return timed("mkdir", () -> meta.mkdir(ctx, parent, name, mode & 07777, umask));
+  }
+
+  @Override
+  public Entry symlink(Ctx ctx, long parent, String name, String target) throws IOException {
+    return timed("symlink", () -> meta.symlink(ctx, parent, name, target));
+  }
+
+  private void checkNotInternal(long parent, String name) throws FsException {
+    if (parent == Meta.ROOT && cfg.internalFiles() && Internal.inoOf(name) != 0) {
+      throw Errno.EPERM.exception(name + " is an internal file");
+    }
+  }
+
+  @Override
+  public void unlink(Ctx ctx, long parent, String name) throws IOException {
+    timed("unlink", () -> {
+      checkNotInternal(parent, name);
+      meta.unlink(ctx, parent, name);
+      return null;
+    });
+  }
+
+  @Override
+  public void rmdir(Ctx ctx, long parent, String name) throws IOException {
+    timed("rmdir", () -> {
+      meta.rmdir(ctx, parent, name);
+      return null;
+    });
+  }
+
+  @Override
+  public void rename(Ctx ctx, long ps, String ns, long pd, String nd, int flags) throws IOException {
+    timed("rename", () -> {
+      checkNotInternal(ps, ns);
+      checkNotInternal(pd, nd);
+      meta.rename(ctx, ps, ns, pd, nd, flags);
+      return null;
+    });
+  }
+
+  @Override
+  public Entry link(Ctx ctx, long ino, long newParent, String newName) throws IOException {
+    return timed("link", () -> {
+      if (Internal.isInternal(ino)) {
+        throw Errno.EPERM.exception("internal file");
+      }
+      return meta.link(ctx, ino, newParent, newName);
+    });
+  }
+
+  // ---- files ----
+
+  @Override
+  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException {
+    return timed("create", () -> {
+      checkNotInternal(parent, name);
+      Entry e;
+      try {
+        e = meta.mknod(ctx, parent, name, FileType.FILE, mode & 07777, umask, 0);
+      } catch (FsException ex) {
+        if (ex.errno() != Errno.EEXIST || (flags & 0200) != 0) { // O_EXCL
+          throw ex;
+        }
+        e = meta.lookup(ctx, parent, name);
+        long fh = open(ctx, e.ino(), flags);
+        return new Opened(new Entry(e.ino(), getattr(ctx, e.ino())), fh);
+      }
+      meta.open(ctx, e.ino(), flags & ~01000);
+      long fh = register(new Handle.File(e.ino(), flags));
+      return new Opened(e, fh);
+    });
+  }
+
+  private long register(Handle h) {
+    long fh = nextFh.getAndIncrement();
+    handles.put(fh, h);
+    if (h instanceof Handle.File) {
+      openCounts.merge(h.ino(), 1, Integer::sum);
+    }
+    return fh;
+  }
+
+  @Override
+  public long open(Ctx ctx, long ino, int flags) throws IOException {
+    return timed("open", () -> {
+      if (Internal.isInternal(ino)) {
+        if ((flags & 3) != 0) {
+          throw Errno.EACCES.exception("internal files are read-only");
+        }
+        return register(new Handle.Internal(ino, Internal.content(ino, this)));
+      }
+      meta.open(ctx, ino, flags);
+      try {
+        if ((flags & 01000) != 0 && (flags & 3) != 0) { // O_TRUNC
+          flushWriter(ino);
+          meta.setattr(ctx, ino, new SetAttr(SetAttr.SIZE, 0, 0, 0, 0, 0, 0, 0, true));
+        }
+      } catch (IOException | RuntimeException e) {
+        meta.close(ctx, ino);
+        throw e;
+      }
+      reader.invalidate(ino); // close-to-open: what others committed is visible from here on
+      return register(new Handle.File(ino, flags));
+    });
+  }
+
+  @Override
+  public int read(Ctx ctx, long ino, long fh, long off, ByteBuffer dst) throws IOException {
+    return timed("read", () -> {
+      Handle h = handle(fh, ino);
+      if (h instanceof Handle.Internal in) {
+        if (off >= in.content().length) {
+          return 0;
+        }
+        int n = (int) Math.min(dst.remaining(), in.content().length - off);
+        dst.put(in.content(), (int) off, n);
+        return n;
+      }
+      if (!(h instanceof Handle.File f) || !f.readable()) {
+        throw Errno.EBADF.exception("handle " + fh + " is not open for reading");
+      }
+      if (off < 0) {
+        throw Errno.EINVAL.exception("negative offset");
+      }
+      flushWriter(ino); // read-your-writes
+      int n = reader.read(ino, f, off, dst);
+      metrics.add("nectar_vfs_read_bytes_total", n);
+      return n;
+    });
+  }
+
+  @Override
+  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
+    return timed("write", () -> {
+      Handle h = handle(fh, ino);
+      if (!(h instanceof Handle.File f) || !f.writable()) {
+        throw Errno.EBADF.exception("handle " + fh + " is not open for writing");
+      }
+      if (off < 0) {
+        throw Errno.EINVAL.exception("negative offset");
+      }
+      int n = src.remaining();
+      FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
+      w.write(off, src, f.append(), () -> {
+        try {
+          return meta.getattr(Ctx.ROOT, ino).length();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      reader.invalidate(ino);
+      metrics.add("nectar_vfs_write_bytes_total", n);
+      return n;
+    });
+  }
+
+  private void flushWriter(long ino) throws IOException {
+    FileWriter w = writers.get(ino);
+    if (w != null) {
+      w.flush();
+    }
+  }
+
+  @Override
+  public void flush(Ctx ctx, long ino, long fh, long lockOwner) throws IOException {
+    timed("flush", () -> {
+      Handle h = handle(fh, ino);
+      if (h instanceof Handle.File) {
+        flushWriter(ino);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException {
+    timed("fsync", () -> {
+      handle(fh, ino);
+      flushWriter(ino);
+      return null;
+    });
+  }
+
+  @Override
+  public void release(Ctx ctx, long ino, long fh) throws IOException {
+    timed("release", () -> {
+      Handle h = handles.remove(fh);
+      if (h == null) {
+        throw Errno.EBADF.exception("file handle " + fh);
+      }
+      if (!(h instanceof Handle.File)) {
+        return null;
+      }
+      IOException failure = null;
+      Integer left = openCounts.computeIfPresent(ino, (k, n) -> n <= 1 ? null : n - 1);
+      if (left == null) {
+        FileWriter w = writers.get(ino);
+        if (w != null) {
+          try {
+            w.flush();
+          } catch (IOException e) {
+            failure = e;
+            w.abort();
+          }
+          writers.remove(ino, w);
+        }
+      }
+      meta.close(ctx, ino);
+      if (failure != null) {
+        throw failure;
+      }
+      return null;
+    });
+  }
+
+  // ---- directories ----
+
+  @Override
+  public long opendir(Ctx ctx, long ino, int flags) throws IOException {
+    return timed("opendir", () -> {
+      Attr a = meta.getattr(ctx, ino);
+      if (!a.isDir()) {
+        throw Errno.ENOTDIR.exception("inode " + ino);
+      }
+      meta.access(ctx, ino, 4);
+      return register(new Handle.Dir(ino));
+    });
+  }
+
+  @Override
+  public List<DirEntryAt> readdir(Ctx ctx, long ino, long fh, long offset, int max, boolean plus) throws IOException {
+    return timed("readdir", () -> {
+      if (!(handle(fh, ino) instanceof Handle.Dir d)) {
+        throw Errno.EBADF.exception("handle " + fh + " is not a directory");
+      }
+      synchronized (d) {
+        if (offset == 0) {
+          d.entries.clear();
+          d.complete = false;
+          d.lastName = "";
+          Attr self = meta.getattr(ctx, ino);
+          long parentIno = ino == Meta.ROOT ? Meta.ROOT : self.parent();
+          d.entries.add(new DirEntryAt(".", ino, FileType.DIR.dtype(), plus ? self : null, 1));
+          Attr up = plus ? safeAttr(ctx, parentIno) : null;
+          d.entries.add(new DirEntryAt("..", parentIno, FileType.DIR.dtype(), up, 2));
+        }
+        while (!d.complete && d.entries.size() < offset + max) {
+          List<DirEntry> page = meta.readdir(ctx, ino, d.lastName, DIR_PAGE, plus);
+          for (DirEntry e : page) {
+            d.entries.add(new DirEntryAt(e.name(), e.ino(), e.type().dtype(), e.attr() == null ? null : withPending(e.ino(), e.attr()), d.entries.size() + 1));
+            d.lastName = e.name();
+          }
+          if (page.size() < DIR_PAGE) {
+            d.complete = true;
+          }
+        }
+        int from = (int) Math.min(offset, d.entries.size());
+        int to = (int) Math.min(d.entries.size(), from + (long) max);
+        List<DirEntryAt> out = new ArrayList<>(d.entries.subList(from, to));
+        if (plus && from < 2) {
+          // "." and ".." attributes may have changed since the snapshot began.
+          return out;
+        }
+        return out;
+      }
+    });
+  }
+
+  private Attr safeAttr(Ctx ctx, long ino) {
+    try {
+      return meta.getattr(ctx, ino);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public void releasedir(Ctx ctx, long ino, long fh) throws IOException {
+    if (handles.remove(fh) == null) {
+      throw Errno.EBADF.exception("directory handle " + fh);
+    }
+  }
+
+  @Override
+  public StatFs statfs(Ctx ctx, long ino) throws IOException {
+    return timed("statfs", () -> meta.statfs(ctx, ino));
+  }
+
+  @Override
+  public void access(Ctx ctx, long ino, int mask) throws IOException {
+    timed("access", () -> {
+      if (Internal.isInternal(ino)) {
+        if ((mask & 3) != 0) {
+          throw Errno.EACCES.exception("internal files are read-only");
+        }
+        return null;
+      }
+      meta.access(ctx, ino, mask);
+      return null;
+    });
+  }
+
+  // ---- extended attributes ----
+
+  @Override
+  public byte[] getxattr(Ctx ctx, long ino, String name) throws IOException {
+    if (Internal.isInternal(ino)) {
+      throw Errno.ENODATA.exception(name);
+    }
+    return timed("getxattr", () -> meta.getxattr(ctx, ino, name));
+  }
+
+  @Override
+  public List<String> listxattr(Ctx ctx, long ino) throws IOException {
+    if (Internal.isInternal(ino)) {
+      return List.of();
+    }
+    return timed("listxattr", () -> meta.listxattr(ctx, ino));
+  }
+
+  @Override
+  public void setxattr(Ctx ctx, long ino, String name, byte[] value, int flags) throws IOException {
+    if (Internal.isInternal(ino)) {
+      throw Errno.EPERM.exception("internal file");
+    }
+    timed("setxattr", () -> {
+      meta.setxattr(ctx, ino, name, value, flags);
+      return null;
+    });
+  }
+
+  @Override
+  public void removexattr(Ctx ctx, long ino, String name) throws IOException {
+    if (Internal.isInternal(ino)) {
+      throw Errno.EPERM.exception("internal file");
+    }
+    timed("removexattr", () -> {
+      meta.removexattr(ctx, ino, name);
+      return null;
+    });
+  }
+
+  // ---- data-mapping operations ----
+
+  @Override
+  public void fallocate(Ctx ctx, long ino, long fh, int mode, long off, long len) throws IOException {
+    timed("fallocate", () -> {
+      if (!(handle(fh, ino) instanceof Handle.File f) || !f.writable()) {
+        throw Errno.EBADF.exception("handle " + fh + " is not open for writing");
+      }
+      flushWriter(ino);
+      meta.fallocate(ctx, ino, mode, off, len);
+      reader.invalidate(ino);
+      return null;
+    });
+  }
+
+  @Override
+  public long copyFileRange(Ctx ctx, long inoIn, long fhIn, long offIn, long inoOut, long fhOut, long offOut, long len, int flags) throws IOException {
+    return timed("copy_file_range", () -> {
+      if (flags != 0) {
+        throw Errno.EINVAL.exception("copy_file_range flags " + flags);
+      }
+      if (!(handle(fhIn, inoIn) instanceof Handle.File in) || !in.readable()) {
+        throw Errno.EBADF.exception("handle " + fhIn + " is not open for reading");
+      }
+      if (!(handle(fhOut, inoOut) instanceof Handle.File out) || !out.writable()) {
+        throw Errno.EBADF.exception("handle " + fhOut + " is not open for writing");
+      }
+      flushWriter(inoIn);
+      flushWriter(inoOut);
+      long n = meta.copyFileRange(ctx, inoIn, offIn, inoOut, offOut, len);
+      reader.invalidate(inoOut);
+      return n;
+    });
+  }
+
+  @Override
+  public long lseek(Ctx ctx, long ino, long fh, long off, int whence) throws IOException {
+    return timed("lseek", () -> {
+      if (!(handle(fh, ino) instanceof Handle.File)) {
+        throw Errno.EBADF.exception("handle " + fh);
+      }
+      flushWriter(ino);
+      return reader.seekDataOrHole(ino, off, whence == 3);
+    });
+  }
+
+  // ---- locks (not yet supported by the metadata layer: the kernel keeps them locally) ----
+
+  @Override
+  public Lock getlk(Ctx ctx, long ino, long fh, long owner, Lock lock) throws IOException {
+    throw Errno.ENOSYS.exception("getlk");
+  }
+
+  @Override
+  public void setlk(Ctx ctx, long ino, long fh, long owner, Lock lock, boolean wait) throws IOException {
+    throw Errno.ENOSYS.exception("setlk");
+  }
+
+  @Override
+  public void flock(Ctx ctx, long ino, long fh, long owner, int op, boolean wait) throws IOException {
+    throw Errno.ENOSYS.exception("flock");
+  }
+
+  @Override
+  public void setInvalidator(Invalidator invalidator) {
+    this.invalidator = invalidator;
+  }
+
+  // ---- internal files ----
+
+  String statsText() {
+    ChunkStats s = chunks.stats();
+    Map<String, Long> gauges = new LinkedHashMap<>();
+    gauges.put("nectar_uptime_seconds", (System.nanoTime() - startNanos) / 1_000_000_000L);
+    gauges.put("nectar_vfs_open_handles", (long) handles.size());
+    gauges.put("nectar_vfs_dirty_inodes", writers.values().stream().filter(FileWriter::hasPending).count());
+    gauges.put("nectar_chunk_buffer_used_bytes", s.bufferUsed());
+    gauges.put("nectar_chunk_buffer_limit_bytes", s.bufferLimit());
+    gauges.put("nectar_chunk_cache_bytes", s.cacheBytes());
+    gauges.put("nectar_chunk_cache_blocks", s.cacheBlocks());
+    gauges.put("nectar_chunk_cache_hits_total", s.cacheHits());
+    gauges.put("nectar_chunk_cache_misses_total", s.cacheMisses());
+    gauges.put("nectar_object_get_total", s.objectGets());
+    gauges.put("nectar_object_put_total", s.objectPuts());
+    gauges.put("nectar_chunk_staged_blocks", s.stagedBlocks());
+    return metrics.prometheus(gauges);
+  }
+
+  String configText() {
+    var f = meta.format();
+    return "{\n  \"volume\": \"" + f.name() + "\",\n  \"uuid\": \"" + f.uuid() + "\",\n  \"blockSize\": " + f.blockSize()
+        + ",\n  \"readAheadMax\": " + cfg.readAheadMax() + ",\n  \"compactThreshold\": " + cfg.compactThreshold()
+        + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
+  }
+
+  @Override
+  public void close() throws IOException {
+    background.shutdownNow();
+    IOException first = null;
+    for (FileWriter w : writers.values()) {
+      try {
+        w.flush();
+      } catch (IOException e) {
+        if (first == null) {
+          first = e;
+        }
+        log.warn("could not commit pending writes at shutdown: {}", e.getMessage());
+      }
+    }
+    writers.clear();
+    compactor.close();
+    try {
+      chunks.close();
+    } catch (IOException e) {
+      first = first == null ? e : first;
+    }
+    try {
+      meta.close();
+    } catch (IOException e) {
+      first = first == null ? e : first;
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.nectarfs.vfs;
+
+import io.nectarfs.chunk.ChunkConfig;
+import io.nectarfs.chunk.ChunkStore;
+import io.nectarfs.chunk.ChunkStores;
+import io.nectarfs.common.Secrets;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.MetaEngines;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.object.ObjectStore;
+import io.nectarfs.object.ObjectStores;
+import io.nectarfs.object.StoreOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A whole client stack for tests: metadata on a named in-memory engine (or a SQLite file), objects
+ * in a local directory or memory, the real chunk store and VFS. Several clients of one volume are
+ * opened with the same harness.
+ */
+final class VfsHarness {
+  final String metaUrl;
+  final String storeUrl;
+  final StoreOptions storeOptions;
+  final Secrets secrets;
+  final Path tmp;
+  final int blockSize;
+
+  VfsHarness(Path tmp, String metaUrl, String storeUrl, StoreOptions options, Secrets secrets, int blockSize) throws IOException {
+    this.tmp = tmp;
+    this.metaUrl = metaUrl;
+    this.storeUrl = storeUrl;
+    this.storeOptions = options;
+    this.secrets = secrets;
+    this.blockSize = blockSize;
+    try (TxnKv kv = MetaEngines.registry().open(metaUrl, secrets)) {
+      MetaClient.format(kv, new Format("vfs-test", UUID.randomUUID().toString(), storeUrl, blockSize, "none", null, null, false, 0, 0, 0, 0,
+          Format.META_VERSION, System.currentTimeMillis()), true, io.nectarfs.common.Clock.SYSTEM);
+    }
+  }
+
+  /** A memory-only volume with small blocks, so tests cross block boundaries cheaply. */
+  static VfsHarness memory(Path tmp) throws IOException {
+    String name = "vfs-" + UUID.randomUUID();
+    return new VfsHarness(tmp, "mem://" + name, "mem://" + name, StoreOptions.raw(), new Secrets(java.util.Map.of()), 64 << 10);
+  }
+
+  ObjectStore openStore() throws IOException {
+    return ObjectStores.registry().open(storeUrl, storeOptions, secrets);
+  }
+
+  /** A client: its own metadata session, chunk store (with the given cache/writeback settings) and VFS. */
+  Client client(ChunkConfig chunkConfig, VfsConfig vfsConfig) throws IOException {
+    AtomicReference<ChunkStore> ref = new AtomicReference<>();
+    MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets),
+        MetaConfig.defaults().withHeartbeat(Duration.ofSeconds(2)).withDeleter((id, size) -> ref.get().remove(id, size)));
+    ObjectStore store = openStore();
+    ChunkStore chunks = ChunkStores.open(store, chunkConfig);
+    ref.set(chunks);
+    return new Client(meta, store, chunks, Vfses.open(meta, chunks, vfsConfig));
+  }
+
+  Client client() throws IOException {
+    return client(ChunkConfig.inMemory(blockSize), VfsConfig.defaults());
+  }
+
+  ChunkConfig diskCache(Path dir, boolean writeback) {
+    return new ChunkConfig(blockSize, 64L << 20, 8, 4, List.of(dir), 1L << 30, 0.0, false, 16L << 20, writeback, 1L << 30, Duration.ZERO);
+  }
+
+  record Client(MetaClient meta, ObjectStore store, ChunkStore chunks, Vfs vfs) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      vfs.close();
+    }
+  }
+}
