@@ -1,0 +1,240 @@
+package io.nectarfs.chunk;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link SliceWriter} of {@link CachedChunkStore}: blocks are buffered in pages of {@link
+ * #PAGE_SIZE} (allocated as writes touch them, so a small slice holds only the pages it uses),
+ * each page taken from the store's {@link MemoryBudget} (blocking while it is exhausted). As soon
+ * as a write ends beyond a block, that block is handed to the upload executor and its pages are
+ * released when the upload ends; {@link #finish} hands over the rest and waits.
+ *
+ * <p>Concurrency: the public methods are called by one thread at a time (the file writer's). A
+ * block handed to an upload task is no longer referenced by the writer ({@code blocks[i] = null}
+ * before submission), so the task owns it exclusively. The tasks share with the writer only {@code
+ * failure} (first error wins, volatile), {@code uploaded} (a concurrent set) and {@code aborted}.
+ * Invariants: {@code boundary} is a multiple of the block size and every block below it has been
+ * submitted; every page in {@code blocks} holds budget that is released exactly once (by its
+ * upload task, by {@link #finish} when it lies beyond the final length, or by {@link #abort}).
+ */
+final class BufferedSliceWriter implements SliceWriter {
+  private static final Logger log = LoggerFactory.getLogger(BufferedSliceWriter.class);
+  static final int PAGE_SIZE = 64 << 10;
+  static final int MAX_SLICE = 64 << 20;
+
+  /** One block being written: its pages, allocated lazily. */
+  private static final class Block {
+    final byte[][] pages;
+    long held;
+
+    Block(int pages) {
+      this.pages = new byte[pages][];
+    }
+
+    byte[] toBytes(int len, int pageSize) {
+      byte[] out = new byte[len];
+      for (int p = 0; p < pages.length && p * pageSize < len; p++) {
+        if (pages[p] != null) {
+          System.arraycopy(pages[p], 0, out, p * pageSize, Math.min(pageSize, len - p * pageSize));
+        }
+      }
+      return out;
+    }
+  }
+
+  private final CachedChunkStore cs;
+  private final long id;
+  private final int bs;
+  private final int pageSize;
+  private final Block[] blocks;
+  private final List<CompletableFuture<Void>> uploads = new ArrayList<>();
+  private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
+  private volatile IOException failure;
+  private volatile boolean aborted;
+  private boolean finished;
+  private int length;
+  private int boundary;
+
+  BufferedSliceWriter(CachedChunkStore cs, long id) {
+    this.cs = cs;
+    this.id = id;
+    this.bs = cs.blockSize();
+    this.pageSize = Math.min(PAGE_SIZE, bs);
+    this.blocks = new Block[MAX_SLICE / bs];
+  }
+
+  @Override
+  public long id() {
+    return id;
+  }
+
+  @Override
+  public int uploadedBoundary() {
+    return boundary;
+  }
+
+  private void checkUsable() throws IOException {
+    if (aborted) {
+      throw new IllegalStateException("slice " + id + " was aborted");
+    }
+    if (finished) {
+      throw new IllegalStateException("slice " + id + " is finished");
+    }
+    IOException f = failure;
+    if (f != null) {
+      throw new IOException("upload of slice " + id + " failed: " + f.getMessage(), f);
+    }
+  }
+
+  @Override
+  public void write(int off, ByteBuffer data) throws IOException {
+    checkUsable();
+    if (off < boundary) {
+      throw new IllegalStateException("slice " + id + ": offset " + off + " is below the uploaded boundary " + boundary);
+    }
+    if (off < 0 || (long) off + data.remaining() > MAX_SLICE) {
+      throw new IllegalArgumentException("slice " + id + ": write [" + off + ", +" + data.remaining() + ") outside 64 MiB");
+    }
+    int pos = off;
+    while (data.hasRemaining()) {
+      int bi = pos / bs;
+      int boff = pos - bi * bs;
+      Block b = blocks[bi];
+      if (b == null) {
+        b = blocks[bi] = new Block((bs + pageSize - 1) / pageSize);
+      }
+      int pi = boff / pageSize;
+      int poff = boff - pi * pageSize;
+      if (b.pages[pi] == null) {
+        cs.budget().acquire(pageSize);
+        b.pages[pi] = new byte[pageSize];
+        b.held += pageSize;
+      }
+      int k = Math.min(pageSize - poff, data.remaining());
+      data.get(b.pages[pi], poff, k);
+      pos += k;
+    }
+    length = Math.max(length, pos);
+    flushTo(length);
+  }
+
+  @Override
+  public void flushTo(int off) throws IOException {
+    checkUsable();
+    int full = Math.min(off, length) / bs;
+    for (int bi = boundary / bs; bi < full; bi++) {
+      submit(bi, bs);
+    }
+    boundary = Math.max(boundary, full * bs);
+  }
+
+  private void submit(int bi, int blen) {
+    Block b = blocks[bi];
+    blocks[bi] = null;
+    long held = b == null ? 0 : b.held;
+    cs.budget().markReleasable(held);
+    String key = BlockKeys.key(id, bi, blen);
+    Runnable task = () -> {
+      try {
+        if (aborted || failure != null) {
+          return;
+        }
+        byte[] data = b == null ? new byte[blen] : b.toBytes(blen, pageSize);
+        cs.storeBlock(key, data);
+        uploaded.add(key);
+      } catch (IOException e) {
+        fail(e);
+      } catch (RuntimeException | Error e) {
+        fail(new IOException(e.toString(), e));
+      } finally {
+        cs.budget().release(held, held);
+      }
+    };
+    try {
+      uploads.add(CompletableFuture.runAsync(task, cs.uploadExecutor()));
+    } catch (RejectedExecutionException e) {
+      cs.budget().release(held, held);
+      fail(new IOException("chunk store is closed"));
+    }
+  }
+
+  private synchronized void fail(IOException e) {
+    if (failure == null) {
+      failure = e;
+    }
+  }
+
+  @Override
+  public void finish(int len) throws IOException {
+    checkUsable();
+    if (len < boundary || len > MAX_SLICE) {
+      throw new IllegalArgumentException("slice " + id + ": final length " + len + " outside [" + boundary + ", 64 MiB]");
+    }
+    finished = true;
+    int n = BlockKeys.blocks(len, bs);
+    for (int bi = boundary / bs; bi < n; bi++) {
+      submit(bi, BlockKeys.blockLength(len, bs, bi));
+    }
+    boundary = len;
+    releaseUnsubmitted();
+    awaitUploads();
+    IOException f = failure;
+    if (f != null) {
+      throw new IOException("upload of slice " + id + " failed: " + f.getMessage(), f);
+    }
+  }
+
+  private void releaseUnsubmitted() {
+    for (int i = 0; i < blocks.length; i++) {
+      if (blocks[i] != null) {
+        cs.budget().release(blocks[i].held, 0);
+        blocks[i] = null;
+      }
+    }
+  }
+
+  private void awaitUploads() throws IOException {
+    for (CompletableFuture<Void> f : uploads) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted waiting for the upload of slice " + id);
+      } catch (ExecutionException e) {
+        fail(new IOException(e.getCause()));
+      }
+    }
+  }
+
+  @Override
+  public void abort() {
+    if (aborted) {
+      return;
+    }
+    aborted = true;
+    releaseUnsubmitted();
+    try {
+      awaitUploads();
+    } catch (IOException e) {
+      log.warn("abort of slice {}: {}", id, e.toString());
+    }
+    for (String key : uploaded) {
+      try {
+        cs.deleteBlock(key);
+      } catch (IOException e) {
+        log.warn("abort of slice {}: cannot delete block {}: {}", id, key, e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,434 @@
+package io.nectarfs.chunk;
+
+import io.nectarfs.object.CorruptObjectException;
+import io.nectarfs.object.ObjectStore;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ChunkStore}: slice writers buffering in memory, and a read path that looks for a
+ * block in the memory cache, the writeback staging area, the disk cache and finally the object
+ * store.
+ *
+ * <p>Reading from the object store: a read that covers a whole block, continues the previous read
+ * of the slice (sequential), starts at a block boundary or takes more than a quarter of the block
+ * fetches the whole block, caches it and serves from it; a small read inside a block that is not
+ * cached uses a ranged GET of just that part and caches nothing (unless a whole-block fetch of it
+ * is already in flight, which it joins). With no cache at all every partial read is ranged.
+ * Whole-block fetches are single-flight: concurrent readers of one block share one GET.
+ *
+ * <p>Concurrency: thread-safe. {@code inflight} (key → future of the whole block) is a concurrent
+ * map: the thread that inserts a future fetches the block on its own stack, caches it, completes
+ * the future and then removes it; others wait on the future. Uploads run on a fixed pool of {@code
+ * uploadThreads}, prefetches and warm-up on a fixed pool of {@code downloadThreads} (prefetches are
+ * dropped beyond {@code 2 * downloadThreads} queued or when the memory budget is short). {@code
+ * lastEnd} (slice → end of its last read, for sequential detection) is a small LRU map under its
+ * own monitor. Invariants: a future leaves {@code inflight} only after it completed and its block
+ * was handed to the caches; a read either fills {@code dst} with the stored bytes or throws with
+ * {@code dst}'s position unchanged.
+ */
+final class CachedChunkStore implements ChunkStore {
+  private static final Logger log = LoggerFactory.getLogger(CachedChunkStore.class);
+
+  private final ObjectStore store;
+  private final ChunkConfig config;
+  private final int bs;
+  private final MemoryBudget budget;
+  private final MemCache mem;
+  private final DiskCache disk; // null: no disk cache
+  private final Staging staging; // null: no writeback
+  private final ExecutorService uploads;
+  private final ExecutorService downloads;
+  private final ConcurrentHashMap<String, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+  private final AtomicInteger prefetchQueued = new AtomicInteger();
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder gets = new LongAdder();
+  private final LongAdder puts = new LongAdder();
+  private final Map<Long, Integer> lastEnd = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Integer> e) {
+      return size() > 1024;
+    }
+  };
+  private volatile boolean closed;
+  Duration closeTimeout = Duration.ofSeconds(60);
+
+  CachedChunkStore(ObjectStore store, ChunkConfig config) throws IOException {
+    this.store = store;
+    this.config = config;
+    this.bs = config.blockSize();
+    this.budget = new MemoryBudget(config.bufferSize());
+    boolean hasDirs = !config.cacheDirs().isEmpty();
+    this.mem = new MemCache(config.memoryCacheSize());
+    this.disk = hasDirs && config.cacheSize() > 0
+        ? new DiskCache(config.cacheDirs(), config.cacheSize(), config.freeSpaceRatio(), Math.max(4L * bs, 64L << 20))
+        : null;
+    this.uploads = Executors.newFixedThreadPool(config.uploadThreads(), ChunkStores.daemon("nectar-upload"));
+    this.downloads = Executors.newFixedThreadPool(config.downloadThreads(), ChunkStores.daemon("nectar-download"));
+    Staging s = null;
+    if (config.writeback()) {
+      if (hasDirs) {
+        s = new Staging(config.cacheDirs().getFirst(), store, disk, config.stagingLimit(), config.uploadDelay(), config.uploadThreads(),
+            puts::increment);
+      } else {
+        log.warn("writeback needs a cache directory; uploading synchronously instead");
+      }
+    }
+    this.staging = s;
+  }
+
+  @Override
+  public int blockSize() {
+    return bs;
+  }
+
+  MemoryBudget budget() {
+    return budget;
+  }
+
+  ExecutorService uploadExecutor() {
+    return uploads;
+  }
+
+  DiskCache diskCache() {
+    return disk;
+  }
+
+  Staging staging() {
+    return staging;
+  }
+
+  @Override
+  public SliceWriter newWriter(long sliceId) {
+    if (closed) {
+      throw new IllegalStateException("chunk store is closed");
+    }
+    return new BufferedSliceWriter(this, sliceId);
+  }
+
+  /** Stores one finished block: staged (writeback) or put, and cached when configured. */
+  void storeBlock(String key, byte[] data) throws IOException {
+    if (staging != null) {
+      staging.stage(key, data);
+      return;
+    }
+    store.put(key, data);
+    puts.increment();
+    if (config.cacheOnWrite()) {
+      cache(key, data);
+    }
+  }
+
+  /** Deletes one block everywhere. */
+  void deleteBlock(String key) throws IOException {
+    mem.remove(key);
+    if (disk != null) {
+      disk.remove(key);
+    }
+    if (staging != null) {
+      staging.remove(key);
+    }
+    try {
+      store.delete(key);
+    } catch (NoSuchFileException e) {
+      // already gone
+    }
+  }
+
+  private void cache(String key, byte[] block) {
+    if (mem.enabled()) {
+      mem.put(key, block);
+    }
+    if (disk != null) {
+      disk.putAsync(key, block);
+    }
+  }
+
+  private boolean cachesEnabled() {
+    return mem.enabled() || disk != null;
+  }
+
+  private static void checkRange(long sliceId, int size, int off) {
+    if (size < 0 || off < 0) {
+      throw new IllegalArgumentException("slice " + sliceId + ": bad size " + size + " or offset " + off);
+    }
+  }
+
+  @Override
+  public int read(long sliceId, int size, int off, ByteBuffer dst) throws IOException {
+    checkRange(sliceId, size, off);
+    if (off >= size || !dst.hasRemaining()) {
+      return 0;
+    }
+    int n = Math.min(dst.remaining(), size - off);
+    boolean sequential;
+    synchronized (lastEnd) {
+      Integer e = lastEnd.get(sliceId);
+      sequential = e != null && e == off;
+      lastEnd.put(sliceId, off + n);
+    }
+    int start = dst.position();
+    try {
+      for (int pos = off; pos < off + n; ) {
+        int bi = pos / bs;
+        int boff = pos - bi * bs;
+        int blen = BlockKeys.blockLength(size, bs, bi);
+        int k = Math.min(blen - boff, off + n - pos);
+        String key = BlockKeys.key(sliceId, bi, blen);
+        boolean whole = k == blen || (cachesEnabled() && (sequential || boff == 0 || k > blen / 4));
+        dst.put(readBlock(key, blen, boff, k, whole));
+        pos += k;
+      }
+    } catch (IOException | RuntimeException e) {
+      dst.position(start);
+      throw e;
+    }
+    return n;
+  }
+
+  private byte[] readBlock(String key, int blen, int boff, int k, boolean whole) throws IOException {
+    byte[] b = mem.get(key);
+    if (b != null) {
+      hits.increment();
+      return Arrays.copyOfRange(b, boff, boff + k);
+    }
+    if (staging != null && (b = staging.get(key, blen, boff, k)) != null) {
+      hits.increment();
+      return b;
+    }
+    if (disk != null && (b = disk.get(key, blen, boff, k)) != null) {
+      hits.increment();
+      return b;
+    }
+    misses.increment();
+    CompletableFuture<byte[]> running = inflight.get(key);
+    if (whole || running != null) {
+      byte[] full = running != null ? await(running) : fetchWhole(key, blen);
+      return boff == 0 && k == full.length ? full : Arrays.copyOfRange(full, boff, boff + k);
+    }
+    gets.increment();
+    byte[] part = store.getBytes(key, boff, k);
+    if (part.length != k) {
+      throw new CorruptObjectException(key, "ranged read of " + k + " bytes at " + boff + " returned " + part.length);
+    }
+    return part;
+  }
+
+  /** The whole block, fetched once however many threads ask at the same time, and cached. */
+  private byte[] fetchWhole(String key, int blen) throws IOException {
+    CompletableFuture<byte[]> mine = new CompletableFuture<>();
+    CompletableFuture<byte[]> other = inflight.putIfAbsent(key, mine);
+    if (other != null) {
+      return await(other);
+    }
+    try {
+      byte[] b = mem.get(key); // a fetch that finished just before ours began
+      if (b == null) {
+        gets.increment();
+        b = store.getBytes(key);
+        if (b.length != blen) {
+          throw new CorruptObjectException(key, "block has " + b.length + " bytes, its key says " + blen);
+        }
+        cache(key, b);
+      }
+      mine.complete(b);
+    } catch (Throwable t) {
+      mine.completeExceptionally(t);
+    } finally {
+      inflight.remove(key, mine);
+    }
+    return await(mine);
+  }
+
+  private static byte[] await(CompletableFuture<byte[]> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for a block");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(c.toString(), c);
+    }
+  }
+
+  private boolean cached(String key) {
+    return mem.contains(key) || (disk != null && disk.contains(key)) || (staging != null && staging.contains(key));
+  }
+
+  @Override
+  public void prefetch(long sliceId, int size, int off, int len) {
+    checkRange(sliceId, size, off);
+    if (!cachesEnabled() || closed || len <= 0 || off >= size) {
+      return;
+    }
+    int end = (int) Math.min(size, (long) off + len);
+    for (int bi = off / bs; bi * (long) bs < end; bi++) {
+      int blen = BlockKeys.blockLength(size, bs, bi);
+      String key = BlockKeys.key(sliceId, bi, blen);
+      if (cached(key) || inflight.containsKey(key)) {
+        continue;
+      }
+      if (prefetchQueued.get() >= 2 * config.downloadThreads() || !budget.tryAcquireReleasable(blen)) {
+        return;
+      }
+      prefetchQueued.incrementAndGet();
+      try {
+        downloads.execute(() -> {
+          try {
+            if (!cached(key)) {
+              fetchWhole(key, blen);
+            }
+          } catch (IOException e) {
+            log.debug("prefetch of {} failed: {}", key, e.toString());
+          } finally {
+            budget.release(blen, blen);
+            prefetchQueued.decrementAndGet();
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        budget.release(blen, blen);
+        prefetchQueued.decrementAndGet();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void fillCache(long sliceId, int size) throws IOException {
+    checkRange(sliceId, size, 0);
+    if (!cachesEnabled()) {
+      return;
+    }
+    List<CompletableFuture<Void>> tasks = new ArrayList<>();
+    for (int bi = 0; bi < BlockKeys.blocks(size, bs); bi++) {
+      int blen = BlockKeys.blockLength(size, bs, bi);
+      String key = BlockKeys.key(sliceId, bi, blen);
+      tasks.add(CompletableFuture.runAsync(() -> {
+        try {
+          fill(key, blen);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, downloads));
+    }
+    for (CompletableFuture<Void> t : tasks) {
+      try {
+        t.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted during warm-up");
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+        throw c instanceof IOException io ? io : new IOException(c);
+      }
+    }
+  }
+
+  private void fill(String key, int blen) throws IOException {
+    if (disk == null) {
+      if (!mem.contains(key)) {
+        fetchWhole(key, blen);
+      }
+      return;
+    }
+    if (disk.contains(key) || (staging != null && staging.contains(key))) {
+      return;
+    }
+    byte[] b = mem.get(key);
+    if (b == null) {
+      b = fetchWhole(key, blen);
+    }
+    disk.putNow(key, b);
+  }
+
+  @Override
+  public void remove(long sliceId, int size) throws IOException {
+    checkRange(sliceId, size, 0);
+    IOException first = null;
+    for (int bi = 0; bi < BlockKeys.blocks(size, bs); bi++) {
+      try {
+        deleteBlock(BlockKeys.key(sliceId, bi, BlockKeys.blockLength(size, bs, bi)));
+      } catch (IOException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    synchronized (lastEnd) {
+      lastEnd.remove(sliceId);
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  @Override
+  public ChunkStats stats() {
+    return new ChunkStats(budget.used(), budget.limit(), disk == null ? 0 : disk.bytes(), disk == null ? 0 : disk.blocks(),
+        hits.sum(), misses.sum(), gets.sum(), puts.sum(), staging == null ? 0 : staging.stagedBlocks());
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    uploads.shutdown();
+    downloads.shutdownNow();
+    try {
+      if (!uploads.awaitTermination(closeTimeout.toSeconds(), TimeUnit.SECONDS)) {
+        log.warn("uploads still running at close");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (staging != null) {
+      long left = staging.close(closeTimeout);
+      if (left > 0) {
+        log.warn("{} staged blocks are not uploaded yet; they stay in {} and are uploaded at the next start", left,
+            config.cacheDirs().getFirst().resolve("rawstaging"));
+      }
+    }
+    if (disk != null) {
+      disk.close();
+    }
+  }
+
+  /** Stops everything without draining the writeback queue, as a crash would (tests). */
+  void closeNow() {
+    closed = true;
+    uploads.shutdownNow();
+    downloads.shutdownNow();
+    if (staging != null) {
+      staging.closeNow();
+    }
+    if (disk != null) {
+      disk.close();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package io.nectarfs.chunk;
+
+import io.nectarfs.object.ObjectStore;
+import java.io.IOException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Opens {@link ChunkStore}s. */
+public final class ChunkStores {
+  private ChunkStores() {}
+
+  /**
+   * A chunk store over {@code store} (already decorated by {@code ObjectStores.open}: prefix,
+   * compression, encryption, checksums, retries). The chunk store does not own {@code store}: its
+   * {@link ChunkStore#close()} leaves the object store open.
+   *
+   * <p>With cache directories it scans them to rebuild the cache index and, with writeback, finds
+   * blocks staged before a crash and queues them for upload, before returning.
+   *
+   * @throws IllegalArgumentException if the configuration is invalid
+   * @throws IOException if the writeback staging directory cannot be created or scanned
+   */
+  public static ChunkStore open(ObjectStore store, ChunkConfig config) throws IOException {
+    validate(config);
+    return new CachedChunkStore(store, config);
+  }
+
+  static void validate(ChunkConfig c) {
+    int bs = c.blockSize();
+    if (bs < (4 << 10) || bs > (16 << 20) || Integer.bitCount(bs) != 1) {
+      throw new IllegalArgumentException("block size must be a power of two from 4 KiB to 16 MiB, got " + bs);
+    }
+    if (c.uploadThreads() < 1 || c.downloadThreads() < 1) {
+      throw new IllegalArgumentException("uploadThreads and downloadThreads must be at least 1");
+    }
+    if (c.bufferSize() < 1 || c.cacheSize() < 0 || c.memoryCacheSize() < 0 || c.stagingLimit() < 0) {
+      throw new IllegalArgumentException("bufferSize must be positive; cache and staging sizes must not be negative");
+    }
+    if (!(c.freeSpaceRatio() >= 0 && c.freeSpaceRatio() < 1)) {
+      throw new IllegalArgumentException("freeSpaceRatio must be in [0, 1), got " + c.freeSpaceRatio());
+    }
+    if (c.uploadDelay() == null || c.uploadDelay().isNegative()) {
+      throw new IllegalArgumentException("uploadDelay must not be negative");
+    }
+  }
+
+  /** Daemon threads named {@code prefix-N}. */
+  static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,410 @@
+package io.nectarfs.chunk;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local disk cache of whole blocks: files {@code <cacheDir>/raw/<block key>} in the format of
+ * {@link CacheFiles}, spread over the cache directories by the hash of the key.
+ *
+ * <p>The index (key → directory, file size, access time) lives in memory and is rebuilt by
+ * scanning the directories when the cache opens (temporary files of an interrupted write are
+ * deleted then). The total of the file sizes stays under {@link ChunkConfig#cacheSize()}: over it,
+ * the least recently used files are evicted down to 95% of the limit. Before each write, the file
+ * system must keep {@link ChunkConfig#freeSpaceRatio()} free; otherwise this directory's entries
+ * are evicted and, if that is not enough, the directory is skipped for {@link #RETRY_NANOS}.
+ *
+ * <p>Failures never reach readers or writers: a write that fails is logged and dropped (and the
+ * directory rests for a while), a file that fails its checksum is deleted and reported as a miss.
+ *
+ * <p>Concurrency: {@link #putAsync} hands blocks to a single writer thread through {@code pending}
+ * (which also serves reads until the file exists, and is bounded by {@code pendingLimit}); lookups
+ * and reads are lock-free on the concurrent index; eviction is serialised by the instance monitor.
+ * Invariants: {@code bytes} is the sum of the sizes of the indexed entries plus the reservations of
+ * writes in progress; a key is indexed only after its file has been renamed into place; a reader
+ * that races with eviction sees the file vanish and reports a miss.
+ */
+final class DiskCache implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DiskCache.class);
+  static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  /** One cache directory. */
+  static final class Dir {
+    final Path root;
+    final FileStore fs;
+    volatile long disabledUntil; // System.nanoTime(); Long.MAX_VALUE: never usable
+
+    Dir(Path root, FileStore fs, long disabledUntil) {
+      this.root = root;
+      this.fs = fs;
+      this.disabledUntil = disabledUntil;
+    }
+
+    boolean usable() {
+      long d = disabledUntil;
+      return d == 0 || (d != Long.MAX_VALUE && System.nanoTime() - d > 0);
+    }
+  }
+
+  /** One cached file. */
+  static final class Entry {
+    final Dir dir;
+    final long size;
+    volatile long atime;
+
+    Entry(Dir dir, long size, long atime) {
+      this.dir = dir;
+      this.size = size;
+      this.atime = atime;
+    }
+  }
+
+  private final List<Dir> dirs = new ArrayList<>();
+  private final long capacity;
+  private final double freeRatio;
+  private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
+  private final AtomicLong bytes = new AtomicLong();
+  private final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
+  private final AtomicLong pendingBytes = new AtomicLong();
+  private final long pendingLimit;
+  private final ExecutorService writer;
+  private final AtomicLong clock = new AtomicLong(); // logical access time: strictly increasing
+
+  DiskCache(List<Path> cacheDirs, long capacity, double freeRatio, long pendingLimit) {
+    this.capacity = capacity;
+    this.freeRatio = freeRatio;
+    this.pendingLimit = pendingLimit;
+    this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), ChunkStores.daemon("nectar-cache-write"));
+    for (Path d : cacheDirs) {
+      Path root = d.resolve("raw");
+      try {
+        Files.createDirectories(root);
+        dirs.add(new Dir(root, Files.getFileStore(root), 0));
+      } catch (IOException | RuntimeException e) {
+        log.warn("cache directory {} is unusable, not caching there: {}", d, e.toString());
+        dirs.add(new Dir(root, null, Long.MAX_VALUE));
+      }
+    }
+    for (Dir d : dirs) {
+      if (d.fs != null) {
+        scan(d);
+      }
+    }
+    if (bytes.get() > capacity) {
+      evict(0);
+    }
+  }
+
+  boolean enabled() {
+    return !dirs.isEmpty() && capacity > 0;
+  }
+
+  private void scan(Dir d) {
+    try (Stream<Path> files = Files.walk(d.root)) {
+      files.filter(Files::isRegularFile).forEach(p -> {
+        String name = p.getFileName().toString();
+        try {
+          if (name.endsWith(CacheFiles.TMP_SUFFIX)) {
+            Files.deleteIfExists(p);
+            return;
+          }
+          String key = d.root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+          long[] k = BlockKeys.parse(key);
+          long size = Files.size(p);
+          if (k == null || k[2] > Integer.MAX_VALUE || size != CacheFiles.fileSize((int) k[2])) {
+            Files.deleteIfExists(p); // damaged or foreign; the index holds blocks only
+            return;
+          }
+          if (index.putIfAbsent(key, new Entry(d, size, clock.incrementAndGet())) == null) {
+            bytes.addAndGet(size);
+          }
+        } catch (IOException e) {
+          log.warn("cache scan: skipping {}: {}", p, e.toString());
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      log.warn("cache scan of {} failed, its blocks are not indexed: {}", d.root, e.toString());
+    }
+  }
+
+  private Dir dirOf(String key) {
+    return dirs.get(Math.floorMod(key.hashCode(), dirs.size()));
+  }
+
+  private static Path path(Dir d, String key) {
+    return d.root.resolve(key);
+  }
+
+  boolean contains(String key) {
+    return pending.containsKey(key) || index.containsKey(key);
+  }
+
+  /**
+   * Bytes {@code [off, off + n)} of the block {@code key} of {@code len} bytes, or null when it is
+   * not cached (or its file was damaged, which deletes it).
+   */
+  byte[] get(String key, int len, int off, int n) {
+    byte[] p = pending.get(key);
+    if (p != null) {
+      return java.util.Arrays.copyOfRange(p, off, off + n);
+    }
+    Entry e = index.get(key);
+    if (e == null) {
+      return null;
+    }
+    try {
+      byte[] b = CacheFiles.read(path(e.dir, key), len, off, n);
+      e.atime = clock.incrementAndGet();
+      return b;
+    } catch (NoSuchFileException x) {
+      forget(key, e);
+      return null;
+    } catch (IOException | RuntimeException x) {
+      log.warn("dropping cached block {}: {}", key, x.toString());
+      forget(key, e);
+      try {
+        Files.deleteIfExists(path(e.dir, key));
+      } catch (IOException ignored) {
+        // the next write of this key replaces it
+      }
+      return null;
+    }
+  }
+
+  private void forget(String key, Entry e) {
+    if (index.remove(key, e)) {
+      bytes.addAndGet(-e.size);
+    }
+  }
+
+  /** Caches a whole block in the background; drops it when the write queue is full. */
+  void putAsync(String key, byte[] block) {
+    if (!enabled() || index.containsKey(key)) {
+      return;
+    }
+    if (pendingBytes.addAndGet(block.length) > pendingLimit || pending.putIfAbsent(key, block) != null) {
+      pendingBytes.addAndGet(-block.length);
+      return;
+    }
+    try {
+      writer.execute(() -> {
+        try {
+          putNow(key, block);
+        } finally {
+          pending.remove(key, block);
+          pendingBytes.addAndGet(-block.length);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      pending.remove(key, block);
+      pendingBytes.addAndGet(-block.length);
+    }
+  }
+
+  /** Caches a whole block now; false if it could not be (logged). */
+  boolean putNow(String key, byte[] block) {
+    if (!enabled()) {
+      return false;
+    }
+    Dir d = dirOf(key);
+    if (!d.usable() || index.containsKey(key)) {
+      return index.containsKey(key);
+    }
+    long size = CacheFiles.fileSize(block.length);
+    if (!reserve(d, size)) {
+      return false;
+    }
+    try {
+      CacheFiles.write(path(d, key), block, false);
+    } catch (IOException | RuntimeException e) {
+      bytes.addAndGet(-size);
+      d.disabledUntil = System.nanoTime() + RETRY_NANOS;
+      log.warn("cannot write cache file for {} in {}, not caching there for {} s: {}", key, d.root,
+          TimeUnit.NANOSECONDS.toSeconds(RETRY_NANOS), e.toString());
+      return false;
+    }
+    register(key, d, size);
+    return true;
+  }
+
+  private void register(String key, Dir d, long size) {
+    Entry old = index.put(key, new Entry(d, size, clock.incrementAndGet()));
+    if (old != null) {
+      bytes.addAndGet(-old.size);
+    }
+  }
+
+  /** Takes {@code size} bytes of the cache for a new file in {@code d}, evicting as needed. */
+  private boolean reserve(Dir d, long size) {
+    if (size > capacity) {
+      return false;
+    }
+    if (bytes.addAndGet(size) > capacity) {
+      evict(0);
+    }
+    if (!enoughFreeSpace(d, size)) {
+      evictDir(d, size);
+      if (!enoughFreeSpace(d, size)) {
+        bytes.addAndGet(-size);
+        d.disabledUntil = System.nanoTime() + RETRY_NANOS;
+        log.warn("cache file system of {} is below its free-space floor ({}), not caching there for {} s", d.root, freeRatio,
+            TimeUnit.NANOSECONDS.toSeconds(RETRY_NANOS));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean enoughFreeSpace(Dir d, long size) {
+    if (freeRatio <= 0) {
+      return true;
+    }
+    try {
+      long total = d.fs.getTotalSpace();
+      return d.fs.getUsableSpace() - size >= (long) (total * freeRatio);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Evicts least recently used entries until the cache is under 95% of its limit (plus room). */
+  synchronized void evict(long room) {
+    long target = capacity - capacity / 20 - room;
+    if (bytes.get() <= target) {
+      return;
+    }
+    List<Map.Entry<String, Entry>> all = new ArrayList<>(index.entrySet());
+    all.sort(Comparator.comparingLong(e -> e.getValue().atime));
+    for (Map.Entry<String, Entry> e : all) {
+      if (bytes.get() <= target) {
+        break;
+      }
+      drop(e.getKey(), e.getValue());
+    }
+  }
+
+  /** Evicts least recently used entries of one directory that together free {@code 2 * need}. */
+  private synchronized void evictDir(Dir d, long need) {
+    List<Map.Entry<String, Entry>> all = new ArrayList<>(index.entrySet());
+    all.removeIf(e -> e.getValue().dir != d);
+    all.sort(Comparator.comparingLong(e -> e.getValue().atime));
+    long freed = 0;
+    for (Map.Entry<String, Entry> e : all) {
+      if (freed >= 2 * need) {
+        break;
+      }
+      drop(e.getKey(), e.getValue());
+      freed += e.getValue().size;
+    }
+  }
+
+  private void drop(String key, Entry e) {
+    if (index.remove(key, e)) {
+      bytes.addAndGet(-e.size);
+      try {
+        Files.deleteIfExists(path(e.dir, key));
+      } catch (IOException x) {
+        log.debug("cannot delete evicted cache file {}: {}", key, x.toString());
+      }
+    }
+  }
+
+  /**
+   * Moves a staged file (same format) into the cache instead of copying it.
+   *
+   * @return false if the cache did not take it (the caller deletes it)
+   * @throws NoSuchFileException if {@code src} is gone
+   */
+  boolean adopt(String key, Path src, int len) throws IOException {
+    if (!enabled()) {
+      return false;
+    }
+    Dir d = dirOf(key);
+    long size = CacheFiles.fileSize(len);
+    if (!d.usable() || !reserve(d, size)) {
+      return false;
+    }
+    Path target = path(d, key);
+    try {
+      Files.createDirectories(target.getParent());
+      Files.move(src, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      bytes.addAndGet(-size);
+      if (!Files.exists(src)) {
+        throw e;
+      }
+      return false;
+    } catch (AtomicMoveNotSupportedException e) {
+      bytes.addAndGet(-size);
+      return false;
+    } catch (IOException e) {
+      bytes.addAndGet(-size);
+      log.debug("cannot move staged {} into the cache: {}", key, e.toString());
+      return false;
+    }
+    register(key, d, size);
+    return true;
+  }
+
+  void remove(String key) {
+    pending.remove(key);
+    Entry e = index.get(key);
+    if (e != null) {
+      drop(key, e);
+    }
+  }
+
+  /** The file of a cached block (tests). */
+  Path pathOf(String key) {
+    Entry e = index.get(key);
+    return e == null ? null : path(e.dir, key);
+  }
+
+  /** Waits for queued cache writes (tests, warmup). */
+  void drain() {
+    try {
+      writer.submit(() -> {}).get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("cache write queue did not drain: {}", e.toString());
+    }
+  }
+
+  long bytes() {
+    return bytes.get();
+  }
+
+  long blocks() {
+    return index.size();
+  }
+
+  @Override
+  public void close() {
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
+        writer.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      writer.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
