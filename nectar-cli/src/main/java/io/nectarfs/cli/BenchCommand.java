@@ -90,33 +90,33 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     long big = Sizes.parse(bigFileSize);
-    int io = (int) Sizes.parse(ioSize);
+    int chunkIo = (int) Sizes.parse(ioSize);
     int small = (int) Sizes.parse(smallSize);
     String dir = "nectar-bench-" + UUID.randomUUID().toString().substring(0, 8);
     try (Target t = target.contains("://") ? vfsTarget(dir) : dirTarget(Path.of(target).resolve(dir))) {
       out.println("bench on " + (target.contains("://") ? io.nectarfs.common.Uris.redact(target) + " (VFS, no mount)" : target));
       out.flush();
       List<Row> rows = new ArrayList<>();
-      byte[] buf = new byte[io];
+      byte[] buf = new byte[chunkIo];
       new Random(1).nextBytes(buf);
       boolean tty = Progress.isTerminal();
       // Sequential write.
       long t0 = System.nanoTime();
-      try (Progress p = new Progress(spec.commandLine().getErr(), tty, "sequential write", big / io);
+      try (Progress p = new Progress(spec.commandLine().getErr(), tty, "sequential write", big / chunkIo);
           OutputStream o = t.create("big")) {
-        for (long done = 0; done < big; done += io) {
-          int n = (int) Math.min(io, big - done);
+        for (long done = 0; done < big; done += chunkIo) {
+          int n = (int) Math.min(chunkIo, big - done);
           o.write(buf, 0, n);
           p.add(1, n);
         }
       }
-      rows.add(new Row("sequential write", mbps(big, t0), Sizes.format(big) + " in " + Sizes.format(io) + " writes, then close"));
+      rows.add(new Row("sequential write", mbps(big, t0), Sizes.format(big) + " in " + Sizes.format(chunkIo) + " writes, then close"));
       // Sequential read.
       t0 = System.nanoTime();
       long read = 0;
-      try (Progress p = new Progress(spec.commandLine().getErr(), tty, "sequential read", big / io);
+      try (Progress p = new Progress(spec.commandLine().getErr(), tty, "sequential read", big / chunkIo);
           InputStream in = t.stream("big")) {
-        byte[] rb = new byte[io];
+        byte[] rb = new byte[chunkIo];
         int n;
         while ((n = in.readNBytes(rb, 0, rb.length)) > 0) {
           read += n;

@@ -22,7 +22,6 @@ final class Checker {
   private record SliceKey(long id, int size) {}
 
   static List<String> check(MetaClient m) throws IOException {
-    m.hk.flushCounters();
     return m.read(tx -> {
       Map<Long, Attr> attrs = new HashMap<>();
       List<Dentry> dentries = new ArrayList<>();
@@ -177,10 +176,9 @@ final class Checker {
           problems.add("reference count kept for slice " + k.id() + ", which no chunk uses");
         }
       }
-      byte[] usedSpace = tx.get(Keys.counter("usedSpace"));
-      byte[] totalInodes = tx.get(Keys.counter("totalInodes"));
-      long storedSpace = usedSpace == null ? 0 : Bytes.getU64(usedSpace, 0);
-      long storedInodes = totalInodes == null ? 0 : Bytes.getU64(totalInodes, 0);
+      long[] usage = Housekeeping.usage(tx);
+      long storedSpace = usage[0];
+      long storedInodes = usage[1];
       if (storedSpace != space) {
         problems.add("used space counter is " + storedSpace + " but inodes account for " + space);
       }

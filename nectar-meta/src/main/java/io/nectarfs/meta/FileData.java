@@ -49,6 +49,7 @@ final class FileData {
       m.checkLimits(d, 0);
       tx.appendSlices(ino, index, List.of(slice));
       tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), mtime, mtime));
+      tx.addStats(d, 0);
       return d;
     });
     m.updateStats(delta, 0);
@@ -142,6 +143,7 @@ final class FileData {
       if (newLen != a.length() || changed) {
         tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), now, now));
       }
+      tx.addStats(d, 0);
       return d;
     });
     m.updateStats(delta, 0);
@@ -206,6 +208,7 @@ final class FileData {
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(cur.length());
       m.checkLimits(d, 0);
       tx.putAttr(inoOut, cur.withLength(newLen).withTimes(cur.atime(), now, now));
+      tx.addStats(d, 0);
       result[1] = d;
       return null;
     });
@@ -243,6 +246,7 @@ final class FileData {
         tx.kv.put(Keys.chunk(newIno, Keys.chunkIndex(c[0])), c[1]);
       }
       tx.putAttr(newIno, a);
+      tx.addStats(MetaClient.accountedSpace(a), 1);
       tx.putDentry(parent, name, FileType.FILE, newIno);
       tx.putAttr(parent, p.withMtimeCtime(now));
       return new Entry(newIno, a);

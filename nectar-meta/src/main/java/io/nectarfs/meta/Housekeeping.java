@@ -110,7 +110,10 @@ final class Housekeeping {
     });
   }
 
-  /** Frees the inodes a session kept alive and removes the session. */
+  /**
+   * Frees the inodes a session kept alive, folds its usage into the volume totals and removes the
+   * session, in one transaction.
+   */
   private void cleanSession(long sid) throws IOException {
     Namespace.Removal r = m.tx(tx -> {
       Namespace.Removal out = new Namespace.Removal();
@@ -123,6 +126,8 @@ final class Housekeeping {
         tx.kv.delete(k);
       }
       tx.kv.delete(Keys.session(sid));
+      tx.addStats(-out.space, -out.inodes);
+      foldUsage(tx.kv, sid);
       return out;
     });
     m.updateStats(-r.space, -r.inodes);
@@ -133,7 +138,7 @@ final class Housekeeping {
     if (sid == 0) {
       return;
     }
-    Namespace.Removal r = m.tx(tx -> {
+    Namespace.Removal r = m.txRemoval(tx -> {
       Namespace.Removal out = new Namespace.Removal();
       byte[] key = Keys.sustained(sid, ino);
       if (tx.kv.get(key) == null) {
@@ -165,31 +170,48 @@ final class Housekeeping {
 
   // ---- counters ----
 
-  void refreshCounters() throws IOException {
-    long[] v = m.read(tx -> {
-      byte[] s = tx.get(Keys.counter("usedSpace"));
-      byte[] i = tx.get(Keys.counter("totalInodes"));
-      return new long[] {s == null ? 0 : Bytes.getU64(s, 0), i == null ? 0 : Bytes.getU64(i, 0)};
+  /** The volume's usage: the base of ended sessions plus every live session's slots. */
+  static long[] usage(io.nectarfs.meta.kv.KvTxn tx) throws IOException {
+    long[] total = new long[2];
+    tx.scan(Keys.USAGE_PREFIX, Bytes.prefixEnd(Keys.USAGE_PREFIX), 0, (k, v) -> {
+      total[0] += Bytes.getU64(v, 0);
+      total[1] += Bytes.getU64(v, 8);
+      return true;
     });
+    return total;
+  }
+
+  /** Re-reads the volume's usage; this client's estimate starts again from it. */
+  void refreshCounters() throws IOException {
+    long[] v = m.read(Housekeeping::usage);
+    m.pendingSpace.set(0);
+    m.pendingInodes.set(0);
     m.knownSpace = v[0];
     m.knownInodes = v[1];
   }
 
-  void flushCounters() throws IOException {
-    long space = m.pendingSpace.getAndSet(0);
-    long inodes = m.pendingInodes.getAndSet(0);
-    if (space == 0 && inodes == 0) {
+  /** Folds a session's usage slots into the base (in the caller's transaction). */
+  private static void foldUsage(io.nectarfs.meta.kv.KvTxn tx, long sid) throws IOException {
+    byte[] prefix = Keys.usagePrefix(sid);
+    long[] sum = new long[2];
+    java.util.List<byte[]> keys = new ArrayList<>();
+    tx.scan(prefix, Bytes.prefixEnd(prefix), 0, (k, v) -> {
+      sum[0] += Bytes.getU64(v, 0);
+      sum[1] += Bytes.getU64(v, 8);
+      keys.add(k);
+      return true;
+    });
+    if (keys.isEmpty()) {
       return;
     }
-    try {
-      long[] v = m.txn(tx -> new long[] {tx.incrBy(Keys.counter("usedSpace"), space), tx.incrBy(Keys.counter("totalInodes"), inodes)});
-      m.knownSpace = v[0];
-      m.knownInodes = v[1];
-    } catch (IOException | RuntimeException e) {
-      m.pendingSpace.addAndGet(space);
-      m.pendingInodes.addAndGet(inodes);
-      throw e;
+    for (byte[] k : keys) {
+      tx.delete(k);
     }
+    byte[] base = tx.get(Keys.USAGE_BASE);
+    byte[] n = new byte[16];
+    Bytes.putU64(n, 0, (base == null ? 0 : Bytes.getU64(base, 0)) + sum[0]);
+    Bytes.putU64(n, 8, (base == null ? 0 : Bytes.getU64(base, 8)) + sum[1]);
+    tx.put(Keys.USAGE_BASE, n);
   }
 
   // ---- background jobs ----
@@ -198,7 +220,7 @@ final class Housekeeping {
     if (m.config.readOnly()) {
       return;
     }
-    flushCounters();
+    refreshCounters();
     if (lease("sessions")) {
       cleanStaleSessions();
     }
@@ -329,7 +351,7 @@ final class Housekeeping {
         if (e.type() == FileType.DIR) {
           removeTree(e.ino());
         }
-        Namespace.Removal r = m.tx(tx -> {
+        Namespace.Removal r = m.txRemoval(tx -> {
           Namespace.Removal out = new Namespace.Removal();
           byte[] d = tx.dentry(dir, e.name());
           if (d == null) {

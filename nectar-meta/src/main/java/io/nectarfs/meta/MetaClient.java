@@ -126,7 +126,7 @@ public final class MetaClient implements Meta {
       }
       tx.put(Keys.FORMAT, wanted.toJson().getBytes(StandardCharsets.UTF_8));
       long now = clock.nowNanos();
-      Tx t = new Tx(tx);
+      Tx t = new Tx(tx, 0);
       t.putAttr(ROOT, new Attr(FileType.DIR, 0777, 0, 0, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
       t.putAttr(TRASH, new Attr(FileType.DIR, 0555, 0, 0, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
       tx.incrBy(Keys.counter("nextInode"), 1); // inode 1 is the root
@@ -165,11 +165,20 @@ public final class MetaClient implements Meta {
   }
 
   <T> T tx(TxBody<T> body) throws IOException {
-    return txn(k -> body.run(new Tx(k)));
+    return txn(k -> body.run(new Tx(k, sid)));
   }
 
   <T> T readTx(TxBody<T> body) throws IOException {
-    return read(k -> body.run(new Tx(k)));
+    return read(k -> body.run(new Tx(k, sid)));
+  }
+
+  /** A transaction that removes inodes: the space and inodes it frees are accounted in it. */
+  Namespace.Removal txRemoval(TxBody<Namespace.Removal> body) throws IOException {
+    return tx(t -> {
+      Namespace.Removal r = body.run(t);
+      t.addStats(-r.space, -r.inodes);
+      return r;
+    });
   }
 
   @FunctionalInterface
@@ -206,6 +215,7 @@ public final class MetaClient implements Meta {
     return (n + 4095) & ~4095L;
   }
 
+  /** Adjusts this client's estimate of usage after a committed change (limits, statfs). */
   void updateStats(long spaceDelta, long inodeDelta) {
     if (spaceDelta != 0) {
       pendingSpace.addAndGet(spaceDelta);
@@ -567,13 +577,6 @@ public final class MetaClient implements Meta {
       t.setDaemon(true);
       return t;
     });
-    background.scheduleWithFixedDelay(() -> {
-      try {
-        hk.flushCounters();
-      } catch (IOException | RuntimeException e) {
-        log.warn("flushing statistics failed: {}", e.toString());
-      }
-    }, 1, 1, TimeUnit.SECONDS);
     long hb = Math.max(1, config.heartbeat().toMillis());
     background.scheduleWithFixedDelay(() -> {
       try {
@@ -604,7 +607,6 @@ public final class MetaClient implements Meta {
           openCounts.remove(ino);
           hk.releaseIfSustained(ino);
         }
-        hk.flushCounters();
         hk.deregisterSession();
       }
     } finally {

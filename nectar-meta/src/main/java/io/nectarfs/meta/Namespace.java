@@ -92,6 +92,7 @@ final class Namespace {
         np = np.withNlink(p.nlink() + 1);
       }
       tx.putAttr(parent, np);
+      tx.addStats(MetaClient.accountedSpace(a), 1);
       return new Entry(ino, a);
     });
   }
@@ -103,7 +104,7 @@ final class Namespace {
   }
 
   void unlink(Ctx ctx, long parent, String name) throws IOException {
-    Removal r = m.tx(tx -> {
+    Removal r = m.txRemoval(tx -> {
       Removal out = new Removal();
       Attr p = tx.dir(parent);
       Access.check(ctx, p, Access.W | Access.X, "remove from directory " + parent);
@@ -214,7 +215,7 @@ final class Namespace {
   }
 
   void rmdir(Ctx ctx, long parent, String name) throws IOException {
-    Removal r = m.tx(tx -> {
+    Removal r = m.txRemoval(tx -> {
       Removal out = new Removal();
       Attr p = tx.dir(parent);
       Access.check(ctx, p, Access.W | Access.X, "remove from directory " + parent);
@@ -257,7 +258,7 @@ final class Namespace {
   }
 
   void rename(Ctx ctx, long ps, String nsrc, long pd, String ndst, int flags) throws IOException {
-    Removal r = m.tx(tx -> {
+    Removal r = m.txRemoval(tx -> {
       Removal out = new Removal();
       Attr sp = tx.dir(ps);
       Attr dp = ps == pd ? sp : tx.dir(pd);
@@ -559,6 +560,7 @@ final class Namespace {
         if (req.size() != a.length()) {
           m.data.truncateIn(tx, ino, a.length(), req.size(), now);
           spaceDelta[0] = delta;
+          tx.addStats(delta, 0);
         }
         n = n.withLength(req.size()).withTimes(n.atime(), now, now);
         if (!ctx.isRoot() && (n.mode() & 06000) != 0) {

@@ -10,9 +10,28 @@ import java.util.List;
 /** Typed reads and writes of the key schema inside one transaction. */
 final class Tx {
   final KvTxn kv;
+  private final long sid;
 
-  Tx(KvTxn kv) {
+  Tx(KvTxn kv, long sid) {
     this.kv = kv;
+    this.sid = sid;
+  }
+
+  /**
+   * Accounts space and inodes in the same transaction as the change: into this session's usage
+   * slots (one per thread stripe, so a client's threads rarely conflict), folded into the volume
+   * totals when the session ends. Crash-safe: nothing is held only in memory.
+   */
+  void addStats(long space, long inodes) throws IOException {
+    if (space == 0 && inodes == 0) {
+      return;
+    }
+    byte[] key = sid == 0 ? Keys.USAGE_BASE : Keys.usage(sid, (int) (Thread.currentThread().threadId() & (Keys.USAGE_SLOTS - 1)));
+    byte[] v = kv.get(key);
+    byte[] n = new byte[16];
+    Bytes.putU64(n, 0, (v == null ? 0 : Bytes.getU64(v, 0)) + space);
+    Bytes.putU64(n, 8, (v == null ? 0 : Bytes.getU64(v, 8)) + inodes);
+    kv.put(key, n);
   }
 
   Attr attrOrNull(long ino) throws IOException {
