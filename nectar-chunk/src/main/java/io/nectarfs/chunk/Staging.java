@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * staged file is still there to be moved away afterwards.
  *
  * <p>Concurrency: the instance monitor guards {@code queue}, {@code bytes}, {@code inFlight},
- * {@code closing} and {@code stopped}; {@link #stage} waits on it while the staging limit is reached (unless nothing is staged, so one
- * block larger than the limit still passes), uploaders wait on it for work and are woken by {@link
+ * {@code closing} and {@code stopped}; {@link #stage} waits on it while the staging limit is
+ * reached (unless nothing is staged, so one block larger than the limit still passes), uploaders wait on it for work and are woken by {@link
  * #stage}, by completed uploads and by {@link #close}. {@code staged} (key → length) is a
  * concurrent map read by {@link #get} without the monitor. Invariants: every key in {@code queue}
  * or in flight is in {@code staged}; {@code bytes} is the sum of the file sizes of {@code staged};
