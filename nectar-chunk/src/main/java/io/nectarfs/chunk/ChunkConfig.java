@@ -26,6 +26,18 @@ public record ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int
     cacheDirs = List.copyOf(cacheDirs);
   }
 
+  /** This configuration with {@link #cacheOnWrite()} set to {@code on}. */
+  public ChunkConfig withCacheOnWrite(boolean on) {
+    return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, on, memoryCacheSize,
+        writeback, stagingLimit, uploadDelay);
+  }
+
+  /** This configuration with another memory budget. */
+  public ChunkConfig withBufferSize(long bytes) {
+    return new ChunkConfig(blockSize, bytes, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite, memoryCacheSize,
+        writeback, stagingLimit, uploadDelay);
+  }
+
   /** Memory only: no disk cache, no writeback. */
   public static ChunkConfig inMemory(int blockSize) {
     return new ChunkConfig(blockSize, 300L << 20, 20, 10, List.of(), 0, 0.1, false, 256L << 20, false, 0, Duration.ZERO);

@@ -207,7 +207,9 @@ final class DiskCache implements AutoCloseable {
     try {
       writer.execute(() -> {
         try {
-          putNow(key, block);
+          if (pending.get(key) == block) { // not removed meanwhile
+            putNow(key, block);
+          }
         } finally {
           pending.remove(key, block);
           pendingBytes.addAndGet(-block.length);

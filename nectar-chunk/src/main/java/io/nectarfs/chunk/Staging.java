@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * the removal, deleted from the store again: the uploader only treats its put as final when the
  * staged file is still there to be moved away afterwards.
  *
- * <p>Concurrency: the instance monitor guards {@code queue}, {@code bytes} and {@code closing};
- * {@link #stage} waits on it while the staging limit is reached (unless nothing is staged, so one
- * block larger than the limit still passes), uploaders wait on it for work and are woken by {@link
+ * <p>Concurrency: the instance monitor guards {@code queue}, {@code bytes}, {@code inFlight},
+ * {@code closing} and {@code stopped}; {@link #stage} waits on it while the staging limit is
+ * reached (unless nothing is staged, so one block larger than the limit still passes), uploaders wait on it for work and are woken by {@link
  * #stage}, by completed uploads and by {@link #close}. {@code staged} (key → length) is a
  * concurrent map read by {@link #get} without the monitor. Invariants: every key in {@code queue}
  * or in flight is in {@code staged}; {@code bytes} is the sum of the file sizes of {@code staged};
@@ -56,6 +56,7 @@ final class Staging implements AutoCloseable {
   private long bytes;
   private int inFlight;
   private boolean closing;
+  private boolean stopped;
 
   /** Counters shared with the store. */
   interface Stats {
@@ -181,7 +182,7 @@ final class Staging implements AutoCloseable {
       Item it;
       synchronized (this) {
         while (true) {
-          if (closing && (queue.isEmpty() || Thread.currentThread().isInterrupted())) {
+          if (stopped || (closing && queue.isEmpty())) {
             return;
           }
           Item head = queue.peek();
@@ -210,7 +211,7 @@ final class Staging implements AutoCloseable {
           notifyAll();
         }
       }
-      if (!done) {
+      if (!done && !stopped()) {
         sleepQuietly(200);
       }
     }
@@ -265,6 +266,10 @@ final class Staging implements AutoCloseable {
     }
   }
 
+  private synchronized boolean stopped() {
+    return stopped;
+  }
+
   synchronized long stagedBlocks() {
     return staged.size();
   }
@@ -300,6 +305,7 @@ final class Staging implements AutoCloseable {
   void closeNow() {
     synchronized (this) {
       closing = true;
+      stopped = true;
       notifyAll();
     }
     for (Thread t : uploaders) {

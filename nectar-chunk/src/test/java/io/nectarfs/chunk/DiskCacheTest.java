@@ -1,0 +1,154 @@
+package io.nectarfs.chunk;
+
+import static io.nectarfs.chunk.ChunkTesting.random;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nectarfs.chunk.ChunkTesting.CountingStore;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The disk cache: checksums, limits, index rebuild, unusable directories. */
+class DiskCacheTest {
+  static final int BS = 64 << 10;
+  @TempDir Path tmp;
+
+  private ChunkConfig config(long cacheSize) {
+    return ChunkTesting.diskCache(BS, List.of(tmp.resolve("c1"), tmp.resolve("c2")), cacheSize);
+  }
+
+  private static void drain(ChunkStore cs) {
+    ((CachedChunkStore) cs).diskCache().drain();
+  }
+
+  private static Path file(ChunkStore cs, String key) {
+    return ((CachedChunkStore) cs).diskCache().pathOf(key);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"flip", "truncate", "flipTrailer", "empty"})
+  void damagedCacheFile_readReturnsRightBytes_andFileIsReplaced(String damage) throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(1), 2 * BS + 100);
+    try (ChunkStore cs = ChunkStores.open(store, config(1L << 30))) {
+      ChunkTesting.writeSlice(cs, 1, data);
+      drain(cs);
+      String key = BlockKeys.key(1, 1, BS);
+      Path f = file(cs, key);
+      assertThat(f).exists().hasSize(CacheFiles.fileSize(BS));
+      try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+        switch (damage) {
+          case "flip" -> {
+            raf.seek(BS / 2);
+            int b = raf.read();
+            raf.seek(BS / 2);
+            raf.write(b ^ 0x40);
+          }
+          case "truncate" -> raf.setLength(BS);
+          case "flipTrailer" -> {
+            raf.seek(raf.length() - 12);
+            raf.write(0xFF);
+          }
+          default -> raf.setLength(0);
+        }
+      }
+      long gets = store.gets.get();
+      assertThat(ChunkTesting.read(cs, 1, data.length, BS + 10, 50)).isEqualTo(Arrays.copyOfRange(data, BS + 10, BS + 60));
+      assertThat(ChunkTesting.read(cs, 1, data.length, 0, data.length)).isEqualTo(data);
+      assertThat(store.gets.get()).as("the damaged block is fetched again").isGreaterThan(gets);
+      drain(cs);
+      Path again = file(cs, key);
+      assertThat(again).exists().hasSize(CacheFiles.fileSize(BS));
+      assertThat(CacheFiles.read(again, BS, 0, BS)).isEqualTo(Arrays.copyOfRange(data, BS, 2 * BS));
+    }
+  }
+
+  @Test
+  void sizeLimit_holdsAfterManyBlocks() throws Exception {
+    long limit = 20L * BS;
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), config(limit))) {
+      Random r = new Random(2);
+      for (int i = 0; i < 20; i++) {
+        byte[] data = random(r, 5 * BS);
+        ChunkTesting.writeSlice(cs, 100 + i, data);
+        drain(cs);
+        assertThat(cs.stats().cacheBytes()).isLessThanOrEqualTo(limit);
+      }
+      long onDisk;
+      try (var files = Files.walk(tmp)) {
+        onDisk = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+      }
+      assertThat(onDisk).isEqualTo(cs.stats().cacheBytes()).isLessThanOrEqualTo(limit);
+      assertThat(cs.stats().cacheBlocks()).isGreaterThanOrEqualTo(10);
+    }
+  }
+
+  @Test
+  void reopen_rebuildsIndex_servesFromCacheWithoutGets() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(3), 7 * BS + 1);
+    try (ChunkStore cs = ChunkStores.open(store, config(1L << 30))) {
+      ChunkTesting.writeSlice(cs, 2, data);
+      drain(cs);
+    }
+    Files.writeString(tmp.resolve("c1/raw/chunks/0/0/.2_0_65536.123.tmp"), "left by a crash");
+    store.gets.set(0);
+    try (ChunkStore cs = ChunkStores.open(store, config(1L << 30))) {
+      assertThat(cs.stats().cacheBlocks()).isEqualTo(8);
+      assertThat(cs.stats().cacheBytes()).isEqualTo(7 * CacheFiles.fileSize(BS) + CacheFiles.fileSize(1));
+      assertThat(ChunkTesting.read(cs, 2, data.length, 0, data.length)).isEqualTo(data);
+      assertThat(store.gets.get()).isZero();
+      assertThat(tmp.resolve("c1/raw/chunks/0/0/.2_0_65536.123.tmp")).doesNotExist();
+    }
+  }
+
+  @Test
+  void unusableCacheDir_readsAndWritesStillWork() throws Exception {
+    Path notADir = tmp.resolve("file");
+    Files.writeString(notADir, "x");
+    ChunkConfig c = ChunkTesting.diskCache(BS, List.of(notADir), 1L << 30);
+    byte[] data = random(new Random(4), 3 * BS + 7);
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), c)) {
+      ChunkTesting.writeSlice(cs, 3, data);
+      drain(cs);
+      assertThat(ChunkTesting.read(cs, 3, data.length, 0, data.length)).isEqualTo(data);
+      assertThat(ChunkTesting.read(cs, 3, data.length, 5, 100)).isEqualTo(Arrays.copyOfRange(data, 5, 105));
+      assertThat(cs.stats().cacheBlocks()).isZero();
+    }
+  }
+
+  @Test
+  void cacheDirBrokenAfterOpen_writesFailQuietly() throws Exception {
+    byte[] data = random(new Random(5), 3 * BS);
+    Path dir = tmp.resolve("c1");
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), ChunkTesting.diskCache(BS, List.of(dir), 1L << 30))) {
+      // replace the cache's chunk directory tree by a file: every cache write fails
+      Files.createDirectories(dir.resolve("raw"));
+      Files.writeString(dir.resolve("raw/chunks"), "in the way");
+      ChunkTesting.writeSlice(cs, 4, data);
+      drain(cs);
+      assertThat(ChunkTesting.read(cs, 4, data.length, 0, data.length)).isEqualTo(data);
+    }
+  }
+
+  @Test
+  void freeSpaceFloorNotMet_nothingCached_readsWork() throws Exception {
+    ChunkConfig c = new ChunkConfig(BS, 64L << 20, 2, 2, List.of(tmp.resolve("c")), 1L << 30, 0.999999, true, 0, false, 0, Duration.ZERO);
+    byte[] data = random(new Random(6), 2 * BS);
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), c)) {
+      ChunkTesting.writeSlice(cs, 5, data);
+      drain(cs);
+      assertThat(ChunkTesting.read(cs, 5, data.length, 0, data.length)).isEqualTo(data);
+      drain(cs);
+      assertThat(cs.stats().cacheBlocks()).isZero();
+    }
+  }
+}
