@@ -38,15 +38,16 @@ final class DataOptions {
   @Option(names = "--read-ahead", paramLabel = "SIZE", description = "Largest read-ahead window per stream (default: ${DEFAULT-VALUE}).")
   String readAhead = "64M";
 
-  ChunkConfig chunkConfig(int blockSize) {
+  /** The chunk store settings; cache directories get a subdirectory per volume ({@code uuid}). */
+  ChunkConfig chunkConfig(int blockSize, String uuid) {
     List<Path> dirs = new ArrayList<>();
     long memory = 0;
     if (cacheDirs == null) {
-      dirs.add(Path.of(System.getProperty("user.home"), ".nectar", "cache"));
+      dirs.add(Path.of(System.getProperty("user.home"), ".nectar", "cache", uuid));
     } else if (cacheDirs.size() == 1 && cacheDirs.getFirst().equals("memory")) {
       memory = Sizes.parse(cacheSize);
     } else {
-      cacheDirs.forEach(d -> dirs.add(Path.of(d)));
+      cacheDirs.forEach(d -> dirs.add(Path.of(d, uuid)));
     }
     long buffer = Sizes.parse(bufferSize);
     return new ChunkConfig(blockSize, buffer, uploadThreads, prefetchThreads, dirs, dirs.isEmpty() ? 0 : Sizes.parse(cacheSize),

@@ -43,7 +43,7 @@ final class VolumeRuntime implements AutoCloseable {
     try {
       Format f = meta.format();
       ObjectStore store = Volumes.storage(f);
-      ChunkStore chunks = ChunkStores.open(store, data.chunkConfig(f.blockSize()));
+      ChunkStore chunks = ChunkStores.open(store, data.chunkConfig(f.blockSize(), f.uuid()));
       chunkRef.set(chunks);
       return new VolumeRuntime(meta, store, chunks, Vfses.open(meta, chunks, data.vfsConfig()));
     } catch (IOException | RuntimeException e) {

@@ -98,7 +98,17 @@ final class FileReader {
         zeros(dst, b - a);
       } else {
         ByteBuffer part = dst.slice(dst.position(), b - a);
-        int got = v.chunks().read(p.id(), p.size(), p.off() + (a - p.pos()), part);
+        int got;
+        try {
+          got = v.chunks().read(p.id(), p.size(), p.off() + (a - p.pos()), part);
+        } catch (java.nio.file.NoSuchFileException e) {
+          throw Errno.EIO.exception("data of inode " + ino + " is missing from the object store (" + e.getMessage()
+              + "): not uploaded yet by a writeback client, or lost");
+        } catch (io.nectarfs.common.FsException e) {
+          throw e;
+        } catch (IOException e) {
+          throw Errno.EIO.exception("cannot read data of inode " + ino + ": " + e.getMessage());
+        }
         if (got != b - a) {
           throw Errno.EIO.exception("slice " + p.id() + " of inode " + ino + " is shorter than its metadata says");
         }

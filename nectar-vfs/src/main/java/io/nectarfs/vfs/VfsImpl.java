@@ -638,8 +638,13 @@ final class VfsImpl implements Vfs {
         + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
   @Override
   public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     background.shutdownNow();
     IOException first = null;
     for (FileWriter w : writers.values()) {
