@@ -15,4 +15,16 @@ public final class Vfses {
   public static Vfs open(Meta meta, ChunkStore chunks, VfsConfig config) {
     return new VfsImpl(meta, chunks, config, Clock.SYSTEM);
   }
+
+  /**
+   * The same file system with directory {@code path} (absolute within the volume) as its root:
+   * what a {@code --subdir} mount serves. ENOENT/ENOTDIR when the path is not a directory.
+   */
+  public static Vfs subdir(Vfs vfs, String path) throws java.io.IOException {
+    io.nectarfs.fs.FileSystem.Stat s = new io.nectarfs.fs.FileSystem(vfs).stat(io.nectarfs.common.Ctx.ROOT, path);
+    if (!s.attr().isDir()) {
+      throw io.nectarfs.common.Errno.ENOTDIR.exception(path);
+    }
+    return s.ino() == io.nectarfs.meta.Meta.ROOT ? vfs : new SubdirVfs(vfs, s.ino());
+  }
 }
