@@ -373,6 +373,7 @@ public final class FuseServer implements AutoCloseable {
     InitNegotiation.Wanted wanted = new InitNegotiation.Wanted(options.maxWrite(), options.maxReadahead(),
         maxPagesLimit(), options.maxBackground(), options.congestionThreshold(), options.writebackCache(),
         options.posixAcl(), options.locks());
+    log.debug("FUSE INIT offer {} wanted {}", offer, wanted);
     InitState s;
     try {
       s = InitNegotiation.negotiate(offer, wanted);
@@ -391,7 +392,10 @@ public final class FuseServer implements AutoCloseable {
 
   private static int maxPagesLimit() {
     try {
-      return Integer.parseInt(Files.readString(Path.of("/proc/sys/fs/fuse/max_pages_limit")).strip());
+      // not Files.readString: it trusts the size procfs reports (0) and can return a truncated value
+      try (var in = Files.newInputStream(Path.of("/proc/sys/fs/fuse/max_pages_limit"))) {
+        return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
+      }
     } catch (IOException | NumberFormatException e) {
       return 256;
     }
