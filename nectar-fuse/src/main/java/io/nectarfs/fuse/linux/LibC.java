@@ -25,6 +25,7 @@ import java.lang.invoke.VarHandle;
  * <p>Concurrency: the handles are immutable and thread-safe; a capture segment must not be
  * shared by concurrent calls ({@link #newErrnoBox} makes one per caller).
  */
+@SuppressWarnings("restricted") // this class is the one place that makes native downcalls
 public final class LibC {
   private static final Linker LINKER = Linker.nativeLinker();
   private static final SymbolLookup LIBC = LINKER.defaultLookup();
