@@ -8,6 +8,9 @@ source scripts/lib.sh
 nectar_java_home
 nectar_apt mvn maven
 nectar_apt openssl openssl
+nectar_apt fusermount3 fuse3
+nectar_apt setfattr attr
+nectar_apt python3 python3
 
 export NECTAR_SERVICES_DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
 started=0

@@ -1,0 +1,531 @@
+package io.nectarfs.fuse;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.fuse.linux.DevFuse;
+import io.nectarfs.fuse.linux.FdPassing;
+import io.nectarfs.fuse.linux.LibC;
+import io.nectarfs.fuse.linux.NativeException;
+import io.nectarfs.fuse.wire.Buf;
+import io.nectarfs.fuse.wire.InitNegotiation;
+import io.nectarfs.fuse.wire.InitState;
+import io.nectarfs.fuse.wire.OpTable;
+import io.nectarfs.fuse.wire.OpTable.Dispatch;
+import io.nectarfs.fuse.wire.OpTable.Op;
+import io.nectarfs.fuse.wire.Opcode;
+import io.nectarfs.fuse.wire.Proto;
+import io.nectarfs.fuse.wire.Reply;
+import io.nectarfs.fuse.wire.Request;
+import io.nectarfs.vfs.Vfs;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a {@link Vfs} on a FUSE connection: reads requests from {@code /dev/fuse}, dispatches
+ * them through the {@link OpTable} built by {@link VfsBridge} and writes one reply per request.
+ *
+ * <pre>{@code
+ * try (FuseServer s = FuseServer.mount(vfs, Path.of("/mnt/vol"), MountOptions.defaults())) {
+ *   s.awaitStop(Duration.ofDays(365));   // until someone unmounts, or s.close()
+ * }
+ * }</pre>
+ *
+ * <p>Concurrency: {@code readers} platform threads each own one descriptor of the connection
+ * (the mounted one, then FUSE_DEV_IOC_CLONE'd ones) and loop poll → read into a pooled native
+ * buffer → dispatch. INLINE ops (INIT, FORGET, INTERRUPT, DESTROY, ENOSYS answers) run on the
+ * reader; ASYNC ops run on a virtual thread after taking a permit of a semaphore sized
+ * max_background, so a busy server pushes back on the kernel; BLOCKING ops (SETLKW) run on a
+ * virtual thread without a permit, so lock waiters can never starve the unlock that frees them.
+ * The reply is built in place in the request's buffer and written with one write(2) on the
+ * descriptor the request came from; then the buffer returns to the pool.
+ *
+ * <p>Invariants: every request except FORGET, BATCH_FORGET, INTERRUPT and NOTIFY_REPLY gets
+ * exactly one reply. {@code inflight} maps the unique id of each async request to its thread
+ * from before the thread starts until it has replied; an INTERRUPT for an id not (yet) there
+ * leaves a timestamped marker that the registering reader honours, and markers expire.
+ */
+public final class FuseServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FuseServer.class);
+  private static final int POLL_MILLIS = 250;
+  private static final long MARKER_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  private final Vfs vfs;
+  private final FuseMount mount;
+  private final MountOptions options;
+  private final OpTable table;
+  private final BufferPool pool;
+  private final Semaphore permits;
+  private final ConcurrentHashMap<Long, Object> inflight = new ConcurrentHashMap<>();
+  private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
+  private final List<Thread> readers = new ArrayList<>();
+  private final int[] fds;
+  private final CountDownLatch initDone = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+  private final AtomicLongArray counts = new AtomicLongArray(64);
+  private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
+  private volatile InitState init;
+  private volatile boolean stopping;
+  private volatile boolean detached;
+
+  private record Marker(long nanos) {}
+
+  private FuseServer(Vfs vfs, FuseMount mount, int[] fds, InitState resumed) {
+    this.vfs = vfs;
+    this.mount = mount;
+    this.options = mount.options();
+    this.fds = fds;
+    this.pool = new BufferPool(options.maxWrite() + Proto.BUFFER_HEADER, options.maxBackground() + options.readers());
+    this.permits = new Semaphore(options.maxBackground());
+    this.table = new OpTable();
+    new VfsBridge(vfs, options, () -> init).register(table);
+    table.on(Opcode.INIT, 8, Dispatch.INLINE, this::doInit);
+    table.on(Opcode.INTERRUPT, 8, Dispatch.NO_REPLY, (r, out) -> interrupt(r.u64()));
+    table.on(Opcode.FORGET, 8, Dispatch.NO_REPLY, (r, out) -> {});
+    table.on(Opcode.BATCH_FORGET, 8, Dispatch.NO_REPLY, (r, out) -> {});
+    table.on(Opcode.NOTIFY_REPLY, 0, Dispatch.NO_REPLY, (r, out) -> {});
+    table.on(Opcode.DESTROY, 0, Dispatch.INLINE, (r, out) -> {});
+    if (resumed != null) {
+      this.init = resumed;
+      initDone.countDown();
+    }
+  }
+
+  /** Mounts {@code mountpoint} and serves {@code vfs} there; unmounts again if starting fails. */
+  public static FuseServer mount(Vfs vfs, Path mountpoint, MountOptions options) throws IOException {
+    FuseMount m = FuseMount.mount(mountpoint, options);
+    try {
+      return start(vfs, m);
+    } catch (IOException | RuntimeException e) {
+      try {
+        m.unmount(true);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      FdPassing.closeQuietly(m.fd());
+      throw e;
+    }
+  }
+
+  /** Serves {@code vfs} on an existing mount (INIT not yet done). */
+  public static FuseServer start(Vfs vfs, FuseMount mount) throws IOException {
+    int[] fds = new int[mount.options().readers()];
+    fds[0] = mount.fd();
+    for (int i = 1; i < fds.length; i++) {
+      try {
+        fds[i] = DevFuse.cloneFd(mount.fd());
+      } catch (NativeException e) {
+        log.warn("FUSE_DEV_IOC_CLONE failed ({}); readers share one descriptor", e.getMessage());
+        fds[i] = -1;
+      }
+    }
+    for (int fd : fds) {
+      if (fd >= 0) {
+        DevFuse.setNonBlocking(fd);
+      }
+    }
+    FuseServer s = new FuseServer(vfs, mount, fds, null);
+    s.startReaders();
+    return s;
+  }
+
+  /**
+   * Serves {@code vfs} on a session handed over by a predecessor: INIT is already done, so the
+   * descriptors are read at once.
+   */
+  public static FuseServer resume(Vfs vfs, FuseSession session, MountOptions options) {
+    int[] fds = session.fds();
+    FuseMount m = FuseMount.adopt(Path.of(session.mountpoint()), fds[0], options);
+    int[] readerFds = new int[Math.max(1, Math.min(options.readers(), fds.length))];
+    for (int i = 0; i < readerFds.length; i++) {
+      readerFds[i] = fds[i];
+    }
+    for (int i = readerFds.length; i < fds.length; i++) {
+      FdPassing.closeQuietly(fds[i]);
+    }
+    FuseServer s = new FuseServer(vfs, m, readerFds, session.init());
+    s.startReaders();
+    return s;
+  }
+
+  private void startReaders() {
+    vfs.setInvalidator(new Notifier());
+    for (int i = 0; i < fds.length; i++) {
+      int fd = fds[i] >= 0 ? fds[i] : fds[0];
+      Thread t = Thread.ofPlatform().daemon(true).name("nectar-fuse-reader-" + i).unstarted(() -> readLoop(fd));
+      readers.add(t);
+    }
+    readers.forEach(Thread::start);
+  }
+
+  public Path mountpoint() {
+    return mount.mountpoint();
+  }
+
+  /** The negotiated INIT state, or null before INIT. */
+  public InitState initState() {
+    return init;
+  }
+
+  /** The descriptors and INIT state (for a handover); null before INIT. */
+  public FuseSession session() {
+    InitState s = init;
+    return s == null ? null : new FuseSession(mount.mountpoint().toString(), fds.clone(), s);
+  }
+
+  /** Requests received with {@code opcode} (answered or not). */
+  public long requests(int opcode) {
+    return opcode >= 0 && opcode < counts.length() ? counts.get(opcode) : 0;
+  }
+
+  /** Waits until the kernel's INIT has been answered. */
+  public boolean awaitInit(Duration timeout) throws InterruptedException {
+    return initDone.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Waits until the server stopped (closed, or unmounted from outside). */
+  public boolean awaitStop(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  public boolean isStopped() {
+    return stopped.getCount() == 0;
+  }
+
+  /** Registers a JVM shutdown hook (SIGTERM, SIGINT) that closes this server. */
+  public FuseServer closeOnShutdown() {
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::close));
+    return this;
+  }
+
+  // ---------------------------------------------------------------- reading and dispatching
+
+  private void readLoop(int fd) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment box = LibC.newErrnoBox(arena);
+      MemorySegment pfd = arena.allocate(8, 4);
+      pfd.set(JAVA_INT, 0, fd);
+      while (!stopping) {
+        pfd.set(JAVA_SHORT, 4, (short) LibC.POLLIN);
+        pfd.set(JAVA_SHORT, 6, (short) 0);
+        int pr = LibC.poll(box, pfd, 1, POLL_MILLIS);
+        if (pr == 0 || (pr < 0 && LibC.errno(box) == LibC.EINTR)) {
+          continue;
+        }
+        if (stopping) {
+          break;
+        }
+        Buf b = pool.take();
+        long n = LibC.read(b.errnoBox(), fd, b.segment(), b.capacity());
+        if (n < 0) {
+          int e = LibC.errno(b.errnoBox());
+          pool.give(b);
+          if (e == LibC.EINTR || e == LibC.EAGAIN || e == LibC.ENOENT) {
+            continue;
+          }
+          if (e != LibC.ENODEV) {
+            log.error("reading {} failed: {}", DevFuse.DEVICE, LibC.strerror(e));
+          }
+          if (!detached) {
+            startShutdown("connection ended (" + LibC.strerror(e) + ")");
+          }
+          return;
+        }
+        dispatch(fd, b, (int) n);
+      }
+    } catch (Throwable t) {
+      log.error("FUSE reader died", t);
+      startShutdown("reader failed");
+    }
+  }
+
+  private void dispatch(int fd, Buf b, int n) {
+    Request r = Request.parse(b, n);
+    if (r == null) {
+      pool.give(b);
+      return;
+    }
+    if (r.opcode >= 0 && r.opcode < counts.length()) {
+      counts.incrementAndGet(r.opcode);
+    }
+    Op op = table.get(r.opcode);
+    if (op == null) {
+      log.debug("unsupported opcode {} -> ENOSYS", Opcode.name(r.opcode));
+      reply(fd, b, new Reply(b).finish(r.unique, -Errno.ENOSYS.code()));
+      pool.give(b);
+      return;
+    }
+    switch (op.dispatch()) {
+      case NO_REPLY, INLINE -> {
+        try {
+          run(fd, b, r, op);
+        } finally {
+          pool.give(b);
+        }
+      }
+      case ASYNC, BLOCKING -> {
+        boolean bounded = op.dispatch() == Dispatch.ASYNC;
+        if (bounded) {
+          permits.acquireUninterruptibly();
+        }
+        boolean[] preInterrupted = new boolean[1];
+        Thread t = Thread.ofVirtual().name("nectar-fuse-" + op.name()).unstarted(() -> {
+          try {
+            if (preInterrupted[0]) {
+              Thread.currentThread().interrupt();
+            }
+            run(fd, b, r, op);
+          } finally {
+            inflight.remove(r.unique);
+            handlers.remove(Thread.currentThread());
+            pool.give(b);
+            if (bounded) {
+              permits.release();
+            }
+          }
+        });
+        handlers.add(t);
+        inflight.compute(r.unique, (k, v) -> {
+          if (v instanceof Marker) {
+            preInterrupted[0] = true;
+          }
+          return t;
+        });
+        t.start();
+      }
+    }
+  }
+
+  private void run(int fd, Buf b, Request r, Op op) {
+    Reply out = new Reply(b);
+    int err = 0;
+    try {
+      if (!r.has(op.minIn())) {
+        throw Errno.EINVAL.exception(op.name() + " request too short");
+      }
+      op.handler().handle(r, out);
+    } catch (Throwable t) {
+      err = -errnoOf(op, t);
+    }
+    if (op.dispatch() != Dispatch.NO_REPLY) {
+      reply(fd, b, out.finish(r.unique, err));
+    }
+  }
+
+  private int errnoOf(Op op, Throwable t) {
+    if (t instanceof FsException fe) {
+      return fe.errno().code();
+    }
+    Errno e = Errno.of(t);
+    if (e == Errno.EIO && loggedFailures.add(op.name() + ":" + t.getClass().getName())) {
+      log.warn("{} failed; answering EIO (logged once per op and exception type)", op.name(), t);
+    }
+    return e.code();
+  }
+
+  private void reply(int fd, Buf b, int len) {
+    long w = LibC.write(b.errnoBox(), fd, b.segment(), len);
+    if (w < 0) {
+      int e = LibC.errno(b.errnoBox());
+      if (e != LibC.ENOENT && e != LibC.ENODEV) {
+        log.warn("writing a FUSE reply failed: {}", LibC.strerror(e));
+      }
+    }
+  }
+
+  private void interrupt(long unique) {
+    inflight.compute(unique, (k, v) -> {
+      if (v instanceof Thread t) {
+        t.interrupt();
+        return t;
+      }
+      return v != null ? v : new Marker(System.nanoTime());
+    });
+    if (inflight.size() > 1024) {
+      long now = System.nanoTime();
+      inflight.values().removeIf(v -> v instanceof Marker m && now - m.nanos() > MARKER_TTL_NANOS);
+    }
+  }
+
+  private void doInit(Request r, Reply out) throws IOException {
+    InitNegotiation.Offer offer = InitNegotiation.decode(r);
+    InitNegotiation.Wanted wanted = new InitNegotiation.Wanted(options.maxWrite(), options.maxReadahead(),
+        maxPagesLimit(), options.maxBackground(), options.congestionThreshold(), options.writebackCache(),
+        options.posixAcl(), options.locks());
+    log.debug("FUSE INIT offer {} wanted {}", offer, wanted);
+    InitState s;
+    try {
+      s = InitNegotiation.negotiate(offer, wanted);
+    } catch (IllegalArgumentException e) {
+      log.error("FUSE INIT: {}", e.getMessage());
+      throw Errno.EPROTO.exception(e.getMessage());
+    }
+    InitNegotiation.encode(s, out);
+    if (s.major() == Proto.KERNEL_MAJOR && s.maxWrite() > 0) {
+      init = s;
+      log.info("FUSE {}.{} (kernel 7.{}) at {}: flags {}, max_write {}, max_pages {}", s.major(), s.minor(), s.kernelMinor(),
+          mount.mountpoint(), Long.toHexString(s.flags()), s.maxWrite(), s.maxPages());
+      initDone.countDown();
+    }
+  }
+
+  private static int maxPagesLimit() {
+    try {
+      // not Files.readString: it trusts the size procfs reports (0) and can return a truncated value
+      try (var in = Files.newInputStream(Path.of("/proc/sys/fs/fuse/max_pages_limit"))) {
+        return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
+      }
+    } catch (IOException | NumberFormatException e) {
+      return 256;
+    }
+  }
+
+  // ---------------------------------------------------------------- notifications
+
+  /** Sends FUSE_NOTIFY_INVAL_ENTRY / INVAL_INODE (unique-0 messages) on the first descriptor. */
+  private final class Notifier implements Vfs.Invalidator {
+    @Override
+    public void entry(long parent, String name) {
+      byte[] n = name.getBytes(StandardCharsets.UTF_8);
+      ByteBuffer body = ByteBuffer.allocate(16 + n.length + 1).order(ByteOrder.LITTLE_ENDIAN);
+      body.putLong(parent).putInt(n.length).putInt(0).put(n).put((byte) 0);
+      sendNotification(Opcode.NOTIFY_INVAL_ENTRY, body.array());
+    }
+
+    @Override
+    public void inode(long ino, long off, long len) {
+      ByteBuffer body = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+      body.putLong(ino).putLong(off).putLong(len);
+      sendNotification(Opcode.NOTIFY_INVAL_INODE, body.array());
+    }
+  }
+
+  private void sendNotification(int code, byte[] body) {
+    if (init == null || stopping) {
+      return;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment box = LibC.newErrnoBox(a);
+      MemorySegment msg = a.allocate(Proto.OUT_HEADER + body.length, 8);
+      ByteBuffer bb = msg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      bb.putInt(0, (int) msg.byteSize()).putInt(4, code).putLong(8, 0L).put(Proto.OUT_HEADER, body);
+      if (LibC.write(box, fds[0], msg, msg.byteSize()) < 0) {
+        int e = LibC.errno(box);
+        if (e != LibC.ENOENT) {
+          log.debug("FUSE notification {} failed: {}", code, LibC.strerror(e));
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  private void startShutdown(String why) {
+    if (shutdownStarted.get()) {
+      return;
+    }
+    Thread.ofPlatform().daemon(true).name("nectar-fuse-shutdown").start(() -> {
+      log.info("FUSE server at {} stopping: {}", mount.mountpoint(), why);
+      close();
+    });
+  }
+
+  /**
+   * Stops serving: unmounts (lazily when busy), stops the readers, waits for requests in flight,
+   * closes the Vfs and the descriptors. Idempotent; a second caller waits for the first.
+   */
+  @Override
+  public void close() {
+    if (!shutdownStarted.compareAndSet(false, true)) {
+      try {
+        stopped.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return;
+    }
+    try {
+      try {
+        mount.unmount(true);
+      } catch (IOException e) {
+        log.warn("{}", e.getMessage());
+      }
+      stopReadersAndWait();
+      try {
+        vfs.close();
+      } catch (IOException | RuntimeException e) {
+        log.warn("closing the file system failed", e);
+      }
+      for (int fd : fds) {
+        FdPassing.closeQuietly(fd);
+      }
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /**
+   * Stops reading without unmounting and without closing the Vfs or the descriptors, and returns
+   * the session, so another server (in this process or a successor) can {@link #resume} it.
+   * Requests arriving meanwhile wait in the kernel.
+   */
+  public FuseSession detach() {
+    if (!shutdownStarted.compareAndSet(false, true)) {
+      throw new IllegalStateException("server already stopping");
+    }
+    detached = true;
+    FuseSession s = session();
+    stopReadersAndWait();
+    stopped.countDown();
+    return s;
+  }
+
+  private void stopReadersAndWait() {
+    stopping = true;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (Thread t : readers) {
+      if (t != Thread.currentThread()) {
+        joinUntil(t, deadline);
+      }
+    }
+    for (Thread t : List.copyOf(handlers)) {
+      joinUntil(t, deadline);
+    }
+    if (!handlers.isEmpty()) {
+      log.warn("{} FUSE requests still running at shutdown", handlers.size());
+    }
+  }
+
+  private static void joinUntil(Thread t, long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return;
+    }
+    try {
+      t.join(Duration.ofNanos(left));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

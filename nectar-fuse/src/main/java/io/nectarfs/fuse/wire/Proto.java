@@ -1,0 +1,90 @@
+package io.nectarfs.fuse.wire;
+
+/**
+ * Protocol constants and struct sizes of the FUSE kernel ABI (Linux {@code fuse.h}), pinned.
+ * Sizes that changed over protocol minors are functions of the negotiated minor.
+ */
+public final class Proto {
+  public static final int KERNEL_MAJOR = 7;
+  /** The newest minor this server implements: replies are sized for min(this, kernel). */
+  public static final int OUR_MINOR = 38;
+  /** The oldest kernel minor we serve (fuse_attr, write_in, mknod_in at today's sizes). */
+  public static final int MIN_MINOR = 12;
+  public static final long ROOT_ID = 1;
+
+  public static final int IN_HEADER = 40;
+  public static final int OUT_HEADER = 16;
+  public static final int ATTR = 88;
+  public static final int ENTRY_OUT = 40 + ATTR;
+  public static final int ATTR_OUT = 16 + ATTR;
+  public static final int OPEN_OUT = 16;
+  public static final int WRITE_OUT = 8;
+  public static final int KSTATFS = 80;
+  public static final int GETXATTR_OUT = 8;
+  public static final int LK_OUT = 24;
+  public static final int LSEEK_OUT = 8;
+  public static final int DIRENT_BASE = 24;
+  public static final int MIN_READ_BUFFER = 8192;
+  /** Room a read buffer needs beyond max_write (libfuse's FUSE_BUFFER_HEADER_SIZE). */
+  public static final int BUFFER_HEADER = 4096;
+
+  // INIT flags (low word) and flags2 (high word, as bit 32+)
+  public static final long ASYNC_READ = 1L;
+  public static final long POSIX_LOCKS = 1L << 1;
+  public static final long ATOMIC_O_TRUNC = 1L << 3;
+  public static final long EXPORT_SUPPORT = 1L << 4;
+  public static final long BIG_WRITES = 1L << 5;
+  public static final long DONT_MASK = 1L << 6;
+  public static final long FLOCK_LOCKS = 1L << 10;
+  public static final long AUTO_INVAL_DATA = 1L << 12;
+  public static final long DO_READDIRPLUS = 1L << 13;
+  public static final long READDIRPLUS_AUTO = 1L << 14;
+  public static final long ASYNC_DIO = 1L << 15;
+  public static final long WRITEBACK_CACHE = 1L << 16;
+  public static final long PARALLEL_DIROPS = 1L << 18;
+  public static final long POSIX_ACL = 1L << 20;
+  public static final long MAX_PAGES = 1L << 22;
+  public static final long CACHE_SYMLINKS = 1L << 23;
+  public static final long INIT_EXT = 1L << 30;
+
+  // FOPEN_* (open_out.open_flags)
+  public static final int FOPEN_DIRECT_IO = 1;
+  public static final int FOPEN_KEEP_CACHE = 2;
+
+  // setattr valid bits beyond those of SetAttr
+  public static final int FATTR_FH = 1 << 6;
+  public static final int FATTR_LOCKOWNER = 1 << 9;
+
+  public static final int RELEASE_FLUSH = 1;
+  public static final int RELEASE_FLOCK_UNLOCK = 2;
+  public static final int LK_FLOCK = 1;
+  public static final int FSYNC_FDATASYNC = 1;
+  public static final int GETATTR_FH = 1;
+
+  private Proto() {}
+
+  /** Size of fuse_init_out for a negotiated minor. */
+  public static int initOutSize(int minor) {
+    return minor < 5 ? 8 : minor < 23 ? 24 : 64;
+  }
+
+  /** Size of fuse_entry_out for a negotiated minor. */
+  public static int entryOutSize(int minor) {
+    return minor < 9 ? 120 : ENTRY_OUT;
+  }
+
+  /** Size of fuse_attr_out for a negotiated minor. */
+  public static int attrOutSize(int minor) {
+    return minor < 9 ? 96 : ATTR_OUT;
+  }
+
+  /** Size of fuse_statfs_out for a negotiated minor. */
+  public static int statfsOutSize(int minor) {
+    return minor < 4 ? 48 : KSTATFS;
+  }
+
+  /** Size of fuse_setxattr_in: 16 only with FUSE_SETXATTR_EXT (which we never ask for). */
+  public static int setxattrInSize() {
+    return 8;
+  }
+}

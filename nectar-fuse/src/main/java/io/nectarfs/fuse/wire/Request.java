@@ -1,0 +1,121 @@
+package io.nectarfs.fuse.wire;
+
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One request as read from {@code /dev/fuse}: the decoded fuse_in_header and a cursor over the
+ * body. Decoders read every field they need before a reply is written into the same buffer.
+ */
+public final class Request {
+  private static final ThreadLocal<CharsetDecoder> UTF8 =
+      ThreadLocal.withInitial(() -> StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT));
+
+  private final ByteBuffer bb;
+  public final int len;
+  public final int opcode;
+  public final long unique;
+  public final long nodeid;
+  public final int uid;
+  public final int gid;
+  public final int pid;
+  private final int limit;
+  private int pos;
+
+  private Request(ByteBuffer bb, int n) {
+    this.bb = bb;
+    this.len = bb.getInt(0);
+    this.opcode = bb.getInt(4);
+    this.unique = bb.getLong(8);
+    this.nodeid = bb.getLong(16);
+    this.uid = bb.getInt(24);
+    this.gid = bb.getInt(28);
+    this.pid = bb.getInt(32);
+    int extlen = Short.toUnsignedInt(bb.getShort(36)) * 8;
+    this.limit = Math.max(Proto.IN_HEADER, Math.min(n, len) - extlen);
+    this.pos = Proto.IN_HEADER;
+  }
+
+  /** Parses the {@code n} bytes read into {@code buf}; null when shorter than a header. */
+  public static Request parse(Buf buf, int n) {
+    if (n < Proto.IN_HEADER) {
+      return null;
+    }
+    return new Request(buf.bytes(), n);
+  }
+
+  /** Bytes of body left after the cursor. */
+  public int remaining() {
+    return limit - pos;
+  }
+
+  /** Whether the body holds at least {@code n} more bytes. */
+  public boolean has(int n) {
+    return remaining() >= n;
+  }
+
+  public int u32() {
+    int v = bb.getInt(pos);
+    pos += 4;
+    return v;
+  }
+
+  public long u64() {
+    long v = bb.getLong(pos);
+    pos += 8;
+    return v;
+  }
+
+  public Request skip(int n) {
+    pos += n;
+    return this;
+  }
+
+  /** A NUL-terminated name, decoded as strict UTF-8 (EILSEQ otherwise). */
+  public String name() throws FsException {
+    int end = pos;
+    while (end < limit && bb.get(end) != 0) {
+      end++;
+    }
+    if (end >= limit) {
+      throw Errno.EINVAL.exception("name not terminated");
+    }
+    ByteBuffer s = bb.slice(pos, end - pos);
+    pos = end + 1;
+    try {
+      CharBuffer cb = UTF8.get().reset().decode(s);
+      return cb.toString();
+    } catch (CharacterCodingException e) {
+      throw Errno.EILSEQ.exception("name is not UTF-8");
+    }
+  }
+
+  /** The next {@code n} bytes, copied. */
+  public byte[] bytes(int n) throws FsException {
+    if (n < 0 || n > remaining()) {
+      throw Errno.EINVAL.exception("short request");
+    }
+    byte[] b = new byte[n];
+    bb.get(pos, b);
+    pos += n;
+    return b;
+  }
+
+  /** A view of the next {@code n} bytes (valid until the reply is written). */
+  public ByteBuffer slice(int n) throws FsException {
+    if (n < 0 || n > remaining()) {
+      throw Errno.EINVAL.exception("short request");
+    }
+    ByteBuffer s = bb.slice(pos, n);
+    pos += n;
+    return s;
+  }
+}
