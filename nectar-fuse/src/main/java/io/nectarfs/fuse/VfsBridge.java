@@ -45,6 +45,8 @@ final class VfsBridge {
   private final long entryTtl;
   private final long negativeTtl;
   private final int openFlags;
+  /** Inodes from here up are the VFS's internal files. */
+  private static final long INTERNAL_INODES = 0x7FFFFFFF00000000L;
 
   VfsBridge(Vfs vfs, MountOptions o, Supplier<InitState> init) {
     this.vfs = vfs;
@@ -97,8 +99,11 @@ final class VfsBridge {
         .on(Opcode.COPY_FILE_RANGE, 56, a, this::copyFileRange);
   }
 
-  private static Ctx ctx(Request r) {
-    return new Ctx(r.uid, r.gid, NO_GIDS, r.pid);
+  private final Groups groups = new Groups();
+
+  /** The caller: uid, gid and pid from the request; supplementary groups from /proc (root needs none). */
+  private Ctx ctx(Request r) {
+    return new Ctx(r.uid, r.gid, r.uid == 0 ? NO_GIDS : groups.of(r.pid), r.pid);
   }
 
   private void writable() throws FsException {
@@ -224,7 +229,8 @@ final class VfsBridge {
       writable();
     }
     long fh = vfs.open(ctx(r), r.nodeid, flags);
-    out.openOut(fh, openFlags);
+    // Internal files (/.stats, /.config) change between reads: no page cache for them.
+    out.openOut(fh, r.nodeid >= INTERNAL_INODES ? openFlags | Proto.FOPEN_DIRECT_IO : openFlags);
   }
 
   private void read(Request r, Reply out) throws IOException {

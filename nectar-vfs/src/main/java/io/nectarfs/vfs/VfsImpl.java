@@ -142,7 +142,7 @@ final class VfsImpl implements Vfs {
       if (parent == Meta.ROOT && cfg.internalFiles()) {
         long ino = Internal.inoOf(name);
         if (ino != 0) {
-          return new Entry(ino, Internal.attr(ino, 0, clock.nowNanos()));
+          return new Entry(ino, Internal.attr(ino, Internal.content(ino, this).length, clock.nowNanos()));
         }
       }
       Entry e = meta.lookup(ctx, parent, name);
@@ -154,7 +154,9 @@ final class VfsImpl implements Vfs {
   public Attr getattr(Ctx ctx, long ino) throws IOException {
     return timed("getattr", () -> {
       if (Internal.isInternal(ino)) {
-        return Internal.attr(ino, 0, clock.nowNanos());
+        // The size of the content as it would be read now; it changes between reads, so
+        // readers should not trust it beyond one open.
+        return Internal.attr(ino, Internal.content(ino, this).length, clock.nowNanos());
       }
       return withPending(ino, meta.getattr(ctx, ino));
     });

@@ -1,0 +1,178 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.common.Uris;
+import io.nectarfs.fuse.FuseMount;
+import io.nectarfs.fuse.FuseServer;
+import io.nectarfs.fuse.MountOptions;
+import io.nectarfs.vfs.Vfs;
+import io.nectarfs.vfs.Vfses;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code nectar mount META-URL MOUNTPOINT}: serves the volume through FUSE, in the foreground or,
+ * with {@code -d}, in a background process (this command returns once the mount is ready).
+ * SIGTERM or an unmount flushes written data and ends the session cleanly.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+    description = {"Mount a volume with FUSE.",
+        "In the foreground by default (Ctrl-C or SIGTERM unmounts cleanly); with -d in the background, logging to a file."})
+final class MountCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+  @Mixin DataOptions data;
+
+  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  String metaUrl;
+
+  @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing empty directory.")
+  Path mountpoint;
+
+  @Option(names = {"-d", "--background"}, description = "Run in the background; return when the mount is ready.")
+  boolean background;
+
+  @Option(names = "--log", paramLabel = "FILE", description = "Log file in the background (default: $HOME/.nectar/mount-<name>.log).")
+  Path logFile;
+
+  @Option(names = "--subdir", paramLabel = "PATH", description = "Mount this directory of the volume as the root.")
+  String subdir;
+
+  @Option(names = "--read-only", description = "Mount read-only.")
+  boolean readOnly;
+
+  @Option(names = "--attr-cache", paramLabel = "DURATION", description = "Kernel attribute cache time (default: ${DEFAULT-VALUE}).")
+  String attrCache = "1s";
+
+  @Option(names = "--entry-cache", paramLabel = "DURATION", description = "Kernel name cache time (default: ${DEFAULT-VALUE}).")
+  String entryCache = "1s";
+
+  @Option(names = "--negative-cache", paramLabel = "DURATION", description = "Kernel cache time of missing names (default: ${DEFAULT-VALUE}).")
+  String negativeCache = "0s";
+
+  @Option(names = "--allow-other", description = "Let other users access the mount (default for root).")
+  Boolean allowOther;
+
+  @Option(names = "--writeback-cache", description = "Kernel writeback cache (faster small writes; weaker close-to-open).")
+  boolean writebackCache;
+
+  @Option(names = "--direct-io", description = "Bypass the kernel page cache.")
+  boolean directIo;
+
+  @Option(names = "--nonempty", description = "Allow mounting over a non-empty directory.")
+  boolean nonEmpty;
+
+  @Option(names = "--readers", paramLabel = "N", description = "Threads reading /dev/fuse (default: ${DEFAULT-VALUE}).")
+  int readers = 2;
+
+  @Option(names = "--max-background", paramLabel = "N", description = "Requests handled at once (default: ${DEFAULT-VALUE}).")
+  int maxBackground = 64;
+
+  @Option(names = "--foreground-child", hidden = true, description = "Internal: the background child signals readiness by the mount itself.")
+  boolean child;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    checkMountpoint();
+    if (background && !child) {
+      return startInBackground(out);
+    }
+    VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, mountpoint.toAbsolutePath().toString(), readOnly);
+    FuseServer server;
+    try {
+      Vfs vfs = subdir == null ? rt.vfs : Vfses.subdir(rt.vfs, subdir);
+      boolean root = "root".equals(System.getProperty("user.name"));
+      MountOptions opts = MountOptions.builder()
+          .volumeName(rt.meta.format().name())
+          .readOnly(readOnly)
+          .allowOther(allowOther != null ? allowOther : root)
+          .nonEmpty(nonEmpty)
+          .attrTimeout(Durations.parse(attrCache))
+          .entryTimeout(Durations.parse(entryCache))
+          .negativeTimeout(Durations.parse(negativeCache))
+          .writebackCache(writebackCache)
+          .directIo(directIo)
+          .readers(readers)
+          .maxBackground(maxBackground)
+          .congestionThreshold(Math.max(1, maxBackground * 3 / 4))
+          .build();
+      server = FuseServer.mount(vfs, mountpoint, opts);
+    } catch (IOException | RuntimeException e) {
+      rt.close();
+      throw e;
+    }
+    if (!server.awaitInit(Duration.ofSeconds(30))) {
+      server.close();
+      throw new IOException("the kernel did not start the FUSE session at " + mountpoint + " within 30 s");
+    }
+    server.closeOnShutdown();
+    out.printf("volume %s mounted at %s (metadata %s)%n", rt.meta.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl));
+    out.flush();
+    server.awaitStop(Duration.ofDays(36500));
+    server.close();
+    return Cli.OK;
+  }
+
+  private void checkMountpoint() throws IOException {
+    if (!Files.exists(mountpoint)) {
+      throw new IOException("mount point " + mountpoint + " does not exist: create it with mkdir -p " + mountpoint);
+    }
+    if (!Files.isDirectory(mountpoint)) {
+      throw new IOException("mount point " + mountpoint + " is not a directory");
+    }
+    if (FuseMount.isMounted(mountpoint)) {
+      throw new IOException(mountpoint + " is already mounted: unmount it first (nectar umount " + mountpoint + ")");
+    }
+  }
+
+  /** Starts this command again as a detached child with its output in a log; waits for the mount. */
+  private int startInBackground(PrintWriter out) throws Exception {
+    Path log = logFile != null ? logFile : Path.of(System.getProperty("user.home"), ".nectar", "mount-" + mountpoint.getFileName() + ".log");
+    Files.createDirectories(log.toAbsolutePath().getParent());
+    List<String> cmd = new ArrayList<>();
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      cmd.add("/usr/bin/setsid");
+    }
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Nectar.class.getName());
+    for (String a : spec.commandLine().getParseResult().originalArgs()) {
+      if (!a.equals("-d") && !a.equals("--background")) {
+        cmd.add(a);
+      }
+    }
+    cmd.add("--foreground-child");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (FuseMount.isMounted(mountpoint)) {
+        out.printf("volume mounted at %s in the background (pid %d, log %s)%n", mountpoint.toAbsolutePath(), p.pid(), log);
+        return Cli.OK;
+      }
+      if (!p.isAlive()) {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        String last = lines.isEmpty() ? "no output" : lines.getLast();
+        throw new IOException("mount failed: " + last.replaceFirst("^nectar: ", "") + " (log: " + log + ")");
+      }
+      Thread.sleep(50);
+    }
+    p.destroy();
+    throw new IOException("the mount did not become ready within 60 s (log: " + log + ")");
+  }
+}
