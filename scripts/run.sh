@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults. Until the mount lands, this shows what exists: it checks and
-# benchmarks the default local object storage (a directory under ~/.nectar) with objbench.
-#   scripts/run.sh [objbench options]
+# The main job on embedded defaults: formats a volume on SQLite + a local directory (once) and
+# mounts it in the background, then says where.
+#   scripts/run.sh            mount at $NECTAR_MOUNT (default /mnt/nectar, or ~/nectar when not root)
+#   scripts/run.sh stop       unmount it
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 source scripts/lib.sh
 nectar_java_home
 nectar_apt mvn maven
-data="${NECTAR_DATA:-$HOME/.nectar/data}"
-mkdir -p "$data"
-echo "NectarFS: checking and benchmarking the local object storage at $data" >&2
-exec ./nectar objbench "file://$data" "$@"
+nectar_apt fusermount3 fuse3
+home="${NECTAR_HOME:-$HOME/.nectar}"
+meta="sqlite3://$home/meta.db"
+if [[ $(id -u) -eq 0 ]]; then mnt="${NECTAR_MOUNT:-/mnt/nectar}"; else mnt="${NECTAR_MOUNT:-$HOME/nectar}"; fi
+if [[ "${1:-}" == "stop" ]]; then
+  exec ./nectar umount "$mnt"
+fi
+mkdir -p "$home" "$mnt"
+if ! ./nectar status "$meta" >/dev/null 2>&1; then
+  ./nectar format "$meta" nectar --storage "file://$home/data" >/dev/null
+  echo "formatted volume 'nectar' (metadata $meta, data $home/data)"
+fi
+if grep -qs " $mnt fuse.nectarfs " /proc/mounts; then
+  echo "NectarFS is already mounted at $mnt"
+  exit 0
+fi
+./nectar mount -d "$meta" "$mnt" --cache-dir "$home/cache" --log "$home/mount.log"
+echo "NectarFS is mounted at $mnt. Unmount with: scripts/run.sh stop"

@@ -11,6 +11,10 @@ nectar_apt openssl openssl
 nectar_apt fusermount3 fuse3
 nectar_apt setfattr attr
 nectar_apt python3 python3
+nectar_apt rsync rsync
+nectar_apt sqlite3 sqlite3
+nectar_apt setfacl acl
+nectar_apt git git
 
 export NECTAR_SERVICES_DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
 started=0

@@ -20,8 +20,8 @@ import java.nio.charset.StandardCharsets;
  * D ino                     file whose data awaits deletion: length (8) + time (8)
  * L time(8) seq(8)          slices to free: n × (id (8) + size (4))
  * T lease-name              lease of a background job: holder sid (8) + until millis (8)
- * U 0(8) 0                  volume usage: space (8) + inodes (8), of ended sessions
- * U sid slot                usage added by a live session: space (8) + inodes (8)
+ * V 0(8) 0                  volume usage: space (8) + inodes (8), of ended sessions
+ * V sid slot                usage added by a live session: space (8) + inodes (8)
  * S E sid                   session: expiry millis (8) + info JSON
  * S S sid ino               open-but-unlinked inode kept alive by a session
  * </pre>
@@ -165,12 +165,12 @@ final class Keys {
   static final byte[] ALL_INODES_PREFIX = {'A'};
 
   static final int USAGE_SLOTS = 8;
-  static final byte[] USAGE_PREFIX = {'U'};
+  static final byte[] USAGE_PREFIX = {'V'};
   static final byte[] USAGE_BASE = usage(0, 0);
 
   static byte[] usage(long sid, int slot) {
     byte[] k = new byte[10];
-    k[0] = 'U';
+    k[0] = 'V';
     Bytes.putU64(k, 1, sid);
     k[9] = (byte) slot;
     return k;
@@ -178,7 +178,7 @@ final class Keys {
 
   static byte[] usagePrefix(long sid) {
     byte[] k = new byte[9];
-    k[0] = 'U';
+    k[0] = 'V';
     Bytes.putU64(k, 1, sid);
     return k;
   }

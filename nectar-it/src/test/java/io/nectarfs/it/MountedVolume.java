@@ -1,0 +1,107 @@
+package io.nectarfs.it;
+
+import io.nectarfs.chunk.ChunkConfig;
+import io.nectarfs.chunk.ChunkStore;
+import io.nectarfs.chunk.ChunkStores;
+import io.nectarfs.common.Clock;
+import io.nectarfs.common.Secrets;
+import io.nectarfs.fuse.FuseServer;
+import io.nectarfs.fuse.MountOptions;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.MetaEngines;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.object.ObjectStore;
+import io.nectarfs.object.ObjectStores;
+import io.nectarfs.object.StoreOptions;
+import io.nectarfs.vfs.VfsConfig;
+import io.nectarfs.vfs.Vfses;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A real mount of a fresh volume (SQLite metadata, local-directory storage, disk cache) in a
+ * temporary directory, served in this JVM. Needs root and /dev/fuse; outside CI their absence
+ * skips the tests, with CI=true it fails them.
+ */
+final class MountedVolume implements AutoCloseable {
+  final Path base;
+  final Path mnt;
+  final MetaClient meta;
+  final ObjectStore store;
+  final FuseServer server;
+
+  private MountedVolume(Path base, Path mnt, MetaClient meta, ObjectStore store, FuseServer server) {
+    this.base = base;
+    this.mnt = mnt;
+    this.meta = meta;
+    this.store = store;
+    this.server = server;
+  }
+
+  static void requireFuse() {
+    boolean ok = Files.exists(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name"));
+    if (!ok) {
+      String msg = "mount tests need root and /dev/fuse";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw new AssertionError("CI=true and " + msg);
+      }
+      Assumptions.abort(msg);
+    }
+  }
+
+  static MountedVolume mount(Path base, int trashDays, MountOptions.Builder opts) throws IOException, InterruptedException {
+    requireFuse();
+    Files.createDirectories(base);
+    Path mnt = Files.createDirectories(base.resolve("mnt"));
+    String metaUrl = "sqlite3://" + base.resolve("meta.db");
+    String storeUrl = "file://" + base.resolve("data");
+    Secrets secrets = new Secrets(Map.of());
+    try (TxnKv kv = MetaEngines.registry().open(metaUrl, secrets)) {
+      MetaClient.format(kv, new Format("it-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, true, 0, trashDays, 0, 0,
+          Format.META_VERSION, System.currentTimeMillis()), false, Clock.SYSTEM);
+    }
+    AtomicReference<ChunkStore> ref = new AtomicReference<>();
+    MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets),
+        MetaConfig.defaults().withDeleter((id, size) -> ref.get().remove(id, size)).withMountPoint(mnt.toString()));
+    ObjectStore store = ObjectStores.registry().open(storeUrl, StoreOptions.defaults().withPrefix("it-vol/").withChecksum(true), secrets);
+    ChunkStore chunks = ChunkStores.open(store, new ChunkConfig(4 << 20, 256L << 20, 16, 8, List.of(base.resolve("cache")), 4L << 30, 0.05,
+        false, 64L << 20, false, 0, Duration.ZERO));
+    ref.set(chunks);
+    FuseServer server = FuseServer.mount(Vfses.open(meta, chunks, VfsConfig.defaults()), mnt, opts.volumeName("it-vol").build());
+    if (!server.awaitInit(Duration.ofSeconds(20))) {
+      server.close();
+      throw new IOException("FUSE INIT did not happen");
+    }
+    return new MountedVolume(base, mnt, meta, store, server);
+  }
+
+  static MountedVolume mount(Path base) throws IOException, InterruptedException {
+    return mount(base, 0, MountOptions.builder().allowOther(true).locks(false));
+  }
+
+  /** Runs a shell command in {@code dir}; returns its output; fails with the output on a non-zero exit. */
+  static String sh(Path dir, String command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("bash", "-c", command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    int rc = p.waitFor();
+    if (rc != 0) {
+      throw new AssertionError("`" + command + "` exited with " + rc + ":\n" + out);
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    store.close();
+  }
+}
