@@ -71,4 +71,22 @@ public final class MetaAdmin {
     m.checkWritable();
     return Repair.run(m, progress);
   }
+
+  /**
+   * Writes the volume as an engine-neutral JSON dump (see {@link Dump}); the encryption key's PEM
+   * only with {@code keepEncryptKey}. Dump a volume nobody writes.
+   */
+  public void dump(java.io.OutputStream out, boolean keepEncryptKey, java.util.function.Consumer<String> progress) throws IOException {
+    Dump.dump(m, out, keepEncryptKey, progress);
+  }
+
+  /** Loads a dump into an engine that holds no volume; returns the loaded format record. */
+  public static Format load(io.nectarfs.meta.kv.TxnKv kv, java.io.InputStream in, java.util.function.Consumer<String> progress) throws IOException {
+    return Dump.load(kv, in, progress);
+  }
+
+  /** A dump in canonical form, for comparing dumps (whitespace and layout removed). */
+  public static String normalizeDump(String dump) throws IOException {
+    return Dump.normalize(dump);
+  }
 }
