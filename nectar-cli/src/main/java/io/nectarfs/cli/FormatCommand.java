@@ -73,6 +73,9 @@ final class FormatCommand implements Callable<Integer> {
   @Option(names = "--inodes", paramLabel = "N", description = "Inode limit (default: none).")
   long inodes;
 
+  @Option(names = "--enable-acl", description = "Enable POSIX ACLs (cannot be disabled later).")
+  boolean enableAcl;
+
   @Option(names = "--force", description = "Change immutable settings of an existing volume (existing data may become unreadable).")
   boolean force;
 
@@ -97,7 +100,7 @@ final class FormatCommand implements Callable<Integer> {
           StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT), pem,
           pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT),
           checksum, shards, trashDays, capacity == null ? 0 : Sizes.parse(capacity), inodes, Format.META_VERSION,
-          System.currentTimeMillis()).validated();
+          System.currentTimeMillis(), enableAcl).validated();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -56,6 +56,7 @@ final class StatusCommand implements Callable<Integer> {
     out.printf("  %-14s %s%n", "trash:", f.trashDays() == 0 ? "off" : f.trashDays() + " day(s)");
     out.printf("  %-14s %s%n", "capacity:", f.capacity() == 0 ? "unlimited" : Sizes.format(f.capacity()));
     out.printf("  %-14s %s%n", "inodes:", f.inodes() == 0 ? "unlimited" : Long.toString(f.inodes()));
+    out.printf("  %-14s %s%n", "ACLs:", f.enableAcl() ? "enabled" : "disabled");
     out.flush();
   }
 }

@@ -21,6 +21,110 @@ final class Checker {
 
   private record SliceKey(long id, int size) {}
 
+  /** Direct statistics of every directory and the usage of every quota, against the entries. */
+  private static void checkStats(io.nectarfs.meta.kv.KvTxn tx, Map<Long, Attr> attrs, List<Dentry> dentries, List<String> problems) throws IOException {
+    Map<Long, long[]> want = new HashMap<>();
+    Map<Long, List<Long>> subdirs = new HashMap<>();
+    for (Dentry d : dentries) {
+      Attr c = attrs.get(d.ino);
+      if (c == null || d.parent == Meta.TRASH) {
+        continue;
+      }
+      long[] w = want.computeIfAbsent(d.parent, x -> new long[2]);
+      w[0] += MetaClient.accountedSpace(c);
+      w[1]++;
+      if (c.isDir()) {
+        subdirs.computeIfAbsent(d.parent, x -> new ArrayList<>()).add(d.ino);
+      }
+    }
+    Map<Long, long[]> have = new HashMap<>();
+    tx.scan(Quotas.STATS_PREFIX, Bytes.prefixEnd(Quotas.STATS_PREFIX), 0, (k, v) -> {
+      have.put(Bytes.getU64(k, 1), Quotas.longs(v, 2));
+      return true;
+    });
+    Set<Long> dirs = new HashSet<>(want.keySet());
+    dirs.addAll(have.keySet());
+    for (long d : dirs) {
+      long[] w = want.getOrDefault(d, new long[2]);
+      long[] h = have.getOrDefault(d, new long[2]);
+      if (w[0] != h[0] || w[1] != h[1]) {
+        problems.add("directory " + d + " statistics say " + h[0] + " bytes, " + h[1] + " inodes but its entries have " + w[0] + " bytes, " + w[1] + " inodes");
+      }
+      if (have.containsKey(d) && (attrs.get(d) == null || !attrs.get(d).isDir())) {
+        problems.add("statistics kept for inode " + d + ", which is not a directory");
+      }
+    }
+    long[] quotaCount = {0};
+    List<String> quotaProblems = new ArrayList<>();
+    tx.scan(Quotas.QUOTA_PREFIX, Bytes.prefixEnd(Quotas.QUOTA_PREFIX), 0, (k, v) -> {
+      quotaCount[0]++;
+      Quota q = Quotas.quota(Bytes.getU64(k, 1), v);
+      long space = 0;
+      long inodes = 0;
+      java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>(List.of(q.ino()));
+      while (!todo.isEmpty()) {
+        long d = todo.pop();
+        long[] w = want.getOrDefault(d, new long[2]);
+        space += w[0];
+        inodes += w[1];
+        todo.addAll(subdirs.getOrDefault(d, List.of()));
+      }
+      if (q.usedSpace() != space || q.usedInodes() != inodes) {
+        quotaProblems.add("quota of directory " + q.ino() + " records " + q.usedSpace() + " bytes, " + q.usedInodes() + " inodes but its tree has " + space + " bytes, " + inodes + " inodes");
+      }
+      if (attrs.get(q.ino()) == null) {
+        quotaProblems.add("quota kept for missing directory " + q.ino());
+      }
+      return true;
+    });
+    problems.addAll(quotaProblems);
+    byte[] c = tx.get(Keys.counter("quotas"));
+    long counted = c == null ? 0 : Bytes.getU64(c, 0);
+    if (counted != quotaCount[0]) {
+      problems.add("quota counter is " + counted + " but " + quotaCount[0] + " quotas exist");
+    }
+  }
+
+  /** ACL references resolve; locks belong to live sessions and existing inodes, with sorted disjoint ranges. */
+  private static void checkAclsAndLocks(io.nectarfs.meta.kv.KvTxn tx, Map<Long, Attr> attrs, List<String> problems) throws IOException {
+    for (Map.Entry<Long, Attr> e : attrs.entrySet()) {
+      for (int id : new int[] {e.getValue().accessAcl(), e.getValue().defaultAcl()}) {
+        if (id != 0 && tx.get(Acls.key(id)) == null) {
+          problems.add("inode " + e.getKey() + " refers to missing ACL rule " + id);
+        }
+      }
+      if (e.getValue().defaultAcl() != 0 && !e.getValue().isDir()) {
+        problems.add("inode " + e.getKey() + " is not a directory but has a default ACL");
+      }
+    }
+    Set<Long> sessions = new HashSet<>();
+    tx.scan(Keys.SESSION_PREFIX, Bytes.prefixEnd(Keys.SESSION_PREFIX), 0, (k, v) -> {
+      sessions.add(Bytes.getU64(k, 2));
+      return true;
+    });
+    tx.scan(Locks.PREFIX, Bytes.prefixEnd(Locks.PREFIX), 0, (k, v) -> {
+      long ino = Bytes.getU64(k, 1);
+      long sid = Bytes.getU64(k, 10);
+      if (!sessions.contains(sid)) {
+        problems.add("lock on inode " + ino + " held by dead session " + sid);
+      }
+      if (!attrs.containsKey(ino)) {
+        problems.add("lock held on missing inode " + ino);
+      }
+      if (k[9] == 'P') {
+        List<Locks.Rec> recs = Locks.decode(v);
+        for (int i = 0; i < recs.size(); i++) {
+          Locks.Rec r = recs.get(i);
+          if (r.start() > r.end() || (i > 0 && recs.get(i - 1).end() >= r.start())) {
+            problems.add("POSIX locks of session " + sid + " on inode " + ino + " overlap or are unsorted");
+            break;
+          }
+        }
+      }
+      return true;
+    });
+  }
+
   static List<String> check(MetaClient m) throws IOException {
     return m.read(tx -> {
       Map<Long, Attr> attrs = new HashMap<>();
@@ -185,6 +289,8 @@ final class Checker {
       if (storedInodes != inodes) {
         problems.add("inode counter is " + storedInodes + " but " + inodes + " inodes exist");
       }
+      checkStats(tx, attrs, dentries, problems);
+      checkAclsAndLocks(tx, attrs, problems);
       return problems;
     });
   }

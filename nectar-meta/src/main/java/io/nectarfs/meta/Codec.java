@@ -7,11 +7,18 @@ import java.util.List;
 /** Binary encodings of attributes, directory entries and slice lists (big-endian). */
 final class Codec {
   static final int ATTR_BYTES = 60;
+  /** With ACL ids: the base encoding followed by accessAcl u32 and defaultAcl u32. */
+  static final int ATTR_ACL_BYTES = 68;
 
   private Codec() {}
 
   static byte[] attr(Attr a) {
-    byte[] b = new byte[ATTR_BYTES];
+    boolean acl = a.accessAcl() != 0 || a.defaultAcl() != 0;
+    byte[] b = new byte[acl ? ATTR_ACL_BYTES : ATTR_BYTES];
+    if (acl) {
+      Bytes.putU32(b, 60, a.accessAcl());
+      Bytes.putU32(b, 64, a.defaultAcl());
+    }
     b[0] = (byte) a.flags();
     b[1] = (byte) a.type().code();
     b[2] = (byte) (a.mode() >>> 8);
@@ -41,7 +48,9 @@ final class Codec {
         Bytes.getU64(b, 40),
         Bytes.getU32(b, 48),
         b[0] & 0xff,
-        Bytes.getU64(b, 52));
+        Bytes.getU64(b, 52),
+        b.length >= ATTR_ACL_BYTES ? Bytes.getU32(b, 60) : 0,
+        b.length >= ATTR_ACL_BYTES ? Bytes.getU32(b, 64) : 0);
   }
 
   static byte[] dentry(FileType type, long ino) {

@@ -47,6 +47,7 @@ final class FileData {
       long newLen = Math.max(a.length(), end);
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
       m.checkLimits(d, 0);
+      m.quotas.accountFile(tx, ino, a, d);
       tx.appendSlices(ino, index, List.of(slice));
       tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), mtime, mtime));
       tx.addStats(d, 0);
@@ -140,6 +141,7 @@ final class FileData {
       long newLen = (mode & Meta.FALLOC_KEEP_SIZE) == 0 ? Math.max(a.length(), end) : a.length();
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
       m.checkLimits(d, 0);
+      m.quotas.accountFile(tx, ino, a, d);
       if (newLen != a.length() || changed) {
         tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), now, now));
       }
@@ -207,6 +209,7 @@ final class FileData {
       long newLen = Math.max(cur.length(), offOut + n);
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(cur.length());
       m.checkLimits(d, 0);
+      m.quotas.accountFile(tx, inoOut, cur, d);
       tx.putAttr(inoOut, cur.withLength(newLen).withTimes(cur.atime(), now, now));
       tx.addStats(d, 0);
       result[1] = d;
@@ -219,12 +222,12 @@ final class FileData {
   Entry cloneFile(Ctx ctx, long ino, long parent, String name, long newIno) throws IOException {
     return m.tx(tx -> {
       Attr src = regularFile(tx, ino);
-      Access.check(ctx, src, Access.R, "read inode " + ino);
+      m.acls.check(tx, ctx, src, Access.R, "read inode " + ino);
       Attr p = tx.dir(parent);
       if (p.nlink() == 0) {
         throw Errno.ENOENT.exception("directory " + parent + " was removed");
       }
-      Access.check(ctx, p, Access.W | Access.X, "create in directory " + parent);
+      m.acls.check(tx, ctx, p, Access.W | Access.X, "create in directory " + parent);
       if (Trash.inTrash(parent)) {
         throw Errno.EPERM.exception("cannot create in the trash");
       }
@@ -245,6 +248,7 @@ final class FileData {
         }
         tx.kv.put(Keys.chunk(newIno, Keys.chunkIndex(c[0])), c[1]);
       }
+      m.quotas.account(tx, parent, MetaClient.accountedSpace(a), 1);
       tx.putAttr(newIno, a);
       tx.addStats(MetaClient.accountedSpace(a), 1);
       tx.putDentry(parent, name, FileType.FILE, newIno);

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * @param inodes inode limit (0: none)
  * @param metaVersion the layout version of the metadata
  * @param createdMillis when the volume was formatted
+ * @param enableAcl whether POSIX ACLs are enabled (fixed at format; default false)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -44,7 +45,8 @@ public record Format(
     long capacity,
     long inodes,
     int metaVersion,
-    long createdMillis) {
+    long createdMillis,
+    boolean enableAcl) {
   public static final int META_VERSION = 1;
   public static final int MIN_BLOCK = 64 << 10;
   public static final int MAX_BLOCK = 16 << 20;
@@ -53,6 +55,17 @@ public record Format(
       new ObjectMapper()
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
           .configure(SerializationFeature.INDENT_OUTPUT, true);
+
+  /** A record without ACLs (the settings before ACL support). */
+  public Format(String name, String uuid, String storage, int blockSize, String compression, String encryptKeyPem, String encryptCipher,
+      boolean checksum, int shards, int trashDays, long capacity, long inodes, int metaVersion, long createdMillis) {
+    this(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion,
+        createdMillis, false);
+  }
+
+  public Format withEnableAcl(boolean on) {
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, on);
+  }
 
   /** Checks every field; throws {@link IllegalArgumentException} naming the first bad one. */
   public Format validated() {
@@ -93,22 +106,22 @@ public record Format(
   }
 
   public Format withTrashDays(int d) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, d, capacity, inodes, metaVersion, createdMillis);
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, d, capacity, inodes, metaVersion, createdMillis, enableAcl);
   }
 
   public Format withCapacity(long c) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, c, inodes, metaVersion, createdMillis);
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, c, inodes, metaVersion, createdMillis, enableAcl);
   }
 
   public Format withInodes(long i) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, i, metaVersion, createdMillis);
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, i, metaVersion, createdMillis, enableAcl);
   }
 
   public Format withStorage(String s) {
-    return new Format(name, uuid, s, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis);
+    return new Format(name, uuid, s, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl);
   }
 
   public Format withUuid(String u) {
-    return new Format(name, u, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis);
+    return new Format(name, u, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl);
   }
 }

@@ -128,9 +128,13 @@ final class Housekeeping {
       tx.kv.delete(Keys.session(sid));
       tx.addStats(-out.space, -out.inodes);
       foldUsage(tx.kv, sid);
+      out.unlocked = Locks.dropSession(tx, sid);
       return out;
     });
     m.updateStats(-r.space, -r.inodes);
+    for (long ino : r.unlocked) {
+      m.locks.notifyRelease(ino);
+    }
   }
 
   void releaseIfSustained(long ino) throws IOException {
@@ -332,6 +336,7 @@ final class Housekeeping {
         m.tx(tx -> {
           tx.deleteDentry(Meta.TRASH, h.name());
           tx.kv.delete(Keys.attr(h.ino()));
+          tx.kv.delete(Quotas.statsKey(h.ino()));
           Attr t = tx.attr(Meta.TRASH);
           tx.putAttr(Meta.TRASH, t.withNlink(t.nlink() - 1));
           return null;
@@ -365,6 +370,7 @@ final class Housekeeping {
           if (a.isDir()) {
             Attr p = tx.attr(dir);
             tx.putAttr(dir, p.withNlink(p.nlink() - 1));
+            m.quotas.account(tx, dir, -MetaClient.accountedSpace(a), -1);
             m.ns.deleteInode(tx, e.ino(), a.withNlink(0), out);
           } else {
             m.ns.dropLink(tx, dir, e.name(), e.ino(), a, m.now(), out);
@@ -403,6 +409,7 @@ final class Housekeeping {
             return false;
           }
           long now = m.now();
+          m.ns.moveStats(tx, e.ino(), a, hour.ino(), parent);
           tx.deleteDentry(hour.ino(), e.name());
           tx.putDentry(parent, name, a.type(), e.ino());
           tx.putAttr(e.ino(), a.withParent(parent).withCtime(now));

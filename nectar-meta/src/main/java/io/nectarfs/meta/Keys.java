@@ -24,6 +24,10 @@ import java.nio.charset.StandardCharsets;
  * V sid slot                usage added by a live session: space (8) + inodes (8)
  * S E sid                   session: expiry millis (8) + info JSON
  * S S sid ino               open-but-unlinked inode kept alive by a session
+ * R id(4)                   interned POSIX ACL rule ({@link Acls})
+ * O ino F|P sid owner       flock type / POSIX lock ranges of one owner ({@link Locks})
+ * U ino                     direct statistics of a directory ({@link Quotas})
+ * Q ino                     directory quota and its tree's usage ({@link Quotas})
  * </pre>
  */
 final class Keys {

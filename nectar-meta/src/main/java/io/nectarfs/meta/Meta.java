@@ -41,6 +41,17 @@ public interface Meta extends AutoCloseable {
   int FALLOC_PUNCH_HOLE = 2;
   int FALLOC_ZERO_RANGE = 0x10;
 
+  /** Lock types of {@link #flock}, {@link #getlk} and {@link #setlk} (Linux values). */
+  int F_RDLCK = 0;
+  int F_WRLCK = 1;
+  int F_UNLCK = 2;
+
+  /** Masks of {@link #access}. */
+  int R_OK = 4;
+  int W_OK = 2;
+  int X_OK = 1;
+  int F_OK = 0;
+
   /** The volume's format record. */
   Format format();
 
@@ -49,9 +60,6 @@ public interface Meta extends AutoCloseable {
 
   /** Looks up {@code name} in {@code parent}. ENOENT, ENOTDIR, EACCES (no search permission). */
   Entry lookup(Ctx ctx, long parent, String name) throws IOException;
-
-  /** access(2): EACCES unless {@code ctx} may access {@code ino} for {@code mask} (R 4, W 2, X 1; 0 = exists). */
-  void access(Ctx ctx, long ino, int mask) throws IOException;
 
   /** The attributes of {@code ino}. ENOENT. */
   Attr getattr(Ctx ctx, long ino) throws IOException;
@@ -103,7 +111,10 @@ public interface Meta extends AutoCloseable {
    */
   List<DirEntry> readdir(Ctx ctx, long ino, String after, int limit, boolean plus) throws IOException;
 
-  /** Space and inode totals of the volume (or of a directory's quota). */
+  /**
+   * Space and inode totals of the volume, or of the nearest directory quota at or above {@code
+   * ino} (what {@code df} shows for a subdirectory mounted with a quota).
+   */
   StatFs statfs(Ctx ctx, long ino) throws IOException;
 
   /**
@@ -167,6 +178,39 @@ public interface Meta extends AutoCloseable {
 
   /** Removes an extended attribute. ENODATA. */
   void removexattr(Ctx ctx, long ino, String name) throws IOException;
+
+  /**
+   * access(2): whether the caller may access {@code ino} for {@code mask} (bits of {@link #R_OK},
+   * {@link #W_OK}, {@link #X_OK}; {@link #F_OK} only checks existence), by mode bits or POSIX ACL,
+   * with supplementary groups; root may do anything but execute a file with no execute bit.
+   * EACCES, ENOENT.
+   */
+  void access(Ctx ctx, long ino, int mask) throws IOException;
+
+  /**
+   * BSD flock by {@code owner} (an id chosen by the caller, e.g. the open file) of this session:
+   * {@link #F_RDLCK} shared, {@link #F_WRLCK} exclusive, {@link #F_UNLCK} release. A conflicting lock
+   * of another owner (in any client) gives EAGAIN, or with {@code wait} blocks until released; a
+   * blocked wait ends with EINTR when the thread is interrupted.
+   */
+  void flock(Ctx ctx, long ino, long owner, int type, boolean wait) throws IOException;
+
+  /**
+   * F_GETLK: the first lock of another owner that conflicts with {@code type} on bytes {@code
+   * [start, end]} (end inclusive, {@link Long#MAX_VALUE} for "to the end"), with its holder's pid;
+   * {@link PosixLock#NONE} when none does. EINVAL for a bad range or type.
+   */
+  PosixLock getlk(Ctx ctx, long ino, long owner, int type, long start, long end, int pid) throws IOException;
+
+  /**
+   * F_SETLK / F_SETLKW: sets {@code [start, end]} of {@code owner}'s POSIX locks to {@code type}
+   * (F_UNLCK unlocks a subrange; ranges split and merge). EAGAIN on conflict without {@code wait};
+   * EINTR when a blocked wait is interrupted.
+   */
+  void setlk(Ctx ctx, long ino, long owner, int type, long start, long end, int pid, boolean wait) throws IOException;
+
+  /** Releases every flock and POSIX lock of {@code owner} on {@code ino} (flush / release). */
+  void releaseLocks(Ctx ctx, long ino, long owner) throws IOException;
 
   /** Live sessions of the volume. */
   List<SessionInfo> sessions() throws IOException;

@@ -50,6 +50,9 @@ public final class MetaClient implements Meta {
   final FileData data = new FileData(this);
   final Xattrs xattrs = new Xattrs(this);
   final Housekeeping hk = new Housekeeping(this);
+  final Acls acls = new Acls();
+  final Locks locks = new Locks(this);
+  final Quotas quotas = new Quotas(this);
   private ScheduledExecutorService background;
   private volatile boolean closed;
 
@@ -289,15 +292,6 @@ public final class MetaClient implements Meta {
   }
 
   @Override
-  public void access(Ctx ctx, long ino, int mask) throws IOException {
-    Attr a = readTx(tx -> tx.attr(ino));
-    if ((mask & Access.W) != 0 && config.readOnly()) {
-      throw Errno.EROFS.exception("read-only mount");
-    }
-    Access.check(ctx, a, mask & 7, "access inode " + ino);
-  }
-
-  @Override
   public Attr getattr(Ctx ctx, long ino) throws IOException {
     return readTx(tx -> tx.attr(ino));
   }
@@ -426,13 +420,21 @@ public final class MetaClient implements Meta {
     long inodeCount = Math.max(0, knownInodes + pendingInodes.get());
     long total = f.capacity() > 0 ? f.capacity() : Math.max(1L << 50, align4k(used) * 2);
     long availInodes = f.inodes() > 0 ? Math.max(0, f.inodes() - inodeCount) : Math.max(10L << 20, inodeCount * 10);
-    return new StatFs(total, Math.max(0, total - used), inodeCount, availInodes);
+    StatFs volume = new StatFs(total, Math.max(0, total - used), inodeCount, availInodes);
+    Quota q = ino == 0 ? null : readTx(tx -> quotas.nearest(tx, ino));
+    return q == null ? volume : Quotas.statfs(q, volume);
   }
 
   @Override
   public Attr open(Ctx ctx, long ino, int flags) throws IOException {
-    Attr a = readTx(tx -> tx.attr(ino));
     int mask = Access.forOpenFlags(flags);
+    Attr a = readTx(tx -> {
+      Attr x = tx.attr(ino);
+      if (!acls.allowed(tx, ctx, x, mask) && !(x.isDir() && (mask & Access.W) != 0)) {
+        throw Errno.EACCES.exception("open inode " + ino);
+      }
+      return x;
+    });
     if (a.isDir() && (mask & Access.W) != 0) {
       throw Errno.EISDIR.exception("inode " + ino);
     }
@@ -442,7 +444,6 @@ public final class MetaClient implements Meta {
         throw Errno.EPERM.exception("immutable file");
       }
     }
-    Access.check(ctx, a, mask, "open inode " + ino);
     openCounts.merge(ino, 1, Integer::sum);
     return a;
   }
@@ -535,6 +536,39 @@ public final class MetaClient implements Meta {
   public void removexattr(Ctx ctx, long ino, String name) throws IOException {
     checkWritable();
     xattrs.remove(ctx, ino, name);
+  }
+
+  @Override
+  public void access(Ctx ctx, long ino, int mask) throws IOException {
+    if ((mask & ~7) != 0) {
+      throw Errno.EINVAL.exception("access mask " + mask);
+    }
+    readTx(tx -> {
+      acls.check(tx, ctx, tx.attr(ino), mask, "access inode " + ino);
+      return null;
+    });
+  }
+
+  @Override
+  public void flock(Ctx ctx, long ino, long owner, int type, boolean wait) throws IOException {
+    locks.flock(ctx, ino, owner, type, wait);
+  }
+
+  @Override
+  public PosixLock getlk(Ctx ctx, long ino, long owner, int type, long start, long end, int pid) throws IOException {
+    return locks.getlk(ctx, ino, owner, type, start, end, pid);
+  }
+
+  @Override
+  public void setlk(Ctx ctx, long ino, long owner, int type, long start, long end, int pid, boolean wait) throws IOException {
+    locks.setlk(ctx, ino, owner, type, start, end, pid, wait);
+  }
+
+  @Override
+  public void releaseLocks(Ctx ctx, long ino, long owner) throws IOException {
+    if (sid != 0) {
+      locks.release(ino, owner);
+    }
   }
 
   @Override

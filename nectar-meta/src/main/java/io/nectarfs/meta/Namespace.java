@@ -31,7 +31,7 @@ final class Namespace {
   Entry lookup(Ctx ctx, long parent, String name) throws IOException {
     return m.readTx(tx -> {
       Attr p = tx.dir(parent);
-      Access.check(ctx, p, Access.X, "search directory " + parent);
+      m.acls.check(tx, ctx, p, Access.X, "search directory " + parent);
       if (parent == Meta.ROOT && name.equals(".trash")) {
         return new Entry(Meta.TRASH, tx.attr(Meta.TRASH));
       }
@@ -54,7 +54,7 @@ final class Namespace {
       if (p.nlink() == 0) {
         throw Errno.ENOENT.exception("directory " + parent + " was removed");
       }
-      Access.check(ctx, p, Access.W | Access.X, "create in directory " + parent);
+      m.acls.check(tx, ctx, p, Access.W | Access.X, "create in directory " + parent);
       if (parent == Meta.TRASH || Trash.isTrashHour(parent)) {
         throw Errno.EPERM.exception("cannot create in the trash");
       }
@@ -64,7 +64,20 @@ final class Namespace {
       if (type == FileType.DIR && p.nlink() >= MAX_LINKS) {
         throw Errno.EMLINK.exception("directory " + parent + " has too many subdirectories");
       }
-      int perm = type == FileType.SYMLINK ? 0777 : mode & ~umask & 07777;
+      int perm;
+      int accessAcl = 0;
+      int defaultAcl = 0;
+      if (type == FileType.SYMLINK) {
+        perm = 0777;
+      } else if (m.format.enableAcl() && p.defaultAcl() != 0) {
+        // The parent's default ACL replaces the umask (posix_acl_create).
+        AclRule acc = m.acls.get(tx, p.defaultAcl()).createMasq(mode & 0777);
+        perm = (mode & 07000) | acc.modeBits();
+        accessAcl = acc.isMinimal() ? 0 : m.acls.intern(tx, acc);
+        defaultAcl = type == FileType.DIR ? p.defaultAcl() : 0;
+      } else {
+        perm = mode & ~umask & 07777;
+      }
       int gid = ctx.gid();
       if ((p.mode() & 02000) != 0) {
         gid = p.gid();
@@ -81,7 +94,8 @@ final class Namespace {
         default -> 0;
       };
       Attr a = new Attr(type, perm, ctx.uid(), gid, now, now, now, type == FileType.DIR ? 2 : 1, length,
-          type == FileType.CHAR || type == FileType.BLOCK ? rdev : 0, 0, parent);
+          type == FileType.CHAR || type == FileType.BLOCK ? rdev : 0, 0, parent).withAcl(accessAcl, defaultAcl);
+      m.quotas.account(tx, parent, MetaClient.accountedSpace(a), 1);
       tx.putDentry(parent, name, type, ino);
       tx.putAttr(ino, a);
       if (type == FileType.SYMLINK) {
@@ -101,13 +115,14 @@ final class Namespace {
   static final class Removal {
     long space;
     long inodes;
+    List<Long> unlocked = List.of();
   }
 
   void unlink(Ctx ctx, long parent, String name) throws IOException {
     Removal r = m.txRemoval(tx -> {
       Removal out = new Removal();
       Attr p = tx.dir(parent);
-      Access.check(ctx, p, Access.W | Access.X, "remove from directory " + parent);
+      m.acls.check(tx, ctx, p, Access.W | Access.X, "remove from directory " + parent);
       byte[] d = tx.dentry(parent, name);
       if (d == null) {
         throw Errno.ENOENT.exception(name);
@@ -140,6 +155,7 @@ final class Namespace {
    * or delete it (data freed in the background).
    */
   void dropLink(Tx tx, long parent, String name, long ino, Attr a, long now, Removal out) throws IOException {
+    m.quotas.account(tx, parent, -MetaClient.accountedSpace(a), -1);
     int nlink = a.nlink() - 1;
     Attr na = a.withNlink(Math.max(nlink, 0)).withCtime(now);
     if (a.parent() == 0) {
@@ -153,6 +169,7 @@ final class Namespace {
       long hour = Trash.hourDir(m, tx, now);
       String tname = Trash.entryName(parent, ino, name);
       tx.putDentry(hour, tname, a.type(), ino);
+      m.quotas.account(tx, hour, MetaClient.accountedSpace(a), 1);
       tx.putAttr(ino, na.withNlink(1).withParent(hour));
       Attr h = tx.attr(hour);
       tx.putAttr(hour, h.withMtimeCtime(now));
@@ -171,6 +188,11 @@ final class Namespace {
     tx.kv.delete(Keys.attr(ino));
     for (byte[] k : tx.keys(Keys.xattrPrefix(ino))) {
       tx.kv.delete(k);
+    }
+    Locks.dropInode(tx, ino);
+    if (a.isDir()) {
+      tx.kv.delete(Quotas.statsKey(ino));
+      Quotas.dropQuota(tx, ino);
     }
     switch (a.type()) {
       case SYMLINK -> tx.kv.delete(Keys.symlink(ino));
@@ -218,7 +240,7 @@ final class Namespace {
     Removal r = m.txRemoval(tx -> {
       Removal out = new Removal();
       Attr p = tx.dir(parent);
-      Access.check(ctx, p, Access.W | Access.X, "remove from directory " + parent);
+      m.acls.check(tx, ctx, p, Access.W | Access.X, "remove from directory " + parent);
       byte[] d = tx.dentry(parent, name);
       if (d == null) {
         throw Errno.ENOENT.exception(name);
@@ -243,9 +265,11 @@ final class Namespace {
       if (a == null) {
         return out;
       }
+      m.quotas.account(tx, parent, -MetaClient.accountedSpace(a), -1);
       if (m.format.trashDays() > 0 && !Trash.inTrash(parent)) {
         long hour = Trash.hourDir(m, tx, now);
         tx.putDentry(hour, Trash.entryName(parent, ino, name), FileType.DIR, ino);
+        m.quotas.account(tx, hour, MetaClient.accountedSpace(a), 1);
         tx.putAttr(ino, a.withParent(hour).withCtime(now));
         Attr h = tx.attr(hour);
         tx.putAttr(hour, h.withNlink(h.nlink() + 1).withMtimeCtime(now));
@@ -265,9 +289,9 @@ final class Namespace {
       if (Trash.inTrash(pd) && !Trash.inTrash(ps)) {
         throw Errno.EPERM.exception("cannot move into the trash");
       }
-      Access.check(ctx, sp, Access.W | Access.X, "rename from directory " + ps);
+      m.acls.check(tx, ctx, sp, Access.W | Access.X, "rename from directory " + ps);
       if (pd != ps) {
-        Access.check(ctx, dp, Access.W | Access.X, "rename into directory " + pd);
+        m.acls.check(tx, ctx, dp, Access.W | Access.X, "rename into directory " + pd);
       }
       byte[] sd = tx.dentry(ps, nsrc);
       if (sd == null) {
@@ -290,7 +314,7 @@ final class Namespace {
       }
       Access.checkSticky(ctx, sp, sa, "rename " + nsrc + " out of sticky directory");
       if (sa.isDir() && ps != pd) {
-        Access.check(ctx, sa, Access.W, "move directory " + nsrc + " (its '..' changes)");
+        m.acls.check(tx, ctx, sa, Access.W, "move directory " + nsrc + " (its '..' changes)");
         checkNotAncestor(tx, sino, pd, nsrc);
       }
       long now = m.now();
@@ -339,9 +363,11 @@ final class Namespace {
       if (da != null) {
         if (da.isDir()) {
           dpDelta--;
+          m.quotas.account(tx, pd, -MetaClient.accountedSpace(da), -1);
           if (m.format.trashDays() > 0 && !Trash.inTrash(pd)) {
             long hour = Trash.hourDir(m, tx, now);
             tx.putDentry(hour, Trash.entryName(pd, dino, ndst), FileType.DIR, dino);
+            m.quotas.account(tx, hour, MetaClient.accountedSpace(da), 1);
             tx.putAttr(dino, da.withParent(hour).withCtime(now));
             Attr h = tx.attr(hour);
             tx.putAttr(hour, h.withNlink(h.nlink() + 1).withMtimeCtime(now));
@@ -351,6 +377,9 @@ final class Namespace {
         } else {
           dropLink(tx, pd, ndst, dino, da, now, out);
         }
+      }
+      if (ps != pd) {
+        moveStats(tx, sino, sa, ps, pd);
       }
       Attr nsp = tx.attr(ps);
       tx.putAttr(ps, nsp.withNlink(nsp.nlink() + spDelta).withMtimeCtime(now));
@@ -393,6 +422,14 @@ final class Namespace {
     }
     tx.putAttr(sino, nsa);
     tx.putAttr(dino, nda);
+    if (ps != pd) {
+      long[] st = tree(tx, sino, sa);
+      long[] dt = tree(tx, dino, da);
+      m.quotas.account(tx, ps, -MetaClient.accountedSpace(sa), -1, -st[0], -st[1]);
+      m.quotas.account(tx, pd, -MetaClient.accountedSpace(da), -1, -dt[0], -dt[1]);
+      m.quotas.account(tx, pd, MetaClient.accountedSpace(sa), 1, st[0], st[1]);
+      m.quotas.account(tx, ps, MetaClient.accountedSpace(da), 1, dt[0], dt[1]);
+    }
     int delta = (sa.isDir() ? 1 : 0) - (da.isDir() ? 1 : 0);
     Attr nsp = tx.attr(ps);
     if (ps == pd) {
@@ -402,6 +439,23 @@ final class Namespace {
       Attr ndp = tx.attr(pd);
       tx.putAttr(pd, ndp.withNlink(ndp.nlink() + delta).withMtimeCtime(now));
     }
+  }
+
+  /** The usage below a directory that moves with it (quotas only); nothing for files or without quotas. */
+  private long[] tree(Tx tx, long ino, Attr a) throws IOException {
+    if (!a.isDir() || !m.quotas.anyQuota(tx)) {
+      return new long[2];
+    }
+    DirStats s = Quotas.summary(tx, ino);
+    return new long[] {s.space(), s.inodes()};
+  }
+
+  /** Moves the statistics of entry {@code ino} (and, for quotas, its tree) from {@code from} to {@code to}. */
+  void moveStats(Tx tx, long ino, Attr a, long from, long to) throws IOException {
+    long[] t = tree(tx, ino, a);
+    long s = MetaClient.accountedSpace(a);
+    m.quotas.account(tx, from, -s, -1, -t[0], -t[1]);
+    m.quotas.account(tx, to, s, 1, t[0], t[1]);
   }
 
   private void dropOneParentLink(Tx tx, long ino, long parent) throws IOException {
@@ -446,7 +500,7 @@ final class Namespace {
       if (Trash.inTrash(pd)) {
         throw Errno.EPERM.exception("cannot link into the trash");
       }
-      Access.check(ctx, p, Access.W | Access.X, "link into directory " + pd);
+      m.acls.check(tx, ctx, p, Access.W | Access.X, "link into directory " + pd);
       if (tx.dentry(pd, name) != null || (pd == Meta.ROOT && name.equals(".trash"))) {
         throw Errno.EEXIST.exception(name);
       }
@@ -463,6 +517,7 @@ final class Namespace {
         na = na.withParent(0);
       }
       addParentLink(tx, ino, pd);
+      m.quotas.account(tx, pd, MetaClient.accountedSpace(a), 1);
       tx.putAttr(ino, na);
       tx.putDentry(pd, name, a.type(), ino);
       tx.putAttr(pd, p.withMtimeCtime(now));
@@ -473,7 +528,7 @@ final class Namespace {
   List<DirEntry> readdir(Ctx ctx, long ino, String after, int limit, boolean plus) throws IOException {
     return m.readTx(tx -> {
       Attr d = tx.dir(ino);
-      Access.check(ctx, d, Access.R, "read directory " + ino);
+      m.acls.check(tx, ctx, d, Access.R, "read directory " + ino);
       byte[] prefix = Keys.dentryPrefix(ino);
       byte[] start = after.isEmpty() ? prefix : Bytes.concat(Keys.dentry(ino, after), new byte[] {0});
       List<DirEntry> out = new ArrayList<>();
@@ -534,7 +589,7 @@ final class Namespace {
         if (!ctx.isRoot() && !ctx.inGroup(n.gid())) {
           mode &= ~02000;
         }
-        n = n.withMode(mode);
+        n = m.acls.chmod(tx, n, mode);
       }
       if (req.has(SetAttr.SIZE)) {
         if (a.isDir()) {
@@ -544,7 +599,7 @@ final class Namespace {
           throw Errno.EINVAL.exception("truncate of a non-regular file");
         }
         if (!req.viaHandle()) {
-          Access.check(ctx, a, Access.W, "truncate inode " + ino);
+          m.acls.check(tx, ctx, a, Access.W, "truncate inode " + ino);
         }
         if ((a.flags() & Attr.FLAG_APPEND) != 0) {
           throw Errno.EPERM.exception("append-only file");
@@ -557,6 +612,7 @@ final class Namespace {
         }
         long delta = MetaClient.align4k(req.size()) - MetaClient.align4k(a.length());
         m.checkLimits(delta, 0);
+        m.quotas.accountFile(tx, ino, a, delta);
         if (req.size() != a.length()) {
           m.data.truncateIn(tx, ino, a.length(), req.size(), now);
           spaceDelta[0] = delta;
@@ -576,7 +632,7 @@ final class Namespace {
       if (explicitTimes && !owner) {
         throw Errno.EPERM.exception("only the owner may set times");
       }
-      if (nowTimes && !owner && !Access.allowed(ctx, a, Access.W)) {
+      if (nowTimes && !owner && !m.acls.allowed(tx, ctx, a, Access.W)) {
         throw Errno.EACCES.exception("set times of inode " + ino);
       }
       if (req.has(SetAttr.ATIME_NOW)) {

@@ -8,8 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Extended attributes: one key per (inode, name). */
+/**
+ * Extended attributes: one key per (inode, name). {@code system.posix_acl_access} and {@code
+ * system.posix_acl_default} are not stored as attributes: they read and write the inode's ACLs
+ * (see {@link Acls}). Permissions as Linux's xattr_permission: {@code user.*} needs read (get,
+ * list shows it anyway) or write permission (set, remove) and exists only on files and
+ * directories (EPERM elsewhere; in a sticky directory only the owner may set); {@code trusted.*}
+ * is root's only (EPERM, hidden from others' lists).
+ */
 final class Xattrs {
+  static final String ACL_ACCESS = "system.posix_acl_access";
+  static final String ACL_DEFAULT = "system.posix_acl_default";
   static final int MAX_NAME = 255;
   static final int MAX_VALUE = 65536;
   private final MetaClient m;
@@ -27,10 +36,50 @@ final class Xattrs {
     }
   }
 
+  private boolean isAcl(String name) {
+    return name.equals(ACL_ACCESS) || name.equals(ACL_DEFAULT);
+  }
+
+  private void checkAclEnabled() throws IOException {
+    if (!m.format.enableAcl()) {
+      throw Errno.EOPNOTSUPP.exception("POSIX ACLs are not enabled on this volume (nectar format --enable-acl)");
+    }
+  }
+
+  /** xattr_permission for reading ({@code write} false) or changing an attribute. */
+  private void checkPermission(Tx tx, Ctx ctx, Attr a, String name, boolean write) throws IOException {
+    if (name.startsWith("trusted.")) {
+      if (!ctx.isRoot()) {
+        throw Errno.EPERM.exception("trusted.* attributes are root's");
+      }
+      return;
+    }
+    if (name.startsWith("user.")) {
+      if (a.type() != FileType.FILE && a.type() != FileType.DIR) {
+        throw Errno.EPERM.exception("user.* attributes exist only on files and directories");
+      }
+      if (write && a.isDir() && (a.mode() & 01000) != 0 && !ctx.isRoot() && ctx.uid() != a.uid()) {
+        throw Errno.EPERM.exception("user.* attributes of a sticky directory are its owner's");
+      }
+      m.acls.check(tx, ctx, a, write ? Access.W : Access.R, (write ? "change" : "read") + " extended attributes");
+    }
+  }
+
   byte[] get(Ctx ctx, long ino, String name) throws IOException {
     checkName(name);
+    if (isAcl(name)) {
+      checkAclEnabled();
+      return m.readTx(tx -> {
+        Attr a = tx.attr(ino);
+        int id = name.equals(ACL_ACCESS) ? a.accessAcl() : a.defaultAcl();
+        if (id == 0) {
+          throw Errno.ENODATA.exception(name);
+        }
+        return m.acls.get(tx, id).toXattr();
+      });
+    }
     return m.readTx(tx -> {
-      tx.attr(ino);
+      checkPermission(tx, ctx, tx.attr(ino), name, false);
       byte[] v = tx.kv.get(Keys.xattr(ino, name));
       if (v == null) {
         throw Errno.ENODATA.exception(name);
@@ -41,13 +90,22 @@ final class Xattrs {
 
   List<String> list(Ctx ctx, long ino) throws IOException {
     return m.readTx(tx -> {
-      tx.attr(ino);
+      Attr a = tx.attr(ino);
       List<String> out = new ArrayList<>();
       byte[] p = Keys.xattrPrefix(ino);
       tx.kv.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
-        out.add(Keys.xattrName(k));
+        String n = Keys.xattrName(k);
+        if (ctx.isRoot() || !n.startsWith("trusted.")) {
+          out.add(n);
+        }
         return true;
       });
+      if (a.accessAcl() != 0) {
+        out.add(ACL_ACCESS);
+      }
+      if (a.defaultAcl() != 0) {
+        out.add(ACL_DEFAULT);
+      }
       return out;
     });
   }
@@ -60,11 +118,18 @@ final class Xattrs {
     if ((flags & ~(Meta.XATTR_CREATE | Meta.XATTR_REPLACE)) != 0) {
       throw Errno.EINVAL.exception("setxattr flags " + flags);
     }
+    if (isAcl(name)) {
+      checkAclEnabled();
+      AclRule rule = value.length == 0 ? null : AclRule.fromXattr(value);
+      setAcl(ctx, ino, name, rule, flags);
+      return;
+    }
     m.tx(tx -> {
       Attr a = tx.attr(ino);
       if ((a.flags() & (Attr.FLAG_IMMUTABLE | Attr.FLAG_APPEND)) != 0) {
         throw Errno.EPERM.exception("immutable or append-only file");
       }
+      checkPermission(tx, ctx, a, name, true);
       byte[] key = Keys.xattr(ino, name);
       boolean exists = tx.kv.get(key) != null;
       if ((flags & Meta.XATTR_CREATE) != 0 && exists) {
@@ -79,10 +144,66 @@ final class Xattrs {
     });
   }
 
-  void remove(Ctx ctx, long ino, String name) throws IOException {
-    checkName(name);
+  /** Sets ({@code rule} non-null) or removes an ACL, as posix_acl_xattr_set and set_posix_acl do. */
+  private void setAcl(Ctx ctx, long ino, String name, AclRule rule, int flags) throws IOException {
+    boolean access = name.equals(ACL_ACCESS);
     m.tx(tx -> {
       Attr a = tx.attr(ino);
+      if (a.type() == FileType.SYMLINK) {
+        throw Errno.EOPNOTSUPP.exception("symbolic links have no ACLs");
+      }
+      if (!ctx.isRoot() && ctx.uid() != a.uid()) {
+        throw Errno.EPERM.exception("only the owner may change the ACL of inode " + ino);
+      }
+      if ((a.flags() & (Attr.FLAG_IMMUTABLE | Attr.FLAG_APPEND)) != 0) {
+        throw Errno.EPERM.exception("immutable or append-only file");
+      }
+      if (!access && !a.isDir()) {
+        if (rule != null) {
+          throw Errno.EACCES.exception("default ACLs exist only on directories");
+        }
+        return null;
+      }
+      int old = access ? a.accessAcl() : a.defaultAcl();
+      if ((flags & Meta.XATTR_CREATE) != 0 && old != 0) {
+        throw Errno.EEXIST.exception(name);
+      }
+      if ((flags & Meta.XATTR_REPLACE) != 0 && old == 0) {
+        throw Errno.ENODATA.exception(name);
+      }
+      Attr n;
+      if (access) {
+        if (rule == null) {
+          n = a.withAcl(0, a.defaultAcl());
+        } else {
+          int mode = Acls.updateMode(ctx, a, rule);
+          n = a.withMode(mode).withAcl(rule.isMinimal() ? 0 : m.acls.intern(tx, rule), a.defaultAcl());
+        }
+      } else {
+        n = a.withAcl(a.accessAcl(), rule == null ? 0 : m.acls.intern(tx, rule));
+      }
+      tx.putAttr(ino, n.withCtime(m.now()));
+      return null;
+    });
+  }
+
+  void remove(Ctx ctx, long ino, String name) throws IOException {
+    checkName(name);
+    if (isAcl(name)) {
+      checkAclEnabled();
+      boolean present = m.readTx(tx -> {
+        Attr a = tx.attr(ino);
+        return (name.equals(ACL_ACCESS) ? a.accessAcl() : a.defaultAcl()) != 0;
+      });
+      if (!present) {
+        throw Errno.ENODATA.exception(name);
+      }
+      setAcl(ctx, ino, name, null, 0);
+      return;
+    }
+    m.tx(tx -> {
+      Attr a = tx.attr(ino);
+      checkPermission(tx, ctx, a, name, true);
       byte[] key = Keys.xattr(ino, name);
       if (tx.kv.get(key) == null) {
         throw Errno.ENODATA.exception(name);

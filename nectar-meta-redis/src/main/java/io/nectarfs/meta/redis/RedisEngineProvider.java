@@ -53,8 +53,13 @@ public final class RedisEngineProvider implements MetaEngineProvider {
     pc.setBlockWhenExhausted(true);
     pc.setMaxWait(u.timeout());
     pc.setJmxEnabled(false);
-    JedisPool pool = new JedisPool(pc, new HostAndPort(u.host(), u.port()), config);
-    RedisKv kv = new RedisKv(u, pool, new RedisErrors(u, password));
+    HostAndPort address = new HostAndPort(u.host(), u.port());
+    JedisPool pool = new JedisPool(pc, address, config);
+    // Pub/sub needs a connection of its own that blocks in SUBSCRIBE without a read timeout.
+    DefaultJedisClientConfig subscriber = DefaultJedisClientConfig.builder().user(u.user()).password(password).database(u.db()).ssl(u.tls())
+        .connectionTimeoutMillis((int) u.connectTimeout().toMillis()).socketTimeoutMillis(0).clientName("nectarfs-events")
+        .clientSetInfoConfig(ClientSetInfoConfig.DISABLED).build();
+    RedisKv kv = new RedisKv(u, pool, new RedisErrors(u, password), () -> new Jedis(address, subscriber));
     try {
       kv.check();
     } catch (IOException | RuntimeException e) {

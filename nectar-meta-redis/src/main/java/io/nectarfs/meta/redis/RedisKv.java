@@ -28,7 +28,7 @@ import redis.clients.jedis.resps.ScanResult;
  * every value key has exactly one member in its partition's set, and a partition is listed in the
  * set of partitions while its set is not empty; both hold after each EXEC.
  */
-final class RedisKv implements TxnKv {
+final class RedisKv implements TxnKv, io.nectarfs.meta.kv.KvNotifier {
   private static final Logger log = LoggerFactory.getLogger(RedisKv.class);
   /** Servers already warned about, so a process warns once per server and database. */
   private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
@@ -38,11 +38,24 @@ final class RedisKv implements TxnKv {
   private final RedisLayout layout;
   private final RedisErrors errors;
 
-  RedisKv(RedisUrl url, JedisPool pool, RedisErrors errors) {
+  private final RedisNotifier notifier;
+
+  RedisKv(RedisUrl url, JedisPool pool, RedisErrors errors, java.util.function.Supplier<Jedis> dedicated) {
     this.url = url;
     this.pool = pool;
     this.layout = new RedisLayout(url.tag());
     this.errors = errors;
+    this.notifier = new RedisNotifier(pool, dedicated, url.tag());
+  }
+
+  @Override
+  public void publish(String channel) {
+    notifier.publish(channel);
+  }
+
+  @Override
+  public AutoCloseable subscribe(String channel, Runnable onMessage) {
+    return notifier.subscribe(channel, onMessage);
   }
 
   /** Connects once to report a bad address or password now, and checks the eviction policy. */
@@ -127,6 +140,7 @@ final class RedisKv implements TxnKv {
 
   @Override
   public void close() {
+    notifier.close();
     pool.close();
   }
 

@@ -42,4 +42,16 @@ class RedisMetaTest {
 
   @Nested
   class Check extends CheckSuite implements RedisEngine {}
+
+  @Nested
+  class Permissions extends io.nectarfs.testkit.meta.PermissionSuite implements RedisEngine {}
+
+  @Nested
+  class Acl extends io.nectarfs.testkit.meta.AclSuite implements RedisEngine {}
+
+  @Nested
+  class Locks extends io.nectarfs.testkit.meta.LockSuite implements RedisEngine {}
+
+  @Nested
+  class Quotas extends io.nectarfs.testkit.meta.QuotaSuite implements RedisEngine {}
 }

@@ -73,6 +73,11 @@ final class ServerEngine {
       throw Failures.connect(url, e);
     }
     HikariDataSource pool = Pools.pool(spec.dialect(), jdbc, props, size, spec.initSql(), spec.isolation());
+    if (spec.dialect() == Dialect.POSTGRES) {
+      PgNotifier notifier = new PgNotifier(jdbc, props, pool, table);
+      return new NotifyingSqlKv(spec.dialect(), pool, table, url, null, () -> {}, notifier, notifier);
+    }
+    // MySQL has no notification channel: lock waiters poll with backoff (see Locks).
     return new SqlKv(spec.dialect(), pool, table, url, null, () -> {});
   }
 

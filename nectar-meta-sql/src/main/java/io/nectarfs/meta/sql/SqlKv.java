@@ -21,7 +21,7 @@ import java.util.concurrent.locks.Lock;
  * {@code BEGIN IMMEDIATE}. Invariant: a connection returns to the pool only outside a transaction
  * (a failed ROLLBACK evicts it).
  */
-final class SqlKv implements TxnKv {
+class SqlKv implements TxnKv {
   private final Dialect dialect;
   private final HikariDataSource pool;
   private final String table;

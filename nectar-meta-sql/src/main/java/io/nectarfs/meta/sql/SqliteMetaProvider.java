@@ -81,7 +81,9 @@ public final class SqliteMetaProvider implements MetaEngineProvider {
       shared.users++;
     }
     Shared s = shared;
-    return new SqlKv(Dialect.SQLITE, pool, table, url, s.lock, () -> release(file, s));
+    // Clients in this JVM are notified in-process; other processes rely on the waiters' fallback re-check.
+    io.nectarfs.meta.kv.LocalNotifier notifier = io.nectarfs.meta.kv.LocalNotifier.forName("sqlite3:" + file + "#" + table);
+    return new NotifyingSqlKv(Dialect.SQLITE, pool, table, url, s.lock, () -> release(file, s), notifier, () -> {});
   }
 
   private static void release(Path file, Shared s) {

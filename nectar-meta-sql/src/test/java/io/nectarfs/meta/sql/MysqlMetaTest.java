@@ -53,6 +53,18 @@ class MysqlMetaTest {
   class Check extends CheckSuite implements Server {}
 
   @Nested
+  class Permissions extends io.nectarfs.testkit.meta.PermissionSuite implements Server {}
+
+  @Nested
+  class Acl extends io.nectarfs.testkit.meta.AclSuite implements Server {}
+
+  @Nested
+  class Locks extends io.nectarfs.testkit.meta.LockSuite implements Server {}
+
+  @Nested
+  class Quotas extends io.nectarfs.testkit.meta.QuotaSuite implements Server {}
+
+  @Nested
   class Engine extends SqlKvContract implements Server {
     @Override
     String passwordOrNull() {

@@ -56,6 +56,18 @@ class SqliteMetaTest {
   class Check extends CheckSuite implements Sqlite {}
 
   @Nested
+  class Permissions extends io.nectarfs.testkit.meta.PermissionSuite implements Sqlite {}
+
+  @Nested
+  class Acl extends io.nectarfs.testkit.meta.AclSuite implements Sqlite {}
+
+  @Nested
+  class Locks extends io.nectarfs.testkit.meta.LockSuite implements Sqlite {}
+
+  @Nested
+  class Quotas extends io.nectarfs.testkit.meta.QuotaSuite implements Sqlite {}
+
+  @Nested
   class Engine extends SqlKvContract implements Sqlite {
     @Override
     boolean writersOverlap() {

@@ -13,15 +13,28 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * serial and never conflict; read transactions share the read lock. Writes are buffered and
  * applied at commit, so a body that throws leaves nothing behind.
  */
-final class MemKv implements TxnKv {
+final class MemKv implements TxnKv, KvNotifier {
   private static final Map<String, MemKv> NAMED = new ConcurrentHashMap<>();
 
   private final String name;
   private final java.util.TreeMap<byte[], byte[]> data = new java.util.TreeMap<>(Bytes.ORDER);
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
+  private final LocalNotifier notifier;
+
   private MemKv(String name) {
     this.name = name;
+    this.notifier = name.isEmpty() ? LocalNotifier.isolated() : LocalNotifier.forName("mem://" + name);
+  }
+
+  @Override
+  public void publish(String channel) {
+    notifier.publish(channel);
+  }
+
+  @Override
+  public AutoCloseable subscribe(String channel, Runnable onMessage) {
+    return notifier.subscribe(channel, onMessage);
   }
 
   static MemKv named(String name) {

@@ -39,6 +39,18 @@ class MemMetaTest {
   @Nested
   class Check extends CheckSuite implements MemEngine {}
 
+  @Nested
+  class Permissions extends PermissionSuite implements MemEngine {}
+
+  @Nested
+  class Acl extends AclSuite implements MemEngine {}
+
+  @Nested
+  class Locks extends LockSuite implements MemEngine {}
+
+  @Nested
+  class Quotas extends QuotaSuite implements MemEngine {}
+
   static String unique() {
     return UUID.randomUUID().toString();
   }

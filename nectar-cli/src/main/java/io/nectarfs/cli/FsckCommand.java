@@ -1,0 +1,61 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.meta.MetaAdmin;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nectar fsck META-URL [--repair]}: checks (and repairs) the metadata's consistency. */
+@Command(name = "fsck", mixinStandardHelpOptions = true,
+    description = {"Check the metadata: entries, link counts, parents, slice references, directory statistics, quota usage, locks.",
+        "--repair fixes what it finds (dangling entries are removed, unreachable inodes go to /lost+found); stop writers first."})
+final class FsckCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  String metaUrl;
+
+  @Option(names = "--repair", description = "Fix the problems found.")
+  boolean repair;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(!repair).withBackground(false).withMountPoint("fsck"))) {
+      err.println("checking...");
+      err.flush();
+      List<String> problems = m.check();
+      for (String p : problems) {
+        out.println("problem: " + p);
+      }
+      if (problems.isEmpty()) {
+        out.println("fsck: no problems found");
+        return Cli.OK;
+      }
+      if (!repair) {
+        out.printf("fsck: %d problem(s) found; run with --repair to fix them%n", problems.size());
+        return Cli.FAILURE;
+      }
+      List<String> fixed = new MetaAdmin(m).repair(step -> {
+        err.println(step + "...");
+        err.flush();
+      });
+      for (String f : fixed) {
+        out.println("fixed: " + f);
+      }
+      List<String> left = m.check();
+      out.printf("fsck: %d problem(s) found, %d fix(es) made, %d problem(s) left%n", problems.size(), fixed.size(), left.size());
+      return left.isEmpty() ? Cli.OK : Cli.FAILURE;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaAdmin;
+import io.nectarfs.meta.kv.TxnKv;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nectar load META-URL [FILE|-]}: loads a dump into an empty metadata engine. */
+@Command(name = "load", mixinStandardHelpOptions = true,
+    description = "Load a 'nectar dump' into an empty metadata engine (of any type).")
+final class LoadCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "META-URL", description = "The (empty) metadata engine to load into.")
+  String metaUrl;
+
+  @Parameters(index = "1", paramLabel = "FILE", arity = "0..1", description = "Dump file, or - for standard input (default).")
+  String file = "-";
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try (TxnKv kv = Volumes.engine(metaUrl);
+        InputStream in = new BufferedInputStream(file.equals("-") ? System.in : Files.newInputStream(Path.of(file)))) {
+      Format f = MetaAdmin.load(kv, in, step -> {
+        err.println(step);
+        err.flush();
+      });
+      out.printf("loaded volume '%s' into %s%n", f.name(), io.nectarfs.common.Uris.redact(kv.describe()));
+    }
+    return Cli.OK;
+  }
+}

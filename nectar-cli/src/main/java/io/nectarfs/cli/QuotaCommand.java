@@ -1,0 +1,118 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.common.Sizes;
+import io.nectarfs.meta.DirStats;
+import io.nectarfs.meta.MetaAdmin;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.Quota;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nectar quota set|get|list|delete|check META-URL --path P}: directory quotas. */
+@Command(name = "quota", mixinStandardHelpOptions = true,
+    description = {"Manage directory quotas (space and inodes; nested quotas all apply).",
+        "set: --path P [--capacity SIZE] [--inodes N] (0: no limit); get/delete: --path P; list; check [--path P] [--repair]."})
+final class QuotaCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "ACTION", description = "set, get, list, delete or check.")
+  String action;
+
+  @Parameters(index = "1", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  String metaUrl;
+
+  @Option(names = "--path", paramLabel = "P", description = "Directory inside the volume, e.g. /team/a.")
+  String path;
+
+  @Option(names = "--capacity", paramLabel = "SIZE", description = "Space limit, e.g. 100G (0: none).")
+  String capacity;
+
+  @Option(names = "--inodes", paramLabel = "N", description = "Inode limit (0: none).")
+  Long inodes;
+
+  @Option(names = "--repair", description = "check: store the usage the scan found.")
+  boolean repair;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    boolean writes = action.equals("set") || action.equals("delete") || (action.equals("check") && repair);
+    if (!java.util.Set.of("set", "get", "list", "delete", "check").contains(action)) {
+      throw new ParameterException(spec.commandLine(), "unknown action '" + action + "': use set, get, list, delete or check");
+    }
+    if (path == null && !action.equals("list") && !action.equals("check")) {
+      throw new ParameterException(spec.commandLine(), "quota " + action + " needs --path");
+    }
+    long space;
+    try {
+      space = capacity == null ? -1 : Sizes.parse(capacity);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(!writes).withBackground(false).withMountPoint("quota"))) {
+      MetaAdmin admin = new MetaAdmin(m);
+      Long ino = path == null ? null : admin.resolve(path);
+      switch (action) {
+        case "set" -> {
+          Quota old = admin.getQuota(ino);
+          if (space < 0 && inodes == null) {
+            throw new ParameterException(spec.commandLine(), "quota set needs --capacity and/or --inodes");
+          }
+          long s = space >= 0 ? space : old == null ? 0 : old.maxSpace();
+          long i = inodes != null ? inodes : old == null ? 0 : old.maxInodes();
+          print(out, path, admin.setQuota(ino, s, i));
+        }
+        case "get" -> {
+          Quota q = admin.getQuota(ino);
+          if (q == null) {
+            out.printf("%s: no quota%n", path);
+            return Cli.FAILURE;
+          }
+          print(out, path, q);
+        }
+        case "list" -> {
+          out.printf("%-10s %12s %12s %12s %12s%n", "INODE", "SPACE", "LIMIT", "INODES", "LIMIT");
+          for (Quota q : admin.listQuotas()) {
+            out.printf("%-10d %12s %12s %12d %12s%n", q.ino(), Sizes.format(q.usedSpace()), q.maxSpace() == 0 ? "-" : Sizes.format(q.maxSpace()),
+                q.usedInodes(), q.maxInodes() == 0 ? "-" : Long.toString(q.maxInodes()));
+          }
+        }
+        case "delete" -> {
+          if (!admin.deleteQuota(ino)) {
+            out.printf("%s: no quota%n", path);
+            return Cli.FAILURE;
+          }
+          out.printf("%s: quota deleted%n", path);
+        }
+        default -> {
+          int wrong = 0;
+          for (Map.Entry<Quota, DirStats> e : admin.checkQuotas(ino, repair).entrySet()) {
+            Quota q = e.getKey();
+            DirStats s = e.getValue();
+            boolean ok = q.usedSpace() == s.space() && q.usedInodes() == s.inodes();
+            wrong += ok ? 0 : 1;
+            out.printf("inode %d: recorded %d bytes, %d inodes; scanned %d bytes, %d inodes: %s%n", q.ino(), q.usedSpace(), q.usedInodes(),
+                s.space(), s.inodes(), ok ? "ok" : repair ? "repaired" : "WRONG (use --repair)");
+          }
+          return wrong > 0 && !repair ? Cli.FAILURE : Cli.OK;
+        }
+      }
+    }
+    return Cli.OK;
+  }
+
+  private static void print(PrintWriter out, String path, Quota q) {
+    out.printf("%s: space %s of %s, inodes %d of %s%n", path, Sizes.format(q.usedSpace()), q.maxSpace() == 0 ? "unlimited" : Sizes.format(q.maxSpace()),
+        q.usedInodes(), q.maxInodes() == 0 ? "unlimited" : Long.toString(q.maxInodes()));
+  }
+}

@@ -1,0 +1,39 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.common.Sizes;
+import io.nectarfs.meta.DirStats;
+import io.nectarfs.meta.MetaAdmin;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nectar summary META-URL PATH}: size, files and directories of a tree from the directory statistics. */
+@Command(name = "summary", mixinStandardHelpOptions = true,
+    description = "Show the size, files and directories below a directory, from the directory statistics (no file is read).")
+final class SummaryCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  String metaUrl;
+
+  @Parameters(index = "1", paramLabel = "PATH", description = "Directory inside the volume, e.g. /team/a.")
+  String path;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(true).withBackground(false))) {
+      MetaAdmin admin = new MetaAdmin(m);
+      DirStats s = admin.summary(admin.resolve(path));
+      out.printf("%s: size %s (%d bytes), files %d, directories %d%n", path, Sizes.format(s.space()), s.space(), s.files(), s.dirs());
+    }
+    return Cli.OK;
+  }
+}

@@ -1,0 +1,564 @@
+package io.nectarfs.meta;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nectarfs.meta.kv.Bytes;
+import io.nectarfs.meta.kv.KvTxn;
+import io.nectarfs.meta.kv.Transactions;
+import io.nectarfs.meta.kv.TxnKv;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code nectar dump} and {@code nectar load}: the whole volume as one engine-neutral JSON
+ * document, written and read as a stream.
+ *
+ * <pre>
+ * { "version": 1,
+ *   "format":   the format record (the encryption key PEM only when asked),
+ *   "counters": nextInode, nextSlice, nextTrash, nextAcl, usedSpace, totalInodes,
+ *   "acls":     [ {"id", "acl": getfacl text} ],
+ *   "quotas":   [ {"ino", "maxSpace", "maxInodes", "usedSpace", "usedInodes"} ],
+ *   "sliceRefs":[ {"id", "size", "extra"} ]           references beyond the first,
+ *   "nodes":    [ {"parent", "name", "ino", "attr", "xattrs", "symlink", "chunks"} ]
+ *               depth first from the root, then the trash; entries in name order; a hard link
+ *               seen again is {"parent", "name", "ino"} only,
+ *   "pending":  [ {"ino", "delfile", "chunks"} ]        removed files whose data awaits deletion }
+ * </pre>
+ *
+ * Directory statistics and hard-link parent records are rebuilt by the load; sessions, locks and
+ * the queue of slices to free are not dumped. The dump reads directory by directory, so it is a
+ * consistent picture only of a volume nobody writes.
+ *
+ * <p>Concurrency: single-threaded; each directory is read in its own read transaction and a load
+ * writes batches of keys per transaction. Invariant: a load writes the format record last, so an
+ * interrupted load leaves no volume that looks complete.
+ */
+final class Dump {
+  static final int VERSION = 1;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> COUNTERS = List.of("nextInode", "nextSlice", "nextTrash", "nextAcl", "usedSpace", "totalInodes");
+  private static final int BATCH = 200;
+
+  private Dump() {}
+
+  // ---- dump ----
+
+  static void dump(MetaClient m, OutputStream out, boolean keepEncryptKey, Consumer<String> progress) throws IOException {
+    Format f = m.format;
+    if (!keepEncryptKey) {
+      f = new Format(f.name(), f.uuid(), f.storage(), f.blockSize(), f.compression(), null, f.encryptKeyPem() == null ? null : f.encryptCipher(),
+          f.checksum(), f.shards(), f.trashDays(), f.capacity(), f.inodes(), f.metaVersion(), f.createdMillis(), f.enableAcl());
+    }
+    try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      g.setCodec(JSON);
+      g.writeStartObject();
+      g.writeNumberField("version", VERSION);
+      g.writeFieldName("format");
+      g.writeTree(JSON.readTree(f.toJson()));
+      g.writeRaw('\n');
+      Map<String, Long> counters = m.read(tx -> {
+        Map<String, Long> c = new java.util.LinkedHashMap<>();
+        long[] usage = Housekeeping.usage(tx);
+        for (String name : COUNTERS) {
+          byte[] v = tx.get(Keys.counter(name));
+          c.put(name, name.equals("usedSpace") ? usage[0] : name.equals("totalInodes") ? usage[1] : v == null ? 0 : Bytes.getU64(v, 0));
+        }
+        return c;
+      });
+      g.writeObjectFieldStart("counters");
+      for (Map.Entry<String, Long> e : counters.entrySet()) {
+        g.writeNumberField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeRaw('\n');
+      writeSimple(m, g);
+      progress.accept("dumping the tree");
+      g.writeArrayFieldStart("nodes");
+      java.util.Set<Long> seen = new java.util.HashSet<>();
+      long[] count = {0};
+      dumpTree(m, g, 0, "", Meta.ROOT, seen, count, progress);
+      dumpTree(m, g, 0, ".trash", Meta.TRASH, seen, count, progress);
+      g.writeEndArray();
+      g.writeRaw('\n');
+      dumpPending(m, g);
+      g.writeEndObject();
+      g.writeRaw('\n');
+    }
+  }
+
+  private static void writeSimple(MetaClient m, JsonGenerator g) throws IOException {
+    List<Object[]> acls = new ArrayList<>();
+    List<Quota> quotas = new ArrayList<>();
+    List<long[]> refs = new ArrayList<>();
+    m.read(tx -> {
+      tx.scan(Acls.PREFIX, Bytes.prefixEnd(Acls.PREFIX), 0, (k, v) -> {
+        acls.add(new Object[] {Bytes.getU32(k, 1), AclRule.decode(v).toText()});
+        return true;
+      });
+      tx.scan(Quotas.QUOTA_PREFIX, Bytes.prefixEnd(Quotas.QUOTA_PREFIX), 0, (k, v) -> {
+        quotas.add(Quotas.quota(Bytes.getU64(k, 1), v));
+        return true;
+      });
+      tx.scan(Keys.SLICE_REF_PREFIX, Bytes.prefixEnd(Keys.SLICE_REF_PREFIX), 0, (k, v) -> {
+        refs.add(new long[] {Bytes.getU64(k, 1), Bytes.getU32(k, 9), Bytes.getU64(v, 0)});
+        return true;
+      });
+      return null;
+    });
+    g.writeArrayFieldStart("acls");
+    for (Object[] a : acls) {
+      g.writeStartObject();
+      g.writeNumberField("id", (Integer) a[0]);
+      g.writeStringField("acl", (String) a[1]);
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeRaw('\n');
+    g.writeArrayFieldStart("quotas");
+    for (Quota q : quotas) {
+      g.writeStartObject();
+      g.writeNumberField("ino", q.ino());
+      g.writeNumberField("maxSpace", q.maxSpace());
+      g.writeNumberField("maxInodes", q.maxInodes());
+      g.writeNumberField("usedSpace", q.usedSpace());
+      g.writeNumberField("usedInodes", q.usedInodes());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeRaw('\n');
+    g.writeArrayFieldStart("sliceRefs");
+    for (long[] r : refs) {
+      g.writeStartObject();
+      g.writeNumberField("id", r[0]);
+      g.writeNumberField("size", r[1]);
+      g.writeNumberField("extra", r[2]);
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeRaw('\n');
+  }
+
+  private record Child(String name, long ino) {}
+
+  private static void dumpTree(MetaClient m, JsonGenerator g, long parent, String name, long ino, java.util.Set<Long> seen, long[] count,
+      Consumer<String> progress) throws IOException {
+    List<Child> children = new ArrayList<>();
+    // Built inside the read (which an engine may retry) and written once afterwards.
+    Object[] built = m.read(tx -> {
+      children.clear();
+      java.io.StringWriter sw = new java.io.StringWriter();
+      boolean isDir;
+      try (JsonGenerator lg = new JsonFactory().createGenerator(sw)) {
+        Attr a = Codec.attr(require(tx.get(Keys.attr(ino)), ino));
+        lg.writeStartObject();
+        lg.writeNumberField("parent", parent);
+        lg.writeStringField("name", name);
+        lg.writeNumberField("ino", ino);
+        isDir = a.isDir();
+        if (isDir || a.nlink() <= 1 || !seen.contains(ino)) {
+          writeAttr(lg, a);
+          writeInodeData(tx, lg, ino, a);
+        }
+        lg.writeEndObject();
+        if (isDir) {
+          byte[] p = Keys.dentryPrefix(ino);
+          tx.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
+            children.add(new Child(Keys.dentryName(k), Codec.dentryIno(v)));
+            return true;
+          });
+        }
+        if (!isDir && a.nlink() > 1) {
+          return new Object[] {sw, false, true};
+        }
+      }
+      return new Object[] {sw, isDir, false};
+    });
+    g.writeRawValue(built[0].toString());
+    g.writeRaw('\n');
+    if ((Boolean) built[2]) {
+      seen.add(ino);
+    }
+    boolean dir = (Boolean) built[1];
+    if (++count[0] % 10_000 == 0) {
+      progress.accept(count[0] + " entries");
+    }
+    if (dir) {
+      for (Child c : children) {
+        dumpTree(m, g, ino, c.name, c.ino, seen, count, progress);
+      }
+    }
+  }
+
+  private static byte[] require(byte[] v, long ino) throws IOException {
+    if (v == null) {
+      throw new IOException("inode " + ino + " disappeared during the dump (dump a volume nobody writes, or run nectar fsck)");
+    }
+    return v;
+  }
+
+  private static void writeAttr(JsonGenerator g, Attr a) throws IOException {
+    g.writeObjectFieldStart("attr");
+    g.writeStringField("type", a.type().name());
+    g.writeNumberField("mode", a.mode());
+    g.writeNumberField("uid", a.uid());
+    g.writeNumberField("gid", a.gid());
+    g.writeNumberField("atime", a.atime());
+    g.writeNumberField("mtime", a.mtime());
+    g.writeNumberField("ctime", a.ctime());
+    g.writeNumberField("nlink", a.nlink());
+    g.writeNumberField("length", a.length());
+    g.writeNumberField("rdev", a.rdev());
+    g.writeNumberField("flags", a.flags());
+    g.writeNumberField("parent", a.parent());
+    g.writeNumberField("accessAcl", a.accessAcl());
+    g.writeNumberField("defaultAcl", a.defaultAcl());
+    g.writeEndObject();
+  }
+
+  private static Attr readAttr(JsonNode n) {
+    return new Attr(FileType.valueOf(n.get("type").asText()), n.get("mode").asInt(), n.get("uid").asInt(), n.get("gid").asInt(),
+        n.get("atime").asLong(), n.get("mtime").asLong(), n.get("ctime").asLong(), n.get("nlink").asInt(), n.get("length").asLong(),
+        n.get("rdev").asInt(), n.get("flags").asInt(), n.get("parent").asLong(), n.get("accessAcl").asInt(), n.get("defaultAcl").asInt());
+  }
+
+  private static void writeInodeData(KvTxn tx, JsonGenerator g, long ino, Attr a) throws IOException {
+    byte[] xp = Keys.xattrPrefix(ino);
+    List<Object[]> xattrs = new ArrayList<>();
+    tx.scan(xp, Bytes.prefixEnd(xp), 0, (k, v) -> {
+      xattrs.add(new Object[] {Keys.xattrName(k), v});
+      return true;
+    });
+    if (!xattrs.isEmpty()) {
+      g.writeObjectFieldStart("xattrs");
+      for (Object[] x : xattrs) {
+        g.writeStringField((String) x[0], Base64.getEncoder().encodeToString((byte[]) x[1]));
+      }
+      g.writeEndObject();
+    }
+    if (a.type() == FileType.SYMLINK) {
+      byte[] t = tx.get(Keys.symlink(ino));
+      g.writeStringField("symlink", t == null ? "" : new String(t, StandardCharsets.UTF_8));
+    }
+    if (a.type() == FileType.FILE) {
+      writeChunks(tx, g, ino);
+    }
+  }
+
+  private static void writeChunks(KvTxn tx, JsonGenerator g, long ino) throws IOException {
+    byte[] cp = Keys.chunkPrefix(ino);
+    List<byte[][]> chunks = new ArrayList<>();
+    tx.scan(cp, Bytes.prefixEnd(cp), 0, (k, v) -> {
+      chunks.add(new byte[][] {k, v});
+      return true;
+    });
+    if (chunks.isEmpty()) {
+      return;
+    }
+    g.writeArrayFieldStart("chunks");
+    for (byte[][] c : chunks) {
+      g.writeStartObject();
+      g.writeNumberField("index", Keys.chunkIndex(c[0]));
+      g.writeArrayFieldStart("slices");
+      for (Slice s : Codec.slices(c[1])) {
+        g.writeStartArray();
+        g.writeNumber(s.pos());
+        g.writeNumber(s.id());
+        g.writeNumber(s.size());
+        g.writeNumber(s.off());
+        g.writeNumber(s.len());
+        g.writeEndArray();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  private static void dumpPending(MetaClient m, JsonGenerator g) throws IOException {
+    List<long[]> pending = m.read(tx -> {
+      List<long[]> out = new ArrayList<>();
+      tx.scan(Keys.DELFILE_PREFIX, Bytes.prefixEnd(Keys.DELFILE_PREFIX), 0, (k, v) -> {
+        out.add(new long[] {Bytes.getU64(k, 1), Bytes.getU64(v, 0), Bytes.getU64(v, 8)});
+        return true;
+      });
+      return out;
+    });
+    g.writeArrayFieldStart("pending");
+    for (long[] p : pending) {
+      String node = m.read(tx -> {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        try (JsonGenerator lg = new JsonFactory().createGenerator(sw)) {
+          lg.writeStartObject();
+          lg.writeNumberField("ino", p[0]);
+          lg.writeNumberField("length", p[1]);
+          lg.writeNumberField("time", p[2]);
+          writeChunks(tx, lg, p[0]);
+          lg.writeEndObject();
+        }
+        return sw.toString();
+      });
+      g.writeRawValue(node);
+      g.writeRaw('\n');
+    }
+    g.writeEndArray();
+  }
+
+  // ---- load ----
+
+  /** Loads a dump into an engine holding no volume. Returns the loaded format record. */
+  static Format load(TxnKv kv, InputStream in, Consumer<String> progress) throws IOException {
+    if (MetaClient.loadFormat(kv) != null) {
+      throw new IOException("the engine at " + kv.describe() + " already holds a volume: load needs an empty one (nectar destroy, or a new database)");
+    }
+    Loader l = new Loader(kv);
+    try (JsonParser p = new JsonFactory().createParser(in)) {
+      p.setCodec(JSON);
+      expect(p.nextToken(), JsonToken.START_OBJECT);
+      Format format = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "version" -> {
+            if (p.getIntValue() != VERSION) {
+              throw new IOException("dump version " + p.getIntValue() + " is not supported (expected " + VERSION + ")");
+            }
+          }
+          case "format" -> format = Format.fromJson(p.readValueAsTree().toString());
+          case "counters" -> {
+            JsonNode c = p.readValueAsTree();
+            byte[] usage = new byte[16];
+            for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
+              Map.Entry<String, JsonNode> e = it.next();
+              switch (e.getKey()) {
+                case "usedSpace" -> Bytes.putU64(usage, 0, e.getValue().asLong());
+                case "totalInodes" -> Bytes.putU64(usage, 8, e.getValue().asLong());
+                default -> l.put(Keys.counter(e.getKey()), Bytes.u64(e.getValue().asLong()));
+              }
+            }
+            l.put(Keys.USAGE_BASE, usage);
+          }
+          case "acls" -> eachElement(p, t, n -> l.put(Acls.key(n.get("id").asInt()), aclOf(n.get("acl").asText()).encode()));
+          case "quotas" -> eachElement(p, t, n -> {
+            l.put(Quotas.quotaKey(n.get("ino").asLong()), Quotas.bytes(n.get("maxSpace").asLong(), n.get("maxInodes").asLong(),
+                n.get("usedSpace").asLong(), n.get("usedInodes").asLong()));
+            l.quotas++;
+          });
+          case "sliceRefs" -> eachElement(p, t, n -> l.put(Keys.sliceRef(n.get("id").asLong(), n.get("size").asInt()), Bytes.u64(n.get("extra").asLong())));
+          case "nodes" -> eachElement(p, t, n -> {
+            l.node(n);
+            if (++l.nodes % 10_000 == 0) {
+              progress.accept(l.nodes + " entries loaded");
+            }
+          });
+          case "pending" -> eachElement(p, t, n -> {
+            byte[] v = new byte[16];
+            Bytes.putU64(v, 0, n.get("length").asLong());
+            Bytes.putU64(v, 8, n.get("time").asLong());
+            l.put(Keys.delfile(n.get("ino").asLong()), v);
+            l.chunks(n.get("ino").asLong(), n.get("chunks"));
+          });
+          default -> p.skipChildren();
+        }
+      }
+      if (format == null) {
+        throw new IOException("the dump has no format record");
+      }
+      l.finish();
+      byte[] fmt = format.toJson().getBytes(StandardCharsets.UTF_8);
+      Transactions.run(kv, tx -> {
+        tx.put(Keys.FORMAT, fmt);
+        return null;
+      });
+      return format;
+    }
+  }
+
+  private static AclRule aclOf(String text) {
+    List<AclRule.Named> users = new ArrayList<>();
+    List<AclRule.Named> groups = new ArrayList<>();
+    int owner = 0;
+    int group = 0;
+    int mask = AclRule.NO_MASK;
+    int other = 0;
+    for (String e : text.split(",")) {
+      String[] f = e.split(":");
+      int perm = (f[2].charAt(0) == 'r' ? 4 : 0) | (f[2].charAt(1) == 'w' ? 2 : 0) | (f[2].charAt(2) == 'x' ? 1 : 0);
+      switch (f[0]) {
+        case "user" -> {
+          if (f[1].isEmpty()) {
+            owner = perm;
+          } else {
+            users.add(new AclRule.Named(Integer.parseInt(f[1]), perm));
+          }
+        }
+        case "group" -> {
+          if (f[1].isEmpty()) {
+            group = perm;
+          } else {
+            groups.add(new AclRule.Named(Integer.parseInt(f[1]), perm));
+          }
+        }
+        case "mask" -> mask = perm;
+        default -> other = perm;
+      }
+    }
+    return new AclRule(owner, group, mask, other, users, groups);
+  }
+
+  @FunctionalInterface
+  private interface NodeBody {
+    void accept(JsonNode n) throws IOException;
+  }
+
+  private static void eachElement(JsonParser p, JsonToken start, NodeBody body) throws IOException {
+    expect(start, JsonToken.START_ARRAY);
+    while (p.nextToken() == JsonToken.START_OBJECT) {
+      body.accept(p.readValueAsTree());
+    }
+  }
+
+  private static void expect(JsonToken got, JsonToken want) throws IOException {
+    if (got != want) {
+      throw new IOException("malformed dump: expected " + want + " but found " + got);
+    }
+  }
+
+  /** Buffers keys and writes them in batches; keeps what the load derives (statistics, hard-link parents). */
+  private static final class Loader {
+    private final TxnKv kv;
+    private final List<byte[][]> batch = new ArrayList<>();
+    private final Map<Long, long[]> stats = new HashMap<>();
+    private final Map<Long, Long> multiSpace = new HashMap<>();
+    private final Map<Long, Map<Long, Integer>> multiParents = new HashMap<>();
+    long nodes;
+    long quotas;
+
+    Loader(TxnKv kv) {
+      this.kv = kv;
+    }
+
+    void put(byte[] k, byte[] v) throws IOException {
+      batch.add(new byte[][] {k, v});
+      if (batch.size() >= BATCH) {
+        flush();
+      }
+    }
+
+    void flush() throws IOException {
+      if (batch.isEmpty()) {
+        return;
+      }
+      List<byte[][]> b = List.copyOf(batch);
+      batch.clear();
+      Transactions.run(kv, tx -> {
+        for (byte[][] e : b) {
+          tx.put(e[0], e[1]);
+        }
+        return null;
+      });
+    }
+
+    void node(JsonNode n) throws IOException {
+      long parent = n.get("parent").asLong();
+      String name = n.get("name").asText();
+      long ino = n.get("ino").asLong();
+      JsonNode attr = n.get("attr");
+      long space;
+      FileType type;
+      if (attr == null) {
+        Long s = multiSpace.get(ino);
+        if (s == null) {
+          throw new IOException("malformed dump: hard link to inode " + ino + " before the inode");
+        }
+        space = s;
+        multiParents.computeIfAbsent(ino, x -> new HashMap<>()).merge(parent, 1, Integer::sum);
+        type = multiType.get(ino);
+      } else {
+        Attr a = readAttr(attr);
+        type = a.type();
+        space = MetaClient.accountedSpace(a);
+        put(Keys.attr(ino), Codec.attr(a));
+        if (!a.isDir() && a.nlink() > 1) {
+          multiSpace.put(ino, space);
+          multiType.put(ino, a.type());
+          multiParents.computeIfAbsent(ino, x -> new HashMap<>()).merge(parent, 1, Integer::sum);
+        }
+        JsonNode x = n.get("xattrs");
+        if (x != null) {
+          for (Iterator<Map.Entry<String, JsonNode>> it = x.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            put(Keys.xattr(ino, e.getKey()), Base64.getDecoder().decode(e.getValue().asText()));
+          }
+        }
+        if (n.has("symlink")) {
+          put(Keys.symlink(ino), n.get("symlink").asText().getBytes(StandardCharsets.UTF_8));
+        }
+        chunks(ino, n.get("chunks"));
+      }
+      if (parent != 0) {
+        put(Keys.dentry(parent, name), Codec.dentry(type, ino));
+        if (parent != Meta.TRASH) {
+          long[] s = stats.computeIfAbsent(parent, k -> new long[2]);
+          s[0] += space;
+          s[1]++;
+        }
+      }
+    }
+
+    private final Map<Long, FileType> multiType = new HashMap<>();
+
+    void chunks(long ino, JsonNode chunks) throws IOException {
+      if (chunks == null) {
+        return;
+      }
+      for (JsonNode c : chunks) {
+        List<Slice> slices = new ArrayList<>();
+        for (JsonNode s : c.get("slices")) {
+          slices.add(new Slice(s.get(0).asInt(), s.get(1).asLong(), s.get(2).asInt(), s.get(3).asInt(), s.get(4).asInt()));
+        }
+        put(Keys.chunk(ino, c.get("index").asInt()), Codec.slices(slices));
+      }
+    }
+
+    void finish() throws IOException {
+      for (Map.Entry<Long, long[]> e : stats.entrySet()) {
+        put(Quotas.statsKey(e.getKey()), Quotas.bytes(e.getValue()[0], e.getValue()[1]));
+      }
+      for (Map.Entry<Long, Map<Long, Integer>> e : multiParents.entrySet()) {
+        for (Map.Entry<Long, Integer> p : e.getValue().entrySet()) {
+          put(Keys.parentLink(e.getKey(), p.getKey()), Codec.u32(p.getValue()));
+        }
+      }
+      put(Keys.counter("quotas"), Bytes.u64(quotas));
+      flush();
+    }
+  }
+
+  /** Re-serialises a dump in a canonical form (parsed and written compactly, one top-level value per line). */
+  static String normalize(String dump) throws IOException {
+    JsonNode n = JSON.readTree(dump);
+    StringBuilder sb = new StringBuilder();
+    for (Iterator<Map.Entry<String, JsonNode>> it = ((ObjectNode) n).fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      sb.append(e.getKey()).append('=').append(JSON.writeValueAsString(e.getValue())).append('\n');
+    }
+    return sb.toString();
+  }
+}
