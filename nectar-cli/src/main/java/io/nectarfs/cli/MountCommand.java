@@ -104,6 +104,8 @@ final class MountCommand implements Callable<Integer> {
           .entryTimeout(Durations.parse(entryCache))
           .negativeTimeout(Durations.parse(negativeCache))
           .writebackCache(writebackCache)
+          .posixAcl(rt.meta.format().enableAcl())
+          .defaultPermissions(rt.meta.format().enableAcl())
           .directIo(directIo)
           .readers(readers)
           .maxBackground(maxBackground)

@@ -85,7 +85,7 @@ final class MountedVolume implements AutoCloseable {
   }
 
   static MountedVolume mount(Path base) throws IOException, InterruptedException {
-    return mount(base, 0, MountOptions.builder().allowOther(true).locks(false));
+    return mount(base, 0, MountOptions.builder().allowOther(true).locks(true));
   }
 
   /** Runs a shell command in {@code dir}; returns its output; fails with the output on a non-zero exit. */

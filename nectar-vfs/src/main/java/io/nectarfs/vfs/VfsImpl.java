@@ -169,8 +169,11 @@ final class VfsImpl implements Vfs {
         throw Errno.EPERM.exception("internal file");
       }
       SetAttr r = req;
-      if (req.has(SetAttr.SIZE)) {
+      if (req.has(SetAttr.SIZE | SetAttr.MTIME | SetAttr.MTIME_NOW | SetAttr.ATIME | SetAttr.ATIME_NOW | SetAttr.CTIME)) {
+        // Pending writes set mtime when committed: commit them first so explicit times win.
         flushWriter(ino);
+      }
+      if (req.has(SetAttr.SIZE)) {
         if (fh != 0 && handles.get(fh) instanceof Handle.File f && f.writable()) {
           r = new SetAttr(req.valid(), req.mode(), req.uid(), req.gid(), req.size(), req.atime(), req.mtime(), req.ctime(), true);
         }
@@ -371,7 +374,13 @@ final class VfsImpl implements Vfs {
     timed("flush", () -> {
       Handle h = handle(fh, ino);
       if (h instanceof Handle.File) {
-        flushWriter(ino);
+        try {
+          flushWriter(ino);
+        } finally {
+          if (lockOwner != 0) {
+            meta.releaseLocks(ctx, ino, lockOwner); // close(2) drops the process's POSIX locks
+          }
+        }
       }
       return null;
     });
@@ -591,21 +600,39 @@ final class VfsImpl implements Vfs {
     });
   }
 
-  // ---- locks (not yet supported by the metadata layer: the kernel keeps them locally) ----
+  // ---- locks: kept in the metadata, so they hold across clients ----
 
   @Override
   public Lock getlk(Ctx ctx, long ino, long fh, long owner, Lock lock) throws IOException {
-    throw Errno.ENOSYS.exception("getlk");
+    return timed("getlk", () -> {
+      handle(fh, ino);
+      io.nectarfs.meta.PosixLock p = meta.getlk(ctx, ino, owner, lock.type(), lock.start(), lock.end(), lock.pid());
+      return new Lock(p.type(), p.start(), p.end(), p.pid());
+    });
   }
 
   @Override
   public void setlk(Ctx ctx, long ino, long fh, long owner, Lock lock, boolean wait) throws IOException {
-    throw Errno.ENOSYS.exception("setlk");
+    timed("setlk", () -> {
+      handle(fh, ino);
+      meta.setlk(ctx, ino, owner, lock.type(), lock.start(), lock.end(), lock.pid(), wait);
+      return null;
+    });
   }
 
   @Override
   public void flock(Ctx ctx, long ino, long fh, long owner, int op, boolean wait) throws IOException {
-    throw Errno.ENOSYS.exception("flock");
+    timed("flock", () -> {
+      handle(fh, ino);
+      int type = switch (op & ~4) { // LOCK_NB is passed as 'wait'
+        case 1 -> Meta.F_RDLCK;
+        case 2 -> Meta.F_WRLCK;
+        case 8 -> Meta.F_UNLCK;
+        default -> throw Errno.EINVAL.exception("flock operation " + op);
+      };
+      meta.flock(ctx, ino, owner, type, wait);
+      return null;
+    });
   }
 
   @Override
