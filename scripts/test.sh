@@ -15,6 +15,7 @@ nectar_apt rsync rsync
 nectar_apt sqlite3 sqlite3
 nectar_apt setfacl acl
 nectar_apt git git
+nectar_apt redis-server redis-server
 
 export NECTAR_SERVICES_DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
 started=0

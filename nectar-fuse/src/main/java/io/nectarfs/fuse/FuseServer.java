@@ -337,9 +337,11 @@ public final class FuseServer implements AutoCloseable {
     if (t instanceof FsException fe) {
       return fe.errno().code();
     }
-    Errno e = Errno.of(t);
+    // Only POSIX outcomes keep their errno; an interrupted wait is EINTR; every other failure
+    // (engine unreachable or timing out, storage errors) is EIO, as applications expect.
+    Errno e = Errno.of(t) == Errno.EINTR ? Errno.EINTR : Errno.EIO;
     if (e == Errno.EIO && loggedFailures.add(op.name() + ":" + t.getClass().getName())) {
-      log.warn("{} failed; answering EIO (logged once per op and exception type)", op.name(), t);
+      log.warn("{} failed; answering EIO (logged once per op and exception type): {}", op.name(), t.toString(), t);
     }
     return e.code();
   }

@@ -61,14 +61,25 @@ final class MountedVolume implements AutoCloseable {
   static MountedVolume mount(Path base, int trashDays, MountOptions.Builder opts) throws IOException, InterruptedException {
     requireFuse();
     Files.createDirectories(base);
+    String metaUrl = "sqlite3://" + base.resolve("meta.db");
+    String storeUrl = "file://" + base.resolve("data");
+    try (TxnKv kv = MetaEngines.registry().open(metaUrl, new Secrets(Map.of()))) {
+      MetaClient.format(kv, new Format("it-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, true, 0, trashDays, 0, 0,
+          Format.META_VERSION, System.currentTimeMillis()), false, Clock.SYSTEM);
+    }
+    return serve(base, opts);
+  }
+
+  /** Mounts the volume formatted earlier under {@code base} again. */
+  static MountedVolume remount(Path base) throws IOException, InterruptedException {
+    return serve(base, MountOptions.builder().allowOther(true));
+  }
+
+  private static MountedVolume serve(Path base, MountOptions.Builder opts) throws IOException, InterruptedException {
     Path mnt = Files.createDirectories(base.resolve("mnt"));
     String metaUrl = "sqlite3://" + base.resolve("meta.db");
     String storeUrl = "file://" + base.resolve("data");
     Secrets secrets = new Secrets(Map.of());
-    try (TxnKv kv = MetaEngines.registry().open(metaUrl, secrets)) {
-      MetaClient.format(kv, new Format("it-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, true, 0, trashDays, 0, 0,
-          Format.META_VERSION, System.currentTimeMillis()), false, Clock.SYSTEM);
-    }
     AtomicReference<ChunkStore> ref = new AtomicReference<>();
     MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets),
         MetaConfig.defaults().withDeleter((id, size) -> ref.get().remove(id, size)).withMountPoint(mnt.toString()));
