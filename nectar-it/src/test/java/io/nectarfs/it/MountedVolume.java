@@ -70,6 +70,19 @@ final class MountedVolume implements AutoCloseable {
     return serve(base, opts);
   }
 
+  /** A fresh volume formatted with POSIX ACLs enabled. */
+  static MountedVolume mountWithAcl(Path base, MountOptions.Builder opts) throws IOException, InterruptedException {
+    requireFuse();
+    Files.createDirectories(base);
+    String metaUrl = "sqlite3://" + base.resolve("meta.db");
+    String storeUrl = "file://" + base.resolve("data");
+    try (TxnKv kv = MetaEngines.registry().open(metaUrl, new Secrets(Map.of()))) {
+      MetaClient.format(kv, new Format("it-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, true, 0, 0, 0, 0,
+          Format.META_VERSION, System.currentTimeMillis(), true), false, Clock.SYSTEM);
+    }
+    return serve(base, opts);
+  }
+
   /** Mounts the volume formatted earlier under {@code base} again. */
   static MountedVolume remount(Path base) throws IOException, InterruptedException {
     return serve(base, MountOptions.builder().allowOther(true));
