@@ -45,6 +45,11 @@ final class VfsBridge {
   private final long entryTtl;
   private final long negativeTtl;
   private final int openFlags;
+  /** O_DIRECT opens bypass the kernel page cache: every read and write reaches the VFS. */
+  private static int directIo(int openFlags) {
+    return (openFlags & 040000) != 0 ? Proto.FOPEN_DIRECT_IO : 0;
+  }
+
   /** Inodes from here up are the VFS's internal files. */
   private static final long INTERNAL_INODES = 0x7FFFFFFF00000000L;
 
@@ -230,7 +235,7 @@ final class VfsBridge {
     }
     long fh = vfs.open(ctx(r), r.nodeid, flags);
     // Internal files (/.stats, /.config) change between reads: no page cache for them.
-    out.openOut(fh, r.nodeid >= INTERNAL_INODES ? openFlags | Proto.FOPEN_DIRECT_IO : openFlags);
+    out.openOut(fh, r.nodeid >= INTERNAL_INODES ? openFlags | Proto.FOPEN_DIRECT_IO : openFlags | directIo(flags));
   }
 
   private void read(Request r, Reply out) throws IOException {
@@ -424,7 +429,7 @@ final class VfsBridge {
     writable();
     Vfs.Opened op = vfs.create(ctx(r), r.nodeid, name, mode, umask, flags);
     entry(out, op.entry());
-    out.openOut(op.fh(), openFlags);
+    out.openOut(op.fh(), openFlags | directIo(flags));
   }
 
   private void fallocate(Request r, Reply out) throws IOException {

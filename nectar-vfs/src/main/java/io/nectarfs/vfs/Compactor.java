@@ -50,9 +50,15 @@ final class Compactor {
     try {
       executor.execute(() -> {
         try {
-          compact(ino, index, threshold);
+          // A write committed meanwhile makes the attempt fail (the chunk changed); try again
+          // while the chunk is still fragmented, since that write's own trigger found us busy.
+          for (int attempt = 0; attempt < 5; attempt++) {
+            if (compact(ino, index, threshold) || v.meta().read(Ctx.ROOT, ino, index).size() < threshold) {
+              break;
+            }
+          }
         } catch (IOException | RuntimeException e) {
-          log.debug("compaction of inode {} chunk {} failed: {}", ino, index, e.toString());
+          log.warn("compaction of inode {} chunk {} failed: {}", ino, index, e.toString());
         } finally {
           queued.remove(key);
         }

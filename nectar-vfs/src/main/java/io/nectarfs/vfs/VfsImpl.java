@@ -357,6 +357,9 @@ final class VfsImpl implements Vfs {
         }
       });
       reader.invalidate(ino);
+      if ((f.flags & 010000) != 0) { // O_SYNC / O_DSYNC: durable before write(2) returns
+        w.flush();
+      }
       metrics.add("nectar_vfs_write_bytes_total", n);
       return n;
     });

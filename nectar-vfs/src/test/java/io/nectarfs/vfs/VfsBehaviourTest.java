@@ -53,6 +53,18 @@ class VfsBehaviourTest {
   }
 
   @Test
+  void oSync_writesAreCommittedBeforeWriteReturns() throws Exception {
+    VfsHarness h = VfsHarness.memory(tmp);
+    try (var a = h.client(); var b = h.client()) {
+      var o = a.vfs().create(ctx, Meta.ROOT, "s", 0644, 0, 2 | 04010000);
+      long ino = o.entry().ino();
+      a.vfs().write(ctx, ino, o.fh(), 0, ByteBuffer.wrap("durable".getBytes()));
+      assertThat(b.meta().getattr(ctx, ino).length()).as("committed without flush").isEqualTo(7);
+      a.vfs().release(ctx, ino, o.fh());
+    }
+  }
+
+  @Test
   void handles_errors() throws Exception {
     VfsHarness h = VfsHarness.memory(tmp);
     try (var c = h.client()) {
