@@ -26,6 +26,13 @@ class AclMountTest {
       String onLocal = sh(local, script);
       assertThat(onMount).isEqualTo(onLocal);
       assertThat(onMount).contains("user:4321:rwx", "default:user:4321:rw-", "denied");
+      // rsync -aHAX keeps ACLs, xattrs, hard links and times, both ways.
+      sh(local, "mkdir -p tree && echo a > tree/f && ln tree/f tree/h && setfacl -m u:4321:r-- tree/f && setfattr -n user.k -v v tree/f && touch -d 2021-02-03 tree/f");
+      sh(v.mnt, "rsync -aHAX " + local.resolve("tree") + "/ rs/ && rsync -aHAX rs/ " + tmp.resolve("back") + "/");
+      for (Path root : new Path[] {v.mnt.resolve("rs"), tmp.resolve("back")}) {
+        String st = sh(root, "getfacl -p f | grep 4321; getfattr --only-values -n user.k f; echo; stat -c '%h %Y' f");
+        assertThat(st).as(root.toString()).contains("user:4321:r--", "v", "2 1612310400");
+      }
     }
   }
 }
