@@ -2,6 +2,8 @@
 # Side-by-side benchmarks, each with its baseline measured in the same run.
 #   scripts/bench.sh objects [DIR]   fio on DIR, then objbench on file://DIR and on the local S3 server
 #   scripts/bench.sh meta            mdtest on every metadata engine (SQLite, Redis, PostgreSQL, MariaDB)
+#   scripts/bench.sh files [DIR]     nectar bench on the raw disk, bindfs, the C FUSE passthrough (when it
+#                                    builds), a NectarFS mount and the VFS without a mount, all on DIR's disk
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 source scripts/lib.sh
@@ -44,8 +46,37 @@ meta() {
   rm -rf "$tmp"
 }
 
+files() {
+  local dir="${1:-/var/tmp/nectar-files-bench}" size="${SIZE:-1G}"
+  nectar_apt bindfs bindfs
+  mkdir -p "$dir"/{raw,bindfs-src,bindfs-mnt,pt-src,pt-mnt,nectar-mnt}
+  local opts=(--big-file-size "$size" --small-files "${SMALL:-1000}")
+  echo "== raw disk ($dir/raw) =="; ./nectar bench "$dir/raw" "${opts[@]}" | tail -8
+  bindfs "$dir/bindfs-src" "$dir/bindfs-mnt"
+  echo "== bindfs ==";  ./nectar bench "$dir/bindfs-mnt" "${opts[@]}" | tail -8
+  fusermount3 -u "$dir/bindfs-mnt" 2>/dev/null || umount "$dir/bindfs-mnt"
+  local pt=""
+  if [[ -f ../shared/tools/fuse-passthrough.c ]] && nectar_apt pkg-config pkg-config && dpkg -s libfuse3-dev >/dev/null 2>&1 || apt-get install -y -qq libfuse3-dev >/dev/null 2>&1; then
+    pt="$dir/fuse-passthrough"
+    gcc -O2 ../shared/tools/fuse-passthrough.c -o "$pt" $(pkg-config fuse3 --cflags --libs) 2>/dev/null || pt=""
+  fi
+  if [[ -n "$pt" ]]; then
+    "$pt" "$dir/pt-src" "$dir/pt-mnt" -o allow_other & sleep 1
+    echo "== C FUSE passthrough (libfuse3) =="; ./nectar bench "$dir/pt-mnt" "${opts[@]}" | tail -8
+    fusermount3 -u "$dir/pt-mnt"
+  fi
+  rm -rf "$dir/vol"; mkdir -p "$dir/vol"
+  local meta="sqlite3://$dir/vol/meta.db"
+  ./nectar format "$meta" benchvol --storage "file://$dir/vol/data" --trash-days 0 >/dev/null
+  ./nectar mount -d "$meta" "$dir/nectar-mnt" --cache-dir "$dir/vol/cache" --log "$dir/vol/mount.log" >/dev/null
+  echo "== NectarFS mount (SQLite + local directory) =="; ./nectar bench "$dir/nectar-mnt" "${opts[@]}" | tail -8
+  ./nectar umount "$dir/nectar-mnt" >/dev/null
+  echo "== NectarFS VFS, no mount =="; ./nectar bench "$meta" --cache-dir "$dir/vol/cache" "${opts[@]}" | tail -8
+}
+
 case "${1:-}" in
   objects) shift; objects "$@" ;;
   meta) meta ;;
-  *) echo "usage: scripts/bench.sh objects [DIR] | meta" >&2; exit 2 ;;
+  files) shift; files "$@" ;;
+  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR]" >&2; exit 2 ;;
 esac

@@ -44,6 +44,11 @@ final class InfoCommand implements Callable<Integer> {
       Attr a = s.attr();
       out.printf("%s:%n  inode: %d%n  type: %s%n  mode: %04o%n  uid/gid: %d/%d%n  size: %d (%s)%n  nlink: %d%n", path, s.ino(),
           a.type().name().toLowerCase(java.util.Locale.ROOT), a.mode(), a.uid(), a.gid(), a.length(), Sizes.format(a.length()), a.nlink());
+      if (a.isDir()) {
+        io.nectarfs.meta.DirStats st = new io.nectarfs.meta.MetaAdmin(rt.meta).summary(s.ino());
+        out.printf("  below: %d file(s), %d dir(s), %s (from directory statistics, no scan)%n", st.files(), st.dirs(), Sizes.format(st.space()));
+        return Cli.OK;
+      }
       if (a.type() != FileType.FILE) {
         return Cli.OK;
       }
