@@ -71,6 +71,9 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--direct-io", description = "Bypass the kernel page cache.")
   boolean directIo;
 
+  @Option(names = "--default-permissions", negatable = true, description = "Let the kernel check permissions on every path component with cached attributes (default: ${DEFAULT-VALUE}); the metadata checks them too.")
+  boolean defaultPermissions = true;
+
   @Option(names = "--nonempty", description = "Allow mounting over a non-empty directory.")
   boolean nonEmpty;
 
@@ -105,7 +108,7 @@ final class MountCommand implements Callable<Integer> {
           .negativeTimeout(Durations.parse(negativeCache))
           .writebackCache(writebackCache)
           .posixAcl(rt.meta.format().enableAcl())
-          .defaultPermissions(rt.meta.format().enableAcl())
+          .defaultPermissions(defaultPermissions)
           .directIo(directIo)
           .readers(readers)
           .maxBackground(maxBackground)

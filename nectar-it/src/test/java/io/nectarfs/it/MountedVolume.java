@@ -85,7 +85,7 @@ final class MountedVolume implements AutoCloseable {
 
   /** Mounts the volume formatted earlier under {@code base} again. */
   static MountedVolume remount(Path base) throws IOException, InterruptedException {
-    return serve(base, MountOptions.builder().allowOther(true));
+    return serve(base, MountOptions.builder().allowOther(true).defaultPermissions(true));
   }
 
   private static MountedVolume serve(Path base, MountOptions.Builder opts) throws IOException, InterruptedException {
@@ -109,7 +109,7 @@ final class MountedVolume implements AutoCloseable {
   }
 
   static MountedVolume mount(Path base) throws IOException, InterruptedException {
-    return mount(base, 0, MountOptions.builder().allowOther(true).locks(true));
+    return mount(base, 0, MountOptions.builder().allowOther(true).defaultPermissions(true).locks(true));
   }
 
   /** Runs a shell command in {@code dir}; returns its output; fails with the output on a non-zero exit. */

@@ -581,7 +581,16 @@ final class Namespace {
         }
         n = n.withOwner(uid, gid).withMode(mode);
       }
-      if (req.has(SetAttr.MODE)) {
+      boolean killPriv = req.has(SetAttr.MODE) && !owner && (req.mode() & 07777) != n.mode()
+          && ((req.mode() & 07777) | 06000) == (n.mode() | 06000) && (req.mode() & 06000 & ~n.mode()) == 0;
+      if (killPriv) {
+        // A writer that is not the owner drops setuid/setgid (the kernel sends this on write): allowed
+        // to anyone who may write the file, and nothing else may change.
+        if (!m.acls.allowed(tx, ctx, n, Access.W)) {
+          throw Errno.EPERM.exception("only the owner may change the mode");
+        }
+        n = m.acls.chmod(tx, n, req.mode() & 07777);
+      } else if (req.has(SetAttr.MODE)) {
         if (!owner) {
           throw Errno.EPERM.exception("only the owner may change the mode");
         }

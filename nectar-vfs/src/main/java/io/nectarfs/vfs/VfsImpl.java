@@ -273,7 +273,8 @@ final class VfsImpl implements Vfs {
         long fh = open(ctx, e.ino(), flags);
         return new Opened(new Entry(e.ino(), getattr(ctx, e.ino())), fh);
       }
-      meta.open(ctx, e.ino(), flags & ~01000);
+      // The creator gets the access it asked for, whatever mode the new file has (open(2) semantics).
+      meta.open(Ctx.ROOT, e.ino(), flags & ~01000);
       long fh = register(new Handle.File(e.ino(), flags));
       return new Opened(e, fh);
     });

@@ -314,6 +314,16 @@ public abstract class NamespaceSuite extends MetaTestBase {
   }
 
   @Test
+  void setattr_writerWhoIsNotTheOwner_mayOnlyDropSetuidSetgid() throws IOException {
+    long f = meta.mknod(alice, ROOT, "f", FileType.FILE, 06777, 0, 0).ino();
+    meta.setattr(root, f, SetAttr.chmod(06777));
+    assertThat(meta.setattr(bob, f, SetAttr.chmod(0777)).mode()).isEqualTo(0777);
+    assertErrno(Errno.EPERM, () -> meta.setattr(bob, f, SetAttr.chmod(0700)));
+    meta.setattr(root, f, SetAttr.chmod(06770));
+    assertErrno(Errno.EPERM, () -> meta.setattr(bob, f, SetAttr.chmod(0770)));
+  }
+
+  @Test
   void setattr_chownRules() throws IOException {
     long f = meta.mknod(alice, ROOT, "f", FileType.FILE, 06755, 0, 0).ino();
     assertErrno(Errno.EPERM, () -> meta.setattr(alice, f, SetAttr.chown(1001, -1)));
