@@ -51,6 +51,12 @@ files() {
   nectar_apt bindfs bindfs
   mkdir -p "$dir"/{raw,bindfs-src,bindfs-mnt,pt-src,pt-mnt,nectar-mnt}
   local opts=(--big-file-size "$size" --small-files "${SMALL:-1000}")
+  nectar_apt fio fio
+  echo "== fio on $dir (1 MiB sequential write + fsync, read; 4 KiB random read) =="
+  fio --name=seq --directory="$dir/raw" --rw=write --bs=1M --size="$size" --end_fsync=1 2>/dev/null | grep -E "^ *WRITE:"
+  fio --name=seq --directory="$dir/raw" --rw=read --bs=1M --size="$size" 2>/dev/null | grep -E "^ *READ:"
+  fio --name=seq --directory="$dir/raw" --rw=randread --bs=4k --size="$size" --runtime=5 --time_based 2>/dev/null | grep -E "^ *READ:|clat percentiles|50.00th" | head -3
+  rm -f "$dir"/raw/seq.*
   echo "== raw disk ($dir/raw) =="; ./nectar bench "$dir/raw" "${opts[@]}" | tail -8
   bindfs "$dir/bindfs-src" "$dir/bindfs-mnt"
   echo "== bindfs ==";  ./nectar bench "$dir/bindfs-mnt" "${opts[@]}" | tail -8
