@@ -302,7 +302,11 @@ final class Housekeeping {
       });
       return out;
     });
+    long cutoff = m.config.clock().nowMillis() - m.config.freeDelay().toMillis();
     for (byte[][] kv : queued) {
+      if (Bytes.getU64(kv[0], 1) > cutoff) {
+        break; // keys sort by time: the rest are younger still
+      }
       byte[] v = kv[1];
       try {
         for (int at = 0; at + 12 <= v.length; at += 12) {

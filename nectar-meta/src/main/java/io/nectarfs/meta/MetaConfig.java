@@ -13,33 +13,44 @@ import java.time.Duration;
  * @param clock time source
  * @param deleter frees the objects of unreferenced slices
  * @param mountPoint what this client serves, shown by {@code nectar status}
+ * @param freeDelay how long unreferenced slices wait before their objects are deleted, so that
+ *     other clients still reading from slice lists they cached (for at most their attribute cache
+ *     time) find the data
  */
-public record MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, SliceDeleter deleter, String mountPoint) {
+public record MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, SliceDeleter deleter, String mountPoint, Duration freeDelay) {
+  public MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, SliceDeleter deleter, String mountPoint) {
+    this(readOnly, heartbeat, background, clock, deleter, mountPoint, Duration.ofSeconds(30));
+  }
+
   public static MetaConfig defaults() {
     return new MetaConfig(false, Duration.ofSeconds(12), true, Clock.SYSTEM, SliceDeleter.NONE, "");
   }
 
+  public MetaConfig withFreeDelay(Duration d) {
+    return new MetaConfig(readOnly, heartbeat, background, clock, deleter, mountPoint, d);
+  }
+
   public MetaConfig withReadOnly(boolean ro) {
-    return new MetaConfig(ro, heartbeat, background, clock, deleter, mountPoint);
+    return new MetaConfig(ro, heartbeat, background, clock, deleter, mountPoint, freeDelay);
   }
 
   public MetaConfig withBackground(boolean b) {
-    return new MetaConfig(readOnly, heartbeat, b, clock, deleter, mountPoint);
+    return new MetaConfig(readOnly, heartbeat, b, clock, deleter, mountPoint, freeDelay);
   }
 
   public MetaConfig withClock(Clock c) {
-    return new MetaConfig(readOnly, heartbeat, background, c, deleter, mountPoint);
+    return new MetaConfig(readOnly, heartbeat, background, c, deleter, mountPoint, freeDelay);
   }
 
   public MetaConfig withDeleter(SliceDeleter d) {
-    return new MetaConfig(readOnly, heartbeat, background, clock, d, mountPoint);
+    return new MetaConfig(readOnly, heartbeat, background, clock, d, mountPoint, freeDelay);
   }
 
   public MetaConfig withHeartbeat(Duration h) {
-    return new MetaConfig(readOnly, h, background, clock, deleter, mountPoint);
+    return new MetaConfig(readOnly, h, background, clock, deleter, mountPoint, freeDelay);
   }
 
   public MetaConfig withMountPoint(String m) {
-    return new MetaConfig(readOnly, heartbeat, background, clock, deleter, m);
+    return new MetaConfig(readOnly, heartbeat, background, clock, deleter, m, freeDelay);
   }
 }

@@ -50,7 +50,7 @@ public abstract class MetaTestBase implements MetaEngineHook {
   }
 
   protected MetaConfig config() {
-    return MetaConfig.defaults().withBackground(false).withClock(clock).withDeleter(deleter).withHeartbeat(Duration.ofSeconds(1));
+    return MetaConfig.defaults().withBackground(false).withClock(clock).withDeleter(deleter).withHeartbeat(Duration.ofSeconds(1)).withFreeDelay(Duration.ZERO);
   }
 
   @BeforeEach
