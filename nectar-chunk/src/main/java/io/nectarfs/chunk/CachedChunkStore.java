@@ -196,7 +196,13 @@ final class CachedChunkStore implements ChunkStore {
         int k = Math.min(blen - boff, off + n - pos);
         String key = BlockKeys.key(sliceId, bi, blen);
         boolean whole = k == blen || (cachesEnabled() && (sequential || boff == 0 || k > blen / 4));
-        dst.put(readBlock(key, blen, boff, k, whole));
+        byte[] cached = mem.get(key);
+        if (cached != null) {
+          hits.increment();
+          dst.put(cached, boff, k); // straight from the memory cache, no intermediate copy
+        } else {
+          dst.put(readBlock(key, blen, boff, k, whole));
+        }
         pos += k;
       }
     } catch (IOException | RuntimeException e) {

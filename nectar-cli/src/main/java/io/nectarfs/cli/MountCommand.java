@@ -68,6 +68,12 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--writeback-cache", description = "Kernel writeback cache (faster small writes; weaker close-to-open).")
   boolean writebackCache;
 
+  @Option(names = "--keep-cache", negatable = true, description = "Keep the kernel page cache of a file across opens; it is dropped when the file's size or mtime changed (default: ${DEFAULT-VALUE}).")
+  boolean keepCache = true;
+
+  @Option(names = "--kernel-read-ahead", paramLabel = "SIZE", description = "Kernel read-ahead of the mount (default: ${DEFAULT-VALUE}; needs root).")
+  String kernelReadAhead = "16M";
+
   @Option(names = "--direct-io", description = "Bypass the kernel page cache.")
   boolean directIo;
 
@@ -110,6 +116,7 @@ final class MountCommand implements Callable<Integer> {
           .posixAcl(rt.meta.format().enableAcl())
           .defaultPermissions(defaultPermissions)
           .directIo(directIo)
+          .keepCache(keepCache)
           .readers(readers)
           .maxBackground(maxBackground)
           .congestionThreshold(Math.max(1, maxBackground * 3 / 4))
@@ -124,11 +131,30 @@ final class MountCommand implements Callable<Integer> {
       throw new IOException("the kernel did not start the FUSE session at " + mountpoint + " within 30 s");
     }
     server.closeOnShutdown();
+    raiseKernelReadAhead();
     out.printf("volume %s mounted at %s (metadata %s)%n", rt.meta.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl));
     out.flush();
     server.awaitStop(Duration.ofDays(36500));
     server.close();
     return Cli.OK;
+  }
+
+  /**
+   * The kernel reads ahead only 128 KiB on a FUSE mount by default, which caps sequential reads;
+   * raise it (root only, through the mount's backing device in sysfs). Best effort.
+   */
+  private void raiseKernelReadAhead() {
+    try {
+      long dev = ((Number) Files.getAttribute(mountpoint, "unix:dev")).longValue();
+      long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+      long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+      Path ra = Path.of("/sys/class/bdi", major + ":" + minor, "read_ahead_kb");
+      if (Files.isWritable(ra)) {
+        Files.writeString(ra, Long.toString(io.nectarfs.common.Sizes.parse(kernelReadAhead) >> 10));
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not root, or no sysfs: the default read-ahead stays.
+    }
   }
 
   private void checkMountpoint() throws IOException {

@@ -37,6 +37,18 @@ final class BoundedInputStream extends FilterInputStream {
     return n;
   }
 
+  /** Reads the rest into one array of exactly the remaining size (no growing buffers). */
+  @Override
+  public byte[] readAllBytes() throws IOException {
+    if (remaining > Integer.MAX_VALUE - 8) {
+      return super.readAllBytes();
+    }
+    byte[] out = new byte[(int) remaining];
+    int n = in.readNBytes(out, 0, out.length);
+    remaining -= n;
+    return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+  }
+
   @Override
   public long skip(long n) throws IOException {
     long s = in.skip(Math.min(n, remaining));

@@ -90,15 +90,49 @@ final class ChecksumStore extends TransformingStore {
       checkEnd(key, off, first);
       return InputStream.nullInputStream();
     }
-    ByteArrayOutputStream data = new ByteArrayOutputStream(b.length);
-    long total = verify(key, b, first, data);
+    int[] dataLen = new int[1];
+    long total = verifyInPlace(key, b, first, dataLen);
     long count = segments(total);
     long expectedLast = Math.min(last, count - 1);
     long got = (b.length + STRIDE - 1) / STRIDE;
     if (first + got - 1 != expectedLast) {
       throw new CorruptObjectException(key, "has " + (first + got) + " segments where its length " + total + " needs " + count + " (truncated?)");
     }
-    return slice(data.toByteArray(), off - first * SEGMENT, len);
+    return slice(b, dataLen[0], off - first * SEGMENT, len);
+  }
+
+  /**
+   * Verifies the segments in {@code b} and moves their data together at the front of {@code b}
+   * (dropping the trailers) without another buffer; {@code dataLen[0]} receives the data length.
+   */
+  private static long verifyInPlace(String key, byte[] b, long first, int[] dataLen) throws CorruptObjectException {
+    long total = -1;
+    long idx = first;
+    int out = 0;
+    for (int pos = 0; pos < b.length; pos += STRIDE, idx++) {
+      int piece = Math.min(STRIDE, b.length - pos);
+      if (piece < TRAILER) {
+        throw new CorruptObjectException(key, "segment " + idx + " is truncated");
+      }
+      int dlen = piece - TRAILER;
+      ByteBuffer t = ByteBuffer.wrap(b, pos + dlen, TRAILER);
+      long tot = t.getLong();
+      int sum = t.getInt();
+      if (sum != crc(b, pos, dlen, idx, tot)) {
+        throw new CorruptObjectException(key, "CRC32C mismatch in segment " + idx);
+      }
+      long expect = Math.min(SEGMENT, tot - idx * SEGMENT);
+      if (tot < 0 || (total >= 0 && tot != total) || dlen != Math.max(0, expect) || (expect < 0 && !(tot == 0 && idx == 0))) {
+        throw new CorruptObjectException(key, "segment " + idx + " has " + dlen + " bytes, inconsistent with length " + tot);
+      }
+      total = tot;
+      if (out != pos) {
+        System.arraycopy(b, pos, b, out, dlen);
+      }
+      out += dlen;
+    }
+    dataLen[0] = out;
+    return total;
   }
 
   /** Verifies the segments in {@code b} (the first has index {@code first}); returns the total length. */

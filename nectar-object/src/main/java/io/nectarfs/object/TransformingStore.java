@@ -30,9 +30,14 @@ abstract class TransformingStore extends ForwardingStore {
 
   /** Cuts {@code [off, off+len)} out of a whole decoded object as the contract of get says. */
   static InputStream slice(byte[] all, long off, long len) {
-    int start = (int) Math.min(Math.max(off, 0), all.length);
-    int end = len < 0 ? all.length : (int) Math.min(all.length, start + len);
-    return new java.io.ByteArrayInputStream(all, start, end - start);
+    return slice(all, all.length, off, len);
+  }
+
+  /** As {@link #slice(byte[], long, long)} for an object held in the first {@code size} bytes of {@code buf}. */
+  static InputStream slice(byte[] buf, int size, long off, long len) {
+    int start = (int) Math.min(Math.max(off, 0), size);
+    int end = len < 0 ? size : (int) Math.min(size, start + len);
+    return new java.io.ByteArrayInputStream(buf, start, end - start);
   }
 
   /**
