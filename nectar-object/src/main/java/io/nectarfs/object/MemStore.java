@@ -67,9 +67,10 @@ final class MemStore implements ObjectStore, CopyCapable, MultipartCapable {
     if (length < 0 || length > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("bad length " + length + " for " + key);
     }
-    byte[] b = in.readNBytes((int) length);
-    if (b.length != length) {
-      throw new IOException("short input for " + key + ": expected " + length + " bytes, got " + b.length);
+    byte[] b = new byte[(int) length]; // exact size: one copy, no growing buffers
+    int n = in.readNBytes(b, 0, b.length);
+    if (n != length) {
+      throw new IOException("short input for " + key + ": expected " + length + " bytes, got " + n);
     }
     return b;
   }
