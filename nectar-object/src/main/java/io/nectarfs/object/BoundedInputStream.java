@@ -44,7 +44,14 @@ final class BoundedInputStream extends FilterInputStream {
       return super.readAllBytes();
     }
     byte[] out = new byte[(int) remaining];
-    int n = in.readNBytes(out, 0, out.length);
+    int n = 0;
+    while (n < out.length) {
+      int r = in.read(out, n, out.length - n);
+      if (r < 0) {
+        break;
+      }
+      n += r;
+    }
     remaining -= n;
     return n == out.length ? out : java.util.Arrays.copyOf(out, n);
   }

@@ -68,7 +68,14 @@ final class MemStore implements ObjectStore, CopyCapable, MultipartCapable {
       throw new IllegalArgumentException("bad length " + length + " for " + key);
     }
     byte[] b = new byte[(int) length]; // exact size: one copy, no growing buffers
-    int n = in.readNBytes(b, 0, b.length);
+    int n = 0;
+    while (n < b.length) { // some streams' readNBytes stop after one short read: loop on read
+      int r = in.read(b, n, b.length - n);
+      if (r < 0) {
+        break;
+      }
+      n += r;
+    }
     if (n != length) {
       throw new IOException("short input for " + key + ": expected " + length + " bytes, got " + n);
     }
