@@ -540,11 +540,16 @@ final class Namespace {
       if (!plus) {
         return out;
       }
-      List<DirEntry> withAttrs = new ArrayList<>(out.size());
+      List<byte[]> keys = new ArrayList<>(out.size());
       for (DirEntry e : out) {
-        Attr a = tx.attrOrNull(e.ino());
-        if (a != null) {
-          withAttrs.add(new DirEntry(e.name(), e.ino(), e.type(), a));
+        keys.add(Keys.attr(e.ino()));
+      }
+      List<byte[]> values = tx.kv.getAll(keys); // one round trip where the engine can
+      List<DirEntry> withAttrs = new ArrayList<>(out.size());
+      for (int i = 0; i < out.size(); i++) {
+        if (values.get(i) != null) {
+          DirEntry e = out.get(i);
+          withAttrs.add(new DirEntry(e.name(), e.ino(), e.type(), Codec.attr(values.get(i))));
         }
       }
       return withAttrs;

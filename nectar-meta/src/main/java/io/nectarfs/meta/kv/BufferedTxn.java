@@ -24,6 +24,11 @@ public final class BufferedTxn implements KvTxn {
   }
 
   @Override
+  public java.util.List<byte[]> getAll(java.util.List<byte[]> keys) throws IOException {
+    return buf.getAll(keys, base);
+  }
+
+  @Override
   public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
     buf.scan(start, end, limit, visitor, base);
   }

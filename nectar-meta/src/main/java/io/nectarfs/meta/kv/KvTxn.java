@@ -10,6 +10,18 @@ public interface KvTxn {
   byte[] get(byte[] key) throws IOException;
 
   /**
+   * The values of several keys (null where missing), in the order given. Engines that can read
+   * many keys in one round trip override this; the default reads them one by one.
+   */
+  default java.util.List<byte[]> getAll(java.util.List<byte[]> keys) throws IOException {
+    java.util.List<byte[]> out = new java.util.ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      out.add(get(k));
+    }
+    return out;
+  }
+
+  /**
    * Visits keys in ascending unsigned-byte order from {@code start} (inclusive) to {@code end}
    * (exclusive) until the visitor returns false or {@code limit} keys were visited ({@code limit
    * <= 0}: no limit).

@@ -21,6 +21,15 @@ public final class WriteBuffer {
   public interface Base {
     byte[] get(byte[] key) throws IOException;
 
+    /** Several committed values at once (null where missing); the default reads one by one. */
+    default List<byte[]> getAll(List<byte[]> keys) throws IOException {
+      List<byte[]> out = new ArrayList<>(keys.size());
+      for (byte[] k : keys) {
+        out.add(get(k));
+      }
+      return out;
+    }
+
     void scan(byte[] start, byte[] end, KvTxn.Visitor visitor) throws IOException;
   }
 
@@ -34,6 +43,29 @@ public final class WriteBuffer {
 
   public boolean isEmpty() {
     return writes.isEmpty();
+  }
+
+  /** Values of several keys: buffered ones from here, the rest from the base in one call. */
+  public List<byte[]> getAll(List<byte[]> keys, Base base) throws IOException {
+    List<byte[]> out = new ArrayList<>(java.util.Collections.nCopies(keys.size(), (byte[]) null));
+    List<byte[]> missing = new ArrayList<>();
+    List<Integer> where = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] v = writes.get(keys.get(i));
+      if (v == null) {
+        missing.add(keys.get(i));
+        where.add(i);
+      } else {
+        out.set(i, v == TOMBSTONE ? null : v);
+      }
+    }
+    if (!missing.isEmpty()) {
+      List<byte[]> got = base.getAll(missing);
+      for (int j = 0; j < where.size(); j++) {
+        out.set(where.get(j), got.get(j));
+      }
+    }
+    return out;
   }
 
   /** Buffered value: {@code null} when not written here, else the value (or null if deleted). */
