@@ -134,6 +134,11 @@ enum Dialect {
     return "SELECT v FROM " + table + " WHERE k = ?" + (write ? lockingSuffix() : "");
   }
 
+  /** The values of {@code n} keys in one statement. */
+  String getMany(String table, int n, boolean write) {
+    return "SELECT k, v FROM " + table + " WHERE k IN (" + "?,".repeat(n - 1) + "?)" + (write ? lockingSuffix() : "");
+  }
+
   String scan(String table, boolean bounded, boolean write) {
     return "SELECT k, v FROM " + table + " WHERE k >= ?" + (bounded ? " AND k < ?" : "") + " ORDER BY k LIMIT ?"
         + (write ? lockingSuffix() : "");

@@ -51,6 +51,33 @@ final class SqlTxn implements KvTxn {
     }
   }
 
+  /** Up to 100 keys per statement ({@code k IN (...)}) instead of one statement per key. */
+  @Override
+  public List<byte[]> getAll(List<byte[]> keys) throws IOException {
+    Map<java.nio.ByteBuffer, byte[]> found = new HashMap<>();
+    for (int from = 0; from < keys.size(); from += 100) {
+      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + 100));
+      try {
+        PreparedStatement ps = statement(kv.dialect().getMany(kv.table(), batch.size(), !readOnly));
+        for (int i = 0; i < batch.size(); i++) {
+          ps.setBytes(i + 1, batch.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.put(java.nio.ByteBuffer.wrap(rs.getBytes(1)), value(rs, 2));
+          }
+        }
+      } catch (SQLException e) {
+        throw fail("get", e);
+      }
+    }
+    List<byte[]> out = new ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      out.add(found.get(java.nio.ByteBuffer.wrap(k)));
+    }
+    return out;
+  }
+
   @Override
   public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
     byte[] from = start == null ? new byte[0] : start;
