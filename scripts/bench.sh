@@ -50,7 +50,7 @@ files() {
   local dir="${1:-/var/tmp/nectar-files-bench}" size="${SIZE:-1G}"
   nectar_apt bindfs bindfs
   mkdir -p "$dir"/{raw,bindfs-src,bindfs-mnt,pt-src,pt-mnt,nectar-mnt}
-  local opts=(--big-file-size "$size" --small-files "${SMALL:-1000}")
+  local opts=(--big-file-size "$size" --small-files "${SMALL:-1000}" --drop-caches)
   nectar_apt fio fio
   echo "== fio on $dir (1 MiB sequential write + fsync, read; 4 KiB random read) =="
   fio --name=seq --directory="$dir/raw" --rw=write --bs=1M --size="$size" --end_fsync=1 2>/dev/null | grep -E "^ *WRITE:"

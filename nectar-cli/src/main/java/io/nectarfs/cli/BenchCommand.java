@@ -58,6 +58,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--small-size", paramLabel = "SIZE", description = "Size of each small file (default: ${DEFAULT-VALUE}).")
   String smallSize = "4K";
 
+  @Option(names = "--drop-caches", description = "Also read the large file cold: drop the kernel's page cache first (root).")
+  boolean dropCaches;
+
   /** What the benchmark needs from a file system. */
   interface Target extends AutoCloseable {
     OutputStream create(String name) throws IOException;
@@ -127,6 +130,17 @@ final class BenchCommand implements Callable<Integer> {
         throw new IOException("read back " + read + " bytes of " + big);
       }
       rows.add(new Row("sequential read", mbps(big, t0), "right after the write"));
+      if (dropCaches) {
+        Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+        t0 = System.nanoTime();
+        try (InputStream in = t.stream("big")) {
+          byte[] rb = new byte[chunkIo];
+          while (in.readNBytes(rb, 0, rb.length) > 0) {
+            // read through
+          }
+        }
+        rows.add(new Row("sequential read cold", mbps(big, t0), "after dropping the kernel page cache"));
+      }
       // Random 4 KiB reads.
       long[] lat = new long[randomReads];
       Random r = new Random(2);
