@@ -234,8 +234,11 @@ final class VfsBridge {
       writable();
     }
     long fh = vfs.open(ctx(r), r.nodeid, flags);
-    // Internal files (/.stats, /.config) change between reads: no page cache for them.
-    out.openOut(fh, r.nodeid >= INTERNAL_INODES ? openFlags | Proto.FOPEN_DIRECT_IO : openFlags | directIo(flags));
+    // Internal files (/.stats, /.config) change between reads: no page cache for them. Other
+    // files keep the kernel's pages only if nobody else changed the file since (close-to-open).
+    int keep = o.keepCache() && vfs.keepCache(r.nodeid, fh) ? Proto.FOPEN_KEEP_CACHE : 0;
+    int base = openFlags & ~Proto.FOPEN_KEEP_CACHE;
+    out.openOut(fh, r.nodeid >= INTERNAL_INODES ? base | Proto.FOPEN_DIRECT_IO : base | keep | directIo(flags));
   }
 
   private void read(Request r, Reply out) throws IOException {

@@ -89,7 +89,16 @@ final class MountedVolume implements AutoCloseable {
   }
 
   private static MountedVolume serve(Path base, MountOptions.Builder opts) throws IOException, InterruptedException {
-    Path mnt = Files.createDirectories(base.resolve("mnt"));
+    return serve(base, "mnt", opts);
+  }
+
+  /** A second client of the volume under {@code base}, mounted at {@code base/<dir>}. */
+  static MountedVolume secondClient(Path base, String dir) throws IOException, InterruptedException {
+    return serve(base, dir, MountOptions.builder().allowOther(true).defaultPermissions(true).keepCache(true));
+  }
+
+  private static MountedVolume serve(Path base, String dir, MountOptions.Builder opts) throws IOException, InterruptedException {
+    Path mnt = Files.createDirectories(base.resolve(dir));
     String metaUrl = "sqlite3://" + base.resolve("meta.db");
     String storeUrl = "file://" + base.resolve("data");
     Secrets secrets = new Secrets(Map.of());
@@ -97,7 +106,7 @@ final class MountedVolume implements AutoCloseable {
     MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets),
         MetaConfig.defaults().withDeleter((id, size) -> ref.get().remove(id, size)).withMountPoint(mnt.toString()));
     ObjectStore store = ObjectStores.registry().open(storeUrl, StoreOptions.defaults().withPrefix("it-vol/").withChecksum(true), secrets);
-    ChunkStore chunks = ChunkStores.open(store, new ChunkConfig(4 << 20, 256L << 20, 16, 8, List.of(base.resolve("cache")), 4L << 30, 0.05,
+    ChunkStore chunks = ChunkStores.open(store, new ChunkConfig(4 << 20, 256L << 20, 16, 8, List.of(base.resolve("cache-" + dir)), 4L << 30, 0.05,
         false, 64L << 20, false, 0, Duration.ZERO));
     ref.set(chunks);
     FuseServer server = FuseServer.mount(Vfses.open(meta, chunks, VfsConfig.defaults()), mnt, opts.volumeName("it-vol").build());

@@ -58,6 +58,22 @@ final class FileWriter {
     this.vfs = vfs;
   }
 
+  /** The mtime the pending data will be committed with (0 when nothing is pending). */
+  long pendingMtime() {
+    lock.lock();
+    try {
+      long m = 0;
+      for (List<Pending> l : chunks.values()) {
+        for (Pending p : l) {
+          m = Math.max(m, p.mtime);
+        }
+      }
+      return m;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The end of the furthest pending byte (0 when nothing is pending). */
   long pendingEnd() {
     lock.lock();
@@ -191,13 +207,19 @@ final class FileWriter {
     List<Pending> all = new ArrayList<>();
     chunks.values().forEach(all::addAll);
     chunks.clear();
+    // Every slice of this flush carries the newest write time, so the file's mtime after the
+    // flush is what getattr showed while the data was pending: the kernel then keeps its pages.
+    long mtime = 0;
+    for (Pending p : all) {
+      mtime = Math.max(mtime, p.mtime);
+    }
     int i = 0;
     try {
       for (; i < all.size(); i++) {
         Pending p = all.get(i);
         p.w.finish(p.len);
         try {
-          vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), p.mtime);
+          vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), mtime);
         } catch (FsException e) {
           vfs.chunks().remove(p.w.id(), p.len);
           if (e.errno() == Errno.ENOENT) {
@@ -206,6 +228,9 @@ final class FileWriter {
           throw e;
         }
         vfs.committed(ino, p.index);
+      }
+      if (!all.isEmpty()) {
+        vfs.sawOwnChange(ino); // the kernel's pages already hold what was just committed
       }
     } catch (IOException e) {
       for (int j = i + 1; j < all.size(); j++) {

@@ -11,6 +11,8 @@ sealed interface Handle {
   final class File implements Handle {
     final long ino;
     final int flags;
+    /** Whether the kernel's cached pages of the file were still valid when this handle opened. */
+    boolean keepCache;
     /** Where the last read ended and the current read-ahead window (guarded by {@code this}). */
     long lastReadEnd = -1;
     long window;

@@ -78,7 +78,16 @@ public interface Vfs extends AutoCloseable {
   /** Opens a file; returns the handle. */
   long open(Ctx ctx, long ino, int flags) throws IOException;
 
-  /** Reads up to {@code dst.remaining()} bytes at {@code off}; returns the count (0 at the end). */
+  /**
+   * Whether the kernel may keep the pages it cached for {@code ino} when handle {@code fh} was
+   * opened: true when nobody else changed the file since this client last saw it (its own writes
+   * included), so that close-to-open holds and unchanged files are not read again.
+   */
+  default boolean keepCache(long ino, long fh) {
+    return false;
+  }
+
+  /** Reads bytes at {@code off}: fills {@code dst} unless the end of the file comes first; returns the count (0 at the end). */
   int read(Ctx ctx, long ino, long fh, long off, ByteBuffer dst) throws IOException;
 
   /** Writes all of {@code src} at {@code off} (O_APPEND handles write at the end); returns the count. */

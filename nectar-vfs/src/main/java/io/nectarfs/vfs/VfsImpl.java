@@ -49,6 +49,8 @@ final class VfsImpl implements Vfs {
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
   private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
+  /** Per inode, the (mtime, length) this client last knew the kernel's pages to match. */
+  private final Map<Long, long[]> seen = new ConcurrentHashMap<>();
   private final AtomicLong nextFh = new AtomicLong(1);
   private final FileReader reader;
   private final Compactor compactor;
@@ -129,9 +131,15 @@ final class VfsImpl implements Vfs {
     FileWriter w = writers.get(ino);
     if (w != null) {
       long end = w.pendingEnd();
+      long mtime = w.pendingMtime();
+      Attr r = a;
       if (end > a.length()) {
-        return a.withLength(end);
+        r = r.withLength(end);
       }
+      if (mtime > a.mtime()) {
+        r = r.withTimes(a.atime(), mtime, Math.max(a.ctime(), mtime));
+      }
+      return r;
     }
     return a;
   }
@@ -180,6 +188,9 @@ final class VfsImpl implements Vfs {
       }
       Attr a = meta.setattr(ctx, ino, r);
       reader.invalidate(ino);
+      if (req.has(SetAttr.SIZE)) {
+        seen.put(ino, new long[] {a.mtime(), a.length()}); // the kernel truncated its pages too
+      }
       return withPending(ino, a);
     });
   }
@@ -280,6 +291,28 @@ final class VfsImpl implements Vfs {
     });
   }
 
+  /** Whether {@code a} is the version this client last saw; records it either way. */
+  private boolean unchangedSinceSeen(long ino, Attr a) {
+    long[] now = {a.mtime(), a.length()};
+    long[] before = seen.put(ino, now);
+    return before != null && before[0] == now[0] && before[1] == now[1];
+  }
+
+  /** This client changed the file: the kernel's pages hold the new content. */
+  void sawOwnChange(long ino) {
+    try {
+      Attr a = meta.getattr(Ctx.ROOT, ino);
+      seen.put(ino, new long[] {a.mtime(), a.length()});
+    } catch (IOException e) {
+      seen.remove(ino);
+    }
+  }
+
+  @Override
+  public boolean keepCache(long ino, long fh) {
+    return handles.get(fh) instanceof Handle.File f && f.ino == ino && f.keepCache;
+  }
+
   private long register(Handle h) {
     long fh = nextFh.getAndIncrement();
     handles.put(fh, h);
@@ -309,7 +342,9 @@ final class VfsImpl implements Vfs {
         throw e;
       }
       reader.invalidate(ino); // close-to-open: what others committed is visible from here on
-      return register(new Handle.File(ino, flags));
+      Handle.File h = new Handle.File(ino, flags);
+      h.keepCache = unchangedSinceSeen(ino, meta.getattr(ctx, ino));
+      return register(h);
     });
   }
 

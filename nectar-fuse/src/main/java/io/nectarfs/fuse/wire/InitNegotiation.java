@@ -43,7 +43,9 @@ public final class InitNegotiation {
   /** The features we would use if offered, before intersecting. */
   public static long wantedFlags(Wanted w) {
     long f = Proto.ASYNC_READ | Proto.BIG_WRITES | Proto.PARALLEL_DIROPS | Proto.DO_READDIRPLUS | Proto.READDIRPLUS_AUTO
-        | Proto.AUTO_INVAL_DATA | Proto.EXPORT_SUPPORT | Proto.ATOMIC_O_TRUNC | Proto.MAX_PAGES
+        // No AUTO_INVAL_DATA: the kernel's own mtime after a write never equals the committed one,
+        // so it would drop pages this client just wrote; open decides (keepCache) instead.
+        | Proto.EXPORT_SUPPORT | Proto.ATOMIC_O_TRUNC | Proto.MAX_PAGES
         // The kernel passes the mode and the umask apart; the metadata applies the umask, except
         // under a default ACL (which replaces it), as a local file system does.
         | Proto.DONT_MASK;

@@ -23,10 +23,11 @@ class InitNegotiationTest {
     assertThat(s.maxPages()).isEqualTo(256);
     assertThat(s.maxReadahead()).isEqualTo(131072);
     for (long f : new long[] {Proto.ASYNC_READ, Proto.BIG_WRITES, Proto.PARALLEL_DIROPS, Proto.DO_READDIRPLUS,
-        Proto.READDIRPLUS_AUTO, Proto.POSIX_LOCKS, Proto.FLOCK_LOCKS, Proto.AUTO_INVAL_DATA, Proto.EXPORT_SUPPORT,
-        Proto.ATOMIC_O_TRUNC, Proto.MAX_PAGES}) {
+        Proto.READDIRPLUS_AUTO, Proto.POSIX_LOCKS, Proto.FLOCK_LOCKS, Proto.EXPORT_SUPPORT,
+        Proto.ATOMIC_O_TRUNC, Proto.MAX_PAGES, Proto.DONT_MASK}) {
       assertThat(s.has(f)).as("flag %x", f).isTrue();
     }
+    assertThat(s.has(Proto.AUTO_INVAL_DATA)).as("open decides about cached pages instead").isFalse();
     assertThat(s.has(Proto.WRITEBACK_CACHE)).isFalse();
     assertThat(s.has(Proto.POSIX_ACL)).isFalse();
     assertThat(s.flags() >>> 32).isZero();
