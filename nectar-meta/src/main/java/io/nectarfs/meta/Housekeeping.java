@@ -431,11 +431,5 @@ final class Housekeeping {
     return restored;
   }
 
-  static String hourOf(long millis) {
-    return Trash.HOUR.format(Instant.ofEpochMilli(millis));
-  }
 
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
-  }
 }

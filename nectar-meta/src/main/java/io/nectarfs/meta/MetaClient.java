@@ -648,8 +648,4 @@ public final class MetaClient implements Meta {
       kv.close();
     }
   }
-
-  static KvTxn unwrap(Tx tx) {
-    return tx.kv;
-  }
 }

@@ -532,7 +532,6 @@ final class Namespace {
       byte[] prefix = Keys.dentryPrefix(ino);
       byte[] start = after.isEmpty() ? prefix : Bytes.concat(Keys.dentry(ino, after), new byte[] {0});
       List<DirEntry> out = new ArrayList<>();
-      List<long[]> inos = new ArrayList<>();
       tx.kv.scan(start, Bytes.prefixEnd(prefix), limit, (k, v) -> {
         out.add(new DirEntry(Keys.dentryName(k), Codec.dentryIno(v), Codec.dentryType(v), null));
         return true;
