@@ -34,6 +34,8 @@ final class FileWriter {
   private final ReentrantLock lock = new ReentrantLock();
   private final TreeMap<Integer, List<Pending>> chunks = new TreeMap<>();
   private long pendingEnd;
+  /** The committed length read by the first append since the last flush (-1: not read yet). */
+  private long committedAtBatchStart = -1;
   private long firstWriteNanos;
   private long lastWriteNanos;
   private IOException error;
@@ -104,7 +106,14 @@ final class FileWriter {
         IOException e = error;
         throw Errno.EIO.exception("an earlier write of inode " + ino + " failed: " + e.getMessage());
       }
-      long at = append ? Math.max(committedLength.getAsLong(), chunks.isEmpty() ? 0 : pendingEnd) : off;
+      if (chunks.isEmpty()) {
+        committedAtBatchStart = -1; // everything earlier is committed: the length may have moved
+      }
+      if (append && committedAtBatchStart < 0) {
+        // Only the first append of a batch asks the metadata; later ones know the pending end.
+        committedAtBatchStart = committedLength.getAsLong();
+      }
+      long at = append ? Math.max(committedAtBatchStart, chunks.isEmpty() ? 0 : pendingEnd) : off;
       if (at < 0 || at + src.remaining() > MAX_FILE_SIZE) {
         throw Errno.EFBIG.exception("write beyond the maximum file size");
       }

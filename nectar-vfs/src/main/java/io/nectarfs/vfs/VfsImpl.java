@@ -331,11 +331,11 @@ final class VfsImpl implements Vfs {
         }
         return register(new Handle.Internal(ino, Internal.content(ino, this)));
       }
-      meta.open(ctx, ino, flags);
+      Attr a = meta.open(ctx, ino, flags);
       try {
         if ((flags & 01000) != 0 && (flags & 3) != 0) { // O_TRUNC
           flushWriter(ino);
-          meta.setattr(ctx, ino, new SetAttr(SetAttr.SIZE, 0, 0, 0, 0, 0, 0, 0, true));
+          a = meta.setattr(ctx, ino, new SetAttr(SetAttr.SIZE, 0, 0, 0, 0, 0, 0, 0, true));
         }
       } catch (IOException | RuntimeException e) {
         meta.close(ctx, ino);
@@ -343,7 +343,7 @@ final class VfsImpl implements Vfs {
       }
       reader.invalidate(ino); // close-to-open: what others committed is visible from here on
       Handle.File h = new Handle.File(ino, flags);
-      h.keepCache = unchangedSinceSeen(ino, meta.getattr(ctx, ino));
+      h.keepCache = unchangedSinceSeen(ino, a); // the attributes open just read: no second round trip
       return register(h);
     });
   }

@@ -120,6 +120,28 @@ class VfsBehaviourTest {
   }
 
   @Test
+  void oAppend_landsAtTheEnd_evenWithAPendingWriteInTheMiddle() throws Exception {
+    VfsHarness h = VfsHarness.memory(tmp);
+    try (var c = h.client()) {
+      Vfs v = c.vfs();
+      FileSystem fs = new FileSystem(v);
+      fs.writeAll(ctx, "/f", new byte[1 << 20]);
+      long ino = fs.stat(ctx, "/f").ino();
+      long plain = v.open(ctx, ino, 2);
+      long app = v.open(ctx, ino, 1 | 02000);
+      v.write(ctx, ino, plain, 0, ByteBuffer.wrap("head".getBytes()));
+      v.write(ctx, ino, app, 0, ByteBuffer.wrap("END".getBytes()));
+      v.write(ctx, ino, app, 0, ByteBuffer.wrap("!".getBytes()));
+      v.release(ctx, ino, plain);
+      v.release(ctx, ino, app);
+      byte[] all = fs.readAll(ctx, "/f");
+      assertThat(all).hasSize((1 << 20) + 4);
+      assertThat(new String(all, 0, 4)).isEqualTo("head");
+      assertThat(new String(all, 1 << 20, 4)).isEqualTo("END!");
+    }
+  }
+
+  @Test
   void fragmentedChunk_isCompacted_andDataStaysTheSame() throws Exception {
     VfsHarness h = VfsHarness.memory(tmp);
     try (var c = h.client(io.nectarfs.chunk.ChunkConfig.inMemory(h.blockSize), VfsConfig.defaults().withCompactThreshold(10))) {
