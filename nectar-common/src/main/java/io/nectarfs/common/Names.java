@@ -225,6 +225,37 @@ public final class Names {
     return sb.toString();
   }
 
+  /**
+   * The inverse of {@link #escape} for command-line input: {@code \xNN} is the byte NN (an escape
+   * character for NN >= 0x80), {@code \\} a backslash; any other backslash stays as it is.
+   * {@code unescape(escape(s))} equals {@code s} for every decoded name.
+   */
+  public static String unescape(String s) {
+    if (s.indexOf('\\') < 0) {
+      return s;
+    }
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < n && s.charAt(i + 1) == '\\') {
+        sb.append('\\');
+        i++;
+      } else if (c == '\\' && i + 3 < n && s.charAt(i + 1) == 'x' && hex(s.charAt(i + 2)) >= 0 && hex(s.charAt(i + 3)) >= 0) {
+        int b = hex(s.charAt(i + 2)) << 4 | hex(s.charAt(i + 3));
+        sb.append((char) (b < 0x80 ? b : 0xDC00 + b));
+        i += 3;
+      } else {
+        sb.append(c);
+      }
+    }
+    // escaped bytes that together spell valid UTF-8 become the characters they spell
+    return decode(encode(sb.toString()));
+  }
+
+  private static int hex(char c) {
+    return Character.digit(c, 16);
+  }
+
   private static void hexByte(StringBuilder sb, int b) {
     sb.append("\\x").append(HEX[b >> 4]).append(HEX[b & 0xF]);
   }

@@ -93,4 +93,15 @@ class NamesTest {
     assertThat(Names.escape("a\\b\nc")).isEqualTo("a\\\\b\\x0ac");
     assertThat(Names.escape("\uD83D\uDE00")).isEqualTo("\uD83D\uDE00");
   }
+
+  @Test
+  void unescapeInvertsEscape() {
+    for (String h : new String[] {"63 61 66 e9", "5c 78 65 39", "5c 5c", "83 65 83 58", "c3 a9", "61 0a 62"}) {
+      String name = Names.decode(hex(h));
+      assertThat(Names.unescape(Names.escape(name))).as(h).isEqualTo(name);
+    }
+    assertThat(Names.unescape("dir/caf\\xe9")).isEqualTo("dir/caf\uDCE9");
+    assertThat(Names.unescape("caf\\xc3\\xa9")).isEqualTo("café");
+    assertThat(Names.unescape("a\\b")).isEqualTo("a\\b");
+  }
 }
