@@ -121,8 +121,11 @@ public final class Names {
    * @throws IllegalArgumentException for a lone surrogate outside U+DC80..U+DCFF
    */
   public static byte[] encode(String s) {
-    if (!hasLoneSurrogateCandidate(s)) {
-      return s.getBytes(StandardCharsets.UTF_8);
+    // Fast path: the JDK's encoder (intrinsic for Latin-1 strings) replaces a lone surrogate with
+    // '?'; a result without '?' is exact.
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    if (!contains(utf8, (byte) '?') || !hasLoneSurrogate(s)) {
+      return utf8;
     }
     byte[] out = new byte[s.length() * 3];
     int o = 0;
@@ -154,8 +157,17 @@ public final class Names {
     return java.util.Arrays.copyOf(out, o);
   }
 
-  /** Whether {@code s} may hold a lone surrogate (any surrogate char): the slow path is needed. */
-  private static boolean hasLoneSurrogateCandidate(String s) {
+  private static boolean contains(byte[] b, byte v) {
+    for (byte x : b) {
+      if (x == v) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code s} holds a surrogate that is not half of a valid pair. */
+  private static boolean hasLoneSurrogate(String s) {
     for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
       if (c >= '\uD800' && c <= '\uDFFF') {

@@ -242,7 +242,7 @@ public final class MetaClient implements Meta {
 
   static void checkName(String name) throws FsException {
     if (name == null || name.isEmpty() || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-      throw Errno.EINVAL.exception("invalid name '" + (name == null ? "" : name.replace('\0', '?')) + "'");
+      throw Errno.EINVAL.exception("invalid name '" + (name == null ? "" : Names.escape(name)) + "'");
     }
     if (nameBytes(name).length > MAX_NAME) {
       throw Errno.ENAMETOOLONG.exception("name longer than " + MAX_NAME + " bytes");
