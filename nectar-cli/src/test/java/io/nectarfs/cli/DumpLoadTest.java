@@ -210,5 +210,9 @@ class DumpLoadTest {
     assertThat(CliTest.run("load", target, file.toString()).err()).contains("already holds a volume");
     assertThat(MetaAdmin.normalizeDump(dump(target))).isEqualTo(MetaAdmin.normalizeDump(Files.readString(file)));
     assertThat(Files.readString(file)).doesNotContain("PRIVATE KEY");
+    Path bad = Files.writeString(tmp.resolve("bad.json"), Files.readString(file).replace("\"nameB64\":\"Y2Fm6Q==\"", "\"nameB64\":\"%%\""));
+    CliTest.Run badLoad = CliTest.run("load", "sqlite3://" + tmp.resolve("bad.db"), bad.toString());
+    assertThat(badLoad.code()).isEqualTo(1);
+    assertThat(badLoad.err()).contains("malformed dump: name of inode").doesNotContain("\tat ");
   }
 }

@@ -244,13 +244,17 @@ final class Dump {
   }
 
   /** Reads what {@link #writeName} wrote; null when neither field is present. */
-  private static byte[] readName(JsonNode n, String field) {
-    JsonNode b = n.get(field + "B64");
-    if (b != null) {
-      return Base64.getDecoder().decode(b.asText());
+  private static byte[] readName(JsonNode n, String field) throws IOException {
+    try {
+      JsonNode b = n.get(field + "B64");
+      if (b != null) {
+        return Base64.getDecoder().decode(b.asText());
+      }
+      JsonNode s = n.get(field);
+      return s == null ? null : Names.encode(s.asText());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("malformed dump: " + field + " of inode " + n.get("ino") + ": " + e.getMessage());
     }
-    JsonNode s = n.get(field);
-    return s == null ? null : Names.encode(s.asText());
   }
 
   private static Attr readAttr(JsonNode n) {
@@ -535,7 +539,12 @@ final class Dump {
           if (x != null) {
             for (Iterator<Map.Entry<String, JsonNode>> it = x.fields(); it.hasNext(); ) {
               Map.Entry<String, JsonNode> e = it.next();
-              String xn = utf8 ? e.getKey() : Names.decode(Base64.getDecoder().decode(e.getKey()));
+              String xn;
+              try {
+                xn = Names.decode(utf8 ? Names.encode(e.getKey()) : Base64.getDecoder().decode(e.getKey()));
+              } catch (IllegalArgumentException bad) {
+                throw new IOException("malformed dump: xattr name of inode " + ino + ": " + bad.getMessage());
+              }
               put(Keys.xattr(ino, xn), Base64.getDecoder().decode(e.getValue().asText()));
             }
           }
