@@ -266,8 +266,10 @@ final class FileWriter {
         all.get(j).w.abort();
       }
       error = e;
-      log.warn("writing inode {} failed; {} uncommitted slice(s) dropped and their uploaded blocks deleted: {}", ino, all.size() - from,
-          e.getMessage());
+      if (!(e instanceof FsException)) { // a storage or engine failure, not a POSIX outcome such as EDQUOT
+        log.warn("writing inode {} failed; {} uncommitted slice(s) dropped and their uploaded blocks deleted: {}", ino, all.size() - from,
+            e.getMessage());
+      }
       throw posix("writing inode " + ino + " failed", e);
     }
   }
