@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Errno;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * uploadDelay} after it was staged; after a successful put the file is moved into the disk cache
  * (or deleted). At start the directory is scanned and every staged block is queued again, oldest
  * (by modification time) first, so blocks left by a crash are uploaded.
+ *
+ * <p>A full store (ENOSPC) is retried every {@value #FULL_RETRY_MILLIS} ms and logged once, when
+ * it becomes full; other failures are retried after 200 ms.
  *
  * <p>A block removed while staged ({@link #remove}) is never uploaded or, if its upload raced with
  * the removal, deleted from the store again: the uploader only treats its put as final when the
@@ -57,6 +61,9 @@ final class Staging implements AutoCloseable {
   private int inFlight;
   private boolean closing;
   private boolean stopped;
+  /** Set while the store answers ENOSPC: uploads back off and the condition is logged once. */
+  private volatile boolean storeFull;
+  static final long FULL_RETRY_MILLIS = 1000;
 
   /** Counters shared with the store. */
   interface Stats {
@@ -212,7 +219,7 @@ final class Staging implements AutoCloseable {
         }
       }
       if (!done && !stopped()) {
-        sleepQuietly(200);
+        sleepQuietly(storeFull ? FULL_RETRY_MILLIS : 200);
       }
     }
   }
@@ -235,8 +242,21 @@ final class Staging implements AutoCloseable {
       store.put(key, data);
       stats.put();
     } catch (IOException e) {
+      if (Errno.of(e) == Errno.ENOSPC) {
+        // Staged blocks were acknowledged: they wait for space, but the log says so only once.
+        if (!storeFull) {
+          storeFull = true;
+          log.warn("object storage is full: staged blocks stay in {} and are retried every {} ms until it has space: {}", root,
+              FULL_RETRY_MILLIS, e.getMessage());
+        }
+        return false;
+      }
       log.warn("upload of staged block {} failed, will retry: {}", key, e.toString());
       return false;
+    }
+    if (storeFull) {
+      storeFull = false;
+      log.info("object storage accepts uploads again; uploading staged blocks");
     }
     boolean stillStaged;
     try {

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code nectar format META-URL NAME}: creates a volume, or checks that an existing one has the
  * same settings (a no-op), or changes them with {@code --force}. The storage is tested with a
- * put, get and delete before anything is written to the metadata.
+ * put, get and delete before anything is written to the metadata, and must not belong to another
+ * volume ({@link VolumeMarker}); the marker is written after the metadata.
  */
 @Command(name = "format", mixinStandardHelpOptions = true,
     description = {"Format a volume: store its settings in the metadata engine and check its storage.",
@@ -100,17 +101,26 @@ final class FormatCommand implements Callable<Integer> {
           StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT), pem,
           pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT),
           checksum, shards, trashDays, capacity == null ? 0 : Sizes.parse(capacity), inodes, Format.META_VERSION,
-          System.currentTimeMillis(), enableAcl).validated();
+          System.currentTimeMillis(), enableAcl, Format.LAYOUT_UUID).validated();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     if (!wanted.storage().equals(store)) {
       out.println("note: credentials in the storage URL are not stored; give them to every client through the URL or NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY");
     }
-    checkStorage(wanted, store);
     try (TxnKv kv = Volumes.engine(metaUrl)) {
       Format before = MetaClient.loadFormat(kv);
+      // A re-format keeps the volume's identity and layout: check the storage as the volume it is.
+      Format identity = before == null ? wanted : wanted.withUuid(before.uuid()).withStorageLayout(before.storageLayout());
+      checkStorage(identity, store);
+      VolumeMarker.verify(identity.withStorage(store), false);
       Format stored = MetaClient.format(kv, wanted, force, io.nectarfs.common.Clock.SYSTEM);
+      try {
+        VolumeMarker.verify(stored.withStorage(store), true);
+      } catch (IOException e) {
+        throw new IOException("volume " + stored.name() + " is formatted, but its storage marker could not be written: " + Cli.message(e)
+            + "; run format again", e);
+      }
       String what = before == null ? "formatted" : stored.equals(before) ? "unchanged (already formatted with these settings)" : "updated";
       out.printf("volume %s %s%n", stored.name(), what);
       StatusCommand.printFormat(out, stored, Uris.redact(kv.describe()));
@@ -121,7 +131,7 @@ final class FormatCommand implements Callable<Integer> {
   /** Puts, reads back and deletes a small object so a wrong URL or key fails now, not at mount. */
   private void checkStorage(Format f, String urlWithCredentials) throws IOException {
     Format probe = f.withStorage(urlWithCredentials);
-    try (ObjectStore s = Volumes.storage(probe)) {
+    try (ObjectStore s = Volumes.unchecked(probe)) {
       String key = ".format-check-" + UUID.randomUUID();
       byte[] data = ("nectar format check " + f.uuid()).getBytes(StandardCharsets.UTF_8);
       s.put(key, data);

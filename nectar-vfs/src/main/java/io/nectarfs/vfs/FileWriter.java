@@ -23,8 +23,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Concurrency: one lock serialises writes, flushes and the background flusher of this inode;
  * other inodes are independent. Invariant: every slice in {@link #chunks} has an id the metadata
  * does not reference yet; after a successful flush {@link #chunks} is empty.
+ *
+ * <p>Failures: a slice whose upload failed is aborted at once (its uploaded blocks deleted); when
+ * the storage is full (ENOSPC) every pending slice is dropped at the write that notices it. The
+ * application sees ENOSPC for a full storage, EIO for other storage failures, at that write and
+ * at the next flush/fsync/close.
  */
 final class FileWriter {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FileWriter.class);
   private static final int CHUNK = Chunks.CHUNK_SIZE;
   private static final int MAX_OPEN_SLICES = 8;
   static final long MAX_FILE_SIZE = 1L << 57;
@@ -103,8 +109,7 @@ final class FileWriter {
     lock.lock();
     try {
       if (error != null) {
-        IOException e = error;
-        throw Errno.EIO.exception("an earlier write of inode " + ino + " failed: " + e.getMessage());
+        throw posix("an earlier write of inode " + ino + " failed", error);
       }
       if (chunks.isEmpty()) {
         committedAtBatchStart = -1; // everything earlier is committed: the length may have moved
@@ -123,21 +128,31 @@ final class FileWriter {
         pendingEnd = 0;
         firstWriteNanos = System.nanoTime();
       }
-      while (src.hasRemaining()) {
-        int index = (int) (at >>> Chunks.CHUNK_BITS);
-        int pos = (int) (at & (CHUNK - 1));
-        int n = Math.min(src.remaining(), CHUNK - pos);
-        Pending p = writable(index, pos, n);
-        ByteBuffer part = src.slice(src.position(), n);
-        p.w.write(pos - p.pos, part);
-        p.len = Math.max(p.len, pos - p.pos + n);
-        p.mtime = now;
-        if (p.pos + p.len == CHUNK) {
-          p.frozen = true;
+      try {
+        while (src.hasRemaining()) {
+          int index = (int) (at >>> Chunks.CHUNK_BITS);
+          int pos = (int) (at & (CHUNK - 1));
+          int n = Math.min(src.remaining(), CHUNK - pos);
+          Pending p = writable(index, pos, n);
+          ByteBuffer part = src.slice(src.position(), n);
+          p.w.write(pos - p.pos, part);
+          p.len = Math.max(p.len, pos - p.pos + n);
+          p.mtime = now;
+          if (p.pos + p.len == CHUNK) {
+            p.frozen = true;
+          }
+          p.w.flushTo(p.len);
+          src.position(src.position() + n);
+          at += n;
         }
-        p.w.flushTo(p.len);
-        src.position(src.position() + n);
-        at += n;
+      } catch (IOException e) {
+        if (Errno.of(e) == Errno.ENOSPC && !(e instanceof FsException)) {
+          // The storage is full: nothing pending can be committed. Free the memory and the blocks
+          // already uploaded now, rather than leaving them to gc while the storage stays full.
+          discard(e);
+          throw posix("writing inode " + ino + " failed", e);
+        }
+        throw e;
       }
       lastWriteNanos = System.nanoTime();
       pendingEnd = Math.max(pendingEnd, at);
@@ -210,8 +225,7 @@ final class FileWriter {
 
   private void flushLocked() throws IOException {
     if (error != null) {
-      IOException e = error;
-      throw e instanceof FsException ? e : Errno.EIO.exception("writing inode " + ino + " failed: " + e.getMessage());
+      throw posix("writing inode " + ino + " failed", error);
     }
     List<Pending> all = new ArrayList<>();
     chunks.values().forEach(all::addAll);
@@ -223,10 +237,13 @@ final class FileWriter {
       mtime = Math.max(mtime, p.mtime);
     }
     int i = 0;
+    boolean finished = false;
     try {
       for (; i < all.size(); i++) {
         Pending p = all.get(i);
+        finished = false;
         p.w.finish(p.len);
+        finished = true;
         try {
           vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), mtime);
         } catch (FsException e) {
@@ -242,12 +259,41 @@ final class FileWriter {
         vfs.sawOwnChange(ino); // the kernel's pages already hold what was just committed
       }
     } catch (IOException e) {
-      for (int j = i + 1; j < all.size(); j++) {
+      // A slice whose upload failed is deleted with the rest; one whose commit failed is kept
+      // (the commit may have happened) and left to gc if it did not.
+      int from = finished ? i + 1 : i;
+      for (int j = from; j < all.size(); j++) {
         all.get(j).w.abort();
       }
       error = e;
-      throw e instanceof FsException ? e : Errno.EIO.exception("writing inode " + ino + " failed: " + e.getMessage());
+      if (!(e instanceof FsException)) { // a storage or engine failure, not a POSIX outcome such as EDQUOT
+        log.warn("writing inode {} failed; {} uncommitted slice(s) dropped and their uploaded blocks deleted: {}", ino, all.size() - from,
+            e.getMessage());
+      }
+      throw posix("writing inode " + ino + " failed", e);
     }
+  }
+
+  /** Drops every pending slice after a failure that the application learns from now on. */
+  private void discard(IOException cause) {
+    int n = 0;
+    for (List<Pending> l : chunks.values()) {
+      for (Pending p : l) {
+        p.w.abort();
+        n++;
+      }
+    }
+    chunks.clear();
+    error = cause;
+    log.warn("writing inode {} failed; {} uncommitted slice(s) dropped and their uploaded blocks deleted: {}", ino, n, cause.getMessage());
+  }
+
+  /** The errno the application sees: a POSIX outcome as is, a full storage ENOSPC, anything else EIO. */
+  private static FsException posix(String what, IOException e) {
+    if (e instanceof FsException fe) {
+      return fe;
+    }
+    return (Errno.of(e) == Errno.ENOSPC ? Errno.ENOSPC : Errno.EIO).exception(what + ": " + e.getMessage());
   }
 
   /** Drops pending data without committing (file deleted, or shutdown after a failure). */
