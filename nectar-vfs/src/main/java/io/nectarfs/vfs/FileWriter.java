@@ -20,9 +20,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * #flush} finishes every slice (all blocks stored) and only then commits it to the metadata, in
  * creation order, so a later slice always wins over an earlier one.
  *
+ * <p>O_APPEND writes go into an append run instead: slices without a file offset, each filled
+ * from its start, committed with {@link io.nectarfs.meta.Meta#append}, which places them at the
+ * end of the file inside the committing transaction. So appends of any number of clients never
+ * overwrite each other, and one write(2) is never split by another client's bytes. A switch
+ * between appending and positioned writing first commits what is pending, so the two kinds keep
+ * their order without a pending positioned write having to know where an append will land.
+ *
  * <p>Concurrency: one lock serialises writes, flushes and the background flusher of this inode;
- * other inodes are independent. Invariant: every slice in {@link #chunks} has an id the metadata
- * does not reference yet; after a successful flush {@link #chunks} is empty.
+ * other inodes are independent. Invariant: every slice in {@link #chunks} and {@link #appends}
+ * has an id the metadata does not reference yet; at most one of them is non-empty; after a
+ * successful flush both are empty.
  */
 final class FileWriter {
   private static final int CHUNK = Chunks.CHUNK_SIZE;
@@ -34,8 +42,10 @@ final class FileWriter {
   private final ReentrantLock lock = new ReentrantLock();
   private final TreeMap<Integer, List<Pending>> chunks = new TreeMap<>();
   private long pendingEnd;
-  /** The committed length read by the first append since the last flush (-1: not read yet). */
-  private long committedAtBatchStart = -1;
+  /** The append run: slices in write order, each filled from offset 0; the last one may grow. */
+  private final List<Pending> appends = new ArrayList<>();
+  /** Bytes in {@link #appends}. */
+  private long appendBytes;
   private long firstWriteNanos;
   private long lastWriteNanos;
   private IOException error;
@@ -70,17 +80,24 @@ final class FileWriter {
           m = Math.max(m, p.mtime);
         }
       }
+      for (Pending p : appends) {
+        m = Math.max(m, p.mtime);
+      }
       return m;
     } finally {
       lock.unlock();
     }
   }
 
-  /** The end of the furthest pending byte (0 when nothing is pending). */
-  long pendingEnd() {
+  /**
+   * The length the file will have once the pending data is committed, given its committed length
+   * {@code committed} (the pending appends land after it, unless other clients append first).
+   */
+  long pendingEnd(long committed) {
     lock.lock();
     try {
-      return chunks.isEmpty() ? 0 : pendingEnd;
+      long end = committed + appendBytes;
+      return chunks.isEmpty() ? end : Math.max(end, pendingEnd);
     } finally {
       lock.unlock();
     }
@@ -89,35 +106,34 @@ final class FileWriter {
   boolean hasPending() {
     lock.lock();
     try {
-      return !chunks.isEmpty();
+      return !chunks.isEmpty() || !appends.isEmpty();
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Writes {@code src} at {@code off}, or at the end of the file when {@code append} (the file's
-   * committed length is {@code committedLength}); returns the offset written at.
+   * Writes {@code src} at {@code off}, or, when {@code append}, at the end the file will have when
+   * the write is committed (then {@code off} is ignored).
    */
-  long write(long off, ByteBuffer src, boolean append, java.util.function.LongSupplier committedLength) throws IOException {
+  void write(long off, ByteBuffer src, boolean append) throws IOException {
     lock.lock();
     try {
       if (error != null) {
         IOException e = error;
         throw Errno.EIO.exception("an earlier write of inode " + ino + " failed: " + e.getMessage());
       }
-      if (chunks.isEmpty()) {
-        committedAtBatchStart = -1; // everything earlier is committed: the length may have moved
+      if (append ? !chunks.isEmpty() : !appends.isEmpty()) {
+        flushLocked(); // the other kind is pending: commit it first to keep the order
       }
-      if (append && committedAtBatchStart < 0) {
-        // Only the first append of a batch asks the metadata; later ones know the pending end.
-        committedAtBatchStart = committedLength.getAsLong();
+      if (append) {
+        appendLocked(src);
+        return;
       }
-      long at = append ? Math.max(committedAtBatchStart, chunks.isEmpty() ? 0 : pendingEnd) : off;
+      long at = off;
       if (at < 0 || at + src.remaining() > MAX_FILE_SIZE) {
         throw Errno.EFBIG.exception("write beyond the maximum file size");
       }
-      long start = at;
       long now = vfs.clock().nowNanos();
       if (chunks.isEmpty()) {
         pendingEnd = 0;
@@ -141,10 +157,41 @@ final class FileWriter {
       }
       lastWriteNanos = System.nanoTime();
       pendingEnd = Math.max(pendingEnd, at);
-      return start;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Adds {@code src} to the append run. A write stays in one slice unless the slice would exceed
+   * a chunk (the most one record pair can place), so a write(2) of up to 64 MiB lands whole.
+   */
+  private void appendLocked(ByteBuffer src) throws IOException {
+    long now = vfs.clock().nowNanos();
+    if (appends.isEmpty()) {
+      firstWriteNanos = System.nanoTime();
+    }
+    Pending p = appends.isEmpty() ? null : appends.getLast();
+    if (p != null && (long) p.len + src.remaining() > CHUNK && src.remaining() <= CHUNK) {
+      p.frozen = true; // the whole write goes into the next slice
+    }
+    while (src.hasRemaining()) {
+      if (p == null || p.frozen) {
+        p = new Pending(-1, 0, vfs.chunks().newWriter(vfs.meta().newSliceId()));
+        appends.add(p);
+      }
+      int n = Math.min(src.remaining(), CHUNK - p.len);
+      p.w.write(p.len, src.slice(src.position(), n));
+      p.len += n;
+      p.mtime = now;
+      if (p.len == CHUNK) {
+        p.frozen = true;
+      }
+      p.w.flushTo(p.len);
+      src.position(src.position() + n);
+      appendBytes += n;
+    }
+    lastWriteNanos = System.nanoTime();
   }
 
   /** A slice that may take {@code n} bytes at {@code pos} of chunk {@code index}, new if needed. */
@@ -198,7 +245,7 @@ final class FileWriter {
     }
     try {
       long now = System.nanoTime();
-      if (!chunks.isEmpty() && (now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
+      if (hasPending() && (now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
         flushLocked();
       }
     } catch (IOException e) {
@@ -216,6 +263,9 @@ final class FileWriter {
     List<Pending> all = new ArrayList<>();
     chunks.values().forEach(all::addAll);
     chunks.clear();
+    all.addAll(appends); // (at most one of the two is non-empty)
+    appends.clear();
+    appendBytes = 0;
     // Every slice of this flush carries the newest write time, so the file's mtime after the
     // flush is what getattr showed while the data was pending: the kernel then keeps its pages.
     long mtime = 0;
@@ -227,8 +277,19 @@ final class FileWriter {
       for (; i < all.size(); i++) {
         Pending p = all.get(i);
         p.w.finish(p.len);
+        int index = p.index;
         try {
-          vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), mtime);
+          if (p.index < 0) {
+            long at = vfs.meta().append(Ctx.ROOT, ino, p.w.id(), p.len, mtime);
+            index = (int) (at >>> Chunks.CHUNK_BITS);
+            long lastIndex = (at + p.len - 1) >>> Chunks.CHUNK_BITS;
+            if (lastIndex != index) {
+              vfs.committed(ino, index);
+              index = (int) lastIndex;
+            }
+          } else {
+            vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), mtime);
+          }
         } catch (FsException e) {
           vfs.chunks().remove(p.w.id(), p.len);
           if (e.errno() == Errno.ENOENT) {
@@ -236,7 +297,7 @@ final class FileWriter {
           }
           throw e;
         }
-        vfs.committed(ino, p.index);
+        vfs.committed(ino, index);
       }
       if (!all.isEmpty()) {
         vfs.sawOwnChange(ino); // the kernel's pages already hold what was just committed
@@ -256,6 +317,9 @@ final class FileWriter {
     try {
       chunks.values().forEach(l -> l.forEach(p -> p.w.abort()));
       chunks.clear();
+      appends.forEach(p -> p.w.abort());
+      appends.clear();
+      appendBytes = 0;
     } finally {
       lock.unlock();
     }

@@ -130,7 +130,7 @@ final class VfsImpl implements Vfs {
   private Attr withPending(long ino, Attr a) {
     FileWriter w = writers.get(ino);
     if (w != null) {
-      long end = w.pendingEnd();
+      long end = w.pendingEnd(a.length());
       long mtime = w.pendingMtime();
       Attr r = a;
       if (end > a.length()) {
@@ -385,13 +385,7 @@ final class VfsImpl implements Vfs {
       }
       int n = src.remaining();
       FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
-      w.write(off, src, f.append(), () -> {
-        try {
-          return meta.getattr(Ctx.ROOT, ino).length();
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      w.write(off, src, f.append()); // an append's offset is fixed when it is committed
       reader.invalidate(ino);
       if ((f.flags & 010000) != 0) { // O_SYNC / O_DSYNC: durable before write(2) returns
         w.flush();
