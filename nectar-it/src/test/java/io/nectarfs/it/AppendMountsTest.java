@@ -79,6 +79,36 @@ class AppendMountsTest {
     }
   }
 
+  @Test
+  void appendAfterAnotherMountsAppend_readAndFstatOfTheWriterShowWhereItLanded() throws Exception {
+    Path base = tmp.resolve("vol");
+    try (MountedVolume a = MountedVolume.mount(base, 0, MountOptions.builder().allowOther(true).defaultPermissions(true).keepCache(true));
+        MountedVolume b = MountedVolume.secondClient(base, "mnt-b")) {
+      sh(a.mnt, "printf 0123456789 > f");
+      // The writer reads first (the kernel of mount a may now cache the page), waits while mount b
+      // appends, then appends itself with a length its kernel still believes to be 10.
+      String script = """
+          import os, sys
+          fd = os.open('f', os.O_RDWR | os.O_APPEND)
+          print(os.pread(fd, 100, 0).decode(), flush=True)
+          sys.stdin.readline()
+          assert os.write(fd, b'AA') == 2
+          print(os.pread(fd, 12, 0).decode(), os.pread(fd, 100, 0).decode(), os.fstat(fd).st_size, flush=True)
+          os.close(fd)
+          """;
+      Process p = new ProcessBuilder("python3", "-c", script).directory(a.mnt.toFile()).redirectErrorStream(true).start();
+      var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(out.readLine()).isEqualTo("0123456789");
+      sh(b.mnt, "printf BBBB >> f");
+      p.getOutputStream().write('\n');
+      p.getOutputStream().flush();
+      assertThat(out.readLine()).as("read-your-writes and fstat after the append").isEqualTo("0123456789BB 0123456789BBBBAA 16");
+      assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+      assertThat(p.exitValue()).isZero();
+      assertThat(sh(b.mnt, "cat f")).isEqualTo("0123456789BBBBAA");
+    }
+  }
+
   private static void assertEveryRecordOnce(byte[] data, int writers, int perWriter) {
     assertThat(data.length).as("file length").isEqualTo(writers * perWriter * RECORD);
     int[] next = new int[writers];
