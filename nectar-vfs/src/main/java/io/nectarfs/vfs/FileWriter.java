@@ -46,6 +46,8 @@ final class FileWriter {
   private final List<Pending> appends = new ArrayList<>();
   /** Bytes in {@link #appends}. */
   private long appendBytes;
+  /** Flushes that took pending data out so far (see {@link #flushes}). */
+  private long flushes;
   private long firstWriteNanos;
   private long lastWriteNanos;
   private IOException error;
@@ -98,6 +100,19 @@ final class FileWriter {
     try {
       long end = committed + appendBytes;
       return chunks.isEmpty() ? end : Math.max(end, pendingEnd);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * How many times pending data was taken out to be committed (or dropped). Attributes read
+   * while this number did not change cannot include data still counted as pending.
+   */
+  long flushes() {
+    lock.lock();
+    try {
+      return flushes;
     } finally {
       lock.unlock();
     }
@@ -266,6 +281,9 @@ final class FileWriter {
     all.addAll(appends); // (at most one of the two is non-empty)
     appends.clear();
     appendBytes = 0;
+    if (!all.isEmpty()) {
+      flushes++;
+    }
     // Every slice of this flush carries the newest write time, so the file's mtime after the
     // flush is what getattr showed while the data was pending: the kernel then keeps its pages.
     long mtime = 0;
@@ -320,6 +338,7 @@ final class FileWriter {
       appends.forEach(p -> p.w.abort());
       appends.clear();
       appendBytes = 0;
+      flushes++;
     } finally {
       lock.unlock();
     }

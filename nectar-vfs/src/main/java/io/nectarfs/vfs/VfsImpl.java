@@ -144,6 +144,22 @@ final class VfsImpl implements Vfs {
     return a;
   }
 
+  /**
+   * The committed attributes of {@code ino} with this client's pending writes included, read
+   * again if a flush of this client took pending data out meanwhile: otherwise the length could
+   * miss data whose write already returned (the kernel would then shrink its file size).
+   */
+  private Attr attrWithPending(Ctx ctx, long ino) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      FileWriter w = writers.get(ino);
+      long flushes = w == null ? 0 : w.flushes();
+      Attr a = withPending(ino, meta.getattr(ctx, ino));
+      if (w == null || w.flushes() == flushes || attempt == 20) {
+        return a;
+      }
+    }
+  }
+
   @Override
   public Entry lookup(Ctx ctx, long parent, String name) throws IOException {
     return timed("lookup", () -> {
@@ -154,7 +170,7 @@ final class VfsImpl implements Vfs {
         }
       }
       Entry e = meta.lookup(ctx, parent, name);
-      return new Entry(e.ino(), withPending(e.ino(), e.attr()));
+      return new Entry(e.ino(), writers.containsKey(e.ino()) ? attrWithPending(ctx, e.ino()) : e.attr());
     });
   }
 
@@ -166,7 +182,7 @@ final class VfsImpl implements Vfs {
         // readers should not trust it beyond one open.
         return Internal.attr(ino, Internal.content(ino, this).length, clock.nowNanos());
       }
-      return withPending(ino, meta.getattr(ctx, ino));
+      return attrWithPending(ctx, ino);
     });
   }
 
