@@ -48,6 +48,8 @@ final class FileWriter {
   private long appendBytes;
   /** Flushes that took pending data out so far (see {@link #flushes}). */
   private long flushes;
+  /** Set by the last release (or abort): the writer is leaving the VFS's map and takes no writes. */
+  private boolean retired;
   private long firstWriteNanos;
   private long lastWriteNanos;
   private IOException error;
@@ -129,11 +131,15 @@ final class FileWriter {
 
   /**
    * Writes {@code src} at {@code off}, or, when {@code append}, at the end the file will have when
-   * the write is committed (then {@code off} is ignored).
+   * the write is committed (then {@code off} is ignored). Returns false, writing nothing, when the
+   * writer was retired meanwhile: the caller then writes through a new one.
    */
-  void write(long off, ByteBuffer src, boolean append) throws IOException {
+  boolean write(long off, ByteBuffer src, boolean append) throws IOException {
     lock.lock();
     try {
+      if (retired) {
+        return false;
+      }
       if (error != null) {
         IOException e = error;
         throw Errno.EIO.exception("an earlier write of inode " + ino + " failed: " + e.getMessage());
@@ -143,7 +149,7 @@ final class FileWriter {
       }
       if (append) {
         appendLocked(src);
-        return;
+        return true;
       }
       long at = off;
       if (at < 0 || at + src.remaining() > MAX_FILE_SIZE) {
@@ -172,6 +178,7 @@ final class FileWriter {
       }
       lastWriteNanos = System.nanoTime();
       pendingEnd = Math.max(pendingEnd, at);
+      return true;
     } finally {
       lock.unlock();
     }
@@ -247,6 +254,20 @@ final class FileWriter {
   void flush() throws IOException {
     lock.lock();
     try {
+      flushLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Commits everything and takes no writes from now on (the last handle of the inode is being
+   * released; a write racing with it goes to a new writer instead of being left behind here).
+   */
+  void retire() throws IOException {
+    lock.lock();
+    try {
+      retired = true;
       flushLocked();
     } finally {
       lock.unlock();
@@ -339,6 +360,7 @@ final class FileWriter {
       appends.clear();
       appendBytes = 0;
       flushes++;
+      retired = true;
     } finally {
       lock.unlock();
     }

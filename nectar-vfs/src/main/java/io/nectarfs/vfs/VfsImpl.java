@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * the reader is lock-free apart from a handle's read-ahead state. A background thread commits
  * idle written data. Invariant: an inode with open writable handles in this client has at most
  * one {@link FileWriter}, removed when its last handle is released and everything is committed.
+ * That release retires the writer under its lock before removing it, so a write racing with it
+ * (another handle opened meanwhile) is refused there and goes to a new writer, never left behind.
  */
 final class VfsImpl implements Vfs {
   private static final Logger log = LoggerFactory.getLogger(VfsImpl.class);
@@ -401,7 +403,10 @@ final class VfsImpl implements Vfs {
       }
       int n = src.remaining();
       FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
-      w.write(off, src, f.append()); // an append's offset is fixed when it is committed
+      while (!w.write(off, src, f.append())) { // (an append's offset is fixed when it is committed)
+        writers.remove(ino, w); // retired by another handle's last release meanwhile
+        w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
+      }
       reader.invalidate(ino);
       if ((f.flags & 010000) != 0) { // O_SYNC / O_DSYNC: durable before write(2) returns
         w.flush();
@@ -460,7 +465,7 @@ final class VfsImpl implements Vfs {
         FileWriter w = writers.get(ino);
         if (w != null) {
           try {
-            w.flush();
+            w.retire();
           } catch (IOException e) {
             failure = e;
             w.abort();
