@@ -45,9 +45,15 @@ final class VfsBridge {
   private final long entryTtl;
   private final long negativeTtl;
   private final int openFlags;
-  /** O_DIRECT opens bypass the kernel page cache: every read and write reaches the VFS. */
+  /**
+   * O_DIRECT opens bypass the kernel page cache: every read and write reaches the VFS. So do
+   * writable O_APPEND opens: the VFS, not the kernel, decides where an append lands (at the end
+   * as the metadata sees it when committing), so the kernel must not cache the bytes at the
+   * offset it guessed from a length that other clients may have moved.
+   */
   private static int directIo(int openFlags) {
-    return (openFlags & 040000) != 0 ? Proto.FOPEN_DIRECT_IO : 0;
+    boolean appending = (openFlags & LibC.O_APPEND) != 0 && (openFlags & 3) != LibC.O_RDONLY;
+    return (openFlags & 040000) != 0 || appending ? Proto.FOPEN_DIRECT_IO : 0;
   }
 
   /** Inodes from here up are the VFS's internal files. */

@@ -140,6 +140,16 @@ public interface Meta extends AutoCloseable {
   void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException;
 
   /**
+   * O_APPEND: places bytes {@code [0, len)} of the stored slice {@code id} (whose size is {@code
+   * len}) at the file's end as of this transaction, extends the length and sets mtime/ctime;
+   * returns the offset the bytes were placed at. Concurrent appends of any clients never overlap:
+   * each lands whole, after the others. A placement crossing a chunk boundary is recorded in both
+   * chunks (the slice then has two references). EINVAL ({@code len} not in 1..chunk size),
+   * ENOENT, EISDIR, ENOSPC/EDQUOT, EFBIG.
+   */
+  long append(Ctx ctx, long ino, long id, int len, long mtime) throws IOException;
+
+  /**
    * Replaces the slice list of chunk {@code index} by {@code replacement} if the list still equals
    * {@code expected} (compaction: the replacement holds the chunk's visible bytes as one slice).
    * The expected records are released. Returns false, changing nothing, when the chunk changed

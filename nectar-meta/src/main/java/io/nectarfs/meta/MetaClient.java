@@ -477,6 +477,12 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public long append(Ctx ctx, long ino, long id, int len, long mtime) throws IOException {
+    checkWritable();
+    return data.append(ino, id, len, mtime);
+  }
+
+  @Override
   public boolean compact(Ctx ctx, long ino, int index, List<Slice> expected, Slice replacement) throws IOException {
     checkWritable();
     return data.compact(ino, index, expected, replacement);

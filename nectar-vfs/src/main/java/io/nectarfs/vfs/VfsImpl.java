@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * the reader is lock-free apart from a handle's read-ahead state. A background thread commits
  * idle written data. Invariant: an inode with open writable handles in this client has at most
  * one {@link FileWriter}, removed when its last handle is released and everything is committed.
+ * That release retires the writer under its lock before removing it, so a write racing with it
+ * (another handle opened meanwhile) is refused there and goes to a new writer, never left behind.
  */
 final class VfsImpl implements Vfs {
   private static final Logger log = LoggerFactory.getLogger(VfsImpl.class);
@@ -130,7 +132,7 @@ final class VfsImpl implements Vfs {
   private Attr withPending(long ino, Attr a) {
     FileWriter w = writers.get(ino);
     if (w != null) {
-      long end = w.pendingEnd();
+      long end = w.pendingEnd(a.length());
       long mtime = w.pendingMtime();
       Attr r = a;
       if (end > a.length()) {
@@ -144,6 +146,22 @@ final class VfsImpl implements Vfs {
     return a;
   }
 
+  /**
+   * The committed attributes of {@code ino} with this client's pending writes included, read
+   * again if a flush of this client took pending data out meanwhile: otherwise the length could
+   * miss data whose write already returned (the kernel would then shrink its file size).
+   */
+  private Attr attrWithPending(Ctx ctx, long ino) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      FileWriter w = writers.get(ino);
+      long flushes = w == null ? 0 : w.flushes();
+      Attr a = withPending(ino, meta.getattr(ctx, ino));
+      if (w == null || w.flushes() == flushes || attempt == 20) {
+        return a;
+      }
+    }
+  }
+
   @Override
   public Entry lookup(Ctx ctx, long parent, String name) throws IOException {
     return timed("lookup", () -> {
@@ -154,7 +172,7 @@ final class VfsImpl implements Vfs {
         }
       }
       Entry e = meta.lookup(ctx, parent, name);
-      return new Entry(e.ino(), withPending(e.ino(), e.attr()));
+      return new Entry(e.ino(), writers.containsKey(e.ino()) ? attrWithPending(ctx, e.ino()) : e.attr());
     });
   }
 
@@ -166,7 +184,7 @@ final class VfsImpl implements Vfs {
         // readers should not trust it beyond one open.
         return Internal.attr(ino, Internal.content(ino, this).length, clock.nowNanos());
       }
-      return withPending(ino, meta.getattr(ctx, ino));
+      return attrWithPending(ctx, ino);
     });
   }
 
@@ -385,13 +403,10 @@ final class VfsImpl implements Vfs {
       }
       int n = src.remaining();
       FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
-      w.write(off, src, f.append(), () -> {
-        try {
-          return meta.getattr(Ctx.ROOT, ino).length();
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      while (!w.write(off, src, f.append())) { // (an append's offset is fixed when it is committed)
+        writers.remove(ino, w); // retired by another handle's last release meanwhile
+        w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
+      }
       reader.invalidate(ino);
       if ((f.flags & 010000) != 0) { // O_SYNC / O_DSYNC: durable before write(2) returns
         w.flush();
@@ -450,7 +465,7 @@ final class VfsImpl implements Vfs {
         FileWriter w = writers.get(ino);
         if (w != null) {
           try {
-            w.flush();
+            w.retire();
           } catch (IOException e) {
             failure = e;
             w.abort();

@@ -44,6 +44,9 @@ class SqliteMetaTest {
   class Data extends DataSuite implements Sqlite {}
 
   @Nested
+  class Append extends io.nectarfs.testkit.meta.AppendSuite implements Sqlite {}
+
+  @Nested
   class Sessions extends SessionSuite implements Sqlite {}
 
   @Nested
