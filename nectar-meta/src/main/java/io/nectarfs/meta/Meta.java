@@ -124,6 +124,12 @@ public interface Meta extends AutoCloseable {
    */
   Attr open(Ctx ctx, long ino, int flags) throws IOException;
 
+  /**
+   * Sets the access time of {@code ino} to {@code atimeNanos} if it is older, as reading does:
+   * no permission check, ctime unchanged. Does nothing on a read-only client or a gone inode.
+   */
+  void touchAtime(long ino, long atimeNanos) throws IOException;
+
   /** Ends one open of {@code ino}; the last close of an unlinked file frees it. */
   void close(Ctx ctx, long ino) throws IOException;
 

@@ -449,6 +449,20 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public void touchAtime(long ino, long atimeNanos) throws IOException {
+    if (config.readOnly()) {
+      return;
+    }
+    tx(tx -> {
+      Attr a = tx.attrOrNull(ino);
+      if (a != null && a.atime() < atimeNanos) {
+        tx.putAttr(ino, a.withTimes(atimeNanos, a.mtime(), a.ctime()));
+      }
+      return null;
+    });
+  }
+
+  @Override
   public void close(Ctx ctx, long ino) throws IOException {
     Integer left = openCounts.computeIfPresent(ino, (k, n) -> n <= 1 ? null : n - 1);
     if (left == null) {

@@ -342,10 +342,35 @@ final class VfsImpl implements Vfs {
         throw e;
       }
       reader.invalidate(ino); // close-to-open: what others committed is visible from here on
+      if ((flags & 3) != 1) {
+        touchAtime(ino, a);
+      }
       Handle.File h = new Handle.File(ino, flags);
       h.keepCache = unchangedSinceSeen(ino, a); // the attributes open just read: no second round trip
       return register(h);
     });
+  }
+
+  /**
+   * Access time at an open for reading, decided from the attributes the open read (no extra
+   * metadata read): the kernel serves cached pages without asking us, so reads cannot be counted.
+   * The kernel drops its cached attributes of the inode so that stat shows the new time.
+   */
+  private void touchAtime(long ino, Attr a) {
+    long now = clock.nowNanos();
+    if (!cfg.atimeMode().due(a, now)) {
+      return;
+    }
+    try {
+      meta.touchAtime(ino, now);
+    } catch (IOException | RuntimeException e) {
+      log.debug("access time of inode {} not updated: {}", ino, e.toString());
+      return;
+    }
+    Invalidator inv = invalidator;
+    if (inv != null) {
+      inv.inode(ino, -1, 0);
+    }
   }
 
   @Override
@@ -471,11 +496,14 @@ final class VfsImpl implements Vfs {
   @Override
   public long opendir(Ctx ctx, long ino, int flags) throws IOException {
     return timed("opendir", () -> {
-      Attr a = meta.getattr(ctx, ino);
+      // Registered as an open in the metadata, so a directory removed while open keeps
+      // answering fstat (nlink 0) until releasedir.
+      Attr a = meta.open(ctx, ino, 0);
       if (!a.isDir()) {
+        meta.close(ctx, ino);
         throw Errno.ENOTDIR.exception("inode " + ino);
       }
-      meta.access(ctx, ino, 4);
+      touchAtime(ino, a);
       return register(new Handle.Dir(ino));
     });
   }
@@ -527,6 +555,7 @@ final class VfsImpl implements Vfs {
     if (handles.remove(fh) == null) {
       throw Errno.EBADF.exception("directory handle " + fh);
     }
+    meta.close(ctx, ino);
   }
 
   @Override
