@@ -95,7 +95,8 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--dev", negatable = true, description = "Interpret device nodes (root mounts only; default: off, as nodev).")
   boolean dev;
 
-  @Option(names = "--exec", negatable = true, description = "Allow executing programs (default: ${DEFAULT-VALUE}; --no-exec as noexec).")
+  // picocli: a negatable option that defaults to true is declared by its negative name.
+  @Option(names = "--no-exec", negatable = true, description = "Refuse executing programs (noexec; --exec, the default, allows it).")
   boolean exec = true;
 
   @Option(names = "--foreground-child", hidden = true, description = "Internal: the background child signals readiness by the mount itself.")
