@@ -63,6 +63,16 @@ class MountHelperOptionsTest {
   }
 
   @Test
+  void suidAndDev_areRefusedClearly_forAMountByAnotherUser() throws Exception {
+    MountedVolume.requireFuse();
+    Path mnt = Files.createDirectories(tmp.resolve("user-mnt"));
+    sh(tmp, "chmod 0755 " + tmp + " " + mnt);
+    String out = sh(tmp, "cd / && setpriv --reuid=4321 --regid=4321 --clear-groups env HOME=/tmp NECTAR_NO_BUILD=1 " + repo().resolve("nectar")
+        + " mount sqlite3:///nonexistent/meta.db " + mnt + " --suid 2>&1; echo rc=$?");
+    assertThat(out).contains("--suid and --dev (mount options suid, dev) need a mount by root").contains("rc=2").doesNotContain("Exception");
+  }
+
+  @Test
   void remountReadOnlyAndBack_switchesTheLiveMount() throws Exception {
     MountedVolume.requireFuse();
     // mount(8) runs the helper of the mount's type (fuse.nectarfs) for a remount.
