@@ -100,7 +100,7 @@ public final class FuseServer implements AutoCloseable {
     this.pool = new BufferPool(options.maxWrite() + Proto.BUFFER_HEADER, options.maxBackground() + options.readers());
     this.permits = new Semaphore(options.maxBackground());
     this.table = new OpTable();
-    this.readOnly = new ReadOnlyFlag(mount.mountpoint(), options.readOnly());
+    this.readOnly = new ReadOnlyFlag(mount.mountpoint(), options.readOnly(), vfs::setReadOnly);
     new VfsBridge(vfs, options, () -> init, readOnly::check).register(table);
     table.on(Opcode.INIT, 8, Dispatch.INLINE, this::doInit);
     table.on(Opcode.INTERRUPT, 8, Dispatch.NO_REPLY, (r, out) -> interrupt(r.u64()));

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * the mount's line; so no control channel between the mount helper and the daemon is needed.
  * A mount started read-only stays read-only for the daemon (its metadata client has no session).
  *
- * <p>Concurrency: one watcher thread writes {@link #readOnly}; request threads read it. Because
- * the kernel may allow writes an instant before the watcher saw {@code remount,rw}, a request
- * refused while the flag says read-only re-reads the mount table first ({@link #check}).
+ * <p>Concurrency: the watcher thread re-reads the mount table and writes {@link #readOnly} under
+ * the object's lock; request threads read the volatile flag. Because the kernel may allow writes
+ * an instant before the watcher saw {@code remount,rw}, a request refused while the flag says
+ * read-only re-reads the mount table first ({@link #check}), also under the lock.
  */
 final class ReadOnlyFlag implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReadOnlyFlag.class);
@@ -29,12 +31,15 @@ final class ReadOnlyFlag implements AutoCloseable {
 
   private final Path mountpoint;
   private final boolean fixed;
+  private final Consumer<Boolean> onChange;
   private volatile boolean readOnly;
   private volatile boolean stop;
   private Thread watcher;
 
-  ReadOnlyFlag(Path mountpoint, boolean readOnlyAtMount) {
+  /** {@code onChange} hears every change after the mount (on the watcher or a request thread). */
+  ReadOnlyFlag(Path mountpoint, boolean readOnlyAtMount, Consumer<Boolean> onChange) {
     this.mountpoint = mountpoint;
+    this.onChange = onChange;
     this.fixed = readOnlyAtMount;
     this.readOnly = readOnlyAtMount;
   }
@@ -56,15 +61,16 @@ final class ReadOnlyFlag implements AutoCloseable {
     return readOnly;
   }
 
-  private void refresh() {
+  private synchronized void refresh() {
     try {
       Optional<MountInfo.Line> l = MountInfo.find(mountpoint);
       if (l.isPresent()) {
         boolean ro = l.get().readOnly();
         if (ro != readOnly) {
           log.info("{} remounted {}", mountpoint, ro ? "read-only" : "read-write");
+          readOnly = ro;
+          onChange.accept(ro);
         }
-        readOnly = ro;
       }
     } catch (IOException e) {
       log.debug("cannot read the mount table: {}", e.toString());

@@ -40,6 +40,21 @@ class MountHelperOptionsTest {
     sh(tmp, "NECTAR_NO_BUILD=1 " + repo().resolve("nectar") + " umount " + mnt);
   }
 
+  /** Waits (generous deadline) until the daemon's /.config shows the read-only state. */
+  private static void awaitDaemonReadOnly(Path mnt, boolean ro) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    String want = "\"readOnly\": " + ro;
+    String config = "";
+    while (System.nanoTime() < deadline) {
+      config = Files.readString(mnt.resolve(".config"));
+      if (config.contains(want)) {
+        return;
+      }
+      Thread.sleep(20); // polling a condition, bounded by the deadline
+    }
+    throw new AssertionError("the mount process never saw " + want + ":\n" + config);
+  }
+
   @Test
   void suidDevExec_andTheirNegations_reachTheKernel() throws Exception {
     MountedVolume.requireFuse();
@@ -90,8 +105,11 @@ class MountHelperOptionsTest {
         sh(mnt, "echo before > f");
         sh(tmp, "mount -o remount,ro " + mnt);
         assertThat(mountOptions(mnt)).contains(",ro,");
+        awaitDaemonReadOnly(mnt, true);
         assertThat(sh(mnt, "(echo x > g) 2>&1; echo rc=$?")).contains("Read-only file system");
+        String atime = sh(mnt, "stat -c %x f");
         assertThat(sh(mnt, "cat f").strip()).isEqualTo("before");
+        assertThat(sh(mnt, "stat -c %x f")).as("no access-time update on a read-only mount").isEqualTo(atime);
         sh(tmp, "mount -o remount,rw " + mnt);
         assertThat(mountOptions(mnt)).contains(",rw,");
         sh(mnt, "echo after > g && echo more >> f");

@@ -56,6 +56,7 @@ final class VfsImpl implements Vfs {
   private final Compactor compactor;
   private final ScheduledExecutorService background;
   private volatile Invalidator invalidator;
+  private volatile boolean readOnly;
   private final long startNanos = System.nanoTime();
 
   VfsImpl(Meta meta, ChunkStore chunks, VfsConfig cfg, Clock clock) {
@@ -358,7 +359,7 @@ final class VfsImpl implements Vfs {
    */
   private void touchAtime(long ino, Attr a) {
     long now = clock.nowNanos();
-    if (!cfg.atimeMode().due(a, now)) {
+    if (readOnly || !cfg.atimeMode().due(a, now)) {
       return;
     }
     try {
@@ -699,6 +700,11 @@ final class VfsImpl implements Vfs {
   }
 
   @Override
+  public void setReadOnly(boolean readOnly) {
+    this.readOnly = readOnly;
+  }
+
+  @Override
   public void setInvalidator(Invalidator invalidator) {
     this.invalidator = invalidator;
   }
@@ -727,7 +733,8 @@ final class VfsImpl implements Vfs {
     var f = meta.format();
     return "{\n  \"volume\": \"" + f.name() + "\",\n  \"uuid\": \"" + f.uuid() + "\",\n  \"blockSize\": " + f.blockSize()
         + ",\n  \"readAheadMax\": " + cfg.readAheadMax() + ",\n  \"compactThreshold\": " + cfg.compactThreshold()
-        + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
+        + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"atimeMode\": \"" + cfg.atimeMode().name().toLowerCase(java.util.Locale.ROOT)
+        + "\",\n  \"readOnly\": " + readOnly + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
   }
 
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
