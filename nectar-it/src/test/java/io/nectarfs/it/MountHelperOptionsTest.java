@@ -60,8 +60,9 @@ class MountHelperOptionsTest {
     MountedVolume.requireFuse();
     String meta = format();
     Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-    helperMount(meta, mnt, "rw,suid,dev,noexec");
+    helperMount(meta, mnt, "rw,suid,dev,noexec,noatime");
     try {
+      assertThat(Files.readString(mnt.resolve(".config"))).contains("\"atimeMode\": \"noatime\"");
       String o = mountOptions(mnt);
       assertThat(o).contains(",noexec,").doesNotContain(",nosuid,").doesNotContain(",nodev,");
       assertThat(sh(mnt, "cp /bin/true t && (./t 2>&1 || true)")).contains("Permission denied");
@@ -85,6 +86,8 @@ class MountHelperOptionsTest {
     String out = sh(tmp, "cd / && setpriv --reuid=4321 --regid=4321 --clear-groups env HOME=/tmp NECTAR_NO_BUILD=1 " + repo().resolve("nectar")
         + " mount sqlite3:///nonexistent/meta.db " + mnt + " --suid 2>&1; echo rc=$?");
     assertThat(out).contains("--suid and --dev (mount options suid, dev) need a mount by root").contains("rc=2").doesNotContain("Exception");
+    String bad = sh(tmp, "NECTAR_NO_BUILD=1 " + repo().resolve("nectar") + " mount sqlite3:///nonexistent/meta.db " + mnt + " --atime-mode sometimes 2>&1; echo rc=$?");
+    assertThat(bad).contains("atime mode must be noatime, relatime or strictatime, got 'sometimes'").contains("rc=2").doesNotContain("Exception");
   }
 
   @Test
