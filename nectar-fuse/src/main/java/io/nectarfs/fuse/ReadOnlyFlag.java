@@ -46,7 +46,11 @@ final class ReadOnlyFlag implements AutoCloseable {
 
   /** Starts following remounts. */
   synchronized void start() {
-    if (fixed || watcher != null) {
+    if (fixed) {
+      onChange.accept(true);
+      return;
+    }
+    if (watcher != null) {
       return;
     }
     watcher = Thread.ofPlatform().daemon(true).name("nectar-fuse-remount-watch").start(this::watch);
