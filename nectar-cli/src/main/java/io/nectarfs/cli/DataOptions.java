@@ -38,6 +38,9 @@ final class DataOptions {
   @Option(names = "--read-ahead", paramLabel = "SIZE", description = "Largest read-ahead window per stream (default: ${DEFAULT-VALUE}).")
   String readAhead = "64M";
 
+  @Option(names = "--atime-mode", paramLabel = "MODE", description = "When reading updates access times: noatime, relatime (when older than mtime/ctime or a day) or strictatime (default: ${DEFAULT-VALUE}).")
+  String atimeMode = "relatime";
+
   /** The chunk store settings; cache directories get a subdirectory per volume ({@code uuid}). */
   ChunkConfig chunkConfig(int blockSize, String uuid) {
     List<Path> dirs = new ArrayList<>();
@@ -56,6 +59,7 @@ final class DataOptions {
 
   VfsConfig vfsConfig() {
     VfsConfig d = VfsConfig.defaults();
-    return new VfsConfig(Sizes.parse(readAhead), d.flushIdle(), d.flushMaxAge(), d.compactThreshold(), d.attrCache(), d.internalFiles());
+    return new VfsConfig(Sizes.parse(readAhead), d.flushIdle(), d.flushMaxAge(), d.compactThreshold(), d.attrCache(), d.internalFiles(),
+        io.nectarfs.vfs.AtimeMode.parse(atimeMode));
   }
 }

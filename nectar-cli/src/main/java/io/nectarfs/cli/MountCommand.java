@@ -89,6 +89,16 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--max-background", paramLabel = "N", description = "Requests handled at once (default: ${DEFAULT-VALUE}).")
   int maxBackground = 64;
 
+  @Option(names = "--suid", negatable = true, description = "Honour set-user-id bits (root mounts only; default: off, as nosuid).")
+  boolean suid;
+
+  @Option(names = "--dev", negatable = true, description = "Interpret device nodes (root mounts only; default: off, as nodev).")
+  boolean dev;
+
+  // picocli: a negatable option that defaults to true is declared by its negative name.
+  @Option(names = "--no-exec", negatable = true, description = "Refuse executing programs (noexec; --exec, the default, allows it).")
+  boolean exec = true;
+
   @Option(names = "--foreground-child", hidden = true, description = "Internal: the background child signals readiness by the mount itself.")
   boolean child;
 
@@ -96,6 +106,15 @@ final class MountCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     checkMountpoint();
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if ((suid || dev) && !root) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--suid and --dev (mount options suid, dev) need a mount by root");
+    }
+    try {
+      data.vfsConfig();
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     if (background && !child) {
       return startInBackground(out);
     }
@@ -103,7 +122,6 @@ final class MountCommand implements Callable<Integer> {
     FuseServer server;
     try {
       Vfs vfs = subdir == null ? rt.vfs : Vfses.subdir(rt.vfs, subdir);
-      boolean root = "root".equals(System.getProperty("user.name"));
       MountOptions opts = MountOptions.builder()
           .volumeName(rt.meta.format().name())
           .readOnly(readOnly)
@@ -117,6 +135,9 @@ final class MountCommand implements Callable<Integer> {
           .defaultPermissions(defaultPermissions)
           .directIo(directIo)
           .keepCache(keepCache)
+          .suid(suid)
+          .dev(dev)
+          .exec(exec)
           .readers(readers)
           .maxBackground(maxBackground)
           .congestionThreshold(Math.max(1, maxBackground * 3 / 4))

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +42,7 @@ final class VfsBridge {
   private final Vfs vfs;
   private final MountOptions o;
   private final Supplier<InitState> init;
+  private final BooleanSupplier readOnly;
   private final long attrTtl;
   private final long entryTtl;
   private final long negativeTtl;
@@ -59,10 +61,12 @@ final class VfsBridge {
   /** Inodes from here up are the VFS's internal files. */
   private static final long INTERNAL_INODES = 0x7FFFFFFF00000000L;
 
-  VfsBridge(Vfs vfs, MountOptions o, Supplier<InitState> init) {
+  /** {@code readOnly} says whether the mount is read-only now (remounts change it). */
+  VfsBridge(Vfs vfs, MountOptions o, Supplier<InitState> init, BooleanSupplier readOnly) {
     this.vfs = vfs;
     this.o = o;
     this.init = init;
+    this.readOnly = readOnly;
     this.attrTtl = o.attrTimeout().toNanos();
     this.entryTtl = o.entryTimeout().toNanos();
     this.negativeTtl = o.negativeTimeout().toNanos();
@@ -118,7 +122,7 @@ final class VfsBridge {
   }
 
   private void writable() throws FsException {
-    if (o.readOnly()) {
+    if (o.readOnly() || readOnly.getAsBoolean()) {
       throw Errno.EROFS.exception("read-only mount");
     }
   }

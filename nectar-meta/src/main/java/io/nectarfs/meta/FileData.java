@@ -179,6 +179,13 @@ final class FileData {
       }
       long newLen = (mode & Meta.FALLOC_KEEP_SIZE) == 0 ? Math.max(a.length(), end) : a.length();
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
+      if ((mode & (Meta.FALLOC_PUNCH_HOLE | Meta.FALLOC_ZERO_RANGE)) == 0) {
+        // Allocation promises the space up to the end, also with KEEP_SIZE (which accounts
+        // nothing): refuse what statfs does not show as available.
+        long need = MetaClient.align4k(end) - MetaClient.align4k(a.length());
+        m.checkAvailable(need);
+        m.quotas.checkFileRoom(tx, ino, a, need);
+      }
       m.checkLimits(d, 0);
       m.quotas.accountFile(tx, ino, a, d);
       if (newLen != a.length() || changed) {

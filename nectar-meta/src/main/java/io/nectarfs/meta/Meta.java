@@ -118,11 +118,18 @@ public interface Meta extends AutoCloseable {
   StatFs statfs(Ctx ctx, long ino) throws IOException;
 
   /**
-   * Opens a file: checks permission for the access mode in {@code flags} (EACCES), EISDIR for
-   * writing a directory, and registers the open so an unlink keeps the file alive until {@link
-   * #close}. O_TRUNC is the caller's business (setattr).
+   * Opens a file or a directory: checks permission for the access mode in {@code flags} (EACCES;
+   * execute, not read, for the open of execve, whose flags carry __FMODE_EXEC 040), EISDIR for
+   * writing a directory, and registers the open so an unlink, rmdir or rename over it keeps the
+   * inode alive (nlink 0) until {@link #close}. O_TRUNC is the caller's business (setattr).
    */
   Attr open(Ctx ctx, long ino, int flags) throws IOException;
+
+  /**
+   * Sets the access time of {@code ino} to {@code atimeNanos} if it is older, as reading does:
+   * no permission check, ctime unchanged. Does nothing on a read-only client or a gone inode.
+   */
+  void touchAtime(long ino, long atimeNanos) throws IOException;
 
   /** Ends one open of {@code ino}; the last close of an unlinked file frees it. */
   void close(Ctx ctx, long ino) throws IOException;

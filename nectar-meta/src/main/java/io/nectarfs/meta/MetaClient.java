@@ -413,12 +413,29 @@ public final class MetaClient implements Meta {
     return ns.readdir(ctx, ino, after == null ? "" : after, limit, plus);
   }
 
+  /** The volume size statfs reports: the capacity, or without one a notional 1 PiB (at least twice the usage). */
+  private static long totalSpace(Format f, long used) {
+    return f.capacity() > 0 ? f.capacity() : Math.max(1L << 50, align4k(used) * 2);
+  }
+
+  /** ENOSPC when {@code space} more bytes exceed what statfs reports as available (fallocate). */
+  void checkAvailable(long space) throws FsException {
+    if (space <= 0) {
+      return;
+    }
+    long used = Math.max(0, knownSpace + pendingSpace.get());
+    long avail = Math.max(0, totalSpace(format, used) - used);
+    if (space > avail) {
+      throw Errno.ENOSPC.exception("cannot allocate " + space + " bytes: " + avail + " available");
+    }
+  }
+
   @Override
   public StatFs statfs(Ctx ctx, long ino) throws IOException {
     Format f = format;
     long used = Math.max(0, knownSpace + pendingSpace.get());
     long inodeCount = Math.max(0, knownInodes + pendingInodes.get());
-    long total = f.capacity() > 0 ? f.capacity() : Math.max(1L << 50, align4k(used) * 2);
+    long total = totalSpace(f, used);
     long availInodes = f.inodes() > 0 ? Math.max(0, f.inodes() - inodeCount) : Math.max(10L << 20, inodeCount * 10);
     StatFs volume = new StatFs(total, Math.max(0, total - used), inodeCount, availInodes);
     Quota q = ino == 0 ? null : readTx(tx -> quotas.nearest(tx, ino));
@@ -446,6 +463,20 @@ public final class MetaClient implements Meta {
     }
     openCounts.merge(ino, 1, Integer::sum);
     return a;
+  }
+
+  @Override
+  public void touchAtime(long ino, long atimeNanos) throws IOException {
+    if (config.readOnly()) {
+      return;
+    }
+    tx(tx -> {
+      Attr a = tx.attrOrNull(ino);
+      if (a != null && a.atime() < atimeNanos) {
+        tx.putAttr(ino, a.withTimes(atimeNanos, a.mtime(), a.ctime()));
+      }
+      return null;
+    });
   }
 
   @Override

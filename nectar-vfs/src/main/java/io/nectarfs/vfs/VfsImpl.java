@@ -58,6 +58,7 @@ final class VfsImpl implements Vfs {
   private final Compactor compactor;
   private final ScheduledExecutorService background;
   private volatile Invalidator invalidator;
+  private volatile boolean readOnly;
   private final long startNanos = System.nanoTime();
 
   VfsImpl(Meta meta, ChunkStore chunks, VfsConfig cfg, Clock clock) {
@@ -360,10 +361,35 @@ final class VfsImpl implements Vfs {
         throw e;
       }
       reader.invalidate(ino); // close-to-open: what others committed is visible from here on
+      if ((flags & 3) != 1) {
+        touchAtime(ino, a);
+      }
       Handle.File h = new Handle.File(ino, flags);
       h.keepCache = unchangedSinceSeen(ino, a); // the attributes open just read: no second round trip
       return register(h);
     });
+  }
+
+  /**
+   * Access time at an open for reading, decided from the attributes the open read (no extra
+   * metadata read): the kernel serves cached pages without asking us, so reads cannot be counted.
+   * The kernel drops its cached attributes of the inode so that stat shows the new time.
+   */
+  private void touchAtime(long ino, Attr a) {
+    long now = clock.nowNanos();
+    if (readOnly || !cfg.atimeMode().due(a, now)) {
+      return;
+    }
+    try {
+      meta.touchAtime(ino, now);
+    } catch (IOException | RuntimeException e) {
+      log.debug("access time of inode {} not updated: {}", ino, e.toString());
+      return;
+    }
+    Invalidator inv = invalidator;
+    if (inv != null) {
+      inv.inode(ino, -1, 0);
+    }
   }
 
   @Override
@@ -486,11 +512,14 @@ final class VfsImpl implements Vfs {
   @Override
   public long opendir(Ctx ctx, long ino, int flags) throws IOException {
     return timed("opendir", () -> {
-      Attr a = meta.getattr(ctx, ino);
+      // Registered as an open in the metadata, so a directory removed while open keeps
+      // answering fstat (nlink 0) until releasedir.
+      Attr a = meta.open(ctx, ino, 0);
       if (!a.isDir()) {
+        meta.close(ctx, ino);
         throw Errno.ENOTDIR.exception("inode " + ino);
       }
-      meta.access(ctx, ino, 4);
+      touchAtime(ino, a);
       return register(new Handle.Dir(ino));
     });
   }
@@ -542,6 +571,7 @@ final class VfsImpl implements Vfs {
     if (handles.remove(fh) == null) {
       throw Errno.EBADF.exception("directory handle " + fh);
     }
+    meta.close(ctx, ino);
   }
 
   @Override
@@ -685,6 +715,11 @@ final class VfsImpl implements Vfs {
   }
 
   @Override
+  public void setReadOnly(boolean readOnly) {
+    this.readOnly = readOnly;
+  }
+
+  @Override
   public void setInvalidator(Invalidator invalidator) {
     this.invalidator = invalidator;
   }
@@ -713,7 +748,8 @@ final class VfsImpl implements Vfs {
     var f = meta.format();
     return "{\n  \"volume\": \"" + f.name() + "\",\n  \"uuid\": \"" + f.uuid() + "\",\n  \"blockSize\": " + f.blockSize()
         + ",\n  \"readAheadMax\": " + cfg.readAheadMax() + ",\n  \"compactThreshold\": " + cfg.compactThreshold()
-        + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
+        + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"atimeMode\": \"" + cfg.atimeMode().name().toLowerCase(java.util.Locale.ROOT)
+        + "\",\n  \"readOnly\": " + readOnly + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
   }
 
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
