@@ -226,7 +226,8 @@ final class MountCommand implements Callable<Integer> {
   /** Starts this command again as a detached child with its output in a log; waits for the mount. */
   private int startInBackground(PrintWriter out) throws Exception {
     Path log = logFile != null ? logFile : Path.of(System.getProperty("user.home"), ".nectar", "mount-" + mountpoint.getFileName() + ".log");
-    Files.createDirectories(log.toAbsolutePath().getParent());
+    Files.createDirectories(log.toAbsolutePath().getParent(),
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
     List<String> cmd = new ArrayList<>();
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
       cmd.add("/usr/bin/setsid");
