@@ -23,6 +23,7 @@ import java.util.Set;
  * Immutable; thread-safe.
  */
 final class CacheModes {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CacheModes.class);
   private final int fileMode;
   private final Set<PosixFilePermission> file;
   private final Set<PosixFilePermission> dir;
@@ -73,7 +74,8 @@ final class CacheModes {
   }
 
   /**
-   * Gives an existing path the configured mode if it has another one.
+   * Gives an existing path the configured mode if it has another one. A path this user may not
+   * chmod (another user's) is logged and left alone: whether it is usable is decided elsewhere.
    *
    * @return true if it was changed
    */
@@ -86,6 +88,9 @@ final class CacheModes {
       Files.setPosixFilePermissions(p, want);
       return true;
     } catch (NoSuchFileException e) {
+      return false;
+    } catch (java.nio.file.FileSystemException e) {
+      log.warn("cannot give {} the cache mode {} (not its owner?): {}", p, PosixFilePermissions.toString(want), e.getReason());
       return false;
     }
   }

@@ -157,13 +157,14 @@ class LocalSecurityTest {
     sh(tmp, nectar + " format " + shared + " shared-vol --storage file://" + tmp.resolve("data2") + " --trash-days 0 --root-mode 1777");
     mount(shared, "--cache-dir " + tmp.resolve("cache2") + " --no-default-permissions"); // the metadata alone enforces it
     assertThat(sh(mnt, "stat -c '%a %u' .").trim()).isEqualTo("1777 0");
-    sh(mnt, "echo mine > private && chmod 600 private");
+    sh(mnt, "echo mine > private && chmod 600 private && mkdir rootsdir");
     sh(mnt, USER + "touch theirs");
+    assertThat(run(mnt, USER + "rmdir rootsdir").out()).contains("Operation not permitted");
     assertThat(run(mnt, USER + "rm -f private").out()).contains("Operation not permitted");
     assertThat(run(mnt, USER + "mv private stolen").out()).contains("Operation not permitted");
     assertThat(run(mnt, USER + "mv theirs private").out()).as("nor replace root's file").contains("Operation not permitted");
     sh(mnt, USER + "rm theirs");
-    assertThat(sh(mnt, "ls")).isEqualTo("private\n");
+    assertThat(sh(mnt, "ls")).isEqualTo("private\nrootsdir\n");
     sh(tmp, nectar + " umount " + mnt);
 
     Result owner = run(tmp, nectar + " format sqlite3://" + tmp.resolve("o.db") + " owner-vol --storage file://" + tmp.resolve("data3")
