@@ -122,6 +122,34 @@ class DiskCacheTest {
   }
 
   @Test
+  void stagedBlocks_arePrivate_andWideOnesRepairedAtOpen() throws Exception {
+    Path dir = tmp.resolve("wb");
+    byte[] data = random(new Random(9), 2 * BS);
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), ChunkTesting.writeback(BS, dir, 1L << 30, Duration.ofDays(1)))) {
+      ChunkTesting.writeSlice(cs, 11, data);
+      try (var all = Files.walk(dir.resolve("rawstaging"))) {
+        List<Path> paths = all.toList();
+        assertThat(paths.stream().filter(Files::isRegularFile)).hasSize(2);
+        for (Path p : paths) {
+          assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString())
+              .isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+          Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+        }
+      }
+      ((CachedChunkStore) cs).closeTimeout = Duration.ZERO; // leave the blocks staged
+    }
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), ChunkTesting.writeback(BS, dir, 1L << 30, Duration.ofDays(1)))) {
+      try (var all = Files.walk(dir)) {
+        for (Path p : all.toList()) {
+          assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString())
+              .isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+        }
+      }
+      ((CachedChunkStore) cs).closeTimeout = Duration.ZERO;
+    }
+  }
+
+  @Test
   void cacheFiles_arePrivate_wideOnesRepairedAtOpen_encryptedOnesHoldNoPlaintext() throws Exception {
     Path dir = tmp.resolve("c1");
     byte[] data = new byte[BS];
