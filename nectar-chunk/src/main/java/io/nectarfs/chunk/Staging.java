@@ -49,6 +49,7 @@ final class Staging implements AutoCloseable {
   private record Item(String key, int len, long stagedAtNanos) {}
 
   private final Path root;
+  private final CacheModes modes;
   private final ObjectStore store;
   private final DiskCache cache;
   private final long limit;
@@ -71,13 +72,22 @@ final class Staging implements AutoCloseable {
   }
 
   Staging(Path cacheDir, ObjectStore store, DiskCache cache, long limit, Duration uploadDelay, int threads, Stats stats) throws IOException {
+    this(cacheDir, store, cache, limit, uploadDelay, threads, stats, new CacheModes(ChunkConfig.DEFAULT_CACHE_MODE));
+  }
+
+  /** Staging under {@code cacheDir/rawstaging}; its files and directories get (and are repaired to) the modes of {@code modes}. */
+  Staging(Path cacheDir, ObjectStore store, DiskCache cache, long limit, Duration uploadDelay, int threads, Stats stats, CacheModes modes)
+      throws IOException {
+    this.modes = modes;
     this.root = cacheDir.resolve("rawstaging");
     this.store = store;
     this.cache = cache;
     this.limit = limit <= 0 ? Long.MAX_VALUE : limit;
     this.delayNanos = uploadDelay.toNanos();
     this.stats = stats;
-    Files.createDirectories(root);
+    modes.createDirectories(root);
+    modes.repair(cacheDir, true);
+    modes.repair(root, true);
     recover();
     for (int i = 0; i < Math.max(1, threads); i++) {
       Thread t = ChunkStores.daemon("nectar-writeback").newThread(this::uploadLoop);
@@ -90,7 +100,15 @@ final class Staging implements AutoCloseable {
     record Found(Path p, String key, int len, FileTime mtime) {}
     List<Found> found = new ArrayList<>();
     try (Stream<Path> files = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (Files.isDirectory(p)) {
+          modes.repair(p, true);
+          continue;
+        }
+        if (!Files.isRegularFile(p)) {
+          continue;
+        }
+        modes.repair(p, false);
         if (p.getFileName().toString().endsWith(CacheFiles.TMP_SUFFIX)) {
           Files.deleteIfExists(p); // never renamed into place: its stage() call did not return
           continue;
@@ -138,7 +156,7 @@ final class Staging implements AutoCloseable {
       bytes += size; // reserve before writing, so concurrent writers respect the limit
     }
     try {
-      CacheFiles.write(path(key), block, true);
+      CacheFiles.write(path(key), block, true, modes);
     } catch (IOException | RuntimeException e) {
       synchronized (this) {
         bytes -= size;

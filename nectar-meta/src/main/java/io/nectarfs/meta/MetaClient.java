@@ -112,6 +112,21 @@ public final class MetaClient implements Meta {
    * @return the stored record (the existing one when nothing changed)
    */
   public static Format format(TxnKv kv, Format wanted, boolean force, io.nectarfs.common.Clock clock) throws IOException {
+    return format(kv, wanted, force, clock, 0777, 0, 0);
+  }
+
+  /**
+   * Formats a volume as {@link #format(TxnKv, Format, boolean, io.nectarfs.common.Clock)} does,
+   * with a root directory of mode {@code rootMode} (permission bits, sticky included) owned by
+   * {@code rootUid:rootGid}. The root's attributes are set only when the volume is created; a
+   * later format leaves them alone. (The four-argument form keeps the embedded default, 0777
+   * owned by 0:0; {@code nectar format} passes 0755 owned by the formatting user.)
+   */
+  public static Format format(TxnKv kv, Format wanted, boolean force, io.nectarfs.common.Clock clock, int rootMode, int rootUid, int rootGid)
+      throws IOException {
+    if ((rootMode & ~07777) != 0 || rootUid < 0 || rootGid < 0) {
+      throw new IllegalArgumentException("root mode must be an octal mode up to 7777 and its owner non-negative ids");
+    }
     wanted.validated();
     return Transactions.run(kv, tx -> {
       byte[] old = tx.get(Keys.FORMAT);
@@ -130,7 +145,7 @@ public final class MetaClient implements Meta {
       tx.put(Keys.FORMAT, wanted.toJson().getBytes(StandardCharsets.UTF_8));
       long now = clock.nowNanos();
       Tx t = new Tx(tx, 0);
-      t.putAttr(ROOT, new Attr(FileType.DIR, 0777, 0, 0, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
+      t.putAttr(ROOT, new Attr(FileType.DIR, rootMode, rootUid, rootGid, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
       t.putAttr(TRASH, new Attr(FileType.DIR, 0555, 0, 0, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
       tx.incrBy(Keys.counter("nextInode"), 1); // inode 1 is the root
       return wanted;
