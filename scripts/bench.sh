@@ -4,12 +4,14 @@
 #   scripts/bench.sh meta            mdtest on every metadata engine (SQLite, Redis, PostgreSQL, MariaDB)
 #   scripts/bench.sh files [DIR]     nectar bench on the raw disk, bindfs, the C FUSE passthrough (when it
 #                                    builds), a NectarFS mount and the VFS without a mount, all on DIR's disk
+#   scripts/bench.sh tar [DIR]       eight parallel tar -x of a 135 MB tree (5,000 files) into the raw disk, the C
+#                                    FUSE passthrough, and NectarFS mounts on SQLite and on Redis (RUNS=3, median)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 source scripts/lib.sh
 nectar_java_home
-export NECTAR_NO_BUILD="${NECTAR_NO_BUILD:-}"
 ./nectar --version >/dev/null
+export NECTAR_NO_BUILD=1  # built once above
 
 objects() {
   local dir="${1:-/var/tmp/nectar-bench}"
@@ -80,9 +82,86 @@ files() {
   echo "== NectarFS VFS, no mount =="; ./nectar bench "$meta" --cache-dir "$dir/vol/cache" "${opts[@]}" | tail -8
 }
 
+# Builds a deterministic tree of about 135 MB in 5,000 files (50 directories, sizes spread from 512 B to
+# 256 KiB, a few large files) and packs it into $1.
+make_tree_tar() {
+  local out="$1" src
+  src="$(mktemp -d)"
+  python3 - "$src" <<'PY'
+import os, random, sys
+root = sys.argv[1]; rnd = random.Random(42); total = 0
+for i in range(5000):
+    d = os.path.join(root, "tree", "d%02d" % (i % 50)); os.makedirs(d, exist_ok=True)
+    size = int(2 ** rnd.uniform(9, 17)) if i % 500 else 2 << 20
+    with open(os.path.join(d, "f%05d.bin" % i), "wb") as f:
+        f.write(rnd.randbytes(size)); total += size
+print("tree: 5000 files, %.0f MB" % (total / 1e6), file=sys.stderr)
+PY
+  tar -C "$src" -cf "$out" tree
+  rm -rf "$src"
+}
+
+# Median wall seconds of RUNS rounds of: eight parallel 'tar -x' into $1/t1..t8, then sync.
+time_tar() {
+  local target="$1" archive="$2" runs="${RUNS:-3}" times=()
+  for ((r = 0; r < runs; r++)); do
+    rm -rf "$target"/t*
+    sync
+    local t0 t1
+    t0=$(date +%s.%N)
+    for i in 1 2 3 4 5 6 7 8; do (mkdir -p "$target/t$i" && tar -C "$target/t$i" -xf "$archive") & done
+    wait
+    sync
+    t1=$(date +%s.%N)
+    times+=("$(echo "$t1 - $t0" | bc)")
+  done
+  rm -rf "$target"/t*
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
+}
+
+tarx() {
+  local dir="${1:-/var/tmp/nectar-tar-bench}"
+  nectar_apt bc bc
+  nectar_apt fusermount3 fuse3
+  scripts/services.sh start redis >/dev/null
+  # shellcheck disable=SC1091
+  source "${NECTAR_SERVICES_DIR:-/tmp/nectar-services}/env"
+  rm -rf "$dir"; mkdir -p "$dir"/{raw,pt-src,pt-mnt,sq-mnt,rd-mnt,vol}
+  make_tree_tar "$dir/tree.tar"
+  local raw pt="" ptt="-" sq rd
+  raw=$(time_tar "$dir/raw" "$dir/tree.tar")
+  if [[ -f ../shared/tools/fuse-passthrough.c ]] && { dpkg -s libfuse3-dev >/dev/null 2>&1 || apt-get install -y -qq libfuse3-dev >/dev/null 2>&1; }; then
+    pt="$dir/fuse-passthrough"
+    gcc -O2 ../shared/tools/fuse-passthrough.c -o "$pt" $(pkg-config fuse3 --cflags --libs) 2>/dev/null || pt=""
+  fi
+  if [[ -n "$pt" ]]; then
+    "$pt" "$dir/pt-src" "$dir/pt-mnt" -o allow_other &
+    for _ in $(seq 100); do mountpoint -q "$dir/pt-mnt" && break; sleep 0.1; done
+    ptt=$(time_tar "$dir/pt-mnt" "$dir/tree.tar")
+    fusermount3 -u "$dir/pt-mnt"
+  fi
+  local sqmeta="sqlite3://$dir/vol/meta.db" rdmeta="${NECTAR_TEST_REDIS%/*}/3?prefix=tarbench"
+  ./nectar format "$sqmeta" tarbench --storage "file://$dir/vol/sq-data" --trash-days 0 >/dev/null
+  ./nectar mount -d "$sqmeta" "$dir/sq-mnt" --cache-dir "$dir/vol/sq-cache" --log "$dir/vol/sq.log" >/dev/null
+  sq=$(time_tar "$dir/sq-mnt" "$dir/tree.tar")
+  ./nectar umount "$dir/sq-mnt" >/dev/null
+  ./nectar format "$rdmeta" tarbench --storage "file://$dir/vol/rd-data" --trash-days 0 --force >/dev/null
+  ./nectar mount -d "$rdmeta" "$dir/rd-mnt" --cache-dir "$dir/vol/rd-cache" --log "$dir/vol/rd.log" >/dev/null
+  rd=$(time_tar "$dir/rd-mnt" "$dir/tree.tar")
+  ./nectar umount "$dir/rd-mnt" >/dev/null
+  printf '== 8 x tar -x of a 135 MB / 5,000-file tree, then sync (median of %s runs, seconds) ==\n' "${RUNS:-3}"
+  printf '%-28s %8s %8s\n' target seconds "x raw"
+  for row in "raw disk:$raw" "C FUSE passthrough:$ptt" "NectarFS SQLite:$sq" "NectarFS Redis:$rd"; do
+    local name="${row%%:*}" t="${row##*:}"
+    if [[ "$t" == "-" ]]; then printf '%-28s %8s\n' "$name" "n/a"; else printf '%-28s %8s %8.1f\n' "$name" "$t" "$(echo "$t / $raw" | bc -l)"; fi
+  done
+  rm -rf "$dir"
+}
+
 case "${1:-}" in
   objects) shift; objects "$@" ;;
   meta) meta ;;
   files) shift; files "$@" ;;
-  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR]" >&2; exit 2 ;;
+  tar) shift; tarx "$@" ;;
+  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR]" >&2; exit 2 ;;
 esac

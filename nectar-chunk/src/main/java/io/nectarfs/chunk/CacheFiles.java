@@ -53,10 +53,20 @@ final class CacheFiles {
     return len + 4L * segments(len) + 8;
   }
 
-  /** Writes {@code data} as a cache file at {@code target}, atomically; fsyncs when durable. */
+  /** Writes {@code data} as a private (0600) cache file at {@code target}, atomically; fsyncs when durable. */
   static void write(Path target, byte[] data, boolean durable) throws IOException {
+    write(target, data, durable, PRIVATE);
+  }
+
+  private static final CacheModes PRIVATE = new CacheModes(ChunkConfig.DEFAULT_CACHE_MODE);
+
+  /**
+   * Writes {@code data} as a cache file at {@code target}, atomically, with the file and directory
+   * modes of {@code modes} (missing directories are created); fsyncs when durable.
+   */
+  static void write(Path target, byte[] data, boolean durable, CacheModes modes) throws IOException {
     Path dir = target.getParent();
-    Files.createDirectories(dir);
+    modes.createDirectories(dir);
     Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + TMP_SUFFIX);
     int n = segments(data.length);
     ByteBuffer trailer = ByteBuffer.allocate(4 * n + 8);
@@ -68,7 +78,8 @@ final class CacheFiles {
       trailer.putInt((int) crc.getValue());
     }
     trailer.putInt(data.length).putInt(MAGIC).flip();
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), modes.fileAttribute())) {
+      modes.afterCreate(tmp);
       ByteBuffer d = ByteBuffer.wrap(data);
       while (d.hasRemaining()) {
         ch.write(d);

@@ -80,8 +80,10 @@ final class CachedChunkStore implements ChunkStore {
     this.budget = new MemoryBudget(config.bufferSize());
     boolean hasDirs = !config.cacheDirs().isEmpty();
     this.mem = new MemCache(config.memoryCacheSize());
+    CacheModes modes = new CacheModes(config.cacheMode());
     this.disk = hasDirs && config.cacheSize() > 0
-        ? new DiskCache(config.cacheDirs(), config.cacheSize(), config.freeSpaceRatio(), Math.max(4L * bs, 64L << 20))
+        ? new DiskCache(config.cacheDirs(), config.cacheSize(), config.freeSpaceRatio(), Math.max(4L * bs, 64L << 20), modes,
+            config.cacheEncrypted() ? new CacheCipher() : null)
         : null;
     this.uploads = Executors.newFixedThreadPool(config.uploadThreads(), ChunkStores.daemon("nectar-upload"));
     this.downloads = Executors.newFixedThreadPool(config.downloadThreads(), ChunkStores.daemon("nectar-download"));
@@ -89,7 +91,7 @@ final class CachedChunkStore implements ChunkStore {
     if (config.writeback()) {
       if (hasDirs) {
         s = new Staging(config.cacheDirs().getFirst(), store, disk, config.stagingLimit(), config.uploadDelay(), config.uploadThreads(),
-            puts::increment);
+            puts::increment, modes);
       } else {
         log.warn("writeback needs a cache directory; uploading synchronously instead");
       }

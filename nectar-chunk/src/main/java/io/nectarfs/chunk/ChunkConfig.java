@@ -19,23 +19,44 @@ import java.util.List;
  * @param writeback stage blocks on local disk and upload in the background
  * @param stagingLimit bytes of staged blocks before writes wait for uploads
  * @param uploadDelay with writeback, wait this long before uploading a staged block
+ * @param cacheMode permission bits of cache and staging files (default 0600; must include 0600);
+ *     their directories get the same bits plus search where read is granted (0600 → 0700)
+ * @param cacheEncrypted keep cached blocks encrypted on disk with a key that lives only in this
+ *     process (see {@link CacheCipher}); staged writeback blocks stay plaintext
  */
 public record ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int downloadThreads, List<Path> cacheDirs, long cacheSize,
-    double freeSpaceRatio, boolean cacheOnWrite, long memoryCacheSize, boolean writeback, long stagingLimit, Duration uploadDelay) {
+    double freeSpaceRatio, boolean cacheOnWrite, long memoryCacheSize, boolean writeback, long stagingLimit, Duration uploadDelay,
+    int cacheMode, boolean cacheEncrypted) {
+  /** The default mode of cache files: readable by their owner only. */
+  public static final int DEFAULT_CACHE_MODE = 0600;
+
   public ChunkConfig {
     cacheDirs = List.copyOf(cacheDirs);
+  }
+
+  /** A configuration with private (0600), unencrypted cache files. */
+  public ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int downloadThreads, List<Path> cacheDirs, long cacheSize,
+      double freeSpaceRatio, boolean cacheOnWrite, long memoryCacheSize, boolean writeback, long stagingLimit, Duration uploadDelay) {
+    this(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite, memoryCacheSize, writeback,
+        stagingLimit, uploadDelay, DEFAULT_CACHE_MODE, false);
+  }
+
+  /** This configuration with another cache file mode and encryption choice. */
+  public ChunkConfig withCacheMode(int mode, boolean encrypted) {
+    return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite,
+        memoryCacheSize, writeback, stagingLimit, uploadDelay, mode, encrypted);
   }
 
   /** This configuration with {@link #cacheOnWrite()} set to {@code on}. */
   public ChunkConfig withCacheOnWrite(boolean on) {
     return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, on, memoryCacheSize,
-        writeback, stagingLimit, uploadDelay);
+        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted);
   }
 
   /** This configuration with another memory budget. */
   public ChunkConfig withBufferSize(long bytes) {
     return new ChunkConfig(blockSize, bytes, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite, memoryCacheSize,
-        writeback, stagingLimit, uploadDelay);
+        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted);
   }
 
   /** Memory only: no disk cache, no writeback. */

@@ -39,6 +39,10 @@ public final class ChunkStores {
     if (!(c.freeSpaceRatio() >= 0 && c.freeSpaceRatio() < 1)) {
       throw new IllegalArgumentException("freeSpaceRatio must be in [0, 1), got " + c.freeSpaceRatio());
     }
+    if ((c.cacheMode() & ~0777) != 0 || (c.cacheMode() & 0600) != 0600) {
+      throw new IllegalArgumentException("cache mode must be an octal mode from 600 to 777 that lets the owner read and write, got 0"
+          + Integer.toOctalString(c.cacheMode()));
+    }
     if (c.uploadDelay() == null || c.uploadDelay().isNegative()) {
       throw new IllegalArgumentException("uploadDelay must not be negative");
     }

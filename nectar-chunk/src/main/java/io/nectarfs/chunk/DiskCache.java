@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * system must keep {@link ChunkConfig#freeSpaceRatio()} free; otherwise this directory's entries
  * are evicted and, if that is not enough, the directory is skipped for {@link #RETRY_NANOS}.
  *
- * <p>Failures never reach readers or writers: a write that fails is logged and dropped (and the
+ * <p>Files get the cache mode ({@link CacheModes}, default 0600 in 0700 directories), repaired at
+ * open; with a {@link CacheCipher} they hold the block encrypted under a key of this process. A
+ * directory that cannot be created or written when the cache opens fails the open. After that,
+ * failures never reach readers or writers: a write that fails is logged and dropped (and the
  * directory rests for a while), a file that fails its checksum is deleted and reported as a miss.
  *
  * <p>Concurrency: {@link #putAsync} hands blocks to a single writer thread through {@code pending}
@@ -85,32 +88,111 @@ final class DiskCache implements AutoCloseable {
   private final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
   private final AtomicLong pendingBytes = new AtomicLong();
   private final long pendingLimit;
-  private final ExecutorService writer;
+  private final ExecutorService writer; // set after the directories are checked
   private final AtomicLong clock = new AtomicLong(); // logical access time: strictly increasing
 
-  DiskCache(List<Path> cacheDirs, long capacity, double freeRatio, long pendingLimit) {
+  private final CacheModes modes;
+  private final CacheCipher cipher; // null: files hold plaintext
+
+  /** A private (0600/0700), unencrypted cache. */
+  DiskCache(List<Path> cacheDirs, long capacity, double freeRatio, long pendingLimit) throws IOException {
+    this(cacheDirs, capacity, freeRatio, pendingLimit, new CacheModes(ChunkConfig.DEFAULT_CACHE_MODE), null);
+  }
+
+  /**
+   * Opens the cache: creates each directory with the modes of {@code modes}, gives the directory
+   * and its block root that mode at once (which closes access to everything below for other
+   * users immediately), checks it can be written (a probe file), then scans it, repairing the mode
+   * of every file and directory on the way. With a {@code cipher} the blocks live under a root of
+   * this process ({@code rawenc-<random>}); the plaintext root and other processes' encrypted roots
+   * cannot be read any more and are deleted in the background (likewise encrypted roots when the
+   * cache is plaintext).
+   *
+   * @throws IOException naming the directory when one cannot be created or written
+   */
+  DiskCache(List<Path> cacheDirs, long capacity, double freeRatio, long pendingLimit, CacheModes modes, CacheCipher cipher) throws IOException {
     this.capacity = capacity;
     this.freeRatio = freeRatio;
     this.pendingLimit = pendingLimit;
-    this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), ChunkStores.daemon("nectar-cache-write"));
+    this.modes = modes;
+    this.cipher = cipher;
+    String rootName = cipher == null ? PLAIN_ROOT : ENCRYPTED_ROOT + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
+    List<Path> discard = new ArrayList<>();
     for (Path d : cacheDirs) {
-      Path root = d.resolve("raw");
+      Path root = d.resolve(rootName);
       try {
-        Files.createDirectories(root);
+        modes.createDirectories(root);
+        modes.repair(d, true);
+        modes.repair(root, true);
+        probe(root);
+        discard.addAll(unreadableRoots(d, rootName));
         dirs.add(new Dir(root, Files.getFileStore(root), 0));
       } catch (IOException | RuntimeException e) {
-        log.warn("cache directory {} is unusable, not caching there: {}", d, e.toString());
-        dirs.add(new Dir(root, null, Long.MAX_VALUE));
+        throw new IOException("cache directory " + d + " cannot be used: " + reason(e), e);
       }
     }
+    this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), ChunkStores.daemon("nectar-cache-write"));
+    if (!discard.isEmpty()) {
+      ChunkStores.daemon("nectar-cache-discard").newThread(() -> discard.forEach(DiskCache::deleteTree)).start();
+    }
     for (Dir d : dirs) {
-      if (d.fs != null) {
-        scan(d);
-      }
+      scan(d);
     }
     if (bytes.get() > capacity) {
       evict(0);
     }
+  }
+
+  static final String PLAIN_ROOT = "raw";
+  static final String ENCRYPTED_ROOT = "rawenc-";
+  private static final String DISCARDED = ".discarded-";
+
+  /** Writes and deletes a small file so that a read-only or foreign directory fails now, not at the first block. */
+  private void probe(Path root) throws IOException {
+    Path p = root.resolve(".probe-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + CacheFiles.TMP_SUFFIX);
+    try {
+      Files.write(p, new byte[] {1}, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+    } finally {
+      Files.deleteIfExists(p);
+    }
+  }
+
+  /**
+   * Renames block roots of {@code d} that this cache cannot read (see the constructor) out of the
+   * way, and returns them with earlier discarded ones, for deletion.
+   */
+  private static List<Path> unreadableRoots(Path d, String current) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> children = Files.list(d)) {
+      for (Path c : (Iterable<Path>) children::iterator) {
+        String n = c.getFileName().toString();
+        if (n.startsWith(DISCARDED)) {
+          out.add(c);
+        } else if (!n.equals(current) && (n.equals(PLAIN_ROOT) || n.startsWith(ENCRYPTED_ROOT)) && Files.isDirectory(c)) {
+          Path away = d.resolve(DISCARDED + n);
+          Files.move(c, away, StandardCopyOption.ATOMIC_MOVE);
+          out.add(away);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void deleteTree(Path p) {
+    try (Stream<Path> all = Files.walk(p)) {
+      for (Path x : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(x);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot delete the unreadable old cache {}: {}", p, e.toString());
+    }
+  }
+
+  private static String reason(Exception e) {
+    if (e instanceof java.nio.file.FileSystemException f) {
+      return (f.getReason() != null ? f.getReason() : e.getClass().getSimpleName()) + (f.getFile() != null ? " (" + f.getFile() + ")" : "");
+    }
+    return e.toString();
   }
 
   boolean enabled() {
@@ -118,17 +200,31 @@ final class DiskCache implements AutoCloseable {
   }
 
   private void scan(Dir d) {
+    long[] repaired = new long[1];
     try (Stream<Path> files = Files.walk(d.root)) {
-      files.filter(Files::isRegularFile).forEach(p -> {
+      files.forEach(p -> {
         String name = p.getFileName().toString();
         try {
+          java.nio.file.attribute.PosixFileAttributes attrs = Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class);
+          if (attrs.isDirectory()) {
+            if (modes.repair(p, true, attrs.permissions())) {
+              repaired[0]++;
+            }
+            return;
+          }
+          if (!attrs.isRegularFile()) {
+            return;
+          }
           if (name.endsWith(CacheFiles.TMP_SUFFIX)) {
             Files.deleteIfExists(p);
             return;
           }
+          if (modes.repair(p, false, attrs.permissions())) {
+            repaired[0]++;
+          }
           String key = d.root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
           long[] k = BlockKeys.parse(key);
-          long size = Files.size(p);
+          long size = attrs.size();
           if (k == null || k[2] > Integer.MAX_VALUE || size != CacheFiles.fileSize((int) k[2])) {
             Files.deleteIfExists(p); // damaged or foreign; the index holds blocks only
             return;
@@ -142,6 +238,10 @@ final class DiskCache implements AutoCloseable {
       });
     } catch (IOException | RuntimeException e) {
       log.warn("cache scan of {} failed, its blocks are not indexed: {}", d.root, e.toString());
+    }
+    if (repaired[0] > 0) {
+      log.warn("cache {}: gave {} files and directories the cache mode (they were readable by others or not as configured)", d.root,
+          repaired[0]);
     }
   }
 
@@ -173,7 +273,7 @@ final class DiskCache implements AutoCloseable {
     try {
       byte[] b = CacheFiles.read(path(e.dir, key), len, off, n);
       e.atime = clock.incrementAndGet();
-      return b;
+      return cipher == null ? b : cipher.apply(key, off, b);
     } catch (NoSuchFileException x) {
       forget(key, e);
       return null;
@@ -235,7 +335,7 @@ final class DiskCache implements AutoCloseable {
       return false;
     }
     try {
-      CacheFiles.write(path(d, key), block, false);
+      CacheFiles.write(path(d, key), cipher == null ? block : cipher.apply(key, 0, block.clone()), false, modes);
     } catch (IOException | RuntimeException e) {
       bytes.addAndGet(-size);
       d.disabledUntil = System.nanoTime() + RETRY_NANOS;
@@ -336,7 +436,7 @@ final class DiskCache implements AutoCloseable {
    * @throws NoSuchFileException if {@code src} is gone
    */
   boolean adopt(String key, Path src, int len) throws IOException {
-    if (!enabled()) {
+    if (!enabled() || cipher != null) { // staged files are plaintext
       return false;
     }
     Dir d = dirOf(key);
@@ -346,7 +446,7 @@ final class DiskCache implements AutoCloseable {
     }
     Path target = path(d, key);
     try {
-      Files.createDirectories(target.getParent());
+      modes.createDirectories(target.getParent());
       Files.move(src, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (NoSuchFileException e) {
       bytes.addAndGet(-size);

@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Errno;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * (or deleted). At start the directory is scanned and every staged block is queued again, oldest
  * (by modification time) first, so blocks left by a crash are uploaded.
  *
+ * <p>A full store (ENOSPC) is retried every {@value #FULL_RETRY_MILLIS} ms and logged once, when
+ * it becomes full; other failures are retried after 200 ms.
+ *
  * <p>A block removed while staged ({@link #remove}) is never uploaded or, if its upload raced with
  * the removal, deleted from the store again: the uploader only treats its put as final when the
  * staged file is still there to be moved away afterwards.
@@ -45,6 +49,7 @@ final class Staging implements AutoCloseable {
   private record Item(String key, int len, long stagedAtNanos) {}
 
   private final Path root;
+  private final CacheModes modes;
   private final ObjectStore store;
   private final DiskCache cache;
   private final long limit;
@@ -57,6 +62,9 @@ final class Staging implements AutoCloseable {
   private int inFlight;
   private boolean closing;
   private boolean stopped;
+  /** Set while the store answers ENOSPC: uploads back off and the condition is logged once. */
+  private volatile boolean storeFull;
+  static final long FULL_RETRY_MILLIS = 1000;
 
   /** Counters shared with the store. */
   interface Stats {
@@ -64,13 +72,22 @@ final class Staging implements AutoCloseable {
   }
 
   Staging(Path cacheDir, ObjectStore store, DiskCache cache, long limit, Duration uploadDelay, int threads, Stats stats) throws IOException {
+    this(cacheDir, store, cache, limit, uploadDelay, threads, stats, new CacheModes(ChunkConfig.DEFAULT_CACHE_MODE));
+  }
+
+  /** Staging under {@code cacheDir/rawstaging}; its files and directories get (and are repaired to) the modes of {@code modes}. */
+  Staging(Path cacheDir, ObjectStore store, DiskCache cache, long limit, Duration uploadDelay, int threads, Stats stats, CacheModes modes)
+      throws IOException {
+    this.modes = modes;
     this.root = cacheDir.resolve("rawstaging");
     this.store = store;
     this.cache = cache;
     this.limit = limit <= 0 ? Long.MAX_VALUE : limit;
     this.delayNanos = uploadDelay.toNanos();
     this.stats = stats;
-    Files.createDirectories(root);
+    modes.createDirectories(root);
+    modes.repair(cacheDir, true);
+    modes.repair(root, true);
     recover();
     for (int i = 0; i < Math.max(1, threads); i++) {
       Thread t = ChunkStores.daemon("nectar-writeback").newThread(this::uploadLoop);
@@ -83,7 +100,15 @@ final class Staging implements AutoCloseable {
     record Found(Path p, String key, int len, FileTime mtime) {}
     List<Found> found = new ArrayList<>();
     try (Stream<Path> files = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (Files.isDirectory(p)) {
+          modes.repair(p, true);
+          continue;
+        }
+        if (!Files.isRegularFile(p)) {
+          continue;
+        }
+        modes.repair(p, false);
         if (p.getFileName().toString().endsWith(CacheFiles.TMP_SUFFIX)) {
           Files.deleteIfExists(p); // never renamed into place: its stage() call did not return
           continue;
@@ -131,7 +156,7 @@ final class Staging implements AutoCloseable {
       bytes += size; // reserve before writing, so concurrent writers respect the limit
     }
     try {
-      CacheFiles.write(path(key), block, true);
+      CacheFiles.write(path(key), block, true, modes);
     } catch (IOException | RuntimeException e) {
       synchronized (this) {
         bytes -= size;
@@ -212,7 +237,7 @@ final class Staging implements AutoCloseable {
         }
       }
       if (!done && !stopped()) {
-        sleepQuietly(200);
+        sleepQuietly(storeFull ? FULL_RETRY_MILLIS : 200);
       }
     }
   }
@@ -235,8 +260,21 @@ final class Staging implements AutoCloseable {
       store.put(key, data);
       stats.put();
     } catch (IOException e) {
+      if (Errno.of(e) == Errno.ENOSPC) {
+        // Staged blocks were acknowledged: they wait for space, but the log says so only once.
+        if (!storeFull) {
+          storeFull = true;
+          log.warn("object storage is full: staged blocks stay in {} and are retried every {} ms until it has space: {}", root,
+              FULL_RETRY_MILLIS, e.getMessage());
+        }
+        return false;
+      }
       log.warn("upload of staged block {} failed, will retry: {}", key, e.toString());
       return false;
+    }
+    if (storeFull) {
+      storeFull = false;
+      log.info("object storage accepts uploads again; uploading staged blocks");
     }
     boolean stillStaged;
     try {

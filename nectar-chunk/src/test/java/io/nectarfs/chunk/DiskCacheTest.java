@@ -2,6 +2,7 @@ package io.nectarfs.chunk;
 
 import static io.nectarfs.chunk.ChunkTesting.random;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nectarfs.chunk.ChunkTesting.CountingStore;
 import java.io.RandomAccessFile;
@@ -111,17 +112,82 @@ class DiskCacheTest {
   }
 
   @Test
-  void unusableCacheDir_readsAndWritesStillWork() throws Exception {
+  void unusableCacheDir_failsTheOpen_namingTheDirectory() throws Exception {
     Path notADir = tmp.resolve("file");
     Files.writeString(notADir, "x");
-    ChunkConfig c = ChunkTesting.diskCache(BS, List.of(notADir), 1L << 30);
-    byte[] data = random(new Random(4), 3 * BS + 7);
-    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), c)) {
-      ChunkTesting.writeSlice(cs, 3, data);
+    assertThatThrownBy(() -> ChunkStores.open(ChunkTesting.mem(), ChunkTesting.diskCache(BS, List.of(notADir), 1L << 30)))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining("cache directory " + notADir + " cannot be used");
+    assertThatThrownBy(() -> ChunkStores.open(ChunkTesting.mem(), ChunkTesting.diskCache(BS, List.of(Path.of("/proc/x")), 1L << 30)))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining("cache directory /proc/x cannot be used");
+  }
+
+  @Test
+  void stagedBlocks_arePrivate_andWideOnesRepairedAtOpen() throws Exception {
+    Path dir = tmp.resolve("wb");
+    byte[] data = random(new Random(9), 2 * BS);
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), ChunkTesting.writeback(BS, dir, 1L << 30, Duration.ofDays(1)))) {
+      ChunkTesting.writeSlice(cs, 11, data);
+      try (var all = Files.walk(dir.resolve("rawstaging"))) {
+        List<Path> paths = all.toList();
+        assertThat(paths.stream().filter(Files::isRegularFile)).hasSize(2);
+        for (Path p : paths) {
+          assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString())
+              .isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+          Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+        }
+      }
+      ((CachedChunkStore) cs).closeTimeout = Duration.ZERO; // leave the blocks staged
+    }
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), ChunkTesting.writeback(BS, dir, 1L << 30, Duration.ofDays(1)))) {
+      try (var all = Files.walk(dir)) {
+        for (Path p : all.toList()) {
+          assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString())
+              .isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+        }
+      }
+      ((CachedChunkStore) cs).closeTimeout = Duration.ZERO;
+    }
+  }
+
+  @Test
+  void cacheFiles_arePrivate_wideOnesRepairedAtOpen_encryptedOnesHoldNoPlaintext() throws Exception {
+    Path dir = tmp.resolve("c1");
+    byte[] data = new byte[BS];
+    Arrays.fill(data, (byte) 'Z');
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), ChunkTesting.diskCache(BS, List.of(dir), 1L << 30))) {
+      ChunkTesting.writeSlice(cs, 7, data);
       drain(cs);
-      assertThat(ChunkTesting.read(cs, 3, data.length, 0, data.length)).isEqualTo(data);
-      assertThat(ChunkTesting.read(cs, 3, data.length, 5, 100)).isEqualTo(Arrays.copyOfRange(data, 5, 105));
-      assertThat(cs.stats().cacheBlocks()).isZero();
+    }
+    try (var all = Files.walk(dir)) {
+      for (Path p : all.toList()) {
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+      }
+    }
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), ChunkTesting.diskCache(BS, List.of(dir), 1L << 30))) {
+      assertThat(cs.stats().cacheBlocks()).isEqualTo(1);
+      try (var all = Files.walk(dir)) {
+        for (Path p : all.toList()) {
+          assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString())
+              .isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+        }
+      }
+    }
+    ChunkConfig enc = ChunkTesting.diskCache(BS, List.of(dir), 1L << 30).withCacheMode(0640, true);
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), enc)) {
+      ChunkTesting.writeSlice(cs, 8, data);
+      drain(cs);
+      assertThat(ChunkTesting.read(cs, 8, data.length, 100, 5000)).isEqualTo(Arrays.copyOfRange(data, 100, 5100));
+      try (var all = Files.walk(dir)) {
+        List<Path> files = all.filter(p -> Files.isRegularFile(p) && p.toString().contains("/rawenc-")).toList();
+        assertThat(files).hasSize(1);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(files.getFirst()))).isEqualTo("rw-r-----");
+        byte[] raw = Files.readAllBytes(files.getFirst());
+        int zs = 0;
+        for (int i = 0; i < BS; i++) {
+          zs += raw[i] == 'Z' ? 1 : 0;
+        }
+        assertThat(zs).as("plaintext bytes on disk").isLessThan(BS / 100);
+      }
     }
   }
 

@@ -129,4 +129,72 @@ class WritebackTest {
     assertThat(keys(store)).isEqualTo(4);
     assertThat(stagedFiles()).isZero();
   }
+
+  /** A full store: staged blocks wait (they were acknowledged), retried with backoff and logged once. */
+  @Test
+  void fullStore_isRetriedQuietly_untilItHasSpace() throws Exception {
+    ObjectStore mem = ChunkTesting.mem();
+    AtomicBoolean full = new AtomicBoolean(true);
+    AtomicLong attempts = new AtomicLong();
+    ObjectStore store = new FullStore(mem, full, attempts);
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (ChunkStore cs = ChunkStores.open(store, ChunkTesting.writeback(BS, tmp.resolve("wb"), 1L << 30, Duration.ZERO))) {
+      byte[] data = random(new Random(3), 2 * BS);
+      ChunkTesting.writeSlice(cs, 1, data);
+      ChunkTesting.await(() -> attempts.get() >= 6, Duration.ofSeconds(60));
+      assertThat(ChunkTesting.read(cs, 1, data.length, 0, data.length)).isEqualTo(data);
+      full.set(false);
+      ChunkTesting.await(() -> keys(mem) == 2 && cs.stats().stagedBlocks() == 0, Duration.ofSeconds(60));
+    } finally {
+      System.setErr(err);
+    }
+    String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    err.print(log);
+    assertThat(log.lines().filter(l -> l.contains("object storage is full"))).as(log).hasSize(1);
+    assertThat(log.lines().filter(l -> l.contains("upload of staged block"))).as(log).isEmpty();
+  }
+
+  /** Answers ENOSPC to every put while {@code full}. */
+  private record FullStore(ObjectStore next, AtomicBoolean full, AtomicLong attempts) implements ObjectStore {
+    @Override
+    public String describe() {
+      return "full(" + next.describe() + ")";
+    }
+
+    @Override
+    public java.io.InputStream get(String key, long off, long len) throws IOException {
+      return next.get(key, off, len);
+    }
+
+    @Override
+    public void put(String key, java.io.InputStream data, long length) throws IOException {
+      attempts.incrementAndGet();
+      if (full.get()) {
+        throw new io.nectarfs.common.FsException(io.nectarfs.common.Errno.ENOSPC, "test store is full");
+      }
+      next.put(key, data, length);
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+      next.delete(key);
+    }
+
+    @Override
+    public io.nectarfs.object.ObjectInfo head(String key) throws IOException {
+      return next.head(key);
+    }
+
+    @Override
+    public io.nectarfs.object.ListPage list(String prefix, String startAfter, String delimiter, int maxKeys) throws IOException {
+      return next.list(prefix, startAfter, delimiter, maxKeys);
+    }
+
+    @Override
+    public void close() throws IOException {
+      next.close();
+    }
+  }
 }

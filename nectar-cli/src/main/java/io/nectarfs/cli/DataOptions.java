@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** Data-path flags shared by every command that reads or writes file data (mount, warmup, bench). */
 final class DataOptions {
@@ -38,6 +40,64 @@ final class DataOptions {
   @Option(names = "--read-ahead", paramLabel = "SIZE", description = "Largest read-ahead window per stream (default: ${DEFAULT-VALUE}).")
   String readAhead = "64M";
 
+  @Option(names = "--atime-mode", paramLabel = "MODE", description = "When reading updates access times: noatime, relatime (when older than mtime/ctime or a day) or strictatime (default: ${DEFAULT-VALUE}).")
+  String atimeMode = "relatime";
+
+  @Option(names = "--cache-mode", paramLabel = "OCTAL", description = "Mode of cached and staged block files, at least 0600; directories get search where read is granted (default: ${DEFAULT-VALUE}: only this user).")
+  String cacheMode = "0600";
+
+  @Option(names = "--cache-encrypted", description = "Keep cached blocks encrypted on disk with a key that lives only in this process (for shared hosts; the disk cache starts empty at every mount).")
+  boolean cacheEncrypted;
+
+  /** The cache file mode; {@link IllegalArgumentException} naming the option when it is not one. */
+  int cacheModeBits() {
+    try {
+      int m = Integer.parseInt(cacheMode, 8);
+      if ((m & ~0777) == 0 && (m & 0600) == 0600) {
+        return m;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("--cache-mode '" + cacheMode + "' is not an octal mode from 0600 to 0777 that lets the owner read and write (e.g. 0600, 0640)");
+  }
+
+  /** Checks every data option, as a usage error naming the option (before anything is started). */
+  void validate(CommandLine cl) {
+    for (String[] size : new String[][] {{"--cache-size", cacheSize}, {"--buffer-size", bufferSize}, {"--read-ahead", readAhead}}) {
+      try {
+        long v = Sizes.parse(size[1]);
+        if (v <= 0 && !size[0].equals("--cache-size")) {
+          throw new ParameterException(cl, size[0] + " " + size[1] + " must be more than 0");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(cl, size[0] + ": " + e.getMessage());
+      }
+    }
+    if (!(freeSpaceRatio >= 0 && freeSpaceRatio < 1)) {
+      throw new ParameterException(cl, "--free-space-ratio " + freeSpaceRatio + " is out of range: use a fraction from 0 to below 1, e.g. 0.1");
+    }
+    if (uploadThreads < 1 || uploadThreads > 1024) {
+      throw new ParameterException(cl, "--upload-threads " + uploadThreads + " is out of range: use 1 to 1024");
+    }
+    if (prefetchThreads < 1 || prefetchThreads > 1024) {
+      throw new ParameterException(cl, "--prefetch-threads " + prefetchThreads + " is out of range: use 1 to 1024");
+    }
+    if (cacheDirs != null && cacheDirs.stream().anyMatch(String::isBlank)) {
+      throw new ParameterException(cl, "--cache-dir has an empty directory: give DIR[:DIR...] or 'memory'");
+    }
+    try {
+      cacheModeBits();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cl, e.getMessage());
+    }
+    try {
+      io.nectarfs.vfs.AtimeMode.parse(atimeMode);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cl, "--atime-mode: " + e.getMessage());
+    }
+  }
+
   /** The chunk store settings; cache directories get a subdirectory per volume ({@code uuid}). */
   ChunkConfig chunkConfig(int blockSize, String uuid) {
     List<Path> dirs = new ArrayList<>();
@@ -51,11 +111,13 @@ final class DataOptions {
     }
     long buffer = Sizes.parse(bufferSize);
     return new ChunkConfig(blockSize, buffer, uploadThreads, prefetchThreads, dirs, dirs.isEmpty() ? 0 : Sizes.parse(cacheSize),
-        freeSpaceRatio, cacheOnWrite, memory > 0 ? memory : Math.min(buffer, 256L << 20), writeback, 10L << 30, Duration.ZERO);
+        freeSpaceRatio, cacheOnWrite, memory > 0 ? memory : Math.min(buffer, 256L << 20), writeback, 10L << 30, Duration.ZERO, cacheModeBits(),
+        cacheEncrypted);
   }
 
   VfsConfig vfsConfig() {
     VfsConfig d = VfsConfig.defaults();
-    return new VfsConfig(Sizes.parse(readAhead), d.flushIdle(), d.flushMaxAge(), d.compactThreshold(), d.attrCache(), d.internalFiles());
+    return new VfsConfig(Sizes.parse(readAhead), d.flushIdle(), d.flushMaxAge(), d.compactThreshold(), d.attrCache(), d.internalFiles(),
+        io.nectarfs.vfs.AtimeMode.parse(atimeMode));
   }
 }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code nectar destroy META-URL UUID}: deletes every object of the volume and then its metadata.
+ * {@code nectar destroy META-URL UUID}: deletes every object of the volume (only under its own
+ * prefix, and only when the storage's volume marker names it), its marker, and then its metadata.
  * Asks for the volume name unless {@code --yes}; refuses while clients are connected unless
  * {@code --force}.
  */
@@ -58,6 +59,7 @@ final class DestroyCommand implements Callable<Integer> {
       if (sessions > 0 && !force) {
         throw new IOException(sessions + " client(s) are connected to volume " + f.name() + ": unmount them first or use --force");
       }
+      VolumeMarker.verify(f, false); // before asking: storage of another volume is never touched
       if (!yes) {
         out.print("This deletes every file of volume '" + f.name() + "'. Type the volume name to confirm: ");
         out.flush();
@@ -72,6 +74,9 @@ final class DestroyCommand implements Callable<Integer> {
         while (true) {
           List<String> batch = new ArrayList<>();
           for (ObjectInfo o : store.listAll("")) {
+            if (o.key().equals(VolumeMarker.KEY)) {
+              continue; // a volume in the old layout has its marker among its objects: it goes last
+            }
             batch.add(o.key());
             if (batch.size() == 1000) {
               break;
@@ -87,6 +92,7 @@ final class DestroyCommand implements Callable<Integer> {
           }
         }
       }
+      VolumeMarker.remove(f);
       kv.reset();
       out.printf("volume %s destroyed: %d objects and all metadata deleted%n", f.name(), deleted);
     }

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code nectar format META-URL NAME}: creates a volume, or checks that an existing one has the
  * same settings (a no-op), or changes them with {@code --force}. The storage is tested with a
- * put, get and delete before anything is written to the metadata.
+ * put, get and delete before anything is written to the metadata, and must not belong to another
+ * volume ({@link VolumeMarker}); the marker is written after the metadata.
  */
 @Command(name = "format", mixinStandardHelpOptions = true,
     description = {"Format a volume: store its settings in the metadata engine and check its storage.",
@@ -76,6 +77,12 @@ final class FormatCommand implements Callable<Integer> {
   @Option(names = "--enable-acl", description = "Enable POSIX ACLs (cannot be disabled later).")
   boolean enableAcl;
 
+  @Option(names = "--root-mode", paramLabel = "OCTAL", description = "Mode of the new volume's root directory, e.g. 1777 for a shared sticky directory (default: ${DEFAULT-VALUE}).")
+  String rootMode = "0755";
+
+  @Option(names = "--root-owner", paramLabel = "UID:GID", description = "Owner of the new volume's root directory (default: the user running format).")
+  String rootOwner;
+
   @Option(names = "--force", description = "Change immutable settings of an existing volume (existing data may become unreadable).")
   boolean force;
 
@@ -87,8 +94,14 @@ final class FormatCommand implements Callable<Integer> {
     try {
       block = Sizes.parse(blockSize);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw new ParameterException(spec.commandLine(), "--block-size: " + e.getMessage());
     }
+    if (block < Format.MIN_BLOCK || block > Format.MAX_BLOCK || Long.bitCount(block) != 1) {
+      throw new ParameterException(spec.commandLine(), "--block-size " + blockSize + " (" + Sizes.format(block)
+          + ") is not allowed: use a power of two from 64K to 16M");
+    }
+    int mode = parseMode(spec, "--root-mode", rootMode, 07777);
+    int[] owner = rootOwner == null ? processOwner() : parseOwner(rootOwner);
     String pem = null;
     if (encryptKey != null) {
       EncryptionKeys.fingerprint(encryptKey, Secrets.fromEnvironment()); // fails clearly on a wrong passphrase
@@ -100,17 +113,26 @@ final class FormatCommand implements Callable<Integer> {
           StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT), pem,
           pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT),
           checksum, shards, trashDays, capacity == null ? 0 : Sizes.parse(capacity), inodes, Format.META_VERSION,
-          System.currentTimeMillis(), enableAcl).validated();
+          System.currentTimeMillis(), enableAcl, Format.LAYOUT_UUID).validated();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     if (!wanted.storage().equals(store)) {
       out.println("note: credentials in the storage URL are not stored; give them to every client through the URL or NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY");
     }
-    checkStorage(wanted, store);
     try (TxnKv kv = Volumes.engine(metaUrl)) {
       Format before = MetaClient.loadFormat(kv);
-      Format stored = MetaClient.format(kv, wanted, force, io.nectarfs.common.Clock.SYSTEM);
+      // A re-format keeps the volume's identity and layout: check the storage as the volume it is.
+      Format identity = before == null ? wanted : wanted.withUuid(before.uuid()).withStorageLayout(before.storageLayout());
+      checkStorage(identity, store);
+      VolumeMarker.verify(identity.withStorage(store), false);
+      Format stored = MetaClient.format(kv, wanted, force, io.nectarfs.common.Clock.SYSTEM, mode, owner[0], owner[1]);
+      try {
+        VolumeMarker.verify(stored.withStorage(store), true);
+      } catch (IOException e) {
+        throw new IOException("volume " + stored.name() + " is formatted, but its storage marker could not be written: " + Cli.message(e)
+            + "; run format again", e);
+      }
       String what = before == null ? "formatted" : stored.equals(before) ? "unchanged (already formatted with these settings)" : "updated";
       out.printf("volume %s %s%n", stored.name(), what);
       StatusCommand.printFormat(out, stored, Uris.redact(kv.describe()));
@@ -118,10 +140,46 @@ final class FormatCommand implements Callable<Integer> {
     return Cli.OK;
   }
 
+  /** An octal mode option ({@code 0755}, {@code 1777}) up to {@code max}, or a usage error naming the option. */
+  static int parseMode(CommandSpec spec, String option, String text, int max) {
+    try {
+      int m = Integer.parseInt(text, 8);
+      if (m >= 0 && m <= max) {
+        return m;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ParameterException(spec.commandLine(), option + " '" + text + "' is not an octal mode from 0 to " + Integer.toOctalString(max)
+        + " (e.g. 0755)");
+  }
+
+  private int[] parseOwner(String text) {
+    String[] p = text.split(":", -1);
+    try {
+      if (p.length == 2) {
+        int uid = Integer.parseInt(p[0]);
+        int gid = Integer.parseInt(p[1]);
+        if (uid >= 0 && gid >= 0) {
+          return new int[] {uid, gid};
+        }
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ParameterException(spec.commandLine(), "--root-owner '" + text + "' is not UID:GID with numeric ids (e.g. 1000:1000)");
+  }
+
+  /** The uid and gid of this process (the owner of {@code /proc/self}). */
+  private static int[] processOwner() throws IOException {
+    Path self = Path.of("/proc/self");
+    return new int[] {(Integer) Files.getAttribute(self, "unix:uid"), (Integer) Files.getAttribute(self, "unix:gid")};
+  }
+
   /** Puts, reads back and deletes a small object so a wrong URL or key fails now, not at mount. */
   private void checkStorage(Format f, String urlWithCredentials) throws IOException {
     Format probe = f.withStorage(urlWithCredentials);
-    try (ObjectStore s = Volumes.storage(probe)) {
+    try (ObjectStore s = Volumes.unchecked(probe)) {
       String key = ".format-check-" + UUID.randomUUID();
       byte[] data = ("nectar format check " + f.uuid()).getBytes(StandardCharsets.UTF_8);
       s.put(key, data);

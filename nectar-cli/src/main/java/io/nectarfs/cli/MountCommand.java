@@ -15,10 +15,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -89,13 +91,46 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--max-background", paramLabel = "N", description = "Requests handled at once (default: ${DEFAULT-VALUE}).")
   int maxBackground = 64;
 
+  @Option(names = "--suid", negatable = true, description = "Honour set-user-id bits (root mounts only; default: off, as nosuid).")
+  boolean suid;
+
+  @Option(names = "--dev", negatable = true, description = "Interpret device nodes (root mounts only; default: off, as nodev).")
+  boolean dev;
+
+  // picocli: a negatable option that defaults to true is declared by its negative name.
+  @Option(names = "--no-exec", negatable = true, description = "Refuse executing programs (noexec; --exec, the default, allows it).")
+  boolean exec = true;
+
   @Option(names = "--foreground-child", hidden = true, description = "Internal: the background child signals readiness by the mount itself.")
   boolean child;
+
+  /**
+   * The environment variable through which a background parent hands the metadata URL with its
+   * credentials to the child, whose arguments carry only the redacted URL (so {@code ps} never
+   * shows the password; a process's environment is readable only by its user and root).
+   */
+  static final String META_URL_ENV = "NECTAR_MOUNT_META_URL";
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (child) {
+      String secretUrl = System.getenv(META_URL_ENV);
+      if (secretUrl != null && Uris.redact(secretUrl).equals(metaUrl)) {
+        metaUrl = secretUrl;
+      }
+    }
+    validateOptions();
     checkMountpoint();
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if ((suid || dev) && !root) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--suid and --dev (mount options suid, dev) need a mount by root");
+    }
+    try {
+      data.vfsConfig();
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     if (background && !child) {
       return startInBackground(out);
     }
@@ -103,7 +138,6 @@ final class MountCommand implements Callable<Integer> {
     FuseServer server;
     try {
       Vfs vfs = subdir == null ? rt.vfs : Vfses.subdir(rt.vfs, subdir);
-      boolean root = "root".equals(System.getProperty("user.name"));
       MountOptions opts = MountOptions.builder()
           .volumeName(rt.meta.format().name())
           .readOnly(readOnly)
@@ -117,6 +151,9 @@ final class MountCommand implements Callable<Integer> {
           .defaultPermissions(defaultPermissions)
           .directIo(directIo)
           .keepCache(keepCache)
+          .suid(suid)
+          .dev(dev)
+          .exec(exec)
           .readers(readers)
           .maxBackground(maxBackground)
           .congestionThreshold(Math.max(1, maxBackground * 3 / 4))
@@ -137,6 +174,44 @@ final class MountCommand implements Callable<Integer> {
     server.awaitStop(Duration.ofDays(36500));
     server.close();
     return Cli.OK;
+  }
+
+  /**
+   * Checks every option before anything is mounted or forked, so that a bad value is a usage error
+   * (exit 2) naming the option, in the foreground and with {@code -d} alike.
+   */
+  private void validateOptions() {
+    CommandLine cl = spec.commandLine();
+    checkDuration(cl, "--attr-cache", attrCache);
+    checkDuration(cl, "--entry-cache", entryCache);
+    checkDuration(cl, "--negative-cache", negativeCache);
+    try {
+      io.nectarfs.common.Sizes.parse(kernelReadAhead);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cl, "--kernel-read-ahead: " + e.getMessage());
+    }
+    if (readers < 1 || readers > 64) {
+      throw new ParameterException(cl, "--readers " + readers + " is out of range: use 1 to 64");
+    }
+    if (maxBackground < 1 || maxBackground > 65535) {
+      throw new ParameterException(cl, "--max-background " + maxBackground + " is out of range: use 1 to 65535");
+    }
+    if (subdir != null && subdir.isBlank()) {
+      throw new ParameterException(cl, "--subdir must name a directory of the volume, e.g. --subdir /projects");
+    }
+    data.validate(cl);
+  }
+
+  private static void checkDuration(CommandLine cl, String option, String value) {
+    Duration d;
+    try {
+      d = Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cl, option + ": " + e.getMessage());
+    }
+    if (d.isNegative()) {
+      throw new ParameterException(cl, option + " " + value + " must not be negative");
+    }
   }
 
   /**
@@ -172,7 +247,8 @@ final class MountCommand implements Callable<Integer> {
   /** Starts this command again as a detached child with its output in a log; waits for the mount. */
   private int startInBackground(PrintWriter out) throws Exception {
     Path log = logFile != null ? logFile : Path.of(System.getProperty("user.home"), ".nectar", "mount-" + mountpoint.getFileName() + ".log");
-    Files.createDirectories(log.toAbsolutePath().getParent());
+    Files.createDirectories(log.toAbsolutePath().getParent(),
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
     List<String> cmd = new ArrayList<>();
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
       cmd.add("/usr/bin/setsid");
@@ -182,14 +258,22 @@ final class MountCommand implements Callable<Integer> {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Nectar.class.getName());
+    String redacted = Uris.redact(metaUrl);
     for (String a : spec.commandLine().getParseResult().originalArgs()) {
-      if (!a.equals("-d") && !a.equals("--background")) {
+      if (a.equals(metaUrl)) {
+        cmd.add(redacted); // the credentials travel in the environment, never in arguments
+      } else if (!a.equals("-d") && !a.equals("--background")) {
         cmd.add(a);
       }
     }
     cmd.add("--foreground-child");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().remove(META_URL_ENV);
+    if (!redacted.equals(metaUrl)) {
+      pb.environment().put(META_URL_ENV, metaUrl);
+    }
+    Process p = pb.start();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
       if (FuseMount.isMounted(mountpoint)) {

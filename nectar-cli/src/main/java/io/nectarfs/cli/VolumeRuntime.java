@@ -42,7 +42,7 @@ final class VolumeRuntime implements AutoCloseable {
         MetaConfig.defaults().withDeleter(deleter).withMountPoint(mountPoint).withReadOnly(readOnly));
     try {
       Format f = meta.format();
-      ObjectStore store = Volumes.storage(f);
+      ObjectStore store = Volumes.storage(f, readOnly);
       ChunkStore chunks = ChunkStores.open(store, data.chunkConfig(f.blockSize(), f.uuid()));
       chunkRef.set(chunks);
       return new VolumeRuntime(meta, store, chunks, Vfses.open(meta, chunks, data.vfsConfig()));

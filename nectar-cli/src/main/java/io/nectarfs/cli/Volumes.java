@@ -35,7 +35,7 @@ final class Volumes {
   /** The decorator stack the format asks for; the key PEM is written to a private temporary file. */
   static StoreOptions storeOptions(Format f) throws IOException {
     StoreOptions o = StoreOptions.defaults()
-        .withPrefix(f.name() + "/")
+        .withPrefix(f.objectPrefix())
         .withShards(f.shards())
         .withCompression(StoreOptions.Compression.parse(f.compression()))
         .withChecksum(f.checksum());
@@ -48,8 +48,22 @@ final class Volumes {
     return o;
   }
 
-  /** Opens the volume's object storage. */
+  /**
+   * Opens the volume's object storage after checking its volume marker (see {@link VolumeMarker}):
+   * storage that belongs to another volume is refused; a missing marker is written when nothing
+   * else lives under the volume's name (unless {@code readOnly}: then nothing is written).
+   */
+  static ObjectStore storage(Format f, boolean readOnly) throws IOException {
+    VolumeMarker.verify(f, !readOnly);
+    return unchecked(f);
+  }
+
   static ObjectStore storage(Format f) throws IOException {
+    return storage(f, false);
+  }
+
+  /** Opens the volume's object storage without looking at the marker (format's own probe). */
+  static ObjectStore unchecked(Format f) throws IOException {
     return ObjectStores.registry().open(f.storage(), storeOptions(f), Secrets.fromEnvironment());
   }
 

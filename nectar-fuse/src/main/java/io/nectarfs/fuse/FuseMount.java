@@ -80,7 +80,8 @@ public final class FuseMount {
       if (o.defaultPermissions()) {
         data.append(",default_permissions");
       }
-      long flags = LibC.MS_NOSUID | LibC.MS_NODEV | (o.readOnly() ? LibC.MS_RDONLY : 0);
+      long flags = (o.suid() ? 0 : LibC.MS_NOSUID) | (o.dev() ? 0 : LibC.MS_NODEV) | (o.exec() ? 0 : LibC.MS_NOEXEC)
+          | (o.readOnly() ? LibC.MS_RDONLY : 0);
       try {
         DevFuse.mount(o.volumeName(), mp.toString(), FS_TYPE, flags, data.toString());
       } catch (NativeException e) {
@@ -93,8 +94,11 @@ public final class FuseMount {
     opts.add("fsname=" + o.volumeName());
     opts.add("subtype=nectarfs");
     opts.add("max_read=" + o.maxWrite());
-    opts.add("nosuid");
-    opts.add("nodev");
+    opts.add(o.suid() ? "suid" : "nosuid");
+    opts.add(o.dev() ? "dev" : "nodev");
+    if (!o.exec()) {
+      opts.add("noexec");
+    }
     if (o.allowOther()) {
       opts.add("allow_other");
     }

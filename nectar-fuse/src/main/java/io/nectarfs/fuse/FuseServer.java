@@ -88,6 +88,7 @@ public final class FuseServer implements AutoCloseable {
   private volatile InitState init;
   private volatile boolean stopping;
   private volatile boolean detached;
+  private final ReadOnlyFlag readOnly;
 
   private record Marker(long nanos) {}
 
@@ -99,7 +100,8 @@ public final class FuseServer implements AutoCloseable {
     this.pool = new BufferPool(options.maxWrite() + Proto.BUFFER_HEADER, options.maxBackground() + options.readers());
     this.permits = new Semaphore(options.maxBackground());
     this.table = new OpTable();
-    new VfsBridge(vfs, options, () -> init).register(table);
+    this.readOnly = new ReadOnlyFlag(mount.mountpoint(), options.readOnly(), vfs::setReadOnly);
+    new VfsBridge(vfs, options, () -> init, readOnly::check).register(table);
     table.on(Opcode.INIT, 8, Dispatch.INLINE, this::doInit);
     table.on(Opcode.INTERRUPT, 8, Dispatch.NO_REPLY, (r, out) -> interrupt(r.u64()));
     table.on(Opcode.FORGET, 8, Dispatch.NO_REPLY, (r, out) -> {});
@@ -171,6 +173,7 @@ public final class FuseServer implements AutoCloseable {
 
   private void startReaders() {
     vfs.setInvalidator(new Notifier());
+    readOnly.start();
     for (int i = 0; i < fds.length; i++) {
       int fd = fds[i] >= 0 ? fds[i] : fds[0];
       Thread t = Thread.ofPlatform().daemon(true).name("nectar-fuse-reader-" + i).unstarted(() -> readLoop(fd));
@@ -505,6 +508,7 @@ public final class FuseServer implements AutoCloseable {
 
   private void stopReadersAndWait() {
     stopping = true;
+    readOnly.close();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     for (Thread t : readers) {
       if (t != Thread.currentThread()) {

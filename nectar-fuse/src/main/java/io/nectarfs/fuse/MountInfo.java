@@ -8,8 +8,25 @@ import java.util.Optional;
 
 /** Reads {@code /proc/self/mountinfo}. */
 final class MountInfo {
-  /** One mount: where, which file system type and source. */
-  record Line(String mountPoint, String fsType, String source, String options) {}
+  /**
+   * One mount: where, which file system type and source; {@code options} are the super block's,
+   * {@code mountOptions} the mount's own (ro, nosuid, nodev, noexec, ...).
+   */
+  record Line(String mountPoint, String fsType, String source, String options, String mountOptions) {
+    /** Whether the mount or its super block is read-only. */
+    boolean readOnly() {
+      return hasOption(mountOptions, "ro") || hasOption(options, "ro");
+    }
+
+    private static boolean hasOption(String list, String o) {
+      for (String s : list.split(",")) {
+        if (s.equals(o)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
 
   private MountInfo() {}
 
@@ -41,7 +58,7 @@ final class MountInfo {
     if (f.length < 7 || dash < 0 || dash + 2 >= f.length) {
       return null;
     }
-    return new Line(unescape(f[4]), f[dash + 1], unescape(f[dash + 2]), f.length > dash + 3 ? f[dash + 3] : "");
+    return new Line(unescape(f[4]), f[dash + 1], unescape(f[dash + 2]), f.length > dash + 3 ? f[dash + 3] : "", f[5]);
   }
 
   /** mountinfo escapes space, tab, newline and backslash as {@code \ooo}. */

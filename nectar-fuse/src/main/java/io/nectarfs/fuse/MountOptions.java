@@ -24,6 +24,9 @@ import java.time.Duration;
  * @param writebackCache ask for FUSE_WRITEBACK_CACHE
  * @param posixAcl ask for FUSE_POSIX_ACL (the Vfs must serve system.posix_acl_* xattrs)
  * @param locks ask for POSIX_LOCKS and FLOCK_LOCKS (otherwise the kernel keeps locks local)
+ * @param suid honour set-user-id and set-group-id bits (default off: {@code nosuid}; root only)
+ * @param dev interpret device nodes (default off: {@code nodev}; root only)
+ * @param exec allow executing programs (default on; off is {@code noexec})
  */
 public record MountOptions(
     String volumeName,
@@ -44,7 +47,10 @@ public record MountOptions(
     boolean keepCache,
     boolean writebackCache,
     boolean posixAcl,
-    boolean locks) {
+    boolean locks,
+    boolean suid,
+    boolean dev,
+    boolean exec) {
 
   public MountOptions {
     if (volumeName == null || volumeName.isBlank() || volumeName.matches(".*[,\\s].*")) {
@@ -84,6 +90,9 @@ public record MountOptions(
     b.writebackCache = writebackCache;
     b.posixAcl = posixAcl;
     b.locks = locks;
+    b.suid = suid;
+    b.dev = dev;
+    b.exec = exec;
     return b;
   }
 
@@ -108,6 +117,9 @@ public record MountOptions(
     private boolean writebackCache;
     private boolean posixAcl;
     private boolean locks = true;
+    private boolean suid;
+    private boolean dev;
+    private boolean exec = true;
 
     private Builder() {}
 
@@ -206,10 +218,25 @@ public record MountOptions(
       return this;
     }
 
+    public Builder suid(boolean v) {
+      suid = v;
+      return this;
+    }
+
+    public Builder dev(boolean v) {
+      dev = v;
+      return this;
+    }
+
+    public Builder exec(boolean v) {
+      exec = v;
+      return this;
+    }
+
     public MountOptions build() {
       return new MountOptions(volumeName, allowOther, defaultPermissions, readOnly, nonEmpty, useFusermount, maxWrite,
           maxReadahead, maxBackground, Math.min(congestionThreshold, maxBackground), readers, attrTimeout, entryTimeout,
-          negativeTimeout, directIo, keepCache, writebackCache, posixAcl, locks);
+          negativeTimeout, directIo, keepCache, writebackCache, posixAcl, locks, suid, dev, exec);
     }
   }
 }

@@ -20,6 +20,7 @@ import io.nectarfs.vfs.Vfs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -41,22 +42,31 @@ final class VfsBridge {
   private final Vfs vfs;
   private final MountOptions o;
   private final Supplier<InitState> init;
+  private final BooleanSupplier readOnly;
   private final long attrTtl;
   private final long entryTtl;
   private final long negativeTtl;
   private final int openFlags;
-  /** O_DIRECT opens bypass the kernel page cache: every read and write reaches the VFS. */
+  /**
+   * O_DIRECT opens bypass the kernel page cache: every read and write reaches the VFS. So do
+   * writable O_APPEND opens: the VFS, not the kernel, decides where an append lands (at the end
+   * as the metadata sees it when committing), so the kernel must not cache the bytes at the
+   * offset it guessed from a length that other clients may have moved.
+   */
   private static int directIo(int openFlags) {
-    return (openFlags & 040000) != 0 ? Proto.FOPEN_DIRECT_IO : 0;
+    boolean appending = (openFlags & LibC.O_APPEND) != 0 && (openFlags & 3) != LibC.O_RDONLY;
+    return (openFlags & 040000) != 0 || appending ? Proto.FOPEN_DIRECT_IO : 0;
   }
 
   /** Inodes from here up are the VFS's internal files. */
   private static final long INTERNAL_INODES = 0x7FFFFFFF00000000L;
 
-  VfsBridge(Vfs vfs, MountOptions o, Supplier<InitState> init) {
+  /** {@code readOnly} says whether the mount is read-only now (remounts change it). */
+  VfsBridge(Vfs vfs, MountOptions o, Supplier<InitState> init, BooleanSupplier readOnly) {
     this.vfs = vfs;
     this.o = o;
     this.init = init;
+    this.readOnly = readOnly;
     this.attrTtl = o.attrTimeout().toNanos();
     this.entryTtl = o.entryTimeout().toNanos();
     this.negativeTtl = o.negativeTimeout().toNanos();
@@ -112,7 +122,7 @@ final class VfsBridge {
   }
 
   private void writable() throws FsException {
-    if (o.readOnly()) {
+    if (o.readOnly() || readOnly.getAsBoolean()) {
       throw Errno.EROFS.exception("read-only mount");
     }
   }

@@ -98,6 +98,27 @@ final class MountedVolume implements AutoCloseable {
   }
 
   private static MountedVolume serve(Path base, String dir, MountOptions.Builder opts) throws IOException, InterruptedException {
+    return serve(base, dir, opts, VfsConfig.defaults(), Clock.SYSTEM);
+  }
+
+  /**
+   * A fresh volume with a capacity (0: none), served with {@code vfsConfig}; {@code vfsClock} is
+   * the clock of the VFS (access-time decisions), the metadata keeps the system clock.
+   */
+  static MountedVolume mountWith(Path base, long capacity, VfsConfig vfsConfig, Clock vfsClock) throws IOException, InterruptedException {
+    requireFuse();
+    Files.createDirectories(base);
+    String metaUrl = "sqlite3://" + base.resolve("meta.db");
+    String storeUrl = "file://" + base.resolve("data");
+    try (TxnKv kv = MetaEngines.registry().open(metaUrl, new Secrets(Map.of()))) {
+      MetaClient.format(kv, new Format("it-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, true, 0, 0, capacity, 0,
+          Format.META_VERSION, System.currentTimeMillis()), false, Clock.SYSTEM);
+    }
+    return serve(base, "mnt", MountOptions.builder().allowOther(true).defaultPermissions(true), vfsConfig, vfsClock);
+  }
+
+  private static MountedVolume serve(Path base, String dir, MountOptions.Builder opts, VfsConfig vfsConfig, Clock vfsClock)
+      throws IOException, InterruptedException {
     Path mnt = Files.createDirectories(base.resolve(dir));
     String metaUrl = "sqlite3://" + base.resolve("meta.db");
     String storeUrl = "file://" + base.resolve("data");
@@ -109,7 +130,7 @@ final class MountedVolume implements AutoCloseable {
     ChunkStore chunks = ChunkStores.open(store, new ChunkConfig(4 << 20, 256L << 20, 16, 8, List.of(base.resolve("cache-" + dir)), 4L << 30, 0.05,
         false, 64L << 20, false, 0, Duration.ZERO));
     ref.set(chunks);
-    FuseServer server = FuseServer.mount(Vfses.open(meta, chunks, VfsConfig.defaults()), mnt, opts.volumeName("it-vol").build());
+    FuseServer server = FuseServer.mount(Vfses.open(meta, chunks, vfsConfig, vfsClock), mnt, opts.volumeName("it-vol").build());
     if (!server.awaitInit(Duration.ofSeconds(20))) {
       server.close();
       throw new IOException("FUSE INIT did not happen");

@@ -46,8 +46,14 @@ final class Access {
     }
   }
 
-  /** Open flags' access mode as a permission mask. */
+  /** The kernel's __FMODE_EXEC in the flags of the open that execve(2) sends. */
+  static final int FMODE_EXEC = 040;
+
+  /** Open flags' access mode as a permission mask; execve's open needs execute, not read. */
   static int forOpenFlags(int flags) {
+    if ((flags & FMODE_EXEC) != 0 && (flags & 3) == 0) {
+      return X;
+    }
     int acc = flags & 3;
     int mask = switch (acc) {
       case 0 -> R;

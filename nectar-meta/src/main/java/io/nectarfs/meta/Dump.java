@@ -66,7 +66,7 @@ final class Dump {
     Format f = m.format;
     if (!keepEncryptKey) {
       f = new Format(f.name(), f.uuid(), f.storage(), f.blockSize(), f.compression(), null, f.encryptKeyPem() == null ? null : f.encryptCipher(),
-          f.checksum(), f.shards(), f.trashDays(), f.capacity(), f.inodes(), f.metaVersion(), f.createdMillis(), f.enableAcl());
+          f.checksum(), f.shards(), f.trashDays(), f.capacity(), f.inodes(), f.metaVersion(), f.createdMillis(), f.enableAcl(), f.storageLayout());
     }
     try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
       g.setCodec(JSON);

@@ -56,6 +56,45 @@ final class FileData {
     m.updateStats(delta, 0);
   }
 
+  /**
+   * Places slice {@code id} at the end of the file as this transaction sees it: the offset is
+   * decided here, not by the writer, so appends of several clients cannot overwrite each other.
+   * The slice's stored bytes do not depend on where it lands; across a chunk boundary it gets one
+   * record per chunk and one extra reference.
+   */
+  long append(long ino, long id, int len, long mtime) throws IOException {
+    if (len <= 0 || len > CHUNK || id <= 0) {
+      throw Errno.EINVAL.exception("append of " + len + " bytes of slice " + id);
+    }
+    long[] result = new long[2];
+    m.tx(tx -> {
+      Attr a = regularFile(tx, ino);
+      long at = a.length();
+      long end = at + len;
+      if (end > MAX_FILE_SIZE) {
+        throw Errno.EFBIG.exception("append beyond the maximum file size");
+      }
+      long d = MetaClient.align4k(end) - MetaClient.align4k(at);
+      m.checkLimits(d, 0);
+      m.quotas.accountFile(tx, ino, a, d);
+      int index = (int) (at / CHUNK);
+      int pos = (int) (at % CHUNK);
+      int first = (int) Math.min(len, CHUNK - pos);
+      tx.appendSlices(ino, index, List.of(new Slice(pos, id, len, 0, first)));
+      if (first < len) {
+        tx.appendSlices(ino, index + 1, List.of(new Slice(0, id, len, first, len - first)));
+        tx.addSliceRefs(id, len, 1);
+      }
+      tx.putAttr(ino, a.withLength(end).withTimes(a.atime(), mtime, mtime));
+      tx.addStats(d, 0);
+      result[0] = at;
+      result[1] = d;
+      return null;
+    });
+    m.updateStats(result[1], 0);
+    return result[0];
+  }
+
   /** Shrinks or grows the data of {@code ino} from {@code oldLen} to {@code newLen} inside {@code tx}. */
   void truncateIn(Tx tx, long ino, long oldLen, long newLen, long now) throws IOException {
     if (newLen >= oldLen) {
@@ -140,6 +179,13 @@ final class FileData {
       }
       long newLen = (mode & Meta.FALLOC_KEEP_SIZE) == 0 ? Math.max(a.length(), end) : a.length();
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
+      if ((mode & (Meta.FALLOC_PUNCH_HOLE | Meta.FALLOC_ZERO_RANGE)) == 0) {
+        // Allocation promises the space up to the end, also with KEEP_SIZE (which accounts
+        // nothing): refuse what statfs does not show as available.
+        long need = MetaClient.align4k(end) - MetaClient.align4k(a.length());
+        m.checkAvailable(need);
+        m.quotas.checkFileRoom(tx, ino, a, need);
+      }
       m.checkLimits(d, 0);
       m.quotas.accountFile(tx, ino, a, d);
       if (newLen != a.length() || changed) {

@@ -28,6 +28,9 @@ import java.util.regex.Pattern;
  * @param metaVersion the layout version of the metadata
  * @param createdMillis when the volume was formatted
  * @param enableAcl whether POSIX ACLs are enabled (fixed at format; default false)
+ * @param storageLayout where the volume's objects live in the storage: {@link #LAYOUT_NAME} (0,
+ *     volumes formatted before the layout existed) under {@code <name>/}, {@link #LAYOUT_UUID} (1)
+ *     under {@code <name>/<uuid>/}, so two volumes can never share object keys; fixed at format
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -46,8 +49,13 @@ public record Format(
     long inodes,
     int metaVersion,
     long createdMillis,
-    boolean enableAcl) {
+    boolean enableAcl,
+    int storageLayout) {
   public static final int META_VERSION = 1;
+  /** Objects under {@code <name>/} (volumes formatted before the volume UUID went into keys). */
+  public static final int LAYOUT_NAME = 0;
+  /** Objects under {@code <name>/<uuid>/} (every volume formatted now). */
+  public static final int LAYOUT_UUID = 1;
   public static final int MIN_BLOCK = 64 << 10;
   public static final int MAX_BLOCK = 16 << 20;
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
@@ -63,8 +71,24 @@ public record Format(
         createdMillis, false);
   }
 
+  /** A record in the {@link #LAYOUT_NAME} layout (the settings before the storage layout existed). */
+  public Format(String name, String uuid, String storage, int blockSize, String compression, String encryptKeyPem, String encryptCipher,
+      boolean checksum, int shards, int trashDays, long capacity, long inodes, int metaVersion, long createdMillis, boolean enableAcl) {
+    this(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion,
+        createdMillis, enableAcl, LAYOUT_NAME);
+  }
+
   public Format withEnableAcl(boolean on) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, on);
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, on, storageLayout);
+  }
+
+  public Format withStorageLayout(int layout) {
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl, layout);
+  }
+
+  /** The key prefix of the volume's objects in the storage (see {@link #storageLayout}). */
+  public String objectPrefix() {
+    return storageLayout == LAYOUT_UUID ? name + "/" + uuid + "/" : name + "/";
   }
 
   /** Checks every field; throws {@link IllegalArgumentException} naming the first bad one. */
@@ -81,6 +105,9 @@ public record Format(
     }
     if (trashDays < 0 || capacity < 0 || inodes < 0 || shards < 0) {
       throw new IllegalArgumentException("trash days, capacity, inodes and shards must not be negative");
+    }
+    if (storageLayout != LAYOUT_NAME && storageLayout != LAYOUT_UUID) {
+      throw new IllegalArgumentException("unknown storage layout " + storageLayout + ": upgrade nectar");
     }
     if (storage == null || storage.isBlank()) {
       throw new IllegalArgumentException("a storage URL is required");
@@ -106,22 +133,22 @@ public record Format(
   }
 
   public Format withTrashDays(int d) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, d, capacity, inodes, metaVersion, createdMillis, enableAcl);
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, d, capacity, inodes, metaVersion, createdMillis, enableAcl, storageLayout);
   }
 
   public Format withCapacity(long c) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, c, inodes, metaVersion, createdMillis, enableAcl);
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, c, inodes, metaVersion, createdMillis, enableAcl, storageLayout);
   }
 
   public Format withInodes(long i) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, i, metaVersion, createdMillis, enableAcl);
+    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, i, metaVersion, createdMillis, enableAcl, storageLayout);
   }
 
   public Format withStorage(String s) {
-    return new Format(name, uuid, s, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl);
+    return new Format(name, uuid, s, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl, storageLayout);
   }
 
   public Format withUuid(String u) {
-    return new Format(name, u, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl);
+    return new Format(name, u, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl, storageLayout);
   }
 }

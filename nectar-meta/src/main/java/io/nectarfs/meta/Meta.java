@@ -118,11 +118,18 @@ public interface Meta extends AutoCloseable {
   StatFs statfs(Ctx ctx, long ino) throws IOException;
 
   /**
-   * Opens a file: checks permission for the access mode in {@code flags} (EACCES), EISDIR for
-   * writing a directory, and registers the open so an unlink keeps the file alive until {@link
-   * #close}. O_TRUNC is the caller's business (setattr).
+   * Opens a file or a directory: checks permission for the access mode in {@code flags} (EACCES;
+   * execute, not read, for the open of execve, whose flags carry __FMODE_EXEC 040), EISDIR for
+   * writing a directory, and registers the open so an unlink, rmdir or rename over it keeps the
+   * inode alive (nlink 0) until {@link #close}. O_TRUNC is the caller's business (setattr).
    */
   Attr open(Ctx ctx, long ino, int flags) throws IOException;
+
+  /**
+   * Sets the access time of {@code ino} to {@code atimeNanos} if it is older, as reading does:
+   * no permission check, ctime unchanged. Does nothing on a read-only client or a gone inode.
+   */
+  void touchAtime(long ino, long atimeNanos) throws IOException;
 
   /** Ends one open of {@code ino}; the last close of an unlinked file frees it. */
   void close(Ctx ctx, long ino) throws IOException;
@@ -138,6 +145,16 @@ public interface Meta extends AutoCloseable {
    * sets mtime/ctime. ENOENT (deleted meanwhile), ENOSPC/EDQUOT, EFBIG.
    */
   void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException;
+
+  /**
+   * O_APPEND: places bytes {@code [0, len)} of the stored slice {@code id} (whose size is {@code
+   * len}) at the file's end as of this transaction, extends the length and sets mtime/ctime;
+   * returns the offset the bytes were placed at. Concurrent appends of any clients never overlap:
+   * each lands whole, after the others. A placement crossing a chunk boundary is recorded in both
+   * chunks (the slice then has two references). EINVAL ({@code len} not in 1..chunk size),
+   * ENOENT, EISDIR, ENOSPC/EDQUOT, EFBIG.
+   */
+  long append(Ctx ctx, long ino, long id, int len, long mtime) throws IOException;
 
   /**
    * Replaces the slice list of chunk {@code index} by {@code replacement} if the list still equals

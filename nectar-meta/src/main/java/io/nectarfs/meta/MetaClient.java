@@ -113,6 +113,21 @@ public final class MetaClient implements Meta {
    * @return the stored record (the existing one when nothing changed)
    */
   public static Format format(TxnKv kv, Format wanted, boolean force, io.nectarfs.common.Clock clock) throws IOException {
+    return format(kv, wanted, force, clock, 0777, 0, 0);
+  }
+
+  /**
+   * Formats a volume as {@link #format(TxnKv, Format, boolean, io.nectarfs.common.Clock)} does,
+   * with a root directory of mode {@code rootMode} (permission bits, sticky included) owned by
+   * {@code rootUid:rootGid}. The root's attributes are set only when the volume is created; a
+   * later format leaves them alone. (The four-argument form keeps the embedded default, 0777
+   * owned by 0:0; {@code nectar format} passes 0755 owned by the formatting user.)
+   */
+  public static Format format(TxnKv kv, Format wanted, boolean force, io.nectarfs.common.Clock clock, int rootMode, int rootUid, int rootGid)
+      throws IOException {
+    if ((rootMode & ~07777) != 0 || rootUid < 0 || rootGid < 0) {
+      throw new IllegalArgumentException("root mode must be an octal mode up to 7777 and its owner non-negative ids");
+    }
     wanted.validated();
     return Transactions.run(kv, tx -> {
       byte[] old = tx.get(Keys.FORMAT);
@@ -131,7 +146,7 @@ public final class MetaClient implements Meta {
       tx.put(Keys.FORMAT, wanted.toJson().getBytes(StandardCharsets.UTF_8));
       long now = clock.nowNanos();
       Tx t = new Tx(tx, 0);
-      t.putAttr(ROOT, new Attr(FileType.DIR, 0777, 0, 0, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
+      t.putAttr(ROOT, new Attr(FileType.DIR, rootMode, rootUid, rootGid, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
       t.putAttr(TRASH, new Attr(FileType.DIR, 0555, 0, 0, now, now, now, 2, Attr.DIR_SIZE, 0, 0, ROOT));
       tx.incrBy(Keys.counter("nextInode"), 1); // inode 1 is the root
       return wanted;
@@ -423,12 +438,29 @@ public final class MetaClient implements Meta {
     return ns.readdir(ctx, ino, after == null ? "" : after, limit, plus);
   }
 
+  /** The volume size statfs reports: the capacity, or without one a notional 1 PiB (at least twice the usage). */
+  private static long totalSpace(Format f, long used) {
+    return f.capacity() > 0 ? f.capacity() : Math.max(1L << 50, align4k(used) * 2);
+  }
+
+  /** ENOSPC when {@code space} more bytes exceed what statfs reports as available (fallocate). */
+  void checkAvailable(long space) throws FsException {
+    if (space <= 0) {
+      return;
+    }
+    long used = Math.max(0, knownSpace + pendingSpace.get());
+    long avail = Math.max(0, totalSpace(format, used) - used);
+    if (space > avail) {
+      throw Errno.ENOSPC.exception("cannot allocate " + space + " bytes: " + avail + " available");
+    }
+  }
+
   @Override
   public StatFs statfs(Ctx ctx, long ino) throws IOException {
     Format f = format;
     long used = Math.max(0, knownSpace + pendingSpace.get());
     long inodeCount = Math.max(0, knownInodes + pendingInodes.get());
-    long total = f.capacity() > 0 ? f.capacity() : Math.max(1L << 50, align4k(used) * 2);
+    long total = totalSpace(f, used);
     long availInodes = f.inodes() > 0 ? Math.max(0, f.inodes() - inodeCount) : Math.max(10L << 20, inodeCount * 10);
     StatFs volume = new StatFs(total, Math.max(0, total - used), inodeCount, availInodes);
     Quota q = ino == 0 ? null : readTx(tx -> quotas.nearest(tx, ino));
@@ -459,6 +491,20 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public void touchAtime(long ino, long atimeNanos) throws IOException {
+    if (config.readOnly()) {
+      return;
+    }
+    tx(tx -> {
+      Attr a = tx.attrOrNull(ino);
+      if (a != null && a.atime() < atimeNanos) {
+        tx.putAttr(ino, a.withTimes(atimeNanos, a.mtime(), a.ctime()));
+      }
+      return null;
+    });
+  }
+
+  @Override
   public void close(Ctx ctx, long ino) throws IOException {
     Integer left = openCounts.computeIfPresent(ino, (k, n) -> n <= 1 ? null : n - 1);
     if (left == null) {
@@ -484,6 +530,12 @@ public final class MetaClient implements Meta {
   public void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
     checkWritable();
     data.write(ctx, ino, index, slice, mtime);
+  }
+
+  @Override
+  public long append(Ctx ctx, long ino, long id, int len, long mtime) throws IOException {
+    checkWritable();
+    return data.append(ino, id, len, mtime);
   }
 
   @Override

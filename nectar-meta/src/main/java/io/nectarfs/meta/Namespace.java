@@ -183,6 +183,19 @@ final class Namespace {
     deleteInode(tx, ino, na, out);
   }
 
+  /**
+   * A removed directory that this client holds open stays, with nlink 0 and a sustained record of
+   * the session, until its last close (as an open file does), so fstat on the descriptor works.
+   */
+  private boolean keepOpenDir(Tx tx, long ino, Attr a, long now) throws IOException {
+    if (!m.isOpen(ino) || m.sid == 0) {
+      return false;
+    }
+    tx.putAttr(ino, a.withNlink(0).withCtime(now));
+    tx.kv.put(Keys.sustained(m.sid, ino), new byte[] {1});
+    return true;
+  }
+
   /** Deletes an inode whose last link is gone; file data is queued for background deletion. */
   void deleteInode(Tx tx, long ino, Attr a, Removal out) throws IOException {
     tx.kv.delete(Keys.attr(ino));
@@ -275,7 +288,9 @@ final class Namespace {
         tx.putAttr(hour, h.withNlink(h.nlink() + 1).withMtimeCtime(now));
         return out;
       }
-      deleteInode(tx, ino, a.withNlink(0), out);
+      if (!keepOpenDir(tx, ino, a, now)) {
+        deleteInode(tx, ino, a.withNlink(0), out);
+      }
       return out;
     });
     m.updateStats(-r.space, -r.inodes);
@@ -371,7 +386,7 @@ final class Namespace {
             tx.putAttr(dino, da.withParent(hour).withCtime(now));
             Attr h = tx.attr(hour);
             tx.putAttr(hour, h.withNlink(h.nlink() + 1).withMtimeCtime(now));
-          } else {
+          } else if (!keepOpenDir(tx, dino, da, now)) {
             deleteInode(tx, dino, da.withNlink(0), out);
           }
         } else {

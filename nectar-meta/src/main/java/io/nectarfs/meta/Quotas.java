@@ -121,6 +121,42 @@ final class Quotas {
     account(tx, dir, space, inodes, 0, 0);
   }
 
+  /**
+   * EDQUOT when {@code space} more bytes in the directories holding {@code a} would exceed a
+   * space quota; charges nothing (fallocate with FALLOC_FL_KEEP_SIZE promises space it does not
+   * account).
+   */
+  void checkFileRoom(Tx tx, long ino, Attr a, long space) throws IOException {
+    if (space <= 0 || a.nlink() == 0 || !anyQuota(tx)) {
+      return;
+    }
+    if (a.parent() != 0) {
+      checkRoom(tx, a.parent(), space);
+      return;
+    }
+    for (byte[] k : tx.keys(Keys.parentPrefix(ino))) {
+      checkRoom(tx, Keys.parentOf(k), space * Bytes.getU32(tx.kv.get(k), 0));
+    }
+  }
+
+  private void checkRoom(Tx tx, long dir, long space) throws IOException {
+    long at = dir;
+    for (int depth = 0; depth < 100_000 && at != 0 && at != Meta.TRASH; depth++) {
+      byte[] v = tx.kv.get(quotaKey(at));
+      if (v != null) {
+        Quota q = quota(at, v);
+        if (q.maxSpace() > 0 && q.usedSpace() + space > q.maxSpace()) {
+          throw Errno.EDQUOT.exception("space quota of directory " + at + " (" + q.maxSpace() + " bytes) exceeded");
+        }
+      }
+      if (at == Meta.ROOT || Trash.inTrash(at)) {
+        return;
+      }
+      Attr a = tx.attrOrNull(at);
+      at = a == null ? 0 : a.parent();
+    }
+  }
+
   /** A file's size changed by {@code delta} accounted bytes: charge every directory holding an entry of it. */
   void accountFile(Tx tx, long ino, Attr a, long delta) throws IOException {
     if (delta == 0 || a.nlink() == 0) {

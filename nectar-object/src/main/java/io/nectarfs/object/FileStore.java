@@ -1,5 +1,7 @@
 package io.nectarfs.object;
 
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -141,15 +143,30 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     }
   }
 
+  /**
+   * A full disk (or exhausted quota of the storage directory) becomes {@link Errno#ENOSPC}, which
+   * is not transient (no retry layer retries it) and reaches the writer as ENOSPC.
+   */
   private IOException wrapDiskErrors(Exception e, String key) {
     if (e instanceof RuntimeException re) {
       throw re;
     }
-    String m = e.getMessage();
-    if (m != null && m.contains("No space left on device")) {
-      return new IOException("object storage " + root + " is full (no space left on device) while writing " + key + ": free space or add capacity", e);
+    if (isDiskFull(e)) {
+      FsException full = new FsException(Errno.ENOSPC, "object storage " + root + " is full while writing " + key + " (free space or add capacity)");
+      full.initCause(e);
+      return full;
     }
     return (IOException) e;
+  }
+
+  private static boolean isDiskFull(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : t.getMessage();
+      if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Path tmpFile() throws IOException {
@@ -323,7 +340,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
       moveIntoPlace(t, d, dst);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(t);
-      throw e;
+      throw wrapDiskErrors(e, dst);
     }
   }
 
@@ -376,7 +393,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
       Files.move(t, d.resolve(Integer.toString(number)), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(t);
-      throw e;
+      throw wrapDiskErrors(e, key);
     }
     return new Part(number, uploadId.substring(0, 8) + "-" + number + "-" + length, length);
   }

@@ -26,6 +26,7 @@ final class FileReader {
   private final long ttlNanos;
   private final Map<Long, Cached<Attr>> attrs = new ConcurrentHashMap<>();
   private final Map<Long, Map<Integer, Cached<List<Slice>>>> slices = new ConcurrentHashMap<>();
+  private final BadBlocks badBlocks = new BadBlocks();
 
   private record Cached<T>(T value, long expires) {}
 
@@ -102,11 +103,13 @@ final class FileReader {
         try {
           got = v.chunks().read(p.id(), p.size(), p.off() + (a - p.pos()), part);
         } catch (java.nio.file.NoSuchFileException e) {
+          badBlocks.failed(ino, p.id(), e);
           throw Errno.EIO.exception("data of inode " + ino + " is missing from the object store (" + e.getMessage()
               + "): not uploaded yet by a writeback client, or lost");
         } catch (io.nectarfs.common.FsException e) {
           throw e;
         } catch (IOException e) {
+          badBlocks.failed(ino, p.id(), e);
           throw Errno.EIO.exception("cannot read data of inode " + ino + ": " + e.getMessage());
         }
         if (got != b - a) {

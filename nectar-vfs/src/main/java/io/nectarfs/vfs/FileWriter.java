@@ -20,11 +20,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * #flush} finishes every slice (all blocks stored) and only then commits it to the metadata, in
  * creation order, so a later slice always wins over an earlier one.
  *
+ * <p>O_APPEND writes go into an append run instead: slices without a file offset, each filled
+ * from its start, committed with {@link io.nectarfs.meta.Meta#append}, which places them at the
+ * end of the file inside the committing transaction. So appends of any number of clients never
+ * overwrite each other, and one write(2) is never split by another client's bytes. A switch
+ * between appending and positioned writing first commits what is pending, so the two kinds keep
+ * their order without a pending positioned write having to know where an append will land.
+ *
  * <p>Concurrency: one lock serialises writes, flushes and the background flusher of this inode;
- * other inodes are independent. Invariant: every slice in {@link #chunks} has an id the metadata
- * does not reference yet; after a successful flush {@link #chunks} is empty.
+ * other inodes are independent. Invariant: every slice in {@link #chunks} and {@link #appends}
+ * has an id the metadata does not reference yet; at most one of them is non-empty; after a
+ * successful flush both are empty.
+ *
+ * <p>Failures: a slice whose upload failed is aborted at once (its uploaded blocks deleted); when
+ * the storage is full (ENOSPC) every pending slice is dropped at the write that notices it. The
+ * application sees ENOSPC for a full storage, EIO for other storage failures, at that write and
+ * at the next flush/fsync/close.
  */
 final class FileWriter {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FileWriter.class);
   private static final int CHUNK = Chunks.CHUNK_SIZE;
   private static final int MAX_OPEN_SLICES = 8;
   static final long MAX_FILE_SIZE = 1L << 57;
@@ -34,8 +48,14 @@ final class FileWriter {
   private final ReentrantLock lock = new ReentrantLock();
   private final TreeMap<Integer, List<Pending>> chunks = new TreeMap<>();
   private long pendingEnd;
-  /** The committed length read by the first append since the last flush (-1: not read yet). */
-  private long committedAtBatchStart = -1;
+  /** The append run: slices in write order, each filled from offset 0; the last one may grow. */
+  private final List<Pending> appends = new ArrayList<>();
+  /** Bytes in {@link #appends}. */
+  private long appendBytes;
+  /** Flushes that took pending data out so far (see {@link #flushes}). */
+  private long flushes;
+  /** Set by the last release (or abort): the writer is leaving the VFS's map and takes no writes. */
+  private boolean retired;
   private long firstWriteNanos;
   private long lastWriteNanos;
   private IOException error;
@@ -70,17 +90,37 @@ final class FileWriter {
           m = Math.max(m, p.mtime);
         }
       }
+      for (Pending p : appends) {
+        m = Math.max(m, p.mtime);
+      }
       return m;
     } finally {
       lock.unlock();
     }
   }
 
-  /** The end of the furthest pending byte (0 when nothing is pending). */
-  long pendingEnd() {
+  /**
+   * The length the file will have once the pending data is committed, given its committed length
+   * {@code committed} (the pending appends land after it, unless other clients append first).
+   */
+  long pendingEnd(long committed) {
     lock.lock();
     try {
-      return chunks.isEmpty() ? 0 : pendingEnd;
+      long end = committed + appendBytes;
+      return chunks.isEmpty() ? end : Math.max(end, pendingEnd);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * How many times pending data was taken out to be committed (or dropped). Attributes read
+   * while this number did not change cannot include data still counted as pending.
+   */
+  long flushes() {
+    lock.lock();
+    try {
+      return flushes;
     } finally {
       lock.unlock();
     }
@@ -89,62 +129,104 @@ final class FileWriter {
   boolean hasPending() {
     lock.lock();
     try {
-      return !chunks.isEmpty();
+      return !chunks.isEmpty() || !appends.isEmpty();
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Writes {@code src} at {@code off}, or at the end of the file when {@code append} (the file's
-   * committed length is {@code committedLength}); returns the offset written at.
+   * Writes {@code src} at {@code off}, or, when {@code append}, at the end the file will have when
+   * the write is committed (then {@code off} is ignored). Returns false, writing nothing, when the
+   * writer was retired meanwhile: the caller then writes through a new one.
    */
-  long write(long off, ByteBuffer src, boolean append, java.util.function.LongSupplier committedLength) throws IOException {
+  boolean write(long off, ByteBuffer src, boolean append) throws IOException {
     lock.lock();
     try {
+      if (retired) {
+        return false;
+      }
       if (error != null) {
-        IOException e = error;
-        throw Errno.EIO.exception("an earlier write of inode " + ino + " failed: " + e.getMessage());
+        throw posix("an earlier write of inode " + ino + " failed", error);
       }
-      if (chunks.isEmpty()) {
-        committedAtBatchStart = -1; // everything earlier is committed: the length may have moved
+      if (append ? !chunks.isEmpty() : !appends.isEmpty()) {
+        flushLocked(); // the other kind is pending: commit it first to keep the order
       }
-      if (append && committedAtBatchStart < 0) {
-        // Only the first append of a batch asks the metadata; later ones know the pending end.
-        committedAtBatchStart = committedLength.getAsLong();
+      if (append) {
+        try {
+          appendLocked(src);
+        } catch (IOException e) {
+          throw discardIfFull(e);
+        }
+        return true;
       }
-      long at = append ? Math.max(committedAtBatchStart, chunks.isEmpty() ? 0 : pendingEnd) : off;
+      long at = off;
       if (at < 0 || at + src.remaining() > MAX_FILE_SIZE) {
         throw Errno.EFBIG.exception("write beyond the maximum file size");
       }
-      long start = at;
       long now = vfs.clock().nowNanos();
       if (chunks.isEmpty()) {
         pendingEnd = 0;
         firstWriteNanos = System.nanoTime();
       }
-      while (src.hasRemaining()) {
-        int index = (int) (at >>> Chunks.CHUNK_BITS);
-        int pos = (int) (at & (CHUNK - 1));
-        int n = Math.min(src.remaining(), CHUNK - pos);
-        Pending p = writable(index, pos, n);
-        ByteBuffer part = src.slice(src.position(), n);
-        p.w.write(pos - p.pos, part);
-        p.len = Math.max(p.len, pos - p.pos + n);
-        p.mtime = now;
-        if (p.pos + p.len == CHUNK) {
-          p.frozen = true;
+      try {
+        while (src.hasRemaining()) {
+          int index = (int) (at >>> Chunks.CHUNK_BITS);
+          int pos = (int) (at & (CHUNK - 1));
+          int n = Math.min(src.remaining(), CHUNK - pos);
+          Pending p = writable(index, pos, n);
+          ByteBuffer part = src.slice(src.position(), n);
+          p.w.write(pos - p.pos, part);
+          p.len = Math.max(p.len, pos - p.pos + n);
+          p.mtime = now;
+          if (p.pos + p.len == CHUNK) {
+            p.frozen = true;
+          }
+          p.w.flushTo(p.len);
+          src.position(src.position() + n);
+          at += n;
         }
-        p.w.flushTo(p.len);
-        src.position(src.position() + n);
-        at += n;
+      } catch (IOException e) {
+        throw discardIfFull(e);
       }
       lastWriteNanos = System.nanoTime();
       pendingEnd = Math.max(pendingEnd, at);
-      return start;
+      return true;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Adds {@code src} to the append run. A write stays in one slice unless the slice would exceed
+   * a chunk (the most one record pair can place), so a write(2) of up to 64 MiB lands whole.
+   */
+  private void appendLocked(ByteBuffer src) throws IOException {
+    long now = vfs.clock().nowNanos();
+    if (appends.isEmpty()) {
+      firstWriteNanos = System.nanoTime();
+    }
+    Pending p = appends.isEmpty() ? null : appends.getLast();
+    if (p != null && (long) p.len + src.remaining() > CHUNK && src.remaining() <= CHUNK) {
+      p.frozen = true; // the whole write goes into the next slice
+    }
+    while (src.hasRemaining()) {
+      if (p == null || p.frozen) {
+        p = new Pending(-1, 0, vfs.chunks().newWriter(vfs.meta().newSliceId()));
+        appends.add(p);
+      }
+      int n = Math.min(src.remaining(), CHUNK - p.len);
+      p.w.write(p.len, src.slice(src.position(), n));
+      p.len += n;
+      p.mtime = now;
+      if (p.len == CHUNK) {
+        p.frozen = true;
+      }
+      p.w.flushTo(p.len);
+      src.position(src.position() + n);
+      appendBytes += n;
+    }
+    lastWriteNanos = System.nanoTime();
   }
 
   /** A slice that may take {@code n} bytes at {@code pos} of chunk {@code index}, new if needed. */
@@ -191,6 +273,20 @@ final class FileWriter {
     }
   }
 
+  /**
+   * Commits everything and takes no writes from now on (the last handle of the inode is being
+   * released; a write racing with it goes to a new writer instead of being left behind here).
+   */
+  void retire() throws IOException {
+    lock.lock();
+    try {
+      retired = true;
+      flushLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Flushes if nothing else holds the lock and the data is old or idle enough. */
   void flushIfDue(long idleNanos, long maxAgeNanos) {
     if (!lock.tryLock()) {
@@ -198,7 +294,7 @@ final class FileWriter {
     }
     try {
       long now = System.nanoTime();
-      if (!chunks.isEmpty() && (now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
+      if (hasPending() && (now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
         flushLocked();
       }
     } catch (IOException e) {
@@ -210,12 +306,17 @@ final class FileWriter {
 
   private void flushLocked() throws IOException {
     if (error != null) {
-      IOException e = error;
-      throw e instanceof FsException ? e : Errno.EIO.exception("writing inode " + ino + " failed: " + e.getMessage());
+      throw posix("writing inode " + ino + " failed", error);
     }
     List<Pending> all = new ArrayList<>();
     chunks.values().forEach(all::addAll);
     chunks.clear();
+    all.addAll(appends); // (at most one of the two is non-empty)
+    appends.clear();
+    appendBytes = 0;
+    if (!all.isEmpty()) {
+      flushes++;
+    }
     // Every slice of this flush carries the newest write time, so the file's mtime after the
     // flush is what getattr showed while the data was pending: the kernel then keeps its pages.
     long mtime = 0;
@@ -223,12 +324,26 @@ final class FileWriter {
       mtime = Math.max(mtime, p.mtime);
     }
     int i = 0;
+    boolean finished = false;
     try {
       for (; i < all.size(); i++) {
         Pending p = all.get(i);
+        finished = false;
         p.w.finish(p.len);
+        finished = true;
+        int index = p.index;
         try {
-          vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), mtime);
+          if (p.index < 0) {
+            long at = vfs.meta().append(Ctx.ROOT, ino, p.w.id(), p.len, mtime);
+            index = (int) (at >>> Chunks.CHUNK_BITS);
+            long lastIndex = (at + p.len - 1) >>> Chunks.CHUNK_BITS;
+            if (lastIndex != index) {
+              vfs.committed(ino, index);
+              index = (int) lastIndex;
+            }
+          } else {
+            vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), mtime);
+          }
         } catch (FsException e) {
           vfs.chunks().remove(p.w.id(), p.len);
           if (e.errno() == Errno.ENOENT) {
@@ -236,18 +351,63 @@ final class FileWriter {
           }
           throw e;
         }
-        vfs.committed(ino, p.index);
+        vfs.committed(ino, index);
       }
       if (!all.isEmpty()) {
         vfs.sawOwnChange(ino); // the kernel's pages already hold what was just committed
       }
     } catch (IOException e) {
-      for (int j = i + 1; j < all.size(); j++) {
+      // A slice whose upload failed is deleted with the rest; one whose commit failed is kept
+      // (the commit may have happened) and left to gc if it did not.
+      int from = finished ? i + 1 : i;
+      for (int j = from; j < all.size(); j++) {
         all.get(j).w.abort();
       }
       error = e;
-      throw e instanceof FsException ? e : Errno.EIO.exception("writing inode " + ino + " failed: " + e.getMessage());
+      if (!(e instanceof FsException)) { // a storage or engine failure, not a POSIX outcome such as EDQUOT
+        log.warn("writing inode {} failed; {} uncommitted slice(s) dropped and their uploaded blocks deleted: {}", ino, all.size() - from,
+            e.getMessage());
+      }
+      throw posix("writing inode " + ino + " failed", e);
     }
+  }
+
+  /**
+   * The exception a failed write throws. When the storage is full nothing pending can be
+   * committed: the memory and the blocks already uploaded are freed now, rather than left to gc
+   * while the storage stays full.
+   */
+  private IOException discardIfFull(IOException e) {
+    if (Errno.of(e) == Errno.ENOSPC && !(e instanceof FsException)) {
+      discard(e);
+      return posix("writing inode " + ino + " failed", e);
+    }
+    return e;
+  }
+
+  /** Drops every pending slice after a failure that the application learns from now on. */
+  private void discard(IOException cause) {
+    int n = appends.size();
+    for (List<Pending> l : chunks.values()) {
+      for (Pending p : l) {
+        p.w.abort();
+        n++;
+      }
+    }
+    chunks.clear();
+    appends.forEach(p -> p.w.abort());
+    appends.clear();
+    appendBytes = 0;
+    error = cause;
+    log.warn("writing inode {} failed; {} uncommitted slice(s) dropped and their uploaded blocks deleted: {}", ino, n, cause.getMessage());
+  }
+
+  /** The errno the application sees: a POSIX outcome as is, a full storage ENOSPC, anything else EIO. */
+  private static FsException posix(String what, IOException e) {
+    if (e instanceof FsException fe) {
+      return fe;
+    }
+    return (Errno.of(e) == Errno.ENOSPC ? Errno.ENOSPC : Errno.EIO).exception(what + ": " + e.getMessage());
   }
 
   /** Drops pending data without committing (file deleted, or shutdown after a failure). */
@@ -256,6 +416,11 @@ final class FileWriter {
     try {
       chunks.values().forEach(l -> l.forEach(p -> p.w.abort()));
       chunks.clear();
+      appends.forEach(p -> p.w.abort());
+      appends.clear();
+      appendBytes = 0;
+      flushes++;
+      retired = true;
     } finally {
       lock.unlock();
     }

@@ -218,6 +218,11 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public void setReadOnly(boolean readOnly) {
+    inner.setReadOnly(readOnly);
+  }
+
+  @Override
   public void setInvalidator(Invalidator invalidator) {
     inner.setInvalidator(new Invalidator() {
       @Override

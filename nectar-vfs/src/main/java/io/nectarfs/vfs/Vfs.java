@@ -140,6 +140,12 @@ public interface Vfs extends AutoCloseable {
   /** flock(2) with LOCK_SH (1), LOCK_EX (2), LOCK_UN (8); EWOULDBLOCK unless {@code wait}. */
   void flock(Ctx ctx, long ino, long fh, long owner, int op, boolean wait) throws IOException;
 
+  /**
+   * The mount became read-only or writable again (a remount changes only the kernel's flags):
+   * while read-only, opens do not update access times.
+   */
+  default void setReadOnly(boolean readOnly) {}
+
   /** Registers where invalidations go (the FUSE server's notifications). */
   void setInvalidator(Invalidator invalidator);
 

@@ -12,17 +12,33 @@ import java.time.Duration;
  * @param attrCache how long the reader trusts cached attributes and slice lists of an open file
  *     (close-to-open: they are refreshed at every open)
  * @param internalFiles whether {@code /.stats} and {@code /.config} exist
+ * @param atimeMode when reading updates access times
  */
-public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles) {
+public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
+    AtimeMode atimeMode) {
+  public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles) {
+    this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, AtimeMode.RELATIME);
+  }
+
+  public VfsConfig {
+    if (atimeMode == null) {
+      throw new IllegalArgumentException("atime mode must be given");
+    }
+  }
+
   public static VfsConfig defaults() {
     return new VfsConfig(64L << 20, Duration.ofSeconds(1), Duration.ofSeconds(5), 40, Duration.ofSeconds(1), true);
   }
 
   public VfsConfig withCompactThreshold(int n) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles, atimeMode);
   }
 
   public VfsConfig withAttrCache(Duration d) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles, atimeMode);
+  }
+
+  public VfsConfig withAtimeMode(AtimeMode m) {
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, m);
   }
 }

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * the reader is lock-free apart from a handle's read-ahead state. A background thread commits
  * idle written data. Invariant: an inode with open writable handles in this client has at most
  * one {@link FileWriter}, removed when its last handle is released and everything is committed.
+ * That release retires the writer under its lock before removing it, so a write racing with it
+ * (another handle opened meanwhile) is refused there and goes to a new writer, never left behind.
  */
 final class VfsImpl implements Vfs {
   private static final Logger log = LoggerFactory.getLogger(VfsImpl.class);
@@ -56,6 +58,7 @@ final class VfsImpl implements Vfs {
   private final Compactor compactor;
   private final ScheduledExecutorService background;
   private volatile Invalidator invalidator;
+  private volatile boolean readOnly;
   private final long startNanos = System.nanoTime();
 
   VfsImpl(Meta meta, ChunkStore chunks, VfsConfig cfg, Clock clock) {
@@ -130,7 +133,7 @@ final class VfsImpl implements Vfs {
   private Attr withPending(long ino, Attr a) {
     FileWriter w = writers.get(ino);
     if (w != null) {
-      long end = w.pendingEnd();
+      long end = w.pendingEnd(a.length());
       long mtime = w.pendingMtime();
       Attr r = a;
       if (end > a.length()) {
@@ -144,6 +147,22 @@ final class VfsImpl implements Vfs {
     return a;
   }
 
+  /**
+   * The committed attributes of {@code ino} with this client's pending writes included, read
+   * again if a flush of this client took pending data out meanwhile: otherwise the length could
+   * miss data whose write already returned (the kernel would then shrink its file size).
+   */
+  private Attr attrWithPending(Ctx ctx, long ino) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      FileWriter w = writers.get(ino);
+      long flushes = w == null ? 0 : w.flushes();
+      Attr a = withPending(ino, meta.getattr(ctx, ino));
+      if (w == null || w.flushes() == flushes || attempt == 20) {
+        return a;
+      }
+    }
+  }
+
   @Override
   public Entry lookup(Ctx ctx, long parent, String name) throws IOException {
     return timed("lookup", () -> {
@@ -154,7 +173,7 @@ final class VfsImpl implements Vfs {
         }
       }
       Entry e = meta.lookup(ctx, parent, name);
-      return new Entry(e.ino(), withPending(e.ino(), e.attr()));
+      return new Entry(e.ino(), writers.containsKey(e.ino()) ? attrWithPending(ctx, e.ino()) : e.attr());
     });
   }
 
@@ -166,7 +185,7 @@ final class VfsImpl implements Vfs {
         // readers should not trust it beyond one open.
         return Internal.attr(ino, Internal.content(ino, this).length, clock.nowNanos());
       }
-      return withPending(ino, meta.getattr(ctx, ino));
+      return attrWithPending(ctx, ino);
     });
   }
 
@@ -342,10 +361,35 @@ final class VfsImpl implements Vfs {
         throw e;
       }
       reader.invalidate(ino); // close-to-open: what others committed is visible from here on
+      if ((flags & 3) != 1) {
+        touchAtime(ino, a);
+      }
       Handle.File h = new Handle.File(ino, flags);
       h.keepCache = unchangedSinceSeen(ino, a); // the attributes open just read: no second round trip
       return register(h);
     });
+  }
+
+  /**
+   * Access time at an open for reading, decided from the attributes the open read (no extra
+   * metadata read): the kernel serves cached pages without asking us, so reads cannot be counted.
+   * The kernel drops its cached attributes of the inode so that stat shows the new time.
+   */
+  private void touchAtime(long ino, Attr a) {
+    long now = clock.nowNanos();
+    if (readOnly || !cfg.atimeMode().due(a, now)) {
+      return;
+    }
+    try {
+      meta.touchAtime(ino, now);
+    } catch (IOException | RuntimeException e) {
+      log.debug("access time of inode {} not updated: {}", ino, e.toString());
+      return;
+    }
+    Invalidator inv = invalidator;
+    if (inv != null) {
+      inv.inode(ino, -1, 0);
+    }
   }
 
   @Override
@@ -385,13 +429,10 @@ final class VfsImpl implements Vfs {
       }
       int n = src.remaining();
       FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
-      w.write(off, src, f.append(), () -> {
-        try {
-          return meta.getattr(Ctx.ROOT, ino).length();
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      while (!w.write(off, src, f.append())) { // (an append's offset is fixed when it is committed)
+        writers.remove(ino, w); // retired by another handle's last release meanwhile
+        w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
+      }
       reader.invalidate(ino);
       if ((f.flags & 010000) != 0) { // O_SYNC / O_DSYNC: durable before write(2) returns
         w.flush();
@@ -450,7 +491,7 @@ final class VfsImpl implements Vfs {
         FileWriter w = writers.get(ino);
         if (w != null) {
           try {
-            w.flush();
+            w.retire();
           } catch (IOException e) {
             failure = e;
             w.abort();
@@ -471,11 +512,14 @@ final class VfsImpl implements Vfs {
   @Override
   public long opendir(Ctx ctx, long ino, int flags) throws IOException {
     return timed("opendir", () -> {
-      Attr a = meta.getattr(ctx, ino);
+      // Registered as an open in the metadata, so a directory removed while open keeps
+      // answering fstat (nlink 0) until releasedir.
+      Attr a = meta.open(ctx, ino, 0);
       if (!a.isDir()) {
+        meta.close(ctx, ino);
         throw Errno.ENOTDIR.exception("inode " + ino);
       }
-      meta.access(ctx, ino, 4);
+      touchAtime(ino, a);
       return register(new Handle.Dir(ino));
     });
   }
@@ -527,6 +571,7 @@ final class VfsImpl implements Vfs {
     if (handles.remove(fh) == null) {
       throw Errno.EBADF.exception("directory handle " + fh);
     }
+    meta.close(ctx, ino);
   }
 
   @Override
@@ -670,6 +715,11 @@ final class VfsImpl implements Vfs {
   }
 
   @Override
+  public void setReadOnly(boolean readOnly) {
+    this.readOnly = readOnly;
+  }
+
+  @Override
   public void setInvalidator(Invalidator invalidator) {
     this.invalidator = invalidator;
   }
@@ -698,7 +748,8 @@ final class VfsImpl implements Vfs {
     var f = meta.format();
     return "{\n  \"volume\": \"" + f.name() + "\",\n  \"uuid\": \"" + f.uuid() + "\",\n  \"blockSize\": " + f.blockSize()
         + ",\n  \"readAheadMax\": " + cfg.readAheadMax() + ",\n  \"compactThreshold\": " + cfg.compactThreshold()
-        + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
+        + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"atimeMode\": \"" + cfg.atimeMode().name().toLowerCase(java.util.Locale.ROOT)
+        + "\",\n  \"readOnly\": " + readOnly + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
   }
 
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();

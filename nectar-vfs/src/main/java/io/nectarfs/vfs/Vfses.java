@@ -13,7 +13,12 @@ public final class Vfses {
    * {@link io.nectarfs.meta.SliceDeleter} should be {@code chunks::remove}.
    */
   public static Vfs open(Meta meta, ChunkStore chunks, VfsConfig config) {
-    return new VfsImpl(meta, chunks, config, Clock.SYSTEM);
+    return open(meta, chunks, config, Clock.SYSTEM);
+  }
+
+  /** The same with the clock that decides access-time updates (tests inject one). */
+  public static Vfs open(Meta meta, ChunkStore chunks, VfsConfig config, Clock clock) {
+    return new VfsImpl(meta, chunks, config, clock);
   }
 
   /**

@@ -50,6 +50,7 @@ public final class LibC {
   public static final int MS_RDONLY = 1;
   public static final int MS_NOSUID = 2;
   public static final int MS_NODEV = 4;
+  public static final int MS_NOEXEC = 8;
   public static final int MNT_FORCE = 1;
   public static final int MNT_DETACH = 2;
 
@@ -57,6 +58,8 @@ public final class LibC {
   public static final int SOCK_STREAM = 1;
   public static final int SOCK_CLOEXEC = O_CLOEXEC;
   public static final int POLLIN = 1;
+  public static final int POLLPRI = 2;
+  public static final int POLLERR = 8;
 
   public static final int EINTR = 4;
   public static final int EAGAIN = 11;

@@ -48,7 +48,10 @@ public final class InitNegotiation {
         | Proto.EXPORT_SUPPORT | Proto.ATOMIC_O_TRUNC | Proto.MAX_PAGES
         // The kernel passes the mode and the umask apart; the metadata applies the umask, except
         // under a default ACL (which replaces it), as a local file system does.
-        | Proto.DONT_MASK;
+        | Proto.DONT_MASK
+        // O_DIRECT opens get FOPEN_DIRECT_IO; without this the kernel refuses to mmap them
+        // (ENODEV). Needs the second flags word, which the reply carries only with INIT_EXT.
+        | Proto.INIT_EXT | Proto.DIRECT_IO_ALLOW_MMAP;
     if (w.locks()) {
       f |= Proto.POSIX_LOCKS | Proto.FLOCK_LOCKS;
     }
@@ -77,7 +80,10 @@ public final class InitNegotiation {
       throw new IllegalArgumentException("FUSE protocol 7." + in.minor() + " is too old (need 7." + Proto.MIN_MINOR + ")");
     }
     int minor = Math.min(in.minor(), Proto.OUR_MINOR);
-    long flags = wantedFlags(w) & in.flags() & 0xffffffffL;
+    long flags = wantedFlags(w) & in.flags();
+    if ((flags & Proto.INIT_EXT) == 0 || minor < 36) {
+      flags &= 0xffffffffL & ~Proto.INIT_EXT;
+    }
     int pagesLimit = Math.max(1, w.maxPagesLimit());
     int maxWrite = Math.max(PAGE, w.maxWrite());
     int maxPages;

@@ -7,7 +7,7 @@ package io.nectarfs.fuse.wire;
 public final class Proto {
   public static final int KERNEL_MAJOR = 7;
   /** The newest minor this server implements: replies are sized for min(this, kernel). */
-  public static final int OUR_MINOR = 38;
+  public static final int OUR_MINOR = 39;
   /** The oldest kernel minor we serve (fuse_attr, write_in, mknod_in at today's sizes). */
   public static final int MIN_MINOR = 12;
   public static final long ROOT_ID = 1;
@@ -46,6 +46,8 @@ public final class Proto {
   public static final long MAX_PAGES = 1L << 22;
   public static final long CACHE_SYMLINKS = 1L << 23;
   public static final long INIT_EXT = 1L << 30;
+  /** 7.39: shared mmap of files opened with FOPEN_DIRECT_IO (flags2 bit 4). */
+  public static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;
 
   // FOPEN_* (open_out.open_flags)
   public static final int FOPEN_DIRECT_IO = 1;

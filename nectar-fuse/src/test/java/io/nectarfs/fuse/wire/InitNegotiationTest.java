@@ -15,9 +15,9 @@ class InitNegotiationTest {
   }
 
   @Test
-  void modernKernel_getsMinor38_1MiBWrites_andTheFeaturesWeAskFor() {
+  void modernKernel_getsMinor39_1MiBWrites_andTheFeaturesWeAskFor() {
     InitState s = InitNegotiation.negotiate(KERNEL_6_18, wanted(1 << 20, 256, false));
-    assertThat(s.minor()).isEqualTo(38);
+    assertThat(s.minor()).isEqualTo(39);
     assertThat(s.kernelMinor()).isEqualTo(45);
     assertThat(s.maxWrite()).isEqualTo(1 << 20);
     assertThat(s.maxPages()).isEqualTo(256);
@@ -30,7 +30,8 @@ class InitNegotiationTest {
     assertThat(s.has(Proto.AUTO_INVAL_DATA)).as("open decides about cached pages instead").isFalse();
     assertThat(s.has(Proto.WRITEBACK_CACHE)).isFalse();
     assertThat(s.has(Proto.POSIX_ACL)).isFalse();
-    assertThat(s.flags() >>> 32).isZero();
+    assertThat(s.flags() >>> 32).as("flags2: only direct-I/O mmap").isEqualTo(Proto.DIRECT_IO_ALLOW_MMAP >>> 32);
+    assertThat(s.has(Proto.INIT_EXT)).isTrue();
     assertThat(InitNegotiation.negotiate(KERNEL_6_18, wanted(1 << 20, 256, true)).has(Proto.WRITEBACK_CACHE)).isTrue();
   }
 
@@ -60,6 +61,8 @@ class InitNegotiationTest {
     assertThat(out.length()).isEqualTo(16 + 64);
     assertThat(b.bytes().getInt(16 + 20)).isEqualTo(1 << 20); // max_write
     assertThat(b.bytes().getShort(16 + 28)).isEqualTo((short) 256); // max_pages
+    assertThat(b.bytes().getInt(16 + 12) & (int) Proto.INIT_EXT).isNotZero(); // flags say: read flags2
+    assertThat(b.bytes().getInt(16 + 32)).isEqualTo((int) (Proto.DIRECT_IO_ALLOW_MMAP >>> 32)); // flags2
     InitState s22 = InitNegotiation.negotiate(new InitNegotiation.Offer(7, 22, 4096, 0), wanted(1 << 20, 256, false));
     assertThat(InitNegotiation.encode(s22, new Reply(b))).isEqualTo(24);
     assertThat(InitState.decode(s.encode())).isEqualTo(s);

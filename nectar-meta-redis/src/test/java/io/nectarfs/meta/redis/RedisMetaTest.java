@@ -32,6 +32,9 @@ class RedisMetaTest {
   class Data extends DataSuite implements RedisEngine {}
 
   @Nested
+  class Append extends io.nectarfs.testkit.meta.AppendSuite implements RedisEngine {}
+
+  @Nested
   class Sessions extends SessionSuite implements RedisEngine {}
 
   @Nested

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * A parsed metadata URL: {@code scheme://user[:password]@host[:port]/database?options} for
- * servers, {@code sqlite3:///absolute/path.db?options} (or a relative path) for SQLite. User,
+ * servers, {@code sqlite3:///absolute/path.db?options} for SQLite (the path must be absolute). User,
  * password and database may be percent-encoded. Options are {@code name=value} pairs.
  *
  * <p>The password never leaves this record except to the driver: {@link #describe()} prints
@@ -81,7 +81,7 @@ record SqlUrl(
     return new SqlUrl(scheme, user, password, host, port, db, null, options(url, query, usage), query);
   }
 
-  /** Parses {@code sqlite3:///abs/path.db?options} (or {@code sqlite3://relative.db}). */
+  /** Parses {@code sqlite3:///abs/path.db?options}; a relative path is refused (naming the absolute one). */
   static SqlUrl file(String url, String usage) throws IOException {
     String scheme = Uris.scheme(url);
     String rest = url.substring(url.indexOf("://") + 3);
@@ -94,6 +94,11 @@ record SqlUrl(
     String path = decode(url, rest, usage);
     if (path.isEmpty() || path.endsWith("/")) {
       throw bad(url, "no database file", usage);
+    }
+    if (!path.startsWith("/")) {
+      // A relative path would depend on the working directory of every command and mount.
+      throw new IOException("invalid metadata URL " + redact(url) + ": the database path must be absolute; use " + scheme + "://"
+          + java.nio.file.Path.of(path).toAbsolutePath().normalize());
     }
     return new SqlUrl(scheme, null, null, null, 0, null, path, options(url, query, usage), query);
   }

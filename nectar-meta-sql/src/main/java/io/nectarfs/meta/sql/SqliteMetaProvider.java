@@ -7,6 +7,8 @@ import io.nectarfs.meta.spi.MetaEngineProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -17,8 +19,10 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * {@code sqlite3:///absolute/path/volume.db[?options]} (or {@code sqlite3://relative.db}): the
- * embedded engine. The file and its parent directories are created. Options: {@code table-prefix}
+ * {@code sqlite3:///absolute/path/volume.db[?options]}: the embedded engine (a relative path is
+ * refused). The file is created 0600 and missing parent directories 0700, because the database
+ * holds every name, symlink target and xattr of the volume; an existing database, WAL or shared
+ * memory file readable by others is tightened to 0600 when opened (logged once). Options: {@code table-prefix}
  * (default {@code nectar_}), {@code busy-timeout} (milliseconds another process's write may block
  * us before the transaction counts as a conflict, default 5000), {@code synchronous} ({@code full},
  * the default, or {@code normal}: faster, may lose the last commits on power loss), {@code
@@ -30,6 +34,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SqliteMetaProvider implements MetaEngineProvider {
   static final String USAGE = "sqlite3:///absolute/path/volume.db[?table-prefix=...]";
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SqliteMetaProvider.class);
+  private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
   /** Per database file: the in-process write lock and how many engines use it. */
   private static final Map<Path, Shared> LOCKS = new HashMap<>();
@@ -57,12 +65,17 @@ public final class SqliteMetaProvider implements MetaEngineProvider {
     Path file = Path.of(url.path()).toAbsolutePath().normalize();
     Path dir = file.getParent();
     try {
-      Files.createDirectories(dir);
+      createPrivateDirectories(dir);
     } catch (IOException e) {
       throw new IOException("cannot create directory " + dir + " for " + url.describe() + ": " + reason(e), e);
     }
     if (Files.isDirectory(file)) {
       throw new IOException("cannot open " + url.describe() + ": " + file + " is a directory");
+    }
+    try {
+      makePrivate(file);
+    } catch (IOException e) {
+      throw new IOException("cannot create " + url.describe() + ": " + reason(e), e);
     }
     String jdbc = "jdbc:sqlite:" + file;
     Properties props = new Properties();
@@ -84,6 +97,50 @@ public final class SqliteMetaProvider implements MetaEngineProvider {
     // Clients in this JVM are notified in-process; other processes rely on the waiters' fallback re-check.
     io.nectarfs.meta.kv.LocalNotifier notifier = io.nectarfs.meta.kv.LocalNotifier.forName("sqlite3:" + file + "#" + table);
     return new NotifyingSqlKv(Dialect.SQLITE, pool, table, url, s.lock, () -> release(file, s), notifier, () -> {});
+  }
+
+  /** Creates the missing directories of {@code dir}, each 0700 (existing ones are left alone). */
+  private static void createPrivateDirectories(Path dir) throws IOException {
+    java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+    for (Path d = dir; d != null && !Files.exists(d); d = d.getParent()) {
+      missing.push(d);
+    }
+    for (Path d : missing) {
+      try {
+        Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        continue; // created concurrently
+      }
+      Files.setPosixFilePermissions(d, PRIVATE_DIR);
+    }
+  }
+
+  /**
+   * Creates the database file 0600 when it does not exist (SQLite gives its WAL and shared-memory
+   * files the database file's mode), or tightens an existing database and its WAL/SHM to 0600
+   * when group or others have any access.
+   */
+  private static void makePrivate(Path file) throws IOException {
+    try {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+      return;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // an existing database: check it and its companions below
+    }
+    for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+      Path p = file.resolveSibling(file.getFileName() + suffix);
+      try {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+        if (perms.stream().anyMatch(x -> !PRIVATE_FILE.contains(x))) {
+          Files.setPosixFilePermissions(p, PRIVATE_FILE);
+          log.warn("{} was readable by other users (mode {}): tightened to 0600", p, PosixFilePermissions.toString(perms));
+        }
+      } catch (java.nio.file.NoSuchFileException e) {
+        // no such companion file
+      } catch (java.nio.file.AccessDeniedException | UnsupportedOperationException e) {
+        log.warn("{} may be readable by other users and cannot be tightened (not its owner?): chmod 600 it", p);
+      }
+    }
   }
 
   private static void release(Path file, Shared s) {

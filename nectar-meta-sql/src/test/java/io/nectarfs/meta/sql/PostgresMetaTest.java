@@ -41,6 +41,9 @@ class PostgresMetaTest {
   class Data extends DataSuite implements Server {}
 
   @Nested
+  class Append extends io.nectarfs.testkit.meta.AppendSuite implements Server {}
+
+  @Nested
   class Sessions extends SessionSuite implements Server {}
 
   @Nested

@@ -17,6 +17,7 @@ import io.nectarfs.testkit.meta.TrashSuite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -42,6 +43,9 @@ class SqliteMetaTest {
 
   @Nested
   class Data extends DataSuite implements Sqlite {}
+
+  @Nested
+  class Append extends io.nectarfs.testkit.meta.AppendSuite implements Sqlite {}
 
   @Nested
   class Sessions extends SessionSuite implements Sqlite {}
@@ -105,6 +109,28 @@ class SqliteMetaTest {
         assertThat(value(other, b(1))).isNull();
         assertThat(value(kv, b(1))).isNull();
       }
+    }
+
+    @Test
+    void databaseFiles_arePrivate_wideOnesTightened_relativePathsRefused() throws IOException {
+      Path db = tmp.resolve("fresh/dir/volume.db");
+      try (TxnKv k = open("sqlite3://" + db)) {
+        k.txn(tx -> {
+          tx.put(b(1), b(1));
+          return null;
+        });
+        for (String f : new String[] {"volume.db", "volume.db-wal", "volume.db-shm"}) {
+          assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db.resolveSibling(f)))).as(f).isEqualTo("rw-------");
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("fresh")))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db.getParent()))).isEqualTo("rwx------");
+      }
+      Files.setPosixFilePermissions(db, PosixFilePermissions.fromString("rw-r--r--"));
+      open("sqlite3://" + db).close();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db))).isEqualTo("rw-------");
+      assertThatThrownBy(() -> open("sqlite3://relative.db")).hasMessageContaining("must be absolute")
+          .hasMessageContaining("use sqlite3://" + Path.of("relative.db").toAbsolutePath());
+      assertThat(Path.of("relative.db")).doesNotExist();
     }
 
     @Test

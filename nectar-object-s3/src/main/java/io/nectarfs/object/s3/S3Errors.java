@@ -1,5 +1,7 @@
 package io.nectarfs.object.s3;
 
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
 import io.nectarfs.object.TransientStoreException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -18,12 +20,17 @@ import software.amazon.awssdk.core.exception.SdkException;
 /**
  * Turns AWS SDK exceptions into the {@link io.nectarfs.object.ObjectStore} error contract: one-line
  * messages that name the (redacted) endpoint and say what to do, {@link NoSuchFileException} for
- * missing keys and {@link TransientStoreException} for everything a retry may fix.
+ * missing keys, {@link TransientStoreException} for everything a retry may fix, and an ENOSPC
+ * {@link FsException} for a full store or an exceeded quota (HTTP 507, QuotaExceeded, …).
  */
 final class S3Errors {
   static final String CREDENTIALS_HINT =
       "check the access key and secret key (URL user info, NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY"
           + " or their _FILE variants, NECTAR_S3_CREDENTIALS_FILE)";
+
+  /** Error codes of S3 servers (AWS, MinIO, Ceph RGW, …) meaning that no more data fits. */
+  static final java.util.Set<String> STORAGE_FULL =
+      java.util.Set.of("QuotaExceeded", "EntityTooLarge", "XMinioStorageFull", "InsufficientStorage", "StorageFull", "NotEnoughSpace");
 
   private final String endpoint;
   private final String bucket;
@@ -89,6 +96,13 @@ final class S3Errors {
       NoSuchFileException n = new NoSuchFileException(key == null ? bucket : key);
       n.initCause(s);
       return n;
+    }
+    if (status == 507 || (code != null && STORAGE_FULL.contains(code))) {
+      // Not transient: retrying a full store or an exhausted quota only delays the ENOSPC.
+      FsException full = new FsException(Errno.ENOSPC, what + " failed at " + endpoint + " (" + (code == null ? "HTTP " + status : code + ", HTTP " + status)
+          + "): the storage is full or over its quota");
+      full.initCause(s);
+      return full;
     }
     if ("RequestTimeTooSkewed".equals(code)) {
       return new IOException("the clock of this machine differs too much from " + endpoint + "'s: synchronize it (NTP)", s);

@@ -65,6 +65,35 @@ class S3ErrorClassificationTest {
     }
   }
 
+  /** A full store or an exceeded quota is ENOSPC for the writer, and the retry layer does not retry it. */
+  @Test
+  void storageFullAndQuota_areEnospc_andNotRetried() throws IOException {
+    for (var c : List.of(Map.entry(507, "InsufficientStorage"), Map.entry(403, "QuotaExceeded"), Map.entry(400, "EntityTooLarge"),
+        Map.entry(507, "XMinioStorageFull"))) {
+      java.util.concurrent.atomic.AtomicInteger puts = new java.util.concurrent.atomic.AtomicInteger();
+      HttpServer server = answering(c.getKey(), c.getValue());
+      server.createContext("/bucket/vol/", ex -> {
+        puts.incrementAndGet();
+        ex.getRequestBody().readAllBytes();
+        byte[] body = ("<Error><Code>" + c.getValue() + "</Code><Message>full</Message></Error>").getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(c.getKey(), body.length);
+        ex.getResponseBody().write(body);
+        ex.close();
+      });
+      String url = "http://AK:SECRETKEY1234@127.0.0.1:" + server.getAddress().getPort() + "/bucket";
+      try (ObjectStore s = io.nectarfs.object.ObjectStores.registry().open(url,
+          io.nectarfs.object.StoreOptions.defaults().withPrefix("vol/"), NO_ENV)) {
+        Throwable t = catchThrowable(() -> s.put("k", new byte[5]));
+        assertThat(t).as("%s", c).isInstanceOf(io.nectarfs.common.FsException.class).hasMessageContaining(c.getValue())
+            .hasMessageNotContaining("\n").hasMessageNotContaining("SECRETKEY1234");
+        assertThat(io.nectarfs.common.Errno.of(t)).isEqualTo(io.nectarfs.common.Errno.ENOSPC);
+        assertThat(puts.get()).as("attempts for %s", c).isEqualTo(1);
+      } finally {
+        server.stop(0);
+      }
+    }
+  }
+
   @Test
   void notFoundWithoutCode_isNoSuchFile_butOther4xxArePermanent() throws IOException {
     HttpServer notFound = answering(404, "NoSuchKey");

@@ -68,6 +68,34 @@ public abstract class SessionSuite extends MetaTestBase {
   }
 
   @Test
+  void removedOrReplacedOpenDirectory_staysWithNlink0UntilLastClose() throws IOException {
+    long d = meta.mkdir(root, ROOT, "d", 0755, 0).ino();
+    meta.mkdir(root, ROOT, "other", 0755, 0);
+    long gone = meta.mkdir(root, ROOT, "gone", 0755, 0).ino();
+    meta.open(root, d, 0);
+    meta.open(root, gone, 0);
+    meta.rename(root, ROOT, "other", ROOT, "d", 0);
+    meta.rmdir(root, ROOT, "gone");
+    assertThat(meta.getattr(root, d).nlink()).isZero();
+    assertThat(meta.getattr(root, d).isDir()).isTrue();
+    assertThat(meta.getattr(root, gone).nlink()).isZero();
+    assertThat(meta.check()).as("an open removed directory is consistent").isEmpty();
+    meta.close(root, d);
+    meta.close(root, gone);
+    assertErrno(Errno.ENOENT, () -> meta.getattr(root, d));
+    assertErrno(Errno.ENOENT, () -> meta.getattr(root, gone));
+    // A client that crashes while holding one is cleaned like an open-unlinked file.
+    MetaClient crashed = newClient();
+    long c = meta.mkdir(root, ROOT, "c", 0755, 0).ino();
+    crashed.open(root, c, 0);
+    crashed.rmdir(root, ROOT, "c");
+    assertThat(meta.getattr(root, c).nlink()).isZero();
+    clock.advance(Duration.ofSeconds(30));
+    meta.runBackgroundJobs();
+    assertErrno(Errno.ENOENT, () -> meta.getattr(root, c));
+  }
+
+  @Test
   void crashedClient_isCleanedByALiveOne() throws IOException {
     MetaClient crashed = newClient();
     long f = file(ROOT, "f");

@@ -28,6 +28,9 @@ class MemMetaTest {
   class Data extends DataSuite implements MemEngine {}
 
   @Nested
+  class Append extends AppendSuite implements MemEngine {}
+
+  @Nested
   class Sessions extends SessionSuite implements MemEngine {}
 
   @Nested
