@@ -2,6 +2,7 @@ package io.nectarfs.cli;
 
 import io.nectarfs.chunk.BlockKeys;
 import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Names;
 import io.nectarfs.common.Sizes;
 import io.nectarfs.fs.FileSystem;
 import io.nectarfs.meta.Attr;
@@ -27,7 +28,7 @@ final class InfoCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
   String metaUrl;
 
-  @Parameters(index = "1", paramLabel = "PATH", description = "A path inside the volume, e.g. /data/model.bin.")
+  @Parameters(index = "1", paramLabel = "PATH", description = "A path inside the volume, e.g. /data/model.bin; \\xNN for a byte that is not UTF-8, \\\\ for a backslash.")
   String path;
 
   @Option(names = "--objects", description = "List every object key (default: only counts).")
@@ -40,9 +41,9 @@ final class InfoCommand implements Callable<Integer> {
     data.cacheDirs = List.of("memory");
     try (VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, "info", true)) {
       FileSystem fs = new FileSystem(rt.vfs);
-      FileSystem.Stat s = fs.stat(Ctx.ROOT, path, false);
+      FileSystem.Stat s = fs.stat(Ctx.ROOT, Names.unescape(path), false);
       Attr a = s.attr();
-      out.printf("%s:%n  inode: %d%n  type: %s%n  mode: %04o%n  uid/gid: %d/%d%n  size: %d (%s)%n  nlink: %d%n", path, s.ino(),
+      out.printf("%s:%n  inode: %d%n  type: %s%n  mode: %04o%n  uid/gid: %d/%d%n  size: %d (%s)%n  nlink: %d%n", Names.escape(Names.unescape(path)), s.ino(),
           a.type().name().toLowerCase(java.util.Locale.ROOT), a.mode(), a.uid(), a.gid(), a.length(), Sizes.format(a.length()), a.nlink());
       if (a.isDir()) {
         io.nectarfs.meta.DirStats st = new io.nectarfs.meta.MetaAdmin(rt.meta).summary(s.ino());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Names;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.FileType;
 import io.nectarfs.meta.Format;
@@ -109,6 +110,11 @@ class DumpLoadTest {
       m.setxattr(root, d, "system.posix_acl_access", aclBytes(), 0);
       m.setxattr(root, d, "system.posix_acl_default", aclBytes(), 0);
       m.mknod(root, d, "inherits", FileType.FILE, 0666, 022, 0);
+      // names that are not UTF-8: Latin-1 "café" (a directory), Shift-JIS "テスト", a symlink and an xattr name
+      long latin = m.mkdir(root, d, Names.decode(new byte[] {'c', 'a', 'f', (byte) 0xe9}), 0755, 0).ino();
+      m.mknod(root, latin, SJIS, FileType.FILE, 0644, 0, 0);
+      m.symlink(root, latin, "to-" + SJIS, "../" + SJIS + "/\uDCFF");
+      m.setxattr(root, file, "user." + SJIS, new byte[] {(byte) 0x83}, 0);
       new MetaAdmin(m).setQuota(d, 1L << 30, 1000);
       long gone = m.mknod(root, d, "trashed", FileType.FILE, 0644, 0, 0).ino();
       m.write(root, gone, 0, new Slice(0, m.newSliceId(), 10, 0, 10), 7);
@@ -117,6 +123,9 @@ class DumpLoadTest {
     }
     return url;
   }
+
+  /** "テスト" in Shift-JIS, as the Meta API carries it ({@link Names#decode}). */
+  private static final String SJIS = Names.decode(new byte[] {(byte) 0x83, 0x65, (byte) 0x83, 0x58, (byte) 0x83, 0x67});
 
   private static byte[] aclBytes() {
     // user::rwx,user:1000:r-x,group::r-x,mask::r-x,other::--- in the kernel's format
@@ -150,6 +159,7 @@ class DumpLoadTest {
     Map<String, Supplier<String>> engines = engines();
     String original = dump(buildSource(engines.get("mem").get()));
     String canonical = MetaAdmin.normalizeDump(original);
+    assertThat(original).contains("\"nameB64\":\"Y2Fm6Q==\"", "\"nameB64\":\"g2WDWINn\"", "\"symlinkB64\"", "\"xattrsB64\"");
     assertThat(original).contains("\"hardlink2\"").contains("user:1000:r-x").contains("\"symlink\":\"../dir/file\"").contains("\"pending\"");
     Map<String, String> dumps = new LinkedHashMap<>();
     for (Map.Entry<String, Supplier<String>> x : engines.entrySet()) {
@@ -181,7 +191,10 @@ class DumpLoadTest {
     assertThat(check.code()).as(check.out() + check.err()).isZero();
     assertThat(check.out()).contains(": ok");
     CliTest.Run summary = CliTest.run("summary", url, "/dir");
-    assertThat(summary.out()).contains("files 7, directories 1");
+    assertThat(summary.out()).contains("files 9, directories 2");
+    CliTest.Run info = CliTest.run("info", url, "/dir/caf\\xe9/\\x83e\\x83X\\x83g");
+    assertThat(info.code()).as(info.err()).isZero();
+    assertThat(info.out()).startsWith("/dir/caf\\xe9/\\x83e\\x83X\\x83g:").contains("type: file");
     assertThat(CliTest.run("quota", "delete", url, "--path", "/dir/sub ü").code()).isZero();
     assertThat(CliTest.run("quota", "get", url, "--path", "/dir/sub ü").code()).isEqualTo(1);
     assertThat(CliTest.run("quota", "frobnicate", url).code()).isEqualTo(2);
@@ -197,5 +210,9 @@ class DumpLoadTest {
     assertThat(CliTest.run("load", target, file.toString()).err()).contains("already holds a volume");
     assertThat(MetaAdmin.normalizeDump(dump(target))).isEqualTo(MetaAdmin.normalizeDump(Files.readString(file)));
     assertThat(Files.readString(file)).doesNotContain("PRIVATE KEY");
+    Path bad = Files.writeString(tmp.resolve("bad.json"), Files.readString(file).replace("\"nameB64\":\"Y2Fm6Q==\"", "\"nameB64\":\"%%\""));
+    CliTest.Run badLoad = CliTest.run("load", "sqlite3://" + tmp.resolve("bad.db"), bad.toString());
+    assertThat(badLoad.code()).isEqualTo(1);
+    assertThat(badLoad.err()).contains("malformed dump: name of inode").doesNotContain("\tat ");
   }
 }

@@ -412,7 +412,7 @@ public final class FuseServer implements AutoCloseable {
   private final class Notifier implements Vfs.Invalidator {
     @Override
     public void entry(long parent, String name) {
-      byte[] n = name.getBytes(StandardCharsets.UTF_8);
+      byte[] n = io.nectarfs.common.Names.encode(name);
       ByteBuffer body = ByteBuffer.allocate(16 + n.length + 1).order(ByteOrder.LITTLE_ENDIAN);
       body.putLong(parent).putInt(n.length).putInt(0).put(n).put((byte) 0);
       sendNotification(Opcode.NOTIFY_INVAL_ENTRY, body.array());

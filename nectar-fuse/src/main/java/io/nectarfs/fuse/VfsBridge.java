@@ -3,6 +3,7 @@ package io.nectarfs.fuse;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
+import io.nectarfs.common.Names;
 import io.nectarfs.fuse.linux.LibC;
 import io.nectarfs.fuse.wire.InitState;
 import io.nectarfs.fuse.wire.OpTable;
@@ -18,7 +19,6 @@ import io.nectarfs.meta.StatFs;
 import io.nectarfs.vfs.Vfs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -173,7 +173,7 @@ final class VfsBridge {
   }
 
   private void readlink(Request r, Reply out) throws IOException {
-    out.bytes(vfs.readlink(ctx(r), r.nodeid).getBytes(StandardCharsets.UTF_8));
+    out.bytes(Names.encode(vfs.readlink(ctx(r), r.nodeid)));
   }
 
   private void symlink(Request r, Reply out) throws IOException {
@@ -331,7 +331,7 @@ final class VfsBridge {
     List<String> names = vfs.listxattr(ctx(r), r.nodeid);
     var b = new java.io.ByteArrayOutputStream();
     for (String n : names) {
-      b.writeBytes(n.getBytes(StandardCharsets.UTF_8));
+      b.writeBytes(Names.encode(n));
       b.write(0);
     }
     sized(out, size, b.toByteArray());
@@ -373,7 +373,7 @@ final class VfsBridge {
     int max = Math.max(1, size / (plus ? Proto.ENTRY_OUT + 32 : 32));
     List<Vfs.DirEntryAt> entries = vfs.readdir(ctx(r), r.nodeid, fh, off, max, plus);
     for (Vfs.DirEntryAt e : entries) {
-      byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
+      byte[] name = Names.encode(e.name());
       boolean fits;
       if (plus) {
         boolean dot = e.name().equals(".") || e.name().equals("..");

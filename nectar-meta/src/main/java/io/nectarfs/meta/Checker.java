@@ -179,22 +179,22 @@ final class Checker {
       for (Dentry d : dentries) {
         Attr p = attrs.get(d.parent);
         if (p == null || !p.isDir()) {
-          problems.add("entry '" + d.name + "' is in inode " + d.parent + ", which is not a directory");
+          problems.add("entry '" + io.nectarfs.common.Names.escape(d.name) + "' is in inode " + d.parent + ", which is not a directory");
         }
         Attr c = attrs.get(d.ino);
         if (c == null) {
-          problems.add("entry '" + d.name + "' in directory " + d.parent + " points to missing inode " + d.ino);
+          problems.add("entry '" + io.nectarfs.common.Names.escape(d.name) + "' in directory " + d.parent + " points to missing inode " + d.ino);
           continue;
         }
         if (c.type() != d.type) {
-          problems.add("entry '" + d.name + "' in directory " + d.parent + " says " + d.type + " but inode " + d.ino + " is " + c.type());
+          problems.add("entry '" + io.nectarfs.common.Names.escape(d.name) + "' in directory " + d.parent + " says " + d.type + " but inode " + d.ino + " is " + c.type());
         }
         links.merge(d.ino, 1, Integer::sum);
         linksPerParent.computeIfAbsent(d.ino, x -> new HashMap<>()).merge(d.parent, 1, Integer::sum);
         if (c.isDir()) {
           subdirs.merge(d.parent, 1, Integer::sum);
           if (c.parent() != d.parent) {
-            problems.add("directory " + d.ino + " ('" + d.name + "') records parent " + c.parent() + " but is in " + d.parent);
+            problems.add("directory " + d.ino + " ('" + io.nectarfs.common.Names.escape(d.name) + "') records parent " + c.parent() + " but is in " + d.parent);
           }
         }
       }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nectarfs.common.Names;
 import io.nectarfs.meta.kv.Bytes;
 import io.nectarfs.meta.kv.KvTxn;
 import io.nectarfs.meta.kv.Transactions;
@@ -37,7 +38,9 @@ import java.util.function.Consumer;
  *   "sliceRefs":[ {"id", "size", "extra"} ]           references beyond the first,
  *   "nodes":    [ {"parent", "name", "ino", "attr", "xattrs", "symlink", "chunks"} ]
  *               depth first from the root, then the trash; entries in name order; a hard link
- *               seen again is {"parent", "name", "ino"} only,
+ *               seen again is {"parent", "name", "ino"} only; a name, symlink target or xattr
+ *               name that is not valid UTF-8 is written as "nameB64", "symlinkB64" or an entry of
+ *               "xattrsB64" instead (base64 of the exact bytes; see {@link Names}),
  *   "pending":  [ {"ino", "delfile", "chunks"} ]        removed files whose data awaits deletion }
  * </pre>
  *
@@ -168,7 +171,7 @@ final class Dump {
         Attr a = Codec.attr(require(tx.get(Keys.attr(ino)), ino));
         lg.writeStartObject();
         lg.writeNumberField("parent", parent);
-        lg.writeStringField("name", name);
+        writeName(lg, "name", name);
         lg.writeNumberField("ino", ino);
         isDir = a.isDir();
         if (isDir || a.nlink() <= 1 || !seen.contains(ino)) {
@@ -231,6 +234,29 @@ final class Dump {
     g.writeEndObject();
   }
 
+  /** A name as a JSON string when it is valid UTF-8, else as {@code <field>B64}: base64 of its bytes. */
+  private static void writeName(JsonGenerator g, String field, String name) throws IOException {
+    if (Names.isUtf8(name)) {
+      g.writeStringField(field, name);
+    } else {
+      g.writeStringField(field + "B64", Base64.getEncoder().encodeToString(Names.encode(name)));
+    }
+  }
+
+  /** Reads what {@link #writeName} wrote; null when neither field is present. */
+  private static byte[] readName(JsonNode n, String field) throws IOException {
+    try {
+      JsonNode b = n.get(field + "B64");
+      if (b != null) {
+        return Base64.getDecoder().decode(b.asText());
+      }
+      JsonNode s = n.get(field);
+      return s == null ? null : Names.encode(s.asText());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("malformed dump: " + field + " of inode " + n.get("ino") + ": " + e.getMessage());
+    }
+  }
+
   private static Attr readAttr(JsonNode n) {
     return new Attr(FileType.valueOf(n.get("type").asText()), n.get("mode").asInt(), n.get("uid").asInt(), n.get("gid").asInt(),
         n.get("atime").asLong(), n.get("mtime").asLong(), n.get("ctime").asLong(), n.get("nlink").asInt(), n.get("length").asLong(),
@@ -244,16 +270,20 @@ final class Dump {
       xattrs.add(new Object[] {Keys.xattrName(k), v});
       return true;
     });
-    if (!xattrs.isEmpty()) {
-      g.writeObjectFieldStart("xattrs");
-      for (Object[] x : xattrs) {
-        g.writeStringField((String) x[0], Base64.getEncoder().encodeToString((byte[]) x[1]));
+    for (boolean utf8 : new boolean[] {true, false}) {
+      List<Object[]> part = xattrs.stream().filter(x -> Names.isUtf8((String) x[0]) == utf8).toList();
+      if (!part.isEmpty()) {
+        g.writeObjectFieldStart(utf8 ? "xattrs" : "xattrsB64");
+        for (Object[] x : part) {
+          String n = (String) x[0];
+          g.writeStringField(utf8 ? n : Base64.getEncoder().encodeToString(Names.encode(n)), Base64.getEncoder().encodeToString((byte[]) x[1]));
+        }
+        g.writeEndObject();
       }
-      g.writeEndObject();
     }
     if (a.type() == FileType.SYMLINK) {
       byte[] t = tx.get(Keys.symlink(ino));
-      g.writeStringField("symlink", t == null ? "" : new String(t, StandardCharsets.UTF_8));
+      writeName(g, "symlink", t == null ? "" : Names.decode(t));
     }
     if (a.type() == FileType.FILE) {
       writeChunks(tx, g, ino);
@@ -477,7 +507,11 @@ final class Dump {
 
     void node(JsonNode n) throws IOException {
       long parent = n.get("parent").asLong();
-      String name = n.get("name").asText();
+      byte[] nameBytes = readName(n, "name");
+      if (nameBytes == null) {
+        throw new IOException("malformed dump: node " + n.get("ino") + " has no name");
+      }
+      String name = Names.decode(nameBytes);
       long ino = n.get("ino").asLong();
       JsonNode attr = n.get("attr");
       long space;
@@ -500,15 +534,24 @@ final class Dump {
           multiType.put(ino, a.type());
           multiParents.computeIfAbsent(ino, x -> new HashMap<>()).merge(parent, 1, Integer::sum);
         }
-        JsonNode x = n.get("xattrs");
-        if (x != null) {
-          for (Iterator<Map.Entry<String, JsonNode>> it = x.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            put(Keys.xattr(ino, e.getKey()), Base64.getDecoder().decode(e.getValue().asText()));
+        for (boolean utf8 : new boolean[] {true, false}) {
+          JsonNode x = n.get(utf8 ? "xattrs" : "xattrsB64");
+          if (x != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = x.fields(); it.hasNext(); ) {
+              Map.Entry<String, JsonNode> e = it.next();
+              String xn;
+              try {
+                xn = Names.decode(utf8 ? Names.encode(e.getKey()) : Base64.getDecoder().decode(e.getKey()));
+              } catch (IllegalArgumentException bad) {
+                throw new IOException("malformed dump: xattr name of inode " + ino + ": " + bad.getMessage());
+              }
+              put(Keys.xattr(ino, xn), Base64.getDecoder().decode(e.getValue().asText()));
+            }
           }
         }
-        if (n.has("symlink")) {
-          put(Keys.symlink(ino), n.get("symlink").asText().getBytes(StandardCharsets.UTF_8));
+        byte[] target = readName(n, "symlink");
+        if (target != null) {
+          put(Keys.symlink(ino), target);
         }
         chunks(ino, n.get("chunks"));
       }

@@ -1,5 +1,6 @@
 package io.nectarfs.meta;
 
+import io.nectarfs.common.Names;
 import io.nectarfs.meta.kv.Bytes;
 import java.nio.charset.StandardCharsets;
 
@@ -11,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * F                         format record (JSON)
  * C name                    counter (8 bytes)
  * A ino I                   attributes
- * A ino D name              directory entry: type (1) + child inode (8)
+ * A ino D name              directory entry: type (1) + child inode (8); name = the raw bytes
  * A ino P parent            hard-link parents of ino: link count (4)
  * A ino C index(4)          slices of a chunk: n × 24 bytes
  * A ino S                   symlink target
@@ -58,8 +59,9 @@ final class Keys {
     return k;
   }
 
+  /** The entry key; the name's bytes are {@link Names#encode}d (lossless for any decoded name). */
   static byte[] dentry(long parent, String name) {
-    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    byte[] n = Names.encode(name);
     byte[] k = inode(parent, 'D', n.length);
     System.arraycopy(n, 0, k, 10, n.length);
     return k;
@@ -70,7 +72,7 @@ final class Keys {
   }
 
   static String dentryName(byte[] key) {
-    return new String(key, 10, key.length - 10, StandardCharsets.UTF_8);
+    return Names.decode(key, 10, key.length - 10);
   }
 
   static byte[] parentLink(long ino, long parent) {
@@ -106,7 +108,7 @@ final class Keys {
   }
 
   static byte[] xattr(long ino, String name) {
-    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    byte[] n = Names.encode(name);
     byte[] k = inode(ino, 'X', n.length);
     System.arraycopy(n, 0, k, 10, n.length);
     return k;
@@ -117,7 +119,7 @@ final class Keys {
   }
 
   static String xattrName(byte[] key) {
-    return new String(key, 10, key.length - 10, StandardCharsets.UTF_8);
+    return Names.decode(key, 10, key.length - 10);
   }
 
   static byte[] sliceRef(long id, int size) {

@@ -3,6 +3,7 @@ package io.nectarfs.meta;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
+import io.nectarfs.common.Names;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.kv.KvTxn;
 import io.nectarfs.meta.kv.Transactions;
@@ -256,10 +257,19 @@ public final class MetaClient implements Meta {
 
   static void checkName(String name) throws FsException {
     if (name == null || name.isEmpty() || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-      throw Errno.EINVAL.exception("invalid name '" + (name == null ? "" : name.replace('\0', '?')) + "'");
+      throw Errno.EINVAL.exception("invalid name '" + (name == null ? "" : Names.escape(name)) + "'");
     }
-    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
+    if (nameBytes(name).length > MAX_NAME) {
       throw Errno.ENAMETOOLONG.exception("name longer than " + MAX_NAME + " bytes");
+    }
+  }
+
+  /** The bytes of a name or symlink target ({@link Names#encode}); EILSEQ for a stray surrogate. */
+  static byte[] nameBytes(String name) throws FsException {
+    try {
+      return Names.encode(name);
+    } catch (IllegalArgumentException e) {
+      throw Errno.EILSEQ.exception(e.getMessage());
     }
   }
 
@@ -338,7 +348,7 @@ public final class MetaClient implements Meta {
     if (target == null || target.isEmpty()) {
       throw Errno.ENOENT.exception("empty symlink target");
     }
-    if (target.getBytes(StandardCharsets.UTF_8).length > MAX_SYMLINK || target.indexOf('\0') >= 0) {
+    if (nameBytes(target).length > MAX_SYMLINK || target.indexOf('\0') >= 0) {
       throw Errno.ENAMETOOLONG.exception("symlink target longer than " + MAX_SYMLINK + " bytes");
     }
     return create(ctx, parent, name, FileType.SYMLINK, 0777, 0, 0, target);
@@ -368,7 +378,7 @@ public final class MetaClient implements Meta {
       if (t == null) {
         throw Errno.EIO.exception("symbolic link " + ino + " has no target");
       }
-      return new String(t, StandardCharsets.UTF_8);
+      return Names.decode(t);
     });
   }
 

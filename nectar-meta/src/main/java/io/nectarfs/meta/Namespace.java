@@ -2,9 +2,9 @@ package io.nectarfs.meta;
 
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
+import io.nectarfs.common.Names;
 import io.nectarfs.meta.kv.Bytes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -90,7 +90,7 @@ final class Namespace {
       long now = m.now();
       long length = switch (type) {
         case DIR -> Attr.DIR_SIZE;
-        case SYMLINK -> target.getBytes(StandardCharsets.UTF_8).length;
+        case SYMLINK -> Names.encode(target).length;
         default -> 0;
       };
       Attr a = new Attr(type, perm, ctx.uid(), gid, now, now, now, type == FileType.DIR ? 2 : 1, length,
@@ -99,7 +99,7 @@ final class Namespace {
       tx.putDentry(parent, name, type, ino);
       tx.putAttr(ino, a);
       if (type == FileType.SYMLINK) {
-        tx.kv.put(Keys.symlink(ino), target.getBytes(StandardCharsets.UTF_8));
+        tx.kv.put(Keys.symlink(ino), Names.encode(target));
       }
       Attr np = p.withMtimeCtime(now);
       if (type == FileType.DIR) {

@@ -26,16 +26,16 @@ final class Trash {
 
   static String entryName(long parent, long ino, String name) {
     String n = parent + "-" + ino + "-" + name;
-    byte[] b = n.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] b = io.nectarfs.common.Names.encode(n);
     if (b.length <= Meta.MAX_NAME) {
       return n;
     }
-    // Cut on a character boundary so the name stays valid UTF-8.
+    // Cut on a character boundary (names are bytes; this keeps a valid UTF-8 name valid).
     int len = Meta.MAX_NAME;
     while (len > 0 && (b[len] & 0xC0) == 0x80) {
       len--;
     }
-    return new String(b, 0, len, java.nio.charset.StandardCharsets.UTF_8);
+    return io.nectarfs.common.Names.decode(b, 0, len);
   }
 
   /** The hour directory for {@code nowNanos}, created in this transaction when missing. */

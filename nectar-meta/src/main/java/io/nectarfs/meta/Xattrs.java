@@ -4,7 +4,6 @@ import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.meta.kv.Bytes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,7 +30,7 @@ final class Xattrs {
     if (name == null || name.isEmpty()) {
       throw Errno.EINVAL.exception("empty attribute name");
     }
-    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
+    if (MetaClient.nameBytes(name).length > MAX_NAME) {
       throw Errno.ERANGE.exception("attribute name longer than " + MAX_NAME + " bytes");
     }
   }

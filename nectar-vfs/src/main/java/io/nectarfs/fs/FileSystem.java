@@ -18,7 +18,10 @@ import java.util.List;
 /**
  * Paths over the inode-level {@link Vfs}: what the S3 gateway, the Hadoop file system and CLI
  * tools use. Paths are absolute, "/"-separated, relative to the volume root; symbolic links are
- * followed in every component but the last unless asked (up to 40, then ELOOP).
+ * followed in every component but the last unless asked (up to 40, then ELOOP). Names are bytes
+ * carried as {@link io.nectarfs.common.Names} strings: a name from a listing may hold escape
+ * characters (bytes that are not UTF-8); a front end that speaks only Unicode checks
+ * {@link io.nectarfs.common.Names#isUtf8} and decides at its edge what to do with such names.
  *
  * <p>Thread-safe (the VFS is); streams are not.
  */

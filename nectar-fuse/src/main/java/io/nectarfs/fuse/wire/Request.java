@@ -2,23 +2,14 @@ package io.nectarfs.fuse.wire;
 
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
+import io.nectarfs.common.Names;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One request as read from {@code /dev/fuse}: the decoded fuse_in_header and a cursor over the
  * body. Decoders read every field they need before a reply is written into the same buffer.
  */
 public final class Request {
-  private static final ThreadLocal<CharsetDecoder> UTF8 =
-      ThreadLocal.withInitial(() -> StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT));
-
   private final ByteBuffer bb;
   public final int len;
   public final int opcode;
@@ -79,7 +70,10 @@ public final class Request {
     return this;
   }
 
-  /** A NUL-terminated name, decoded as strict UTF-8 (EILSEQ otherwise). */
+  /**
+   * A NUL-terminated name (or symlink target, xattr name): any bytes, decoded losslessly with
+   * {@link Names#decode} (bytes that are not UTF-8 become escape characters).
+   */
   public String name() throws FsException {
     int end = pos;
     while (end < limit && bb.get(end) != 0) {
@@ -88,14 +82,10 @@ public final class Request {
     if (end >= limit) {
       throw Errno.EINVAL.exception("name not terminated");
     }
-    ByteBuffer s = bb.slice(pos, end - pos);
+    byte[] b = new byte[end - pos];
+    bb.get(pos, b);
     pos = end + 1;
-    try {
-      CharBuffer cb = UTF8.get().reset().decode(s);
-      return cb.toString();
-    } catch (CharacterCodingException e) {
-      throw Errno.EILSEQ.exception("name is not UTF-8");
-    }
+    return Names.decode(b);
   }
 
   /** The next {@code n} bytes, copied. */

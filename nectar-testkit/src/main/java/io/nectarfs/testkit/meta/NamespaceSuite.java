@@ -3,6 +3,7 @@ package io.nectarfs.testkit.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Errno;
+import io.nectarfs.common.Names;
 import io.nectarfs.meta.Attr;
 import io.nectarfs.meta.DirEntry;
 import io.nectarfs.meta.Entry;
@@ -10,7 +11,9 @@ import io.nectarfs.meta.FileType;
 import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.SetAttr;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -75,6 +78,43 @@ public abstract class NamespaceSuite extends MetaTestBase {
     String uni = "日本語-ünïcødé-😀";
     file(ROOT, uni);
     assertThat(meta.readdir(root, ROOT, "", 100, false)).extracting(DirEntry::name).containsExactlyInAnyOrder(longest, uni);
+  }
+
+  @Test
+  void names_areBytes_notNecessarilyUtf8() throws IOException {
+    // Latin-1 "café", Shift-JIS "テスト", a CESU-8 surrogate, a lone continuation byte
+    byte[][] raw = {{'c', 'a', 'f', (byte) 0xe9}, {(byte) 0x83, 0x65, (byte) 0x83, 0x58, (byte) 0x83, 0x67},
+        {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0x80}, "café".getBytes(StandardCharsets.UTF_8)};
+    List<String> names = new ArrayList<>();
+    for (byte[] b : raw) {
+      names.add(Names.decode(b));
+      file(ROOT, Names.decode(b));
+    }
+    List<DirEntry> listed = meta.readdir(root, ROOT, "", 100, false);
+    // listed in byte order of the names, each giving back its exact bytes
+    List<byte[]> sorted = new ArrayList<>(List.of(raw));
+    sorted.sort(Arrays::compareUnsigned);
+    assertThat(listed).extracting(e -> Names.encode(e.name())).containsExactlyElementsOf(sorted);
+    // paging resumes after a non-UTF-8 name
+    List<DirEntry> page = meta.readdir(root, ROOT, listed.get(1).name(), 100, false);
+    assertThat(page).extracting(DirEntry::name).containsExactlyElementsOf(listed.stream().skip(2).map(DirEntry::name).toList());
+    long f = meta.lookup(root, ROOT, names.get(0)).ino();
+    meta.rename(root, ROOT, names.get(0), ROOT, names.get(1) + "-x", 0);
+    assertThat(meta.lookup(root, ROOT, names.get(1) + "-x").ino()).isEqualTo(f);
+    assertErrno(Errno.ENOENT, () -> meta.lookup(root, ROOT, names.get(0)));
+    meta.unlink(root, ROOT, names.get(1) + "-x");
+    Entry l = meta.symlink(root, ROOT, names.get(3) + "-l", names.get(2) + "/" + names.get(1));
+    assertThat(Names.encode(meta.readlink(root, l.ino()))).isEqualTo(Names.encode(names.get(2) + "/" + names.get(1)));
+    long g = file(ROOT, "x");
+    meta.setxattr(root, g, "user." + names.get(0), raw[1], 0);
+    assertThat(meta.listxattr(root, g)).extracting(Names::encode).containsExactly(Names.encode("user." + names.get(0)));
+    assertThat(meta.getxattr(root, g, "user." + names.get(0))).isEqualTo(raw[1]);
+    // the limit counts bytes: 255 escaped bytes fit, 256 do not
+    mkdir(ROOT, "\uDCE9".repeat(255));
+    assertErrno(Errno.ENAMETOOLONG, () -> meta.mkdir(root, ROOT, "\uDCE9".repeat(256), 0755, 0));
+    // a lone surrogate that no byte string decodes to is refused, never substituted
+    assertErrno(Errno.EILSEQ, () -> meta.mkdir(root, ROOT, "a\uD800", 0755, 0));
+    assertErrno(Errno.EILSEQ, () -> meta.lookup(root, ROOT, "\uDC00"));
   }
 
   @Test
