@@ -40,21 +40,82 @@ final class Checker {
 
   static List<String> check(MetaClient m, LongConsumer progress) throws IOException {
     List<String> confirmed = null;
-    for (int pass = 1; ; pass++) {
-      TxnKv.Bulk<List<String>> b = m.bulk(tx -> checkIn(tx, progress));
+    Pass last = null;
+    for (int n = 1; ; n++) {
+      TxnKv.Bulk<Pass> b = m.bulk(tx -> checkIn(tx, progress));
       if (b.snapshot()) {
-        return b.value();
+        return b.value().problems;
       }
+      last = b.value();
       if (confirmed == null) {
-        confirmed = new ArrayList<>(b.value());
+        confirmed = new ArrayList<>(last.problems);
       } else {
-        Set<String> again = new HashSet<>(b.value());
+        Set<String> again = new HashSet<>(last.problems);
         confirmed.removeIf(p -> !again.contains(p));
       }
-      if (confirmed.isEmpty() || pass == MAX_PASSES) {
-        return confirmed;
+      if (confirmed.isEmpty() || n == MAX_PASSES) {
+        break;
       }
       log.info("the volume changed during the check; checking again to confirm {} problem(s)", confirmed.size());
+    }
+    // Problems about one inode: confirmed only if its records still are what the last pass saw.
+    List<String> out = new ArrayList<>();
+    for (String p : confirmed) {
+      Long ino = last.suspects.get(p);
+      Pass seen = last;
+      if (ino == null || m.read(tx -> seen.unchanged(tx, ino))) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * What one pass found, and what it saw of each inode a problem is about: its attributes, the
+   * entries pointing to it and its hard-link parent records. Every link, unlink and rename of an
+   * inode rewrites its attributes (ctime), so records that are unchanged in a later transaction
+   * were not caught half-way through such an operation.
+   */
+  private static final class Pass {
+    final List<String> problems;
+    final Map<String, Long> suspects = new HashMap<>();
+    private final Map<Long, Attr> attrs;
+    private final List<Dentry> dentries;
+    private final Map<Long, Map<Long, Integer>> parentLinks;
+
+    Pass(List<String> problems, Map<Long, Attr> attrs, List<Dentry> dentries, Map<Long, Map<Long, Integer>> parentLinks) {
+      this.problems = problems;
+      this.attrs = attrs;
+      this.dentries = dentries;
+      this.parentLinks = parentLinks;
+    }
+
+    void add(long ino, String problem) {
+      problems.add(problem);
+      suspects.put(problem, ino);
+    }
+
+    /** In a transaction: the inode's records are still those this pass saw. */
+    boolean unchanged(io.nectarfs.meta.kv.KvTxn tx, long ino) throws IOException {
+      byte[] a = tx.get(Keys.attr(ino));
+      if (!java.util.Objects.equals(a == null ? null : Codec.attr(a), attrs.get(ino))) {
+        return false;
+      }
+      for (Dentry d : dentries) {
+        if (d.ino == ino) {
+          byte[] v = tx.get(Keys.dentry(d.parent, d.name));
+          if (v == null || Codec.dentryIno(v) != ino) {
+            return false;
+          }
+        }
+      }
+      Map<Long, Integer> links = new HashMap<>();
+      byte[] pp = Keys.parentPrefix(ino);
+      tx.scan(pp, Bytes.prefixEnd(pp), 0, (k, v) -> {
+        links.put(Keys.parentOf(k), Bytes.getU32(v, 0));
+        return true;
+      });
+      return links.equals(parentLinks.getOrDefault(ino, Map.of()));
     }
   }
 
@@ -187,9 +248,10 @@ final class Checker {
     });
   }
 
-  private static List<String> checkIn(io.nectarfs.meta.kv.KvTxn tx, LongConsumer progress) throws IOException {
+  private static Pass checkIn(io.nectarfs.meta.kv.KvTxn tx, LongConsumer progress) throws IOException {
     {
       Counter counter = new Counter(progress);
+      long[] usageBefore = Housekeeping.usage(tx);
       Map<Long, Attr> attrs = new HashMap<>();
       List<Dentry> dentries = new ArrayList<>();
       Map<Long, Map<Long, Integer>> parentLinks = new HashMap<>();
@@ -198,6 +260,7 @@ final class Checker {
       Set<Long> symlinks = new HashSet<>();
       Set<Long> xattrOwners = new HashSet<>();
       List<String> problems = new ArrayList<>();
+      Pass pass = new Pass(problems, attrs, dentries, parentLinks);
       tx.scan(Keys.ALL_INODES_PREFIX, Bytes.prefixEnd(Keys.ALL_INODES_PREFIX), 0, (k, v) -> {
         counter.tick();
         long ino = Bytes.getU64(k, 1);
@@ -243,22 +306,22 @@ final class Checker {
       for (Dentry d : dentries) {
         Attr p = attrs.get(d.parent);
         if (p == null || !p.isDir()) {
-          problems.add("entry '" + d.name + "' is in inode " + d.parent + ", which is not a directory");
+          pass.add(d.ino, "entry '" + d.name + "' is in inode " + d.parent + ", which is not a directory");
         }
         Attr c = attrs.get(d.ino);
         if (c == null) {
-          problems.add("entry '" + d.name + "' in directory " + d.parent + " points to missing inode " + d.ino);
+          pass.add(d.ino, "entry '" + d.name + "' in directory " + d.parent + " points to missing inode " + d.ino);
           continue;
         }
         if (c.type() != d.type) {
-          problems.add("entry '" + d.name + "' in directory " + d.parent + " says " + d.type + " but inode " + d.ino + " is " + c.type());
+          pass.add(d.ino, "entry '" + d.name + "' in directory " + d.parent + " says " + d.type + " but inode " + d.ino + " is " + c.type());
         }
         links.merge(d.ino, 1, Integer::sum);
         linksPerParent.computeIfAbsent(d.ino, x -> new HashMap<>()).merge(d.parent, 1, Integer::sum);
         if (c.isDir()) {
           subdirs.merge(d.parent, 1, Integer::sum);
           if (c.parent() != d.parent) {
-            problems.add("directory " + d.ino + " ('" + d.name + "') records parent " + c.parent() + " but is in " + d.parent);
+            pass.add(d.ino, "directory " + d.ino + " ('" + d.name + "') records parent " + c.parent() + " but is in " + d.parent);
           }
         }
       }
@@ -278,41 +341,41 @@ final class Checker {
         if (a.isDir()) {
           int want = 2 + subdirs.getOrDefault(ino, 0);
           if (a.nlink() != want) {
-            problems.add("directory " + ino + " has nlink " + a.nlink() + ", expected " + want);
+            pass.add(ino, "directory " + ino + " has nlink " + a.nlink() + ", expected " + want);
           }
           if (!special && n != 1) {
-            problems.add("directory " + ino + " has " + n + " entries pointing to it");
+            pass.add(ino, "directory " + ino + " has " + n + " entries pointing to it");
           }
           continue;
         }
         if (n == 0) {
           if (!(a.nlink() == 0 && sustained.contains(ino))) {
-            problems.add("inode " + ino + " (" + a.type() + ") is not in any directory (nlink " + a.nlink() + ")");
+            pass.add(ino, "inode " + ino + " (" + a.type() + ") is not in any directory (nlink " + a.nlink() + ")");
           }
           continue;
         }
         if (a.nlink() != n) {
-          problems.add("inode " + ino + " has nlink " + a.nlink() + " but " + n + " entries");
+          pass.add(ino, "inode " + ino + " has nlink " + a.nlink() + " but " + n + " entries");
         }
         Map<Long, Integer> perParent = linksPerParent.get(ino);
         if (n == 1) {
           long only = perParent.keySet().iterator().next();
           if (a.parent() != only) {
-            problems.add("inode " + ino + " records parent " + a.parent() + " but is in " + only);
+            pass.add(ino, "inode " + ino + " records parent " + a.parent() + " but is in " + only);
           }
           if (parentLinks.containsKey(ino)) {
-            problems.add("inode " + ino + " has one link but hard-link parent records");
+            pass.add(ino, "inode " + ino + " has one link but hard-link parent records");
           }
         } else {
           if (a.parent() != 0) {
-            problems.add("inode " + ino + " has " + n + " links but records a single parent " + a.parent());
+            pass.add(ino, "inode " + ino + " has " + n + " links but records a single parent " + a.parent());
           }
           if (!perParent.equals(parentLinks.getOrDefault(ino, Map.of()))) {
-            problems.add("inode " + ino + " hard-link parents " + parentLinks.get(ino) + " differ from its entries " + perParent);
+            pass.add(ino, "inode " + ino + " hard-link parents " + parentLinks.get(ino) + " differ from its entries " + perParent);
           }
         }
         if (a.type() == FileType.SYMLINK && !symlinks.contains(ino)) {
-          problems.add("symbolic link " + ino + " has no target");
+          pass.add(ino, "symbolic link " + ino + " has no target");
         }
       }
       for (long ino : symlinks) {
@@ -347,15 +410,21 @@ final class Checker {
       long[] usage = Housekeeping.usage(tx);
       long storedSpace = usage[0];
       long storedInodes = usage[1];
-      if (storedSpace != space) {
+      // Every change of space or inodes updates the usage in the same transaction: counters that
+      // held still during the pass were not changed by anything the pass read half-way.
+      boolean countersStill = java.util.Arrays.equals(usage, usageBefore);
+      if (!countersStill) {
+        log.info("the usage counters changed during the check; they are not compared in this pass");
+      }
+      if (countersStill && storedSpace != space) {
         problems.add("used space counter is " + storedSpace + " but inodes account for " + space);
       }
-      if (storedInodes != inodes) {
+      if (countersStill && storedInodes != inodes) {
         problems.add("inode counter is " + storedInodes + " but " + inodes + " inodes exist");
       }
       checkStats(tx, attrs, dentries, problems);
       checkAclsAndLocks(tx, attrs, problems);
-      return problems;
+      return pass;
     }
   }
 }
