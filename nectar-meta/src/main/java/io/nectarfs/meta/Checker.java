@@ -1,6 +1,7 @@
 package io.nectarfs.meta;
 
 import io.nectarfs.meta.kv.Bytes;
+import io.nectarfs.meta.kv.TxnKv;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
-import io.nectarfs.meta.kv.TxnKv;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +23,11 @@ import org.slf4j.LoggerFactory;
  * when no commit wrote into the volume's ranges meanwhile) the result is exact. Otherwise a
  * concurrent writer may have been seen half-way, which can only look like damage; the check then
  * runs again (up to {@link #MAX_PASSES} passes, stopping at the first snapshot) and reports only
- * the problems found, word for word, in every pass. Problem lines carry the counts involved, so a
- * writer's transient states rarely repeat identically; real damage does.
+ * the problems found, word for word, in every pass; a problem about one inode or directory must
+ * then also find that inode's records unchanged in a transaction (see {@link Pass}). The usage
+ * counters are compared only when they held still during the pass (every change of space or
+ * inodes rewrites them). Problems about slice references, quotas, ACLs and locks rely on the
+ * repetition alone.
  *
  * <p>Concurrency: single-threaded; the progress callback runs on the caller's thread.
  */
