@@ -34,7 +34,10 @@ final class FsckCommand implements Callable<Integer> {
     try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(!repair).withBackground(false).withMountPoint("fsck"))) {
       err.println("checking...");
       err.flush();
-      List<String> problems = m.check();
+      List<String> problems;
+      try (Progress p = new Progress(err, Progress.isTerminal(), "checking (keys read)", 0)) {
+        problems = m.check(n -> p.add(n, 0));
+      }
       for (String p : problems) {
         out.println("problem: " + p);
       }

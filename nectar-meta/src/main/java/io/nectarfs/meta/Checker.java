@@ -1,6 +1,7 @@
 package io.nectarfs.meta;
 
 import io.nectarfs.meta.kv.Bytes;
+import io.nectarfs.meta.kv.TxnKv;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,21 +9,142 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The metadata consistency check: reads every key in one snapshot and verifies the invariants
- * that the operations keep (entries point to inodes of their type, link counts, parents, slice
- * reference counts, statistics counters). Returns one line per problem.
+ * The metadata consistency check: reads every key in one bulk read ({@link TxnKv#bulkRead}: large
+ * pages, no conflict tracking) and verifies the invariants that the operations keep (entries point
+ * to inodes of their type, link counts, parents, slice reference counts, statistics counters).
+ * Returns one line per problem.
+ *
+ * <p>Exactness: when the engine reports the bulk read as a snapshot (SQL and mem always; Redis
+ * when no commit wrote into the volume's ranges meanwhile) the result is exact. Otherwise a
+ * concurrent writer may have been seen half-way, which can only look like damage; the check then
+ * runs again (up to {@link #MAX_PASSES} passes, stopping at the first snapshot) and reports only
+ * the problems found, word for word, in every pass; a problem about one inode or directory must
+ * then also find that inode's records unchanged in a transaction (see {@link Pass}). The usage
+ * counters are compared only when they held still during the pass (every change of space or
+ * inodes rewrites them). Problems about slice references, quotas, ACLs and locks rely on the
+ * repetition alone.
+ *
+ * <p>Concurrency: single-threaded; the progress callback runs on the caller's thread.
  */
 final class Checker {
+  /** Passes of a check whose reads were not one snapshot, before the repeated problems are reported. */
+  static final int MAX_PASSES = 3;
+  /** Keys between two progress reports. */
+  private static final int PROGRESS_EVERY = 10_000;
+
+  private static final Logger log = LoggerFactory.getLogger(Checker.class);
+
   private Checker() {}
+
+  static List<String> check(MetaClient m, LongConsumer progress) throws IOException {
+    List<String> confirmed = null;
+    Pass last = null;
+    for (int n = 1; ; n++) {
+      TxnKv.Bulk<Pass> b = m.bulk(tx -> checkIn(tx, progress));
+      if (b.snapshot()) {
+        return b.value().problems;
+      }
+      last = b.value();
+      if (confirmed == null) {
+        confirmed = new ArrayList<>(last.problems);
+      } else {
+        Set<String> again = new HashSet<>(last.problems);
+        confirmed.removeIf(p -> !again.contains(p));
+      }
+      if (confirmed.isEmpty() || n == MAX_PASSES) {
+        break;
+      }
+      log.info("the volume changed during the check; checking again to confirm {} problem(s)", confirmed.size());
+    }
+    // Problems about one inode: confirmed only if its records still are what the last pass saw.
+    List<String> out = new ArrayList<>();
+    for (String p : confirmed) {
+      Long ino = last.suspects.get(p);
+      Pass seen = last;
+      if (ino == null || m.read(tx -> seen.unchanged(tx, ino))) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * What one pass found, and what it saw of each inode a problem is about: its attributes, the
+   * entries pointing to it and its hard-link parent records. Every link, unlink and rename of an
+   * inode rewrites its attributes (ctime), so records that are unchanged in a later transaction
+   * were not caught half-way through such an operation.
+   */
+  private static final class Pass {
+    final List<String> problems;
+    final Map<String, Long> suspects = new HashMap<>();
+    private final Map<Long, Attr> attrs;
+    private final List<Dentry> dentries;
+    private final Map<Long, Map<Long, Integer>> parentLinks;
+
+    Pass(List<String> problems, Map<Long, Attr> attrs, List<Dentry> dentries, Map<Long, Map<Long, Integer>> parentLinks) {
+      this.problems = problems;
+      this.attrs = attrs;
+      this.dentries = dentries;
+      this.parentLinks = parentLinks;
+    }
+
+    void add(long ino, String problem) {
+      problems.add(problem);
+      suspects.put(problem, ino);
+    }
+
+    /** In a transaction: the inode's records are still those this pass saw. */
+    boolean unchanged(io.nectarfs.meta.kv.KvTxn tx, long ino) throws IOException {
+      byte[] a = tx.get(Keys.attr(ino));
+      if (!java.util.Objects.equals(a == null ? null : Codec.attr(a), attrs.get(ino))) {
+        return false;
+      }
+      for (Dentry d : dentries) {
+        if (d.ino == ino) {
+          byte[] v = tx.get(Keys.dentry(d.parent, d.name));
+          if (v == null || Codec.dentryIno(v) != ino) {
+            return false;
+          }
+        }
+      }
+      Map<Long, Integer> links = new HashMap<>();
+      byte[] pp = Keys.parentPrefix(ino);
+      tx.scan(pp, Bytes.prefixEnd(pp), 0, (k, v) -> {
+        links.put(Keys.parentOf(k), Bytes.getU32(v, 0));
+        return true;
+      });
+      return links.equals(parentLinks.getOrDefault(ino, Map.of()));
+    }
+  }
+
+  /** Counts visited keys for the progress callback. */
+  private static final class Counter {
+    private final LongConsumer progress;
+    private long n;
+
+    Counter(LongConsumer progress) {
+      this.progress = progress;
+    }
+
+    void tick() {
+      if (++n % PROGRESS_EVERY == 0) {
+        progress.accept(PROGRESS_EVERY);
+      }
+    }
+  }
 
   private record Dentry(long parent, String name, FileType type, long ino) {}
 
   private record SliceKey(long id, int size) {}
 
   /** Direct statistics of every directory and the usage of every quota, against the entries. */
-  private static void checkStats(io.nectarfs.meta.kv.KvTxn tx, Map<Long, Attr> attrs, List<Dentry> dentries, List<String> problems) throws IOException {
+  private static void checkStats(io.nectarfs.meta.kv.KvTxn tx, Map<Long, Attr> attrs, List<Dentry> dentries, Pass pass) throws IOException {
+    List<String> problems = pass.problems;
     Map<Long, long[]> want = new HashMap<>();
     Map<Long, List<Long>> subdirs = new HashMap<>();
     for (Dentry d : dentries) {
@@ -48,7 +170,8 @@ final class Checker {
       long[] w = want.getOrDefault(d, new long[2]);
       long[] h = have.getOrDefault(d, new long[2]);
       if (w[0] != h[0] || w[1] != h[1]) {
-        problems.add("directory " + d + " statistics say " + h[0] + " bytes, " + h[1] + " inodes but its entries have " + w[0] + " bytes, " + w[1] + " inodes");
+        // Every change of a directory's entries rewrites its attributes (mtime): re-checkable.
+        pass.add(d, "directory " + d + " statistics say " + h[0] + " bytes, " + h[1] + " inodes but its entries have " + w[0] + " bytes, " + w[1] + " inodes");
       }
       if (have.containsKey(d) && (attrs.get(d) == null || !attrs.get(d).isDir())) {
         problems.add("statistics kept for inode " + d + ", which is not a directory");
@@ -87,9 +210,14 @@ final class Checker {
 
   /** ACL references resolve; locks belong to live sessions and existing inodes, with sorted disjoint ranges. */
   private static void checkAclsAndLocks(io.nectarfs.meta.kv.KvTxn tx, Map<Long, Attr> attrs, List<String> problems) throws IOException {
+    Set<Integer> rules = new HashSet<>();
+    tx.scan(Acls.PREFIX, Bytes.prefixEnd(Acls.PREFIX), 0, (k, v) -> {
+      rules.add(Bytes.getU32(k, 1));
+      return true;
+    });
     for (Map.Entry<Long, Attr> e : attrs.entrySet()) {
       for (int id : new int[] {e.getValue().accessAcl(), e.getValue().defaultAcl()}) {
-        if (id != 0 && tx.get(Acls.key(id)) == null) {
+        if (id != 0 && !rules.contains(id)) {
           problems.add("inode " + e.getKey() + " refers to missing ACL rule " + id);
         }
       }
@@ -125,8 +253,10 @@ final class Checker {
     });
   }
 
-  static List<String> check(MetaClient m) throws IOException {
-    return m.read(tx -> {
+  private static Pass checkIn(io.nectarfs.meta.kv.KvTxn tx, LongConsumer progress) throws IOException {
+    {
+      Counter counter = new Counter(progress);
+      long[] usageBefore = Housekeeping.usage(tx);
       Map<Long, Attr> attrs = new HashMap<>();
       List<Dentry> dentries = new ArrayList<>();
       Map<Long, Map<Long, Integer>> parentLinks = new HashMap<>();
@@ -135,7 +265,9 @@ final class Checker {
       Set<Long> symlinks = new HashSet<>();
       Set<Long> xattrOwners = new HashSet<>();
       List<String> problems = new ArrayList<>();
+      Pass pass = new Pass(problems, attrs, dentries, parentLinks);
       tx.scan(Keys.ALL_INODES_PREFIX, Bytes.prefixEnd(Keys.ALL_INODES_PREFIX), 0, (k, v) -> {
+        counter.tick();
         long ino = Bytes.getU64(k, 1);
         switch (k[9]) {
           case 'I' -> attrs.put(ino, Codec.attr(v));
@@ -179,22 +311,22 @@ final class Checker {
       for (Dentry d : dentries) {
         Attr p = attrs.get(d.parent);
         if (p == null || !p.isDir()) {
-          problems.add("entry '" + io.nectarfs.common.Names.escape(d.name) + "' is in inode " + d.parent + ", which is not a directory");
+          pass.add(d.ino, "entry '" + io.nectarfs.common.Names.escape(d.name) + "' is in inode " + d.parent + ", which is not a directory");
         }
         Attr c = attrs.get(d.ino);
         if (c == null) {
-          problems.add("entry '" + io.nectarfs.common.Names.escape(d.name) + "' in directory " + d.parent + " points to missing inode " + d.ino);
+          pass.add(d.ino, "entry '" + io.nectarfs.common.Names.escape(d.name) + "' in directory " + d.parent + " points to missing inode " + d.ino);
           continue;
         }
         if (c.type() != d.type) {
-          problems.add("entry '" + io.nectarfs.common.Names.escape(d.name) + "' in directory " + d.parent + " says " + d.type + " but inode " + d.ino + " is " + c.type());
+          pass.add(d.ino, "entry '" + io.nectarfs.common.Names.escape(d.name) + "' in directory " + d.parent + " says " + d.type + " but inode " + d.ino + " is " + c.type());
         }
         links.merge(d.ino, 1, Integer::sum);
         linksPerParent.computeIfAbsent(d.ino, x -> new HashMap<>()).merge(d.parent, 1, Integer::sum);
         if (c.isDir()) {
           subdirs.merge(d.parent, 1, Integer::sum);
           if (c.parent() != d.parent) {
-            problems.add("directory " + d.ino + " ('" + io.nectarfs.common.Names.escape(d.name) + "') records parent " + c.parent() + " but is in " + d.parent);
+            pass.add(d.ino, "directory " + d.ino + " ('" + io.nectarfs.common.Names.escape(d.name) + "') records parent " + c.parent() + " but is in " + d.parent);
           }
         }
       }
@@ -217,41 +349,41 @@ final class Checker {
         if (a.isDir()) {
           int want = 2 + subdirs.getOrDefault(ino, 0);
           if (a.nlink() != want) {
-            problems.add("directory " + ino + " has nlink " + a.nlink() + ", expected " + want);
+            pass.add(ino, "directory " + ino + " has nlink " + a.nlink() + ", expected " + want);
           }
           if (!special && n != 1) {
-            problems.add("directory " + ino + " has " + n + " entries pointing to it");
+            pass.add(ino, "directory " + ino + " has " + n + " entries pointing to it");
           }
           continue;
         }
         if (n == 0) {
           if (!(a.nlink() == 0 && sustained.contains(ino))) {
-            problems.add("inode " + ino + " (" + a.type() + ") is not in any directory (nlink " + a.nlink() + ")");
+            pass.add(ino, "inode " + ino + " (" + a.type() + ") is not in any directory (nlink " + a.nlink() + ")");
           }
           continue;
         }
         if (a.nlink() != n) {
-          problems.add("inode " + ino + " has nlink " + a.nlink() + " but " + n + " entries");
+          pass.add(ino, "inode " + ino + " has nlink " + a.nlink() + " but " + n + " entries");
         }
         Map<Long, Integer> perParent = linksPerParent.get(ino);
         if (n == 1) {
           long only = perParent.keySet().iterator().next();
           if (a.parent() != only) {
-            problems.add("inode " + ino + " records parent " + a.parent() + " but is in " + only);
+            pass.add(ino, "inode " + ino + " records parent " + a.parent() + " but is in " + only);
           }
           if (parentLinks.containsKey(ino)) {
-            problems.add("inode " + ino + " has one link but hard-link parent records");
+            pass.add(ino, "inode " + ino + " has one link but hard-link parent records");
           }
         } else {
           if (a.parent() != 0) {
-            problems.add("inode " + ino + " has " + n + " links but records a single parent " + a.parent());
+            pass.add(ino, "inode " + ino + " has " + n + " links but records a single parent " + a.parent());
           }
           if (!perParent.equals(parentLinks.getOrDefault(ino, Map.of()))) {
-            problems.add("inode " + ino + " hard-link parents " + parentLinks.get(ino) + " differ from its entries " + perParent);
+            pass.add(ino, "inode " + ino + " hard-link parents " + parentLinks.get(ino) + " differ from its entries " + perParent);
           }
         }
         if (a.type() == FileType.SYMLINK && !symlinks.contains(ino)) {
-          problems.add("symbolic link " + ino + " has no target");
+          pass.add(ino, "symbolic link " + ino + " has no target");
         }
       }
       for (long ino : symlinks) {
@@ -286,15 +418,21 @@ final class Checker {
       long[] usage = Housekeeping.usage(tx);
       long storedSpace = usage[0];
       long storedInodes = usage[1];
-      if (storedSpace != space) {
+      // Every change of space or inodes updates the usage in the same transaction: counters that
+      // held still during the pass were not changed by anything the pass read half-way.
+      boolean countersStill = java.util.Arrays.equals(usage, usageBefore);
+      if (!countersStill) {
+        log.info("the usage counters changed during the check; they are not compared in this pass");
+      }
+      if (countersStill && storedSpace != space) {
         problems.add("used space counter is " + storedSpace + " but inodes account for " + space);
       }
-      if (storedInodes != inodes) {
+      if (countersStill && storedInodes != inodes) {
         problems.add("inode counter is " + storedInodes + " but " + inodes + " inodes exist");
       }
-      checkStats(tx, attrs, dentries, problems);
+      checkStats(tx, attrs, dentries, pass);
       checkAclsAndLocks(tx, attrs, problems);
-      return problems;
-    });
+      return pass;
+    }
   }
 }

@@ -45,10 +45,11 @@ import java.util.function.Consumer;
  * </pre>
  *
  * Directory statistics and hard-link parent records are rebuilt by the load; sessions, locks and
- * the queue of slices to free are not dumped. The dump reads directory by directory, so it is a
- * consistent picture only of a volume nobody writes.
+ * the queue of slices to free are not dumped. The dump reads the whole volume in one bulk read
+ * ({@link io.nectarfs.meta.kv.TxnKv#bulkRead}) into memory and then writes it: a snapshot on SQL;
+ * on Redis a snapshot unless a client wrote meanwhile (it reads again, up to three times).
  *
- * <p>Concurrency: single-threaded; each directory is read in its own read transaction and a load
+ * <p>Concurrency: single-threaded; the dump is one bulk read and a load
  * writes batches of keys per transaction. Invariant: a load writes the format record last, so an
  * interrupted load leaves no volume that looks complete.
  */
@@ -57,6 +58,7 @@ final class Dump {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> COUNTERS = List.of("nextInode", "nextSlice", "nextTrash", "nextAcl", "usedSpace", "totalInodes");
   private static final int BATCH = 200;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Dump.class);
 
   private Dump() {}
 
@@ -68,6 +70,8 @@ final class Dump {
       f = new Format(f.name(), f.uuid(), f.storage(), f.blockSize(), f.compression(), null, f.encryptKeyPem() == null ? null : f.encryptCipher(),
           f.checksum(), f.shards(), f.trashDays(), f.capacity(), f.inodes(), f.metaVersion(), f.createdMillis(), f.enableAcl(), f.storageLayout());
     }
+    progress.accept("reading the metadata");
+    Volume v = read(m, progress);
     try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
       g.setCodec(JSON);
       g.writeStartObject();
@@ -75,57 +79,103 @@ final class Dump {
       g.writeFieldName("format");
       g.writeTree(JSON.readTree(f.toJson()));
       g.writeRaw('\n');
-      Map<String, Long> counters = m.read(tx -> {
-        Map<String, Long> c = new java.util.LinkedHashMap<>();
-        long[] usage = Housekeeping.usage(tx);
-        for (String name : COUNTERS) {
-          byte[] v = tx.get(Keys.counter(name));
-          c.put(name, name.equals("usedSpace") ? usage[0] : name.equals("totalInodes") ? usage[1] : v == null ? 0 : Bytes.getU64(v, 0));
-        }
-        return c;
-      });
       g.writeObjectFieldStart("counters");
-      for (Map.Entry<String, Long> e : counters.entrySet()) {
+      for (Map.Entry<String, Long> e : v.counters.entrySet()) {
         g.writeNumberField(e.getKey(), e.getValue());
       }
       g.writeEndObject();
       g.writeRaw('\n');
-      writeSimple(m, g);
+      writeSimple(v, g);
       progress.accept("dumping the tree");
       g.writeArrayFieldStart("nodes");
       java.util.Set<Long> seen = new java.util.HashSet<>();
       long[] count = {0};
-      dumpTree(m, g, 0, "", Meta.ROOT, seen, count, progress);
-      dumpTree(m, g, 0, ".trash", Meta.TRASH, seen, count, progress);
+      dumpTree(v, g, 0, "", Meta.ROOT, seen, count, progress);
+      dumpTree(v, g, 0, ".trash", Meta.TRASH, seen, count, progress);
       g.writeEndArray();
       g.writeRaw('\n');
-      dumpPending(m, g);
+      dumpPending(v, g);
       g.writeEndObject();
       g.writeRaw('\n');
     }
   }
 
-  private static void writeSimple(MetaClient m, JsonGenerator g) throws IOException {
-    List<Object[]> acls = new ArrayList<>();
-    List<Quota> quotas = new ArrayList<>();
-    List<long[]> refs = new ArrayList<>();
-    m.read(tx -> {
-      tx.scan(Acls.PREFIX, Bytes.prefixEnd(Acls.PREFIX), 0, (k, v) -> {
-        acls.add(new Object[] {Bytes.getU32(k, 1), AclRule.decode(v).toText()});
-        return true;
-      });
-      tx.scan(Quotas.QUOTA_PREFIX, Bytes.prefixEnd(Quotas.QUOTA_PREFIX), 0, (k, v) -> {
-        quotas.add(Quotas.quota(Bytes.getU64(k, 1), v));
-        return true;
-      });
-      tx.scan(Keys.SLICE_REF_PREFIX, Bytes.prefixEnd(Keys.SLICE_REF_PREFIX), 0, (k, v) -> {
-        refs.add(new long[] {Bytes.getU64(k, 1), Bytes.getU32(k, 9), Bytes.getU64(v, 0)});
-        return true;
-      });
-      return null;
+  /** Bulk reads before a dump of a volume that keeps changing is written from the last one anyway. */
+  private static final int READS = 3;
+
+  /**
+   * Everything a dump writes, read in one bulk read (large pages: a few engine round trips per
+   * thousand keys instead of several per inode) and held in memory as stored bytes.
+   */
+  private static final class Volume {
+    final Map<String, Long> counters = new java.util.LinkedHashMap<>();
+    final List<Object[]> acls = new ArrayList<>();
+    final List<Quota> quotas = new ArrayList<>();
+    final List<long[]> refs = new ArrayList<>();
+    final Map<Long, byte[]> attrs = new HashMap<>();
+    final Map<Long, List<Child>> children = new HashMap<>();
+    final Map<Long, List<byte[][]>> chunks = new HashMap<>();
+    final Map<Long, List<Object[]>> xattrs = new HashMap<>();
+    final Map<Long, byte[]> symlinks = new HashMap<>();
+    final List<long[]> pending = new ArrayList<>();
+  }
+
+  private static Volume read(MetaClient m, Consumer<String> progress) throws IOException {
+    io.nectarfs.meta.kv.TxnKv.Bulk<Volume> b = null;
+    for (int attempt = 0; attempt < READS && (b == null || !b.snapshot()); attempt++) {
+      b = m.bulk(tx -> readIn(tx, progress));
+    }
+    if (!b.snapshot()) {
+      log.warn("the volume changed during each of {} reads; the dump may mix states (dump a volume nobody writes)", READS);
+    }
+    return b.value();
+  }
+
+  private static Volume readIn(KvTxn tx, Consumer<String> progress) throws IOException {
+    Volume v = new Volume();
+    long[] usage = Housekeeping.usage(tx);
+    for (String name : COUNTERS) {
+      byte[] c = tx.get(Keys.counter(name));
+      v.counters.put(name, name.equals("usedSpace") ? usage[0] : name.equals("totalInodes") ? usage[1] : c == null ? 0 : Bytes.getU64(c, 0));
+    }
+    tx.scan(Acls.PREFIX, Bytes.prefixEnd(Acls.PREFIX), 0, (k, val) -> {
+      v.acls.add(new Object[] {Bytes.getU32(k, 1), AclRule.decode(val).toText()});
+      return true;
     });
+    tx.scan(Quotas.QUOTA_PREFIX, Bytes.prefixEnd(Quotas.QUOTA_PREFIX), 0, (k, val) -> {
+      v.quotas.add(Quotas.quota(Bytes.getU64(k, 1), val));
+      return true;
+    });
+    tx.scan(Keys.SLICE_REF_PREFIX, Bytes.prefixEnd(Keys.SLICE_REF_PREFIX), 0, (k, val) -> {
+      v.refs.add(new long[] {Bytes.getU64(k, 1), Bytes.getU32(k, 9), Bytes.getU64(val, 0)});
+      return true;
+    });
+    long[] keys = {0};
+    tx.scan(Keys.ALL_INODES_PREFIX, Bytes.prefixEnd(Keys.ALL_INODES_PREFIX), 0, (k, val) -> {
+      long ino = Bytes.getU64(k, 1);
+      switch (k[9]) {
+        case 'I' -> v.attrs.put(ino, val);
+        case 'D' -> v.children.computeIfAbsent(ino, x -> new ArrayList<>()).add(new Child(Keys.dentryName(k), Codec.dentryIno(val)));
+        case 'C' -> v.chunks.computeIfAbsent(ino, x -> new ArrayList<>()).add(new byte[][] {k, val});
+        case 'X' -> v.xattrs.computeIfAbsent(ino, x -> new ArrayList<>()).add(new Object[] {Keys.xattrName(k), val});
+        case 'S' -> v.symlinks.put(ino, val);
+        default -> {}
+      }
+      if (++keys[0] % 100_000 == 0) {
+        progress.accept(keys[0] + " keys read");
+      }
+      return true;
+    });
+    tx.scan(Keys.DELFILE_PREFIX, Bytes.prefixEnd(Keys.DELFILE_PREFIX), 0, (k, val) -> {
+      v.pending.add(new long[] {Bytes.getU64(k, 1), Bytes.getU64(val, 0), Bytes.getU64(val, 8)});
+      return true;
+    });
+    return v;
+  }
+
+  private static void writeSimple(Volume v, JsonGenerator g) throws IOException {
     g.writeArrayFieldStart("acls");
-    for (Object[] a : acls) {
+    for (Object[] a : v.acls) {
       g.writeStartObject();
       g.writeNumberField("id", (Integer) a[0]);
       g.writeStringField("acl", (String) a[1]);
@@ -134,7 +184,7 @@ final class Dump {
     g.writeEndArray();
     g.writeRaw('\n');
     g.writeArrayFieldStart("quotas");
-    for (Quota q : quotas) {
+    for (Quota q : v.quotas) {
       g.writeStartObject();
       g.writeNumberField("ino", q.ino());
       g.writeNumberField("maxSpace", q.maxSpace());
@@ -146,7 +196,7 @@ final class Dump {
     g.writeEndArray();
     g.writeRaw('\n');
     g.writeArrayFieldStart("sliceRefs");
-    for (long[] r : refs) {
+    for (long[] r : v.refs) {
       g.writeStartObject();
       g.writeNumberField("id", r[0]);
       g.writeNumberField("size", r[1]);
@@ -159,51 +209,29 @@ final class Dump {
 
   private record Child(String name, long ino) {}
 
-  private static void dumpTree(MetaClient m, JsonGenerator g, long parent, String name, long ino, java.util.Set<Long> seen, long[] count,
+  private static void dumpTree(Volume v, JsonGenerator g, long parent, String name, long ino, java.util.Set<Long> seen, long[] count,
       Consumer<String> progress) throws IOException {
-    List<Child> children = new ArrayList<>();
-    // Built inside the read (which an engine may retry) and written once afterwards.
-    Object[] built = m.read(tx -> {
-      children.clear();
-      java.io.StringWriter sw = new java.io.StringWriter();
-      boolean isDir;
-      try (JsonGenerator lg = new JsonFactory().createGenerator(sw)) {
-        Attr a = Codec.attr(require(tx.get(Keys.attr(ino)), ino));
-        lg.writeStartObject();
-        lg.writeNumberField("parent", parent);
-        writeName(lg, "name", name);
-        lg.writeNumberField("ino", ino);
-        isDir = a.isDir();
-        if (isDir || a.nlink() <= 1 || !seen.contains(ino)) {
-          writeAttr(lg, a);
-          writeInodeData(tx, lg, ino, a);
-        }
-        lg.writeEndObject();
-        if (isDir) {
-          byte[] p = Keys.dentryPrefix(ino);
-          tx.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
-            children.add(new Child(Keys.dentryName(k), Codec.dentryIno(v)));
-            return true;
-          });
-        }
-        if (!isDir && a.nlink() > 1) {
-          return new Object[] {sw, false, true};
-        }
-      }
-      return new Object[] {sw, isDir, false};
-    });
-    g.writeRawValue(built[0].toString());
+    Attr a = Codec.attr(require(v.attrs.get(ino), ino));
+    g.writeStartObject();
+    g.writeNumberField("parent", parent);
+    writeName(g, "name", name);
+    g.writeNumberField("ino", ino);
+    boolean isDir = a.isDir();
+    if (isDir || a.nlink() <= 1 || !seen.contains(ino)) {
+      writeAttr(g, a);
+      writeInodeData(v, g, ino, a);
+    }
+    g.writeEndObject();
     g.writeRaw('\n');
-    if ((Boolean) built[2]) {
+    if (!isDir && a.nlink() > 1) {
       seen.add(ino);
     }
-    boolean dir = (Boolean) built[1];
     if (++count[0] % 10_000 == 0) {
       progress.accept(count[0] + " entries");
     }
-    if (dir) {
-      for (Child c : children) {
-        dumpTree(m, g, ino, c.name, c.ino, seen, count, progress);
+    if (isDir) {
+      for (Child c : v.children.getOrDefault(ino, List.of())) {
+        dumpTree(v, g, ino, c.name, c.ino, seen, count, progress);
       }
     }
   }
@@ -263,13 +291,8 @@ final class Dump {
         n.get("rdev").asInt(), n.get("flags").asInt(), n.get("parent").asLong(), n.get("accessAcl").asInt(), n.get("defaultAcl").asInt());
   }
 
-  private static void writeInodeData(KvTxn tx, JsonGenerator g, long ino, Attr a) throws IOException {
-    byte[] xp = Keys.xattrPrefix(ino);
-    List<Object[]> xattrs = new ArrayList<>();
-    tx.scan(xp, Bytes.prefixEnd(xp), 0, (k, v) -> {
-      xattrs.add(new Object[] {Keys.xattrName(k), v});
-      return true;
-    });
+  private static void writeInodeData(Volume v, JsonGenerator g, long ino, Attr a) throws IOException {
+    List<Object[]> xattrs = v.xattrs.getOrDefault(ino, List.of());
     for (boolean utf8 : new boolean[] {true, false}) {
       List<Object[]> part = xattrs.stream().filter(x -> Names.isUtf8((String) x[0]) == utf8).toList();
       if (!part.isEmpty()) {
@@ -282,21 +305,16 @@ final class Dump {
       }
     }
     if (a.type() == FileType.SYMLINK) {
-      byte[] t = tx.get(Keys.symlink(ino));
+      byte[] t = v.symlinks.get(ino);
       writeName(g, "symlink", t == null ? "" : Names.decode(t));
     }
     if (a.type() == FileType.FILE) {
-      writeChunks(tx, g, ino);
+      writeChunks(v, g, ino);
     }
   }
 
-  private static void writeChunks(KvTxn tx, JsonGenerator g, long ino) throws IOException {
-    byte[] cp = Keys.chunkPrefix(ino);
-    List<byte[][]> chunks = new ArrayList<>();
-    tx.scan(cp, Bytes.prefixEnd(cp), 0, (k, v) -> {
-      chunks.add(new byte[][] {k, v});
-      return true;
-    });
+  private static void writeChunks(Volume v, JsonGenerator g, long ino) throws IOException {
+    List<byte[][]> chunks = v.chunks.getOrDefault(ino, List.of());
     if (chunks.isEmpty()) {
       return;
     }
@@ -320,30 +338,15 @@ final class Dump {
     g.writeEndArray();
   }
 
-  private static void dumpPending(MetaClient m, JsonGenerator g) throws IOException {
-    List<long[]> pending = m.read(tx -> {
-      List<long[]> out = new ArrayList<>();
-      tx.scan(Keys.DELFILE_PREFIX, Bytes.prefixEnd(Keys.DELFILE_PREFIX), 0, (k, v) -> {
-        out.add(new long[] {Bytes.getU64(k, 1), Bytes.getU64(v, 0), Bytes.getU64(v, 8)});
-        return true;
-      });
-      return out;
-    });
+  private static void dumpPending(Volume v, JsonGenerator g) throws IOException {
     g.writeArrayFieldStart("pending");
-    for (long[] p : pending) {
-      String node = m.read(tx -> {
-        java.io.StringWriter sw = new java.io.StringWriter();
-        try (JsonGenerator lg = new JsonFactory().createGenerator(sw)) {
-          lg.writeStartObject();
-          lg.writeNumberField("ino", p[0]);
-          lg.writeNumberField("length", p[1]);
-          lg.writeNumberField("time", p[2]);
-          writeChunks(tx, lg, p[0]);
-          lg.writeEndObject();
-        }
-        return sw.toString();
-      });
-      g.writeRawValue(node);
+    for (long[] p : v.pending) {
+      g.writeStartObject();
+      g.writeNumberField("ino", p[0]);
+      g.writeNumberField("length", p[1]);
+      g.writeNumberField("time", p[2]);
+      writeChunks(v, g, p[0]);
+      g.writeEndObject();
       g.writeRaw('\n');
     }
     g.writeEndArray();

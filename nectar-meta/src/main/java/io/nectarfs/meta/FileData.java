@@ -319,9 +319,28 @@ final class FileData {
     });
   }
 
+  /** Bulk reads of {@link #referencedSlices} before giving up on a volume that never holds still. */
+  static final int REFERENCE_SCANS = 5;
+
+  /**
+   * Every slice a chunk or the free queue refers to, from one bulk read that is a snapshot (a
+   * reference moved between two places during a paged read could be missed, and gc would delete a
+   * live slice); retried while writers interfere, then an error.
+   */
   java.util.Map<Long, Integer> referencedSlices() throws IOException {
+    for (int attempt = 0; attempt < REFERENCE_SCANS; attempt++) {
+      io.nectarfs.meta.kv.TxnKv.Bulk<java.util.Map<Long, Integer>> b = m.bulk(FileData::referencedIn);
+      if (b.snapshot()) {
+        return b.value();
+      }
+    }
+    throw new IOException("files were written during each of " + REFERENCE_SCANS + " scans of the slice references on " + m.kv.describe()
+        + "; run gc again when writes are quieter");
+  }
+
+  private static java.util.Map<Long, Integer> referencedIn(io.nectarfs.meta.kv.KvTxn kv) throws IOException {
     java.util.Map<Long, Integer> out = new java.util.HashMap<>();
-    m.read(kv -> {
+    {
       kv.scan(Keys.ALL_INODES_PREFIX, Bytes.prefixEnd(Keys.ALL_INODES_PREFIX), 0, (k, v) -> {
         if (k.length >= 10 && k[9] == 'C') {
           for (Slice s : Codec.slices(v)) {
@@ -338,8 +357,7 @@ final class FileData {
         }
         return true;
       });
-      return null;
-    });
+    }
     return out;
   }
 

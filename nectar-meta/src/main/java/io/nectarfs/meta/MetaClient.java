@@ -183,6 +183,15 @@ public final class MetaClient implements Meta {
     return Transactions.read(kv, body);
   }
 
+  /** Keys per engine round trip in whole-volume scans. */
+  static final int BULK_PAGE = 4096;
+
+  /** A whole-volume read in large pages without conflict tracking (see {@link TxnKv#bulkRead}). */
+  <T> TxnKv.Bulk<T> bulk(TxnKv.Body<T> body) throws IOException {
+    checkOpen();
+    return Transactions.bulk(kv, BULK_PAGE, body);
+  }
+
   <T> T tx(TxBody<T> body) throws IOException {
     return txn(k -> body.run(new Tx(k, sid)));
   }
@@ -654,7 +663,12 @@ public final class MetaClient implements Meta {
    * consistent).
    */
   public List<String> check() throws IOException {
-    return Checker.check(this);
+    return check(n -> {});
+  }
+
+  /** {@link #check()} reporting progress: {@code keysScanned} receives increments of keys read. */
+  public List<String> check(java.util.function.LongConsumer keysScanned) throws IOException {
+    return Checker.check(this, keysScanned);
   }
 
   /** Whether {@link #close} was called. */

@@ -7,7 +7,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Directory statistics and directory quotas, both kept exact in the same transaction as the
@@ -184,26 +186,38 @@ final class Quotas {
 
   /** Recursive statistics of the tree below {@code dir}, from the direct statistics of its directories. */
   static DirStats summary(Tx tx, long dir) throws IOException {
+    return summary(tx.kv, dir);
+  }
+
+  /**
+   * {@link #summary(Tx, long)} on any reader, level by level: the direct statistics of up to {@link
+   * MetaClient#BULK_PAGE} directories in one {@code getAll}, then each one's entries.
+   */
+  static DirStats summary(io.nectarfs.meta.kv.KvTxn kv, long dir) throws IOException {
     long space = 0;
     long inodes = 0;
     long dirs = 0;
-    Deque<Long> todo = new ArrayDeque<>();
-    todo.push(dir);
-    while (!todo.isEmpty()) {
-      long d = todo.pop();
-      long[] u = direct(tx, d);
-      space += u[0];
-      inodes += u[1];
-      byte[] p = Keys.dentryPrefix(d);
-      List<Long> sub = new ArrayList<>();
-      tx.kv.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
-        if (Codec.dentryType(v) == FileType.DIR) {
-          sub.add(Codec.dentryIno(v));
+    List<Long> level = List.of(dir);
+    while (!level.isEmpty()) {
+      List<Long> next = new ArrayList<>();
+      for (int from = 0; from < level.size(); from += MetaClient.BULK_PAGE) {
+        List<Long> batch = level.subList(from, Math.min(level.size(), from + MetaClient.BULK_PAGE));
+        List<byte[]> stats = kv.getAll(batch.stream().map(Quotas::statsKey).toList());
+        for (int i = 0; i < batch.size(); i++) {
+          long[] u = longs(stats.get(i), 2);
+          space += u[0];
+          inodes += u[1];
+          byte[] p = Keys.dentryPrefix(batch.get(i));
+          kv.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
+            if (Codec.dentryType(v) == FileType.DIR) {
+              next.add(Codec.dentryIno(v));
+            }
+            return true;
+          });
         }
-        return true;
-      });
-      dirs += sub.size();
-      sub.forEach(todo::push);
+      }
+      dirs += next.size();
+      level = next;
     }
     return new DirStats(space, inodes, dirs);
   }
@@ -341,9 +355,15 @@ final class Quotas {
     return true;
   }
 
+  /** Bulk reads of a quota's tree before a repair gives up on a tree that never holds still. */
+  static final int CHECK_READS = 3;
+
   /**
-   * Compares each quota's usage with a full scan of its tree; with {@code repair} stores the scanned
-   * usage. Returns, per quota, the stored and the scanned value.
+   * Compares each quota's usage with a full scan of its tree (a bulk read: large pages, no conflict
+   * tracking, retried until it is a snapshot, at most {@link #CHECK_READS} times); with {@code
+   * repair} stores the scanned usage, only from a snapshot and only if the quota record is still
+   * the one read with the tree (every change below a quota rewrites its usage, so an unchanged
+   * record means an unchanged usage). Returns, per quota, the stored and the scanned value.
    */
   Map<Quota, DirStats> check(Long only, boolean repair) throws IOException {
     Map<Quota, DirStats> out = new java.util.LinkedHashMap<>();
@@ -351,23 +371,77 @@ final class Quotas {
       if (only != null && q.ino() != only) {
         continue;
       }
-      DirStats s = m.tx(tx -> {
-        byte[] v = tx.kv.get(quotaKey(q.ino()));
-        if (v == null) {
-          return null;
-        }
-        DirStats scanned = scan(tx, q.ino());
-        Quota now = quota(q.ino(), v);
-        out.put(now, scanned);
-        if (repair && (now.usedSpace() != scanned.space() || now.usedInodes() != scanned.inodes())) {
-          tx.kv.put(quotaKey(q.ino()), bytes(now.maxSpace(), now.maxInodes(), scanned.space(), scanned.inodes()));
-        }
-        return scanned;
-      });
-      if (s == null) {
+      io.nectarfs.meta.kv.TxnKv.Bulk<Object[]> b = null;
+      for (int i = 0; i < CHECK_READS && (b == null || !b.snapshot()); i++) {
+        b = m.bulk(kv -> {
+          byte[] v = kv.get(quotaKey(q.ino()));
+          return v == null ? null : new Object[] {v, bulkScan(kv, q.ino())};
+        });
+      }
+      if (b.value() == null) {
         continue;
+      }
+      byte[] stored = (byte[]) b.value()[0];
+      DirStats scanned = (DirStats) b.value()[1];
+      Quota now = quota(q.ino(), stored);
+      out.put(now, scanned);
+      if (!repair || (now.usedSpace() == scanned.space() && now.usedInodes() == scanned.inodes())) {
+        continue;
+      }
+      if (!b.snapshot()) {
+        throw new IOException("the tree of the quota of directory " + q.ino() + " changed during each of " + CHECK_READS
+            + " scans; repair it when writes are quieter");
+      }
+      boolean stored2 = m.tx(tx -> {
+        if (!java.util.Arrays.equals(tx.kv.get(quotaKey(q.ino())), stored)) {
+          return false;
+        }
+        tx.kv.put(quotaKey(q.ino()), bytes(now.maxSpace(), now.maxInodes(), scanned.space(), scanned.inodes()));
+        return true;
+      });
+      if (!stored2) {
+        throw new IOException("the quota of directory " + q.ino() + " changed during the check; run it again");
       }
     }
     return out;
+  }
+
+  /** {@link #scan} in a bulk read: the attributes of each directory's children in one batch. */
+  static DirStats bulkScan(io.nectarfs.meta.kv.KvTxn kv, long dir) throws IOException {
+    long space = 0;
+    long inodes = 0;
+    long dirs = 0;
+    Deque<Long> todo = new ArrayDeque<>();
+    todo.push(dir);
+    while (!todo.isEmpty()) {
+      long d = todo.pop();
+      byte[] p = Keys.dentryPrefix(d);
+      List<Long> children = new ArrayList<>();
+      Set<Long> subdirs = new HashSet<>();
+      kv.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
+        children.add(Codec.dentryIno(v));
+        if (Codec.dentryType(v) == FileType.DIR) {
+          subdirs.add(Codec.dentryIno(v));
+        }
+        return true;
+      });
+      for (int from = 0; from < children.size(); from += MetaClient.BULK_PAGE) {
+        List<Long> batch = children.subList(from, Math.min(children.size(), from + MetaClient.BULK_PAGE));
+        List<byte[]> attrs = kv.getAll(batch.stream().map(Keys::attr).toList());
+        for (int i = 0; i < batch.size(); i++) {
+          if (attrs.get(i) == null) {
+            continue;
+          }
+          Attr a = Codec.attr(attrs.get(i));
+          space += MetaClient.accountedSpace(a);
+          inodes++;
+          if (subdirs.contains(batch.get(i))) {
+            dirs++;
+            todo.push(batch.get(i));
+          }
+        }
+      }
+    }
+    return new DirStats(space, inodes, dirs);
   }
 }

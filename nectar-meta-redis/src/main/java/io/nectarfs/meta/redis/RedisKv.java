@@ -102,6 +102,41 @@ final class RedisKv implements TxnKv, io.nectarfs.meta.kv.KvNotifier {
     return run(body, true);
   }
 
+  /**
+   * Reads without WATCH in batches ({@link RedisBulk}), fenced by the per-first-byte commit
+   * counters: read before and after the body, unchanged counters of every range the body read mean
+   * no commit wrote there meanwhile, so what it read is one snapshot.
+   */
+  @Override
+  public <T> Bulk<T> bulkRead(int pageSize, Body<T> body) throws IOException {
+    try (Jedis j = borrow()) {
+      byte[][] versions = new byte[256][];
+      for (int b = 0; b < 256; b++) {
+        versions[b] = layout.versionKey(b);
+      }
+      List<byte[]> before;
+      try {
+        before = j.mget(versions);
+      } catch (JedisException e) {
+        throw errors.command("MGET", e);
+      }
+      RedisBulk bulk = new RedisBulk(j, layout, errors, pageSize);
+      T result = body.run(bulk);
+      List<byte[]> after;
+      try {
+        after = j.mget(versions);
+      } catch (JedisException e) {
+        throw errors.command("MGET", e);
+      }
+      boolean snapshot = true;
+      java.util.BitSet touched = bulk.touched();
+      for (int b = touched.nextSetBit(0); b >= 0; b = touched.nextSetBit(b + 1)) {
+        snapshot &= Arrays.equals(before.get(b), after.get(b));
+      }
+      return new Bulk<>(result, snapshot);
+    }
+  }
+
   private <T> T run(Body<T> body, boolean readOnly) throws IOException {
     // Closing returns the connection to the pool, which UNWATCHes it (or drops it if broken), so a
     // body that throws leaves no watch behind and writes nothing: writes are only buffered.

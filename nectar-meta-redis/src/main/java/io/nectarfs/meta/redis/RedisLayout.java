@@ -17,6 +17,7 @@ import java.util.Arrays;
  * {NAME}d KEY          string: the value of KEY
  * {NAME}i PARTITION    sorted set, every score 0: the KEYs of one scan partition (ZRANGEBYLEX)
  * {NAME}p              sorted set, every score 0: the names of the non-empty partitions
+ * {NAME}v B            integer: commits that wrote a KEY whose first byte is B (bulk-read fence)
  * </pre>
  *
  * <h2>Scan partitions</h2>
@@ -40,12 +41,14 @@ import java.util.Arrays;
  * 'A'}) first lists the partitions in range from {@code {NAME}p}.
  *
  * <p>Writes keep the sets current in the same MULTI/EXEC as the values: ZADD on put, ZREM on
- * delete, the partition added to {@code {NAME}p} on put and removed when its set becomes empty.
+ * delete, the partition added to {@code {NAME}p} on put and removed when its set becomes empty,
+ * and the version counter of each first byte written incremented once.
  */
 final class RedisLayout {
   private final byte[] dataPrefix;
   private final byte[] indexPrefix;
   private final byte[] partitions;
+  private final byte[] versionPrefix;
   private final byte[] tag;
 
   RedisLayout(String tag) {
@@ -53,6 +56,17 @@ final class RedisLayout {
     this.dataPrefix = Bytes.concat(this.tag, new byte[] {'d'});
     this.indexPrefix = Bytes.concat(this.tag, new byte[] {'i'});
     this.partitions = Bytes.concat(this.tag, new byte[] {'p'});
+    this.versionPrefix = Bytes.concat(this.tag, new byte[] {'v'});
+  }
+
+  /** The commit counter of keys starting with byte {@code first} (0..255; the empty key counts as 0). */
+  byte[] versionKey(int first) {
+    return Bytes.concat(versionPrefix, new byte[] {(byte) first});
+  }
+
+  /** The first byte of {@code key} as 0..255 (0 for the empty key). */
+  static int firstByte(byte[] key) {
+    return key.length == 0 ? 0 : key[0] & 0xff;
   }
 
   /** The glob matching every Redis key of the volume (the tag has no glob characters). */

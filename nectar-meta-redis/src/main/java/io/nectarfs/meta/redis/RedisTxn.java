@@ -176,7 +176,9 @@ final class RedisTxn implements WriteBuffer.Base {
       byte[] pk = layout.partitionsKey();
       Map<ByteBuffer, byte[]> added = new LinkedHashMap<>();
       Map<ByteBuffer, byte[]> removed = new LinkedHashMap<>();
+      java.util.BitSet firsts = new java.util.BitSet(256);
       for (WriteBuffer.Op op : writes) {
+        firsts.set(RedisLayout.firstByte(op.key()));
         byte[] part = RedisLayout.partition(op.key());
         byte[] ik = layout.indexKey(part);
         if (op.value() != null) {
@@ -196,6 +198,10 @@ final class RedisTxn implements WriteBuffer.Base {
       }
       for (byte[] part : removed.values()) {
         t.eval(DROP_IF_EMPTY, 2, layout.indexKey(part), pk, part);
+      }
+      // Bulk readers compare these counters before and after their scan (RedisBulk).
+      for (int b = firsts.nextSetBit(0); b >= 0; b = firsts.nextSetBit(b + 1)) {
+        t.incr(layout.versionKey(b));
       }
       replies = t.exec();
     } catch (JedisException e) {

@@ -57,4 +57,7 @@ class RedisMetaTest {
 
   @Nested
   class Quotas extends io.nectarfs.testkit.meta.QuotaSuite implements RedisEngine {}
+
+  @Nested
+  class BulkRead extends io.nectarfs.testkit.meta.BulkReadSuite implements RedisEngine {}
 }

@@ -57,7 +57,20 @@ class SqlKv implements TxnKv {
     return run(body, true);
   }
 
+  /**
+   * One read-only snapshot transaction (PostgreSQL REPEATABLE READ, MySQL consistent snapshot,
+   * SQLite's WAL read transaction) whose scans read {@code pageSize} rows per statement.
+   */
+  @Override
+  public <T> Bulk<T> bulkRead(int pageSize, Body<T> body) throws IOException {
+    return new Bulk<>(run(body, true, pageSize), true);
+  }
+
   private <T> T run(Body<T> body, boolean readOnly) throws IOException {
+    return run(body, readOnly, SqlTxn.PAGE);
+  }
+
+  private <T> T run(Body<T> body, boolean readOnly, int page) throws IOException {
     boolean locked = false;
     try {
       if (!readOnly && writeLock != null) {
@@ -66,7 +79,7 @@ class SqlKv implements TxnKv {
       }
       Connection c = borrow();
       try {
-        return inTransaction(c, body, readOnly);
+        return inTransaction(c, body, readOnly, page);
       } finally {
         try {
           c.close();
@@ -84,8 +97,8 @@ class SqlKv implements TxnKv {
     }
   }
 
-  private <T> T inTransaction(Connection c, Body<T> body, boolean readOnly) throws IOException {
-    SqlTxn tx = new SqlTxn(this, c, readOnly);
+  private <T> T inTransaction(Connection c, Body<T> body, boolean readOnly, int page) throws IOException {
+    SqlTxn tx = new SqlTxn(this, c, readOnly, page);
     boolean begun = false;
     boolean committed = false;
     try {

@@ -28,13 +28,20 @@ final class SqlTxn implements KvTxn {
   private final SqlKv kv;
   private final Connection conn;
   private final boolean readOnly;
+  private final int page;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   private IOException failure;
 
   SqlTxn(SqlKv kv, Connection conn, boolean readOnly) {
+    this(kv, conn, readOnly, PAGE);
+  }
+
+  /** A transaction whose scans read {@code page} rows per statement (bulk reads use large pages). */
+  SqlTxn(SqlKv kv, Connection conn, boolean readOnly, int page) {
     this.kv = kv;
     this.conn = conn;
     this.readOnly = readOnly;
+    this.page = Math.max(1, page);
   }
 
   @Override
@@ -84,7 +91,7 @@ final class SqlTxn implements KvTxn {
     long left = limit > 0 ? limit : Long.MAX_VALUE;
     String sql = kv.dialect().scan(kv.table(), end != null, !readOnly);
     while (left > 0) {
-      int page = (int) Math.min(left, PAGE);
+      int page = (int) Math.min(left, this.page);
       List<byte[][]> rows = new ArrayList<>(Math.min(page, 64));
       try {
         PreparedStatement ps = statement(sql);

@@ -68,6 +68,9 @@ class MysqlMetaTest {
   class Quotas extends io.nectarfs.testkit.meta.QuotaSuite implements Server {}
 
   @Nested
+  class BulkRead extends io.nectarfs.testkit.meta.BulkReadSuite implements Server {}
+
+  @Nested
   class Engine extends SqlKvContract implements Server {
     @Override
     String passwordOrNull() {

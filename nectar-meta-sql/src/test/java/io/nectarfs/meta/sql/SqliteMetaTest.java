@@ -72,6 +72,9 @@ class SqliteMetaTest {
   class Quotas extends io.nectarfs.testkit.meta.QuotaSuite implements Sqlite {}
 
   @Nested
+  class BulkRead extends io.nectarfs.testkit.meta.BulkReadSuite implements Sqlite {}
+
+  @Nested
   class Engine extends SqlKvContract implements Sqlite {
     @Override
     boolean writersOverlap() {

@@ -41,6 +41,20 @@ public final class Transactions {
     throw new IOException("read still conflicting after " + MAX_ATTEMPTS + " attempts on " + kv.describe(), last);
   }
 
+  /** Runs a bulk read ({@link TxnKv#bulkRead}), retrying an engine's conflict (e.g. SQLite busy) the same way. */
+  public static <T> TxnKv.Bulk<T> bulk(TxnKv kv, int pageSize, TxnKv.Body<T> body) throws IOException {
+    KvConflictException last = null;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        return kv.bulkRead(pageSize, body);
+      } catch (KvConflictException e) {
+        last = e;
+        backoff(attempt);
+      }
+    }
+    throw new IOException("bulk read still conflicting after " + MAX_ATTEMPTS + " attempts on " + kv.describe(), last);
+  }
+
   private static void backoff(int attempt) throws IOException {
     long maxMicros = Math.min(100_000L, 50L * (attempt + 1) * (attempt + 1));
     long micros = ThreadLocalRandom.current().nextLong(maxMicros + 1);

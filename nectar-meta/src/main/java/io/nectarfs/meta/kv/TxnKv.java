@@ -38,6 +38,27 @@ public interface TxnKv extends AutoCloseable {
     return txn(body);
   }
 
+  /** What {@link #bulkRead} returns: the body's result and whether all it read was one snapshot. */
+  record Bulk<T>(T value, boolean snapshot) {}
+
+  /**
+   * Runs a long read-only body for whole-volume scans (fsck, gc, dump, summary, quota check): its
+   * scans read pages of about {@code pageSize} keys in one engine round trip each (SQL: one range
+   * query per page; Redis: the partition indexes in pages and pipelined MGETs) and nothing is
+   * tracked for conflicts, so it neither conflicts with writers nor retries. Writes in it are an
+   * error. Scans visit keys in ascending order like {@link KvTxn#scan}.
+   *
+   * <p>{@link Bulk#snapshot} is true when everything the body read is one consistent state of the
+   * volume: always for engines that read from a snapshot (SQL, mem); for Redis, when no commit
+   * wrote into the key ranges the body read while it ran. When false, each page was consistent in
+   * itself but a concurrent writer may have been seen half-way; callers re-check what they found.
+   *
+   * <p>The default runs the body as one {@link #read} transaction (a snapshot).
+   */
+  default <T> Bulk<T> bulkRead(int pageSize, Body<T> body) throws IOException {
+    return new Bulk<>(read(body), true);
+  }
+
   /** The engine and address, redacted, e.g. {@code postgres://nectar:****@127.0.0.1:5432/db}. */
   String describe();
 

@@ -54,6 +54,14 @@ class MemMetaTest {
   @Nested
   class Quotas extends QuotaSuite implements MemEngine {}
 
+  @Nested
+  class BulkRead extends BulkReadSuite implements MemEngine {
+    @Override
+    protected boolean writersRunDuringBulkReads() {
+      return false; // writers wait for the read lock
+    }
+  }
+
   static String unique() {
     return UUID.randomUUID().toString();
   }
