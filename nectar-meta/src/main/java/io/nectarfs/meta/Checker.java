@@ -61,12 +61,11 @@ final class Checker {
       }
       log.info("the volume changed during the check; checking again to confirm {} problem(s)", confirmed.size());
     }
-    // Problems about one inode: confirmed only if its records still are what the last pass saw.
+    // Problems with a re-check are confirmed only if it still finds them, in one transaction.
     List<String> out = new ArrayList<>();
     for (String p : confirmed) {
-      Long ino = last.suspects.get(p);
-      Pass seen = last;
-      if (ino == null || m.read(tx -> seen.unchanged(tx, ino))) {
+      Recheck r = last.suspects.get(p);
+      if (r == null || m.read(r::stillWrong)) {
         out.add(p);
       }
     }
@@ -81,7 +80,7 @@ final class Checker {
    */
   private static final class Pass {
     final List<String> problems;
-    final Map<String, Long> suspects = new HashMap<>();
+    final Map<String, Recheck> suspects = new HashMap<>();
     private final Map<Long, Attr> attrs;
     private final List<Dentry> dentries;
     private final Map<Long, Map<Long, Integer>> parentLinks;
@@ -93,9 +92,14 @@ final class Checker {
       this.parentLinks = parentLinks;
     }
 
+    /** A problem about one inode, confirmed when the inode's records are still those seen. */
     void add(long ino, String problem) {
+      add(problem, tx -> unchanged(tx, ino));
+    }
+
+    void add(String problem, Recheck recheck) {
       problems.add(problem);
-      suspects.put(problem, ino);
+      suspects.put(problem, recheck);
     }
 
     /** In a transaction: the inode's records are still those this pass saw. */
@@ -120,6 +124,39 @@ final class Checker {
       });
       return links.equals(parentLinks.getOrDefault(ino, Map.of()));
     }
+  }
+
+  /** A transactional re-check of one problem found by a pass whose reads were not one snapshot. */
+  @FunctionalInterface
+  private interface Recheck {
+    boolean stillWrong(io.nectarfs.meta.kv.KvTxn tx) throws IOException;
+  }
+
+  /**
+   * In a transaction: the direct statistics of directory {@code dir} differ from its entries. A
+   * pass that was not one snapshot may have seen an attribute, the entry list and the statistics
+   * at different moments (paged reads), so its own view cannot confirm such a problem.
+   */
+  private static boolean statsWrong(io.nectarfs.meta.kv.KvTxn tx, long dir) throws IOException {
+    long[] want = new long[2];
+    if (dir != Meta.TRASH) {
+      List<Long> children = new ArrayList<>();
+      byte[] p = Keys.dentryPrefix(dir);
+      tx.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
+        children.add(Codec.dentryIno(v));
+        return true;
+      });
+      List<byte[]> attrs = tx.getAll(children.stream().map(Keys::attr).toList());
+      for (byte[] a : attrs) {
+        if (a != null) {
+          want[0] += MetaClient.accountedSpace(Codec.attr(a));
+          want[1]++;
+        }
+      }
+    }
+    byte[] v = tx.get(Quotas.statsKey(dir));
+    long[] have = v == null ? new long[2] : Quotas.longs(v, 2);
+    return want[0] != have[0] || want[1] != have[1];
   }
 
   /** Counts visited keys for the progress callback. */
@@ -170,8 +207,8 @@ final class Checker {
       long[] w = want.getOrDefault(d, new long[2]);
       long[] h = have.getOrDefault(d, new long[2]);
       if (w[0] != h[0] || w[1] != h[1]) {
-        // Every change of a directory's entries rewrites its attributes (mtime): re-checkable.
-        pass.add(d, "directory " + d + " statistics say " + h[0] + " bytes, " + h[1] + " inodes but its entries have " + w[0] + " bytes, " + w[1] + " inodes");
+        pass.add("directory " + d + " statistics say " + h[0] + " bytes, " + h[1] + " inodes but its entries have " + w[0] + " bytes, " + w[1] + " inodes",
+            tx2 -> statsWrong(tx2, d));
       }
       if (have.containsKey(d) && (attrs.get(d) == null || !attrs.get(d).isDir())) {
         problems.add("statistics kept for inode " + d + ", which is not a directory");

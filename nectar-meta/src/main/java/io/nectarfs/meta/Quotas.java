@@ -224,33 +224,7 @@ final class Quotas {
 
   /** What a full scan finds below {@code dir}: entries and their inodes' accounted space. */
   static DirStats scan(Tx tx, long dir) throws IOException {
-    long space = 0;
-    long inodes = 0;
-    long dirs = 0;
-    Deque<Long> todo = new ArrayDeque<>();
-    todo.push(dir);
-    while (!todo.isEmpty()) {
-      long d = todo.pop();
-      byte[] p = Keys.dentryPrefix(d);
-      List<long[]> children = new ArrayList<>();
-      tx.kv.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
-        children.add(new long[] {Codec.dentryIno(v), Codec.dentryType(v) == FileType.DIR ? 1 : 0});
-        return true;
-      });
-      for (long[] c : children) {
-        Attr a = tx.attrOrNull(c[0]);
-        if (a == null) {
-          continue;
-        }
-        space += MetaClient.accountedSpace(a);
-        inodes++;
-        if (c[1] == 1) {
-          dirs++;
-          todo.push(c[0]);
-        }
-      }
-    }
-    return new DirStats(space, inodes, dirs);
+    return bulkScan(tx.kv, dir);
   }
 
   /** The quota at or nearest above {@code ino}, or null. */
@@ -406,7 +380,7 @@ final class Quotas {
     return out;
   }
 
-  /** {@link #scan} in a bulk read: the attributes of each directory's children in one batch. */
+  /** {@link #scan} in a transaction or a bulk read: the attributes of each directory's children read in batches. */
   static DirStats bulkScan(io.nectarfs.meta.kv.KvTxn kv, long dir) throws IOException {
     long space = 0;
     long inodes = 0;
