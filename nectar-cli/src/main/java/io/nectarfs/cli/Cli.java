@@ -13,6 +13,10 @@ import picocli.CommandLine;
  * How every command reports: exit code 0 on success, 1 on a failure with one line naming what is
  * wrong, 2 on a usage error. {@code --verbose} (anywhere on the line) adds the stack trace and
  * debug logging.
+ *
+ * <p>On/off options are picocli negatables declared by the name that changes the default: one
+ * that is on by default is declared as {@code --no-x} (picocli sets a negatable declared by its
+ * positive name to the opposite of its default, so {@code --x} would switch it off).
  */
 final class Cli {
   static final int OK = 0;

@@ -59,7 +59,7 @@ final class FormatCommand implements Callable<Integer> {
   @Option(names = "--encrypt-cipher", paramLabel = "CIPHER", description = "aes256gcm or chacha20-poly1305 (default: ${DEFAULT-VALUE}).")
   String encryptCipher = "aes256gcm";
 
-  @Option(names = "--checksum", negatable = true, description = "CRC32C per 64 KiB of every object, verified on read (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--no-checksum", negatable = true, description = "CRC32C per 64 KiB of every object, verified on read (default: ${DEFAULT-VALUE}).")
   boolean checksum = true;
 
   @Option(names = "--shards", paramLabel = "N", description = "Spread objects over N buckets; the storage URL contains %%d.")

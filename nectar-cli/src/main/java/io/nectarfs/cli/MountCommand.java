@@ -70,7 +70,7 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--writeback-cache", description = "Kernel writeback cache (faster small writes; weaker close-to-open).")
   boolean writebackCache;
 
-  @Option(names = "--keep-cache", negatable = true, description = "Keep the kernel page cache of a file across opens; it is dropped when the file's size or mtime changed (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--no-keep-cache", negatable = true, description = "Keep the kernel page cache of a file across opens; it is dropped when the file's size or mtime changed (default: ${DEFAULT-VALUE}).")
   boolean keepCache = true;
 
   @Option(names = "--kernel-read-ahead", paramLabel = "SIZE", description = "Kernel read-ahead of the mount (default: ${DEFAULT-VALUE}; needs root).")
@@ -79,7 +79,7 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--direct-io", description = "Bypass the kernel page cache.")
   boolean directIo;
 
-  @Option(names = "--default-permissions", negatable = true, description = "Let the kernel check permissions on every path component with cached attributes (default: ${DEFAULT-VALUE}); the metadata checks them too.")
+  @Option(names = "--no-default-permissions", negatable = true, description = "Let the kernel check permissions on every path component with cached attributes (default: ${DEFAULT-VALUE}); the metadata checks them too.")
   boolean defaultPermissions = true;
 
   @Option(names = "--nonempty", description = "Allow mounting over a non-empty directory.")
@@ -97,7 +97,6 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--dev", negatable = true, description = "Interpret device nodes (root mounts only; default: off, as nodev).")
   boolean dev;
 
-  // picocli: a negatable option that defaults to true is declared by its negative name.
   @Option(names = "--no-exec", negatable = true, description = "Refuse executing programs (noexec; --exec, the default, allows it).")
   boolean exec = true;
 
