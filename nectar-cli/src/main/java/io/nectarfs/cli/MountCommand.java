@@ -248,6 +248,11 @@ final class MountCommand implements Callable<Integer> {
     Path log = logFile != null ? logFile : Path.of(System.getProperty("user.home"), ".nectar", "mount-" + mountpoint.getFileName() + ".log");
     Files.createDirectories(log.toAbsolutePath().getParent(),
         java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    try { // a new log is private (it names files and objects); an existing one keeps its mode
+      Files.createFile(log, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // appended to below
+    }
     List<String> cmd = new ArrayList<>();
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
       cmd.add("/usr/bin/setsid");

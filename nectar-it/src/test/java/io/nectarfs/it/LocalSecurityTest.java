@@ -83,6 +83,10 @@ class LocalSecurityTest {
     assertThat(sh(tmp, "find " + cache + "/* -printf '%y %m\\n' | sort -u")).isEqualTo("d 700\nf 600\n");
     Result other = run(tmp, USER + "grep -rhao TOPSECRET-PLAINTEXT " + cache);
     assertThat(other.out()).doesNotContain("TOPSECRET").contains("Permission denied");
+    // The storage directory (blocks in plaintext: no encryption) and the mount's log are private too.
+    assertThat(sh(tmp, "find data -printf '%y %m\\n' | sort -u")).isEqualTo("d 700\nf 600\n");
+    assertThat(run(tmp, USER + "grep -rhao TOPSECRET-PLAINTEXT data").out()).doesNotContain("TOPSECRET").contains("Permission denied");
+    assertThat(sh(tmp, "stat -c %a mount.log")).isEqualTo("600\n");
 
     // A cache left readable by an older version (0755/0644) is tightened at the next mount.
     sh(tmp, "chmod -R u=rwX,go=rX " + cache);

@@ -19,9 +19,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -34,11 +38,17 @@ import java.util.stream.Stream;
  * segments, or start with the reserved {@code .nectar-tmp/} are rejected. A key cannot be both an
  * object and the prefix of another key's directory ({@code a} and {@code a/b}); such a put fails.
  *
+ * <p>Objects hold file data, so the directories this store creates (the root included) are 0700
+ * and objects 0600; a root that already exists keeps its mode.
+ *
  * <p>Concurrency: the file system provides atomicity (rename); no locks are held. Empty
  * directories left by deletes are removed best-effort; a put racing with that removal retries.
  */
 final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
   static final String TMP = ".nectar-tmp";
+  private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIR =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+  private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
   private static final Comparator<String> KEY_ORDER = Comparator.naturalOrder();
 
   private final Path root;
@@ -50,7 +60,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     this.tmp = this.root.resolve(TMP);
     this.fsync = fsync;
     try {
-      Files.createDirectories(this.tmp);
+      mkdirs(this.tmp);
     } catch (FileAlreadyExistsException e) {
       throw new IOException("cannot use " + this.root + " as object storage: it is not a directory");
     } catch (AccessDeniedException e) {
@@ -170,14 +180,20 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
   }
 
   private Path tmpFile() throws IOException {
-    Files.createDirectories(tmp);
+    mkdirs(tmp);
     return tmp.resolve(UUID.randomUUID().toString());
   }
 
+  /** Creates {@code d} and missing parents as 0700 directories (objects hold file data). */
+  private static void mkdirs(Path d) throws IOException {
+    Files.createDirectories(d, PRIVATE_DIR);
+  }
+
   private void moveIntoPlace(Path t, Path p, String key) throws IOException {
+    Files.setPosixFilePermissions(t, PRIVATE_FILE); // made under the 0700 temporary directory
     for (int attempt = 0; ; attempt++) {
       try {
-        Files.createDirectories(p.getParent());
+        mkdirs(p.getParent());
         Files.move(t, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         if (fsync) {
           fsyncDir(p.getParent());
@@ -356,7 +372,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     path(key);
     String id = UUID.randomUUID().toString();
     Path d = tmp.resolve("mp-" + id);
-    Files.createDirectories(d);
+    mkdirs(d);
     Files.writeString(d.resolve("key"), key);
     return id;
   }

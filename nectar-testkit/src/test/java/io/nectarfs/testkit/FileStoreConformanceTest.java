@@ -42,6 +42,24 @@ class FileStoreConformanceTest extends ObjectStoreConformanceTest {
     }
   }
 
+  /** Objects hold file data (plaintext unless the volume is encrypted): only their owner reads them. */
+  @Test
+  void objectsAndTheDirectoriesMadeForThem_arePrivate() throws IOException {
+    store.put(p + "a/b/put", new byte[3]);
+    ((io.nectarfs.object.CopyCapable) store).copy(p + "a/b/put", p + "c/copied");
+    var mp = (io.nectarfs.object.MultipartCapable) store;
+    String id = mp.createMultipart(p + "d/multi");
+    var part = mp.uploadPart(p + "d/multi", id, 1, new java.io.ByteArrayInputStream(new byte[7]), 7);
+    mp.completeMultipart(p + "d/multi", id, java.util.List.of(part));
+    Path root = tmp.resolve("bucket");
+    try (var all = Files.walk(root)) {
+      for (Path f : all.toList()) {
+        String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f));
+        assertThat(mode).as(root.relativize(f).toString()).isEqualTo(Files.isDirectory(f) ? "rwx------" : "rw-------");
+      }
+    }
+  }
+
   @Test
   void badUrls_giveOneLineErrors() {
     var reg = ObjectStores.registry();
