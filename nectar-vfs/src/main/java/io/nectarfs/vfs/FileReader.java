@@ -17,15 +17,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * streams.
  *
  * <p>Concurrency: lock-free apart from each handle's read-ahead state (guarded by the handle).
- * The attribute and slice caches are concurrent maps whose entries expire after {@code
+ * The attribute and slice caches are concurrent and bounded ({@code cachedInodes} inodes, least
+ * recently used dropped first, maintenance on the calling thread); entries expire after {@code
  * attrCache} and are dropped by this client's own changes (and at every open).
  */
 final class FileReader {
   private static final long CHUNK = Chunks.CHUNK_SIZE;
   private final VfsImpl v;
   private final long ttlNanos;
-  private final Map<Long, Cached<Attr>> attrs = new ConcurrentHashMap<>();
-  private final Map<Long, Map<Integer, Cached<List<Slice>>>> slices = new ConcurrentHashMap<>();
+  private final Map<Long, Cached<Attr>> attrs;
+  private final Map<Long, Map<Integer, Cached<List<Slice>>>> slices;
   private final BadBlocks badBlocks = new BadBlocks();
 
   private record Cached<T>(T value, long expires) {}
@@ -33,6 +34,13 @@ final class FileReader {
   FileReader(VfsImpl v) {
     this.v = v;
     this.ttlNanos = v.config().attrCache().toNanos();
+    this.attrs = VfsImpl.boundedMap(v.config().cachedInodes());
+    this.slices = VfsImpl.boundedMap(v.config().cachedInodes());
+  }
+
+  /** Inodes with cached attributes or slice lists (for tests of the bound). */
+  long cachedInodes() {
+    return Math.max(attrs.size(), slices.size());
   }
 
   void invalidate(long ino) {

@@ -13,16 +13,29 @@ import java.time.Duration;
  *     (close-to-open: they are refreshed at every open)
  * @param internalFiles whether {@code /.stats} and {@code /.config} exist
  * @param atimeMode when reading updates access times
+ * @param cachedInodes most inodes whose attributes, slice lists and page-cache state this client
+ *     keeps (least recently used dropped first; a dropped entry is read again from the metadata)
  */
 public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
-    AtimeMode atimeMode) {
+    AtimeMode atimeMode, int cachedInodes) {
+  /** Default of {@link #cachedInodes}: a few hundred bytes each, tens of MB in all. */
+  public static final int DEFAULT_CACHED_INODES = 100_000;
+
   public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles) {
     this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, AtimeMode.RELATIME);
+  }
+
+  public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
+      AtimeMode atimeMode) {
+    this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, DEFAULT_CACHED_INODES);
   }
 
   public VfsConfig {
     if (atimeMode == null) {
       throw new IllegalArgumentException("atime mode must be given");
+    }
+    if (cachedInodes < 1) {
+      throw new IllegalArgumentException("cached inodes must be at least 1, got " + cachedInodes);
     }
   }
 
@@ -31,14 +44,18 @@ public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMax
   }
 
   public VfsConfig withCompactThreshold(int n) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles, atimeMode);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles, atimeMode, cachedInodes);
   }
 
   public VfsConfig withAttrCache(Duration d) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles, atimeMode);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles, atimeMode, cachedInodes);
   }
 
   public VfsConfig withAtimeMode(AtimeMode m) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, m);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, m, cachedInodes);
+  }
+
+  public VfsConfig withCachedInodes(int n) {
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, n);
   }
 }

@@ -52,7 +52,7 @@ final class VfsImpl implements Vfs {
   private final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
   private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
   /** Per inode, the (mtime, length) this client last knew the kernel's pages to match. */
-  private final Map<Long, long[]> seen = new ConcurrentHashMap<>();
+  private final Map<Long, long[]> seen;
   private final AtomicLong nextFh = new AtomicLong(1);
   private final FileReader reader;
   private final Compactor compactor;
@@ -65,6 +65,7 @@ final class VfsImpl implements Vfs {
     this.meta = meta;
     this.chunks = chunks;
     this.cfg = cfg;
+    this.seen = boundedMap(cfg.cachedInodes()); // a forgotten inode only costs its kernel pages at the next open
     this.clock = clock;
     this.reader = new FileReader(this);
     this.compactor = new Compactor(this);
@@ -308,6 +309,19 @@ final class VfsImpl implements Vfs {
       long fh = register(new Handle.File(e.ino(), flags));
       return new Opened(e, fh);
     });
+  }
+
+  /**
+   * A concurrent map of at most {@code max} entries, least recently used dropped first; eviction
+   * runs on the calling thread (no background pool). For per-inode client caches.
+   */
+  static <V> Map<Long, V> boundedMap(int max) {
+    return com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(max).executor(Runnable::run).<Long, V>build().asMap();
+  }
+
+  /** Inodes whose page-cache state this client remembers (for tests of the bound). */
+  long cachedInodes() {
+    return Math.max(seen.size(), reader.cachedInodes());
   }
 
   /** Whether {@code a} is the version this client last saw; records it either way. */
