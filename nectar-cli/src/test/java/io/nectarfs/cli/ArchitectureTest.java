@@ -62,25 +62,13 @@ class ArchitectureTest {
    * {@code owner.method} (any overload) is called only by {@link io.nectarfs.volume.Volume}'s
    * package, the test kit, and {@code owner}'s own package (plus {@code allowed} classes).
    */
-  private static ArchRule onlyTheVolumeCalls(Class<?> owner, String method, String... allowed) {
+  private static ArchRule onlyTheVolumeCalls(Class<?> owner, String method, Class<?>... allowed) {
     return noClasses()
         .that().resideOutsideOfPackages("io.nectarfs.volume..", "io.nectarfs.testkit..", owner.getPackageName() + "..")
-        .and(DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(classesNamed(allowed))))
+        .and(DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(allowed)))
         .should().callMethodWhere(JavaCall.Predicates.target(AccessTarget.Predicates.declaredIn(owner))
             .and(JavaCall.Predicates.target(HasName.Predicates.name(method))))
         .because("only io.nectarfs.volume.Volume assembles metadata, storage, chunk store and VFS");
-  }
-
-  private static Class<?>[] classesNamed(String... names) {
-    Class<?>[] out = new Class<?>[names.length];
-    for (int i = 0; i < names.length; i++) {
-      try {
-        out[i] = Class.forName(names[i]);
-      } catch (ClassNotFoundException e) {
-        throw new IllegalStateException(names[i], e);
-      }
-    }
-    return out;
   }
 
   /** Nothing outside {@code io.nectarfs.volume} (and the test kit) wires the layers of a volume. */
@@ -90,7 +78,7 @@ class ArchitectureTest {
       .and(onlyTheVolumeCalls(ChunkStores.class, "open"))
       .and(onlyTheVolumeCalls(Vfses.class, "open"))
       // objbench measures a bare object store given by URL: no volume, nothing to wire
-      .and(onlyTheVolumeCalls(ObjectStores.class, "open", "io.nectarfs.cli.ObjbenchCommand"));
+      .and(onlyTheVolumeCalls(ObjectStores.class, "open", ObjbenchCommand.class));
 
   private static JavaClasses mainClasses() {
     return new ClassFileImporter()
