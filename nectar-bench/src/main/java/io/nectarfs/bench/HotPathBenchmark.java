@@ -1,8 +1,6 @@
 package io.nectarfs.bench;
 
-import io.nectarfs.chunk.ChunkConfig;
 import io.nectarfs.chunk.ChunkStore;
-import io.nectarfs.chunk.ChunkStores;
 import io.nectarfs.chunk.SliceWriter;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
@@ -11,16 +9,13 @@ import io.nectarfs.meta.Chunks;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
-import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.Slice;
 import io.nectarfs.meta.kv.TxnKv;
-import io.nectarfs.object.ObjectStore;
-import io.nectarfs.object.ObjectStores;
-import io.nectarfs.object.StoreOptions;
 import io.nectarfs.vfs.Vfs;
-import io.nectarfs.vfs.VfsConfig;
-import io.nectarfs.vfs.Vfses;
+import io.nectarfs.volume.CacheOptions;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
+import io.nectarfs.volume.Volumes;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +52,11 @@ public class HotPathBenchmark {
   @Param({"1", "20", "200"})
   int slices;
 
+  /** The slice of the chunk store benchmarks: far above the ids the metadata hands the VFS. */
+  private static final long BLOCK_SLICE = 1L << 50;
+
   private List<Slice> chunk;
-  private ObjectStore store;
+  private Volume volume;
   private ChunkStore chunks;
   private Vfs vfs;
   private long ino;
@@ -79,19 +77,17 @@ public class HotPathBenchmark {
       chunk.add(new Slice(pos, i + 1, len, 0, len));
     }
     String name = "bench-" + UUID.randomUUID();
-    store = ObjectStores.registry().open("mem://" + name, StoreOptions.raw(), new Secrets(Map.of()));
-    chunks = ChunkStores.open(store, ChunkConfig.inMemory(4 << 20));
-    r.nextBytes(block);
-    SliceWriter w = chunks.newWriter(1);
-    w.write(0, ByteBuffer.wrap(block));
-    w.finish(block.length);
-    try (TxnKv kv = MetaEngines.registry().open("mem://" + name, new Secrets(Map.of()))) {
+    try (TxnKv kv = Volumes.engine("mem://" + name, new Secrets(Map.of()))) {
       MetaClient.format(kv, new Format("bench", UUID.randomUUID().toString(), "mem://" + name, 4 << 20, "none", null, null, false, 0, 0, 0, 0,
           Format.META_VERSION, 0), false, Clock.SYSTEM);
     }
-    MetaClient meta = MetaClient.open(MetaEngines.registry().open("mem://" + name, new Secrets(Map.of())), MetaConfig.defaults());
-    ChunkStore vchunks = ChunkStores.open(store, ChunkConfig.inMemory(4 << 20));
-    vfs = Vfses.open(meta, vchunks, VfsConfig.defaults());
+    volume = Volume.open("mem://" + name, VolumeOptions.defaults().withSecrets(new Secrets(Map.of())).withCache(CacheOptions.memoryOnly(256L << 20)));
+    chunks = volume.chunks();
+    vfs = volume.vfs();
+    r.nextBytes(block);
+    SliceWriter w = chunks.newWriter(BLOCK_SLICE);
+    w.write(0, ByteBuffer.wrap(block));
+    w.finish(block.length);
     var o = vfs.create(Ctx.ROOT, Meta.ROOT, "f", 0644, 0, 2);
     ino = o.entry().ino();
     fh = o.fh();
@@ -104,8 +100,7 @@ public class HotPathBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     vfs.release(Ctx.ROOT, ino, fh);
-    vfs.close();
-    chunks.close();
+    volume.close();
   }
 
   @Benchmark
@@ -116,7 +111,7 @@ public class HotPathBenchmark {
   @Benchmark
   public int chunkStoreRead4k() throws Exception {
     small.clear();
-    return chunks.read(1, block.length, random.nextInt(block.length - 4096) & ~4095, small);
+    return chunks.read(BLOCK_SLICE, block.length, random.nextInt(block.length - 4096) & ~4095, small);
   }
 
   @Benchmark

@@ -7,9 +7,10 @@ import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
-import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
+import io.nectarfs.volume.Volumes;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Map;
@@ -58,11 +59,11 @@ public class NamesBenchmark {
     };
     name = Names.decode(bytes);
     String vol = "bench-" + UUID.randomUUID();
-    try (TxnKv kv = MetaEngines.registry().open("mem://" + vol, new Secrets(Map.of()))) {
+    try (TxnKv kv = Volumes.engine("mem://" + vol, new Secrets(Map.of()))) {
       MetaClient.format(kv, new Format("bench", UUID.randomUUID().toString(), "mem://" + vol, 4 << 20, "none", null, null, false, 0, 0, 0, 0,
           Format.META_VERSION, 0), false, Clock.SYSTEM);
     }
-    meta = MetaClient.open(MetaEngines.registry().open("mem://" + vol, new Secrets(Map.of())), MetaConfig.defaults());
+    meta = Volume.openMeta("mem://" + vol, VolumeOptions.defaults().withSecrets(new Secrets(Map.of())));
     meta.mknod(Ctx.ROOT, Meta.ROOT, name, io.nectarfs.meta.FileType.FILE, 0644, 0, 0);
   }
 

@@ -3,6 +3,7 @@ package io.nectarfs.cli;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Sizes;
 import io.nectarfs.fs.FileSystem;
+import io.nectarfs.volume.Volume;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -273,14 +274,14 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private Target vfsTarget(String dir) throws IOException {
-    VolumeRuntime rt = VolumeRuntime.open(target, data, "bench", false);
-    FileSystem fs = new FileSystem(rt.vfs);
+    Volume volume = Volume.open(target, data.volumeOptions("bench", false));
+    FileSystem fs = volume.fileSystem();
     Ctx ctx = Ctx.ROOT;
     String base = "/" + dir;
     try {
       fs.mkdirs(ctx, base, 0755);
     } catch (IOException e) {
-      rt.close();
+      volume.close();
       throw e;
     }
     return new Target() {
@@ -292,16 +293,16 @@ final class BenchCommand implements Callable<Integer> {
       @Override
       public Reader open(String name) throws IOException {
         FileSystem.Stat s = fs.stat(ctx, base + "/" + name);
-        long fh = rt.vfs.open(ctx, s.ino(), 0);
+        long fh = volume.vfs().open(ctx, s.ino(), 0);
         return new Reader() {
           @Override
           public int read(long off, ByteBuffer dst) throws IOException {
-            return rt.vfs.read(ctx, s.ino(), fh, off, dst);
+            return volume.vfs().read(ctx, s.ino(), fh, off, dst);
           }
 
           @Override
           public void close() throws IOException {
-            rt.vfs.release(ctx, s.ino(), fh);
+            volume.vfs().release(ctx, s.ino(), fh);
           }
         };
       }
@@ -331,7 +332,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
           fs.delete(ctx, base, true);
         } finally {
-          rt.close();
+          volume.close();
         }
       }
     };

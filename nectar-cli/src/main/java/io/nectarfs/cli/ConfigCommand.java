@@ -1,10 +1,12 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.Secrets;
 import io.nectarfs.common.Sizes;
 import io.nectarfs.common.Uris;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.volume.Volumes;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,8 +39,8 @@ final class ConfigCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (TxnKv kv = Volumes.engine(metaUrl)) {
-      Format f = Volumes.format(kv);
+    try (TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment())) {
+      Format f = Volumes.requireFormat(kv);
       if (trashDays != null || capacity != null || inodes != null) {
         long cap = capacity == null ? f.capacity() : Sizes.parse(capacity);
         f = MetaClient.updateFormat(kv, old -> {

@@ -1,11 +1,10 @@
 package io.nectarfs.cli;
 
-import io.nectarfs.chunk.ChunkConfig;
 import io.nectarfs.common.Sizes;
 import io.nectarfs.vfs.VfsConfig;
+import io.nectarfs.volume.CacheOptions;
+import io.nectarfs.volume.VolumeOptions;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -98,21 +97,28 @@ final class DataOptions {
     }
   }
 
-  /** The chunk store settings; cache directories get a subdirectory per volume ({@code uuid}). */
-  ChunkConfig chunkConfig(int blockSize, String uuid) {
-    List<Path> dirs = new ArrayList<>();
-    long memory = 0;
-    if (cacheDirs == null) {
-      dirs.add(Path.of(System.getProperty("user.home"), ".nectar", "cache", uuid));
-    } else if (cacheDirs.size() == 1 && cacheDirs.getFirst().equals("memory")) {
-      memory = Sizes.parse(cacheSize);
-    } else {
-      cacheDirs.forEach(d -> dirs.add(Path.of(d, uuid)));
+  /** The cache settings these flags ask for (the volume adds a subdirectory per UUID to each cache directory). */
+  CacheOptions cacheOptions() {
+    CacheOptions.Builder b = CacheOptions.builder()
+        .cacheSize(Sizes.parse(cacheSize))
+        .freeSpaceRatio(freeSpaceRatio)
+        .cacheOnWrite(cacheOnWrite)
+        .bufferSize(Sizes.parse(bufferSize))
+        .writeback(writeback)
+        .uploadThreads(uploadThreads)
+        .downloadThreads(prefetchThreads)
+        .cacheMode(cacheModeBits(), cacheEncrypted);
+    if (cacheDirs != null && cacheDirs.size() == 1 && cacheDirs.getFirst().equals("memory")) {
+      b.cacheDirs(List.of());
+    } else if (cacheDirs != null) {
+      b.cacheDirs(cacheDirs.stream().map(Path::of).toList());
     }
-    long buffer = Sizes.parse(bufferSize);
-    return new ChunkConfig(blockSize, buffer, uploadThreads, prefetchThreads, dirs, dirs.isEmpty() ? 0 : Sizes.parse(cacheSize),
-        freeSpaceRatio, cacheOnWrite, memory > 0 ? memory : Math.min(buffer, 256L << 20), writeback, 10L << 30, Duration.ZERO, cacheModeBits(),
-        cacheEncrypted);
+    return b.build();
+  }
+
+  /** How a command opens the volume with these flags; {@code clientName} is shown by {@code nectar status}. */
+  VolumeOptions volumeOptions(String clientName, boolean readOnly) {
+    return VolumeOptions.defaults().withCache(cacheOptions()).withVfsConfig(vfsConfig()).withClientName(clientName).withReadOnly(readOnly);
   }
 
   VfsConfig vfsConfig() {

@@ -1,11 +1,15 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.object.ObjectInfo;
 import io.nectarfs.object.ObjectStore;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeMarker;
+import io.nectarfs.volume.VolumeOptions;
+import io.nectarfs.volume.Volumes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -47,19 +51,19 @@ final class DestroyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (TxnKv kv = Volumes.engine(metaUrl)) {
-      Format f = Volumes.format(kv);
+    try (TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment())) {
+      Format f = Volumes.requireFormat(kv);
       if (!f.uuid().equals(uuid)) {
         throw new IOException("the volume at this URL has UUID " + f.uuid() + ", not " + uuid + ": check the UUID with 'nectar status'");
       }
       int sessions;
-      try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(true).withBackground(false))) {
+      try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false))) {
         sessions = m.sessions().size();
       }
       if (sessions > 0 && !force) {
         throw new IOException(sessions + " client(s) are connected to volume " + f.name() + ": unmount them first or use --force");
       }
-      VolumeMarker.verify(f, false); // before asking: storage of another volume is never touched
+      VolumeMarker.verify(f, false, Secrets.fromEnvironment()); // before asking: storage of another volume is never touched
       if (!yes) {
         out.print("This deletes every file of volume '" + f.name() + "'. Type the volume name to confirm: ");
         out.flush();
@@ -69,7 +73,7 @@ final class DestroyCommand implements Callable<Integer> {
         }
       }
       long deleted = 0;
-      try (ObjectStore store = Volumes.storage(f);
+      try (ObjectStore store = Volumes.storage(f, true, Secrets.fromEnvironment());
           Progress p = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), "deleting objects", 0)) {
         while (true) {
           List<String> batch = new ArrayList<>();
@@ -92,7 +96,7 @@ final class DestroyCommand implements Callable<Integer> {
           }
         }
       }
-      VolumeMarker.remove(f);
+      VolumeMarker.remove(f, Secrets.fromEnvironment());
       kv.reset();
       out.printf("volume %s destroyed: %d objects and all metadata deleted%n", f.name(), deleted);
     }

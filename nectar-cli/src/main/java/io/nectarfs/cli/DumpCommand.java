@@ -2,7 +2,8 @@ package io.nectarfs.cli;
 
 import io.nectarfs.meta.MetaAdmin;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -39,7 +40,7 @@ final class DumpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(true).withBackground(false));
+    try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false));
         OutputStream out = file.equals("-") ? new BufferedOutputStream(System.out) {
           @Override
           public void close() throws java.io.IOException {

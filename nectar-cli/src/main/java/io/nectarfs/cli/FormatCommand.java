@@ -2,19 +2,16 @@ package io.nectarfs.cli;
 
 import io.nectarfs.common.Secrets;
 import io.nectarfs.common.Sizes;
-import io.nectarfs.common.Uris;
 import io.nectarfs.meta.Format;
-import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.object.EncryptionKeys;
-import io.nectarfs.object.ObjectStore;
 import io.nectarfs.object.StoreOptions;
+import io.nectarfs.volume.FormatRequest;
+import io.nectarfs.volume.Volumes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,7 +26,8 @@ import picocli.CommandLine.Spec;
  * {@code nectar format META-URL NAME}: creates a volume, or checks that an existing one has the
  * same settings (a no-op), or changes them with {@code --force}. The storage is tested with a
  * put, get and delete before anything is written to the metadata, and must not belong to another
- * volume ({@link VolumeMarker}); the marker is written after the metadata.
+ * volume ({@link io.nectarfs.volume.VolumeMarker}); the marker is written after the metadata (all in
+ * {@link Volumes#format}).
  */
 @Command(name = "format", mixinStandardHelpOptions = true,
     description = {"Format a volume: store its settings in the metadata engine and check its storage.",
@@ -120,23 +118,13 @@ final class FormatCommand implements Callable<Integer> {
     if (!wanted.storage().equals(store)) {
       out.println("note: credentials in the storage URL are not stored; give them to every client through the URL or NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY");
     }
-    try (TxnKv kv = Volumes.engine(metaUrl)) {
-      Format before = MetaClient.loadFormat(kv);
-      // A re-format keeps the volume's identity and layout: check the storage as the volume it is.
-      Format identity = before == null ? wanted : wanted.withUuid(before.uuid()).withStorageLayout(before.storageLayout());
-      checkStorage(identity, store);
-      VolumeMarker.verify(identity.withStorage(store), false);
-      Format stored = MetaClient.format(kv, wanted, force, io.nectarfs.common.Clock.SYSTEM, mode, owner[0], owner[1]);
-      try {
-        VolumeMarker.verify(stored.withStorage(store), true);
-      } catch (IOException e) {
-        throw new IOException("volume " + stored.name() + " is formatted, but its storage marker could not be written: " + Cli.message(e)
-            + "; run format again", e);
-      }
-      String what = before == null ? "formatted" : stored.equals(before) ? "unchanged (already formatted with these settings)" : "updated";
-      out.printf("volume %s %s%n", stored.name(), what);
-      StatusCommand.printFormat(out, stored, Uris.redact(kv.describe()));
-    }
+    Volumes.Formatted r = Volumes.format(metaUrl, wanted,
+        FormatRequest.defaults().withStorageUrl(store).withForce(force).withRoot(mode, owner[0], owner[1]));
+    Format before = r.before();
+    Format stored = r.stored();
+    String what = before == null ? "formatted" : stored.equals(before) ? "unchanged (already formatted with these settings)" : "updated";
+    out.printf("volume %s %s%n", stored.name(), what);
+    StatusCommand.printFormat(out, stored, r.metaDescription());
     return Cli.OK;
   }
 
@@ -174,22 +162,5 @@ final class FormatCommand implements Callable<Integer> {
   private static int[] processOwner() throws IOException {
     Path self = Path.of("/proc/self");
     return new int[] {(Integer) Files.getAttribute(self, "unix:uid"), (Integer) Files.getAttribute(self, "unix:gid")};
-  }
-
-  /** Puts, reads back and deletes a small object so a wrong URL or key fails now, not at mount. */
-  private void checkStorage(Format f, String urlWithCredentials) throws IOException {
-    Format probe = f.withStorage(urlWithCredentials);
-    try (ObjectStore s = Volumes.unchecked(probe)) {
-      String key = ".format-check-" + UUID.randomUUID();
-      byte[] data = ("nectar format check " + f.uuid()).getBytes(StandardCharsets.UTF_8);
-      s.put(key, data);
-      boolean same = Arrays.equals(s.getBytes(key), data);
-      s.delete(key);
-      if (!same) {
-        throw new IOException("storage " + s.describe() + " returned different bytes than were written");
-      }
-    } catch (IOException e) {
-      throw new IOException("storage check failed: " + Cli.message(e), e);
-    }
   }
 }

@@ -2,7 +2,8 @@ package io.nectarfs.cli;
 
 import io.nectarfs.meta.MetaAdmin;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -31,7 +32,7 @@ final class FsckCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(!repair).withBackground(false).withMountPoint("fsck"))) {
+    try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(!repair).withBackgroundJobs(false).withClientName("fsck"))) {
       err.println("checking...");
       err.flush();
       List<String> problems;

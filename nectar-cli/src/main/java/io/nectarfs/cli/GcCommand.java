@@ -2,6 +2,7 @@ package io.nectarfs.cli;
 
 import io.nectarfs.common.Sizes;
 import io.nectarfs.vfs.Gc;
+import io.nectarfs.volume.Volume;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -35,11 +36,11 @@ final class GcCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     DataOptions data = new DataOptions();
     data.cacheDirs = List.of("memory");
-    try (VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, "gc", false);
+    try (Volume v = Volume.open(metaUrl, data.volumeOptions("gc", false));
         Progress p = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), "scanning objects", 0)) {
-      rt.meta.runBackgroundJobs();
+      v.meta().runBackgroundJobs();
       long[] last = {0};
-      Gc.Report r = Gc.run(rt.meta, rt.store, Durations.parse(minAge), delete, n -> {
+      Gc.Report r = Gc.run(v.meta(), v.storage(), Durations.parse(minAge), delete, n -> {
         p.add(n - last[0], 0);
         last[0] = n;
       });

@@ -9,6 +9,7 @@ import io.nectarfs.meta.Attr;
 import io.nectarfs.meta.Chunks;
 import io.nectarfs.meta.FileType;
 import io.nectarfs.meta.Slice;
+import io.nectarfs.volume.Volume;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,26 +40,26 @@ final class InfoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     DataOptions data = new DataOptions();
     data.cacheDirs = List.of("memory");
-    try (VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, "info", true)) {
-      FileSystem fs = new FileSystem(rt.vfs);
+    try (Volume v = Volume.open(metaUrl, data.volumeOptions("info", true))) {
+      FileSystem fs = v.fileSystem();
       FileSystem.Stat s = fs.stat(Ctx.ROOT, Names.unescape(path), false);
       Attr a = s.attr();
       out.printf("%s:%n  inode: %d%n  type: %s%n  mode: %04o%n  uid/gid: %d/%d%n  size: %d (%s)%n  nlink: %d%n", Names.escape(Names.unescape(path)), s.ino(),
           a.type().name().toLowerCase(java.util.Locale.ROOT), a.mode(), a.uid(), a.gid(), a.length(), Sizes.format(a.length()), a.nlink());
       if (a.isDir()) {
-        io.nectarfs.meta.DirStats st = new io.nectarfs.meta.MetaAdmin(rt.meta).summary(s.ino());
+        io.nectarfs.meta.DirStats st = new io.nectarfs.meta.MetaAdmin(v.meta()).summary(s.ino());
         out.printf("  below: %d file(s), %d dir(s), %s (from directory statistics, no scan)%n", st.files(), st.dirs(), Sizes.format(st.space()));
         return Cli.OK;
       }
       if (a.type() != FileType.FILE) {
         return Cli.OK;
       }
-      int blockSize = rt.meta.format().blockSize();
+      int blockSize = v.format().blockSize();
       long chunkCount = (a.length() + Chunks.CHUNK_SIZE - 1) / Chunks.CHUNK_SIZE;
       long totalObjects = 0;
       out.printf("  chunks: %d%n", chunkCount);
       for (int i = 0; i < chunkCount; i++) {
-        List<Slice> slices = rt.meta.read(Ctx.ROOT, s.ino(), i);
+        List<Slice> slices = v.meta().read(Ctx.ROOT, s.ino(), i);
         out.printf("  chunk %d: %d slice(s)%n", i, slices.size());
         for (Slice sl : slices) {
           int blocks = BlockKeys.blocks(sl.size(), blockSize);

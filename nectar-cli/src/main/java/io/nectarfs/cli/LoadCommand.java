@@ -1,8 +1,10 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaAdmin;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.volume.Volumes;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -32,7 +34,7 @@ final class LoadCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (TxnKv kv = Volumes.engine(metaUrl);
+    try (TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment());
         InputStream in = new BufferedInputStream(file.equals("-") ? System.in : Files.newInputStream(Path.of(file)))) {
       Format f = MetaAdmin.load(kv, in, step -> {
         err.println(step);

@@ -6,7 +6,8 @@ import io.nectarfs.meta.DirEntry;
 import io.nectarfs.meta.FileType;
 import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,7 +60,7 @@ final class MdtestCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     Ctx ctx = Ctx.ROOT;
-    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withMountPoint("mdtest"))) {
+    try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withClientName("mdtest"))) {
       out.printf("mdtest on %s: %d thread(s) x %d files%s%n", Uris.redact(m.engine().describe()), threads, files, sharedDir ? ", one shared directory" : "");
       out.flush();
       long top = m.mkdir(ctx, Meta.ROOT, ".mdtest-" + UUID.randomUUID().toString().substring(0, 8), 0755, 0).ino();

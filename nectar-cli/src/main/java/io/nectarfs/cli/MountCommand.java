@@ -4,8 +4,7 @@ import io.nectarfs.common.Uris;
 import io.nectarfs.fuse.FuseMount;
 import io.nectarfs.fuse.FuseServer;
 import io.nectarfs.fuse.MountOptions;
-import io.nectarfs.vfs.Vfs;
-import io.nectarfs.vfs.Vfses;
+import io.nectarfs.volume.Volume;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -133,12 +132,11 @@ final class MountCommand implements Callable<Integer> {
     if (background && !child) {
       return startInBackground(out);
     }
-    VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, mountpoint.toAbsolutePath().toString(), readOnly);
+    Volume volume = Volume.open(metaUrl, data.volumeOptions(mountpoint.toAbsolutePath().toString(), readOnly).withSubdir(subdir));
     FuseServer server;
     try {
-      Vfs vfs = subdir == null ? rt.vfs : Vfses.subdir(rt.vfs, subdir);
       MountOptions opts = MountOptions.builder()
-          .volumeName(rt.meta.format().name())
+          .volumeName(volume.format().name())
           .readOnly(readOnly)
           .allowOther(allowOther != null ? allowOther : root)
           .nonEmpty(nonEmpty)
@@ -146,7 +144,7 @@ final class MountCommand implements Callable<Integer> {
           .entryTimeout(Durations.parse(entryCache))
           .negativeTimeout(Durations.parse(negativeCache))
           .writebackCache(writebackCache)
-          .posixAcl(rt.meta.format().enableAcl())
+          .posixAcl(volume.format().enableAcl())
           .defaultPermissions(defaultPermissions)
           .directIo(directIo)
           .keepCache(keepCache)
@@ -157,21 +155,23 @@ final class MountCommand implements Callable<Integer> {
           .maxBackground(maxBackground)
           .congestionThreshold(Math.max(1, maxBackground * 3 / 4))
           .build();
-      server = FuseServer.mount(vfs, mountpoint, opts);
+      server = FuseServer.mount(volume.vfs(), mountpoint, opts);
     } catch (IOException | RuntimeException e) {
-      rt.close();
+      volume.close();
       throw e;
     }
     if (!server.awaitInit(Duration.ofSeconds(30))) {
       server.close();
+      volume.close();
       throw new IOException("the kernel did not start the FUSE session at " + mountpoint + " within 30 s");
     }
     server.closeOnShutdown();
     raiseKernelReadAhead();
-    out.printf("volume %s mounted at %s (metadata %s)%n", rt.meta.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl));
+    out.printf("volume %s mounted at %s (metadata %s)%n", volume.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl));
     out.flush();
     server.awaitStop(Duration.ofDays(36500));
     server.close();
+    volume.close();
     return Cli.OK;
   }
 

@@ -4,8 +4,9 @@ import io.nectarfs.common.Sizes;
 import io.nectarfs.meta.DirStats;
 import io.nectarfs.meta.MetaAdmin;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.Quota;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -59,7 +60,7 @@ final class QuotaCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(!writes).withBackground(false).withMountPoint("quota"))) {
+    try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(!writes).withBackgroundJobs(false).withClientName("quota"))) {
       MetaAdmin admin = new MetaAdmin(m);
       Long ino = path == null ? null : admin.resolve(path);
       switch (action) {

@@ -2,7 +2,8 @@ package io.nectarfs.cli;
 
 import io.nectarfs.common.Ctx;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,7 +30,7 @@ final class RestoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withBackground(false).withMountPoint("restore"))) {
+    try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withBackgroundJobs(false).withClientName("restore"))) {
       int total = 0;
       for (String h : hours) {
         int n = m.restore(Ctx.ROOT, h);

@@ -5,9 +5,10 @@ import io.nectarfs.common.Sizes;
 import io.nectarfs.common.Uris;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.SessionInfo;
 import io.nectarfs.meta.StatFs;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -29,7 +30,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(true).withBackground(false))) {
+    try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false))) {
       printFormat(out, m.format(), Uris.redact(m.engine().describe()));
       StatFs s = m.statfs(Ctx.ROOT, 1);
       out.printf("  %-14s %s used of %s, %d inodes%n", "usage:", Sizes.format(s.totalSpace() - s.availSpace()),

@@ -4,7 +4,8 @@ import io.nectarfs.common.Sizes;
 import io.nectarfs.meta.DirStats;
 import io.nectarfs.meta.MetaAdmin;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,7 +30,7 @@ final class SummaryCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (MetaClient m = MetaClient.open(Volumes.engine(metaUrl), MetaConfig.defaults().withReadOnly(true).withBackground(false))) {
+    try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false))) {
       MetaAdmin admin = new MetaAdmin(m);
       DirStats s = admin.summary(admin.resolve(path));
       out.printf("%s: size %s (%d bytes), files %d, directories %d%n", path, Sizes.format(s.space()), s.space(), s.files(), s.dirs());

@@ -6,6 +6,7 @@ import io.nectarfs.fs.FileSystem;
 import io.nectarfs.meta.Chunks;
 import io.nectarfs.meta.FileType;
 import io.nectarfs.meta.Slice;
+import io.nectarfs.volume.Volume;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,8 +44,8 @@ final class WarmupCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, "warmup", true)) {
-      FileSystem fs = new FileSystem(rt.vfs);
+    try (Volume v = Volume.open(metaUrl, data.volumeOptions("warmup", true))) {
+      FileSystem fs = v.fileSystem();
       List<Job> jobs = new ArrayList<>();
       for (String p : paths) {
         collect(fs, p, jobs);
@@ -58,9 +59,9 @@ final class WarmupCommand implements Callable<Integer> {
         for (Job j : jobs) {
           fs2.add(ex.submit(() -> {
             for (int i = 0; i * (long) Chunks.CHUNK_SIZE < j.length(); i++) {
-              for (Slice s : rt.meta.read(Ctx.ROOT, j.ino(), i)) {
+              for (Slice s : v.meta().read(Ctx.ROOT, j.ino(), i)) {
                 if (s.id() != 0) {
-                  rt.chunks.fillCache(s.id(), s.size());
+                  v.chunks().fillCache(s.id(), s.size());
                 }
               }
             }

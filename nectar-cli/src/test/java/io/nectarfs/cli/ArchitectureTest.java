@@ -1,22 +1,34 @@
 package io.nectarfs.cli;
 
-import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.AccessTarget;
+import com.tngtech.archunit.core.domain.JavaCall;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.properties.HasName;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import io.nectarfs.chunk.ChunkStores;
+import io.nectarfs.common.archfixture.HandWiredVolume;
 import io.nectarfs.common.archfixture.WrongWayDependency;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.object.ObjectStore;
+import io.nectarfs.object.ObjectStores;
+import io.nectarfs.vfs.Vfses;
 import org.junit.jupiter.api.Test;
 
 /**
  * Keeps the layering of ARCHITECTURE.md: {@code common ← object ← chunk ← vfs ← front ends} and
- * {@code common ← meta ← vfs}. The CLI module sees every module, so its tests import all NectarFS
- * main classes.
+ * {@code common ← meta ← vfs}; only {@code io.nectarfs.volume} opens and wires the layers of a
+ * volume. The CLI module sees every module, so its tests import all NectarFS main classes.
  */
 class ArchitectureTest {
   static final ArchRule LAYERS =
@@ -27,7 +39,7 @@ class ArchitectureTest {
           .layer("object").definedBy("io.nectarfs.object..")
           .layer("meta").definedBy("io.nectarfs.meta..")
           .layer("chunk").definedBy("io.nectarfs.chunk..")
-          .layer("vfs").definedBy("io.nectarfs.vfs..", "io.nectarfs.fs..")
+          .layer("vfs").definedBy("io.nectarfs.vfs..", "io.nectarfs.fs..", "io.nectarfs.volume..")
           .layer("frontends").definedBy("io.nectarfs.fuse..", "io.nectarfs.gateway..", "io.nectarfs.hadoop..", "io.nectarfs.csi..", "io.nectarfs.cache..")
           .layer("cli").definedBy("io.nectarfs.cli..")
           .layer("testkit").definedBy("io.nectarfs.testkit..")
@@ -45,6 +57,28 @@ class ArchitectureTest {
           .that().resideOutsideOfPackage("io.nectarfs.cli..")
           .should().callMethod(System.class, "exit", int.class)
           .because("library code throws; only the CLI decides the exit code");
+
+  /**
+   * {@code owner.method} (any overload) is called only by {@link io.nectarfs.volume.Volume}'s
+   * package, the test kit, and {@code owner}'s own package (plus {@code allowed} classes).
+   */
+  private static ArchRule onlyTheVolumeCalls(Class<?> owner, String method, Class<?>... allowed) {
+    return noClasses()
+        .that().resideOutsideOfPackages("io.nectarfs.volume..", "io.nectarfs.testkit..", owner.getPackageName() + "..")
+        .and(DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(allowed)))
+        .should().callMethodWhere(JavaCall.Predicates.target(AccessTarget.Predicates.declaredIn(owner))
+            .and(JavaCall.Predicates.target(HasName.Predicates.name(method))))
+        .because("only io.nectarfs.volume.Volume assembles metadata, storage, chunk store and VFS");
+  }
+
+  /** Nothing outside {@code io.nectarfs.volume} (and the test kit) wires the layers of a volume. */
+  static final ArchRule WIRING_ONLY_IN_VOLUME = CompositeArchRule
+      .of(onlyTheVolumeCalls(MetaClient.class, "open"))
+      .and(onlyTheVolumeCalls(MetaEngines.class, "open"))
+      .and(onlyTheVolumeCalls(ChunkStores.class, "open"))
+      .and(onlyTheVolumeCalls(Vfses.class, "open"))
+      // objbench measures a bare object store given by URL: no volume, nothing to wire
+      .and(onlyTheVolumeCalls(ObjectStores.class, "open", ObjbenchCommand.class));
 
   private static JavaClasses mainClasses() {
     return new ClassFileImporter()
@@ -64,6 +98,21 @@ class ArchitectureTest {
   @Test
   void libraries_neverCallSystemExit() {
     NO_EXIT_IN_LIBRARIES.check(mainClasses());
+  }
+
+  @Test
+  void volumesAreWiredOnlyByTheVolumePackage() {
+    JavaClasses classes = mainClasses();
+    assertThat(classes.containPackage("io.nectarfs.volume")).as("volume package imported").isTrue();
+    WIRING_ONLY_IN_VOLUME.check(classes);
+  }
+
+  @Test
+  void wiringRule_catchesHandWiring() {
+    JavaClasses bad = new ClassFileImporter().importClasses(HandWiredVolume.class, ChunkStores.class, MetaClient.class);
+    EvaluationResult r = WIRING_ONLY_IN_VOLUME.evaluate(bad);
+    assertThat(r.hasViolation()).isTrue();
+    assertThat(r.getFailureReport().toString()).contains("HandWiredVolume", "ChunkStores.open", "MetaClient.open");
   }
 
   @Test

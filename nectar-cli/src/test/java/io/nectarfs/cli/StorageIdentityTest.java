@@ -3,10 +3,14 @@ package io.nectarfs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Ctx;
-import io.nectarfs.fs.FileSystem;
+import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.volume.CacheOptions;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
+import io.nectarfs.volume.Volumes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,19 +36,19 @@ class StorageIdentityTest {
     return format.out().lines().filter(l -> l.contains("uuid:")).findFirst().orElseThrow().replaceAll(".*uuid:\\s*", "").trim();
   }
 
+  private static VolumeOptions memoryOnly() {
+    return VolumeOptions.defaults().withCache(CacheOptions.memoryOnly(64L << 20));
+  }
+
   private static void write(String metaUrl, String path, String text) throws Exception {
-    DataOptions data = new DataOptions();
-    data.cacheDirs = List.of("memory");
-    try (VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, "test", false)) {
-      new FileSystem(rt.vfs).writeAll(Ctx.ROOT, path, text.getBytes(StandardCharsets.UTF_8));
+    try (Volume v = Volume.open(metaUrl, memoryOnly().withClientName("test"))) {
+      v.fileSystem().writeAll(Ctx.ROOT, path, text.getBytes(StandardCharsets.UTF_8));
     }
   }
 
   private static String read(String metaUrl, String path) throws Exception {
-    DataOptions data = new DataOptions();
-    data.cacheDirs = List.of("memory");
-    try (VolumeRuntime rt = VolumeRuntime.open(metaUrl, data, "test", true)) {
-      return new String(new FileSystem(rt.vfs).readAll(Ctx.ROOT, path), StandardCharsets.UTF_8);
+    try (Volume v = Volume.open(metaUrl, memoryOnly().withClientName("test").withReadOnly(true))) {
+      return new String(v.fileSystem().readAll(Ctx.ROOT, path), StandardCharsets.UTF_8);
     }
   }
 
@@ -90,7 +94,7 @@ class StorageIdentityTest {
     CliTest.Run p = CliTest.run("format", meta("p.db"), "shared", "--storage", storage());
     assertThat(p.code()).as(p.err()).isZero();
     write(meta("p.db"), "/f", "from p");
-    try (TxnKv kv = Volumes.engine(meta("q.db"))) {
+    try (TxnKv kv = Volumes.engine(meta("q.db"), new Secrets(java.util.Map.of()))) {
       MetaClient.format(kv, new Format("shared", UUID.randomUUID().toString(), storage(), 4 << 20, "none", null, null, true, 0, 0, 0, 0,
           Format.META_VERSION, System.currentTimeMillis(), false, Format.LAYOUT_UUID), false, io.nectarfs.common.Clock.SYSTEM);
     }
@@ -111,7 +115,7 @@ class StorageIdentityTest {
   @Test
   void oldLayoutVolume_claimsItsPrefix_andAnotherOldVolumeOfThatNameIsThenRefused() throws Exception {
     for (String db : new String[] {"old1.db", "old2.db"}) {
-      try (TxnKv kv = Volumes.engine(meta(db))) {
+      try (TxnKv kv = Volumes.engine(meta(db), new Secrets(java.util.Map.of()))) {
         MetaClient.format(kv, new Format("legacy", UUID.randomUUID().toString(), storage(), 4 << 20, "none", null, null, true, 0, 0, 0, 0,
             Format.META_VERSION, System.currentTimeMillis()), false, io.nectarfs.common.Clock.SYSTEM);
       }

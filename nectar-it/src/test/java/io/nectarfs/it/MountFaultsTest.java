@@ -3,8 +3,6 @@ package io.nectarfs.it;
 import static io.nectarfs.it.MountedVolume.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nectarfs.chunk.ChunkConfig;
-import io.nectarfs.chunk.ChunkStores;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.fuse.FuseMount;
@@ -12,14 +10,11 @@ import io.nectarfs.fuse.FuseServer;
 import io.nectarfs.fuse.MountOptions;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.kv.TxnKv;
-import io.nectarfs.object.ObjectStore;
-import io.nectarfs.object.ObjectStores;
-import io.nectarfs.object.StoreOptions;
-import io.nectarfs.vfs.VfsConfig;
-import io.nectarfs.vfs.Vfses;
+import io.nectarfs.volume.CacheOptions;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
@@ -81,11 +76,10 @@ class MountFaultsTest {
         MetaClient.format(kv, new Format("down-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, false, 0, 0, 0, 0,
             Format.META_VERSION, 0), false, Clock.SYSTEM);
       }
-      MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets), MetaConfig.defaults());
-      ObjectStore store = ObjectStores.registry().open(storeUrl, StoreOptions.defaults().withPrefix("down-vol/"), secrets);
       Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-      try (FuseServer server = FuseServer.mount(Vfses.open(meta, ChunkStores.open(store, ChunkConfig.inMemory(4 << 20)), VfsConfig.defaults()),
-          mnt, MountOptions.builder().volumeName("down-vol").attrTimeout(Duration.ZERO).entryTimeout(Duration.ZERO).build())) {
+      try (Volume volume = Volume.open(metaUrl, VolumeOptions.defaults().withSecrets(secrets).withCache(CacheOptions.memoryOnly(256L << 20)));
+          FuseServer server = FuseServer.mount(volume.vfs(), mnt,
+              MountOptions.builder().volumeName("down-vol").attrTimeout(Duration.ZERO).entryTimeout(Duration.ZERO).build())) {
         server.awaitInit(Duration.ofSeconds(10));
         sh(mnt, "mkdir d && echo x > d/f");
         sh(Path.of("/"), "kill -STOP " + redis.pid());

@@ -1,22 +1,18 @@
 package io.nectarfs.it;
 
-import io.nectarfs.chunk.ChunkConfig;
-import io.nectarfs.chunk.ChunkStore;
-import io.nectarfs.chunk.ChunkStores;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.fuse.FuseServer;
 import io.nectarfs.fuse.MountOptions;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.object.ObjectStore;
-import io.nectarfs.object.ObjectStores;
-import io.nectarfs.object.StoreOptions;
 import io.nectarfs.vfs.VfsConfig;
-import io.nectarfs.vfs.Vfses;
+import io.nectarfs.volume.CacheOptions;
+import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,26 +20,27 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real mount of a fresh volume (SQLite metadata, local-directory storage, disk cache) in a
- * temporary directory, served in this JVM. Needs root and /dev/fuse; outside CI their absence
+ * temporary directory, opened with {@link Volume} and served in this JVM. Needs root and /dev/fuse; outside CI their absence
  * skips the tests, with CI=true it fails them.
  */
 final class MountedVolume implements AutoCloseable {
   final Path base;
   final Path mnt;
+  final Volume volume;
   final MetaClient meta;
   final ObjectStore store;
   final FuseServer server;
 
-  private MountedVolume(Path base, Path mnt, MetaClient meta, ObjectStore store, FuseServer server) {
+  private MountedVolume(Path base, Path mnt, Volume volume, FuseServer server) {
     this.base = base;
     this.mnt = mnt;
-    this.meta = meta;
-    this.store = store;
+    this.volume = volume;
+    this.meta = volume.meta();
+    this.store = volume.storage();
     this.server = server;
   }
 
@@ -121,21 +118,23 @@ final class MountedVolume implements AutoCloseable {
       throws IOException, InterruptedException {
     Path mnt = Files.createDirectories(base.resolve(dir));
     String metaUrl = "sqlite3://" + base.resolve("meta.db");
-    String storeUrl = "file://" + base.resolve("data");
-    Secrets secrets = new Secrets(Map.of());
-    AtomicReference<ChunkStore> ref = new AtomicReference<>();
-    MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets),
-        MetaConfig.defaults().withDeleter((id, size) -> ref.get().remove(id, size)).withMountPoint(mnt.toString()));
-    ObjectStore store = ObjectStores.registry().open(storeUrl, StoreOptions.defaults().withPrefix("it-vol/").withChecksum(true), secrets);
-    ChunkStore chunks = ChunkStores.open(store, new ChunkConfig(4 << 20, 256L << 20, 16, 8, List.of(base.resolve("cache-" + dir)), 4L << 30, 0.05,
-        false, 64L << 20, false, 0, Duration.ZERO));
-    ref.set(chunks);
-    FuseServer server = FuseServer.mount(Vfses.open(meta, chunks, vfsConfig, vfsClock), mnt, opts.volumeName("it-vol").build());
+    CacheOptions cache = CacheOptions.builder().cacheDirs(List.of(base.resolve("cache-" + dir))).cacheSize(4L << 30).freeSpaceRatio(0.05)
+        .bufferSize(256L << 20).uploadThreads(16).downloadThreads(8).build();
+    Volume volume = Volume.open(metaUrl, VolumeOptions.defaults().withSecrets(new Secrets(Map.of())).withCache(cache).withVfsConfig(vfsConfig)
+        .withVfsClock(vfsClock).withClientName(mnt.toString()));
+    FuseServer server;
+    try {
+      server = FuseServer.mount(volume.vfs(), mnt, opts.volumeName("it-vol").build());
+    } catch (IOException | RuntimeException e) {
+      volume.close();
+      throw e;
+    }
     if (!server.awaitInit(Duration.ofSeconds(20))) {
       server.close();
+      volume.close();
       throw new IOException("FUSE INIT did not happen");
     }
-    return new MountedVolume(base, mnt, meta, store, server);
+    return new MountedVolume(base, mnt, volume, server);
   }
 
   static MountedVolume mount(Path base) throws IOException, InterruptedException {
@@ -156,6 +155,6 @@ final class MountedVolume implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.close();
-    store.close();
+    volume.close();
   }
 }

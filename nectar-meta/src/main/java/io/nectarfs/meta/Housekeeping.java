@@ -231,8 +231,9 @@ final class Housekeeping {
     if (lease("delfiles")) {
       deleteFileData();
     }
-    if (lease("freeslices")) {
-      freeSlices();
+    SliceDeleter listener = m.sliceListener;
+    if (listener != null && lease("freeslices")) { // without a listener the job is left to a client that has one
+      freeSlices(listener);
     }
     if (lease("trash")) {
       expireTrash();
@@ -292,8 +293,8 @@ final class Housekeeping {
     }
   }
 
-  /** Frees the objects of queued slices, then forgets them. */
-  void freeSlices() throws IOException {
+  /** Frees the objects of queued slices through {@code listener}, then forgets them. */
+  void freeSlices(SliceDeleter listener) throws IOException {
     List<byte[][]> queued = m.read(tx -> {
       List<byte[][]> out = new ArrayList<>();
       tx.scan(Keys.FREE_SLICES_PREFIX, Bytes.prefixEnd(Keys.FREE_SLICES_PREFIX), BATCH, (k, v) -> {
@@ -310,7 +311,7 @@ final class Housekeeping {
       byte[] v = kv[1];
       try {
         for (int at = 0; at + 12 <= v.length; at += 12) {
-          m.config.deleter().delete(Bytes.getU64(v, at), Bytes.getU32(v, at + 8));
+          listener.delete(Bytes.getU64(v, at), Bytes.getU32(v, at + 8));
         }
       } catch (IOException e) {
         log.warn("freeing slices failed, will retry: {}", e.toString());

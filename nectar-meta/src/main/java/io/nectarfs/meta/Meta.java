@@ -233,6 +233,14 @@ public interface Meta extends AutoCloseable {
   List<SessionInfo> sessions() throws IOException;
 
   /**
+   * Registers the listener that deletes the objects of freed slices (the data layer's chunk
+   * store). Freed slices wait in the volume's durable deletion queue: without a listener this
+   * client never takes the deletion job, so nothing leaves the queue; a slice leaves it only after
+   * the listener returned normally for it. Registering again replaces the listener.
+   */
+  void onSliceFreed(SliceDeleter listener);
+
+  /**
    * Runs pending background work now (deleting freed data, cleaning stale sessions, expiring
    * trash); normally a background thread does this.
    */

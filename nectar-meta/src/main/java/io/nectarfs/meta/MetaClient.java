@@ -56,6 +56,8 @@ public final class MetaClient implements Meta {
   final Quotas quotas = new Quotas(this);
   private ScheduledExecutorService background;
   private volatile boolean closed;
+  /** Deletes the objects of freed slices; null until the data layer registers it. */
+  volatile SliceDeleter sliceListener;
 
   private MetaClient(TxnKv kv, MetaConfig config, Format format) {
     this.kv = kv;
@@ -645,6 +647,11 @@ public final class MetaClient implements Meta {
   @Override
   public List<SessionInfo> sessions() throws IOException {
     return hk.sessions();
+  }
+
+  @Override
+  public void onSliceFreed(SliceDeleter listener) {
+    sliceListener = java.util.Objects.requireNonNull(listener, "listener");
   }
 
   @Override

@@ -11,46 +11,41 @@ import java.time.Duration;
  * @param background whether a background thread runs deferred deletion, session cleanup, trash
  *     expiry and counter flushes (off in tests that call {@link Meta#runBackgroundJobs})
  * @param clock time source
- * @param deleter frees the objects of unreferenced slices
  * @param mountPoint what this client serves, shown by {@code nectar status}
  * @param freeDelay how long unreferenced slices wait before their objects are deleted, so that
  *     other clients still reading from slice lists they cached (for at most their attribute cache
  *     time) find the data
  */
-public record MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, SliceDeleter deleter, String mountPoint, Duration freeDelay) {
-  public MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, SliceDeleter deleter, String mountPoint) {
-    this(readOnly, heartbeat, background, clock, deleter, mountPoint, Duration.ofSeconds(30));
+public record MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, String mountPoint, Duration freeDelay) {
+  public MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, String mountPoint) {
+    this(readOnly, heartbeat, background, clock, mountPoint, Duration.ofSeconds(30));
   }
 
   public static MetaConfig defaults() {
-    return new MetaConfig(false, Duration.ofSeconds(12), true, Clock.SYSTEM, SliceDeleter.NONE, "");
+    return new MetaConfig(false, Duration.ofSeconds(12), true, Clock.SYSTEM, "");
   }
 
   public MetaConfig withFreeDelay(Duration d) {
-    return new MetaConfig(readOnly, heartbeat, background, clock, deleter, mountPoint, d);
+    return new MetaConfig(readOnly, heartbeat, background, clock, mountPoint, d);
   }
 
   public MetaConfig withReadOnly(boolean ro) {
-    return new MetaConfig(ro, heartbeat, background, clock, deleter, mountPoint, freeDelay);
+    return new MetaConfig(ro, heartbeat, background, clock, mountPoint, freeDelay);
   }
 
   public MetaConfig withBackground(boolean b) {
-    return new MetaConfig(readOnly, heartbeat, b, clock, deleter, mountPoint, freeDelay);
+    return new MetaConfig(readOnly, heartbeat, b, clock, mountPoint, freeDelay);
   }
 
   public MetaConfig withClock(Clock c) {
-    return new MetaConfig(readOnly, heartbeat, background, c, deleter, mountPoint, freeDelay);
-  }
-
-  public MetaConfig withDeleter(SliceDeleter d) {
-    return new MetaConfig(readOnly, heartbeat, background, clock, d, mountPoint, freeDelay);
+    return new MetaConfig(readOnly, heartbeat, background, c, mountPoint, freeDelay);
   }
 
   public MetaConfig withHeartbeat(Duration h) {
-    return new MetaConfig(readOnly, h, background, clock, deleter, mountPoint, freeDelay);
+    return new MetaConfig(readOnly, h, background, clock, mountPoint, freeDelay);
   }
 
   public MetaConfig withMountPoint(String m) {
-    return new MetaConfig(readOnly, heartbeat, background, clock, deleter, m, freeDelay);
+    return new MetaConfig(readOnly, heartbeat, background, clock, m, freeDelay);
   }
 }

@@ -9,8 +9,9 @@ public final class Vfses {
   private Vfses() {}
 
   /**
-   * A VFS over {@code meta} and {@code chunks}; it owns both and closes them. The metadata's
-   * {@link io.nectarfs.meta.SliceDeleter} should be {@code chunks::remove}.
+   * A VFS over {@code meta} and {@code chunks}; it owns both and closes them. The caller
+   * registers {@code chunks::remove} with {@link Meta#onSliceFreed} (front ends use {@code
+   * io.nectarfs.volume.Volume}, which does all of this).
    */
   public static Vfs open(Meta meta, ChunkStore chunks, VfsConfig config) {
     return open(meta, chunks, config, Clock.SYSTEM);

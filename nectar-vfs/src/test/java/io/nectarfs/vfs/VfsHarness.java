@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A whole client stack for tests: metadata on a named in-memory engine (or a SQLite file), objects
@@ -57,12 +56,10 @@ final class VfsHarness {
 
   /** A client: its own metadata session, chunk store (with the given cache/writeback settings) and VFS. */
   Client client(ChunkConfig chunkConfig, VfsConfig vfsConfig) throws IOException {
-    AtomicReference<ChunkStore> ref = new AtomicReference<>();
-    MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets),
-        MetaConfig.defaults().withHeartbeat(Duration.ofSeconds(2)).withDeleter((id, size) -> ref.get().remove(id, size)));
+    MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets), MetaConfig.defaults().withHeartbeat(Duration.ofSeconds(2)));
     ObjectStore store = openStore();
     ChunkStore chunks = ChunkStores.open(store, chunkConfig);
-    ref.set(chunks);
+    meta.onSliceFreed(chunks::remove);
     return new Client(meta, store, chunks, Vfses.open(meta, chunks, vfsConfig));
   }
 

@@ -6,6 +6,7 @@ import io.nectarfs.common.Errno;
 import io.nectarfs.meta.Attr;
 import io.nectarfs.meta.Chunks;
 import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.SetAttr;
 import io.nectarfs.meta.Slice;
 import java.io.IOException;
@@ -85,6 +86,22 @@ public abstract class DataSuite extends MetaTestBase {
     assertThat(deleter.freed()).as("nothing freed before the background job").isEmpty();
     meta.runBackgroundJobs();
     assertThat(deleter.freed()).containsExactlyInAnyOrder(a.id(), b.id());
+  }
+
+  /** Crash-safe deletion with a late listener: a slice freed before one is registered waits in the durable queue. */
+  @Test
+  void sliceFreedBeforeAListenerIsRegistered_staysQueued_untilOneIs() throws IOException {
+    long f = file(ROOT, "f");
+    Slice a = write(f, 0, 0, 100);
+    meta.unlink(root, ROOT, "f");
+    RecordingDeleter late = new RecordingDeleter();
+    try (MetaClient bare = MetaClient.open(openEngine(tmp), config())) {
+      bare.runBackgroundJobs(); // moves the file's slice to the deletion queue; no listener: it stays there
+      bare.onSliceFreed(late);
+      bare.runBackgroundJobs();
+    }
+    assertThat(late.freed()).as("the late listener gets the slice freed before it existed").containsExactly(a.id());
+    assertThat(deleter.freed()).isEmpty();
   }
 
   @Test

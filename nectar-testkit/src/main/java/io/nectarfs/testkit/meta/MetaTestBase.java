@@ -50,7 +50,7 @@ public abstract class MetaTestBase implements MetaEngineHook {
   }
 
   protected MetaConfig config() {
-    return MetaConfig.defaults().withBackground(false).withClock(clock).withDeleter(deleter).withHeartbeat(Duration.ofSeconds(1)).withFreeDelay(Duration.ZERO);
+    return MetaConfig.defaults().withBackground(false).withClock(clock).withHeartbeat(Duration.ofSeconds(1)).withFreeDelay(Duration.ZERO);
   }
 
   @BeforeEach
@@ -65,6 +65,7 @@ public abstract class MetaTestBase implements MetaEngineHook {
   /** Another client of the same volume, with its own engine connection and session. */
   protected MetaClient newClient() throws IOException {
     MetaClient c = MetaClient.open(openEngine(tmp), config());
+    c.onSliceFreed(deleter);
     clients.add(c);
     return c;
   }

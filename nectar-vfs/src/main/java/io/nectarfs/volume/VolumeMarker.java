@@ -1,4 +1,4 @@
-package io.nectarfs.cli;
+package io.nectarfs.volume;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -29,13 +29,16 @@ import java.util.List;
  * check and the write are not atomic; two formats racing for one prefix are still kept apart by
  * the UUID in the object keys.
  *
+ * <p>{@link Volume#open} checks the marker (and claims a missing one unless read-only); {@link
+ * Volumes#format} checks it before and writes it after the metadata.
+ *
  * <p>Concurrency: stateless; every call opens and closes its own store.
  */
-final class VolumeMarker {
+public final class VolumeMarker {
   /** The marker's key under {@code <name>/}. */
-  static final String KEY = "nectar-volume.json";
+  public static final String KEY = "nectar-volume.json";
   /** Objects that {@code nectar format}'s storage check leaves only for a moment. */
-  private static final String PROBE = ".format-check-";
+  static final String PROBE = ".format-check-";
   private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   /** The stored content. */
@@ -50,8 +53,8 @@ final class VolumeMarker {
    * marker). With {@code claim}, writes this volume's marker when it is missing and the prefix
    * may be claimed.
    */
-  static void verify(Format f, boolean claim) throws IOException {
-    try (ObjectStore s = open(f)) {
+  public static void verify(Format f, boolean claim, Secrets secrets) throws IOException {
+    try (ObjectStore s = open(f, secrets)) {
       Content m = read(s, f);
       if (m != null) {
         if (!f.uuid().equals(m.uuid())) {
@@ -74,8 +77,8 @@ final class VolumeMarker {
   }
 
   /** Deletes the marker if it names this volume (after its objects were deleted). */
-  static void remove(Format f) throws IOException {
-    try (ObjectStore s = open(f)) {
+  public static void remove(Format f, Secrets secrets) throws IOException {
+    try (ObjectStore s = open(f, secrets)) {
       Content m = read(s, f);
       if (m != null && f.uuid().equals(m.uuid())) {
         s.delete(KEY);
@@ -84,9 +87,9 @@ final class VolumeMarker {
   }
 
   /** The volume's storage with only the name prefix (and sharding): no content transformation. */
-  private static ObjectStore open(Format f) throws IOException {
+  private static ObjectStore open(Format f, Secrets secrets) throws IOException {
     StoreOptions o = StoreOptions.defaults().withPrefix(f.name() + "/").withShards(f.shards());
-    return ObjectStores.registry().open(f.storage(), o, Secrets.fromEnvironment());
+    return ObjectStores.registry().open(f.storage(), o, secrets);
   }
 
   private static Content read(ObjectStore s, Format f) throws IOException {

@@ -1,0 +1,177 @@
+package io.nectarfs.volume;
+
+import io.nectarfs.chunk.ChunkStore;
+import io.nectarfs.chunk.ChunkStores;
+import io.nectarfs.fs.FileSystem;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.object.ObjectStore;
+import io.nectarfs.vfs.Vfs;
+import io.nectarfs.vfs.Vfses;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One open volume: the only place that assembles a client (metadata session, object storage,
+ * chunk store, VFS) for a process. Every front end (CLI, mount, benchmarks, gateway, Hadoop, CSI
+ * mount pods) opens volumes here; the architecture test forbids wiring the layers anywhere else.
+ *
+ * <h2>Opening</h2>
+ *
+ * {@link #open} connects to the metadata engine at the META-URL, loads the format record, starts
+ * the session (none when read-only) and its background jobs, checks the storage's {@link
+ * VolumeMarker} (claiming a missing marker unless read-only: read-only opens never write), opens
+ * the object storage with the format's decorators, the chunk store, registers the chunk store as
+ * the metadata's {@link io.nectarfs.meta.Meta#onSliceFreed freed-slice listener} (slices freed
+ * before that wait in the durable deletion queue) and opens the VFS, restricted to {@link
+ * VolumeOptions#subdir()} and behind the {@link VolumeOptions#identity()} mapping. When a step
+ * fails, everything opened before it is closed (the session ends) and the failure is rethrown.
+ *
+ * <h2>Closing</h2>
+ *
+ * {@link #close} is idempotent. Order: the VFS commits written data of every open writer and
+ * stops its background work, the chunk store finishes uploads and drains writeback staging (what
+ * cannot be uploaded in time stays staged for the next start), the metadata session ends (open
+ * unlinked files freed, usage folded), then the object storage closes.
+ *
+ * <p>Concurrency: the handle is immutable after {@link #open}; its parts are thread-safe. {@link
+ * #close} may race with itself (one caller closes) but must not race with operations in flight.
+ */
+public final class Volume implements AutoCloseable {
+  private final MetaClient meta;
+  private final ObjectStore storage;
+  private final ChunkStore chunks;
+  private final Vfs vfs;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Volume(MetaClient meta, ObjectStore storage, ChunkStore chunks, Vfs vfs) {
+    this.meta = meta;
+    this.storage = storage;
+    this.chunks = chunks;
+    this.vfs = vfs;
+  }
+
+  /**
+   * Opens the volume whose metadata lives at {@code metaUrl}.
+   *
+   * @throws IOException one line: no volume formatted at the URL, an engine or storage that cannot
+   *     be reached, storage that belongs to another volume, a subdir that is not a directory
+   *     ({@link io.nectarfs.common.FsException} ENOENT/ENOTDIR)
+   */
+  public static Volume open(String metaUrl, VolumeOptions options) throws IOException {
+    MetaClient meta = openMeta(metaUrl, options);
+    ObjectStore storage = null;
+    ChunkStore chunks = null;
+    Vfs inner = null;
+    try {
+      Format f = meta.format();
+      storage = Volumes.storage(f, !options.readOnly(), options.secrets());
+      chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()));
+      meta.onSliceFreed(chunks::remove);
+      inner = Vfses.open(meta, chunks, options.vfsConfig(), options.vfsClock());
+      if (options.readOnly()) {
+        inner.setReadOnly(true);
+      }
+      Vfs served = options.subdir() == null ? inner : Vfses.subdir(inner, options.subdir());
+      if (!options.identity().isIdentity()) {
+        served = new MappedVfs(served, options.identity());
+      }
+      return new Volume(meta, storage, chunks, served);
+    } catch (IOException | RuntimeException e) {
+      if (inner != null) {
+        closeQuietly(inner, e); // the VFS owns the chunk store and the metadata client
+      } else {
+        closeQuietly(chunks, e);
+        closeQuietly(meta, e);
+      }
+      closeQuietly(storage, e);
+      throw e;
+    }
+  }
+
+  /**
+   * A metadata-only client of the volume at {@code metaUrl} for administration that needs no
+   * storage (status, fsck, dump, quota, restore, metadata benchmarks): a session unless
+   * read-only, background jobs as {@link VolumeOptions#backgroundJobs()} says. It registers no
+   * freed-slice listener, so the objects of slices it frees are deleted by a data client later.
+   * The caller closes it (that closes the engine connection).
+   */
+  public static MetaClient openMeta(String metaUrl, VolumeOptions options) throws IOException {
+    TxnKv kv = Volumes.engine(metaUrl, options.secrets());
+    try {
+      return MetaClient.open(kv, MetaConfig.defaults()
+          .withReadOnly(options.readOnly())
+          .withBackground(options.backgroundJobs())
+          .withHeartbeat(options.heartbeat())
+          .withFreeDelay(options.sliceFreeDelay())
+          .withMountPoint(options.clientName()));
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(kv, e);
+      throw e;
+    }
+  }
+
+  /** The volume's format record as this client loaded it. */
+  public Format format() {
+    return meta.format();
+  }
+
+  /** The metadata client (whole volume, no identity mapping: administration and tools). */
+  public MetaClient meta() {
+    return meta;
+  }
+
+  /** The VFS front ends serve: the subdir as its root, callers mapped by the identity mapping. */
+  public Vfs vfs() {
+    return vfs;
+  }
+
+  /** The volume's object storage (under its prefix, with its decorators). */
+  public ObjectStore storage() {
+    return storage;
+  }
+
+  public ChunkStore chunks() {
+    return chunks;
+  }
+
+  /** The path API over {@link #vfs()}. */
+  public FileSystem fileSystem() {
+    return new FileSystem(vfs);
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    IOException first = null;
+    try {
+      vfs.close(); // writers, VFS background, chunk store (staging drained), metadata session
+    } catch (IOException e) {
+      first = e;
+    }
+    try {
+      storage.close();
+    } catch (IOException e) {
+      first = first == null ? e : first;
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /** Closes {@code c} (if any) after a failed open, attaching its failure to {@code cause}. */
+  private static void closeQuietly(AutoCloseable c, Throwable cause) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      cause.addSuppressed(e);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.nectarfs.volume;
+
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.Secrets;
+import io.nectarfs.common.Uris;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaEngines;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.object.ObjectStore;
+import io.nectarfs.object.ObjectStores;
+import io.nectarfs.object.StoreOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.UUID;
+
+/**
+ * The pieces of a volume below {@link Volume}, for tools that need one of them alone: the
+ * metadata engine by URL (format, load, config, destroy), the volume's object storage from its
+ * format record (after the {@link VolumeMarker} check), and formatting a volume with its storage
+ * check and marker. Stateless.
+ */
+public final class Volumes {
+  private Volumes() {}
+
+  /** The result of {@link #format}: the record before (null for a new volume), the stored one, and the redacted engine. */
+  public record Formatted(Format before, Format stored, String metaDescription) {}
+
+  /** Connects to the metadata engine at {@code metaUrl} (any scheme a registered engine serves). */
+  public static TxnKv engine(String metaUrl, Secrets secrets) throws IOException {
+    return MetaEngines.registry().open(metaUrl, secrets);
+  }
+
+  /** The format record, or a one-line error saying to run format. */
+  public static Format requireFormat(TxnKv kv) throws IOException {
+    Format f = MetaClient.loadFormat(kv);
+    if (f == null) {
+      throw new IOException("no volume is formatted at " + kv.describe() + ": run 'nectar format " + Uris.redact(kv.describe()) + " NAME' first");
+    }
+    return f;
+  }
+
+  /** The decorator stack the format asks for; the key PEM is written to a private temporary file. */
+  public static StoreOptions storeOptions(Format f) throws IOException {
+    StoreOptions o = StoreOptions.defaults()
+        .withPrefix(f.objectPrefix())
+        .withShards(f.shards())
+        .withCompression(StoreOptions.Compression.parse(f.compression()))
+        .withChecksum(f.checksum());
+    if (f.encryptKeyPem() != null) {
+      Path pem = Files.createTempFile("nectar-key-", ".pem", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      pem.toFile().deleteOnExit();
+      Files.writeString(pem, f.encryptKeyPem(), StandardCharsets.US_ASCII);
+      o = o.withEncryption(new StoreOptions.Encryption(pem, StoreOptions.Encryption.Cipher.parse(f.encryptCipher())));
+    }
+    return o;
+  }
+
+  /**
+   * Opens the volume's object storage after checking its volume marker (see {@link VolumeMarker}):
+   * storage that belongs to another volume is refused; a missing marker is written when nothing
+   * else lives under the volume's name and {@code claim} is set (never for read-only clients).
+   */
+  public static ObjectStore storage(Format f, boolean claim, Secrets secrets) throws IOException {
+    VolumeMarker.verify(f, claim, secrets);
+    return unchecked(f, secrets);
+  }
+
+  /** Opens the volume's object storage without looking at the marker (format's own probe). */
+  public static ObjectStore unchecked(Format f, Secrets secrets) throws IOException {
+    return ObjectStores.registry().open(f.storage(), storeOptions(f), secrets);
+  }
+
+  /** The URL without user info: credentials are never stored in the volume. */
+  public static String withoutCredentials(String url) {
+    int s = url.indexOf("://");
+    if (s < 0) {
+      return url;
+    }
+    int at = url.lastIndexOf('@');
+    int slash = url.indexOf('/', s + 3);
+    if (at > s && (slash < 0 || at < slash || url.substring(s + 3, at).indexOf('/') >= 0)) {
+      return url.substring(0, s + 3) + url.substring(at + 1);
+    }
+    return url;
+  }
+
+  /**
+   * Formats the volume at {@code metaUrl} as {@code wanted}: tests the storage with a put, get
+   * and delete, refuses storage that belongs to another volume, stores the format record (a no-op
+   * when nothing changed; incompatible changes need {@link FormatRequest#force}), then writes the
+   * storage's volume marker. A re-format keeps the volume's UUID and layout. Credentials in the
+   * storage URL are used for the checks but never stored.
+   */
+  public static Formatted format(String metaUrl, Format wanted, FormatRequest request) throws IOException {
+    Secrets secrets = request.secrets();
+    String store = request.storageUrl() != null ? request.storageUrl() : wanted.storage();
+    Format plain = wanted.storage().equals(withoutCredentials(wanted.storage())) ? wanted : wanted.withStorage(withoutCredentials(wanted.storage()));
+    try (TxnKv kv = engine(metaUrl, secrets)) {
+      Format before = MetaClient.loadFormat(kv);
+      // A re-format keeps the volume's identity and layout: check the storage as the volume it is.
+      Format identity = before == null ? plain : plain.withUuid(before.uuid()).withStorageLayout(before.storageLayout());
+      checkStorage(identity.withStorage(store), secrets);
+      VolumeMarker.verify(identity.withStorage(store), false, secrets);
+      Format stored = MetaClient.format(kv, plain, request.force(), request.clock(), request.rootMode(), request.rootUid(), request.rootGid());
+      try {
+        VolumeMarker.verify(stored.withStorage(store), true, secrets);
+      } catch (IOException e) {
+        throw new IOException("volume " + stored.name() + " is formatted, but its storage marker could not be written: " + oneLine(e)
+            + "; run format again", e);
+      }
+      return new Formatted(before, stored, Uris.redact(kv.describe()));
+    }
+  }
+
+  /** Puts, reads back and deletes a small object so a wrong URL or key fails now, not at mount. */
+  private static void checkStorage(Format probe, Secrets secrets) throws IOException {
+    try (ObjectStore s = unchecked(probe, secrets)) {
+      String key = VolumeMarker.PROBE + UUID.randomUUID();
+      byte[] data = ("nectar format check " + probe.uuid()).getBytes(StandardCharsets.UTF_8);
+      s.put(key, data);
+      boolean same = Arrays.equals(s.getBytes(key), data);
+      s.delete(key);
+      if (!same) {
+        throw new IOException("storage " + s.describe() + " returned different bytes than were written");
+      }
+    } catch (IOException e) {
+      throw new IOException("storage check failed: " + oneLine(e), e);
+    }
+  }
+
+  /** A failure as one line: the first message in the cause chain, naming missing or forbidden objects. */
+  static String oneLine(Throwable ex) {
+    Throwable t = ex;
+    while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    if (m == null || m.isBlank()) {
+      m = t.getClass().getSimpleName() + " (" + Errno.of(t).description() + ")";
+    } else if (t instanceof java.nio.file.NoSuchFileException) {
+      m = "no such file or object: " + m;
+    } else if (t instanceof java.nio.file.AccessDeniedException) {
+      m = "permission denied: " + m;
+    }
+    return m.replace('\n', ' ').replace('\r', ' ');
+  }
+}
