@@ -47,7 +47,8 @@ record SqlUrl(
     if (db.isEmpty()) {
       throw bad(url, "no database", usage);
     }
-    return new SqlUrl(url.scheme(), user, url.password(), h.name(), h.port() == 0 ? defaultPort : h.port(), db, null, url.params(),
+    String host = h.name().indexOf(':') >= 0 ? "[" + h.name() + "]" : h.name(); // as JDBC URLs write IPv6
+    return new SqlUrl(url.scheme(), user, url.password(), host, h.port() == 0 ? defaultPort : h.port(), db, null, url.params(),
         url.query(), url);
   }
 
