@@ -15,7 +15,9 @@ import java.util.List;
  *
  * <p>Options: {@code region=}, {@code path-style=true|false}, {@code max-connections=N}, {@code
  * connect-timeout=}, {@code request-timeout=} (durations such as {@code 500ms}, {@code 10s}, {@code
- * 2m}), {@code create-bucket=true|false}. The user info, if any, is percent-decoded ("+" stays "+",
+ * 2m}, {@code 1h}: the one grammar of {@link Url}), {@code create-bucket=true|false}, {@code
+ * check-upload-id=true|false} (default false: list the open uploads before every part, for servers
+ * such as S3Proxy that accept parts of unknown or aborted uploads). The user info, if any, is percent-decoded ("+" stays "+",
  * as AWS secret keys contain it).
  *
  * @param endpoint the endpoint URL ({@code http://host:port}), or null for AWS S3
@@ -24,6 +26,7 @@ import java.util.List;
  * @param accessKey access key from the URL, or null
  * @param secretKey secret key from the URL, or null
  * @param region the region, or null when not given in the URL
+ * @param checkUploadId whether uploadPart first checks, with a LIST, that the upload id exists
  * @param redacted the URL as it may be printed
  */
 record S3Url(
