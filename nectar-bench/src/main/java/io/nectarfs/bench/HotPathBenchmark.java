@@ -86,8 +86,7 @@ public class HotPathBenchmark {
     w.write(0, ByteBuffer.wrap(block));
     w.finish(block.length);
     try (TxnKv kv = MetaEngines.registry().open("mem://" + name, new Secrets(Map.of()))) {
-      MetaClient.format(kv, new Format("bench", UUID.randomUUID().toString(), "mem://" + name, 4 << 20, "none", null, null, false, 0, 0, 0, 0,
-          Format.META_VERSION, 0), false, Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("bench", "mem://" + name).checksum(false).storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
     }
     MetaClient meta = MetaClient.open(MetaEngines.registry().open("mem://" + name, new Secrets(Map.of())), MetaConfig.defaults());
     ChunkStore vchunks = ChunkStores.open(store, ChunkConfig.inMemory(4 << 20));

@@ -59,8 +59,7 @@ public class NamesBenchmark {
     name = Names.decode(bytes);
     String vol = "bench-" + UUID.randomUUID();
     try (TxnKv kv = MetaEngines.registry().open("mem://" + vol, new Secrets(Map.of()))) {
-      MetaClient.format(kv, new Format("bench", UUID.randomUUID().toString(), "mem://" + vol, 4 << 20, "none", null, null, false, 0, 0, 0, 0,
-          Format.META_VERSION, 0), false, Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("bench", "mem://" + vol).checksum(false).storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
     }
     meta = MetaClient.open(MetaEngines.registry().open("mem://" + vol, new Secrets(Map.of())), MetaConfig.defaults());
     meta.mknod(Ctx.ROOT, Meta.ROOT, name, io.nectarfs.meta.FileType.FILE, 0644, 0, 0);
