@@ -109,7 +109,7 @@ final class FormatCommand implements Callable<Integer> {
     }
     Format wanted;
     try {
-      wanted = Format.builder(name, Volumes.withoutCredentials(store)).blockSize((int) Math.min(Integer.MAX_VALUE, block))
+      wanted = Format.builder(name, io.nectarfs.common.Uris.withoutCredentials(store)).blockSize((int) Math.min(Integer.MAX_VALUE, block))
           .compression(StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT))
           .encryption(pem, pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT))
           .checksum(checksum).shards(shards).trashDays(trashDays).capacity(capacity == null ? 0 : Sizes.parse(capacity)).inodes(inodes)

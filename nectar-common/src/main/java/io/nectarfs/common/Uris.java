@@ -73,6 +73,43 @@ public final class Uris {
     return url.substring(0, start) + shown + "@" + redactParams(url.substring(at + 1));
   }
 
+  /**
+   * The URL without its user info and without secret query parameters ({@link #isSecretParam}),
+   * as it may be stored (e.g. in the volume's format record). The user info is found as {@link
+   * Url#parse} finds it.
+   *
+   * @throws IllegalArgumentException when the URL is ambiguous ({@code http://a:12/34@h/b}: a
+   *     password or a host, port and a path with '@'), naming what to percent-encode
+   */
+  public static String withoutCredentials(String url) {
+    String scheme = scheme(url);
+    if (scheme == null) {
+      return url;
+    }
+    int start = url.indexOf("://") + 3;
+    String rest = url.substring(start);
+    int at = Url.userInfoEnd(scheme, rest);
+    if (at == -2) {
+      throw new IllegalArgumentException("the URL " + redact(url)
+          + " is ambiguous: percent-encode '/' in the password as %2F, or '@' in the path as %40");
+    }
+    if (at >= 0) {
+      rest = rest.substring(at + 1);
+    }
+    int q = rest.indexOf('?');
+    if (q < 0) {
+      return url.substring(0, start) + rest;
+    }
+    List<String> kept = new java.util.ArrayList<>();
+    for (String pair : rest.substring(q + 1).split("&")) {
+      int eq = pair.indexOf('=');
+      if (!pair.isEmpty() && !isSecretParam(eq < 0 ? pair : pair.substring(0, eq))) {
+        kept.add(pair);
+      }
+    }
+    return url.substring(0, start) + rest.substring(0, q) + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
+  }
+
   /** Whether the text before an '@' is user info (true) or part of a path or query (false). */
   static boolean isUserInfo(String scheme, String info) {
     int reserved = firstOf(info, "/?#");

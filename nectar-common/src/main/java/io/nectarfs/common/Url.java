@@ -98,17 +98,10 @@ public final class Url {
     }
     String rest = raw.substring(raw.indexOf("://") + 3);
     String info = null;
-    int firstAt = rest.indexOf('@');
-    if (firstAt >= 0 && !rest.startsWith("/")) {
-      int q = rest.indexOf('?', firstAt);
-      int at = rest.lastIndexOf('@', q < 0 ? rest.length() - 1 : q - 1);
-      String candidate = rest.substring(0, at);
-      int reserved = Uris.firstOf(candidate, "/?#");
-      boolean hostPortFirst = reserved >= 0 && candidate.substring(0, reserved).matches("[^:@]*:\\d{1,5}");
-      if (Uris.isUserInfo(scheme, candidate) && !hostPortFirst) {
-        info = candidate;
-        rest = rest.substring(at + 1);
-      }
+    int at = userInfoEnd(scheme, rest);
+    if (at >= 0) {
+      info = rest.substring(0, at);
+      rest = rest.substring(at + 1);
     }
     if (rest.indexOf('#') >= 0) {
       throw new IOException(label + " " + shown + ": a '#' fragment is not allowed (percent-encode '#' as %23)" + use(usage));
@@ -137,6 +130,29 @@ public final class Url {
     }
     return new Url(scheme, label, shown, user, password, info != null, info != null && Uris.firstOf(info, "/?#@") >= 0, hosts,
         decode(rawPath, label, shown), params(query, label, shown), query);
+  }
+
+  /**
+   * Where the user info of {@code rest} (the URL after {@code scheme://}) ends: the index of its
+   * '@', or -1 when there is none. -2 when the text is ambiguous: {@code a:12/34@b} may be a
+   * password "12/34" or host a, port 12 and a path holding '@'.
+   */
+  static int userInfoEnd(String scheme, String rest) {
+    int firstAt = rest.indexOf('@');
+    if (firstAt < 0 || (rest.startsWith("/") && !Uris.BARE_PASSWORD_SCHEMES.contains(scheme))) {
+      return -1;
+    }
+    int q = rest.indexOf('?', firstAt);
+    int at = rest.lastIndexOf('@', q < 0 ? rest.length() - 1 : q - 1);
+    String candidate = rest.substring(0, at);
+    if (!Uris.isUserInfo(scheme, candidate)) {
+      return -1;
+    }
+    int reserved = Uris.firstOf(candidate, "/?#");
+    if (reserved >= 0 && candidate.substring(0, reserved).matches("[^:@]*:\\d{1,5}")) {
+      return -2; // host:port first: parsed as a path, refused where it is stored
+    }
+    return at;
   }
 
   /** Parses {@code scheme://PATH[?params]}: everything before the query is the (decoded) path. */

@@ -189,6 +189,21 @@ class UrlTest {
   }
 
   @Test
+  void withoutCredentials_dropsUserInfoAndSecretParams_only() {
+    assertThat(Uris.withoutCredentials("http://AK:" + PW + "@127.0.0.1:9000/bucket/p")).isEqualTo("http://127.0.0.1:9000/bucket/p");
+    assertThat(Uris.withoutCredentials("http://AK:" + PW + "/x@127.0.0.1:9000/bucket")).isEqualTo("http://127.0.0.1:9000/bucket");
+    assertThat(Uris.withoutCredentials("s3://bucket/a@b/c")).as("'@' in a prefix stays").isEqualTo("s3://bucket/a@b/c");
+    assertThat(Uris.withoutCredentials("http://h:9000/bucket/a%40b")).isEqualTo("http://h:9000/bucket/a%40b");
+    assertThatThrownBy(() -> Uris.withoutCredentials("http://h:9000/bucket/a@b")).as("same shape as a:12/34@h")
+        .hasMessageContaining("ambiguous");
+    assertThat(Uris.withoutCredentials("s3://bucket/x?region=eu&secret_key=" + PW + "&access_key=AK")).isEqualTo("s3://bucket/x?region=eu");
+    assertThat(Uris.withoutCredentials("s3://bucket/x?token=" + PW)).isEqualTo("s3://bucket/x");
+    assertThat(Uris.withoutCredentials("file:///data/a@b")).isEqualTo("file:///data/a@b");
+    assertThatThrownBy(() -> Uris.withoutCredentials("http://AK:12/34@h/b")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ambiguous").hasMessageNotContaining("12/34");
+  }
+
+  @Test
   void scheme_isLowerCase() {
     assertThat(Uris.scheme("S3://b")).isEqualTo("s3");
     assertThat(Uris.scheme("/no/scheme")).isNull();
