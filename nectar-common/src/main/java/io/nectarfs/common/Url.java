@@ -125,7 +125,11 @@ public final class Url {
     List<Host> hosts = new ArrayList<>();
     if (!authority.isEmpty()) {
       for (String h : authority.split(",", -1)) {
-        hosts.add(host(h, label, shown, usage));
+        Host one = host(h, label, shown, usage);
+        if (one.name().isEmpty() && authority.indexOf(',') >= 0) {
+          throw new IOException(label + " " + shown + ": an empty host in the host list" + use(usage));
+        }
+        hosts.add(one);
       }
     }
     return new Url(scheme, label, shown, user, password, info != null, info != null && Uris.firstOf(info, "/?#@") >= 0, hosts,

@@ -178,6 +178,7 @@ class UrlTest {
       {"redis://:" + PW + "@h:port/1", "bad port 'port'"},
       {"redis://:" + PW + "@h/1#frag", "fragment"},
       {"redis://:" + PW + "@[::1/1", "unclosed '['"},
+      {"redis://:" + PW + "@h1,,h2/1", "empty host"},
       {"redis://:bad%zz" + PW + "@h/1", "percent-encoding"},
       {"no-scheme:" + PW + "@h", "not a URL"},
     };
