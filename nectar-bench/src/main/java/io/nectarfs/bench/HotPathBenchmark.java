@@ -78,8 +78,7 @@ public class HotPathBenchmark {
     }
     String name = "bench-" + UUID.randomUUID();
     try (TxnKv kv = Volumes.engine("mem://" + name, new Secrets(Map.of()))) {
-      MetaClient.format(kv, new Format("bench", UUID.randomUUID().toString(), "mem://" + name, 4 << 20, "none", null, null, false, 0, 0, 0, 0,
-          Format.META_VERSION, 0), false, Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("bench", "mem://" + name).checksum(false).storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
     }
     volume = Volume.open("mem://" + name, VolumeOptions.defaults().withSecrets(new Secrets(Map.of())).withCache(CacheOptions.memoryOnly(256L << 20)));
     chunks = volume.chunks();

@@ -60,8 +60,7 @@ public class NamesBenchmark {
     name = Names.decode(bytes);
     String vol = "bench-" + UUID.randomUUID();
     try (TxnKv kv = Volumes.engine("mem://" + vol, new Secrets(Map.of()))) {
-      MetaClient.format(kv, new Format("bench", UUID.randomUUID().toString(), "mem://" + vol, 4 << 20, "none", null, null, false, 0, 0, 0, 0,
-          Format.META_VERSION, 0), false, Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("bench", "mem://" + vol).checksum(false).storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
     }
     meta = Volume.openMeta("mem://" + vol, VolumeOptions.defaults().withSecrets(new Secrets(Map.of())));
     meta.mknod(Ctx.ROOT, Meta.ROOT, name, io.nectarfs.meta.FileType.FILE, 0644, 0, 0);

@@ -107,11 +107,11 @@ final class FormatCommand implements Callable<Integer> {
     }
     Format wanted;
     try {
-      wanted = new Format(name, UUID.randomUUID().toString(), Volumes.withoutCredentials(store), (int) Math.min(Integer.MAX_VALUE, block),
-          StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT), pem,
-          pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT),
-          checksum, shards, trashDays, capacity == null ? 0 : Sizes.parse(capacity), inodes, Format.META_VERSION,
-          System.currentTimeMillis(), enableAcl, Format.LAYOUT_UUID).validated();
+      wanted = Format.builder(name, io.nectarfs.common.Uris.withoutCredentials(store)).blockSize((int) Math.min(Integer.MAX_VALUE, block))
+          .compression(StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT))
+          .encryption(pem, pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT))
+          .checksum(checksum).shards(shards).trashDays(trashDays).capacity(capacity == null ? 0 : Sizes.parse(capacity)).inodes(inodes)
+          .createdMillis(System.currentTimeMillis()).enableAcl(enableAcl).build().validated();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -175,7 +175,8 @@ final class ObjbenchCommand implements Callable<Integer> {
           }
         }),
         new Named("copy", () -> {
-          if (!(s instanceof CopyCapable c)) {
+          CopyCapable c = s.capability(CopyCapable.class).orElse(null);
+          if (c == null) {
             return null;
           }
           c.copy(p + "d/y", p + "d/z");
@@ -183,7 +184,8 @@ final class ObjbenchCommand implements Callable<Integer> {
           return "";
         }),
         new Named("multipart", () -> {
-          if (!(s instanceof MultipartCapable mp)) {
+          MultipartCapable mp = s.capability(MultipartCapable.class).orElse(null);
+          if (mp == null) {
             return null;
           }
           byte[] part = new byte[(int) mp.minPartSize()];
@@ -308,7 +310,7 @@ final class ObjbenchCommand implements Callable<Integer> {
       for (String k : s.listKeys(prefix)) {
         s.delete(k);
       }
-      if (s instanceof MultipartCapable mp) {
+      for (MultipartCapable mp : s.capability(MultipartCapable.class).stream().toList()) {
         for (String id : mp.listMultipart(prefix + "check/mp")) {
           mp.abortMultipart(prefix + "check/mp", id);
         }

@@ -89,8 +89,8 @@ class DumpLoadTest {
   /** A volume with a bit of everything a dump must carry. */
   private String buildSource(String url) throws IOException {
     TxnKv kv = open(url);
-    Format f = new Format("dump-vol", UUID.randomUUID().toString(), "mem://x", 4 << 20, "none", null, null, false, 0, 1, 0, 0, Format.META_VERSION,
-        1234, true);
+    Format f = Format.builder("dump-vol", "mem://x").checksum(false).trashDays(1).createdMillis(1234).enableAcl(true)
+        .storageLayout(Format.LAYOUT_NAME).build();
     MetaClient.format(kv, f, false, Clock.SYSTEM);
     try (MetaClient m = MetaClient.open(kv, config())) {
       Ctx root = Ctx.ROOT;

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,8 +94,7 @@ class StorageIdentityTest {
     assertThat(p.code()).as(p.err()).isZero();
     write(meta("p.db"), "/f", "from p");
     try (TxnKv kv = Volumes.engine(meta("q.db"), new Secrets(java.util.Map.of()))) {
-      MetaClient.format(kv, new Format("shared", UUID.randomUUID().toString(), storage(), 4 << 20, "none", null, null, true, 0, 0, 0, 0,
-          Format.META_VERSION, System.currentTimeMillis(), false, Format.LAYOUT_UUID), false, io.nectarfs.common.Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("shared", storage()).createdMillis(System.currentTimeMillis()).build(), false, io.nectarfs.common.Clock.SYSTEM);
     }
     List<String> before = objects();
     CliTest.Run gc = CliTest.run("gc", meta("q.db"), "--delete", "--min-age", "0s");
@@ -116,8 +114,8 @@ class StorageIdentityTest {
   void oldLayoutVolume_claimsItsPrefix_andAnotherOldVolumeOfThatNameIsThenRefused() throws Exception {
     for (String db : new String[] {"old1.db", "old2.db"}) {
       try (TxnKv kv = Volumes.engine(meta(db), new Secrets(java.util.Map.of()))) {
-        MetaClient.format(kv, new Format("legacy", UUID.randomUUID().toString(), storage(), 4 << 20, "none", null, null, true, 0, 0, 0, 0,
-            Format.META_VERSION, System.currentTimeMillis()), false, io.nectarfs.common.Clock.SYSTEM);
+        MetaClient.format(kv, Format.builder("legacy", storage()).createdMillis(System.currentTimeMillis())
+            .storageLayout(Format.LAYOUT_NAME).build(), false, io.nectarfs.common.Clock.SYSTEM);
       }
     }
     write(meta("old1.db"), "/f", "old one");

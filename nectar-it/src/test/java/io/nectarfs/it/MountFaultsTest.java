@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,8 +72,7 @@ class MountFaultsTest {
       String storeUrl = "file://" + tmp.resolve("data");
       Secrets secrets = new Secrets(Map.of());
       try (TxnKv kv = MetaEngines.registry().open(metaUrl, secrets)) {
-        MetaClient.format(kv, new Format("down-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, false, 0, 0, 0, 0,
-            Format.META_VERSION, 0), false, Clock.SYSTEM);
+        MetaClient.format(kv, Format.builder("down-vol", storeUrl).checksum(false).storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
       }
       Path mnt = Files.createDirectories(tmp.resolve("mnt"));
       try (Volume volume = Volume.open(metaUrl, VolumeOptions.defaults().withSecrets(secrets).withCache(CacheOptions.memoryOnly(256L << 20)));

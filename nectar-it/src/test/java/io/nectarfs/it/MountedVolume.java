@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -61,8 +60,8 @@ final class MountedVolume implements AutoCloseable {
     String metaUrl = "sqlite3://" + base.resolve("meta.db");
     String storeUrl = "file://" + base.resolve("data");
     try (TxnKv kv = MetaEngines.registry().open(metaUrl, new Secrets(Map.of()))) {
-      MetaClient.format(kv, new Format("it-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, true, 0, trashDays, 0, 0,
-          Format.META_VERSION, System.currentTimeMillis()), false, Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("it-vol", storeUrl).trashDays(trashDays).createdMillis(System.currentTimeMillis())
+          .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
     }
     return serve(base, opts);
   }
@@ -74,8 +73,8 @@ final class MountedVolume implements AutoCloseable {
     String metaUrl = "sqlite3://" + base.resolve("meta.db");
     String storeUrl = "file://" + base.resolve("data");
     try (TxnKv kv = MetaEngines.registry().open(metaUrl, new Secrets(Map.of()))) {
-      MetaClient.format(kv, new Format("it-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, true, 0, 0, 0, 0,
-          Format.META_VERSION, System.currentTimeMillis(), true), false, Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("it-vol", storeUrl).createdMillis(System.currentTimeMillis()).enableAcl(true)
+          .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
     }
     return serve(base, opts);
   }
@@ -108,8 +107,8 @@ final class MountedVolume implements AutoCloseable {
     String metaUrl = "sqlite3://" + base.resolve("meta.db");
     String storeUrl = "file://" + base.resolve("data");
     try (TxnKv kv = MetaEngines.registry().open(metaUrl, new Secrets(Map.of()))) {
-      MetaClient.format(kv, new Format("it-vol", UUID.randomUUID().toString(), storeUrl, 4 << 20, "none", null, null, true, 0, 0, capacity, 0,
-          Format.META_VERSION, System.currentTimeMillis()), false, Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("it-vol", storeUrl).capacity(capacity).createdMillis(System.currentTimeMillis())
+          .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
     }
     return serve(base, "mnt", MountOptions.builder().allowOther(true).defaultPermissions(true), vfsConfig, vfsClock);
   }

@@ -67,8 +67,7 @@ final class Dump {
   static void dump(MetaClient m, OutputStream out, boolean keepEncryptKey, Consumer<String> progress) throws IOException {
     Format f = m.format;
     if (!keepEncryptKey) {
-      f = new Format(f.name(), f.uuid(), f.storage(), f.blockSize(), f.compression(), null, f.encryptKeyPem() == null ? null : f.encryptCipher(),
-          f.checksum(), f.shards(), f.trashDays(), f.capacity(), f.inodes(), f.metaVersion(), f.createdMillis(), f.enableAcl(), f.storageLayout());
+      f = f.toBuilder().encryption(null, f.encryptKeyPem() == null ? null : f.encryptCipher()).build();
     }
     progress.accept("reading the metadata");
     Volume v = read(m, progress);

@@ -64,26 +64,132 @@ public record Format(
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
           .configure(SerializationFeature.INDENT_OUTPUT, true);
 
-  /** A record without ACLs (the settings before ACL support). */
-  public Format(String name, String uuid, String storage, int blockSize, String compression, String encryptKeyPem, String encryptCipher,
-      boolean checksum, int shards, int trashDays, long capacity, long inodes, int metaVersion, long createdMillis) {
-    this(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion,
-        createdMillis, false);
+  /**
+   * A builder for a new volume's record: a random uuid, 4 MiB blocks, no compression, no
+   * encryption, checksums on, no shards, trash, capacity or inode limit, the current metadata
+   * version, created at 0 (set it from the caller's clock), ACLs off, {@link #LAYOUT_UUID}.
+   */
+  public static Builder builder(String name, String storage) {
+    return new Builder().name(name).storage(storage);
   }
 
-  /** A record in the {@link #LAYOUT_NAME} layout (the settings before the storage layout existed). */
-  public Format(String name, String uuid, String storage, int blockSize, String compression, String encryptKeyPem, String encryptCipher,
-      boolean checksum, int shards, int trashDays, long capacity, long inodes, int metaVersion, long createdMillis, boolean enableAcl) {
-    this(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion,
-        createdMillis, enableAcl, LAYOUT_NAME);
+  /** A builder holding every field of this record. */
+  public Builder toBuilder() {
+    return new Builder().name(name).uuid(uuid).storage(storage).blockSize(blockSize).compression(compression)
+        .encryption(encryptKeyPem, encryptCipher).checksum(checksum).shards(shards).trashDays(trashDays).capacity(capacity)
+        .inodes(inodes).metaVersion(metaVersion).createdMillis(createdMillis).enableAcl(enableAcl).storageLayout(storageLayout);
+  }
+
+  /** Builds a {@link Format}; {@link #build()} does not validate (see {@link Format#validated()}). */
+  public static final class Builder {
+    private String name;
+    private String uuid = java.util.UUID.randomUUID().toString();
+    private String storage;
+    private int blockSize = 4 << 20;
+    private String compression = "none";
+    private String encryptKeyPem;
+    private String encryptCipher;
+    private boolean checksum = true;
+    private int shards;
+    private int trashDays;
+    private long capacity;
+    private long inodes;
+    private int metaVersion = META_VERSION;
+    private long createdMillis;
+    private boolean enableAcl;
+    private int storageLayout = LAYOUT_UUID;
+
+    private Builder() {}
+
+    public Builder name(String v) {
+      name = v;
+      return this;
+    }
+
+    public Builder uuid(String v) {
+      uuid = v;
+      return this;
+    }
+
+    public Builder storage(String v) {
+      storage = v;
+      return this;
+    }
+
+    public Builder blockSize(int v) {
+      blockSize = v;
+      return this;
+    }
+
+    public Builder compression(String v) {
+      compression = v;
+      return this;
+    }
+
+    /** The passphrase-protected key PEM and its cipher, or nulls for no encryption. */
+    public Builder encryption(String keyPem, String cipher) {
+      encryptKeyPem = keyPem;
+      encryptCipher = cipher;
+      return this;
+    }
+
+    public Builder checksum(boolean v) {
+      checksum = v;
+      return this;
+    }
+
+    public Builder shards(int v) {
+      shards = v;
+      return this;
+    }
+
+    public Builder trashDays(int v) {
+      trashDays = v;
+      return this;
+    }
+
+    public Builder capacity(long v) {
+      capacity = v;
+      return this;
+    }
+
+    public Builder inodes(long v) {
+      inodes = v;
+      return this;
+    }
+
+    public Builder metaVersion(int v) {
+      metaVersion = v;
+      return this;
+    }
+
+    public Builder createdMillis(long v) {
+      createdMillis = v;
+      return this;
+    }
+
+    public Builder enableAcl(boolean v) {
+      enableAcl = v;
+      return this;
+    }
+
+    public Builder storageLayout(int v) {
+      storageLayout = v;
+      return this;
+    }
+
+    public Format build() {
+      return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity,
+          inodes, metaVersion, createdMillis, enableAcl, storageLayout);
+    }
   }
 
   public Format withEnableAcl(boolean on) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, on, storageLayout);
+    return toBuilder().enableAcl(on).build();
   }
 
   public Format withStorageLayout(int layout) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl, layout);
+    return toBuilder().storageLayout(layout).build();
   }
 
   /** The key prefix of the volume's objects in the storage (see {@link #storageLayout}). */
@@ -133,22 +239,22 @@ public record Format(
   }
 
   public Format withTrashDays(int d) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, d, capacity, inodes, metaVersion, createdMillis, enableAcl, storageLayout);
+    return toBuilder().trashDays(d).build();
   }
 
   public Format withCapacity(long c) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, c, inodes, metaVersion, createdMillis, enableAcl, storageLayout);
+    return toBuilder().capacity(c).build();
   }
 
   public Format withInodes(long i) {
-    return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, i, metaVersion, createdMillis, enableAcl, storageLayout);
+    return toBuilder().inodes(i).build();
   }
 
   public Format withStorage(String s) {
-    return new Format(name, uuid, s, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl, storageLayout);
+    return toBuilder().storage(s).build();
   }
 
   public Format withUuid(String u) {
-    return new Format(name, u, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity, inodes, metaVersion, createdMillis, enableAcl, storageLayout);
+    return toBuilder().uuid(u).build();
   }
 }

@@ -37,8 +37,9 @@ final class FormatRules {
 
   /** The record a re-format stores: identity of the old one, settings of the new one. */
   static Format merge(Format old, Format neu) {
-    return new Format(neu.name(), old.uuid(), neu.storage(), neu.blockSize(), neu.compression(), neu.encryptKeyPem(), neu.encryptCipher(),
-        neu.checksum(), neu.shards(), neu.trashDays(), neu.capacity(), neu.inodes(), old.metaVersion(), old.createdMillis(), old.enableAcl() || neu.enableAcl(), // ACLs, once on, stay on
-        old.storageLayout()); // the objects stay where they are
+    return neu.toBuilder().uuid(old.uuid()).metaVersion(old.metaVersion()).createdMillis(old.createdMillis())
+        .enableAcl(old.enableAcl() || neu.enableAcl()) // ACLs, once on, stay on
+        .storageLayout(old.storageLayout()) // the objects stay where they are
+        .build();
   }
 }

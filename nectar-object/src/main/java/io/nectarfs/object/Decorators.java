@@ -52,9 +52,6 @@ final class Decorators {
     if (injector == null && n == 1 && isBare(o)) {
       return base;
     }
-    ObjectStore raw0 = base instanceof FaultStore f ? f.next : base;
-    boolean copy = raw0 instanceof CopyCapable;
-    boolean multipart = raw0 instanceof MultipartCapable;
     List<String> layers = new ArrayList<>();
 
     ObjectStore s = n > 1 ? new ShardedStore(backends, Uris.redact(url)) : base;
@@ -77,25 +74,21 @@ final class Decorators {
     if (o.checksum()) {
       s = new ChecksumStore(s);
       layers.add("checksum");
-      multipart = false;
     }
     if (key != null) {
       s = new EncryptedStore(s, key, o.encryption().cipher());
       layers.add(o.encryption().cipher() == StoreOptions.Encryption.Cipher.AES256GCM ? "aes256gcm" : "chacha20-poly1305");
-      multipart = false;
     }
     if (o.compression() != StoreOptions.Compression.NONE) {
       s = new CompressedStore(s, o.compression());
       layers.add(o.compression().name().toLowerCase(Locale.ROOT));
-      multipart = false;
     }
     if (injector != null) {
       layers.add("faults");
     }
     java.util.Collections.reverse(layers); // outermost first
     String description = (n > 1 ? Uris.redact(url) : base.describe()) + " (" + String.join(", ", layers) + ")";
-    ForwardingStore top = s instanceof ForwardingStore f ? f : new ForwardingStore(s) {};
-    return Facade.of(top, description, copy, multipart);
+    return new Top(s, description);
   }
 
   private static boolean isBare(StoreOptions o) {
@@ -105,5 +98,31 @@ final class Decorators {
 
   private static String rate(long bytesPerSecond) {
     return bytesPerSecond == 0 ? "unlimited" : bytesPerSecond + " B/s";
+  }
+
+  /**
+   * The top of a decorated stack: describes the whole stack and offers what the layer below it
+   * offers (copy, and multipart unless a transforming layer hides it), through {@link
+   * ObjectStore#capability}.
+   *
+   * <p>Concurrency: stateless.
+   */
+  private static final class Top extends ForwardingStore implements ForwardsMultipart {
+    private final String description;
+
+    Top(ObjectStore next, String description) {
+      super(next);
+      this.description = description;
+    }
+
+    @Override
+    public String describe() {
+      return description;
+    }
+
+    @Override
+    public String toString() {
+      return description;
+    }
   }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Concurrency: the decisions come from one seeded {@link Random} guarded by the injector's
  * monitor, so a single-threaded run is reproducible; rates are volatile and may change at any time.
  */
-final class FaultStore extends ForwardingStore {
+final class FaultStore extends ForwardingStore implements ForwardsMultipart {
   /** The shared state and controls; one per stack, shared by all shards. */
   static final class Injector implements FaultInjector {
     private final Random random;
@@ -152,30 +152,30 @@ final class FaultStore extends ForwardingStore {
   @Override
   public String createMultipart(String key) throws IOException {
     injector.maybeFail("createMultipart", key);
-    return multipart().createMultipart(key);
+    return below().createMultipart(key);
   }
 
   @Override
   public Part uploadPart(String key, String uploadId, int number, InputStream data, long length) throws IOException {
     injector.maybeFail("uploadPart", key);
-    return multipart().uploadPart(key, uploadId, number, data, length);
+    return below().uploadPart(key, uploadId, number, data, length);
   }
 
   @Override
   public void completeMultipart(String key, String uploadId, List<Part> parts) throws IOException {
     injector.maybeFail("completeMultipart", key);
-    multipart().completeMultipart(key, uploadId, parts);
+    below().completeMultipart(key, uploadId, parts);
   }
 
   @Override
   public void abortMultipart(String key, String uploadId) throws IOException {
     injector.maybeFail("abortMultipart", key);
-    multipart().abortMultipart(key, uploadId);
+    below().abortMultipart(key, uploadId);
   }
 
   @Override
   public List<String> listMultipart(String key) throws IOException {
     injector.maybeFail("listMultipart", key);
-    return multipart().listMultipart(key);
+    return below().listMultipart(key);
   }
 }

@@ -3,16 +3,18 @@ package io.nectarfs.object;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A decorator that forwards every operation to the store below; subclasses override what they
- * change. Copy and multipart are forwarded when the store below has them: copy falls back to
- * get + put, multipart throws {@link UnsupportedOperationException}. Whether the finished stack
- * exposes them is decided once by {@link Decorators}, not by instances of this class.
+ * change. Copy is offered when the store below offers it (internally it falls back to get + put);
+ * multipart is offered by the decorators that implement {@link ForwardsMultipart}, again only when
+ * the store below offers it. Capabilities this class does not implement are never offered
+ * ({@link #capability}), so a new capability cannot bypass a decorator.
  *
  * <p>Concurrency: stateless; thread-safe if the store below is.
  */
-abstract class ForwardingStore implements ObjectStore, CopyCapable, MultipartCapable, Layered {
+abstract class ForwardingStore implements ObjectStore, CopyCapable, Layered {
   protected final ObjectStore next;
 
   ForwardingStore(ObjectStore next) {
@@ -61,49 +63,31 @@ abstract class ForwardingStore implements ObjectStore, CopyCapable, MultipartCap
 
   /** Server-side copy when {@code s} has it, else get + put (still atomic for the destination). */
   static void copyVia(ObjectStore s, String src, String dst) throws IOException {
-    if (s instanceof CopyCapable c) {
-      c.copy(src, dst);
+    Optional<CopyCapable> c = s.capability(CopyCapable.class);
+    if (c.isPresent()) {
+      c.get().copy(src, dst);
     } else {
       Keys.check(dst);
       s.put(dst, s.getBytes(src));
     }
   }
 
-  MultipartCapable multipart() {
-    if (next instanceof MultipartCapable m) {
-      return m;
+  /**
+   * The multipart capability of the store below, for decorators that offer multipart (they do so
+   * only when it exists: {@link #capability}).
+   */
+  public MultipartCapable below() {
+    return next.capability(MultipartCapable.class)
+        .orElseThrow(() -> new IllegalStateException(next.describe() + " has no multipart upload: ask capability() first"));
+  }
+
+  /** Offers a capability that this decorator implements itself when the store below offers it too. */
+  @Override
+  public <T> Optional<T> capability(Class<T> type) {
+    if (type.isInstance(this) && next.capability(type).isPresent()) {
+      return Optional.of(type.cast(this));
     }
-    throw new UnsupportedOperationException(next.describe() + " has no multipart upload");
-  }
-
-  @Override
-  public long minPartSize() {
-    return multipart().minPartSize();
-  }
-
-  @Override
-  public String createMultipart(String key) throws IOException {
-    return multipart().createMultipart(key);
-  }
-
-  @Override
-  public Part uploadPart(String key, String uploadId, int number, InputStream data, long length) throws IOException {
-    return multipart().uploadPart(key, uploadId, number, data, length);
-  }
-
-  @Override
-  public void completeMultipart(String key, String uploadId, List<Part> parts) throws IOException {
-    multipart().completeMultipart(key, uploadId, parts);
-  }
-
-  @Override
-  public void abortMultipart(String key, String uploadId) throws IOException {
-    multipart().abortMultipart(key, uploadId);
-  }
-
-  @Override
-  public List<String> listMultipart(String key) throws IOException {
-    return multipart().listMultipart(key);
+    return Optional.empty();
   }
 
   @Override

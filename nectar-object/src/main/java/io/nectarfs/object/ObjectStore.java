@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 
 /**
  * A flat key space of immutable byte objects: where every block of every NectarFS file lives.
@@ -31,8 +32,16 @@ import java.util.NoSuchElementException;
  *   <li>Implementations are thread-safe. Every method is safe to retry.
  * </ul>
  *
- * <p>Optional capabilities are separate interfaces tested with {@code instanceof}: {@link
- * CopyCapable} and {@link MultipartCapable}.
+ * <h2>Capabilities</h2>
+ *
+ * <p>Optional abilities are interfaces found only through {@link #capability(Class)}, never by
+ * {@code instanceof} or a cast: {@link CopyCapable} and {@link MultipartCapable} today (conditional
+ * puts next). The answer is a view of <em>this</em> store: the same key space and the same bytes as
+ * its get and put. A decorator offers a capability only when it handles it itself (mapping keys,
+ * retrying, throttling, injecting faults) and the store below offers it; a decorator that
+ * transforms the bytes (compression, encryption, checksums) does not offer multipart, and a
+ * decorator that does not know a capability answers empty, so no capability can bypass a layer.
+ * The answer is fixed for the life of the store.
  */
 public interface ObjectStore extends AutoCloseable {
 
@@ -139,6 +148,15 @@ public interface ObjectStore extends AutoCloseable {
       throw e.getCause();
     }
     return keys;
+  }
+
+  /**
+   * This store's implementation of an optional capability, or empty when it has none (see the
+   * class comment). The default answers with this object when it implements {@code type}: right
+   * for backends, wrong for decorators, which override it.
+   */
+  default <T> Optional<T> capability(Class<T> type) {
+    return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
   }
 
   /** Releases connections and threads. Idempotent. */

@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <p>Concurrency: stateless.
  */
-final class PrefixStore extends ForwardingStore {
+final class PrefixStore extends ForwardingStore implements ForwardsMultipart {
   private final String prefix;
 
   PrefixStore(ObjectStore next, String prefix) {
@@ -79,26 +79,26 @@ final class PrefixStore extends ForwardingStore {
 
   @Override
   public String createMultipart(String key) throws IOException {
-    return multipart().createMultipart(k(key));
+    return below().createMultipart(k(key));
   }
 
   @Override
   public Part uploadPart(String key, String uploadId, int number, InputStream data, long length) throws IOException {
-    return multipart().uploadPart(k(key), uploadId, number, data, length);
+    return below().uploadPart(k(key), uploadId, number, data, length);
   }
 
   @Override
   public void completeMultipart(String key, String uploadId, List<Part> parts) throws IOException {
-    multipart().completeMultipart(k(key), uploadId, parts);
+    below().completeMultipart(k(key), uploadId, parts);
   }
 
   @Override
   public void abortMultipart(String key, String uploadId) throws IOException {
-    multipart().abortMultipart(k(key), uploadId);
+    below().abortMultipart(k(key), uploadId);
   }
 
   @Override
   public List<String> listMultipart(String key) throws IOException {
-    return multipart().listMultipart(k(key));
+    return below().listMultipart(k(key));
   }
 }

@@ -25,7 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Concurrency: stateless apart from the injected {@link Sleeper}.
  */
-final class RetryStore extends ForwardingStore {
+final class RetryStore extends ForwardingStore implements ForwardsMultipart {
   static final long MEMORY_LIMIT = 64L << 20;
 
   /** Sleeps; injected so tests do not wait. */
@@ -187,7 +187,7 @@ final class RetryStore extends ForwardingStore {
 
   @Override
   public String createMultipart(String key) throws IOException {
-    return retry("create multipart upload of " + key, () -> multipart().createMultipart(key));
+    return retry("create multipart upload of " + key, () -> below().createMultipart(key));
   }
 
   @Override
@@ -195,7 +195,7 @@ final class RetryStore extends ForwardingStore {
     try (Replay r = replayable(key, data, length)) {
       return retry("upload part " + number + " of " + key, () -> {
         try (InputStream in = r.open()) {
-          return multipart().uploadPart(key, uploadId, number, in, length);
+          return below().uploadPart(key, uploadId, number, in, length);
         }
       });
     }
@@ -204,7 +204,7 @@ final class RetryStore extends ForwardingStore {
   @Override
   public void completeMultipart(String key, String uploadId, List<Part> parts) throws IOException {
     retry("complete multipart upload of " + key, () -> {
-      multipart().completeMultipart(key, uploadId, parts);
+      below().completeMultipart(key, uploadId, parts);
       return null;
     });
   }
@@ -212,13 +212,13 @@ final class RetryStore extends ForwardingStore {
   @Override
   public void abortMultipart(String key, String uploadId) throws IOException {
     retry("abort multipart upload of " + key, () -> {
-      multipart().abortMultipart(key, uploadId);
+      below().abortMultipart(key, uploadId);
       return null;
     });
   }
 
   @Override
   public List<String> listMultipart(String key) throws IOException {
-    return retry("list multipart uploads of " + key, () -> multipart().listMultipart(key));
+    return retry("list multipart uploads of " + key, () -> below().listMultipart(key));
   }
 }

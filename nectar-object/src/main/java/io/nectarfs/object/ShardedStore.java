@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.zip.CRC32;
 
 /**
@@ -169,18 +170,26 @@ final class ShardedStore implements ObjectStore, CopyCapable, MultipartCapable, 
   }
 
   private MultipartCapable mp(String key) {
-    if (shard(key) instanceof MultipartCapable m) {
-      return m;
+    return mpOf(shard(key));
+  }
+
+  private MultipartCapable mpOf(ObjectStore shard) {
+    return shard.capability(MultipartCapable.class)
+        .orElseThrow(() -> new IllegalStateException(description + " has no multipart upload: ask capability() first"));
+  }
+
+  /** Copy and multipart when the shards offer them (every shard is the same kind of store). */
+  @Override
+  public <T> Optional<T> capability(Class<T> type) {
+    if ((type == CopyCapable.class || type == MultipartCapable.class) && shards.get(0).capability(type).isPresent()) {
+      return Optional.of(type.cast(this));
     }
-    throw new UnsupportedOperationException(description + " has no multipart upload");
+    return Optional.empty();
   }
 
   @Override
   public long minPartSize() {
-    if (shards.get(0) instanceof MultipartCapable m) {
-      return m.minPartSize();
-    }
-    throw new UnsupportedOperationException(description + " has no multipart upload");
+    return mpOf(shards.get(0)).minPartSize();
   }
 
   @Override

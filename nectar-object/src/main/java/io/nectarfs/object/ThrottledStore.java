@@ -11,7 +11,7 @@ import java.io.InputStream;
  * <p>Concurrency: the buckets are thread-safe; streams are throttled as they are read, so a slow
  * reader holds no tokens.
  */
-final class ThrottledStore extends ForwardingStore {
+final class ThrottledStore extends ForwardingStore implements ForwardsMultipart {
   private final TokenBucket up;
   private final TokenBucket down;
 
@@ -64,6 +64,6 @@ final class ThrottledStore extends ForwardingStore {
 
   @Override
   public Part uploadPart(String key, String uploadId, int number, InputStream data, long length) throws IOException {
-    return multipart().uploadPart(key, uploadId, number, throttle(data, up), length);
+    return below().uploadPart(key, uploadId, number, throttle(data, up), length);
   }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A decorator that rewrites object contents (compression, encryption, checksums). Each object is
- * transformed as a whole, so parts of a multipart upload cannot be: multipart is refused. Copy is
+ * transformed as a whole, so parts of a multipart upload cannot be: multipart is not offered. Copy is
  * forwarded, because the stored envelope is self-contained (it does not depend on the key).
  *
  * <p>Objects are NectarFS blocks of at most 16 MiB; a transforming layer holds one object in
@@ -63,39 +63,5 @@ abstract class TransformingStore extends ForwardingStore {
       }
     }
     return new ListPage(objs, pg.commonPrefixes(), pg.truncated(), pg.nextStartAfter());
-  }
-
-  private UnsupportedOperationException noMultipart() {
-    return new UnsupportedOperationException("multipart upload is not possible through " + getClass().getSimpleName());
-  }
-
-  @Override
-  public long minPartSize() {
-    throw noMultipart();
-  }
-
-  @Override
-  public String createMultipart(String key) {
-    throw noMultipart();
-  }
-
-  @Override
-  public Part uploadPart(String key, String uploadId, int number, InputStream data, long length) {
-    throw noMultipart();
-  }
-
-  @Override
-  public void completeMultipart(String key, String uploadId, List<Part> parts) {
-    throw noMultipart();
-  }
-
-  @Override
-  public void abortMultipart(String key, String uploadId) {
-    throw noMultipart();
-  }
-
-  @Override
-  public List<String> listMultipart(String key) {
-    throw noMultipart();
   }
 }

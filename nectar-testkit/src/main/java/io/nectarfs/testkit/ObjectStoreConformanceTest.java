@@ -335,25 +335,36 @@ public abstract class ObjectStoreConformanceTest {
 
   @Test
   void copy_whenSupported() throws IOException {
-    assertThat(store instanceof CopyCapable).as("offers copy").isEqualTo(expectsCopy());
+    assertThat(store.capability(CopyCapable.class).isPresent()).as("offers copy").isEqualTo(expectsCopy());
     if (!expectsCopy()) {
       return;
     }
+    CopyCapable copier = store.capability(CopyCapable.class).orElseThrow();
     byte[] b = bytes(70_000);
     store.put(p + "src", b);
-    ((CopyCapable) store).copy(p + "src", p + "dst");
+    copier.copy(p + "src", p + "dst");
     assertThat(store.getBytes(p + "dst")).isEqualTo(b);
     assertThat(store.getBytes(p + "src")).isEqualTo(b);
-    assertThatThrownBy(() -> ((CopyCapable) store).copy(p + "nosuch", p + "dst2")).isInstanceOf(NoSuchFileException.class);
+    assertThatThrownBy(() -> copier.copy(p + "nosuch", p + "dst2")).isInstanceOf(NoSuchFileException.class);
+  }
+
+  /** A capability the stack does not know is refused by every layer, so none can bypass a layer. */
+  interface UnknownCapability {}
+
+  @Test
+  void capability_unknownIsEmpty_andAnswersAreStable() {
+    assertThat(store.capability(UnknownCapability.class)).isEmpty();
+    assertThat(store.capability(CopyCapable.class).isPresent()).isEqualTo(expectsCopy());
+    assertThat(store.capability(MultipartCapable.class).isPresent()).isEqualTo(expectsMultipart());
   }
 
   @Test
   void multipart_whenSupported() throws IOException {
-    assertThat(store instanceof MultipartCapable).as("offers multipart upload").isEqualTo(expectsMultipart());
+    assertThat(store.capability(MultipartCapable.class).isPresent()).as("offers multipart upload").isEqualTo(expectsMultipart());
     if (!expectsMultipart()) {
       return;
     }
-    MultipartCapable mp = (MultipartCapable) store;
+    MultipartCapable mp = store.capability(MultipartCapable.class).orElseThrow();
     int partSize = (int) mp.minPartSize();
     byte[] one = bytes(partSize);
     byte[] two = bytes(partSize + 1);

@@ -54,7 +54,7 @@ public final class StoreStacks {
     }
   }
 
-  /** Whether a configuration keeps the backend's multipart upload (no content-transforming layer). */
+  /** Whether a configuration offers the backend's multipart upload through {@code capability()} (no content-transforming layer). */
   public static boolean keepsMultipart(String name) {
     return !List.of("lz4", "zstd", "aes256gcm", "chacha20", "checksum", "all").contains(name);
   }

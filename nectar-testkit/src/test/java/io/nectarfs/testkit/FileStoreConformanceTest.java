@@ -46,8 +46,8 @@ class FileStoreConformanceTest extends ObjectStoreConformanceTest {
   @Test
   void objectsAndTheDirectoriesMadeForThem_arePrivate() throws IOException {
     store.put(p + "a/b/put", new byte[3]);
-    ((io.nectarfs.object.CopyCapable) store).copy(p + "a/b/put", p + "c/copied");
-    var mp = (io.nectarfs.object.MultipartCapable) store;
+    store.capability(io.nectarfs.object.CopyCapable.class).orElseThrow().copy(p + "a/b/put", p + "c/copied");
+    var mp = store.capability(io.nectarfs.object.MultipartCapable.class).orElseThrow();
     String id = mp.createMultipart(p + "d/multi");
     var part = mp.uploadPart(p + "d/multi", id, 1, new java.io.ByteArrayInputStream(new byte[7]), 7);
     mp.completeMultipart(p + "d/multi", id, java.util.List.of(part));

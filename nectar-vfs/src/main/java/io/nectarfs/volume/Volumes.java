@@ -75,18 +75,16 @@ public final class Volumes {
     return ObjectStores.registry().open(f.storage(), storeOptions(f), secrets);
   }
 
-  /** The URL without user info: credentials are never stored in the volume. */
-  public static String withoutCredentials(String url) {
-    int s = url.indexOf("://");
-    if (s < 0) {
-      return url;
+  /**
+   * The URL without user info or secret parameters: credentials are never stored in the volume.
+   * An IOException (one line) for the one ambiguous shape {@link Uris#withoutCredentials} refuses.
+   */
+  public static String withoutCredentials(String url) throws IOException {
+    try {
+      return Uris.withoutCredentials(url);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage(), e);
     }
-    int at = url.lastIndexOf('@');
-    int slash = url.indexOf('/', s + 3);
-    if (at > s && (slash < 0 || at < slash || url.substring(s + 3, at).indexOf('/') >= 0)) {
-      return url.substring(0, s + 3) + url.substring(at + 1);
-    }
-    return url;
   }
 
   /**

@@ -39,8 +39,8 @@ final class VfsHarness {
     this.secrets = secrets;
     this.blockSize = blockSize;
     try (TxnKv kv = MetaEngines.registry().open(metaUrl, secrets)) {
-      MetaClient.format(kv, new Format("vfs-test", UUID.randomUUID().toString(), storeUrl, blockSize, "none", null, null, false, 0, 0, 0, 0,
-          Format.META_VERSION, System.currentTimeMillis()), true, io.nectarfs.common.Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("vfs-test", storeUrl).blockSize(blockSize).checksum(false)
+          .createdMillis(System.currentTimeMillis()).storageLayout(Format.LAYOUT_NAME).build(), true, io.nectarfs.common.Clock.SYSTEM);
     }
   }
 

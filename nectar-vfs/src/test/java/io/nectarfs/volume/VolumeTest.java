@@ -39,8 +39,7 @@ class VolumeTest {
     String id = UUID.randomUUID().toString();
     metaUrl = kind.equals("mem") ? "mem://volume-test-" + id : "sqlite3://" + tmp.resolve("meta.db");
     storeUrl = kind.equals("mem") ? "mem://volume-test-" + id : "file://" + tmp.resolve("store");
-    Format wanted = new Format("vol", UUID.randomUUID().toString(), storeUrl, 64 << 10, "none", null, null, true, 0, 0, 0, 0, Format.META_VERSION,
-        System.currentTimeMillis(), false, Format.LAYOUT_UUID);
+    Format wanted = Format.builder("vol", storeUrl).blockSize(64 << 10).createdMillis(System.currentTimeMillis()).build();
     return Volumes.format(metaUrl, wanted, FormatRequest.defaults().withSecrets(NO_SECRETS)).stored();
   }
 

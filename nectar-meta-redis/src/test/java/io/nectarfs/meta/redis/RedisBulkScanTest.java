@@ -16,7 +16,6 @@ import io.nectarfs.meta.kv.TxnKv;
 import java.io.OutputStream;
 import java.net.URI;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,8 +45,8 @@ class RedisBulkScanTest {
     try (RoundTripProxy proxy = new RoundTripProxy(u.getHost(), u.getPort());
         TxnKv kv = MetaEngines.registry().open(base.replace(u.getHost() + ":" + u.getPort(), "127.0.0.1:" + proxy.port()), new Secrets(Map.of()))) {
       kv.reset();
-      MetaClient.format(kv, new Format("scan-vol", UUID.randomUUID().toString(), "mem://scan", 4 << 20, "none", null, null, false, 0, 0, 0, 0,
-          Format.META_VERSION, System.currentTimeMillis()), false, io.nectarfs.common.Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("scan-vol", "mem://scan").checksum(false).createdMillis(System.currentTimeMillis())
+          .storageLayout(Format.LAYOUT_NAME).build(), false, io.nectarfs.common.Clock.SYSTEM);
       try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withBackground(false))) {
         MetaAdmin admin = new MetaAdmin(m);
         long firstDir = 0;
@@ -97,8 +96,8 @@ class RedisBulkScanTest {
     String url = RedisTestSupport.url(RedisTestSupport.uniquePrefix());
     try (TxnKv kv = MetaEngines.registry().open(url, new Secrets(Map.of()))) {
       kv.reset();
-      MetaClient.format(kv, new Format("busy-vol", UUID.randomUUID().toString(), "mem://busy", 4 << 20, "none", null, null, false, 0, 0, 0, 0,
-          Format.META_VERSION, System.currentTimeMillis()), false, io.nectarfs.common.Clock.SYSTEM);
+      MetaClient.format(kv, Format.builder("busy-vol", "mem://busy").checksum(false).createdMillis(System.currentTimeMillis())
+          .storageLayout(Format.LAYOUT_NAME).build(), false, io.nectarfs.common.Clock.SYSTEM);
     }
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicLong ops = new java.util.concurrent.atomic.AtomicLong();

@@ -80,7 +80,7 @@ class RedisUrlAndErrorsTest {
   @Test
   void parse_badUrls_sayWhatToFix_withoutThePassword() {
     String[][] cases = {
-      {"redis://:" + SECRET + "@h:99999/1", "port must be a number"},
+      {"redis://:" + SECRET + "@h:99999/1", "bad port '99999'"},
       {"redis://:" + SECRET + "@h:6379/db1", "database number"},
       {"redis://:" + SECRET + "@h:6379/1?prefix=a{b}", "prefix must be"},
       {"redis://:" + SECRET + "@h:6379/1?colour=red", "unknown option 'colour'"},

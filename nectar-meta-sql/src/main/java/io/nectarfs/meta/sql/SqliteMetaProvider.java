@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -56,7 +57,11 @@ public final class SqliteMetaProvider implements MetaEngineProvider {
   public TxnKv open(String raw, Secrets secrets) throws IOException {
     SqlUrl url = SqlUrl.file(raw, USAGE);
     String table = url.table();
-    int busy = url.intOption("busy-timeout", 5000, 0, 3_600_000);
+    url.url().requireKnown(List.of("table-prefix", "pool-size", "busy-timeout", "synchronous"));
+    // busy-timeout: a duration of the one grammar (5s); a bare number stays milliseconds, as it was.
+    String busyRaw = url.options().getOrDefault("busy-timeout", "");
+    int busy = busyRaw.matches("\\d{1,7}") ? url.intOption("busy-timeout", 5000, 0, 3_600_000)
+        : (int) url.duration("busy-timeout", java.time.Duration.ofSeconds(5)).toMillis();
     int size = url.intOption("pool-size", Pools.DEFAULT_SIZE, 1, 64);
     String sync = url.options().getOrDefault("synchronous", "full").toUpperCase(Locale.ROOT);
     if (!Set.of("FULL", "NORMAL", "EXTRA").contains(sync)) {

@@ -47,7 +47,7 @@ class SqlUrlTest {
         "mysql://nectar:" + SECRET + "@127.0.0.1:port/db", "port 'port'",
         "mysql://127.0.0.1/db", "no user",
         "postgres://nectar:" + SECRET + "@127.0.0.1/db?table-prefix=x-y", "table-prefix 'x-y'",
-        "postgres://nectar:" + SECRET + "@127.0.0.1/db?pool-size=0", "pool-size=0",
+        "postgres://nectar:" + SECRET + "@127.0.0.1/db?pool-size=0", "pool-size must be a number from 1 to 256, not '0'",
         "mysql://nectar:bad%zzpw@127.0.0.1/db", "percent-encoding");
     cases.forEach((url, what) -> assertThatThrownBy(() -> ServerTests.open(url))
         .isInstanceOf(IOException.class)

@@ -405,8 +405,10 @@ final class S3Store implements ObjectStore, CopyCapable, MultipartCapable {
     if (number < 1 || number > 10_000) {
       throw new IllegalArgumentException("part number must be 1..10000, got " + number);
     }
-    if (url.endpoint() != null && !listMultipart(key).contains(uploadId)) {
-      // S3Proxy (and other emulations) accept parts for unknown or aborted upload ids; AWS does not.
+    if (url.checkUploadId() && !listMultipart(key).contains(uploadId)) {
+      // S3Proxy's filesystem and transient stores accept parts for unknown or aborted upload ids
+      // (and keep them as stray files); AWS, MinIO and Ceph answer NoSuchUpload. Only endpoints
+      // opened with check-upload-id=true pay this LIST per part (docs/decisions.md).
       throw new NoSuchFileException(key, null, "no multipart upload " + uploadId);
     }
     RequestBody body = body(data, length, key);

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
@@ -48,9 +50,14 @@ public final class S3StoreProvider implements ObjectStoreProvider {
   // ApacheHttpClient (Apache HttpClient 4) is deprecated in the SDK we use (2.57) in favour of
   // Apache5HttpClient (artifact apache5-client, a drop-in with the same builder). Kept for now as
   // the module's chosen client; switching is a one-line change plus the dependency swap.
-  @SuppressWarnings("deprecation")
   @Override
   public ObjectStore open(String url, Secrets secrets) throws IOException {
+    return open(url, secrets, List.of());
+  }
+
+  /** {@link #open(String, Secrets)} with SDK interceptors (tests count requests with one). */
+  @SuppressWarnings("deprecation")
+  ObjectStore open(String url, Secrets secrets, List<ExecutionInterceptor> interceptors) throws IOException {
     S3Url u = S3Url.parse(url);
     String region = u.region() != null ? u.region() : secrets.plain("AWS_REGION").orElse("us-east-1");
     AwsCredentialsProvider credentials = credentials(u, secrets);
@@ -77,7 +84,7 @@ public final class S3StoreProvider implements ObjectStoreProvider {
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
         // No retries here: the retry decorator retries TransientStoreExceptions, and a second
         // layer of retries would multiply the attempts and need resettable request bodies.
-        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).executionInterceptors(List.copyOf(interceptors)));
     String hostPort;
     if (u.endpoint() != null) {
       b.endpointOverride(URI.create(u.endpoint()));

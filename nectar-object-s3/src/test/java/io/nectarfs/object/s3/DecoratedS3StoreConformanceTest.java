@@ -33,7 +33,7 @@ class DecoratedS3StoreConformanceTest extends ObjectStoreConformanceTest {
   protected ObjectStore openStore(Path tmp) throws IOException {
     String base = TestServices.require(TestServices.S3);
     int q = base.indexOf('?');
-    String url = (q < 0 ? base : base.substring(0, q)) + "-%d?create-bucket=true";
+    String url = (q < 0 ? base : base.substring(0, q)) + "-%d?create-bucket=true&check-upload-id=true";
     return StoreStacks.get(stack, url, tmp).open();
   }
 }

@@ -190,7 +190,7 @@ class S3StoreTest {
       assertThat(missing).isInstanceOf(NoSuchFileException.class).hasMessage(key);
       assertOneLineWithout(missing, secret);
       assertOneLineWithout(catchThrowable(() -> s.head(key)), secret);
-      assertOneLineWithout(catchThrowable(() -> ((io.nectarfs.object.CopyCapable) s).copy(key, key + "2")), secret);
+      assertOneLineWithout(catchThrowable(() -> s.capability(io.nectarfs.object.CopyCapable.class).orElseThrow().copy(key, key + "2")), secret);
     }
     // Credentials from the environment (and from files named by _FILE) work and are not shown.
     String noCreds = url(null, null, parsed.bucket(), null);

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,8 +44,8 @@ public abstract class MetaTestBase implements MetaEngineHook {
   }
 
   protected Format newFormat() {
-    return new Format("test-vol", UUID.randomUUID().toString(), "mem://test", 4 << 20, "none", null, null, false, 0, trashDays(), 0, 0,
-        Format.META_VERSION, clock.nowMillis());
+    return Format.builder("test-vol", "mem://test").checksum(false).trashDays(trashDays()).createdMillis(clock.nowMillis())
+        .storageLayout(Format.LAYOUT_NAME).build();
   }
 
   protected MetaConfig config() {

@@ -28,7 +28,8 @@ public abstract class SessionSuite extends MetaTestBase {
     Format f = meta.format();
     Format again = MetaClient.format(engine, f.withUuid("other-uuid"), false, clock);
     assertThat(again.uuid()).as("re-format keeps the identity").isEqualTo(f.uuid());
-    Format bigger = new Format(f.name(), f.uuid(), f.storage(), 1 << 20, f.compression(), null, null, false, 0, 0, 0, 0, 1, 0);
+    Format bigger = Format.builder(f.name(), f.storage()).uuid(f.uuid()).blockSize(1 << 20).compression(f.compression()).checksum(false)
+        .metaVersion(1).storageLayout(Format.LAYOUT_NAME).build();
     assertThatThrownBy(() -> MetaClient.format(engine, bigger, false, clock)).hasMessageContaining("block size").hasMessageContaining("--force");
     assertThat(MetaClient.format(engine, bigger, true, clock).blockSize()).isEqualTo(1 << 20);
     assertThat(MetaClient.format(engine, bigger.withTrashDays(3), false, clock).trashDays()).as("trash days are mutable").isEqualTo(3);
