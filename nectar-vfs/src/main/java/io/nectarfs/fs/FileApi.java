@@ -130,8 +130,9 @@ public interface FileApi {
 
   /**
    * Creates a directory and its missing parents (mkdir -p); an existing directory (or link to
-   * one) is fine. EEXIST when the last component exists and is not a directory, ENOTDIR when an
-   * earlier one is not, EACCES, ENOSPC/EDQUOT.
+   * one) is fine. EEXIST when the last component exists and is not a directory, or any component
+   * is a symbolic link leading nowhere (dangling, looping, through a file); ENOTDIR when an earlier one is not a directory; EACCES,
+   * ENOSPC/EDQUOT.
    */
   Stat mkdirs(Ctx ctx, String path, int mode) throws IOException;
 

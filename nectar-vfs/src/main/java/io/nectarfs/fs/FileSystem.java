@@ -208,31 +208,56 @@ public final class FileSystem implements FileApi {
       Stat cur = resolve(ctx, List.of(), true, new int[] {0}, "/");
       StringBuilder at = new StringBuilder();
       for (int i = 0; i < parts.size(); i++) {
-        at.append('/').append(parts.get(i));
-        Stat next;
-        try {
-          next = resolve(ctx, split(at.toString()), true, new int[] {0}, at.toString());
-        } catch (FsException ex) {
-          if (ex.errno() != Errno.ENOENT) {
-            throw ex;
-          }
+        String name = parts.get(i);
+        at.append('/').append(name);
+        boolean last = i == parts.size() - 1;
+        if (name.equals("..")) {
+          cur = resolve(ctx, split(at.toString()), true, new int[] {0}, at.toString());
+          continue;
+        }
+        Entry e = lookupOrNull(ctx, cur.ino(), name);
+        if (e == null) {
           try {
-            Entry e = vfs.mkdir(ctx, cur.ino(), parts.get(i), mode, 0);
-            next = new Stat(at.toString(), e.ino(), e.attr());
+            e = vfs.mkdir(ctx, cur.ino(), name, mode, 0);
           } catch (FsException race) {
             if (race.errno() != Errno.EEXIST) {
               throw race;
             }
-            next = resolve(ctx, split(at.toString()), true, new int[] {0}, at.toString());
+            e = vfs.lookup(ctx, cur.ino(), name);
           }
         }
-        if (!next.attr().isDir()) {
-          throw Errors.of(i == parts.size() - 1 ? Errno.EEXIST : Errno.ENOTDIR, path);
+        Attr a = e.attr();
+        long ino = e.ino();
+        if (a.type() == FileType.SYMLINK) {
+          try {
+            Stat target = resolve(ctx, split(at.toString()), true, new int[] {0}, at.toString());
+            a = target.attr();
+            ino = target.ino();
+          } catch (FsException bad) {
+            if (bad.errno() == Errno.ENOENT || bad.errno() == Errno.ELOOP || bad.errno() == Errno.ENOTDIR) {
+              throw Errors.of(Errno.EEXIST, path); // a link that leads nowhere is in the way
+            }
+            throw bad;
+          }
         }
-        cur = next;
+        if (!a.isDir()) {
+          throw Errors.of(last ? Errno.EEXIST : Errno.ENOTDIR, path);
+        }
+        cur = new Stat(at.toString(), ino, a);
       }
       return new Stat(path, cur.ino(), cur.attr());
     });
+  }
+
+  private Entry lookupOrNull(Ctx ctx, long parent, String name) throws IOException {
+    try {
+      return vfs.lookup(ctx, parent, name);
+    } catch (FsException e) {
+      if (e.errno() == Errno.ENOENT) {
+        return null;
+      }
+      throw e;
+    }
   }
 
   @Override

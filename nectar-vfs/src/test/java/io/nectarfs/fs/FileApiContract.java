@@ -198,6 +198,13 @@ abstract class FileApiContract {
     fails(Errno.EINVAL, "/dir/in", () -> fs.rename(ROOT, "/dir", "/dir/in", 0));
     fs.rename(ROOT, "/dir", "/empty", 0);
     fails(Errno.ENOENT, "/dir", () -> fs.stat(ROOT, "/dir"));
+    // as renameat2(2): NOREPLACE onto the same name finds the target existing; a target that is an
+    // ancestor of the source is ENOTEMPTY (EINVAL for EXCHANGE), whatever the kinds
+    fails(Errno.EEXIST, "/b", () -> fs.rename(ROOT, "/b", "/b", FileApi.RENAME_NOREPLACE));
+    fs.rename(ROOT, "/b", "/b", 0);
+    fs.writeAll(ROOT, "/full/file", bytes("f"));
+    fails(Errno.ENOTEMPTY, "/full", () -> fs.rename(ROOT, "/full/file", "/full", 0));
+    fails(Errno.ENOTEMPTY, "/full", () -> fs.rename(ROOT, "/full/x", "/full", 0));
     fails(Errno.ENOENT, "/nope", () -> fs.rename(ROOT, "/nope", "/x", 0));
   }
 
@@ -519,6 +526,40 @@ abstract class FileApiContract {
       assertThat(s.map(Stat::path)).containsExactly("/wide/d0/e0/f");
     }
     fails(Errno.ENOENT, "/nope", () -> fs.walk(ROOT, "/nope", 1));
+  }
+
+  @Test
+  void walk_fetchesOnePageAtATime() throws IOException {
+    FileApi real = api();
+    real.mkdirs(ROOT, "/big/sub", 0755);
+    for (int i = 0; i < 2500; i++) {
+      real.create(ROOT, String.format("/big/f%05d", i), 0644, false).close();
+    }
+    List<Integer> pages = new ArrayList<>();
+    FileApi counting = (FileApi) java.lang.reflect.Proxy.newProxyInstance(FileApi.class.getClassLoader(), new Class<?>[] {FileApi.class}, (proxy, m, args) -> {
+      if (m.getName().equals("list") && args.length == 4) {
+        pages.add((Integer) args[3]);
+      }
+      try {
+        return m.invoke(real, args);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw e.getCause();
+      }
+    });
+    try (Stream<Stat> s = Walk.stream(counting, ROOT, "/big", 10)) {
+      java.util.Iterator<Stat> it = s.iterator();
+      for (int i = 0; i < 5; i++) {
+        it.next();
+      }
+      assertThat(pages).as("pages fetched for the first entries").containsExactly(Walk.PAGE);
+      int n = 5;
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+      assertThat(n).isEqualTo(1 + 2500 + 1);
+    }
+    assertThat(pages).as("three pages of /big, one of /big/sub").hasSize(4).allMatch(l -> l <= 1000);
   }
 
   @Test

@@ -89,7 +89,18 @@ final class NioFileApi implements FileApi {
   }
 
   static Attr attr(Path p, boolean follow) throws IOException {
-    Map<String, Object> a = follow ? Files.readAttributes(p, "unix:*") : Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+    Map<String, Object> a;
+    try {
+      a = follow ? Files.readAttributes(p, "unix:*") : Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
+      // the JDK reports stat's ENOTDIR (a non-directory on the way) as NoSuchFileException;
+      // realpath(3) keeps it: resolve again that way to tell them apart
+      Path real = (follow ? p : p.getParent()).toRealPath();
+      if (!follow && !Files.isDirectory(real)) {
+        throw Errno.ENOTDIR.exception(p.toString());
+      }
+      throw e;
+    }
     int mode = (Integer) a.get("mode");
     FileType t = FileType.ofMode(mode);
     return new Attr(t, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"), nanos(a.get("lastAccessTime")), nanos(a.get("lastModifiedTime")),
@@ -101,21 +112,7 @@ final class NioFileApi implements FileApi {
   }
 
   private Stat st(String path, Path p, boolean follow) throws IOException {
-    Attr a;
-    try {
-      a = attr(p, follow);
-    } catch (java.nio.file.NoSuchFileException e) {
-      // the JDK reports stat's ENOTDIR (a file on the way) as NoSuchFileException: tell them apart
-      for (Path q = p.getParent(); q != null && q.startsWith(root); q = q.getParent()) {
-        if (Files.exists(q)) {
-          if (!Files.isDirectory(q)) {
-            throw Errno.ENOTDIR.exception(path);
-          }
-          break;
-        }
-      }
-      throw e;
-    }
+    Attr a = attr(p, follow);
     Object ino = follow ? Files.getAttribute(p, "unix:ino") : Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS);
     return new Stat(path, (Long) ino, a);
   }
@@ -249,6 +246,11 @@ final class NioFileApi implements FileApi {
     at(from + " -> " + to, () -> {
       Path a = p(from);
       Path b = p(to);
+      for (Path parent : List.of(a.getParent(), b.getParent())) {
+        if (!attr(parent, true).isDir()) {
+          throw Errno.ENOTDIR.exception(from + " -> " + to); // both directories are resolved first
+        }
+      }
       attr(a, false);
       boolean exists = Files.exists(b, LinkOption.NOFOLLOW_LINKS);
       switch (flags) {
@@ -262,6 +264,9 @@ final class NioFileApi implements FileApi {
         case RENAME_EXCHANGE -> {
           if (!exists) {
             throw Errno.ENOENT.exception(to);
+          }
+          if (a.equals(b)) {
+            return null;
           }
           Path tmp = b.resolveSibling(".exchange-" + System.nanoTime());
           Files.move(b, tmp, StandardCopyOption.ATOMIC_MOVE);
@@ -295,7 +300,11 @@ final class NioFileApi implements FileApi {
   @Override
   public Stat link(Ctx ctx, String existing, String path) throws IOException {
     return at(existing + " -> " + path, () -> {
-      if (attr(p(existing), false).isDir()) {
+      Attr existingAttr = attr(p(existing), false);
+      if (!attr(p(path).getParent(), true).isDir()) {
+        throw Errno.ENOTDIR.exception(path); // the new name's directory is resolved before the link is checked
+      }
+      if (existingAttr.isDir()) {
         throw Errno.EPERM.exception(existing);
       }
       Files.createLink(p(path), p(existing));
@@ -491,6 +500,9 @@ final class NioFileApi implements FileApi {
           throw Errno.EISDIR.exception(s);
         }
       }
+      if (Files.isSameFile(p(src), p(dst)) && srcOff < dstOff + len && dstOff < srcOff + len) {
+        throw Errno.EINVAL.exception("overlapping ranges of one file"); // as copy_file_range(2)
+      }
       try (FileChannel in = FileChannel.open(p(src), StandardOpenOption.READ); FileChannel out = FileChannel.open(p(dst), StandardOpenOption.WRITE)) {
         long done = 0;
         while (done < len) {
@@ -601,7 +613,8 @@ final class NioFileApi implements FileApi {
   public Summary summary(Ctx ctx, String path) throws IOException {
     return at(path, () -> {
       long[] fds = new long[3];
-      try (Stream<Path> s = Files.walk(p(path))) {
+      attr(p(path), true);
+      try (Stream<Path> s = Files.walk(p(path).toRealPath())) {
         for (Path q : (Iterable<Path>) s::iterator) {
           Attr a = attr(q, false);
           if (a.isDir()) {
