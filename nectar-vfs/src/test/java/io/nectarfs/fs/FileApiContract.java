@@ -323,6 +323,54 @@ abstract class FileApiContract {
   }
 
   @Test
+  void handle_concurrentCursorReads_getEachRangeOnce_andPreadsAreIndependent() throws Exception {
+    FileApi fs = api();
+    int ints = 50_000;
+    ByteBuffer all = ByteBuffer.allocate(ints * 4);
+    for (int i = 0; i < ints; i++) {
+      all.putInt(i);
+    }
+    fs.writeAll(ROOT, "/f", all.array());
+    try (FileHandle h = fs.open(ROOT, "/f");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      List<java.util.concurrent.Future<List<Integer>>> parts = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        parts.add(pool.submit(() -> {
+          List<Integer> got = new ArrayList<>();
+          ByteBuffer b = ByteBuffer.allocate(4000);
+          while (true) {
+            b.clear();
+            int n = h.read(b);
+            if (n < 0) {
+              return got;
+            }
+            assertThat(n).isEqualTo(4000);
+            b.flip();
+            while (b.hasRemaining()) {
+              got.add(b.getInt());
+            }
+          }
+        }));
+        parts.add(pool.submit(() -> {
+          Random r = new Random();
+          for (int k = 0; k < 50; k++) {
+            int i = r.nextInt(ints);
+            ByteBuffer one = ByteBuffer.allocate(4);
+            assertThat(h.pread(one, i * 4L)).isEqualTo(4);
+            assertThat(one.getInt(0)).isEqualTo(i);
+          }
+          return List.of();
+        }));
+      }
+      List<Integer> seen = new ArrayList<>();
+      for (var f : parts) {
+        seen.addAll(f.get());
+      }
+      assertThat(seen).hasSize(ints).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
   void handle_append_writesAtTheEnd() throws IOException {
     FileApi fs = api();
     fs.writeAll(ROOT, "/log", bytes("one\n"));
