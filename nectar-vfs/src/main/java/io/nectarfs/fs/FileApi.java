@@ -173,7 +173,7 @@ public interface FileApi {
 
   /** {@link #open(Ctx, String, Set, int)} with mode 0644 for a created file. */
   default FileHandle open(Ctx ctx, String path, OpenOption... options) throws IOException {
-    return open(ctx, path, Set.of(options), 0644);
+    return open(ctx, path, new java.util.HashSet<>(java.util.Arrays.asList(options)), 0644);
   }
 
   /**
