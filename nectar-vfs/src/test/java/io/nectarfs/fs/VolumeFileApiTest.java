@@ -8,6 +8,7 @@ import io.nectarfs.meta.Quota;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,5 +139,53 @@ class VolumeFileApiTest extends FileApiContract {
     assertThat(fs.removeQuota(ROOT, "/q")).isFalse();
     assertThat(fs.quota(ROOT, "/q")).isEmpty();
     fs.create(ALICE, "/q/g", 0644, false).close();
+  }
+  @Test
+  void subdirVolume_listsSummarisesAndQuotasByItsOwnRoot() throws IOException {
+    vol.fs.mkdirs(ROOT, "/sub/in", 0755);
+    vol.fs.writeAll(ROOT, "/sub/in/f", new byte[100]);
+    vol.fs.writeAll(ROOT, "/outside", new byte[1]);
+    FileSystem sub = new FileSystem(io.nectarfs.vfs.Vfses.subdir(vol.vfs, "/sub"));
+    assertThat(sub.list(ROOT, "/")).extracting(FileApi.Child::name).containsExactly("in");
+    assertThat(sub.summary(ROOT, "/")).isEqualTo(new FileApi.Summary(1, 2, 3 * 4096));
+    Quota q = sub.setQuota(ROOT, "/", 1 << 20, 0);
+    assertThat(q.ino()).isEqualTo(io.nectarfs.meta.Meta.ROOT);
+    assertThat(sub.quota(ROOT, "/").orElseThrow().usedInodes()).isEqualTo(2);
+    assertThat(vol.fs.quota(ROOT, "/sub").orElseThrow().maxSpace()).isEqualTo(1 << 20);
+    try (var w = sub.walk(ROOT, "/", 5)) {
+      assertThat(w.map(FileApi.Stat::path)).containsExactly("/", "/in", "/in/f");
+    }
+  }
+
+  @Test
+  void vfsWithoutOrderedListings_defaultReaddirAfter_pagesTheSame() throws IOException {
+    io.nectarfs.vfs.Vfs plain = (io.nectarfs.vfs.Vfs) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {io.nectarfs.vfs.Vfs.class}, (proxy, m, args) -> {
+          if (m.getName().equals("readdirAfter")) {
+            return java.lang.reflect.InvocationHandler.invokeDefault(proxy, m, args);
+          }
+          try {
+            return m.invoke(vol.vfs, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    FileSystem fs = new FileSystem(plain);
+    fs.mkdir(ROOT, "/d", 0755);
+    for (int i = 0; i < 2100; i++) {
+      fs.create(ROOT, "/d/" + (i % 3 == 0 ? "é" : i % 3 == 1 ? "Z" : "a") + i, 0644, false).close();
+    }
+    List<String> viaDefault = new java.util.ArrayList<>();
+    int pages = 0;
+    for (String c = null; ; ) {
+      FileApi.Page p = fs.list(ROOT, "/d", c, 1000);
+      p.entries().forEach(e -> viaDefault.add(e.name()));
+      pages++;
+      if ((c = p.cursor()) == null) {
+        break;
+      }
+    }
+    assertThat(pages).isEqualTo(3);
+    assertThat(viaDefault).isEqualTo(vol.fs.list(ROOT, "/d").stream().map(FileApi.Child::name).toList()).hasSize(2100);
   }
 }
