@@ -130,10 +130,11 @@ public final class FileSystem implements FileApi {
   /** The parent directory's inode and the last name of {@code path}. */
   private record ParentName(long parent, String name) {}
 
-  private ParentName parent(Ctx ctx, String path) throws IOException {
+  /** {@code rootErrno} is the outcome for the root, which has no entry in a parent (as Linux: mkdir EEXIST, unlink EISDIR, rmdir EBUSY). */
+  private ParentName parent(Ctx ctx, String path, Errno rootErrno) throws IOException {
     List<String> parts = split(path);
     if (parts.isEmpty()) {
-      throw Errors.of(Errno.EBUSY, path); // the root has no parent entry to change
+      throw Errors.of(rootErrno, path);
     }
     String name = parts.getLast();
     String dir = "/" + String.join("/", parts.subList(0, parts.size() - 1));
@@ -195,7 +196,7 @@ public final class FileSystem implements FileApi {
   @Override
   public Stat mkdir(Ctx ctx, String path, int mode) throws IOException {
     return at(path, () -> {
-      ParentName p = parent(ctx, path);
+      ParentName p = parent(ctx, path, Errno.EEXIST);
       Entry e = vfs.mkdir(ctx, p.parent(), p.name(), mode, 0);
       return new Stat(path, e.ino(), e.attr());
     });
@@ -263,7 +264,7 @@ public final class FileSystem implements FileApi {
   @Override
   public void unlink(Ctx ctx, String path) throws IOException {
     at(path, () -> {
-      ParentName p = parent(ctx, path);
+      ParentName p = parent(ctx, path, Errno.EISDIR);
       vfs.unlink(ctx, p.parent(), p.name());
       return null;
     });
@@ -272,7 +273,7 @@ public final class FileSystem implements FileApi {
   @Override
   public void rmdir(Ctx ctx, String path) throws IOException {
     at(path, () -> {
-      ParentName p = parent(ctx, path);
+      ParentName p = parent(ctx, path, Errno.EBUSY);
       vfs.rmdir(ctx, p.parent(), p.name());
       return null;
     });
@@ -284,8 +285,8 @@ public final class FileSystem implements FileApi {
       if (flags != 0 && flags != RENAME_NOREPLACE && flags != RENAME_EXCHANGE) {
         throw Errno.EINVAL.exception("rename flags " + flags);
       }
-      ParentName a = parent(ctx, from);
-      ParentName b = parent(ctx, to);
+      ParentName a = parent(ctx, from, Errno.EBUSY);
+      ParentName b = parent(ctx, to, Errno.EBUSY);
       vfs.rename(ctx, a.parent(), a.name(), b.parent(), b.name(), flags);
       return null;
     });
@@ -294,7 +295,7 @@ public final class FileSystem implements FileApi {
   @Override
   public Stat symlink(Ctx ctx, String target, String path) throws IOException {
     return at(path + " -> " + target, () -> {
-      ParentName p = parent(ctx, path);
+      ParentName p = parent(ctx, path, Errno.EEXIST);
       Entry e = vfs.symlink(ctx, p.parent(), p.name(), target);
       return new Stat(path, e.ino(), e.attr());
     });
@@ -315,7 +316,7 @@ public final class FileSystem implements FileApi {
   public Stat link(Ctx ctx, String existing, String path) throws IOException {
     return at(existing + " -> " + path, () -> {
       Stat s = resolve(ctx, split(existing), false, new int[] {0}, existing);
-      ParentName p = parent(ctx, path);
+      ParentName p = parent(ctx, path, Errno.EEXIST);
       Entry e = vfs.link(ctx, s.ino(), p.parent(), p.name());
       return new Stat(path, e.ino(), e.attr());
     });
@@ -362,7 +363,7 @@ public final class FileSystem implements FileApi {
       }
       flags |= read && write ? O_RDWR : write ? O_WRONLY : 0;
       if (createNew || create) {
-        ParentName p = parent(ctx, path);
+        ParentName p = parent(ctx, path, Errno.EISDIR);
         try {
           if (createNew || !exists(ctx, path, follow)) {
             Vfs.Opened o = vfs.create(ctx, p.parent(), p.name(), mode & 07777, 0, flags | O_EXCL);

@@ -169,6 +169,9 @@ abstract class FileApiContract {
     fails(Errno.ENOTEMPTY, "/d", () -> fs.rmdir(ROOT, "/d"));
     fails(Errno.ENOENT, "/d/nope", () -> fs.unlink(ROOT, "/d/nope"));
     fails(Errno.ENOENT, "/d/nope", () -> fs.rmdir(ROOT, "/d/nope"));
+    fails(Errno.EBUSY, "/", () -> fs.rmdir(ROOT, "/"));
+    fails(Errno.EISDIR, "/", () -> fs.unlink(ROOT, "/"));
+    fails(Errno.EEXIST, "/", () -> fs.mkdir(ROOT, "/", 0755));
     fs.unlink(ROOT, "/d/f");
     fs.rmdir(ROOT, "/d/sub");
     fs.rmdir(ROOT, "/d");
