@@ -287,7 +287,7 @@ final class BenchCommand implements Callable<Integer> {
     return new Target() {
       @Override
       public OutputStream create(String name) throws IOException {
-        return fs.create(ctx, base + "/" + name, 0644, true);
+        return fs.newOutputStream(ctx, base + "/" + name, 0644, true);
       }
 
       @Override
@@ -309,7 +309,7 @@ final class BenchCommand implements Callable<Integer> {
 
       @Override
       public InputStream stream(String name) throws IOException {
-        return fs.open(ctx, base + "/" + name);
+        return fs.newInputStream(ctx, base + "/" + name);
       }
 
       @Override

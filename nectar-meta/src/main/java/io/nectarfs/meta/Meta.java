@@ -229,6 +229,35 @@ public interface Meta extends AutoCloseable {
   /** Releases every flock and POSIX lock of {@code owner} on {@code ino} (flush / release). */
   void releaseLocks(Ctx ctx, long ino, long owner) throws IOException;
 
+  /**
+   * Files, directories and space below directory {@code dir} (not counting {@code dir} itself),
+   * from the directory statistics kept with every change (no file is read; see {@link
+   * MetaAdmin#summary} for the consistency of the read). The caller needs read and search
+   * permission on {@code dir} (EACCES); subdirectories are not checked, the figures are aggregates.
+   * ENOENT, ENOTDIR.
+   */
+  default DirStats summary(Ctx ctx, long dir) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("summary");
+  }
+
+  /** The quota of directory {@code dir} with its usage, or null when it has none. ENOENT, ENOTDIR. */
+  default Quota getQuota(Ctx ctx, long dir) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("quota");
+  }
+
+  /**
+   * Sets or changes the quota of directory {@code dir} (0: no limit); a new quota's usage comes
+   * from a scan of the tree. Root only (EPERM); EROFS, ENOENT, ENOTDIR, EINVAL (negative limits).
+   */
+  default Quota setQuota(Ctx ctx, long dir, long maxSpace, long maxInodes) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("quota");
+  }
+
+  /** Removes the quota of {@code dir}; false when it had none. Root only (EPERM); EROFS. */
+  default boolean removeQuota(Ctx ctx, long dir) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("quota");
+  }
+
   /** Live sessions of the volume. */
   List<SessionInfo> sessions() throws IOException;
 

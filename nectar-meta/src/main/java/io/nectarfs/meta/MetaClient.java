@@ -623,6 +623,39 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public DirStats summary(Ctx ctx, long dir) throws IOException {
+    readTx(tx -> {
+      acls.check(tx, ctx, tx.dir(dir), Access.R | Access.X, "summary of directory " + dir);
+      return null;
+    });
+    return new MetaAdmin(this).summary(dir);
+  }
+
+  @Override
+  public Quota getQuota(Ctx ctx, long dir) throws IOException {
+    readTx(tx -> tx.dir(dir));
+    return quotas.get(dir);
+  }
+
+  @Override
+  public Quota setQuota(Ctx ctx, long dir, long maxSpace, long maxInodes) throws IOException {
+    checkWritable();
+    if (!ctx.isRoot()) {
+      throw Errno.EPERM.exception("only root may set a quota");
+    }
+    return quotas.set(dir, maxSpace, maxInodes);
+  }
+
+  @Override
+  public boolean removeQuota(Ctx ctx, long dir) throws IOException {
+    checkWritable();
+    if (!ctx.isRoot()) {
+      throw Errno.EPERM.exception("only root may remove a quota");
+    }
+    return quotas.delete(dir);
+  }
+
+  @Override
   public void flock(Ctx ctx, long ino, long owner, int type, boolean wait) throws IOException {
     locks.flock(ctx, ino, owner, type, wait);
   }

@@ -315,6 +315,9 @@ final class Namespace {
       long sino = Codec.dentryIno(sd);
       Attr sa = tx.attr(sino);
       if (ps == pd && nsrc.equals(ndst)) {
+        if ((flags & Meta.RENAME_NOREPLACE) != 0) {
+          throw Errno.EEXIST.exception(ndst); // as renameat2: the target exists
+        }
         return out; // renaming a name onto itself does nothing
       }
       byte[] dd = tx.dentry(pd, ndst);
@@ -335,6 +338,10 @@ final class Namespace {
       long now = m.now();
       long dino = dd == null ? 0 : Codec.dentryIno(dd);
       Attr da = dd == null ? null : tx.attrOrNull(dino);
+      if (da != null && da.isDir() && isAncestorOrSelf(tx, dino, ps)) {
+        // the target is an ancestor of the source (a/b onto a): Linux's order of checks
+        throw ((flags & Meta.RENAME_EXCHANGE) != 0 ? Errno.EINVAL : Errno.ENOTEMPTY).exception(ndst);
+      }
       if (da != null) {
         Access.checkSticky(ctx, dp, da, "replace " + ndst + " in sticky directory");
       }
@@ -485,6 +492,21 @@ final class Namespace {
   }
 
   /** EINVAL when {@code dir} is {@code target} or one of its ancestors (a move into its own subtree). */
+  /** Whether directory {@code dir} is {@code start} or one of its ancestors. */
+  private static boolean isAncestorOrSelf(Tx tx, long dir, long start) throws IOException {
+    long at = start;
+    for (int depth = 0; depth < 100_000; depth++) {
+      if (at == dir) {
+        return true;
+      }
+      if (at == Meta.ROOT || at == Meta.TRASH || at == 0) {
+        return false;
+      }
+      at = tx.attr(at).parent();
+    }
+    throw Errno.ELOOP.exception("directory tree too deep");
+  }
+
   private void checkNotAncestor(Tx tx, long dir, long target, String name) throws IOException {
     long at = target;
     for (int depth = 0; depth < 100_000; depth++) {

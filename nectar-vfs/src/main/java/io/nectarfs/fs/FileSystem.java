@@ -3,30 +3,43 @@ package io.nectarfs.fs;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
+import io.nectarfs.common.Names;
 import io.nectarfs.meta.Attr;
+import io.nectarfs.meta.DirEntry;
+import io.nectarfs.meta.DirStats;
 import io.nectarfs.meta.Entry;
 import io.nectarfs.meta.FileType;
 import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.Quota;
+import io.nectarfs.meta.SetAttr;
 import io.nectarfs.vfs.Vfs;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * Paths over the inode-level {@link Vfs}: what the S3 gateway, the Hadoop file system and CLI
- * tools use. Paths are absolute, "/"-separated, relative to the volume root; symbolic links are
- * followed in every component but the last unless asked (up to 40, then ELOOP). Names are bytes
- * carried as {@link io.nectarfs.common.Names} strings: a name from a listing may hold escape
- * characters (bytes that are not UTF-8); a front end that speaks only Unicode checks
- * {@link io.nectarfs.common.Names#isUtf8} and decides at its edge what to do with such names.
+ * The {@link FileApi} of a volume, over its inode-level {@link Vfs} (build one with {@code new
+ * FileSystem(vfs)}; it closes nothing). Paths are resolved component by component with the
+ * caller's {@link Ctx}, so the metadata checks every permission as that caller.
  *
- * <p>Thread-safe (the VFS is); streams are not.
+ * <p>Thread-safe: it holds no state but the VFS, which is thread-safe.
  */
-public final class FileSystem {
+public final class FileSystem implements FileApi {
   private static final int MAX_LINKS = 40;
+  /** The largest copy done in one metadata transaction (copyRange loops). */
+  private static final long COPY_PIECE = 1L << 30;
+  private static final int O_WRONLY = 1;
+  private static final int O_RDWR = 2;
+  private static final int O_EXCL = 0200;
+  private static final int O_TRUNC = 01000;
+  private static final int O_APPEND = 02000;
+  private static final int O_DSYNC = 010000;
   private final Vfs vfs;
 
   public FileSystem(Vfs vfs) {
@@ -37,15 +50,23 @@ public final class FileSystem {
     return vfs;
   }
 
-  /** A path's inode and attributes. */
-  public record Stat(String path, long ino, Attr attr) {}
+  /** A body that may fail with an {@link FsException} to be given the path. */
+  @FunctionalInterface
+  private interface Body<T> {
+    T run() throws IOException;
+  }
 
-  /** One entry of a listing. */
-  public record Child(String name, long ino, Attr attr) {}
+  private static <T> T at(String path, Body<T> body) throws IOException {
+    try {
+      return body.run();
+    } catch (FsException e) {
+      throw Errors.at(e, path);
+    }
+  }
 
   static List<String> split(String path) throws FsException {
     if (path == null || !path.startsWith("/")) {
-      throw Errno.EINVAL.exception("path must be absolute: " + path);
+      throw Errors.of(Errno.EINVAL, String.valueOf(path));
     }
     List<String> out = new ArrayList<>();
     for (String p : path.split("/")) {
@@ -56,13 +77,11 @@ public final class FileSystem {
     return out;
   }
 
-  /** Resolves {@code path}; follows a final symbolic link when {@code follow}. ENOENT, ENOTDIR, ELOOP. */
-  public Stat stat(Ctx ctx, String path, boolean follow) throws IOException {
-    return resolve(ctx, split(path), follow, new int[] {0}, path);
-  }
+  // ---- resolution ----
 
-  public Stat stat(Ctx ctx, String path) throws IOException {
-    return stat(ctx, path, true);
+  @Override
+  public Stat stat(Ctx ctx, String path, boolean follow) throws IOException {
+    return at(path, () -> resolve(ctx, split(path), follow, new int[] {0}, path));
   }
 
   private Stat resolve(Ctx ctx, List<String> parts, boolean followLast, int[] links, String shown) throws IOException {
@@ -83,13 +102,13 @@ public final class FileSystem {
         continue;
       }
       if (!attr.isDir()) {
-        throw Errno.ENOTDIR.exception(shown);
+        throw Errors.of(Errno.ENOTDIR, shown);
       }
       Entry e = vfs.lookup(ctx, ino, name);
       boolean last = i == parts.size() - 1;
       if (e.attr().type() == FileType.SYMLINK && (!last || followLast)) {
         if (++links[0] > MAX_LINKS) {
-          throw Errno.ELOOP.exception(shown);
+          throw Errors.of(Errno.ELOOP, shown);
         }
         String target = vfs.readlink(ctx, e.ino());
         List<String> rest = new ArrayList<>();
@@ -111,239 +130,404 @@ public final class FileSystem {
   /** The parent directory's inode and the last name of {@code path}. */
   private record ParentName(long parent, String name) {}
 
-  private ParentName parent(Ctx ctx, String path) throws IOException {
+  /** {@code rootErrno} is the outcome for the root, which has no entry in a parent (as Linux: mkdir EEXIST, unlink EISDIR, rmdir EBUSY). */
+  private ParentName parent(Ctx ctx, String path, Errno rootErrno) throws IOException {
     List<String> parts = split(path);
     if (parts.isEmpty()) {
-      throw Errno.EINVAL.exception("the root has no parent");
+      throw Errors.of(rootErrno, path);
     }
     String name = parts.getLast();
     String dir = "/" + String.join("/", parts.subList(0, parts.size() - 1));
-    Stat p = stat(ctx, dir, true);
+    Stat p = resolve(ctx, split(dir), true, new int[] {0}, path);
     if (!p.attr().isDir()) {
-      throw Errno.ENOTDIR.exception(dir);
+      throw Errors.of(Errno.ENOTDIR, path);
     }
     return new ParentName(p.ino(), name);
   }
 
-  public List<Child> list(Ctx ctx, String path) throws IOException {
-    Stat s = stat(ctx, path);
-    long fh = vfs.opendir(ctx, s.ino(), 0);
-    try {
-      List<Child> out = new ArrayList<>();
-      long off = 0;
-      while (true) {
-        List<Vfs.DirEntryAt> page = vfs.readdir(ctx, s.ino(), fh, off, 1000, true);
-        if (page.isEmpty()) {
-          return out;
-        }
-        for (Vfs.DirEntryAt e : page) {
-          if (!e.name().equals(".") && !e.name().equals("..")) {
-            out.add(new Child(e.name(), e.ino(), e.attr()));
-          }
-          off = e.offset();
-        }
-      }
-    } finally {
-      vfs.releasedir(ctx, s.ino(), fh);
-    }
+  private Stat changed(Ctx ctx, String path, SetAttr req) throws IOException {
+    return at(path, () -> {
+      Stat s = resolve(ctx, split(path), true, new int[] {0}, path);
+      return new Stat(path, s.ino(), vfs.setattr(ctx, s.ino(), 0, req));
+    });
   }
 
-  /** Creates a directory and its missing parents (like mkdir -p). */
+  // ---- attributes ----
+
+  @Override
+  public void access(Ctx ctx, String path, int mode) throws IOException {
+    at(path, () -> {
+      vfs.access(ctx, stat(ctx, path).ino(), mode);
+      return null;
+    });
+  }
+
+  @Override
+  public Stat chmod(Ctx ctx, String path, int mode) throws IOException {
+    return changed(ctx, path, SetAttr.chmod(mode & 07777));
+  }
+
+  @Override
+  public Stat chown(Ctx ctx, String path, int uid, int gid) throws IOException {
+    return changed(ctx, path, SetAttr.chown(uid, gid));
+  }
+
+  @Override
+  public Stat utimes(Ctx ctx, String path, long atimeNanos, long mtimeNanos) throws IOException {
+    int valid = 0;
+    valid |= atimeNanos == TIME_NOW ? SetAttr.ATIME_NOW : atimeNanos == TIME_OMIT ? 0 : SetAttr.ATIME;
+    valid |= mtimeNanos == TIME_NOW ? SetAttr.MTIME_NOW : mtimeNanos == TIME_OMIT ? 0 : SetAttr.MTIME;
+    if (valid == 0) {
+      return stat(ctx, path);
+    }
+    return changed(ctx, path, new SetAttr(valid, 0, 0, 0, 0, atimeNanos, mtimeNanos, 0, false));
+  }
+
+  @Override
+  public Stat truncate(Ctx ctx, String path, long size) throws IOException {
+    if (size < 0) {
+      throw Errors.of(Errno.EINVAL, path);
+    }
+    return changed(ctx, path, SetAttr.truncate(size));
+  }
+
+  // ---- names ----
+
+  @Override
+  public Stat mkdir(Ctx ctx, String path, int mode) throws IOException {
+    return at(path, () -> {
+      ParentName p = parent(ctx, path, Errno.EEXIST);
+      Entry e = vfs.mkdir(ctx, p.parent(), p.name(), mode, 0);
+      return new Stat(path, e.ino(), e.attr());
+    });
+  }
+
+  @Override
   public Stat mkdirs(Ctx ctx, String path, int mode) throws IOException {
-    long ino = Meta.ROOT;
-    StringBuilder at = new StringBuilder();
-    Attr attr = vfs.getattr(ctx, ino);
-    for (String name : split(path)) {
-      at.append('/').append(name);
-      try {
-        Entry e = vfs.lookup(ctx, ino, name);
-        if (!e.attr().isDir()) {
-          Stat s = stat(ctx, at.toString(), true);
-          if (!s.attr().isDir()) {
-            throw Errno.ENOTDIR.exception(at.toString());
-          }
-          ino = s.ino();
-          attr = s.attr();
+    return at(path, () -> {
+      List<String> parts = split(path);
+      Stat cur = resolve(ctx, List.of(), true, new int[] {0}, "/");
+      StringBuilder at = new StringBuilder();
+      for (int i = 0; i < parts.size(); i++) {
+        String name = parts.get(i);
+        at.append('/').append(name);
+        boolean last = i == parts.size() - 1;
+        if (name.equals("..")) {
+          cur = resolve(ctx, split(at.toString()), true, new int[] {0}, at.toString());
           continue;
         }
-        ino = e.ino();
-        attr = e.attr();
-      } catch (FsException ex) {
-        if (ex.errno() != Errno.ENOENT) {
-          throw ex;
-        }
-        try {
-          Entry e = vfs.mkdir(ctx, ino, name, mode, 0);
-          ino = e.ino();
-          attr = e.attr();
-        } catch (FsException race) {
-          if (race.errno() != Errno.EEXIST) {
-            throw race;
+        Entry e = lookupOrNull(ctx, cur.ino(), name);
+        if (e == null) {
+          try {
+            e = vfs.mkdir(ctx, cur.ino(), name, mode, 0);
+          } catch (FsException race) {
+            if (race.errno() != Errno.EEXIST) {
+              throw race;
+            }
+            e = vfs.lookup(ctx, cur.ino(), name);
           }
-          Entry e = vfs.lookup(ctx, ino, name);
-          ino = e.ino();
-          attr = e.attr();
         }
-      }
-    }
-    return new Stat(path, ino, attr);
-  }
-
-  /** Opens {@code path} for reading. */
-  public InputStream open(Ctx ctx, String path) throws IOException {
-    Stat s = stat(ctx, path);
-    if (s.attr().isDir()) {
-      throw Errno.EISDIR.exception(path);
-    }
-    long fh = vfs.open(ctx, s.ino(), 0);
-    return new VfsInputStream(vfs, ctx, s.ino(), fh);
-  }
-
-  /** Creates (or truncates) {@code path} and opens it for writing; closing commits the data. */
-  public OutputStream create(Ctx ctx, String path, int mode, boolean overwrite) throws IOException {
-    ParentName p = parent(ctx, path);
-    int flags = 1 | 0100 | (overwrite ? 01000 : 0200); // O_WRONLY|O_CREAT|(O_TRUNC or O_EXCL)
-    Vfs.Opened o = vfs.create(ctx, p.parent(), p.name(), mode, 0, flags);
-    if (overwrite && o.entry().attr().length() > 0) {
-      vfs.setattr(ctx, o.entry().ino(), o.fh(), io.nectarfs.meta.SetAttr.truncate(0));
-    }
-    return new VfsOutputStream(vfs, ctx, o.entry().ino(), o.fh());
-  }
-
-  /** Removes a file, or a directory (recursively when asked; ENOTEMPTY otherwise). */
-  public void delete(Ctx ctx, String path, boolean recursive) throws IOException {
-    ParentName p = parent(ctx, path);
-    Entry e = vfs.lookup(ctx, p.parent(), p.name());
-    if (e.attr().isDir()) {
-      if (recursive) {
-        for (Child c : list(ctx, path)) {
-          delete(ctx, path.endsWith("/") ? path + c.name() : path + "/" + c.name(), true);
+        Attr a = e.attr();
+        long ino = e.ino();
+        if (a.type() == FileType.SYMLINK) {
+          try {
+            Stat target = resolve(ctx, split(at.toString()), true, new int[] {0}, at.toString());
+            a = target.attr();
+            ino = target.ino();
+          } catch (FsException bad) {
+            if (bad.errno() == Errno.ENOENT || bad.errno() == Errno.ELOOP || bad.errno() == Errno.ENOTDIR) {
+              throw Errors.of(Errno.EEXIST, path); // a link that leads nowhere is in the way
+            }
+            throw bad;
+          }
         }
+        if (!a.isDir()) {
+          throw Errors.of(last ? Errno.EEXIST : Errno.ENOTDIR, path);
+        }
+        cur = new Stat(at.toString(), ino, a);
       }
-      vfs.rmdir(ctx, p.parent(), p.name());
-    } else {
+      return new Stat(path, cur.ino(), cur.attr());
+    });
+  }
+
+  private Entry lookupOrNull(Ctx ctx, long parent, String name) throws IOException {
+    try {
+      return vfs.lookup(ctx, parent, name);
+    } catch (FsException e) {
+      if (e.errno() == Errno.ENOENT) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void unlink(Ctx ctx, String path) throws IOException {
+    at(path, () -> {
+      ParentName p = parent(ctx, path, Errno.EISDIR);
       vfs.unlink(ctx, p.parent(), p.name());
-    }
+      return null;
+    });
   }
 
+  @Override
+  public void rmdir(Ctx ctx, String path) throws IOException {
+    at(path, () -> {
+      ParentName p = parent(ctx, path, Errno.EBUSY);
+      vfs.rmdir(ctx, p.parent(), p.name());
+      return null;
+    });
+  }
+
+  @Override
   public void rename(Ctx ctx, String from, String to, int flags) throws IOException {
-    ParentName a = parent(ctx, from);
-    ParentName b = parent(ctx, to);
-    vfs.rename(ctx, a.parent(), a.name(), b.parent(), b.name(), flags);
+    at(from + " -> " + to, () -> {
+      if (flags != 0 && flags != RENAME_NOREPLACE && flags != RENAME_EXCHANGE) {
+        throw Errno.EINVAL.exception("rename flags " + flags);
+      }
+      ParentName a = parent(ctx, from, Errno.EBUSY);
+      ParentName b = parent(ctx, to, Errno.EBUSY);
+      vfs.rename(ctx, a.parent(), a.name(), b.parent(), b.name(), flags);
+      return null;
+    });
   }
 
+  @Override
   public Stat symlink(Ctx ctx, String target, String path) throws IOException {
-    ParentName p = parent(ctx, path);
-    Entry e = vfs.symlink(ctx, p.parent(), p.name(), target);
-    return new Stat(path, e.ino(), e.attr());
+    return at(path + " -> " + target, () -> {
+      ParentName p = parent(ctx, path, Errno.EEXIST);
+      Entry e = vfs.symlink(ctx, p.parent(), p.name(), target);
+      return new Stat(path, e.ino(), e.attr());
+    });
   }
 
-  /** Reads a whole small file. */
-  public byte[] readAll(Ctx ctx, String path) throws IOException {
-    try (InputStream in = open(ctx, path)) {
-      return in.readAllBytes();
+  @Override
+  public String readlink(Ctx ctx, String path) throws IOException {
+    return at(path, () -> {
+      Stat s = resolve(ctx, split(path), false, new int[] {0}, path);
+      if (s.attr().type() != FileType.SYMLINK) {
+        throw Errors.of(Errno.EINVAL, path);
+      }
+      return vfs.readlink(ctx, s.ino());
+    });
+  }
+
+  @Override
+  public Stat link(Ctx ctx, String existing, String path) throws IOException {
+    return at(existing + " -> " + path, () -> {
+      Stat s = resolve(ctx, split(existing), false, new int[] {0}, existing);
+      ParentName p = parent(ctx, path, Errno.EEXIST);
+      Entry e = vfs.link(ctx, s.ino(), p.parent(), p.name());
+      return new Stat(path, e.ino(), e.attr());
+    });
+  }
+
+  // ---- files ----
+
+  @Override
+  public FileHandle open(Ctx ctx, String path, Set<? extends OpenOption> options, int mode) throws IOException {
+    return at(path, () -> {
+      boolean write = false;
+      boolean read = false;
+      boolean create = false;
+      boolean createNew = false;
+      boolean follow = true;
+      int flags = 0;
+      for (OpenOption o : options) {
+        if (o == LinkOption.NOFOLLOW_LINKS) {
+          follow = false;
+          continue;
+        }
+        if (!(o instanceof StandardOpenOption so)) {
+          throw Errno.EINVAL.exception("open option " + o);
+        }
+        switch (so) {
+          case READ -> read = true;
+          case WRITE -> write = true;
+          case APPEND -> {
+            write = true;
+            flags |= O_APPEND;
+          }
+          case TRUNCATE_EXISTING -> flags |= O_TRUNC;
+          case CREATE -> create = true;
+          case CREATE_NEW -> createNew = true;
+          case SYNC, DSYNC -> flags |= O_DSYNC;
+          case SPARSE -> {}
+          default -> throw Errno.EINVAL.exception("open option " + so);
+        }
+      }
+      if (!write) {
+        read = true;
+        flags &= ~O_TRUNC; // as Files.newByteChannel: TRUNCATE_EXISTING only applies to writing
+        create = createNew = false;
+      }
+      flags |= read && write ? O_RDWR : write ? O_WRONLY : 0;
+      if (createNew || create) {
+        ParentName p = parent(ctx, path, Errno.EISDIR);
+        try {
+          if (createNew || !exists(ctx, path, follow)) {
+            Vfs.Opened o = vfs.create(ctx, p.parent(), p.name(), mode & 07777, 0, flags | O_EXCL);
+            return new VfsFileHandle(vfs, ctx, path, o.entry().ino(), o.fh(), read, write, (flags & O_APPEND) != 0);
+          }
+        } catch (FsException e) {
+          if (e.errno() != Errno.EEXIST || createNew) {
+            throw e;
+          }
+          // created by someone else meanwhile (or a dangling link): open what is there
+        }
+      }
+      Stat s = resolve(ctx, split(path), follow, new int[] {0}, path);
+      if (s.attr().type() == FileType.SYMLINK) {
+        throw Errors.of(Errno.ELOOP, path);
+      }
+      if (s.attr().isDir()) {
+        throw Errors.of(Errno.EISDIR, path);
+      }
+      if (s.attr().type() != FileType.FILE) {
+        throw Errors.of(Errno.EINVAL, path);
+      }
+      long fh = vfs.open(ctx, s.ino(), flags);
+      return new VfsFileHandle(vfs, ctx, path, s.ino(), fh, read, write, (flags & O_APPEND) != 0);
+    });
+  }
+
+  private boolean exists(Ctx ctx, String path, boolean follow) throws IOException {
+    try {
+      resolve(ctx, split(path), follow, new int[] {0}, path);
+      return true;
+    } catch (FsException e) {
+      if (e.errno() == Errno.ENOENT) {
+        return false;
+      }
+      throw e;
     }
   }
 
-  /** Writes a whole small file, replacing it. */
-  public void writeAll(Ctx ctx, String path, byte[] data) throws IOException {
-    try (OutputStream out = create(ctx, path, 0644, true)) {
-      out.write(data);
+  @Override
+  public long copyRange(Ctx ctx, String src, long srcOff, String dst, long dstOff, long len) throws IOException {
+    return at(src + " -> " + dst, () -> {
+      if (srcOff < 0 || dstOff < 0 || len < 0) {
+        throw Errno.EINVAL.exception("negative offset or length");
+      }
+      try (VfsFileHandle in = (VfsFileHandle) open(ctx, src, StandardOpenOption.READ);
+          VfsFileHandle out = (VfsFileHandle) open(ctx, dst, StandardOpenOption.WRITE)) {
+        long done = 0;
+        while (done < len) {
+          long n = in.copyTo(out, srcOff + done, dstOff + done, Math.min(COPY_PIECE, len - done));
+          if (n == 0) {
+            break;
+          }
+          done += n;
+        }
+        return done;
+      }
+    });
+  }
+
+  // ---- extended attributes ----
+
+  @Override
+  public byte[] getXattr(Ctx ctx, String path, String name) throws IOException {
+    return at(path, () -> vfs.getxattr(ctx, stat(ctx, path).ino(), name));
+  }
+
+  @Override
+  public void setXattr(Ctx ctx, String path, String name, byte[] value, int flags) throws IOException {
+    at(path, () -> {
+      vfs.setxattr(ctx, stat(ctx, path).ino(), name, value, flags);
+      return null;
+    });
+  }
+
+  @Override
+  public List<String> listXattrs(Ctx ctx, String path) throws IOException {
+    return at(path, () -> vfs.listxattr(ctx, stat(ctx, path).ino()));
+  }
+
+  @Override
+  public void removeXattr(Ctx ctx, String path, String name) throws IOException {
+    at(path, () -> {
+      vfs.removexattr(ctx, stat(ctx, path).ino(), name);
+      return null;
+    });
+  }
+
+  // ---- listings ----
+
+  @Override
+  public Page list(Ctx ctx, String path, String cursor, int limit) throws IOException {
+    return at(path, () -> {
+      if (limit <= 0) {
+        throw Errno.EINVAL.exception("page size " + limit);
+      }
+      int n = Math.min(limit, MAX_PAGE);
+      String after = cursor == null ? "" : decodeCursor(cursor, path);
+      Stat s = resolve(ctx, split(path), true, new int[] {0}, path);
+      if (!s.attr().isDir()) {
+        throw Errors.of(Errno.ENOTDIR, path);
+      }
+      List<DirEntry> page = vfs.readdirAfter(ctx, s.ino(), after, n);
+      List<Child> out = new ArrayList<>(page.size());
+      for (DirEntry e : page) {
+        out.add(new Child(e.name(), e.ino(), e.attr()));
+      }
+      String next = page.size() < n ? null : encodeCursor(page.getLast().name());
+      return new Page(out, next);
+    });
+  }
+
+  /** A cursor: the last listed name's bytes, base64url (opaque to callers). */
+  static String encodeCursor(String name) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(Names.encode(name));
+  }
+
+  static String decodeCursor(String cursor, String path) throws FsException {
+    try {
+      byte[] b = Base64.getUrlDecoder().decode(cursor);
+      if (b.length == 0 || b.length > Meta.MAX_NAME) {
+        throw Errors.of(Errno.EINVAL, path);
+      }
+      return Names.decode(b);
+    } catch (IllegalArgumentException e) {
+      throw Errors.of(Errno.EINVAL, path);
     }
   }
 
-  /** An input stream over a VFS handle. */
-  static final class VfsInputStream extends InputStream {
-    private final Vfs vfs;
-    private final Ctx ctx;
-    private final long ino;
-    private final long fh;
-    private long pos;
-    private boolean closed;
+  // ---- tree statistics and quotas ----
 
-    VfsInputStream(Vfs vfs, Ctx ctx, long ino, long fh) {
-      this.vfs = vfs;
-      this.ctx = ctx;
-      this.ino = ino;
-      this.fh = fh;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n <= 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
+  @Override
+  public Summary summary(Ctx ctx, String path) throws IOException {
+    return at(path, () -> {
+      Stat s = stat(ctx, path);
+      if (!s.attr().isDir()) {
+        long space = s.attr().type() == FileType.FILE ? (s.attr().length() + 4095) / 4096 * 4096 : 4096;
+        return new Summary(1, 0, space);
       }
-      int n = vfs.read(ctx, ino, fh, pos, ByteBuffer.wrap(b, off, len));
-      if (n <= 0) {
-        return -1;
-      }
-      pos += n;
-      return n;
-    }
-
-    /** Moves to {@code to} (random access). */
-    public void seek(long to) {
-      pos = to;
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (!closed) {
-        closed = true;
-        vfs.release(ctx, ino, fh);
-      }
-    }
+      DirStats d = vfs.summary(ctx, s.ino());
+      return new Summary(d.files(), d.dirs() + 1, d.space() + 4096);
+    });
   }
 
-  /** An output stream over a VFS handle; {@code close} flushes and commits. */
-  static final class VfsOutputStream extends OutputStream {
-    private final Vfs vfs;
-    private final Ctx ctx;
-    private final long ino;
-    private final long fh;
-    private long pos;
-    private boolean closed;
-
-    VfsOutputStream(Vfs vfs, Ctx ctx, long ino, long fh) {
-      this.vfs = vfs;
-      this.ctx = ctx;
-      this.ino = ino;
-      this.fh = fh;
+  private long dir(Ctx ctx, String path) throws IOException {
+    Stat s = stat(ctx, path);
+    if (!s.attr().isDir()) {
+      throw Errors.of(Errno.ENOTDIR, path);
     }
+    return s.ino();
+  }
 
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
+  @Override
+  public Optional<Quota> quota(Ctx ctx, String path) throws IOException {
+    return at(path, () -> Optional.ofNullable(vfs.getQuota(ctx, dir(ctx, path))));
+  }
 
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      pos += vfs.write(ctx, ino, fh, pos, ByteBuffer.wrap(b, off, len));
-    }
+  @Override
+  public Quota setQuota(Ctx ctx, String path, long maxSpace, long maxInodes) throws IOException {
+    return at(path, () -> vfs.setQuota(ctx, dir(ctx, path), maxSpace, maxInodes));
+  }
 
-    @Override
-    public void flush() throws IOException {
-      vfs.fsync(ctx, ino, fh, true);
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        vfs.flush(ctx, ino, fh, 0);
-      } finally {
-        vfs.release(ctx, ino, fh);
-      }
-    }
+  @Override
+  public boolean removeQuota(Ctx ctx, String path) throws IOException {
+    return at(path, () -> vfs.removeQuota(ctx, dir(ctx, path)));
   }
 }

@@ -153,6 +153,40 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public List<io.nectarfs.meta.DirEntry> readdirAfter(Ctx ctx, long ino, String after, int limit) throws IOException {
+    List<io.nectarfs.meta.DirEntry> page = inner.readdirAfter(ctx, in(ino), after, limit);
+    List<io.nectarfs.meta.DirEntry> out = new ArrayList<>(page.size());
+    for (io.nectarfs.meta.DirEntry e : page) {
+      out.add(new io.nectarfs.meta.DirEntry(e.name(), out(e.ino()), e.type(), outAttr(e.attr())));
+    }
+    return out;
+  }
+
+  @Override
+  public io.nectarfs.meta.DirStats summary(Ctx ctx, long ino) throws IOException {
+    return inner.summary(ctx, in(ino));
+  }
+
+  @Override
+  public io.nectarfs.meta.Quota getQuota(Ctx ctx, long ino) throws IOException {
+    return outQuota(inner.getQuota(ctx, in(ino)));
+  }
+
+  @Override
+  public io.nectarfs.meta.Quota setQuota(Ctx ctx, long ino, long maxSpace, long maxInodes) throws IOException {
+    return outQuota(inner.setQuota(ctx, in(ino), maxSpace, maxInodes));
+  }
+
+  @Override
+  public boolean removeQuota(Ctx ctx, long ino) throws IOException {
+    return inner.removeQuota(ctx, in(ino));
+  }
+
+  private io.nectarfs.meta.Quota outQuota(io.nectarfs.meta.Quota q) {
+    return q == null ? null : new io.nectarfs.meta.Quota(out(q.ino()), q.maxSpace(), q.maxInodes(), q.usedSpace(), q.usedInodes());
+  }
+
+  @Override
   public void releasedir(Ctx ctx, long ino, long fh) throws IOException {
     inner.releasedir(ctx, in(ino), fh);
   }
@@ -215,6 +249,11 @@ final class SubdirVfs implements Vfs {
   @Override
   public void flock(Ctx ctx, long ino, long fh, long owner, int op, boolean wait) throws IOException {
     inner.flock(ctx, in(ino), fh, owner, op, wait);
+  }
+
+  @Override
+  public boolean keepCache(long ino, long fh) {
+    return inner.keepCache(in(ino), fh);
   }
 
   @Override

@@ -141,6 +141,60 @@ public interface Vfs extends AutoCloseable {
   void flock(Ctx ctx, long ino, long fh, long owner, int op, boolean wait) throws IOException;
 
   /**
+   * Up to {@code limit} entries of directory {@code ino} whose names sort after {@code after} (""
+   * from the start), each with its attributes, in unsigned byte order of the names (their {@link
+   * io.nectarfs.common.Names} encoding); "." and ".." are not listed. A name is a stable cookie:
+   * resuming after it works while the directory changes, without an open directory handle. Needs
+   * read permission (EACCES); ENOENT, ENOTDIR. The default reads the whole directory through a
+   * handle (for implementations without ordered listings).
+   */
+  default List<io.nectarfs.meta.DirEntry> readdirAfter(Ctx ctx, long ino, String after, int limit) throws IOException {
+    long fh = opendir(ctx, ino, 0);
+    try {
+      List<io.nectarfs.meta.DirEntry> all = new java.util.ArrayList<>();
+      long off = 0;
+      for (List<DirEntryAt> page; !(page = readdir(ctx, ino, fh, off, 1000, true)).isEmpty(); ) {
+        for (DirEntryAt e : page) {
+          off = e.offset();
+          boolean dots = e.name().equals(".") || e.name().equals("..");
+          if (!dots && e.attr() != null && byteOrder(e.name(), after) > 0) {
+            all.add(new io.nectarfs.meta.DirEntry(e.name(), e.ino(), e.attr().type(), e.attr()));
+          }
+        }
+      }
+      all.sort((a, b) -> byteOrder(a.name(), b.name()));
+      return all.subList(0, Math.min(limit, all.size()));
+    } finally {
+      releasedir(ctx, ino, fh);
+    }
+  }
+
+  /** Unsigned byte order of two names' encodings: the order of {@link #readdirAfter}. */
+  static int byteOrder(String a, String b) {
+    return java.util.Arrays.compareUnsigned(io.nectarfs.common.Names.encode(a), io.nectarfs.common.Names.encode(b));
+  }
+
+  /** See {@link io.nectarfs.meta.Meta#summary}: the statistics of the tree below directory {@code ino}. */
+  default io.nectarfs.meta.DirStats summary(Ctx ctx, long ino) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("summary");
+  }
+
+  /** See {@link io.nectarfs.meta.Meta#getQuota}: the quota of directory {@code ino}, or null. */
+  default io.nectarfs.meta.Quota getQuota(Ctx ctx, long ino) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("quota");
+  }
+
+  /** See {@link io.nectarfs.meta.Meta#setQuota}: root only (EPERM). */
+  default io.nectarfs.meta.Quota setQuota(Ctx ctx, long ino, long maxSpace, long maxInodes) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("quota");
+  }
+
+  /** See {@link io.nectarfs.meta.Meta#removeQuota}: root only (EPERM). */
+  default boolean removeQuota(Ctx ctx, long ino) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("quota");
+  }
+
+  /**
    * The mount became read-only or writable again (a remount changes only the kernel's flags):
    * while read-only, opens do not update access times.
    */

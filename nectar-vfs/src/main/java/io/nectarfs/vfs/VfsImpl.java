@@ -572,6 +572,38 @@ final class VfsImpl implements Vfs {
     });
   }
 
+  @Override
+  public List<DirEntry> readdirAfter(Ctx ctx, long ino, String after, int limit) throws IOException {
+    return timed("readdir", () -> {
+      List<DirEntry> page = meta.readdir(ctx, ino, after, limit, true);
+      List<DirEntry> out = new ArrayList<>(page.size());
+      for (DirEntry e : page) {
+        out.add(writers.containsKey(e.ino()) ? new DirEntry(e.name(), e.ino(), e.type(), withPending(e.ino(), e.attr())) : e);
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public io.nectarfs.meta.DirStats summary(Ctx ctx, long ino) throws IOException {
+    return timed("summary", () -> meta.summary(ctx, ino));
+  }
+
+  @Override
+  public io.nectarfs.meta.Quota getQuota(Ctx ctx, long ino) throws IOException {
+    return meta.getQuota(ctx, ino);
+  }
+
+  @Override
+  public io.nectarfs.meta.Quota setQuota(Ctx ctx, long ino, long maxSpace, long maxInodes) throws IOException {
+    return meta.setQuota(ctx, ino, maxSpace, maxInodes);
+  }
+
+  @Override
+  public boolean removeQuota(Ctx ctx, long ino) throws IOException {
+    return meta.removeQuota(ctx, ino);
+  }
+
   private Attr safeAttr(Ctx ctx, long ino) {
     try {
       return meta.getattr(ctx, ino);

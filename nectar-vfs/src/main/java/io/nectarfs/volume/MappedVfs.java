@@ -211,4 +211,29 @@ final class MappedVfs implements Vfs {
   public void close() throws IOException {
     inner.close();
   }
+
+  @Override
+  public List<io.nectarfs.meta.DirEntry> readdirAfter(Ctx ctx, long ino, String after, int limit) throws IOException {
+    return inner.readdirAfter(map(ctx), ino, after, limit);
+  }
+
+  @Override
+  public io.nectarfs.meta.DirStats summary(Ctx ctx, long ino) throws IOException {
+    return inner.summary(map(ctx), ino);
+  }
+
+  @Override
+  public io.nectarfs.meta.Quota getQuota(Ctx ctx, long ino) throws IOException {
+    return inner.getQuota(map(ctx), ino);
+  }
+
+  @Override
+  public io.nectarfs.meta.Quota setQuota(Ctx ctx, long ino, long maxSpace, long maxInodes) throws IOException {
+    return inner.setQuota(map(ctx), ino, maxSpace, maxInodes);
+  }
+
+  @Override
+  public boolean removeQuota(Ctx ctx, long ino) throws IOException {
+    return inner.removeQuota(map(ctx), ino);
+  }
 }

@@ -226,13 +226,15 @@ public abstract class ModelSuite extends MetaTestBase {
     if (src == null) {
       e = Errno.ENOENT;
     } else if (sdir == ddir && sname.equals(dname)) {
-      e = null;
+      e = flags == Meta.RENAME_NOREPLACE ? Errno.EEXIST : null; // renameat2: the target exists
     } else if (dst != null && flags == Meta.RENAME_NOREPLACE) {
       e = Errno.EEXIST;
     } else if (dst == null && flags == Meta.RENAME_EXCHANGE) {
       e = Errno.ENOENT;
     } else if (src.isDir() && sdir != ddir && isAncestorOrSelf(src, ddir)) {
       e = Errno.EINVAL;
+    } else if (flags != Meta.RENAME_EXCHANGE && dst != null && dst.isDir() && isAncestorOrSelf(dst, sdir)) {
+      e = Errno.ENOTEMPTY; // the target is an ancestor of the source (a/b onto a), as Linux
     } else if (dst == src) {
       e = null;
     } else if (flags == Meta.RENAME_EXCHANGE) {
