@@ -1,12 +1,13 @@
 package io.nectarfs.vfs;
 
-import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.ChunkStats;
+import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import io.nectarfs.common.Metrics;
+import io.nectarfs.common.OpenFlags;
 import io.nectarfs.meta.Attr;
 import io.nectarfs.meta.DirEntry;
 import io.nectarfs.meta.Entry;
@@ -297,7 +298,7 @@ final class VfsImpl implements Vfs {
       try {
         e = meta.mknod(ctx, parent, name, FileType.FILE, mode & 07777, umask, 0);
       } catch (FsException ex) {
-        if (ex.errno() != Errno.EEXIST || (flags & 0200) != 0) { // O_EXCL
+        if (ex.errno() != Errno.EEXIST || OpenFlags.has(flags, OpenFlags.O_EXCL)) {
           throw ex;
         }
         e = meta.lookup(ctx, parent, name);
@@ -305,7 +306,7 @@ final class VfsImpl implements Vfs {
         return new Opened(new Entry(e.ino(), getattr(ctx, e.ino())), fh);
       }
       // The creator gets the access it asked for, whatever mode the new file has (open(2) semantics).
-      meta.open(Ctx.ROOT, e.ino(), flags & ~01000);
+      meta.open(Ctx.ROOT, e.ino(), flags & ~OpenFlags.O_TRUNC);
       long fh = register(new Handle.File(e.ino(), flags));
       return new Opened(e, fh);
     });
@@ -359,14 +360,14 @@ final class VfsImpl implements Vfs {
   public long open(Ctx ctx, long ino, int flags) throws IOException {
     return timed("open", () -> {
       if (Internal.isInternal(ino)) {
-        if ((flags & 3) != 0) {
+        if (OpenFlags.writable(flags)) {
           throw Errno.EACCES.exception("internal files are read-only");
         }
         return register(new Handle.Internal(ino, Internal.content(ino, this)));
       }
       Attr a = meta.open(ctx, ino, flags);
       try {
-        if ((flags & 01000) != 0 && (flags & 3) != 0) { // O_TRUNC
+        if (OpenFlags.has(flags, OpenFlags.O_TRUNC) && OpenFlags.writable(flags)) {
           flushWriter(ino);
           a = meta.setattr(ctx, ino, new SetAttr(SetAttr.SIZE, 0, 0, 0, 0, 0, 0, 0, true));
         }
@@ -375,7 +376,7 @@ final class VfsImpl implements Vfs {
         throw e;
       }
       reader.invalidate(ino); // close-to-open: what others committed is visible from here on
-      if ((flags & 3) != 1) {
+      if (OpenFlags.readable(flags)) {
         touchAtime(ino, a);
       }
       Handle.File h = new Handle.File(ino, flags);
@@ -448,7 +449,7 @@ final class VfsImpl implements Vfs {
         w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
       }
       reader.invalidate(ino);
-      if ((f.flags & 010000) != 0) { // O_SYNC / O_DSYNC: durable before write(2) returns
+      if (OpenFlags.has(f.flags, OpenFlags.O_DSYNC)) { // O_SYNC or O_DSYNC: durable before write(2) returns
         w.flush();
       }
       metrics.add("nectar_vfs_write_bytes_total", n);
@@ -528,7 +529,7 @@ final class VfsImpl implements Vfs {
     return timed("opendir", () -> {
       // Registered as an open in the metadata, so a directory removed while open keeps
       // answering fstat (nlink 0) until releasedir.
-      Attr a = meta.open(ctx, ino, 0);
+      Attr a = meta.open(ctx, ino, OpenFlags.O_RDONLY);
       if (!a.isDir()) {
         meta.close(ctx, ino);
         throw Errno.ENOTDIR.exception("inode " + ino);
