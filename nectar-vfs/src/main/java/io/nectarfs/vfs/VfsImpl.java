@@ -100,6 +100,11 @@ final class VfsImpl implements Vfs {
     return metrics;
   }
 
+  /** The background compaction (tests wait for it to be idle). */
+  Compactor compactor() {
+    return compactor;
+  }
+
   /** A slice of chunk {@code index} of {@code ino} was committed by this client. */
   void committed(long ino, int index) {
     reader.invalidate(ino);
