@@ -52,23 +52,24 @@ final class VfsImpl implements Vfs {
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
   private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
-  /** Per inode, the (mtime, length) this client last knew the kernel's pages to match. */
-  private final Map<Long, long[]> seen;
+  /** Per inode: the (mtime, length) this client last knew the kernel's pages to match; attributes and slices for reads. */
+  private final InodeCache cache;
   private final AtomicLong nextFh = new AtomicLong(1);
   private final FileReader reader;
   private final Compactor compactor;
   private final ScheduledExecutorService background;
   private volatile Invalidator invalidator;
   private volatile boolean readOnly;
-  private final long startNanos = System.nanoTime();
+  private final long startNanos;
 
   VfsImpl(Meta meta, ChunkStore chunks, VfsConfig cfg, Clock clock) {
     this.meta = meta;
     this.chunks = chunks;
     this.cfg = cfg;
-    this.seen = boundedMap(cfg.cachedInodes()); // a forgotten inode only costs its kernel pages at the next open
     this.clock = clock;
-    this.reader = new FileReader(this);
+    this.startNanos = clock.monotonicNanos();
+    this.cache = new InodeCache(clock, cfg.attrCache().toNanos(), cfg.cachedInodes(), cfg.cachedBytes());
+    this.reader = new FileReader(this, cache);
     this.compactor = new Compactor(this);
     this.background = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "nectar-vfs-flusher");
@@ -215,7 +216,7 @@ final class VfsImpl implements Vfs {
       Attr a = meta.setattr(ctx, ino, r);
       reader.invalidate(ino);
       if (req.has(SetAttr.SIZE)) {
-        seen.put(ino, new long[] {a.mtime(), a.length()}); // the kernel truncated its pages too
+        cache.putSeen(ino, a.mtime(), a.length()); // the kernel truncated its pages too
       }
       return withPending(ino, a);
     });
@@ -317,33 +318,24 @@ final class VfsImpl implements Vfs {
     });
   }
 
-  /**
-   * A concurrent map of at most {@code max} entries, least recently used dropped first; eviction
-   * runs on the calling thread (no background pool). For per-inode client caches.
-   */
-  static <V> Map<Long, V> boundedMap(int max) {
-    return com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(max).executor(Runnable::run).<Long, V>build().asMap();
-  }
-
-  /** Inodes whose page-cache state this client remembers (for tests of the bound). */
-  long cachedInodes() {
-    return Math.max(seen.size(), reader.cachedInodes());
+  /** The per-inode cache (for tests of its bounds). */
+  InodeCache cache() {
+    return cache;
   }
 
   /** Whether {@code a} is the version this client last saw; records it either way. */
   private boolean unchangedSinceSeen(long ino, Attr a) {
-    long[] now = {a.mtime(), a.length()};
-    long[] before = seen.put(ino, now);
-    return before != null && before[0] == now[0] && before[1] == now[1];
+    long[] before = cache.putSeen(ino, a.mtime(), a.length());
+    return before != null && before[0] == a.mtime() && before[1] == a.length();
   }
 
   /** This client changed the file: the kernel's pages hold the new content. */
   void sawOwnChange(long ino) {
     try {
       Attr a = meta.getattr(Ctx.ROOT, ino);
-      seen.put(ino, new long[] {a.mtime(), a.length()});
+      cache.putSeen(ino, a.mtime(), a.length());
     } catch (IOException e) {
-      seen.remove(ino);
+      cache.forgetSeen(ino);
     }
   }
 
@@ -749,7 +741,7 @@ final class VfsImpl implements Vfs {
   String statsText() {
     ChunkStats s = chunks.stats();
     Map<String, Long> gauges = new LinkedHashMap<>();
-    gauges.put("nectar_uptime_seconds", (System.nanoTime() - startNanos) / 1_000_000_000L);
+    gauges.put("nectar_uptime_seconds", (clock.monotonicNanos() - startNanos) / 1_000_000_000L);
     gauges.put("nectar_vfs_open_handles", (long) handles.size());
     gauges.put("nectar_vfs_dirty_inodes", writers.values().stream().filter(FileWriter::hasPending).count());
     gauges.put("nectar_chunk_buffer_used_bytes", s.bufferUsed());

@@ -36,7 +36,7 @@ class BoundedCachesTest {
         vfs.release(Ctx.ROOT, ino, fh);
         assertThat(new String(dst.array(), 0, dst.position(), StandardCharsets.UTF_8)).isEqualTo("file " + i);
       }
-      assertThat(((VfsImpl) vfs).cachedInodes()).isLessThanOrEqualTo(bound);
+      assertThat(((VfsImpl) vfs).cache().size()).isLessThanOrEqualTo(bound);
     }
   }
 }
