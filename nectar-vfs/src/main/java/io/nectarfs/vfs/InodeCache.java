@@ -71,7 +71,7 @@ final class InodeCache {
     }
     this.clock = clock;
     this.ttlNanos = ttlNanos;
-    long minWeight = Math.max(1, maxBytes / maxEntries);
+    long minWeight = Math.ceilDiv(maxBytes, maxEntries); // so that maxBytes / minWeight <= maxEntries
     this.cache = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
         .<Long, State>weigher((k, s) -> (int) Math.min(Integer.MAX_VALUE, Math.max(minWeight, s.bytes())))

@@ -373,6 +373,7 @@ final class VfsImpl implements Vfs {
         throw e;
       }
       reader.invalidate(ino); // close-to-open: what others committed is visible from here on
+      cache.putAttr(ino, a); // as fresh as the open: the first read needs no second round trip
       if (OpenFlags.readable(flags)) {
         touchAtime(ino, a);
       }
