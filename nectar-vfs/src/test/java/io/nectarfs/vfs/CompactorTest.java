@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nectarfs.chunk.ChunkConfig;
 import io.nectarfs.chunk.ChunkStats;
 import io.nectarfs.chunk.ChunkStore;
+import io.nectarfs.chunk.ChunkStores;
 import io.nectarfs.chunk.SliceWriter;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.meta.Chunks;
 import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.MetaEngines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -117,12 +121,26 @@ class CompactorTest {
     }
   }
 
+  /** A client whose VFS sees its chunk store through {@link Interleaving} (freed slices stay queued: no gc here). */
+  private record Client(MetaClient meta, Vfs vfs, Interleaving store) implements AutoCloseable {
+    static Client open(VfsHarness h) throws IOException {
+      MetaClient meta = MetaClient.open(MetaEngines.registry().open(h.metaUrl, h.secrets), MetaConfig.defaults());
+      Interleaving store = new Interleaving(ChunkStores.open(h.openStore(), ChunkConfig.inMemory(h.blockSize)));
+      return new Client(meta, Vfses.open(meta, store, VfsConfig.defaults().withCompactThreshold(THRESHOLD)), store);
+    }
+
+    @Override
+    public void close() throws IOException {
+      vfs.close(); // closes the chunk store and the metadata client too
+    }
+  }
+
   private static File create(Vfs v, String name) throws IOException {
     var o = v.create(Ctx.ROOT, Meta.ROOT, name, 0644, 0, O_RDWR);
     return new File(v, o.entry().ino(), o.fh(), new byte[(THRESHOLD - 1) * 1000 + 2000]); // the extent of the commits below
   }
 
-  private static void assertCompacted(VfsHarness.Client c, File f, long chunkBase, int index) throws IOException {
+  private static void assertCompacted(Client c, File f, long chunkBase, int index) throws IOException {
     assertThat(c.meta().read(Ctx.ROOT, f.ino(), index).size()).as("slices of inode %d chunk %d", f.ino(), index).isLessThan(THRESHOLD);
     byte[] got = new byte[f.expect().length];
     int n = f.vfs().read(Ctx.ROOT, f.ino(), f.fh(), chunkBase, ByteBuffer.wrap(got));
@@ -133,19 +151,18 @@ class CompactorTest {
   @Test
   void aCommitDuringEveryAttemptOfARun_isCompactedAfterwards() throws Exception {
     VfsHarness h = VfsHarness.memory(tmp);
-    Interleaving[] store = new Interleaving[1];
-    try (var c = h.client(ChunkConfig.inMemory(h.blockSize), VfsConfig.defaults().withCompactThreshold(THRESHOLD), s -> store[0] = new Interleaving(s))) {
+    try (Client c = Client.open(h)) {
       File f = create(c.vfs(), "f");
       int[] next = {0};
       // More commits while compacting than a run makes attempts: every attempt finds the chunk changed.
-      store[0].budget = 8;
-      store[0].hook = () -> f.commit(1000 + 100 * next[0]++, 50, (byte) (100 + next[0]));
+      c.store().budget = 8;
+      c.store().hook = () -> f.commit(1000 + 100 * next[0]++, 50, (byte) (100 + next[0]));
       for (int i = 0; i < THRESHOLD; i++) {
         f.commit(i * 1000L, 2000, (byte) (i + 1));
       }
       assertThat(((VfsImpl) c.vfs()).compactor().awaitIdle(GENEROUS)).as("compactor idle").isTrue();
       assertCompacted(c, f, 0, 0);
-      assertThat(store[0].budget).as("every interleaved commit happened").isZero();
+      assertThat(c.store().budget).as("every interleaved commit happened").isZero();
       c.vfs().release(ctx, f.ino(), f.fh());
     }
   }
@@ -153,16 +170,15 @@ class CompactorTest {
   @Test
   void chunksWhosePairsCollidedInTheOldKey_areBothCompacted() throws Exception {
     VfsHarness h = VfsHarness.memory(tmp);
-    Interleaving[] store = new Interleaving[1];
-    try (var c = h.client(ChunkConfig.inMemory(h.blockSize), VfsConfig.defaults().withCompactThreshold(THRESHOLD), s -> store[0] = new Interleaving(s))) {
+    try (Client c = Client.open(h)) {
       File a = create(c.vfs(), "a");
       File b = create(c.vfs(), "b");
       // (a, 31) and (a + 1, 0) had the same key ino * 31 + index.
       assertThat(b.ino()).as("consecutive inodes").isEqualTo(a.ino() + 1);
       long aBase = 31 * Chunks.CHUNK_SIZE;
       // While a's chunk 31 is being compacted, b's chunk 0 becomes fragmented.
-      store[0].budget = 1;
-      store[0].hook = () -> {
+      c.store().budget = 1;
+      c.store().hook = () -> {
         for (int i = 0; i < THRESHOLD; i++) {
           b.commit(i * 1000L, 2000, (byte) (50 + i));
         }
@@ -173,7 +189,7 @@ class CompactorTest {
       assertThat(((VfsImpl) c.vfs()).compactor().awaitIdle(GENEROUS)).as("compactor idle").isTrue();
       assertCompacted(c, a, aBase, 31);
       assertCompacted(c, b, 0, 0);
-      assertThat(store[0].budget).as("the interleaved commits happened").isZero();
+      assertThat(c.store().budget).as("the interleaved commits happened").isZero();
       c.vfs().release(ctx, a.ino(), a.fh());
       c.vfs().release(ctx, b.ino(), b.fh());
     }

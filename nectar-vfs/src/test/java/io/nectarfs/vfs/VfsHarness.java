@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.UnaryOperator;
 
 /**
  * A whole client stack for tests: metadata on a named in-memory engine (or a SQLite file), objects
@@ -58,18 +57,13 @@ final class VfsHarness {
 
   /** A client: its own metadata session, chunk store (with the given cache/writeback settings) and VFS. */
   Client client(ChunkConfig chunkConfig, VfsConfig vfsConfig) throws IOException {
-    return client(chunkConfig, vfsConfig, UnaryOperator.identity());
-  }
-
-  /** The same with the chunk store the VFS sees wrapped by {@code wrap} (to observe or interleave). */
-  Client client(ChunkConfig chunkConfig, VfsConfig vfsConfig, UnaryOperator<ChunkStore> wrap) throws IOException {
     AtomicReference<ChunkStore> ref = new AtomicReference<>();
     MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets),
         MetaConfig.defaults().withHeartbeat(Duration.ofSeconds(2)).withDeleter((id, size) -> ref.get().remove(id, size)));
     ObjectStore store = openStore();
     ChunkStore chunks = ChunkStores.open(store, chunkConfig);
     ref.set(chunks);
-    return new Client(meta, store, chunks, Vfses.open(meta, wrap.apply(chunks), vfsConfig));
+    return new Client(meta, store, chunks, Vfses.open(meta, chunks, vfsConfig));
   }
 
   Client client() throws IOException {
