@@ -36,8 +36,9 @@ final class FileReader {
   private Attr attr(long ino) throws IOException {
     Attr a = cache.attr(ino);
     if (a == null) {
+      long stamp = cache.stamp(ino);
       a = v.meta().getattr(Ctx.ROOT, ino);
-      cache.putAttr(ino, a);
+      cache.putAttr(ino, a, stamp);
     }
     return a;
   }
@@ -45,8 +46,9 @@ final class FileReader {
   List<Slice> resolved(long ino, int index) throws IOException {
     List<Slice> r = cache.slices(ino, index);
     if (r == null) {
+      long stamp = cache.stamp(ino);
       r = Chunks.resolve(v.meta().read(Ctx.ROOT, ino, index));
-      cache.putSlices(ino, index, r);
+      cache.putSlices(ino, index, r, stamp);
     }
     return r;
   }

@@ -9,6 +9,7 @@ import io.nectarfs.meta.Slice;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The client's one per-inode cache: for each inode, the version of the file the kernel's page
@@ -29,7 +30,13 @@ import java.util.Map;
  *
  * <p>Concurrency: a Caffeine cache (maintenance on the calling thread, no pool). Entries are
  * immutable and replaced whole inside the map's atomic {@code compute}, so each replacement is
- * weighed again and no update of one part loses a concurrent update of another.
+ * weighed again and no update of one part loses a concurrent update of another. A reader that
+ * fetched attributes or slices from the metadata may only cache them if the inode was not
+ * invalidated meanwhile (a write committed by another thread would otherwise be hidden behind
+ * the older value): {@link #stamp} before the fetch, and the put compares it inside its {@code
+ * compute}. Stamps are counters per stripe of inodes, bumped before an invalidation's {@code
+ * compute}; a put that sees an unchanged stamp either precedes that {@code compute} (which then
+ * drops it) or no invalidation happened. A collision of stripes only skips a put.
  */
 final class InodeCache {
   /** Estimated bytes of an entry without content: cache node, key, state record. */
@@ -44,6 +51,8 @@ final class InodeCache {
   private final Clock clock;
   private final long ttlNanos;
   private final Cache<Long, State> cache;
+  private static final int STRIPES = 1024; // a power of two
+  private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
 
   /** A value and when it stops being trusted (monotonic nanoseconds). */
   record Timed<T>(T value, long expires) {}
@@ -107,6 +116,27 @@ final class InodeCache {
     });
   }
 
+  private static int stripe(long ino) {
+    return Long.hashCode(ino * 0x9E3779B97F4A7C15L) & (STRIPES - 1);
+  }
+
+  /** To pass to a put of what is fetched from the metadata after this call. */
+  long stamp(long ino) {
+    return stamps.get(stripe(ino));
+  }
+
+  /** Like {@link #update}, but leaves the entry as it is if {@code ino} was invalidated since {@code stamp}. */
+  private void updateIfUnchanged(long ino, long stamp, java.util.function.UnaryOperator<State> change) {
+    int i = stripe(ino);
+    cache.asMap().compute(ino, (k, s) -> {
+      if (stamps.get(i) != stamp) {
+        return s;
+      }
+      State n = change.apply(s == null ? State.EMPTY : s);
+      return n.isEmpty() ? null : n;
+    });
+  }
+
   /** The cached attributes of {@code ino} if still trusted, else null. */
   Attr attr(long ino) {
     State s = cache.getIfPresent(ino);
@@ -114,9 +144,26 @@ final class InodeCache {
     return a != null && a.expires - now() > 0 ? a.value : null;
   }
 
-  void putAttr(long ino, Attr a) {
+  /** Caches {@code a}, fetched after {@link #stamp} returned {@code stamp}, unless invalidated since. */
+  void putAttr(long ino, Attr a, long stamp) {
     Timed<Attr> t = new Timed<>(a, now() + ttlNanos);
-    update(ino, s -> new State(s.seen, t, s.slices));
+    updateIfUnchanged(ino, stamp, s -> new State(s.seen, t, s.slices));
+  }
+
+  /**
+   * An open (close-to-open): drops what is cached of {@code ino} and, unless it was invalidated
+   * since {@code stamp}, caches {@code a} (which the open fetched after that stamp). Puts of
+   * values fetched before this call are refused from now on.
+   */
+  void reopen(long ino, Attr a, long stamp) {
+    int i = stripe(ino);
+    Timed<Attr> t = new Timed<>(a, now() + ttlNanos);
+    cache.asMap().compute(ino, (k, s) -> {
+      boolean unchanged = stamps.get(i) == stamp;
+      stamps.incrementAndGet(i);
+      State n = new State(s == null ? null : s.seen, unchanged ? t : null, Map.of());
+      return n.isEmpty() ? null : n;
+    });
   }
 
   /** The cached resolved slices of chunk {@code index} of {@code ino} if still trusted, else null. */
@@ -126,10 +173,11 @@ final class InodeCache {
     return t != null && t.expires - now() > 0 ? t.value : null;
   }
 
-  void putSlices(long ino, int index, List<Slice> resolved) {
+  /** Caches the resolved slices, fetched after {@link #stamp} returned {@code stamp}, unless invalidated since. */
+  void putSlices(long ino, int index, List<Slice> resolved, long stamp) {
     long now = now();
     Timed<List<Slice>> t = new Timed<>(List.copyOf(resolved), now + ttlNanos);
-    update(ino, s -> {
+    updateIfUnchanged(ino, stamp, s -> {
       Map<Integer, Timed<List<Slice>>> m = new HashMap<>();
       s.slices.forEach((i, c) -> {
         if (c.expires - now > 0) { // expired chunks leave with this replacement
@@ -143,6 +191,7 @@ final class InodeCache {
 
   /** Drops the attributes and slices of {@code ino} (the "seen" state stays). */
   void invalidate(long ino) {
+    stamps.incrementAndGet(stripe(ino)); // before the compute: see the class comment
     update(ino, s -> new State(s.seen, null, Map.of()));
   }
 

@@ -362,6 +362,7 @@ final class VfsImpl implements Vfs {
         }
         return register(new Handle.Internal(ino, Internal.content(ino, this)));
       }
+      long stamp = cache.stamp(ino);
       Attr a = meta.open(ctx, ino, flags);
       try {
         if (OpenFlags.has(flags, OpenFlags.O_TRUNC) && OpenFlags.writable(flags)) {
@@ -372,8 +373,10 @@ final class VfsImpl implements Vfs {
         meta.close(ctx, ino);
         throw e;
       }
-      reader.invalidate(ino); // close-to-open: what others committed is visible from here on
-      cache.putAttr(ino, a); // as fresh as the open: the first read needs no second round trip
+      // Close-to-open: what others committed is visible from here on. The attributes the open
+      // read are cached (unless this client changed the file meanwhile): the first read needs no
+      // second round trip.
+      cache.reopen(ino, a, stamp);
       if (OpenFlags.readable(flags)) {
         touchAtime(ino, a);
       }

@@ -46,7 +46,7 @@ class InodeCacheTest {
     InodeCache c = new InodeCache(clock, TTL, 10_000, maxBytes);
     List<Slice> big = slices(2_000); // about 96 KB each
     for (long ino = 2; ino < 1_000; ino++) {
-      c.putSlices(ino, 0, big);
+      c.putSlices(ino, 0, big, c.stamp(ino));
     }
     assertThat(c.bytes()).isLessThanOrEqualTo(maxBytes);
     assertThat(c.size()).as("far fewer than the entry bound").isBetween(1L, 20L);
@@ -55,9 +55,9 @@ class InodeCacheTest {
   @Test
   void attributesAndSlices_expireOnTheInjectedClock_pageCacheStateStays() {
     InodeCache c = new InodeCache(clock, TTL, 100, 64L << 20);
-    c.putAttr(2, attr(5));
-    c.putSlices(2, 0, slices(3));
-    c.putAttr(3, attr(7));
+    c.putAttr(2, attr(5), c.stamp(2));
+    c.putSlices(2, 0, slices(3), c.stamp(2));
+    c.putAttr(3, attr(7), c.stamp(3));
     c.putSeen(3, 10, 7);
     assertThat(c.attr(2).length()).isEqualTo(5);
     assertThat(c.slices(2, 0)).hasSize(3);
@@ -76,13 +76,45 @@ class InodeCacheTest {
   void invalidate_dropsAttributesAndSlices_notThePageCacheState() {
     InodeCache c = new InodeCache(clock, TTL, 100, 64L << 20);
     c.putSeen(2, 10, 7);
-    c.putAttr(2, attr(7));
-    c.putSlices(2, 0, slices(1));
+    c.putAttr(2, attr(7), c.stamp(2));
+    c.putSlices(2, 0, slices(1), c.stamp(2));
     c.invalidate(2);
     assertThat(c.attr(2)).isNull();
     assertThat(c.slices(2, 0)).isNull();
     assertThat(c.putSeen(2, 10, 7)).containsExactly(10, 7);
     c.forgetSeen(2);
     assertThat(c.size()).isZero();
+  }
+
+  @Test
+  void aValueFetchedBeforeAnInvalidation_isNotCached() {
+    InodeCache c = new InodeCache(clock, TTL, 100, 64L << 20);
+    long stamp = c.stamp(2); // a reader starts fetching
+    c.invalidate(2); // another thread commits a write
+    c.putAttr(2, attr(5), stamp);
+    c.putSlices(2, 0, slices(1), stamp);
+    assertThat(c.attr(2)).as("the older attributes").isNull();
+    assertThat(c.slices(2, 0)).as("the older slices").isNull();
+    long after = c.stamp(2);
+    c.putAttr(2, attr(6), after);
+    assertThat(c.attr(2).length()).isEqualTo(6);
+  }
+
+  @Test
+  void reopen_dropsTheCache_cachesWhatTheOpenRead_andRefusesEarlierFetches() {
+    InodeCache c = new InodeCache(clock, TTL, 100, 64L << 20);
+    c.putSlices(2, 0, slices(2), c.stamp(2));
+    long readerStamp = c.stamp(2); // a reader on another handle starts fetching
+    long openStamp = c.stamp(2);
+    c.reopen(2, attr(9), openStamp);
+    assertThat(c.slices(2, 0)).as("dropped at the open").isNull();
+    assertThat(c.attr(2).length()).as("what the open read").isEqualTo(9);
+    c.putSlices(2, 0, slices(1), readerStamp);
+    assertThat(c.slices(2, 0)).as("fetched before the open: refused").isNull();
+
+    long stale = c.stamp(2);
+    c.invalidate(2); // this client committed between the open's fetch and its reopen
+    c.reopen(2, attr(10), stale);
+    assertThat(c.attr(2)).as("the open's attributes may be older than the commit").isNull();
   }
 }
