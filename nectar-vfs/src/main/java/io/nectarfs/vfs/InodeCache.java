@@ -19,12 +19,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Bounds: at most {@code maxEntries} inodes and about {@code maxBytes} bytes (an estimate of
  * the heap an entry holds, dominated by slice lists). Caffeine has one weight bound, so an
- * entry weighs {@code max(its bytes, maxBytes / maxEntries)} under a maximum weight of {@code
- * maxBytes}: then neither the entries nor their bytes can exceed their bound. Which entries go
- * is Caffeine's policy (W-TinyLFU: recency and frequency, so a one-off open may be the one
- * dropped, and a file opened often stays). An entry with no "seen" state expires {@code attrCache} after it was
- * last written (its content is stale then); one with "seen" state stays until evicted or
- * invalidated. Time is the injected {@link Clock}'s monotonic time (Caffeine's ticker too), so
+ * entry weighs {@code max(its bytes, ceil(maxBytes / maxEntries))} under a maximum weight of
+ * {@code maxBytes}: then neither the entries nor their bytes can exceed their bound. Which
+ * entries go is Caffeine's policy (W-TinyLFU: recency and frequency, so a one-off open may be
+ * the one dropped, and a file opened often stays). An entry with no "seen" state expires {@code
+ * attrCache} after it was last written (its content is stale then); one with "seen" state stays
+ * until evicted. Time is the injected {@link Clock}'s monotonic time (Caffeine's ticker too), so
  * tests control expiry. A dropped entry is only read again: attributes and slices from the
  * metadata, and a forgotten "seen" state makes the kernel drop that file's pages at its next open.
  *
@@ -48,10 +48,11 @@ final class InodeCache {
   /** Estimated bytes of one slice in a cached list. */
   static final int SLICE_BYTES = 48;
 
+  private static final int STRIPES = 1024; // a power of two
+
   private final Clock clock;
   private final long ttlNanos;
   private final Cache<Long, State> cache;
-  private static final int STRIPES = 1024; // a power of two
   private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
 
   /** A value and when it stops being trusted (monotonic nanoseconds). */
