@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Clock;
 import io.nectarfs.object.CorruptObjectException;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
@@ -74,6 +75,11 @@ final class CachedChunkStore implements ChunkStore {
   Duration closeTimeout = Duration.ofSeconds(60);
 
   CachedChunkStore(ObjectStore store, ChunkConfig config) throws IOException {
+    this(store, config, Clock.SYSTEM);
+  }
+
+  /** The same; {@code time} decides upload delays and when failed cache directories are tried again. */
+  CachedChunkStore(ObjectStore store, ChunkConfig config, Clock time) throws IOException {
     this.store = store;
     this.config = config;
     this.bs = config.blockSize();
@@ -83,7 +89,7 @@ final class CachedChunkStore implements ChunkStore {
     CacheModes modes = new CacheModes(config.cacheMode());
     this.disk = hasDirs && config.cacheSize() > 0
         ? new DiskCache(config.cacheDirs(), config.cacheSize(), config.freeSpaceRatio(), Math.max(4L * bs, 64L << 20), modes,
-            config.cacheEncrypted() ? new CacheCipher() : null)
+            config.cacheEncrypted() ? new CacheCipher() : null, time)
         : null;
     this.uploads = Executors.newFixedThreadPool(config.uploadThreads(), ChunkStores.daemon("nectar-upload"));
     this.downloads = Executors.newFixedThreadPool(config.downloadThreads(), ChunkStores.daemon("nectar-download"));
@@ -91,7 +97,7 @@ final class CachedChunkStore implements ChunkStore {
     if (config.writeback()) {
       if (hasDirs) {
         s = new Staging(config.cacheDirs().getFirst(), store, disk, config.stagingLimit(), config.uploadDelay(), config.uploadThreads(),
-            puts::increment, modes);
+            puts::increment, modes, time);
       } else {
         log.warn("writeback needs a cache directory; uploading synchronously instead");
       }

@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Clock;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
 import java.util.concurrent.ThreadFactory;
@@ -21,8 +22,16 @@ public final class ChunkStores {
    * @throws IOException if the writeback staging directory cannot be created or scanned
    */
   public static ChunkStore open(ObjectStore store, ChunkConfig config) throws IOException {
+    return open(store, config, Clock.SYSTEM);
+  }
+
+  /**
+   * The same with the clock that decides writeback upload delays and when a failed cache
+   * directory is tried again (tests inject one).
+   */
+  public static ChunkStore open(ObjectStore store, ChunkConfig config, Clock clock) throws IOException {
     validate(config);
-    return new CachedChunkStore(store, config);
+    return new CachedChunkStore(store, config, clock);
   }
 
   static void validate(ChunkConfig c) {

@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Clock;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileStore;
@@ -53,7 +54,7 @@ final class DiskCache implements AutoCloseable {
   static final class Dir {
     final Path root;
     final FileStore fs;
-    volatile long disabledUntil; // System.nanoTime(); Long.MAX_VALUE: never usable
+    volatile long disabledUntil; // Clock.monotonicNanos(); Long.MAX_VALUE: never usable
 
     Dir(Path root, FileStore fs, long disabledUntil) {
       this.root = root;
@@ -61,9 +62,9 @@ final class DiskCache implements AutoCloseable {
       this.disabledUntil = disabledUntil;
     }
 
-    boolean usable() {
+    boolean usable(long now) {
       long d = disabledUntil;
-      return d == 0 || (d != Long.MAX_VALUE && System.nanoTime() - d > 0);
+      return d == 0 || (d != Long.MAX_VALUE && now - d > 0);
     }
   }
 
@@ -93,6 +94,7 @@ final class DiskCache implements AutoCloseable {
 
   private final CacheModes modes;
   private final CacheCipher cipher; // null: files hold plaintext
+  private final Clock time; // when a failed directory is tried again
 
   /** A private (0600/0700), unencrypted cache. */
   DiskCache(List<Path> cacheDirs, long capacity, double freeRatio, long pendingLimit) throws IOException {
@@ -111,6 +113,13 @@ final class DiskCache implements AutoCloseable {
    * @throws IOException naming the directory when one cannot be created or written
    */
   DiskCache(List<Path> cacheDirs, long capacity, double freeRatio, long pendingLimit, CacheModes modes, CacheCipher cipher) throws IOException {
+    this(cacheDirs, capacity, freeRatio, pendingLimit, modes, cipher, Clock.SYSTEM);
+  }
+
+  /** The same; {@code time} decides when a directory that failed is tried again. */
+  DiskCache(List<Path> cacheDirs, long capacity, double freeRatio, long pendingLimit, CacheModes modes, CacheCipher cipher, Clock time)
+      throws IOException {
+    this.time = time;
     this.capacity = capacity;
     this.freeRatio = freeRatio;
     this.pendingLimit = pendingLimit;
@@ -327,7 +336,7 @@ final class DiskCache implements AutoCloseable {
       return false;
     }
     Dir d = dirOf(key);
-    if (!d.usable() || index.containsKey(key)) {
+    if (!d.usable(time.monotonicNanos()) || index.containsKey(key)) {
       return index.containsKey(key);
     }
     long size = CacheFiles.fileSize(block.length);
@@ -338,7 +347,7 @@ final class DiskCache implements AutoCloseable {
       CacheFiles.write(path(d, key), cipher == null ? block : cipher.apply(key, 0, block.clone()), false, modes);
     } catch (IOException | RuntimeException e) {
       bytes.addAndGet(-size);
-      d.disabledUntil = System.nanoTime() + RETRY_NANOS;
+      d.disabledUntil = time.monotonicNanos() + RETRY_NANOS;
       log.warn("cannot write cache file for {} in {}, not caching there for {} s: {}", key, d.root,
           TimeUnit.NANOSECONDS.toSeconds(RETRY_NANOS), e.toString());
       return false;
@@ -366,7 +375,7 @@ final class DiskCache implements AutoCloseable {
       evictDir(d, size);
       if (!enoughFreeSpace(d, size)) {
         bytes.addAndGet(-size);
-        d.disabledUntil = System.nanoTime() + RETRY_NANOS;
+        d.disabledUntil = time.monotonicNanos() + RETRY_NANOS;
         log.warn("cache file system of {} is below its free-space floor ({}), not caching there for {} s", d.root, freeRatio,
             TimeUnit.NANOSECONDS.toSeconds(RETRY_NANOS));
         return false;
@@ -441,7 +450,7 @@ final class DiskCache implements AutoCloseable {
     }
     Dir d = dirOf(key);
     long size = CacheFiles.fileSize(len);
-    if (!d.usable() || !reserve(d, size)) {
+    if (!d.usable(time.monotonicNanos()) || !reserve(d, size)) {
       return false;
     }
     Path target = path(d, key);

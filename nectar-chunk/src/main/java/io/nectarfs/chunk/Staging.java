@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Clock;
 import io.nectarfs.common.Errno;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
@@ -65,6 +66,7 @@ final class Staging implements AutoCloseable {
   /** Set while the store answers ENOSPC: uploads back off and the condition is logged once. */
   private volatile boolean storeFull;
   static final long FULL_RETRY_MILLIS = 1000;
+  private final Clock time; // when a staged block is due
 
   /** Counters shared with the store. */
   interface Stats {
@@ -78,6 +80,13 @@ final class Staging implements AutoCloseable {
   /** Staging under {@code cacheDir/rawstaging}; its files and directories get (and are repaired to) the modes of {@code modes}. */
   Staging(Path cacheDir, ObjectStore store, DiskCache cache, long limit, Duration uploadDelay, int threads, Stats stats, CacheModes modes)
       throws IOException {
+    this(cacheDir, store, cache, limit, uploadDelay, threads, stats, modes, Clock.SYSTEM);
+  }
+
+  /** The same; {@code time} decides when a staged block is due for upload. */
+  Staging(Path cacheDir, ObjectStore store, DiskCache cache, long limit, Duration uploadDelay, int threads, Stats stats, CacheModes modes, Clock time)
+      throws IOException {
+    this.time = time;
     this.modes = modes;
     this.root = cacheDir.resolve("rawstaging");
     this.store = store;
@@ -123,7 +132,7 @@ final class Staging implements AutoCloseable {
       }
     }
     found.sort(Comparator.comparing(Found::mtime).thenComparing(Found::key));
-    long now = System.nanoTime();
+    long now = time.monotonicNanos();
     for (Found f : found) {
       staged.put(f.key(), f.len());
       bytes += CacheFiles.fileSize(f.len());
@@ -166,7 +175,7 @@ final class Staging implements AutoCloseable {
     }
     synchronized (this) {
       staged.put(key, block.length);
-      queue.add(new Item(key, block.length, System.nanoTime()));
+      queue.add(new Item(key, block.length, time.monotonicNanos()));
       notifyAll();
     }
   }
@@ -211,7 +220,7 @@ final class Staging implements AutoCloseable {
             return;
           }
           Item head = queue.peek();
-          long wait = head == null ? 1_000_000_000L : head.stagedAtNanos() + delayNanos - System.nanoTime();
+          long wait = head == null ? 1_000_000_000L : head.stagedAtNanos() + delayNanos - time.monotonicNanos();
           if (head != null && (wait <= 0 || closing)) {
             it = queue.poll();
             inFlight++;
@@ -231,7 +240,7 @@ final class Staging implements AutoCloseable {
         synchronized (this) {
           inFlight--;
           if (!done && staged.containsKey(it.key())) {
-            queue.addLast(new Item(it.key(), it.len(), System.nanoTime())); // retry later, after the others
+            queue.addLast(new Item(it.key(), it.len(), time.monotonicNanos())); // retry later, after the others
           }
           notifyAll();
         }
@@ -322,7 +331,7 @@ final class Staging implements AutoCloseable {
    * start).
    */
   long close(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + timeout.toNanos(); // a bound on real waiting (not a decision tests move)
     synchronized (this) {
       closing = true;
       notifyAll();

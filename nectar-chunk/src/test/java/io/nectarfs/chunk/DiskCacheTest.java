@@ -217,4 +217,24 @@ class DiskCacheTest {
       assertThat(cs.stats().cacheBlocks()).isZero();
     }
   }
+
+  @Test
+  void aDirectoryThatFailed_isTriedAgainWhenTheInjectedClockSaysSo() throws Exception {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    Path dir = tmp.resolve("c");
+    try (DiskCache cache = new DiskCache(List.of(dir), 1L << 30, 0, 64L << 20, new CacheModes(ChunkConfig.DEFAULT_CACHE_MODE), null, now::get)) {
+      Path obstacle = dir.resolve(DiskCache.PLAIN_ROOT).resolve("chunks");
+      Files.writeString(obstacle, "in the way"); // block files cannot be written below it
+      byte[] block = random(new Random(7), 1000);
+      String key = BlockKeys.key(7, 0, block.length);
+      assertThat(cache.putNow(key, block)).as("write fails: the directory is set aside").isFalse();
+      Files.delete(obstacle);
+      assertThat(cache.putNow(key, block)).as("still set aside").isFalse();
+      now.addAndGet(DiskCache.RETRY_NANOS - 1);
+      assertThat(cache.putNow(key, block)).as("just before the retry time").isFalse();
+      now.addAndGet(2);
+      assertThat(cache.putNow(key, block)).as("tried again after the retry time").isTrue();
+      assertThat(cache.get(key, block.length, 0, block.length)).isEqualTo(block);
+    }
+  }
 }

@@ -12,10 +12,27 @@ public interface Clock {
     return nowNanos() / 1_000_000L;
   }
 
+  /**
+   * Monotonic time in nanoseconds from an arbitrary origin, for durations and expiry (cache
+   * lifetimes, delays, retry times); only differences are meaningful, and it never goes back. By
+   * default {@link #nowNanos}, so a test clock that is only moved forward controls both; a clock
+   * whose wall time can go back must override this.
+   */
+  default long monotonicNanos() {
+    return nowNanos();
+  }
+
   /** The system clock. */
-  Clock SYSTEM =
-      () -> {
-        java.time.Instant i = java.time.Instant.now();
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-      };
+  Clock SYSTEM = new Clock() {
+    @Override
+    public long nowNanos() {
+      java.time.Instant i = java.time.Instant.now();
+      return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    @Override
+    public long monotonicNanos() {
+      return System.nanoTime();
+    }
+  };
 }

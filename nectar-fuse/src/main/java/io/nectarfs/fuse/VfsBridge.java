@@ -4,10 +4,11 @@ import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import io.nectarfs.common.Names;
+import io.nectarfs.common.OpenFlags;
 import io.nectarfs.fuse.linux.LibC;
 import io.nectarfs.fuse.wire.InitState;
-import io.nectarfs.fuse.wire.OpTable;
 import io.nectarfs.fuse.wire.OpTable.Dispatch;
+import io.nectarfs.fuse.wire.OpTable;
 import io.nectarfs.fuse.wire.Opcode;
 import io.nectarfs.fuse.wire.Proto;
 import io.nectarfs.fuse.wire.Reply;
@@ -54,8 +55,8 @@ final class VfsBridge {
    * offset it guessed from a length that other clients may have moved.
    */
   private static int directIo(int openFlags) {
-    boolean appending = (openFlags & LibC.O_APPEND) != 0 && (openFlags & 3) != LibC.O_RDONLY;
-    return (openFlags & 040000) != 0 || appending ? Proto.FOPEN_DIRECT_IO : 0;
+    boolean appending = OpenFlags.has(openFlags, OpenFlags.O_APPEND) && OpenFlags.writable(openFlags);
+    return OpenFlags.has(openFlags, OpenFlags.O_DIRECT) || appending ? Proto.FOPEN_DIRECT_IO : 0;
   }
 
   /** Inodes from here up are the VFS's internal files. */
@@ -240,7 +241,7 @@ final class VfsBridge {
 
   private void open(Request r, Reply out) throws IOException {
     int flags = r.u32();
-    if ((flags & 3) != LibC.O_RDONLY || (flags & LibC.O_TRUNC) != 0) {
+    if (OpenFlags.writable(flags) || OpenFlags.has(flags, OpenFlags.O_TRUNC)) {
       writable();
     }
     long fh = vfs.open(ctx(r), r.nodeid, flags);

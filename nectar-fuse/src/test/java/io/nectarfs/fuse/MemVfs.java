@@ -1,5 +1,10 @@
 package io.nectarfs.fuse;
 
+import static io.nectarfs.common.OpenFlags.O_APPEND;
+import static io.nectarfs.common.OpenFlags.O_EXCL;
+import static io.nectarfs.common.OpenFlags.O_TRUNC;
+import static io.nectarfs.common.OpenFlags.writable;
+
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
@@ -27,9 +32,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class MemVfs implements Vfs {
   private static final int BLOCK = 1 << 20;
-  private static final int O_TRUNC = 01000;
-  private static final int O_APPEND = 02000;
-  private static final int O_EXCL = 0200;
 
   final AtomicInteger closed = new AtomicInteger();
   private final Map<Long, Node> inodes = new HashMap<>();
@@ -417,10 +419,10 @@ final class MemVfs implements Vfs {
   @Override
   public synchronized long open(Ctx ctx, long ino, int flags) throws FsException {
     Node n = node(ino);
-    if (n.type == FileType.DIR && (flags & 3) != 0) {
+    if (n.type == FileType.DIR && writable(flags)) {
       throw Errno.EISDIR.exception("open");
     }
-    if ((flags & O_TRUNC) != 0 && (flags & 3) != 0) {
+    if ((flags & O_TRUNC) != 0 && writable(flags)) {
       truncate(n, 0);
       n.mtime = n.ctime = now();
     }

@@ -1,5 +1,6 @@
 package io.nectarfs.it;
 
+import static io.nectarfs.common.OpenFlags.O_APPEND;
 import static io.nectarfs.it.MountedVolume.sh;
 
 import io.nectarfs.fuse.MountOptions;
@@ -34,7 +35,7 @@ class AppendThroughputMeasure {
   void measure() throws Exception {
     Assumptions.assumeTrue(Boolean.getBoolean("nectar.measure"), "set -Dnectar.measure=true to measure");
     try (MountedVolume v = MountedVolume.mount(tmp.resolve("vol"), 0, MountOptions.builder().allowOther(true).defaultPermissions(true))) {
-      String append = Integer.toString(02000);
+      String append = Integer.toString(O_APPEND);
       Path script = java.nio.file.Files.writeString(tmp.resolve("w.py"), PYTHON);
       String py = "python3 " + script + " ";
       for (int round = 0; round < 3; round++) { // the first round warms the JIT up; report the best of the others

@@ -30,7 +30,17 @@ class PosixCornersTest {
   @BeforeAll
   void mount() throws Exception {
     tmp = Files.createTempDirectory("nectar-corners-");
-    Clock clock = () -> Clock.SYSTEM.nowNanos() + clockOffset.get();
+    Clock clock = new Clock() { // wall time moves (back too); durations keep the system's monotonic time
+      @Override
+      public long nowNanos() {
+        return Clock.SYSTEM.nowNanos() + clockOffset.get();
+      }
+
+      @Override
+      public long monotonicNanos() {
+        return Clock.SYSTEM.monotonicNanos();
+      }
+    };
     vol = MountedVolume.mountWith(tmp.resolve("vol"), CAPACITY, VfsConfig.defaults(), clock);
     sh(vol.mnt, "chmod 0755 .");
   }

@@ -3,6 +3,7 @@ package io.nectarfs.meta;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
+import io.nectarfs.common.OpenFlags;
 
 /** Permission checks with owner/group/other bits, supplementary groups and root, as Linux does. */
 final class Access {
@@ -46,21 +47,18 @@ final class Access {
     }
   }
 
-  /** The kernel's __FMODE_EXEC in the flags of the open that execve(2) sends. */
-  static final int FMODE_EXEC = 040;
-
   /** Open flags' access mode as a permission mask; execve's open needs execute, not read. */
   static int forOpenFlags(int flags) {
-    if ((flags & FMODE_EXEC) != 0 && (flags & 3) == 0) {
+    if (OpenFlags.has(flags, OpenFlags.FMODE_EXEC) && OpenFlags.accessMode(flags) == OpenFlags.O_RDONLY) {
       return X;
     }
-    int acc = flags & 3;
+    int acc = OpenFlags.accessMode(flags);
     int mask = switch (acc) {
-      case 0 -> R;
-      case 1 -> W;
+      case OpenFlags.O_RDONLY -> R;
+      case OpenFlags.O_WRONLY -> W;
       default -> R | W;
     };
-    if ((flags & 01000) != 0) { // O_TRUNC
+    if (OpenFlags.has(flags, OpenFlags.O_TRUNC)) {
       mask |= W;
     }
     return mask;

@@ -82,7 +82,10 @@ public interface Meta extends AutoCloseable {
   /** Creates a directory. EEXIST, EACCES, EMLINK (parent has too many links). */
   Entry mkdir(Ctx ctx, long parent, String name, int mode, int umask) throws IOException;
 
-  /** Creates a symbolic link. ENAMETOOLONG when the target exceeds 4095 bytes; EINVAL if empty. */
+  /**
+   * Creates a symbolic link. ENAMETOOLONG when the target exceeds 4095 bytes; ENOENT when the
+   * target is empty (as Linux answers {@code symlink("", path)}).
+   */
   Entry symlink(Ctx ctx, long parent, String name, String target) throws IOException;
 
   /** The target of a symbolic link. EINVAL when {@code ino} is not one. */

@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency: every operation is an engine transaction, retried on conflict, so clients on
  * other machines are serialised by the engine. In-process state is small and thread-safe: the
- * open-file counts ({@link ConcurrentHashMap}), the id allocators (synchronized), and the
- * statistics deltas (atomics) that a background thread flushes every second. Invariant: an inode
+ * open-file counts ({@link ConcurrentHashMap}), the id allocators (synchronized), and this
+ * client's estimate of the volume's usage for limits and statfs (atomics: the total read at the
+ * last heartbeat or background run plus this client's committed changes since; nothing is flushed
+ * from it). Usage itself is written in each transaction into this session's usage slots and folded
+ * into the volume's base when the session ends (docs/decisions.md). Invariant: an inode
  * in {@link #openCounts} with nlink 0 has a sustained record in this session.
  */
 public final class MetaClient implements Meta {

@@ -6,11 +6,12 @@ import io.nectarfs.meta.Chunks;
 import io.nectarfs.meta.Slice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,51 +22,109 @@ import org.slf4j.LoggerFactory;
  * did not change meanwhile ({@link io.nectarfs.meta.Meta#compact}); otherwise the new slice is
  * deleted. Objects of the replaced slices are freed by the metadata's deferred deletion.
  *
- * <p>Concurrency: one background thread; a set of (inode, chunk) pairs queued or running keeps a
- * chunk from being queued twice.
+ * <p>Concurrency: one background thread. {@link #pending} holds the chunks queued or being
+ * compacted, each with a "triggered again" flag; both are changed only inside the map's atomic
+ * {@code compute}. Invariant: a trigger is never lost. A trigger for a chunk that is not pending
+ * queues it; a trigger for a pending chunk sets its flag, and a run removes its chunk only if the
+ * flag is clear (otherwise it clears the flag and runs again), so every trigger is followed by a
+ * run that starts after it and reads the chunk as that trigger's commit left it.
  */
 final class Compactor {
   private static final Logger log = LoggerFactory.getLogger(Compactor.class);
+  /** Attempts per run when the chunk keeps changing under us (commits by other clients). */
+  private static final int ATTEMPTS = 5;
+
+  /** One chunk of one inode. */
+  record ChunkKey(long ino, int index) {}
+
   private final VfsImpl v;
   private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "nectar-compactor");
     t.setDaemon(true);
     return t;
   });
-  private final Set<Long> queued = ConcurrentHashMap.newKeySet();
+  /** Chunks queued or running; the value: triggered again since the current run started. */
+  private final ConcurrentHashMap<ChunkKey, Boolean> pending = new ConcurrentHashMap<>();
+  /** Notified when a chunk leaves {@link #pending} (for {@link #awaitIdle}). */
+  private final Object idle = new Object();
 
   Compactor(VfsImpl v) {
     this.v = v;
   }
 
+  /** A slice of chunk {@code index} of {@code ino} was committed: compact it if it is fragmented. */
   void maybeCompact(long ino, int index) {
     int threshold = v.config().compactThreshold();
     if (threshold <= 0) {
       return;
     }
-    long key = ino * 31 + index;
-    if (!queued.add(key)) {
+    ChunkKey key = new ChunkKey(ino, index);
+    boolean[] queue = {false};
+    pending.compute(key, (k, again) -> {
+      queue[0] = again == null;
+      return again != null; // a new entry starts with "not triggered again"
+    });
+    if (!queue[0]) {
       return;
     }
     try {
-      executor.execute(() -> {
-        try {
-          // A write committed meanwhile makes the attempt fail (the chunk changed); try again
-          // while the chunk is still fragmented, since that write's own trigger found us busy.
-          for (int attempt = 0; attempt < 5; attempt++) {
-            if (compact(ino, index, threshold) || v.meta().read(Ctx.ROOT, ino, index).size() < threshold) {
-              break;
-            }
-          }
-        } catch (IOException | RuntimeException e) {
-          log.warn("compaction of inode {} chunk {} failed: {}", ino, index, e.toString());
-        } finally {
-          queued.remove(key);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      queued.remove(key);
+      executor.execute(() -> run(key, threshold));
+    } catch (RejectedExecutionException e) { // closing
+      done(key);
     }
+  }
+
+  private void run(ChunkKey key, int threshold) {
+    do {
+      try {
+        // A write committed meanwhile makes an attempt fail (the chunk changed); try again while
+        // the chunk is still fragmented. Our own commits also set the flag (another run follows).
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+          if (compact(key.ino(), key.index(), threshold) || v.meta().read(Ctx.ROOT, key.ino(), key.index()).size() < threshold) {
+            break;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        log.warn("compaction of inode {} chunk {} failed: {}", key.ino(), key.index(), e.toString());
+      }
+    } while (!finishRun(key));
+  }
+
+  /** Ends a run: true (and the chunk leaves {@link #pending}) unless it was triggered again meanwhile. */
+  private boolean finishRun(ChunkKey key) {
+    if (pending.compute(key, (k, again) -> again ? Boolean.FALSE : null) != null) {
+      return false;
+    }
+    synchronized (idle) {
+      idle.notifyAll();
+    }
+    return true;
+  }
+
+  private void done(ChunkKey key) {
+    pending.remove(key);
+    synchronized (idle) {
+      idle.notifyAll();
+    }
+  }
+
+  /**
+   * Waits until no chunk is queued or being compacted; false if {@code timeout} passed first. A
+   * chunk whose commit triggered compaction before this call has then been checked (and compacted
+   * if fragmented) after that commit.
+   */
+  boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos(); // a bound on real waiting, not a decision on file system state
+    synchronized (idle) {
+      while (!pending.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(idle, left);
+      }
+    }
+    return true;
   }
 
   /** Compacts now if the chunk has at least {@code threshold} slices; returns whether it did. */

@@ -8,8 +8,6 @@ import io.nectarfs.meta.Slice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads file data: the length from the attributes, each chunk's slices resolved (later wins,
@@ -17,57 +15,41 @@ import java.util.concurrent.ConcurrentHashMap;
  * streams.
  *
  * <p>Concurrency: lock-free apart from each handle's read-ahead state (guarded by the handle).
- * The attribute and slice caches are concurrent and bounded ({@code cachedInodes} inodes, least
- * recently used dropped first, maintenance on the calling thread); entries expire after {@code
- * attrCache} and are dropped by this client's own changes (and at every open).
+ * Attributes and slice lists come from the VFS's bounded {@link InodeCache}, trusted for {@code
+ * attrCache} and dropped by this client's own changes (and at every open).
  */
 final class FileReader {
   private static final long CHUNK = Chunks.CHUNK_SIZE;
   private final VfsImpl v;
-  private final long ttlNanos;
-  private final Map<Long, Cached<Attr>> attrs;
-  private final Map<Long, Map<Integer, Cached<List<Slice>>>> slices;
+  private final InodeCache cache;
   private final BadBlocks badBlocks = new BadBlocks();
 
-  private record Cached<T>(T value, long expires) {}
-
-  FileReader(VfsImpl v) {
+  FileReader(VfsImpl v, InodeCache cache) {
     this.v = v;
-    this.ttlNanos = v.config().attrCache().toNanos();
-    this.attrs = VfsImpl.boundedMap(v.config().cachedInodes());
-    this.slices = VfsImpl.boundedMap(v.config().cachedInodes());
-  }
-
-  /** Inodes with cached attributes or slice lists (for tests of the bound). */
-  long cachedInodes() {
-    return Math.max(attrs.size(), slices.size());
+    this.cache = cache;
   }
 
   void invalidate(long ino) {
-    attrs.remove(ino);
-    slices.remove(ino);
+    cache.invalidate(ino);
   }
 
   private Attr attr(long ino) throws IOException {
-    Cached<Attr> c = attrs.get(ino);
-    long now = System.nanoTime();
-    if (c != null && c.expires > now) {
-      return c.value;
+    Attr a = cache.attr(ino);
+    if (a == null) {
+      long stamp = cache.stamp(ino);
+      a = v.meta().getattr(Ctx.ROOT, ino);
+      cache.putAttr(ino, a, stamp);
     }
-    Attr a = v.meta().getattr(Ctx.ROOT, ino);
-    attrs.put(ino, new Cached<>(a, now + ttlNanos));
     return a;
   }
 
   List<Slice> resolved(long ino, int index) throws IOException {
-    Map<Integer, Cached<List<Slice>>> m = slices.computeIfAbsent(ino, k -> new ConcurrentHashMap<>());
-    Cached<List<Slice>> c = m.get(index);
-    long now = System.nanoTime();
-    if (c != null && c.expires > now) {
-      return c.value;
+    List<Slice> r = cache.slices(ino, index);
+    if (r == null) {
+      long stamp = cache.stamp(ino);
+      r = Chunks.resolve(v.meta().read(Ctx.ROOT, ino, index));
+      cache.putSlices(ino, index, r, stamp);
     }
-    List<Slice> r = Chunks.resolve(v.meta().read(Ctx.ROOT, ino, index));
-    m.put(index, new Cached<>(r, now + ttlNanos));
     return r;
   }
 

@@ -167,7 +167,7 @@ final class FileWriter {
       long now = vfs.clock().nowNanos();
       if (chunks.isEmpty()) {
         pendingEnd = 0;
-        firstWriteNanos = System.nanoTime();
+        firstWriteNanos = vfs.clock().monotonicNanos();
       }
       try {
         while (src.hasRemaining()) {
@@ -189,7 +189,7 @@ final class FileWriter {
       } catch (IOException e) {
         throw discardIfFull(e);
       }
-      lastWriteNanos = System.nanoTime();
+      lastWriteNanos = vfs.clock().monotonicNanos();
       pendingEnd = Math.max(pendingEnd, at);
       return true;
     } finally {
@@ -204,7 +204,7 @@ final class FileWriter {
   private void appendLocked(ByteBuffer src) throws IOException {
     long now = vfs.clock().nowNanos();
     if (appends.isEmpty()) {
-      firstWriteNanos = System.nanoTime();
+      firstWriteNanos = vfs.clock().monotonicNanos();
     }
     Pending p = appends.isEmpty() ? null : appends.getLast();
     if (p != null && (long) p.len + src.remaining() > CHUNK && src.remaining() <= CHUNK) {
@@ -226,7 +226,7 @@ final class FileWriter {
       src.position(src.position() + n);
       appendBytes += n;
     }
-    lastWriteNanos = System.nanoTime();
+    lastWriteNanos = vfs.clock().monotonicNanos();
   }
 
   /** A slice that may take {@code n} bytes at {@code pos} of chunk {@code index}, new if needed. */
@@ -293,7 +293,7 @@ final class FileWriter {
       return;
     }
     try {
-      long now = System.nanoTime();
+      long now = vfs.clock().monotonicNanos();
       if (hasPending() && (now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
         flushLocked();
       }

@@ -1,6 +1,7 @@
 package io.nectarfs.vfs;
 
 import io.nectarfs.chunk.BlockKeys;
+import io.nectarfs.common.Clock;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.object.ObjectInfo;
 import io.nectarfs.object.ObjectStore;
@@ -28,8 +29,14 @@ public final class Gc {
    * progress} receives the number of objects scanned so far.
    */
   public static Report run(MetaClient meta, ObjectStore store, Duration minAge, boolean delete, LongConsumer progress) throws IOException {
+    return run(meta, store, minAge, delete, progress, Clock.SYSTEM);
+  }
+
+  /** The same with the clock that decides which objects are older than {@code minAge} (tests inject one). */
+  public static Report run(MetaClient meta, ObjectStore store, Duration minAge, boolean delete, LongConsumer progress, Clock clock)
+      throws IOException {
     Map<Long, Integer> referenced = meta.referencedSlices();
-    Instant cutoff = Instant.now().minus(minAge);
+    Instant cutoff = Instant.ofEpochSecond(0, clock.nowNanos()).minus(minAge); // object times are wall-clock times
     long objects = 0;
     long bytes = 0;
     long leaked = 0;

@@ -1,5 +1,6 @@
 package io.nectarfs.vfs;
 
+import io.nectarfs.common.OpenFlags;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,15 +30,15 @@ sealed interface Handle {
     }
 
     boolean readable() {
-      return (flags & 3) != 1;
+      return OpenFlags.readable(flags);
     }
 
     boolean writable() {
-      return (flags & 3) != 0;
+      return OpenFlags.writable(flags);
     }
 
     boolean append() {
-      return (flags & 02000) != 0;
+      return OpenFlags.has(flags, OpenFlags.O_APPEND);
     }
   }
 

@@ -14,12 +14,16 @@ import java.time.Duration;
  * @param internalFiles whether {@code /.stats} and {@code /.config} exist
  * @param atimeMode when reading updates access times
  * @param cachedInodes most inodes whose attributes, slice lists and page-cache state this client
- *     keeps (least recently used dropped first; a dropped entry is read again from the metadata)
+ *     keeps (Caffeine's policy picks what goes; a dropped entry is read again from the metadata)
+ * @param cachedBytes most bytes (estimated heap) that cache holds: slice lists of fragmented or
+ *     large files weigh more than an inode's attributes
  */
 public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
-    AtimeMode atimeMode, int cachedInodes) {
+    AtimeMode atimeMode, int cachedInodes, long cachedBytes) {
   /** Default of {@link #cachedInodes}: a few hundred bytes each, tens of MB in all. */
   public static final int DEFAULT_CACHED_INODES = 100_000;
+  /** Default of {@link #cachedBytes}. */
+  public static final long DEFAULT_CACHED_BYTES = 64L << 20;
 
   public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles) {
     this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, AtimeMode.RELATIME);
@@ -27,7 +31,7 @@ public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMax
 
   public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
       AtimeMode atimeMode) {
-    this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, DEFAULT_CACHED_INODES);
+    this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, DEFAULT_CACHED_INODES, DEFAULT_CACHED_BYTES);
   }
 
   public VfsConfig {
@@ -37,6 +41,9 @@ public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMax
     if (cachedInodes < 1) {
       throw new IllegalArgumentException("cached inodes must be at least 1, got " + cachedInodes);
     }
+    if (cachedBytes < cachedInodes) {
+      throw new IllegalArgumentException("cached bytes must be at least the cached inodes (" + cachedInodes + "), got " + cachedBytes);
+    }
   }
 
   public static VfsConfig defaults() {
@@ -44,18 +51,22 @@ public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMax
   }
 
   public VfsConfig withCompactThreshold(int n) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles, atimeMode, cachedInodes);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles, atimeMode, cachedInodes, cachedBytes);
   }
 
   public VfsConfig withAttrCache(Duration d) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles, atimeMode, cachedInodes);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles, atimeMode, cachedInodes, cachedBytes);
   }
 
   public VfsConfig withAtimeMode(AtimeMode m) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, m, cachedInodes);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, m, cachedInodes, cachedBytes);
   }
 
   public VfsConfig withCachedInodes(int n) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, n);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, n, cachedBytes);
+  }
+
+  public VfsConfig withCachedBytes(long n) {
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, cachedInodes, n);
   }
 }

@@ -1,12 +1,13 @@
 package io.nectarfs.vfs;
 
-import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.ChunkStats;
+import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import io.nectarfs.common.Metrics;
+import io.nectarfs.common.OpenFlags;
 import io.nectarfs.meta.Attr;
 import io.nectarfs.meta.DirEntry;
 import io.nectarfs.meta.Entry;
@@ -51,23 +52,24 @@ final class VfsImpl implements Vfs {
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
   private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
-  /** Per inode, the (mtime, length) this client last knew the kernel's pages to match. */
-  private final Map<Long, long[]> seen;
+  /** Per inode: the (mtime, length) this client last knew the kernel's pages to match; attributes and slices for reads. */
+  private final InodeCache cache;
   private final AtomicLong nextFh = new AtomicLong(1);
   private final FileReader reader;
   private final Compactor compactor;
   private final ScheduledExecutorService background;
   private volatile Invalidator invalidator;
   private volatile boolean readOnly;
-  private final long startNanos = System.nanoTime();
+  private final long startNanos;
 
   VfsImpl(Meta meta, ChunkStore chunks, VfsConfig cfg, Clock clock) {
     this.meta = meta;
     this.chunks = chunks;
     this.cfg = cfg;
-    this.seen = boundedMap(cfg.cachedInodes()); // a forgotten inode only costs its kernel pages at the next open
     this.clock = clock;
-    this.reader = new FileReader(this);
+    this.startNanos = clock.monotonicNanos();
+    this.cache = new InodeCache(clock, cfg.attrCache().toNanos(), cfg.cachedInodes(), cfg.cachedBytes());
+    this.reader = new FileReader(this, cache);
     this.compactor = new Compactor(this);
     this.background = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "nectar-vfs-flusher");
@@ -97,6 +99,11 @@ final class VfsImpl implements Vfs {
 
   Metrics metrics() {
     return metrics;
+  }
+
+  /** The background compaction (tests wait for it to be idle). */
+  Compactor compactor() {
+    return compactor;
   }
 
   /** A slice of chunk {@code index} of {@code ino} was committed by this client. */
@@ -209,7 +216,7 @@ final class VfsImpl implements Vfs {
       Attr a = meta.setattr(ctx, ino, r);
       reader.invalidate(ino);
       if (req.has(SetAttr.SIZE)) {
-        seen.put(ino, new long[] {a.mtime(), a.length()}); // the kernel truncated its pages too
+        cache.putSeen(ino, a.mtime(), a.length()); // the kernel truncated its pages too
       }
       return withPending(ino, a);
     });
@@ -297,7 +304,7 @@ final class VfsImpl implements Vfs {
       try {
         e = meta.mknod(ctx, parent, name, FileType.FILE, mode & 07777, umask, 0);
       } catch (FsException ex) {
-        if (ex.errno() != Errno.EEXIST || (flags & 0200) != 0) { // O_EXCL
+        if (ex.errno() != Errno.EEXIST || OpenFlags.has(flags, OpenFlags.O_EXCL)) {
           throw ex;
         }
         e = meta.lookup(ctx, parent, name);
@@ -305,39 +312,30 @@ final class VfsImpl implements Vfs {
         return new Opened(new Entry(e.ino(), getattr(ctx, e.ino())), fh);
       }
       // The creator gets the access it asked for, whatever mode the new file has (open(2) semantics).
-      meta.open(Ctx.ROOT, e.ino(), flags & ~01000);
+      meta.open(Ctx.ROOT, e.ino(), flags & ~OpenFlags.O_TRUNC);
       long fh = register(new Handle.File(e.ino(), flags));
       return new Opened(e, fh);
     });
   }
 
-  /**
-   * A concurrent map of at most {@code max} entries, least recently used dropped first; eviction
-   * runs on the calling thread (no background pool). For per-inode client caches.
-   */
-  static <V> Map<Long, V> boundedMap(int max) {
-    return com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(max).executor(Runnable::run).<Long, V>build().asMap();
-  }
-
-  /** Inodes whose page-cache state this client remembers (for tests of the bound). */
-  long cachedInodes() {
-    return Math.max(seen.size(), reader.cachedInodes());
+  /** The per-inode cache (for tests of its bounds). */
+  InodeCache cache() {
+    return cache;
   }
 
   /** Whether {@code a} is the version this client last saw; records it either way. */
   private boolean unchangedSinceSeen(long ino, Attr a) {
-    long[] now = {a.mtime(), a.length()};
-    long[] before = seen.put(ino, now);
-    return before != null && before[0] == now[0] && before[1] == now[1];
+    long[] before = cache.putSeen(ino, a.mtime(), a.length());
+    return before != null && before[0] == a.mtime() && before[1] == a.length();
   }
 
   /** This client changed the file: the kernel's pages hold the new content. */
   void sawOwnChange(long ino) {
     try {
       Attr a = meta.getattr(Ctx.ROOT, ino);
-      seen.put(ino, new long[] {a.mtime(), a.length()});
+      cache.putSeen(ino, a.mtime(), a.length());
     } catch (IOException e) {
-      seen.remove(ino);
+      cache.forgetSeen(ino);
     }
   }
 
@@ -359,14 +357,15 @@ final class VfsImpl implements Vfs {
   public long open(Ctx ctx, long ino, int flags) throws IOException {
     return timed("open", () -> {
       if (Internal.isInternal(ino)) {
-        if ((flags & 3) != 0) {
+        if (OpenFlags.writable(flags)) {
           throw Errno.EACCES.exception("internal files are read-only");
         }
         return register(new Handle.Internal(ino, Internal.content(ino, this)));
       }
+      long stamp = cache.stamp(ino);
       Attr a = meta.open(ctx, ino, flags);
       try {
-        if ((flags & 01000) != 0 && (flags & 3) != 0) { // O_TRUNC
+        if (OpenFlags.has(flags, OpenFlags.O_TRUNC) && OpenFlags.writable(flags)) {
           flushWriter(ino);
           a = meta.setattr(ctx, ino, new SetAttr(SetAttr.SIZE, 0, 0, 0, 0, 0, 0, 0, true));
         }
@@ -374,8 +373,11 @@ final class VfsImpl implements Vfs {
         meta.close(ctx, ino);
         throw e;
       }
-      reader.invalidate(ino); // close-to-open: what others committed is visible from here on
-      if ((flags & 3) != 1) {
+      // Close-to-open: what others committed is visible from here on. The attributes the open
+      // read are cached (unless this client changed the file meanwhile): the first read needs no
+      // second round trip.
+      cache.reopen(ino, a, stamp);
+      if (OpenFlags.readable(flags)) {
         touchAtime(ino, a);
       }
       Handle.File h = new Handle.File(ino, flags);
@@ -448,7 +450,7 @@ final class VfsImpl implements Vfs {
         w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
       }
       reader.invalidate(ino);
-      if ((f.flags & 010000) != 0) { // O_SYNC / O_DSYNC: durable before write(2) returns
+      if (OpenFlags.has(f.flags, OpenFlags.O_DSYNC)) { // O_SYNC or O_DSYNC: durable before write(2) returns
         w.flush();
       }
       metrics.add("nectar_vfs_write_bytes_total", n);
@@ -528,7 +530,7 @@ final class VfsImpl implements Vfs {
     return timed("opendir", () -> {
       // Registered as an open in the metadata, so a directory removed while open keeps
       // answering fstat (nlink 0) until releasedir.
-      Attr a = meta.open(ctx, ino, 0);
+      Attr a = meta.open(ctx, ino, OpenFlags.O_RDONLY);
       if (!a.isDir()) {
         meta.close(ctx, ino);
         throw Errno.ENOTDIR.exception("inode " + ino);
@@ -775,7 +777,7 @@ final class VfsImpl implements Vfs {
   String statsText() {
     ChunkStats s = chunks.stats();
     Map<String, Long> gauges = new LinkedHashMap<>();
-    gauges.put("nectar_uptime_seconds", (System.nanoTime() - startNanos) / 1_000_000_000L);
+    gauges.put("nectar_uptime_seconds", (clock.monotonicNanos() - startNanos) / 1_000_000_000L);
     gauges.put("nectar_vfs_open_handles", (long) handles.size());
     gauges.put("nectar_vfs_dirty_inodes", writers.values().stream().filter(FileWriter::hasPending).count());
     gauges.put("nectar_chunk_buffer_used_bytes", s.bufferUsed());

@@ -17,7 +17,10 @@ public final class Vfses {
     return open(meta, chunks, config, Clock.SYSTEM);
   }
 
-  /** The same with the clock that decides access-time updates (tests inject one). */
+  /**
+   * The same with the clock that decides access-time updates, the expiry of cached attributes and
+   * slices, and when written data is committed in the background (tests inject one).
+   */
   public static Vfs open(Meta meta, ChunkStore chunks, VfsConfig config, Clock clock) {
     return new VfsImpl(meta, chunks, config, clock);
   }

@@ -1,5 +1,8 @@
 package io.nectarfs.vfs;
 
+import static io.nectarfs.common.OpenFlags.O_APPEND;
+import static io.nectarfs.common.OpenFlags.O_RDWR;
+import static io.nectarfs.common.OpenFlags.O_WRONLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Ctx;
@@ -24,9 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * when committed, so no client overwrites another's records and each write(2) stays whole.
  */
 class AppendAcrossClientsTest {
-  private static final int O_WRONLY = 1;
-  private static final int O_RDWR = 2;
-  private static final int O_APPEND = 02000;
   private static final int RECORD = 64;
   private final Ctx ctx = Ctx.ROOT;
   @TempDir Path tmp;

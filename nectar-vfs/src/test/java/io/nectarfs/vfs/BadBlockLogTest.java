@@ -1,5 +1,6 @@
 package io.nectarfs.vfs;
 
+import static io.nectarfs.common.OpenFlags.O_RDONLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -59,7 +60,7 @@ class BadBlockLogTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try (var c = h.client(ChunkConfig.inMemory(BS), VfsConfig.defaults())) {
-      long fh = c.vfs().open(Ctx.ROOT, ino, 0);
+      long fh = c.vfs().open(Ctx.ROOT, ino, O_RDONLY);
       for (int round = 0; round < 3; round++) {
         for (int block : new int[] {1, 2}) {
           Throwable t = catchThrowable(() -> c.vfs().read(Ctx.ROOT, ino, fh, (long) block * BS + 100, ByteBuffer.allocate(4096)));

@@ -1,5 +1,7 @@
 package io.nectarfs.vfs;
 
+import static io.nectarfs.common.OpenFlags.O_RDONLY;
+import static io.nectarfs.common.OpenFlags.O_RDWR;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Ctx;
@@ -22,19 +24,19 @@ class BoundedCachesTest {
     try (var c = h.client(io.nectarfs.chunk.ChunkConfig.inMemory(h.blockSize), VfsConfig.defaults().withCachedInodes(bound))) {
       Vfs vfs = c.vfs();
       for (int i = 0; i < files; i++) {
-        var o = vfs.create(Ctx.ROOT, Meta.ROOT, "f" + i, 0644, 0, 2);
+        var o = vfs.create(Ctx.ROOT, Meta.ROOT, "f" + i, 0644, 0, O_RDWR);
         vfs.write(Ctx.ROOT, o.entry().ino(), o.fh(), 0, ByteBuffer.wrap(("file " + i).getBytes(StandardCharsets.UTF_8)));
         vfs.release(Ctx.ROOT, o.entry().ino(), o.fh());
       }
       for (int i = 0; i < files; i++) {
         long ino = vfs.lookup(Ctx.ROOT, Meta.ROOT, "f" + i).ino();
-        long fh = vfs.open(Ctx.ROOT, ino, 0);
+        long fh = vfs.open(Ctx.ROOT, ino, O_RDONLY);
         ByteBuffer dst = ByteBuffer.allocate(64);
         vfs.read(Ctx.ROOT, ino, fh, 0, dst);
         vfs.release(Ctx.ROOT, ino, fh);
         assertThat(new String(dst.array(), 0, dst.position(), StandardCharsets.UTF_8)).isEqualTo("file " + i);
       }
-      assertThat(((VfsImpl) vfs).cachedInodes()).isLessThanOrEqualTo(bound);
+      assertThat(((VfsImpl) vfs).cache().size()).isLessThanOrEqualTo(bound);
     }
   }
 }

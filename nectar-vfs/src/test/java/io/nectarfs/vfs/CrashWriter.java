@@ -1,5 +1,7 @@
 package io.nectarfs.vfs;
 
+import static io.nectarfs.common.OpenFlags.O_RDWR;
+
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.Meta;
@@ -23,7 +25,7 @@ public final class CrashWriter {
     VfsHarness h = new VfsHarness(Path.of(args[2]), args[0], args[1], StoreOptions.raw(), new Secrets(Map.of()), 64 << 10);
     var c = h.client(h.diskCache(Path.of(args[2], "cache"), false), VfsConfig.defaults());
     Vfs v = c.vfs();
-    var o = v.create(Ctx.ROOT, Meta.ROOT, "crash", 0644, 0, 2);
+    var o = v.create(Ctx.ROOT, Meta.ROOT, "crash", 0644, 0, O_RDWR);
     long off = 0;
     byte[] buf = new byte[100 * 1024];
     for (int i = 0; ; i++) {

@@ -1,5 +1,7 @@
 package io.nectarfs.vfs;
 
+import static io.nectarfs.common.OpenFlags.O_RDONLY;
+import static io.nectarfs.common.OpenFlags.O_RDWR;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Ctx;
@@ -67,7 +69,7 @@ class DifferentialTest {
         RandomAccessFile local = new RandomAccessFile(tmp.resolve("local").toFile(), "rw")) {
       Vfs vfs = cl.vfs();
       Ctx ctx = Ctx.ROOT;
-      var o = vfs.create(ctx, Meta.ROOT, "f", 0644, 0, 2);
+      var o = vfs.create(ctx, Meta.ROOT, "f", 0644, 0, O_RDWR);
       long ino = o.entry().ino();
       long fh = o.fh();
       for (int step = 0; step < 150; step++) {
@@ -96,7 +98,7 @@ class DifferentialTest {
         } else {
           vfs.fsync(ctx, ino, fh, false);
           vfs.release(ctx, ino, fh);
-          fh = vfs.open(ctx, ino, 2);
+          fh = vfs.open(ctx, ino, O_RDWR);
         }
         assertThat(vfs.getattr(ctx, ino).length()).as("step %d: size", step).isEqualTo(local.length());
       }
@@ -105,7 +107,7 @@ class DifferentialTest {
       cl.vfs().close(); // with writeback, other clients see the data once it is uploaded
       // A second client (close-to-open) sees the same bytes.
       try (VfsHarness.Client other = h.client()) {
-        long fh2 = other.vfs().open(ctx, ino, 0);
+        long fh2 = other.vfs().open(ctx, ino, O_RDONLY);
         byte[] all = new byte[(int) Math.min(local.length(), 8 << 20)];
         long base = Math.max(0, local.length() - all.length);
         ByteBuffer got = ByteBuffer.allocate(all.length);

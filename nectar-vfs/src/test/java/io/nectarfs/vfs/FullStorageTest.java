@@ -1,5 +1,6 @@
 package io.nectarfs.vfs;
 
+import static io.nectarfs.common.OpenFlags.O_WRONLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -72,7 +73,7 @@ class FullStorageTest {
       List<String> keptBlocks = blocks(c.store());
       assertThat(keptBlocks).isNotEmpty();
 
-      Vfs.Opened o = c.vfs().create(Ctx.ROOT, 1, "big", 0644, 022, 01); // O_WRONLY
+      Vfs.Opened o = c.vfs().create(Ctx.ROOT, 1, "big", 0644, 022, O_WRONLY);
       long ino = o.entry().ino();
       byte[] chunk = new byte[64 << 10];
       new Random(2).nextBytes(chunk);

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.nectarfs.common.OpenFlags;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -35,15 +36,16 @@ public final class LibC {
   private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
 
   // open(2) flags and friends (Linux generic values, same on x86-64 and aarch64)
-  public static final int O_RDONLY = 0;
-  public static final int O_WRONLY = 1;
-  public static final int O_RDWR = 2;
-  public static final int O_CREAT = 0100;
-  public static final int O_EXCL = 0200;
-  public static final int O_TRUNC = 01000;
-  public static final int O_APPEND = 02000;
-  public static final int O_CLOEXEC = 02000000;
-  public static final int O_NONBLOCK = 04000;
+  // Open flags for this class's own syscalls: the one set in OpenFlags.
+  public static final int O_RDONLY = OpenFlags.O_RDONLY;
+  public static final int O_WRONLY = OpenFlags.O_WRONLY;
+  public static final int O_RDWR = OpenFlags.O_RDWR;
+  public static final int O_CREAT = OpenFlags.O_CREAT;
+  public static final int O_EXCL = OpenFlags.O_EXCL;
+  public static final int O_TRUNC = OpenFlags.O_TRUNC;
+  public static final int O_APPEND = OpenFlags.O_APPEND;
+  public static final int O_CLOEXEC = OpenFlags.O_CLOEXEC;
+  public static final int O_NONBLOCK = OpenFlags.O_NONBLOCK;
   public static final int F_GETFL = 3;
   public static final int F_SETFL = 4;
 

@@ -1,5 +1,8 @@
 package io.nectarfs.testkit.meta;
 
+import static io.nectarfs.common.OpenFlags.O_RDONLY;
+import static io.nectarfs.common.OpenFlags.O_TRUNC;
+import static io.nectarfs.common.OpenFlags.O_WRONLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Ctx;
@@ -82,15 +85,15 @@ public abstract class PermissionSuite extends MetaTestBase {
   @Test
   void open_needsTheModeOfItsFlags() throws IOException {
     matrix("open O_RDONLY", c -> {
-      meta.open(c, file, 0);
+      meta.open(c, file, O_RDONLY);
       meta.close(c, file);
     }, "ok", "ok", "EACCES", "ok");
     matrix("open O_WRONLY", c -> {
-      meta.open(c, file, 1);
+      meta.open(c, file, O_WRONLY);
       meta.close(c, file);
     }, "ok", "EACCES", "EACCES", "ok");
     matrix("open O_RDONLY|O_TRUNC", c -> {
-      meta.open(c, file, 01000);
+      meta.open(c, file, O_TRUNC);
       meta.close(c, file);
     }, "ok", "EACCES", "EACCES", "ok");
   }
