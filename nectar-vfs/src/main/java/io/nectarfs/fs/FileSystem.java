@@ -1,5 +1,12 @@
 package io.nectarfs.fs;
 
+import static io.nectarfs.common.OpenFlags.O_APPEND;
+import static io.nectarfs.common.OpenFlags.O_DSYNC;
+import static io.nectarfs.common.OpenFlags.O_EXCL;
+import static io.nectarfs.common.OpenFlags.O_RDWR;
+import static io.nectarfs.common.OpenFlags.O_TRUNC;
+import static io.nectarfs.common.OpenFlags.O_WRONLY;
+
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
@@ -34,12 +41,6 @@ public final class FileSystem implements FileApi {
   private static final int MAX_LINKS = 40;
   /** The largest copy done in one metadata transaction (copyRange loops). */
   private static final long COPY_PIECE = 1L << 30;
-  private static final int O_WRONLY = 1;
-  private static final int O_RDWR = 2;
-  private static final int O_EXCL = 0200;
-  private static final int O_TRUNC = 01000;
-  private static final int O_APPEND = 02000;
-  private static final int O_DSYNC = 010000;
   private final Vfs vfs;
 
   public FileSystem(Vfs vfs) {

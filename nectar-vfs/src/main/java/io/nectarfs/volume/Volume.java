@@ -68,7 +68,7 @@ public final class Volume implements AutoCloseable {
     try {
       Format f = meta.format();
       storage = Volumes.storage(f, !options.readOnly(), options.secrets());
-      chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()));
+      chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()), options.vfsClock());
       meta.onSliceFreed(chunks::remove);
       inner = Vfses.open(meta, chunks, options.vfsConfig(), options.vfsClock());
       if (options.readOnly()) {

@@ -22,7 +22,7 @@ import java.time.Duration;
  *   <li>{@link #identity()}: applied to every caller entering the VFS.
  *   <li>{@link #backgroundJobs()}, {@link #heartbeat()}, {@link #sliceFreeDelay()}: the metadata
  *       session's background work (deferred deletion, stale session cleanup, trash expiry).
- *   <li>{@link #vfsClock()}: time source of the VFS's decisions (tests inject one).
+ *   <li>{@link #vfsClock()}: time source of the VFS and chunk store decisions (cache expiry, writeback delay; tests inject one).
  * </ul>
  */
 public final class VolumeOptions {
