@@ -3,13 +3,14 @@ package io.nectarfs.testkit.meta;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.kv.TxnKvContract;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Nested;
 
-/** The metadata conformance suites on the in-memory engine. */
+/** The key-value contract and the metadata conformance suites on the in-memory engine. */
 class MemMetaTest {
   interface MemEngine extends MetaEngineHook {
     String NAME = "conformance";
@@ -22,7 +23,24 @@ class MemMetaTest {
   }
 
   @Nested
+  class Engine extends TxnKvContract implements MemEngine {
+    @Override
+    protected boolean writersOverlap() {
+      return false; // a write transaction holds the store's write lock from start to commit
+    }
+  }
+
+  @Nested
   class Namespace extends NamespaceSuite implements MemEngine {}
+
+  @Nested
+  class NamespaceUnderFaults extends NamespaceSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class UnknownOutcome extends UnknownOutcomeSuite implements MemEngine {}
+
+  @Nested
+  class DataUnderFaults extends DataSuite implements MemEngine, RetryableFaults {}
 
   @Nested
   class Data extends DataSuite implements MemEngine {}
@@ -61,6 +79,33 @@ class MemMetaTest {
       return false; // writers wait for the read lock
     }
   }
+
+  @Nested
+  class AppendUnderFaults extends AppendSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class SessionsUnderFaults extends SessionSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class TrashUnderFaults extends TrashSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class ModelUnderFaults extends ModelSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class CheckUnderFaults extends CheckSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class PermissionsUnderFaults extends PermissionSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class AclUnderFaults extends AclSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class LocksUnderFaults extends LockSuite implements MemEngine, RetryableFaults {}
+
+  @Nested
+  class QuotasUnderFaults extends QuotaSuite implements MemEngine, RetryableFaults {}
 
   static String unique() {
     return UUID.randomUUID().toString();
