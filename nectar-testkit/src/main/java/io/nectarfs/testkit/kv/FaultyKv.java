@@ -47,6 +47,8 @@ class FaultyKv implements TxnKv {
     int calls;
     /** The injected failure the body saw (and may have swallowed); the attempt cannot commit. */
     IOException failed;
+    /** The call that failed. */
+    Call failedAt;
 
     Attempt(Kind kind) {
       this.kind = kind;
@@ -56,7 +58,11 @@ class FaultyKv implements TxnKv {
       if (failed != null) {
         throw failed; // the engine refuses every call of an aborted transaction
       }
-      Fault f = faults.decide(new Call(point, kind, txn, calls++));
+      Call call = new Call(point, kind, txn, calls++);
+      Fault f = faults.decide(call);
+      if (f == Fault.CONFLICT || f == Fault.ERROR) {
+        failedAt = call;
+      }
       switch (f) {
         case NONE, COMMIT_UNACKNOWLEDGED -> {}
         case LATENCY -> faults.pause();
@@ -82,10 +88,14 @@ class FaultyKv implements TxnKv {
         if (a.failed != null) {
           throw new Rollback(a.failed);
         }
-        atEnd[0] = faults.decide(new Call(Point.COMMIT, kind, a.txn, a.calls++));
+        Call commit = new Call(Point.COMMIT, kind, a.txn, a.calls++);
+        atEnd[0] = faults.decide(commit);
         switch (atEnd[0]) {
           case LATENCY -> faults.pause();
-          case CONFLICT -> throw new Rollback(new KvConflictException("injected conflict at commit on " + engine.describe()));
+          case CONFLICT -> {
+            a.failedAt = commit;
+            throw new Rollback(new KvConflictException("injected conflict at commit on " + engine.describe()));
+          }
           case ERROR -> throw new Rollback(new InjectedException("injected error at commit on " + engine.describe() + ": the commit did not happen"));
           default -> {}
         }
@@ -97,9 +107,15 @@ class FaultyKv implements TxnKv {
       return result;
     } catch (Rollback r) {
       conflicted = r.failure instanceof KvConflictException;
+      if (conflicted && a.failedAt != null) {
+        faults.conflicted(a.failedAt);
+      }
       throw r.failure;
     } catch (KvConflictException e) {
       conflicted = true;
+      if (e == a.failed) {
+        faults.conflicted(a.failedAt);
+      }
       throw e;
     } finally {
       faults.ended(conflicted);

@@ -87,6 +87,7 @@ public final class KvFaults {
   private final double commitsUnacknowledged;
   private final int maxConsecutive;
   private final Rule rule;
+  private final java.util.function.Consumer<Call> afterConflict;
   private final Map<Fault, AtomicLong> counts = new EnumMap<>(Fault.class);
   private final AtomicLong txns = new AtomicLong();
   private final ThreadLocal<int[]> consecutiveConflicts = ThreadLocal.withInitial(() -> new int[1]);
@@ -102,6 +103,7 @@ public final class KvFaults {
     this.commitsUnacknowledged = b.commitsUnacknowledged;
     this.maxConsecutive = b.maxConsecutive;
     this.rule = b.rule;
+    this.afterConflict = b.afterConflict;
     for (Fault f : Fault.values()) {
       counts.put(f, new AtomicLong());
     }
@@ -188,6 +190,13 @@ public final class KvFaults {
     return Fault.NONE;
   }
 
+  /** Runs the {@link Builder#afterConflict} action for an attempt that {@code call} conflicted. */
+  void conflicted(Call call) {
+    if (afterConflict != null) {
+      afterConflict.accept(call);
+    }
+  }
+
   /** Records how a transaction of this thread ended, for the progress guarantee. */
   void ended(boolean conflicted) {
     int[] c = consecutiveConflicts.get();
@@ -218,6 +227,7 @@ public final class KvFaults {
     private double commitsUnacknowledged;
     private int maxConsecutive = 3;
     private Rule rule;
+    private java.util.function.Consumer<Call> afterConflict;
 
     private Builder(long seed) {
       this.seed = seed;
@@ -263,6 +273,17 @@ public final class KvFaults {
     /** Chooses the faults of chosen calls; calls it leaves alone (null) follow the rates. */
     public Builder rule(Rule r) {
       this.rule = r;
+      return this;
+    }
+
+    /**
+     * Runs {@code action} after each injected conflict rolled an attempt back, before the caller
+     * sees it (and retries): outside any transaction of the wrapper, on the caller's thread. Tests
+     * use it to let another client change the state between two attempts of one transaction,
+     * deterministically.
+     */
+    public Builder afterConflict(java.util.function.Consumer<Call> action) {
+      this.afterConflict = action;
       return this;
     }
 

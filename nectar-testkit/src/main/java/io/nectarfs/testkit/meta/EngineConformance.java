@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Nested;
 /**
  * Everything a metadata engine must pass, in one place: the key-value contract ({@link
  * io.nectarfs.testkit.kv.TxnKvContract}), every metadata conformance suite, the namespace and data
- * suites again under retryable faults ({@link RetryableFaults}), and the unknown-outcome suite
- * ({@link UnknownOutcomeSuite}). An engine's test class extends this and supplies the hook, {@link
+ * suites again under retryable faults ({@link RetryableFaults}), two clients racing under them
+ * ({@link ConcurrentOpsSuite}), and the unknown-outcome suite ({@link UnknownOutcomeSuite}). An engine's test class extends this and supplies the hook, {@link
  * #openEngine(String, Path)}; it adds only what is particular to the engine.
  */
 public abstract class EngineConformance {
@@ -165,6 +165,14 @@ public abstract class EngineConformance {
 
   @Nested
   public class DataUnderFaults extends DataSuite implements RetryableFaults {
+    @Override
+    public TxnKv openEngine(Path tmp) throws IOException {
+      return EngineConformance.this.openEngine(getClass().getSimpleName(), tmp);
+    }
+  }
+
+  @Nested
+  public class ConcurrentOpsUnderFaults extends ConcurrentOpsSuite implements RetryableFaults {
     @Override
     public TxnKv openEngine(Path tmp) throws IOException {
       return EngineConformance.this.openEngine(getClass().getSimpleName(), tmp);

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Nested;
 
 /**
  * Every engine suite ({@link EngineConformance}) on the in-memory engine, and, because it is cheap
- * here, every other metadata suite under retryable faults too.
+ * here, every other metadata suite under retryable faults too, and the unknown-outcome suite with
+ * the trash on.
  */
 class MemMetaTest extends EngineConformance {
   /** One store per test and suite: the temp dir's name is unique per test. */
@@ -33,12 +34,14 @@ class MemMetaTest extends EngineConformance {
     return false; // writers wait for the read lock
   }
 
-  interface MemUnderFaults extends RetryableFaults {
+  interface Mem extends MetaEngineHook {
     @Override
     default TxnKv openEngine(Path tmp) throws IOException {
-      return open("faults", tmp);
+      return open("more", tmp);
     }
   }
+
+  interface MemUnderFaults extends Mem, RetryableFaults {}
 
   @Nested
   class AppendUnderFaults extends AppendSuite implements MemUnderFaults {}
@@ -63,6 +66,14 @@ class MemMetaTest extends EngineConformance {
 
   @Nested
   class LocksUnderFaults extends LockSuite implements MemUnderFaults {}
+
+  @Nested
+  class UnknownOutcomeWithTrash extends UnknownOutcomeSuite implements Mem {
+    @Override
+    protected int trashDays() {
+      return 1;
+    }
+  }
 
   @Nested
   class QuotasUnderFaults extends QuotaSuite implements MemUnderFaults {}
