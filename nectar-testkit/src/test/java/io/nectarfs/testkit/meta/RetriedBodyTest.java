@@ -50,6 +50,72 @@ class RetriedBodyTest extends MetaTestBase {
     return s.totalSpace() - s.availSpace();
   }
 
+  /**
+   * Random operations of this client, each of whose first commit conflicts while the other client
+   * runs a random operation in between: each client counts exactly its own committed changes, so
+   * both estimates together add up to the volume's usage.
+   */
+  @Test
+  void retriesThatTakeAnotherPath_keepEveryClientsUsageExact() throws IOException {
+    // Ballast, so that no client's estimate goes below zero (statfs clamps there).
+    long ballast = mkdir(ROOT, "ballast");
+    for (int i = 0; i < 300; i++) {
+      file(ballast, "f" + i);
+    }
+    meta.setattr(root, file(ballast, "big"), SetAttr.truncate(1L << 40));
+    other = newClient();
+    meta.runBackgroundJobs();
+    other.runBackgroundJobs();
+    StatFs base = meta.statfs(root, ROOT);
+    java.util.Random rnd = new java.util.Random(5);
+    between = () -> {
+      try {
+        randomOp(other, rnd);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+    for (int i = 0; i < 400; i++) {
+      armed.set(true);
+      randomOp(meta, rnd);
+    }
+    armed.set(false);
+    StatFs a = meta.statfs(root, ROOT);
+    StatFs b = other.statfs(root, ROOT);
+    MetaClient fresh = newClient();
+    StatFs truth = fresh.statfs(root, ROOT);
+    long usedBase = base.totalSpace() - base.availSpace();
+    assertThat((a.totalSpace() - a.availSpace()) + (b.totalSpace() - b.availSpace()) - usedBase).as("space")
+        .isEqualTo(truth.totalSpace() - truth.availSpace());
+    assertThat(a.usedInodes() + b.usedInodes() - base.usedInodes()).as("inodes").isEqualTo(truth.usedInodes());
+  }
+
+  private static final String[] NAMES = {"a", "b", "c", "d"};
+
+  private void randomOp(MetaClient m, java.util.Random rnd) throws IOException {
+    String name = NAMES[rnd.nextInt(NAMES.length)];
+    String name2 = NAMES[rnd.nextInt(NAMES.length)];
+    long len = rnd.nextInt(4) * 50_000L;
+    try {
+      switch (rnd.nextInt(8)) {
+        case 0 -> m.mkdir(root, ROOT, name, 0755, 0);
+        case 1 -> m.mknod(root, ROOT, name, io.nectarfs.meta.FileType.FILE, 0644, 0, 0);
+        case 2 -> m.unlink(root, ROOT, name);
+        case 3 -> m.rmdir(root, ROOT, name);
+        case 4 -> m.rename(root, ROOT, name, ROOT, name2, 0);
+        case 5 -> m.link(root, m.lookup(root, ROOT, name).ino(), ROOT, name2);
+        case 6 -> m.setattr(root, m.lookup(root, ROOT, name).ino(), SetAttr.truncate(len));
+        default -> {
+          long ino = m.lookup(root, ROOT, name).ino();
+          int n = (int) (len % 40_000 + 1);
+          m.write(root, ino, 0, new io.nectarfs.meta.Slice((int) len, m.newSliceId(), n, 0, n), clock.nowNanos());
+        }
+      }
+    } catch (io.nectarfs.common.FsException expected) {
+      // ENOENT, EEXIST, EISDIR...: fine, the usage must still add up
+    }
+  }
+
   @Test
   void aTruncateWhoseRetryFindsTheSizeAlreadySet_countsNoSpace() throws IOException {
     long ino = file(ROOT, "f");
