@@ -3,6 +3,7 @@ package io.nectarfs.testkit.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Secrets;
+import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.SetAttr;
@@ -55,8 +56,9 @@ class RetriedBodyTest extends MetaTestBase {
    * runs a random operation in between: each client counts exactly its own committed changes, so
    * both estimates together add up to the volume's usage.
    */
-  @Test
-  void retriesThatTakeAnotherPath_keepEveryClientsUsageExact() throws IOException {
+  @org.junit.jupiter.params.ParameterizedTest(name = "seed {0}")
+  @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5})
+  void retriesThatTakeAnotherPath_keepEveryClientsUsageExact(long seed) throws IOException {
     // Ballast, so that no client's estimate goes below zero (statfs clamps there).
     long ballast = mkdir(ROOT, "ballast");
     for (int i = 0; i < 300; i++) {
@@ -67,7 +69,7 @@ class RetriedBodyTest extends MetaTestBase {
     meta.runBackgroundJobs();
     other.runBackgroundJobs();
     StatFs base = meta.statfs(root, ROOT);
-    java.util.Random rnd = new java.util.Random(5);
+    java.util.Random rnd = new java.util.Random(seed);
     between = () -> {
       try {
         randomOp(other, rnd);
@@ -75,7 +77,7 @@ class RetriedBodyTest extends MetaTestBase {
         throw new UncheckedIOException(e);
       }
     };
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < 600; i++) {
       armed.set(true);
       randomOp(meta, rnd);
     }
@@ -97,7 +99,7 @@ class RetriedBodyTest extends MetaTestBase {
     String name2 = NAMES[rnd.nextInt(NAMES.length)];
     long len = rnd.nextInt(4) * 50_000L;
     try {
-      switch (rnd.nextInt(8)) {
+      switch (rnd.nextInt(13)) {
         case 0 -> m.mkdir(root, ROOT, name, 0755, 0);
         case 1 -> m.mknod(root, ROOT, name, io.nectarfs.meta.FileType.FILE, 0644, 0, 0);
         case 2 -> m.unlink(root, ROOT, name);
@@ -105,6 +107,11 @@ class RetriedBodyTest extends MetaTestBase {
         case 4 -> m.rename(root, ROOT, name, ROOT, name2, 0);
         case 5 -> m.link(root, m.lookup(root, ROOT, name).ino(), ROOT, name2);
         case 6 -> m.setattr(root, m.lookup(root, ROOT, name).ino(), SetAttr.truncate(len));
+        case 8 -> m.append(root, m.lookup(root, ROOT, name).ino(), m.newSliceId(), (int) (len % 40_000 + 1), clock.nowNanos());
+        case 9 -> m.fallocate(root, m.lookup(root, ROOT, name).ino(), rnd.nextBoolean() ? 0 : Meta.FALLOC_PUNCH_HOLE | Meta.FALLOC_KEEP_SIZE,
+            len / 2, 30_000);
+        case 10 -> m.copyFileRange(root, m.lookup(root, ROOT, name).ino(), 0, m.lookup(root, ROOT, name2).ino(), len / 3, 80_000);
+        case 11 -> m.clone(root, m.lookup(root, ROOT, name).ino(), ROOT, name2);
         default -> {
           long ino = m.lookup(root, ROOT, name).ino();
           int n = (int) (len % 40_000 + 1);
