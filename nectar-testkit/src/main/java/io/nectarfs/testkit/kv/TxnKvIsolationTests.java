@@ -72,37 +72,46 @@ abstract class TxnKvIsolationTests extends KvFixture {
     byte[] a = b('a');
     byte[] z = b('z');
     boolean overlap = writersOverlap();
-    CountDownLatch bothRead = new CountDownLatch(overlap ? 2 : 0);
+    CountDownLatch firstRead = new CountDownLatch(overlap ? 2 : 0);
+    CountDownLatch secondRead = new CountDownLatch(overlap ? 2 : 0);
     TxnKv other = another();
     try (ExecutorService ex = Executors.newFixedThreadPool(2)) {
-      // Each reads one key, waits until the other has read too, reads the other key and writes
-      // the first: a deadlock under locking, write skew under snapshot isolation, a changed WATCH
-      // under optimistic locking. Where writers queue before they start they cannot interleave.
-      Future<String> t1 = ex.submit(() -> crossed(kv, a, z, bothRead));
-      Future<String> t2 = ex.submit(() -> crossed(other, z, a, bothRead));
+      // Each reads one key, waits until the other has too, reads the other key, waits again, and
+      // writes the key it read first: a deadlock under locking, write skew under snapshot
+      // isolation, a changed WATCH under optimistic locking. Where writers queue before they start
+      // they cannot interleave, and both commit.
+      Future<String> t1 = ex.submit(() -> crossed(kv, a, z, firstRead, secondRead));
+      Future<String> t2 = ex.submit(() -> crossed(other, z, a, firstRead, secondRead));
       List<String> outcomes = List.of(t1.get(DEADLINE_SECONDS, TimeUnit.SECONDS), t2.get(DEADLINE_SECONDS, TimeUnit.SECONDS));
       assertThat(outcomes).containsExactlyInAnyOrder("committed", overlap ? "conflict" : "committed");
       assertThat(keys(kv, new byte[0], null, 0)).as("only what committed was written").hasSize(overlap ? 1 : 2);
     }
   }
 
-  private static String crossed(TxnKv kv, byte[] first, byte[] second, CountDownLatch bothRead) throws IOException {
+  private static String crossed(TxnKv kv, byte[] first, byte[] second, CountDownLatch firstRead, CountDownLatch secondRead)
+      throws IOException {
     try {
       kv.txn(tx -> {
         tx.get(first);
-        bothRead.countDown();
-        try {
-          bothRead.await(DEADLINE_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          throw new InterruptedIOException();
-        }
-        tx.get(second);
+        await(firstRead);
+        tx.get(second); // a locking engine detects the deadlock here and aborts one of the two
+        await(secondRead);
         tx.put(first, b(1));
         return null;
       });
       return "committed";
     } catch (KvConflictException e) {
+      secondRead.countDown(); // the survivor must not wait for the loser
       return "conflict";
+    }
+  }
+
+  private static void await(CountDownLatch latch) throws InterruptedIOException {
+    latch.countDown();
+    try {
+      latch.await(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      throw new InterruptedIOException();
     }
   }
 
