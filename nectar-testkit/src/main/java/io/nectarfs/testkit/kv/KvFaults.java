@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * A fault plan for {@link TxnKv} engines: {@link #wrap} puts it in front of any engine, so that the
@@ -35,7 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * sequence of calls meets exactly the same faults on every run. A {@link Rule} chooses faults for
  * chosen calls instead (by point, transaction and call number). To guarantee progress no thread
  * sees more than {@code maxConsecutive} conflicted transactions in a row (retries then succeed well
- * within {@code Transactions.MAX_ATTEMPTS}).
+ * within {@code Transactions.MAX_ATTEMPTS}). {@link Builder#afterConflict} lets another client act
+ * between two attempts of one transaction, so that the retry takes another path than the attempt
+ * that was rolled back.
  *
  * <p>Thread-safe: the generator is used under this object's lock; counters are atomic.
  */
@@ -87,7 +90,7 @@ public final class KvFaults {
   private final double commitsUnacknowledged;
   private final int maxConsecutive;
   private final Rule rule;
-  private final java.util.function.Consumer<Call> afterConflict;
+  private final Consumer<Call> afterConflict;
   private final Map<Fault, AtomicLong> counts = new EnumMap<>(Fault.class);
   private final AtomicLong txns = new AtomicLong();
   private final ThreadLocal<int[]> consecutiveConflicts = ThreadLocal.withInitial(() -> new int[1]);
@@ -227,7 +230,7 @@ public final class KvFaults {
     private double commitsUnacknowledged;
     private int maxConsecutive = 3;
     private Rule rule;
-    private java.util.function.Consumer<Call> afterConflict;
+    private Consumer<Call> afterConflict;
 
     private Builder(long seed) {
       this.seed = seed;
@@ -282,7 +285,7 @@ public final class KvFaults {
      * use it to let another client change the state between two attempts of one transaction,
      * deterministically.
      */
-    public Builder afterConflict(java.util.function.Consumer<Call> action) {
+    public Builder afterConflict(Consumer<Call> action) {
       this.afterConflict = action;
       return this;
     }
