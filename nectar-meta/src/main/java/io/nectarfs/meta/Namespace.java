@@ -595,6 +595,7 @@ final class Namespace {
   Attr setattr(Ctx ctx, long ino, SetAttr req) throws IOException {
     long[] spaceDelta = {0};
     Attr result = m.tx(tx -> {
+      spaceDelta[0] = 0; // the body may run again: only the attempt that commits counts
       Attr a = tx.attr(ino);
       long now = m.now();
       boolean owner = ctx.isRoot() || ctx.uid() == a.uid();

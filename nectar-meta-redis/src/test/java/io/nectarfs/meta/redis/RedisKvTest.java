@@ -15,17 +15,16 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
-/** The Redis {@link TxnKv} itself: ordering, partitions, conflicts, isolation of volumes. */
+/**
+ * What is particular to the Redis {@link TxnKv}, beyond the contract every engine passes ({@link
+ * RedisMetaTest}): ordering inside and across partitions, the set of partitions, conflicts seen by
+ * WATCH (also for read-only transactions and brand-new partitions), and volumes kept apart.
+ */
 class RedisKvTest {
   private String prefix;
   private TxnKv kv;
@@ -190,76 +189,6 @@ class RedisKvTest {
   }
 
   @Test
-  void scan_visitorStop_andLimit_endTheScan() throws IOException {
-    List<byte[]> keys = new ArrayList<>();
-    for (int i = 0; i < 3000; i++) {
-      keys.add(Bytes.concat(b('L'), Bytes.u64(i)));
-    }
-    putAll(keys);
-    assertThat(scanKeys(kv, b('L'), b('M'), 0)).hasSize(3000);
-    assertThat(scanKeys(kv, b('L'), b('M'), 1500)).hasSize(1500);
-    int[] seen = {0};
-    Transactions.read(kv, tx -> {
-      tx.scan(b('L'), b('M'), 0, (k, v) -> ++seen[0] < 17);
-      return null;
-    });
-    assertThat(seen[0]).isEqualTo(17);
-  }
-
-  @Test
-  void txn_seesItsOwnWrites_andAFailingBodyWritesNothing() throws IOException {
-    Transactions.run(kv, tx -> {
-      tx.put(b('C', 1), b(5));
-      assertThat(tx.get(b('C', 1))).containsExactly(5);
-      tx.delete(b('C', 1));
-      assertThat(tx.get(b('C', 1))).isNull();
-      tx.put(b('C', 2), b(6));
-      return null;
-    });
-    assertThatThrownBy(() -> kv.txn(tx -> {
-      tx.put(b('C', 3), b(7));
-      tx.delete(b('C', 2));
-      throw new IOException("boom");
-    })).hasMessage("boom");
-    assertThat(hex(scanKeys(kv, b('C'), b('D'), 0))).containsExactly("4302");
-    assertThatThrownBy(() -> kv.read(tx -> {
-      tx.put(b('C', 4), b(1));
-      return null;
-    })).isInstanceOf(IllegalStateException.class);
-  }
-
-  @Test
-  void conflictingIncrements_fromEightThreads_addUpExactly() throws Exception {
-    byte[] counter = b('C', 'n');
-    int threads = 8;
-    int each = 200;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<?>> fs = new ArrayList<>();
-      TxnKv[] engines = new TxnKv[threads];
-      for (int t = 0; t < threads; t++) {
-        engines[t] = t % 2 == 0 ? kv : openAnother();
-      }
-      for (int t = 0; t < threads; t++) {
-        TxnKv e = engines[t];
-        fs.add(pool.submit(() -> {
-          for (int i = 0; i < each; i++) {
-            Transactions.run(e, tx -> tx.incrBy(counter, 1));
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : fs) {
-        f.get(120, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    long total = Transactions.read(kv, tx -> Bytes.getU64(tx.get(counter), 0));
-    assertThat(total).isEqualTo((long) threads * each);
-  }
-
-  @Test
   void readThenConcurrentWrite_conflicts() throws IOException {
     TxnKv other = openAnother();
     Transactions.run(kv, tx -> {
@@ -318,67 +247,6 @@ class RedisKvTest {
     assertThat(get(kv, marker)).isNull();
   }
 
-  /**
-   * Write skew must be impossible: A writes a marker only if the prefix is empty, B inserts into the
-   * prefix only if there is no marker. Serializability means never both.
-   */
-  @Test
-  void scanThenWrite_racingAnInsert_neverCommitsBoth() throws Exception {
-    TxnKv other = openAnother();
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      int rounds = 150;
-      int markers = 0;
-      for (int r = 0; r < rounds; r++) {
-        byte[] dir = Bytes.concat(b('A'), Bytes.u64(1000 + r), b('D'));
-        byte[] marker = Bytes.concat(b('T', 'm'), Bytes.u64(r));
-        CyclicBarrier go = new CyclicBarrier(2);
-        Future<?> a = pool.submit(() -> {
-          go.await();
-          return Transactions.run(kv, tx -> {
-            boolean[] empty = {true};
-            tx.scan(dir, Bytes.prefixEnd(dir), 1, (k, v) -> empty[0] = false);
-            pause();
-            if (empty[0]) {
-              tx.put(marker, b(1));
-            }
-            return null;
-          });
-        });
-        Future<?> bFuture = pool.submit(() -> {
-          go.await();
-          return Transactions.run(other, tx -> {
-            boolean noMarker = tx.get(marker) == null;
-            pause();
-            if (noMarker) {
-              tx.put(Bytes.concat(dir, b('f')), b(1));
-            }
-            return null;
-          });
-        });
-        a.get(60, TimeUnit.SECONDS);
-        bFuture.get(60, TimeUnit.SECONDS);
-        boolean hasMarker = Transactions.read(kv, tx -> tx.get(marker) != null);
-        boolean hasEntry = !scanKeys(kv, dir, Bytes.prefixEnd(dir), 0).isEmpty();
-        assertThat(hasMarker && hasEntry).as("round %d: marker and entry both committed", r).isFalse();
-        assertThat(hasMarker || hasEntry).as("round %d: neither committed", r).isTrue();
-        markers += hasMarker ? 1 : 0;
-      }
-      // Both outcomes occur: the race is real, not one side always winning.
-      assertThat(markers).isBetween(1, rounds - 1);
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(1);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   @Test
   void reset_deletesOnlyThisVolume() throws IOException {
     String otherPrefix = RedisTestSupport.uniquePrefix();
@@ -394,14 +262,6 @@ class RedisKvTest {
       assertThat(scanKeys(otherVolume, b(), null, 0)).hasSize(1);
       otherVolume.reset();
     }
-  }
-
-  @Test
-  void describe_isTheRedactedUrl() {
-    assertThat(kv.describe()).startsWith("redis://").contains(":****@").contains("prefix=" + prefix);
-    String base = RedisTestSupport.baseUrl();
-    String pass = base.substring(base.indexOf("://:") + 4, base.indexOf('@'));
-    assertThat(kv.describe()).doesNotContain(pass);
   }
 
   static List<String> hex(List<byte[]> keys) {

@@ -1,14 +1,10 @@
 package io.nectarfs.meta.sql;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.testkit.TestServices;
-import io.nectarfs.testkit.meta.DataSuite;
-import io.nectarfs.testkit.meta.MetaEngineHook;
-import io.nectarfs.testkit.meta.NamespaceSuite;
-import io.nectarfs.testkit.meta.SessionSuite;
-import io.nectarfs.testkit.meta.CheckSuite;
-import io.nectarfs.testkit.meta.ModelSuite;
-import io.nectarfs.testkit.meta.TrashSuite;
+import io.nectarfs.testkit.meta.EngineConformance;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,67 +14,26 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The metadata conformance suites, the key-value contract and the connection errors on
- * PostgreSQL ({@code postgres://}), against the server in {@code $NECTAR_TEST_POSTGRES} (scripts/services.sh). Each nested
- * class has its own table for this run, dropped at the end.
+ * Every engine suite ({@link EngineConformance}) and the connection errors on PostgreSQL ({@code postgres://}), against the
+ * server in {@code $NECTAR_TEST_POSTGRES} (scripts/services.sh). Each suite has its own table for this
+ * run; all of them are dropped at the end, and the server's catalog must then list none.
  */
-class PostgresMetaTest {
+class PostgresMetaTest extends EngineConformance {
   static String url() {
     return TestServices.require(TestServices.POSTGRES);
   }
 
-  interface Server extends MetaEngineHook {
-    @Override
-    default TxnKv openEngine(Path tmp) throws IOException {
-      return ServerTests.open(ServerTests.prefixed(url(), getClass().getSimpleName()));
-    }
+  @Override
+  protected TxnKv openEngine(String suite, Path tmp) throws IOException {
+    return ServerTests.open(ServerTests.prefixed(url(), suite));
   }
 
-  @Nested
-  class Namespace extends NamespaceSuite implements Server {}
-
-  @Nested
-  class Data extends DataSuite implements Server {}
-
-  @Nested
-  class Append extends io.nectarfs.testkit.meta.AppendSuite implements Server {}
-
-  @Nested
-  class Sessions extends SessionSuite implements Server {}
-
-  @Nested
-  class Trash extends TrashSuite implements Server {}
-
-  @Nested
-  class Model extends ModelSuite implements Server {}
-
-  @Nested
-  class Check extends CheckSuite implements Server {}
-
-  @Nested
-  class Permissions extends io.nectarfs.testkit.meta.PermissionSuite implements Server {}
-
-  @Nested
-  class Acl extends io.nectarfs.testkit.meta.AclSuite implements Server {}
-
-  @Nested
-  class Locks extends io.nectarfs.testkit.meta.LockSuite implements Server {}
-
-  @Nested
-  class Quotas extends io.nectarfs.testkit.meta.QuotaSuite implements Server {}
-
-  @Nested
-  class BulkRead extends io.nectarfs.testkit.meta.BulkReadSuite implements Server {}
-
-  @Nested
-  class Engine extends SqlKvContract implements Server {
-    @Override
-    String passwordOrNull() {
-      try {
-        return SqlUrl.server(url(), 0, "").password();
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
+  @Override
+  protected String secretInUrl() {
+    try {
+      return SqlUrl.server(url(), 0, "").password();
+    } catch (IOException e) {
+      throw new AssertionError(e);
     }
   }
 
@@ -100,7 +55,7 @@ class PostgresMetaTest {
   }
 
   @AfterAll
-  static void dropTables() {
-    ServerTests.dropTables(System.getenv(TestServices.POSTGRES), "Namespace", "Data", "Sessions", "Trash", "Engine", "secret");
+  static void dropTables() throws Exception {
+    assertThat(ServerTests.dropTables(System.getenv(TestServices.POSTGRES))).as("tables of this run left on the server").isEmpty();
   }
 }

@@ -75,7 +75,8 @@ abstract class ServerErrorsContract {
         });
       }
       try (TxnKv kv = ServerTests.open(missing)) {
-        assertThat(SqlKvContract.value(kv, new byte[] {1})).containsExactly(2);
+        byte[] v = kv.read(tx -> tx.get(new byte[] {1}));
+        assertThat(v).containsExactly(2);
       }
     } finally {
       dropDatabase(name);

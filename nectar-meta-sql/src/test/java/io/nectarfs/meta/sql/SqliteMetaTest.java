@@ -7,13 +7,8 @@ import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.kv.KvConflictException;
 import io.nectarfs.meta.kv.TxnKv;
-import io.nectarfs.testkit.meta.DataSuite;
-import io.nectarfs.testkit.meta.MetaEngineHook;
-import io.nectarfs.testkit.meta.NamespaceSuite;
-import io.nectarfs.testkit.meta.SessionSuite;
-import io.nectarfs.testkit.meta.CheckSuite;
-import io.nectarfs.testkit.meta.ModelSuite;
-import io.nectarfs.testkit.meta.TrashSuite;
+import io.nectarfs.testkit.kv.KvFixture;
+import io.nectarfs.testkit.meta.EngineConformance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,60 +20,30 @@ import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The metadata conformance suites and the key-value contract on {@code sqlite3://} in a temp dir. */
-class SqliteMetaTest {
-  interface Sqlite extends MetaEngineHook {
-    @Override
-    default TxnKv openEngine(Path tmp) throws IOException {
-      return open("sqlite3://" + tmp.resolve("meta/volume.db"));
-    }
-  }
-
+/**
+ * Every engine suite ({@link EngineConformance}) on {@code sqlite3://} in a temp dir, and what is
+ * particular to SQLite: other processes holding the write lock, table prefixes, file modes, paths.
+ */
+class SqliteMetaTest extends EngineConformance {
   static TxnKv open(String url) throws IOException {
     return MetaEngines.registry().open(url, new Secrets(Map.of()));
   }
 
-  @Nested
-  class Namespace extends NamespaceSuite implements Sqlite {}
+  @Override
+  protected TxnKv openEngine(String suite, Path tmp) throws IOException {
+    return open("sqlite3://" + tmp.resolve("meta/volume.db"));
+  }
+
+  @Override
+  protected boolean writersOverlap() {
+    return false; // BEGIN IMMEDIATE: write transactions queue before they start
+  }
 
   @Nested
-  class Data extends DataSuite implements Sqlite {}
-
-  @Nested
-  class Append extends io.nectarfs.testkit.meta.AppendSuite implements Sqlite {}
-
-  @Nested
-  class Sessions extends SessionSuite implements Sqlite {}
-
-  @Nested
-  class Trash extends TrashSuite implements Sqlite {}
-
-  @Nested
-  class Model extends ModelSuite implements Sqlite {}
-
-  @Nested
-  class Check extends CheckSuite implements Sqlite {}
-
-  @Nested
-  class Permissions extends io.nectarfs.testkit.meta.PermissionSuite implements Sqlite {}
-
-  @Nested
-  class Acl extends io.nectarfs.testkit.meta.AclSuite implements Sqlite {}
-
-  @Nested
-  class Locks extends io.nectarfs.testkit.meta.LockSuite implements Sqlite {}
-
-  @Nested
-  class Quotas extends io.nectarfs.testkit.meta.QuotaSuite implements Sqlite {}
-
-  @Nested
-  class BulkRead extends io.nectarfs.testkit.meta.BulkReadSuite implements Sqlite {}
-
-  @Nested
-  class Engine extends SqlKvContract implements Sqlite {
+  class SqliteOnly extends KvFixture {
     @Override
-    boolean writersOverlap() {
-      return false;
+    public TxnKv openEngine(Path tmp) throws IOException {
+      return SqliteMetaTest.this.openEngine("SqliteOnly", tmp);
     }
 
     @Test

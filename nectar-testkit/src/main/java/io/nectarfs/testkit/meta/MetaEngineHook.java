@@ -1,6 +1,7 @@
 package io.nectarfs.testkit.meta;
 
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.kv.KvFaults;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -10,4 +11,12 @@ import java.nio.file.Path;
  */
 public interface MetaEngineHook {
   TxnKv openEngine(Path tmp) throws IOException;
+
+  /**
+   * The faults every connection of a test runs under ({@link KvFaults#wrap}), or null for none.
+   * Called once per test; see {@link RetryableFaults}.
+   */
+  default KvFaults faults() {
+    return null;
+  }
 }

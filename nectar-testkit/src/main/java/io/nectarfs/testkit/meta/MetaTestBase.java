@@ -11,6 +11,7 @@ import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.kv.KvFaults;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,13 +25,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What every metadata conformance suite shares: a freshly formatted volume on the engine under
  * test, a second client on demand, and a consistency check after every test that must find
- * nothing wrong. An engine plugs in by implementing {@link MetaEngineHook}.
+ * nothing wrong. An engine plugs in by implementing {@link MetaEngineHook}; with {@link
+ * MetaEngineHook#faults} every connection of the test runs under a {@link KvFaults} wrapper.
  */
 public abstract class MetaTestBase implements MetaEngineHook {
   @TempDir protected Path tmp;
   protected final TestClock clock = new TestClock();
   protected final RecordingDeleter deleter = new RecordingDeleter();
   protected TxnKv engine;
+  /** The fault plan of this test ({@link MetaEngineHook#faults}), or null. */
+  protected KvFaults plan;
   protected MetaClient meta;
   protected final Ctx root = Ctx.ROOT;
   protected final Ctx alice = new Ctx(1000, 1000, new int[] {1000, 50}, 1);
@@ -54,8 +58,8 @@ public abstract class MetaTestBase implements MetaEngineHook {
 
   @BeforeEach
   void formatVolume() throws IOException {
-    engine = openEngine(tmp);
-    engines.add(engine);
+    plan = faults();
+    engine = connect();
     engine.reset();
     MetaClient.format(engine, newFormat(), false, clock);
     meta = newClient();
@@ -63,10 +67,17 @@ public abstract class MetaTestBase implements MetaEngineHook {
 
   /** Another client of the same volume, with its own engine connection and session. */
   protected MetaClient newClient() throws IOException {
-    MetaClient c = MetaClient.open(openEngine(tmp), config());
+    MetaClient c = MetaClient.open(connect(), config());
     c.onSliceFreed(deleter);
     clients.add(c);
     return c;
+  }
+
+  /** A connection to the test's volume, under the test's faults. */
+  private TxnKv connect() throws IOException {
+    TxnKv kv = openEngine(tmp);
+    engines.add(kv);
+    return plan == null ? kv : plan.wrap(kv);
   }
 
   @AfterEach
@@ -79,6 +90,10 @@ public abstract class MetaTestBase implements MetaEngineHook {
       MetaClient checker = live.isEmpty() ? newClient() : live.getFirst();
       List<String> problems = checker.check();
       assertThat(problems).as("metadata consistency after the test").isEmpty();
+      if (this instanceof RetryableFaults && plan != null && plan.transactions() >= 50) {
+        // The suite really ran under faults (a wrapper left out would pass unnoticed).
+        assertThat(plan.injected(KvFaults.Fault.CONFLICT)).as("conflicts injected in %d transactions", plan.transactions()).isPositive();
+      }
     } finally {
       for (MetaClient c : clients) {
         try {

@@ -6,63 +6,75 @@ import io.nectarfs.meta.kv.TxnKv;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Nested;
 
-/** The metadata conformance suites on the in-memory engine. */
-class MemMetaTest {
-  interface MemEngine extends MetaEngineHook {
-    String NAME = "conformance";
+/**
+ * Every engine suite ({@link EngineConformance}) on the in-memory engine, and, because it is cheap
+ * here, every other metadata suite under retryable faults too, and the unknown-outcome suite with
+ * the trash on.
+ */
+class MemMetaTest extends EngineConformance {
+  /** One store per test and suite: the temp dir's name is unique per test. */
+  static TxnKv open(String suite, Path tmp) throws IOException {
+    return MetaEngines.registry().open("mem://" + tmp.getFileName() + "-" + suite, new Secrets(Map.of()));
+  }
 
+  @Override
+  protected TxnKv openEngine(String suite, Path tmp) throws IOException {
+    return open(suite, tmp);
+  }
+
+  @Override
+  protected boolean writersOverlap() {
+    return false; // a write transaction holds the store's write lock from start to commit
+  }
+
+  @Override
+  protected boolean writersRunDuringBulkReads() {
+    return false; // writers wait for the read lock
+  }
+
+  interface Mem extends MetaEngineHook {
     @Override
     default TxnKv openEngine(Path tmp) throws IOException {
-      // One store per test: the temp dir's name is unique per test.
-      return MetaEngines.registry().open("mem://" + tmp.getFileName() + "-" + NAME, new Secrets(Map.of()));
+      return open("more", tmp);
     }
   }
 
-  @Nested
-  class Namespace extends NamespaceSuite implements MemEngine {}
+  interface MemUnderFaults extends Mem, RetryableFaults {}
 
   @Nested
-  class Data extends DataSuite implements MemEngine {}
+  class AppendUnderFaults extends AppendSuite implements MemUnderFaults {}
 
   @Nested
-  class Append extends AppendSuite implements MemEngine {}
+  class SessionsUnderFaults extends SessionSuite implements MemUnderFaults {}
 
   @Nested
-  class Sessions extends SessionSuite implements MemEngine {}
+  class TrashUnderFaults extends TrashSuite implements MemUnderFaults {}
 
   @Nested
-  class Trash extends TrashSuite implements MemEngine {}
+  class ModelUnderFaults extends ModelSuite implements MemUnderFaults {}
 
   @Nested
-  class Model extends ModelSuite implements MemEngine {}
+  class CheckUnderFaults extends CheckSuite implements MemUnderFaults {}
 
   @Nested
-  class Check extends CheckSuite implements MemEngine {}
+  class PermissionsUnderFaults extends PermissionSuite implements MemUnderFaults {}
 
   @Nested
-  class Permissions extends PermissionSuite implements MemEngine {}
+  class AclUnderFaults extends AclSuite implements MemUnderFaults {}
 
   @Nested
-  class Acl extends AclSuite implements MemEngine {}
+  class LocksUnderFaults extends LockSuite implements MemUnderFaults {}
 
   @Nested
-  class Locks extends LockSuite implements MemEngine {}
-
-  @Nested
-  class Quotas extends QuotaSuite implements MemEngine {}
-
-  @Nested
-  class BulkRead extends BulkReadSuite implements MemEngine {
+  class UnknownOutcomeWithTrash extends UnknownOutcomeSuite implements Mem {
     @Override
-    protected boolean writersRunDuringBulkReads() {
-      return false; // writers wait for the read lock
+    protected int trashDays() {
+      return 1;
     }
   }
 
-  static String unique() {
-    return UUID.randomUUID().toString();
-  }
+  @Nested
+  class QuotasUnderFaults extends QuotaSuite implements MemUnderFaults {}
 }
