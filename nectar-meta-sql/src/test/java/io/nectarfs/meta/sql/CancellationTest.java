@@ -8,6 +8,7 @@ import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.testkit.TestServices;
+import io.nectarfs.testkit.meta.BlockingKv;
 import io.nectarfs.testkit.meta.MetaTestBase;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class CancellationTest {
       assertThat(call).as("the call on the wire is not cut short").isNotDone();
       kv.release();
       Throwable t = call.handle((v, e) -> e).get(60, TimeUnit.SECONDS);
-      assertThat(kv.interruptedWhileHeld).as("no interrupt reached the engine call").isFalse();
+      assertThat(kv.interruptedWhileHeld()).as("no interrupt reached the engine call").isFalse();
       assertThat(t).as("the operation failed").isNotNull();
       Throwable c = t instanceof java.util.concurrent.CompletionException ? t.getCause() : t;
       c = c instanceof java.io.UncheckedIOException u ? u.getCause() : c;

@@ -1,4 +1,4 @@
-package io.nectarfs.meta.sql;
+package io.nectarfs.testkit.meta;
 
 import io.nectarfs.meta.kv.KvTxn;
 import io.nectarfs.meta.kv.TxnKv;
@@ -6,31 +6,47 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A slow engine round trip on demand: once {@link #armNextWrite armed}, the first call made inside
- * the next write transaction reaches the engine and then is held (its answer "still on the wire")
- * until the test {@link #release}s it. The hold ignores thread interrupts, as a driver's socket
- * read must never see one; it records them in {@link #interruptedWhileHeld}.
+ * A slow engine round trip on demand (for cancellation tests): once armed, the first call made
+ * inside the next write transaction (of a thread whose name starts with the armed prefix) reaches
+ * the engine and then is held, its answer "still on the wire", until the test {@link #release}s
+ * it. The hold ignores thread interrupts, as a driver's socket read must never see one, and
+ * records them in {@link #interruptedWhileHeld}. One hold per instance. Thread-safe.
  */
-final class BlockingKv implements TxnKv {
+public final class BlockingKv implements TxnKv {
   private final TxnKv kv;
-  private final AtomicBoolean armed = new AtomicBoolean();
-  final CountDownLatch held = new CountDownLatch(1);
+  private final AtomicReference<String> armed = new AtomicReference<>();
+  /** Counted down when the held call has reached the engine and is being held. */
+  public final CountDownLatch held = new CountDownLatch(1);
+  /** Counted down when the transaction that contained the held call has ended (either way). */
+  public final CountDownLatch finished = new CountDownLatch(1);
   private final CountDownLatch released = new CountDownLatch(1);
-  volatile boolean interruptedWhileHeld;
+  private volatile boolean interruptedWhileHeld;
 
-  BlockingKv(TxnKv kv) {
+  public BlockingKv(TxnKv kv) {
     this.kv = kv;
   }
 
-  void armNextWrite() {
-    armed.set(true);
+  /** Holds the first call of the next write transaction of any thread. */
+  public void armNextWrite() {
+    armNextWrite("");
   }
 
-  void release() {
+  /** Holds the first call of the next write transaction of a thread whose name starts with {@code threadNamePrefix}. */
+  public void armNextWrite(String threadNamePrefix) {
+    armed.set(threadNamePrefix);
+  }
+
+  /** Lets the held call return. */
+  public void release() {
     released.countDown();
+  }
+
+  /** Whether the holding thread was interrupted while it held the call. */
+  public boolean interruptedWhileHeld() {
+    return interruptedWhileHeld;
   }
 
   private void hold() {
@@ -47,8 +63,16 @@ final class BlockingKv implements TxnKv {
 
   @Override
   public <T> T txn(Body<T> body) throws IOException {
-    boolean hold = armed.compareAndSet(true, false);
-    return kv.txn(tx -> body.run(hold ? new Holding(tx) : tx));
+    String prefix = armed.get();
+    boolean hold = prefix != null && Thread.currentThread().getName().startsWith(prefix) && armed.compareAndSet(prefix, null);
+    if (!hold) {
+      return kv.txn(body);
+    }
+    try {
+      return kv.txn(tx -> body.run(new Holding(tx)));
+    } finally {
+      finished.countDown();
+    }
   }
 
   @Override
