@@ -41,6 +41,8 @@ public record Ctx(int uid, int gid, int[] gids, int pid, Cancellation cancellati
   /** The super-user, for internal and administrative work. */
   public static final Ctx ROOT = new Ctx(0, 0, new int[0], 0);
 
+  private static final ScopedValue<Ctx> CURRENT = ScopedValue.newInstance();
+
   public Ctx {
     gids = gids.clone();
     cancellation = cancellation == null ? Cancellation.NONE : cancellation;
@@ -156,6 +158,30 @@ public record Ctx(int uid, int gid, int[] gids, int pid, Cancellation cancellati
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting");
     }
+  }
+
+  /** A call that {@link #callAs} runs. */
+  @FunctionalInterface
+  public interface IoCall<T> {
+    T call() throws IOException;
+  }
+
+  /**
+   * Runs {@code op} with this context as {@link #current()} on this thread (a {@link ScopedValue}
+   * binding for the extent of the call), for the one layer whose SPI carries no context: object
+   * store decorators (the retry layer checks it between retries). Everything else takes its
+   * {@code Ctx} as a parameter.
+   */
+  public <T> T callAs(IoCall<T> op) throws IOException {
+    if (!cancellation.cancellable() && !deadline.isSet()) {
+      return op.call();
+    }
+    return ScopedValue.where(CURRENT, this).call(op::call);
+  }
+
+  /** The context bound by {@link #callAs} around the current call, or {@link #ROOT} (never stops) outside one. */
+  public static Ctx current() {
+    return CURRENT.orElse(ROOT);
   }
 
   @Override

@@ -172,4 +172,15 @@ class CtxCancellationTest {
     assertThat(w.join(Duration.ofSeconds(60))).isTrue();
     assertThat(outcome.get()).isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIMEDOUT));
   }
+
+  @Test
+  void callAs_bindsTheContextForTheCallOnly() throws Exception {
+    Ctx limited = Ctx.of(7, 7).withCancellation(Cancellation.create());
+    assertThat(Ctx.current()).isSameAs(Ctx.ROOT);
+    assertThat(limited.callAs(Ctx::current)).isSameAs(limited);
+    assertThat(Ctx.current()).isSameAs(Ctx.ROOT);
+    assertThatThrownBy(() -> limited.callAs(() -> {
+      throw new java.io.IOException("passes through");
+    })).hasMessage("passes through");
+  }
 }
