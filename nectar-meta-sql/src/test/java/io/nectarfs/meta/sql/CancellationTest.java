@@ -92,6 +92,32 @@ class CancellationTest {
     }
 
     @Test
+    void lockWaiter_wakesWithEintr_whenCancelled() throws Exception {
+      long f = file(ROOT, "lockfile");
+      meta.flock(root, f, 1, io.nectarfs.meta.Meta.F_WRLCK, false);
+      io.nectarfs.meta.MetaClient other = newClient();
+      Cancellation token = Cancellation.create();
+      java.util.concurrent.atomic.AtomicReference<Throwable> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread waiter = Thread.ofPlatform().start(() -> {
+        try {
+          other.flock(root.withCancellation(token), f, 2, io.nectarfs.meta.Meta.F_WRLCK, true);
+        } catch (Throwable t) {
+          outcome.set(t);
+        }
+      });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (waiter.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+        Thread.sleep(5); // until the waiter sleeps between attempts
+      }
+      token.cancel();
+      assertThat(waiter.join(Duration.ofSeconds(60))).isTrue();
+      assertThat(outcome.get()).isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINTR));
+      meta.flock(root, f, 1, io.nectarfs.meta.Meta.F_UNLCK, false);
+      other.flock(root, f, 2, io.nectarfs.meta.Meta.F_WRLCK, false); // the waiter holds nothing: a fresh try succeeds
+      other.flock(root, f, 2, io.nectarfs.meta.Meta.F_UNLCK, false);
+    }
+
+    @Test
     void cancelledBeforeStart_touchesNothing() throws Exception {
       Cancellation token = Cancellation.create();
       token.cancel();
