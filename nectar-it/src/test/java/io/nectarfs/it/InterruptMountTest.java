@@ -63,8 +63,10 @@ class InterruptMountTest {
     String metaUrl = "sqlite3://" + tmp.resolve("meta.db");
     Secrets secrets = new Secrets(Map.of());
     try (TxnKv kv = MetaEngines.registry().open(metaUrl, secrets)) {
-      MetaClient.format(kv, new Format("intr-vol", UUID.randomUUID().toString(), "mem://intr", 4 << 20, "none", null, null, false, 0, 0, 0, 0,
-          Format.META_VERSION, 0), false, Clock.SYSTEM);
+      // (from the stored form, which every version of Format reads)
+      Format f = Format.fromJson("{\"name\":\"intr-vol\",\"uuid\":\"" + UUID.randomUUID() + "\",\"storage\":\"mem://intr\","
+          + "\"blockSize\":4194304,\"compression\":\"none\",\"metaVersion\":" + Format.META_VERSION + "}");
+      MetaClient.format(kv, f, false, Clock.SYSTEM);
     }
     BlockingKv engine = new BlockingKv(MetaEngines.registry().open(metaUrl, secrets));
     MetaClient meta = MetaClient.open(engine, MetaConfig.defaults().withBackground(false));
