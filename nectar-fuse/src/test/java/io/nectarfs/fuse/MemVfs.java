@@ -400,6 +400,11 @@ final class MemVfs implements Vfs {
     return new Opened(e, newHandle(node(e.ino()), flags, null));
   }
 
+  /** Handles (files and directories) not released yet. */
+  synchronized int openHandles() {
+    return handles.size();
+  }
+
   private long newHandle(Node n, int flags, List<DirEntryAt> listing) {
     long fh = nextFh++;
     handles.put(fh, new Handle(n.ino, flags, listing));
