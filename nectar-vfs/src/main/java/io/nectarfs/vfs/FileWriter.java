@@ -147,7 +147,7 @@ final class FileWriter {
   /**
    * {@link #write(long, ByteBuffer, boolean)} for an operation of {@code ctx}. When {@code ctx} is
    * cancelled while the write waits for buffer memory, the write stops there: with EINTR
-   * (ETIMEDOUT) if nothing was taken yet, else short (a chunk piece is taken whole or not at all;
+   * (ETIMEDOUT) if nothing was taken yet, else short (a chunk piece counts whole or not at all;
    * {@code src}'s position tells how much), as write(2) does when a signal interrupts it.
    */
   boolean write(Ctx ctx, long off, ByteBuffer src, boolean append) throws IOException {
@@ -210,10 +210,6 @@ final class FileWriter {
   }
 
   /**
-   * Adds {@code src} to the append run. A write stays in one slice unless the slice would exceed
-   * a chunk (the most one record pair can place), so a write(2) of up to 64 MiB lands whole.
-   */
-  /**
    * Writes one piece into a pending slice; false (nothing of the piece taken) when {@code ctx} was
    * cancelled and the write already took something, so that it ends short instead of failing.
    */
@@ -238,6 +234,10 @@ final class FileWriter {
     }
   }
 
+  /**
+   * Adds {@code src} to the append run. A write stays in one slice unless the slice would exceed
+   * a chunk (the most one record pair can place), so a write(2) of up to 64 MiB lands whole.
+   */
   private void appendLocked(Ctx ctx, ByteBuffer src) throws IOException {
     long now = vfs.clock().nowNanos();
     if (appends.isEmpty()) {
