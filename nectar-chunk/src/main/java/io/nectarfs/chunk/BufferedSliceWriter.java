@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Ctx;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -99,6 +100,11 @@ final class BufferedSliceWriter implements SliceWriter {
 
   @Override
   public void write(int off, ByteBuffer data) throws IOException {
+    write(off, data, Ctx.ROOT);
+  }
+
+  @Override
+  public void write(int off, ByteBuffer data, Ctx ctx) throws IOException {
     checkUsable();
     if (off < boundary) {
       throw new IllegalStateException("slice " + id + ": offset " + off + " is below the uploaded boundary " + boundary);
@@ -117,7 +123,7 @@ final class BufferedSliceWriter implements SliceWriter {
       int pi = boff / pageSize;
       int poff = boff - pi * pageSize;
       if (b.pages[pi] == null) {
-        cs.budget().acquire(pageSize);
+        cs.budget().acquire(pageSize, ctx); // EINTR here leaves length as it was
         b.pages[pi] = new byte[pageSize];
         b.held += pageSize;
       }

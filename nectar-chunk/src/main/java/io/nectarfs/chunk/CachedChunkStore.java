@@ -1,6 +1,7 @@
 package io.nectarfs.chunk;
 
 import io.nectarfs.common.Clock;
+import io.nectarfs.common.Ctx;
 import io.nectarfs.object.CorruptObjectException;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
@@ -36,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * cached uses a ranged GET of just that part and caches nothing (unless a whole-block fetch of it
  * is already in flight, which it joins). With no cache at all every partial read is ranged.
  * Whole-block fetches are single-flight: concurrent readers of one block share one GET.
+ *
+ * <p>Cancellation ({@link #read(Ctx, long, int, int, ByteBuffer)}): a reader checks its {@link Ctx}
+ * before each object request; a ranged GET runs in the reader's {@link Ctx#callAs scope}, so the
+ * retry layer checks it between retries; a shared whole-block GET is not cancelled by any one of
+ * its readers (the others still want it), but each waiter stops waiting when it is cancelled.
  *
  * <p>Concurrency: thread-safe. {@code inflight} (key → future of the whole block) is a concurrent
  * map: the thread that inserts a future fetches the block on its own stack, caches it, completes
@@ -184,6 +190,11 @@ final class CachedChunkStore implements ChunkStore {
 
   @Override
   public int read(long sliceId, int size, int off, ByteBuffer dst) throws IOException {
+    return read(Ctx.ROOT, sliceId, size, off, dst);
+  }
+
+  @Override
+  public int read(Ctx ctx, long sliceId, int size, int off, ByteBuffer dst) throws IOException {
     checkRange(sliceId, size, off);
     if (off >= size || !dst.hasRemaining()) {
       return 0;
@@ -209,7 +220,7 @@ final class CachedChunkStore implements ChunkStore {
           hits.increment();
           dst.put(cached, boff, k); // straight from the memory cache, no intermediate copy
         } else {
-          dst.put(readBlock(key, blen, boff, k, whole));
+          dst.put(readBlock(ctx, key, blen, boff, k, whole));
         }
         pos += k;
       }
@@ -220,7 +231,7 @@ final class CachedChunkStore implements ChunkStore {
     return n;
   }
 
-  private byte[] readBlock(String key, int blen, int boff, int k, boolean whole) throws IOException {
+  private byte[] readBlock(Ctx ctx, String key, int blen, int boff, int k, boolean whole) throws IOException {
     byte[] b = mem.get(key);
     if (b != null) {
       hits.increment();
@@ -237,11 +248,12 @@ final class CachedChunkStore implements ChunkStore {
     misses.increment();
     CompletableFuture<byte[]> running = inflight.get(key);
     if (whole || running != null) {
-      byte[] full = running != null ? await(running) : fetchWhole(key, blen);
+      byte[] full = running != null ? await(ctx, running) : fetchWhole(ctx, key, blen);
       return boff == 0 && k == full.length ? full : Arrays.copyOfRange(full, boff, boff + k);
     }
+    ctx.checkCancelled();
     gets.increment();
-    byte[] part = store.getBytes(key, boff, k);
+    byte[] part = ctx.callAs(() -> store.getBytes(key, boff, k));
     if (part.length != k) {
       throw new CorruptObjectException(key, "ranged read of " + k + " bytes at " + boff + " returned " + part.length);
     }
@@ -250,10 +262,16 @@ final class CachedChunkStore implements ChunkStore {
 
   /** The whole block, fetched once however many threads ask at the same time, and cached. */
   private byte[] fetchWhole(String key, int blen) throws IOException {
+    return fetchWhole(Ctx.ROOT, key, blen);
+  }
+
+  /** {@link #fetchWhole(String, int)} for a reader of {@code ctx}: checked before the GET, which then serves everyone. */
+  private byte[] fetchWhole(Ctx ctx, String key, int blen) throws IOException {
+    ctx.checkCancelled();
     CompletableFuture<byte[]> mine = new CompletableFuture<>();
     CompletableFuture<byte[]> other = inflight.putIfAbsent(key, mine);
     if (other != null) {
-      return await(other);
+      return await(ctx, other);
     }
     try {
       byte[] b = mem.get(key); // a fetch that finished just before ours began
@@ -275,11 +293,13 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   private static byte[] await(CompletableFuture<byte[]> f) throws IOException {
+    return await(Ctx.ROOT, f);
+  }
+
+  /** Waits for another reader's fetch; wakes with EINTR/ETIMEDOUT when {@code ctx} is cancelled. */
+  private static byte[] await(Ctx ctx, CompletableFuture<byte[]> f) throws IOException {
     try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted waiting for a block");
+      return ctx.await(f);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof IOException io) {

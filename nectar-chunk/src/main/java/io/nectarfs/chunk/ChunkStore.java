@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Ctx;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -34,6 +35,18 @@ public interface ChunkStore extends AutoCloseable {
    * slice.
    */
   int read(long sliceId, int size, int off, ByteBuffer dst) throws IOException;
+
+  /**
+   * {@link #read(long, int, int, ByteBuffer)} for an operation of {@code ctx}: {@code
+   * ctx.checkCancelled()} before each object request and between its retries, and a wait for
+   * another reader's fetch of the same block wakes when {@code ctx} is cancelled (the shared fetch
+   * goes on for the others). A request already sent completes. On EINTR or ETIMEDOUT {@code dst}'s
+   * position is unchanged.
+   */
+  default int read(Ctx ctx, long sliceId, int size, int off, ByteBuffer dst) throws IOException {
+    ctx.checkCancelled();
+    return read(sliceId, size, off, dst);
+  }
 
   /** Starts fetching the blocks covering {@code [off, off + len)} into the cache, without waiting. */
   void prefetch(long sliceId, int size, int off, int len);

@@ -1,5 +1,7 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Ctx;
+import java.io.IOException;
 import java.io.InterruptedIOException;
 
 /**
@@ -9,7 +11,8 @@ import java.io.InterruptedIOException;
  * {@link #acquire}s page by page and blocks while the budget is exhausted, but only while some
  * memory is on its way back ({@code releasable > 0}: blocks being uploaded, prefetches in flight);
  * when nothing will be released (every byte sits in partly written blocks) it goes over the budget
- * rather than deadlock. Invariants: {@code 0 <= releasable <= used}; {@code used <= limit} except
+ * rather than deadlock. A waiter looks at its operation's {@link Ctx} every time it wakes (at least
+ * every 100 ms) and gives up with EINTR/ETIMEDOUT when it is cancelled. Invariants: {@code 0 <= releasable <= used}; {@code used <= limit} except
  * for grants made when nothing was releasable; {@code peak} is the maximum {@code used} ever seen.
  */
 final class MemoryBudget {
@@ -40,8 +43,14 @@ final class MemoryBudget {
   }
 
   /** Takes {@code n} bytes, waiting while the budget is exhausted and memory is being released. */
-  synchronized void acquire(long n) throws InterruptedIOException {
+  synchronized void acquire(long n) throws IOException {
+    acquire(n, Ctx.ROOT);
+  }
+
+  /** {@link #acquire(long)} for an operation of {@code ctx}: the wait ends with EINTR/ETIMEDOUT when it is cancelled. */
+  synchronized void acquire(long n, Ctx ctx) throws IOException {
     while (used + n > limit && used > 0 && releasable > 0) {
+      ctx.checkCancelled();
       try {
         wait(100);
       } catch (InterruptedException e) {

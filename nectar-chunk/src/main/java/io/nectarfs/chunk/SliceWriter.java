@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import io.nectarfs.common.Ctx;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -19,6 +20,18 @@ public interface SliceWriter {
    * no longer change: writing there is an {@link IllegalStateException}.
    */
   void write(int off, ByteBuffer data) throws IOException;
+
+  /**
+   * {@link #write(int, ByteBuffer)} for an operation of {@code ctx}: a wait for buffer memory wakes
+   * with EINTR (ETIMEDOUT) when {@code ctx} is cancelled (its deadline passes). Then the slice's
+   * length is unchanged (bytes beyond it are not part of the slice), bytes of {@code data} that
+   * overwrote the slice below its length may already be in place, as with an interrupted
+   * write(2), and {@code data}'s position is unspecified.
+   */
+  default void write(int off, ByteBuffer data, Ctx ctx) throws IOException {
+    ctx.checkCancelled();
+    write(off, data);
+  }
 
   /** Everything below this offset (a multiple of the block size) is uploaded or being uploaded. */
   int uploadedBoundary();

@@ -23,7 +23,7 @@ final class ChunkTesting {
   private ChunkTesting() {}
 
   /** Counts the operations that reach the store below. */
-  static final class CountingStore implements ObjectStore {
+  static class CountingStore implements ObjectStore {
     final ObjectStore next;
     final AtomicLong gets = new AtomicLong();
     final AtomicLong puts = new AtomicLong();

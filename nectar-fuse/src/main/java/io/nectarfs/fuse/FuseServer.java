@@ -3,6 +3,7 @@ package io.nectarfs.fuse;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.nectarfs.common.Cancellation;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import io.nectarfs.fuse.linux.DevFuse;
@@ -60,10 +61,21 @@ import org.slf4j.LoggerFactory;
  * The reply is built in place in the request's buffer and written with one write(2) on the
  * descriptor the request came from; then the buffer returns to the pool.
  *
+ * <p>Interrupts: each ASYNC and BLOCKING request gets a {@link Cancellation} token, carried to
+ * the Vfs in the request's {@link io.nectarfs.common.Ctx}. FUSE_INTERRUPT cancels the token; the
+ * token's callback answers the request EINTR at once (on the descriptor the request came from),
+ * so the interrupted syscall returns while the handler may still be inside an engine or object
+ * request. The handler is never {@link Thread#interrupt() interrupted} (that would close JDBC,
+ * Jedis or HTTP connections under it): the call on the wire finishes and the operation stops at
+ * its next check point (a cancelled metadata operation commits whole or not at all). Its late
+ * outcome is dropped; if it succeeded in something only the reply would have told the kernel
+ * (an open handle, a granted lock), the undo it registered with {@link Request#ifAbandoned} runs.
+ *
  * <p>Invariants: every request except FORGET, BATCH_FORGET, INTERRUPT and NOTIFY_REPLY gets
- * exactly one reply. {@code inflight} maps the unique id of each async request to its thread
- * from before the thread starts until it has replied; an INTERRUPT for an id not (yet) there
- * leaves a timestamped marker that the registering reader honours, and markers expire.
+ * exactly one reply: the handler and the interrupt callback race for it through {@link
+ * Call#claim}. {@code inflight} maps the unique id of each async request to its {@link Call} from
+ * before the handler starts until it has finished; an INTERRUPT for an id not (yet) there leaves
+ * a timestamped marker that the registering reader honours, and markers expire.
  */
 public final class FuseServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FuseServer.class);
@@ -91,6 +103,24 @@ public final class FuseServer implements AutoCloseable {
   private final ReadOnlyFlag readOnly;
 
   private record Marker(long nanos) {}
+
+  /** One async request in flight: where to answer it, its token, and who answered it. */
+  private static final class Call {
+    final int fd;
+    final long unique;
+    final Cancellation token = Cancellation.create();
+    private final AtomicBoolean answered = new AtomicBoolean();
+
+    Call(int fd, long unique) {
+      this.fd = fd;
+      this.unique = unique;
+    }
+
+    /** True for the one caller (handler or interrupt) that may write the reply. */
+    boolean claim() {
+      return answered.compareAndSet(false, true);
+    }
+  }
 
   private FuseServer(Vfs vfs, FuseMount mount, int[] fds, InitState resumed) {
     this.vfs = vfs;
@@ -282,7 +312,7 @@ public final class FuseServer implements AutoCloseable {
     switch (op.dispatch()) {
       case NO_REPLY, INLINE -> {
         try {
-          run(fd, b, r, op);
+          run(fd, b, r, op, null);
         } finally {
           pool.give(b);
         }
@@ -292,15 +322,13 @@ public final class FuseServer implements AutoCloseable {
         if (bounded) {
           permits.acquireUninterruptibly();
         }
-        boolean[] preInterrupted = new boolean[1];
+        Call call = new Call(fd, r.unique);
+        r.attach(call.token);
         Thread t = Thread.ofVirtual().name("nectar-fuse-" + op.name()).unstarted(() -> {
           try {
-            if (preInterrupted[0]) {
-              Thread.currentThread().interrupt();
-            }
-            run(fd, b, r, op);
+            run(fd, b, r, op, call);
           } finally {
-            inflight.remove(r.unique);
+            inflight.remove(r.unique, call);
             handlers.remove(Thread.currentThread());
             pool.give(b);
             if (bounded) {
@@ -309,18 +337,18 @@ public final class FuseServer implements AutoCloseable {
           }
         });
         handlers.add(t);
-        inflight.compute(r.unique, (k, v) -> {
-          if (v instanceof Marker) {
-            preInterrupted[0] = true;
-          }
-          return t;
-        });
+        call.token.onCancel(() -> answerInterrupted(call));
+        Object before = inflight.put(r.unique, call);
+        if (before instanceof Marker) {
+          call.token.cancel(); // the INTERRUPT overtook its request
+        }
         t.start();
       }
     }
   }
 
-  private void run(int fd, Buf b, Request r, Op op) {
+  /** Runs the handler and replies, unless {@code call} was answered EINTR meanwhile (then undoes). */
+  private void run(int fd, Buf b, Request r, Op op, Call call) {
     Reply out = new Reply(b);
     int err = 0;
     try {
@@ -331,8 +359,36 @@ public final class FuseServer implements AutoCloseable {
     } catch (Throwable t) {
       err = -errnoOf(op, t);
     }
-    if (op.dispatch() != Dispatch.NO_REPLY) {
+    if (op.dispatch() == Dispatch.NO_REPLY) {
+      return;
+    }
+    if (call == null || call.claim()) {
       reply(fd, b, out.finish(r.unique, err));
+    } else if (err == 0 && r.abandonedUndo() != null) {
+      try {
+        r.abandonedUndo().run();
+      } catch (IOException | RuntimeException e) {
+        log.warn("{} was interrupted after it succeeded; undoing it failed: {}", op.name(), e.toString());
+      }
+    }
+  }
+
+  /** The interrupt callback: answers EINTR unless the handler answered first. */
+  private void answerInterrupted(Call call) {
+    if (!call.claim()) {
+      return;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment box = LibC.newErrnoBox(a);
+      MemorySegment msg = a.allocate(Proto.OUT_HEADER, 8);
+      ByteBuffer bb = msg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      bb.putInt(0, Proto.OUT_HEADER).putInt(4, -Errno.EINTR.code()).putLong(8, call.unique);
+      if (LibC.write(box, call.fd, msg, msg.byteSize()) < 0) {
+        int e = LibC.errno(box);
+        if (e != LibC.ENOENT && e != LibC.ENODEV) {
+          log.warn("writing a FUSE EINTR reply failed: {}", LibC.strerror(e));
+        }
+      }
     }
   }
 
@@ -359,14 +415,12 @@ public final class FuseServer implements AutoCloseable {
     }
   }
 
+  /** FUSE_INTERRUPT: cancels the request's token (never interrupts its thread). */
   private void interrupt(long unique) {
-    inflight.compute(unique, (k, v) -> {
-      if (v instanceof Thread t) {
-        t.interrupt();
-        return t;
-      }
-      return v != null ? v : new Marker(System.nanoTime());
-    });
+    Object known = inflight.computeIfAbsent(unique, k -> new Marker(System.nanoTime()));
+    if (known instanceof Call c) {
+      c.token.cancel();
+    }
     if (inflight.size() > 1024) {
       long now = System.nanoTime();
       inflight.values().removeIf(v -> v instanceof Marker m && now - m.nanos() > MARKER_TTL_NANOS);

@@ -117,9 +117,12 @@ final class VfsBridge {
 
   private final Groups groups = new Groups();
 
-  /** The caller: uid, gid and pid from the request; supplementary groups from /proc (root needs none). */
+  /**
+   * The caller: uid, gid and pid from the request; supplementary groups from /proc (root needs
+   * none); the request's cancellation token, which a FUSE_INTERRUPT cancels.
+   */
   private Ctx ctx(Request r) {
-    return new Ctx(r.uid, r.gid, r.uid == 0 ? NO_GIDS : groups.of(r.pid), r.pid);
+    return new Ctx(r.uid, r.gid, r.uid == 0 ? NO_GIDS : groups.of(r.pid), r.pid, r.cancellation(), null);
   }
 
   private void writable() throws FsException {
@@ -244,7 +247,9 @@ final class VfsBridge {
     if (OpenFlags.writable(flags) || OpenFlags.has(flags, OpenFlags.O_TRUNC)) {
       writable();
     }
-    long fh = vfs.open(ctx(r), r.nodeid, flags);
+    Ctx ctx = ctx(r);
+    long fh = vfs.open(ctx, r.nodeid, flags);
+    r.ifAbandoned(() -> vfs.release(ctx.uncancellable(), r.nodeid, fh));
     // Internal files (/.stats, /.config) change between reads: no page cache for them. Other
     // files keep the kernel's pages only if nobody else changed the file since (close-to-open).
     int keep = o.keepCache() && vfs.keepCache(r.nodeid, fh) ? Proto.FOPEN_KEEP_CACHE : 0;
@@ -364,7 +369,10 @@ final class VfsBridge {
 
   private void opendir(Request r, Reply out) throws IOException {
     int flags = r.u32();
-    out.openOut(vfs.opendir(ctx(r), r.nodeid, flags), 0);
+    Ctx ctx = ctx(r);
+    long fh = vfs.opendir(ctx, r.nodeid, flags);
+    r.ifAbandoned(() -> vfs.releasedir(ctx.uncancellable(), r.nodeid, fh));
+    out.openOut(fh, 0);
   }
 
   private void readdir(Request r, Reply out, boolean plus) throws IOException {
@@ -421,8 +429,15 @@ final class VfsBridge {
         default -> throw Errno.EINVAL.exception("lock type " + type);
       };
       vfs.flock(ctx, r.nodeid, fh, owner, op, wait);
+      if (op != LOCK_UN) {
+        r.ifAbandoned(() -> vfs.flock(ctx.uncancellable(), r.nodeid, fh, owner, LOCK_UN, false));
+      }
     } else {
       vfs.setlk(ctx, r.nodeid, fh, owner, new Vfs.Lock(type, start, end, pid), wait);
+      if (type != F_UNLCK) {
+        // the caller was told EINTR: drop the range it does not know it holds
+        r.ifAbandoned(() -> vfs.setlk(ctx.uncancellable(), r.nodeid, fh, owner, new Vfs.Lock(F_UNLCK, start, end, pid), false));
+      }
     }
   }
 
@@ -441,7 +456,9 @@ final class VfsBridge {
     r.skip(4);
     String name = r.name();
     writable();
-    Vfs.Opened op = vfs.create(ctx(r), r.nodeid, name, mode, umask, flags);
+    Ctx ctx = ctx(r);
+    Vfs.Opened op = vfs.create(ctx, r.nodeid, name, mode, umask, flags);
+    r.ifAbandoned(() -> vfs.release(ctx.uncancellable(), op.entry().ino(), op.fh()));
     entry(out, op.entry());
     out.openOut(op.fh(), openFlags | directIo(flags));
   }

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A small in-memory {@link Vfs} that exists only to test the FUSE wire server: inodes, directories,
  * files as 1 MiB byte-array blocks (holes are null), symlinks, xattrs, POSIX and flock locks.
  * No permission checks (the tests run as root). One monitor guards everything; lock waiters wait on
- * it and end with EINTR when their thread is interrupted.
+ * it, looking at their request's cancellation token every 50 ms (an INTERRUPT ends the wait with
+ * EINTR).
  */
 final class MemVfs implements Vfs {
   private static final int BLOCK = 1 << 20;
@@ -401,6 +402,11 @@ final class MemVfs implements Vfs {
     return new Opened(e, newHandle(node(e.ino()), flags, null));
   }
 
+  /** Handles (files and directories) not released yet. */
+  synchronized int openHandles() {
+    return handles.size();
+  }
+
   private long newHandle(Node n, int flags, List<DirEntryAt> listing) {
     long fh = nextFh++;
     handles.put(fh, new Handle(n.ino, flags, listing));
@@ -652,7 +658,7 @@ final class MemVfs implements Vfs {
         if (!wait) {
           throw Errno.EAGAIN.exception("locked");
         }
-        waitForChange();
+        waitForChange(ctx);
       }
     }
     // drop (and split) this owner's locks in the range, then add the new one
@@ -708,14 +714,16 @@ final class MemVfs implements Vfs {
       if (!wait) {
         throw Errno.EAGAIN.exception("flock");
       }
-      waitForChange();
+      waitForChange(ctx);
     }
     n.flocks.put(owner, op);
   }
 
-  private void waitForChange() throws FsException {
+  private void waitForChange(Ctx ctx) throws FsException {
     try {
-      wait();
+      ctx.checkCancelled();
+      wait(50);
+      ctx.checkCancelled();
     } catch (InterruptedException e) {
       throw Errno.EINTR.exception("lock wait interrupted");
     }

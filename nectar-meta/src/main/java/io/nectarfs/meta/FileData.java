@@ -42,7 +42,7 @@ final class FileData {
     if (end > MAX_FILE_SIZE) {
       throw Errno.EFBIG.exception("write beyond the maximum file size");
     }
-    long delta = m.tx(tx -> {
+    long delta = m.tx(ctx, tx -> {
       Attr a = regularFile(tx, ino);
       long newLen = Math.max(a.length(), end);
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
@@ -158,7 +158,7 @@ final class FileData {
     if (off + len > MAX_FILE_SIZE || off + len < 0) {
       throw Errno.EFBIG.exception("fallocate beyond the maximum file size");
     }
-    long delta = m.tx(tx -> {
+    long delta = m.tx(ctx, tx -> {
       Attr a = tx.attr(ino);
       if (a.isDir()) {
         throw Errno.EISDIR.exception("inode " + ino);
@@ -226,7 +226,7 @@ final class FileData {
       throw Errno.EINVAL.exception("overlapping ranges of one file");
     }
     long[] result = new long[2];
-    m.tx(tx -> {
+    m.tx(ctx, tx -> {
       Attr ain = regularFile(tx, inoIn);
       Attr aout = inoIn == inoOut ? ain : regularFile(tx, inoOut);
       long n = Math.min(len, Math.max(0, ain.length() - offIn));
@@ -266,7 +266,7 @@ final class FileData {
   }
 
   Entry cloneFile(Ctx ctx, long ino, long parent, String name, long newIno) throws IOException {
-    return m.tx(tx -> {
+    return m.tx(ctx, tx -> {
       Attr src = regularFile(tx, ino);
       m.acls.check(tx, ctx, src, Access.R, "read inode " + ino);
       Attr p = tx.dir(parent);

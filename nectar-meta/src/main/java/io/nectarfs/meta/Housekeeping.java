@@ -404,7 +404,7 @@ final class Housekeeping {
         }
         long parent = (Long) origin[0];
         String name = (String) origin[1];
-        boolean moved = m.tx(tx -> {
+        boolean moved = m.tx(ctx, tx -> {
           Attr p = tx.attrOrNull(parent);
           if (p == null || !p.isDir() || Trash.inTrash(p.parent()) || tx.dentry(parent, name) != null) {
             return false;

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * semaphore that a release's notification (published after its commit) signals; so a release
  * between the attempt and the sleep is not lost. It re-checks anyway every {@link #FALLBACK_MS}
  * (lost messages, other processes on SQLite), and without a notifier (MySQL) polls with backoff
- * from 5 ms to 500 ms. Interrupting the waiting thread ends the wait with EINTR. Invariants: the
+ * from 5 ms to 500 ms. Cancelling the caller's {@link Ctx} wakes the waiter (a callback on the
+ * token releases the semaphore) and ends the wait with EINTR; so does interrupting the waiting
+ * thread. Invariants: the
  * ranges of one owner never overlap and adjacent ranges of one type are merged; no two owners hold
  * conflicting locks (checked inside the acquiring transaction).
  */
@@ -90,7 +92,7 @@ final class Locks {
     checkType(type);
     long sid = m.sid;
     if (type == Meta.F_UNLCK) {
-      boolean had = m.tx(tx -> {
+      boolean had = m.tx(ctx, tx -> {
         byte[] k = key(ino, FLOCK, sid, owner);
         if (tx.kv.get(k) == null) {
           return false;
@@ -103,7 +105,7 @@ final class Locks {
       }
       return;
     }
-    acquire(ino, wait, () -> m.tx(tx -> {
+    acquire(ctx, ino, wait, () -> m.tx(ctx, tx -> {
       tx.attr(ino);
       byte[] mine = key(ino, FLOCK, sid, owner);
       boolean[] conflict = {false};
@@ -137,7 +139,7 @@ final class Locks {
       return PosixLock.NONE;
     }
     long sid = m.sid;
-    return m.readTx(tx -> {
+    return m.readTx(ctx, tx -> {
       tx.attr(ino);
       PosixLock[] found = {PosixLock.NONE};
       byte[] p = inodePrefix(ino, PLOCK);
@@ -162,7 +164,7 @@ final class Locks {
     checkRange(start, end);
     long sid = m.sid;
     if (type == Meta.F_UNLCK) {
-      boolean changed = m.tx(tx -> {
+      boolean changed = m.tx(ctx, tx -> {
         byte[] k = key(ino, PLOCK, sid, owner);
         List<Rec> old = decode(tx.kv.get(k));
         if (old.isEmpty()) {
@@ -184,7 +186,7 @@ final class Locks {
       }
       return;
     }
-    acquire(ino, wait, () -> m.tx(tx -> {
+    acquire(ctx, ino, wait, () -> m.tx(ctx, tx -> {
       tx.attr(ino);
       byte[] mine = key(ino, PLOCK, sid, owner);
       boolean[] conflict = {false};
@@ -308,8 +310,11 @@ final class Locks {
     boolean tryOnce() throws IOException;
   }
 
-  /** Runs {@code attempt} until it succeeds: EAGAIN at once without {@code wait}, EINTR when interrupted. */
-  private void acquire(long ino, boolean wait, Attempt attempt) throws IOException {
+  /**
+   * Runs {@code attempt} until it succeeds: EAGAIN at once without {@code wait}, EINTR when the
+   * caller is cancelled (or the thread interrupted), ETIMEDOUT past its deadline.
+   */
+  private void acquire(Ctx ctx, long ino, boolean wait, Attempt attempt) throws IOException {
     m.checkWritable();
     if (m.sid == 0) {
       throw Errno.ENOLCK.exception("locks need a session (read-only client)");
@@ -317,6 +322,7 @@ final class Locks {
     KvNotifier notifier = m.kv instanceof KvNotifier n ? n : null;
     Semaphore signal = new Semaphore(0);
     AutoCloseable sub = wait && notifier != null ? notifier.subscribe(channel(ino), signal::release) : null;
+    io.nectarfs.common.Cancellation.Registration woken = ctx.cancellation().onCancel(signal::release);
     try {
       long backoff = 5;
       while (true) {
@@ -328,12 +334,15 @@ final class Locks {
           throw Errno.EAGAIN.exception("inode " + ino + " is locked");
         }
         try {
-          if (notifier != null) {
-            signal.tryAcquire(FALLBACK_MS, TimeUnit.MILLISECONDS);
-          } else {
-            Thread.sleep(backoff);
+          long cap = Math.min(ctx.deadline().remainingNanos(), io.nectarfs.common.Deadline.MAX_WAIT_NANOS);
+          long waitNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(notifier != null ? FALLBACK_MS : backoff),
+              ctx.deadline().isSet() ? cap : Long.MAX_VALUE);
+          ctx.checkCancelled();
+          signal.tryAcquire(waitNanos, TimeUnit.NANOSECONDS);
+          if (notifier == null) {
             backoff = Math.min(500, backoff * 2);
           }
+          ctx.checkCancelled();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw Errno.EINTR.exception("interrupted while waiting for a lock on inode " + ino);
@@ -343,6 +352,7 @@ final class Locks {
         }
       }
     } finally {
+      woken.close();
       if (sub != null) {
         try {
           sub.close();

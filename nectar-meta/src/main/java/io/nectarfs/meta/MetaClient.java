@@ -179,13 +179,22 @@ public final class MetaClient implements Meta {
   // ---- plumbing shared by the helpers ----
 
   <T> T txn(TxnKv.Body<T> body) throws IOException {
+    return txn(Ctx.ROOT, body);
+  }
+
+  /** A transaction of an operation of {@code ctx}: stops at check points when it is cancelled (see {@link Transactions}). */
+  <T> T txn(Ctx ctx, TxnKv.Body<T> body) throws IOException {
     checkOpen();
-    return Transactions.run(kv, body);
+    return Transactions.run(kv, ctx, body);
   }
 
   <T> T read(TxnKv.Body<T> body) throws IOException {
+    return read(Ctx.ROOT, body);
+  }
+
+  <T> T read(Ctx ctx, TxnKv.Body<T> body) throws IOException {
     checkOpen();
-    return Transactions.read(kv, body);
+    return Transactions.read(kv, ctx, body);
   }
 
   /** Keys per engine round trip in whole-volume scans. */
@@ -197,17 +206,30 @@ public final class MetaClient implements Meta {
     return Transactions.bulk(kv, BULK_PAGE, body);
   }
 
+  /** A transaction of background work (never cancelled). */
   <T> T tx(TxBody<T> body) throws IOException {
-    return txn(k -> body.run(new Tx(k, sid)));
+    return tx(Ctx.ROOT, body);
+  }
+
+  <T> T tx(Ctx ctx, TxBody<T> body) throws IOException {
+    return txn(ctx, k -> body.run(new Tx(k, sid)));
   }
 
   <T> T readTx(TxBody<T> body) throws IOException {
-    return read(k -> body.run(new Tx(k, sid)));
+    return readTx(Ctx.ROOT, body);
+  }
+
+  <T> T readTx(Ctx ctx, TxBody<T> body) throws IOException {
+    return read(ctx, k -> body.run(new Tx(k, sid)));
   }
 
   /** A transaction that removes inodes: the space and inodes it frees are accounted in it. */
   Namespace.Removal txRemoval(TxBody<Namespace.Removal> body) throws IOException {
-    return tx(t -> {
+    return txRemoval(Ctx.ROOT, body);
+  }
+
+  Namespace.Removal txRemoval(Ctx ctx, TxBody<Namespace.Removal> body) throws IOException {
+    return tx(ctx, t -> {
       Namespace.Removal r = body.run(t);
       t.addStats(-r.space, -r.inodes);
       return r;
@@ -332,7 +354,7 @@ public final class MetaClient implements Meta {
 
   @Override
   public Attr getattr(Ctx ctx, long ino) throws IOException {
-    return readTx(tx -> tx.attr(ino));
+    return readTx(ctx, tx -> tx.attr(ino));
   }
 
   @Override
@@ -383,7 +405,7 @@ public final class MetaClient implements Meta {
 
   @Override
   public String readlink(Ctx ctx, long ino) throws IOException {
-    return readTx(tx -> {
+    return readTx(ctx, tx -> {
       Attr a = tx.attr(ino);
       if (a.type() != FileType.SYMLINK) {
         throw Errno.EINVAL.exception("inode " + ino + " is not a symbolic link");
@@ -477,14 +499,14 @@ public final class MetaClient implements Meta {
     long total = totalSpace(f, used);
     long availInodes = f.inodes() > 0 ? Math.max(0, f.inodes() - inodeCount) : Math.max(10L << 20, inodeCount * 10);
     StatFs volume = new StatFs(total, Math.max(0, total - used), inodeCount, availInodes);
-    Quota q = ino == 0 ? null : readTx(tx -> quotas.nearest(tx, ino));
+    Quota q = ino == 0 ? null : readTx(ctx, tx -> quotas.nearest(tx, ino));
     return q == null ? volume : Quotas.statfs(q, volume);
   }
 
   @Override
   public Attr open(Ctx ctx, long ino, int flags) throws IOException {
     int mask = Access.forOpenFlags(flags);
-    Attr a = readTx(tx -> {
+    Attr a = readTx(ctx, tx -> {
       Attr x = tx.attr(ino);
       if (!acls.allowed(tx, ctx, x, mask) && !(x.isDir() && (mask & Access.W) != 0)) {
         throw Errno.EACCES.exception("open inode " + ino);
@@ -532,7 +554,7 @@ public final class MetaClient implements Meta {
 
   @Override
   public List<Slice> read(Ctx ctx, long ino, int index) throws IOException {
-    return readTx(tx -> tx.chunk(ino, index));
+    return readTx(ctx, tx -> tx.chunk(ino, index));
   }
 
   @Override
@@ -619,7 +641,7 @@ public final class MetaClient implements Meta {
     if ((mask & ~7) != 0) {
       throw Errno.EINVAL.exception("access mask " + mask);
     }
-    readTx(tx -> {
+    readTx(ctx, tx -> {
       acls.check(tx, ctx, tx.attr(ino), mask, "access inode " + ino);
       return null;
     });

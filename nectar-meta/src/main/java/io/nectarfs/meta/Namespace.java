@@ -18,7 +18,7 @@ final class Namespace {
   }
 
   Entry lookupDots(Ctx ctx, long parent, String name) throws IOException {
-    return m.readTx(tx -> {
+    return m.readTx(ctx, tx -> {
       Attr p = tx.dir(parent);
       if (name.equals(".")) {
         return new Entry(parent, p);
@@ -29,7 +29,7 @@ final class Namespace {
   }
 
   Entry lookup(Ctx ctx, long parent, String name) throws IOException {
-    return m.readTx(tx -> {
+    return m.readTx(ctx, tx -> {
       Attr p = tx.dir(parent);
       m.acls.check(tx, ctx, p, Access.X, "search directory " + parent);
       if (parent == Meta.ROOT && name.equals(".trash")) {
@@ -49,7 +49,7 @@ final class Namespace {
   }
 
   Entry create(Ctx ctx, long parent, String name, FileType type, int mode, int umask, int rdev, String target, long ino) throws IOException {
-    return m.tx(tx -> {
+    return m.tx(ctx, tx -> {
       Attr p = tx.dir(parent);
       if (p.nlink() == 0) {
         throw Errno.ENOENT.exception("directory " + parent + " was removed");
@@ -119,7 +119,7 @@ final class Namespace {
   }
 
   void unlink(Ctx ctx, long parent, String name) throws IOException {
-    Removal r = m.txRemoval(tx -> {
+    Removal r = m.txRemoval(ctx, tx -> {
       Removal out = new Removal();
       Attr p = tx.dir(parent);
       m.acls.check(tx, ctx, p, Access.W | Access.X, "remove from directory " + parent);
@@ -250,7 +250,7 @@ final class Namespace {
   }
 
   void rmdir(Ctx ctx, long parent, String name) throws IOException {
-    Removal r = m.txRemoval(tx -> {
+    Removal r = m.txRemoval(ctx, tx -> {
       Removal out = new Removal();
       Attr p = tx.dir(parent);
       m.acls.check(tx, ctx, p, Access.W | Access.X, "remove from directory " + parent);
@@ -297,7 +297,7 @@ final class Namespace {
   }
 
   void rename(Ctx ctx, long ps, String nsrc, long pd, String ndst, int flags) throws IOException {
-    Removal r = m.txRemoval(tx -> {
+    Removal r = m.txRemoval(ctx, tx -> {
       Removal out = new Removal();
       Attr sp = tx.dir(ps);
       Attr dp = ps == pd ? sp : tx.dir(pd);
@@ -522,7 +522,7 @@ final class Namespace {
   }
 
   Entry link(Ctx ctx, long ino, long pd, String name) throws IOException {
-    return m.tx(tx -> {
+    return m.tx(ctx, tx -> {
       Attr a = tx.attr(ino);
       if (a.isDir()) {
         throw Errno.EPERM.exception("cannot hard-link a directory");
@@ -563,7 +563,7 @@ final class Namespace {
   }
 
   List<DirEntry> readdir(Ctx ctx, long ino, String after, int limit, boolean plus) throws IOException {
-    return m.readTx(tx -> {
+    return m.readTx(ctx, tx -> {
       Attr d = tx.dir(ino);
       m.acls.check(tx, ctx, d, Access.R, "read directory " + ino);
       byte[] prefix = Keys.dentryPrefix(ino);
@@ -594,7 +594,7 @@ final class Namespace {
 
   Attr setattr(Ctx ctx, long ino, SetAttr req) throws IOException {
     long[] spaceDelta = {0};
-    Attr result = m.tx(tx -> {
+    Attr result = m.tx(ctx, tx -> {
       spaceDelta[0] = 0; // the body may run again: only the attempt that commits counts
       Attr a = tx.attr(ino);
       long now = m.now();

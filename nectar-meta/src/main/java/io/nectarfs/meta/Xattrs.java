@@ -68,7 +68,7 @@ final class Xattrs {
     checkName(name);
     if (isAcl(name)) {
       checkAclEnabled();
-      return m.readTx(tx -> {
+      return m.readTx(ctx, tx -> {
         Attr a = tx.attr(ino);
         int id = name.equals(ACL_ACCESS) ? a.accessAcl() : a.defaultAcl();
         if (id == 0) {
@@ -77,7 +77,7 @@ final class Xattrs {
         return m.acls.get(tx, id).toXattr();
       });
     }
-    return m.readTx(tx -> {
+    return m.readTx(ctx, tx -> {
       checkPermission(tx, ctx, tx.attr(ino), name, false);
       byte[] v = tx.kv.get(Keys.xattr(ino, name));
       if (v == null) {
@@ -88,7 +88,7 @@ final class Xattrs {
   }
 
   List<String> list(Ctx ctx, long ino) throws IOException {
-    return m.readTx(tx -> {
+    return m.readTx(ctx, tx -> {
       Attr a = tx.attr(ino);
       List<String> out = new ArrayList<>();
       byte[] p = Keys.xattrPrefix(ino);
@@ -123,7 +123,7 @@ final class Xattrs {
       setAcl(ctx, ino, name, rule, flags);
       return;
     }
-    m.tx(tx -> {
+    m.tx(ctx, tx -> {
       Attr a = tx.attr(ino);
       if ((a.flags() & (Attr.FLAG_IMMUTABLE | Attr.FLAG_APPEND)) != 0) {
         throw Errno.EPERM.exception("immutable or append-only file");
@@ -146,7 +146,7 @@ final class Xattrs {
   /** Sets ({@code rule} non-null) or removes an ACL, as posix_acl_xattr_set and set_posix_acl do. */
   private void setAcl(Ctx ctx, long ino, String name, AclRule rule, int flags) throws IOException {
     boolean access = name.equals(ACL_ACCESS);
-    m.tx(tx -> {
+    m.tx(ctx, tx -> {
       Attr a = tx.attr(ino);
       if (a.type() == FileType.SYMLINK) {
         throw Errno.EOPNOTSUPP.exception("symbolic links have no ACLs");
@@ -190,7 +190,7 @@ final class Xattrs {
     checkName(name);
     if (isAcl(name)) {
       checkAclEnabled();
-      boolean present = m.readTx(tx -> {
+      boolean present = m.readTx(ctx, tx -> {
         Attr a = tx.attr(ino);
         return (name.equals(ACL_ACCESS) ? a.accessAcl() : a.defaultAcl()) != 0;
       });
@@ -200,7 +200,7 @@ final class Xattrs {
       setAcl(ctx, ino, name, null, 0);
       return;
     }
-    m.tx(tx -> {
+    m.tx(ctx, tx -> {
       Attr a = tx.attr(ino);
       checkPermission(tx, ctx, a, name, true);
       byte[] key = Keys.xattr(ino, name);

@@ -1,5 +1,6 @@
 package io.nectarfs.object;
 
+import io.nectarfs.common.Ctx;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,11 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Puts replay their input: it is buffered in memory up to {@value #MEMORY_LIMIT} bytes and
  * spooled to a temporary file beyond. Gets retry opening the stream, not reading it.
+ *
+ * <p>Cancellation: before every retry (and after its backoff) it checks the operation's context
+ * bound by {@link Ctx#callAs} ({@link Ctx#current()}), so a cancelled reader stops retrying with
+ * EINTR/ETIMEDOUT; an attempt under way always completes. Work outside such a scope (uploads,
+ * shared fetches) never stops.
  *
  * <p>Concurrency: stateless apart from the injected {@link Sleeper}.
  */
@@ -73,6 +79,8 @@ final class RetryStore extends ForwardingStore implements ForwardsMultipart {
     IOException last = null;
     for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
       if (attempt > 1) {
+        Ctx ctx = Ctx.current();
+        ctx.checkCancelled();
         Duration d = delay(attempt - 1);
         if (!d.isZero()) {
           try {
@@ -83,6 +91,7 @@ final class RetryStore extends ForwardingStore implements ForwardsMultipart {
             ie.addSuppressed(last);
             throw ie;
           }
+          ctx.checkCancelled();
         }
       }
       try {

@@ -73,4 +73,28 @@ class RetryStoreTest {
     assertThatThrownBy(() -> s.head("k")).hasMessage("head k failed after 6 attempts: slow down");
     assertThat(calls).hasValue(6);
   }
+
+  @Test
+  void cancelledCaller_stopsRetryingAfterTheAttemptUnderWay() throws IOException {
+    AtomicInteger calls = new AtomicInteger();
+    io.nectarfs.common.Cancellation token = io.nectarfs.common.Cancellation.create();
+    io.nectarfs.common.Ctx ctx = io.nectarfs.common.Ctx.ROOT.withCancellation(token);
+    // the caller is cancelled while its first attempt is under way (and fails)
+    ObjectStore cancelling = new ForwardingStore(flaky(5, new TransientStoreException("503"), calls)) {
+      @Override
+      public ObjectInfo head(String key) throws IOException {
+        token.cancel();
+        return next.head(key);
+      }
+    };
+    RetryStore s = new RetryStore(cancelling, policy, slept::add);
+    assertThatThrownBy(() -> ctx.callAs(() -> s.head("k")))
+        .isInstanceOfSatisfying(io.nectarfs.common.FsException.class, e -> assertThat(e.errno()).isEqualTo(io.nectarfs.common.Errno.EINTR));
+    assertThat(calls).as("no attempt after the cancellation").hasValue(1);
+    // outside a caller's scope (uploads, shared fetches) nothing stops the retries
+    AtomicInteger calls2 = new AtomicInteger();
+    RetryStore bg = new RetryStore(flaky(5, new TransientStoreException("503"), calls2), policy, slept::add);
+    assertThat(bg.head("k").size()).isEqualTo(1);
+    assertThat(calls2).hasValue(6);
+  }
 }

@@ -53,7 +53,11 @@ final class FileReader {
     return r;
   }
 
-  int read(long ino, Handle.File h, long off, ByteBuffer dst) throws IOException {
+  /**
+   * Reads into {@code dst} for an operation of {@code ctx}, checking it before each chunk and each
+   * slice piece (an object request may follow); a cancelled read fails with EINTR/ETIMEDOUT.
+   */
+  int read(Ctx ctx, long ino, Handle.File h, long off, ByteBuffer dst) throws IOException {
     long length = attr(ino).length();
     if (off >= length || !dst.hasRemaining()) {
       return 0;
@@ -66,14 +70,15 @@ final class FileReader {
       int index = (int) (at / CHUNK);
       int pos = (int) (at % CHUNK);
       int n = (int) Math.min(total - done, CHUNK - pos);
-      readChunk(ino, index, pos, n, dst);
+      ctx.checkCancelled();
+      readChunk(ctx, ino, index, pos, n, dst);
       done += n;
     }
     return total;
   }
 
   /** Reads {@code [pos, pos+n)} of one chunk into {@code dst}; ranges no slice covers are zeros. */
-  private void readChunk(long ino, int index, int pos, int n, ByteBuffer dst) throws IOException {
+  private void readChunk(Ctx ctx, long ino, int index, int pos, int n, ByteBuffer dst) throws IOException {
     int end = pos + n;
     int at = pos;
     for (Slice p : resolved(ino, index)) {
@@ -91,7 +96,7 @@ final class FileReader {
         ByteBuffer part = dst.slice(dst.position(), b - a);
         int got;
         try {
-          got = v.chunks().read(p.id(), p.size(), p.off() + (a - p.pos()), part);
+          got = v.chunks().read(ctx, p.id(), p.size(), p.off() + (a - p.pos()), part);
         } catch (java.nio.file.NoSuchFileException e) {
           badBlocks.failed(ino, p.id(), e);
           throw Errno.EIO.exception("data of inode " + ino + " is missing from the object store (" + e.getMessage()

@@ -141,6 +141,16 @@ final class FileWriter {
    * writer was retired meanwhile: the caller then writes through a new one.
    */
   boolean write(long off, ByteBuffer src, boolean append) throws IOException {
+    return write(Ctx.ROOT, off, src, append);
+  }
+
+  /**
+   * {@link #write(long, ByteBuffer, boolean)} for an operation of {@code ctx}. When {@code ctx} is
+   * cancelled while the write waits for buffer memory, the write stops there: with EINTR
+   * (ETIMEDOUT) if nothing was taken yet, else short (a chunk piece counts whole or not at all;
+   * {@code src}'s position tells how much), as write(2) does when a signal interrupts it.
+   */
+  boolean write(Ctx ctx, long off, ByteBuffer src, boolean append) throws IOException {
     lock.lock();
     try {
       if (retired) {
@@ -154,7 +164,7 @@ final class FileWriter {
       }
       if (append) {
         try {
-          appendLocked(src);
+          appendLocked(ctx, src);
         } catch (IOException e) {
           throw discardIfFull(e);
         }
@@ -176,7 +186,9 @@ final class FileWriter {
           int n = Math.min(src.remaining(), CHUNK - pos);
           Pending p = writable(index, pos, n);
           ByteBuffer part = src.slice(src.position(), n);
-          p.w.write(pos - p.pos, part);
+          if (!writePiece(ctx, p, pos - p.pos, part, at > off)) {
+            break;
+          }
           p.len = Math.max(p.len, pos - p.pos + n);
           p.mtime = now;
           if (p.pos + p.len == CHUNK) {
@@ -198,15 +210,41 @@ final class FileWriter {
   }
 
   /**
+   * Writes one piece into a pending slice; false (nothing of the piece taken) when {@code ctx} was
+   * cancelled and the write already took something, so that it ends short instead of failing.
+   */
+  private boolean writePiece(Ctx ctx, Pending p, int off, ByteBuffer part, boolean tookSome) throws IOException {
+    try {
+      p.w.write(off, part, ctx);
+      return true;
+    } catch (FsException e) {
+      boolean cancelled = ctx.isCancelled() && (e.errno() == Errno.EINTR || e.errno() == Errno.ETIMEDOUT);
+      if (cancelled && p.len == 0) { // the slice was opened for this piece: nothing to commit
+        List<Pending> list = p.index < 0 ? appends : chunks.get(p.index);
+        list.remove(p);
+        if (list.isEmpty() && p.index >= 0) {
+          chunks.remove(p.index);
+        }
+        p.w.abort();
+      }
+      if (cancelled && tookSome) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
    * Adds {@code src} to the append run. A write stays in one slice unless the slice would exceed
    * a chunk (the most one record pair can place), so a write(2) of up to 64 MiB lands whole.
    */
-  private void appendLocked(ByteBuffer src) throws IOException {
+  private void appendLocked(Ctx ctx, ByteBuffer src) throws IOException {
     long now = vfs.clock().nowNanos();
     if (appends.isEmpty()) {
       firstWriteNanos = vfs.clock().monotonicNanos();
     }
     Pending p = appends.isEmpty() ? null : appends.getLast();
+    long appendedHere = 0;
     if (p != null && (long) p.len + src.remaining() > CHUNK && src.remaining() <= CHUNK) {
       p.frozen = true; // the whole write goes into the next slice
     }
@@ -216,7 +254,10 @@ final class FileWriter {
         appends.add(p);
       }
       int n = Math.min(src.remaining(), CHUNK - p.len);
-      p.w.write(p.len, src.slice(src.position(), n));
+      if (!writePiece(ctx, p, p.len, src.slice(src.position(), n), appendedHere > 0)) {
+        break;
+      }
+      appendedHere += n;
       p.len += n;
       p.mtime = now;
       if (p.len == CHUNK) {

@@ -427,7 +427,7 @@ final class VfsImpl implements Vfs {
         throw Errno.EINVAL.exception("negative offset");
       }
       flushWriter(ino); // read-your-writes
-      int n = reader.read(ino, f, off, dst);
+      int n = reader.read(ctx, ino, f, off, dst);
       metrics.add("nectar_vfs_read_bytes_total", n);
       return n;
     });
@@ -443,9 +443,10 @@ final class VfsImpl implements Vfs {
       if (off < 0) {
         throw Errno.EINVAL.exception("negative offset");
       }
+      ctx.checkCancelled();
       int n = src.remaining();
       FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
-      while (!w.write(off, src, f.append())) { // (an append's offset is fixed when it is committed)
+      while (!w.write(ctx, off, src, f.append())) { // (an append's offset is fixed when it is committed)
         writers.remove(ino, w); // retired by another handle's last release meanwhile
         w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
       }
@@ -453,6 +454,7 @@ final class VfsImpl implements Vfs {
       if (OpenFlags.has(f.flags, OpenFlags.O_DSYNC)) { // O_SYNC or O_DSYNC: durable before write(2) returns
         w.flush();
       }
+      n -= src.remaining(); // short when cancelled part-way (FileWriter#write)
       metrics.add("nectar_vfs_write_bytes_total", n);
       return n;
     });

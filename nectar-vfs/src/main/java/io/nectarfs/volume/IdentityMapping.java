@@ -64,13 +64,13 @@ public final class IdentityMapping {
       return ctx;
     }
     if (squashUid != null) {
-      return new Ctx(squashUid, squashGid, new int[0], ctx.pid());
+      return ctx.as(squashUid, squashGid, new int[0]);
     }
     int[] groups = ctx.gids();
     for (int i = 0; i < groups.length; i++) {
       groups[i] = gids.getOrDefault(groups[i], groups[i]);
     }
-    return new Ctx(uids.getOrDefault(ctx.uid(), ctx.uid()), gids.getOrDefault(ctx.gid(), ctx.gid()), groups, ctx.pid());
+    return ctx.as(uids.getOrDefault(ctx.uid(), ctx.uid()), gids.getOrDefault(ctx.gid(), ctx.gid()), groups);
   }
 
   private static void checkId(int id) {

@@ -51,4 +51,19 @@ class IdentityMappingTest {
     assertThatThrownBy(() -> IdentityMapping.NONE.mapUid(-1, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
     assertThatThrownBy(() -> IdentityMapping.NONE.squashAll(0, -2)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void mappedCaller_keepsTheCallsCancellationAndDeadline() {
+    io.nectarfs.common.Cancellation token = io.nectarfs.common.Cancellation.create();
+    io.nectarfs.common.Deadline deadline = io.nectarfs.common.Deadline.after(io.nectarfs.common.Clock.SYSTEM, java.time.Duration.ofHours(1));
+    Ctx call = new Ctx(1000, 1000, new int[] {1000}, 7).withCancellation(token).withDeadline(deadline);
+    for (IdentityMapping m : new IdentityMapping[] {IdentityMapping.NONE.mapUid(1000, 2000), IdentityMapping.NONE.squashAll(65534, 65534)}) {
+      Ctx mapped = m.apply(call);
+      assertThat(mapped.uid()).isNotEqualTo(1000);
+      assertThat(mapped.pid()).isEqualTo(7);
+      assertThat(mapped.deadline()).isEqualTo(deadline);
+      token.cancel();
+      assertThat(mapped.isCancelled()).as("an INTERRUPT of the call reaches the mapped caller").isTrue();
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.nectarfs.fuse.wire;
 
+import io.nectarfs.common.Cancellation;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import io.nectarfs.common.Names;
@@ -20,6 +21,8 @@ public final class Request {
   public final int pid;
   private final int limit;
   private int pos;
+  private volatile Cancellation cancellation = Cancellation.NONE;
+  private volatile Undo undo;
 
   private Request(ByteBuffer bb, int n) {
     this.bb = bb;
@@ -41,6 +44,36 @@ public final class Request {
       return null;
     }
     return new Request(buf.bytes(), n);
+  }
+
+  /** The token that an INTERRUPT of this request cancels ({@link Cancellation#NONE} for inline requests). */
+  public Cancellation cancellation() {
+    return cancellation;
+  }
+
+  /** Set by the server before the handler runs. */
+  public void attach(Cancellation token) {
+    this.cancellation = token;
+  }
+
+  /** Reverses what a handler did that only its reply would have told the kernel about. */
+  @FunctionalInterface
+  public interface Undo {
+    void run() throws java.io.IOException;
+  }
+
+  /**
+   * Registers what to undo if the request was answered EINTR (after an INTERRUPT) before its
+   * handler succeeded: the kernel never learns of an opened handle or a granted lock then, so the
+   * server releases them. The last registration wins.
+   */
+  public void ifAbandoned(Undo u) {
+    this.undo = u;
+  }
+
+  /** What {@link #ifAbandoned} registered, or null. */
+  public Undo abandonedUndo() {
+    return undo;
   }
 
   /** Bytes of body left after the cursor. */

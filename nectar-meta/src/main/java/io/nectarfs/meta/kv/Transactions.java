@@ -1,5 +1,6 @@
 package io.nectarfs.meta.kv;
 
+import io.nectarfs.common.Ctx;
 import java.io.IOException;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -7,6 +8,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * Runs {@link TxnKv} transactions with retries on conflict: up to {@link #MAX_ATTEMPTS} attempts
  * with a random backoff that grows with the attempt number (capped at 100 ms), so that clients
  * racing on one directory make progress without a thundering herd.
+ *
+ * <p>Cancellation: the forms taking a {@link Ctx} check it before every attempt and before every
+ * call the body makes on the transaction ({@code ctx.checkCancelled()}: EINTR or ETIMEDOUT). A
+ * check that fails inside the body aborts the transaction, so a cancelled operation has committed
+ * whole or not at all; an engine call already under way always completes (no thread interrupt
+ * reaches driver I/O). The forms without a context are for background work and never stop.
  */
 public final class Transactions {
   public static final int MAX_ATTEMPTS = 50;
@@ -15,10 +22,17 @@ public final class Transactions {
 
   /** Runs {@code body} until it commits without conflict; the body may run several times. */
   public static <T> T run(TxnKv kv, TxnKv.Body<T> body) throws IOException {
+    return run(kv, Ctx.ROOT, body);
+  }
+
+  /** Runs {@code body} until it commits without conflict, stopping at check points when {@code ctx} is cancelled. */
+  public static <T> T run(TxnKv kv, Ctx ctx, TxnKv.Body<T> body) throws IOException {
+    TxnKv.Body<T> b = checked(ctx, body);
     KvConflictException last = null;
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      ctx.checkCancelled();
       try {
-        return kv.txn(body);
+        return kv.txn(b);
       } catch (KvConflictException e) {
         last = e;
         backoff(attempt);
@@ -29,10 +43,17 @@ public final class Transactions {
 
   /** Runs a read-only body, retrying conflicts the same way. */
   public static <T> T read(TxnKv kv, TxnKv.Body<T> body) throws IOException {
+    return read(kv, Ctx.ROOT, body);
+  }
+
+  /** Runs a read-only body, retrying conflicts, stopping at check points when {@code ctx} is cancelled. */
+  public static <T> T read(TxnKv kv, Ctx ctx, TxnKv.Body<T> body) throws IOException {
+    TxnKv.Body<T> b = checked(ctx, body);
     KvConflictException last = null;
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      ctx.checkCancelled();
       try {
-        return kv.read(body);
+        return kv.read(b);
       } catch (KvConflictException e) {
         last = e;
         backoff(attempt);
@@ -53,6 +74,13 @@ public final class Transactions {
       }
     }
     throw new IOException("bulk read still conflicting after " + MAX_ATTEMPTS + " attempts on " + kv.describe(), last);
+  }
+
+  private static <T> TxnKv.Body<T> checked(Ctx ctx, TxnKv.Body<T> body) {
+    if (!ctx.cancellation().cancellable() && !ctx.deadline().isSet()) {
+      return body;
+    }
+    return tx -> body.run(new CheckedTxn(tx, ctx));
   }
 
   private static void backoff(int attempt) throws IOException {
