@@ -154,8 +154,8 @@ final class MountCommand implements Callable<Integer> {
     }
     metrics.bindJvm();
     if (endpoint != null) {
-      // where `nectar stats` finds the endpoint: the mount's /.stats names it
-      Gauge.builder("nectar_metrics_endpoint_info", () -> 1).tag("address", endpoint.url())
+      // where `nectar stats` finds the endpoint: /.stats has nectar_metrics_endpoint{address="http://..."} 1
+      Gauge.builder("nectar_metrics_endpoint", () -> 1).tag("address", endpoint.url())
           .description("the HTTP address serving these metrics").register(metrics.registry());
     }
     FuseServer server;
