@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * records in one registry ({@link VolumeOptions#metrics()}, or one the volume creates), tagged
  * {@code volume} (name) and {@code mountpoint} (client name): the engine behind {@link
  * MeteredTxnKv}, the storage stack under {@link ObjectStores#metered}, the chunk store and VFS
- * registering their own meters. When a step
- * fails, everything opened before it is closed (the session ends) and the failure is rethrown.
+ * registering their own meters. When a step fails, everything opened before it is closed (the
+ * session ends) and the failure is rethrown.
  *
  * <h2>Closing</h2>
  *
