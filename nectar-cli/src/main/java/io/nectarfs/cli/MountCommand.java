@@ -10,6 +10,7 @@ import io.nectarfs.fuse.MountOptions;
 import io.nectarfs.volume.Volume;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -216,7 +217,12 @@ final class MountCommand implements Callable<Integer> {
     MetricsServer s = metricsAddress != null
         ? MetricsServer.start(metrics, MetricsServer.parse(metricsAddress))
         : MetricsServer.startNear(metrics, MetricsServer.parse(MetricsServer.DEFAULT_ADDRESS), 100);
-    LoggerFactory.getLogger(MountCommand.class).info("serving metrics at {}", s.url());
+    InetSocketAddress wanted = MetricsServer.parse(MetricsServer.DEFAULT_ADDRESS);
+    if (metricsAddress == null && s.address().getPort() != wanted.getPort()) {
+      LoggerFactory.getLogger(MountCommand.class).warn("metrics port {} is taken; serving metrics at {}", wanted.getPort(), s.url());
+    } else {
+      LoggerFactory.getLogger(MountCommand.class).info("serving metrics at {}", s.url());
+    }
     return s;
   }
 
