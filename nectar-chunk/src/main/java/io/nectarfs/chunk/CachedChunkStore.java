@@ -1,6 +1,7 @@
 package io.nectarfs.chunk;
 
 import io.nectarfs.common.Clock;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.object.CorruptObjectException;
 import io.nectarfs.object.ObjectStore;
@@ -67,6 +68,7 @@ final class CachedChunkStore implements ChunkStore {
   private final ExecutorService downloads;
   private final ConcurrentHashMap<String, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
   private final AtomicInteger prefetchQueued = new AtomicInteger();
+  private final ChunkMeters meters;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder gets = new LongAdder();
@@ -86,6 +88,11 @@ final class CachedChunkStore implements ChunkStore {
 
   /** The same; {@code time} decides upload delays and when failed cache directories are tried again. */
   CachedChunkStore(ObjectStore store, ChunkConfig config, Clock time) throws IOException {
+    this(store, config, time, Metrics.create());
+  }
+
+  /** The same, registering the chunk meters ({@link ChunkMeters}) in {@code metrics}. */
+  CachedChunkStore(ObjectStore store, ChunkConfig config, Clock time, Metrics metrics) throws IOException {
     this.store = store;
     this.config = config;
     this.bs = config.blockSize();
@@ -109,6 +116,7 @@ final class CachedChunkStore implements ChunkStore {
       }
     }
     this.staging = s;
+    this.meters = new ChunkMeters(metrics, this);
   }
 
   @Override
@@ -122,6 +130,10 @@ final class CachedChunkStore implements ChunkStore {
 
   ExecutorService uploadExecutor() {
     return uploads;
+  }
+
+  MemCache memCache() {
+    return mem;
   }
 
   DiskCache diskCache() {
@@ -218,6 +230,8 @@ final class CachedChunkStore implements ChunkStore {
         byte[] cached = mem.get(key);
         if (cached != null) {
           hits.increment();
+          meters.memHits.increment();
+          meters.memBytes.increment(k);
           dst.put(cached, boff, k); // straight from the memory cache, no intermediate copy
         } else {
           dst.put(readBlock(ctx, key, blen, boff, k, whole));
@@ -235,17 +249,18 @@ final class CachedChunkStore implements ChunkStore {
     byte[] b = mem.get(key);
     if (b != null) {
       hits.increment();
+      meters.memHits.increment();
+      meters.memBytes.increment(k);
       return Arrays.copyOfRange(b, boff, boff + k);
     }
-    if (staging != null && (b = staging.get(key, blen, boff, k)) != null) {
+    if ((staging != null && (b = staging.get(key, blen, boff, k)) != null) || (disk != null && (b = disk.get(key, blen, boff, k)) != null)) {
       hits.increment();
-      return b;
-    }
-    if (disk != null && (b = disk.get(key, blen, boff, k)) != null) {
-      hits.increment();
+      meters.diskHits.increment();
+      meters.diskBytes.increment(k);
       return b;
     }
     misses.increment();
+    meters.misses.increment();
     CompletableFuture<byte[]> running = inflight.get(key);
     if (whole || running != null) {
       byte[] full = running != null ? await(ctx, running) : fetchWhole(ctx, key, blen);
@@ -254,6 +269,7 @@ final class CachedChunkStore implements ChunkStore {
     ctx.checkCancelled();
     gets.increment();
     byte[] part = ctx.callAs(() -> store.getBytes(key, boff, k));
+    meters.objectBytes.increment(part.length);
     if (part.length != k) {
       throw new CorruptObjectException(key, "ranged read of " + k + " bytes at " + boff + " returned " + part.length);
     }
@@ -278,6 +294,7 @@ final class CachedChunkStore implements ChunkStore {
       if (b == null) {
         gets.increment();
         b = store.getBytes(key);
+        meters.objectBytes.increment(b.length);
         if (b.length != blen) {
           throw new CorruptObjectException(key, "block has " + b.length + " bytes, its key says " + blen);
         }
@@ -330,6 +347,7 @@ final class CachedChunkStore implements ChunkStore {
         return;
       }
       prefetchQueued.incrementAndGet();
+      meters.readAhead.increment();
       try {
         downloads.execute(() -> {
           try {

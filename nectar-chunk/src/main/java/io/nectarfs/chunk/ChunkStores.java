@@ -1,6 +1,7 @@
 package io.nectarfs.chunk;
 
 import io.nectarfs.common.Clock;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
 import java.util.concurrent.ThreadFactory;
@@ -30,8 +31,13 @@ public final class ChunkStores {
    * directory is tried again (tests inject one).
    */
   public static ChunkStore open(ObjectStore store, ChunkConfig config, Clock clock) throws IOException {
+    return open(store, config, clock, Metrics.create());
+  }
+
+  /** The same, registering the chunk store's meters (cache, read-ahead, staging) in {@code metrics}. */
+  public static ChunkStore open(ObjectStore store, ChunkConfig config, Clock clock, Metrics metrics) throws IOException {
     validate(config);
-    return new CachedChunkStore(store, config, clock);
+    return new CachedChunkStore(store, config, clock, metrics);
   }
 
   static void validate(ChunkConfig c) {

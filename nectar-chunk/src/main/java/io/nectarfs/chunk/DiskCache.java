@@ -86,6 +86,7 @@ final class DiskCache implements AutoCloseable {
   private final double freeRatio;
   private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
   private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong evictions = new AtomicLong();
   private final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
   private final AtomicLong pendingBytes = new AtomicLong();
   private final long pendingLimit;
@@ -396,6 +397,11 @@ final class DiskCache implements AutoCloseable {
     }
   }
 
+  /** Files evicted to make room since creation. */
+  long evictions() {
+    return evictions.get();
+  }
+
   /** Evicts least recently used entries until the cache is under 95% of its limit (plus room). */
   synchronized void evict(long room) {
     long target = capacity - capacity / 20 - room;
@@ -409,6 +415,7 @@ final class DiskCache implements AutoCloseable {
         break;
       }
       drop(e.getKey(), e.getValue());
+      evictions.incrementAndGet();
     }
   }
 
@@ -423,6 +430,7 @@ final class DiskCache implements AutoCloseable {
         break;
       }
       drop(e.getKey(), e.getValue());
+      evictions.incrementAndGet();
       freed += e.getValue().size;
     }
   }

@@ -15,6 +15,7 @@ final class MemCache {
   private final long capacity;
   private final LinkedHashMap<String, byte[]> map = new LinkedHashMap<>(64, 0.75f, true);
   private long bytes;
+  private long evictions;
 
   MemCache(long capacity) {
     this.capacity = capacity;
@@ -47,6 +48,7 @@ final class MemCache {
       Map.Entry<String, byte[]> e = it.next();
       bytes -= e.getValue().length;
       it.remove();
+      evictions++;
     }
   }
 
@@ -55,6 +57,11 @@ final class MemCache {
     if (old != null) {
       bytes -= old.length;
     }
+  }
+
+  /** Blocks dropped to make room since creation. */
+  synchronized long evictions() {
+    return evictions;
   }
 
   synchronized long bytes() {

@@ -317,6 +317,12 @@ final class Staging implements AutoCloseable {
     return stopped;
   }
 
+  /** Seconds the oldest block waiting in the upload queue has been staged; 0 when none waits. */
+  synchronized double oldestAgeSeconds() {
+    Item head = queue.peekFirst();
+    return head == null ? 0 : Math.max(0, time.monotonicNanos() - head.stagedAtNanos()) / 1e9;
+  }
+
   synchronized long stagedBlocks() {
     return staged.size();
   }

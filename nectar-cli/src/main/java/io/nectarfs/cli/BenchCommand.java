@@ -1,6 +1,7 @@
 package io.nectarfs.cli;
 
 import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.common.Sizes;
 import io.nectarfs.fs.FileSystem;
 import io.nectarfs.volume.Volume;
@@ -61,6 +62,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--drop-caches", description = "Also read the large file cold: drop the kernel's page cache first (root).")
   boolean dropCaches;
+
+  @Option(names = "--no-metrics", description = "Through the VFS: record no metrics (to measure what recording them costs).")
+  boolean noMetrics;
 
   /** What the benchmark needs from a file system. */
   interface Target extends AutoCloseable {
@@ -274,7 +278,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private Target vfsTarget(String dir) throws IOException {
-    Volume volume = Volume.open(target, data.volumeOptions("bench", false));
+    Volume volume = Volume.open(target, data.volumeOptions("bench", false).withMetrics(noMetrics ? Metrics.disabled() : Metrics.create()));
     FileSystem fs = volume.fileSystem();
     Ctx ctx = Ctx.ROOT;
     String base = "/" + dir;

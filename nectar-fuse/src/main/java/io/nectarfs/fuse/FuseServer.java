@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import io.nectarfs.common.Cancellation;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.fuse.linux.DevFuse;
 import io.nectarfs.fuse.linux.FdPassing;
 import io.nectarfs.fuse.linux.LibC;
@@ -97,6 +98,7 @@ public final class FuseServer implements AutoCloseable {
   private final AtomicBoolean shutdownStarted = new AtomicBoolean();
   private final AtomicLongArray counts = new AtomicLongArray(64);
   private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
+  private final FuseMeters meters;
   private volatile InitState init;
   private volatile boolean stopping;
   private volatile boolean detached;
@@ -122,7 +124,7 @@ public final class FuseServer implements AutoCloseable {
     }
   }
 
-  private FuseServer(Vfs vfs, FuseMount mount, int[] fds, InitState resumed) {
+  private FuseServer(Vfs vfs, FuseMount mount, int[] fds, InitState resumed, Metrics metrics) {
     this.vfs = vfs;
     this.mount = mount;
     this.options = mount.options();
@@ -138,6 +140,10 @@ public final class FuseServer implements AutoCloseable {
     table.on(Opcode.BATCH_FORGET, 8, Dispatch.NO_REPLY, (r, out) -> {});
     table.on(Opcode.NOTIFY_REPLY, 0, Dispatch.NO_REPLY, (r, out) -> {});
     table.on(Opcode.DESTROY, 0, Dispatch.INLINE, (r, out) -> {});
+    this.meters = new FuseMeters(metrics, table, counts.length());
+    meters.gauge("nectar_fuse_inflight_requests", "FUSE requests being handled", handlers::size);
+    meters.gauge("nectar_fuse_background_used", "background request slots in use (of max_background)",
+        () -> options.maxBackground() - permits.availablePermits());
     if (resumed != null) {
       this.init = resumed;
       initDone.countDown();
@@ -146,9 +152,14 @@ public final class FuseServer implements AutoCloseable {
 
   /** Mounts {@code mountpoint} and serves {@code vfs} there; unmounts again if starting fails. */
   public static FuseServer mount(Vfs vfs, Path mountpoint, MountOptions options) throws IOException {
+    return mount(vfs, mountpoint, options, Metrics.disabled());
+  }
+
+  /** The same, recording requests in {@code metrics} (see {@link FuseMeters}). */
+  public static FuseServer mount(Vfs vfs, Path mountpoint, MountOptions options, Metrics metrics) throws IOException {
     FuseMount m = FuseMount.mount(mountpoint, options);
     try {
-      return start(vfs, m);
+      return start(vfs, m, metrics);
     } catch (IOException | RuntimeException e) {
       try {
         m.unmount(true);
@@ -162,6 +173,11 @@ public final class FuseServer implements AutoCloseable {
 
   /** Serves {@code vfs} on an existing mount (INIT not yet done). */
   public static FuseServer start(Vfs vfs, FuseMount mount) throws IOException {
+    return start(vfs, mount, Metrics.disabled());
+  }
+
+  /** The same, recording requests in {@code metrics}. */
+  public static FuseServer start(Vfs vfs, FuseMount mount, Metrics metrics) throws IOException {
     int[] fds = new int[mount.options().readers()];
     fds[0] = mount.fd();
     for (int i = 1; i < fds.length; i++) {
@@ -177,7 +193,7 @@ public final class FuseServer implements AutoCloseable {
         DevFuse.setNonBlocking(fd);
       }
     }
-    FuseServer s = new FuseServer(vfs, mount, fds, null);
+    FuseServer s = new FuseServer(vfs, mount, fds, null, metrics);
     s.startReaders();
     return s;
   }
@@ -187,6 +203,11 @@ public final class FuseServer implements AutoCloseable {
    * descriptors are read at once.
    */
   public static FuseServer resume(Vfs vfs, FuseSession session, MountOptions options) {
+    return resume(vfs, session, options, Metrics.disabled());
+  }
+
+  /** The same, recording requests in {@code metrics}. */
+  public static FuseServer resume(Vfs vfs, FuseSession session, MountOptions options, Metrics metrics) {
     int[] fds = session.fds();
     FuseMount m = FuseMount.adopt(Path.of(session.mountpoint()), fds[0], options);
     int[] readerFds = new int[Math.max(1, Math.min(options.readers(), fds.length))];
@@ -196,7 +217,7 @@ public final class FuseServer implements AutoCloseable {
     for (int i = readerFds.length; i < fds.length; i++) {
       FdPassing.closeQuietly(fds[i]);
     }
-    FuseServer s = new FuseServer(vfs, m, readerFds, session.init());
+    FuseServer s = new FuseServer(vfs, m, readerFds, session.init(), metrics);
     s.startReaders();
     return s;
   }
@@ -305,6 +326,7 @@ public final class FuseServer implements AutoCloseable {
     Op op = table.get(r.opcode);
     if (op == null) {
       log.debug("unsupported opcode {} -> ENOSYS", Opcode.name(r.opcode));
+      meters.unsupported.increment();
       reply(fd, b, new Reply(b).finish(r.unique, -Errno.ENOSYS.code()));
       pool.give(b);
       return;
@@ -351,6 +373,7 @@ public final class FuseServer implements AutoCloseable {
   private void run(int fd, Buf b, Request r, Op op, Call call) {
     Reply out = new Reply(b);
     int err = 0;
+    long t0 = System.nanoTime();
     try {
       if (!r.has(op.minIn())) {
         throw Errno.EINVAL.exception(op.name() + " request too short");
@@ -359,6 +382,7 @@ public final class FuseServer implements AutoCloseable {
     } catch (Throwable t) {
       err = -errnoOf(op, t);
     }
+    meters.handled(r.opcode, t0, err != 0);
     if (op.dispatch() == Dispatch.NO_REPLY) {
       return;
     }
@@ -417,6 +441,7 @@ public final class FuseServer implements AutoCloseable {
 
   /** FUSE_INTERRUPT: cancels the request's token (never interrupts its thread). */
   private void interrupt(long unique) {
+    meters.interrupts.increment();
     Object known = inflight.computeIfAbsent(unique, k -> new Marker(System.nanoTime()));
     if (known instanceof Call c) {
       c.token.cancel();

@@ -2,6 +2,7 @@ package io.nectarfs.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nectarfs.common.Metrics;
 import io.nectarfs.fuse.wire.Opcode;
 import io.nectarfs.vfs.Vfs;
 import java.io.BufferedReader;
@@ -64,7 +65,8 @@ class InterruptTest {
     });
     Path dir = Mounted.newDir();
     Path script = Files.createTempFile("open", ".py");
-    try (FuseServer server = FuseServer.mount(vfs, dir, MountOptions.builder().volumeName("intr").build())) {
+    Metrics metrics = Metrics.create();
+    try (FuseServer server = FuseServer.mount(vfs, dir, MountOptions.builder().volumeName("intr").build(), metrics)) {
       assertThat(server.awaitInit(Duration.ofSeconds(10))).isTrue();
       Files.writeString(dir.resolve("f"), "data");
       Files.writeString(script, OPEN_PY);
@@ -87,6 +89,8 @@ class InterruptTest {
         assertThat(release.getCount()).as("still held").isEqualTo(1);
         assertThat(line).isEqualTo("-1 4");
         assertThat(server.requests(Opcode.INTERRUPT)).isPositive();
+        assertThat(metrics.registry().get("nectar_fuse_interrupts").counter().count()).isEqualTo(server.requests(Opcode.INTERRUPT));
+        assertThat(metrics.registry().get("nectar_fuse_inflight_requests").gauge().value()).as("the held OPEN").isGreaterThanOrEqualTo(1);
         assertThat(mem.openHandles()).as("the held open made a handle").isEqualTo(1);
       } finally {
         release.countDown();

@@ -196,6 +196,12 @@ class LocalSecurityTest {
     assertThat(sh(tmp, "tr '\\0' ' ' < /proc/" + pid + "/environ")).as("the secret is in the child's private environment")
         .contains("NECTAR_MOUNT_META_URL=" + meta);
     sh(mnt, "echo works > f && cat f");
+    // metrics: the engine is labelled by its scheme; no password, user or URL in any label
+    String stats = sh(mnt, "cat .stats");
+    assertThat(stats).contains("engine=\"redis\"").doesNotContain(password).doesNotContain("redis://");
+    String endpoint = stats.replaceAll("(?s).*nectar_metrics_endpoint\\{address=\"([^\"]+)\".*", "$1");
+    assertThat(endpoint).startsWith("http://127.0.0.1:");
+    assertThat(sh(tmp, "curl -sf " + endpoint)).contains("engine=\"redis\"").doesNotContain(password).doesNotContain("redis://");
   }
 
   @Test

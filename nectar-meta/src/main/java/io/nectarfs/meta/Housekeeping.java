@@ -67,6 +67,7 @@ final class Housekeeping {
   void heartbeat() throws IOException {
     long sid = m.sid;
     if (sid != 0) {
+      m.heartbeats.increment();
       boolean alive = m.txn(tx -> {
         byte[] old = tx.get(Keys.session(sid));
         if (old == null) {

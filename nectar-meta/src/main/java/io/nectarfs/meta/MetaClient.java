@@ -62,10 +62,15 @@ public final class MetaClient implements Meta {
   /** Deletes the objects of freed slices; null until the data layer registers it. */
   volatile SliceDeleter sliceListener;
 
+  /** Session heartbeats this client sent ({@code nectar_meta_session_heartbeats_total}). */
+  final io.micrometer.core.instrument.Counter heartbeats;
+
   private MetaClient(TxnKv kv, MetaConfig config, Format format) {
     this.kv = kv;
     this.config = config;
     this.format = format;
+    this.heartbeats = io.micrometer.core.instrument.Counter.builder("nectar_meta_session_heartbeats")
+        .description("metadata session heartbeats sent").register(config.metrics().registry());
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.nectarfs.meta;
 
 import io.nectarfs.common.Clock;
+import io.nectarfs.common.Metrics;
 import java.time.Duration;
 
 /**
@@ -15,10 +16,13 @@ import java.time.Duration;
  * @param freeDelay how long unreferenced slices wait before their objects are deleted, so that
  *     other clients still reading from slice lists they cached (for at most their attribute cache
  *     time) find the data
+ * @param metrics the process registry the client records in (session heartbeats); disabled by
+ *     default
  */
-public record MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, String mountPoint, Duration freeDelay) {
+public record MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, String mountPoint, Duration freeDelay,
+    Metrics metrics) {
   public MetaConfig(boolean readOnly, Duration heartbeat, boolean background, Clock clock, String mountPoint) {
-    this(readOnly, heartbeat, background, clock, mountPoint, Duration.ofSeconds(30));
+    this(readOnly, heartbeat, background, clock, mountPoint, Duration.ofSeconds(30), Metrics.disabled());
   }
 
   public static MetaConfig defaults() {
@@ -26,26 +30,30 @@ public record MetaConfig(boolean readOnly, Duration heartbeat, boolean backgroun
   }
 
   public MetaConfig withFreeDelay(Duration d) {
-    return new MetaConfig(readOnly, heartbeat, background, clock, mountPoint, d);
+    return new MetaConfig(readOnly, heartbeat, background, clock, mountPoint, d, metrics);
   }
 
   public MetaConfig withReadOnly(boolean ro) {
-    return new MetaConfig(ro, heartbeat, background, clock, mountPoint, freeDelay);
+    return new MetaConfig(ro, heartbeat, background, clock, mountPoint, freeDelay, metrics);
   }
 
   public MetaConfig withBackground(boolean b) {
-    return new MetaConfig(readOnly, heartbeat, b, clock, mountPoint, freeDelay);
+    return new MetaConfig(readOnly, heartbeat, b, clock, mountPoint, freeDelay, metrics);
   }
 
   public MetaConfig withClock(Clock c) {
-    return new MetaConfig(readOnly, heartbeat, background, c, mountPoint, freeDelay);
+    return new MetaConfig(readOnly, heartbeat, background, c, mountPoint, freeDelay, metrics);
   }
 
   public MetaConfig withHeartbeat(Duration h) {
-    return new MetaConfig(readOnly, h, background, clock, mountPoint, freeDelay);
+    return new MetaConfig(readOnly, h, background, clock, mountPoint, freeDelay, metrics);
   }
 
   public MetaConfig withMountPoint(String m) {
-    return new MetaConfig(readOnly, heartbeat, background, clock, m, freeDelay);
+    return new MetaConfig(readOnly, heartbeat, background, clock, m, freeDelay, metrics);
+  }
+
+  public MetaConfig withMetrics(Metrics m) {
+    return new MetaConfig(readOnly, heartbeat, background, clock, mountPoint, freeDelay, m);
   }
 }

@@ -79,6 +79,26 @@ public final class ObjectStores {
   }
 
   /**
+   * {@code store} behind a decorator that records every request in {@code metrics} (see {@link
+   * MeteredStore}); retries made by a retry layer of the stack below are counted too. The volume
+   * adds it on top of the stack it opens.
+   */
+  public static ObjectStore metered(ObjectStore store, io.nectarfs.common.Metrics metrics) {
+    MeteredStore m = new MeteredStore(store, metrics);
+    java.util.ArrayDeque<ObjectStore> todo = new java.util.ArrayDeque<>(List.of(store));
+    while (!todo.isEmpty()) {
+      ObjectStore s = todo.pop();
+      if (s instanceof RetryStore r) {
+        r.onRetry = m::retried;
+      }
+      if (s instanceof Layered l) {
+        todo.addAll(l.inners());
+      }
+    }
+    return m;
+  }
+
+  /**
    * The fault injector of a stack opened with {@link StoreOptions#faults()}, found by walking down
    * the stack; empty if it has none. Tests use it to change fault rates at run time and to check
    * that faults were in fact injected.

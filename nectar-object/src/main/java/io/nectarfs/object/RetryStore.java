@@ -43,6 +43,8 @@ final class RetryStore extends ForwardingStore implements ForwardsMultipart {
 
   private final StoreOptions.Retry policy;
   private final Sleeper sleeper;
+  /** Told the description of each operation about to be tried again (metrics); set once when the stack is metered. */
+  volatile java.util.function.Consumer<String> onRetry = what -> {};
 
   RetryStore(ObjectStore next, StoreOptions.Retry policy, Sleeper sleeper) {
     super(next);
@@ -79,6 +81,7 @@ final class RetryStore extends ForwardingStore implements ForwardsMultipart {
     IOException last = null;
     for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
       if (attempt > 1) {
+        onRetry.accept(what);
         Ctx ctx = Ctx.current();
         ctx.checkCancelled();
         Duration d = delay(attempt - 1);

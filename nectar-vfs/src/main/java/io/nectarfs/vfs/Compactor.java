@@ -173,7 +173,7 @@ final class Compactor {
       return false;
     }
     v.committed(ino, index);
-    v.metrics().add("nectar_vfs_compactions_total", 1);
+    v.meters().compactions.increment();
     return true;
   }
 

@@ -1,6 +1,5 @@
 package io.nectarfs.vfs;
 
-import io.nectarfs.chunk.ChunkStats;
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
@@ -18,7 +17,6 @@ import io.nectarfs.meta.StatFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,7 +46,7 @@ final class VfsImpl implements Vfs {
   private final ChunkStore chunks;
   private final VfsConfig cfg;
   private final Clock clock;
-  private final Metrics metrics = new Metrics();
+  private final VfsMeters meters;
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
   private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
@@ -62,8 +60,9 @@ final class VfsImpl implements Vfs {
   private volatile boolean readOnly;
   private final long startNanos;
 
-  VfsImpl(Meta meta, ChunkStore chunks, VfsConfig cfg, Clock clock) {
+  VfsImpl(Meta meta, ChunkStore chunks, VfsConfig cfg, Clock clock, Metrics metrics) {
     this.meta = meta;
+    this.meters = new VfsMeters(metrics);
     this.chunks = chunks;
     this.cfg = cfg;
     this.clock = clock;
@@ -79,6 +78,10 @@ final class VfsImpl implements Vfs {
     long idle = cfg.flushIdle().toNanos();
     long age = cfg.flushMaxAge().toNanos();
     background.scheduleWithFixedDelay(() -> writers.values().forEach(w -> w.flushIfDue(idle, age)), 100, 100, TimeUnit.MILLISECONDS);
+    meters.gauge("nectar_vfs_open_handles", "open file and directory handles", handles::size);
+    meters.gauge("nectar_vfs_dirty_inodes", "files with written data not yet committed",
+        () -> writers.values().stream().filter(FileWriter::hasPending).count());
+    meters.gauge("nectar_vfs_uptime_seconds", "seconds since this VFS started", () -> (clock.monotonicNanos() - startNanos) / 1e9);
   }
 
   Meta meta() {
@@ -97,8 +100,8 @@ final class VfsImpl implements Vfs {
     return cfg;
   }
 
-  Metrics metrics() {
-    return metrics;
+  VfsMeters meters() {
+    return meters;
   }
 
   /** The background compaction (tests wait for it to be idle). */
@@ -109,16 +112,16 @@ final class VfsImpl implements Vfs {
   /** A slice of chunk {@code index} of {@code ino} was committed by this client. */
   void committed(long ino, int index) {
     reader.invalidate(ino);
-    metrics.add("nectar_vfs_slices_committed_total", 1);
+    meters.slicesCommitted.increment();
     compactor.maybeCompact(ino, index);
   }
 
-  private <T> T timed(String op, Op<T> body) throws IOException {
+  private <T> T timed(VfsMeters.Op op, Op<T> body) throws IOException {
     long t0 = System.nanoTime();
     try {
       return body.run();
     } finally {
-      metrics.timer("nectar_vfs_" + op + "_seconds").since(t0);
+      meters.timer(op).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -173,7 +176,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public Entry lookup(Ctx ctx, long parent, String name) throws IOException {
-    return timed("lookup", () -> {
+    return timed(VfsMeters.Op.LOOKUP, () -> {
       if (parent == Meta.ROOT && cfg.internalFiles()) {
         long ino = Internal.inoOf(name);
         if (ino != 0) {
@@ -187,7 +190,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public Attr getattr(Ctx ctx, long ino) throws IOException {
-    return timed("getattr", () -> {
+    return timed(VfsMeters.Op.GETATTR, () -> {
       if (Internal.isInternal(ino)) {
         // The size of the content as it would be read now; it changes between reads, so
         // readers should not trust it beyond one open.
@@ -199,7 +202,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
-    return timed("setattr", () -> {
+    return timed(VfsMeters.Op.SETATTR, () -> {
       if (Internal.isInternal(ino)) {
         throw Errno.EPERM.exception("internal file");
       }
@@ -224,12 +227,12 @@ final class VfsImpl implements Vfs {
 
   @Override
   public String readlink(Ctx ctx, long ino) throws IOException {
-    return timed("readlink", () -> meta.readlink(ctx, ino));
+    return timed(VfsMeters.Op.READLINK, () -> meta.readlink(ctx, ino));
   }
 
   @Override
   public Entry mknod(Ctx ctx, long parent, String name, int mode, int umask, int rdev) throws IOException {
-    return timed("mknod", () -> {
+    return timed(VfsMeters.Op.MKNOD, () -> {
       FileType t = FileType.ofMode(mode);
       if (t == null || t == FileType.SYMLINK) {
         throw Errno.EINVAL.exception("mknod of mode " + Integer.toOctalString(mode));
@@ -243,12 +246,12 @@ final class VfsImpl implements Vfs {
 
   @Override
   public Entry mkdir(Ctx ctx, long parent, String name, int mode, int umask) throws IOException {
-    return timed("mkdir", () -> meta.mkdir(ctx, parent, name, mode & 07777, umask));
+    return timed(VfsMeters.Op.MKDIR, () -> meta.mkdir(ctx, parent, name, mode & 07777, umask));
   }
 
   @Override
   public Entry symlink(Ctx ctx, long parent, String name, String target) throws IOException {
-    return timed("symlink", () -> meta.symlink(ctx, parent, name, target));
+    return timed(VfsMeters.Op.SYMLINK, () -> meta.symlink(ctx, parent, name, target));
   }
 
   private void checkNotInternal(long parent, String name) throws FsException {
@@ -259,7 +262,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void unlink(Ctx ctx, long parent, String name) throws IOException {
-    timed("unlink", () -> {
+    timed(VfsMeters.Op.UNLINK, () -> {
       checkNotInternal(parent, name);
       meta.unlink(ctx, parent, name);
       return null;
@@ -268,7 +271,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void rmdir(Ctx ctx, long parent, String name) throws IOException {
-    timed("rmdir", () -> {
+    timed(VfsMeters.Op.RMDIR, () -> {
       meta.rmdir(ctx, parent, name);
       return null;
     });
@@ -276,7 +279,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void rename(Ctx ctx, long ps, String ns, long pd, String nd, int flags) throws IOException {
-    timed("rename", () -> {
+    timed(VfsMeters.Op.RENAME, () -> {
       checkNotInternal(ps, ns);
       checkNotInternal(pd, nd);
       meta.rename(ctx, ps, ns, pd, nd, flags);
@@ -286,7 +289,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public Entry link(Ctx ctx, long ino, long newParent, String newName) throws IOException {
-    return timed("link", () -> {
+    return timed(VfsMeters.Op.LINK, () -> {
       if (Internal.isInternal(ino)) {
         throw Errno.EPERM.exception("internal file");
       }
@@ -298,7 +301,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException {
-    return timed("create", () -> {
+    return timed(VfsMeters.Op.CREATE, () -> {
       checkNotInternal(parent, name);
       Entry e;
       try {
@@ -355,7 +358,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public long open(Ctx ctx, long ino, int flags) throws IOException {
-    return timed("open", () -> {
+    return timed(VfsMeters.Op.OPEN, () -> {
       if (Internal.isInternal(ino)) {
         if (OpenFlags.writable(flags)) {
           throw Errno.EACCES.exception("internal files are read-only");
@@ -410,7 +413,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public int read(Ctx ctx, long ino, long fh, long off, ByteBuffer dst) throws IOException {
-    return timed("read", () -> {
+    return timed(VfsMeters.Op.READ, () -> {
       Handle h = handle(fh, ino);
       if (h instanceof Handle.Internal in) {
         if (off >= in.content().length) {
@@ -428,14 +431,14 @@ final class VfsImpl implements Vfs {
       }
       flushWriter(ino); // read-your-writes
       int n = reader.read(ctx, ino, f, off, dst);
-      metrics.add("nectar_vfs_read_bytes_total", n);
+      meters.readBytes.increment(n);
       return n;
     });
   }
 
   @Override
   public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
-    return timed("write", () -> {
+    return timed(VfsMeters.Op.WRITE, () -> {
       Handle h = handle(fh, ino);
       if (!(h instanceof Handle.File f) || !f.writable()) {
         throw Errno.EBADF.exception("handle " + fh + " is not open for writing");
@@ -455,7 +458,7 @@ final class VfsImpl implements Vfs {
         w.flush();
       }
       n -= src.remaining(); // short when cancelled part-way (FileWriter#write)
-      metrics.add("nectar_vfs_write_bytes_total", n);
+      meters.writeBytes.increment(n);
       return n;
     });
   }
@@ -469,7 +472,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void flush(Ctx ctx, long ino, long fh, long lockOwner) throws IOException {
-    timed("flush", () -> {
+    timed(VfsMeters.Op.FLUSH, () -> {
       Handle h = handle(fh, ino);
       if (h instanceof Handle.File) {
         try {
@@ -486,7 +489,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException {
-    timed("fsync", () -> {
+    timed(VfsMeters.Op.FSYNC, () -> {
       handle(fh, ino);
       flushWriter(ino);
       return null;
@@ -495,7 +498,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void release(Ctx ctx, long ino, long fh) throws IOException {
-    timed("release", () -> {
+    timed(VfsMeters.Op.RELEASE, () -> {
       Handle h = handles.remove(fh);
       if (h == null) {
         throw Errno.EBADF.exception("file handle " + fh);
@@ -529,7 +532,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public long opendir(Ctx ctx, long ino, int flags) throws IOException {
-    return timed("opendir", () -> {
+    return timed(VfsMeters.Op.OPENDIR, () -> {
       // Registered as an open in the metadata, so a directory removed while open keeps
       // answering fstat (nlink 0) until releasedir.
       Attr a = meta.open(ctx, ino, OpenFlags.O_RDONLY);
@@ -544,7 +547,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public List<DirEntryAt> readdir(Ctx ctx, long ino, long fh, long offset, int max, boolean plus) throws IOException {
-    return timed("readdir", () -> {
+    return timed(VfsMeters.Op.READDIR, () -> {
       if (!(handle(fh, ino) instanceof Handle.Dir d)) {
         throw Errno.EBADF.exception("handle " + fh + " is not a directory");
       }
@@ -578,7 +581,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public List<DirEntry> readdirAfter(Ctx ctx, long ino, String after, int limit) throws IOException {
-    return timed("readdir", () -> {
+    return timed(VfsMeters.Op.READDIR, () -> {
       List<DirEntry> page = meta.readdir(ctx, ino, after, limit, true);
       List<DirEntry> out = new ArrayList<>(page.size());
       for (DirEntry e : page) {
@@ -590,7 +593,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public io.nectarfs.meta.DirStats summary(Ctx ctx, long ino) throws IOException {
-    return timed("summary", () -> meta.summary(ctx, ino));
+    return timed(VfsMeters.Op.SUMMARY, () -> meta.summary(ctx, ino));
   }
 
   @Override
@@ -626,12 +629,12 @@ final class VfsImpl implements Vfs {
 
   @Override
   public StatFs statfs(Ctx ctx, long ino) throws IOException {
-    return timed("statfs", () -> meta.statfs(ctx, ino));
+    return timed(VfsMeters.Op.STATFS, () -> meta.statfs(ctx, ino));
   }
 
   @Override
   public void access(Ctx ctx, long ino, int mask) throws IOException {
-    timed("access", () -> {
+    timed(VfsMeters.Op.ACCESS, () -> {
       if (Internal.isInternal(ino)) {
         if ((mask & 3) != 0) {
           throw Errno.EACCES.exception("internal files are read-only");
@@ -650,7 +653,7 @@ final class VfsImpl implements Vfs {
     if (Internal.isInternal(ino)) {
       throw Errno.ENODATA.exception(name);
     }
-    return timed("getxattr", () -> meta.getxattr(ctx, ino, name));
+    return timed(VfsMeters.Op.GETXATTR, () -> meta.getxattr(ctx, ino, name));
   }
 
   @Override
@@ -658,7 +661,7 @@ final class VfsImpl implements Vfs {
     if (Internal.isInternal(ino)) {
       return List.of();
     }
-    return timed("listxattr", () -> meta.listxattr(ctx, ino));
+    return timed(VfsMeters.Op.LISTXATTR, () -> meta.listxattr(ctx, ino));
   }
 
   @Override
@@ -666,7 +669,7 @@ final class VfsImpl implements Vfs {
     if (Internal.isInternal(ino)) {
       throw Errno.EPERM.exception("internal file");
     }
-    timed("setxattr", () -> {
+    timed(VfsMeters.Op.SETXATTR, () -> {
       meta.setxattr(ctx, ino, name, value, flags);
       return null;
     });
@@ -677,7 +680,7 @@ final class VfsImpl implements Vfs {
     if (Internal.isInternal(ino)) {
       throw Errno.EPERM.exception("internal file");
     }
-    timed("removexattr", () -> {
+    timed(VfsMeters.Op.REMOVEXATTR, () -> {
       meta.removexattr(ctx, ino, name);
       return null;
     });
@@ -687,7 +690,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void fallocate(Ctx ctx, long ino, long fh, int mode, long off, long len) throws IOException {
-    timed("fallocate", () -> {
+    timed(VfsMeters.Op.FALLOCATE, () -> {
       if (!(handle(fh, ino) instanceof Handle.File f) || !f.writable()) {
         throw Errno.EBADF.exception("handle " + fh + " is not open for writing");
       }
@@ -700,7 +703,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public long copyFileRange(Ctx ctx, long inoIn, long fhIn, long offIn, long inoOut, long fhOut, long offOut, long len, int flags) throws IOException {
-    return timed("copy_file_range", () -> {
+    return timed(VfsMeters.Op.COPY_FILE_RANGE, () -> {
       if (flags != 0) {
         throw Errno.EINVAL.exception("copy_file_range flags " + flags);
       }
@@ -720,7 +723,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public long lseek(Ctx ctx, long ino, long fh, long off, int whence) throws IOException {
-    return timed("lseek", () -> {
+    return timed(VfsMeters.Op.LSEEK, () -> {
       if (!(handle(fh, ino) instanceof Handle.File)) {
         throw Errno.EBADF.exception("handle " + fh);
       }
@@ -733,7 +736,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public Lock getlk(Ctx ctx, long ino, long fh, long owner, Lock lock) throws IOException {
-    return timed("getlk", () -> {
+    return timed(VfsMeters.Op.GETLK, () -> {
       handle(fh, ino);
       io.nectarfs.meta.PosixLock p = meta.getlk(ctx, ino, owner, lock.type(), lock.start(), lock.end(), lock.pid());
       return new Lock(p.type(), p.start(), p.end(), p.pid());
@@ -742,7 +745,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void setlk(Ctx ctx, long ino, long fh, long owner, Lock lock, boolean wait) throws IOException {
-    timed("setlk", () -> {
+    timed(VfsMeters.Op.SETLK, () -> {
       handle(fh, ino);
       meta.setlk(ctx, ino, owner, lock.type(), lock.start(), lock.end(), lock.pid(), wait);
       return null;
@@ -751,7 +754,7 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void flock(Ctx ctx, long ino, long fh, long owner, int op, boolean wait) throws IOException {
-    timed("flock", () -> {
+    timed(VfsMeters.Op.FLOCK, () -> {
       handle(fh, ino);
       int type = switch (op & ~4) { // LOCK_NB is passed as 'wait'
         case 1 -> Meta.F_RDLCK;
@@ -776,22 +779,9 @@ final class VfsImpl implements Vfs {
 
   // ---- internal files ----
 
+  /** The {@code /.stats} file: every meter of the process registry, Prometheus text format. */
   String statsText() {
-    ChunkStats s = chunks.stats();
-    Map<String, Long> gauges = new LinkedHashMap<>();
-    gauges.put("nectar_uptime_seconds", (clock.monotonicNanos() - startNanos) / 1_000_000_000L);
-    gauges.put("nectar_vfs_open_handles", (long) handles.size());
-    gauges.put("nectar_vfs_dirty_inodes", writers.values().stream().filter(FileWriter::hasPending).count());
-    gauges.put("nectar_chunk_buffer_used_bytes", s.bufferUsed());
-    gauges.put("nectar_chunk_buffer_limit_bytes", s.bufferLimit());
-    gauges.put("nectar_chunk_cache_bytes", s.cacheBytes());
-    gauges.put("nectar_chunk_cache_blocks", s.cacheBlocks());
-    gauges.put("nectar_chunk_cache_hits_total", s.cacheHits());
-    gauges.put("nectar_chunk_cache_misses_total", s.cacheMisses());
-    gauges.put("nectar_object_get_total", s.objectGets());
-    gauges.put("nectar_object_put_total", s.objectPuts());
-    gauges.put("nectar_chunk_staged_blocks", s.stagedBlocks());
-    return metrics.prometheus(gauges);
+    return meters.metrics().scrape();
   }
 
   String configText() {

@@ -2,6 +2,7 @@ package io.nectarfs.vfs;
 
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.common.Clock;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.meta.Meta;
 
 /** Creates the VFS of a volume. */
@@ -22,7 +23,12 @@ public final class Vfses {
    * slices, and when written data is committed in the background (tests inject one).
    */
   public static Vfs open(Meta meta, ChunkStore chunks, VfsConfig config, Clock clock) {
-    return new VfsImpl(meta, chunks, config, clock);
+    return open(meta, chunks, config, clock, Metrics.create());
+  }
+
+  /** The same, registering the VFS meters in the process registry {@code metrics}. */
+  public static Vfs open(Meta meta, ChunkStore chunks, VfsConfig config, Clock clock, Metrics metrics) {
+    return new VfsImpl(meta, chunks, config, clock, metrics);
   }
 
   /**

@@ -2,12 +2,15 @@ package io.nectarfs.volume;
 
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.ChunkStores;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.fs.FileSystem;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.kv.MeteredTxnKv;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.object.ObjectStore;
+import io.nectarfs.object.ObjectStores;
 import io.nectarfs.vfs.Vfs;
 import io.nectarfs.vfs.Vfses;
 import java.io.IOException;
@@ -26,8 +29,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the object storage with the format's decorators, the chunk store, registers the chunk store as
  * the metadata's {@link io.nectarfs.meta.Meta#onSliceFreed freed-slice listener} (slices freed
  * before that wait in the durable deletion queue) and opens the VFS, restricted to {@link
- * VolumeOptions#subdir()} and behind the {@link VolumeOptions#identity()} mapping. When a step
- * fails, everything opened before it is closed (the session ends) and the failure is rethrown.
+ * VolumeOptions#subdir()} and behind the {@link VolumeOptions#identity()} mapping. Every layer
+ * records in one registry ({@link VolumeOptions#metrics()}, or one the volume creates), tagged
+ * {@code volume} (name) and {@code mountpoint} (client name): the engine behind {@link
+ * MeteredTxnKv}, the storage stack under {@link ObjectStores#metered}, the chunk store and VFS
+ * registering their own meters. When a step fails, everything opened before it is closed (the
+ * session ends) and the failure is rethrown.
  *
  * <h2>Closing</h2>
  *
@@ -44,9 +51,11 @@ public final class Volume implements AutoCloseable {
   private final ObjectStore storage;
   private final ChunkStore chunks;
   private final Vfs vfs;
+  private final Metrics metrics;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Volume(MetaClient meta, ObjectStore storage, ChunkStore chunks, Vfs vfs) {
+  private Volume(MetaClient meta, ObjectStore storage, ChunkStore chunks, Vfs vfs, Metrics metrics) {
+    this.metrics = metrics;
     this.meta = meta;
     this.storage = storage;
     this.chunks = chunks;
@@ -61,16 +70,27 @@ public final class Volume implements AutoCloseable {
    *     ({@link io.nectarfs.common.FsException} ENOENT/ENOTDIR)
    */
   public static Volume open(String metaUrl, VolumeOptions options) throws IOException {
-    MetaClient meta = openMeta(metaUrl, options);
+    TxnKv kv = Volumes.engine(metaUrl, options.secrets());
+    Metrics metrics;
+    MetaClient meta;
+    try {
+      Format known = MetaClient.loadFormat(kv); // null: MetaClient.open explains
+      metrics = options.metrics() != null ? options.metrics() : Metrics.create();
+      metrics.addCommonTags("volume", known == null ? "" : known.name(), "mountpoint", options.clientName());
+      meta = openMeta(MeteredTxnKv.wrap(kv, metrics), options, metrics);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(kv, e);
+      throw e;
+    }
     ObjectStore storage = null;
     ChunkStore chunks = null;
     Vfs inner = null;
     try {
       Format f = meta.format();
-      storage = Volumes.storage(f, !options.readOnly(), options.secrets());
-      chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()), options.vfsClock());
+      storage = ObjectStores.metered(Volumes.storage(f, !options.readOnly(), options.secrets()), metrics);
+      chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()), options.vfsClock(), metrics);
       meta.onSliceFreed(chunks::remove);
-      inner = Vfses.open(meta, chunks, options.vfsConfig(), options.vfsClock());
+      inner = Vfses.open(meta, chunks, options.vfsConfig(), options.vfsClock(), metrics);
       if (options.readOnly()) {
         inner.setReadOnly(true);
       }
@@ -78,7 +98,7 @@ public final class Volume implements AutoCloseable {
       if (!options.identity().isIdentity()) {
         served = new MappedVfs(served, options.identity());
       }
-      return new Volume(meta, storage, chunks, served);
+      return new Volume(meta, storage, chunks, served, metrics);
     } catch (IOException | RuntimeException e) {
       if (inner != null) {
         closeQuietly(inner, e); // the VFS owns the chunk store and the metadata client
@@ -101,16 +121,22 @@ public final class Volume implements AutoCloseable {
   public static MetaClient openMeta(String metaUrl, VolumeOptions options) throws IOException {
     TxnKv kv = Volumes.engine(metaUrl, options.secrets());
     try {
-      return MetaClient.open(kv, MetaConfig.defaults()
-          .withReadOnly(options.readOnly())
-          .withBackground(options.backgroundJobs())
-          .withHeartbeat(options.heartbeat())
-          .withFreeDelay(options.sliceFreeDelay())
-          .withMountPoint(options.clientName()));
+      Metrics metrics = options.metrics() != null ? options.metrics() : Metrics.disabled();
+      return openMeta(metrics.enabled() ? MeteredTxnKv.wrap(kv, metrics) : kv, options, metrics);
     } catch (IOException | RuntimeException e) {
       closeQuietly(kv, e);
       throw e;
     }
+  }
+
+  private static MetaClient openMeta(TxnKv kv, VolumeOptions options, Metrics metrics) throws IOException {
+    return MetaClient.open(kv, MetaConfig.defaults()
+        .withReadOnly(options.readOnly())
+        .withBackground(options.backgroundJobs())
+        .withHeartbeat(options.heartbeat())
+        .withFreeDelay(options.sliceFreeDelay())
+        .withMountPoint(options.clientName())
+        .withMetrics(metrics));
   }
 
   /** The volume's format record as this client loaded it. */
@@ -121,6 +147,11 @@ public final class Volume implements AutoCloseable {
   /** The metadata client (whole volume, no identity mapping: administration and tools). */
   public MetaClient meta() {
     return meta;
+  }
+
+  /** The registry every layer of this volume records in (the process one, or the volume's own). */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** The VFS front ends serve: the subdir as its root, callers mapped by the identity mapping. */

@@ -1,6 +1,7 @@
 package io.nectarfs.volume;
 
 import io.nectarfs.common.Clock;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.vfs.VfsConfig;
 import java.time.Duration;
@@ -22,12 +23,14 @@ import java.time.Duration;
  *   <li>{@link #identity()}: applied to every caller entering the VFS.
  *   <li>{@link #backgroundJobs()}, {@link #heartbeat()}, {@link #sliceFreeDelay()}: the metadata
  *       session's background work (deferred deletion, stale session cleanup, trash expiry).
+ *   <li>{@link #metrics()}: the process registry every layer records in (null: the volume creates
+ *       its own, tagged with the volume name and client name).
  *   <li>{@link #vfsClock()}: time source of the VFS and chunk store decisions (cache expiry, writeback delay; tests inject one).
  * </ul>
  */
 public final class VolumeOptions {
   private static final VolumeOptions DEFAULTS = new VolumeOptions(null, CacheOptions.defaults(), VfsConfig.defaults(), false, null, "",
-      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM);
+      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null);
 
   private final Secrets secrets;
   private final CacheOptions cache;
@@ -40,9 +43,11 @@ public final class VolumeOptions {
   private final Duration heartbeat;
   private final Duration sliceFreeDelay;
   private final Clock vfsClock;
+  private final Metrics metrics;
 
   private VolumeOptions(Secrets secrets, CacheOptions cache, VfsConfig vfsConfig, boolean readOnly, String subdir, String clientName,
-      IdentityMapping identity, boolean backgroundJobs, Duration heartbeat, Duration sliceFreeDelay, Clock vfsClock) {
+      IdentityMapping identity, boolean backgroundJobs, Duration heartbeat, Duration sliceFreeDelay, Clock vfsClock,
+      Metrics metrics) {
     this.secrets = secrets;
     this.cache = cache;
     this.vfsConfig = vfsConfig;
@@ -54,6 +59,7 @@ public final class VolumeOptions {
     this.heartbeat = heartbeat;
     this.sliceFreeDelay = sliceFreeDelay;
     this.vfsClock = vfsClock;
+    this.metrics = metrics;
   }
 
   /**
@@ -112,21 +118,21 @@ public final class VolumeOptions {
 
   public VolumeOptions withSecrets(Secrets s) {
     return new VolumeOptions(nonNull(s, "secrets"), cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock);
+        sliceFreeDelay, vfsClock, metrics);
   }
 
   public VolumeOptions withCache(CacheOptions c) {
     return new VolumeOptions(secrets, nonNull(c, "cache"), vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock);
+        sliceFreeDelay, vfsClock, metrics);
   }
 
   public VolumeOptions withVfsConfig(VfsConfig v) {
     return new VolumeOptions(secrets, cache, nonNull(v, "vfsConfig"), readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock);
+        sliceFreeDelay, vfsClock, metrics);
   }
 
   public VolumeOptions withReadOnly(boolean ro) {
-    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock);
+    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics);
   }
 
   /** Serve directory {@code path} (absolute within the volume, e.g. {@code /projects/a}) as the root; null: the whole volume. */
@@ -134,28 +140,28 @@ public final class VolumeOptions {
     if (path != null && path.isBlank()) {
       throw new IllegalArgumentException("subdir must name a directory of the volume, e.g. /projects");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics);
   }
 
   public VolumeOptions withClientName(String name) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, nonNull(name, "clientName"), identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock);
+        sliceFreeDelay, vfsClock, metrics);
   }
 
   public VolumeOptions withIdentity(IdentityMapping m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, nonNull(m, "identity"), backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock);
+        sliceFreeDelay, vfsClock, metrics);
   }
 
   /** Whether a background thread runs the session's heartbeat and shared jobs (off for one-shot admin tools). */
   public VolumeOptions withBackgroundJobs(boolean on) {
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics);
   }
 
   /** How often the session is refreshed; it expires after five missed heartbeats. */
   public VolumeOptions withHeartbeat(Duration d) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, positive(d, "heartbeat"),
-        sliceFreeDelay, vfsClock);
+        sliceFreeDelay, vfsClock, metrics);
   }
 
   /** How long freed slices wait before their objects are deleted (other clients may still read them). */
@@ -163,12 +169,26 @@ public final class VolumeOptions {
     if (d == null || d.isNegative()) {
       throw new IllegalArgumentException("slice free delay must not be negative");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics);
   }
 
   public VolumeOptions withVfsClock(Clock c) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        nonNull(c, "vfsClock"));
+        nonNull(c, "vfsClock"), metrics);
+  }
+
+  /** The process-wide registry the volume's layers record in; null when the volume makes its own. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Record in {@code m}, the process registry (its common tags, e.g. {@code volume} and {@code
+   * mountpoint}, are the caller's to set); null: each open volume makes its own.
+   */
+  public VolumeOptions withMetrics(Metrics m) {
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
+        vfsClock, m);
   }
 
   private static <T> T nonNull(T v, String what) {

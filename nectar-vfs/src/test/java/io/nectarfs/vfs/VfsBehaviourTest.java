@@ -186,7 +186,7 @@ class VfsBehaviourTest {
       FileSystem fs = new FileSystem(c.vfs());
       fs.writeAll(ctx, "/x", new byte[1000]);
       String stats = new String(fs.readAll(ctx, "/.stats"), StandardCharsets.UTF_8);
-      assertThat(stats).contains("nectar_vfs_write_bytes_total 1000", "# TYPE nectar_chunk_buffer_used_bytes gauge");
+      assertThat(stats).contains("nectar_vfs_write_bytes_total 1000.0", "# TYPE nectar_chunk_buffer_used_bytes gauge");
       assertThat(new String(fs.readAll(ctx, "/.config"), StandardCharsets.UTF_8)).contains("\"volume\": \"vfs-test\"");
       assertThat(fs.list(ctx, "/")).extracting(FileSystem.Child::name).containsExactly("x");
       assertThatThrownBy(() -> fs.delete(ctx, "/.stats", false)).matches(e -> ((FsException) e).errno() == Errno.EPERM);

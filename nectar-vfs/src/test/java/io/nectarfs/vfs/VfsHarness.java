@@ -3,6 +3,8 @@ package io.nectarfs.vfs;
 import io.nectarfs.chunk.ChunkConfig;
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.ChunkStores;
+import io.nectarfs.common.Clock;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
@@ -58,9 +60,10 @@ final class VfsHarness {
   Client client(ChunkConfig chunkConfig, VfsConfig vfsConfig) throws IOException {
     MetaClient meta = MetaClient.open(MetaEngines.registry().open(metaUrl, secrets), MetaConfig.defaults().withHeartbeat(Duration.ofSeconds(2)));
     ObjectStore store = openStore();
-    ChunkStore chunks = ChunkStores.open(store, chunkConfig);
+    Metrics metrics = Metrics.create(); // one registry per client, as a volume has
+    ChunkStore chunks = ChunkStores.open(store, chunkConfig, Clock.SYSTEM, metrics);
     meta.onSliceFreed(chunks::remove);
-    return new Client(meta, store, chunks, Vfses.open(meta, chunks, vfsConfig));
+    return new Client(meta, store, chunks, Vfses.open(meta, chunks, vfsConfig, Clock.SYSTEM, metrics));
   }
 
   Client client() throws IOException {

@@ -36,6 +36,7 @@ public final class Transactions {
       } catch (KvConflictException e) {
         last = e;
         backoff(attempt);
+        retried(kv, MeteredTxnKv.Kind.TXN, attempt);
       }
     }
     throw new IOException("transaction still conflicting after " + MAX_ATTEMPTS + " attempts on " + kv.describe(), last);
@@ -57,6 +58,7 @@ public final class Transactions {
       } catch (KvConflictException e) {
         last = e;
         backoff(attempt);
+        retried(kv, MeteredTxnKv.Kind.READ, attempt);
       }
     }
     throw new IOException("read still conflicting after " + MAX_ATTEMPTS + " attempts on " + kv.describe(), last);
@@ -71,6 +73,7 @@ public final class Transactions {
       } catch (KvConflictException e) {
         last = e;
         backoff(attempt);
+        retried(kv, MeteredTxnKv.Kind.BULK_READ, attempt);
       }
     }
     throw new IOException("bulk read still conflicting after " + MAX_ATTEMPTS + " attempts on " + kv.describe(), last);
@@ -81,6 +84,13 @@ public final class Transactions {
       return body;
     }
     return tx -> body.run(new CheckedTxn(tx, ctx));
+  }
+
+  /** Counts a retry of a metered engine when another attempt follows. */
+  private static void retried(TxnKv kv, MeteredTxnKv.Kind kind, int attempt) {
+    if (attempt + 1 < MAX_ATTEMPTS && kv instanceof MeteredTxnKv m) {
+      m.retried(kind);
+    }
   }
 
   private static void backoff(int attempt) throws IOException {

@@ -1,0 +1,59 @@
+package io.nectarfs.fuse;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.nectarfs.common.Metrics;
+import io.nectarfs.fuse.wire.OpTable;
+import io.nectarfs.fuse.wire.Opcode;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The FUSE server's meters: {@code nectar_fuse_request_seconds{op}} for every opcode of the table
+ * (pre-registered, so recording is an array index; the histogram's {@code _count} is the number of
+ * requests), {@code nectar_fuse_errors_total{op}} (answered with an error), {@code
+ * nectar_fuse_interrupts_total}, {@code nectar_fuse_unsupported_total} (answered ENOSYS), and
+ * gauges of the requests in flight and of the background permits in use (the queue towards the
+ * kernel's max_background).
+ *
+ * <p>Concurrency: immutable after construction; the meters are thread-safe.
+ */
+final class FuseMeters {
+  private final Metrics metrics;
+  private final Timer[] timers;
+  private final Counter[] errors;
+  final Counter interrupts;
+  final Counter unsupported;
+
+  FuseMeters(Metrics metrics, OpTable table, int opcodes) {
+    this.metrics = metrics;
+    timers = new Timer[opcodes];
+    errors = new Counter[opcodes];
+    for (int code = 0; code < opcodes; code++) {
+      if (table.get(code) != null) {
+        String op = Opcode.name(code).toLowerCase(Locale.ROOT);
+        timers[code] = metrics.timer("nectar_fuse_request", "latency of FUSE requests (handler time)", "op", op);
+        errors[code] = Counter.builder("nectar_fuse_errors").tag("op", op).description("FUSE requests answered with an error")
+            .register(metrics.registry());
+      }
+    }
+    interrupts = Counter.builder("nectar_fuse_interrupts").description("FUSE_INTERRUPT requests received").register(metrics.registry());
+    unsupported = Counter.builder("nectar_fuse_unsupported").description("FUSE requests answered ENOSYS").register(metrics.registry());
+  }
+
+  /** Records one handled request of {@code opcode} that started at {@code startNanos}. */
+  void handled(int opcode, long startNanos, boolean failed) {
+    if (opcode >= 0 && opcode < timers.length && timers[opcode] != null) {
+      timers[opcode].record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+      if (failed) {
+        errors[opcode].increment();
+      }
+    }
+  }
+
+  void gauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder(name, value).description(description).register(metrics.registry());
+  }
+}

@@ -1,0 +1,138 @@
+package io.nectarfs.meta.kv;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.nectarfs.common.Metrics;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * A {@link TxnKv} that records each transaction attempt in the process registry: {@code
+ * nectar_meta_txn_seconds{op,engine}} (latency histogram per kind: {@code txn}, {@code read},
+ * {@code bulk_read}), {@code nectar_meta_txn_conflicts_total{op,engine}} (attempts rolled back on
+ * a conflict) and {@code nectar_meta_txn_retries_total{op,engine}} (attempts {@link Transactions}
+ * started again after one). {@code engine} is the URL scheme only ({@code postgres}, {@code
+ * redis}, ...): the address never becomes a label. Create through {@link #wrap}, which keeps the
+ * {@link KvNotifier} capability of the engine.
+ *
+ * <p>Concurrency: stateless apart from the thread-safe meters, registered once at construction.
+ */
+public class MeteredTxnKv implements TxnKv {
+  private static final Pattern SCHEME = Pattern.compile("[a-z][a-z0-9+.-]*");
+
+  enum Kind {
+    TXN, READ, BULK_READ;
+
+    final String label = name().toLowerCase(Locale.ROOT);
+  }
+
+  private final TxnKv next;
+  private final Timer[] timers = new Timer[Kind.values().length];
+  private final Counter[] conflicts = new Counter[Kind.values().length];
+  private final Counter[] retries = new Counter[Kind.values().length];
+
+  MeteredTxnKv(TxnKv next, Metrics metrics) {
+    this.next = next;
+    String engine = engine(next.describe());
+    MeterRegistry r = metrics.registry();
+    for (Kind k : Kind.values()) {
+      timers[k.ordinal()] = metrics.timer("nectar_meta_txn", "latency of metadata transaction attempts", "op", k.label, "engine", engine);
+      conflicts[k.ordinal()] = Counter.builder("nectar_meta_txn_conflicts").tags("op", k.label, "engine", engine)
+          .description("metadata transaction attempts rolled back on a conflict").register(r);
+      retries[k.ordinal()] = Counter.builder("nectar_meta_txn_retries").tags("op", k.label, "engine", engine)
+          .description("metadata transactions tried again after a conflict").register(r);
+    }
+  }
+
+  /** {@code kv} recording in {@code metrics}; a {@link KvNotifier} stays one. */
+  public static TxnKv wrap(TxnKv kv, Metrics metrics) {
+    return kv instanceof KvNotifier n ? new Notifying(kv, n, metrics) : new MeteredTxnKv(kv, metrics);
+  }
+
+  /** The scheme of a (redacted) engine description; "unknown" when it has none. */
+  static String engine(String describe) {
+    int i = describe == null ? -1 : describe.indexOf("://");
+    String s = i < 0 ? "" : describe.substring(0, i).toLowerCase(Locale.ROOT);
+    return SCHEME.matcher(s).matches() ? s : "unknown";
+  }
+
+  /** The engine below (tests). */
+  TxnKv inner() {
+    return next;
+  }
+
+  /** Called by {@link Transactions} before it starts a transaction again after a conflict. */
+  void retried(Kind kind) {
+    retries[kind.ordinal()].increment();
+  }
+
+  @FunctionalInterface
+  private interface Attempt<T> {
+    T run() throws IOException;
+  }
+
+  private <T> T timed(Kind k, Attempt<T> a) throws IOException {
+    long t0 = System.nanoTime();
+    try {
+      return a.run();
+    } catch (KvConflictException e) {
+      conflicts[k.ordinal()].increment();
+      throw e;
+    } finally {
+      timers[k.ordinal()].record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public <T> T txn(Body<T> body) throws IOException {
+    return timed(Kind.TXN, () -> next.txn(body));
+  }
+
+  @Override
+  public <T> T read(Body<T> body) throws IOException {
+    return timed(Kind.READ, () -> next.read(body));
+  }
+
+  @Override
+  public <T> Bulk<T> bulkRead(int pageSize, Body<T> body) throws IOException {
+    return timed(Kind.BULK_READ, () -> next.bulkRead(pageSize, body));
+  }
+
+  @Override
+  public String describe() {
+    return next.describe();
+  }
+
+  @Override
+  public void reset() throws IOException {
+    next.reset();
+  }
+
+  @Override
+  public void close() throws IOException {
+    next.close();
+  }
+
+  /** The same over an engine that also notifies. */
+  private static final class Notifying extends MeteredTxnKv implements KvNotifier {
+    private final KvNotifier notifier;
+
+    Notifying(TxnKv next, KvNotifier notifier, Metrics metrics) {
+      super(next, metrics);
+      this.notifier = notifier;
+    }
+
+    @Override
+    public void publish(String channel) {
+      notifier.publish(channel);
+    }
+
+    @Override
+    public AutoCloseable subscribe(String channel, Runnable onMessage) {
+      return notifier.subscribe(channel, onMessage);
+    }
+  }
+}
