@@ -194,7 +194,7 @@ final class AccessLog {
     /**
      * Fills {@code dst} with waiting lines (a line that does not fit continues at the next read).
      * Waits until a line arrives; after the keep-alive time without one returns the note
-     * {@code #}; 0 once closed.
+     * {@code #}; 0 once closed and drained.
      *
      * @throws FsException EINTR when {@code ctx} is cancelled while waiting
      */
@@ -254,14 +254,12 @@ final class AccessLog {
       }
     }
 
-    /** Stops receiving lines; a blocked read returns. Idempotent. */
+    /** Stops receiving lines; reads drain what is queued, then return end of file. Idempotent. */
     void close() {
       remove(this);
       lock.lock();
       try {
-        closed = true;
-        lines.clear();
-        partial = null;
+        closed = true; // lines already queued can still be read; then reads return end of file
         arrived.signalAll();
       } finally {
         lock.unlock();

@@ -46,6 +46,7 @@ final class AccessLogVfs implements Vfs {
   private final int owner;
   private final Map<Long, AccessLog.Reader> open = new ConcurrentHashMap<>();
   private final AtomicLong nextFh = new AtomicLong(FH_BASE);
+  private final List<Thread> sinks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   AccessLogVfs(Vfs vfs, AccessLog log, int owner) {
     this.vfs = vfs;
@@ -55,6 +56,43 @@ final class AccessLogVfs implements Vfs {
 
   AccessLog log() {
     return log;
+  }
+
+  /**
+   * Appends every line from now on to {@code file} (created 0600; an existing file is set to 0600)
+   * until the returned handle is closed or this VFS closes: a reader like any other, drained by a
+   * daemon thread (keep-alive notes are left out). The file sees drops like a slow reader would.
+   * Closing (the handle or the VFS) waits until the lines logged before it are written.
+   */
+  AutoCloseable writeTo(java.nio.file.Path file) throws IOException {
+    var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+    if (!java.nio.file.Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      java.nio.file.Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(perms));
+    }
+    java.nio.file.Files.setPosixFilePermissions(file, perms);
+    java.io.OutputStream out = java.nio.file.Files.newOutputStream(file, java.nio.file.StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    AccessLog.Reader r = log.open();
+    Thread t = Thread.ofPlatform().daemon().name("nectar-access-log-file").unstarted(() -> {
+      ByteBuffer buf = ByteBuffer.allocate(64 << 10);
+      try (out) {
+        for (int n; (n = r.read(Ctx.ROOT, buf.clear())) > 0; ) {
+          if (n == 2 && buf.get(0) == '#' && buf.get(1) == '\n') {
+            continue; // keep-alive
+          }
+          out.write(buf.array(), 0, n);
+          out.flush();
+        }
+      } catch (IOException e) {
+        r.close();
+        org.slf4j.LoggerFactory.getLogger(AccessLogVfs.class).warn("access log file {}: {}", file, e.getMessage());
+      }
+    });
+    sinks.add(t);
+    t.start();
+    return () -> {
+      r.close();
+      t.join(java.time.Duration.ofMinutes(1));
+    };
   }
 
   private static boolean isLog(long parent, String name) {
@@ -198,7 +236,7 @@ final class AccessLogVfs implements Vfs {
     if (!log.active()) {
       return vfs.symlink(ctx, parent, name, target);
     }
-    return logged(ctx, "symlink", named(parent, name) + ",target=" + AccessLog.quote(target),
+    return logged(ctx, "symlink", named(parent, name) + ",target=" + AccessLog.quote(target.contains("://") ? io.nectarfs.common.Uris.redact(target) : target),
         () -> vfs.symlink(ctx, parent, name, target), AccessLogVfs::entry);
   }
 
@@ -573,8 +611,18 @@ final class AccessLogVfs implements Vfs {
 
   @Override
   public void close() throws IOException {
-    log.closeAll();
-    open.clear();
-    vfs.close();
+    try {
+      vfs.close();
+    } finally {
+      log.closeAll();
+      open.clear();
+      for (Thread t : sinks) {
+        try {
+          t.join(java.time.Duration.ofMinutes(1)); // the file gets the lines of the last operations
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
   }
 }

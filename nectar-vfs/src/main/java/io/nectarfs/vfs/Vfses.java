@@ -35,6 +35,19 @@ public final class Vfses {
     return new AccessLogVfs(vfs, new AccessLog(clock, AccessLog.DEFAULT_CAPACITY, java.util.concurrent.TimeUnit.SECONDS.toNanos(1)), processUid());
   }
 
+  /**
+   * Writes the access log of {@code vfs} (one made by {@link #withAccessLog}) to {@code file} as
+   * well, created 0600, appending, until the VFS closes (or the returned handle is closed).
+   *
+   * @throws IllegalArgumentException if {@code vfs} has no access log (internal files off)
+   */
+  public static AutoCloseable writeAccessLog(Vfs vfs, java.nio.file.Path file) throws java.io.IOException {
+    if (!(vfs instanceof AccessLogVfs a)) {
+      throw new IllegalArgumentException("this mount has no access log (internal files are off)");
+    }
+    return a.writeTo(file);
+  }
+
   /** The uid this process runs as (the mount owner), or 0 when it cannot be told. */
   static int processUid() {
     try {

@@ -76,6 +76,14 @@ class AccessLogTest {
   }
 
   @Test
+  void aSymlinkTargetThatIsAUrl_isRedacted() throws Exception {
+    AccessLogVfs v = logged(100, HOUR);
+    long fh = openLog(v, Ctx.ROOT);
+    v.symlink(USER, Meta.ROOT, "l", "s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket.example.com/x");
+    assertThat(read(v, fh, 4096)).contains("] symlink (parent=1,name=\"l\",target=\"s3://").doesNotContain("wJalrXUtnFEMI");
+  }
+
+  @Test
   void theDuration_isTheOperationsTimeOnTheClock() throws Exception {
     AccessLog log = new AccessLog(clock, 100, HOUR);
     AccessLog.Reader r = log.open();
@@ -238,6 +246,22 @@ class AccessLogTest {
     assertThatThrownBy(() -> v.unlink(Ctx.ROOT, Meta.ROOT, ".accesslog")).extracting(e -> ((FsException) e).errno()).isEqualTo(Errno.EPERM);
     assertThatThrownBy(() -> v.create(Ctx.ROOT, Meta.ROOT, ".accesslog", 0644, 0, O_RDWR)).extracting(e -> ((FsException) e).errno()).isEqualTo(Errno.EPERM);
     assertThatThrownBy(() -> v.rename(Ctx.ROOT, Meta.ROOT, ".accesslog", Meta.ROOT, "x", 0)).extracting(e -> ((FsException) e).errno()).isEqualTo(Errno.EPERM);
+  }
+
+  @Test
+  void aLogFile_getsTheSameLines_isPrivate_andHasEverythingOnceTheVfsClosed() throws Exception {
+    AccessLogVfs v = logged(100, HOUR);
+    Path file = tmp.resolve("access.log");
+    v.writeTo(file);
+    long fh = openLog(v, Ctx.ROOT);
+    for (int i = 0; i < 3; i++) {
+      v.mkdir(USER, Meta.ROOT, "d" + i, 0755, 0);
+    }
+    String streamed = read(v, fh, 1 << 16);
+    v.close();
+    assertThat(java.nio.file.Files.readString(file)).isEqualTo(streamed);
+    assertThat(streamed.lines()).hasSize(3);
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
   }
 
   /** Waits (generously) until the reading thread parks: it is inside the read, waiting for a line. */
