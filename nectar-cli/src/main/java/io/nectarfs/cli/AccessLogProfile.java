@@ -36,6 +36,8 @@ final class AccessLogProfile {
   private final Map<String, Row> pids = new HashMap<>();
   private long lines;
   private long dropped;
+  private long firstMicros = Long.MAX_VALUE;
+  private long lastMicros = Long.MIN_VALUE;
 
   /**
    * Adds one line: an operation, a note ({@code #}) or an empty line.
@@ -59,6 +61,14 @@ final class AccessLogProfile {
     }
     long micros = Long.parseLong(m.group(8)) * 1_000_000L + Long.parseLong(m.group(9));
     boolean error = !m.group(7).equals("OK");
+    try {
+      java.time.Instant at = java.time.Instant.parse(m.group(1));
+      long t = at.getEpochSecond() * 1_000_000L + at.getNano() / 1_000;
+      firstMicros = Math.min(firstMicros, t);
+      lastMicros = Math.max(lastMicros, t);
+    } catch (java.time.format.DateTimeParseException e) {
+      return false;
+    }
     lines++;
     for (var e : List.of(Map.entry(ops, m.group(5)), Map.entry(uids, m.group(2)), Map.entry(pids, m.group(4)))) {
       Row r = e.getKey().computeIfAbsent(e.getValue(), Row::new);
@@ -71,6 +81,11 @@ final class AccessLogProfile {
 
   synchronized long lines() {
     return lines;
+  }
+
+  /** Seconds between the first and the last line (0 with fewer than two). */
+  synchronized double spanSeconds() {
+    return lines < 2 ? 0 : (lastMicros - firstMicros) / 1e6;
   }
 
   /** The table as text: operations by total time, by count, then uids and pids by total time. */
