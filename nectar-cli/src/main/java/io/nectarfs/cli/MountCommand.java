@@ -53,6 +53,9 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--log", paramLabel = "FILE", description = "Log file in the background (default: $HOME/.nectar/mount-<name>.log).")
   Path logFile;
 
+  @Option(names = "--access-log", paramLabel = "FILE", description = "Also append the access log (the lines of MOUNTPOINT/.accesslog) to this file, created 0600.")
+  Path accessLog;
+
   @Option(names = "--subdir", paramLabel = "PATH", description = "Mount this directory of the volume as the root.")
   String subdir;
 
@@ -161,6 +164,9 @@ final class MountCommand implements Callable<Integer> {
     }
     FuseServer server;
     try {
+      if (accessLog != null) {
+        io.nectarfs.vfs.Vfses.writeAccessLog(volume.vfs(), accessLog.toAbsolutePath()); // ends when the volume closes
+      }
       MountOptions opts = MountOptions.builder()
           .volumeName(volume.format().name())
           .readOnly(readOnly)

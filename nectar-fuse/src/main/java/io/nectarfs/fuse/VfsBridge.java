@@ -263,10 +263,13 @@ final class VfsBridge {
     int size = r.u32();
     ByteBuffer dst = out.data(size);
     Ctx ctx = ctx(r);
-    // a short read means end of file to the kernel: fill the buffer unless the Vfs says EOF
+    // a short read means end of file to the kernel: fill the buffer unless the Vfs says EOF.
+    // Internal files answer once: a stream (/.accesslog) returns what it has and must not be
+    // asked again until the kernel wants more (it would wait for the next line).
+    boolean stream = r.nodeid >= INTERNAL_INODES;
     while (dst.hasRemaining()) {
       int n = vfs.read(ctx, r.nodeid, fh, off + dst.position(), dst);
-      if (n <= 0) {
+      if (n <= 0 || stream) {
         break;
       }
     }

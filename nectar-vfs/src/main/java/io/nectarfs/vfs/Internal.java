@@ -13,6 +13,8 @@ final class Internal {
   static final long BASE = 0x7FFFFFFF00000000L;
   static final long STATS = BASE + 3;
   static final long CONFIG = BASE + 4;
+  /** {@code /.accesslog}, served by {@link AccessLogVfs} (outermost), never by {@link VfsImpl}. */
+  static final long ACCESSLOG = BASE + 5;
 
   private Internal() {}
 

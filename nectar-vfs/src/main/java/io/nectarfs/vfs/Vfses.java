@@ -32,6 +32,38 @@ public final class Vfses {
   }
 
   /**
+   * {@code vfs} with the access log: every operation is logged while somebody reads {@code
+   * /.accesslog} from the returned VFS's root (root and the owner of this process only; see
+   * docs/access-log.md). When nobody reads, an operation costs one volatile read more. Wrap the
+   * VFS front ends serve last, so the log shows callers and inodes as the kernel sends them.
+   */
+  public static Vfs withAccessLog(Vfs vfs, Clock clock) {
+    return new AccessLogVfs(vfs, new AccessLog(clock, AccessLog.DEFAULT_CAPACITY, java.util.concurrent.TimeUnit.SECONDS.toNanos(1)), processUid());
+  }
+
+  /**
+   * Writes the access log of {@code vfs} (one made by {@link #withAccessLog}) to {@code file} as
+   * well, created 0600, appending, until the VFS closes (or the returned handle is closed).
+   *
+   * @throws IllegalArgumentException if {@code vfs} has no access log (internal files off)
+   */
+  public static AutoCloseable writeAccessLog(Vfs vfs, java.nio.file.Path file) throws java.io.IOException {
+    if (!(vfs instanceof AccessLogVfs a)) {
+      throw new IllegalArgumentException("this mount has no access log (internal files are off)");
+    }
+    return a.writeTo(file);
+  }
+
+  /** The uid this process runs as (the mount owner), or 0 when it cannot be told. */
+  static int processUid() {
+    try {
+      return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+    } catch (java.io.IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /**
    * The same file system with directory {@code path} (absolute within the volume) as its root:
    * what a {@code --subdir} mount serves. ENOENT/ENOTDIR when the path is not a directory.
    */

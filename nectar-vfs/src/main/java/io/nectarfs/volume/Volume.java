@@ -98,6 +98,9 @@ public final class Volume implements AutoCloseable {
       if (!options.identity().isIdentity()) {
         served = new MappedVfs(served, options.identity());
       }
+      if (options.vfsConfig().internalFiles()) {
+        served = Vfses.withAccessLog(served, options.vfsClock()); // outermost: callers as the kernel sends them
+      }
       return new Volume(meta, storage, chunks, served, metrics);
     } catch (IOException | RuntimeException e) {
       if (inner != null) {

@@ -11,13 +11,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A VFS wrapper (subdir, identity mapping) must pass every operation on, including the ones
+ * A VFS wrapper (subdir, identity mapping, access log) must pass every operation on, including the ones
  * {@link Vfs} gives a default body: a default left in place answers for the wrapper (a paged
  * listing that reads whole directories, EOPNOTSUPP for quotas, pages never kept).
  */
 class VfsWrappersTest {
   @ParameterizedTest
-  @ValueSource(strings = {"io.nectarfs.vfs.SubdirVfs", "io.nectarfs.volume.MappedVfs"})
+  @ValueSource(strings = {"io.nectarfs.vfs.SubdirVfs", "io.nectarfs.volume.MappedVfs", "io.nectarfs.vfs.AccessLogVfs"})
   void wrapper_overridesEveryVfsMethod(String className) throws Exception {
     Class<?> wrapper = Class.forName(className);
     List<String> missing = new ArrayList<>();
