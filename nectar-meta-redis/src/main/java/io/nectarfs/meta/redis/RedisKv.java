@@ -1,6 +1,7 @@
 package io.nectarfs.meta.redis;
 
 import io.nectarfs.meta.kv.BufferedTxn;
+import io.nectarfs.meta.kv.KvConflictException;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.meta.kv.WriteBuffer;
 import java.io.IOException;
@@ -143,7 +144,20 @@ final class RedisKv implements TxnKv, io.nectarfs.meta.kv.KvNotifier {
     try (Jedis j = borrow()) {
       RedisTxn tx = new RedisTxn(j, layout, errors);
       WriteBuffer buf = new WriteBuffer();
-      T result = body.run(new BufferedTxn(buf, tx, readOnly));
+      T result;
+      try {
+        result = body.run(new BufferedTxn(buf, tx, readOnly));
+      } catch (KvConflictException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        // WATCHed reads are one snapshot only once EXEC confirms it: a body that failed on a view
+        // torn by a concurrent commit (a record read before it changed, its neighbour after) lost
+        // a conflict, and is run again instead of reporting what it wrongly saw.
+        if (tx.readsWereTorn()) {
+          throw new KvConflictException("Redis transaction conflicted (a watched key changed while the body ran)", e);
+        }
+        throw e;
+      }
       tx.commit(buf.pending());
       return result;
     }

@@ -162,6 +162,22 @@ final class RedisTxn implements WriteBuffer.Base {
   }
 
   /**
+   * Whether a key this transaction watched has changed since: an empty MULTI/EXEC, which Redis
+   * aborts exactly then. False when nothing was watched or the check itself fails (the caller then
+   * reports its own error).
+   */
+  boolean readsWereTorn() {
+    if (watched.isEmpty()) {
+      return false;
+    }
+    try {
+      return jedis.multi().exec() == null;
+    } catch (JedisException e) {
+      return false;
+    }
+  }
+
+  /**
    * Applies {@code writes} atomically if nothing watched changed.
    *
    * @throws KvConflictException if a watched key changed: nothing was written
