@@ -32,6 +32,10 @@ final class StatsCommand implements Callable<Integer> {
   @Option(names = "--once", description = "Print one sample (rates over one interval) and exit.")
   boolean once;
 
+  @Option(names = "--run", paramLabel = "COMMAND",
+      description = "Print one sample around a shell command instead of an interval: read .stats, run COMMAND (sh -c; its output goes to standard error), read .stats again.")
+  String run;
+
   @Option(names = "--json", description = "Print one JSON object per sample (one line each).")
   boolean json;
 
@@ -45,23 +49,42 @@ final class StatsCommand implements Callable<Integer> {
     boolean redraw = !once && !json && Progress.isTerminal();
     PromText before = scrape();
     long t0 = System.nanoTime();
+    if (run != null) {
+      return around(out, before, t0);
+    }
     while (true) {
       Thread.sleep(every); // the sampling period, not a wait for a condition
       PromText after = scrape();
       long t1 = System.nanoTime();
       StatsDelta d = new StatsDelta(before, after, (t1 - t0) / 1e9);
-      if (json) {
-        out.println(d.json());
-      } else {
-        out.print((redraw ? "\033[H\033[2J" : "") + d.text());
-      }
-      out.flush();
+      print(out, d, redraw);
       if (once) {
         return Cli.OK;
       }
       before = after;
       t0 = t1;
     }
+  }
+
+  private int around(PrintWriter out, PromText before, long t0) throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", "exec 1>&2\n" + run).redirectError(ProcessBuilder.Redirect.INHERIT)
+        .redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+    int status = p.waitFor();
+    PromText after = scrape();
+    print(out, new StatsDelta(before, after, (System.nanoTime() - t0) / 1e9), false);
+    if (status != 0) {
+      throw new IllegalArgumentException("the command given to --run exited with status " + status);
+    }
+    return Cli.OK;
+  }
+
+  private void print(PrintWriter out, StatsDelta d, boolean redraw) {
+    if (json) {
+      out.println(d.json());
+    } else {
+      out.print((redraw ? "\033[H\033[2J" : "") + d.text());
+    }
+    out.flush();
   }
 
   private PromText scrape() {

@@ -42,4 +42,20 @@ class StatsCommandTest {
     assertThat(r.out().lines()).hasSize(1);
     assertThat(r.out()).startsWith("{\"interval_seconds\":").contains("\"written_bytes\":0");
   }
+
+  @Test
+  void run_samplesAroundTheCommand_andAFailedCommandExitsOne(@TempDir Path tmp) throws Exception {
+    Path stats = tmp.resolve(".stats");
+    Files.writeString(stats, "nectar_vfs_uptime_seconds 3\nnectar_vfs_write_bytes_total 7\n");
+    String grow = "printf 'nectar_vfs_uptime_seconds 4\\nnectar_vfs_write_bytes_total 17\\n' > '" + stats + "'";
+    CliTest.Run r = CliTest.run("stats", "--json", "--run", grow, tmp.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out().lines()).hasSize(1);
+    assertThat(r.out()).contains("\"written_bytes\":10,");
+
+    CliTest.Run failed = CliTest.run("stats", "--json", "--run", "exit 3", tmp.toString());
+    assertThat(failed.code()).isEqualTo(1);
+    assertThat(failed.out()).contains("\"written_bytes\":0,");
+    assertThat(failed.err()).isEqualTo("nectar: the command given to --run exited with status 3\n");
+  }
 }
