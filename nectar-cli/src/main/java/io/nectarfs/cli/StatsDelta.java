@@ -19,7 +19,7 @@ final class StatsDelta {
     Map<String, String> m = new java.util.LinkedHashMap<>();
     m.put("fuse", "nectar_fuse_request_seconds");
     m.put("vfs", "nectar_vfs_op_seconds");
-    m.put("meta", "nectar_meta_txn_seconds");
+    m.put("meta", "nectar_meta_op_seconds");
     m.put("object", "nectar_object_request_seconds");
     return m;
   }

@@ -77,6 +77,9 @@ class MetricsMountTest {
       String text = get("http://127.0.0.1:" + port + "/metrics");
       String tags = "mountpoint=\"" + mnt + "\"";
       assertThat(sum(text, "nectar_meta_txn_seconds_count", "engine=\"sqlite3\"")).as("meta").isPositive();
+      assertThat(sum(text, "nectar_meta_op_seconds_count", "op=\"unlink\",")).as("meta unlink").isEqualTo(1);
+      assertThat(sum(text, "nectar_meta_op_seconds_count", "op=\"mknod\",")).as("meta create").isEqualTo(1);
+      assertThat(sum(text, "nectar_meta_op_errors_total", "engine=\"sqlite3\"")).as("meta engine errors").isZero();
       assertThat(sum(text, "nectar_object_request_seconds_count", "op=\"put\"")).as("object puts").isPositive();
       assertThat(sum(text, "nectar_object_written_bytes_total", tags)).as("object bytes").isGreaterThanOrEqualTo(300000);
       assertThat(sum(text, "nectar_chunk_cache_hits_total", "") + sum(text, "nectar_chunk_cache_misses_total", "")).as("chunk").isPositive();

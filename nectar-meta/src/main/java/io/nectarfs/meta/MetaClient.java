@@ -7,6 +7,7 @@ import io.nectarfs.common.Names;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.kv.KvTxn;
 import io.nectarfs.meta.kv.Transactions;
+import io.nectarfs.meta.kv.MeteredTxnKv;
 import io.nectarfs.meta.kv.TxnKv;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,14 @@ public final class MetaClient implements Meta {
 
   /** Opens a volume on an engine already connected. */
   public static MetaClient open(TxnKv kv, MetaConfig config) throws IOException {
-    Format f = loadFormat(kv);
+    return open(kv, config, loadFormat(kv));
+  }
+
+  /**
+   * Opens a volume on an engine already connected whose format record the caller has just read
+   * with {@link #loadFormat} (saves a round trip); {@code f} null means none was found.
+   */
+  public static MetaClient open(TxnKv kv, MetaConfig config, Format f) throws IOException {
     if (f == null) {
       throw new IOException("no volume is formatted at " + kv.describe() + ": run 'nectar format' first");
     }
@@ -749,6 +757,15 @@ public final class MetaClient implements Meta {
   /** The underlying engine (admin tools). */
   public TxnKv engine() {
     return kv;
+  }
+
+  /**
+   * This client as the VFS should see it when {@code metrics} records: every operation timed in
+   * {@code nectar_meta_op_seconds{op,engine}} (see {@link MeteredMeta}); this client itself when
+   * metrics are off. Closing the view closes this client.
+   */
+  public Meta metered(io.nectarfs.common.Metrics metrics) {
+    return metrics.enabled() ? new MeteredMeta(this, MeteredTxnKv.engine(kv.describe()), metrics) : this;
   }
 
   private void startBackground() {

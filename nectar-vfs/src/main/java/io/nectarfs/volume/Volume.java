@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * VolumeOptions#subdir()} and behind the {@link VolumeOptions#identity()} mapping. Every layer
  * records in one registry ({@link VolumeOptions#metrics()}, or one the volume creates), tagged
  * {@code volume} (name) and {@code mountpoint} (client name): the engine behind {@link
- * MeteredTxnKv}, the storage stack under {@link ObjectStores#metered}, the chunk store and VFS
+ * MeteredTxnKv} (per attempt), the namespace operations the VFS calls ({@link
+ * MetaClient#metered}, per operation), the storage stack under {@link ObjectStores#metered}, the chunk store and VFS
  * registering their own meters. When a step fails, everything opened before it is closed (the
  * session ends) and the failure is rethrown.
  *
@@ -77,7 +78,7 @@ public final class Volume implements AutoCloseable {
       Format known = MetaClient.loadFormat(kv); // null: MetaClient.open explains
       metrics = options.metrics() != null ? options.metrics() : Metrics.create();
       metrics.addCommonTags("volume", known == null ? "" : known.name(), "mountpoint", options.clientName());
-      meta = openMeta(MeteredTxnKv.wrap(kv, metrics), options, metrics);
+      meta = MetaClient.open(MeteredTxnKv.wrap(kv, metrics), metaConfig(options, metrics), known);
     } catch (IOException | RuntimeException e) {
       closeQuietly(kv, e);
       throw e;
@@ -90,7 +91,7 @@ public final class Volume implements AutoCloseable {
       storage = ObjectStores.metered(Volumes.storage(f, !options.readOnly(), options.secrets()), metrics);
       chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()), options.vfsClock(), metrics);
       meta.onSliceFreed(chunks::remove);
-      inner = Vfses.open(meta, chunks, options.vfsConfig(), options.vfsClock(), metrics);
+      inner = Vfses.open(meta.metered(metrics), chunks, options.vfsConfig(), options.vfsClock(), metrics);
       if (options.readOnly()) {
         inner.setReadOnly(true);
       }
@@ -133,13 +134,17 @@ public final class Volume implements AutoCloseable {
   }
 
   private static MetaClient openMeta(TxnKv kv, VolumeOptions options, Metrics metrics) throws IOException {
-    return MetaClient.open(kv, MetaConfig.defaults()
+    return MetaClient.open(kv, metaConfig(options, metrics));
+  }
+
+  private static MetaConfig metaConfig(VolumeOptions options, Metrics metrics) {
+    return MetaConfig.defaults()
         .withReadOnly(options.readOnly())
         .withBackground(options.backgroundJobs())
         .withHeartbeat(options.heartbeat())
         .withFreeDelay(options.sliceFreeDelay())
         .withMountPoint(options.clientName())
-        .withMetrics(metrics));
+        .withMetrics(metrics);
   }
 
   /** The volume's format record as this client loaded it. */

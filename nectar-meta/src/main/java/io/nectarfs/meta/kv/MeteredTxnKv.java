@@ -52,8 +52,11 @@ public class MeteredTxnKv implements TxnKv {
     return kv instanceof KvNotifier n ? new Notifying(kv, n, metrics) : new MeteredTxnKv(kv, metrics);
   }
 
-  /** The scheme of a (redacted) engine description; "unknown" when it has none. */
-  static String engine(String describe) {
+  /**
+   * The {@code engine} label for a (redacted) engine description: its URL scheme only, "unknown"
+   * when it has none, so an address or credential never becomes a label.
+   */
+  public static String engine(String describe) {
     int i = describe == null ? -1 : describe.indexOf("://");
     String s = i < 0 ? "" : describe.substring(0, i).toLowerCase(Locale.ROOT);
     return SCHEME.matcher(s).matches() ? s : "unknown";
