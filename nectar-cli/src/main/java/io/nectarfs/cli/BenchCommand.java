@@ -5,6 +5,7 @@ import io.nectarfs.common.Metrics;
 import io.nectarfs.common.Sizes;
 import io.nectarfs.fs.FileSystem;
 import io.nectarfs.volume.Volume;
+import io.nectarfs.volume.VolumeOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,6 +66,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--no-metrics", description = "Through the VFS: record no metrics (to measure what recording them costs).")
   boolean noMetrics;
+
+  @Option(names = "--no-access-log", description = "Through the VFS: no access-log layer and no internal files (.stats, .accesslog), to measure what the idle access log costs.")
+  boolean noAccessLog;
 
   /** What the benchmark needs from a file system. */
   interface Target extends AutoCloseable {
@@ -278,7 +282,11 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private Target vfsTarget(String dir) throws IOException {
-    Volume volume = Volume.open(target, data.volumeOptions("bench", false).withMetrics(noMetrics ? Metrics.disabled() : Metrics.create()));
+    VolumeOptions options = data.volumeOptions("bench", false).withMetrics(noMetrics ? Metrics.disabled() : Metrics.create());
+    if (noAccessLog) {
+      options = options.withVfsConfig(options.vfsConfig().withInternalFiles(false));
+    }
+    Volume volume = Volume.open(target, options);
     FileSystem fs = volume.fileSystem();
     Ctx ctx = Ctx.ROOT;
     String base = "/" + dir;

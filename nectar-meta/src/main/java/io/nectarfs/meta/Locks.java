@@ -296,7 +296,8 @@ final class Locks {
   }
 
   void notifyRelease(long ino) {
-    if (m.kv instanceof KvNotifier n) {
+    KvNotifier n = m.kv.capability(KvNotifier.class).orElse(null);
+    if (n != null) {
       try {
         n.publish(channel(ino));
       } catch (RuntimeException e) {
@@ -319,7 +320,7 @@ final class Locks {
     if (m.sid == 0) {
       throw Errno.ENOLCK.exception("locks need a session (read-only client)");
     }
-    KvNotifier notifier = m.kv instanceof KvNotifier n ? n : null;
+    KvNotifier notifier = m.kv.capability(KvNotifier.class).orElse(null);
     Semaphore signal = new Semaphore(0);
     AutoCloseable sub = wait && notifier != null ? notifier.subscribe(channel(ino), signal::release) : null;
     io.nectarfs.common.Cancellation.Registration woken = ctx.cancellation().onCancel(signal::release);

@@ -50,6 +50,11 @@ public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMax
     return new VfsConfig(64L << 20, Duration.ofSeconds(1), Duration.ofSeconds(5), 40, Duration.ofSeconds(1), true);
   }
 
+  /** Whether {@code /.stats}, {@code /.config} and {@code /.accesslog} (with its layer) exist. */
+  public VfsConfig withInternalFiles(boolean on) {
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, on, atimeMode, cachedInodes, cachedBytes);
+  }
+
   public VfsConfig withCompactThreshold(int n) {
     return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles, atimeMode, cachedInodes, cachedBytes);
   }

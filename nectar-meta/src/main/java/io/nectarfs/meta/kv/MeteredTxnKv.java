@@ -15,12 +15,12 @@ import java.util.regex.Pattern;
  * {@code bulk_read}), {@code nectar_meta_txn_conflicts_total{op,engine}} (attempts rolled back on
  * a conflict) and {@code nectar_meta_txn_retries_total{op,engine}} (attempts {@link Transactions}
  * started again after one). {@code engine} is the URL scheme only ({@code postgres}, {@code
- * redis}, ...): the address never becomes a label. Create through {@link #wrap}, which keeps the
- * {@link KvNotifier} capability of the engine.
+ * redis}, ...): the address never becomes a label. Create through {@link #wrap}; the engine's
+ * capabilities ({@link KvNotifier}) pass through.
  *
  * <p>Concurrency: stateless apart from the thread-safe meters, registered once at construction.
  */
-public class MeteredTxnKv implements TxnKv {
+public final class MeteredTxnKv implements TxnKv {
   private static final Pattern SCHEME = Pattern.compile("[a-z][a-z0-9+.-]*");
 
   enum Kind {
@@ -47,9 +47,9 @@ public class MeteredTxnKv implements TxnKv {
     }
   }
 
-  /** {@code kv} recording in {@code metrics}; a {@link KvNotifier} stays one. */
+  /** {@code kv} recording in {@code metrics}, with the engine's capabilities. */
   public static TxnKv wrap(TxnKv kv, Metrics metrics) {
-    return kv instanceof KvNotifier n ? new Notifying(kv, n, metrics) : new MeteredTxnKv(kv, metrics);
+    return new MeteredTxnKv(kv, metrics);
   }
 
   /**
@@ -104,6 +104,12 @@ public class MeteredTxnKv implements TxnKv {
     return timed(Kind.BULK_READ, () -> next.bulkRead(pageSize, body));
   }
 
+  /** The engine's capabilities: notifications are not transactions and pass through unrecorded. */
+  @Override
+  public <T> java.util.Optional<T> capability(Class<T> type) {
+    return next.capability(type);
+  }
+
   @Override
   public String describe() {
     return next.describe();
@@ -117,25 +123,5 @@ public class MeteredTxnKv implements TxnKv {
   @Override
   public void close() throws IOException {
     next.close();
-  }
-
-  /** The same over an engine that also notifies. */
-  private static final class Notifying extends MeteredTxnKv implements KvNotifier {
-    private final KvNotifier notifier;
-
-    Notifying(TxnKv next, KvNotifier notifier, Metrics metrics) {
-      super(next, metrics);
-      this.notifier = notifier;
-    }
-
-    @Override
-    public void publish(String channel) {
-      notifier.publish(channel);
-    }
-
-    @Override
-    public AutoCloseable subscribe(String channel, Runnable onMessage) {
-      return notifier.subscribe(channel, onMessage);
-    }
   }
 }

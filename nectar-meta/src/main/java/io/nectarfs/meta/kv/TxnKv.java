@@ -59,6 +59,17 @@ public interface TxnKv extends AutoCloseable {
     return new Bulk<>(read(body), true);
   }
 
+  /**
+   * This engine's implementation of an optional capability ({@link KvNotifier} today), or empty
+   * when it has none. Capabilities are found only here, never by {@code instanceof}, so a wrapper
+   * (metrics, fault injection) cannot hide or fake one. The default answers with this object when
+   * it implements {@code type}: right for engines, wrong for wrappers, which override it. The
+   * answer is fixed for the life of the engine.
+   */
+  default <T> java.util.Optional<T> capability(Class<T> type) {
+    return type.isInstance(this) ? java.util.Optional.of(type.cast(this)) : java.util.Optional.empty();
+  }
+
   /** The engine and address, redacted, e.g. {@code postgres://nectar:****@127.0.0.1:5432/db}. */
   String describe();
 

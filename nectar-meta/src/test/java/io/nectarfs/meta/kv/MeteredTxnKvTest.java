@@ -50,7 +50,8 @@ class MeteredTxnKvTest {
 
   @Test
   void keepsTheNotifierCapability() {
-    assertThat(MeteredTxnKv.wrap(MemKv.named(""), metrics)).isInstanceOf(KvNotifier.class);
+    TxnKv engine = MemKv.named("");
+    assertThat(MeteredTxnKv.wrap(engine, metrics).capability(KvNotifier.class)).isEqualTo(engine.capability(KvNotifier.class)).isPresent();
   }
 
   @Test

@@ -1,7 +1,6 @@
 package io.nectarfs.testkit.kv;
 
 import io.nectarfs.meta.kv.KvConflictException;
-import io.nectarfs.meta.kv.KvNotifier;
 import io.nectarfs.meta.kv.KvTxn;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.testkit.kv.KvFaults.Call;
@@ -20,7 +19,7 @@ import java.util.List;
  * to the thread running it. Invariant: an attempt that met an injected conflict or error never
  * commits (the body is aborted with {@link Rollback} after it returns, so the engine rolls back).
  */
-class FaultyKv implements TxnKv {
+final class FaultyKv implements TxnKv {
   private final TxnKv engine;
   private final KvFaults faults;
 
@@ -153,6 +152,12 @@ class FaultyKv implements TxnKv {
     return engine.describe();
   }
 
+  /** The engine's capabilities: notifications pass through untouched (faults hit transactions only). */
+  @Override
+  public <T> java.util.Optional<T> capability(Class<T> type) {
+    return engine.capability(type);
+  }
+
   @Override
   public void reset() throws IOException {
     engine.reset();
@@ -212,26 +217,6 @@ class FaultyKv implements TxnKv {
     public long incrBy(byte[] key, long delta) throws IOException {
       a.before(Point.INCR);
       return tx.incrBy(key, delta);
-    }
-  }
-
-  /** The wrapper of an engine with notifications: they pass through untouched. */
-  static final class Notifying extends FaultyKv implements KvNotifier {
-    private final KvNotifier notifier;
-
-    Notifying(TxnKv engine, KvFaults faults, KvNotifier notifier) {
-      super(engine, faults);
-      this.notifier = notifier;
-    }
-
-    @Override
-    public void publish(String channel) {
-      notifier.publish(channel);
-    }
-
-    @Override
-    public AutoCloseable subscribe(String channel, Runnable onMessage) {
-      return notifier.subscribe(channel, onMessage);
     }
   }
 }

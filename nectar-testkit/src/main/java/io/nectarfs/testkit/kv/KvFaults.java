@@ -125,9 +125,9 @@ public final class KvFaults {
     return builder(seed).conflicts(rate).latency(rate, Duration.ofMillis(1)).build();
   }
 
-  /** Wraps {@code engine}; the wrapper keeps the engine's {@link KvNotifier} capability. */
+  /** Wraps {@code engine}; the wrapper keeps the engine's capabilities ({@link KvNotifier}). */
   public TxnKv wrap(TxnKv engine) {
-    return engine instanceof KvNotifier n ? new FaultyKv.Notifying(engine, this, n) : new FaultyKv(engine, this);
+    return new FaultyKv(engine, this);
   }
 
   /** Turns injection on or off (e.g. off while a test sets up or checks the volume). */
