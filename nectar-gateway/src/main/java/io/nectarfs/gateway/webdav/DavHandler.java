@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DavHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(DavHandler.class);
+  static final Set<String> METHODS = Set.of("OPTIONS", "GET", "HEAD", "PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPFIND", "PROPPATCH", "LOCK", "UNLOCK");
   static final Set<String> WRITES = Set.of("PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK");
 
   private final WebDavServer.Options options;
@@ -54,6 +55,19 @@ final class DavHandler extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
+    long start = System.nanoTime();
+    try {
+      serve(request, response, callback);
+    } finally {
+      String m = request.getMethod();
+      options.metrics().timer("nectar_webdav_request", "WebDAV requests by method and status",
+          "method", METHODS.contains(m) ? m : "other", "status", Integer.toString(response.getStatus()))
+          .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+    return true;
+  }
+
+  private void serve(Request request, Response response, Callback callback) {
     String method = request.getMethod();
     Exchange x = null;
     try {
@@ -62,7 +76,7 @@ final class DavHandler extends Handler.Abstract {
         response.getHeaders().put("WWW-Authenticate", "Basic realm=\"nectarfs\", charset=\"UTF-8\"");
         new Exchange(request, response, "/", Ctx.ROOT, null).send(401, "text/plain; charset=utf-8", "authentication required\n");
         callback.succeeded();
-        return true;
+        return;
       }
       String path = DavPaths.decode(request.getHttpURI().getPath());
       String ifh = request.getHeaders().get("If");
@@ -80,13 +94,12 @@ final class DavHandler extends Handler.Abstract {
       if (response.isCommitted()) {
         LOG.warn("{} {}: {}", method, x == null ? "?" : x.path, e.toString());
         callback.failed(e);
-        return true;
+        return;
       }
       LOG.error("{} {} failed", method, x == null ? "?" : x.path, e);
       fail(request, response, x, new DavException(500, "internal error: " + e.getMessage()));
     }
     callback.succeeded();
-    return true;
   }
 
   private void dispatch(Exchange x) throws IOException, DavException {

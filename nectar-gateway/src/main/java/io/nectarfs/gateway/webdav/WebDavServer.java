@@ -1,10 +1,12 @@
 package io.nectarfs.gateway.webdav;
 
 import io.nectarfs.common.Clock;
+import io.nectarfs.common.Metrics;
 import io.nectarfs.fs.FileApi;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -26,18 +28,23 @@ public final class WebDavServer implements AutoCloseable {
    * @param auth who requests act as
    * @param clock lock timeouts
    * @param stopTimeoutMillis how long {@link #close} waits for requests in flight
+   * @param metrics where {@code nectar_webdav_request_seconds{method,status}} is recorded
    */
-  public record Options(InetSocketAddress address, boolean readOnly, BasicAuth auth, Clock clock, long stopTimeoutMillis) {
+  public record Options(InetSocketAddress address, boolean readOnly, BasicAuth auth, Clock clock, long stopTimeoutMillis, Metrics metrics) {
     public static Options of(InetSocketAddress address, BasicAuth auth) {
-      return new Options(address, false, auth, Clock.SYSTEM, 30_000);
+      return new Options(address, false, auth, Clock.SYSTEM, 30_000, Metrics.disabled());
     }
 
     public Options withReadOnly(boolean ro) {
-      return new Options(address, ro, auth, clock, stopTimeoutMillis);
+      return new Options(address, ro, auth, clock, stopTimeoutMillis, metrics);
     }
 
     public Options withClock(Clock c) {
-      return new Options(address, readOnly, auth, c, stopTimeoutMillis);
+      return new Options(address, readOnly, auth, c, stopTimeoutMillis, metrics);
+    }
+
+    public Options withMetrics(Metrics m) {
+      return new Options(address, readOnly, auth, clock, stopTimeoutMillis, m);
     }
   }
 
@@ -58,6 +65,9 @@ public final class WebDavServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
+    // every name of the volume is servable (%25, ';', non-UTF-8 bytes, "//"): DavPaths decodes
+    // the raw path itself and refuses what is unsafe (".", "..", an encoded "/", NUL) with 400
+    http.setUriCompliance(UriCompliance.UNSAFE);
     ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
     c.setHost(options.address().getHostString());
     c.setPort(options.address().getPort());
