@@ -66,8 +66,9 @@ public final class WebDavServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
     // every name of the volume is servable (%25, ';', non-UTF-8 bytes, "//"): DavPaths decodes
-    // the raw path itself and refuses what is unsafe (".", "..", an encoded "/", NUL) with 400
-    http.setUriCompliance(UriCompliance.UNSAFE);
+    // the raw path itself and refuses what is unsafe (".", "..", an encoded "/", NUL) with 400;
+    // a fragment in the request URI stays refused (a DELETE of "/coll/#frag" must not remove /coll)
+    http.setUriCompliance(UriCompliance.UNSAFE.without("WEBDAV", UriCompliance.Violation.FRAGMENT, UriCompliance.Violation.USER_INFO));
     ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
     c.setHost(options.address().getHostString());
     c.setPort(options.address().getPort());
