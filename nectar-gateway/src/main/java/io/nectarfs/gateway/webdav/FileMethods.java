@@ -61,7 +61,8 @@ final class FileMethods {
       long[] r = range(range, size);
       if (r != null && r.length == 0) {
         x.header("Content-Range", "bytes */" + size);
-        throw new DavException(416, "the range " + range + " is outside the file's " + size + " bytes");
+        x.send(416, "text/plain; charset=utf-8", "the range " + range + " is outside the file's " + size + " bytes\n");
+        return;
       }
       if (r != null) {
         from = r[0];
@@ -168,6 +169,9 @@ final class FileMethods {
     }
     dav.conditional(x, old);
     dav.checkWrite(x, x.path, false);
+    if (old != null) {
+      fs.access(x.ctx, x.path, FileApi.W_OK); // replacing is writing the file, not only its directory
+    }
     int mode = old != null ? old.attr().mode() & 07777 : 0644;
     String tmp = tempName(x.path);
     boolean done = false;

@@ -97,7 +97,9 @@ final class PropMethods {
   }
 
   private void response(Writer w, Exchange x, String path, FileApi.Stat s, Kind kind, List<QName> wanted) throws IOException {
-    Map<QName, String> dead = Props.dead(fs, x.ctx, path);
+    // listing the xattrs costs a metadata call per member: only when a dead property can be asked for
+    boolean needDead = kind != Kind.PROP || !wanted.stream().allMatch(Props::isLive);
+    Map<QName, String> dead = needDead ? Props.dead(fs, x.ctx, path) : Map.of();
     StringBuilder ok = new StringBuilder();
     StringBuilder missing = new StringBuilder();
     switch (kind) {

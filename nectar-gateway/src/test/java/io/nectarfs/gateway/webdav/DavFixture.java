@@ -24,13 +24,17 @@ final class DavFixture implements AutoCloseable {
   }
 
   static DavFixture start(BasicAuth auth, Clock clock) throws IOException {
+    return start(auth, clock, false);
+  }
+
+  static DavFixture start(BasicAuth auth, Clock clock, boolean readOnly) throws IOException {
     String url = "mem://webdav-" + UUID.randomUUID();
     Secrets none = new Secrets(Map.of());
     Format wanted = Format.builder("dav", url).blockSize(1 << 20).createdMillis(System.currentTimeMillis()).build();
     Volumes.format(url, wanted, FormatRequest.defaults().withSecrets(none));
     Volume v = Volume.open(url, VolumeOptions.defaults().withSecrets(none).withCache(CacheOptions.memoryOnly(64L << 20)).withClientName("webdav-test"));
     try {
-      WebDavServer s = WebDavServer.start(v.fileSystem(), WebDavServer.Options.of(new InetSocketAddress("127.0.0.1", 0), auth).withClock(clock));
+      WebDavServer s = WebDavServer.start(v.fileSystem(), WebDavServer.Options.of(new InetSocketAddress("127.0.0.1", 0), auth).withClock(clock).withReadOnly(readOnly));
       return new DavFixture(v, s);
     } catch (IOException | RuntimeException e) {
       v.close();

@@ -120,7 +120,9 @@ class WebDavProtocolTest {
     assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("2345");
     assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes 2-5/10");
     assertThat(new String(send("GET", "/r", (String) null, "Range", "bytes=-3").body(), StandardCharsets.UTF_8)).isEqualTo("789");
-    assertThat(send("GET", "/r", (String) null, "Range", "bytes=10-").statusCode()).isEqualTo(416);
+    HttpResponse<byte[]> unsatisfiable = send("GET", "/r", (String) null, "Range", "bytes=10-");
+    assertThat(unsatisfiable.statusCode()).isEqualTo(416);
+    assertThat(unsatisfiable.headers().firstValue("Content-Range")).hasValue("bytes */10");
     String etag = send("HEAD", "/r", (String) null).headers().firstValue("ETag").orElseThrow();
     assertThat(send("GET", "/r", (String) null, "If-None-Match", etag).statusCode()).isEqualTo(304);
     assertThat(send("PUT", "/r", "new", "If-Match", "\"nope\"").statusCode()).isEqualTo(412);
@@ -208,6 +210,28 @@ class WebDavProtocolTest {
       HttpResponse<String> put = http.send(HttpRequest.newBuilder(u.resolve("/x")).header("Authorization", right)
           .PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(put.statusCode()).isEqualTo(403);
+      // nor replace root's 0644 file in a directory she may write (a rename would allow it: PUT checks the file)
+      secured.volume.fileSystem().mkdir(Ctx.ROOT, "/shared", 0777);
+      secured.volume.fileSystem().writeAll(Ctx.ROOT, "/shared/roots", "mine".getBytes(StandardCharsets.UTF_8));
+      HttpResponse<String> replace = http.send(HttpRequest.newBuilder(u.resolve("/shared/roots")).header("Authorization", right)
+          .PUT(HttpRequest.BodyPublishers.ofString("hers")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(replace.statusCode()).isEqualTo(403);
+      assertThat(secured.volume.fileSystem().readAll(Ctx.ROOT, "/shared/roots")).asString(StandardCharsets.UTF_8).isEqualTo("mine");
+    }
+  }
+
+  @Test
+  void readOnlyServer_refusesEveryChange_butServesReads() throws Exception {
+    try (DavFixture ro = DavFixture.start(BasicAuth.none(0, 0), Clock.SYSTEM, true)) {
+      ro.volume.fileSystem().writeAll(Ctx.ROOT, "/f", "x".getBytes(StandardCharsets.UTF_8));
+      URI u = URI.create(ro.url());
+      for (String m : List.of("PUT", "DELETE", "MKCOL", "PROPPATCH", "LOCK", "MOVE")) {
+        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(u.resolve("/f")).method(m, HttpRequest.BodyPublishers.ofString("x"))
+            .header("Destination", ro.url() + "g").build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(r.statusCode()).as(m).isEqualTo(403);
+      }
+      assertThat(http.send(HttpRequest.newBuilder(u.resolve("/f")).build(), HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("x");
+      assertThat(ro.volume.fileSystem().list(Ctx.ROOT, "/")).extracting(FileApi.Child::name).containsExactly("f");
     }
   }
 }
