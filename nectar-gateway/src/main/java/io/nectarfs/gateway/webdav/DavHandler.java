@@ -92,11 +92,17 @@ final class DavHandler extends Handler.Abstract {
       fail(request, response, x, DavErrors.of(e));
     } catch (IOException | RuntimeException e) {
       if (response.isCommitted()) {
-        LOG.warn("{} {}: {}", method, x == null ? "?" : x.path, e.toString());
+        // typically the client went away mid-body: nothing more to tell it
+        LOG.debug("{} {}: {}", method, x == null ? "?" : x.path, e.toString());
         callback.failed(e);
         return;
       }
-      LOG.error("{} {} failed", method, x == null ? "?" : x.path, e);
+      if (e instanceof IOException) {
+        // a broken upload or a failing engine/store: one line (the file API's message names the path)
+        LOG.warn("{} {}: {}", method, x == null ? "?" : x.path, e.toString());
+      } else {
+        LOG.error("{} {} failed", method, x == null ? "?" : x.path, e); // a bug: keep the stack
+      }
       fail(request, response, x, new DavException(500, "internal error: " + e.getMessage()));
     }
     callback.succeeded();
