@@ -16,6 +16,9 @@ nectar_apt sqlite3 sqlite3
 nectar_apt setfacl acl
 nectar_apt git git
 nectar_apt redis-server redis-server
+nectar_apt litmus litmus
+nectar_apt rclone rclone
+nectar_apt mount.davfs davfs2
 
 export NECTAR_SERVICES_DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
 started=0

@@ -52,6 +52,16 @@ class ArchitectureTest {
           .whereLayer("object").mayOnlyBeAccessedByLayers("chunk", "vfs", "frontends", "cli", "testkit")
           .whereLayer("common").mayOnlyBeAccessedByLayers("object", "meta", "chunk", "vfs", "frontends", "cli", "testkit");
 
+  /**
+   * The gateways (WebDAV, S3) stand on {@code Volume} and the file API {@code io.nectarfs.fs}
+   * only: never on the inode-level VFS, the chunk store, object storage or the FUSE server.
+   */
+  static final ArchRule GATEWAY_ON_FILE_API =
+      noClasses()
+          .that().resideInAPackage("io.nectarfs.gateway..")
+          .should().dependOnClassesThat().resideInAnyPackage("io.nectarfs.vfs..", "io.nectarfs.chunk..", "io.nectarfs.object..", "io.nectarfs.fuse..")
+          .because("FRONT-ENDS.md: a gateway serves Volume.fileSystem(), the file API");
+
   static final ArchRule NO_EXIT_IN_LIBRARIES =
       noClasses()
           .that().resideOutsideOfPackage("io.nectarfs.cli..")
@@ -93,6 +103,13 @@ class ArchitectureTest {
     assertThat(classes.containPackage("io.nectarfs.object")).as("object module imported").isTrue();
     assertThat(classes.containPackage("io.nectarfs.cli")).as("cli module imported").isTrue();
     LAYERS.check(classes);
+  }
+
+  @Test
+  void gateway_standsOnTheFileApiOnly() {
+    JavaClasses classes = mainClasses();
+    assertThat(classes.containPackage("io.nectarfs.gateway.webdav")).as("gateway module imported").isTrue();
+    GATEWAY_ON_FILE_API.check(classes);
   }
 
   @Test
