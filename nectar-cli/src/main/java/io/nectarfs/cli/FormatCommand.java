@@ -89,7 +89,7 @@ final class FormatCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String store = storage != null ? storage : "file://" + Path.of(System.getProperty("user.home"), ".nectar", "data");
+    String store = storage != null ? storage : "file://" + DefaultPaths.nectarDir().resolve("data");
     long block;
     try {
       block = Sizes.parse(blockSize);
@@ -132,6 +132,9 @@ final class FormatCommand implements Callable<Integer> {
       if (refusal != null) {
         throw new IOException(refusal);
       }
+    }
+    if (storage == null && existing == null) {
+      DefaultPaths.ensure(DefaultPaths.nectarDir().resolve("data"), "storage directory", "--storage URL");
     }
     if (!wanted.storage().equals(store)) {
       out.println("note: credentials in the storage URL are not stored; give them to every client through the URL or NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY");

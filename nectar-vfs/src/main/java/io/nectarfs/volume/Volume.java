@@ -70,7 +70,7 @@ public final class Volume implements AutoCloseable {
    *     ({@link io.nectarfs.common.FsException} ENOENT/ENOTDIR)
    */
   public static Volume open(String metaUrl, VolumeOptions options) throws IOException {
-    TxnKv kv = Volumes.engine(metaUrl, options.secrets());
+    TxnKv kv = Volumes.existingEngine(metaUrl, options.secrets());
     Metrics metrics;
     MetaClient meta;
     try {
@@ -122,7 +122,7 @@ public final class Volume implements AutoCloseable {
    * The caller closes it (that closes the engine connection).
    */
   public static MetaClient openMeta(String metaUrl, VolumeOptions options) throws IOException {
-    TxnKv kv = Volumes.engine(metaUrl, options.secrets());
+    TxnKv kv = Volumes.existingEngine(metaUrl, options.secrets());
     try {
       Metrics metrics = options.metrics() != null ? options.metrics() : Metrics.disabled();
       return openMeta(metrics.enabled() ? MeteredTxnKv.wrap(kv, metrics) : kv, options, metrics);

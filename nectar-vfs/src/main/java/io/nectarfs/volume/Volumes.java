@@ -2,6 +2,7 @@ package io.nectarfs.volume;
 
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.Secrets;
+import io.nectarfs.common.Url;
 import io.nectarfs.common.Uris;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
@@ -33,6 +34,22 @@ public final class Volumes {
   /** Connects to the metadata engine at {@code metaUrl} (any scheme a registered engine serves). */
   public static TxnKv engine(String metaUrl, Secrets secrets) throws IOException {
     return MetaEngines.registry().open(metaUrl, secrets);
+  }
+
+  /**
+   * Connects to the engine of an existing volume: as {@link #engine}, but an embedded engine whose
+   * database file does not exist fails with one line (run format) instead of creating the file
+   * and its directories.
+   */
+  public static TxnKv existingEngine(String metaUrl, Secrets secrets) throws IOException {
+    if (metaUrl.startsWith("sqlite3://")) {
+      String path = Url.parsePath(metaUrl, "metadata URL", "sqlite3:///absolute/path/volume.db").path();
+      if (path.startsWith("/") && !Files.exists(Path.of(path))) {
+        String plain = "sqlite3://" + path;
+        throw new IOException("no volume is formatted at " + plain + " (the file does not exist): run 'nectar format " + plain + " NAME' first");
+      }
+    }
+    return engine(metaUrl, secrets);
   }
 
   /** The format record, or a one-line error saying to run format. */
