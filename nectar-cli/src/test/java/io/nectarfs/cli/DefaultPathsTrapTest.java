@@ -3,11 +3,8 @@ package io.nectarfs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,18 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DefaultPathsTrapTest {
   @TempDir Path tmp;
 
-  /** Runs {@code nectar ARGS} in a new JVM with {@code HOME} set. */
   private CliTest.Run runWithHome(String home, String... args) throws Exception {
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-cp", cp,
-        Nectar.class.getName()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
-    pb.environment().put("HOME", home);
-    Process p = pb.start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return new CliTest.Run(p.exitValue(), Files.readString(tmp.resolve("out"), StandardCharsets.UTF_8),
-        Files.readString(tmp.resolve("err"), StandardCharsets.UTF_8));
+    return CliProcess.run(tmp, java.util.Map.of("HOME", home), args);
   }
 
   @Test

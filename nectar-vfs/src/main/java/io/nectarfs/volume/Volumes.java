@@ -72,7 +72,8 @@ public final class Volumes {
       Path pem = Files.createTempFile("nectar-key-", ".pem", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       pem.toFile().deleteOnExit();
       Files.writeString(pem, f.encryptKeyPem(), StandardCharsets.US_ASCII);
-      o = o.withEncryption(new StoreOptions.Encryption(pem, StoreOptions.Encryption.Cipher.parse(f.encryptCipher())));
+      o = o.withEncryption(new StoreOptions.Encryption(pem, StoreOptions.Encryption.Cipher.parse(f.encryptCipher()),
+          "the volume's encryption key (the --encrypt-key given to 'nectar format', kept in the metadata)"));
     }
     return o;
   }
