@@ -87,7 +87,12 @@ public final class Volume implements AutoCloseable {
     Vfs inner = null;
     try {
       Format f = meta.format();
-      storage = ObjectStores.metered(Volumes.storage(f, !options.readOnly(), options.secrets()), metrics);
+      ObjectStore raw = Volumes.storage(f, !options.readOnly(), options.secrets());
+      storage = raw;
+      if (!options.readOnly() && options.checkStorage()) {
+        Volumes.checkWritable(raw, f); // before any caller is told the volume is open (not counted in the metrics)
+      }
+      storage = ObjectStores.metered(raw, metrics);
       chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()), options.vfsClock(), metrics);
       meta.onSliceFreed(chunks::remove);
       inner = Vfses.open(meta, chunks, options.vfsConfig(), options.vfsClock(), metrics);

@@ -149,6 +149,27 @@ public final class Volumes {
     }
   }
 
+  /**
+   * Checks that a volume's storage takes writes: puts, reads back and deletes a small object under
+   * the volume's prefix ({@code store} is the volume's decorated store). Throws one line naming the
+   * storage and the cause, e.g. missing or wrong credentials.
+   */
+  public static void checkWritable(ObjectStore store, Format f) throws IOException {
+    String key = VolumeMarker.PROBE + UUID.randomUUID();
+    byte[] data = ("nectar mount check " + f.uuid()).getBytes(StandardCharsets.UTF_8);
+    try {
+      store.put(key, data);
+      boolean same = Arrays.equals(store.getBytes(key), data);
+      store.delete(key);
+      if (!same) {
+        throw new IOException("it returned different bytes than were written");
+      }
+    } catch (IOException e) {
+      throw new IOException("storage " + Uris.redact(f.storage()) + " does not take writes (" + oneLine(e)
+          + "): check its credentials (in the URL or NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY) and permissions", e);
+    }
+  }
+
   /** A failure as one line: the first message in the cause chain, naming missing or forbidden objects. */
   static String oneLine(Throwable ex) {
     Throwable t = ex;
