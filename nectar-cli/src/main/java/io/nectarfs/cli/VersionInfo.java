@@ -10,19 +10,22 @@ import java.util.Properties;
 /**
  * What {@code nectar version} reports, gathered once: the NectarFS version (jar manifest, "dev"
  * from classes), the Java runtime, FUSE (the protocol range this build speaks, whether
- * {@code /dev/fuse} exists, the kernel release; the exact minor the kernel offers is only known
- * to a mount, which logs it), and the build's git commit and time ({@code build-info.properties},
- * written by the Maven build; null when unknown).
+ * {@code /dev/fuse} exists, the kernel release, and the protocol the kernel offers, which only a
+ * mount learns: read from a running NectarFS mount's {@code /.stats} when there is one), and the
+ * build's git commit and time ({@code build-info.properties}, written by the Maven build; null when
+ * unknown).
  *
  * @param version NectarFS version
  * @param java Java version and vendor
  * @param fuseProtocol the FUSE protocol range this build speaks, e.g. "7.12-7.39"
  * @param fuseDevice whether {@code /dev/fuse} exists (mounts need it)
  * @param kernel the kernel release ({@code /proc/sys/kernel/osrelease}), null when unreadable
+ * @param fuseKernelProtocol the FUSE protocol the kernel offers, e.g. "7.41", from a running mount; null when none is mounted
  * @param gitCommit the commit the build was made from, null when unknown
  * @param buildTime when the build ran (UTC, ISO-8601), null when unknown
  */
-record VersionInfo(String version, String java, String fuseProtocol, boolean fuseDevice, String kernel, String gitCommit, String buildTime) {
+record VersionInfo(String version, String java, String fuseProtocol, boolean fuseDevice, String kernel, String fuseKernelProtocol, String gitCommit,
+    String buildTime) {
 
   static VersionInfo current() {
     String v = Nectar.class.getPackage().getImplementationVersion();
@@ -37,7 +40,8 @@ record VersionInfo(String version, String java, String fuseProtocol, boolean fus
     return new VersionInfo(v == null ? "dev" : v,
         System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
         Proto.KERNEL_MAJOR + "." + Proto.MIN_MINOR + "-" + Proto.KERNEL_MAJOR + "." + Proto.OUR_MINOR,
-        Files.exists(Path.of("/dev/fuse")), kernelRelease(), known(build.getProperty("git.commit")), known(build.getProperty("build.time")));
+        Files.exists(Path.of("/dev/fuse")), kernelRelease(), kernelFuseProtocol(), known(build.getProperty("git.commit")),
+        known(build.getProperty("build.time")));
   }
 
   /** The lines of {@code nectar version} and {@code nectar --version}. */
@@ -46,13 +50,37 @@ record VersionInfo(String version, String java, String fuseProtocol, boolean fus
       "nectar " + version,
       "java " + java,
       "fuse: protocol " + fuseProtocol + ", /dev/fuse " + (fuseDevice ? "present" : "missing (mounts need it)")
-          + (kernel == null ? "" : ", kernel " + kernel) + " (a mount logs the minor the kernel offers)",
+          + (kernel == null ? "" : ", kernel " + kernel)
+          + (fuseKernelProtocol == null ? " (mount a volume to see the protocol the kernel offers)" : ", kernel offers " + fuseKernelProtocol),
       "build: commit " + (gitCommit == null ? "unknown" : gitCommit) + ", built " + (buildTime == null ? "unknown" : buildTime)
     };
   }
 
   private static String known(String value) {
     return value == null || value.isBlank() || value.startsWith("${") ? null : value.strip();
+  }
+
+  /** The protocol the kernel offered to the first running NectarFS mount whose /.stats says it, or null. */
+  private static String kernelFuseProtocol() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+        String[] f = line.split(" ");
+        if (f.length < 3 || !f[2].equals(NectarMounts.FS_TYPE)) {
+          continue;
+        }
+        for (String l : Files.readAllLines(Path.of(NectarMounts.unescape(f[1]), ".stats"))) {
+          if (l.startsWith("nectar_fuse_kernel_protocol_minor")) {
+            long minor = (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+            if (minor > 0) {
+              return "7." + minor;
+            }
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no mounts, or one we cannot read: unknown
+    }
+    return null;
   }
 
   private static String kernelRelease() {

@@ -49,6 +49,8 @@ class MountPathTrapTest {
       assertThat(info.code()).as(info.err()).isZero();
       assertThat(info.out()).isEqualTo(CliTest.run("info", meta, "/team/a b/x").out()).contains("size: 5000");
       assertThat(Files.readString(mnt.resolve(".stats"))).contains("nectar_mount_volume{").doesNotContain("password");
+      CliTest.Run version = CliTest.run("version");
+      assertThat(version.out()).as("the kernel's FUSE protocol, seen by a running mount").containsPattern("kernel offers 7\\.\\d+");
       CliTest.Run notMounted = CliTest.run("summary", tmp.toString());
       assertThat(notMounted.code()).isEqualTo(1);
       assertThat(notMounted.err()).contains("is not in a NectarFS mount").hasLineCount(1);

@@ -143,6 +143,8 @@ public final class FuseServer implements AutoCloseable {
     table.on(Opcode.DESTROY, 0, Dispatch.INLINE, (r, out) -> {});
     this.meters = new FuseMeters(metrics, table, counts.length());
     meters.gauge("nectar_fuse_inflight_requests", "FUSE requests being handled", handlers::size);
+    meters.gauge("nectar_fuse_kernel_protocol_minor", "the FUSE protocol minor (7.N) the kernel offered at INIT; 0 before INIT",
+        () -> init == null ? 0 : init.kernelMinor());
     meters.gauge("nectar_fuse_background_used", "background request slots in use (of max_background)",
         () -> options.maxBackground() - permits.availablePermits());
     if (resumed != null) {
