@@ -162,9 +162,6 @@ final class MountCommand implements Callable<Integer> {
       Gauge.builder("nectar_metrics_endpoint", () -> 1).tag("address", endpoint.url())
           .description("the HTTP address serving these metrics").register(metrics.registry());
     }
-    // where info, summary and other commands find the volume of a path in this mount (no credentials: /.stats is readable by every user)
-    Gauge.builder(MountedVolume.METRIC, () -> 1).tag("meta_url", MountedVolume.publishedUrl(metaUrl)).tag("subdir", subdir == null ? "/" : subdir)
-        .description("the volume this mount serves: its metadata URL without credentials, and the served directory").register(metrics.registry());
     FuseServer server;
     try {
       if (accessLog != null) {

@@ -48,7 +48,7 @@ class MountPathTrapTest {
       CliTest.Run info = CliTest.run("info", mnt.resolve("team/a b/x").toString());
       assertThat(info.code()).as(info.err()).isZero();
       assertThat(info.out()).isEqualTo(CliTest.run("info", meta, "/team/a b/x").out()).contains("size: 5000");
-      assertThat(Files.readString(mnt.resolve(".stats"))).contains("nectar_mount_volume{").doesNotContain("password");
+      assertThat(Files.readString(mnt.resolve(".config"))).contains("\"meta\": \"" + meta + "\"");
       CliTest.Run version = CliTest.run("version");
       assertThat(version.out()).as("the kernel's FUSE protocol, seen by a running mount").containsPattern("kernel offers 7\\.\\d+");
       CliTest.Run notMounted = CliTest.run("summary", tmp.toString());
@@ -57,13 +57,5 @@ class MountPathTrapTest {
     } finally {
       CliTest.run("umount", mnt.toString());
     }
-  }
-
-  @Test
-  void publishedUrl_hasNoSecrets() {
-    assertThat(MountedVolume.publishedUrl("postgres://nectar:hunter2@db:5432/vol?sslmode=require&password=x"))
-        .isEqualTo("postgres://nectar@db:5432/vol?sslmode=require");
-    assertThat(MountedVolume.publishedUrl("redis://:s3cret@host:6379/1")).isEqualTo("redis://host:6379/1");
-    assertThat(MountedVolume.publishedUrl("sqlite3:///var/lib/nectar/meta.db")).isEqualTo("sqlite3:///var/lib/nectar/meta.db");
   }
 }
