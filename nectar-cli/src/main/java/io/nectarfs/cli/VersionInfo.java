@@ -60,8 +60,25 @@ record VersionInfo(String version, String java, String fuseProtocol, boolean fus
     return value == null || value.isBlank() || value.startsWith("${") ? null : value.strip();
   }
 
-  /** The protocol the kernel offered to the first running NectarFS mount whose /.stats says it, or null. */
+  /**
+   * The protocol the kernel offered to the first running NectarFS mount whose /.stats says it, or
+   * null. A hung mount must not hang {@code nectar version}: the reads run on a daemon thread that
+   * is given up on after a few seconds.
+   */
   private static String kernelFuseProtocol() {
+    java.util.concurrent.CompletableFuture<String> f = new java.util.concurrent.CompletableFuture<>();
+    Thread.ofVirtual().start(() -> f.complete(readKernelFuseProtocol()));
+    try {
+      return f.get(3, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return null;
+    }
+  }
+
+  private static String readKernelFuseProtocol() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
         String[] f = line.split(" ");
