@@ -6,6 +6,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What {@code nectar version} reports, gathered once: the NectarFS version (jar manifest, "dev"
@@ -66,14 +70,14 @@ record VersionInfo(String version, String java, String fuseProtocol, boolean fus
    * is given up on after a few seconds.
    */
   private static String kernelFuseProtocol() {
-    java.util.concurrent.CompletableFuture<String> f = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<String> f = new CompletableFuture<>();
     Thread.ofVirtual().start(() -> f.complete(readKernelFuseProtocol()));
     try {
-      return f.get(3, java.util.concurrent.TimeUnit.SECONDS);
+      return f.get(3, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       return null;
     }
   }
