@@ -3,6 +3,11 @@
 # mounts it in the background, then says where.
 #   scripts/run.sh            mount at $NECTAR_MOUNT (default /mnt/nectar, or ~/nectar when not root)
 #   scripts/run.sh stop       unmount it
+# Environment:
+#   NECTAR_HOME   where the volume lives (default $HOME/.nectar): meta.db (SQLite metadata),
+#                 data/ (objects), cache/ (block cache) and mount.log
+#   NECTAR_MOUNT  the mount point (default /mnt/nectar as root, else $HOME/nectar)
+# The first run builds the CLI (a few minutes; the launcher prints its progress).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 source scripts/lib.sh
@@ -16,6 +21,7 @@ if [[ "${1:-}" == "stop" ]]; then
   exec ./nectar umount "$mnt"
 fi
 mkdir -p "$home" "$mnt"
+./nectar version >/dev/null # builds the CLI when needed, with its progress on stderr
 if ! ./nectar status "$meta" >/dev/null 2>&1; then
   ./nectar format "$meta" nectar --storage "file://$home/data" >/dev/null
   echo "formatted volume 'nectar' (metadata $meta, data $home/data)"

@@ -27,6 +27,7 @@ final class Cli {
 
   static CommandLine commandLine(Object command) {
     CommandLine cl = new CommandLine(command);
+    versionOnlyAtTopLevel(cl);
     cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? USAGE : FAILURE);
     cl.setParameterExceptionHandler(
         (ex, args) -> {
@@ -53,10 +54,37 @@ final class Cli {
         });
     cl.setExecutionStrategy(
         parsed -> {
+          rejectUnmatched(parsed);
           configureLogging(verbose(parsed));
           return new CommandLine.RunLast().execute(parsed);
         });
     return cl;
+  }
+
+  /**
+   * {@code --version} belongs to {@code nectar} alone ({@code nectar version} is the command):
+   * removes the option that {@code mixinStandardHelpOptions} gives every subcommand.
+   */
+  private static void versionOnlyAtTopLevel(CommandLine cl) {
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      CommandLine.Model.OptionSpec v = sub.getCommandSpec().findOption("--version");
+      if (v != null) {
+        sub.getCommandSpec().remove(v);
+      }
+      versionOnlyAtTopLevel(sub);
+    }
+  }
+
+  /**
+   * picocli skips its unmatched-argument check when help is requested, so {@code nectar UNKNOWN
+   * --help} would print the top-level help and succeed: an unknown word is a usage error even then.
+   */
+  private static void rejectUnmatched(CommandLine.ParseResult parsed) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (!p.unmatched().isEmpty()) {
+        throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+      }
+    }
   }
 
   private static boolean verbose(CommandLine.ParseResult parsed) {

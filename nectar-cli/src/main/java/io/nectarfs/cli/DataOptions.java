@@ -98,7 +98,7 @@ final class DataOptions {
   }
 
   /** The cache settings these flags ask for (the volume adds a subdirectory per UUID to each cache directory). */
-  CacheOptions cacheOptions() {
+  CacheOptions cacheOptions() throws java.io.IOException {
     CacheOptions.Builder b = CacheOptions.builder()
         .cacheSize(Sizes.parse(cacheSize))
         .freeSpaceRatio(freeSpaceRatio)
@@ -112,12 +112,14 @@ final class DataOptions {
       b.cacheDirs(List.of());
     } else if (cacheDirs != null) {
       b.cacheDirs(cacheDirs.stream().map(Path::of).toList());
+    } else {
+      b.cacheDirs(List.of(DefaultPaths.ensure(DefaultPaths.nectarDir().resolve("cache"), "cache directory", "--cache-dir DIR (or 'memory')")));
     }
     return b.build();
   }
 
   /** How a command opens the volume with these flags; {@code clientName} is shown by {@code nectar status}. */
-  VolumeOptions volumeOptions(String clientName, boolean readOnly) {
+  VolumeOptions volumeOptions(String clientName, boolean readOnly) throws java.io.IOException {
     return VolumeOptions.defaults().withCache(cacheOptions()).withVfsConfig(vfsConfig()).withClientName(clientName).withReadOnly(readOnly);
   }
 

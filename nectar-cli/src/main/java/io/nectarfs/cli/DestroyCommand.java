@@ -1,6 +1,10 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Secrets;
+import io.nectarfs.common.Sizes;
+import io.nectarfs.common.Uris;
+import io.nectarfs.meta.StatFs;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.kv.TxnKv;
@@ -28,8 +32,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code nectar destroy META-URL UUID}: deletes every object of the volume (only under its own
  * prefix, and only when the storage's volume marker names it), its marker, and then its metadata.
- * Asks for the volume name unless {@code --yes}; refuses while clients are connected unless
- * {@code --force}.
+ * Asks for the volume name unless {@code --yes} (showing the used size, inodes and storage);
+ * refuses while clients are connected unless {@code --force}. Needs no encryption passphrase.
+ * When the storage cannot be reached (say, no credentials), deletes only the metadata and says
+ * which objects are left and how to delete them (exit code 1).
  */
 @Command(name = "destroy", mixinStandardHelpOptions = true, description = "Delete a volume: all its objects and all its metadata. There is no undo.")
 final class DestroyCommand implements Callable<Integer> {
@@ -51,20 +57,34 @@ final class DestroyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment())) {
+    Secrets secrets = Secrets.fromEnvironment();
+    try (TxnKv kv = Volumes.existingEngine(metaUrl, secrets)) {
       Format f = Volumes.requireFormat(kv);
       if (!f.uuid().equals(uuid)) {
         throw new IOException("the volume at this URL has UUID " + f.uuid() + ", not " + uuid + ": check the UUID with 'nectar status'");
       }
       int sessions;
+      StatFs usage;
       try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false))) {
         sessions = m.sessions().size();
+        usage = m.statfs(Ctx.ROOT, 1);
       }
       if (sessions > 0 && !force) {
         throw new IOException(sessions + " client(s) are connected to volume " + f.name() + ": unmount them first or use --force");
       }
-      VolumeMarker.verify(f, false, Secrets.fromEnvironment()); // before asking: storage of another volume is never touched
+      // Deleting objects needs neither the encryption key nor its passphrase: the store is opened without decryption.
+      Format objects = f.toBuilder().encryption(null, null).build();
+      String storage = Uris.redact(f.storage()) + " under " + f.objectPrefix();
+      String unreachable = reachable(objects, secrets);
+      if (unreachable == null) {
+        VolumeMarker.verify(objects, false, secrets); // before asking: storage of another volume is never touched
+      }
       if (!yes) {
+        out.printf("Volume '%s' (uuid %s): %s used, %d inodes; storage %s%n", f.name(), f.uuid(),
+            Sizes.format(usage.totalSpace() - usage.availSpace()), usage.usedInodes(), storage);
+        if (unreachable != null) {
+          out.printf("The storage cannot be reached (%s): only the metadata will be deleted; its objects stay.%n", unreachable);
+        }
         out.print("This deletes every file of volume '" + f.name() + "'. Type the volume name to confirm: ");
         out.flush();
         String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
@@ -72,8 +92,14 @@ final class DestroyCommand implements Callable<Integer> {
           throw new IOException("not confirmed; nothing was deleted");
         }
       }
+      if (unreachable != null) {
+        kv.reset();
+        out.printf("volume %s: metadata deleted; its objects were NOT deleted, the storage could not be reached (%s): delete everything under %s yourself%s%n",
+            f.name(), unreachable, storage, howToDelete(f));
+        return Cli.FAILURE;
+      }
       long deleted = 0;
-      try (ObjectStore store = Volumes.storage(f, true, Secrets.fromEnvironment());
+      try (ObjectStore store = Volumes.storage(objects, true, secrets);
           Progress p = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), "deleting objects", 0)) {
         while (true) {
           List<String> batch = new ArrayList<>();
@@ -96,10 +122,35 @@ final class DestroyCommand implements Callable<Integer> {
           }
         }
       }
-      VolumeMarker.remove(f, Secrets.fromEnvironment());
+      VolumeMarker.remove(objects, secrets);
       kv.reset();
       out.printf("volume %s destroyed: %d objects and all metadata deleted%n", f.name(), deleted);
     }
     return Cli.OK;
+  }
+
+  /** Null when the volume's storage answers a listing, else why not (one line: missing credentials, access denied, ...). */
+  private static String reachable(Format objects, Secrets secrets) {
+    try (ObjectStore s = Volumes.unchecked(objects, secrets)) {
+      s.list("", "", null, 1);
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return Cli.message(e);
+    }
+  }
+
+  /** A hint how to delete the objects with the storage's own tools. */
+  private static String howToDelete(Format f) {
+    String url = io.nectarfs.common.Uris.redact(f.storage());
+    if (f.shards() > 1) {
+      return " (in each of the " + f.shards() + " buckets)";
+    }
+    if (url.startsWith("file://")) {
+      return ", e.g. rm -rf " + java.nio.file.Path.of(url.substring("file://".length()), f.objectPrefix());
+    }
+    if (url.startsWith("s3://")) {
+      return ", e.g. aws s3 rm --recursive " + url.replaceAll("/+$", "") + "/" + f.objectPrefix();
+    }
+    return "";
   }
 }

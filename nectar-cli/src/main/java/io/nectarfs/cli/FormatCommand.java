@@ -3,6 +3,8 @@ package io.nectarfs.cli;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.common.Sizes;
 import io.nectarfs.meta.Format;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.object.EncryptionKeys;
 import io.nectarfs.object.StoreOptions;
 import io.nectarfs.volume.FormatRequest;
@@ -12,7 +14,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +33,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "format", mixinStandardHelpOptions = true,
     description = {"Format a volume: store its settings in the metadata engine and check its storage.",
-        "Running it again with the same settings does nothing; incompatible changes need --force."})
+        "Running it again changes only the settings given (\"unchanged\" when none differ); incompatible changes need --force."})
 final class FormatCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
@@ -87,7 +89,7 @@ final class FormatCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String store = storage != null ? storage : "file://" + Path.of(System.getProperty("user.home"), ".nectar", "data");
+    String store = storage != null ? storage : "file://" + DefaultPaths.nectarDir().resolve("data");
     long block;
     try {
       block = Sizes.parse(blockSize);
@@ -115,17 +117,83 @@ final class FormatCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    Format existing;
+    try (TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment())) {
+      existing = MetaClient.loadFormat(kv);
+    }
+    List<FormatChanges.Change> changes = List.of();
+    if (existing != null) {
+      wanted = keepUnspecified(existing, wanted);
+      if (storage == null) {
+        store = existing.storage(); // credentials, if any, come from the environment
+      }
+      changes = FormatChanges.between(existing, wanted);
+      String refusal = force ? null : FormatChanges.refusal(existing, changes);
+      if (refusal != null) {
+        throw new IOException(refusal);
+      }
+    }
+    if (storage == null && existing == null) {
+      DefaultPaths.ensure(DefaultPaths.nectarDir().resolve("data"), "storage directory", "--storage URL");
+    }
     if (!wanted.storage().equals(store)) {
       out.println("note: credentials in the storage URL are not stored; give them to every client through the URL or NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY");
     }
     Volumes.Formatted r = Volumes.format(metaUrl, wanted,
         FormatRequest.defaults().withStorageUrl(store).withForce(force).withRoot(mode, owner[0], owner[1]));
-    Format before = r.before();
     Format stored = r.stored();
-    String what = before == null ? "formatted" : stored.equals(before) ? "unchanged (already formatted with these settings)" : "updated";
+    String what = r.before() == null ? "formatted"
+        : changes.isEmpty() ? "unchanged (already formatted with these settings)"
+        : "updated: " + String.join(", ", changes.stream().map(FormatChanges.Change::toString).toList());
     out.printf("volume %s %s%n", stored.name(), what);
     StatusCommand.printFormat(out, stored, r.metaDescription());
     return Cli.OK;
+  }
+
+  /**
+   * A re-format changes only what the command line names: every setting whose option was not
+   * given keeps the existing volume's value (not the option's default).
+   */
+  private Format keepUnspecified(Format existing, Format wanted) {
+    Format.Builder b = wanted.toBuilder();
+    if (!given("--storage")) {
+      b.storage(existing.storage());
+    }
+    if (!given("--block-size")) {
+      b.blockSize(existing.blockSize());
+    }
+    if (!given("--compress")) {
+      b.compression(existing.compression());
+    }
+    if (!given("--encrypt-key")) {
+      b.encryption(existing.encryptKeyPem(), existing.encryptCipher());
+    } else if (!given("--encrypt-cipher") && existing.encryptCipher() != null) {
+      b.encryption(wanted.encryptKeyPem(), existing.encryptCipher());
+    }
+    if (!given("--no-checksum")) {
+      b.checksum(existing.checksum());
+    }
+    if (!given("--shards")) {
+      b.shards(existing.shards());
+    }
+    if (!given("--trash-days")) {
+      b.trashDays(existing.trashDays());
+    }
+    if (!given("--capacity")) {
+      b.capacity(existing.capacity());
+    }
+    if (!given("--inodes")) {
+      b.inodes(existing.inodes());
+    }
+    if (!given("--enable-acl")) {
+      b.enableAcl(existing.enableAcl());
+    }
+    return b.build();
+  }
+
+  /** Whether the option (by its declared name; a negatable's negated form counts) was on the command line. */
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(spec.findOption(option));
   }
 
   /** An octal mode option ({@code 0755}, {@code 1777}) up to {@code max}, or a usage error naming the option. */

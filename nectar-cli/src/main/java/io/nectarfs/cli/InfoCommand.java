@@ -20,17 +20,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code nectar info META-URL PATH}: inode, attributes, chunks, slices and objects of a file. */
+/** {@code nectar info META-URL PATH} or {@code nectar info MOUNT-PATH}: inode, attributes, chunks, slices and objects of a file. */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a file's inode, chunks, slices and the objects that hold its data.")
 final class InfoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
 
-  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
-  String metaUrl;
-
-  @Parameters(index = "1", paramLabel = "PATH", description = "A path inside the volume, e.g. /data/model.bin; \\xNN for a byte that is not UTF-8, \\\\ for a backslash.")
-  String path;
+  @Parameters(arity = "1..2", paramLabel = "META-URL PATH|MOUNT-PATH",
+      description = {"The volume's metadata engine URL and a path inside the volume (e.g. /data/model.bin; \\xNN for a byte that is not UTF-8,",
+          "\\\\ for a backslash), or a path in a running mount."})
+  List<String> args;
 
   @Option(names = "--objects", description = "List every object key (default: only counts).")
   boolean objects;
@@ -38,6 +37,9 @@ final class InfoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    String[] target = VolumeArgs.of(spec, args);
+    String metaUrl = target[0];
+    String path = target[1];
     DataOptions data = new DataOptions();
     data.cacheDirs = List.of("memory");
     try (Volume v = Volume.open(metaUrl, data.volumeOptions("info", true))) {

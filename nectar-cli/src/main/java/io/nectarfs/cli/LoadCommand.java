@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code nectar load META-URL [FILE|-]}: loads a dump into an empty metadata engine. */
 @Command(name = "load", mixinStandardHelpOptions = true,
-    description = "Load a 'nectar dump' into an empty metadata engine (of any type).")
+    description = {"Load a 'nectar dump' into an empty metadata engine (of any type).",
+        "The result is the same volume (same UUID and storage), e.g. to move it to another engine: never use both copies."})
 final class LoadCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
@@ -41,6 +42,10 @@ final class LoadCommand implements Callable<Integer> {
         err.flush();
       });
       out.printf("loaded volume '%s' into %s%n", f.name(), io.nectarfs.common.Uris.redact(kv.describe()));
+      err.printf("warning: this copy shares the dumped volume's UUID (%s) and storage (%s under %s): it is the same volume, not an"
+          + " independent copy; never mount both at once (gc or writes of one delete or overwrite data of the other); destroy only one"
+          + " of them with 'nectar destroy', which deletes the shared objects%n", f.uuid(), io.nectarfs.common.Uris.redact(f.storage()), f.objectPrefix());
+      err.flush();
     }
     return Cli.OK;
   }

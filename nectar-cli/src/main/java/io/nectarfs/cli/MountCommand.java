@@ -318,8 +318,8 @@ final class MountCommand implements Callable<Integer> {
 
   /** Starts this command again as a detached child with its output in a log; waits for the mount. */
   private int startInBackground(PrintWriter out) throws Exception {
-    Path log = logFile != null ? logFile : Path.of(System.getProperty("user.home"), ".nectar", "mount-" + mountpoint.getFileName() + ".log");
-    Files.createDirectories(log.toAbsolutePath().getParent(),
+    Path log = logFile != null ? logFile : DefaultPaths.nectarDir().resolve("mount-" + mountpoint.getFileName() + ".log");
+    DefaultPaths.ensure(log.toAbsolutePath().getParent(), logFile == null ? "log directory" : "directory of --log", "--log FILE",
         java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
     try { // a new log is private (it names files and objects); an existing one keeps its mode
       Files.createFile(log, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));

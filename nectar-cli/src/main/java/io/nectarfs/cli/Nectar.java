@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Nectar.Version.class,
     description = "NectarFS: a distributed POSIX file system for AI training.",
-    subcommands = {FormatCommand.class, MountCommand.class, UmountCommand.class, ConfigCommand.class, StatusCommand.class, ProfileCommand.class, StatsCommand.class, DestroyCommand.class, RestoreCommand.class, QuotaCommand.class, SummaryCommand.class, FsckCommand.class, DumpCommand.class, LoadCommand.class, InfoCommand.class, GcCommand.class, WarmupCommand.class, BenchCommand.class, MdtestCommand.class, ObjbenchCommand.class, KeygenCommand.class, WebdavCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {FormatCommand.class, MountCommand.class, UmountCommand.class, ConfigCommand.class, StatusCommand.class, ProfileCommand.class, StatsCommand.class, DestroyCommand.class, RestoreCommand.class, QuotaCommand.class, SummaryCommand.class, FsckCommand.class, DumpCommand.class, LoadCommand.class, InfoCommand.class, GcCommand.class, WarmupCommand.class, BenchCommand.class, MdtestCommand.class, ObjbenchCommand.class, KeygenCommand.class, VersionCommand.class, WebdavCommand.class, CommandLine.HelpCommand.class})
 public final class Nectar implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -28,15 +28,11 @@ public final class Nectar implements Runnable {
     return Cli.commandLine(new Nectar()).execute(args);
   }
 
-  /** The version from the jar manifest (or "dev" when run from classes). */
+  /** {@code nectar --version}: the lines of {@code nectar version}. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Nectar.class.getPackage().getImplementationVersion();
-      return new String[] {
-        "nectar " + (v == null ? "dev" : v),
-        "java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"
-      };
+      return VersionInfo.current().lines();
     }
   }
 }

@@ -82,10 +82,10 @@ final class QuotaCommand implements Callable<Integer> {
           print(out, path, q);
         }
         case "list" -> {
-          out.printf("%-10s %12s %12s %12s %12s%n", "INODE", "SPACE", "LIMIT", "INODES", "LIMIT");
+          out.printf("%12s %12s %12s %12s  %s%n", "SPACE", "LIMIT", "INODES", "LIMIT", "PATH");
           for (Quota q : admin.listQuotas()) {
-            out.printf("%-10d %12s %12s %12d %12s%n", q.ino(), Sizes.format(q.usedSpace()), q.maxSpace() == 0 ? "-" : Sizes.format(q.maxSpace()),
-                q.usedInodes(), q.maxInodes() == 0 ? "-" : Long.toString(q.maxInodes()));
+            out.printf("%12s %12s %12d %12s  %s%n", Sizes.format(q.usedSpace()), q.maxSpace() == 0 ? "-" : Sizes.format(q.maxSpace()),
+                q.usedInodes(), q.maxInodes() == 0 ? "-" : Long.toString(q.maxInodes()), DirPaths.of(m, q.ino()));
           }
         }
         case "delete" -> {
@@ -102,7 +102,7 @@ final class QuotaCommand implements Callable<Integer> {
             DirStats s = e.getValue();
             boolean ok = q.usedSpace() == s.space() && q.usedInodes() == s.inodes();
             wrong += ok ? 0 : 1;
-            out.printf("inode %d: recorded %d bytes, %d inodes; scanned %d bytes, %d inodes: %s%n", q.ino(), q.usedSpace(), q.usedInodes(),
+            out.printf("%s: recorded %d bytes, %d inodes; scanned %d bytes, %d inodes: %s%n", DirPaths.of(m, q.ino()), q.usedSpace(), q.usedInodes(),
                 s.space(), s.inodes(), ok ? "ok" : repair ? "repaired" : "WRONG (use --repair)");
           }
           return wrong > 0 && !repair ? Cli.FAILURE : Cli.OK;

@@ -14,26 +14,27 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code nectar summary META-URL PATH}: size, files and directories of a tree from the directory statistics. */
+/** {@code nectar summary META-URL PATH} or {@code nectar summary MOUNT-PATH}: size, files and directories of a tree from the directory statistics. */
 @Command(name = "summary", mixinStandardHelpOptions = true,
     description = "Show the size, files and directories below a directory, from the directory statistics (no file is read).")
 final class SummaryCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
 
-  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
-  String metaUrl;
-
-  @Parameters(index = "1", paramLabel = "PATH", description = "Directory inside the volume, e.g. /team/a.")
-  String path;
+  @Parameters(arity = "1..2", paramLabel = "META-URL PATH|MOUNT-PATH",
+      description = "The volume's metadata engine URL and a directory inside the volume (e.g. /team/a), or a directory in a running mount.")
+  java.util.List<String> args;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    String[] target = VolumeArgs.of(spec, args);
+    String metaUrl = target[0];
+    String path = target[1];
     try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false))) {
       MetaAdmin admin = new MetaAdmin(m);
-      DirStats s = admin.summary(admin.resolve(path));
-      out.printf("%s: size %s (%d bytes), files %d, directories %d%n", path, Sizes.format(s.space()), s.space(), s.files(), s.dirs());
+      DirStats s = admin.summary(admin.resolve(io.nectarfs.common.Names.unescape(path)));
+      out.printf("%s: size %s (%d bytes), files %d, directories %d%n", args.getLast(), Sizes.format(s.space()), s.space(), s.files(), s.dirs());
     }
     return Cli.OK;
   }

@@ -98,6 +98,7 @@ public final class FuseServer implements AutoCloseable {
   private final AtomicBoolean shutdownStarted = new AtomicBoolean();
   private final AtomicLongArray counts = new AtomicLongArray(64);
   private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
+  private final EioLog eioLog = new EioLog(io.nectarfs.common.Clock.SYSTEM, java.time.Duration.ofSeconds(10), m -> log.warn("{}", m));
   private final FuseMeters meters;
   private volatile InitState init;
   private volatile boolean stopping;
@@ -142,6 +143,8 @@ public final class FuseServer implements AutoCloseable {
     table.on(Opcode.DESTROY, 0, Dispatch.INLINE, (r, out) -> {});
     this.meters = new FuseMeters(metrics, table, counts.length());
     meters.gauge("nectar_fuse_inflight_requests", "FUSE requests being handled", handlers::size);
+    meters.gauge("nectar_fuse_kernel_protocol_minor", "the FUSE protocol minor (7.N) the kernel offered at INIT; 0 before INIT",
+        () -> init == null ? 0 : init.kernelMinor());
     meters.gauge("nectar_fuse_background_used", "background request slots in use (of max_background)",
         () -> options.maxBackground() - permits.availablePermits());
     if (resumed != null) {
@@ -417,14 +420,14 @@ public final class FuseServer implements AutoCloseable {
   }
 
   private int errnoOf(Op op, Throwable t) {
-    if (t instanceof FsException fe) {
-      return fe.errno().code();
-    }
     // Only POSIX outcomes keep their errno; an interrupted wait is EINTR; every other failure
     // (engine unreachable or timing out, storage errors) is EIO, as applications expect.
-    Errno e = Errno.of(t) == Errno.EINTR ? Errno.EINTR : Errno.EIO;
-    if (e == Errno.EIO && loggedFailures.add(op.name() + ":" + t.getClass().getName())) {
-      log.warn("{} failed; answering EIO (logged once per op and exception type): {}", op.name(), t.toString(), t);
+    Errno e = t instanceof FsException fe ? fe.errno() : Errno.of(t) == Errno.EINTR ? Errno.EINTR : Errno.EIO;
+    if (e == Errno.EIO) {
+      eioLog.failed(op.name(), t); // every EIO's cause, rate-limited per operation
+      if (log.isDebugEnabled() && loggedFailures.add(op.name() + ":" + t.getClass().getName())) {
+        log.debug("{} answered EIO; stack trace (once per op and exception type):", op.name(), t);
+      }
     }
     return e.code();
   }

@@ -462,8 +462,14 @@ final class MemVfs implements Vfs {
     return done;
   }
 
+  /** When set, every write fails with it, as a store that stopped taking writes makes the real VFS do. */
+  volatile FsException failWrites;
+
   @Override
   public synchronized int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws FsException {
+    if (failWrites != null) {
+      throw failWrites;
+    }
     Handle h = handle(ino, fh);
     Node n = node(ino);
     if ((h.flags & O_APPEND) != 0) {

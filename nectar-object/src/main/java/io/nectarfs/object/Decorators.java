@@ -29,7 +29,7 @@ final class Decorators {
       throw new IOException("the storage URL " + Uris.redact(url) + " contains %d but sharding is off: set shards or remove %d");
     }
     // Validate the encryption key before opening anything, so a bad key fails fast.
-    EncryptionKeys.VolumeKey key = o.encryption() == null ? null : EncryptionKeys.load(o.encryption().privateKeyPem(), secrets);
+    EncryptionKeys.VolumeKey key = o.encryption() == null ? null : EncryptionKeys.load(o.encryption().privateKeyPem(), o.encryption().shownAs(), secrets);
 
     FaultStore.Injector injector = o.faults() == null ? null : new FaultStore.Injector(o.faults());
     List<ObjectStore> backends = new ArrayList<>(n);

@@ -123,48 +123,58 @@ public final class EncryptionKeys {
    * passphrase, not a private key, not RSA.
    */
   static VolumeKey load(Path pem, Secrets secrets) throws IOException {
+    return load(pem, "the encryption key " + pem, secrets);
+  }
+
+  /**
+   * As {@link #load(Path, Secrets)}, with errors naming the key as {@code shownAs} (e.g. "the
+   * volume's encryption key (…)" for a key that lives in the metadata and only passes through a
+   * temporary file).
+   */
+  static VolumeKey load(Path pem, String shownAs, Secrets secrets) throws IOException {
+    String k = shownAs;
     Optional<String> pass = secrets.get(PASSPHRASE);
     Object o;
     try (PEMParser p = new PEMParser(Files.newBufferedReader(pem, StandardCharsets.US_ASCII))) {
       o = p.readObject();
     } catch (NoSuchFileException e) {
-      throw new IOException("cannot read the encryption key " + pem + ": no such file");
+      throw new IOException("cannot read " + k + ": no such file");
     } catch (AccessDeniedException e) {
-      throw new IOException("cannot read the encryption key " + pem + ": permission denied");
+      throw new IOException("cannot read " + k + ": permission denied");
     } catch (IOException | RuntimeException e) {
-      throw new IOException("cannot read the encryption key " + pem + ": not a valid PEM file (" + e.getMessage() + ")");
+      throw new IOException("cannot read " + k + ": not a valid PEM file (" + e.getMessage() + ")");
     }
     if (o == null) {
-      throw new IOException("cannot read the encryption key " + pem + ": no PEM private key in it");
+      throw new IOException("cannot read " + k + ": no PEM private key in it");
     }
     JcaPEMKeyConverter conv = new JcaPEMKeyConverter().setProvider(BC);
     PrivateKey priv;
     if (o instanceof PKCS8EncryptedPrivateKeyInfo enc) {
-      char[] pw = need(pass, pem);
+      char[] pw = need(pass, k);
       try {
         PrivateKeyInfo pki = enc.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pw));
         priv = conv.getPrivateKey(pki);
       } catch (Exception e) {
-        throw wrongPassphrase(pem);
+        throw wrongPassphrase(k);
       }
     } else if (o instanceof PEMEncryptedKeyPair enc) {
-      char[] pw = need(pass, pem);
+      char[] pw = need(pass, k);
       try {
         priv = conv.getKeyPair(enc.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pw))).getPrivate();
       } catch (Exception e) {
-        throw wrongPassphrase(pem);
+        throw wrongPassphrase(k);
       }
     } else if (o instanceof PEMKeyPair || o instanceof PrivateKeyInfo) {
       if (pass.isPresent()) {
-        throw new IOException("the encryption key " + pem + " is not passphrase-protected but " + PASSPHRASE
+        throw new IOException(k + " is not passphrase-protected but " + PASSPHRASE
             + " is set: protect it (openssl pkcs8 -topk8 -v2 aes256) or unset the passphrase");
       }
       priv = o instanceof PEMKeyPair kp ? conv.getKeyPair(kp).getPrivate() : conv.getPrivateKey((PrivateKeyInfo) o);
     } else {
-      throw new IOException("cannot use " + pem + " as the encryption key: it holds a " + o.getClass().getSimpleName() + ", not a private key");
+      throw new IOException("cannot use " + k + ": it holds a " + o.getClass().getSimpleName() + ", not a private key");
     }
     if (!(priv instanceof RSAPrivateCrtKey rsa)) {
-      throw new IOException("cannot use " + pem + " as the encryption key: it is a " + priv.getAlgorithm() + " key, not an RSA key");
+      throw new IOException("cannot use " + k + ": it is a " + priv.getAlgorithm() + " key, not an RSA key");
     }
     try {
       KeyFactory kf = KeyFactory.getInstance("RSA");
@@ -173,18 +183,18 @@ public final class EncryptionKeys {
       byte[] fp = MessageDigest.getInstance("SHA-256").digest(pub.getEncoded());
       return new VolumeKey(jdkPriv, pub, fp);
     } catch (GeneralSecurityException e) {
-      throw new IOException("cannot use " + pem + " as the encryption key: " + e.getMessage(), e);
+      throw new IOException("cannot use " + k + ": " + e.getMessage(), e);
     }
   }
 
-  private static char[] need(Optional<String> pass, Path pem) throws IOException {
+  private static char[] need(Optional<String> pass, String k) throws IOException {
     if (pass.isEmpty()) {
-      throw new IOException("the encryption key " + pem + " is passphrase-protected: set " + PASSPHRASE + " or " + PASSPHRASE + "_FILE");
+      throw new IOException(k + " is passphrase-protected: set " + PASSPHRASE + " or " + PASSPHRASE + "_FILE");
     }
     return pass.get().toCharArray();
   }
 
-  private static IOException wrongPassphrase(Path pem) {
-    return new IOException("cannot decrypt the private key " + pem + ": wrong passphrase? (check " + PASSPHRASE + ")");
+  private static IOException wrongPassphrase(String k) {
+    return new IOException("cannot decrypt " + k + ": wrong passphrase? (check " + PASSPHRASE + ")");
   }
 }

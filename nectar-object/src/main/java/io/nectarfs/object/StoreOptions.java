@@ -112,10 +112,16 @@ public record StoreOptions(
    * of {@code privateKeyPem} (OAEP with SHA-256). The PEM's passphrase comes from the secret
    * {@code NECTAR_KEY_PASSPHRASE} (or {@code NECTAR_KEY_PASSPHRASE_FILE}).
    */
-  public record Encryption(Path privateKeyPem, Cipher cipher) {
+  public record Encryption(Path privateKeyPem, Cipher cipher, String shownAs) {
     public Encryption {
       Objects.requireNonNull(privateKeyPem, "privateKeyPem");
       Objects.requireNonNull(cipher, "cipher");
+      Objects.requireNonNull(shownAs, "shownAs");
+    }
+
+    /** The key in a file the user gave: errors name the file. */
+    public Encryption(Path privateKeyPem, Cipher cipher) {
+      this(privateKeyPem, cipher, "the encryption key " + privateKeyPem);
     }
 
     /** The data cipher. */

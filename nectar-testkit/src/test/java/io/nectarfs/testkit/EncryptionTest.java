@@ -42,7 +42,7 @@ class EncryptionTest {
     Path key = StoreStacks.key(tmp);
     assertThatThrownBy(() -> open(key, Cipher.AES256GCM, pass("not it")))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("cannot decrypt the private key " + key + ": wrong passphrase?")
+        .hasMessageContaining("cannot decrypt the encryption key " + key + ": wrong passphrase?")
         .hasMessageNotContaining("not it")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }

@@ -789,7 +789,29 @@ final class VfsImpl implements Vfs {
     return "{\n  \"volume\": \"" + f.name() + "\",\n  \"uuid\": \"" + f.uuid() + "\",\n  \"blockSize\": " + f.blockSize()
         + ",\n  \"readAheadMax\": " + cfg.readAheadMax() + ",\n  \"compactThreshold\": " + cfg.compactThreshold()
         + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"atimeMode\": \"" + cfg.atimeMode().name().toLowerCase(java.util.Locale.ROOT)
-        + "\",\n  \"readOnly\": " + readOnly + ",\n  \"sessionId\": " + meta.sessionId() + "\n}\n";
+        + "\",\n  \"readOnly\": " + readOnly + ",\n  \"sessionId\": " + meta.sessionId()
+        + (meta instanceof io.nectarfs.meta.MetaClient mc
+            ? ",\n  \"meta\": \"" + publishedMetaUrl(mc.engine().describe()).replace("\\", "\\\\").replace("\"", "\\\"") + "\""
+            : "")
+        + "\n}\n";
+  }
+
+  /**
+   * The metadata URL as {@code .config} shows it to every user of the mount: without password or
+   * secret parameters (the user name kept), so {@code nectar info/summary MOUNT-PATH} can open the
+   * volume with credentials from their own environment.
+   */
+  static String publishedMetaUrl(String url) {
+    String plain = io.nectarfs.common.Uris.withoutCredentials(url);
+    try {
+      String user = io.nectarfs.common.Url.parse(url, "metadata URL", "").user();
+      if (user != null && user.matches("[A-Za-z0-9._-]+")) {
+        return plain.replaceFirst("://", "://" + user + "@");
+      }
+    } catch (IOException | RuntimeException e) {
+      // no user, or a path-form URL: the plain form is all there is
+    }
+    return plain;
   }
 
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();

@@ -105,7 +105,7 @@ public final class CacheOptions {
 
   /** Collects settings; {@link #build} checks nothing the chunk store does not check at open. */
   public static final class Builder {
-    private List<Path> cacheDirs = List.of(Path.of(System.getProperty("user.home"), ".nectar", "cache"));
+    private List<Path> cacheDirs = List.of(Path.of(home(), ".nectar", "cache"));
     private long cacheSize = 100L << 30;
     private double freeSpaceRatio = 0.1;
     private boolean cacheOnWrite;
@@ -119,6 +119,12 @@ public final class CacheOptions {
     private boolean cacheEncrypted;
 
     private Builder() {}
+
+    /** {@code $HOME} (what the user set), else the account's home directory. */
+    private static String home() {
+      String h = System.getenv("HOME");
+      return h == null || h.isBlank() ? System.getProperty("user.home") : h;
+    }
 
     /** Disk cache directories (a subdirectory per volume is made in each); empty: memory only. */
     public Builder cacheDirs(List<Path> dirs) {

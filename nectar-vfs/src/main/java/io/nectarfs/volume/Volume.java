@@ -71,7 +71,7 @@ public final class Volume implements AutoCloseable {
    *     ({@link io.nectarfs.common.FsException} ENOENT/ENOTDIR)
    */
   public static Volume open(String metaUrl, VolumeOptions options) throws IOException {
-    TxnKv kv = Volumes.engine(metaUrl, options.secrets());
+    TxnKv kv = Volumes.existingEngine(metaUrl, options.secrets());
     Metrics metrics;
     MetaClient meta;
     try {
@@ -88,7 +88,12 @@ public final class Volume implements AutoCloseable {
     Vfs inner = null;
     try {
       Format f = meta.format();
-      storage = ObjectStores.metered(Volumes.storage(f, !options.readOnly(), options.secrets()), metrics);
+      ObjectStore raw = Volumes.storage(f, !options.readOnly(), options.secrets());
+      storage = raw;
+      if (!options.readOnly() && options.checkStorage()) {
+        Volumes.checkWritable(raw, f); // before any caller is told the volume is open (not counted in the metrics)
+      }
+      storage = ObjectStores.metered(raw, metrics);
       chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()), options.vfsClock(), metrics);
       meta.onSliceFreed(chunks::remove);
       inner = Vfses.open(meta.metered(metrics), chunks, options.vfsConfig(), options.vfsClock(), metrics);
@@ -123,7 +128,7 @@ public final class Volume implements AutoCloseable {
    * The caller closes it (that closes the engine connection).
    */
   public static MetaClient openMeta(String metaUrl, VolumeOptions options) throws IOException {
-    TxnKv kv = Volumes.engine(metaUrl, options.secrets());
+    TxnKv kv = Volumes.existingEngine(metaUrl, options.secrets());
     try {
       Metrics metrics = options.metrics() != null ? options.metrics() : Metrics.disabled();
       return openMeta(metrics.enabled() ? MeteredTxnKv.wrap(kv, metrics) : kv, options, metrics);

@@ -25,12 +25,13 @@ import java.time.Duration;
  *       session's background work (deferred deletion, stale session cleanup, trash expiry).
  *   <li>{@link #metrics()}: the process registry every layer records in (null: the volume creates
  *       its own, tagged with the volume name and client name).
+ *   <li>{@link #checkStorage()}: a writable open checks that the storage takes writes (on by default).
  *   <li>{@link #vfsClock()}: time source of the VFS and chunk store decisions (cache expiry, writeback delay; tests inject one).
  * </ul>
  */
 public final class VolumeOptions {
   private static final VolumeOptions DEFAULTS = new VolumeOptions(null, CacheOptions.defaults(), VfsConfig.defaults(), false, null, "",
-      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null);
+      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null, true);
 
   private final Secrets secrets;
   private final CacheOptions cache;
@@ -44,10 +45,11 @@ public final class VolumeOptions {
   private final Duration sliceFreeDelay;
   private final Clock vfsClock;
   private final Metrics metrics;
+  private final boolean checkStorage;
 
   private VolumeOptions(Secrets secrets, CacheOptions cache, VfsConfig vfsConfig, boolean readOnly, String subdir, String clientName,
       IdentityMapping identity, boolean backgroundJobs, Duration heartbeat, Duration sliceFreeDelay, Clock vfsClock,
-      Metrics metrics) {
+      Metrics metrics, boolean checkStorage) {
     this.secrets = secrets;
     this.cache = cache;
     this.vfsConfig = vfsConfig;
@@ -60,6 +62,7 @@ public final class VolumeOptions {
     this.sliceFreeDelay = sliceFreeDelay;
     this.vfsClock = vfsClock;
     this.metrics = metrics;
+    this.checkStorage = checkStorage;
   }
 
   /**
@@ -116,23 +119,39 @@ public final class VolumeOptions {
     return vfsClock;
   }
 
+  /**
+   * Whether {@link Volume#open} of a writable volume first puts, reads back and deletes a small
+   * object under the volume's prefix, so wrong or missing storage credentials fail the open (one
+   * line naming the storage) instead of every later write. On by default; read-only opens never
+   * write, so they skip it.
+   */
+  public boolean checkStorage() {
+    return checkStorage;
+  }
+
+  /** See {@link #checkStorage()}. */
+  public VolumeOptions withCheckStorage(boolean on) {
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
+        vfsClock, metrics, on);
+  }
+
   public VolumeOptions withSecrets(Secrets s) {
     return new VolumeOptions(nonNull(s, "secrets"), cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics);
+        sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   public VolumeOptions withCache(CacheOptions c) {
     return new VolumeOptions(secrets, nonNull(c, "cache"), vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics);
+        sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   public VolumeOptions withVfsConfig(VfsConfig v) {
     return new VolumeOptions(secrets, cache, nonNull(v, "vfsConfig"), readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics);
+        sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   public VolumeOptions withReadOnly(boolean ro) {
-    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics);
+    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   /** Serve directory {@code path} (absolute within the volume, e.g. {@code /projects/a}) as the root; null: the whole volume. */
@@ -140,28 +159,28 @@ public final class VolumeOptions {
     if (path != null && path.isBlank()) {
       throw new IllegalArgumentException("subdir must name a directory of the volume, e.g. /projects");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   public VolumeOptions withClientName(String name) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, nonNull(name, "clientName"), identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics);
+        sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   public VolumeOptions withIdentity(IdentityMapping m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, nonNull(m, "identity"), backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics);
+        sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   /** Whether a background thread runs the session's heartbeat and shared jobs (off for one-shot admin tools). */
   public VolumeOptions withBackgroundJobs(boolean on) {
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   /** How often the session is refreshed; it expires after five missed heartbeats. */
   public VolumeOptions withHeartbeat(Duration d) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, positive(d, "heartbeat"),
-        sliceFreeDelay, vfsClock, metrics);
+        sliceFreeDelay, vfsClock, metrics, checkStorage);
   }
 
   /** How long freed slices wait before their objects are deleted (other clients may still read them). */
@@ -169,12 +188,12 @@ public final class VolumeOptions {
     if (d == null || d.isNegative()) {
       throw new IllegalArgumentException("slice free delay must not be negative");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics, checkStorage);
   }
 
   public VolumeOptions withVfsClock(Clock c) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        nonNull(c, "vfsClock"), metrics);
+        nonNull(c, "vfsClock"), metrics, checkStorage);
   }
 
   /** The process-wide registry the volume's layers record in; null when the volume makes its own. */
@@ -188,7 +207,7 @@ public final class VolumeOptions {
    */
   public VolumeOptions withMetrics(Metrics m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, m);
+        vfsClock, m, checkStorage);
   }
 
   private static <T> T nonNull(T v, String what) {

@@ -2,6 +2,7 @@ package io.nectarfs.volume;
 
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.Secrets;
+import io.nectarfs.common.Url;
 import io.nectarfs.common.Uris;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
@@ -35,6 +36,22 @@ public final class Volumes {
     return MetaEngines.registry().open(metaUrl, secrets);
   }
 
+  /**
+   * Connects to the engine of an existing volume: as {@link #engine}, but an embedded engine whose
+   * database file does not exist fails with one line (run format) instead of creating the file
+   * and its directories.
+   */
+  public static TxnKv existingEngine(String metaUrl, Secrets secrets) throws IOException {
+    if (metaUrl.startsWith("sqlite3://")) {
+      String path = Url.parsePath(metaUrl, "metadata URL", "sqlite3:///absolute/path/volume.db").path();
+      if (path.startsWith("/") && !Files.exists(Path.of(path))) {
+        String plain = "sqlite3://" + path;
+        throw new IOException("no volume is formatted at " + plain + " (the file does not exist): run 'nectar format " + plain + " NAME' first");
+      }
+    }
+    return engine(metaUrl, secrets);
+  }
+
   /** The format record, or a one-line error saying to run format. */
   public static Format requireFormat(TxnKv kv) throws IOException {
     Format f = MetaClient.loadFormat(kv);
@@ -55,7 +72,8 @@ public final class Volumes {
       Path pem = Files.createTempFile("nectar-key-", ".pem", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       pem.toFile().deleteOnExit();
       Files.writeString(pem, f.encryptKeyPem(), StandardCharsets.US_ASCII);
-      o = o.withEncryption(new StoreOptions.Encryption(pem, StoreOptions.Encryption.Cipher.parse(f.encryptCipher())));
+      o = o.withEncryption(new StoreOptions.Encryption(pem, StoreOptions.Encryption.Cipher.parse(f.encryptCipher()),
+          "the volume's encryption key (the --encrypt-key given to 'nectar format', kept in the metadata)"));
     }
     return o;
   }
@@ -128,6 +146,27 @@ public final class Volumes {
       }
     } catch (IOException e) {
       throw new IOException("storage check failed: " + oneLine(e), e);
+    }
+  }
+
+  /**
+   * Checks that a volume's storage takes writes: puts, reads back and deletes a small object under
+   * the volume's prefix ({@code store} is the volume's decorated store). Throws one line naming the
+   * storage and the cause, e.g. missing or wrong credentials.
+   */
+  public static void checkWritable(ObjectStore store, Format f) throws IOException {
+    String key = VolumeMarker.PROBE + UUID.randomUUID();
+    byte[] data = ("nectar mount check " + f.uuid()).getBytes(StandardCharsets.UTF_8);
+    try {
+      store.put(key, data);
+      boolean same = Arrays.equals(store.getBytes(key), data);
+      store.delete(key);
+      if (!same) {
+        throw new IOException("it returned different bytes than were written");
+      }
+    } catch (IOException e) {
+      throw new IOException("storage " + Uris.redact(f.storage()) + " does not take writes (" + oneLine(e)
+          + "): check its credentials (in the URL or NECTAR_S3_ACCESS_KEY/NECTAR_S3_SECRET_KEY) and permissions", e);
     }
   }
 
