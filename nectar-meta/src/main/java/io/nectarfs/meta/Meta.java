@@ -55,6 +55,9 @@ public interface Meta extends AutoCloseable {
   /** The volume's format record. */
   Format format();
 
+  /** The metadata engine and its address, secrets redacted, e.g. {@code redis://:****@host:6379/1}. */
+  String describe();
+
   /** The id of this client's session (0 for read-only clients). */
   long sessionId();
 

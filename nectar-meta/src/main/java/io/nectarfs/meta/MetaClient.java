@@ -754,6 +754,11 @@ public final class MetaClient implements Meta {
     return closed;
   }
 
+  @Override
+  public String describe() {
+    return kv.describe();
+  }
+
   /** The underlying engine (admin tools). */
   public TxnKv engine() {
     return kv;

@@ -96,6 +96,11 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
+  public String describe() {
+    return next.describe();
+  }
+
+  @Override
   public long sessionId() {
     return next.sessionId();
   }

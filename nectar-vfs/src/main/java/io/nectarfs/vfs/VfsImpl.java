@@ -790,8 +790,8 @@ final class VfsImpl implements Vfs {
         + ",\n  \"readAheadMax\": " + cfg.readAheadMax() + ",\n  \"compactThreshold\": " + cfg.compactThreshold()
         + ",\n  \"flushIdleMillis\": " + cfg.flushIdle().toMillis() + ",\n  \"atimeMode\": \"" + cfg.atimeMode().name().toLowerCase(java.util.Locale.ROOT)
         + "\",\n  \"readOnly\": " + readOnly + ",\n  \"sessionId\": " + meta.sessionId()
-        + (meta instanceof io.nectarfs.meta.MetaClient mc
-            ? ",\n  \"meta\": \"" + publishedMetaUrl(mc.engine().describe()).replace("\\", "\\\\").replace("\"", "\\\"") + "\""
+        + (meta.describe() != null
+            ? ",\n  \"meta\": \"" + publishedMetaUrl(meta.describe()).replace("\\", "\\\\").replace("\"", "\\\"") + "\""
             : "")
         + "\n}\n";
   }
