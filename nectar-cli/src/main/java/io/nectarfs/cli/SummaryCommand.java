@@ -27,12 +27,22 @@ final class SummaryCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "PATH", description = "Directory inside the volume, e.g. /team/a.")
   String path;
 
+  @picocli.CommandLine.Option(names = "--json", description = "Print one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  /** {@code --json}: totals below {@code path} (not counting it). */
+  record Json(String path, long size, long files, long dirs, long inodes) {}
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false))) {
       MetaAdmin admin = new MetaAdmin(m);
       DirStats s = admin.summary(admin.resolve(path));
+      if (json) {
+        JsonOutput.print(out, new Json(path, s.space(), s.files(), s.dirs(), s.inodes()));
+        return Cli.OK;
+      }
       out.printf("%s: size %s (%d bytes), files %d, directories %d%n", path, Sizes.format(s.space()), s.space(), s.files(), s.dirs());
     }
     return Cli.OK;

@@ -39,6 +39,12 @@ final class WarmupCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "Parallel downloads (default: ${DEFAULT-VALUE}).")
   int threads = 16;
 
+  @Option(names = "--json", description = "Print the summary as one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  /** {@code --json}: files warmed up and their bytes. */
+  record Json(long files, long bytes, double seconds) {}
+
   private record Job(long ino, long length) {}
 
   @Override
@@ -79,6 +85,10 @@ final class WarmupCommand implements Callable<Integer> {
         }
       }
       double secs = (System.nanoTime() - t0) / 1e9;
+      if (json) {
+        JsonOutput.print(out, new Json(jobs.size(), total, secs));
+        return Cli.OK;
+      }
       out.printf("warmed up %d file(s), %s in %.1f s (%s/s)%n", jobs.size(), Sizes.format(total), secs, Sizes.format((long) (total / Math.max(secs, 1e-3))));
     }
     return Cli.OK;
