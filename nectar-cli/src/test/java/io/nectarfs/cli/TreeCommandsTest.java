@@ -116,4 +116,35 @@ class TreeCommandsTest {
     JsonNode gc = JsonCommandsTest.json("gc", meta(), "--json");
     assertThat(gc.get("objects").asLong()).as("clones share objects").isEqualTo(2);
   }
+
+  @Test
+  void compact_rewritesFragmentedFiles_keepingTheirContent() throws Exception {
+    format(0);
+    var d = io.nectarfs.vfs.VfsConfig.defaults();
+    var noCompaction = new io.nectarfs.vfs.VfsConfig(d.readAheadMax(), d.flushIdle(), d.flushMaxAge(), 0, d.attrCache(), d.internalFiles());
+    StringBuilder expected = new StringBuilder();
+    try (Volume v = Volume.open(meta(), VolumeOptions.defaults().withCache(CacheOptions.memoryOnly(64L << 20)).withVfsConfig(noCompaction))) {
+      v.fileSystem().mkdirs(Ctx.ROOT, "/logs", 0755);
+      for (int i = 0; i < 10; i++) {
+        String line = "line " + i + "\n";
+        expected.append(line);
+        try (var h = v.fileSystem().open(Ctx.ROOT, "/logs/app.log", java.util.Set.of(java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND), 0644)) {
+          h.pwrite(java.nio.ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)), 0);
+        }
+      }
+      v.fileSystem().writeAll(Ctx.ROOT, "/logs/whole", "one slice".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(JsonCommandsTest.json("info", meta(), "/logs/app.log", "--json").at("/chunks/0/slices")).hasSize(10);
+    JsonNode j = JsonCommandsTest.json("compact", meta(), "/logs", "--cache-dir", "memory", "--json");
+    assertThat(j.get("files").asLong()).isEqualTo(2);
+    assertThat(j.get("chunks").asLong()).isEqualTo(1);
+    assertThat(j.get("slices_before").asLong()).isEqualTo(10);
+    assertThat(j.get("slices_after").asLong()).isEqualTo(1);
+    assertThat(JsonCommandsTest.json("info", meta(), "/logs/app.log", "--json").at("/chunks/0/slices")).hasSize(1);
+    assertThat(read("/logs/app.log")).isEqualTo(expected.toString());
+    CliTest.Run again = CliTest.run("compact", meta(), "/logs", "--cache-dir", "memory");
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.out()).contains("compacted 0 chunk(s) in 2 file(s)");
+  }
 }
