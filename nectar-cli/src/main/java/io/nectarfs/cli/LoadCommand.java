@@ -34,13 +34,12 @@ final class LoadCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment());
+    Progress progress = new Progress(err, Progress.isTerminal(), "loading", 0);
+    try (progress; TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment());
         InputStream in = new BufferedInputStream(file.equals("-") ? System.in : Files.newInputStream(Path.of(file)))) {
-      Format f = MetaAdmin.load(kv, in, step -> {
-        err.println(step);
-        err.flush();
-      });
-      out.printf("loaded volume '%s' into %s%n", f.name(), io.nectarfs.common.Uris.redact(kv.describe()));
+      Format f = MetaAdmin.load(kv, in, progress::status);
+      progress.close();
+      out.printf(java.util.Locale.ROOT, "loaded volume '%s' into %s in %.1f s%n", f.name(), io.nectarfs.common.Uris.redact(kv.describe()), progress.seconds());
     }
     return Cli.OK;
   }

@@ -30,6 +30,7 @@ final class Progress implements AutoCloseable {
   private final AtomicLong lastDraw;
   private final long start;
   private boolean closed;
+  private volatile String status;
 
   /** {@code total}: items expected, or 0 when unknown (no bar, no ETA). */
   Progress(PrintWriter out, boolean terminal, String label, long total) {
@@ -70,6 +71,21 @@ final class Progress implements AutoCloseable {
     }
   }
 
+  /**
+   * Shows {@code text} (a step or count a long operation reports, like "1200 entries") after the
+   * label, redrawn under the same throttle as {@link #add}; silent when not a terminal.
+   */
+  void status(String text) {
+    this.status = text;
+    if (terminal) {
+      long now = nanoClock.getAsLong();
+      long last = lastDraw.get();
+      if (now - last >= DRAW_EVERY_NANOS && lastDraw.compareAndSet(last, now)) {
+        draw(false);
+      }
+    }
+  }
+
   long items() {
     return done.get();
   }
@@ -90,6 +106,10 @@ final class Progress implements AutoCloseable {
     long t = total.get();
     long b = bytes.get();
     StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-24s", label));
+    String st = status;
+    if (st != null) {
+      return s.append(' ').append(st).append(String.format(Locale.ROOT, " %.1fs", secs)).toString();
+    }
     if (t > 0) {
       int width = 20;
       int filled = (int) Math.min(width, d * width / t);
