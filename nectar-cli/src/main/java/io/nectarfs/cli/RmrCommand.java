@@ -14,23 +14,29 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code nectar rmr META-URL PATH...}: removes trees in the metadata, as the calling user. */
+/**
+ * {@code nectar rmr META-URL PATH...} or {@code nectar rmr MOUNT-PATH...}: removes trees in the
+ * metadata, as the calling user: with a META-URL through a metadata client of its own, with paths
+ * on a running mount through that mount's {@code .control} file (so the mount's kernel caches
+ * forget the removed entries).
+ */
 @Command(name = "rmr", mixinStandardHelpOptions = true,
     description = {"Remove files and directory trees fast, in the metadata (no kernel round trip per file), as the calling user.",
         "Removed entries go to the trash when the volume has one; storage objects are deleted later by a mount or 'nectar gc'.",
-        "Example: nectar rmr sqlite3:///var/lib/nectar/vol.db /datasets/old"})
+        "Examples: nectar rmr sqlite3:///var/lib/nectar/vol.db /datasets/old",
+        "          nectar rmr /mnt/nectar/datasets/old"})
 final class RmrCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
 
-  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
-  String metaUrl;
-
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "PATH", description = "Paths inside the volume, e.g. /data/old; \\xNN for a byte that is not UTF-8.")
-  List<String> paths;
+  @Parameters(arity = "1..*", paramLabel = "[META-URL] PATH",
+      description = {"META-URL then paths inside the volume (e.g. /data/old; \\xNN for a byte that is not UTF-8),",
+          "or paths on a running mount (e.g. /mnt/nectar/data/old): the mount removes them through its control file."})
+  List<String> args;
 
   @Option(names = "--json", description = "Print the summary as one JSON object (fields: docs/cli-json.md).")
   boolean json;
@@ -43,6 +49,14 @@ final class RmrCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (!args.getFirst().contains("://")) {
+      return MountRmr.run(out, json, args);
+    }
+    if (args.size() < 2) {
+      throw new ParameterException(spec.commandLine(), "rmr META-URL needs at least one PATH inside the volume");
+    }
+    String metaUrl = args.getFirst();
+    List<String> paths = args.subList(1, args.size());
     Ctx ctx = Caller.current();
     try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withBackgroundJobs(false).withClientName("rmr"))) {
       long total = 0;

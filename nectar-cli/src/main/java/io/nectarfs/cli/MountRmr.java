@@ -1,0 +1,93 @@
+package io.nectarfs.cli;
+
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.vfs.Control;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code nectar rmr MOUNT-PATH...}: asks the mount holding each path to remove it, through the
+ * mount's {@code .control} file ({@link Control}); the mount runs the removal as this process's
+ * user.
+ */
+final class MountRmr {
+  private MountRmr() {}
+
+  static int run(PrintWriter out, boolean json, List<String> paths) throws IOException {
+    long t0 = System.nanoTime();
+    long total = 0;
+    List<RmrCommand.PathJson> done = new ArrayList<>();
+    for (String p : paths) {
+      Path abs = Path.of(p).toAbsolutePath().normalize();
+      if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+        throw Errno.ENOENT.exception(p);
+      }
+      Path parent = abs.getParent();
+      if (parent == null) {
+        throw Errno.EBUSY.exception(p + ": the root directory");
+      }
+      Path control = controlFile(parent, p);
+      if (parent.equals(control.getParent()) && abs.getFileName().toString().equals(Control.NAME)) {
+        throw Errno.EPERM.exception(p + " is an internal file");
+      }
+      long parentIno = ((Number) Files.getAttribute(parent, "unix:ino")).longValue();
+      Control.Answer a = ask(control, Control.rmrRequest(parentIno, abs.getFileName().toString()));
+      total += a.count();
+      if (a.errno() != null) {
+        throw new FsException(a.errno(), "rmr " + p + " stopped after " + total + " entries removed: "
+            + a.message().replace(": " + a.errno().description(), ""));
+      }
+      done.add(new RmrCommand.PathJson(p, a.count()));
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    if (json) {
+      JsonOutput.print(out, new RmrCommand.Json(total, done, secs));
+    } else {
+      out.printf(java.util.Locale.ROOT, "removed %d entries under %d path(s) in %.1f s%n", total, paths.size(), secs);
+    }
+    return Cli.OK;
+  }
+
+  /** The .control file of the NectarFS mount holding {@code dir}: in the nearest ancestor that has one, on a FUSE file system. */
+  private static Path controlFile(Path dir, String shown) throws IOException {
+    String type = Files.getFileStore(dir).type();
+    if (type.startsWith("fuse")) {
+      for (Path d = dir; d != null; d = d.getParent()) {
+        Path c = d.resolve(Control.NAME);
+        if (Files.isRegularFile(c, LinkOption.NOFOLLOW_LINKS)) {
+          return c;
+        }
+      }
+    }
+    throw new IOException(shown + " is not on a NectarFS mount (no " + Control.NAME + " above it; a --subdir mount has none): give META-URL PATH instead");
+  }
+
+  private static Control.Answer ask(Path control, String request) throws IOException {
+    try (FileChannel ch = FileChannel.open(control, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer req = ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8));
+      while (req.hasRemaining()) {
+        ch.write(req, req.position());
+      }
+      ByteBuffer answer = ByteBuffer.allocate(64 << 10);
+      while (ch.read(answer, answer.position()) > 0) {
+        if (answer.get(answer.position() - 1) == '\n') {
+          break;
+        }
+      }
+      return Control.parseAnswer(new String(answer.array(), 0, answer.position(), StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      throw new IOException("the mount's control file " + control + " is gone (was it unmounted?)", e);
+    }
+  }
+}

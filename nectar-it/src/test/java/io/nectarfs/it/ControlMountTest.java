@@ -1,0 +1,60 @@
+package io.nectarfs.it;
+
+import static io.nectarfs.it.MountedVolume.sh;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The mount's /.control file on a real mount (what `nectar rmr MOUNT-PATH` uses): a shell opens it
+ * read-write, writes a request and reads the answer on the same descriptor; the removal runs as
+ * the writing user and the kernel forgets the removed entry at once.
+ */
+class ControlMountTest {
+  private static final String USER = "setpriv --reuid=4321 --regid=4321 --clear-groups ";
+
+  @TempDir Path tmp;
+
+  private static String rmr(String as, String parent, String name) {
+    return as + "bash -c 'exec 3<>.control; printf \"rmr\\t%s\\t%s\\n\" $(stat -c %i " + parent + ") " + name + " >&3; cat <&3'";
+  }
+
+  @Test
+  void rmr_throughTheControlFile_asTheCaller() throws Exception {
+    MountedVolume.requireFuse();
+    sh(tmp, "chmod 755 " + tmp);
+    try (MountedVolume v = MountedVolume.mount(tmp)) {
+      Path mnt = v.mnt;
+      sh(mnt, "mkdir -p d/s/t && echo x > d/a && echo y > d/s/b && ls -R d > /dev/null");
+      assertThat(sh(mnt, "stat -c %a .control").trim()).isEqualTo("666");
+      assertThat(sh(mnt, rmr(USER, "d", "s"))).as("another user may not remove root's files").startsWith("error\tEACCES\t");
+      assertThat(sh(mnt, "test -e d/s/b && echo there").trim()).isEqualTo("there");
+      assertThat(sh(mnt, rmr("", "d", "s"))).isEqualTo("ok\t3\n");
+      assertThat(sh(mnt, "test -e d/s || echo gone").trim()).as("no stale kernel entry").isEqualTo("gone");
+      assertThat(sh(mnt, "ls d").trim()).isEqualTo("a");
+      sh(mnt, "mkdir mine && chown 4321:4321 mine && " + USER + "bash -c 'mkdir mine/x && touch mine/x/y'");
+      assertThat(sh(mnt, rmr(USER, "mine", "x"))).isEqualTo("ok\t2\n");
+    }
+  }
+
+  @Test
+  void nectarRmr_ofMountPaths() throws Exception {
+    MountedVolume.requireFuse();
+    sh(tmp, "chmod 755 " + tmp);
+    String nectar = "NECTAR_NO_BUILD=1 " + Path.of(System.getProperty("user.dir")).getParent().resolve("nectar");
+    try (MountedVolume v = MountedVolume.mount(tmp)) {
+      Path mnt = v.mnt;
+      sh(mnt, "mkdir -p big/x/y && for i in $(seq 1 50); do echo $i > big/x/f$i; done && touch one");
+      String out = sh(mnt, nectar + " rmr " + mnt.resolve("big") + " one");
+      assertThat(out).contains("removed 54 entries under 2 path(s)");
+      assertThat(sh(mnt, "ls -A | grep -v '^\\.' | wc -l").trim()).isEqualTo("0");
+      String missing = sh(mnt, nectar + " rmr " + mnt.resolve("nope") + " 2>&1; echo rc=$?");
+      assertThat(missing).contains("nope", "no such file", "rc=1");
+      String elsewhere = sh(tmp, "touch local && " + nectar + " rmr " + tmp.resolve("local") + " 2>&1; echo rc=$?");
+      assertThat(elsewhere).contains("is not on a NectarFS mount", "rc=1");
+      assertThat(tmp.resolve("local")).exists();
+    }
+  }
+}

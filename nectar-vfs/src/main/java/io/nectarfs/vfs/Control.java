@@ -1,0 +1,127 @@
+package io.nectarfs.vfs;
+
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.common.Names;
+import io.nectarfs.meta.Trees;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The mount's control file, {@code /.control}: how a tool asks a running mount to do an operation
+ * in its metadata client, as the tool's user (the FUSE request's uid and gids), without a kernel
+ * round trip per file. The tool opens the file read-write, writes one request line and reads the
+ * answer line from the same handle. Requests:
+ *
+ * <ul>
+ *   <li>{@code rmr<TAB>PARENT-INODE<TAB>NAME\n}: {@link Trees#remove} of NAME in the directory with
+ *       that inode (its {@code st_ino} on the mount), then the kernel forgets the entry.
+ * </ul>
+ *
+ * The answer is read from offset 0 ({@code pread}) or from where the request ended (a shell's
+ * {@code exec 3<>.control; printf … >&3; cat <&3}). Answers: {@code ok<TAB>COUNT\n} or {@code error<TAB>ERRNO-NAME<TAB>COUNT<TAB>MESSAGE\n}, COUNT the
+ * entries done. Names are escaped as {@link Names#escape} does, with tab and newline as {@code
+ * \x09} and {@code \x0a}. A malformed request answers EINVAL. Stateless apart from the handle.
+ */
+public final class Control {
+  public static final String NAME = ".control";
+  private static final int MAX_REQUEST = 64 << 10;
+
+  private Control() {}
+
+  /** An answer: {@code errno} null when the request succeeded. */
+  public record Answer(Errno errno, long count, String message) {}
+
+  /** The request line removing {@code name} (and its tree) in directory {@code parent}. */
+  public static String rmrRequest(long parent, String name) {
+    return "rmr\t" + parent + "\t" + escape(name) + "\n";
+  }
+
+  /** Parses an answer line (EIO when it is not one). */
+  public static Answer parseAnswer(String line) {
+    String[] f = line.strip().split("\t", 4);
+    try {
+      if (f[0].equals("ok") && f.length == 2) {
+        return new Answer(null, Long.parseLong(f[1]), "");
+      }
+      if (f[0].equals("error") && f.length == 4) {
+        return new Answer(Errno.valueOf(f[1]), Long.parseLong(f[2]), f[3]);
+      }
+    } catch (IllegalArgumentException e) {
+      // below
+    }
+    return new Answer(Errno.EIO, 0, "unexpected answer from the mount: " + line.strip());
+  }
+
+  private static String escape(String name) {
+    return Names.escape(name).replace("\t", "\\x09").replace("\n", "\\x0a");
+  }
+
+  /** A write to an open {@code /.control}: runs each complete request line and keeps its answer. */
+  static int write(VfsImpl v, Ctx ctx, Handle.Control h, long off, ByteBuffer src) {
+    int n = src.remaining();
+    byte[] b = new byte[n];
+    src.get(b);
+    synchronized (h) {
+      h.request.write(b, 0, n);
+      byte[] all = h.request.toByteArray();
+      int nl = indexOf(all, (byte) '\n');
+      if (nl < 0 && all.length <= MAX_REQUEST) {
+        return n;
+      }
+      h.request.reset();
+      String line = nl < 0 ? "" : new String(all, 0, nl, StandardCharsets.UTF_8);
+      if (nl >= 0 && nl + 1 < all.length) {
+        h.request.write(all, nl + 1, all.length - nl - 1);
+      }
+      h.answer = run(v, ctx, line).getBytes(StandardCharsets.UTF_8);
+      h.answerBase = off + n;
+    }
+    return n;
+  }
+
+  private static int indexOf(byte[] b, byte x) {
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == x) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static String run(VfsImpl v, Ctx ctx, String line) {
+    String[] f = line.split("\t", 3);
+    AtomicLong done = new AtomicLong();
+    try {
+      if (f.length != 3 || !f[0].equals("rmr")) {
+        throw Errno.EINVAL.exception("unknown control request");
+      }
+      long parent = Long.parseLong(f[1]);
+      String name = Names.unescape(f[2]);
+      if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+        throw Errno.EINVAL.exception("bad name");
+      }
+      if (parent == io.nectarfs.meta.Meta.ROOT && Internal.inoOf(name) != 0) {
+        throw Errno.EPERM.exception(name + " is an internal file");
+      }
+      try {
+        Trees.remove(v.meta(), ctx, parent, name, done::addAndGet);
+      } finally {
+        Vfs.Invalidator inv = v.invalidator();
+        if (inv != null && done.get() > 0) {
+          inv.entry(parent, name);
+        }
+      }
+      return "ok\t" + done.get() + "\n";
+    } catch (NumberFormatException e) {
+      return "error\tEINVAL\t0\tbad inode number\n";
+    } catch (IOException | RuntimeException e) {
+      Errno errno = e instanceof FsException fe ? fe.errno() : Errno.of(e);
+      String msg = String.valueOf(e.getMessage()).replace('\t', ' ').replace('\n', ' ');
+      return "error\t" + errno.name() + "\t" + done.get() + "\t" + msg + "\n";
+    }
+  }
+}
