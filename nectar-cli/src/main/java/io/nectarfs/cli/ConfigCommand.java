@@ -7,21 +7,13 @@ import io.nectarfs.common.Uris;
 import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.StatFs;
-import io.nectarfs.object.ObjectStore;
-import io.nectarfs.object.ObjectStores;
-import io.nectarfs.object.StoreOptions;
 import io.nectarfs.volume.Volume;
-import io.nectarfs.volume.VolumeMarker;
 import io.nectarfs.volume.VolumeOptions;
 import io.nectarfs.volume.Volumes;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -116,7 +108,7 @@ final class ConfigCommand implements Callable<Integer> {
       }
       if (storage != null && !storage.equals(f.storage())) {
         Format next = wanted.withStorage(storage);
-        changes.add(new Change("storage", Uris.redact(f.storage()), Uris.redact(storage), checkStorage(next, secrets)));
+        changes.add(new Change("storage", Uris.redact(f.storage()), Uris.redact(storage), io.nectarfs.volume.StorageMove.check(next, secrets)));
         wanted = next;
       }
       boolean apply = !changes.isEmpty() && !dryRun && confirmed(changes);
@@ -167,33 +159,6 @@ final class ConfigCommand implements Callable<Integer> {
       }
     }
     throw new IOException("not changed: " + String.join("; ", risks) + "; run again with --yes to apply");
-  }
-
-  /**
-   * Checks the new storage with the environment's credentials: it must be reachable and writable
-   * (a probe object is put, read and deleted) and must not belong to another volume. Returns the
-   * risk of switching (its volume marker missing: the objects may not be there), or null.
-   */
-  private static String checkStorage(Format next, Secrets secrets) throws IOException {
-    try (ObjectStore s = ObjectStores.registry().open(next.storage(), StoreOptions.raw(), secrets)) {
-      String key = next.objectPrefix() + "nectar-config-check-" + UUID.randomUUID();
-      byte[] data = key.getBytes(StandardCharsets.UTF_8);
-      s.put(key, data);
-      boolean same = Arrays.equals(s.getBytes(key), data);
-      s.delete(key);
-      if (!same) {
-        throw new IOException("it returned different bytes than were written");
-      }
-    } catch (IOException e) {
-      throw new IOException("storage check of " + Uris.redact(next.storage()) + " failed: " + Cli.message(e), e);
-    }
-    VolumeMarker.verify(next, false, secrets);
-    try (ObjectStore s = ObjectStores.registry().open(next.storage(), StoreOptions.raw(), secrets)) {
-      s.head(next.name() + "/" + VolumeMarker.KEY);
-      return "the volume's objects must be in the new storage before clients mount it";
-    } catch (NoSuchFileException e) {
-      return "the new storage holds no marker of this volume: copy its objects there first, or its files become unreadable";
-    }
   }
 
   private static String days(int d) {

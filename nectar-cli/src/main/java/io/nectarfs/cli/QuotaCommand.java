@@ -119,7 +119,12 @@ final class QuotaCommand implements Callable<Integer> {
         default -> {
           int wrong = 0;
           java.util.List<CheckJson> checks = new java.util.ArrayList<>();
-          for (Map.Entry<Quota, DirStats> e : admin.checkQuotas(ino, repair).entrySet()) {
+          Map<Quota, DirStats> found;
+          try (Progress progress = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), "checking quotas",
+              ino == null ? admin.listQuotas().size() : 1)) {
+            found = admin.checkQuotas(ino, repair, n -> progress.add(n, 0));
+          }
+          for (Map.Entry<Quota, DirStats> e : found.entrySet()) {
             Quota q = e.getKey();
             DirStats s = e.getValue();
             boolean ok = q.usedSpace() == s.space() && q.usedInodes() == s.inodes();
