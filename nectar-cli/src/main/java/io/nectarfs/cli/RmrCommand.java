@@ -38,6 +38,9 @@ final class RmrCommand implements Callable<Integer> {
           "or paths on a running mount (e.g. /mnt/nectar/data/old): the mount removes them through its control file."})
   List<String> args;
 
+  @Option(names = "--threads", paramLabel = "N", description = "Metadata calls at once, with a META-URL (default: ${DEFAULT-VALUE}).")
+  int threads = 16;
+
   @Option(names = "--json", description = "Print the summary as one JSON object (fields: docs/cli-json.md).")
   boolean json;
 
@@ -71,7 +74,7 @@ final class RmrCommand implements Callable<Integer> {
         for (String p : paths) {
           Caller.Parent t = Caller.parent(m, ctx, p);
           try {
-            done.add(new PathJson(p, Trees.remove(m, ctx, t.dir(), t.name(), n -> progress.add(n, 0))));
+            done.add(new PathJson(p, Trees.remove(m, ctx, t.dir(), t.name(), threads, n -> progress.add(n, 0))));
           } catch (FsException e) {
             throw new FsException(e.errno(), "rmr " + p + " stopped after " + progress.items() + " entries removed: " + e.getMessage().replace(": " + e.errno().description(), ""));
           }

@@ -455,6 +455,23 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public void unlinkAll(Ctx ctx, long parent, List<String> names) throws IOException {
+    checkWritable();
+    for (String name : names) {
+      if (name.equals(".") || name.equals("..")) {
+        throw Errno.EISDIR.exception(name);
+      }
+      checkName(name);
+    }
+    if (new java.util.HashSet<>(names).size() != names.size()) {
+      throw Errno.EINVAL.exception("a name is given twice");
+    }
+    if (!names.isEmpty()) {
+      ns.unlinkAll(ctx, parent, names);
+    }
+  }
+
+  @Override
   public void rmdir(Ctx ctx, long parent, String name) throws IOException {
     checkWritable();
     if (name.equals(".")) {

@@ -5,8 +5,15 @@ import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
 /**
@@ -15,6 +22,11 @@ import java.util.function.LongConsumer;
  * ({@code ctx}), so permissions, sticky directories, quotas and the trash apply to each entry
  * exactly as they do to a mount's unlink, rmdir, mkdir and clone.
  *
+ * <p>Concurrency: a removal with several threads runs each directory's entries as virtual-thread
+ * tasks, its metadata calls bounded by a semaphore that a task never holds while it waits for its
+ * children; the callers' {@code LongConsumer}s are then called from those threads. Copies run on
+ * the calling thread. Nothing is shared between calls.
+ *
  * <p>Not atomic across entries, except where said: a concurrent writer can add entries to a
  * directory being removed (the removal then fails with ENOTEMPTY at that directory, leaving the
  * rest removed).
@@ -22,50 +34,133 @@ import java.util.function.LongConsumer;
 public final class Trees {
   /** Entries read per directory page. */
   private static final int PAGE = 1000;
+  /** Files removed per transaction ({@link Meta#unlinkAll}). */
+  private static final int BATCH = 100;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private Trees() {}
 
-  /**
-   * Removes {@code name} in {@code parent} and, if it is a directory, everything below it,
-   * depth-first: files by {@link Meta#unlink} (so to the trash when the volume has one, and freed
-   * only when the last link and open go), directories by {@link Meta#rmdir}. {@code removed}
-   * receives 1 per entry removed. Returns the number of entries removed. Stops at the first
-   * failure (ENOENT, EACCES, EPERM, ENOTEMPTY, ...), naming the entry; what was removed before it
-   * stays removed.
-   */
+  /** {@link #remove(Meta, Ctx, long, String, int, LongConsumer)} one entry at a time. */
   public static long remove(Meta m, Ctx ctx, long parent, String name, LongConsumer removed) throws IOException {
-    Entry e = m.lookup(ctx, parent, name);
-    if (!e.attr().isDir()) {
-      m.unlink(ctx, parent, name);
-      removed.accept(1);
-      return 1;
-    }
-    long n = emptyDir(m, ctx, e.ino(), removed);
-    m.rmdir(ctx, parent, name);
-    removed.accept(1);
-    return n + 1;
+    return remove(m, ctx, parent, name, 1, removed);
   }
 
-  private static long emptyDir(Meta m, Ctx ctx, long dir, LongConsumer removed) throws IOException {
-    long n = 0;
-    String after = "";
-    while (true) {
-      List<DirEntry> page = m.readdir(ctx, dir, after, PAGE, false);
-      if (page.isEmpty()) {
-        return n;
+  /**
+   * Removes {@code name} in {@code parent} and, if it is a directory, everything below it,
+   * depth-first: files by {@link Meta#unlinkAll}, up to 100 of a directory per transaction (so
+   * to the trash when the volume has one, and freed only when the last link and open go),
+   * directories by {@link Meta#rmdir}, with up to {@code threads} metadata calls at once
+   * (subdirectories in parallel). {@code removed}
+   * receives 1 per entry removed, from any thread. Returns the number of entries removed. Stops at
+   * the first failure (ENOENT, EACCES, EPERM, ENOTEMPTY, ...), naming the entry, after the calls
+   * already under way; what was removed stays removed.
+   */
+  public static long remove(Meta m, Ctx ctx, long parent, String name, int threads, LongConsumer removed) throws IOException {
+    Entry e = m.lookup(ctx, parent, name);
+    AtomicLong n = new AtomicLong();
+    LongConsumer counted = x -> {
+      n.addAndGet(x);
+      removed.accept(x);
+    };
+    if (e.attr().isDir()) {
+      Remover r = new Remover(m, ctx, Math.max(1, threads), counted);
+      try (r.pool) {
+        r.emptyDir(e.ino());
       }
-      for (DirEntry c : page) {
-        if (c.type() == FileType.DIR) {
-          n += emptyDir(m, ctx, c.ino(), removed);
-          m.rmdir(ctx, dir, c.name());
-        } else {
-          m.unlink(ctx, dir, c.name());
+      r.op(() -> m.rmdir(ctx, parent, name));
+    } else {
+      m.unlink(ctx, parent, name);
+    }
+    counted.accept(1);
+    return n.get();
+  }
+
+  /**
+   * One removal: entries of a directory run as virtual-thread tasks; a semaphore bounds the
+   * metadata calls in flight (never held while a task waits for its children, so no deadlock).
+   */
+  private static final class Remover {
+    final Meta m;
+    final Ctx ctx;
+    final Semaphore calls;
+    final LongConsumer removed;
+    final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+
+    Remover(Meta m, Ctx ctx, int threads, LongConsumer removed) {
+      this.m = m;
+      this.ctx = ctx;
+      this.calls = new Semaphore(threads);
+      this.removed = removed;
+    }
+
+    interface Call {
+      void run() throws IOException;
+    }
+
+    void op(Call c) throws IOException {
+      calls.acquireUninterruptibly();
+      try {
+        c.run();
+      } finally {
+        calls.release();
+      }
+    }
+
+    void emptyDir(long dir) throws IOException {
+      String after = "";
+      while (true) {
+        List<DirEntry> page;
+        calls.acquireUninterruptibly();
+        try {
+          page = m.readdir(ctx, dir, after, PAGE, false);
+        } finally {
+          calls.release();
         }
-        removed.accept(1);
-        n++;
+        if (page.isEmpty()) {
+          return;
+        }
+        List<Future<?>> tasks = new ArrayList<>();
+        List<String> files = new ArrayList<>();
+        for (DirEntry c : page) {
+          if (c.type() == FileType.DIR) {
+            tasks.add(pool.submit(() -> {
+              emptyDir(c.ino());
+              op(() -> m.rmdir(ctx, dir, c.name()));
+              removed.accept(1);
+              return null;
+            }));
+          } else {
+            files.add(c.name());
+          }
+        }
+        IOException first = null;
+        // This directory's own entries: batches in turn (in parallel they would conflict on the directory).
+        for (int from = 0; from < files.size() && first == null; from += BATCH) {
+          List<String> batch = files.subList(from, Math.min(files.size(), from + BATCH));
+          try {
+            op(() -> m.unlinkAll(ctx, dir, batch));
+            removed.accept(batch.size());
+          } catch (IOException e) {
+            first = e;
+          }
+        }
+        for (Future<?> t : tasks) {
+          try {
+            t.get();
+          } catch (ExecutionException ex) {
+            if (first == null) {
+              first = ex.getCause() instanceof IOException io ? io : new IOException(ex.getCause());
+            }
+          } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+          }
+        }
+        if (first != null) {
+          throw first;
+        }
+        after = page.getLast().name();
       }
-      after = page.getLast().name();
     }
   }
 

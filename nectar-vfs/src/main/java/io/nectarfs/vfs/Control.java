@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Control {
   public static final String NAME = ".control";
   private static final int MAX_REQUEST = 64 << 10;
+  /** Metadata calls at once for one rmr request. */
+  private static final int THREADS = 16;
 
   private Control() {}
 
@@ -108,7 +110,7 @@ public final class Control {
         throw Errno.EPERM.exception(name + " is an internal file");
       }
       try {
-        Trees.remove(v.meta(), ctx, parent, name, done::addAndGet);
+        Trees.remove(v.meta(), ctx, parent, name, THREADS, done::addAndGet);
       } finally {
         Vfs.Invalidator inv = v.invalidator();
         if (inv != null && done.get() > 0) {

@@ -45,6 +45,46 @@ public abstract class TreeSuite extends MetaTestBase {
   }
 
   @Test
+  void remove_withManyThreads_removesEveryEntryOnce() throws IOException {
+    long t = mkdir(ROOT, "t");
+    for (int d = 0; d < 5; d++) {
+      long dir = mkdir(t, "d" + d);
+      for (int f = 0; f < 30; f++) {
+        file(dir, "f" + f);
+      }
+    }
+    AtomicLong seen = new AtomicLong();
+    assertThat(Trees.remove(meta, root, ROOT, "t", 8, seen::addAndGet)).isEqualTo(1 + 5 + 150);
+    assertThat(seen).hasValue(156);
+    assertThat(meta.statfs(root, ROOT).usedInodes()).isZero();
+  }
+
+  @Test
+  void remove_withManyThreads_stopsAtAFailure() throws IOException {
+    long t = tree();
+    meta.setattr(root, t, SetAttr.chmod(0777));
+    long s = meta.lookup(root, t, "s").ino();
+    assertErrno(Errno.EACCES, () -> Trees.remove(meta, alice, ROOT, "t", 8, n -> {}));
+    assertThat(meta.lookup(root, s, "c").ino()).isPositive();
+    assertThat(meta.lookup(root, ROOT, "t").ino()).isEqualTo(t);
+  }
+
+  @Test
+  void unlinkAll_removesInOneTransaction_allOrNone() throws IOException {
+    long d = mkdir(ROOT, "d");
+    file(d, "a");
+    file(d, "b");
+    mkdir(d, "s");
+    assertErrno(Errno.EISDIR, () -> meta.unlinkAll(root, d, List.of("a", "s")));
+    assertErrno(Errno.ENOENT, () -> meta.unlinkAll(root, d, List.of("a", "nope")));
+    assertThat(names(d)).as("a failed batch removes nothing").containsExactly("a", "b", "s");
+    long before = meta.statfs(root, ROOT).usedInodes();
+    meta.unlinkAll(root, d, List.of("a", "b"));
+    assertThat(names(d)).containsExactly("s");
+    assertThat(meta.statfs(root, ROOT).usedInodes()).isEqualTo(before - 2);
+  }
+
+  @Test
   void remove_ofAFile_andOfAMissingName() throws IOException {
     file(ROOT, "f");
     assertThat(Trees.remove(meta, root, ROOT, "f", n -> {})).isEqualTo(1);
