@@ -7,11 +7,13 @@ import io.nectarfs.meta.Trees;
 import io.nectarfs.volume.Volume;
 import io.nectarfs.volume.VolumeOptions;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -19,19 +21,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "clone", mixinStandardHelpOptions = true,
     description = {"Copy a file or a directory tree instantly by sharing its data (metadata only; later writes to either copy diverge).",
         "The copy appears whole or not at all: it is built under a hidden name next to DST and renamed into place.",
-        "Example: nectar clone sqlite3:///var/lib/nectar/vol.db /models/v1 /models/v1-experiment"})
+        "Examples: nectar clone sqlite3:///var/lib/nectar/vol.db /models/v1 /models/v1-experiment",
+        "          nectar clone /mnt/nectar/models/v1 /mnt/nectar/models/v1-experiment"})
 final class CloneCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
 
-  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
-  String metaUrl;
-
-  @Parameters(index = "1", paramLabel = "SRC", description = "Path inside the volume to copy.")
-  String src;
-
-  @Parameters(index = "2", paramLabel = "DST", description = "New path inside the volume (must not exist).")
-  String dst;
+  @Parameters(arity = "2..3", paramLabel = "[META-URL] SRC DST",
+      description = {"META-URL, then SRC and DST inside the volume (e.g. /models/v1 /models/v2),",
+          "or SRC and DST on a running mount (e.g. /mnt/nectar/models/v1 /mnt/nectar/models/v2): the mount copies through its control file.",
+          "DST must not exist."})
+  List<String> args;
 
   @Option(names = {"-p", "--preserve"}, description = "Keep owner (root only), times and extended attributes, not only the mode.")
   boolean preserve;
@@ -45,6 +45,16 @@ final class CloneCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    boolean url = args.getFirst().contains("://");
+    if (!url && args.size() == 2) {
+      return MountControl.clone(out, json, args.get(0), args.get(1), preserve);
+    }
+    if (!url || args.size() != 3) {
+      throw new ParameterException(spec.commandLine(), "give META-URL SRC DST (paths inside the volume) or SRC DST (paths on a mount)");
+    }
+    String metaUrl = args.get(0);
+    String src = args.get(1);
+    String dst = args.get(2);
     Ctx ctx = Caller.current();
     try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withBackgroundJobs(false).withClientName("clone"))) {
       long from = Caller.resolve(m, ctx, src);

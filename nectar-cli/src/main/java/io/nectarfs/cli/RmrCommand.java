@@ -53,7 +53,7 @@ final class RmrCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     if (!args.getFirst().contains("://")) {
-      return MountRmr.run(out, json, args);
+      return MountControl.rmr(out, json, args);
     }
     if (args.size() < 2) {
       throw new ParameterException(spec.commandLine(), "rmr META-URL needs at least one PATH inside the volume");

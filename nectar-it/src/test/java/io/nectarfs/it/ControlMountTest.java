@@ -54,6 +54,12 @@ class ControlMountTest {
       String out = sh(mnt, nectar + " rmr " + mnt.resolve("big") + " one");
       assertThat(out).contains("removed 54 entries under 2 path(s)");
       assertThat(sh(mnt, "ls -A | wc -l").trim()).as("nothing left in the root (the trash is hidden)").isEqualTo("0");
+      sh(mnt, "mkdir -p m/sub && echo weights > m/sub/w && chmod 600 m/sub/w && setfattr -n user.k -v v m/sub/w 2>/dev/null || true");
+      sh(mnt, "stat m/copy 2>/dev/null || true"); // a negative entry the clone must replace
+      assertThat(sh(mnt, nectar + " clone " + mnt.resolve("m") + " " + mnt.resolve("copy") + " --preserve")).contains("cloned", "3 entries");
+      assertThat(sh(mnt, "cat copy/sub/w && stat -c %a copy/sub/w")).isEqualTo("weights\n600\n");
+      assertThat(sh(mnt, nectar + " clone " + mnt.resolve("m") + " " + mnt.resolve("copy") + " 2>&1; echo rc=$?")).contains("exists", "rc=1");
+      sh(mnt, "rm -rf m copy");
       String missing = sh(mnt, nectar + " rmr " + mnt.resolve("nope") + " 2>&1; echo rc=$?");
       assertThat(missing).contains("nope", "no such file", "rc=1");
       String elsewhere = sh(tmp, "touch local && " + nectar + " rmr " + tmp.resolve("local") + " 2>&1; echo rc=$?");

@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code rmr<TAB>PARENT-INODE<TAB>NAME\n}: {@link Trees#remove} of NAME in the directory with
  *       that inode (its {@code st_ino} on the mount), then the kernel forgets the entry.
+ *   <li>{@code clone<TAB>SRC-INODE<TAB>PARENT-INODE<TAB>NAME<TAB>PRESERVE\n}: {@link Trees#copy} of
+ *       the inode to NAME in the directory (PRESERVE 1 or 0), then the kernel forgets any negative
+ *       entry for NAME.
  * </ul>
  *
  * The answer is read from offset 0 ({@code pread}) or from where the request ended (a shell's
@@ -40,6 +43,11 @@ public final class Control {
   /** The request line removing {@code name} (and its tree) in directory {@code parent}. */
   public static String rmrRequest(long parent, String name) {
     return "rmr\t" + parent + "\t" + escape(name) + "\n";
+  }
+
+  /** The request line copying inode {@code src} to {@code name} in directory {@code parent}. */
+  public static String cloneRequest(long src, long parent, String name, boolean preserve) {
+    return "clone\t" + src + "\t" + parent + "\t" + escape(name) + "\t" + (preserve ? 1 : 0) + "\n";
   }
 
   /** Parses an answer line (EIO when it is not one). */
@@ -85,6 +93,25 @@ public final class Control {
     return n;
   }
 
+  private static String checkedName(long parent, String escaped) throws FsException {
+    String name = Names.unescape(escaped);
+    if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+      throw Errno.EINVAL.exception("bad name");
+    }
+    if (parent == io.nectarfs.meta.Meta.ROOT && Internal.inoOf(name) != 0) {
+      throw Errno.EPERM.exception(name + " is an internal file");
+    }
+    return name;
+  }
+
+  /** The kernel forgets its entry (or negative entry) for {@code parent/name}. */
+  private static void forget(VfsImpl v, long parent, String name, boolean changed) {
+    Vfs.Invalidator inv = v.invalidator();
+    if (inv != null && changed) {
+      inv.entry(parent, name);
+    }
+  }
+
   private static int indexOf(byte[] b, byte x) {
     for (int i = 0; i < b.length; i++) {
       if (b[i] == x) {
@@ -95,27 +122,36 @@ public final class Control {
   }
 
   private static String run(VfsImpl v, Ctx ctx, String line) {
-    String[] f = line.split("\t", 3);
+    String[] f = line.split("\t", -1);
     AtomicLong done = new AtomicLong();
     try {
-      if (f.length != 3 || !f[0].equals("rmr")) {
-        throw Errno.EINVAL.exception("unknown control request");
-      }
-      long parent = Long.parseLong(f[1]);
-      String name = Names.unescape(f[2]);
-      if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
-        throw Errno.EINVAL.exception("bad name");
-      }
-      if (parent == io.nectarfs.meta.Meta.ROOT && Internal.inoOf(name) != 0) {
-        throw Errno.EPERM.exception(name + " is an internal file");
-      }
-      try {
-        Trees.remove(v.meta(), ctx, parent, name, THREADS, done::addAndGet);
-      } finally {
-        Vfs.Invalidator inv = v.invalidator();
-        if (inv != null && done.get() > 0) {
-          inv.entry(parent, name);
+      switch (f[0]) {
+        case "rmr" -> {
+          if (f.length != 3) {
+            throw Errno.EINVAL.exception("rmr takes PARENT-INODE and NAME");
+          }
+          long parent = Long.parseLong(f[1]);
+          String name = checkedName(parent, f[2]);
+          try {
+            Trees.remove(v.meta(), ctx, parent, name, THREADS, done::addAndGet);
+          } finally {
+            forget(v, parent, name, done.get() > 0);
+          }
         }
+        case "clone" -> {
+          if (f.length != 5 || !(f[4].equals("0") || f[4].equals("1"))) {
+            throw Errno.EINVAL.exception("clone takes SRC-INODE, PARENT-INODE, NAME and PRESERVE (0 or 1)");
+          }
+          long src = Long.parseLong(f[1]);
+          long parent = Long.parseLong(f[2]);
+          String name = checkedName(parent, f[3]);
+          if (Internal.isInternal(src)) {
+            throw Errno.EPERM.exception("internal file");
+          }
+          Trees.copy(v.meta(), ctx, src, parent, name, f[4].equals("1"), done::addAndGet);
+          forget(v, parent, name, true);
+        }
+        default -> throw Errno.EINVAL.exception("unknown control request");
       }
       return "ok\t" + done.get() + "\n";
     } catch (NumberFormatException e) {

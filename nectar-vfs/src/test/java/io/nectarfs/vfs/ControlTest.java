@@ -111,4 +111,17 @@ class ControlTest {
     long d = fs.stat(Ctx.ROOT, "/d").ino();
     assertThat(ask(Ctx.ROOT, Control.rmrRequest(d, "x\ty\nz")).count()).isEqualTo(1);
   }
+
+  @Test
+  void clone_copiesAsTheWriter_andTheKernelForgetsTheNegativeEntry() throws Exception {
+    long d = fs.stat(Ctx.ROOT, "/d").ino();
+    Control.Answer a = ask(Ctx.ROOT, Control.cloneRequest(d, Meta.ROOT, "e", false));
+    assertThat(a.errno()).isNull();
+    assertThat(a.count()).isEqualTo(4);
+    assertThat(invalidated).containsExactly(Meta.ROOT + "/e");
+    assertThat(fs.readAll(Ctx.ROOT, "/e/s/b")).hasSize(10);
+    assertThat(ask(Ctx.ROOT, Control.cloneRequest(d, Meta.ROOT, "e", false)).errno()).isEqualTo(Errno.EEXIST);
+    assertThat(ask(alice, Control.cloneRequest(d, d, "f", false)).errno()).as("alice may not write /d").isEqualTo(Errno.EACCES);
+    assertThat(ask(Ctx.ROOT, "clone\t1\t1\tx\t2\n").errno()).isEqualTo(Errno.EINVAL);
+  }
 }

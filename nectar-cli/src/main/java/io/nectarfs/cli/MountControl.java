@@ -17,14 +17,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code nectar rmr MOUNT-PATH...}: asks the mount holding each path to remove it, through the
- * mount's {@code .control} file ({@link Control}); the mount runs the removal as this process's
- * user.
+ * {@code nectar rmr MOUNT-PATH...} and {@code nectar clone SRC DST} on mount paths: asks the mount
+ * holding the paths to do it, through the mount's {@code .control} file ({@link Control}); the
+ * mount runs it as this process's user.
  */
-final class MountRmr {
-  private MountRmr() {}
+final class MountControl {
+  private MountControl() {}
 
-  static int run(PrintWriter out, boolean json, List<String> paths) throws IOException {
+  static int rmr(PrintWriter out, boolean json, List<String> paths) throws IOException {
     long t0 = System.nanoTime();
     long total = 0;
     List<RmrCommand.PathJson> done = new ArrayList<>();
@@ -55,6 +55,36 @@ final class MountRmr {
       JsonOutput.print(out, new RmrCommand.Json(total, done, secs));
     } else {
       out.printf(java.util.Locale.ROOT, "removed %d entries under %d path(s) in %.1f s%n", total, paths.size(), secs);
+    }
+    return Cli.OK;
+  }
+
+  static int clone(PrintWriter out, boolean json, String src, String dst, boolean preserve) throws IOException {
+    long t0 = System.nanoTime();
+    Path from = Path.of(src).toAbsolutePath().normalize();
+    Path to = Path.of(dst).toAbsolutePath().normalize();
+    if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+      throw Errno.ENOENT.exception(src);
+    }
+    if (to.getParent() == null || !Files.isDirectory(to.getParent())) {
+      throw Errno.ENOENT.exception(dst + ": no such directory " + to.getParent());
+    }
+    Path control = controlFile(from.getParent() == null ? from : from.getParent(), src);
+    if (!control.equals(controlFile(to.getParent(), dst))) {
+      throw new IOException(src + " and " + dst + " are on different mounts: clone copies within one volume");
+    }
+    long srcIno = ((Number) Files.getAttribute(from, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue();
+    long parentIno = ((Number) Files.getAttribute(to.getParent(), "unix:ino")).longValue();
+    Control.Answer a = ask(control, Control.cloneRequest(srcIno, parentIno, to.getFileName().toString(), preserve));
+    if (a.errno() != null) {
+      throw new FsException(a.errno(), "clone " + src + " to " + dst + " failed, nothing was created: "
+          + a.message().replace(": " + a.errno().description(), ""));
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    if (json) {
+      JsonOutput.print(out, new CloneCommand.Json(src, dst, a.count(), secs));
+    } else {
+      out.printf(java.util.Locale.ROOT, "cloned %s to %s: %d entries in %.1f s%n", src, dst, a.count(), secs);
     }
     return Cli.OK;
   }
