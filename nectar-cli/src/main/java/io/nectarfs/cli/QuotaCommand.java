@@ -44,7 +44,7 @@ final class QuotaCommand implements Callable<Integer> {
   @Option(names = "--repair", description = "check: store the usage the scan found.")
   boolean repair;
 
-  @Option(names = "--json", description = "get, set, list, check: print one JSON object (fields: docs/cli-json.md).")
+  @Option(names = "--json", description = "Print one JSON object (fields: docs/cli-json.md).")
   boolean json;
 
   /** {@code --json} of get and set: one quota (limits 0: none). */
@@ -53,6 +53,8 @@ final class QuotaCommand implements Callable<Integer> {
       return new QuotaJson(path, q.ino(), q.maxSpace(), q.maxInodes(), q.usedSpace(), q.usedInodes());
     }
   }
+
+  record DeletedJson(String path, boolean deleted) {}
 
   record ListJson(java.util.List<QuotaJson> quotas) {}
 
@@ -111,10 +113,14 @@ final class QuotaCommand implements Callable<Integer> {
         }
         case "delete" -> {
           if (!admin.deleteQuota(ino)) {
-            out.printf("%s: no quota%n", path);
+            (json ? spec.commandLine().getErr() : out).printf("%s: no quota%n", path);
             return Cli.FAILURE;
           }
-          out.printf("%s: quota deleted%n", path);
+          if (json) {
+            JsonOutput.print(out, new DeletedJson(path, true));
+          } else {
+            out.printf("%s: quota deleted%n", path);
+          }
         }
         default -> {
           int wrong = 0;

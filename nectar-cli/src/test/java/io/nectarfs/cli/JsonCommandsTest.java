@@ -105,6 +105,10 @@ class JsonCommandsTest {
     assertThat(check.get("wrong").asInt()).isZero();
     assertThat(check.at("/quotas/0/ok").asBoolean()).isTrue();
     assertThat(check.at("/quotas/0/scanned_inodes").asLong()).isEqualTo(check.at("/quotas/0/recorded_inodes").asLong());
+    assertThat(json("quota", "delete", meta, "--path", "/d", "--json").get("deleted").asBoolean()).isTrue();
+    CliTest.Run none = CliTest.run("quota", "get", meta, "--path", "/d", "--json");
+    assertThat(none.code()).isEqualTo(1);
+    assertThat(none.out()).isEmpty();
   }
 
   @Test
