@@ -23,17 +23,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "compact", mixinStandardHelpOptions = true,
     description = {"Compact fragmented files now: every chunk made of several slices (many small or overlapping writes) is rewritten as one.",
         "Reads are faster afterwards; the replaced objects are deleted after the volume's slice free delay.",
-        "Example: nectar compact sqlite3:///var/lib/nectar/vol.db /logs"})
+        "Examples: nectar compact /mnt/nectar/logs",
+        "          nectar compact sqlite3:///var/lib/nectar/vol.db /logs"})
 final class CompactCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
   @Mixin DataOptions data;
 
-  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
-  String metaUrl;
-
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "PATH", description = "Files or directories (recursively) inside the volume.")
-  List<String> paths;
+  @Parameters(arity = "1..*", paramLabel = "[META-URL] PATH",
+      description = {"META-URL then files or directories (recursively) inside the volume,",
+          "or paths on a running mount: the mount compacts them (and drops its cached slice lists) through its control file."})
+  List<String> args;
 
   @Option(names = "--min-slices", paramLabel = "N", description = "Compact chunks with at least this many slices (default: ${DEFAULT-VALUE}).")
   int minSlices = 2;
@@ -54,6 +54,14 @@ final class CompactCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--min-slices must be at least 2");
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (!args.getFirst().contains("://")) {
+      return MountControl.compact(out, json, args, minSlices);
+    }
+    if (args.size() < 2) {
+      throw new ParameterException(spec.commandLine(), "compact META-URL needs at least one PATH inside the volume");
+    }
+    String metaUrl = args.getFirst();
+    List<String> paths = args.subList(1, args.size());
     try (Volume v = Volume.open(metaUrl, data.volumeOptions("compact", false))) {
       Meta m = v.meta();
       long total = 0;

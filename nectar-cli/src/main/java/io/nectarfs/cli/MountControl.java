@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code nectar rmr MOUNT-PATH...} and {@code nectar clone SRC DST} on mount paths: asks the mount
+ * {@code nectar rmr}, {@code clone} and {@code compact} on mount paths: asks the mount
  * holding the paths to do it, through the mount's {@code .control} file ({@link Control}); the
  * mount runs it as this process's user.
  */
@@ -85,6 +85,44 @@ final class MountControl {
       JsonOutput.print(out, new CloneCommand.Json(src, dst, a.count(), secs));
     } else {
       out.printf(java.util.Locale.ROOT, "cloned %s to %s: %d entries in %.1f s%n", src, dst, a.count(), secs);
+    }
+    return Cli.OK;
+  }
+
+  static int compact(PrintWriter out, boolean json, List<String> paths, int minSlices) throws IOException {
+    long t0 = System.nanoTime();
+    long[] totals = new long[4]; // files, chunks, slices before, after
+    for (String p : paths) {
+      Path abs = Path.of(p).toAbsolutePath().normalize();
+      if (!Files.exists(abs)) {
+        throw Errno.ENOENT.exception(p);
+      }
+      Path control = controlFile(Files.isDirectory(abs) ? abs : abs.getParent(), p);
+      long ino = ((Number) Files.getAttribute(abs, "unix:ino")).longValue();
+      Control.Answer a = ask(control, Control.compactRequest(ino, minSlices));
+      if (a.errno() != null) {
+        throw new FsException(a.errno(), "compact " + p + " failed: " + a.message().replace(": " + a.errno().description(), ""));
+      }
+      totals[0] += a.count();
+      for (String kv : a.message().split(" ")) {
+        String[] f = kv.split("=");
+        int i = switch (f[0]) {
+          case "chunks" -> 1;
+          case "slices_before" -> 2;
+          case "slices_after" -> 3;
+          default -> -1;
+        };
+        if (i > 0 && f.length == 2) {
+          totals[i] += Long.parseLong(f[1]);
+        }
+      }
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    if (json) {
+      JsonOutput.print(out, new CompactCommand.Json(totals[0], totals[1], totals[2], totals[3], secs));
+    } else {
+      out.printf(java.util.Locale.ROOT, "compacted %d chunk(s) in %d file(s): %d slices before, %d after, in %.1f s%n", totals[1], totals[0],
+          totals[2], totals[3], secs);
     }
     return Cli.OK;
   }

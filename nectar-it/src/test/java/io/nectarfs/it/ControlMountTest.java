@@ -59,7 +59,10 @@ class ControlMountTest {
       assertThat(sh(mnt, nectar + " clone " + mnt.resolve("m") + " " + mnt.resolve("copy") + " --preserve")).contains("cloned", "3 entries");
       assertThat(sh(mnt, "cat copy/sub/w && stat -c %a copy/sub/w")).isEqualTo("weights\n600\n");
       assertThat(sh(mnt, nectar + " clone " + mnt.resolve("m") + " " + mnt.resolve("copy") + " 2>&1; echo rc=$?")).contains("exists", "rc=1");
-      sh(mnt, "rm -rf m copy");
+      sh(mnt, "rm -rf m copy && mkdir logs && for i in 1 2 3 4 5 6; do echo line $i >> logs/app.log; done && cat logs/app.log > /dev/null");
+      assertThat(sh(mnt, nectar + " compact " + mnt.resolve("logs"))).contains("compacted 1 chunk(s) in 1 file(s): 6 slices before, 1 after");
+      assertThat(sh(mnt, "cat logs/app.log")).isEqualTo("line 1\nline 2\nline 3\nline 4\nline 5\nline 6\n");
+      sh(mnt, "rm -rf logs");
       String missing = sh(mnt, nectar + " rmr " + mnt.resolve("nope") + " 2>&1; echo rc=$?");
       assertThat(missing).contains("nope", "no such file", "rc=1");
       String elsewhere = sh(tmp, "touch local && " + nectar + " rmr " + tmp.resolve("local") + " 2>&1; echo rc=$?");

@@ -22,11 +22,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code clone<TAB>SRC-INODE<TAB>PARENT-INODE<TAB>NAME<TAB>PRESERVE\n}: {@link Trees#copy} of
  *       the inode to NAME in the directory (PRESERVE 1 or 0), then the kernel forgets any negative
  *       entry for NAME.
+ *   <li>{@code compact<TAB>INODE<TAB>MIN-SLICES\n}: {@link Compaction#file} of the file, or of every
+ *       file below the directory (listed as the writer), with the mount's caches told; the answer's
+ *       COUNT is the files visited, its DETAIL {@code chunks=N slices_before=B slices_after=A}.
  * </ul>
  *
  * The answer is read from offset 0 ({@code pread}) or from where the request ended (a shell's
  * {@code exec 3<>.control; printf … >&3; cat <&3}). Answers: {@code ok<TAB>COUNT\n} or {@code error<TAB>ERRNO-NAME<TAB>COUNT<TAB>MESSAGE\n}, COUNT the
- * entries done. Names are escaped as {@link Names#escape} does, with tab and newline as {@code
+ * entries done, and {@code ok<TAB>COUNT<TAB>DETAIL\n} for requests that say more. Names are escaped as {@link Names#escape} does, with tab and newline as {@code
  * \x09} and {@code \x0a}. A malformed request answers EINVAL. Stateless apart from the handle.
  */
 public final class Control {
@@ -37,7 +40,7 @@ public final class Control {
 
   private Control() {}
 
-  /** An answer: {@code errno} null when the request succeeded. */
+  /** An answer: {@code errno} null when the request succeeded; {@code message} the error, or an ok answer's detail. */
   public record Answer(Errno errno, long count, String message) {}
 
   /** The request line removing {@code name} (and its tree) in directory {@code parent}. */
@@ -50,12 +53,17 @@ public final class Control {
     return "clone\t" + src + "\t" + parent + "\t" + escape(name) + "\t" + (preserve ? 1 : 0) + "\n";
   }
 
+  /** The request line compacting file or tree {@code ino}'s chunks of at least {@code minSlices} slices. */
+  public static String compactRequest(long ino, int minSlices) {
+    return "compact\t" + ino + "\t" + minSlices + "\n";
+  }
+
   /** Parses an answer line (EIO when it is not one). */
   public static Answer parseAnswer(String line) {
     String[] f = line.strip().split("\t", 4);
     try {
-      if (f[0].equals("ok") && f.length == 2) {
-        return new Answer(null, Long.parseLong(f[1]), "");
+      if (f[0].equals("ok") && (f.length == 2 || f.length == 3)) {
+        return new Answer(null, Long.parseLong(f[1]), f.length == 3 ? f[2] : "");
       }
       if (f[0].equals("error") && f.length == 4) {
         return new Answer(Errno.valueOf(f[1]), Long.parseLong(f[2]), f[3]);
@@ -91,6 +99,38 @@ public final class Control {
       h.answerBase = off + n;
     }
     return n;
+  }
+
+  /** Compacts file {@code ino} or every file below directory {@code ino} (listed as {@code ctx}). */
+  private static void compact(VfsImpl v, Ctx ctx, long ino, int min, AtomicLong files, long[] totals) throws IOException {
+    io.nectarfs.meta.Attr a = v.meta().getattr(ctx, ino);
+    if (a.type() == io.nectarfs.meta.FileType.FILE) {
+      Compaction.FileResult r = Compaction.file(v.meta(), v.chunks(), ino, min);
+      if (r.chunks() > 0) {
+        v.compacted(ino, r.chunks());
+      }
+      totals[0] += r.chunks();
+      totals[1] += r.slicesBefore();
+      totals[2] += r.slicesAfter();
+      files.incrementAndGet();
+      return;
+    }
+    if (!a.isDir()) {
+      return;
+    }
+    String after = "";
+    while (true) {
+      java.util.List<io.nectarfs.meta.DirEntry> page = v.meta().readdir(ctx, ino, after, 1000, false);
+      if (page.isEmpty()) {
+        return;
+      }
+      for (io.nectarfs.meta.DirEntry e : page) {
+        if (e.type() == io.nectarfs.meta.FileType.FILE || e.type() == io.nectarfs.meta.FileType.DIR) {
+          compact(v, ctx, e.ino(), min, files, totals);
+        }
+      }
+      after = page.getLast().name();
+    }
   }
 
   private static String checkedName(long parent, String escaped) throws FsException {
@@ -150,6 +190,19 @@ public final class Control {
           }
           Trees.copy(v.meta(), ctx, src, parent, name, f[4].equals("1"), done::addAndGet);
           forget(v, parent, name, true);
+        }
+        case "compact" -> {
+          if (f.length != 3) {
+            throw Errno.EINVAL.exception("compact takes INODE and MIN-SLICES");
+          }
+          long ino = Long.parseLong(f[1]);
+          int min = Integer.parseInt(f[2]);
+          if (min < 2 || Internal.isInternal(ino)) {
+            throw Errno.EINVAL.exception("MIN-SLICES must be at least 2, INODE a file or directory");
+          }
+          long[] totals = new long[3];
+          compact(v, ctx, ino, min, done, totals);
+          return "ok\t" + done.get() + "\tchunks=" + totals[0] + " slices_before=" + totals[1] + " slices_after=" + totals[2] + "\n";
         }
         default -> throw Errno.EINVAL.exception("unknown control request");
       }

@@ -104,6 +104,12 @@ final class VfsImpl implements Vfs {
     return meters;
   }
 
+  /** {@code chunks} chunks of {@code ino} were compacted by a request of this mount ({@link Control}): drop cached slice lists. */
+  void compacted(long ino, int chunks) {
+    reader.invalidate(ino);
+    meters.compactions.increment(chunks);
+  }
+
   /** The kernel-cache invalidator of the front end, or null. */
   Invalidator invalidator() {
     return invalidator;

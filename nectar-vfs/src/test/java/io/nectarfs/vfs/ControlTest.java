@@ -124,4 +124,25 @@ class ControlTest {
     assertThat(ask(alice, Control.cloneRequest(d, d, "f", false)).errno()).as("alice may not write /d").isEqualTo(Errno.EACCES);
     assertThat(ask(Ctx.ROOT, "clone\t1\t1\tx\t2\n").errno()).isEqualTo(Errno.EINVAL);
   }
+
+  @Test
+  void compact_rewritesFragmentedFilesBelowADirectory() throws Exception {
+    fs.mkdirs(Ctx.ROOT, "/logs", 0755);
+    for (int i = 0; i < 5; i++) { // five appends, five slices (below the background threshold of 40)
+      try (var h = fs.open(Ctx.ROOT, "/logs/app.log", java.util.Set.of(java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND), 0644)) {
+        h.pwrite(ByteBuffer.wrap(("line " + i + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+      }
+    }
+    long f = fs.stat(Ctx.ROOT, "/logs/app.log").ino();
+    assertThat(volume.meta().read(Ctx.ROOT, f, 0)).hasSize(5);
+    long logs = fs.stat(Ctx.ROOT, "/logs").ino();
+    Control.Answer a = ask(Ctx.ROOT, Control.compactRequest(logs, 2));
+    assertThat(a.errno()).isNull();
+    assertThat(a.count()).isEqualTo(1);
+    assertThat(a.message()).isEqualTo("chunks=1 slices_before=5 slices_after=1");
+    assertThat(volume.meta().read(Ctx.ROOT, f, 0)).hasSize(1);
+    assertThat(new String(fs.readAll(Ctx.ROOT, "/logs/app.log"), StandardCharsets.UTF_8)).isEqualTo("line 0\nline 1\nline 2\nline 3\nline 4\n");
+    assertThat(ask(Ctx.ROOT, Control.compactRequest(logs, 1)).errno()).isEqualTo(Errno.EINVAL);
+  }
 }
