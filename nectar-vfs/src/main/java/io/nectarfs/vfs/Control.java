@@ -133,6 +133,31 @@ public final class Control {
     }
   }
 
+  /**
+   * Requests name inodes, not paths: check that {@code ctx} could have reached {@code ino} by a
+   * path, as the kernel does for a path (search permission on every directory from the root down
+   * to it, and on it if it is a directory), so an inode number is no way around a directory the
+   * caller may not enter. A file with several hard links has no one path: only root may name it.
+   */
+  private static void checkReachable(VfsImpl v, Ctx ctx, long ino) throws IOException {
+    if (ctx.isRoot()) {
+      return;
+    }
+    io.nectarfs.meta.Attr a = v.meta().getattr(ctx, ino);
+    long at = a.isDir() ? ino : a.parent();
+    for (int depth = 0; depth < 100_000; depth++) {
+      if (at == 0) {
+        throw Errno.EACCES.exception("inode " + ino + " has several hard links, so no one path to check: use 'nectar … META-URL PATH' instead");
+      }
+      v.meta().access(ctx, at, io.nectarfs.meta.Meta.X_OK);
+      if (at == io.nectarfs.meta.Meta.ROOT) {
+        return;
+      }
+      at = v.meta().getattr(ctx, at).parent();
+    }
+    throw Errno.ELOOP.exception("inode " + ino);
+  }
+
   private static String checkedName(long parent, String escaped) throws FsException {
     String name = Names.unescape(escaped);
     if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
@@ -172,6 +197,7 @@ public final class Control {
           }
           long parent = Long.parseLong(f[1]);
           String name = checkedName(parent, f[2]);
+          checkReachable(v, ctx, parent);
           try {
             Trees.remove(v.meta(), ctx, parent, name, THREADS, done::addAndGet);
           } finally {
@@ -188,6 +214,8 @@ public final class Control {
           if (Internal.isInternal(src)) {
             throw Errno.EPERM.exception("internal file");
           }
+          checkReachable(v, ctx, src);
+          checkReachable(v, ctx, parent);
           Trees.copy(v.meta(), ctx, src, parent, name, f[4].equals("1"), done::addAndGet);
           forget(v, parent, name, true);
         }
@@ -200,6 +228,7 @@ public final class Control {
           if (min < 2 || Internal.isInternal(ino)) {
             throw Errno.EINVAL.exception("MIN-SLICES must be at least 2, INODE a file or directory");
           }
+          checkReachable(v, ctx, ino);
           long[] totals = new long[3];
           compact(v, ctx, ino, min, done, totals);
           return "ok\t" + done.get() + "\tchunks=" + totals[0] + " slices_before=" + totals[1] + " slices_after=" + totals[2] + "\n";

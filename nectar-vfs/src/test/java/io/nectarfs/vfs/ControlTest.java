@@ -145,4 +145,26 @@ class ControlTest {
     assertThat(new String(fs.readAll(Ctx.ROOT, "/logs/app.log"), StandardCharsets.UTF_8)).isEqualTo("line 0\nline 1\nline 2\nline 3\nline 4\n");
     assertThat(ask(Ctx.ROOT, Control.compactRequest(logs, 1)).errno()).isEqualTo(Errno.EINVAL);
   }
+
+  @Test
+  void inodeNumbers_areNoWayAroundADirectoryTheCallerMayNotEnter() throws Exception {
+    fs.mkdirs(Ctx.ROOT, "/home/bob/tmp", 0755);
+    fs.chmod(Ctx.ROOT, "/home/bob", 0700);
+    fs.chmod(Ctx.ROOT, "/home/bob/tmp", 0777);
+    fs.writeAll(Ctx.ROOT, "/home/bob/tmp/public", new byte[3]);
+    fs.chmod(Ctx.ROOT, "/home/bob/tmp/public", 0666);
+    fs.mkdirs(Ctx.ROOT, "/alice", 0755);
+    fs.chown(Ctx.ROOT, "/alice", 1000, 1000);
+    long tmpDir = fs.stat(Ctx.ROOT, "/home/bob/tmp").ino();
+    long pub = fs.stat(Ctx.ROOT, "/home/bob/tmp/public").ino();
+    long mine = fs.stat(Ctx.ROOT, "/alice").ino();
+    assertThat(ask(alice, Control.rmrRequest(tmpDir, "public")).errno()).isEqualTo(Errno.EACCES);
+    assertThat(ask(alice, Control.cloneRequest(pub, mine, "stolen", false)).errno()).isEqualTo(Errno.EACCES);
+    assertThat(ask(alice, Control.compactRequest(tmpDir, 2)).errno()).isEqualTo(Errno.EACCES);
+    assertThat(fs.stat(Ctx.ROOT, "/home/bob/tmp/public").ino()).isEqualTo(pub);
+    fs.chmod(Ctx.ROOT, "/home/bob", 0711); // search only: the path now works, so does the request
+    assertThat(ask(alice, Control.cloneRequest(pub, mine, "copy", false)).errno()).isNull();
+    fs.link(Ctx.ROOT, "/home/bob/tmp/public", "/home/bob/tmp/again");
+    assertThat(ask(alice, Control.cloneRequest(pub, mine, "copy2", false)).message()).contains("hard links");
+  }
 }
