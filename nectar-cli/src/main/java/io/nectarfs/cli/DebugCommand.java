@@ -69,7 +69,7 @@ final class DebugCommand implements Callable<Integer> {
     write(dir, "mount.txt", mountInfo(mp), notes);
     List<String> cmdline = mountProcess(mp);
     write(dir, "process.txt", cmdline.isEmpty() ? "no process serving " + mp + " found\n" : redactAll(String.join(" ", cmdline)) + "\n", notes);
-    write(dir, "sessions.txt", sessions(cmdline), notes);
+    write(dir, "sessions.txt", sessions(publishedMeta(mp), cmdline), notes);
     write(dir, "kernel.txt", kernel(), notes);
     Path logFile = log != null ? log : defaultLog(mp);
     write(dir, "log.txt", tail(logFile), notes);
@@ -147,9 +147,22 @@ final class DebugCommand implements Callable<Integer> {
     return List.of();
   }
 
-  /** The volume's sessions, read with the META-URL from the mount's command line (never written). */
-  private static String sessions(List<String> cmdline) {
-    String url = cmdline.stream().filter(a -> a.contains("://")).findFirst().orElse(null);
+  /** The metadata URL the mount publishes in its .config (without secrets), or null. */
+  private static String publishedMeta(Path mp) {
+    try {
+      var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(mp.resolve(".config"))).get("meta");
+      return node == null || node.asText().isBlank() ? null : node.asText();
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The volume's sessions, read with the META-URL the mount publishes, else the one in the mount's
+   * command line (used, never written); credentials come from this process's environment.
+   */
+  private static String sessions(String published, List<String> cmdline) {
+    String url = published != null ? published : cmdline.stream().filter(a -> a.contains("://")).findFirst().orElse(null);
     if (url == null) {
       return "unknown: no META-URL found in the mount's command line\n";
     }

@@ -42,6 +42,23 @@ class DebugCommandTest {
     assertThat(Files.readString(bundle.resolve("log.txt"))).contains("line three", "db:5432").doesNotContain("hunter2");
     assertThat(Files.readString(bundle.resolve("version.txt"))).startsWith("nectar ");
     assertThat(Files.readString(bundle.resolve("kernel.txt"))).contains("/dev/fuse");
+    assertThat(Files.readString(bundle.resolve("sessions.txt"))).as("no META-URL published or in a command line").contains("unknown");
+  }
+
+  @Test
+  void sessions_comeFromTheMetaUrlTheMountPublishes() throws Exception {
+    String meta = "sqlite3://" + tmp.resolve("meta.db");
+    assertThat(CliTest.run("format", meta, "dvol", "--storage", "file://" + tmp.resolve("data")).code()).isZero();
+    Path mp = Files.createDirectories(tmp.resolve("mnt"));
+    Files.writeString(mp.resolve(".config"), "{\"volume\": \"dvol\", \"meta\": \"" + meta + "\"}\n");
+    Files.writeString(mp.resolve(".stats"), "");
+    CliTest.Run r = CliTest.run("debug", mp.toString(), "--out-dir", tmp.resolve("out").toString(), "--log", tmp.resolve("none.log").toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    try (var s = Files.list(tmp.resolve("out"))) {
+      Path bundle = s.findFirst().orElseThrow();
+      assertThat(Files.readString(bundle.resolve("sessions.txt"))).startsWith("volume dvol on ");
+      assertThat(Files.readString(bundle.resolve("log.txt"))).contains("no log at", "--log");
+    }
   }
 
   @Test
