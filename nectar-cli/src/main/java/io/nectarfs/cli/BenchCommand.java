@@ -96,7 +96,19 @@ final class BenchCommand implements Callable<Integer> {
     void close() throws IOException;
   }
 
-  private record Row(String what, String result, String detail) {}
+  @Option(names = "--json", description = "Print the results as one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  private record Row(String what, String result, String detail, Phase phase) {}
+
+  /** {@code --json}: one phase; {@code ops} operations moving {@code bytes} in {@code seconds}. */
+  record Phase(String test, long ops, long bytes, double seconds, Double p50Ms, Double p99Ms) {}
+
+  record Json(String target, List<Phase> results) {}
+
+  private static double secs(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -106,8 +118,11 @@ final class BenchCommand implements Callable<Integer> {
     int small = (int) Sizes.parse(smallSize);
     String dir = "nectar-bench-" + UUID.randomUUID().toString().substring(0, 8);
     try (Target t = target.contains("://") ? vfsTarget(dir) : dirTarget(Path.of(target).resolve(dir))) {
-      out.println("bench on " + (target.contains("://") ? io.nectarfs.common.Uris.redact(target) + " (VFS, no mount)" : target));
-      out.flush();
+      String shown = target.contains("://") ? io.nectarfs.common.Uris.redact(target) : target;
+      if (!json) {
+        out.println("bench on " + (target.contains("://") ? shown + " (VFS, no mount)" : target));
+        out.flush();
+      }
       List<Row> rows = new ArrayList<>();
       byte[] buf = new byte[chunkIo];
       new Random(1).nextBytes(buf);
@@ -122,7 +137,9 @@ final class BenchCommand implements Callable<Integer> {
           p.add(1, n);
         }
       }
-      rows.add(new Row("sequential write", mbps(big, t0), Sizes.format(big) + " in " + Sizes.format(chunkIo) + " writes, then close"));
+      long ios = (big + chunkIo - 1) / chunkIo;
+      rows.add(new Row("sequential write", mbps(big, t0), Sizes.format(big) + " in " + Sizes.format(chunkIo) + " writes, then close",
+          new Phase("sequential_write", ios, big, secs(t0), null, null)));
       // Sequential read.
       t0 = System.nanoTime();
       long read = 0;
@@ -138,7 +155,7 @@ final class BenchCommand implements Callable<Integer> {
       if (read != big) {
         throw new IOException("read back " + read + " bytes of " + big);
       }
-      rows.add(new Row("sequential read", mbps(big, t0), "right after the write"));
+      rows.add(new Row("sequential read", mbps(big, t0), "right after the write", new Phase("sequential_read", ios, big, secs(t0), null, null)));
       if (dropCaches) {
         Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
         t0 = System.nanoTime();
@@ -148,11 +165,13 @@ final class BenchCommand implements Callable<Integer> {
             // read through
           }
         }
-        rows.add(new Row("sequential read cold", mbps(big, t0), "after dropping the kernel page cache"));
+        rows.add(new Row("sequential read cold", mbps(big, t0), "after dropping the kernel page cache",
+            new Phase("sequential_read_cold", ios, big, secs(t0), null, null)));
       }
       // Random 4 KiB reads.
       long[] lat = new long[randomReads];
       Random r = new Random(2);
+      t0 = System.nanoTime();
       try (Target.Reader rd = t.open("big")) {
         ByteBuffer b4 = ByteBuffer.allocate(4096);
         for (int i = 0; i < randomReads; i++) {
@@ -165,7 +184,8 @@ final class BenchCommand implements Callable<Integer> {
       }
       Arrays.sort(lat);
       rows.add(new Row("random 4K read", String.format(Locale.ROOT, "p50 %.3f ms", pct(lat, 0.5) / 1e6),
-          String.format(Locale.ROOT, "p99 %.3f ms, %d reads (cached after the sequential read)", pct(lat, 0.99) / 1e6, randomReads)));
+          String.format(Locale.ROOT, "p99 %.3f ms, %d reads (cached after the sequential read)", pct(lat, 0.99) / 1e6, randomReads),
+          new Phase("random_4k_read", randomReads, 4096L * randomReads, secs(t0), pct(lat, 0.5) / 1e6, pct(lat, 0.99) / 1e6)));
       t.delete("big");
       // Small files.
       t.mkdir("small");
@@ -174,15 +194,19 @@ final class BenchCommand implements Callable<Integer> {
         try (OutputStream o = t.create("small/f" + i)) {
           o.write(sb);
         }
-      }));
-      rows.add(smallPhase("small stat", t, i -> t.stat("small/f" + i)));
+      }, small));
+      rows.add(smallPhase("small stat", t, i -> t.stat("small/f" + i), small));
       rows.add(smallPhase("small read", t, i -> {
         try (InputStream in = t.stream("small/f" + i)) {
           in.readAllBytes();
         }
-      }));
-      rows.add(smallPhase("small delete", t, i -> t.delete("small/f" + i)));
+      }, small));
+      rows.add(smallPhase("small delete", t, i -> t.delete("small/f" + i), small));
       t.delete("small");
+      if (json) {
+        JsonOutput.print(out, new Json(shown, rows.stream().map(Row::phase).toList()));
+        return Cli.OK;
+      }
       out.println();
       out.printf(Locale.ROOT, "| %-20s | %-16s | %s%n", "test", "result", "detail");
       out.printf("|%s|%s|%s%n", "-".repeat(22), "-".repeat(18), "-".repeat(40));
@@ -198,7 +222,7 @@ final class BenchCommand implements Callable<Integer> {
     void run(int i) throws IOException;
   }
 
-  private Row smallPhase(String name, Target t, SmallOp op) throws IOException {
+  private Row smallPhase(String name, Target t, SmallOp op, int small) throws IOException {
     long t0 = System.nanoTime();
     try (Progress p = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), name, smallFiles)) {
       for (int i = 0; i < smallFiles; i++) {
@@ -207,7 +231,8 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    return new Row(name, String.format(Locale.ROOT, "%.0f files/s", smallFiles / secs), smallFiles + " files of " + smallSize);
+    return new Row(name, String.format(Locale.ROOT, "%.0f files/s", smallFiles / secs), smallFiles + " files of " + smallSize,
+        new Phase(name.replace(' ', '_').replace('+', '_'), smallFiles, name.contains("write") || name.contains("read") ? (long) smallFiles * small : 0, secs, null, null));
   }
 
   private static String mbps(long bytes, long t0) {

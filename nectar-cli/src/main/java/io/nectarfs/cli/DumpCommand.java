@@ -40,21 +40,18 @@ final class DumpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false));
+    Progress progress = new Progress(err, Progress.isTerminal(), "dumping", 0);
+    try (progress; MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false));
         OutputStream out = file.equals("-") ? new BufferedOutputStream(System.out) {
           @Override
           public void close() throws java.io.IOException {
             flush(); // never close standard output
           }
         } : new BufferedOutputStream(Files.newOutputStream(Path.of(file)))) {
-      new MetaAdmin(m).dump(out, keepEncryptKey, step -> {
-        err.println(step);
-        err.flush();
-      });
+      new MetaAdmin(m).dump(out, keepEncryptKey, progress::status);
     }
-    if (!file.equals("-")) {
-      err.println("dumped to " + file);
-    }
+    err.printf(java.util.Locale.ROOT, "dumped the metadata to %s in %.1f s%n", file.equals("-") ? "standard output" : file, progress.seconds());
+    err.flush();
     return Cli.OK;
   }
 }

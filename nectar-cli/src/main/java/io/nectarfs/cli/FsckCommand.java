@@ -28,19 +28,32 @@ final class FsckCommand implements Callable<Integer> {
   @Option(names = "--repair", description = "Fix the problems found.")
   boolean repair;
 
+  @Option(names = "--json", description = "Print the result as one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  /** {@code --json}: problems found, fixes made and problems left after a repair (= found without --repair). */
+  record Json(List<String> problems, List<String> fixed, List<String> left, double seconds) {}
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(!repair).withBackgroundJobs(false).withClientName("fsck"))) {
-      err.println("checking...");
-      err.flush();
+      if (!json) {
+        err.println("checking...");
+        err.flush();
+      }
       List<String> problems;
-      try (Progress p = new Progress(err, Progress.isTerminal(), "checking (keys read)", 0)) {
+      Progress p = new Progress(err, Progress.isTerminal(), "checking (keys read)", 0);
+      try (p) {
         problems = m.check(n -> p.add(n, 0));
       }
-      for (String p : problems) {
-        out.println("problem: " + p);
+      if (json && (problems.isEmpty() || !repair)) {
+        JsonOutput.print(out, new Json(problems, List.of(), problems, p.seconds()));
+        return problems.isEmpty() ? Cli.OK : Cli.FAILURE;
+      }
+      for (String problem : json ? List.<String>of() : problems) {
+        out.println("problem: " + problem);
       }
       if (problems.isEmpty()) {
         out.println("fsck: no problems found");
@@ -51,13 +64,19 @@ final class FsckCommand implements Callable<Integer> {
         return Cli.FAILURE;
       }
       List<String> fixed = new MetaAdmin(m).repair(step -> {
-        err.println(step + "...");
-        err.flush();
+        if (!json) {
+          err.println(step + "...");
+          err.flush();
+        }
       });
+      List<String> left = m.check();
+      if (json) {
+        JsonOutput.print(out, new Json(problems, fixed, left, p.seconds()));
+        return left.isEmpty() ? Cli.OK : Cli.FAILURE;
+      }
       for (String f : fixed) {
         out.println("fixed: " + f);
       }
-      List<String> left = m.check();
       out.printf("fsck: %d problem(s) found, %d fix(es) made, %d problem(s) left%n", problems.size(), fixed.size(), left.size());
       return left.isEmpty() ? Cli.OK : Cli.FAILURE;
     }

@@ -31,6 +31,12 @@ final class GcCommand implements Callable<Integer> {
   @Option(names = "--min-age", paramLabel = "DURATION", description = "Only objects older than this (ISO-8601 like PT1H, or 1h/30m/10s; default: ${DEFAULT-VALUE}): younger ones may be in flight.")
   String minAge = "1h";
 
+  @Option(names = "--json", description = "Print the summary as one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  /** {@code --json}: the scan's counts; {@code leaked_samples} lists up to 20 leaked keys. */
+  record Json(long objects, long bytes, long leakedObjects, long leakedBytes, long deleted, List<String> leakedSamples, double seconds) {}
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -45,6 +51,10 @@ final class GcCommand implements Callable<Integer> {
         last[0] = n;
       });
       p.close();
+      if (json) {
+        JsonOutput.print(out, new Json(r.objects(), r.bytes(), r.leakedObjects(), r.leakedBytes(), r.deleted(), r.samples(), p.seconds()));
+        return Cli.OK;
+      }
       out.printf("scanned %d objects (%s); %d leaked (%s)%s%n", r.objects(), Sizes.format(r.bytes()), r.leakedObjects(),
           Sizes.format(r.leakedBytes()), delete ? ", " + r.deleted() + " deleted" : r.leakedObjects() > 0 ? "; run with --delete to remove them" : "");
       for (String k : r.samples()) {

@@ -34,6 +34,18 @@ final class InfoCommand implements Callable<Integer> {
   @Option(names = "--objects", description = "List every object key (default: only counts).")
   boolean objects;
 
+  @Option(names = "--json", description = "Print one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  /** {@code --json}: the inode; for a directory its statistics below, for a file its chunks. */
+  record Json(String path, long inode, String type, int mode, int uid, int gid, long size, long nlink, Long files, Long dirs, Long space,
+      List<ChunkJson> chunks, Long objects) {}
+
+  record ChunkJson(int index, List<SliceJson> slices) {}
+
+  /** One slice reference; {@code id} 0 is a hole; {@code keys} only with --objects. */
+  record SliceJson(int pos, int len, long id, int off, int size, int objects, List<String> keys) {}
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -46,6 +58,10 @@ final class InfoCommand implements Callable<Integer> {
       FileSystem fs = v.fileSystem();
       FileSystem.Stat s = fs.stat(Ctx.ROOT, Names.unescape(path), false);
       Attr a = s.attr();
+      if (json) {
+        JsonOutput.print(out, json(v, s, Names.escape(Names.unescape(path))));
+        return Cli.OK;
+      }
       out.printf("%s:%n  inode: %d%n  type: %s%n  mode: %04o%n  uid/gid: %d/%d%n  size: %d (%s)%n  nlink: %d%n", Names.escape(Names.unescape(path)), s.ino(),
           a.type().name().toLowerCase(java.util.Locale.ROOT), a.mode(), a.uid(), a.gid(), a.length(), Sizes.format(a.length()), a.nlink());
       if (a.isDir()) {
@@ -78,5 +94,38 @@ final class InfoCommand implements Callable<Integer> {
       out.printf("  objects: %d%n", totalObjects);
     }
     return Cli.OK;
+  }
+
+  private Json json(Volume v, FileSystem.Stat s, String shown) throws java.io.IOException {
+    Attr a = s.attr();
+    String type = a.type().name().toLowerCase(java.util.Locale.ROOT);
+    if (a.isDir()) {
+      io.nectarfs.meta.DirStats st = new io.nectarfs.meta.MetaAdmin(v.meta()).summary(s.ino());
+      return new Json(shown, s.ino(), type, a.mode(), a.uid(), a.gid(), a.length(), a.nlink(), st.files(), st.dirs(), st.space(), null, null);
+    }
+    if (a.type() != FileType.FILE) {
+      return new Json(shown, s.ino(), type, a.mode(), a.uid(), a.gid(), a.length(), a.nlink(), null, null, null, null, null);
+    }
+    int blockSize = v.format().blockSize();
+    long chunkCount = (a.length() + Chunks.CHUNK_SIZE - 1) / Chunks.CHUNK_SIZE;
+    long total = 0;
+    List<ChunkJson> chunks = new java.util.ArrayList<>();
+    for (int i = 0; i < chunkCount; i++) {
+      List<SliceJson> slices = new java.util.ArrayList<>();
+      for (Slice sl : v.meta().read(io.nectarfs.common.Ctx.ROOT, s.ino(), i)) {
+        int blocks = sl.id() == 0 ? 0 : BlockKeys.blocks(sl.size(), blockSize);
+        total += blocks;
+        List<String> keys = null;
+        if (objects && sl.id() != 0) {
+          keys = new java.util.ArrayList<>();
+          for (int b = 0; b < blocks; b++) {
+            keys.add(BlockKeys.key(sl.id(), b, BlockKeys.blockLength(sl.size(), blockSize, b)));
+          }
+        }
+        slices.add(new SliceJson(sl.pos(), sl.len(), sl.id(), sl.off(), sl.size(), blocks, keys));
+      }
+      chunks.add(new ChunkJson(i, slices));
+    }
+    return new Json(shown, s.ino(), type, a.mode(), a.uid(), a.gid(), a.length(), a.nlink(), null, null, null, chunks, total);
   }
 }

@@ -35,13 +35,12 @@ final class LoadCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment());
+    Progress progress = new Progress(err, Progress.isTerminal(), "loading", 0);
+    try (progress; TxnKv kv = Volumes.engine(metaUrl, Secrets.fromEnvironment());
         InputStream in = new BufferedInputStream(file.equals("-") ? System.in : Files.newInputStream(Path.of(file)))) {
-      Format f = MetaAdmin.load(kv, in, step -> {
-        err.println(step);
-        err.flush();
-      });
-      out.printf("loaded volume '%s' into %s%n", f.name(), io.nectarfs.common.Uris.redact(kv.describe()));
+      Format f = MetaAdmin.load(kv, in, progress::status);
+      progress.close();
+      out.printf(java.util.Locale.ROOT, "loaded volume '%s' into %s in %.1f s%n", f.name(), io.nectarfs.common.Uris.redact(kv.describe()), progress.seconds());
       err.printf("warning: this copy shares the dumped volume's UUID (%s) and storage (%s under %s): it is the same volume, not an"
           + " independent copy; never mount both at once (gc or writes of one delete or overwrite data of the other); destroy only one"
           + " of them with 'nectar destroy', which deletes the shared objects%n", f.uuid(), io.nectarfs.common.Uris.redact(f.storage()), f.objectPrefix());

@@ -51,7 +51,15 @@ final class MdtestCommand implements Callable<Integer> {
   @Option(names = "--shared-dir", description = "All threads work in one directory (contention).")
   boolean sharedDir;
 
+  @Option(names = "--json", description = "Print the results as one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
   private record Result(String op, long[] lat, long nanos) {}
+
+  /** {@code --json}: one operation's count, duration and latency percentiles. */
+  record OpJson(String op, long ops, double seconds, double opsPerSecond, double p50Ms, double p99Ms, double p999Ms) {}
+
+  record Json(String metadata, int threads, int filesPerThread, boolean sharedDir, List<OpJson> results) {}
 
   @Override
   public Integer call() throws Exception {
@@ -61,8 +69,10 @@ final class MdtestCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Ctx ctx = Ctx.ROOT;
     try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withClientName("mdtest"))) {
-      out.printf("mdtest on %s: %d thread(s) x %d files%s%n", Uris.redact(m.engine().describe()), threads, files, sharedDir ? ", one shared directory" : "");
-      out.flush();
+      if (!json) {
+        out.printf("mdtest on %s: %d thread(s) x %d files%s%n", Uris.redact(m.engine().describe()), threads, files, sharedDir ? ", one shared directory" : "");
+        out.flush();
+      }
       long top = m.mkdir(ctx, Meta.ROOT, ".mdtest-" + UUID.randomUUID().toString().substring(0, 8), 0755, 0).ino();
       long[] dirs = new long[threads];
       for (int t = 0; t < threads; t++) {
@@ -97,7 +107,18 @@ final class MdtestCommand implements Callable<Integer> {
       if (m.readdir(ctx, Meta.ROOT, "", 100_000, false).stream().anyMatch(e -> e.ino() == top)) {
         throw new IllegalStateException("could not remove the mdtest directory");
       }
-      print(out, results);
+      if (json) {
+        List<OpJson> ops = new ArrayList<>();
+        for (Result r : results) {
+          long[] l = r.lat.clone();
+          Arrays.sort(l);
+          double secs = r.nanos / 1e9;
+          ops.add(new OpJson(r.op, l.length, secs, l.length / secs, pct(l, 0.5) / 1e6, pct(l, 0.99) / 1e6, pct(l, 0.999) / 1e6));
+        }
+        JsonOutput.print(out, new Json(Uris.redact(m.engine().describe()), threads, files, sharedDir, ops));
+      } else {
+        print(out, results);
+      }
     }
     return Cli.OK;
   }

@@ -73,11 +73,25 @@ final class ObjbenchCommand implements Callable<Integer> {
   @Option(names = "--skip-bench", description = "Only run the functional check.")
   boolean skipBench;
 
+  @Option(names = "--json", description = "Print the results as one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
   private PrintWriter out;
+  private final List<CheckJson> checkResults = new ArrayList<>();
+  private final List<BenchJson> benchResults = new ArrayList<>();
+
+  /** {@code --json}: a functional check; {@code status} ok, fail or n/a; {@code error} on failure. */
+  record CheckJson(String name, String status, Double ms, String error) {}
+
+  /** {@code --json}: one benchmark run; {@code bytes} moved (0 for head and delete). */
+  record BenchJson(String op, long size, int threads, int objects, long bytes, double seconds, double opsPerSecond, double p50Ms, double p99Ms) {}
+
+  record Json(String storage, List<CheckJson> checks, List<BenchJson> bench, int failed) {}
 
   @Override
   public Integer call() throws Exception {
-    out = spec.commandLine().getOut();
+    PrintWriter realOut = spec.commandLine().getOut();
+    out = json ? new PrintWriter(java.io.Writer.nullWriter()) : realOut;
     long small = Sizes.parse(smallSize);
     long big = Sizes.parse(bigSize);
     if (small <= 0 || big <= 0 || small > (1L << 30) || big > (1L << 30)) {
@@ -99,6 +113,9 @@ final class ObjbenchCommand implements Callable<Integer> {
         }
       } finally {
         cleanup(store, prefix);
+      }
+      if (json) {
+        JsonOutput.print(realOut, new Json(store.describe(), checkResults, benchResults, failed));
       }
       if (failed > 0) {
         out.flush();
@@ -204,10 +221,13 @@ final class ObjbenchCommand implements Callable<Integer> {
       String status;
       try {
         String note = c.check().run();
-        status = note == null ? "n/a   not supported by this store" : String.format(Locale.ROOT, "ok    %.1f ms", (System.nanoTime() - t0) / 1e6);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        status = note == null ? "n/a   not supported by this store" : String.format(Locale.ROOT, "ok    %.1f ms", ms);
+        checkResults.add(new CheckJson(c.name(), note == null ? "n/a" : "ok", note == null ? null : ms, null));
       } catch (Exception e) {
         failed++;
         status = "FAIL  " + Cli.message(e);
+        checkResults.add(new CheckJson(c.name(), "fail", null, Cli.message(e)));
       }
       out.printf(Locale.ROOT, "  %-12s %s%n", c.name(), status);
       out.flush();
@@ -295,6 +315,7 @@ final class ObjbenchCommand implements Callable<Integer> {
       double secs = r.nanos / 1e9;
       boolean moves = r.op.equals("put") || r.op.equals("get");
       String mibs = moves ? String.format(Locale.ROOT, "%.1f", (double) r.size * r.count / secs / Sizes.MiB) : "-";
+      benchResults.add(new BenchJson(r.op, r.size, r.threads, r.count, moves ? (long) r.size * r.count : 0, secs, r.count / secs, pct(l, 0.50) / 1e6, pct(l, 0.99) / 1e6));
       out.printf(Locale.ROOT, "| %-6s | %9s | %7d | %7d | %10s | %9.0f | %8.2f | %8.2f |%n",
           r.op, Sizes.format(r.size), r.threads, r.count, mibs, r.count / secs, pct(l, 0.50) / 1e6, pct(l, 0.99) / 1e6);
     }

@@ -44,6 +44,25 @@ final class QuotaCommand implements Callable<Integer> {
   @Option(names = "--repair", description = "check: store the usage the scan found.")
   boolean repair;
 
+  @Option(names = "--json", description = "Print one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  /** {@code --json} of get and set: one quota (limits 0: none). */
+  record QuotaJson(String path, long inode, long maxSpace, long maxInodes, long usedSpace, long usedInodes) {
+    static QuotaJson of(String path, Quota q) {
+      return new QuotaJson(path, q.ino(), q.maxSpace(), q.maxInodes(), q.usedSpace(), q.usedInodes());
+    }
+  }
+
+  record DeletedJson(String path, boolean deleted) {}
+
+  record ListJson(java.util.List<QuotaJson> quotas) {}
+
+  /** One quota as check found it: the recorded usage and what the scan found. */
+  record CheckJson(String path, long inode, long recordedSpace, long recordedInodes, long scannedSpace, long scannedInodes, boolean ok) {}
+
+  record ChecksJson(java.util.List<CheckJson> quotas, int wrong, boolean repaired) {}
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -71,17 +90,25 @@ final class QuotaCommand implements Callable<Integer> {
           }
           long s = space >= 0 ? space : old == null ? 0 : old.maxSpace();
           long i = inodes != null ? inodes : old == null ? 0 : old.maxInodes();
-          print(out, path, admin.setQuota(ino, s, i));
+          print(out, path, admin.setQuota(ino, s, i), json);
         }
         case "get" -> {
           Quota q = admin.getQuota(ino);
           if (q == null) {
-            out.printf("%s: no quota%n", path);
+            (json ? spec.commandLine().getErr() : out).printf("%s: no quota%n", path);
             return Cli.FAILURE;
           }
-          print(out, path, q);
+          print(out, path, q, json);
         }
         case "list" -> {
+          if (json) {
+            java.util.List<QuotaJson> all = new java.util.ArrayList<>();
+            for (Quota q : admin.listQuotas()) {
+              all.add(QuotaJson.of(DirPaths.of(m, q.ino()), q));
+            }
+            JsonOutput.print(out, new ListJson(all));
+            return Cli.OK;
+          }
           out.printf("%12s %12s %12s %12s  %s%n", "SPACE", "LIMIT", "INODES", "LIMIT", "PATH");
           for (Quota q : admin.listQuotas()) {
             out.printf("%12s %12s %12d %12s  %s%n", Sizes.format(q.usedSpace()), q.maxSpace() == 0 ? "-" : Sizes.format(q.maxSpace()),
@@ -90,20 +117,37 @@ final class QuotaCommand implements Callable<Integer> {
         }
         case "delete" -> {
           if (!admin.deleteQuota(ino)) {
-            out.printf("%s: no quota%n", path);
+            (json ? spec.commandLine().getErr() : out).printf("%s: no quota%n", path);
             return Cli.FAILURE;
           }
-          out.printf("%s: quota deleted%n", path);
+          if (json) {
+            JsonOutput.print(out, new DeletedJson(path, true));
+          } else {
+            out.printf("%s: quota deleted%n", path);
+          }
         }
         default -> {
           int wrong = 0;
-          for (Map.Entry<Quota, DirStats> e : admin.checkQuotas(ino, repair).entrySet()) {
+          java.util.List<CheckJson> checks = new java.util.ArrayList<>();
+          Map<Quota, DirStats> found;
+          try (Progress progress = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), "checking quotas",
+              ino == null ? admin.listQuotas().size() : 1)) {
+            found = admin.checkQuotas(ino, repair, n -> progress.add(n, 0));
+          }
+          for (Map.Entry<Quota, DirStats> e : found.entrySet()) {
             Quota q = e.getKey();
             DirStats s = e.getValue();
             boolean ok = q.usedSpace() == s.space() && q.usedInodes() == s.inodes();
             wrong += ok ? 0 : 1;
+            checks.add(new CheckJson(DirPaths.of(m, q.ino()), q.ino(), q.usedSpace(), q.usedInodes(), s.space(), s.inodes(), ok));
+            if (json) {
+              continue;
+            }
             out.printf("%s: recorded %d bytes, %d inodes; scanned %d bytes, %d inodes: %s%n", DirPaths.of(m, q.ino()), q.usedSpace(), q.usedInodes(),
                 s.space(), s.inodes(), ok ? "ok" : repair ? "repaired" : "WRONG (use --repair)");
+          }
+          if (json) {
+            JsonOutput.print(out, new ChecksJson(checks, wrong, repair && wrong > 0));
           }
           return wrong > 0 && !repair ? Cli.FAILURE : Cli.OK;
         }
@@ -112,7 +156,11 @@ final class QuotaCommand implements Callable<Integer> {
     return Cli.OK;
   }
 
-  private static void print(PrintWriter out, String path, Quota q) {
+  private static void print(PrintWriter out, String path, Quota q, boolean json) {
+    if (json) {
+      JsonOutput.print(out, QuotaJson.of(path, q));
+      return;
+    }
     out.printf("%s: space %s of %s, inodes %d of %s%n", path, Sizes.format(q.usedSpace()), q.maxSpace() == 0 ? "unlimited" : Sizes.format(q.maxSpace()),
         q.usedInodes(), q.maxInodes() == 0 ? "unlimited" : Long.toString(q.maxInodes()));
   }

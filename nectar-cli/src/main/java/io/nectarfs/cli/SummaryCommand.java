@@ -25,6 +25,12 @@ final class SummaryCommand implements Callable<Integer> {
       description = "The volume's metadata engine URL and a directory inside the volume (e.g. /team/a), or a directory in a running mount.")
   java.util.List<String> args;
 
+  @picocli.CommandLine.Option(names = "--json", description = "Print one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  /** {@code --json}: totals below {@code path} (not counting it). */
+  record Json(String path, long size, long files, long dirs, long inodes) {}
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -34,6 +40,10 @@ final class SummaryCommand implements Callable<Integer> {
     try (MetaClient m = Volume.openMeta(metaUrl, VolumeOptions.defaults().withReadOnly(true).withBackgroundJobs(false))) {
       MetaAdmin admin = new MetaAdmin(m);
       DirStats s = admin.summary(admin.resolve(io.nectarfs.common.Names.unescape(path)));
+      if (json) {
+        JsonOutput.print(out, new Json(args.getLast(), s.space(), s.files(), s.dirs(), s.inodes()));
+        return Cli.OK;
+      }
       out.printf("%s: size %s (%d bytes), files %d, directories %d%n", args.getLast(), Sizes.format(s.space()), s.space(), s.files(), s.dirs());
     }
     return Cli.OK;

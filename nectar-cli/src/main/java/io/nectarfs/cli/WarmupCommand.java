@@ -54,6 +54,12 @@ final class WarmupCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "Parallel downloads (default: ${DEFAULT-VALUE}).")
   int threads = 16;
 
+  @Option(names = "--json", description = "Print the summary as one JSON object (fields: docs/cli-json.md).")
+  boolean json;
+
+  /** {@code --json}: files warmed up and their bytes; {@code skipped}: symlinks and special files not read. */
+  record Json(long files, long bytes, double seconds, List<String> skipped) {}
+
   /** A regular file to warm: where it is (for messages), how to find it, its length. */
   private record Job(String path, long ino, long length) {}
 
@@ -136,6 +142,10 @@ final class WarmupCommand implements Callable<Integer> {
       }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
+    if (json) {
+      JsonOutput.print(out, new Json(jobs.size(), total, secs, skipped));
+      return;
+    }
     out.printf("warmed up %d file(s), %s in %.1f s (%s/s)%s%n", jobs.size(), Sizes.format(total), secs,
         Sizes.format((long) (total / Math.max(secs, 1e-3))), skipped.isEmpty() ? "" : "; skipped " + skipped.size() + " symlink(s) and special file(s)");
   }

@@ -97,6 +97,18 @@ public interface Meta extends AutoCloseable {
   /** Removes a non-directory entry. EISDIR, EPERM (sticky directory), EACCES. */
   void unlink(Ctx ctx, long parent, String name) throws IOException;
 
+  /**
+   * Removes the non-directory entries {@code names} of {@code parent} as {@link #unlink} does, in
+   * one transaction: all or none; the failure names its entry (EISDIR for a directory, ENOENT, EPERM,
+   * EACCES). For bulk removal ({@code nectar rmr}): one round trip and one update of the directory
+   * for many entries.
+   */
+  default void unlinkAll(Ctx ctx, long parent, List<String> names) throws IOException {
+    for (String name : names) {
+      unlink(ctx, parent, name);
+    }
+  }
+
   /** Removes an empty directory. ENOTEMPTY, ENOTDIR, EBUSY (root), EINVAL ("."). */
   void rmdir(Ctx ctx, long parent, String name) throws IOException;
 

@@ -55,6 +55,11 @@ public final class MetaAdmin {
     return m.quotas.check(dir, repair);
   }
 
+  /** {@link #checkQuotas(Long, boolean)} reporting 1 to {@code checked} per quota done (for progress). */
+  public Map<Quota, DirStats> checkQuotas(Long dir, boolean repair, java.util.function.LongConsumer checked) throws IOException {
+    return m.quotas.check(dir, repair, checked);
+  }
+
   /**
    * Space, inodes and directories below {@code dir}, from the directory statistics (no file is
    * read), in one bulk read (see {@link io.nectarfs.meta.kv.TxnKv#bulkRead}): exact on a quiet

@@ -189,6 +189,27 @@ public final class MetaClient implements Meta {
     });
   }
 
+  /**
+   * Points the volume at other storage, for when its objects were copied there ({@code nectar
+   * config --storage}): only the storage URL changes, and only if it is still {@code expected}
+   * (else an IOException: another client changed it meanwhile).
+   */
+  public static Format updateStorage(TxnKv kv, String expected, String storage) throws IOException {
+    return Transactions.run(kv, tx -> {
+      byte[] old = tx.get(Keys.FORMAT);
+      if (old == null) {
+        throw new IOException("no volume is formatted at " + kv.describe() + ": run 'nectar format' first");
+      }
+      Format f = Format.fromJson(new String(old, StandardCharsets.UTF_8));
+      if (!f.storage().equals(expected)) {
+        throw new IOException("the volume's storage was changed meanwhile (now " + io.nectarfs.common.Uris.redact(f.storage()) + ")");
+      }
+      Format n = f.withStorage(storage).validated();
+      tx.put(Keys.FORMAT, n.toJson().getBytes(StandardCharsets.UTF_8));
+      return n;
+    });
+  }
+
   // ---- plumbing shared by the helpers ----
 
   <T> T txn(TxnKv.Body<T> body) throws IOException {
@@ -439,6 +460,23 @@ public final class MetaClient implements Meta {
     }
     checkName(name);
     ns.unlink(ctx, parent, name);
+  }
+
+  @Override
+  public void unlinkAll(Ctx ctx, long parent, List<String> names) throws IOException {
+    checkWritable();
+    for (String name : names) {
+      if (name.equals(".") || name.equals("..")) {
+        throw Errno.EISDIR.exception(name);
+      }
+      checkName(name);
+    }
+    if (new java.util.HashSet<>(names).size() != names.size()) {
+      throw Errno.EINVAL.exception("a name is given twice");
+    }
+    if (!names.isEmpty()) {
+      ns.unlinkAll(ctx, parent, names);
+    }
   }
 
   @Override

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class MeteredMeta implements Meta {
   enum Op {
-    LOOKUP, GETATTR, SETATTR, MKNOD, MKDIR, SYMLINK, READLINK, UNLINK, RMDIR, RENAME, LINK, READDIR,
+    LOOKUP, GETATTR, SETATTR, MKNOD, MKDIR, SYMLINK, READLINK, UNLINK, UNLINK_ALL, RMDIR, RENAME, LINK, READDIR,
     STATFS, OPEN, TOUCH_ATIME, CLOSE, READ, NEW_SLICE_ID, WRITE, APPEND, COMPACT, FALLOCATE,
     COPY_FILE_RANGE, CLONE, GETXATTR, LISTXATTR, SETXATTR, REMOVEXATTR, ACCESS, FLOCK, GETLK, SETLK,
     RELEASE_LOCKS, SUMMARY, GET_QUOTA, SET_QUOTA, REMOVE_QUOTA, SESSIONS;
@@ -143,6 +143,11 @@ final class MeteredMeta implements Meta {
   @Override
   public void unlink(Ctx ctx, long parent, String name) throws IOException {
     timedVoid(Op.UNLINK, () -> next.unlink(ctx, parent, name));
+  }
+
+  @Override
+  public void unlinkAll(Ctx ctx, long parent, List<String> names) throws IOException {
+    timedVoid(Op.UNLINK_ALL, () -> next.unlinkAll(ctx, parent, names));
   }
 
   @Override

@@ -119,30 +119,40 @@ final class Namespace {
   }
 
   void unlink(Ctx ctx, long parent, String name) throws IOException {
+    unlinkAll(ctx, parent, List.of(name));
+  }
+
+  /**
+   * Removes the non-directory entries {@code names} of {@code parent} in one transaction: all or
+   * none (the failure names its entry); the directory's times change once.
+   */
+  void unlinkAll(Ctx ctx, long parent, List<String> names) throws IOException {
     Removal r = m.txRemoval(ctx, tx -> {
       Removal out = new Removal();
       Attr p = tx.dir(parent);
       m.acls.check(tx, ctx, p, Access.W | Access.X, "remove from directory " + parent);
-      byte[] d = tx.dentry(parent, name);
-      if (d == null) {
-        throw Errno.ENOENT.exception(name);
-      }
-      if (Codec.dentryType(d) == FileType.DIR) {
-        throw Errno.EISDIR.exception(name);
-      }
-      long ino = Codec.dentryIno(d);
-      Attr a = tx.attrOrNull(ino);
       long now = m.now();
-      if (a != null) {
-        Access.checkSticky(ctx, p, a, "remove " + name + " from sticky directory");
-        if ((a.flags() & (Attr.FLAG_IMMUTABLE | Attr.FLAG_APPEND)) != 0) {
-          throw Errno.EPERM.exception(name + " is immutable or append-only");
-        }
-      }
-      tx.deleteDentry(parent, name);
       tx.putAttr(parent, p.withMtimeCtime(now));
-      if (a != null) {
-        dropLink(tx, parent, name, ino, a, now, out);
+      for (String name : names) {
+        byte[] d = tx.dentry(parent, name);
+        if (d == null) {
+          throw Errno.ENOENT.exception(name);
+        }
+        if (Codec.dentryType(d) == FileType.DIR) {
+          throw Errno.EISDIR.exception(name);
+        }
+        long ino = Codec.dentryIno(d);
+        Attr a = tx.attrOrNull(ino);
+        if (a != null) {
+          Access.checkSticky(ctx, p, a, "remove " + name + " from sticky directory");
+          if ((a.flags() & (Attr.FLAG_IMMUTABLE | Attr.FLAG_APPEND)) != 0) {
+            throw Errno.EPERM.exception(name + " is immutable or append-only");
+          }
+        }
+        tx.deleteDentry(parent, name);
+        if (a != null) {
+          dropLink(tx, parent, name, ino, a, now, out);
+        }
       }
       return out;
     });

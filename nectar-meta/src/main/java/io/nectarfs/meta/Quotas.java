@@ -340,6 +340,11 @@ final class Quotas {
    * record means an unchanged usage). Returns, per quota, the stored and the scanned value.
    */
   Map<Quota, DirStats> check(Long only, boolean repair) throws IOException {
+    return check(only, repair, n -> {});
+  }
+
+  /** {@link #check(Long, boolean)} reporting 1 to {@code checked} per quota done. */
+  Map<Quota, DirStats> check(Long only, boolean repair, java.util.function.LongConsumer checked) throws IOException {
     Map<Quota, DirStats> out = new java.util.LinkedHashMap<>();
     for (Quota q : list()) {
       if (only != null && q.ino() != only) {
@@ -359,6 +364,7 @@ final class Quotas {
       DirStats scanned = (DirStats) b.value()[1];
       Quota now = quota(q.ino(), stored);
       out.put(now, scanned);
+      checked.accept(1);
       if (!repair || (now.usedSpace() == scanned.space() && now.usedInodes() == scanned.inodes())) {
         continue;
       }

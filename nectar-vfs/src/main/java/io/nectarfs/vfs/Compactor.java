@@ -1,13 +1,8 @@
 package io.nectarfs.vfs;
 
-import io.nectarfs.chunk.SliceWriter;
 import io.nectarfs.common.Ctx;
-import io.nectarfs.meta.Chunks;
-import io.nectarfs.meta.Slice;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -129,47 +124,7 @@ final class Compactor {
 
   /** Compacts now if the chunk has at least {@code threshold} slices; returns whether it did. */
   boolean compact(long ino, int index, int threshold) throws IOException {
-    List<Slice> slices = v.meta().read(Ctx.ROOT, ino, index);
-    if (slices.size() < threshold) {
-      return false;
-    }
-    List<Slice> visible = Chunks.resolve(slices);
-    if (visible.isEmpty()) {
-      return false;
-    }
-    Slice last = visible.getLast();
-    int len = last.pos() + last.len();
-    long id = v.meta().newSliceId();
-    SliceWriter w = v.chunks().newWriter(id);
-    try {
-      ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-      for (Slice p : visible) {
-        int done = 0;
-        while (done < p.len()) {
-          int n = Math.min(buf.capacity(), p.len() - done);
-          buf.clear().limit(n);
-          if (p.id() == 0) {
-            java.util.Arrays.fill(buf.array(), 0, n, (byte) 0);
-            buf.position(n);
-          } else {
-            int got = v.chunks().read(p.id(), p.size(), p.off() + done, buf);
-            if (got != n) {
-              throw new IOException("short read of slice " + p.id());
-            }
-          }
-          buf.flip();
-          w.write(p.pos() + done, buf);
-          done += n;
-        }
-      }
-      w.finish(len);
-    } catch (IOException | RuntimeException e) {
-      w.abort();
-      throw e;
-    }
-    boolean ok = v.meta().compact(Ctx.ROOT, ino, index, slices, new Slice(0, id, len, 0, len));
-    if (!ok) {
-      v.chunks().remove(id, len);
+    if (!Compaction.chunk(v.meta(), v.chunks(), ino, index, threshold)) {
       return false;
     }
     v.committed(ino, index);

@@ -61,4 +61,25 @@ sealed interface Handle {
 
   /** An open internal file: its content as of the open. */
   record Internal(long ino, byte[] content) implements Handle {}
+
+  /**
+   * An open {@code /.control}: the request bytes written so far and the answer to the last
+   * complete request. Guarded by {@code this} (a tool may write from several threads).
+   */
+  final class Control implements Handle {
+    final java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+    byte[] answer = new byte[0];
+    /** The file offset where the last complete request ended: a sequential reader's answer starts there. */
+    long answerBase;
+
+    /** The answer's index for a read at file offset {@code off}: from 0, or from where the request ended. */
+    long answerIndex(long off) {
+      return off >= answerBase ? off - answerBase : off;
+    }
+
+    @Override
+    public long ino() {
+      return io.nectarfs.vfs.Internal.CONTROL;
+    }
+  }
 }

@@ -104,6 +104,17 @@ final class VfsImpl implements Vfs {
     return meters;
   }
 
+  /** {@code chunks} chunks of {@code ino} were compacted by a request of this mount ({@link Control}): drop cached slice lists. */
+  void compacted(long ino, int chunks) {
+    reader.invalidate(ino);
+    meters.compactions.increment(chunks);
+  }
+
+  /** The kernel-cache invalidator of the front end, or null. */
+  Invalidator invalidator() {
+    return invalidator;
+  }
+
   /** The background compaction (tests wait for it to be idle). */
   Compactor compactor() {
     return compactor;
@@ -359,6 +370,9 @@ final class VfsImpl implements Vfs {
   @Override
   public long open(Ctx ctx, long ino, int flags) throws IOException {
     return timed(VfsMeters.Op.OPEN, () -> {
+      if (ino == Internal.CONTROL) {
+        return register(new Handle.Control());
+      }
       if (Internal.isInternal(ino)) {
         if (OpenFlags.writable(flags)) {
           throw Errno.EACCES.exception("internal files are read-only");
@@ -415,6 +429,17 @@ final class VfsImpl implements Vfs {
   public int read(Ctx ctx, long ino, long fh, long off, ByteBuffer dst) throws IOException {
     return timed(VfsMeters.Op.READ, () -> {
       Handle h = handle(fh, ino);
+      if (h instanceof Handle.Control c) {
+        synchronized (c) {
+          long i = c.answerIndex(off);
+          if (i >= c.answer.length) {
+            return 0;
+          }
+          int n = (int) Math.min(dst.remaining(), c.answer.length - i);
+          dst.put(c.answer, (int) i, n);
+          return n;
+        }
+      }
       if (h instanceof Handle.Internal in) {
         if (off >= in.content().length) {
           return 0;
@@ -440,6 +465,9 @@ final class VfsImpl implements Vfs {
   public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
     return timed(VfsMeters.Op.WRITE, () -> {
       Handle h = handle(fh, ino);
+      if (h instanceof Handle.Control c) {
+        return Control.write(this, ctx, c, off, src);
+      }
       if (!(h instanceof Handle.File f) || !f.writable()) {
         throw Errno.EBADF.exception("handle " + fh + " is not open for writing");
       }
@@ -636,7 +664,7 @@ final class VfsImpl implements Vfs {
   public void access(Ctx ctx, long ino, int mask) throws IOException {
     timed(VfsMeters.Op.ACCESS, () -> {
       if (Internal.isInternal(ino)) {
-        if ((mask & 3) != 0) {
+        if ((mask & 3) != 0 && ino != Internal.CONTROL) {
           throw Errno.EACCES.exception("internal files are read-only");
         }
         return null;

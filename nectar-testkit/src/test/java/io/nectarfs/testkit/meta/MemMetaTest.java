@@ -44,6 +44,9 @@ class MemMetaTest extends EngineConformance {
   interface MemUnderFaults extends Mem, RetryableFaults {}
 
   @Nested
+  class Trees extends TreeSuite implements Mem {}
+
+  @Nested
   class AppendUnderFaults extends AppendSuite implements MemUnderFaults {}
 
   @Nested
