@@ -102,17 +102,30 @@ public final class Metrics {
   }
 
   /**
+   * The latency histogram's bucket bounds: powers of two from 4 µs to about 67 s (25 buckets), the
+   * resolution of a factor of two that percentiles of an operation's latency need, at a quarter of
+   * the series (and a third of the recording cost) of Micrometer's default percentile buckets.
+   */
+  static final Duration[] LATENCY_BUCKETS = latencyBuckets();
+
+  private static Duration[] latencyBuckets() {
+    Duration[] b = new Duration[25];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = Duration.ofNanos(4_000L << i);
+    }
+    return b;
+  }
+
+  /**
    * A latency timer {@code name} (base unit seconds, so Prometheus sees {@code name_seconds}) with
-   * a percentile histogram, tagged {@code tags} (pairs of key, value): the one shape every layer
-   * uses for operation latency.
+   * a histogram of {@link #LATENCY_BUCKETS}, tagged {@code tags} (pairs of key, value): the one
+   * shape every layer uses for operation latency.
    */
   public Timer timer(String name, String description, String... tags) {
     return Timer.builder(name)
         .description(description)
         .tags(tags)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofNanos(10_000))
-        .maximumExpectedValue(Duration.ofSeconds(60))
+        .serviceLevelObjectives(LATENCY_BUCKETS)
         .register(registry);
   }
 }
