@@ -57,7 +57,7 @@ class MetricsServerTest {
   @Test
   void disabledRegistry_recordsNothing() {
     Metrics m = Metrics.disabled();
-    m.timer("nectar_test_op", "x", "op", "a").record(java.time.Duration.ofMillis(1));
+    m.latency("nectar_test_op", "x", "op", "a").record(1, java.util.concurrent.TimeUnit.MILLISECONDS);
     assertThat(m.enabled()).isFalse();
     assertThat(m.scrape()).isEmpty();
   }
@@ -65,7 +65,7 @@ class MetricsServerTest {
   @Test
   void timer_isAHistogramInSeconds() {
     Metrics m = Metrics.create();
-    m.timer("nectar_test_op", "x", "op", "a").record(java.time.Duration.ofMillis(2));
+    m.latency("nectar_test_op", "x", "op", "a").record(2, java.util.concurrent.TimeUnit.MILLISECONDS);
     assertThat(m.scrape()).contains("nectar_test_op_seconds_count{op=\"a\"} 1", "nectar_test_op_seconds_bucket{op=\"a\",le=");
   }
 }

@@ -2,7 +2,7 @@ package io.nectarfs.fuse;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
+import io.nectarfs.common.Latency;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.fuse.wire.OpTable;
 import io.nectarfs.fuse.wire.Opcode;
@@ -22,19 +22,19 @@ import java.util.function.Supplier;
  */
 final class FuseMeters {
   private final Metrics metrics;
-  private final Timer[] timers;
+  private final Latency[] timers;
   private final Counter[] errors;
   final Counter interrupts;
   final Counter unsupported;
 
   FuseMeters(Metrics metrics, OpTable table, int opcodes) {
     this.metrics = metrics;
-    timers = new Timer[opcodes];
+    timers = new Latency[opcodes];
     errors = new Counter[opcodes];
     for (int code = 0; code < opcodes; code++) {
       if (table.get(code) != null) {
         String op = Opcode.name(code).toLowerCase(Locale.ROOT);
-        timers[code] = metrics.timer("nectar_fuse_request", "latency of FUSE requests (handler time)", "op", op);
+        timers[code] = metrics.latency("nectar_fuse_request", "latency of FUSE requests (handler time)", "op", op);
         errors[code] = Counter.builder("nectar_fuse_errors").tag("op", op).description("FUSE requests answered with an error")
             .register(metrics.registry());
       }

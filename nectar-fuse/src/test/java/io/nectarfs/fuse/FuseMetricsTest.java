@@ -24,9 +24,9 @@ class FuseMetricsTest {
       assertThat(Files.readString(dir.resolve("a"))).isEqualTo("hello");
       Files.delete(dir.resolve("a"));
       assertThat(Files.exists(dir.resolve("missing"))).isFalse(); // a LOOKUP answered ENOENT
-      assertThat(r.get("nectar_fuse_request").tag("op", "unlink").timer().count()).isEqualTo(1).isEqualTo(s.requests(Opcode.UNLINK));
-      assertThat(r.get("nectar_fuse_request").tag("op", "create").timer().count()).isEqualTo(s.requests(Opcode.CREATE));
-      assertThat(r.get("nectar_fuse_request").tag("op", "write").timer().count()).isPositive().isEqualTo(s.requests(Opcode.WRITE));
+      assertThat(metrics.findLatency("nectar_fuse_request", "op", "unlink").orElseThrow().count()).isEqualTo(1).isEqualTo(s.requests(Opcode.UNLINK));
+      assertThat(metrics.findLatency("nectar_fuse_request", "op", "create").orElseThrow().count()).isEqualTo(s.requests(Opcode.CREATE));
+      assertThat(metrics.findLatency("nectar_fuse_request", "op", "write").orElseThrow().count()).isPositive().isEqualTo(s.requests(Opcode.WRITE));
       assertThat(r.get("nectar_fuse_errors").tag("op", "lookup").counter().count()).isPositive();
       assertThat(r.get("nectar_fuse_errors").tag("op", "unlink").counter().count()).isZero();
       assertThat(metrics.scrape()).contains("# TYPE nectar_fuse_request_seconds histogram");

@@ -1,7 +1,7 @@
 package io.nectarfs.meta;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Timer;
+import io.nectarfs.common.Latency;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.FsException;
 import io.nectarfs.common.Metrics;
@@ -41,7 +41,7 @@ final class MeteredMeta implements Meta {
   private final Meta next;
   private final Metrics metrics;
   private final String engine;
-  private final Timer[] timers = new Timer[Op.values().length];
+  private final Latency[] timers = new Latency[Op.values().length];
   private final Counter[] errors = new Counter[Op.values().length];
 
   MeteredMeta(Meta next, String engine, Metrics metrics) {
@@ -61,10 +61,10 @@ final class MeteredMeta implements Meta {
     }
   }
 
-  private Timer timer(Op op) {
-    Timer t = timers[op.ordinal()];
+  private Latency timer(Op op) {
+    Latency t = timers[op.ordinal()];
     if (t == null) {
-      t = metrics.timer("nectar_meta_op", "latency of metadata operations, retries included", "op", op.label, "engine", engine);
+      t = metrics.latency("nectar_meta_op", "latency of metadata operations, retries included", "op", op.label, "engine", engine);
       timers[op.ordinal()] = t;
     }
     return t;

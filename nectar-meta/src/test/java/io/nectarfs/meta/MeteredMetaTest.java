@@ -3,7 +3,7 @@ package io.nectarfs.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.Timer;
+import io.nectarfs.common.Latency;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.Metrics;
 import java.io.IOException;
@@ -54,7 +54,7 @@ class MeteredMetaTest {
       if (UNTIMED.contains(m.getName()) && (!m.getName().equals("close") || m.getParameterCount() == 0)) {
         assertThat(timings()).as("%s is not an operation", m.getName()).isEqualTo(before);
       } else {
-        Timer t = metrics.registry().find("nectar_meta_op").tags("op", snake(m.getName()), "engine", "mem").timer();
+        Latency t = metrics.findLatency("nectar_meta_op", "op", snake(m.getName()), "engine", "mem").orElse(null);
         assertThat(t).as("timer of %s", m.getName()).isNotNull();
         assertThat(t.count()).as("timings of %s", m.getName()).isEqualTo(1);
         assertThat(timings()).as("%s timed once", m.getName()).isEqualTo(before + 1);
@@ -71,7 +71,7 @@ class MeteredMetaTest {
     assertThatThrownBy(() -> metered.lookup(null, Meta.ROOT, "x")).hasMessage("engine unreachable");
     assertThatThrownBy(() -> metered.getattr(null, Meta.ROOT)).hasMessage("engine unreachable");
     var r = metrics.registry();
-    assertThat(r.get("nectar_meta_op").tags("op", "lookup").timer().count()).isEqualTo(2);
+    assertThat(metrics.findLatency("nectar_meta_op", "op", "lookup", "engine", "mem").orElseThrow().count()).isEqualTo(2);
     assertThat(r.get("nectar_meta_op_errors").tags("op", "lookup", "engine", "mem").counter().count()).isEqualTo(1);
     assertThat(r.get("nectar_meta_op_errors").tags("op", "getattr").counter().count()).isEqualTo(1);
   }
@@ -86,7 +86,7 @@ class MeteredMetaTest {
   }
 
   private long timings() {
-    return metrics.registry().find("nectar_meta_op").timers().stream().mapToLong(Timer::count).sum();
+    return metrics.latencies("nectar_meta_op").stream().mapToLong(Latency::count).sum();
   }
 
   private void invoke(Method m) throws Exception {

@@ -2,7 +2,7 @@ package io.nectarfs.object;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+import io.nectarfs.common.Latency;
 import io.nectarfs.common.Metrics;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -29,7 +29,7 @@ final class MeteredStore extends ForwardingStore implements ForwardsMultipart {
     final String label = name().toLowerCase(Locale.ROOT);
   }
 
-  private final Timer[] timers = new Timer[Op.values().length];
+  private final Latency[] timers = new Latency[Op.values().length];
   private final Counter[] errors = new Counter[Op.values().length];
   private final Counter[] retries = new Counter[Op.values().length];
   private final Counter readBytes;
@@ -39,7 +39,7 @@ final class MeteredStore extends ForwardingStore implements ForwardsMultipart {
     super(next);
     MeterRegistry r = metrics.registry();
     for (Op op : Op.values()) {
-      timers[op.ordinal()] = metrics.timer("nectar_object_request", "latency of object storage requests", "op", op.label);
+      timers[op.ordinal()] = metrics.latency("nectar_object_request", "latency of object storage requests", "op", op.label);
       errors[op.ordinal()] = Counter.builder("nectar_object_errors").tag("op", op.label).description("failed object storage requests").register(r);
       retries[op.ordinal()] = Counter.builder("nectar_object_retries").tag("op", op.label).description("object storage requests tried again").register(r);
     }

@@ -17,7 +17,7 @@ class MeteredStoreTest {
   private final MeterRegistry r = metrics.registry();
 
   private long requests(String op) {
-    return r.get("nectar_object_request").tag("op", op).timer().count();
+    return metrics.findLatency("nectar_object_request", "op", op).orElseThrow().count();
   }
 
   private double counter(String name, String op) {

@@ -2,7 +2,7 @@ package io.nectarfs.vfs;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
+import io.nectarfs.common.Latency;
 import io.nectarfs.common.Metrics;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -55,7 +55,7 @@ final class VfsMeters {
   }
 
   private final Metrics metrics;
-  private final Timer[] ops = new Timer[Op.values().length];
+  private final Latency[] ops = new Latency[Op.values().length];
   final Counter readBytes;
   final Counter writeBytes;
   final Counter slicesCommitted;
@@ -64,7 +64,7 @@ final class VfsMeters {
   VfsMeters(Metrics metrics) {
     this.metrics = metrics;
     for (Op op : Op.values()) {
-      ops[op.ordinal()] = metrics.timer("nectar_vfs_op", "latency of VFS operations", "op", op.label);
+      ops[op.ordinal()] = metrics.latency("nectar_vfs_op", "latency of VFS operations", "op", op.label);
     }
     var r = metrics.registry();
     readBytes = Counter.builder("nectar_vfs_read_bytes").baseUnit("bytes").description("bytes read through the VFS").register(r);
@@ -77,7 +77,7 @@ final class VfsMeters {
     return metrics;
   }
 
-  Timer timer(Op op) {
+  Latency timer(Op op) {
     return ops[op.ordinal()];
   }
 

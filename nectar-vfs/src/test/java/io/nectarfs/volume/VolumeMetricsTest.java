@@ -57,13 +57,13 @@ class VolumeMetricsTest {
     }
     chunkPuts = 1; // one 5000-byte block
     // VFS
-    assertThat(r.get("nectar_vfs_op").tag("op", "unlink").timer().count()).isEqualTo(1);
+    assertThat(metrics.findLatency("nectar_vfs_op", "op", "unlink").orElseThrow().count()).isEqualTo(1);
     assertThat(r.get("nectar_vfs_write_bytes").counter().count()).isEqualTo(data.length);
     assertThat(r.get("nectar_vfs_read_bytes").counter().count()).isEqualTo(data.length);
     // metadata: every transaction timed, the engine named by its scheme
-    assertThat(r.get("nectar_meta_txn").tags("op", "txn", "engine", "sqlite3").timer().count()).isPositive();
+    assertThat(metrics.findLatency("nectar_meta_txn", "op", "txn", "engine", "sqlite3").orElseThrow().count()).isPositive();
     // object storage: the block written once, its bytes
-    assertThat(r.get("nectar_object_request").tag("op", "put").timer().count()).isEqualTo(chunkPuts);
+    assertThat(metrics.findLatency("nectar_object_request", "op", "put").orElseThrow().count()).isEqualTo(chunkPuts);
     assertThat(r.get("nectar_object_written_bytes").counter().count()).isEqualTo(data.length);
     // chunk store: the read after the write hit the memory cache or went to storage, nothing else
     double hits = r.get("nectar_chunk_cache_hits").tag("tier", "memory").counter().count();

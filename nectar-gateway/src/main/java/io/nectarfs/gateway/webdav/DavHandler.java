@@ -60,7 +60,7 @@ final class DavHandler extends Handler.Abstract {
       serve(request, response, callback);
     } finally {
       String m = request.getMethod();
-      options.metrics().timer("nectar_webdav_request", "WebDAV requests by method and status",
+      options.metrics().latency("nectar_webdav_request", "WebDAV requests by method and status",
           "method", METHODS.contains(m) ? m : "other", "status", Integer.toString(response.getStatus()))
           .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     }

@@ -2,7 +2,7 @@ package io.nectarfs.meta.kv;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+import io.nectarfs.common.Latency;
 import io.nectarfs.common.Metrics;
 import java.io.IOException;
 import java.util.Locale;
@@ -30,7 +30,7 @@ public final class MeteredTxnKv implements TxnKv {
   }
 
   private final TxnKv next;
-  private final Timer[] timers = new Timer[Kind.values().length];
+  private final Latency[] timers = new Latency[Kind.values().length];
   private final Counter[] conflicts = new Counter[Kind.values().length];
   private final Counter[] retries = new Counter[Kind.values().length];
 
@@ -39,7 +39,7 @@ public final class MeteredTxnKv implements TxnKv {
     String engine = engine(next.describe());
     MeterRegistry r = metrics.registry();
     for (Kind k : Kind.values()) {
-      timers[k.ordinal()] = metrics.timer("nectar_meta_txn", "latency of metadata transaction attempts", "op", k.label, "engine", engine);
+      timers[k.ordinal()] = metrics.latency("nectar_meta_txn", "latency of metadata transaction attempts", "op", k.label, "engine", engine);
       conflicts[k.ordinal()] = Counter.builder("nectar_meta_txn_conflicts").tags("op", k.label, "engine", engine)
           .description("metadata transaction attempts rolled back on a conflict").register(r);
       retries[k.ordinal()] = Counter.builder("nectar_meta_txn_retries").tags("op", k.label, "engine", engine)

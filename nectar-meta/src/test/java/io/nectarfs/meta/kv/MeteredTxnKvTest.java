@@ -15,7 +15,7 @@ class MeteredTxnKvTest {
   private final MeterRegistry r = metrics.registry();
 
   private long attempts(String op) {
-    return r.get("nectar_meta_txn").tags("op", op, "engine", "mem").timer().count();
+    return metrics.findLatency("nectar_meta_txn", "op", op, "engine", "mem").orElseThrow().count();
   }
 
   private double counter(String name, String op) {
