@@ -32,7 +32,7 @@ final class Cli {
     cl.setParameterExceptionHandler(
         (ex, args) -> {
           PrintWriter err = ex.getCommandLine().getErr();
-          err.println("nectar: " + ex.getMessage());
+          err.println("nectar: " + usageMessage(ex));
           err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
           err.flush();
           return USAGE;
@@ -59,6 +59,21 @@ final class Cli {
           return new CommandLine.RunLast().execute(parsed);
         });
     return cl;
+  }
+
+  /**
+   * picocli's message, except for an unknown word where a command is expected: "unknown command
+   * 'X'", with picocli's closest matches when it has any.
+   */
+  static String usageMessage(CommandLine.ParameterException ex) {
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && !ex.getCommandLine().getSubcommands().isEmpty()
+        && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
+      String where = ex.getCommandLine().getCommandSpec().qualifiedName();
+      java.util.List<String> close = u.getSuggestions();
+      return "unknown command '" + u.getUnmatched().getFirst() + "' for '" + where + "'"
+          + (close.isEmpty() ? "" : " (did you mean " + String.join(" or ", close.subList(0, Math.min(2, close.size()))) + "?)");
+    }
+    return ex.getMessage();
   }
 
   /**

@@ -19,6 +19,14 @@ class HelpAndVersionTest {
   }
 
   @Test
+  void unknownCommand_saysSo_inOneLine_withTheClosestCommands() {
+    CliTest.Run r = CliTest.run("stauts");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().lines().findFirst().orElseThrow()).startsWith("nectar: unknown command 'stauts' for 'nectar' (did you mean ")
+        .contains("status").endsWith("?)");
+  }
+
+  @Test
   void versionOption_onlyAtTopLevel_andVersionCommandExists() throws Exception {
     for (String sub : Cli.commandLine(new Nectar()).getSubcommands().keySet()) {
       if (sub.equals("help")) {
