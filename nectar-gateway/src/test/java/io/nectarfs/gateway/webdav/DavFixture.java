@@ -34,7 +34,7 @@ final class DavFixture implements AutoCloseable {
     Volumes.format(url, wanted, FormatRequest.defaults().withSecrets(none));
     Volume v = Volume.open(url, VolumeOptions.defaults().withSecrets(none).withCache(CacheOptions.memoryOnly(64L << 20)).withClientName("webdav-test"));
     try {
-      WebDavServer s = WebDavServer.start(v.fileSystem(), WebDavServer.Options.of(new InetSocketAddress("127.0.0.1", 0), auth).withClock(clock).withReadOnly(readOnly));
+      WebDavServer s = WebDavServer.start(v.fileSystem(), WebDavServer.Options.of(new InetSocketAddress("127.0.0.1", 0), auth).withClock(clock).withReadOnly(readOnly).withMetrics(v.metrics()));
       return new DavFixture(v, s);
     } catch (IOException | RuntimeException e) {
       v.close();

@@ -150,12 +150,19 @@ class WebDavProtocolTest {
       out.write(new byte[100_000]);
       out.flush();
     } // the client vanishes mid-body
+    // The server records a request after handling it (the temporary file is removed by then): wait for both PUTs.
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (hasTemp() && System.nanoTime() < deadline) {
+    while (putsHandled() < 2 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
+    assertThat(putsHandled()).as("the aborted PUT was handled").isEqualTo(2);
     assertThat(hasTemp()).as("temporary file removed").isFalse();
     assertThat(new String(dav.volume.fileSystem().readAll(Ctx.ROOT, "/keep"), StandardCharsets.UTF_8)).isEqualTo("old");
+  }
+
+  private long putsHandled() {
+    return dav.volume.metrics().latencies("nectar_webdav_request").stream()
+        .filter(l -> "PUT".equals(l.tags().get("method"))).mapToLong(io.nectarfs.common.Latency::count).sum();
   }
 
   private boolean hasTemp() throws IOException {
