@@ -102,6 +102,11 @@ final class BenchCommand implements Callable<Integer> {
   private record Row(String what, String result, String detail, Phase phase) {}
 
   /** {@code --json}: one phase; {@code ops} operations moving {@code bytes} in {@code seconds}. */
+  /** A latency for the table: µs below a millisecond (cached reads take a few µs), ms above. */
+  static String latency(double nanos) {
+    return nanos < 1e6 ? String.format(Locale.ROOT, "%.1f µs", nanos / 1e3) : String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
+  }
+
   record Phase(String test, long ops, long bytes, double seconds, Double p50Ms, Double p99Ms) {}
 
   record Json(String target, List<Phase> results) {}
@@ -183,8 +188,8 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
       Arrays.sort(lat);
-      rows.add(new Row("random 4K read", String.format(Locale.ROOT, "p50 %.3f ms", pct(lat, 0.5) / 1e6),
-          String.format(Locale.ROOT, "p99 %.3f ms, %d reads (cached after the sequential read)", pct(lat, 0.99) / 1e6, randomReads),
+      rows.add(new Row("random 4K read", "p50 " + latency(pct(lat, 0.5)),
+          String.format(Locale.ROOT, "p99 %s, %d reads (cached after the sequential read)", latency(pct(lat, 0.99)), randomReads),
           new Phase("random_4k_read", randomReads, 4096L * randomReads, secs(t0), pct(lat, 0.5) / 1e6, pct(lat, 0.99) / 1e6)));
       t.delete("big");
       // Small files.
