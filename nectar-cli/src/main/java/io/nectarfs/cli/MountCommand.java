@@ -1,6 +1,5 @@
 package io.nectarfs.cli;
 
-import io.micrometer.core.instrument.Gauge;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Uris;
@@ -10,7 +9,6 @@ import io.nectarfs.fuse.MountOptions;
 import io.nectarfs.volume.Volume;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -107,12 +104,7 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--no-exec", negatable = true, description = "Refuse executing programs (noexec; --exec, the default, allows it).")
   boolean exec = true;
 
-  @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve /metrics (Prometheus) here; taken → error (default: "
-      + MetricsServer.DEFAULT_ADDRESS + ", or the next free port).")
-  String metricsAddress;
-
-  @Option(names = "--no-metrics", description = "Do not serve /metrics over HTTP (the /.stats file still works).")
-  boolean noMetrics;
+  @Mixin MetricsOptions metricsOptions;
 
   @Option(names = "--foreground-child", hidden = true, description = "Internal: the background child signals readiness by the mount itself.")
   boolean child;
@@ -148,20 +140,16 @@ final class MountCommand implements Callable<Integer> {
       return startInBackground(out);
     }
     Metrics metrics = Metrics.create();
-    MetricsServer endpoint = startMetrics(metrics);
+    MetricsServer endpoint = metricsOptions.start(metrics);
     Volume volume;
     try {
       volume = Volume.open(metaUrl, data.volumeOptions(mountpoint.toAbsolutePath().toString(), readOnly).withSubdir(subdir).withMetrics(metrics));
     } catch (IOException | RuntimeException e) {
-      closeEndpoint(endpoint);
+      MetricsOptions.close(endpoint);
       throw e;
     }
     metrics.bindJvm();
-    if (endpoint != null) {
-      // where `nectar stats` finds the endpoint: /.stats has nectar_metrics_endpoint{address="http://..."} 1
-      Gauge.builder("nectar_metrics_endpoint", () -> 1).tag("address", endpoint.url())
-          .description("the HTTP address serving these metrics").register(metrics.registry());
-    }
+    MetricsOptions.advertise(metrics, endpoint); // where `nectar stats` finds the endpoint
     FuseServer server;
     try {
       if (accessLog != null) {
@@ -189,13 +177,13 @@ final class MountCommand implements Callable<Integer> {
           .build();
       server = FuseServer.mount(volume.vfs(), mountpoint, opts, metrics);
     } catch (IOException | RuntimeException e) {
-      closeEndpoint(endpoint);
+      MetricsOptions.close(endpoint);
       volume.close();
       throw e;
     }
     if (!server.awaitInit(Duration.ofSeconds(30))) {
       server.close();
-      closeEndpoint(endpoint);
+      MetricsOptions.close(endpoint);
       volume.close();
       throw new IOException("the kernel did not start the FUSE session at " + mountpoint + " within 30 s");
     }
@@ -206,37 +194,11 @@ final class MountCommand implements Callable<Integer> {
     out.flush();
     server.awaitStop(Duration.ofDays(36500));
     server.close();
-    closeEndpoint(endpoint);
+    MetricsOptions.close(endpoint);
     volume.close();
     return Cli.OK;
   }
 
-  /**
-   * Starts the {@code /metrics} endpoint before anything is mounted: an explicit address must be
-   * free (one-line error otherwise); the default takes the next free port when it is taken. Null
-   * with {@code --no-metrics}.
-   */
-  private MetricsServer startMetrics(Metrics metrics) throws IOException {
-    if (noMetrics) {
-      return null;
-    }
-    MetricsServer s = metricsAddress != null
-        ? MetricsServer.start(metrics, MetricsServer.parse(metricsAddress))
-        : MetricsServer.startNear(metrics, MetricsServer.parse(MetricsServer.DEFAULT_ADDRESS), 100);
-    InetSocketAddress wanted = MetricsServer.parse(MetricsServer.DEFAULT_ADDRESS);
-    if (metricsAddress == null && s.address().getPort() != wanted.getPort()) {
-      LoggerFactory.getLogger(MountCommand.class).warn("metrics port {} is taken; serving metrics at {}", wanted.getPort(), s.url());
-    } else {
-      LoggerFactory.getLogger(MountCommand.class).info("serving metrics at {}", s.url());
-    }
-    return s;
-  }
-
-  private static void closeEndpoint(MetricsServer s) {
-    if (s != null) {
-      s.close();
-    }
-  }
 
   /**
    * Checks every option before anything is mounted or forked, so that a bad value is a usage error
@@ -258,16 +220,7 @@ final class MountCommand implements Callable<Integer> {
     if (maxBackground < 1 || maxBackground > 65535) {
       throw new ParameterException(cl, "--max-background " + maxBackground + " is out of range: use 1 to 65535");
     }
-    if (metricsAddress != null && noMetrics) {
-      throw new ParameterException(cl, "--metrics and --no-metrics exclude each other");
-    }
-    if (metricsAddress != null) {
-      try {
-        MetricsServer.parse(metricsAddress);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(cl, "--metrics: " + e.getMessage());
-      }
-    }
+    metricsOptions.validate(cl);
     if (subdir != null && subdir.isBlank()) {
       throw new ParameterException(cl, "--subdir must name a directory of the volume, e.g. --subdir /projects");
     }

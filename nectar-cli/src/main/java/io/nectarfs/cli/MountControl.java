@@ -127,18 +127,14 @@ final class MountControl {
     return Cli.OK;
   }
 
-  /** The .control file of the NectarFS mount holding {@code dir}: in the nearest ancestor that has one, on a FUSE file system. */
+  /** The .control file at the root of the NectarFS mount holding {@code dir} (found in the mount table). */
   private static Path controlFile(Path dir, String shown) throws IOException {
-    String type = Files.getFileStore(dir).type();
-    if (type.startsWith("fuse")) {
-      for (Path d = dir; d != null; d = d.getParent()) {
-        Path c = d.resolve(Control.NAME);
-        if (Files.isRegularFile(c, LinkOption.NOFOLLOW_LINKS)) {
-          return c;
-        }
-      }
+    Path root = NectarMounts.containing(dir.toAbsolutePath().normalize()).orElse(null);
+    Path c = root == null ? null : root.resolve(Control.NAME);
+    if (c == null || !Files.isRegularFile(c, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(shown + " is not on a NectarFS mount (no " + Control.NAME + " at its root; a --subdir mount has none): give META-URL PATH instead");
     }
-    throw new IOException(shown + " is not on a NectarFS mount (no " + Control.NAME + " above it; a --subdir mount has none): give META-URL PATH instead");
+    return c;
   }
 
   private static Control.Answer ask(Path control, String request) throws IOException {

@@ -1,6 +1,5 @@
 package io.nectarfs.cli;
 
-import io.micrometer.core.instrument.Gauge;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Uris;
@@ -66,12 +65,7 @@ final class WebdavCommand implements Callable<Integer> {
   @Option(names = "--gid", paramLabel = "GID", description = "Group id requests act as (default: this process's).")
   Integer gid;
 
-  @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve /metrics (Prometheus) here; taken → error (default: "
-      + MetricsServer.DEFAULT_ADDRESS + ", or the next free port).")
-  String metricsAddress;
-
-  @Option(names = "--no-metrics", description = "Do not serve /metrics over HTTP.")
-  boolean noMetrics;
+  @Mixin MetricsOptions metricsOptions;
 
   @Override
   public Integer call() throws Exception {
@@ -79,24 +73,21 @@ final class WebdavCommand implements Callable<Integer> {
     InetSocketAddress listen = validate();
     BasicAuth auth = auth();
     Metrics metrics = Metrics.create();
-    MetricsServer endpoint = startMetrics(metrics);
+    MetricsServer endpoint = metricsOptions.start(metrics);
     Volume volume;
     try {
       volume = Volume.open(metaUrl, data.volumeOptions("webdav " + address, readOnly).withSubdir(subdir).withMetrics(metrics));
     } catch (IOException | RuntimeException e) {
-      closeEndpoint(endpoint);
+      MetricsOptions.close(endpoint);
       throw e;
     }
     metrics.bindJvm();
-    if (endpoint != null) {
-      Gauge.builder("nectar_metrics_endpoint", () -> 1).tag("address", endpoint.url())
-          .description("the HTTP address serving these metrics").register(metrics.registry());
-    }
+    MetricsOptions.advertise(metrics, endpoint); // where `nectar stats` finds the endpoint
     WebDavServer server;
     try {
       server = WebDavServer.start(volume.fileSystem(), WebDavServer.Options.of(listen, auth).withReadOnly(readOnly).withMetrics(metrics));
     } catch (IOException | RuntimeException e) {
-      closeEndpoint(endpoint);
+      MetricsOptions.close(endpoint);
       volume.close();
       throw e;
     }
@@ -116,7 +107,7 @@ final class WebdavCommand implements Callable<Integer> {
       } catch (IOException e) {
         LoggerFactory.getLogger(WebdavCommand.class).warn("closing the volume: {}", e.getMessage());
       }
-      closeEndpoint(endpoint);
+      MetricsOptions.close(endpoint);
       stopped.countDown();
     }, "webdav-stop");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -138,16 +129,7 @@ final class WebdavCommand implements Callable<Integer> {
     if (a.isUnresolved()) {
       throw new ParameterException(spec.commandLine(), "cannot resolve the host of ADDRESS '" + address + "'");
     }
-    if (metricsAddress != null && noMetrics) {
-      throw new ParameterException(spec.commandLine(), "--metrics and --no-metrics exclude each other");
-    }
-    if (metricsAddress != null) {
-      try {
-        MetricsServer.parse(metricsAddress);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), "--metrics: " + e.getMessage());
-      }
-    }
+    metricsOptions.validate(spec.commandLine());
     if (subdir != null && subdir.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--subdir must name a directory of the volume, e.g. --subdir /projects");
     }
@@ -191,20 +173,4 @@ final class WebdavCommand implements Callable<Integer> {
     return gid != null ? gid : (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
   }
 
-  private MetricsServer startMetrics(Metrics metrics) throws IOException {
-    if (noMetrics) {
-      return null;
-    }
-    MetricsServer s = metricsAddress != null
-        ? MetricsServer.start(metrics, MetricsServer.parse(metricsAddress))
-        : MetricsServer.startNear(metrics, MetricsServer.parse(MetricsServer.DEFAULT_ADDRESS), 100);
-    LoggerFactory.getLogger(WebdavCommand.class).info("serving metrics at {}", s.url());
-    return s;
-  }
-
-  private static void closeEndpoint(MetricsServer s) {
-    if (s != null) {
-      s.close();
-    }
-  }
 }
