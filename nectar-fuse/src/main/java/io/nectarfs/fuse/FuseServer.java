@@ -97,6 +97,7 @@ public final class FuseServer implements AutoCloseable {
   private final CountDownLatch initDone = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+  private final AtomicBoolean shutdownRequested = new AtomicBoolean();
   private final AtomicLongArray counts = new AtomicLongArray(64);
   private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
   private final EioLog eioLog = new EioLog(io.nectarfs.common.Clock.SYSTEM, java.time.Duration.ofSeconds(10), m -> log.warn("{}", m));
@@ -541,8 +542,8 @@ public final class FuseServer implements AutoCloseable {
   // ---------------------------------------------------------------- shutdown
 
   private void startShutdown(String why) {
-    if (shutdownStarted.get()) {
-      return;
+    if (shutdownStarted.get() || !shutdownRequested.compareAndSet(false, true)) {
+      return; // one shutdown thread, one log line, however many transport threads saw the end
     }
     Thread.ofPlatform().daemon(true).name("nectar-fuse-shutdown").start(() -> {
       log.info("FUSE server at {} stopping: {}", mount.mountpoint(), why);
