@@ -93,7 +93,7 @@ final class MountCommand implements Callable<Integer> {
   int readers = 2;
 
   @Option(names = "--io-uring", description = "Serve FUSE requests over io_uring rings (Linux 6.14+, needs the fuse module parameter enable_uring=Y; "
-      + "falls back to /dev/fuse with one log line otherwise). Off by default: measured no faster here (docs/decisions.md).")
+      + "falls back to /dev/fuse with one log line otherwise). Off by default: measured slower than /dev/fuse (docs/decisions.md).")
   boolean ioUring;
 
   @Option(names = "--max-background", paramLabel = "N", description = "Requests handled at once (default: ${DEFAULT-VALUE}).")
