@@ -1,8 +1,5 @@
 package io.nectarfs.fuse;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
 import io.nectarfs.common.Cancellation;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
@@ -31,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

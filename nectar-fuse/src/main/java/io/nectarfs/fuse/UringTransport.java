@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * A completion means a request landed in an entry: it is copied into a pooled buffer in the
  * /dev/fuse layout (header, op header, payload) and dispatched like a read one; the reply is
  * copied back into the entry and sent with {@code FUSE_IO_URING_CMD_COMMIT_AND_FETCH}, which
- * also hands the entry back for the next request: one system call per request and reply, and
- * none when several complete at once.
+ * also hands the entry back for the next request (one io_uring_enter carries every commit ready
+ * and waits for the next completions). Measured slower than {@code /dev/fuse} as dispatched here
+ * (docs/decisions.md), so it is opt-in.
  *
  * <p>The kernel uses the ring only once every queue has an entry; until then, and always for
  * FORGET and INTERRUPT, requests still come through {@code /dev/fuse}.
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * completion work in the submitting task and cancels a task's requests when it exits, so no
  * other thread, and no virtual thread, ever submits). Handlers on other threads hand finished
  * entries over through a lock-free queue and wake the ring thread with an eventfd that has a read
- * pending in the ring, only when it sleeps ({@code sleeping}, a Dekker pair with the queue). An
+ * pending in the ring, only when it sleeps ({@code sleeping}, a Dekker pair with the queue); the
+ * eventfd is written and closed under the queue's monitor, so a closed number is never written. An
  * entry belongs to the kernel from its submission until its completion, then to the request
  * until its one reply is posted; nothing touches it meanwhile.
  */
@@ -208,11 +210,16 @@ final class UringTransport implements FuseTransport {
     final AtomicBoolean sleeping = new AtomicBoolean();
     volatile int eventFd = -1;
     private final MemorySegment one;
+    private final MemorySegment wakeValue;
+    private final MemorySegment wakeBox;
     private final Arena arena = Arena.ofAuto(); // entries outlive the thread while handlers hold them
 
     Queue(int qid) {
       this.qid = qid;
       this.one = arena.allocate(8, 8);
+      this.wakeValue = arena.allocate(8, 8);
+      wakeValue.set(JAVA_LONG, 0, 1L);
+      this.wakeBox = LibC.newErrnoBox(arena); // shared by wakers: the errno it captures is never read
       this.thread = Thread.ofPlatform().daemon(true).name("nectar-fuse-uring-" + qid).unstarted(this::run);
     }
 
@@ -224,14 +231,17 @@ final class UringTransport implements FuseTransport {
       }
     }
 
-    void wake() {
-      int fd = eventFd;
-      if (fd >= 0) {
-        try (Arena a = Arena.ofConfined()) {
-          MemorySegment v = a.allocate(8, 8);
-          v.set(JAVA_LONG, 0, 1L);
-          LibC.write(LibC.newErrnoBox(a), fd, v, 8);
-        }
+    /** Writes the eventfd; under the lock that closes it, so a reused descriptor number is never written. */
+    synchronized void wake() {
+      if (eventFd >= 0) {
+        LibC.write(wakeBox, eventFd, wakeValue, 8); // an error only means the ring is gone
+      }
+    }
+
+    private synchronized void closeEventFd() {
+      if (eventFd >= 0) {
+        io.nectarfs.fuse.linux.FdPassing.closeQuietly(eventFd);
+        eventFd = -1;
       }
     }
 
@@ -240,7 +250,10 @@ final class UringTransport implements FuseTransport {
       IoUring ring = null;
       String ended = null;
       try {
-        eventFd = IoUring.eventfd();
+        int efd = IoUring.eventfd();
+        synchronized (this) {
+          eventFd = efd;
+        }
         ring = IoUring.open(depth + 2, 2 * (depth + 2));
         for (int i = 0; i < depth; i++) {
           Entry e = new Entry(this, i, arena);
@@ -271,11 +284,7 @@ final class UringTransport implements FuseTransport {
         if (ring != null) {
           ring.close();
         }
-        int fd = eventFd;
-        eventFd = -1;
-        if (fd >= 0) {
-          io.nectarfs.fuse.linux.FdPassing.closeQuietly(fd);
-        }
+        closeEventFd();
         if (ended != null && !stopping) {
           sink.ended(ended);
         }
