@@ -92,6 +92,10 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--readers", paramLabel = "N", description = "Threads reading /dev/fuse (default: ${DEFAULT-VALUE}).")
   int readers = 2;
 
+  @Option(names = "--io-uring", description = "Serve FUSE requests over io_uring rings (Linux 6.14+, needs the fuse module parameter enable_uring=Y; "
+      + "falls back to /dev/fuse with one log line otherwise). Off by default: measured slower than /dev/fuse (docs/decisions.md).")
+  boolean ioUring;
+
   @Option(names = "--max-background", paramLabel = "N", description = "Requests handled at once (default: ${DEFAULT-VALUE}).")
   int maxBackground = 64;
 
@@ -172,6 +176,7 @@ final class MountCommand implements Callable<Integer> {
           .dev(dev)
           .exec(exec)
           .readers(readers)
+          .ioUring(ioUring)
           .maxBackground(maxBackground)
           .congestionThreshold(Math.max(1, maxBackground * 3 / 4))
           .build();

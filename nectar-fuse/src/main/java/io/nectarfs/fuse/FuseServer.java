@@ -1,8 +1,5 @@
 package io.nectarfs.fuse;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
 import io.nectarfs.common.Cancellation;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
@@ -31,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,18 +49,19 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Concurrency: {@code readers} platform threads each own one descriptor of the connection
- * (the mounted one, then FUSE_DEV_IOC_CLONE'd ones) and loop poll → read into a pooled native
- * buffer → dispatch. INLINE ops (INIT, FORGET, INTERRUPT, DESTROY, ENOSYS answers) run on the
+ * <p>Concurrency: requests arrive through a {@link FuseTransport}: {@link DevFuseTransport}'s
+ * reader threads (always: INIT, FORGET and INTERRUPT come that way) and, with {@link
+ * MountOptions#ioUring} and a kernel that agrees at INIT, {@link UringTransport}'s ring threads.
+ * Either hands each request, in a pooled native buffer, to {@code dispatch}. INLINE ops (INIT, FORGET, INTERRUPT, DESTROY, ENOSYS answers) run on the
  * reader; ASYNC ops run on a virtual thread after taking a permit of a semaphore sized
  * max_background, so a busy server pushes back on the kernel; BLOCKING ops (SETLKW) run on a
  * virtual thread without a permit, so lock waiters can never starve the unlock that frees them.
- * The reply is built in place in the request's buffer and written with one write(2) on the
- * descriptor the request came from; then the buffer returns to the pool.
+ * The reply is built in place in the request's buffer and sent through the request's {@link
+ * FuseTransport.ReplyTo}; then the buffer returns to the pool.
  *
  * <p>Interrupts: each ASYNC and BLOCKING request gets a {@link Cancellation} token, carried to
  * the Vfs in the request's {@link io.nectarfs.common.Ctx}. FUSE_INTERRUPT cancels the token; the
- * token's callback answers the request EINTR at once (on the descriptor the request came from),
+ * token's callback answers the request EINTR at once (through the way the request came),
  * so the interrupted syscall returns while the handler may still be inside an engine or object
  * request. The handler is never {@link Thread#interrupt() interrupted} (that would close JDBC,
  * Jedis or HTTP connections under it): the call on the wire finishes and the operation stops at
@@ -80,7 +77,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FuseServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FuseServer.class);
-  private static final int POLL_MILLIS = 250;
   private static final long MARKER_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Vfs vfs;
@@ -91,11 +87,13 @@ public final class FuseServer implements AutoCloseable {
   private final Semaphore permits;
   private final ConcurrentHashMap<Long, Object> inflight = new ConcurrentHashMap<>();
   private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
-  private final List<Thread> readers = new ArrayList<>();
+  private DevFuseTransport dev;
+  private volatile UringTransport uring;
   private final int[] fds;
   private final CountDownLatch initDone = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+  private final AtomicBoolean shutdownRequested = new AtomicBoolean();
   private final AtomicLongArray counts = new AtomicLongArray(64);
   private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
   private final EioLog eioLog = new EioLog(io.nectarfs.common.Clock.SYSTEM, java.time.Duration.ofSeconds(10), m -> log.warn("{}", m));
@@ -109,13 +107,13 @@ public final class FuseServer implements AutoCloseable {
 
   /** One async request in flight: where to answer it, its token, and who answered it. */
   private static final class Call {
-    final int fd;
+    final FuseTransport.ReplyTo to;
     final long unique;
     final Cancellation token = Cancellation.create();
     private final AtomicBoolean answered = new AtomicBoolean();
 
-    Call(int fd, long unique) {
-      this.fd = fd;
+    Call(FuseTransport.ReplyTo to, long unique) {
+      this.to = to;
       this.unique = unique;
     }
 
@@ -145,6 +143,8 @@ public final class FuseServer implements AutoCloseable {
     meters.gauge("nectar_fuse_inflight_requests", "FUSE requests being handled", handlers::size);
     meters.gauge("nectar_fuse_kernel_protocol_minor", "the FUSE protocol minor (7.N) the kernel offered at INIT; 0 before INIT",
         () -> init == null ? 0 : init.kernelMinor());
+    meters.gauge("nectar_fuse_io_uring", "1 while requests are served over FUSE-over-io_uring, 0 on /dev/fuse alone",
+        () -> uring == null ? 0 : 1);
     meters.gauge("nectar_fuse_background_used", "background request slots in use (of max_background)",
         () -> options.maxBackground() - permits.availablePermits());
     if (resumed != null) {
@@ -228,12 +228,34 @@ public final class FuseServer implements AutoCloseable {
   private void startReaders() {
     vfs.setInvalidator(new Notifier());
     readOnly.start();
-    for (int i = 0; i < fds.length; i++) {
-      int fd = fds[i] >= 0 ? fds[i] : fds[0];
-      Thread t = Thread.ofPlatform().daemon(true).name("nectar-fuse-reader-" + i).unstarted(() -> readLoop(fd));
-      readers.add(t);
+    dev = new DevFuseTransport(fds, pool, requests);
+    dev.start();
+  }
+
+  /** How the transports reach this server. */
+  private final FuseTransport.Requests requests = new FuseTransport.Requests() {
+    @Override
+    public void dispatch(FuseTransport.ReplyTo to, Buf b, int n) {
+      FuseServer.this.dispatch(to, b, n);
     }
-    readers.forEach(Thread::start);
+
+    @Override
+    public void ended(String why) {
+      if (!detached) {
+        startShutdown(why);
+      }
+    }
+  };
+
+  /** Requests that arrived through io_uring ring entries (0 on /dev/fuse alone). */
+  long requestsOverIoUring() {
+    UringTransport u = uring;
+    return u == null ? 0 : u.served();
+  }
+
+  /** The transport requests take after INIT: "io-uring" or "dev-fuse". */
+  public String transport() {
+    return uring != null ? "io-uring" : "dev-fuse";
   }
 
   public Path mountpoint() {
@@ -256,7 +278,7 @@ public final class FuseServer implements AutoCloseable {
     return opcode >= 0 && opcode < counts.length() ? counts.get(opcode) : 0;
   }
 
-  /** Waits until the kernel's INIT has been answered. */
+  /** Waits until the kernel's INIT has been answered (and the transport chosen). */
   public boolean awaitInit(Duration timeout) throws InterruptedException {
     return initDone.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
@@ -278,46 +300,7 @@ public final class FuseServer implements AutoCloseable {
 
   // ---------------------------------------------------------------- reading and dispatching
 
-  private void readLoop(int fd) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment box = LibC.newErrnoBox(arena);
-      MemorySegment pfd = arena.allocate(8, 4);
-      pfd.set(JAVA_INT, 0, fd);
-      while (!stopping) {
-        pfd.set(JAVA_SHORT, 4, (short) LibC.POLLIN);
-        pfd.set(JAVA_SHORT, 6, (short) 0);
-        int pr = LibC.poll(box, pfd, 1, POLL_MILLIS);
-        if (pr == 0 || (pr < 0 && LibC.errno(box) == LibC.EINTR)) {
-          continue;
-        }
-        if (stopping) {
-          break;
-        }
-        Buf b = pool.take();
-        long n = LibC.read(b.errnoBox(), fd, b.segment(), b.capacity());
-        if (n < 0) {
-          int e = LibC.errno(b.errnoBox());
-          pool.give(b);
-          if (e == LibC.EINTR || e == LibC.EAGAIN || e == LibC.ENOENT) {
-            continue;
-          }
-          if (e != LibC.ENODEV) {
-            log.error("reading {} failed: {}", DevFuse.DEVICE, LibC.strerror(e));
-          }
-          if (!detached) {
-            startShutdown("connection ended (" + LibC.strerror(e) + ")");
-          }
-          return;
-        }
-        dispatch(fd, b, (int) n);
-      }
-    } catch (Throwable t) {
-      log.error("FUSE reader died", t);
-      startShutdown("reader failed");
-    }
-  }
-
-  private void dispatch(int fd, Buf b, int n) {
+  private void dispatch(FuseTransport.ReplyTo to, Buf b, int n) {
     Request r = Request.parse(b, n);
     if (r == null) {
       pool.give(b);
@@ -330,16 +313,20 @@ public final class FuseServer implements AutoCloseable {
     if (op == null) {
       log.debug("unsupported opcode {} -> ENOSYS", Opcode.name(r.opcode));
       meters.unsupported.increment();
-      reply(fd, b, new Reply(b).finish(r.unique, -Errno.ENOSYS.code()));
+      to.reply(b, new Reply(b).finish(r.unique, -Errno.ENOSYS.code()));
       pool.give(b);
       return;
     }
     switch (op.dispatch()) {
       case NO_REPLY, INLINE -> {
         try {
-          run(fd, b, r, op, null);
+          run(to, b, r, op, null);
         } finally {
           pool.give(b);
+        }
+        if (r.opcode == Opcode.INIT && init != null) {
+          startIoUring();
+          initDone.countDown(); // after the transport is chosen, so awaitInit callers see it
         }
       }
       case ASYNC, BLOCKING -> {
@@ -347,11 +334,11 @@ public final class FuseServer implements AutoCloseable {
         if (bounded) {
           permits.acquireUninterruptibly();
         }
-        Call call = new Call(fd, r.unique);
+        Call call = new Call(to, r.unique);
         r.attach(call.token);
         Thread t = Thread.ofVirtual().name("nectar-fuse-" + op.name()).unstarted(() -> {
           try {
-            run(fd, b, r, op, call);
+            run(to, b, r, op, call);
           } finally {
             inflight.remove(r.unique, call);
             handlers.remove(Thread.currentThread());
@@ -373,7 +360,7 @@ public final class FuseServer implements AutoCloseable {
   }
 
   /** Runs the handler and replies, unless {@code call} was answered EINTR meanwhile (then undoes). */
-  private void run(int fd, Buf b, Request r, Op op, Call call) {
+  private void run(FuseTransport.ReplyTo to, Buf b, Request r, Op op, Call call) {
     Reply out = new Reply(b);
     int err = 0;
     long t0 = System.nanoTime();
@@ -390,7 +377,7 @@ public final class FuseServer implements AutoCloseable {
       return;
     }
     if (call == null || call.claim()) {
-      reply(fd, b, out.finish(r.unique, err));
+      to.reply(b, out.finish(r.unique, err));
     } else if (err == 0 && r.abandonedUndo() != null) {
       try {
         r.abandonedUndo().run();
@@ -405,18 +392,7 @@ public final class FuseServer implements AutoCloseable {
     if (!call.claim()) {
       return;
     }
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment box = LibC.newErrnoBox(a);
-      MemorySegment msg = a.allocate(Proto.OUT_HEADER, 8);
-      ByteBuffer bb = msg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      bb.putInt(0, Proto.OUT_HEADER).putInt(4, -Errno.EINTR.code()).putLong(8, call.unique);
-      if (LibC.write(box, call.fd, msg, msg.byteSize()) < 0) {
-        int e = LibC.errno(box);
-        if (e != LibC.ENOENT && e != LibC.ENODEV) {
-          log.warn("writing a FUSE EINTR reply failed: {}", LibC.strerror(e));
-        }
-      }
-    }
+    call.to.error(call.unique, -Errno.EINTR.code());
   }
 
   private int errnoOf(Op op, Throwable t) {
@@ -430,16 +406,6 @@ public final class FuseServer implements AutoCloseable {
       }
     }
     return e.code();
-  }
-
-  private void reply(int fd, Buf b, int len) {
-    long w = LibC.write(b.errnoBox(), fd, b.segment(), len);
-    if (w < 0) {
-      int e = LibC.errno(b.errnoBox());
-      if (e != LibC.ENOENT && e != LibC.ENODEV) {
-        log.warn("writing a FUSE reply failed: {}", LibC.strerror(e));
-      }
-    }
   }
 
   /** FUSE_INTERRUPT: cancels the request's token (never interrupts its thread). */
@@ -468,13 +434,56 @@ public final class FuseServer implements AutoCloseable {
       log.error("FUSE INIT: {}", e.getMessage());
       throw Errno.EPROTO.exception(e.getMessage());
     }
+    if (options.ioUring()) {
+      s = InitNegotiation.withIoUring(s);
+    }
     InitNegotiation.encode(s, out);
     if (s.major() == Proto.KERNEL_MAJOR && s.maxWrite() > 0) {
       init = s;
       log.info("FUSE {}.{} (kernel 7.{}) at {}: flags {}, max_write {}, max_pages {}", s.major(), s.minor(), s.kernelMinor(),
           mount.mountpoint(), Long.toHexString(s.flags()), s.maxWrite(), s.maxPages());
-      initDone.countDown();
     }
+  }
+
+  /**
+   * After INIT was answered (on the reader that read it): moves requests to io_uring rings when
+   * asked and the kernel agreed; otherwise says once why not, and /dev/fuse serves everything.
+   */
+  private void startIoUring() {
+    InitState s = init;
+    if (!options.ioUring() || s == null || uring != null || stopping) {
+      return;
+    }
+    if (!s.has(Proto.OVER_IO_URING)) {
+      log.warn("FUSE io_uring not used, serving over {}: {}", DevFuse.DEVICE, whyNotOffered());
+      return;
+    }
+    int queues = UringTransport.possibleCpus();
+    int depth = Math.clamp(options.maxBackground() / queues, 4, 16);
+    int payload = Math.max(Proto.MIN_READ_BUFFER, Math.max(s.maxWrite(), s.maxPages() * 4096));
+    UringTransport t = new UringTransport(fds[0], queues, depth, payload, pool, requests);
+    String failure = t.start();
+    if (failure != null) {
+      log.warn("FUSE io_uring not used, serving over {}: the kernel refused the rings ({})", DevFuse.DEVICE, failure);
+      return;
+    }
+    uring = t;
+    log.info("FUSE requests at {} go over io_uring: {} queues of {} entries", mount.mountpoint(), queues, depth);
+  }
+
+  private static String whyNotOffered() {
+    Path param = Path.of(UringTransport.PARAM);
+    if (!Files.exists(param)) {
+      return "this kernel has no FUSE-over-io_uring (Linux 6.14+ with CONFIG_FUSE_IO_URING)";
+    }
+    try {
+      if (Files.readString(param).strip().equals("N")) {
+        return "the fuse module parameter enable_uring is off (echo Y > " + param + " as root)";
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return "the kernel did not offer FUSE_OVER_IO_URING at INIT";
   }
 
   private static int maxPagesLimit() {
@@ -529,8 +538,8 @@ public final class FuseServer implements AutoCloseable {
   // ---------------------------------------------------------------- shutdown
 
   private void startShutdown(String why) {
-    if (shutdownStarted.get()) {
-      return;
+    if (shutdownStarted.get() || !shutdownRequested.compareAndSet(false, true)) {
+      return; // one shutdown thread, one log line, however many transport threads saw the end
     }
     Thread.ofPlatform().daemon(true).name("nectar-fuse-shutdown").start(() -> {
       log.info("FUSE server at {} stopping: {}", mount.mountpoint(), why);
@@ -578,6 +587,9 @@ public final class FuseServer implements AutoCloseable {
    * Requests arriving meanwhile wait in the kernel.
    */
   public FuseSession detach() {
+    if (uring != null) {
+      throw new IllegalStateException("a connection served over io_uring cannot be handed over (its rings die with this process)");
+    }
     if (!shutdownStarted.compareAndSet(false, true)) {
       throw new IllegalStateException("server already stopping");
     }
@@ -592,28 +604,18 @@ public final class FuseServer implements AutoCloseable {
     stopping = true;
     readOnly.close();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    for (Thread t : readers) {
-      if (t != Thread.currentThread()) {
-        joinUntil(t, deadline);
-      }
+    if (dev != null) {
+      dev.stop(deadline); // first: the reader that answered INIT may be starting the rings
+    }
+    UringTransport u = uring;
+    if (u != null) {
+      u.stop(deadline);
     }
     for (Thread t : List.copyOf(handlers)) {
-      joinUntil(t, deadline);
+      FuseTransport.joinUntil(t, deadline);
     }
     if (!handlers.isEmpty()) {
       log.warn("{} FUSE requests still running at shutdown", handlers.size());
-    }
-  }
-
-  private static void joinUntil(Thread t, long deadline) {
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
-      return;
-    }
-    try {
-      t.join(Duration.ofNanos(left));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

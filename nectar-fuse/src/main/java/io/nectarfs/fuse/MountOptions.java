@@ -27,6 +27,8 @@ import java.time.Duration;
  * @param suid honour set-user-id and set-group-id bits (default off: {@code nosuid}; root only)
  * @param dev interpret device nodes (default off: {@code nodev}; root only)
  * @param exec allow executing programs (default on; off is {@code noexec})
+ * @param ioUring serve requests over FUSE-over-io_uring when the kernel offers it (module
+ *     parameter {@code fuse.enable_uring}); otherwise, and by default, over {@code /dev/fuse}
  */
 public record MountOptions(
     String volumeName,
@@ -50,7 +52,8 @@ public record MountOptions(
     boolean locks,
     boolean suid,
     boolean dev,
-    boolean exec) {
+    boolean exec,
+    boolean ioUring) {
 
   public MountOptions {
     if (volumeName == null || volumeName.isBlank() || volumeName.matches(".*[,\\s].*")) {
@@ -93,6 +96,7 @@ public record MountOptions(
     b.suid = suid;
     b.dev = dev;
     b.exec = exec;
+    b.ioUring = ioUring;
     return b;
   }
 
@@ -120,6 +124,7 @@ public record MountOptions(
     private boolean suid;
     private boolean dev;
     private boolean exec = true;
+    private boolean ioUring;
 
     private Builder() {}
 
@@ -233,10 +238,16 @@ public record MountOptions(
       return this;
     }
 
+    public Builder ioUring(boolean v) {
+      ioUring = v;
+      return this;
+    }
+
     public MountOptions build() {
       return new MountOptions(volumeName, allowOther, defaultPermissions, readOnly, nonEmpty, useFusermount, maxWrite,
           maxReadahead, maxBackground, Math.min(congestionThreshold, maxBackground), readers, attrTimeout, entryTimeout,
-          negativeTimeout, directIo, keepCache, writebackCache, posixAcl, locks, suid, dev, exec);
+          negativeTimeout, directIo, keepCache, writebackCache, posixAcl, locks, suid, dev, exec,
+          ioUring);
     }
   }
 }

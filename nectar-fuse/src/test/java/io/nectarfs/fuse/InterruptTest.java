@@ -36,6 +36,21 @@ class InterruptTest {
 
   @Test
   void interruptedOpen_answersEintrAtOnce_andTheLateHandleIsReleased() throws Exception {
+    interruptedOpen(false);
+  }
+
+  @Test
+  void overIoUring_interruptedOpen_answersEintrAtOnce_andTheLateHandleIsReleased() throws Exception {
+    Mounted.requireFuse();
+    IoUringParam.set(true);
+    try {
+      interruptedOpen(true);
+    } finally {
+      IoUringParam.restore();
+    }
+  }
+
+  private void interruptedOpen(boolean ioUring) throws Exception {
     Mounted.requireFuse();
     MemVfs mem = new MemVfs();
     AtomicBoolean armed = new AtomicBoolean();
@@ -66,8 +81,9 @@ class InterruptTest {
     Path dir = Mounted.newDir();
     Path script = Files.createTempFile("open", ".py");
     Metrics metrics = Metrics.create();
-    try (FuseServer server = FuseServer.mount(vfs, dir, MountOptions.builder().volumeName("intr").build(), metrics)) {
+    try (FuseServer server = FuseServer.mount(vfs, dir, MountOptions.builder().volumeName("intr").ioUring(ioUring).build(), metrics)) {
       assertThat(server.awaitInit(Duration.ofSeconds(10))).isTrue();
+      Wait.until(() -> server.transport().equals(ioUring ? "io-uring" : "dev-fuse"));
       Files.writeString(dir.resolve("f"), "data");
       Files.writeString(script, OPEN_PY);
       Wait.until(() -> mem.openHandles() == 0); // the write's handle is released (asynchronously after close)
@@ -89,6 +105,9 @@ class InterruptTest {
         assertThat(release.getCount()).as("still held").isEqualTo(1);
         assertThat(line).isEqualTo("-1 4");
         assertThat(server.requests(Opcode.INTERRUPT)).isPositive();
+        if (ioUring) {
+          assertThat(server.requestsOverIoUring()).as("the OPEN came over the ring").isPositive();
+        }
         assertThat(metrics.registry().get("nectar_fuse_interrupts").counter().count()).isEqualTo(server.requests(Opcode.INTERRUPT));
         assertThat(metrics.registry().get("nectar_fuse_inflight_requests").gauge().value()).as("the held OPEN").isGreaterThanOrEqualTo(1);
         assertThat(mem.openHandles()).as("the held open made a handle").isEqualTo(1);

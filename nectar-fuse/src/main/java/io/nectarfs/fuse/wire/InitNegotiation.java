@@ -113,4 +113,16 @@ public final class InitNegotiation {
     }
     return size;
   }
+
+  /**
+   * {@code s} with {@link Proto#OVER_IO_URING} added when the kernel offered it (it does only with
+   * the fuse module parameter {@code enable_uring} on) and flags2 travels (INIT_EXT); else {@code s}.
+   */
+  public static InitState withIoUring(InitState s) {
+    if ((s.kernelFlags() & Proto.OVER_IO_URING) == 0 || (s.flags() & Proto.INIT_EXT) == 0) {
+      return s;
+    }
+    return new InitState(s.major(), s.minor(), s.kernelMinor(), s.flags() | Proto.OVER_IO_URING, s.kernelFlags(), s.maxWrite(),
+        s.maxReadahead(), s.maxPages(), s.maxBackground(), s.congestionThreshold(), s.timeGran());
+  }
 }

@@ -46,6 +46,8 @@ public final class Proto {
   public static final long MAX_PAGES = 1L << 22;
   public static final long CACHE_SYMLINKS = 1L << 23;
   public static final long INIT_EXT = 1L << 30;
+  /** Linux 6.14: requests over io_uring ring entries (flags2 bit 9); offered only with fuse.enable_uring. */
+  public static final long OVER_IO_URING = 1L << 41;
   /** 7.39: shared mmap of files opened with FOPEN_DIRECT_IO (flags2 bit 4). */
   public static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;
 

@@ -47,6 +47,22 @@ class InitNegotiationTest {
   }
 
   @Test
+  void ioUring_isAnsweredOnlyWhenTheKernelOffersIt_inFlags2() {
+    InitState plain = InitNegotiation.negotiate(KERNEL_6_18, wanted(1 << 20, 256, false));
+    assertThat(InitNegotiation.withIoUring(plain)).as("enable_uring off: not offered").isEqualTo(plain);
+    var offered = new InitNegotiation.Offer(7, 45, 131072, KERNEL_6_18.flags() | Proto.OVER_IO_URING);
+    InitState s = InitNegotiation.withIoUring(InitNegotiation.negotiate(offered, wanted(1 << 20, 256, false)));
+    assertThat(s.has(Proto.OVER_IO_URING)).isTrue();
+    assertThat(InitNegotiation.negotiate(offered, wanted(1 << 20, 256, false)).has(Proto.OVER_IO_URING))
+        .as("never without asking").isFalse();
+    Buf b = new Buf(8192);
+    Reply out = new Reply(b);
+    InitNegotiation.encode(s, out);
+    out.finish(1, 0);
+    assertThat(b.bytes().getInt(Proto.OUT_HEADER + 24 + 8) & (1 << 9)).as("flags2 bit 9 in fuse_init_out").isNotZero();
+  }
+
+  @Test
   void tooOldKernel_isRefused() {
     assertThatThrownBy(() -> InitNegotiation.negotiate(new InitNegotiation.Offer(7, 8, 0, 0), wanted(1 << 20, 256, false)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too old");
