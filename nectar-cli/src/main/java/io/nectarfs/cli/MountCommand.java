@@ -80,6 +80,12 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--kernel-read-ahead", paramLabel = "SIZE", description = "Kernel read-ahead of the mount (default: ${DEFAULT-VALUE}; needs root).")
   String kernelReadAhead = "16M";
 
+  /** The values of {@code --passthrough}. */
+  enum PassthroughMode { auto, off }
+
+  @Option(names = "--passthrough", paramLabel = "auto|off", description = "auto: read-only opens of files entirely in the local cache are read by the kernel from a local copy (FUSE passthrough; needs root and Linux 6.9+, a plain disk cache and no writeback cache; a writable open waits for such opens to close, up to 2 s, then fails with ETXTBSY). off: every read goes through the daemon (default: ${DEFAULT-VALUE}).")
+  PassthroughMode passthrough = PassthroughMode.auto;
+
   @Option(names = "--direct-io", description = "Bypass the kernel page cache.")
   boolean directIo;
 
@@ -168,6 +174,7 @@ final class MountCommand implements Callable<Integer> {
           .defaultPermissions(defaultPermissions)
           .directIo(directIo)
           .keepCache(keepCache)
+          .passthrough(passthrough == PassthroughMode.auto)
           .suid(suid)
           .dev(dev)
           .exec(exec)

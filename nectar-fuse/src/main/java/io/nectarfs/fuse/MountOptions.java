@@ -27,6 +27,9 @@ import java.time.Duration;
  * @param suid honour set-user-id and set-group-id bits (default off: {@code nosuid}; root only)
  * @param dev interpret device nodes (default off: {@code nodev}; root only)
  * @param exec allow executing programs (default on; off is {@code noexec})
+ * @param passthrough serve read-only opens of files this client has entirely in its local
+ *     cache through a kernel backing file (FUSE passthrough; default on; silently off where the
+ *     kernel or the privileges do not allow it, and with the writeback cache)
  */
 public record MountOptions(
     String volumeName,
@@ -50,7 +53,8 @@ public record MountOptions(
     boolean locks,
     boolean suid,
     boolean dev,
-    boolean exec) {
+    boolean exec,
+    boolean passthrough) {
 
   public MountOptions {
     if (volumeName == null || volumeName.isBlank() || volumeName.matches(".*[,\\s].*")) {
@@ -93,6 +97,7 @@ public record MountOptions(
     b.suid = suid;
     b.dev = dev;
     b.exec = exec;
+    b.passthrough = passthrough;
     return b;
   }
 
@@ -120,6 +125,7 @@ public record MountOptions(
     private boolean suid;
     private boolean dev;
     private boolean exec = true;
+    private boolean passthrough = true;
 
     private Builder() {}
 
@@ -233,10 +239,15 @@ public record MountOptions(
       return this;
     }
 
+    public Builder passthrough(boolean v) {
+      passthrough = v;
+      return this;
+    }
+
     public MountOptions build() {
       return new MountOptions(volumeName, allowOther, defaultPermissions, readOnly, nonEmpty, useFusermount, maxWrite,
           maxReadahead, maxBackground, Math.min(congestionThreshold, maxBackground), readers, attrTimeout, entryTimeout,
-          negativeTimeout, directIo, keepCache, writebackCache, posixAcl, locks, suid, dev, exec);
+          negativeTimeout, directIo, keepCache, writebackCache, posixAcl, locks, suid, dev, exec, passthrough);
     }
   }
 }

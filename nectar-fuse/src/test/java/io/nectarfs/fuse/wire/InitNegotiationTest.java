@@ -11,7 +11,7 @@ class InitNegotiationTest {
       new InitNegotiation.Offer(7, 45, 131072, 0x73fffffbL | (0x5fdL << 32));
 
   static InitNegotiation.Wanted wanted(int maxWrite, int pagesLimit, boolean writeback) {
-    return new InitNegotiation.Wanted(maxWrite, 1 << 20, pagesLimit, 64, 48, writeback, false, true);
+    return new InitNegotiation.Wanted(maxWrite, 1 << 20, pagesLimit, 64, 48, writeback, false, true, true);
   }
 
   @Test
