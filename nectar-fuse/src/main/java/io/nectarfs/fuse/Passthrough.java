@@ -167,10 +167,10 @@ final class Passthrough {
         id = kernel.open(b.path().toString());
       } catch (NativeException e) {
         why = "backing-error";
-        if (e.errno() == 1 || e.errno() == 25 || e.errno() == 95) { // EPERM, ENOTTY, EOPNOTSUPP
+        if (e.errno() == 1 || e.errno() == 25 || e.errno() == 40 || e.errno() == 95) { // EPERM, ENOTTY, ELOOP (stacked cache fs), EOPNOTSUPP
           refused = true;
           why = "kernel";
-          log.info("FUSE passthrough is not available ({}; needs CAP_SYS_ADMIN and Linux 6.9+): reads go through the daemon",
+          log.info("FUSE passthrough is not available ({}; needs CAP_SYS_ADMIN, Linux 6.9+ and a cache on a plain file system): reads go through the daemon",
               e.getMessage());
         } else {
           log.debug("no passthrough for inode {}: {}", ino, e.getMessage());
