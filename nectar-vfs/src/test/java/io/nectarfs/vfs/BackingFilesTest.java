@@ -40,6 +40,15 @@ class BackingFilesTest {
       assertThat(area.get(2, "v1")).isNull();
       assertThat(Files.readAllBytes(a)).containsOnly((byte) 1);
       assertThat(Files.readAllBytes(c)).containsOnly((byte) 3);
+      // a copy held open (as the kernel holds a backing file) stays readable after its eviction
+      try (var held = java.nio.channels.FileChannel.open(a)) {
+        area.assemble(4, "v1", 4000, bytes(4000, (byte) 4));
+        area.assemble(5, "v1", 4000, bytes(4000, (byte) 5));
+        assertThat(Files.exists(a)).isFalse();
+        ByteBuffer got = ByteBuffer.allocate(4000);
+        held.read(got, 0);
+        assertThat(got.array()).containsOnly((byte) 1);
+      }
     }
     assertThat(dir).isEmptyDirectory();
   }
