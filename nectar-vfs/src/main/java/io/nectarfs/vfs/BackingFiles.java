@@ -22,10 +22,12 @@ import java.util.stream.Stream;
  * it closes it; its space is freed then). The directory is emptied at open and at close: copies
  * are only valid for the process that checked them against the metadata.
  *
- * <p>Concurrency: the index ({@code lru}, {@code byIno}, {@code bytes}) is guarded by {@code
- * this}; assembly runs outside the lock into a temporary file renamed into place, so two opens
- * racing on one version both assemble and the second rename wins (same bytes). Invariant: {@code
- * bytes} is the sum of the sizes in {@code lru}, and every key in {@code byIno} is in {@code lru}.
+ * <p>Concurrency: the index ({@code lru}, {@code byIno}, {@code bytes}, {@code building}) is
+ * guarded by {@code this}; assembly runs outside the lock into a temporary file renamed into place,
+ * so two opens racing on one version both assemble and the second rename wins (same bytes).
+ * Large copies are built by one background thread ({@link #assembleLater}), once per key at a
+ * time. Invariant: {@code bytes} is the sum of the sizes in {@code lru}, and every key in {@code
+ * byIno} is in {@code lru}.
  */
 final class BackingFiles implements AutoCloseable {
   /** Writes the content of the file into {@code ch} (from position 0). */
@@ -38,6 +40,8 @@ final class BackingFiles implements AutoCloseable {
   private final LinkedHashMap<String, Long> lru = new LinkedHashMap<>(64, 0.75f, true);
   private final Map<Long, String> byIno = new HashMap<>();
   private long bytes;
+  private final java.util.Set<String> building = new java.util.HashSet<>();
+  private java.util.concurrent.ExecutorService builder; // created at the first use
 
   BackingFiles(Path dir, long limit) throws IOException {
     this.dir = dir;
@@ -100,6 +104,41 @@ final class BackingFiles implements AutoCloseable {
     }
   }
 
+  /**
+   * Assembles the copy in the background unless it exists or is being built; returns at once.
+   * A failure is dropped (the next open asks again).
+   */
+  void assembleLater(long ino, String version, long size, Filler filler) {
+    String k = key(ino, version);
+    synchronized (this) {
+      if (lru.get(k) != null || !building.add(k)) {
+        return;
+      }
+      if (builder == null) {
+        builder = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "nectar-passthrough-copy");
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      try {
+        builder.execute(() -> {
+          try {
+            assemble(ino, version, size, filler);
+          } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(BackingFiles.class).debug("passthrough copy of inode {} failed: {}", ino, e.toString());
+          } finally {
+            synchronized (this) {
+              building.remove(k);
+            }
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        building.remove(k); // closed
+      }
+    }
+  }
+
   /** Drops the copies of {@code ino} (its content changed through this client). */
   synchronized void invalidate(long ino) {
     String k = byIno.remove(ino);
@@ -152,7 +191,25 @@ final class BackingFiles implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() throws IOException {
+  public void close() throws IOException {
+    java.util.concurrent.ExecutorService b;
+    synchronized (this) {
+      b = builder;
+    }
+    if (b != null) {
+      b.shutdownNow();
+      try {
+        b.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    synchronized (this) {
+      clear();
+    }
+  }
+
+  private void clear() throws IOException {
     lru.clear();
     byIno.clear();
     bytes = 0;

@@ -414,24 +414,33 @@ final class VfsImpl implements Vfs {
     java.nio.file.Path p = area.get(ino, version);
     if (p == null) {
       Handle.File scratch = new Handle.File(ino, OpenFlags.O_RDONLY);
-      p = area.assemble(ino, version, a.length(), ch -> {
-        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-        long off = 0;
-        while (off < a.length()) {
-          buf.clear().limit((int) Math.min(buf.capacity(), a.length() - off));
-          int n = reader.read(ctx, ino, scratch, off, buf);
-          if (n <= 0) {
-            break;
-          }
-          buf.flip();
-          while (buf.hasRemaining()) {
-            ch.write(buf, off + buf.position());
-          }
-          off += n;
-        }
-      });
+      if (a.length() > SYNC_COPY_MAX) { // a large copy would hold up the open: build it for later opens
+        area.assembleLater(ino, version, a.length(), ch -> copyInto(Ctx.ROOT, ino, scratch, a.length(), ch));
+        return Backing.none("assembling");
+      }
+      p = area.assemble(ino, version, a.length(), ch -> copyInto(ctx, ino, scratch, a.length(), ch));
     }
     return new Backing(p, null);
+  }
+
+  /** Files up to this size are copied for passthrough during the open that finds them cached. */
+  static final long SYNC_COPY_MAX = 64L << 20;
+
+  private void copyInto(Ctx ctx, long ino, Handle.File scratch, long length, java.nio.channels.FileChannel ch) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+    long off = 0;
+    while (off < length) {
+      buf.clear().limit((int) Math.min(buf.capacity(), length - off));
+      int n = reader.read(ctx, ino, scratch, off, buf);
+      if (n <= 0) {
+        break;
+      }
+      buf.flip();
+      while (buf.hasRemaining()) {
+        ch.write(buf, off + buf.position());
+      }
+      off += n;
+    }
   }
 
   private long register(Handle h) {

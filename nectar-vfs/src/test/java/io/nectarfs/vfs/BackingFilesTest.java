@@ -85,4 +85,33 @@ class BackingFilesTest {
       assertThat(dir).isEmptyDirectory();
     }
   }
+
+  @Test
+  void aLargeCopy_isBuiltOnceInTheBackground() throws Exception {
+    try (BackingFiles area = new BackingFiles(tmp.resolve("p"), 1 << 20)) {
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicInteger fills = new java.util.concurrent.atomic.AtomicInteger();
+      BackingFiles.Filler slow = ch -> {
+        fills.incrementAndGet();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          throw new java.io.InterruptedIOException();
+        }
+        bytes(1000, (byte) 9).fill(ch);
+      };
+      area.assembleLater(1, "v1", 1000, slow);
+      area.assembleLater(1, "v1", 1000, slow); // already being built: ignored
+      assertThat(area.get(1, "v1")).isNull();
+      release.countDown();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (area.get(1, "v1") == null && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(Files.readAllBytes(area.get(1, "v1"))).containsOnly((byte) 9).hasSize(1000);
+      assertThat(fills.get()).isEqualTo(1);
+      area.assembleLater(1, "v1", 1000, slow); // exists: nothing to do
+      assertThat(fills.get()).isEqualTo(1);
+    }
+  }
 }
