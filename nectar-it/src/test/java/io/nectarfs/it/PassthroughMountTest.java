@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * by the kernel from a local copy (no READ reaches the daemon) and returns exactly the file; a
  * writer waits for such opens and then gets ETXTBSY; changes (local writes, truncate, another
  * client) give later opens a new copy while open descriptors keep theirs. The mounts keep no page
- * cache across opens, so a READ count of 0 means passthrough and not the kernel's page cache.
+ * cache across opens, so a READ count of 0 means passthrough and not the kernel's page cache. Files
+ * are at least 1 MiB (smaller ones never pass through) and at most 64 MiB (copied at the open).
  */
 class PassthroughMountTest {
   @TempDir Path tmp;
@@ -77,13 +78,13 @@ class PassthroughMountTest {
         assertThatThrownBy(() -> Files.write(f, new byte[] {1}, StandardOpenOption.WRITE))
             .isInstanceOf(FileSystemException.class).hasMessageContaining("busy");
         // truncate(2) by path (no open) changes the file; the open descriptor keeps its copy
-        sh(m.mnt, "python3 -c \"import os; os.truncate('f', 4096)\"");
+        sh(m.mnt, "python3 -c \"import os; os.truncate('f', 2097152)\"");
         b.clear();
         ch.read(b, 8 << 20);
         assertThat(b.array()).isEqualTo(java.util.Arrays.copyOfRange(v1, 8 << 20, (8 << 20) + 4096));
       }
-      assertThat(Files.size(f)).isEqualTo(4096);
-      byte[] v2 = java.util.Arrays.copyOf(v1, 4096);
+      assertThat(Files.size(f)).isEqualTo(2 << 20);
+      byte[] v2 = java.util.Arrays.copyOf(v1, 2 << 20);
       readCounting(m, f, v2);
       assertThat(readCounting(m, f, v2)).isZero();
 

@@ -398,6 +398,9 @@ final class VfsImpl implements Vfs {
     if (a.length() > area.limit()) {
       return Backing.none("too-large");
     }
+    if (a.length() < PASSTHROUGH_MIN) {
+      return Backing.none("small");
+    }
     // the version: the attributes and every chunk's slices; all slices must be cached
     long h = a.mtime() * 31 + a.length();
     long chunkCount = (a.length() + io.nectarfs.meta.Chunks.CHUNK_SIZE - 1) / io.nectarfs.meta.Chunks.CHUNK_SIZE;
@@ -422,6 +425,12 @@ final class VfsImpl implements Vfs {
     }
     return new Backing(p, null);
   }
+
+  /**
+   * Smaller files get no copy: one READ request (up to max_write, 1 MiB) serves them, and a copy per
+   * small file would cost a file creation, and an open, an ioctl and a close per open.
+   */
+  static final long PASSTHROUGH_MIN = 1L << 20;
 
   /** Files up to this size are copied for passthrough during the open that finds them cached. */
   static final long SYNC_COPY_MAX = 64L << 20;

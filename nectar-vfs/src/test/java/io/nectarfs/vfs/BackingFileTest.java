@@ -37,7 +37,7 @@ class BackingFileTest {
     VfsHarness h = VfsHarness.memory(tmp);
     try (var c = h.client(h.diskCache(tmp.resolve("cache"), false), VfsConfig.defaults())) {
       Vfs v = c.vfs();
-      byte[] v1 = random(300 << 10, 1); // five 64 KiB blocks
+      byte[] v1 = random((1 << 20) + (300 << 10), 1); // 21 blocks of 64 KiB
       var o = v.create(ctx, Meta.ROOT, "f", 0644, 0, O_RDWR);
       long ino = o.entry().ino();
       v.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(v1));
@@ -84,6 +84,21 @@ class BackingFileTest {
       long fh = v.open(ctx, o.entry().ino(), O_RDONLY);
       readAll(v, o.entry().ino(), fh, 1000);
       assertThat(v.backingFile(ctx, o.entry().ino(), fh).fallback()).isEqualTo("no-cache");
+    }
+  }
+
+  @Test
+  void aSmallFile_getsNoCopy() throws Exception {
+    VfsHarness h = VfsHarness.memory(tmp);
+    try (var c = h.client(h.diskCache(tmp.resolve("cache"), false), VfsConfig.defaults())) {
+      Vfs v = c.vfs();
+      var o = v.create(ctx, Meta.ROOT, "f", 0644, 0, O_RDWR);
+      long ino = o.entry().ino();
+      v.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[(1 << 20) - 1]));
+      v.release(ctx, ino, o.fh());
+      long fh = v.open(ctx, ino, O_RDONLY);
+      readAll(v, ino, fh, (1 << 20) - 1);
+      assertThat(v.backingFile(ctx, ino, fh).fallback()).isEqualTo("small");
     }
   }
 }
