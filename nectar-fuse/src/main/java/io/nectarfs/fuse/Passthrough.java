@@ -116,7 +116,7 @@ final class Passthrough {
 
   private void fallback(String reason) {
     fallbacks.computeIfAbsent(reason, r -> Counter.builder("nectar_fuse_passthrough_fallbacks").tag("reason", r)
-        .description("read-only opens not served by FUSE passthrough, by reason").register(metrics.registry())).increment();
+        .description("opens not served by FUSE passthrough, by reason (busy: a writable open refused with ETXTBSY)").register(metrics.registry())).increment();
   }
 
   /**
