@@ -331,6 +331,26 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   @Override
+  public boolean cachedLocally(long sliceId, int size) {
+    checkRange(sliceId, size, 0);
+    for (int bi = 0; bi < BlockKeys.blocks(size, bs); bi++) {
+      if (!cached(BlockKeys.key(sliceId, bi, BlockKeys.blockLength(size, bs, bi)))) {
+        return false;
+      }
+    }
+    return cachesEnabled();
+  }
+
+  /** {@code <first cache dir>/passthrough}, a quarter of the disk cache's size. */
+  @Override
+  public java.util.Optional<LocalArea> localArea() {
+    if (disk == null || config.cacheEncrypted()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new LocalArea(config.cacheDirs().getFirst().resolve("passthrough"), config.cacheSize() / 4));
+  }
+
+  @Override
   public void prefetch(long sliceId, int size, int off, int len) {
     checkRange(sliceId, size, off);
     if (!cachesEnabled() || closed || len <= 0 || off >= size) {

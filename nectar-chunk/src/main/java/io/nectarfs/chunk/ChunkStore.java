@@ -54,6 +54,28 @@ public interface ChunkStore extends AutoCloseable {
   /** Loads every block of the slice into the local cache and waits (warmup). */
   void fillCache(long sliceId, int size) throws IOException;
 
+  /**
+   * Whether every block of the slice is in this client's local caches (memory, disk or writeback
+   * staging), so that reading it now needs no object request. Advisory: a block may be evicted
+   * right after. False for a store without caches.
+   */
+  default boolean cachedLocally(long sliceId, int size) {
+    return false;
+  }
+
+  /**
+   * A private directory (mode 0700) on the disk cache's file system where this client may keep
+   * plain-text copies of whole files assembled from cached blocks (FUSE passthrough), with the
+   * number of bytes it may use there; empty without a disk cache or when the cache is encrypted
+   * (plain copies would defeat it).
+   */
+  default java.util.Optional<LocalArea> localArea() {
+    return java.util.Optional.empty();
+  }
+
+  /** See {@link #localArea()}. */
+  record LocalArea(java.nio.file.Path dir, long limit) {}
+
   /** Deletes every block of the slice from the object store and the caches. Idempotent. */
   void remove(long sliceId, int size) throws IOException;
 

@@ -118,4 +118,30 @@ class ReadPathTest {
           .isInstanceOf(java.nio.file.NoSuchFileException.class);
     }
   }
+
+  @Test
+  void cachedLocally_afterWarmup_andALocalAreaOnlyForAPlainDiskCache() throws Exception {
+    byte[] data = random(new Random(3), 2 * BS + 100);
+    ChunkConfig disk = config("disk").withCacheOnWrite(false);
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.faulty(0, Duration.ZERO, 1), disk)) {
+      ChunkTesting.writeSlice(cs, 9, data);
+      assertThat(cs.cachedLocally(9, data.length)).isFalse();
+      ChunkTesting.read(cs, 9, data.length, 0, BS); // one block of three
+      assertThat(cs.cachedLocally(9, data.length)).isFalse();
+      cs.fillCache(9, data.length);
+      assertThat(cs.cachedLocally(9, data.length)).isTrue();
+      assertThat(cs.localArea()).hasValueSatisfying(a -> {
+        assertThat(a.dir()).isEqualTo(tmp.resolve("cache").resolve("passthrough"));
+        assertThat(a.limit()).isEqualTo((1L << 30) / 4);
+      });
+    }
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.faulty(0, Duration.ZERO, 1), disk.withCacheMode(0600, true))) {
+      assertThat(cs.localArea()).as("plain copies would defeat an encrypted cache").isEmpty();
+    }
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.faulty(0, Duration.ZERO, 1), config("none"))) {
+      ChunkTesting.writeSlice(cs, 9, data);
+      assertThat(cs.cachedLocally(9, data.length)).isFalse();
+      assertThat(cs.localArea()).isEmpty();
+    }
+  }
 }

@@ -80,6 +80,19 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--kernel-read-ahead", paramLabel = "SIZE", description = "Kernel read-ahead of the mount (default: ${DEFAULT-VALUE}; needs root).")
   String kernelReadAhead = "16M";
 
+  /** The values of {@code --passthrough}. */
+  enum PassthroughMode {
+    auto, on, off;
+
+    /** Whether a mount ({@code readOnly} or not) uses passthrough: auto only where no writer can be refused. */
+    boolean enabled(boolean readOnly) {
+      return this == on || this == auto && readOnly;
+    }
+  }
+
+  @Option(names = "--passthrough", paramLabel = "auto|on|off", description = "on: read-only opens of files entirely in the local cache are read by the kernel from a local copy (FUSE passthrough; needs root and Linux 6.9+, a plain disk cache and no writeback cache); while such an open lives, a writable open of the file waits up to 2 s and then fails with ETXTBSY. auto: on for --read-only mounts, where no writer can be refused, off otherwise. off: every read goes through the daemon (default: ${DEFAULT-VALUE}).")
+  PassthroughMode passthrough = PassthroughMode.auto;
+
   @Option(names = "--direct-io", description = "Bypass the kernel page cache.")
   boolean directIo;
 
@@ -172,6 +185,7 @@ final class MountCommand implements Callable<Integer> {
           .defaultPermissions(defaultPermissions)
           .directIo(directIo)
           .keepCache(keepCache)
+          .passthrough(passthrough.enabled(readOnly))
           .suid(suid)
           .dev(dev)
           .exec(exec)

@@ -132,7 +132,10 @@ public final class FuseServer implements AutoCloseable {
     this.permits = new Semaphore(options.maxBackground());
     this.table = new OpTable();
     this.readOnly = new ReadOnlyFlag(mount.mountpoint(), options.readOnly(), vfs::setReadOnly);
-    new VfsBridge(vfs, options, () -> init, readOnly::check).register(table);
+    // the direct-I/O and writeback-cache modes exclude passthrough (the kernel refuses it with the latter)
+    Passthrough passthrough = new Passthrough(options.passthrough() && !options.directIo() && !options.writebackCache(),
+        Passthrough.Kernel.of(fds[0]), () -> init, metrics);
+    new VfsBridge(vfs, options, () -> init, readOnly::check, passthrough).register(table);
     table.on(Opcode.INIT, 8, Dispatch.INLINE, this::doInit);
     table.on(Opcode.INTERRUPT, 8, Dispatch.NO_REPLY, (r, out) -> interrupt(r.u64()));
     table.on(Opcode.FORGET, 8, Dispatch.NO_REPLY, (r, out) -> {});
@@ -425,7 +428,7 @@ public final class FuseServer implements AutoCloseable {
     InitNegotiation.Offer offer = InitNegotiation.decode(r);
     InitNegotiation.Wanted wanted = new InitNegotiation.Wanted(options.maxWrite(), options.maxReadahead(),
         maxPagesLimit(), options.maxBackground(), options.congestionThreshold(), options.writebackCache(),
-        options.posixAcl(), options.locks());
+        options.posixAcl(), options.locks(), options.passthrough());
     log.debug("FUSE INIT offer {} wanted {}", offer, wanted);
     InitState s;
     try {
@@ -442,6 +445,9 @@ public final class FuseServer implements AutoCloseable {
       init = s;
       log.info("FUSE {}.{} (kernel 7.{}) at {}: flags {}, max_write {}, max_pages {}", s.major(), s.minor(), s.kernelMinor(),
           mount.mountpoint(), Long.toHexString(s.flags()), s.maxWrite(), s.maxPages());
+      if (options.passthrough() && !options.writebackCache() && !options.directIo() && !s.has(Proto.PASSTHROUGH)) {
+        log.info("the kernel does not offer FUSE passthrough (Linux 6.9+): reads go through the daemon");
+      }
     }
   }
 

@@ -29,6 +29,10 @@ import java.time.Duration;
  * @param exec allow executing programs (default on; off is {@code noexec})
  * @param ioUring serve requests over FUSE-over-io_uring when the kernel offers it (module
  *     parameter {@code fuse.enable_uring}); otherwise, and by default, over {@code /dev/fuse}
+ * @param passthrough serve read-only opens of files this client has entirely in its local
+ *     cache through a kernel backing file (FUSE passthrough; default off: a writable open of such a
+ *     file waits for those opens to close, then fails with ETXTBSY; silently off where the
+ *     kernel or the privileges do not allow it, and with the writeback cache)
  */
 public record MountOptions(
     String volumeName,
@@ -53,7 +57,8 @@ public record MountOptions(
     boolean suid,
     boolean dev,
     boolean exec,
-    boolean ioUring) {
+    boolean ioUring,
+    boolean passthrough) {
 
   public MountOptions {
     if (volumeName == null || volumeName.isBlank() || volumeName.matches(".*[,\\s].*")) {
@@ -97,6 +102,7 @@ public record MountOptions(
     b.dev = dev;
     b.exec = exec;
     b.ioUring = ioUring;
+    b.passthrough = passthrough;
     return b;
   }
 
@@ -125,6 +131,7 @@ public record MountOptions(
     private boolean dev;
     private boolean exec = true;
     private boolean ioUring;
+    private boolean passthrough;
 
     private Builder() {}
 
@@ -243,11 +250,16 @@ public record MountOptions(
       return this;
     }
 
+    public Builder passthrough(boolean v) {
+      passthrough = v;
+      return this;
+    }
+
     public MountOptions build() {
       return new MountOptions(volumeName, allowOther, defaultPermissions, readOnly, nonEmpty, useFusermount, maxWrite,
           maxReadahead, maxBackground, Math.min(congestionThreshold, maxBackground), readers, attrTimeout, entryTimeout,
           negativeTimeout, directIo, keepCache, writebackCache, posixAcl, locks, suid, dev, exec,
-          ioUring);
+          ioUring, passthrough);
     }
   }
 }

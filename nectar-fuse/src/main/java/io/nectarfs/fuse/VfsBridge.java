@@ -62,9 +62,12 @@ final class VfsBridge {
   /** Inodes from here up are the VFS's internal files. */
   private static final long INTERNAL_INODES = 0x7FFFFFFF00000000L;
 
+  private final Passthrough passthrough;
+
   /** {@code readOnly} says whether the mount is read-only now (remounts change it). */
-  VfsBridge(Vfs vfs, MountOptions o, Supplier<InitState> init, BooleanSupplier readOnly) {
+  VfsBridge(Vfs vfs, MountOptions o, Supplier<InitState> init, BooleanSupplier readOnly, Passthrough passthrough) {
     this.vfs = vfs;
+    this.passthrough = passthrough;
     this.o = o;
     this.init = init;
     this.readOnly = readOnly;
@@ -249,12 +252,38 @@ final class VfsBridge {
     }
     Ctx ctx = ctx(r);
     long fh = vfs.open(ctx, r.nodeid, flags);
-    r.ifAbandoned(() -> vfs.release(ctx.uncancellable(), r.nodeid, fh));
     // Internal files (/.stats, /.config) change between reads: no page cache for them. Other
     // files keep the kernel's pages only if nobody else changed the file since (close-to-open).
-    int keep = o.keepCache() && vfs.keepCache(r.nodeid, fh) ? Proto.FOPEN_KEEP_CACHE : 0;
     int base = openFlags & ~Proto.FOPEN_KEEP_CACHE;
-    out.openOut(fh, r.nodeid >= INTERNAL_INODES ? base | Proto.FOPEN_DIRECT_IO : base | keep | directIo(flags));
+    if (r.nodeid >= INTERNAL_INODES) {
+      r.ifAbandoned(() -> vfs.release(ctx.uncancellable(), r.nodeid, fh));
+      out.openOut(fh, base | Proto.FOPEN_DIRECT_IO);
+      return;
+    }
+    Passthrough.Decision d = decide(ctx, r.nodeid, fh, flags);
+    r.ifAbandoned(() -> release(ctx.uncancellable(), r.nodeid, fh));
+    if (d.backingId() > 0) {
+      out.openOut(fh, d.openFlags(), d.backingId());
+      return;
+    }
+    int keep = o.keepCache() && vfs.keepCache(r.nodeid, fh) ? Proto.FOPEN_KEEP_CACHE : 0;
+    out.openOut(fh, base | keep | directIo(flags));
+  }
+
+  /** The passthrough decision for a new handle; a refused open (ETXTBSY) releases it. */
+  private Passthrough.Decision decide(Ctx ctx, long ino, long fh, int flags) throws IOException {
+    boolean writable = OpenFlags.writable(flags) || OpenFlags.has(flags, OpenFlags.O_TRUNC);
+    try {
+      return passthrough.opened(vfs, ctx, ino, fh, writable, OpenFlags.has(flags, OpenFlags.O_DIRECT));
+    } catch (IOException | RuntimeException e) {
+      vfs.release(ctx.uncancellable(), ino, fh);
+      throw e;
+    }
+  }
+
+  private void release(Ctx ctx, long ino, long fh) throws IOException {
+    passthrough.released(ino, fh);
+    vfs.release(ctx, ino, fh);
   }
 
   private void read(Request r, Reply out) throws IOException {
@@ -310,7 +339,7 @@ final class VfsBridge {
         // the handle goes away anyway
       }
     }
-    vfs.release(ctx, r.nodeid, fh);
+    release(ctx, r.nodeid, fh);
   }
 
   private void fsync(Request r, Reply out) throws IOException {
@@ -461,7 +490,8 @@ final class VfsBridge {
     writable();
     Ctx ctx = ctx(r);
     Vfs.Opened op = vfs.create(ctx, r.nodeid, name, mode, umask, flags);
-    r.ifAbandoned(() -> vfs.release(ctx.uncancellable(), op.entry().ino(), op.fh()));
+    decide(ctx, op.entry().ino(), op.fh(), OpenFlags.O_WRONLY); // a create may open an existing file
+    r.ifAbandoned(() -> release(ctx.uncancellable(), op.entry().ino(), op.fh()));
     entry(out, op.entry());
     out.openOut(op.fh(), openFlags | directIo(flags));
   }

@@ -316,6 +316,11 @@ final class AccessLogVfs implements Vfs {
   }
 
   @Override
+  public Backing backingFile(Ctx ctx, long ino, long fh) throws IOException {
+    return ino == INO ? Backing.none("internal") : vfs.backingFile(ctx, ino, fh);
+  }
+
+  @Override
   public boolean keepCache(long ino, long fh) {
     return ino != INO && vfs.keepCache(ino, fh);
   }

@@ -252,6 +252,11 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public Backing backingFile(Ctx ctx, long ino, long fh) throws IOException {
+    return inner.backingFile(ctx, in(ino), fh);
+  }
+
+  @Override
   public boolean keepCache(long ino, long fh) {
     return inner.keepCache(in(ino), fh);
   }

@@ -87,6 +87,29 @@ public interface Vfs extends AutoCloseable {
     return false;
   }
 
+  /**
+   * A local file with the content of an open file, for the kernel to read directly (FUSE
+   * passthrough); {@code path} is null when there is none, and {@code fallback} says why (a short
+   * metric label such as {@code not-cached}).
+   */
+  record Backing(java.nio.file.Path path, String fallback) {
+    public static Backing none(String why) {
+      return new Backing(null, why);
+    }
+  }
+
+  /**
+   * A read-only local file holding exactly the content of file {@code ino} as the read-only
+   * handle {@code fh} sees it at its open, assembled from this client's local cache without any
+   * object request; only when every byte is cached, nobody in this client has unwritten data of
+   * the file, and the cache keeps plain-text blocks. The file never changes: a later change of
+   * the file makes a new one for later opens (old ones are deleted when evicted, which the kernel
+   * tolerates for files it holds open). The caller opens it at once.
+   */
+  default Backing backingFile(Ctx ctx, long ino, long fh) throws IOException {
+    return Backing.none("unsupported");
+  }
+
   /** Reads bytes at {@code off}: fills {@code dst} unless the end of the file comes first; returns the count (0 at the end). */
   int read(Ctx ctx, long ino, long fh, long off, ByteBuffer dst) throws IOException;
 

@@ -358,6 +358,100 @@ final class VfsImpl implements Vfs {
     return handles.get(fh) instanceof Handle.File f && f.ino == ino && f.keepCache;
   }
 
+  /** The copies for passthrough, opened at the first use (null before, or when there is no plain disk cache). */
+  private volatile BackingFiles backing;
+  private volatile boolean backingTried;
+
+  private BackingFiles backingArea() {
+    if (!backingTried) {
+      synchronized (this) {
+        if (!backingTried) {
+          ChunkStore.LocalArea area = chunks.localArea().orElse(null);
+          if (area != null && !closed.get()) {
+            try {
+              backing = new BackingFiles(area.dir(), area.limit());
+            } catch (IOException e) {
+              log.warn("no passthrough files in {}: {}", area.dir(), e.toString());
+            }
+          }
+          backingTried = true;
+        }
+      }
+    }
+    return backing;
+  }
+
+  @Override
+  public Backing backingFile(Ctx ctx, long ino, long fh) throws IOException {
+    if (!(handles.get(fh) instanceof Handle.File f) || f.ino != ino || Internal.isInternal(ino) || f.writable() || !f.readable()) {
+      return Backing.none("not-read-only");
+    }
+    if (writers.containsKey(ino)) {
+      return Backing.none("writer");
+    }
+    BackingFiles area = backingArea();
+    if (area == null) {
+      return Backing.none("no-cache");
+    }
+    Attr cached = cache.attr(ino); // the open just cached what it read
+    Attr a = cached != null ? cached : meta.getattr(Ctx.ROOT, ino);
+    if (a.length() > area.limit()) {
+      return Backing.none("too-large");
+    }
+    if (a.length() < PASSTHROUGH_MIN) {
+      return Backing.none("small");
+    }
+    // the version: the attributes and every chunk's slices; all slices must be cached
+    long h = a.mtime() * 31 + a.length();
+    long chunkCount = (a.length() + io.nectarfs.meta.Chunks.CHUNK_SIZE - 1) / io.nectarfs.meta.Chunks.CHUNK_SIZE;
+    for (int i = 0; i < chunkCount; i++) {
+      for (io.nectarfs.meta.Slice sl : reader.resolved(ino, i)) {
+        if (sl.id() != 0 && !chunks.cachedLocally(sl.id(), sl.size())) {
+          return Backing.none("not-cached");
+        }
+        h = h * 1_000_003 + sl.hashCode();
+      }
+      h = h * 31 + i;
+    }
+    String version = Long.toHexString(a.mtime()) + "-" + Long.toHexString(a.length()) + "-" + Long.toHexString(h);
+    java.nio.file.Path p = area.get(ino, version);
+    if (p == null) {
+      Handle.File scratch = new Handle.File(ino, OpenFlags.O_RDONLY);
+      if (a.length() > SYNC_COPY_MAX) { // a large copy would hold up the open: build it for later opens
+        area.assembleLater(ino, version, a.length(), ch -> copyInto(Ctx.ROOT, ino, scratch, a.length(), ch));
+        return Backing.none("assembling");
+      }
+      p = area.assemble(ino, version, a.length(), ch -> copyInto(ctx, ino, scratch, a.length(), ch));
+    }
+    return new Backing(p, null);
+  }
+
+  /**
+   * Smaller files get no copy: one READ request (up to max_write, 1 MiB) serves them, and a copy per
+   * small file would cost a file creation, and an open, an ioctl and a close per open.
+   */
+  static final long PASSTHROUGH_MIN = 1L << 20;
+
+  /** Files up to this size are copied for passthrough during the open that finds them cached. */
+  static final long SYNC_COPY_MAX = 64L << 20;
+
+  private void copyInto(Ctx ctx, long ino, Handle.File scratch, long length, java.nio.channels.FileChannel ch) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+    long off = 0;
+    while (off < length) {
+      buf.clear().limit((int) Math.min(buf.capacity(), length - off));
+      int n = reader.read(ctx, ino, scratch, off, buf);
+      if (n <= 0) {
+        break;
+      }
+      buf.flip();
+      while (buf.hasRemaining()) {
+        ch.write(buf, off + buf.position());
+      }
+      off += n;
+    }
+  }
+
   private long register(Handle h) {
     long fh = nextFh.getAndIncrement();
     handles.put(fh, h);
@@ -863,6 +957,14 @@ final class VfsImpl implements Vfs {
     }
     writers.clear();
     compactor.close();
+    BackingFiles b = backing;
+    if (b != null) {
+      try {
+        b.close();
+      } catch (IOException e) {
+        log.debug("passthrough files not removed: {}", e.toString());
+      }
+    }
     try {
       chunks.close();
     } catch (IOException e) {

@@ -193,6 +193,11 @@ final class MappedVfs implements Vfs {
   }
 
   @Override
+  public Backing backingFile(Ctx ctx, long ino, long fh) throws IOException {
+    return inner.backingFile(map(ctx), ino, fh);
+  }
+
+  @Override
   public boolean keepCache(long ino, long fh) {
     return inner.keepCache(ino, fh);
   }

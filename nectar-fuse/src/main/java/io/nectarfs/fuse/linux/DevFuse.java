@@ -42,6 +42,37 @@ public final class DevFuse {
     }
   }
 
+  /**
+   * Registers the file at {@code path}, opened read-only, as a backing file of the FUSE connection
+   * of {@code devFd} (FUSE_DEV_IOC_BACKING_OPEN) and returns its backing id for an open reply with
+   * FOPEN_PASSTHROUGH. The kernel keeps its own reference: our descriptor is closed here. Fails
+   * with EPERM without CAP_SYS_ADMIN, and with another errno when the connection did not
+   * negotiate passthrough or the file cannot back it.
+   */
+  public static int backingOpen(int devFd, String path) throws NativeException {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment box = LibC.newErrnoBox(a);
+      int fd = (int) LibC.check(LibC.open(box, a.allocateFrom(path), LibC.O_RDONLY | LibC.O_CLOEXEC, 0), box, "open " + path);
+      try {
+        MemorySegment map = a.allocate(16, 8);
+        map.set(JAVA_INT, 0, fd); // flags and padding stay 0
+        return (int) LibC.check(LibC.ioctl(box, devFd, LibC.FUSE_DEV_IOC_BACKING_OPEN, map), box, "ioctl FUSE_DEV_IOC_BACKING_OPEN");
+      } finally {
+        LibC.close(box, fd);
+      }
+    }
+  }
+
+  /** Releases a backing id of {@link #backingOpen} (files opened with it keep reading it). */
+  public static void backingClose(int devFd, int backingId) throws NativeException {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment box = LibC.newErrnoBox(a);
+      MemorySegment id = a.allocate(JAVA_INT);
+      id.set(JAVA_INT, 0, backingId);
+      LibC.check(LibC.ioctl(box, devFd, LibC.FUSE_DEV_IOC_BACKING_CLOSE, id), box, "ioctl FUSE_DEV_IOC_BACKING_CLOSE");
+    }
+  }
+
   /** Sets O_NONBLOCK, so that a reader whose poll lost the race to another reader gets EAGAIN. */
   public static void setNonBlocking(int fd) throws NativeException {
     try (Arena a = Arena.ofConfined()) {

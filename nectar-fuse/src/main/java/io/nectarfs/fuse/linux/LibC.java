@@ -72,6 +72,10 @@ public final class LibC {
 
   /** {@code _IOR(229, 0, uint32_t)}. */
   public static final long FUSE_DEV_IOC_CLONE = 0x8004E500L;
+  /** _IOW(229, 1, struct fuse_backing_map {int32 fd; uint32 flags; uint64 padding}). */
+  public static final long FUSE_DEV_IOC_BACKING_OPEN = 0x4010E501L;
+  /** _IOW(229, 2, uint32_t backing id). */
+  public static final long FUSE_DEV_IOC_BACKING_CLOSE = 0x4004E502L;
 
   private static final MethodHandle OPEN =
       errnoCall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));

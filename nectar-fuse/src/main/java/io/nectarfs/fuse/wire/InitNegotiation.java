@@ -15,7 +15,8 @@ public final class InitNegotiation {
       int congestionThreshold,
       boolean writebackCache,
       boolean posixAcl,
-      boolean locks) {}
+      boolean locks,
+      boolean passthrough) {}
 
   /** The kernel's offer, decoded from fuse_init_in. */
   public record Offer(int major, int minor, int maxReadahead, long flags) {}
@@ -60,6 +61,9 @@ public final class InitNegotiation {
     }
     if (w.writebackCache()) {
       f |= Proto.WRITEBACK_CACHE;
+    } else if (w.passthrough()) {
+      // the kernel refuses passthrough together with the writeback cache
+      f |= Proto.PASSTHROUGH;
     }
     return f;
   }
@@ -109,7 +113,8 @@ public final class InitNegotiation {
           .u32(s.maxWrite());
     }
     if (size > 24) {
-      out.u32(s.timeGran()).u16(s.maxPages()).u16(0).u32((int) (s.flags() >>> 32)).zeros(28);
+      int stackDepth = s.has(Proto.PASSTHROUGH) ? Proto.MAX_STACK_DEPTH : 0;
+      out.u32(s.timeGran()).u16(s.maxPages()).u16(0).u32((int) (s.flags() >>> 32)).u32(stackDepth).zeros(24);
     }
     return size;
   }

@@ -50,10 +50,16 @@ public final class Proto {
   public static final long OVER_IO_URING = 1L << 41;
   /** 7.39: shared mmap of files opened with FOPEN_DIRECT_IO (flags2 bit 4). */
   public static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;
+  /** 7.40: reads (and writes) of opens answered with FOPEN_PASSTHROUGH go to a backing file (flags2 bit 5). */
+  public static final long PASSTHROUGH = 1L << 37;
+  /** max_stack_depth we answer with PASSTHROUGH: backing files live on a plain (non-stacked) file system. */
+  public static final int MAX_STACK_DEPTH = 1;
 
   // FOPEN_* (open_out.open_flags)
   public static final int FOPEN_DIRECT_IO = 1;
   public static final int FOPEN_KEEP_CACHE = 2;
+  /** open_out.backing_id names the backing file (7.40). */
+  public static final int FOPEN_PASSTHROUGH = 1 << 7;
 
   // setattr valid bits beyond those of SetAttr
   public static final int FATTR_FH = 1 << 6;

@@ -107,7 +107,12 @@ public final class Reply {
 
   /** fuse_open_out. */
   public Reply openOut(long fh, int openFlags) {
-    return u64(fh).u32(openFlags).u32(0);
+    return openOut(fh, openFlags, 0);
+  }
+
+  /** fuse_open_out with a backing id (used with {@link Proto#FOPEN_PASSTHROUGH}). */
+  public Reply openOut(long fh, int openFlags, int backingId) {
+    return u64(fh).u32(openFlags).u32(backingId);
   }
 
   private static int align8(int n) {

@@ -11,7 +11,7 @@ class InitNegotiationTest {
       new InitNegotiation.Offer(7, 45, 131072, 0x73fffffbL | (0x5fdL << 32));
 
   static InitNegotiation.Wanted wanted(int maxWrite, int pagesLimit, boolean writeback) {
-    return new InitNegotiation.Wanted(maxWrite, 1 << 20, pagesLimit, 64, 48, writeback, false, true);
+    return new InitNegotiation.Wanted(maxWrite, 1 << 20, pagesLimit, 64, 48, writeback, false, true, false);
   }
 
   @Test
@@ -33,6 +33,24 @@ class InitNegotiationTest {
     assertThat(s.flags() >>> 32).as("flags2: only direct-I/O mmap").isEqualTo(Proto.DIRECT_IO_ALLOW_MMAP >>> 32);
     assertThat(s.has(Proto.INIT_EXT)).isTrue();
     assertThat(InitNegotiation.negotiate(KERNEL_6_18, wanted(1 << 20, 256, true)).has(Proto.WRITEBACK_CACHE)).isTrue();
+  }
+
+  @Test
+  void passthrough_isAskedWithMaxStackDepth1_butNotWithTheWritebackCache() {
+    InitNegotiation.Wanted w = new InitNegotiation.Wanted(1 << 20, 1 << 20, 256, 64, 48, false, false, true, true);
+    InitState s = InitNegotiation.negotiate(KERNEL_6_18, w);
+    assertThat(s.has(Proto.PASSTHROUGH)).isTrue();
+    Buf b = new Buf(8192);
+    InitNegotiation.encode(s, new Reply(b));
+    assertThat(b.bytes().getInt(16 + 32)).isEqualTo((int) ((Proto.DIRECT_IO_ALLOW_MMAP | Proto.PASSTHROUGH) >>> 32)); // flags2
+    assertThat(b.bytes().getInt(16 + 36)).as("max_stack_depth").isEqualTo(1);
+    InitNegotiation.Wanted wb = new InitNegotiation.Wanted(1 << 20, 1 << 20, 256, 64, 48, true, false, true, true);
+    assertThat(InitNegotiation.negotiate(KERNEL_6_18, wb).has(Proto.PASSTHROUGH)).isFalse();
+    var noOffer = new InitNegotiation.Offer(7, 45, 131072, 0x73fffffbL | ((0x5fdL & ~(Proto.PASSTHROUGH >>> 32)) << 32));
+    InitState s2 = InitNegotiation.negotiate(noOffer, w);
+    assertThat(s2.has(Proto.PASSTHROUGH)).isFalse();
+    InitNegotiation.encode(s2, new Reply(b));
+    assertThat(b.bytes().getInt(16 + 36)).isZero();
   }
 
   @Test
