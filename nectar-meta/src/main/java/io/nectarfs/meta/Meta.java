@@ -280,6 +280,16 @@ public interface Meta extends AutoCloseable {
   List<SessionInfo> sessions() throws IOException;
 
   /**
+   * Makes every change this client committed so far durable: it survives a crash of the
+   * operating system or a power loss, not only of the process. A no-op on engines that make each
+   * commit durable before it returns; on SQLite with {@code synchronous=normal} (the default) one
+   * fsync of the WAL, shared by concurrent callers. The VFS calls it where POSIX or its own
+   * contract promises durability (fsync, fsyncdir, O_SYNC writes, flush and close of written
+   * files); the slice deletion job calls it before deleting objects.
+   */
+  void sync() throws IOException;
+
+  /**
    * Registers the listener that deletes the objects of freed slices (the data layer's chunk
    * store). Freed slices wait in the volume's durable deletion queue: without a listener this
    * client never takes the deletion job, so nothing leaves the queue; a slice leaves it only after

@@ -96,6 +96,10 @@ public interface Vfs extends AutoCloseable {
   /** close(2) of one descriptor: waits for written data; releases the owner's locks. */
   void flush(Ctx ctx, long ino, long fh, long lockOwner) throws IOException;
 
+  /**
+   * fsync(2) or fsyncdir: {@code fh} is a file or directory handle. Returns when the written data
+   * and every metadata change committed before the call are durable (survive a power loss).
+   */
   void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException;
 
   /** The last close of the handle. */

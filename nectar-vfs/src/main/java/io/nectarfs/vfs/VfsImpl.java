@@ -484,6 +484,7 @@ final class VfsImpl implements Vfs {
       reader.invalidate(ino);
       if (OpenFlags.has(f.flags, OpenFlags.O_DSYNC)) { // O_SYNC or O_DSYNC: durable before write(2) returns
         w.flush();
+        w.syncCommitted();
       }
       n -= src.remaining(); // short when cancelled part-way (FileWriter#write)
       meters.writeBytes.increment(n);
@@ -491,10 +492,12 @@ final class VfsImpl implements Vfs {
     });
   }
 
+  /** Commits the inode's pending writes and makes every commit of its writer durable. */
   private void flushWriter(long ino) throws IOException {
     FileWriter w = writers.get(ino);
     if (w != null) {
       w.flush();
+      w.syncCommitted();
     }
   }
 
@@ -518,8 +521,9 @@ final class VfsImpl implements Vfs {
   @Override
   public void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException {
     timed(VfsMeters.Op.FSYNC, () -> {
-      handle(fh, ino);
+      handle(fh, ino); // a file or directory handle (fsyncdir comes here too)
       flushWriter(ino);
+      meta.sync(); // fsync(2) promises the file's metadata too (and fsyncdir its entries)
       return null;
     });
   }
@@ -541,6 +545,7 @@ final class VfsImpl implements Vfs {
         if (w != null) {
           try {
             w.retire();
+            w.syncCommitted();
           } catch (IOException e) {
             failure = e;
             w.abort();
