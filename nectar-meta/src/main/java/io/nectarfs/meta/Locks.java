@@ -318,10 +318,9 @@ final class Locks {
 
   /** Deletes the locks of a deleted inode inside {@code tx}. */
   static void dropInode(Tx tx, long ino) throws IOException {
-    for (byte kind : new byte[] {FLOCK, PLOCK}) {
-      for (byte[] k : tx.keys(inodePrefix(ino, kind))) {
-        tx.kv.delete(k);
-      }
+    byte[] both = java.util.Arrays.copyOf(inodePrefix(ino, FLOCK), 9); // O ino: flocks and POSIX locks in one scan
+    for (byte[] k : tx.keys(both)) {
+      tx.kv.delete(k);
     }
   }
 

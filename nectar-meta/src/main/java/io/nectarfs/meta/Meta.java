@@ -144,6 +144,13 @@ public interface Meta extends AutoCloseable {
   Attr open(Ctx ctx, long ino, int flags) throws IOException;
 
   /**
+   * Registers one open, as {@link #open} does, of the regular file that this client's {@link
+   * #mknod} just created, without a check or a transaction: its creator may use it whatever its
+   * mode (open(2) with O_CREAT). Ended by {@link #close} like any open.
+   */
+  void openCreated(long ino);
+
+  /**
    * Sets the access time of {@code ino} to {@code atimeNanos} if it is older, as reading does:
    * no permission check, ctime unchanged. Does nothing on a read-only client or a gone inode.
    */

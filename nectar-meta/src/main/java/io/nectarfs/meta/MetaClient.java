@@ -587,6 +587,11 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public void openCreated(long ino) {
+    openCounts.merge(ino, 1, Integer::sum);
+  }
+
+  @Override
   public void touchAtime(long ino, long atimeNanos) throws IOException {
     if (config.readOnly()) {
       return;

@@ -281,6 +281,11 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
+  public void openCreated(long ino) {
+    next.openCreated(ino); // memory only: nothing to time
+  }
+
+  @Override
   public void touchAtime(long ino, long atimeNanos) throws IOException {
     long t0 = System.nanoTime();
     try {

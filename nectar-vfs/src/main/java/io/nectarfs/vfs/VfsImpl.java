@@ -326,7 +326,7 @@ final class VfsImpl implements Vfs {
         return new Opened(new Entry(e.ino(), getattr(ctx, e.ino())), fh);
       }
       // The creator gets the access it asked for, whatever mode the new file has (open(2) semantics).
-      meta.open(Ctx.ROOT, e.ino(), flags & ~OpenFlags.O_TRUNC);
+      meta.openCreated(e.ino());
       long fh = register(new Handle.File(e.ino(), flags));
       return new Opened(e, fh);
     });

@@ -70,6 +70,7 @@ class SmallFileCostTest {
     vfs.flush(ctx, o.entry().ino(), o.fh(), OWNER);
     vfs.release(ctx, o.entry().ino(), o.fh());
     assertThat(kv.txns.get()).as("write transactions of create+flush+release").isEqualTo(1);
+    assertThat(kv.reads.get()).as("read transactions of create+flush+release").isZero();
     assertThat(kv.syncs.get()).as("syncs: nothing written, nothing promised").isZero();
   }
 
@@ -140,6 +141,7 @@ class SmallFileCostTest {
   private static final class CountingKv implements TxnKv {
     final AtomicInteger txns = new AtomicInteger();
     final AtomicInteger syncs = new AtomicInteger();
+    final AtomicInteger reads = new AtomicInteger();
     private final TxnKv next;
     private final Thread counted;
     private final KvDurability barrier = () -> count(syncs);
@@ -152,6 +154,7 @@ class SmallFileCostTest {
     void zero() {
       txns.set(0);
       syncs.set(0);
+      reads.set(0);
     }
 
     private void count(AtomicInteger n) {
@@ -168,6 +171,7 @@ class SmallFileCostTest {
 
     @Override
     public <T> T read(Body<T> body) throws IOException {
+      count(reads);
       return next.read(body);
     }
 
