@@ -102,6 +102,13 @@ public interface Vfs extends AutoCloseable {
    */
   void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException;
 
+  /**
+   * Makes every metadata change committed so far durable, as an fsyncdir would, for callers
+   * without a handle (the path API after each change). Needs no permission: it reads and changes
+   * nothing.
+   */
+  void sync() throws IOException;
+
   /** The last close of the handle. */
   void release(Ctx ctx, long ino, long fh) throws IOException;
 

@@ -529,6 +529,11 @@ final class VfsImpl implements Vfs {
   }
 
   @Override
+  public void sync() throws IOException {
+    meta.sync();
+  }
+
+  @Override
   public void release(Ctx ctx, long ino, long fh) throws IOException {
     timed(VfsMeters.Op.RELEASE, () -> {
       Handle h = handles.remove(fh);

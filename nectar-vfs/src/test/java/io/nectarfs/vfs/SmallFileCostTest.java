@@ -123,6 +123,22 @@ class SmallFileCostTest {
   }
 
   @Test
+  void changesThroughThePathApiAreDurableWhenTheyReturn() throws IOException {
+    var fs = new io.nectarfs.fs.FileSystem(vfs);
+    kv.zero();
+    fs.mkdir(ctx, "/d", 0755);
+    assertThat(kv.syncs.get()).as("mkdir").isEqualTo(1);
+    try (var f = fs.open(ctx, "/d/tmp", java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+        java.nio.file.StandardOpenOption.WRITE), 0644)) {
+      assertThat(kv.syncs.get()).as("create").isEqualTo(2);
+    }
+    fs.rename(ctx, "/d/tmp", "/d/final", 0);
+    assertThat(kv.syncs.get()).as("rename (a WebDAV PUT's last step)").isEqualTo(3);
+    fs.unlink(ctx, "/d/final");
+    assertThat(kv.syncs.get()).as("unlink").isEqualTo(4);
+  }
+
+  @Test
   void locksAreStillReleasedAtClose() throws IOException {
     var o = vfs.create(ctx, Meta.ROOT, "locked", 0644, 022, O_RDWR);
     long ino = o.entry().ino();
