@@ -107,7 +107,7 @@ final class VfsBridge {
         .on(Opcode.READDIR, 40, a, (r, out) -> readdir(r, out, false))
         .on(Opcode.READDIRPLUS, 40, a, (r, out) -> readdir(r, out, true))
         .on(Opcode.RELEASEDIR, 24, a, this::releasedir)
-        .on(Opcode.FSYNCDIR, 16, Dispatch.INLINE, (r, out) -> {})
+        .on(Opcode.FSYNCDIR, 16, a, this::fsync) // (same body; the Vfs takes directory handles)
         .on(Opcode.GETLK, 48, a, this::getlk)
         .on(Opcode.SETLK, 48, a, (r, out) -> setlk(r, false))
         .on(Opcode.SETLKW, 48, Dispatch.BLOCKING, (r, out) -> setlk(r, true))

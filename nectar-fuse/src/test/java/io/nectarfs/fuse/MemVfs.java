@@ -517,6 +517,11 @@ final class MemVfs implements Vfs {
   }
 
   @Override
+  public void sync() {
+    // memory: nothing to make durable
+  }
+
+  @Override
   public synchronized void release(Ctx ctx, long ino, long fh) throws FsException {
     handle(ino, fh);
     handles.remove(fh);

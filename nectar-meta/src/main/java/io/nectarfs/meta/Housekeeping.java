@@ -140,8 +140,8 @@ final class Housekeeping {
 
   void releaseIfSustained(long ino) throws IOException {
     long sid = m.sid;
-    if (sid == 0) {
-      return;
+    if (sid == 0 || !m.sustainedHere.contains(ino)) {
+      return; // only this client puts records of its session, and it noted each one
     }
     Namespace.Removal r = m.txRemoval(tx -> {
       Namespace.Removal out = new Namespace.Removal();
@@ -156,6 +156,7 @@ final class Housekeeping {
       }
       return out;
     });
+    m.sustainedHere.remove(ino);
     m.updateStats(-r.space, -r.inodes);
   }
 
@@ -305,6 +306,11 @@ final class Housekeeping {
       return out;
     });
     long cutoff = m.config.clock().nowMillis() - m.config.freeDelay().toMillis();
+    if (!queued.isEmpty() && Bytes.getU64(queued.get(0)[0], 1) <= cutoff) {
+      // The commits that freed these slices must survive a power loss before their objects go:
+      // otherwise a lost commit would bring back a file whose data is deleted.
+      m.sync();
+    }
     for (byte[][] kv : queued) {
       if (Bytes.getU64(kv[0], 1) > cutoff) {
         break; // keys sort by time: the rest are younger still

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * owner) holds its state: {@code O ino F sid owner} the flock type, {@code O ino P sid owner} the
  * owner's ranges as {@link Rec} records, sorted and merged.
  *
- * <p>Concurrency: every acquire or release is one transaction. A blocked waiter subscribes to the
+ * <p>Concurrency: every acquire or release is one transaction (a release on an inode this client
+ * never locked none, see {@link #held}). A blocked waiter subscribes to the
  * inode's channel on the engine's {@link KvNotifier} before each attempt, then sleeps on a
  * semaphore that a release's notification (published after its commit) signals; so a release
  * between the attempt and the sleep is not lost. It re-checks anyway every {@link #FALLBACK_MS}
@@ -32,6 +33,14 @@ final class Locks {
   private static final byte FLOCK = 'F';
   private static final byte PLOCK = 'P';
   private final MetaClient m;
+  /**
+   * Inodes on which this session may hold a lock, each with {acquires running, acquires ended}: a
+   * superset, so that closing a file this client never locked needs no transaction. An inode
+   * leaves only when a release found no lock of the session left on it and no acquire ran or
+   * began since the release read the count of ended ones (an acquire whose commit the release's
+   * transaction could not see has either not ended, or ended and changed that count).
+   */
+  private final java.util.concurrent.ConcurrentHashMap<Long, long[]> held = new java.util.concurrent.ConcurrentHashMap<>();
 
   Locks(MetaClient m) {
     this.m = m;
@@ -253,17 +262,38 @@ final class Locks {
   /** Releases every lock of {@code owner} on {@code ino} in this session (close / flush). */
   void release(long ino, long owner) throws IOException {
     long sid = m.sid;
+    long[] gen = {-1};
+    held.computeIfPresent(ino, (k, v) -> {
+      gen[0] = v[1];
+      return v;
+    });
+    if (gen[0] < 0) {
+      return; // this client never tried to lock the inode (or all its locks on it are gone)
+    }
+    boolean[] othersLeft = {false};
     boolean had = m.tx(tx -> {
       boolean any = false;
+      othersLeft[0] = false;
       for (byte kind : new byte[] {FLOCK, PLOCK}) {
         byte[] k = key(ino, kind, sid, owner);
         if (tx.kv.get(k) != null) {
           tx.kv.delete(k);
           any = true;
         }
+        byte[] p = inodePrefix(ino, kind);
+        tx.kv.scan(p, Bytes.prefixEnd(p), 0, (key, v) -> {
+          if (Bytes.getU64(key, 10) == sid && !java.util.Arrays.equals(key, k)) {
+            othersLeft[0] = true;
+            return false;
+          }
+          return true;
+        });
       }
       return any;
     });
+    if (!othersLeft[0]) { // forget the inode unless an acquire ran or began meanwhile
+      held.computeIfPresent(ino, (k, v) -> v[0] == 0 && v[1] == gen[0] ? null : v);
+    }
     if (had) {
       notifyRelease(ino);
     }
@@ -288,10 +318,9 @@ final class Locks {
 
   /** Deletes the locks of a deleted inode inside {@code tx}. */
   static void dropInode(Tx tx, long ino) throws IOException {
-    for (byte kind : new byte[] {FLOCK, PLOCK}) {
-      for (byte[] k : tx.keys(inodePrefix(ino, kind))) {
-        tx.kv.delete(k);
-      }
+    byte[] both = java.util.Arrays.copyOf(inodePrefix(ino, FLOCK), 9); // O ino: flocks and POSIX locks in one scan
+    for (byte[] k : tx.keys(both)) {
+      tx.kv.delete(k);
     }
   }
 
@@ -316,6 +345,23 @@ final class Locks {
    * caller is cancelled (or the thread interrupted), ETIMEDOUT past its deadline.
    */
   private void acquire(Ctx ctx, long ino, boolean wait, Attempt attempt) throws IOException {
+    held.compute(ino, (k, v) -> {
+      long[] n = v == null ? new long[2] : v;
+      n[0]++;
+      return n;
+    });
+    try {
+      acquireNoted(ctx, ino, wait, attempt);
+    } finally {
+      held.computeIfPresent(ino, (k, v) -> {
+        v[0]--;
+        v[1]++;
+        return v;
+      });
+    }
+  }
+
+  private void acquireNoted(Ctx ctx, long ino, boolean wait, Attempt attempt) throws IOException {
     m.checkWritable();
     if (m.sid == 0) {
       throw Errno.ENOLCK.exception("locks need a session (read-only client)");

@@ -144,6 +144,13 @@ public interface Meta extends AutoCloseable {
   Attr open(Ctx ctx, long ino, int flags) throws IOException;
 
   /**
+   * Registers one open, as {@link #open} does, of the regular file that this client's {@link
+   * #mknod} just created, without a check or a transaction: its creator may use it whatever its
+   * mode (open(2) with O_CREAT). Ended by {@link #close} like any open.
+   */
+  void openCreated(long ino);
+
+  /**
    * Sets the access time of {@code ino} to {@code atimeNanos} if it is older, as reading does:
    * no permission check, ctime unchanged. Does nothing on a read-only client or a gone inode.
    */
@@ -278,6 +285,16 @@ public interface Meta extends AutoCloseable {
 
   /** Live sessions of the volume. */
   List<SessionInfo> sessions() throws IOException;
+
+  /**
+   * Makes every change this client committed so far durable: it survives a crash of the
+   * operating system or a power loss, not only of the process. A no-op on engines that make each
+   * commit durable before it returns; on SQLite with {@code synchronous=normal} (the default) one
+   * fsync of the WAL, shared by concurrent callers. The VFS calls it where POSIX or its own
+   * contract promises durability (fsync, fsyncdir, O_SYNC writes, flush and close of written
+   * files); the slice deletion job calls it before deleting objects.
+   */
+  void sync() throws IOException;
 
   /**
    * Registers the listener that deletes the objects of freed slices (the data layer's chunk

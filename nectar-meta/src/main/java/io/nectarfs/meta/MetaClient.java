@@ -41,10 +41,18 @@ public final class MetaClient implements Meta {
   static final int SLICE_BATCH = 4096;
 
   final TxnKv kv;
+  /** The engine's durability barrier; null when every commit is durable on return. */
+  private final io.nectarfs.meta.kv.KvDurability durability;
   final MetaConfig config;
   volatile Format format;
   volatile long sid;
   final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
+  /**
+   * Inodes that may have a sustained record of this session (a superset: added in the body that
+   * puts the record, removed after the transaction that deleted it), so the last close of every
+   * other file needs no transaction.
+   */
+  final java.util.Set<Long> sustainedHere = ConcurrentHashMap.newKeySet();
   final AtomicLong pendingSpace = new AtomicLong();
   final AtomicLong pendingInodes = new AtomicLong();
   volatile long knownSpace;
@@ -68,6 +76,7 @@ public final class MetaClient implements Meta {
 
   private MetaClient(TxnKv kv, MetaConfig config, Format format) {
     this.kv = kv;
+    this.durability = kv.capability(io.nectarfs.meta.kv.KvDurability.class).orElse(null);
     this.config = config;
     this.format = format;
     this.heartbeats = io.micrometer.core.instrument.Counter.builder("nectar_meta_session_heartbeats")
@@ -578,6 +587,11 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public void openCreated(long ino) {
+    openCounts.merge(ino, 1, Integer::sum);
+  }
+
+  @Override
   public void touchAtime(long ino, long atimeNanos) throws IOException {
     if (config.readOnly()) {
       return;
@@ -756,6 +770,13 @@ public final class MetaClient implements Meta {
   @Override
   public List<SessionInfo> sessions() throws IOException {
     return hk.sessions();
+  }
+
+  @Override
+  public void sync() throws IOException {
+    if (durability != null) {
+      durability.sync();
+    }
   }
 
   @Override

@@ -33,7 +33,7 @@ final class MeteredMeta implements Meta {
     LOOKUP, GETATTR, SETATTR, MKNOD, MKDIR, SYMLINK, READLINK, UNLINK, UNLINK_ALL, RMDIR, RENAME, LINK, READDIR,
     STATFS, OPEN, TOUCH_ATIME, CLOSE, READ, NEW_SLICE_ID, WRITE, APPEND, COMPACT, FALLOCATE,
     COPY_FILE_RANGE, CLONE, GETXATTR, LISTXATTR, SETXATTR, REMOVEXATTR, ACCESS, FLOCK, GETLK, SETLK,
-    RELEASE_LOCKS, SUMMARY, GET_QUOTA, SET_QUOTA, REMOVE_QUOTA, SESSIONS;
+    RELEASE_LOCKS, SUMMARY, GET_QUOTA, SET_QUOTA, REMOVE_QUOTA, SESSIONS, SYNC;
 
     final String label = name().toLowerCase(Locale.ROOT);
   }
@@ -281,6 +281,11 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
+  public void openCreated(long ino) {
+    next.openCreated(ino); // memory only: nothing to time
+  }
+
+  @Override
   public void touchAtime(long ino, long atimeNanos) throws IOException {
     long t0 = System.nanoTime();
     try {
@@ -511,6 +516,19 @@ final class MeteredMeta implements Meta {
       throw e;
     } finally {
       timer(Op.SETLK).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void sync() throws IOException {
+    long t0 = System.nanoTime();
+    try {
+      next.sync();
+    } catch (IOException | RuntimeException e) {
+      failed(Op.SYNC, e);
+      throw e;
+    } finally {
+      timer(Op.SYNC).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
   }
 

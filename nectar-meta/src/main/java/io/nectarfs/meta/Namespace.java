@@ -188,6 +188,7 @@ final class Namespace {
     if (a.type() == FileType.FILE && m.isOpen(ino) && m.sid != 0) {
       tx.putAttr(ino, na.withNlink(0));
       tx.kv.put(Keys.sustained(m.sid, ino), new byte[] {1});
+      m.sustainedHere.add(ino);
       return;
     }
     deleteInode(tx, ino, na, out);
@@ -203,6 +204,7 @@ final class Namespace {
     }
     tx.putAttr(ino, a.withNlink(0).withCtime(now));
     tx.kv.put(Keys.sustained(m.sid, ino), new byte[] {1});
+    m.sustainedHere.add(ino);
     return true;
   }
 

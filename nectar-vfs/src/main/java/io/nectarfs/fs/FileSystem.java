@@ -51,6 +51,16 @@ public final class FileSystem implements FileApi {
     return vfs;
   }
 
+  /**
+   * Makes the change just made durable, as every changing call of this API was while the embedded
+   * engine synced each commit: its front ends (WebDAV, gateways) answer success with no fsyncdir to
+   * call. One sync of the metadata engine (shared by concurrent callers; nothing on engines that
+   * make each commit durable).
+   */
+  private void durable() throws IOException {
+    vfs.sync();
+  }
+
   /** A body that may fail with an {@link FsException} to be given the path. */
   @FunctionalInterface
   private interface Body<T> {
@@ -149,7 +159,9 @@ public final class FileSystem implements FileApi {
   private Stat changed(Ctx ctx, String path, SetAttr req) throws IOException {
     return at(path, () -> {
       Stat s = resolve(ctx, split(path), true, new int[] {0}, path);
-      return new Stat(path, s.ino(), vfs.setattr(ctx, s.ino(), 0, req));
+      Attr a = vfs.setattr(ctx, s.ino(), 0, req);
+      durable();
+      return new Stat(path, s.ino(), a);
     });
   }
 
@@ -199,6 +211,7 @@ public final class FileSystem implements FileApi {
     return at(path, () -> {
       ParentName p = parent(ctx, path, Errno.EEXIST);
       Entry e = vfs.mkdir(ctx, p.parent(), p.name(), mode, 0);
+      durable();
       return new Stat(path, e.ino(), e.attr());
     });
   }
@@ -247,6 +260,7 @@ public final class FileSystem implements FileApi {
         }
         cur = new Stat(at.toString(), ino, a);
       }
+      durable();
       return new Stat(path, cur.ino(), cur.attr());
     });
   }
@@ -267,6 +281,7 @@ public final class FileSystem implements FileApi {
     at(path, () -> {
       ParentName p = parent(ctx, path, Errno.EISDIR);
       vfs.unlink(ctx, p.parent(), p.name());
+      durable();
       return null;
     });
   }
@@ -276,6 +291,7 @@ public final class FileSystem implements FileApi {
     at(path, () -> {
       ParentName p = parent(ctx, path, Errno.EBUSY);
       vfs.rmdir(ctx, p.parent(), p.name());
+      durable();
       return null;
     });
   }
@@ -289,6 +305,7 @@ public final class FileSystem implements FileApi {
       ParentName a = parent(ctx, from, Errno.EBUSY);
       ParentName b = parent(ctx, to, Errno.EBUSY);
       vfs.rename(ctx, a.parent(), a.name(), b.parent(), b.name(), flags);
+      durable();
       return null;
     });
   }
@@ -298,6 +315,7 @@ public final class FileSystem implements FileApi {
     return at(path + " -> " + target, () -> {
       ParentName p = parent(ctx, path, Errno.EEXIST);
       Entry e = vfs.symlink(ctx, p.parent(), p.name(), target);
+      durable();
       return new Stat(path, e.ino(), e.attr());
     });
   }
@@ -319,6 +337,7 @@ public final class FileSystem implements FileApi {
       Stat s = resolve(ctx, split(existing), false, new int[] {0}, existing);
       ParentName p = parent(ctx, path, Errno.EEXIST);
       Entry e = vfs.link(ctx, s.ino(), p.parent(), p.name());
+      durable();
       return new Stat(path, e.ino(), e.attr());
     });
   }
@@ -368,6 +387,7 @@ public final class FileSystem implements FileApi {
         try {
           if (createNew || !exists(ctx, path, follow)) {
             Vfs.Opened o = vfs.create(ctx, p.parent(), p.name(), mode & 07777, 0, flags | O_EXCL);
+            durable();
             return new VfsFileHandle(vfs, ctx, path, o.entry().ino(), o.fh(), read, write, (flags & O_APPEND) != 0);
           }
         } catch (FsException e) {
@@ -420,6 +440,7 @@ public final class FileSystem implements FileApi {
           }
           done += n;
         }
+        durable();
         return done;
       }
     });
@@ -436,6 +457,7 @@ public final class FileSystem implements FileApi {
   public void setXattr(Ctx ctx, String path, String name, byte[] value, int flags) throws IOException {
     at(path, () -> {
       vfs.setxattr(ctx, stat(ctx, path).ino(), name, value, flags);
+      durable();
       return null;
     });
   }
@@ -449,6 +471,7 @@ public final class FileSystem implements FileApi {
   public void removeXattr(Ctx ctx, String path, String name) throws IOException {
     at(path, () -> {
       vfs.removexattr(ctx, stat(ctx, path).ino(), name);
+      durable();
       return null;
     });
   }

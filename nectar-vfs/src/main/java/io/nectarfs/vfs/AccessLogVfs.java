@@ -378,6 +378,11 @@ final class AccessLogVfs implements Vfs {
   }
 
   @Override
+  public void sync() throws IOException {
+    vfs.sync(); // not a request of anyone: not logged
+  }
+
+  @Override
   public void release(Ctx ctx, long ino, long fh) throws IOException {
     if (ino == INO) {
       AccessLog.Reader r = open.remove(fh);

@@ -54,6 +54,9 @@ final class FileWriter {
   private long appendBytes;
   /** Flushes that took pending data out so far (see {@link #flushes}). */
   private long flushes;
+  /** Flushes that committed slices; {@link #synced}: how many of them a metadata sync covered. */
+  private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong synced = new java.util.concurrent.atomic.AtomicLong();
   /** Set by the last release (or abort): the writer is leaving the VFS's map and takes no writes. */
   private boolean retired;
   private long firstWriteNanos;
@@ -328,6 +331,19 @@ final class FileWriter {
     }
   }
 
+  /**
+   * Makes what this writer committed so far durable ({@link io.nectarfs.meta.Meta#sync}), unless a
+   * sync since the last commit did already: a small file written and closed costs one sync, an
+   * empty one none.
+   */
+  void syncCommitted() throws IOException {
+    long c = commits.get();
+    if (c > synced.get()) {
+      vfs.meta().sync();
+      synced.accumulateAndGet(c, Math::max);
+    }
+  }
+
   /** Flushes if nothing else holds the lock and the data is old or idle enough. */
   void flushIfDue(long idleNanos, long maxAgeNanos) {
     if (!lock.tryLock()) {
@@ -395,6 +411,7 @@ final class FileWriter {
         vfs.committed(ino, index);
       }
       if (!all.isEmpty()) {
+        commits.incrementAndGet();
         vfs.sawOwnChange(ino); // the kernel's pages already hold what was just committed
       }
     } catch (IOException e) {

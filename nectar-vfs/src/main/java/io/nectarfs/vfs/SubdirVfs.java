@@ -131,6 +131,11 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public void sync() throws IOException {
+    inner.sync();
+  }
+
+  @Override
   public void release(Ctx ctx, long ino, long fh) throws IOException {
     inner.release(ctx, in(ino), fh);
   }

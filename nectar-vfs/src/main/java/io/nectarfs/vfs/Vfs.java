@@ -119,7 +119,18 @@ public interface Vfs extends AutoCloseable {
   /** close(2) of one descriptor: waits for written data; releases the owner's locks. */
   void flush(Ctx ctx, long ino, long fh, long lockOwner) throws IOException;
 
+  /**
+   * fsync(2) or fsyncdir: {@code fh} is a file or directory handle. Returns when the written data
+   * and every metadata change committed before the call are durable (survive a power loss).
+   */
   void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException;
+
+  /**
+   * Makes every metadata change committed so far durable, as an fsyncdir would, for callers
+   * without a handle (the path API after each change). Needs no permission: it reads and changes
+   * nothing.
+   */
+  void sync() throws IOException;
 
   /** The last close of the handle. */
   void release(Ctx ctx, long ino, long fh) throws IOException;

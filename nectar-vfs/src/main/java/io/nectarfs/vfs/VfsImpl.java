@@ -326,7 +326,7 @@ final class VfsImpl implements Vfs {
         return new Opened(new Entry(e.ino(), getattr(ctx, e.ino())), fh);
       }
       // The creator gets the access it asked for, whatever mode the new file has (open(2) semantics).
-      meta.open(Ctx.ROOT, e.ino(), flags & ~OpenFlags.O_TRUNC);
+      meta.openCreated(e.ino());
       long fh = register(new Handle.File(e.ino(), flags));
       return new Opened(e, fh);
     });
@@ -578,6 +578,7 @@ final class VfsImpl implements Vfs {
       reader.invalidate(ino);
       if (OpenFlags.has(f.flags, OpenFlags.O_DSYNC)) { // O_SYNC or O_DSYNC: durable before write(2) returns
         w.flush();
+        w.syncCommitted();
       }
       n -= src.remaining(); // short when cancelled part-way (FileWriter#write)
       meters.writeBytes.increment(n);
@@ -585,10 +586,12 @@ final class VfsImpl implements Vfs {
     });
   }
 
+  /** Commits the inode's pending writes and makes every commit of its writer durable. */
   private void flushWriter(long ino) throws IOException {
     FileWriter w = writers.get(ino);
     if (w != null) {
       w.flush();
+      w.syncCommitted();
     }
   }
 
@@ -612,10 +615,16 @@ final class VfsImpl implements Vfs {
   @Override
   public void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException {
     timed(VfsMeters.Op.FSYNC, () -> {
-      handle(fh, ino);
+      handle(fh, ino); // a file or directory handle (fsyncdir comes here too)
       flushWriter(ino);
+      meta.sync(); // fsync(2) promises the file's metadata too (and fsyncdir its entries)
       return null;
     });
+  }
+
+  @Override
+  public void sync() throws IOException {
+    meta.sync();
   }
 
   @Override
@@ -635,6 +644,7 @@ final class VfsImpl implements Vfs {
         if (w != null) {
           try {
             w.retire();
+            w.syncCommitted();
           } catch (IOException e) {
             failure = e;
             w.abort();

@@ -113,6 +113,11 @@ final class MappedVfs implements Vfs {
   }
 
   @Override
+  public void sync() throws IOException {
+    inner.sync();
+  }
+
+  @Override
   public void release(Ctx ctx, long ino, long fh) throws IOException {
     inner.release(map(ctx), ino, fh);
   }

@@ -1,6 +1,7 @@
 package io.nectarfs.meta.sql;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.nectarfs.meta.kv.KvDurability;
 import io.nectarfs.meta.kv.KvNotifier;
 import java.util.concurrent.locks.Lock;
 
@@ -11,12 +12,27 @@ import java.util.concurrent.locks.Lock;
 final class NotifyingSqlKv extends SqlKv implements KvNotifier {
   private final KvNotifier notifier;
   private final AutoCloseable closeNotifier;
+  private final KvDurability durability; // null: every commit is durable on return
 
   NotifyingSqlKv(Dialect dialect, HikariDataSource pool, String table, SqlUrl url, Lock writeLock, Runnable onClose, KvNotifier notifier,
       AutoCloseable closeNotifier) {
+    this(dialect, pool, table, url, writeLock, onClose, notifier, closeNotifier, null);
+  }
+
+  NotifyingSqlKv(Dialect dialect, HikariDataSource pool, String table, SqlUrl url, Lock writeLock, Runnable onClose, KvNotifier notifier,
+      AutoCloseable closeNotifier, KvDurability durability) {
     super(dialect, pool, table, url, writeLock, onClose);
     this.notifier = notifier;
     this.closeNotifier = closeNotifier;
+    this.durability = durability;
+  }
+
+  @Override
+  public <T> java.util.Optional<T> capability(Class<T> type) {
+    if (type == KvDurability.class && durability != null) {
+      return java.util.Optional.of(type.cast(durability));
+    }
+    return super.capability(type);
   }
 
   @Override

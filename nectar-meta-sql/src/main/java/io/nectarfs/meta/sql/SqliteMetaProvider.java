@@ -25,9 +25,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * holds every name, symlink target and xattr of the volume; an existing database, WAL or shared
  * memory file readable by others is tightened to 0600 when opened (logged once). Options: {@code table-prefix}
  * (default {@code nectar_}), {@code busy-timeout} (milliseconds another process's write may block
- * us before the transaction counts as a conflict, default 5000), {@code synchronous} ({@code full},
- * the default, or {@code normal}: faster, may lose the last commits on power loss), {@code
- * pool-size} (default 8).
+ * us before the transaction counts as a conflict, default 5000), {@code synchronous} ({@code
+ * normal}, the default, or {@code full}), {@code pool-size} (default 8).
+ *
+ * <p>Durability: with {@code normal} (the default) a commit is written to the WAL without an fsync:
+ * it survives a crash of any process at once, and an operating-system crash or power loss once the
+ * engine's {@link io.nectarfs.meta.kv.KvDurability} barrier ({@link WalSync}, one fsync of the WAL
+ * shared by concurrent callers) ran; the file system calls it wherever it promises durability
+ * (fsync, fsyncdir, O_SYNC writes, flush and close of written files, before deleting the objects
+ * of freed slices). A power loss can so undo the last creates, renames or unlinks not followed by
+ * an fsync, as on a local disk, never a part of one. {@code full} syncs every commit (each
+ * metadata change durable when it returns, several times slower for small files).
  *
  * <p>Concurrency: the database runs in WAL mode, so readers never wait for the writer. Writers
  * open with {@code BEGIN IMMEDIATE}; in this JVM they first take a lock shared by every engine
@@ -63,7 +71,7 @@ public final class SqliteMetaProvider implements MetaEngineProvider {
     int busy = busyRaw.matches("\\d{1,7}") ? url.intOption("busy-timeout", 5000, 0, 3_600_000)
         : (int) url.duration("busy-timeout", java.time.Duration.ofSeconds(5)).toMillis();
     int size = url.intOption("pool-size", Pools.DEFAULT_SIZE, 1, 64);
-    String sync = url.options().getOrDefault("synchronous", "full").toUpperCase(Locale.ROOT);
+    String sync = url.options().getOrDefault("synchronous", "normal").toUpperCase(Locale.ROOT);
     if (!Set.of("FULL", "NORMAL", "EXTRA").contains(sync)) {
       throw new IOException("option synchronous=" + url.options().get("synchronous") + " in " + url.describe() + " must be full or normal");
     }
@@ -101,7 +109,8 @@ public final class SqliteMetaProvider implements MetaEngineProvider {
     Shared s = shared;
     // Clients in this JVM are notified in-process; other processes rely on the waiters' fallback re-check.
     io.nectarfs.meta.kv.LocalNotifier notifier = io.nectarfs.meta.kv.LocalNotifier.forName("sqlite3:" + file + "#" + table);
-    return new NotifyingSqlKv(Dialect.SQLITE, pool, table, url, s.lock, () -> release(file, s), notifier, () -> {});
+    WalSync barrier = new WalSync(file, !sync.equals("NORMAL"));
+    return new NotifyingSqlKv(Dialect.SQLITE, pool, table, url, s.lock, () -> release(file, s), notifier, () -> {}, barrier);
   }
 
   /** Creates the missing directories of {@code dir}, each 0700 (existing ones are left alone). */

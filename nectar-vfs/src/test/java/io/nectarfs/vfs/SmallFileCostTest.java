@@ -1,0 +1,219 @@
+package io.nectarfs.vfs;
+
+import static io.nectarfs.common.OpenFlags.O_RDONLY;
+import static io.nectarfs.common.OpenFlags.O_RDWR;
+import static io.nectarfs.common.OpenFlags.O_SYNC;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nectarfs.chunk.ChunkConfig;
+import io.nectarfs.chunk.ChunkStore;
+import io.nectarfs.chunk.ChunkStores;
+import io.nectarfs.common.Clock;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Metrics;
+import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.MetaEngines;
+import io.nectarfs.meta.kv.KvDurability;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.object.ObjectInfo;
+import io.nectarfs.object.ObjectStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What one small file costs through the VFS, counted (never timed): write transactions, durability
+ * barriers (WAL fsyncs on SQLite) and objects. Only calls made on the test's thread are counted, so
+ * the background heartbeat cannot disturb the numbers.
+ */
+class SmallFileCostTest {
+  private static final long OWNER = 77; // the lock owner the kernel sends with FLUSH
+  @TempDir Path tmp;
+  private final Ctx ctx = Ctx.ROOT;
+  private VfsHarness h;
+  private CountingKv kv;
+  private MetaClient meta;
+  private ObjectStore store;
+  private Vfs vfs;
+
+  @BeforeEach
+  void open() throws IOException {
+    h = VfsHarness.memory(tmp);
+    kv = new CountingKv(MetaEngines.registry().open(h.metaUrl, h.secrets), Thread.currentThread());
+    meta = MetaClient.open(kv, MetaConfig.defaults().withHeartbeat(Duration.ofHours(1)));
+    store = h.openStore();
+    Metrics metrics = Metrics.create();
+    ChunkStore chunks = ChunkStores.open(store, ChunkConfig.inMemory(h.blockSize), Clock.SYSTEM, metrics);
+    meta.onSliceFreed(chunks::remove);
+    vfs = Vfses.open(meta, chunks, VfsConfig.defaults(), Clock.SYSTEM, metrics);
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void close() throws Exception {
+    vfs.close();
+  }
+
+  @Test
+  void createAndCloseOfAnEmptyFileIsOneTransactionAndNoSync() throws IOException {
+    var first = vfs.create(ctx, Meta.ROOT, "first", 0644, 022, O_RDWR); // takes a batch of inode numbers
+    vfs.release(ctx, first.entry().ino(), first.fh());
+    kv.zero();
+    var o = vfs.create(ctx, Meta.ROOT, "empty", 0644, 022, O_RDWR);
+    vfs.flush(ctx, o.entry().ino(), o.fh(), OWNER);
+    vfs.release(ctx, o.entry().ino(), o.fh());
+    assertThat(kv.txns.get()).as("write transactions of create+flush+release").isEqualTo(1);
+    assertThat(kv.reads.get()).as("read transactions of create+flush+release").isZero();
+    assertThat(kv.syncs.get()).as("syncs: nothing written, nothing promised").isZero();
+  }
+
+  @Test
+  void smallWriteAndCloseIsOneObjectAndOneSync() throws IOException {
+    var o = vfs.create(ctx, Meta.ROOT, "small", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    kv.zero();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    vfs.flush(ctx, ino, o.fh(), OWNER);
+    vfs.release(ctx, ino, o.fh());
+    assertThat(kv.syncs.get()).as("close of written data: durable once").isEqualTo(1);
+    assertThat(kv.txns.get()).as("write transactions of write+flush+release (slice id, slice)").isLessThanOrEqualTo(2);
+    int objects = 0;
+    for (ObjectInfo i : store.listAll("")) {
+      objects += i.key().contains("chunks/") ? 1 : 0;
+    }
+    assertThat(objects).as("objects of one 4 KiB file").isEqualTo(1);
+  }
+
+  @Test
+  void unlinkIsOneTransactionAndNoSync() throws IOException {
+    var o = vfs.create(ctx, Meta.ROOT, "gone", 0644, 022, O_RDWR);
+    vfs.release(ctx, o.entry().ino(), o.fh());
+    kv.zero();
+    vfs.unlink(ctx, Meta.ROOT, "gone");
+    assertThat(kv.txns.get()).isEqualTo(1);
+    assertThat(kv.syncs.get()).isZero();
+  }
+
+  @Test
+  void fsyncOfFileOrDirectoryAndOsyncWritesSync() throws IOException {
+    var o = vfs.create(ctx, Meta.ROOT, "f", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    kv.zero();
+    vfs.fsync(ctx, ino, o.fh(), false);
+    assertThat(kv.syncs.get()).as("fsync of a file with nothing pending still syncs its metadata").isEqualTo(1);
+    long dh = vfs.opendir(ctx, Meta.ROOT, O_RDONLY);
+    vfs.fsync(ctx, Meta.ROOT, dh, false);
+    assertThat(kv.syncs.get()).as("fsyncdir").isEqualTo(2);
+    vfs.releasedir(ctx, Meta.ROOT, dh);
+    vfs.release(ctx, ino, o.fh());
+
+    var s = vfs.create(ctx, Meta.ROOT, "s", 0644, 022, O_RDWR | O_SYNC);
+    kv.zero();
+    vfs.write(ctx, s.entry().ino(), s.fh(), 0, ByteBuffer.wrap(new byte[100]));
+    assertThat(kv.syncs.get()).as("an O_SYNC write is durable when it returns").isEqualTo(1);
+    vfs.release(ctx, s.entry().ino(), s.fh());
+    assertThat(kv.syncs.get()).as("the close finds nothing new to sync").isEqualTo(1);
+  }
+
+  @Test
+  void changesThroughThePathApiAreDurableWhenTheyReturn() throws IOException {
+    var fs = new io.nectarfs.fs.FileSystem(vfs);
+    kv.zero();
+    fs.mkdir(ctx, "/d", 0755);
+    assertThat(kv.syncs.get()).as("mkdir").isEqualTo(1);
+    try (var f = fs.open(ctx, "/d/tmp", java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+        java.nio.file.StandardOpenOption.WRITE), 0644)) {
+      assertThat(kv.syncs.get()).as("create").isEqualTo(2);
+    }
+    fs.rename(ctx, "/d/tmp", "/d/final", 0);
+    assertThat(kv.syncs.get()).as("rename (a WebDAV PUT's last step)").isEqualTo(3);
+    fs.unlink(ctx, "/d/final");
+    assertThat(kv.syncs.get()).as("unlink").isEqualTo(4);
+  }
+
+  @Test
+  void locksAreStillReleasedAtClose() throws IOException {
+    var o = vfs.create(ctx, Meta.ROOT, "locked", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    vfs.setlk(ctx, ino, o.fh(), OWNER, new Vfs.Lock(1, 0, 10, 1), false);
+    kv.zero();
+    vfs.flush(ctx, ino, o.fh(), OWNER);
+    assertThat(kv.txns.get()).as("the release of a held lock").isEqualTo(1);
+    assertThat(meta.getlk(ctx, ino, OWNER + 1, 1, 0, 10, 2).type()).as("free after close").isEqualTo(Meta.F_UNLCK);
+    kv.zero();
+    vfs.flush(ctx, ino, o.fh(), OWNER);
+    assertThat(kv.txns.get()).as("nothing left to release").isZero();
+    vfs.release(ctx, ino, o.fh());
+  }
+
+  /** Counts write transactions and syncs made on one thread; offers a counting durability barrier. */
+  private static final class CountingKv implements TxnKv {
+    final AtomicInteger txns = new AtomicInteger();
+    final AtomicInteger syncs = new AtomicInteger();
+    final AtomicInteger reads = new AtomicInteger();
+    private final TxnKv next;
+    private final Thread counted;
+    private final KvDurability barrier = () -> count(syncs);
+
+    CountingKv(TxnKv next, Thread counted) {
+      this.next = next;
+      this.counted = counted;
+    }
+
+    void zero() {
+      txns.set(0);
+      syncs.set(0);
+      reads.set(0);
+    }
+
+    private void count(AtomicInteger n) {
+      if (Thread.currentThread() == counted) {
+        n.incrementAndGet();
+      }
+    }
+
+    @Override
+    public <T> T txn(Body<T> body) throws IOException {
+      count(txns);
+      return next.txn(body);
+    }
+
+    @Override
+    public <T> T read(Body<T> body) throws IOException {
+      count(reads);
+      return next.read(body);
+    }
+
+    @Override
+    public <T> Bulk<T> bulkRead(int pageSize, Body<T> body) throws IOException {
+      return next.bulkRead(pageSize, body);
+    }
+
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+      return type == KvDurability.class ? Optional.of(type.cast(barrier)) : next.capability(type);
+    }
+
+    @Override
+    public String describe() {
+      return next.describe();
+    }
+
+    @Override
+    public void reset() throws IOException {
+      next.reset();
+    }
+
+    @Override
+    public void close() throws IOException {
+      next.close();
+    }
+  }
+}
