@@ -6,11 +6,20 @@
 #                                    builds), a NectarFS mount and the VFS without a mount, all on DIR's disk
 #   scripts/bench.sh tar [DIR]       eight parallel tar -x of a 135 MB tree (5,000 files) into the raw disk, the C
 #                                    FUSE passthrough, and NectarFS mounts on SQLite and on Redis (RUNS=3, median)
+#   scripts/bench.sh all [--json]    every workload of issue #13 on raw ext4, the C FUSE passthrough, NectarFS on
+#                                    SQLite and on Redis: one table with ratios (docs/benchmarks.md; QUICK=1 ~3 min)
+# NECTAR_HOME=/other/checkout benchmarks that checkout's build (its ./nectar); the baselines and tools stay ours.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 source scripts/lib.sh
+source scripts/bench/all.sh
 nectar_java_home
-./nectar --version >/dev/null
+NECTAR_ROOT="$(readlink -f "${NECTAR_HOME:-.}")"
+NX="$NECTAR_ROOT/nectar"
+# The C baselines: ../shared/tools from the repo root, else /work/shared/tools.
+TOOLS=../shared/tools
+[[ -f "$TOOLS/fuse-passthrough.c" ]] || TOOLS=/work/shared/tools
+"$NX" --version >/dev/null
 export NECTAR_NO_BUILD=1  # built once above
 
 objects() {
@@ -24,13 +33,13 @@ objects() {
   rm -f "$dir"/seqwrite.* "$dir"/smallwrite.*
   echo
   echo "== objbench file://$dir =="
-  ./nectar objbench "file://$dir" --threads 1,4,16
+  "$NX" objbench "file://$dir" --threads 1,4,16
   echo
   scripts/services.sh start s3 >/dev/null
   # shellcheck disable=SC1091
   source "${NECTAR_SERVICES_DIR:-/tmp/nectar-services}/env"
   echo "== objbench on the local S3 server (S3Proxy, same disk) =="
-  ./nectar objbench "$NECTAR_TEST_S3" --threads 1,4,16
+  "$NX" objbench "$NECTAR_TEST_S3" --threads 1,4,16
 }
 
 meta() {
@@ -41,8 +50,8 @@ meta() {
   tmp="$(mktemp -d)"
   local urls=("sqlite3://$tmp/meta.db" "${NECTAR_TEST_REDIS%/*}/2?prefix=mdtest" "${NECTAR_TEST_POSTGRES}?table-prefix=mdtest_" "${NECTAR_TEST_MYSQL}?table-prefix=mdtest_")
   for u in "${urls[@]}"; do
-    ./nectar format "$u" mdtest --storage "file://$tmp/data" --trash-days 0 --force >/dev/null
-    ./nectar mdtest "$u" --threads "${THREADS:-4}" --files "${FILES:-1000}" | sed 's/[a-z]*:\/\/[^ ]*@/&/'
+    "$NX" format "$u" mdtest --storage "file://$tmp/data" --trash-days 0 --force >/dev/null
+    "$NX" mdtest "$u" --threads "${THREADS:-4}" --files "${FILES:-1000}" | sed 's/[a-z]*:\/\/[^ ]*@/&/'
     echo
   done
   rm -rf "$tmp"
@@ -59,43 +68,43 @@ files() {
   fio --name=seq --directory="$dir/raw" --rw=read --bs=1M --size="$size" 2>/dev/null | grep -E "^ *READ:"
   fio --name=seq --directory="$dir/raw" --rw=randread --bs=4k --size="$size" --runtime=5 --time_based 2>/dev/null | grep -E "^ *READ:|clat percentiles|50.00th" | head -3
   rm -f "$dir"/raw/seq.*
-  echo "== raw disk ($dir/raw) =="; ./nectar bench "$dir/raw" "${opts[@]}" | tail -8
+  echo "== raw disk ($dir/raw) =="; "$NX" bench "$dir/raw" "${opts[@]}" | tail -8
   bindfs "$dir/bindfs-src" "$dir/bindfs-mnt"
-  echo "== bindfs ==";  ./nectar bench "$dir/bindfs-mnt" "${opts[@]}" | tail -8
+  echo "== bindfs ==";  "$NX" bench "$dir/bindfs-mnt" "${opts[@]}" | tail -8
   fusermount3 -u "$dir/bindfs-mnt" 2>/dev/null || umount "$dir/bindfs-mnt"
   local pt=""
-  if [[ -f ../shared/tools/fuse-passthrough.c ]] && nectar_apt pkg-config pkg-config && dpkg -s libfuse3-dev >/dev/null 2>&1 || apt-get install -y -qq libfuse3-dev >/dev/null 2>&1; then
+  if [[ -f "$TOOLS"/fuse-passthrough.c ]] && nectar_apt pkg-config pkg-config && dpkg -s libfuse3-dev >/dev/null 2>&1 || apt-get install -y -qq libfuse3-dev >/dev/null 2>&1; then
     pt="$dir/fuse-passthrough"
-    gcc -O2 ../shared/tools/fuse-passthrough.c -o "$pt" $(pkg-config fuse3 --cflags --libs) 2>/dev/null || pt=""
+    gcc -O2 "$TOOLS"/fuse-passthrough.c -o "$pt" $(pkg-config fuse3 --cflags --libs) 2>/dev/null || pt=""
   fi
   if [[ -n "$pt" ]]; then
     "$pt" "$dir/pt-src" "$dir/pt-mnt" -o allow_other & sleep 1
-    echo "== C FUSE passthrough (libfuse3) =="; ./nectar bench "$dir/pt-mnt" "${opts[@]}" | tail -8
+    echo "== C FUSE passthrough (libfuse3) =="; "$NX" bench "$dir/pt-mnt" "${opts[@]}" | tail -8
     fusermount3 -u "$dir/pt-mnt"
   fi
   rm -rf "$dir/vol"; mkdir -p "$dir/vol"
   local meta="sqlite3://$dir/vol/meta.db"
-  ./nectar format "$meta" benchvol --storage "file://$dir/vol/data" --trash-days 0 >/dev/null
-  ./nectar mount -d "$meta" "$dir/nectar-mnt" --cache-dir "$dir/vol/cache" --log "$dir/vol/mount.log" >/dev/null
-  echo "== NectarFS mount (SQLite + local directory) =="; ./nectar bench "$dir/nectar-mnt" "${opts[@]}" | tail -8
-  ./nectar umount "$dir/nectar-mnt" >/dev/null
-  echo "== NectarFS VFS, no mount =="; ./nectar bench "$meta" --cache-dir "$dir/vol/cache" "${opts[@]}" | tail -8
+  "$NX" format "$meta" benchvol --storage "file://$dir/vol/data" --trash-days 0 >/dev/null
+  "$NX" mount -d "$meta" "$dir/nectar-mnt" --cache-dir "$dir/vol/cache" --log "$dir/vol/mount.log" >/dev/null
+  echo "== NectarFS mount (SQLite + local directory) =="; "$NX" bench "$dir/nectar-mnt" "${opts[@]}" | tail -8
+  "$NX" umount "$dir/nectar-mnt" >/dev/null
+  echo "== NectarFS VFS, no mount =="; "$NX" bench "$meta" --cache-dir "$dir/vol/cache" "${opts[@]}" | tail -8
 }
 
 # Builds a deterministic tree of about 135 MB in 5,000 files (50 directories, sizes spread from 512 B to
-# 256 KiB, a few large files) and packs it into $1.
+# 256 KiB, a few large files; TAR_COUNT files instead of 5,000 scale it down) and packs it into $1.
 make_tree_tar() {
   local out="$1" src
   src="$(mktemp -d)"
-  python3 - "$src" <<'PY'
+  python3 - "$src" "${TAR_COUNT:-5000}" <<'PY'
 import os, random, sys
-root = sys.argv[1]; rnd = random.Random(42); total = 0
-for i in range(5000):
+root = sys.argv[1]; rnd = random.Random(42); total = 0; count = int(sys.argv[2])
+for i in range(count):
     d = os.path.join(root, "tree", "d%02d" % (i % 50)); os.makedirs(d, exist_ok=True)
     size = int(2 ** rnd.uniform(9, 17)) if i % 500 else 2 << 20
     with open(os.path.join(d, "f%05d.bin" % i), "wb") as f:
         f.write(rnd.randbytes(size)); total += size
-print("tree: 5000 files, %.0f MB" % (total / 1e6), file=sys.stderr)
+print("tree: %d files, %.0f MB" % (count, total / 1e6), file=sys.stderr)
 PY
   tar -C "$src" -cf "$out" tree
   rm -rf "$src"
@@ -130,9 +139,9 @@ tarx() {
   make_tree_tar "$dir/tree.tar"
   local raw pt="" ptt="-" sq rd
   raw=$(time_tar "$dir/raw" "$dir/tree.tar")
-  if [[ -f ../shared/tools/fuse-passthrough.c ]] && { dpkg -s libfuse3-dev >/dev/null 2>&1 || apt-get install -y -qq libfuse3-dev >/dev/null 2>&1; }; then
+  if [[ -f "$TOOLS"/fuse-passthrough.c ]] && { dpkg -s libfuse3-dev >/dev/null 2>&1 || apt-get install -y -qq libfuse3-dev >/dev/null 2>&1; }; then
     pt="$dir/fuse-passthrough"
-    gcc -O2 ../shared/tools/fuse-passthrough.c -o "$pt" $(pkg-config fuse3 --cflags --libs) 2>/dev/null || pt=""
+    gcc -O2 "$TOOLS"/fuse-passthrough.c -o "$pt" $(pkg-config fuse3 --cflags --libs) 2>/dev/null || pt=""
   fi
   if [[ -n "$pt" ]]; then
     "$pt" "$dir/pt-src" "$dir/pt-mnt" -o allow_other &
@@ -141,14 +150,14 @@ tarx() {
     fusermount3 -u "$dir/pt-mnt"
   fi
   local sqmeta="sqlite3://$dir/vol/meta.db" rdmeta="${NECTAR_TEST_REDIS%/*}/3?prefix=tarbench"
-  ./nectar format "$sqmeta" tarbench --storage "file://$dir/vol/sq-data" --trash-days 0 >/dev/null
-  ./nectar mount -d "$sqmeta" "$dir/sq-mnt" --cache-dir "$dir/vol/sq-cache" --log "$dir/vol/sq.log" >/dev/null
+  "$NX" format "$sqmeta" tarbench --storage "file://$dir/vol/sq-data" --trash-days 0 >/dev/null
+  "$NX" mount -d "$sqmeta" "$dir/sq-mnt" --cache-dir "$dir/vol/sq-cache" --log "$dir/vol/sq.log" >/dev/null
   sq=$(time_tar "$dir/sq-mnt" "$dir/tree.tar")
-  ./nectar umount "$dir/sq-mnt" >/dev/null
-  ./nectar format "$rdmeta" tarbench --storage "file://$dir/vol/rd-data" --trash-days 0 --force >/dev/null
-  ./nectar mount -d "$rdmeta" "$dir/rd-mnt" --cache-dir "$dir/vol/rd-cache" --log "$dir/vol/rd.log" >/dev/null
+  "$NX" umount "$dir/sq-mnt" >/dev/null
+  "$NX" format "$rdmeta" tarbench --storage "file://$dir/vol/rd-data" --trash-days 0 --force >/dev/null
+  "$NX" mount -d "$rdmeta" "$dir/rd-mnt" --cache-dir "$dir/vol/rd-cache" --log "$dir/vol/rd.log" >/dev/null
   rd=$(time_tar "$dir/rd-mnt" "$dir/tree.tar")
-  ./nectar umount "$dir/rd-mnt" >/dev/null
+  "$NX" umount "$dir/rd-mnt" >/dev/null
   printf '== 8 x tar -x of a 135 MB / 5,000-file tree, then sync (median of %s runs, seconds) ==\n' "${RUNS:-3}"
   printf '%-28s %8s %8s\n' target seconds "x raw"
   for row in "raw disk:$raw" "C FUSE passthrough:$ptt" "NectarFS SQLite:$sq" "NectarFS Redis:$rd"; do
@@ -163,5 +172,6 @@ case "${1:-}" in
   meta) meta ;;
   files) shift; files "$@" ;;
   tar) shift; tarx "$@" ;;
-  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR]" >&2; exit 2 ;;
+  all) shift; all "$@" ;;
+  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR] | all [--json]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,389 @@
+# scripts/bench.sh all: every workload of issue #13 on four targets, one table. Sourced by
+# scripts/bench.sh (which has cd'ed to the repo root and set NX, the nectar launcher to measure);
+# see docs/benchmarks.md for what each row means and the environment variables.
+#
+# Targets: raw ext4 (a directory on the same disk), the C libfuse3 passthrough, NectarFS on SQLite +
+# local directory, NectarFS on Redis + local directory. One target at a time, each through the same
+# workloads; mounts use the defaults a new user gets, plus a fresh --cache-dir.
+
+# Sizes (env); QUICK=1 makes them smaller.
+all_sizes() {
+  if [[ "${QUICK:-0}" == 1 ]]; then
+    : "${SMALL_FILES:=500}" "${META_FILES:=1000}" "${SEQ_SIZE:=256M}" "${CKPT_SIZE:=32M}"
+    : "${RR_COLD_IOS:=300}" "${RR_WARM_SECONDS:=2}" "${TAR_FILES:=1000}"
+  else
+    : "${SMALL_FILES:=2000}" "${META_FILES:=5000}" "${SEQ_SIZE:=1G}" "${CKPT_SIZE:=128M}"
+    : "${RR_COLD_IOS:=1000}" "${RR_WARM_SECONDS:=5}" "${TAR_FILES:=5000}"
+  fi
+  : "${CKPT_BS:=4M}" "${SMALL_THREADS:=8}"
+}
+
+bytes() { numfmt --from=iec "$1"; }
+now() { date +%s.%N; }
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# Drops the kernel's page, dentry and inode caches (root only; otherwise nothing is dropped).
+drop_caches() {
+  sync
+  if [[ -w /proc/sys/vm/drop_caches ]]; then echo 3 > /proc/sys/vm/drop_caches; fi
+}
+
+# VAL[key,target] = value; ROWS keeps the order of the keys and LABEL their names.
+declare -A VAL LABEL
+ROWS=()
+put() { VAL["$1,$2"]="$3"; }
+row() { ROWS+=("$1"); LABEL["$1"]="$2"; }
+
+# fio with a JSON report in $W/fio.json; prints nothing.
+fio_run() { fio --output-format=json --output="$W/fio.json" --verify_state_save=0 "$@" >/dev/null; }
+# fio_get FIELD: read or write numbers of the last fio_run (all jobs summed by group_reporting).
+fio_get() {
+  python3 - "$W/fio.json" "$1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]; what = sys.argv[2]
+r = j["read"]; pct = r["clat_ns"].get("percentile", {})
+print({"p50": "%.1f" % (pct.get("50.000000", 0) / 1e3), "p99": "%.1f" % (pct.get("99.000000", 0) / 1e3),
+       "iops": "%.0f" % r["iops"], "err": str(j["error"])}[what])
+PY
+}
+# mbps BYTES T0 T1
+mbps() { echo "$1 $2 $3" | awk '{printf "%.0f", $1 / ($3 - $2) / 1e6}'; }
+
+# ---- targets: start, make cold, stop ---------------------------------------------------------------
+
+# Each target sets MNT (where the workloads run) and PID (the FUSE server, for RSS; empty for raw).
+target_start() {
+  local t="$1"
+  CUR="$t"
+  case "$t" in
+    raw) MNT="$D/raw"; PID=""; mkdir -p "$MNT" ;;
+    pt)
+      mkdir -p "$D/pt-src" "$D/pt-mnt"; MNT="$D/pt-mnt"
+      "$PT" "$D/pt-src" "$MNT" -f -o allow_other 2>"$D/bin/pt.log" & PID=$!
+      for _ in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
+      mountpoint -q "$MNT" || { echo "the C passthrough did not mount" >&2; return 1; } ;;
+    sq|rd|sqlz|rdlz) nectar_start "$t" ;;
+  esac
+}
+
+# The NectarFS meta URL of target $1.
+meta_url() {
+  case "$1" in
+    sq) echo "sqlite3://$D/vol-sq/meta.db" ;;
+    sqlz) echo "sqlite3://$D/vol-sqlz/meta.db" ;;
+    rd) echo "${NECTAR_TEST_REDIS%/*}/4?prefix=benchall" ;;
+    rdlz) echo "${NECTAR_TEST_REDIS%/*}/4?prefix=benchlz" ;;
+  esac
+}
+
+nectar_start() {
+  local t="$1" meta compress=()
+  meta="$(meta_url "$t")"
+  [[ "$t" == *lz ]] && compress=(--compress lz4)
+  mkdir -p "$D/vol-$t" "$D/mnt-$t"
+  # shellcheck disable=SC2086
+  "$NX" format "$meta" "bench$t" --storage "file://$D/vol-$t/data" "${compress[@]}" --force ${FORMAT_OPTS:-} >/dev/null
+  MNT="$D/mnt-$t"
+  nectar_mount "$t"
+}
+
+# Mounts target $1 with a fresh, empty cache directory and sets PID from the launcher's message.
+nectar_mount() {
+  local t="$1" out
+  rm -rf "$D/vol-$t/cache"
+  # shellcheck disable=SC2086
+  out="$("$NX" mount -d "$(meta_url "$t")" "$D/mnt-$t" --cache-dir "$D/vol-$t/cache" --log "$D/vol-$t/mount.log" ${MOUNT_OPTS:-})"
+  PID="$(sed -n 's/.*(pid \([0-9]*\).*/\1/p' <<<"$out")"
+  [[ -n "$PID" ]] || PID="$(pgrep -n -f -- "mount.*$D/mnt-$t" || true)"
+}
+
+# Makes the next read cold: page cache dropped; NectarFS remounted with an empty cache directory,
+# so its data comes from the object store directory. Acts on the running target, CUR.
+target_cold() {
+  case "$CUR" in
+    sq|rd|sqlz|rdlz) "$NX" umount "$MNT" >/dev/null; drop_caches; nectar_mount "$CUR" ;;
+    *) drop_caches ;;
+  esac
+}
+
+# The UUID of the volume at meta URL $1 (empty when there is none), for 'nectar destroy'.
+volume_uuid() {
+  "$NX" status "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["volume"]["uuid"])' 2>/dev/null || true
+}
+
+# Deletes the Redis volume of target $1: its keys (all start with {PREFIX}) with redis-cli, which
+# takes a second where 'nectar destroy' took minutes after the tar workload (and 2.7 GB of RSS);
+# 'nectar destroy' only when a volume is still there (another key layout). The objects are in $D
+# and go with it.
+redis_drop() {
+  local url prefix pass hostport uuid
+  url="$(meta_url "$1")"; prefix="${url##*prefix=}"
+  pass="$(sed -n 's|^redis://[^:]*:\([^@]*\)@.*|\1|p' <<<"$url")"
+  hostport="$(sed -n 's|^redis://\([^@/]*@\)\{0,1\}\([^/]*\)/.*|\2|p' <<<"$url")"
+  if command -v redis-cli >/dev/null && [[ -n "$hostport" ]]; then
+    # Keys hold binary bytes, so they are scanned and unlinked inside Redis, not piped through text.
+    REDISCLI_AUTH="$pass" redis-cli -h "${hostport%:*}" -p "${hostport##*:}" -n 4 eval \
+      "local c, n = '0', 0 repeat local r = redis.call('SCAN', c, 'MATCH', ARGV[1], 'COUNT', 1000) c = r[1]
+       for _, k in ipairs(r[2]) do redis.call('UNLINK', k) n = n + 1 end until c == '0' return n" 0 "{$prefix}*" >/dev/null || true
+  fi
+  uuid="$(volume_uuid "$url")"
+  [[ -n "$uuid" ]] && "$NX" destroy "$url" "$uuid" --yes --force >/dev/null 2>&1 || true
+}
+
+target_stop() {
+  case "$1" in
+    raw) rm -rf "$D/raw" ;;
+    pt) fusermount3 -u "$MNT"; wait "$PID" 2>/dev/null || true; rm -rf "$D/pt-src" ;;
+    *)
+      "$NX" umount "$MNT" >/dev/null
+      [[ "$1" == rd* ]] && redis_drop "$1"
+      rm -rf "$D/vol-$1" ;;
+  esac
+  PID=""; MNT=""
+}
+
+rss_rows() {
+  local t="$1" sfx="$2"
+  if [[ -n "$PID" && -r /proc/$PID/status ]]; then
+    put "rss-hwm$sfx" "$t" "$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"
+    put "rss-now$sfx" "$t" "$(awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"
+  fi
+}
+
+# ---- workloads: $1 is the table column to fill (the running target is CUR) ---------------------------
+
+w_small() {
+  local t="$1" size threads phase kb
+  for size in 4096 65536; do
+    kb=$((size / 1024))
+    for threads in 1 "$SMALL_THREADS"; do
+      mkdir -p "$MNT/small"
+      for phase in create stat read unlink; do
+        [[ "$phase" == read ]] && drop_caches
+        put "small-$kb-$threads-$phase" "$t" "$("$SF" "$phase" "$MNT/small" "$SMALL_FILES" "$size" "$threads" | awk '{print $2}')"
+      done
+      rmdir "$MNT/small"
+    done
+  done
+}
+
+w_meta() {
+  local t="$1" out
+  mkdir -p "$MNT/meta"
+  out="$("$MR" "$MNT/meta" "$META_FILES")"
+  put meta-create "$t" "$(awk '{print $2}' <<<"$out")"
+  put meta-stat "$t" "$(awk '{print $4}' <<<"$out")"
+  put meta-unlink "$t" "$(awk '{print $6}' <<<"$out")"
+  rmdir "$MNT/meta"
+}
+
+# Sequential 1 MiB writes, 1 and 8 writers, without and with fsync at close; leaves $MNT/seq/s1.0.0
+# (written with fsync) for the read workloads. $2 is the row-key suffix (empty, or -lz4).
+w_seqwrite() {
+  local t="$1" sfx="$2" total jobs fs t0 t1
+  total="$(bytes "$SEQ_SIZE")"
+  mkdir -p "$MNT/seq"
+  for jobs in 1 8; do
+    for fs in 0 1; do
+      rm -f "$MNT"/seq/*; drop_caches
+      t0=$(now)
+      fio_run --name="s$jobs" --directory="$MNT/seq" --rw=write --bs=1M --size=$((total / jobs)) --numjobs="$jobs" \
+        --fsync_on_close="$fs" --group_reporting
+      t1=$(now)
+      put "seqw-$jobs-$fs$sfx" "$t" "$(mbps "$total" "$t0" "$t1")"
+      [[ "$jobs" == 1 && "$fs" == 1 ]] && mv "$MNT/seq/s1.0.0" "$MNT/keep"
+    done
+  done
+  rm -f "$MNT"/seq/*; mv "$MNT/keep" "$MNT/seq/s1.0.0"
+  rss_rows "$t" "$sfx"
+}
+
+w_seqread() {
+  local t="$1" sfx="$2" total t0 t1
+  total="$(bytes "$SEQ_SIZE")"
+  target_cold "$t"
+  t0=$(now)
+  fio_run --name=s1 --directory="$MNT/seq" --rw=read --bs=1M --size="$total" --numjobs=1
+  t1=$(now)
+  put "seqr-cold$sfx" "$t" "$(mbps "$total" "$t0" "$t1")"
+}
+
+w_randread() {
+  local t="$1" total f inv=1
+  total="$(bytes "$SEQ_SIZE")"; f="$MNT/seq/s1.0.0"
+  target_cold "$t"
+  fio_run --name=rr --filename="$f" --rw=randread --bs=4k --size="$total" --ioengine=psync --number_ios="$RR_COLD_IOS"
+  put rr-cold-p50 "$t" "$(fio_get p50)"; put rr-cold-p99 "$t" "$(fio_get p99)"
+  case "$t" in
+    raw) cat "$f" >/dev/null; inv=0 ;;  # raw: warmed means in the page cache
+    pt) cat "$f" >/dev/null ;;          # FUSE targets: fio drops the mount's page cache of the file,
+    *) "$NX" warmup "$f" >/dev/null ;;  # so reads come from the target's own cache
+  esac
+  fio_run --name=rr --filename="$f" --rw=randread --bs=4k --size="$total" --ioengine=psync --invalidate="$inv" \
+    --runtime="$RR_WARM_SECONDS" --time_based
+  put rr-warm-p50 "$t" "$(fio_get p50)"; put rr-warm-p99 "$t" "$(fio_get p99)"; put rr-warm-iops "$t" "$(fio_get iops)"
+  rm -rf "$MNT/seq"
+}
+
+# Checkpoint: 8 processes write their own CKPT_SIZE range of one file (CKPT_BS writes, fsync at
+# close), then, cold, all 8 read the whole file with fio's crc32c verification of every block.
+w_ckpt() {
+  local t="$1" rank total t0 t1
+  rank="$(bytes "$CKPT_SIZE")"; total=$((rank * 8))
+  t0=$(now)
+  fio_run --name=ckpt --filename="$MNT/ckpt" --rw=write --bs="$CKPT_BS" --size="$rank" --offset_increment="$rank" \
+    --numjobs=8 --fsync_on_close=1 --verify=crc32c --do_verify=0 --group_reporting
+  t1=$(now)
+  put ckpt-write "$t" "$(mbps "$total" "$t0" "$t1")"
+  target_cold "$t"
+  local ok=ok
+  t0=$(now)
+  fio_run --name=ckpt --filename="$MNT/ckpt" --rw=read --bs="$CKPT_BS" --size="$total" --numjobs=8 \
+    --verify=crc32c --verify_only=1 --group_reporting || ok=FAIL
+  t1=$(now)
+  [[ "$ok" == ok && "$(fio_get err)" != 0 ]] && ok=FAIL
+  put ckpt-read "$t" "$(mbps $((total * 8)) "$t0" "$t1")"
+  put ckpt-verify "$t" "$ok"
+  rm -f "$MNT/ckpt"
+}
+
+w_tar() {
+  local t="$1"
+  mkdir -p "$MNT/tar"
+  put tar8 "$t" "$(RUNS="${TAR_RUNS:-1}" time_tar "$MNT/tar" "$D/tree.tar")"
+  rmdir "$MNT/tar"
+}
+
+# ---- the run ----------------------------------------------------------------------------------------
+
+all_rows() {
+  local kb threads
+  for kb in 4 64; do
+    for threads in 1 "$SMALL_THREADS"; do
+      row "small-$kb-$threads-create" "${kb}K files ${threads}T create+write+close/s"
+      row "small-$kb-$threads-stat" "${kb}K files ${threads}T stat/s"
+      row "small-$kb-$threads-read" "${kb}K files ${threads}T open+read+close/s (cold)"
+      row "small-$kb-$threads-unlink" "${kb}K files ${threads}T unlink/s"
+    done
+  done
+  row meta-create "meta-rate create/s"; row meta-stat "meta-rate stat/s"; row meta-unlink "meta-rate unlink/s"
+  local sfx name
+  for sfx in "" -lz4; do
+    name=""; [[ -n "$sfx" ]] && name=" LZ4"
+    row "seqw-1-0$sfx" "seq write 1M x1$name MB/s"; row "seqw-1-1$sfx" "seq write 1M x1 fsync$name MB/s"
+    row "seqw-8-0$sfx" "seq write 1M x8$name MB/s"; row "seqw-8-1$sfx" "seq write 1M x8 fsync$name MB/s"
+    row "rss-hwm$sfx" "server peak RSS after writes$name MiB"; row "rss-now$sfx" "server RSS after writes$name MiB"
+    row "seqr-cold$sfx" "seq read 1M cold$name MB/s"
+  done
+  row ckpt-write "checkpoint 8 ranks write+fsync MB/s"; row ckpt-read "checkpoint 8 readers x whole file MB/s"
+  row ckpt-verify "checkpoint data verified (crc32c)"
+  row rr-cold-p50 "4K rand read cold p50 us"; row rr-cold-p99 "4K rand read cold p99 us"
+  row rr-warm-p50 "4K rand read warmed p50 us"; row rr-warm-p99 "4K rand read warmed p99 us"
+  row rr-warm-iops "4K rand read warmed IOPS (QD1)"
+  row tar8 "8 x tar -x then sync, seconds"
+}
+
+all_cleanup() {
+  local m
+  for m in "$D"/pt-mnt "$D"/mnt-*; do
+    [[ -d "$m" ]] && mountpoint -q "$m" || continue
+    case "$m" in *pt-mnt) fusermount3 -u "$m" || umount -l "$m" ;; *) "$NX" umount "$m" >/dev/null 2>&1 || fusermount3 -u -z "$m" ;; esac
+  done
+  for t in rd rdlz; do redis_drop "$t"; done
+  rm -rf "$D"
+}
+
+all() {
+  local json=0 arg
+  for arg in "$@"; do case "$arg" in --json) json=1 ;; *) echo "all: unknown argument $arg" >&2; return 2 ;; esac; done
+  all_sizes
+  D="${BENCH_DIR:-/var/tmp/nectar-bench-all}"
+  nectar_apt fio fio; nectar_apt bc bc; nectar_apt fusermount3 fuse3; nectar_apt pkg-config pkg-config
+  dpkg -s libfuse3-dev >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfuse3-dev >/dev/null; }
+  scripts/services.sh start redis >/dev/null
+  # shellcheck disable=SC1091
+  source "${NECTAR_SERVICES_DIR:-/tmp/nectar-services}/env"
+  rm -rf "$D"; mkdir -p "$D/bin"; W="$D/bin"
+  trap all_cleanup EXIT
+  PT="$D/bin/fuse-passthrough"; MR="$D/bin/meta-rate"; SF="$D/bin/smallfiles"
+  gcc -O2 "$TOOLS/fuse-passthrough.c" -o "$PT" $(pkg-config fuse3 --cflags --libs)
+  gcc -O2 "$TOOLS/meta-rate.c" -o "$MR"
+  gcc -O2 -pthread scripts/bench/smallfiles.c -o "$SF"
+  TAR_COUNT="$TAR_FILES" make_tree_tar "$D/tree.tar" 2>/dev/null
+  all_rows
+  local started t
+  started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  for t in raw pt sq rd; do
+    log "target $t"
+    target_start "$t"
+    log "$t: sequential writes"; w_seqwrite "$t" ""
+    log "$t: cold sequential read"; w_seqread "$t" ""
+    log "$t: random reads"; w_randread "$t"
+    log "$t: checkpoint"; w_ckpt "$t"
+    log "$t: small files"; w_small "$t"
+    log "$t: meta-rate"; w_meta "$t"
+    log "$t: tar"; w_tar "$t"
+    target_stop "$t"
+  done
+  for t in sqlz rdlz; do
+    log "target $t"
+    target_start "$t"
+    w_seqwrite "${t%lz}" -lz4; w_seqread "${t%lz}" -lz4; rm -rf "$MNT/seq"
+    target_stop "$t"
+  done
+  all_report "$started" "$json"
+}
+
+# Prints the table and saves it (txt, tsv, json) under /var/tmp/nectar-bench-results/.
+all_report() {
+  local started="$1" json="$2" out stamp k
+  out="${BENCH_RESULTS:-/var/tmp/nectar-bench-results}"; mkdir -p "$out"
+  stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+  {
+    printf 'key\tworkload\traw\tpt\tsq\trd\n'
+    for k in "${ROWS[@]}"; do
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "${LABEL[$k]}" "${VAL[$k,raw]:--}" "${VAL[$k,pt]:--}" "${VAL[$k,sq]:--}" "${VAL[$k,rd]:--}"
+    done
+  } > "$out/all-$stamp.tsv"
+  python3 - "$out/all-$stamp.tsv" "$out/all-$stamp" "$json" <<PY
+import json, sys
+tsv, base, want_json = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+facts = {
+  "started": "$started", "finished": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "nectar_home": "$NECTAR_ROOT", "commit": "$(git -C "$NECTAR_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)",
+  "kernel": "$(uname -r)", "cpus": "$(nproc)", "memory": "$(free -g | awk '/^Mem/ {print $2 " GiB"}')",
+  "load_at_end": "$(cut -d' ' -f1-3 /proc/loadavg)", "quick": "${QUICK:-0}",
+  "sizes": {"SMALL_FILES": "$SMALL_FILES", "SMALL_THREADS": "$SMALL_THREADS", "META_FILES": "$META_FILES",
+            "SEQ_SIZE": "$SEQ_SIZE", "CKPT_SIZE": "$CKPT_SIZE", "CKPT_BS": "$CKPT_BS", "RR_COLD_IOS": "$RR_COLD_IOS",
+            "RR_WARM_SECONDS": "$RR_WARM_SECONDS", "TAR_FILES": "$TAR_FILES"},
+}
+def num(v):
+  try: return float(v)
+  except ValueError: return None
+def ratio(a, b):
+  a, b = num(a), num(b)
+  return "-" if a is None or not b else "%.2f" % (a / b)
+rows = []
+for line in open(tsv).read().splitlines()[1:]:
+  key, label, raw, pt, sq, rd = line.split("\t")
+  rows.append({"key": key, "workload": label, "raw": raw, "pt": pt, "sqlite": sq, "redis": rd,
+               "sqlite/pt": ratio(sq, pt), "redis/pt": ratio(rd, pt), "sqlite/raw": ratio(sq, raw), "redis/raw": ratio(rd, raw)})
+head = ["workload", "raw ext4", "C passthru", "Nectar SQLite", "Nectar Redis", "SQLite/pt", "Redis/pt", "SQLite/raw", "Redis/raw"]
+cols = ["workload", "raw", "pt", "sqlite", "redis", "sqlite/pt", "redis/pt", "sqlite/raw", "redis/raw"]
+w = [max(len(head[i]), *(len(r[c]) for r in rows)) for i, c in enumerate(cols)]
+lines = ["NectarFS issue #13 benchmark (scripts/bench.sh all): %s, commit %s, %s" % (facts["finished"], facts["commit"], facts["nectar_home"]),
+         "machine: %s CPUs, %s, kernel %s, load at end %s; sizes %s" % (facts["cpus"], facts["memory"], facts["kernel"], facts["load_at_end"],
+           " ".join("%s=%s" % kv for kv in facts["sizes"].items())),
+         "ratios are NectarFS / baseline: above 1 is better for rates and MB/s, below 1 is better for us, seconds and MiB", ""]
+lines.append("| " + " | ".join(h.ljust(w[i]) for i, h in enumerate(head)) + " |")
+lines.append("|" + "|".join("-" * (x + 2) for x in w) + "|")
+for r in rows:
+  lines.append("| " + " | ".join((r[c].ljust(w[i]) if i == 0 else r[c].rjust(w[i])) for i, c in enumerate(cols)) + " |")
+text = "\n".join(lines) + "\n"
+open(base + ".txt", "w").write(text)
+json.dump({"facts": facts, "rows": rows}, open(base + ".json", "w"), indent=1)
+print(text)
+if want_json: print(json.dumps({"facts": facts, "rows": rows}))
+print("saved: %s.txt, .tsv, .json" % base, file=sys.stderr)
+PY
+}
