@@ -156,6 +156,7 @@ final class MountCommand implements Callable<Integer> {
     if (background && !child) {
       return startInBackground(out);
     }
+    boundHeap();
     Metrics metrics = Metrics.create();
     MetricsServer endpoint = metricsOptions.start(metrics);
     Volume volume;
@@ -289,6 +290,19 @@ final class MountCommand implements Callable<Integer> {
   }
 
   /** Starts this command again as a detached child with its output in a log; waits for the mount. */
+  private long heapNeed() throws java.io.IOException {
+    io.nectarfs.volume.CacheOptions c = data.cacheOptions();
+    return HeapBound.forMount(c.bufferSize(), c.chunkConfig(4 << 20, "heap").memoryCacheSize());
+  }
+
+  /** The mount's heap follows its buffers (and an in-memory block cache), not the machine's size. */
+  private void boundHeap() throws java.io.IOException {
+    long set = HeapBound.apply(heapNeed());
+    if (set < 0) {
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("the heap is not bounded: this JVM's collector has no soft limit");
+    }
+  }
+
   private int startInBackground(PrintWriter out) throws Exception {
     Path log = logFile != null ? logFile : DefaultPaths.nectarDir().resolve("mount-" + mountpoint.getFileName() + ".log");
     DefaultPaths.ensure(log.toAbsolutePath().getParent(), logFile == null ? "log directory" : "directory of --log", "--log FILE",
@@ -304,6 +318,8 @@ final class MountCommand implements Callable<Integer> {
     }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-XX:+UseZGC"); // as the launcher
+    cmd.addAll(HeapBound.childOptions(heapNeed()));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Nectar.class.getName());
