@@ -205,13 +205,16 @@ class RedisKvTest {
       return null;
     })).isInstanceOf(KvConflictException.class);
     assertThat(get(kv, b('T', 2))).isNull();
-    // A read-only transaction is validated too.
+    // A read-only transaction is checked too: a read after a concurrent change of what it read
+    // before would see two states, and conflicts instead. (Reads alone are one state: a read-only
+    // transaction that reads nothing after the change serializes before it.)
     assertThatThrownBy(() -> kv.read(tx -> {
       tx.get(b('T', 1));
       Transactions.run(other, o -> {
         o.put(b('T', 1), b(3));
         return null;
       });
+      tx.get(b('T', 2));
       return null;
     })).isInstanceOf(KvConflictException.class);
   }
