@@ -12,6 +12,7 @@ import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.RoundTripProxy;
 import java.net.URI;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
