@@ -288,11 +288,16 @@ final class Locks {
 
   /** Deletes the locks of a deleted inode inside {@code tx}. */
   static void dropInode(Tx tx, long ino) throws IOException {
-    for (byte kind : new byte[] {FLOCK, PLOCK}) {
-      for (byte[] k : tx.keys(inodePrefix(ino, kind))) {
+    for (byte[] prefix : inodePrefixes(ino)) {
+      for (byte[] k : tx.keys(prefix)) {
         tx.kv.delete(k);
       }
     }
+  }
+
+  /** The prefixes of both kinds of locks of {@code ino} (what {@link #dropInode} scans). */
+  static List<byte[]> inodePrefixes(long ino) {
+    return List.of(inodePrefix(ino, FLOCK), inodePrefix(ino, PLOCK));
   }
 
   void notifyRelease(long ino) {

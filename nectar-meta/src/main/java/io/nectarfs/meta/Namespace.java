@@ -147,6 +147,7 @@ final class Namespace {
           throw Errno.EISDIR.exception(name);
         }
         long ino = Codec.dentryIno(d);
+        tx.prefetchInode(ino);
         Attr a = tx.attrOrNull(ino);
         if (a != null) {
           Access.checkSticky(ctx, p, a, "remove " + name + " from sticky directory");

@@ -50,6 +50,16 @@ final class Tx {
         : List.of(Keys.attr(parent), Keys.dentry(parent, name)));
   }
 
+  /**
+   * Reads ahead what removing the last link of {@code ino} reads: its inode, extended attributes
+   * and locks (see {@link KvTxn#prefetch(List, List)}).
+   */
+  void prefetchInode(long ino) throws IOException {
+    List<byte[]> ranges = new ArrayList<>(Locks.inodePrefixes(ino));
+    ranges.add(Keys.xattrPrefix(ino));
+    kv.prefetch(List.of(Keys.attr(ino)), ranges);
+  }
+
   Attr attrOrNull(long ino) throws IOException {
     byte[] v = kv.get(Keys.attr(ino));
     return v == null ? null : Codec.attr(v);

@@ -54,6 +54,36 @@ final class RedisScripts {
       """);
 
   /**
+   * Check, then values and whole small ranges: {@code ARGV[n+2]} = m, the number of values to read
+   * ({@code KEYS[n+1..n+m]}), {@code ARGV[n+3]} = the most members a range may have,
+   * {@code ARGV[n+4]} = the data-key prefix, then per range its ZRANGEBYLEX min and max, with
+   * {@code KEYS} holding per range its partition's commit counter and sorted set. Returns the m
+   * values, then per range {@code counter or "", count, member1, value1, ...} (members capped at
+   * the limit; a range that reaches it may have more).
+   */
+  static final Script PREFETCH = new Script(CHECK + """
+      local m = tonumber(ARGV[n + 2])
+      local limit = tonumber(ARGV[n + 3])
+      local out = {}
+      for i = n + 1, n + m do
+        out[#out + 1] = redis.call('GET', KEYS[i])
+      end
+      local k, a = n + m + 1, n + 5
+      while k <= #KEYS do
+        out[#out + 1] = redis.call('GET', KEYS[k]) or ''
+        local members = redis.call('ZRANGEBYLEX', KEYS[k + 1], ARGV[a], ARGV[a + 1], 'LIMIT', 0, limit)
+        out[#out + 1] = #members
+        for _, mb in ipairs(members) do
+          out[#out + 1] = mb
+          out[#out + 1] = redis.call('GET', ARGV[n + 4] .. mb)
+        end
+        k = k + 2
+        a = a + 2
+      end
+      return out
+      """);
+
+  /**
    * Check, then one page of a partition: {@code KEYS[n+1]} its commit counter, {@code KEYS[n+2]} its
    * sorted set; {@code ARGV[n+2..n+5]} = min, max (ZRANGEBYLEX bounds), count, data-key prefix.
    * Returns {@code {counter or "", count of members, member1, value1, member2, value2, ...}}.

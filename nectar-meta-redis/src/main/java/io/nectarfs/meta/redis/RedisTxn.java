@@ -55,6 +55,8 @@ final class RedisTxn implements WriteBuffer.Base {
   /** Redis key → what it held when read (null: missing). Insertion order = order of the checks. */
   private final Map<ByteBuffer, byte[]> reads = new LinkedHashMap<>();
   private final List<byte[]> readKeys = new ArrayList<>();
+  /** Prefix → every (key, value) under it, for ranges read whole by {@link #prefetch}. */
+  private final Map<ByteBuffer, List<byte[][]>> cached = new java.util.HashMap<>();
 
   RedisTxn(Jedis jedis, RedisLayout layout, RedisErrors errors) {
     this.jedis = jedis;
@@ -107,14 +109,84 @@ final class RedisTxn implements WriteBuffer.Base {
     return out;
   }
 
-  /** Reads the keys not read yet in one round trip; later reads of them cost none. */
+  /**
+   * Reads the keys not read yet and the small ranges under {@code prefixes} in one round trip;
+   * later reads of those keys and scans of exactly those ranges cost none.
+   */
   @Override
-  public void prefetch(List<byte[]> keys) throws IOException {
-    getAll(keys);
+  public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
+    if (prefixes.isEmpty()) {
+      getAll(keys);
+      return;
+    }
+    List<byte[]> fetch = new ArrayList<>();
+    for (byte[] key : keys) {
+      byte[] dk = layout.dataKey(key);
+      if (!reads.containsKey(ByteBuffer.wrap(dk)) && fetch.stream().noneMatch(f -> Arrays.equals(f, dk))) {
+        fetch.add(dk);
+      }
+    }
+    List<byte[]> extraKeys = new ArrayList<>(fetch);
+    List<byte[]> args = new ArrayList<>();
+    args.add(count(fetch.size()));
+    args.add(count(FIRST_PAGE));
+    args.add(layout.dataPrefix());
+    List<byte[]> ranges = new ArrayList<>();
+    for (byte[] prefix : prefixes) {
+      byte[] end = io.nectarfs.meta.kv.Bytes.prefixEnd(prefix);
+      byte[] part = RedisLayout.singlePartition(prefix, end);
+      if (part == null || cached.containsKey(ByteBuffer.wrap(prefix))) {
+        continue;
+      }
+      ranges.add(prefix);
+      extraKeys.add(layout.counterKey(part));
+      extraKeys.add(layout.indexKey(part));
+      args.add(RedisLayout.inclusive(prefix));
+      args.add(RedisLayout.exclusive(end));
+    }
+    if (fetch.isEmpty() && ranges.isEmpty()) {
+      return;
+    }
+    List<byte[]> reply;
+    try {
+      reply = checked(RedisScripts.PREFETCH, extraKeys, args);
+    } catch (JedisException e) {
+      throw errors.command("prefetch", e);
+    }
+    for (int i = 0; i < fetch.size(); i++) {
+      record(fetch.get(i), reply.get(i));
+    }
+    int at = fetch.size();
+    for (int r = 0; r < ranges.size(); r++) {
+      recordCounter(extraKeys.get(fetch.size() + 2 * r), reply.get(at));
+      int members = Integer.parseInt(new String(reply.get(at + 1), StandardCharsets.US_ASCII));
+      List<byte[][]> rows = new ArrayList<>(members);
+      for (int i = 0; i < members; i++) {
+        byte[] v = reply.get(at + 3 + 2 * i);
+        if (v != null) {
+          rows.add(new byte[][] {reply.get(at + 2 + 2 * i), v});
+        }
+      }
+      if (members < FIRST_PAGE) {
+        cached.put(ByteBuffer.wrap(ranges.get(r)), rows);
+      }
+      at += 2 + 2 * members;
+    }
   }
 
   @Override
   public void scan(byte[] start, byte[] end, KvTxn.Visitor visitor) throws IOException {
+    List<byte[][]> rows = cached.get(ByteBuffer.wrap(start));
+    if (rows != null && Arrays.equals(end, io.nectarfs.meta.kv.Bytes.prefixEnd(start))) {
+      // A whole range read ahead: its partition's counter is in the read set, which every later
+      // round trip and the commit check.
+      for (byte[][] row : rows) {
+        if (!visitor.visit(row[0], row[1])) {
+          return;
+        }
+      }
+      return;
+    }
     try {
       byte[] single = RedisLayout.singlePartition(start, end);
       if (single != null) {

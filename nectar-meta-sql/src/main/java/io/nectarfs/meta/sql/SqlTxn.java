@@ -71,9 +71,12 @@ final class SqlTxn implements KvTxn {
     }
   }
 
-  /** Selects the keys not known yet in one statement (per 100 keys); their reads then cost none. */
+  /**
+   * Selects the keys not known yet in one statement (per 100 keys); their reads then cost none.
+   * Ranges are left to their scans (one statement each anyway).
+   */
   @Override
-  public void prefetch(List<byte[]> keys) throws IOException {
+  public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
     List<byte[]> unknown = new ArrayList<>(keys.size());
     for (byte[] key : keys) {
       if (!known.containsKey(java.nio.ByteBuffer.wrap(key))) {

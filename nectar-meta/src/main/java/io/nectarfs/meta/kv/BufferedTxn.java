@@ -29,8 +29,8 @@ public final class BufferedTxn implements KvTxn {
   }
 
   @Override
-  public void prefetch(java.util.List<byte[]> keys) throws IOException {
-    base.prefetch(keys);
+  public void prefetch(java.util.List<byte[]> keys, java.util.List<byte[]> prefixes) throws IOException {
+    base.prefetch(keys, prefixes);
   }
 
   @Override

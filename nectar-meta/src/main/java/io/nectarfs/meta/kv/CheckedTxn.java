@@ -32,9 +32,9 @@ final class CheckedTxn implements KvTxn {
   }
 
   @Override
-  public void prefetch(List<byte[]> keys) throws IOException {
+  public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
     ctx.checkCancelled();
-    tx.prefetch(keys);
+    tx.prefetch(keys, prefixes);
   }
 
   @Override

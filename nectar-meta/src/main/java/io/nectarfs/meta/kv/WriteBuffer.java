@@ -33,7 +33,7 @@ public final class WriteBuffer {
     void scan(byte[] start, byte[] end, KvTxn.Visitor visitor) throws IOException;
 
     /** See {@link KvTxn#prefetch}: a hint; the default does nothing. */
-    default void prefetch(List<byte[]> keys) throws IOException {}
+    default void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {}
   }
 
   public void put(byte[] key, byte[] value) {
