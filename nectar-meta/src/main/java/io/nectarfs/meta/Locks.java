@@ -32,6 +32,12 @@ final class Locks {
   private static final byte FLOCK = 'F';
   private static final byte PLOCK = 'P';
   private final MetaClient m;
+  /**
+   * Inodes this client asked to lock since it opened (added before the acquiring transaction, so
+   * also when its outcome is unknown; never removed). Only this client writes lock keys of its
+   * session, so {@link #release} of any other inode has nothing to delete and costs no I/O.
+   */
+  private final java.util.Set<Long> lockedHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   Locks(MetaClient m) {
     this.m = m;
@@ -91,6 +97,9 @@ final class Locks {
   void flock(Ctx ctx, long ino, long owner, int type, boolean wait) throws IOException {
     checkType(type);
     long sid = m.sid;
+    if (type != Meta.F_UNLCK) {
+      lockedHere.add(ino);
+    }
     if (type == Meta.F_UNLCK) {
       boolean had = m.tx(ctx, tx -> {
         byte[] k = key(ino, FLOCK, sid, owner);
@@ -163,6 +172,9 @@ final class Locks {
     checkType(type);
     checkRange(start, end);
     long sid = m.sid;
+    if (type != Meta.F_UNLCK) {
+      lockedHere.add(ino);
+    }
     if (type == Meta.F_UNLCK) {
       boolean changed = m.tx(ctx, tx -> {
         byte[] k = key(ino, PLOCK, sid, owner);
@@ -252,8 +264,12 @@ final class Locks {
 
   /** Releases every lock of {@code owner} on {@code ino} in this session (close / flush). */
   void release(long ino, long owner) throws IOException {
+    if (!lockedHere.contains(ino)) {
+      return;
+    }
     long sid = m.sid;
     boolean had = m.tx(tx -> {
+      tx.kv.prefetch(List.of(key(ino, FLOCK, sid, owner), key(ino, PLOCK, sid, owner)));
       boolean any = false;
       for (byte kind : new byte[] {FLOCK, PLOCK}) {
         byte[] k = key(ino, kind, sid, owner);

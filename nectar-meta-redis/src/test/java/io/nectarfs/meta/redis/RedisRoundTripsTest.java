@@ -66,6 +66,10 @@ class RedisRoundTripsTest {
         long getattr = proxy.trips() - before;
 
         before = proxy.trips();
+        m.releaseLocks(Ctx.ROOT, ino, 7);
+        long release = proxy.trips() - before;
+
+        before = proxy.trips();
         m.rename(Ctx.ROOT, dir, "f", dir, "g", 0);
         long rename = proxy.trips() - before;
 
@@ -76,6 +80,8 @@ class RedisRoundTripsTest {
         assertThat(create).as("round trips of create").isLessThanOrEqualTo(2);
         assertThat(lookup).as("round trips of lookup").isLessThanOrEqualTo(2);
         assertThat(getattr).as("round trips of getattr").isLessThanOrEqualTo(1);
+        // Every flush and close releases the owner's locks: none taken, nothing to ask.
+        assertThat(release).as("round trips of releasing locks never taken").isZero();
         // The entry names the inode, which is read next (with, for unlink, the inode's extended
         // attributes and locks to delete); then the commit.
         assertThat(rename).as("round trips of rename").isLessThanOrEqualTo(3);
