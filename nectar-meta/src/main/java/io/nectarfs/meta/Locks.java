@@ -272,6 +272,7 @@ final class Locks {
     }
     boolean[] othersLeft = {false};
     boolean had = m.tx(tx -> {
+      tx.kv.prefetch(List.of(key(ino, FLOCK, sid, owner), key(ino, PLOCK, sid, owner)));
       boolean any = false;
       othersLeft[0] = false;
       for (byte kind : new byte[] {FLOCK, PLOCK}) {
@@ -318,10 +319,17 @@ final class Locks {
 
   /** Deletes the locks of a deleted inode inside {@code tx}. */
   static void dropInode(Tx tx, long ino) throws IOException {
-    byte[] both = java.util.Arrays.copyOf(inodePrefix(ino, FLOCK), 9); // O ino: flocks and POSIX locks in one scan
-    for (byte[] k : tx.keys(both)) {
+    for (byte[] k : tx.keys(inodePrefixes(ino).getFirst())) {
       tx.kv.delete(k);
     }
+  }
+
+  /**
+   * What {@link #dropInode} scans: one prefix ({@code O ino}) holding both kinds of locks of
+   * {@code ino}, so one scan finds them and a read-ahead of it covers the scan.
+   */
+  static List<byte[]> inodePrefixes(long ino) {
+    return List.of(java.util.Arrays.copyOf(inodePrefix(ino, FLOCK), 9));
   }
 
   void notifyRelease(long ino) {

@@ -30,6 +30,7 @@ final class Namespace {
 
   Entry lookup(Ctx ctx, long parent, String name) throws IOException {
     return m.readTx(ctx, tx -> {
+      tx.prefetchEntry(parent, name, false);
       Attr p = tx.dir(parent);
       m.acls.check(tx, ctx, p, Access.X, "search directory " + parent);
       if (parent == Meta.ROOT && name.equals(".trash")) {
@@ -50,6 +51,7 @@ final class Namespace {
 
   Entry create(Ctx ctx, long parent, String name, FileType type, int mode, int umask, int rdev, String target, long ino) throws IOException {
     return m.tx(ctx, tx -> {
+      tx.prefetchEntry(parent, name, true);
       Attr p = tx.dir(parent);
       if (p.nlink() == 0) {
         throw Errno.ENOENT.exception("directory " + parent + " was removed");
@@ -129,6 +131,9 @@ final class Namespace {
   void unlinkAll(Ctx ctx, long parent, List<String> names) throws IOException {
     Removal r = m.txRemoval(ctx, tx -> {
       Removal out = new Removal();
+      if (names.size() == 1) {
+        tx.prefetchEntry(parent, names.getFirst(), true);
+      }
       Attr p = tx.dir(parent);
       m.acls.check(tx, ctx, p, Access.W | Access.X, "remove from directory " + parent);
       long now = m.now();
@@ -142,6 +147,7 @@ final class Namespace {
           throw Errno.EISDIR.exception(name);
         }
         long ino = Codec.dentryIno(d);
+        tx.prefetchInode(ino);
         Attr a = tx.attrOrNull(ino);
         if (a != null) {
           Access.checkSticky(ctx, p, a, "remove " + name + " from sticky directory");
@@ -311,6 +317,7 @@ final class Namespace {
   void rename(Ctx ctx, long ps, String nsrc, long pd, String ndst, int flags) throws IOException {
     Removal r = m.txRemoval(ctx, tx -> {
       Removal out = new Removal();
+      tx.kv.prefetch(List.of(Keys.attr(ps), Keys.attr(pd), Keys.dentry(ps, nsrc), Keys.dentry(pd, ndst), tx.usageKey()));
       Attr sp = tx.dir(ps);
       Attr dp = ps == pd ? sp : tx.dir(pd);
       if (Trash.inTrash(pd) && !Trash.inTrash(ps)) {

@@ -26,12 +26,38 @@ final class Tx {
     if (space == 0 && inodes == 0) {
       return;
     }
-    byte[] key = sid == 0 ? Keys.USAGE_BASE : Keys.usage(sid, (int) (Thread.currentThread().threadId() & (Keys.USAGE_SLOTS - 1)));
+    byte[] key = usageKey();
     byte[] v = kv.get(key);
     byte[] n = new byte[16];
     Bytes.putU64(n, 0, (v == null ? 0 : Bytes.getU64(v, 0)) + space);
     Bytes.putU64(n, 8, (v == null ? 0 : Bytes.getU64(v, 8)) + inodes);
     kv.put(key, n);
+  }
+
+  /** The usage slot {@link #addStats} of this thread writes. */
+  byte[] usageKey() {
+    return sid == 0 ? Keys.USAGE_BASE : Keys.usage(sid, (int) (Thread.currentThread().threadId() & (Keys.USAGE_SLOTS - 1)));
+  }
+
+  /**
+   * Reads ahead what an operation on entry {@code name} of {@code parent} reads first: the
+   * directory, the entry, and, when {@code changes}, the directory's statistics, the quota counter
+   * and this thread's usage slot (one round trip on engines that batch, see {@link KvTxn#prefetch}).
+   */
+  void prefetchEntry(long parent, String name, boolean changes) throws IOException {
+    kv.prefetch(changes
+        ? List.of(Keys.attr(parent), Keys.dentry(parent, name), Quotas.statsKey(parent), Keys.counter("quotas"), usageKey())
+        : List.of(Keys.attr(parent), Keys.dentry(parent, name)));
+  }
+
+  /**
+   * Reads ahead what removing the last link of {@code ino} reads: its inode, extended attributes
+   * and locks (see {@link KvTxn#prefetch(List, List)}).
+   */
+  void prefetchInode(long ino) throws IOException {
+    List<byte[]> ranges = new ArrayList<>(Locks.inodePrefixes(ino));
+    ranges.add(Keys.xattrPrefix(ino));
+    kv.prefetch(List.of(Keys.attr(ino)), ranges);
   }
 
   Attr attrOrNull(long ino) throws IOException {

@@ -1,7 +1,6 @@
 package io.nectarfs.meta.redis;
 
 import io.nectarfs.meta.kv.BufferedTxn;
-import io.nectarfs.meta.kv.KvConflictException;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.meta.kv.WriteBuffer;
 import java.io.IOException;
@@ -20,14 +19,14 @@ import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
 /**
- * The {@link TxnKv} on Redis: optimistic transactions with WATCH/MULTI/EXEC (see {@link RedisTxn})
- * over the layout of {@link RedisLayout}.
+ * The {@link TxnKv} on Redis: optimistic transactions whose reads are checked and whose writes are
+ * applied by server-side scripts (see {@link RedisTxn}) over the layout of {@link RedisLayout}.
  *
  * <p>Concurrency: the pool is thread-safe; each transaction borrows one connection for its whole
- * body (WATCH state belongs to a connection) and returns it afterwards, un-watched by the pool.
+ * body and returns it afterwards.
  * Transactions on different threads run concurrently and conflict only through Redis. Invariant:
  * every value key has exactly one member in its partition's set, and a partition is listed in the
- * set of partitions while its set is not empty; both hold after each EXEC.
+ * set of partitions while its set is not empty; both hold after each commit script.
  */
 final class RedisKv implements TxnKv, io.nectarfs.meta.kv.KvNotifier {
   private static final Logger log = LoggerFactory.getLogger(RedisKv.class);
@@ -139,25 +138,13 @@ final class RedisKv implements TxnKv, io.nectarfs.meta.kv.KvNotifier {
   }
 
   private <T> T run(Body<T> body, boolean readOnly) throws IOException {
-    // Closing returns the connection to the pool, which UNWATCHes it (or drops it if broken), so a
-    // body that throws leaves no watch behind and writes nothing: writes are only buffered.
+    // A body that throws writes nothing: writes are only buffered until the commit script. What it
+    // read was one state of the volume (RedisTxn checks the reads at every round trip), so its
+    // exception is not an artefact of a concurrent commit and is reported as it is.
     try (Jedis j = borrow()) {
       RedisTxn tx = new RedisTxn(j, layout, errors);
       WriteBuffer buf = new WriteBuffer();
-      T result;
-      try {
-        result = body.run(new BufferedTxn(buf, tx, readOnly));
-      } catch (KvConflictException e) {
-        throw e;
-      } catch (IOException | RuntimeException e) {
-        // WATCHed reads are one snapshot only once EXEC confirms it: a body that failed on a view
-        // torn by a concurrent commit (a record read before it changed, its neighbour after) lost
-        // a conflict, and is run again instead of reporting what it wrongly saw.
-        if (tx.readsWereTorn()) {
-          throw new KvConflictException("Redis transaction conflicted (a watched key changed while the body ran)", e);
-        }
-        throw e;
-      }
+      T result = body.run(new BufferedTxn(buf, tx, readOnly));
       tx.commit(buf.pending());
       return result;
     }

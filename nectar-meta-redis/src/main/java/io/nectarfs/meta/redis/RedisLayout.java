@@ -18,6 +18,8 @@ import java.util.Arrays;
  * {NAME}i PARTITION    sorted set, every score 0: the KEYs of one scan partition (ZRANGEBYLEX)
  * {NAME}p              sorted set, every score 0: the names of the non-empty partitions
  * {NAME}v B            integer: commits that wrote a KEY whose first byte is B (bulk-read fence)
+ * {NAME}c PARTITION    integer: commits that wrote a KEY of PARTITION (scan conflicts, see RedisTxn)
+ * {NAME}q              integer: commits that added or removed a partition of {NAME}p
  * </pre>
  *
  * <h2>Scan partitions</h2>
@@ -40,15 +42,18 @@ import java.util.Arrays;
  * one partition reads only that partition's set; a wider scan ({@code Checker} reads all of {@code
  * 'A'}) first lists the partitions in range from {@code {NAME}p}.
  *
- * <p>Writes keep the sets current in the same MULTI/EXEC as the values: ZADD on put, ZREM on
- * delete, the partition added to {@code {NAME}p} on put and removed when its set becomes empty,
- * and the version counter of each first byte written incremented once.
+ * <p>Writes keep the sets current in the same commit script as the values: ZADD on put, ZREM on
+ * delete, the partition added to {@code {NAME}p} on put and removed when its set becomes empty
+ * ({@code {NAME}q} incremented when either happens), and the commit counters of each partition
+ * and each first byte written incremented once.
  */
 final class RedisLayout {
   private final byte[] dataPrefix;
   private final byte[] indexPrefix;
   private final byte[] partitions;
   private final byte[] versionPrefix;
+  private final byte[] counterPrefix;
+  private final byte[] partitionsCounter;
   private final byte[] tag;
 
   RedisLayout(String tag) {
@@ -57,6 +62,23 @@ final class RedisLayout {
     this.indexPrefix = Bytes.concat(this.tag, new byte[] {'i'});
     this.partitions = Bytes.concat(this.tag, new byte[] {'p'});
     this.versionPrefix = Bytes.concat(this.tag, new byte[] {'v'});
+    this.counterPrefix = Bytes.concat(this.tag, new byte[] {'c'});
+    this.partitionsCounter = Bytes.concat(this.tag, new byte[] {'q'});
+  }
+
+  /** The commit counter of one partition: changes whenever a key of the partition is written. */
+  byte[] counterKey(byte[] partition) {
+    return Bytes.concat(counterPrefix, partition);
+  }
+
+  /** The counter that changes whenever a partition appears in or leaves {@link #partitionsKey}. */
+  byte[] partitionsCounterKey() {
+    return partitionsCounter;
+  }
+
+  /** The prefix of every data key (data key = prefix + KEY). */
+  byte[] dataPrefix() {
+    return dataPrefix.clone();
   }
 
   /** The commit counter of keys starting with byte {@code first} (0..255; the empty key counts as 0). */

@@ -13,6 +13,7 @@ import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.Slice;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.RoundTripProxy;
 import java.io.OutputStream;
 import java.net.URI;
 import java.util.Map;

@@ -205,13 +205,16 @@ class RedisKvTest {
       return null;
     })).isInstanceOf(KvConflictException.class);
     assertThat(get(kv, b('T', 2))).isNull();
-    // A read-only transaction is validated too.
+    // A read-only transaction is checked too: a read after a concurrent change of what it read
+    // before would see two states, and conflicts instead. (Reads alone are one state: a read-only
+    // transaction that reads nothing after the change serializes before it.)
     assertThatThrownBy(() -> kv.read(tx -> {
       tx.get(b('T', 1));
       Transactions.run(other, o -> {
         o.put(b('T', 1), b(3));
         return null;
       });
+      tx.get(b('T', 2));
       return null;
     })).isInstanceOf(KvConflictException.class);
   }
@@ -273,10 +276,10 @@ class RedisKvTest {
   }
 
   /**
-   * WATCHed reads are not a snapshot until EXEC: a body can read one key before a concurrent
-   * commit and its neighbour after it. A body that fails on such a torn view must be run again
-   * (found by the racing-clients suite: a quota lookup of a file whose record another client had
-   * just changed threw a NullPointerException).
+   * A body must never act on a torn view (one key read before a concurrent commit, its neighbour
+   * after it): the racing-clients suite once found a quota lookup of a file whose record another
+   * client had just changed throwing a NullPointerException. The second read checks the first, so
+   * it conflicts and the body runs again.
    */
   @Test
   void bodyThatFailsOnATornView_isRunAgain_notReported() throws IOException {
@@ -307,6 +310,28 @@ class RedisKvTest {
     });
     assertThat(seen).isEqualTo(1);
     assertThat(attempts[0]).isEqualTo(2);
+  }
+
+  /** A server that lost its script cache (restart, SCRIPT FLUSH) gets the scripts again by EVAL. */
+  @Test
+  void afterScriptFlush_transactionsStillReadAndCommit() throws IOException {
+    RedisUrl u = RedisUrl.parse(RedisTestSupport.url(prefix));
+    byte[] a = b(0x12, 1);
+    byte[] c = b(0x12, 2);
+    putAll(List.of(a));
+    try (Jedis j = new Jedis(u.host(), u.port())) {
+      if (u.password() != null) {
+        j.auth(u.password());
+      }
+      j.scriptFlush();
+    }
+    Transactions.run(kv, tx -> {
+      tx.get(a);
+      tx.get(c);
+      tx.put(c, b(7));
+      return null;
+    });
+    assertThat(get(kv, c)).containsExactly(7);
   }
 
   @Test

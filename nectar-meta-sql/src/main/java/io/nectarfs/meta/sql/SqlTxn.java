@@ -18,6 +18,10 @@ import java.util.Objects;
  * Scans read a page of rows, close the result set and only then call the visitor, so a visitor
  * may use the transaction (every driver allows that) and may stop early without a dangling cursor.
  *
+ * <p>Values read are kept for the rest of the transaction and kept current by its own writes, so a
+ * key is selected at most once (the isolation level makes a second read answer the same: see
+ * {@link Dialect}); {@link #prefetch} selects several keys in one statement ahead of their reads.
+ *
  * <p>Not thread-safe: a transaction belongs to the thread running its body. After any statement
  * failed the transaction is doomed ({@link #failure()}): PostgreSQL would otherwise turn the
  * final COMMIT of an aborted transaction into a silent rollback.
@@ -30,6 +34,9 @@ final class SqlTxn implements KvTxn {
   private final boolean readOnly;
   private final int page;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
+  /** Key → value as this transaction last read or wrote it ({@link #ABSENT}: no such key). */
+  private final Map<java.nio.ByteBuffer, byte[]> known = new HashMap<>();
+  private static final byte[] ABSENT = new byte[0];
   private IOException failure;
 
   SqlTxn(SqlKv kv, Connection conn, boolean readOnly) {
@@ -47,15 +54,40 @@ final class SqlTxn implements KvTxn {
   @Override
   public byte[] get(byte[] key) throws IOException {
     Objects.requireNonNull(key, "key");
+    byte[] k = known.get(java.nio.ByteBuffer.wrap(key));
+    if (k != null) {
+      return k == ABSENT ? null : k;
+    }
     try {
       PreparedStatement ps = statement(kv.dialect().get(kv.table(), !readOnly));
       ps.setBytes(1, key);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? value(rs, 1) : null;
+        byte[] v = rs.next() ? value(rs, 1) : null;
+        remember(key, v);
+        return v;
       }
     } catch (SQLException e) {
       throw fail("get", e);
     }
+  }
+
+  /**
+   * Selects the keys not known yet in one statement (per 100 keys); their reads then cost none.
+   * Ranges are left to their scans (one statement each anyway).
+   */
+  @Override
+  public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
+    List<byte[]> unknown = new ArrayList<>(keys.size());
+    for (byte[] key : keys) {
+      if (!known.containsKey(java.nio.ByteBuffer.wrap(key))) {
+        unknown.add(key);
+      }
+    }
+    getAll(unknown);
+  }
+
+  private void remember(byte[] key, byte[] value) {
+    known.put(java.nio.ByteBuffer.wrap(key.clone()), value == null ? ABSENT : value);
   }
 
   /** Up to 100 keys per statement ({@code k IN (...)}) instead of one statement per key. */
@@ -80,7 +112,9 @@ final class SqlTxn implements KvTxn {
     }
     List<byte[]> out = new ArrayList<>(keys.size());
     for (byte[] k : keys) {
-      out.add(found.get(java.nio.ByteBuffer.wrap(k)));
+      byte[] v = found.get(java.nio.ByteBuffer.wrap(k));
+      remember(k, v);
+      out.add(v);
     }
     return out;
   }
@@ -134,6 +168,7 @@ final class SqlTxn implements KvTxn {
       ps.setBytes(1, key);
       ps.setBytes(2, value);
       ps.executeUpdate();
+      remember(key, value.clone());
     } catch (SQLException e) {
       throw fail("put", e);
     }
@@ -147,6 +182,7 @@ final class SqlTxn implements KvTxn {
       PreparedStatement ps = statement(kv.dialect().delete(kv.table()));
       ps.setBytes(1, key);
       ps.executeUpdate();
+      remember(key, null);
     } catch (SQLException e) {
       throw fail("delete", e);
     }

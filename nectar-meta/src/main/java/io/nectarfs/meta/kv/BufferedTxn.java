@@ -29,6 +29,11 @@ public final class BufferedTxn implements KvTxn {
   }
 
   @Override
+  public void prefetch(java.util.List<byte[]> keys, java.util.List<byte[]> prefixes) throws IOException {
+    base.prefetch(keys, prefixes);
+  }
+
+  @Override
   public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
     buf.scan(start, end, limit, visitor, base);
   }

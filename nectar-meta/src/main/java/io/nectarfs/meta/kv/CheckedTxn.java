@@ -32,6 +32,12 @@ final class CheckedTxn implements KvTxn {
   }
 
   @Override
+  public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
+    ctx.checkCancelled();
+    tx.prefetch(keys, prefixes);
+  }
+
+  @Override
   public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
     ctx.checkCancelled();
     tx.scan(start, end, limit, visitor);

@@ -22,6 +22,23 @@ public interface KvTxn {
   }
 
   /**
+   * A hint that the body will soon {@link #get} these keys: engines with a cost per round trip read
+   * the ones not read yet in one round trip now and answer the later reads from what they fetched,
+   * still inside the transaction (conflicts are detected as for any read). Changes no result; the
+   * default does nothing. Callers pass the keys an operation reads before it can know more.
+   */
+  default void prefetch(java.util.List<byte[]> keys) throws IOException {
+    prefetch(keys, java.util.List.of());
+  }
+
+  /**
+   * {@link #prefetch(java.util.List)} of {@code keys}, and of the keys under each of {@code
+   * prefixes} that a {@link #scan} of exactly {@code [prefix, Bytes.prefixEnd(prefix))} will visit
+   * (meant for ranges that are usually empty or small). The default does nothing.
+   */
+  default void prefetch(java.util.List<byte[]> keys, java.util.List<byte[]> prefixes) throws IOException {}
+
+  /**
    * Visits keys in ascending unsigned-byte order from {@code start} (inclusive) to {@code end}
    * (exclusive) until the visitor returns false or {@code limit} keys were visited ({@code limit
    * <= 0}: no limit).

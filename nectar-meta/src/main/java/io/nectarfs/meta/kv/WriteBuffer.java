@@ -31,6 +31,9 @@ public final class WriteBuffer {
     }
 
     void scan(byte[] start, byte[] end, KvTxn.Visitor visitor) throws IOException;
+
+    /** See {@link KvTxn#prefetch}: a hint; the default does nothing. */
+    default void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {}
   }
 
   public void put(byte[] key, byte[] value) {

@@ -1,4 +1,4 @@
-package io.nectarfs.meta.redis;
+package io.nectarfs.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,32 +12,33 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP relay in front of the test Redis that counts round trips: a round trip starts whenever a
- * client sends bytes after having received some (or first). Deterministic enough for "far fewer
- * than N" assertions: pipelined commands count once per burst, a command per key once per key.
+ * A TCP relay in front of a test server (Redis, PostgreSQL, ...) that counts round trips: a round
+ * trip starts whenever a client sends bytes after having received some (or first). Deterministic enough for "far fewer
+ * than N" assertions and exact for a strict request-reply client: pipelined commands count once
+ * per burst, a command per key once per key.
  *
  * <p>Concurrency: two relay threads per connection; each connection's direction flag is set before
  * server bytes are forwarded, so the client's next request always sees it.
  */
-final class RoundTripProxy implements AutoCloseable {
+public final class RoundTripProxy implements AutoCloseable {
   private final ServerSocket server;
   private final String host;
   private final int port;
   private final AtomicLong trips = new AtomicLong();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
-  RoundTripProxy(String host, int port) throws IOException {
+  public RoundTripProxy(String host, int port) throws IOException {
     this.host = host;
     this.port = port;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread.ofVirtual().start(this::accept);
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  long trips() {
+  public long trips() {
     return trips.get();
   }
 

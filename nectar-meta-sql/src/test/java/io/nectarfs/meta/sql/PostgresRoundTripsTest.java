@@ -1,0 +1,75 @@
+package io.nectarfs.meta.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nectarfs.common.Clock;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.meta.FileType;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.RoundTripProxy;
+import io.nectarfs.testkit.TestServices;
+import java.net.URI;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Round trips to PostgreSQL per metadata operation (issue #13), counted by a relay in front of the
+ * server so a regression shows: each transaction costs BEGIN, its statements and COMMIT, so the
+ * count is the statements per operation plus two. Reads an operation can name up front are one
+ * statement ({@code KvTxn.prefetch}) and a key is never selected twice in a transaction.
+ */
+class PostgresRoundTripsTest {
+
+  @AfterAll
+  static void dropTables() throws Exception {
+    assertThat(ServerTests.dropTables(System.getenv(TestServices.POSTGRES))).as("tables of this run left on the server").isEmpty();
+  }
+
+  @Test
+  void createLookupGetattrUnlinkRename_countRoundTrips() throws Exception {
+    String base = ServerTests.prefixed(TestServices.require(TestServices.POSTGRES), "trips");
+    URI u = URI.create(base);
+    try (RoundTripProxy proxy = new RoundTripProxy(u.getHost(), u.getPort());
+        TxnKv kv = ServerTests.open(base.replace(u.getHost() + ":" + u.getPort(), "127.0.0.1:" + proxy.port()))) {
+      MetaClient.format(kv, Format.builder("trips-vol", "mem://trips").checksum(false).createdMillis(System.currentTimeMillis())
+          .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
+      try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withBackground(false))) {
+        long dir = m.mkdir(Ctx.ROOT, Meta.ROOT, "d", 0755, 0).ino();
+        m.mknod(Ctx.ROOT, dir, "warm", FileType.FILE, 0644, 0, 0);
+        m.rename(Ctx.ROOT, dir, "warm", dir, "warm2", 0);
+        m.unlink(Ctx.ROOT, dir, "warm2");
+
+        long before = proxy.trips();
+        long ino = m.mknod(Ctx.ROOT, dir, "f", FileType.FILE, 0644, 0, 0).ino();
+        long create = proxy.trips() - before;
+
+        before = proxy.trips();
+        assertThat(m.lookup(Ctx.ROOT, dir, "f").ino()).isEqualTo(ino);
+        long lookup = proxy.trips() - before;
+
+        before = proxy.trips();
+        assertThat(m.getattr(Ctx.ROOT, ino).type()).isEqualTo(FileType.FILE);
+        long getattr = proxy.trips() - before;
+
+        before = proxy.trips();
+        m.rename(Ctx.ROOT, dir, "f", dir, "g", 0);
+        long rename = proxy.trips() - before;
+
+        before = proxy.trips();
+        m.unlink(Ctx.ROOT, dir, "g");
+        long unlink = proxy.trips() - before;
+
+        // Before read-ahead and the per-transaction read cache: 12, 5, 3, 11 and 17.
+        assertThat(create).as("round trips of create").isLessThanOrEqualTo(8);
+        assertThat(lookup).as("round trips of lookup").isLessThanOrEqualTo(4);
+        assertThat(getattr).as("round trips of getattr").isLessThanOrEqualTo(3);
+        assertThat(rename).as("round trips of rename").isLessThanOrEqualTo(8);
+        assertThat(unlink).as("round trips of unlink").isLessThanOrEqualTo(13);
+      }
+    }
+  }
+}
