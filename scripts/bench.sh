@@ -49,8 +49,10 @@ meta() {
   local tmp
   tmp="$(mktemp -d)"
   local urls=("sqlite3://$tmp/meta.db" "${NECTAR_TEST_REDIS%/*}/2?prefix=mdtest" "${NECTAR_TEST_POSTGRES}?table-prefix=mdtest_" "${NECTAR_TEST_MYSQL}?table-prefix=mdtest_")
+  local i=0
   for u in "${urls[@]}"; do
-    "$NX" format "$u" mdtest --storage "file://$tmp/data" --trash-days 0 --force >/dev/null
+    i=$((i + 1)) # one storage directory per engine: a storage holds one volume
+    "$NX" format "$u" mdtest --storage "file://$tmp/data$i" --trash-days 0 --force >/dev/null
     "$NX" mdtest "$u" --threads "${THREADS:-4}" --files "${FILES:-1000}" | sed 's/[a-z]*:\/\/[^ ]*@/&/'
     echo
   done
