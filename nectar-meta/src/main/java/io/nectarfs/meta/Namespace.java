@@ -12,6 +12,8 @@ import java.util.List;
 final class Namespace {
   private static final int MAX_LINKS = Integer.MAX_VALUE - 1;
   private final MetaClient m;
+  /** Which inode recently seen names pointed to: read ahead with the entry (never trusted). */
+  private final EntryHints hints = new EntryHints();
 
   Namespace(MetaClient m) {
     this.m = m;
@@ -29,8 +31,9 @@ final class Namespace {
   }
 
   Entry lookup(Ctx ctx, long parent, String name) throws IOException {
-    return m.readTx(ctx, tx -> {
-      tx.prefetchEntry(parent, name, false);
+    long hint = hints.get(parent, name);
+    Entry found = m.readTx(ctx, tx -> {
+      tx.prefetchEntry(parent, name, false, hint);
       Attr p = tx.dir(parent);
       m.acls.check(tx, ctx, p, Access.X, "search directory " + parent);
       if (parent == Meta.ROOT && name.equals(".trash")) {
@@ -47,10 +50,12 @@ final class Namespace {
       }
       return new Entry(ino, a);
     });
+    hints.put(parent, name, found.ino());
+    return found;
   }
 
   Entry create(Ctx ctx, long parent, String name, FileType type, int mode, int umask, int rdev, String target, long ino) throws IOException {
-    return m.tx(ctx, tx -> {
+    Entry created = m.tx(ctx, tx -> {
       tx.prefetchEntry(parent, name, true);
       Attr p = tx.dir(parent);
       if (p.nlink() == 0) {
@@ -111,6 +116,8 @@ final class Namespace {
       tx.addStats(MetaClient.accountedSpace(a), 1);
       return new Entry(ino, a);
     });
+    hints.put(parent, name, created.ino());
+    return created;
   }
 
   /** Removes the last link of {@code ino} or moves it to the trash; returns the space freed now. */
@@ -132,7 +139,12 @@ final class Namespace {
     Removal r = m.txRemoval(ctx, tx -> {
       Removal out = new Removal();
       if (names.size() == 1) {
-        tx.prefetchEntry(parent, names.getFirst(), true);
+        long hint = hints.get(parent, names.getFirst());
+        if (hint != 0) {
+          tx.prefetchEntryAndInode(parent, names.getFirst(), hint);
+        } else {
+          tx.prefetchEntry(parent, names.getFirst(), true);
+        }
       }
       Attr p = tx.dir(parent);
       m.acls.check(tx, ctx, p, Access.W | Access.X, "remove from directory " + parent);
@@ -162,6 +174,7 @@ final class Namespace {
       }
       return out;
     });
+    names.forEach(n -> hints.remove(parent, n));
     m.updateStats(-r.space, -r.inodes);
   }
 
@@ -317,7 +330,13 @@ final class Namespace {
   void rename(Ctx ctx, long ps, String nsrc, long pd, String ndst, int flags) throws IOException {
     Removal r = m.txRemoval(ctx, tx -> {
       Removal out = new Removal();
-      tx.kv.prefetch(List.of(Keys.attr(ps), Keys.attr(pd), Keys.dentry(ps, nsrc), Keys.dentry(pd, ndst), tx.usageKey()));
+      List<byte[]> ahead = new java.util.ArrayList<>(List.of(Keys.attr(ps), Keys.attr(pd), Keys.dentry(ps, nsrc), Keys.dentry(pd, ndst), tx.usageKey()));
+      for (long hint : new long[] {hints.get(ps, nsrc), hints.get(pd, ndst)}) {
+        if (hint != 0) {
+          ahead.add(Keys.attr(hint));
+        }
+      }
+      tx.kv.prefetch(ahead);
       Attr sp = tx.dir(ps);
       Attr dp = ps == pd ? sp : tx.dir(pd);
       if (Trash.inTrash(pd) && !Trash.inTrash(ps)) {
@@ -433,6 +452,12 @@ final class Namespace {
       }
       return out;
     });
+    if ((flags & Meta.RENAME_EXCHANGE) != 0) {
+      hints.remove(ps, nsrc);
+      hints.remove(pd, ndst);
+    } else {
+      hints.moved(ps, nsrc, pd, ndst);
+    }
     m.updateStats(-r.space, -r.inodes);
   }
 

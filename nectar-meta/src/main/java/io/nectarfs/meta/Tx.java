@@ -45,9 +45,34 @@ final class Tx {
    * and this thread's usage slot (one round trip on engines that batch, see {@link KvTxn#prefetch}).
    */
   void prefetchEntry(long parent, String name, boolean changes) throws IOException {
-    kv.prefetch(changes
+    prefetchEntry(parent, name, changes, 0);
+  }
+
+  /**
+   * As {@link #prefetchEntry(long, String, boolean)}, and the attributes of {@code hint} (when not
+   * 0), the inode the entry is expected to name (see {@link EntryHints}), in the same round trip.
+   */
+  void prefetchEntry(long parent, String name, boolean changes, long hint) throws IOException {
+    List<byte[]> keys = new ArrayList<>(changes
         ? List.of(Keys.attr(parent), Keys.dentry(parent, name), Quotas.statsKey(parent), Keys.counter("quotas"), usageKey())
         : List.of(Keys.attr(parent), Keys.dentry(parent, name)));
+    if (hint != 0) {
+      keys.add(Keys.attr(hint));
+    }
+    kv.prefetch(keys);
+  }
+
+  /**
+   * Reads ahead, in one round trip, what removing {@code name} of {@code parent} reads: the entry
+   * as {@link #prefetchEntry(long, String, boolean)} and, for the inode {@code hint} it is expected
+   * to name, what {@link #prefetchInode} reads.
+   */
+  void prefetchEntryAndInode(long parent, String name, long hint) throws IOException {
+    List<byte[]> keys = new ArrayList<>(List.of(Keys.attr(parent), Keys.dentry(parent, name), Quotas.statsKey(parent), Keys.counter("quotas"),
+        usageKey(), Keys.attr(hint)));
+    List<byte[]> ranges = new ArrayList<>(Locks.inodePrefixes(hint));
+    ranges.add(Keys.xattrPrefix(hint));
+    kv.prefetch(keys, ranges);
   }
 
   /**

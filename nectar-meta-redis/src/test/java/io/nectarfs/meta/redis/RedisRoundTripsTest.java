@@ -1,6 +1,7 @@
 package io.nectarfs.meta.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
@@ -82,10 +83,48 @@ class RedisRoundTripsTest {
         assertThat(getattr).as("round trips of getattr").isLessThanOrEqualTo(1);
         // Every flush and close releases the owner's locks: none taken, nothing to ask.
         assertThat(release).as("round trips of releasing locks never taken").isZero();
-        // The entry names the inode, which is read next (with, for unlink, the inode's extended
-        // attributes and locks to delete); then the commit.
-        assertThat(rename).as("round trips of rename").isLessThanOrEqualTo(3);
-        assertThat(unlink).as("round trips of unlink").isLessThanOrEqualTo(3);
+        // The entry names the inode; the inode this client last saw under the name is read ahead
+        // with the entry (and, for unlink, its extended attributes and locks), then the commit.
+        assertThat(rename).as("round trips of rename").isLessThanOrEqualTo(2);
+        assertThat(unlink).as("round trips of unlink").isLessThanOrEqualTo(2);
+
+        // A name this client never saw: the entry first, then its inode, then the commit.
+        long other = m.mknod(Ctx.ROOT, dir, "h", FileType.FILE, 0644, 0, 0).ino();
+        try (MetaClient m2 = MetaClient.open(MetaEngines.registry().open(base.replace(u.getHost() + ":" + u.getPort(), "127.0.0.1:" + proxy.port()),
+            new Secrets(Map.of())), MetaConfig.defaults().withBackground(false))) {
+          before = proxy.trips();
+          m2.unlink(Ctx.ROOT, dir, "h");
+          assertThat(proxy.trips() - before).as("round trips of unlink without a hint").isLessThanOrEqualTo(3);
+        }
+        assertThat(other).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void aStaleHintIsNeverTrusted() throws Exception {
+    String base = RedisTestSupport.url(RedisTestSupport.uniquePrefix());
+    try (TxnKv kv = MetaEngines.registry().open(base, new Secrets(Map.of()))) {
+      kv.reset();
+      try {
+        MetaClient.format(kv, Format.builder("hints-vol", "mem://hints").checksum(false).createdMillis(System.currentTimeMillis())
+            .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
+        try (MetaClient a = MetaClient.open(MetaEngines.registry().open(base, new Secrets(Map.of())), MetaConfig.defaults().withBackground(false));
+            MetaClient b = MetaClient.open(MetaEngines.registry().open(base, new Secrets(Map.of())), MetaConfig.defaults().withBackground(false))) {
+          long dir = a.mkdir(Ctx.ROOT, Meta.ROOT, "d", 0755, 0).ino();
+          long first = a.mknod(Ctx.ROOT, dir, "x", FileType.FILE, 0644, 0, 0).ino(); // a's hint: x -> first
+          long second = b.mknod(Ctx.ROOT, dir, "y", FileType.FILE, 0600, 0, 0).ino();
+          b.rename(Ctx.ROOT, dir, "y", dir, "x", 0); // x now names second; first is gone
+          assertThat(a.lookup(Ctx.ROOT, dir, "x").ino()).isEqualTo(second);
+          long third = b.mknod(Ctx.ROOT, dir, "z", FileType.FILE, 0644, 0, 0).ino();
+          b.rename(Ctx.ROOT, dir, "z", dir, "x", 0); // a's hint (second) is stale again
+          a.unlink(Ctx.ROOT, dir, "x");
+          assertThatThrownBy(() -> b.getattr(Ctx.ROOT, third)).isInstanceOf(io.nectarfs.common.FsException.class);
+          assertThatThrownBy(() -> a.lookup(Ctx.ROOT, dir, "x")).isInstanceOf(io.nectarfs.common.FsException.class);
+          assertThat(first).isNotEqualTo(second);
+        }
+      } finally {
+        kv.reset();
       }
     }
   }
