@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * store.
  *
  * <p>Reading from the object store: a read that covers a whole block, continues the previous read
- * of the slice (sequential), starts at a block boundary or takes more than a quarter of the block
- * fetches the whole block, caches it and serves from it; a small read inside a block that is not
- * cached uses a ranged GET of just that part and caches nothing (unless a whole-block fetch of it
+ * of the slice (sequential) or takes more than a quarter of the block fetches the whole block,
+ * caches it and serves from it; a small read of a block that is not cached (at its start too: a
+ * random 4 KiB read must not cost a whole-block GET) uses a ranged GET of just that part and
+ * caches nothing (unless a whole-block fetch of it
  * is already in flight, which it joins). With no cache at all every partial read is ranged.
  * Whole-block fetches are single-flight: concurrent readers of one block share one GET.
  *
@@ -226,7 +227,7 @@ final class CachedChunkStore implements ChunkStore {
         int blen = BlockKeys.blockLength(size, bs, bi);
         int k = Math.min(blen - boff, off + n - pos);
         String key = BlockKeys.key(sliceId, bi, blen);
-        boolean whole = k == blen || (cachesEnabled() && (sequential || boff == 0 || k > blen / 4));
+        boolean whole = k == blen || (cachesEnabled() && (sequential || k > blen / 4));
         byte[] cached = mem.get(key);
         if (cached != null) {
           hits.increment();

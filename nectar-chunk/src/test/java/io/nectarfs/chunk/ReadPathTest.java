@@ -58,6 +58,22 @@ class ReadPathTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "disk"})
+  void randomReadAtBlockStart_isOneRangedGetOfItsLength(String mode) throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(3), 3 * BS);
+    try (ChunkStore cs = ChunkStores.open(store, config(mode).withCacheOnWrite(false))) {
+      ChunkTesting.writeSlice(cs, 11, data);
+      for (int block : new int[] {2, 0, 1}) {
+        int off = block * BS;
+        assertThat(ChunkTesting.read(cs, 11, data.length, off, 4096)).isEqualTo(Arrays.copyOfRange(data, off, off + 4096));
+      }
+      assertThat(store.gets.get()).as("three 4 KiB reads at block starts: three GETs").isEqualTo(3);
+      assertThat(store.longestGet.get()).as("longest GET: 4 KiB, not a whole %d-byte block", BS).isEqualTo(4096);
+    }
+  }
+
   @Test
   void smallRandomRead_rangedGetNotCached_wholeBlockReadCached() throws Exception {
     CountingStore store = new CountingStore(ChunkTesting.mem());
