@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * caches it and serves from it; a small read of a block that is not cached (at its start too: a
  * random 4 KiB read must not cost a whole-block GET) uses a ranged GET of just that part and
  * caches nothing (unless a whole-block fetch of it
- * is already in flight, which it joins). With no cache at all every partial read is ranged.
+ * is already in flight, which it joins). When the store's ranged reads cost a whole object anyway
+ * ({@link ChunkConfig#rangedReads()} false: compression, encryption) every read of an uncached
+ * block fetches and caches the whole block. With no cache at all every partial read is ranged.
  * Whole-block fetches are single-flight: concurrent readers of one block share one GET.
  *
  * <p>Cancellation ({@link #read(Ctx, long, int, int, ByteBuffer)}): a reader checks its {@link Ctx}
@@ -227,7 +229,7 @@ final class CachedChunkStore implements ChunkStore {
         int blen = BlockKeys.blockLength(size, bs, bi);
         int k = Math.min(blen - boff, off + n - pos);
         String key = BlockKeys.key(sliceId, bi, blen);
-        boolean whole = k == blen || (cachesEnabled() && (sequential || k > blen / 4));
+        boolean whole = k == blen || (cachesEnabled() && (!config.rangedReads() || sequential || k > blen / 4));
         byte[] cached = mem.get(key);
         if (cached != null) {
           hits.increment();

@@ -75,6 +75,20 @@ class ReadPathTest {
   }
 
   @Test
+  void storeWithoutCheapRanges_smallReadFetchesAndCachesTheWholeBlock() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(4), 2 * BS);
+    try (ChunkStore cs = ChunkStores.open(store, ChunkTesting.memCache(BS).withRangedReads(false))) {
+      ChunkTesting.writeSlice(cs, 12, data);
+      assertThat(ChunkTesting.read(cs, 12, data.length, 5000, 4096)).isEqualTo(Arrays.copyOfRange(data, 5000, 9096));
+      assertThat(ChunkTesting.read(cs, 12, data.length, 70_000, 4096)).isEqualTo(Arrays.copyOfRange(data, 70_000, 74_096));
+      assertThat(ChunkTesting.read(cs, 12, data.length, 1000, 4096)).isEqualTo(Arrays.copyOfRange(data, 1000, 5096));
+      assertThat(store.gets.get()).as("three small reads of one block: one whole-block GET, then hits").isEqualTo(1);
+      assertThat(store.longestGet.get()).isEqualTo(Long.MAX_VALUE);
+    }
+  }
+
+  @Test
   void smallRandomRead_rangedGetNotCached_wholeBlockReadCached() throws Exception {
     CountingStore store = new CountingStore(ChunkTesting.mem());
     byte[] data = random(new Random(2), 2 * BS);
