@@ -75,6 +75,21 @@ class ReadPathTest {
   }
 
   @Test
+  void sequentialReadsSlightlyOutOfOrder_fetchTheWholeBlockOnce() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(5), 2 * BS);
+    int k = 16 << 10;
+    try (ChunkStore cs = ChunkStores.open(store, ChunkTesting.memCache(BS))) {
+      ChunkTesting.writeSlice(cs, 13, data);
+      // As concurrent requests of one stream arrive: the second before the first, then onwards.
+      for (int i : new int[] {2, 1, 3, 5, 4, 6, 7}) {
+        assertThat(ChunkTesting.read(cs, 13, data.length, i * k, k)).isEqualTo(Arrays.copyOfRange(data, i * k, (i + 1) * k));
+      }
+      assertThat(store.gets.get()).as("one ranged GET for the first read, then the whole block, then hits").isEqualTo(2);
+    }
+  }
+
+  @Test
   void storeWithoutCheapRanges_smallReadFetchesAndCachesTheWholeBlock() throws Exception {
     CountingStore store = new CountingStore(ChunkTesting.mem());
     byte[] data = random(new Random(4), 2 * BS);
