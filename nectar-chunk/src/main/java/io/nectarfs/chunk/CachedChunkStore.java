@@ -32,11 +32,15 @@ import org.slf4j.LoggerFactory;
  * block in the memory cache, the writeback staging area, the disk cache and finally the object
  * store.
  *
- * <p>Reading from the object store: a read that covers a whole block, continues the previous read
- * of the slice (sequential), starts at a block boundary or takes more than a quarter of the block
- * fetches the whole block, caches it and serves from it; a small read inside a block that is not
- * cached uses a ranged GET of just that part and caches nothing (unless a whole-block fetch of it
- * is already in flight, which it joins). With no cache at all every partial read is ranged.
+ * <p>Reading from the object store: a read that covers a whole block, continues the previous reads
+ * of the slice (sequential: it starts within 8 times its length of where they ended, as
+ * concurrent requests of one stream arrive slightly out of order) or takes more than a quarter of the block fetches the whole block,
+ * caches it and serves from it; a small read of a block that is not cached (at its start too: a
+ * random 4 KiB read must not cost a whole-block GET) uses a ranged GET of just that part and
+ * caches nothing (unless a whole-block fetch of it
+ * is already in flight, which it joins). When the store's ranged reads cost a whole object anyway
+ * ({@link ChunkConfig#rangedReads()} false: compression, encryption) every read of an uncached
+ * block fetches and caches the whole block. With no cache at all every partial read is ranged.
  * Whole-block fetches are single-flight: concurrent readers of one block share one GET.
  *
  * <p>Cancellation ({@link #read(Ctx, long, int, int, ByteBuffer)}): a reader checks its {@link Ctx}
@@ -214,9 +218,11 @@ final class CachedChunkStore implements ChunkStore {
     int n = Math.min(dst.remaining(), size - off);
     boolean sequential;
     synchronized (lastEnd) {
+      // Concurrent requests of one stream arrive slightly out of order: near the end counts too.
       Integer e = lastEnd.get(sliceId);
-      sequential = e != null && e == off;
-      lastEnd.put(sliceId, off + n);
+      long slack = Math.min(8L * n, 64L << 20);
+      sequential = e != null && off >= e - slack && off <= e + slack;
+      lastEnd.put(sliceId, sequential ? Math.max(e, off + n) : off + n);
     }
     int start = dst.position();
     try {
@@ -226,7 +232,7 @@ final class CachedChunkStore implements ChunkStore {
         int blen = BlockKeys.blockLength(size, bs, bi);
         int k = Math.min(blen - boff, off + n - pos);
         String key = BlockKeys.key(sliceId, bi, blen);
-        boolean whole = k == blen || (cachesEnabled() && (sequential || boff == 0 || k > blen / 4));
+        boolean whole = k == blen || (cachesEnabled() && (!config.rangedReads() || sequential || k > blen / 4));
         byte[] cached = mem.get(key);
         if (cached != null) {
           hits.increment();

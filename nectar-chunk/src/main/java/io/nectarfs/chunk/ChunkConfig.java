@@ -23,15 +23,27 @@ import java.util.List;
  *     their directories get the same bits plus search where read is granted (0600 → 0700)
  * @param cacheEncrypted keep cached blocks encrypted on disk with a key that lives only in this
  *     process (see {@link CacheCipher}); staged writeback blocks stay plaintext
+ * @param rangedReads the object store serves a range of a block for the cost of that range (false
+ *     when compression or encryption makes every ranged GET read and decode the whole object): when
+ *     false, a small read of an uncached block fetches and caches the whole block, since it costs
+ *     that anyway
  */
 public record ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int downloadThreads, List<Path> cacheDirs, long cacheSize,
     double freeSpaceRatio, boolean cacheOnWrite, long memoryCacheSize, boolean writeback, long stagingLimit, Duration uploadDelay,
-    int cacheMode, boolean cacheEncrypted) {
+    int cacheMode, boolean cacheEncrypted, boolean rangedReads) {
   /** The default mode of cache files: readable by their owner only. */
   public static final int DEFAULT_CACHE_MODE = 0600;
 
   public ChunkConfig {
     cacheDirs = List.copyOf(cacheDirs);
+  }
+
+  /** A configuration over a store with cheap ranged reads. */
+  public ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int downloadThreads, List<Path> cacheDirs, long cacheSize,
+      double freeSpaceRatio, boolean cacheOnWrite, long memoryCacheSize, boolean writeback, long stagingLimit, Duration uploadDelay,
+      int cacheMode, boolean cacheEncrypted) {
+    this(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite, memoryCacheSize, writeback,
+        stagingLimit, uploadDelay, cacheMode, cacheEncrypted, true);
   }
 
   /** A configuration with private (0600), unencrypted cache files. */
@@ -44,19 +56,25 @@ public record ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int
   /** This configuration with another cache file mode and encryption choice. */
   public ChunkConfig withCacheMode(int mode, boolean encrypted) {
     return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite,
-        memoryCacheSize, writeback, stagingLimit, uploadDelay, mode, encrypted);
+        memoryCacheSize, writeback, stagingLimit, uploadDelay, mode, encrypted, rangedReads);
   }
 
   /** This configuration with {@link #cacheOnWrite()} set to {@code on}. */
   public ChunkConfig withCacheOnWrite(boolean on) {
     return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, on, memoryCacheSize,
-        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted);
+        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, rangedReads);
   }
 
   /** This configuration with another memory budget. */
   public ChunkConfig withBufferSize(long bytes) {
     return new ChunkConfig(blockSize, bytes, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite, memoryCacheSize,
-        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted);
+        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, rangedReads);
+  }
+
+  /** This configuration with {@link #rangedReads()} set to {@code cheap}. */
+  public ChunkConfig withRangedReads(boolean cheap) {
+    return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite,
+        memoryCacheSize, writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, cheap);
   }
 
   /** Memory only: no disk cache, no writeback. */

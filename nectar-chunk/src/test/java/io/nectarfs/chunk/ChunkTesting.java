@@ -28,6 +28,8 @@ final class ChunkTesting {
     final AtomicLong gets = new AtomicLong();
     final AtomicLong puts = new AtomicLong();
     final AtomicLong deletes = new AtomicLong();
+    /** The longest range a GET asked for ({@link Long#MAX_VALUE}: a whole object). */
+    final AtomicLong longestGet = new AtomicLong();
 
     CountingStore(ObjectStore next) {
       this.next = next;
@@ -41,6 +43,7 @@ final class ChunkTesting {
     @Override
     public InputStream get(String key, long off, long len) throws IOException {
       gets.incrementAndGet();
+      longestGet.accumulateAndGet(len < 0 ? Long.MAX_VALUE : len, Math::max);
       return next.get(key, off, len);
     }
 

@@ -58,6 +58,51 @@ class ReadPathTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "disk"})
+  void randomReadAtBlockStart_isOneRangedGetOfItsLength(String mode) throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(3), 3 * BS);
+    try (ChunkStore cs = ChunkStores.open(store, config(mode).withCacheOnWrite(false))) {
+      ChunkTesting.writeSlice(cs, 11, data);
+      for (int block : new int[] {2, 0, 1}) {
+        int off = block * BS;
+        assertThat(ChunkTesting.read(cs, 11, data.length, off, 4096)).isEqualTo(Arrays.copyOfRange(data, off, off + 4096));
+      }
+      assertThat(store.gets.get()).as("three 4 KiB reads at block starts: three GETs").isEqualTo(3);
+      assertThat(store.longestGet.get()).as("longest GET: 4 KiB, not a whole %d-byte block", BS).isEqualTo(4096);
+    }
+  }
+
+  @Test
+  void sequentialReadsSlightlyOutOfOrder_fetchTheWholeBlockOnce() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(5), 2 * BS);
+    int k = 16 << 10;
+    try (ChunkStore cs = ChunkStores.open(store, ChunkTesting.memCache(BS))) {
+      ChunkTesting.writeSlice(cs, 13, data);
+      // As concurrent requests of one stream arrive: the second before the first, then onwards.
+      for (int i : new int[] {2, 1, 3, 5, 4, 6, 7}) {
+        assertThat(ChunkTesting.read(cs, 13, data.length, i * k, k)).isEqualTo(Arrays.copyOfRange(data, i * k, (i + 1) * k));
+      }
+      assertThat(store.gets.get()).as("one ranged GET for the first read, then the whole block, then hits").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void storeWithoutCheapRanges_smallReadFetchesAndCachesTheWholeBlock() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(4), 2 * BS);
+    try (ChunkStore cs = ChunkStores.open(store, ChunkTesting.memCache(BS).withRangedReads(false))) {
+      ChunkTesting.writeSlice(cs, 12, data);
+      assertThat(ChunkTesting.read(cs, 12, data.length, 5000, 4096)).isEqualTo(Arrays.copyOfRange(data, 5000, 9096));
+      assertThat(ChunkTesting.read(cs, 12, data.length, 70_000, 4096)).isEqualTo(Arrays.copyOfRange(data, 70_000, 74_096));
+      assertThat(ChunkTesting.read(cs, 12, data.length, 1000, 4096)).isEqualTo(Arrays.copyOfRange(data, 1000, 5096));
+      assertThat(store.gets.get()).as("three small reads of one block: one whole-block GET, then hits").isEqualTo(1);
+      assertThat(store.longestGet.get()).isEqualTo(Long.MAX_VALUE);
+    }
+  }
+
   @Test
   void smallRandomRead_rangedGetNotCached_wholeBlockReadCached() throws Exception {
     CountingStore store = new CountingStore(ChunkTesting.mem());

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -45,7 +46,13 @@ final class ChecksumStore extends TransformingStore {
 
   @Override
   public void put(String key, InputStream data, long length) throws IOException {
-    byte[] raw = readAll(key, data, length);
+    put(key, readAll(key, data, length));
+  }
+
+  /** Encodes the array straight into the stored form (one copy); the array is not kept. */
+  @Override
+  public void put(String key, byte[] raw) throws IOException {
+    Keys.check(key);
     long n = segments(raw.length);
     ByteBuffer out = ByteBuffer.allocate((int) (raw.length + n * TRAILER));
     for (long i = 0; i < n; i++) {
@@ -81,6 +88,27 @@ final class ChecksumStore extends TransformingStore {
 
   @Override
   public InputStream get(String key, long off, long len) throws IOException {
+    Decoded d = decode(key, off, len);
+    return d == null ? InputStream.nullInputStream() : slice(d.buf, d.size, d.skip, len);
+  }
+
+  /** The verified range in an array of its exact size (one copy after the read; none for a stream). */
+  @Override
+  public byte[] getBytes(String key, long off, long len) throws IOException {
+    Decoded d = decode(key, off, len);
+    if (d == null) {
+      return new byte[0];
+    }
+    int start = (int) Math.min(d.skip, d.size);
+    int end = len < 0 ? d.size : (int) Math.min(d.size, start + len);
+    return Arrays.copyOfRange(d.buf, start, end);
+  }
+
+  /** Verified data of the segments a range covers: {@code buf[0, size)}, the range starting at {@code skip}. */
+  private record Decoded(byte[] buf, int size, long skip) {}
+
+  /** The segments covering {@code [off, off + len)} fetched and verified; null when the range starts at the end. */
+  private Decoded decode(String key, long off, long len) throws IOException {
     off = Math.max(0, off);
     long first = off / SEGMENT;
     long last = len < 0 ? Long.MAX_VALUE : Math.max(first, (off + len - 1) / SEGMENT);
@@ -88,7 +116,7 @@ final class ChecksumStore extends TransformingStore {
     byte[] b = next.getBytes(key, first * STRIDE, innerLen);
     if (b.length == 0) {
       checkEnd(key, off, first);
-      return InputStream.nullInputStream();
+      return null;
     }
     int[] dataLen = new int[1];
     long total = verifyInPlace(key, b, first, dataLen);
@@ -98,7 +126,7 @@ final class ChecksumStore extends TransformingStore {
     if (first + got - 1 != expectedLast) {
       throw new CorruptObjectException(key, "has " + (first + got) + " segments where its length " + total + " needs " + count + " (truncated?)");
     }
-    return slice(b, dataLen[0], off - first * SEGMENT, len);
+    return new Decoded(b, dataLen[0], off - first * SEGMENT);
   }
 
   /**

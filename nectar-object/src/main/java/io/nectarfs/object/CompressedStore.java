@@ -45,7 +45,13 @@ final class CompressedStore extends TransformingStore {
 
   @Override
   public void put(String key, InputStream data, long length) throws IOException {
-    byte[] raw = readAll(key, data, length);
+    put(key, readAll(key, data, length));
+  }
+
+  /** Compresses the array as it is (no copy of the input); the array is not kept. */
+  @Override
+  public void put(String key, byte[] raw) throws IOException {
+    Keys.check(key);
     byte[] body;
     byte alg;
     if (algorithm == StoreOptions.Compression.LZ4) {

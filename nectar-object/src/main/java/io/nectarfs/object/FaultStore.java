@@ -114,6 +114,19 @@ final class FaultStore extends ForwardingStore implements ForwardsMultipart {
   }
 
   @Override
+  public byte[] getBytes(String key, long off, long len) throws IOException {
+    injector.maybeFail("get", key);
+    return next.getBytes(key, off, len);
+  }
+
+  @Override
+  public void put(String key, byte[] data) throws IOException {
+    injector.maybeFail("put", key);
+    long keep = injector.tear(data.length);
+    next.put(key, keep == data.length ? data : java.util.Arrays.copyOf(data, (int) keep));
+  }
+
+  @Override
   public void put(String key, InputStream data, long length) throws IOException {
     injector.maybeFail("put", key);
     long keep = injector.tear(length);

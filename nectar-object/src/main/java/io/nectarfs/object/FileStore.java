@@ -5,6 +5,7 @@ import io.nectarfs.common.FsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -23,6 +24,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -103,17 +105,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
   @Override
   public InputStream get(String key, long off, long len) throws IOException {
     Path p = path(key);
-    FileChannel ch;
-    try {
-      ch = FileChannel.open(p, StandardOpenOption.READ);
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      throw new NoSuchFileException(key);
-    } catch (FileSystemException e) {
-      if (Files.isDirectory(p)) {
-        throw new NoSuchFileException(key);
-      }
-      throw e;
-    }
+    FileChannel ch = open(p, key);
     try {
       if (Files.isDirectory(p)) {
         throw new NoSuchFileException(key);
@@ -130,18 +122,89 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     }
   }
 
+  /**
+   * Reads the range with positional reads straight into one array of the exact size: no stream,
+   * no growing buffers (the read path of every block).
+   */
+  @Override
+  public byte[] getBytes(String key, long off, long len) throws IOException {
+    Path p = path(key);
+    try (FileChannel ch = open(p, key)) {
+      long size = ch.size();
+      long start = Math.min(Math.max(off, 0), size);
+      long end = len < 0 ? size : Math.min(size, start + len);
+      if (end - start > Integer.MAX_VALUE - 8) {
+        throw new IOException("object " + key + " is too large to read into memory");
+      }
+      if (start == end) {
+        if (Files.isDirectory(p)) {
+          throw new NoSuchFileException(key);
+        }
+        return new byte[0];
+      }
+      ByteBuffer buf = ByteBuffer.allocate((int) (end - start));
+      try {
+        while (buf.hasRemaining()) {
+          if (ch.read(buf, start + buf.position()) < 0) {
+            break; // objects are replaced by rename, never truncated in place: only at the end
+          }
+        }
+      } catch (IOException e) {
+        if (Files.isDirectory(p)) {
+          throw new NoSuchFileException(key);
+        }
+        throw e;
+      }
+      return buf.position() == buf.capacity() ? buf.array() : Arrays.copyOf(buf.array(), buf.position());
+    }
+  }
+
+  private static FileChannel open(Path p, String key) throws IOException {
+    try {
+      return FileChannel.open(p, StandardOpenOption.READ);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      throw new NoSuchFileException(key);
+    } catch (FileSystemException e) {
+      if (Files.isDirectory(p)) {
+        throw new NoSuchFileException(key);
+      }
+      throw e;
+    }
+  }
+
   @Override
   public void put(String key, InputStream data, long length) throws IOException {
+    put(key, ch -> {
+      long n = copy(data, Channels.newOutputStream(ch), length);
+      if (n != length) {
+        throw new IOException("short input for " + key + ": expected " + length + " bytes, got " + n);
+      }
+    });
+  }
+
+  /** Writes the array with one channel write (no stream copy); the array is not kept. */
+  @Override
+  public void put(String key, byte[] data) throws IOException {
+    put(key, ch -> {
+      ByteBuffer b = ByteBuffer.wrap(data);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+    });
+  }
+
+  /** Fills a new temporary file. */
+  @FunctionalInterface
+  private interface Filler {
+    void fill(FileChannel ch) throws IOException;
+  }
+
+  private void put(String key, Filler filler) throws IOException {
     Path p = path(key);
     Path t = tmpFile();
     try {
-      try (FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          OutputStream out = Channels.newOutputStream(ch)) {
-        long n = copy(data, out, length);
-        if (n != length) {
-          throw new IOException("short input for " + key + ": expected " + length + " bytes, got " + n);
-        }
-        out.flush();
+      try (FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        filler.fill(ch);
         if (fsync) {
           ch.force(true);
         }

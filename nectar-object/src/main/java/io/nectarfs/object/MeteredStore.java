@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * nectar_object_request_seconds{op}} (latency histogram; its {@code _count} is the number of
  * requests), {@code nectar_object_errors_total{op}}, {@code nectar_object_retries_total{op}} (told
  * by the retry layer below), and bytes read and written ({@code nectar_object_read_bytes_total},
- * {@code nectar_object_written_bytes_total}). A GET's latency is the time to open its stream; its
- * bytes are counted as the caller reads them. No label names the store: URLs never become labels.
+ * {@code nectar_object_written_bytes_total}). A GET's latency is the time to open its stream (its
+ * bytes are counted as the caller reads them), or for {@code getBytes} the whole read. No label names the store: URLs never become labels.
  *
  * <p>Concurrency: stateless apart from the thread-safe meters, registered once at construction.
  */
@@ -97,6 +97,23 @@ final class MeteredStore extends ForwardingStore implements ForwardsMultipart {
         return k;
       }
     };
+  }
+
+  /** One GET whose latency includes reading the bytes. */
+  @Override
+  public byte[] getBytes(String key, long off, long len) throws IOException {
+    byte[] b = timed(Op.GET, () -> next.getBytes(key, off, len));
+    readBytes.increment(b.length);
+    return b;
+  }
+
+  @Override
+  public void put(String key, byte[] data) throws IOException {
+    timed(Op.PUT, () -> {
+      next.put(key, data);
+      return null;
+    });
+    writtenBytes.increment(data.length);
   }
 
   @Override

@@ -58,7 +58,11 @@ public interface ObjectStore extends AutoCloseable {
    */
   InputStream get(String key, long off, long len) throws IOException;
 
-  /** Reads the whole range into memory; see {@link #get(String, long, long)}. */
+  /**
+   * Reads the whole range into memory; see {@link #get(String, long, long)}. The array belongs to
+   * the caller (a fresh one each call, which the caller may change). Stores that can read a range
+   * without a stream override this (one array of the exact size, no intermediate copies).
+   */
   default byte[] getBytes(String key, long off, long len) throws IOException {
     try (InputStream in = get(key, off, len)) {
       return in.readAllBytes();
@@ -78,7 +82,11 @@ public interface ObjectStore extends AutoCloseable {
    */
   void put(String key, InputStream data, long length) throws IOException;
 
-  /** Stores a byte array. */
+  /**
+   * Stores a byte array, as {@link #put(String, InputStream, long)}. The store neither changes the
+   * array nor keeps it after returning (callers may share it with a cache); layers override this to
+   * avoid the stream's copy.
+   */
   default void put(String key, byte[] data) throws IOException {
     put(key, new ByteArrayInputStream(data), data.length);
   }

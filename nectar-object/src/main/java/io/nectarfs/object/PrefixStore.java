@@ -37,8 +37,22 @@ final class PrefixStore extends ForwardingStore implements ForwardsMultipart {
   }
 
   @Override
+  public byte[] getBytes(String key, long off, long len) throws IOException {
+    try {
+      return next.getBytes(k(key), off, len);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new java.nio.file.NoSuchFileException(key);
+    }
+  }
+
+  @Override
   public void put(String key, InputStream data, long length) throws IOException {
     next.put(k(key), data, length);
+  }
+
+  @Override
+  public void put(String key, byte[] data) throws IOException {
+    next.put(k(key), data);
   }
 
   @Override

@@ -22,7 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * TransientStoreException} saying how many attempts were made and what the last error was.
  *
  * <p>Puts replay their input: it is buffered in memory up to {@value #MEMORY_LIMIT} bytes and
- * spooled to a temporary file beyond. Gets retry opening the stream, not reading it.
+ * spooled to a temporary file beyond; a put of an array replays the array. Gets retry opening the
+ * stream, not reading it; {@link #getBytes} retries the whole read.
  *
  * <p>Cancellation: before every retry (and after its backoff) it checks the operation's context
  * bound by {@link Ctx#callAs} ({@link Ctx#current()}), so a cancelled reader stops retrying with
@@ -112,6 +113,22 @@ final class RetryStore extends ForwardingStore implements ForwardsMultipart {
   @Override
   public InputStream get(String key, long off, long len) throws IOException {
     return retry("get " + key, () -> next.get(key, off, len));
+  }
+
+  /** Retries the whole read (opening and reading), which is idempotent. */
+  @Override
+  public byte[] getBytes(String key, long off, long len) throws IOException {
+    return retry("get " + key, () -> next.getBytes(key, off, len));
+  }
+
+  /** The array is its own replay: no buffering copy. */
+  @Override
+  public void put(String key, byte[] data) throws IOException {
+    Keys.check(key);
+    retry("put " + key, () -> {
+      next.put(key, data);
+      return null;
+    });
   }
 
   @Override

@@ -128,6 +128,12 @@ final class FileReader {
   /**
    * Sequential streams get a read-ahead window that doubles up to {@code readAheadMax}; a random
    * read resets it. The window's blocks are prefetched into the cache in the background.
+   *
+   * <p>A read counts as sequential when it starts within {@link #reorderSlack} of where the stream
+   * has read to: the kernel sends several read-ahead requests of one stream at once and the server
+   * handles them concurrently, so they arrive here slightly out of order; demanding an exact
+   * continuation would reset the window at every swap. The slack scales with the request size, so
+   * small random reads (4 KiB: 32 KiB of slack) practically never start a window.
    */
   private void readAhead(long ino, Handle.File h, long off, int len, long length) {
     long max = v.config().readAheadMax();
@@ -137,13 +143,15 @@ final class FileReader {
     long from;
     long to;
     synchronized (h) {
-      if (off == h.lastReadEnd) {
+      long slack = reorderSlack(len);
+      if (h.lastReadEnd >= 0 && off >= h.lastReadEnd - slack && off <= h.lastReadEnd + slack) {
         h.window = Math.min(max, Math.max(h.window * 2, 1L << 20));
+        h.lastReadEnd = Math.max(h.lastReadEnd, off + len);
       } else {
         h.window = 0;
         h.prefetchedTo = 0;
+        h.lastReadEnd = off + len;
       }
-      h.lastReadEnd = off + len;
       if (h.window == 0) {
         return;
       }
@@ -171,6 +179,11 @@ final class FileReader {
     } catch (IOException e) {
       // Read-ahead is an optimisation; the read itself reports real failures.
     }
+  }
+
+  /** How far from the stream's end a read of {@code len} bytes may start and still count as sequential. */
+  static long reorderSlack(long len) {
+    return Math.min(8 * len, 64L << 20);
   }
 
   /** SEEK_DATA ({@code data}) or SEEK_HOLE from {@code off}. ENXIO at or past the end. */

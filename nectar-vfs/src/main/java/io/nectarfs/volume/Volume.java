@@ -11,6 +11,7 @@ import io.nectarfs.meta.kv.MeteredTxnKv;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.object.ObjectStore;
 import io.nectarfs.object.ObjectStores;
+import io.nectarfs.object.StoreOptions;
 import io.nectarfs.vfs.Vfs;
 import io.nectarfs.vfs.Vfses;
 import java.io.IOException;
@@ -94,7 +95,10 @@ public final class Volume implements AutoCloseable {
         Volumes.checkWritable(raw, f); // before any caller is told the volume is open (not counted in the metrics)
       }
       storage = ObjectStores.metered(raw, metrics);
-      chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()), options.vfsClock(), metrics);
+      // Compressed or encrypted objects are decoded whole, so a ranged GET costs the whole block.
+      boolean rangedReads = StoreOptions.Compression.parse(f.compression()) == StoreOptions.Compression.NONE && f.encryptKeyPem() == null;
+      chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()).withRangedReads(rangedReads), options.vfsClock(),
+          metrics);
       meta.onSliceFreed(chunks::remove);
       inner = Vfses.open(meta.metered(metrics), chunks, options.vfsConfig(), options.vfsClock(), metrics);
       if (options.readOnly()) {
