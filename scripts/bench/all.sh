@@ -247,11 +247,14 @@ w_warm_readonly() {
   case "$t" in raw|pt) ;; *) "$NX" umount "$MNT" >/dev/null; nectar_mount "$t" keep ;; esac
 }
 
-# Opens $1 until the mount serves an open by FUSE passthrough (the copy of a file over 64 MiB is
-# built in the background after the first open); gives up after 120 tries.
+# Warms $1 up through this mount and opens it until the mount serves an open by FUSE passthrough (the
+# copy of a file over 64 MiB is built in the background after the first open); gives up after 120
+# tries. Warming again here, not only before the remount: a warm-up through a mount may leave blocks
+# out of the disk cache (its write queue drops blocks when full), and passthrough needs all of them.
 passthrough_ready() {
   local i
   for i in $(seq 1 120); do
+    "$NX" warmup "$1" >/dev/null
     head -c 1 "$1" >/dev/null
     grep -Eq '^nectar_fuse_passthrough_opens_total(\{[^}]*\})? [1-9]' "$MNT/.stats" && return 0
     sleep 1
