@@ -16,9 +16,8 @@ source scripts/bench/all.sh
 nectar_java_home
 NECTAR_ROOT="$(readlink -f "${NECTAR_HOME:-.}")"
 NX="$NECTAR_ROOT/nectar"
-# The C baselines: ../shared/tools from the repo root, else /work/shared/tools.
-TOOLS=../shared/tools
-[[ -f "$TOOLS/fuse-passthrough.c" ]] || TOOLS=/work/shared/tools
+# The C baselines (fuse-passthrough.c, meta-rate.c): NECTAR_BASELINES, default ../shared/tools from the repo root.
+TOOLS="${NECTAR_BASELINES:-../shared/tools}"
 "$NX" --version >/dev/null
 export NECTAR_NO_BUILD=1  # built once above
 

@@ -336,6 +336,10 @@ all() {
   local json=0 arg
   for arg in "$@"; do case "$arg" in --json) json=1 ;; *) echo "all: unknown argument $arg" >&2; return 2 ;; esac; done
   all_sizes
+  if [[ ! -f "$TOOLS/fuse-passthrough.c" || ! -f "$TOOLS/meta-rate.c" ]]; then
+    echo "bench all: the C baselines (fuse-passthrough.c, meta-rate.c) are not in $TOOLS: set NECTAR_BASELINES=DIR" >&2
+    return 2
+  fi
   D="${BENCH_DIR:-/var/tmp/nectar-bench-all}"
   nectar_apt fio fio; nectar_apt bc bc; nectar_apt fusermount3 fuse3; nectar_apt pkg-config pkg-config
   dpkg -s libfuse3-dev >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfuse3-dev >/dev/null; }
