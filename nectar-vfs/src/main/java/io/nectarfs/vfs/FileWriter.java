@@ -334,14 +334,16 @@ final class FileWriter {
   /**
    * Makes what this writer committed so far durable ({@link io.nectarfs.meta.Meta#sync}), unless a
    * sync since the last commit did already: a small file written and closed costs one sync, an
-   * empty one none.
+   * empty one none. Returns whether it synced (every metadata commit so far is then durable).
    */
-  void syncCommitted() throws IOException {
+  boolean syncCommitted() throws IOException {
     long c = commits.get();
     if (c > synced.get()) {
       vfs.meta().sync();
       synced.accumulateAndGet(c, Math::max);
+      return true;
     }
+    return false;
   }
 
   /** Flushes if nothing else holds the lock and the data is old or idle enough. */

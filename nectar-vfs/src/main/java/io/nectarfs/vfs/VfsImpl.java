@@ -220,7 +220,7 @@ final class VfsImpl implements Vfs {
       SetAttr r = req;
       if (req.has(SetAttr.SIZE | SetAttr.MTIME | SetAttr.MTIME_NOW | SetAttr.ATIME | SetAttr.ATIME_NOW | SetAttr.CTIME)) {
         // Pending writes set mtime when committed: commit them first so explicit times win.
-        flushWriter(ino);
+        commitWriter(ino);
       }
       if (req.has(SetAttr.SIZE)) {
         if (fh != 0 && handles.get(fh) instanceof Handle.File f && f.writable()) {
@@ -477,7 +477,7 @@ final class VfsImpl implements Vfs {
       Attr a = meta.open(ctx, ino, flags);
       try {
         if (OpenFlags.has(flags, OpenFlags.O_TRUNC) && OpenFlags.writable(flags)) {
-          flushWriter(ino);
+          commitWriter(ino);
           a = meta.setattr(ctx, ino, new SetAttr(SetAttr.SIZE, 0, 0, 0, 0, 0, 0, 0, true));
         }
       } catch (IOException | RuntimeException e) {
@@ -548,7 +548,7 @@ final class VfsImpl implements Vfs {
       if (off < 0) {
         throw Errno.EINVAL.exception("negative offset");
       }
-      flushWriter(ino); // read-your-writes
+      commitWriter(ino); // read-your-writes
       int n = reader.read(ctx, ino, f, off, dst);
       meters.readBytes.increment(n);
       return n;
@@ -586,13 +586,29 @@ final class VfsImpl implements Vfs {
     });
   }
 
-  /** Commits the inode's pending writes and makes every commit of its writer durable. */
-  private void flushWriter(long ino) throws IOException {
+  /**
+   * Commits the inode's pending writes (they become visible to reads and to the metadata), without
+   * the durability barrier: what needs no durability promise (a read of one's own writes, setattr,
+   * lseek...) pays no sync; the writer's next flush, fsync or release makes the commit durable.
+   */
+  private void commitWriter(long ino) throws IOException {
     FileWriter w = writers.get(ino);
     if (w != null) {
       w.flush();
-      w.syncCommitted();
     }
+  }
+
+  /**
+   * Commits the inode's pending writes and makes every commit of its writer durable; returns
+   * whether that took a metadata sync (which covers every commit so far, not only the writer's).
+   */
+  private boolean flushWriter(long ino) throws IOException {
+    FileWriter w = writers.get(ino);
+    if (w != null) {
+      w.flush();
+      return w.syncCommitted();
+    }
+    return false;
   }
 
   @Override
@@ -616,8 +632,9 @@ final class VfsImpl implements Vfs {
   public void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException {
     timed(VfsMeters.Op.FSYNC, () -> {
       handle(fh, ino); // a file or directory handle (fsyncdir comes here too)
-      flushWriter(ino);
-      meta.sync(); // fsync(2) promises the file's metadata too (and fsyncdir its entries)
+      if (!flushWriter(ino)) {
+        meta.sync(); // fsync(2) promises the file's metadata too (and fsyncdir its entries)
+      }
       return null;
     });
   }
@@ -826,7 +843,7 @@ final class VfsImpl implements Vfs {
       if (!(handle(fh, ino) instanceof Handle.File f) || !f.writable()) {
         throw Errno.EBADF.exception("handle " + fh + " is not open for writing");
       }
-      flushWriter(ino);
+      commitWriter(ino);
       meta.fallocate(ctx, ino, mode, off, len);
       reader.invalidate(ino);
       return null;
@@ -845,8 +862,8 @@ final class VfsImpl implements Vfs {
       if (!(handle(fhOut, inoOut) instanceof Handle.File out) || !out.writable()) {
         throw Errno.EBADF.exception("handle " + fhOut + " is not open for writing");
       }
-      flushWriter(inoIn);
-      flushWriter(inoOut);
+      commitWriter(inoIn);
+      commitWriter(inoOut);
       long n = meta.copyFileRange(ctx, inoIn, offIn, inoOut, offOut, len);
       reader.invalidate(inoOut);
       return n;
@@ -859,7 +876,7 @@ final class VfsImpl implements Vfs {
       if (!(handle(fh, ino) instanceof Handle.File)) {
         throw Errno.EBADF.exception("handle " + fh);
       }
-      flushWriter(ino);
+      commitWriter(ino);
       return reader.seekDataOrHole(ino, off, whence == 3);
     });
   }

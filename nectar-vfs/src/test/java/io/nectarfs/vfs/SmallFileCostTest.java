@@ -92,6 +92,22 @@ class SmallFileCostTest {
   }
 
   @Test
+  void readingOnesOwnWritesCommitsWithoutASync_fsyncSyncsOnce() throws IOException {
+    var o = vfs.create(ctx, Meta.ROOT, "ryw", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    kv.zero();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    vfs.read(ctx, ino, o.fh(), 0, ByteBuffer.allocate(4096));
+    vfs.lseek(ctx, ino, o.fh(), 0, 3);
+    assertThat(kv.syncs.get()).as("read and lseek of one's own writes: committed, nothing promised").isZero();
+    vfs.write(ctx, ino, o.fh(), 4096, ByteBuffer.wrap(new byte[4096]));
+    vfs.fsync(ctx, ino, o.fh(), false);
+    assertThat(kv.syncs.get()).as("fsync of written data: one sync covers data and metadata").isEqualTo(1);
+    vfs.release(ctx, ino, o.fh());
+    assertThat(kv.syncs.get()).as("the close finds nothing new to sync").isEqualTo(1);
+  }
+
+  @Test
   void unlinkIsOneTransactionAndNoSync() throws IOException {
     var o = vfs.create(ctx, Meta.ROOT, "gone", 0644, 022, O_RDWR);
     vfs.release(ctx, o.entry().ino(), o.fh());
