@@ -33,12 +33,12 @@ import org.slf4j.LoggerFactory;
  * store.
  *
  * <p>Reading from the object store: a read that covers a whole block, continues the previous reads
- * of the slice (sequential: it starts within 8 times its length of where they ended, as
- * concurrent requests of one stream arrive slightly out of order) or takes more than a quarter of the block fetches the whole block,
- * caches it and serves from it; a small read of a block that is not cached (at its start too: a
- * random 4 KiB read must not cost a whole-block GET) uses a ranged GET of just that part and
- * caches nothing (unless a whole-block fetch of it
- * is already in flight, which it joins). When the store's ranged reads cost a whole object anyway
+ * of the slice (sequential: it starts within 8 times its length of where they ended, as concurrent
+ * requests of one stream arrive slightly out of order) or takes more than a quarter of the block
+ * fetches the whole block, caches it and serves from it; a small read of a block that is not cached
+ * (at its start too: a random 4 KiB read must not cost a whole-block GET) uses a ranged GET of just
+ * that part and caches nothing (unless a whole-block fetch of it is already in flight, which it
+ * joins). When the store's ranged reads cost a whole object anyway
  * ({@link ChunkConfig#rangedReads()} false: compression, encryption) every read of an uncached
  * block fetches and caches the whole block. With no cache at all every partial read is ranged.
  * Whole-block fetches are single-flight: concurrent readers of one block share one GET.

@@ -319,7 +319,7 @@ final class Locks {
 
   /** Deletes the locks of a deleted inode inside {@code tx}. */
   static void dropInode(Tx tx, long ino) throws IOException {
-    for (byte[] k : tx.keys(inodePrefixes(ino).getFirst())) {
+    for (byte[] k : tx.keys(allOf(ino))) {
       tx.kv.delete(k);
     }
   }
@@ -328,8 +328,8 @@ final class Locks {
    * What {@link #dropInode} scans: one prefix ({@code O ino}) holding both kinds of locks of
    * {@code ino}, so one scan finds them and a read-ahead of it covers the scan.
    */
-  static List<byte[]> inodePrefixes(long ino) {
-    return List.of(java.util.Arrays.copyOf(inodePrefix(ino, FLOCK), 9));
+  static byte[] allOf(long ino) {
+    return java.util.Arrays.copyOf(inodePrefix(ino, FLOCK), 9);
   }
 
   void notifyRelease(long ino) {

@@ -68,11 +68,8 @@ final class Tx {
    * to name, what {@link #prefetchInode} reads.
    */
   void prefetchEntryAndInode(long parent, String name, long hint) throws IOException {
-    List<byte[]> keys = new ArrayList<>(List.of(Keys.attr(parent), Keys.dentry(parent, name), Quotas.statsKey(parent), Keys.counter("quotas"),
-        usageKey(), Keys.attr(hint)));
-    List<byte[]> ranges = new ArrayList<>(Locks.inodePrefixes(hint));
-    ranges.add(Keys.xattrPrefix(hint));
-    kv.prefetch(keys, ranges);
+    kv.prefetch(List.of(Keys.attr(parent), Keys.dentry(parent, name), Quotas.statsKey(parent), Keys.counter("quotas"), usageKey(),
+        Keys.attr(hint)), removalRanges(hint));
   }
 
   /**
@@ -80,9 +77,12 @@ final class Tx {
    * and locks (see {@link KvTxn#prefetch(List, List)}).
    */
   void prefetchInode(long ino) throws IOException {
-    List<byte[]> ranges = new ArrayList<>(Locks.inodePrefixes(ino));
-    ranges.add(Keys.xattrPrefix(ino));
-    kv.prefetch(List.of(Keys.attr(ino)), ranges);
+    kv.prefetch(List.of(Keys.attr(ino)), removalRanges(ino));
+  }
+
+  /** What removing the last link of {@code ino} scans: its locks and extended attributes. */
+  private static List<byte[]> removalRanges(long ino) {
+    return List.of(Locks.allOf(ino), Keys.xattrPrefix(ino));
   }
 
   Attr attrOrNull(long ino) throws IOException {
