@@ -13,6 +13,7 @@ import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.MetaRoundTrips;
 import io.nectarfs.testkit.RoundTripProxy;
 import java.net.URI;
 import java.util.Map;
@@ -54,40 +55,13 @@ class RedisRoundTripsTest {
         m.rename(Ctx.ROOT, dir, "warm", dir, "warm2", 0);
         m.unlink(Ctx.ROOT, dir, "warm2");
 
-        // Each operation three times, the fewest round trips counted: anything else on the wire in
-        // the window adds trips to one run; a regression adds them to every run.
-        long create = Long.MAX_VALUE;
-        long lookup = Long.MAX_VALUE;
-        long getattr = Long.MAX_VALUE;
-        long release = Long.MAX_VALUE;
-        long rename = Long.MAX_VALUE;
-        long unlink = Long.MAX_VALUE;
-        long before;
-        for (int i = 0; i < 3; i++) {
-          before = proxy.trips();
-          long ino = m.mknod(Ctx.ROOT, dir, "f" + i, FileType.FILE, 0644, 0, 0).ino();
-          create = Math.min(create, proxy.trips() - before);
-
-          before = proxy.trips();
-          assertThat(m.lookup(Ctx.ROOT, dir, "f" + i).ino()).isEqualTo(ino);
-          lookup = Math.min(lookup, proxy.trips() - before);
-
-          before = proxy.trips();
-          assertThat(m.getattr(Ctx.ROOT, ino).type()).isEqualTo(FileType.FILE);
-          getattr = Math.min(getattr, proxy.trips() - before);
-
-          before = proxy.trips();
-          m.releaseLocks(Ctx.ROOT, ino, 7);
-          release = Math.min(release, proxy.trips() - before);
-
-          before = proxy.trips();
-          m.rename(Ctx.ROOT, dir, "f" + i, dir, "g" + i, 0);
-          rename = Math.min(rename, proxy.trips() - before);
-
-          before = proxy.trips();
-          m.unlink(Ctx.ROOT, dir, "g" + i);
-          unlink = Math.min(unlink, proxy.trips() - before);
-        }
+        MetaRoundTrips t = MetaRoundTrips.measure(m, proxy, dir);
+        long create = t.create();
+        long lookup = t.lookup();
+        long getattr = t.getattr();
+        long release = t.release();
+        long rename = t.rename();
+        long unlink = t.unlink();
 
         assertThat(create).as("round trips of create").isLessThanOrEqualTo(2);
         assertThat(lookup).as("round trips of lookup").isLessThanOrEqualTo(2);
@@ -103,7 +77,7 @@ class RedisRoundTripsTest {
         long other = m.mknod(Ctx.ROOT, dir, "h", FileType.FILE, 0644, 0, 0).ino();
         try (MetaClient m2 = MetaClient.open(MetaEngines.registry().open(base.replace(u.getHost() + ":" + u.getPort(), "127.0.0.1:" + proxy.port()),
             new Secrets(Map.of())), MetaConfig.defaults().withBackground(false))) {
-          before = proxy.trips();
+          long before = proxy.trips();
           m2.unlink(Ctx.ROOT, dir, "h");
           assertThat(proxy.trips() - before).as("round trips of unlink without a hint").isLessThanOrEqualTo(3);
         }

@@ -10,6 +10,7 @@ import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.MetaRoundTrips;
 import io.nectarfs.testkit.RoundTripProxy;
 import io.nectarfs.testkit.TestServices;
 import java.net.URI;
@@ -43,35 +44,12 @@ class PostgresRoundTripsTest {
         m.rename(Ctx.ROOT, dir, "warm", dir, "warm2", 0);
         m.unlink(Ctx.ROOT, dir, "warm2");
 
-        // Each operation three times, the fewest round trips counted: a pooled connection's first
-        // use of a statement, or a session's own background statement landing in the window, adds
-        // trips to one run; a regression adds them to every run.
-        long create = Long.MAX_VALUE;
-        long lookup = Long.MAX_VALUE;
-        long getattr = Long.MAX_VALUE;
-        long rename = Long.MAX_VALUE;
-        long unlink = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-          long before = proxy.trips();
-          long ino = m.mknod(Ctx.ROOT, dir, "f" + i, FileType.FILE, 0644, 0, 0).ino();
-          create = Math.min(create, proxy.trips() - before);
-
-          before = proxy.trips();
-          assertThat(m.lookup(Ctx.ROOT, dir, "f" + i).ino()).isEqualTo(ino);
-          lookup = Math.min(lookup, proxy.trips() - before);
-
-          before = proxy.trips();
-          assertThat(m.getattr(Ctx.ROOT, ino).type()).isEqualTo(FileType.FILE);
-          getattr = Math.min(getattr, proxy.trips() - before);
-
-          before = proxy.trips();
-          m.rename(Ctx.ROOT, dir, "f" + i, dir, "g" + i, 0);
-          rename = Math.min(rename, proxy.trips() - before);
-
-          before = proxy.trips();
-          m.unlink(Ctx.ROOT, dir, "g" + i);
-          unlink = Math.min(unlink, proxy.trips() - before);
-        }
+        MetaRoundTrips t = MetaRoundTrips.measure(m, proxy, dir);
+        long create = t.create();
+        long lookup = t.lookup();
+        long getattr = t.getattr();
+        long rename = t.rename();
+        long unlink = t.unlink();
 
         // Before read-ahead and the per-transaction read cache: 12, 5, 3, 11 and 17.
         assertThat(create).as("round trips of create").isLessThanOrEqualTo(8);
