@@ -139,7 +139,7 @@ final class Checker {
    */
   private static boolean statsWrong(io.nectarfs.meta.kv.KvTxn tx, long dir) throws IOException {
     long[] want = new long[2];
-    if (dir != Meta.TRASH) {
+    if (!Trash.inTrash(dir)) {
       List<Long> children = new ArrayList<>();
       byte[] p = Keys.dentryPrefix(dir);
       tx.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
@@ -186,7 +186,7 @@ final class Checker {
     Map<Long, List<Long>> subdirs = new HashMap<>();
     for (Dentry d : dentries) {
       Attr c = attrs.get(d.ino);
-      if (c == null || d.parent == Meta.TRASH) {
+      if (c == null || Trash.inTrash(d.parent)) {
         continue;
       }
       long[] w = want.computeIfAbsent(d.parent, x -> new long[2]);
@@ -203,6 +203,7 @@ final class Checker {
     });
     Set<Long> dirs = new HashSet<>(want.keySet());
     dirs.addAll(have.keySet());
+    dirs.removeIf(Trash::inTrash); // the trash keeps no statistics (an older version's are left until the hour goes)
     for (long d : dirs) {
       long[] w = want.getOrDefault(d, new long[2]);
       long[] h = have.getOrDefault(d, new long[2]);

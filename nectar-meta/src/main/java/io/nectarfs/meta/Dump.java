@@ -559,7 +559,7 @@ final class Dump {
       }
       if (parent != 0) {
         put(Keys.dentry(parent, name), Codec.dentry(type, ino));
-        if (parent != Meta.TRASH) {
+        if (!Trash.inTrash(parent)) {
           long[] s = stats.computeIfAbsent(parent, k -> new long[2]);
           s[0] += space;
           s[1]++;

@@ -170,7 +170,6 @@ final class Keys {
 
   static final byte[] ALL_INODES_PREFIX = {'A'};
 
-  static final int USAGE_SLOTS = 8;
   static final byte[] USAGE_PREFIX = {'V'};
   static final byte[] USAGE_BASE = usage(0, 0);
 

@@ -57,6 +57,7 @@ public final class MetaClient implements Meta {
   final AtomicLong pendingInodes = new AtomicLong();
   volatile long knownSpace;
   volatile long knownInodes;
+  private final UsageSlots usageSlots = new UsageSlots();
   private final IdPool inodes = new IdPool("nextInode", INODE_BATCH);
   private final IdPool slices = new IdPool("nextSlice", SLICE_BATCH);
   final Namespace ns = new Namespace(this);
@@ -255,7 +256,12 @@ public final class MetaClient implements Meta {
   }
 
   <T> T tx(Ctx ctx, TxBody<T> body) throws IOException {
-    return txn(ctx, k -> body.run(new Tx(k, sid)));
+    int lease = usageSlots.acquire();
+    try {
+      return txn(ctx, k -> body.run(new Tx(k, sid, lease)));
+    } finally {
+      usageSlots.release(lease);
+    }
   }
 
   <T> T readTx(TxBody<T> body) throws IOException {

@@ -198,10 +198,7 @@ final class Namespace {
       long hour = Trash.hourDir(m, tx, now);
       String tname = Trash.entryName(parent, ino, name);
       tx.putDentry(hour, tname, a.type(), ino);
-      m.quotas.account(tx, hour, MetaClient.accountedSpace(a), 1);
-      tx.putAttr(ino, na.withNlink(1).withParent(hour));
-      Attr h = tx.attr(hour);
-      tx.putAttr(hour, h.withMtimeCtime(now));
+      tx.putAttr(ino, na.withNlink(1).withParent(hour)); // the hour directory's own attributes stay (see Trash)
       return;
     }
     if (a.type() == FileType.FILE && m.isOpen(ino) && m.sid != 0) {
@@ -313,10 +310,9 @@ final class Namespace {
       if (m.format.trashDays() > 0 && !Trash.inTrash(parent)) {
         long hour = Trash.hourDir(m, tx, now);
         tx.putDentry(hour, Trash.entryName(parent, ino, name), FileType.DIR, ino);
-        m.quotas.account(tx, hour, MetaClient.accountedSpace(a), 1);
         tx.putAttr(ino, a.withParent(hour).withCtime(now));
         Attr h = tx.attr(hour);
-        tx.putAttr(hour, h.withNlink(h.nlink() + 1).withMtimeCtime(now));
+        tx.putAttr(hour, h.withNlink(h.nlink() + 1));
         return out;
       }
       if (!keepOpenDir(tx, ino, a, now)) {
@@ -427,10 +423,9 @@ final class Namespace {
           if (m.format.trashDays() > 0 && !Trash.inTrash(pd)) {
             long hour = Trash.hourDir(m, tx, now);
             tx.putDentry(hour, Trash.entryName(pd, dino, ndst), FileType.DIR, dino);
-            m.quotas.account(tx, hour, MetaClient.accountedSpace(da), 1);
             tx.putAttr(dino, da.withParent(hour).withCtime(now));
             Attr h = tx.attr(hour);
-            tx.putAttr(hour, h.withNlink(h.nlink() + 1).withMtimeCtime(now));
+            tx.putAttr(hour, h.withNlink(h.nlink() + 1));
           } else if (!keepOpenDir(tx, dino, da, now)) {
             deleteInode(tx, dino, da.withNlink(0), out);
           }

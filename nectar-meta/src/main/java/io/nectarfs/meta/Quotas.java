@@ -84,7 +84,7 @@ final class Quotas {
    * below (a directory's subtree), counted by quotas only. EDQUOT when a quota would be exceeded.
    */
   void account(Tx tx, long dir, long space, long inodes, long treeSpace, long treeInodes) throws IOException {
-    if (dir == 0 || dir == Meta.TRASH || (space == 0 && inodes == 0 && treeSpace == 0 && treeInodes == 0)) {
+    if (dir == 0 || Trash.inTrash(dir) || (space == 0 && inodes == 0 && treeSpace == 0 && treeInodes == 0)) {
       return;
     }
     if (space != 0 || inodes != 0) {
@@ -204,16 +204,29 @@ final class Quotas {
         List<Long> batch = level.subList(from, Math.min(level.size(), from + MetaClient.BULK_PAGE));
         List<byte[]> stats = kv.getAll(batch.stream().map(Quotas::statsKey).toList());
         for (int i = 0; i < batch.size(); i++) {
-          long[] u = longs(stats.get(i), 2);
-          space += u[0];
-          inodes += u[1];
+          boolean trash = Trash.inTrash(batch.get(i)); // keeps no statistics (see Trash): its entries are counted
+          List<Long> entries = new ArrayList<>();
+          if (!trash) {
+            long[] u = longs(stats.get(i), 2);
+            space += u[0];
+            inodes += u[1];
+          }
           byte[] p = Keys.dentryPrefix(batch.get(i));
           kv.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
             if (Codec.dentryType(v) == FileType.DIR) {
               next.add(Codec.dentryIno(v));
             }
+            if (trash) {
+              entries.add(Codec.dentryIno(v));
+            }
             return true;
           });
+          for (byte[] a : entries.isEmpty() ? List.<byte[]>of() : kv.getAll(entries.stream().map(Keys::attr).toList())) {
+            if (a != null) {
+              space += MetaClient.accountedSpace(Codec.attr(a));
+              inodes++;
+            }
+          }
         }
       }
       dirs += next.size();

@@ -228,7 +228,7 @@ final class Repair {
     Map<Long, long[]> stats = new HashMap<>();
     Map<Long, List<Long>> childDirs = new HashMap<>();
     for (Dentry d : live) {
-      if (d.parent == Meta.TRASH) {
+      if (Trash.inTrash(d.parent)) {
         continue;
       }
       long[] s = stats.computeIfAbsent(d.parent, x -> new long[2]);
@@ -245,6 +245,7 @@ final class Repair {
     });
     Set<Long> dirs = new HashSet<>(stats.keySet());
     dirs.addAll(storedStats.keySet());
+    dirs.removeIf(Trash::inTrash);
     for (long d : dirs) {
       long[] want = stats.getOrDefault(d, new long[2]);
       long[] have = storedStats.getOrDefault(d, new long[2]);

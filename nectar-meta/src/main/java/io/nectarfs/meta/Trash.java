@@ -9,6 +9,14 @@ import java.time.format.DateTimeFormatter;
  * The trash: {@code /.trash/YYYY-MM-DD-HH/} (UTC hour of deletion) holds removed entries named
  * {@code parent-inode-name}, so that {@code nectar restore} can put them back. Hour directories
  * have inodes {@code TRASH + n}; only root may change the trash.
+ *
+ * <p>Every removal in the volume (of every client) lands in the same hour directory, so moving an
+ * entry in or out writes nothing of the hour directory itself: no directory statistics (the
+ * checker and {@code summary} count the trash's entries instead) and no mtime/ctime (an hour
+ * directory's times are its creation; nlink still follows its subdirectories). Otherwise all
+ * concurrent unlinks would write the same two keys: on Redis and PostgreSQL, with optimistic or
+ * serializable transactions, 8 threads unlinking in their own directories conflicted about once
+ * per unlink.
  */
 final class Trash {
   static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd-HH").withZone(ZoneOffset.UTC);

@@ -11,15 +11,22 @@ import java.util.List;
 final class Tx {
   final KvTxn kv;
   private final long sid;
+  /** This transaction's usage slot lease ({@link UsageSlots}), or -1 for reads and sessionless work. */
+  private final int usageLease;
 
   Tx(KvTxn kv, long sid) {
+    this(kv, sid, -1);
+  }
+
+  Tx(KvTxn kv, long sid, int usageLease) {
     this.kv = kv;
     this.sid = sid;
+    this.usageLease = usageLease;
   }
 
   /**
    * Accounts space and inodes in the same transaction as the change: into this session's usage
-   * slots (one per thread stripe, so a client's threads rarely conflict), folded into the volume
+   * slots (each running transaction of a client holds its own, {@link UsageSlots}), folded into the volume
    * totals when the session ends. Crash-safe: nothing is held only in memory.
    */
   void addStats(long space, long inodes) throws IOException {
@@ -34,9 +41,13 @@ final class Tx {
     kv.put(key, n);
   }
 
-  /** The usage slot {@link #addStats} of this thread writes. */
+  /** The usage slot {@link #addStats} of this transaction writes. */
   byte[] usageKey() {
-    return sid == 0 ? Keys.USAGE_BASE : Keys.usage(sid, (int) (Thread.currentThread().threadId() & (Keys.USAGE_SLOTS - 1)));
+    if (sid == 0) {
+      return Keys.USAGE_BASE;
+    }
+    int slot = usageLease >= 0 ? UsageSlots.slot(usageLease) : (int) (Thread.currentThread().threadId() & (UsageSlots.SLOTS - 1));
+    return Keys.usage(sid, slot);
   }
 
   /**

@@ -3,7 +3,9 @@ package io.nectarfs.testkit.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.common.Errno;
+import io.nectarfs.meta.Attr;
 import io.nectarfs.meta.DirEntry;
+import io.nectarfs.meta.DirStats;
 import io.nectarfs.meta.Meta;
 import java.io.IOException;
 import java.time.Duration;
@@ -37,6 +39,32 @@ public abstract class TrashSuite extends MetaTestBase {
     assertThat(meta.restore(root, hour)).isEqualTo(2);
     assertThat(meta.lookup(root, d, "f").ino()).isEqualTo(f);
     assertThat(meta.lookup(root, d, "sub").ino()).isEqualTo(sub);
+  }
+
+  /**
+   * Every client's removals land in one hour directory: they must not write it (its statistics
+   * and times), or concurrent unlinks all conflict on it (Redis, PostgreSQL) and serialize on it.
+   */
+  @Test
+  void removals_leaveTheHourDirectoryUnwritten_andSummaryStillCountsTheTrash() throws IOException {
+    long d = mkdir(ROOT, "d");
+    file(d, "f");
+    file(d, "g");
+    mkdir(d, "sub");
+    meta.unlink(root, d, "f");
+    long hour = hours().getFirst().ino();
+    Attr before = meta.getattr(root, hour);
+    clock.advance(Duration.ofSeconds(5));
+    meta.unlink(root, d, "g");
+    meta.rmdir(root, d, "sub");
+    Attr after = meta.getattr(root, hour);
+    assertThat(after.mtime()).as("mtime of the hour directory").isEqualTo(before.mtime());
+    assertThat(after.ctime()).as("ctime of the hour directory").isEqualTo(before.ctime());
+    assertThat(after.nlink()).as("nlink follows the subdirectories").isEqualTo(before.nlink() + 1);
+    DirStats inTrash = meta.summary(root, hour);
+    assertThat(inTrash.inodes()).as("entries counted").isEqualTo(3);
+    assertThat(inTrash.dirs()).isEqualTo(1);
+    assertThat(meta.summary(root, d).inodes()).isZero();
   }
 
   @Test
