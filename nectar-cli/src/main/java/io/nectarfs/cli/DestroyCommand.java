@@ -98,35 +98,65 @@ final class DestroyCommand implements Callable<Integer> {
             f.name(), unreachable, storage, howToDelete(f));
         return Cli.FAILURE;
       }
-      long deleted = 0;
+      long deleted;
       try (ObjectStore store = Volumes.storage(objects, true, secrets);
           Progress p = new Progress(spec.commandLine().getErr(), Progress.isTerminal(), "deleting objects", 0)) {
-        while (true) {
-          List<String> batch = new ArrayList<>();
-          for (ObjectInfo o : store.listAll("")) {
-            if (o.key().equals(VolumeMarker.KEY)) {
-              continue; // a volume in the old layout has its marker among its objects: it goes last
-            }
-            batch.add(o.key());
-            if (batch.size() == 1000) {
-              break;
-            }
-          }
-          if (batch.isEmpty()) {
-            break;
-          }
-          for (String k : batch) {
-            store.delete(k);
-            p.add(1, 0);
-            deleted++;
-          }
-        }
+        deleted = deleteAll(store, p);
       }
       VolumeMarker.remove(objects, secrets);
       kv.reset();
       out.printf("volume %s destroyed: %d objects and all metadata deleted%n", f.name(), deleted);
     }
     return Cli.OK;
+  }
+
+  /** Deletes at once at most this many objects (object stores answer deletes in parallel well). */
+  static final int PARALLEL_DELETES = 32;
+
+  /**
+   * Deletes every object of {@code store} but the volume marker: one pass of the listing (its pages
+   * continue after the last key listed, so deleting what was listed costs no relisting), up to
+   * {@link #PARALLEL_DELETES} deletes at a time, then listings again until one finds nothing (objects
+   * written meanwhile). Stops at the first failure and throws it; what was deleted stays deleted.
+   */
+  static long deleteAll(ObjectStore store, Progress p) throws IOException, InterruptedException {
+    long deleted = 0;
+    while (true) {
+      java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(PARALLEL_DELETES);
+      java.util.concurrent.atomic.AtomicReference<IOException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicLong round = new java.util.concurrent.atomic.AtomicLong();
+      try (var deleters = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+        for (ObjectInfo o : store.listAll("")) {
+          if (o.key().equals(VolumeMarker.KEY)) {
+            continue; // a volume in the old layout has its marker among its objects: it goes last
+          }
+          slots.acquire();
+          if (failure.get() != null) {
+            break;
+          }
+          deleters.execute(() -> {
+            try {
+              store.delete(o.key());
+              p.add(1, 0);
+              round.incrementAndGet();
+            } catch (IOException e) {
+              failure.compareAndSet(null, e);
+            } finally {
+              slots.release();
+            }
+          });
+        }
+      } catch (java.io.UncheckedIOException e) {
+        throw e.getCause(); // the listing failed
+      }
+      if (failure.get() != null) {
+        throw failure.get();
+      }
+      deleted += round.get();
+      if (round.get() == 0) {
+        return deleted;
+      }
+    }
   }
 
   /** Null when the volume's storage answers a listing, else why not (one line: missing credentials, access denied, ...). */

@@ -69,14 +69,21 @@ class VolumeCommandsTest {
   void destroy_needsTheUuid_andRemovesEverything() throws Exception {
     CliTest.Run f = CliTest.run("format", meta(), "vol3", "--storage", storage());
     String uuid = f.out().lines().filter(l -> l.contains("uuid:")).findFirst().orElseThrow().replaceAll(".*uuid:\\s*", "").trim();
-    Files.createDirectories(tmp.resolve("data/vol3/" + uuid + "/chunks/0"));
-    Files.writeString(tmp.resolve("data/vol3/" + uuid + "/chunks/0/1_0_5"), "hello");
+    for (int d = 0; d < 5; d++) { // more than one listing page (1000 keys), over several directories
+      Path dir = Files.createDirectories(tmp.resolve("data/vol3/" + uuid + "/chunks/0/" + d));
+      for (int i = 0; i < 500; i++) {
+        Files.writeString(dir.resolve((d * 1000 + i) + "_0_5"), "hello");
+      }
+    }
     CliTest.Run wrong = CliTest.run("destroy", meta(), "00000000-0000-0000-0000-000000000000", "--yes");
     assertThat(wrong.code()).isEqualTo(1);
     assertThat(wrong.err()).contains("has UUID " + uuid);
     CliTest.Run d = CliTest.run("destroy", meta(), uuid, "--yes");
     assertThat(d.code()).as(d.err()).isZero();
-    assertThat(d.out()).contains("1 objects");
+    assertThat(d.out()).contains("2500 objects");
+    try (var left = Files.walk(tmp.resolve("data"))) {
+      assertThat(left.filter(Files::isRegularFile)).as("objects left").isEmpty();
+    }
     assertThat(tmp.resolve("data/vol3/nectar-volume.json")).as("the marker goes with the volume").doesNotExist();
     assertThat(CliTest.run("status", meta()).err()).contains("nectar format");
   }

@@ -26,7 +26,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -346,7 +348,9 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
   @Override
   public ListPage list(String prefix, String startAfter, String delimiter, int maxKeys) throws IOException {
     String p = prefix == null ? "" : prefix;
-    return Keys.paginate(after -> firstAfter(root, "", p, after), p, startAfter, delimiter, maxKeys);
+    // One page asks for the next key up to maxKeys times; each directory on the way is read once per page.
+    Map<Path, List<String[]>> listed = new HashMap<>();
+    return Keys.paginate(after -> firstAfter(root, "", p, after, listed), p, startAfter, delimiter, maxKeys);
   }
 
   /**
@@ -354,21 +358,12 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
    * starts with {@code prefix} and sorts after {@code after}. Directories sort as their name plus
    * "/", so the walk visits keys in key order.
    */
-  private ObjectInfo firstAfter(Path dir, String dirKey, String prefix, String after) throws IOException {
-    List<String[]> entries = new ArrayList<>(); // {sortKey, name, isDir}
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path c : (Iterable<Path>) s::iterator) {
-        String name = c.getFileName().toString();
-        if (dirKey.isEmpty() && name.equals(TMP)) {
-          continue;
-        }
-        boolean isDir = Files.isDirectory(c);
-        entries.add(new String[] {dirKey + name + (isDir ? "/" : ""), name, isDir ? "d" : "f"});
-      }
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      return null;
+  private ObjectInfo firstAfter(Path dir, String dirKey, String prefix, String after, Map<Path, List<String[]>> listed) throws IOException {
+    List<String[]> entries = listed.get(dir);
+    if (entries == null) {
+      entries = sortedEntries(dir, dirKey);
+      listed.put(dir, entries);
     }
-    entries.sort((a, b) -> KEY_ORDER.compare(a[0], b[0]));
     for (String[] e : entries) {
       String k = e[0];
       if (e[2].equals("d")) {
@@ -378,7 +373,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
         if (!prefixOk || !mayBeAfter) {
           continue;
         }
-        ObjectInfo o = firstAfter(dir.resolve(e[1]), k, prefix, after);
+        ObjectInfo o = firstAfter(dir.resolve(e[1]), k, prefix, after, listed);
         if (o != null) {
           return o;
         }
@@ -398,6 +393,25 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
       }
     }
     return null;
+  }
+
+  /** The entries of {@code dir} as {sortKey, name, "d" or "f"} in key order; empty when it is gone. */
+  private static List<String[]> sortedEntries(Path dir, String dirKey) throws IOException {
+    List<String[]> entries = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path c : (Iterable<Path>) s::iterator) {
+        String name = c.getFileName().toString();
+        if (dirKey.isEmpty() && name.equals(TMP)) {
+          continue;
+        }
+        boolean isDir = Files.isDirectory(c);
+        entries.add(new String[] {dirKey + name + (isDir ? "/" : ""), name, isDir ? "d" : "f"});
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return List.of();
+    }
+    entries.sort((a, b) -> KEY_ORDER.compare(a[0], b[0]));
+    return entries;
   }
 
   @Override
