@@ -396,26 +396,29 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   @Override
-  public void fillCache(long sliceId, int size) throws IOException {
+  public int fillCache(long sliceId, int size) throws IOException {
     checkRange(sliceId, size, 0);
     if (!cachesEnabled()) {
-      return;
+      return 0;
     }
-    List<CompletableFuture<Void>> tasks = new ArrayList<>();
+    List<CompletableFuture<Boolean>> tasks = new ArrayList<>();
     for (int bi = 0; bi < BlockKeys.blocks(size, bs); bi++) {
       int blen = BlockKeys.blockLength(size, bs, bi);
       String key = BlockKeys.key(sliceId, bi, blen);
-      tasks.add(CompletableFuture.runAsync(() -> {
+      tasks.add(CompletableFuture.supplyAsync(() -> {
         try {
-          fill(key, blen);
+          return fill(key, blen);
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
       }, downloads));
     }
-    for (CompletableFuture<Void> t : tasks) {
+    int uncached = 0;
+    for (int bi = 0; bi < tasks.size(); bi++) {
       try {
-        t.get();
+        // Written now, and still there: a slice larger than the cache evicts its own first blocks.
+        boolean ok = tasks.get(bi).get();
+        uncached += ok && warm(BlockKeys.key(sliceId, bi, BlockKeys.blockLength(size, bs, bi))) ? 0 : 1;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted during warm-up");
@@ -424,23 +427,30 @@ final class CachedChunkStore implements ChunkStore {
         throw c instanceof IOException io ? io : new IOException(c);
       }
     }
+    return uncached;
   }
 
-  private void fill(String key, int blen) throws IOException {
+  /** Whether warm-up's work for {@code key} is done: on disk (or staged) with a disk cache, else in memory. */
+  private boolean warm(String key) {
+    return disk == null ? mem.contains(key) : disk.contains(key) || (staging != null && staging.contains(key));
+  }
+
+  /** Fetches block {@code key} if needed and writes it to the disk cache (memory without one) now; whether it is cached. */
+  private boolean fill(String key, int blen) throws IOException {
     if (disk == null) {
       if (!mem.contains(key)) {
         fetchWhole(key, blen);
       }
-      return;
+      return mem.contains(key);
     }
-    if (disk.contains(key) || (staging != null && staging.contains(key))) {
-      return;
+    if (warm(key)) {
+      return true;
     }
     byte[] b = mem.get(key);
     if (b == null) {
       b = fetchWhole(key, blen);
     }
-    disk.putNow(key, b);
+    return disk.putNow(key, b) || disk.contains(key);
   }
 
   @Override
