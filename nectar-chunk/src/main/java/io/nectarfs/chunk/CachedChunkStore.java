@@ -284,11 +284,19 @@ final class CachedChunkStore implements ChunkStore {
 
   /** The whole block, fetched once however many threads ask at the same time, and cached. */
   private byte[] fetchWhole(String key, int blen) throws IOException {
-    return fetchWhole(Ctx.ROOT, key, blen);
+    return fetchWhole(Ctx.ROOT, key, blen, true);
   }
 
   /** {@link #fetchWhole(String, int)} for a reader of {@code ctx}: checked before the GET, which then serves everyone. */
   private byte[] fetchWhole(Ctx ctx, String key, int blen) throws IOException {
+    return fetchWhole(ctx, key, blen, true);
+  }
+
+  /**
+   * The same; {@code queueForDisk} false leaves the disk cache to the caller (warm-up writes the
+   * block itself and waits, so a second write from the background queue would only race with it).
+   */
+  private byte[] fetchWhole(Ctx ctx, String key, int blen, boolean queueForDisk) throws IOException {
     ctx.checkCancelled();
     CompletableFuture<byte[]> mine = new CompletableFuture<>();
     CompletableFuture<byte[]> other = inflight.putIfAbsent(key, mine);
@@ -304,7 +312,11 @@ final class CachedChunkStore implements ChunkStore {
         if (b.length != blen) {
           throw new CorruptObjectException(key, "block has " + b.length + " bytes, its key says " + blen);
         }
-        cache(key, b);
+        if (queueForDisk) {
+          cache(key, b);
+        } else if (mem.enabled()) {
+          mem.put(key, b);
+        }
       }
       mine.complete(b);
     } catch (Throwable t) {
@@ -413,12 +425,10 @@ final class CachedChunkStore implements ChunkStore {
         }
       }, downloads));
     }
-    int uncached = 0;
+    boolean[] written = new boolean[tasks.size()];
     for (int bi = 0; bi < tasks.size(); bi++) {
       try {
-        // Written now, and still there: a slice larger than the cache evicts its own first blocks.
-        boolean ok = tasks.get(bi).get();
-        uncached += ok && warm(BlockKeys.key(sliceId, bi, BlockKeys.blockLength(size, bs, bi))) ? 0 : 1;
+        written[bi] = tasks.get(bi).get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted during warm-up");
@@ -426,6 +436,11 @@ final class CachedChunkStore implements ChunkStore {
         Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
         throw c instanceof IOException io ? io : new IOException(c);
       }
+    }
+    int uncached = 0;
+    for (int bi = 0; bi < written.length; bi++) {
+      // Written, and still there once all are: a slice larger than the cache evicts its own first blocks.
+      uncached += written[bi] && warm(BlockKeys.key(sliceId, bi, BlockKeys.blockLength(size, bs, bi))) ? 0 : 1;
     }
     return uncached;
   }
@@ -448,7 +463,7 @@ final class CachedChunkStore implements ChunkStore {
     }
     byte[] b = mem.get(key);
     if (b == null) {
-      b = fetchWhole(key, blen);
+      b = fetchWhole(Ctx.ROOT, key, blen, false);
     }
     return disk.putNow(key, b) || disk.contains(key);
   }
