@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>Reading from the object store: a read that covers a whole block, continues the previous reads
  * of the slice (sequential: it starts within 8 times its length of where they ended, as concurrent
  * requests of one stream arrive slightly out of order) or takes more than a quarter of the block
- * fetches the whole block, caches it and serves from it; a small read of a block that is not cached
+ * fetches the whole block, caches it (in memory, and on disk unless {@link ChunkConfig#cacheOnRead()}
+ * is off) and serves from it; a small read of a block that is not cached
  * (at its start too: a random 4 KiB read must not cost a whole-block GET) uses a ranged GET of just
  * that part and caches nothing (unless a whole-block fetch of it is already in flight, which it
  * joins). When the store's ranged reads cost a whole object anyway
@@ -312,7 +313,7 @@ final class CachedChunkStore implements ChunkStore {
         if (b.length != blen) {
           throw new CorruptObjectException(key, "block has " + b.length + " bytes, its key says " + blen);
         }
-        if (queueForDisk) {
+        if (queueForDisk && config.cacheOnRead()) {
           cache(key, b);
         } else if (mem.enabled()) {
           mem.put(key, b);

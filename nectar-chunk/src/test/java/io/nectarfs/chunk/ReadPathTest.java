@@ -165,6 +165,26 @@ class ReadPathTest {
   }
 
   @Test
+  void withoutCacheOnRead_readsFillOnlyTheMemoryCache_andWarmupStillFillsTheDisk() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(6), 4 * BS + 1);
+    ChunkConfig c = new ChunkConfig(BS, 64L << 20, 4, 4, List.of(tmp.resolve("cache")), 1L << 30, 0, false, 64L << 20, false, 0, Duration.ZERO)
+        .withCacheOnRead(false);
+    try (ChunkStore cs = ChunkStores.open(store, c)) {
+      ChunkTesting.writeSlice(cs, 12, data);
+      assertThat(ChunkTesting.read(cs, 12, data.length, 0, data.length)).isEqualTo(data);
+      cs.prefetch(12, data.length, 0, data.length);
+      ((CachedChunkStore) cs).diskCache().drain();
+      assertThat(cs.stats().cacheBlocks()).as("nothing written to disk by reads").isZero();
+      long gets = store.gets.get();
+      assertThat(ChunkTesting.read(cs, 12, data.length, 0, data.length)).as("served from memory").isEqualTo(data);
+      assertThat(store.gets.get()).isEqualTo(gets);
+      assertThat(cs.fillCache(12, data.length)).isZero();
+      assertThat(cs.stats().cacheBlocks()).isEqualTo(5);
+    }
+  }
+
+  @Test
   void fillCache_intoACacheSmallerThanTheSlice_countsTheBlocksItCouldNotKeep() throws Exception {
     byte[] data = random(new Random(5), 8 * BS);
     ChunkConfig c = ChunkTesting.diskCache(BS, List.of(tmp.resolve("cache")), 4L * BS).withCacheOnWrite(false);
