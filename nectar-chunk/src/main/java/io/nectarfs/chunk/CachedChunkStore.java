@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -241,7 +240,7 @@ final class CachedChunkStore implements ChunkStore {
           meters.memBytes.increment(k);
           dst.put(cached, boff, k); // straight from the memory cache, no intermediate copy
         } else {
-          dst.put(readBlock(ctx, key, blen, boff, k, whole));
+          readBlock(ctx, key, blen, boff, k, whole, dst);
         }
         pos += k;
       }
@@ -252,26 +251,30 @@ final class CachedChunkStore implements ChunkStore {
     return n;
   }
 
-  private byte[] readBlock(Ctx ctx, String key, int blen, int boff, int k, boolean whole) throws IOException {
+  /** Puts bytes {@code [boff, boff + k)} of block {@code key} into {@code dst}, from the first place that has them. */
+  private void readBlock(Ctx ctx, String key, int blen, int boff, int k, boolean whole, ByteBuffer dst) throws IOException {
     byte[] b = mem.get(key);
     if (b != null) {
       hits.increment();
       meters.memHits.increment();
       meters.memBytes.increment(k);
-      return Arrays.copyOfRange(b, boff, boff + k);
+      dst.put(b, boff, k);
+      return;
     }
     if ((staging != null && (b = staging.get(key, blen, boff, k)) != null) || (disk != null && (b = disk.get(key, blen, boff, k)) != null)) {
       hits.increment();
       meters.diskHits.increment();
       meters.diskBytes.increment(k);
-      return b;
+      dst.put(b);
+      return;
     }
     misses.increment();
     meters.misses.increment();
     CompletableFuture<byte[]> running = inflight.get(key);
     if (whole || running != null) {
       byte[] full = running != null ? await(ctx, running) : fetchWhole(ctx, key, blen);
-      return boff == 0 && k == full.length ? full : Arrays.copyOfRange(full, boff, boff + k);
+      dst.put(full, boff, k); // the part wanted, straight from the block: no intermediate copy
+      return;
     }
     ctx.checkCancelled();
     gets.increment();
@@ -280,7 +283,7 @@ final class CachedChunkStore implements ChunkStore {
     if (part.length != k) {
       throw new CorruptObjectException(key, "ranged read of " + k + " bytes at " + boff + " returned " + part.length);
     }
-    return part;
+    dst.put(part);
   }
 
   /** The whole block, fetched once however many threads ask at the same time, and cached. */
