@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Reading from the object store: a read that covers a whole block, continues the previous reads
  * of the slice (sequential: it starts within 8 times its length of where they ended, as concurrent
  * requests of one stream arrive slightly out of order) or takes more than a quarter of the block
- * fetches the whole block, caches it and serves from it; a small read of a block that is not cached
+ * fetches the whole block, caches it (in memory, and on disk unless {@link ChunkConfig#cacheOnRead()}
+ * is off) and serves from it; a small read of a block that is not cached
  * (at its start too: a random 4 KiB read must not cost a whole-block GET) uses a ranged GET of just
  * that part and caches nothing (unless a whole-block fetch of it is already in flight, which it
  * joins). When the store's ranged reads cost a whole object anyway
@@ -240,7 +240,7 @@ final class CachedChunkStore implements ChunkStore {
           meters.memBytes.increment(k);
           dst.put(cached, boff, k); // straight from the memory cache, no intermediate copy
         } else {
-          dst.put(readBlock(ctx, key, blen, boff, k, whole));
+          readBlock(ctx, key, blen, boff, k, whole, dst);
         }
         pos += k;
       }
@@ -251,26 +251,30 @@ final class CachedChunkStore implements ChunkStore {
     return n;
   }
 
-  private byte[] readBlock(Ctx ctx, String key, int blen, int boff, int k, boolean whole) throws IOException {
+  /** Puts bytes {@code [boff, boff + k)} of block {@code key} into {@code dst}, from the first place that has them. */
+  private void readBlock(Ctx ctx, String key, int blen, int boff, int k, boolean whole, ByteBuffer dst) throws IOException {
     byte[] b = mem.get(key);
     if (b != null) {
       hits.increment();
       meters.memHits.increment();
       meters.memBytes.increment(k);
-      return Arrays.copyOfRange(b, boff, boff + k);
+      dst.put(b, boff, k);
+      return;
     }
     if ((staging != null && (b = staging.get(key, blen, boff, k)) != null) || (disk != null && (b = disk.get(key, blen, boff, k)) != null)) {
       hits.increment();
       meters.diskHits.increment();
       meters.diskBytes.increment(k);
-      return b;
+      dst.put(b);
+      return;
     }
     misses.increment();
     meters.misses.increment();
     CompletableFuture<byte[]> running = inflight.get(key);
     if (whole || running != null) {
       byte[] full = running != null ? await(ctx, running) : fetchWhole(ctx, key, blen);
-      return boff == 0 && k == full.length ? full : Arrays.copyOfRange(full, boff, boff + k);
+      dst.put(full, boff, k); // the part wanted, straight from the block: no intermediate copy
+      return;
     }
     ctx.checkCancelled();
     gets.increment();
@@ -279,16 +283,24 @@ final class CachedChunkStore implements ChunkStore {
     if (part.length != k) {
       throw new CorruptObjectException(key, "ranged read of " + k + " bytes at " + boff + " returned " + part.length);
     }
-    return part;
+    dst.put(part);
   }
 
   /** The whole block, fetched once however many threads ask at the same time, and cached. */
   private byte[] fetchWhole(String key, int blen) throws IOException {
-    return fetchWhole(Ctx.ROOT, key, blen);
+    return fetchWhole(Ctx.ROOT, key, blen, true);
   }
 
   /** {@link #fetchWhole(String, int)} for a reader of {@code ctx}: checked before the GET, which then serves everyone. */
   private byte[] fetchWhole(Ctx ctx, String key, int blen) throws IOException {
+    return fetchWhole(ctx, key, blen, true);
+  }
+
+  /**
+   * The same; {@code queueForDisk} false leaves the disk cache to the caller (warm-up writes the
+   * block itself and waits, so a second write from the background queue would only race with it).
+   */
+  private byte[] fetchWhole(Ctx ctx, String key, int blen, boolean queueForDisk) throws IOException {
     ctx.checkCancelled();
     CompletableFuture<byte[]> mine = new CompletableFuture<>();
     CompletableFuture<byte[]> other = inflight.putIfAbsent(key, mine);
@@ -304,7 +316,11 @@ final class CachedChunkStore implements ChunkStore {
         if (b.length != blen) {
           throw new CorruptObjectException(key, "block has " + b.length + " bytes, its key says " + blen);
         }
-        cache(key, b);
+        if (queueForDisk && config.cacheOnRead()) {
+          cache(key, b);
+        } else if (mem.enabled()) {
+          mem.put(key, b);
+        }
       }
       mine.complete(b);
     } catch (Throwable t) {
@@ -396,26 +412,27 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   @Override
-  public void fillCache(long sliceId, int size) throws IOException {
+  public int fillCache(long sliceId, int size) throws IOException {
     checkRange(sliceId, size, 0);
     if (!cachesEnabled()) {
-      return;
+      return 0;
     }
-    List<CompletableFuture<Void>> tasks = new ArrayList<>();
+    List<CompletableFuture<Boolean>> tasks = new ArrayList<>();
     for (int bi = 0; bi < BlockKeys.blocks(size, bs); bi++) {
       int blen = BlockKeys.blockLength(size, bs, bi);
       String key = BlockKeys.key(sliceId, bi, blen);
-      tasks.add(CompletableFuture.runAsync(() -> {
+      tasks.add(CompletableFuture.supplyAsync(() -> {
         try {
-          fill(key, blen);
+          return fill(key, blen);
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
       }, downloads));
     }
-    for (CompletableFuture<Void> t : tasks) {
+    boolean[] written = new boolean[tasks.size()];
+    for (int bi = 0; bi < tasks.size(); bi++) {
       try {
-        t.get();
+        written[bi] = tasks.get(bi).get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted during warm-up");
@@ -424,23 +441,35 @@ final class CachedChunkStore implements ChunkStore {
         throw c instanceof IOException io ? io : new IOException(c);
       }
     }
+    int uncached = 0;
+    for (int bi = 0; bi < written.length; bi++) {
+      // Written, and still there once all are: a slice larger than the cache evicts its own first blocks.
+      uncached += written[bi] && warm(BlockKeys.key(sliceId, bi, BlockKeys.blockLength(size, bs, bi))) ? 0 : 1;
+    }
+    return uncached;
   }
 
-  private void fill(String key, int blen) throws IOException {
+  /** Whether warm-up's work for {@code key} is done: on disk (or staged) with a disk cache, else in memory. */
+  private boolean warm(String key) {
+    return disk == null ? mem.contains(key) : disk.contains(key) || (staging != null && staging.contains(key));
+  }
+
+  /** Fetches block {@code key} if needed and writes it to the disk cache (memory without one) now; whether it is cached. */
+  private boolean fill(String key, int blen) throws IOException {
     if (disk == null) {
       if (!mem.contains(key)) {
         fetchWhole(key, blen);
       }
-      return;
+      return mem.contains(key);
     }
-    if (disk.contains(key) || (staging != null && staging.contains(key))) {
-      return;
+    if (warm(key)) {
+      return true;
     }
     byte[] b = mem.get(key);
     if (b == null) {
-      b = fetchWhole(key, blen);
+      b = fetchWhole(Ctx.ROOT, key, blen, false);
     }
-    disk.putNow(key, b);
+    return disk.putNow(key, b) || disk.contains(key);
   }
 
   @Override

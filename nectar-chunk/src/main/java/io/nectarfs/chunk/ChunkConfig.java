@@ -27,15 +27,27 @@ import java.util.List;
  *     when compression or encryption makes every ranged GET read and decode the whole object): when
  *     false, a small read of an uncached block fetches and caches the whole block, since it costs
  *     that anyway
+ * @param cacheOnRead write blocks fetched by reads and read-ahead into the disk cache (the memory
+ *     cache takes them either way); false when the object store is a directory on the disk cache's
+ *     own device, where a cached copy costs a second write of every block read and saves nothing.
+ *     Warm-up ({@link ChunkStore#fillCache}) always caches
  */
 public record ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int downloadThreads, List<Path> cacheDirs, long cacheSize,
     double freeSpaceRatio, boolean cacheOnWrite, long memoryCacheSize, boolean writeback, long stagingLimit, Duration uploadDelay,
-    int cacheMode, boolean cacheEncrypted, boolean rangedReads) {
+    int cacheMode, boolean cacheEncrypted, boolean rangedReads, boolean cacheOnRead) {
   /** The default mode of cache files: readable by their owner only. */
   public static final int DEFAULT_CACHE_MODE = 0600;
 
   public ChunkConfig {
     cacheDirs = List.copyOf(cacheDirs);
+  }
+
+  /** A configuration caching what it reads. */
+  public ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int downloadThreads, List<Path> cacheDirs, long cacheSize,
+      double freeSpaceRatio, boolean cacheOnWrite, long memoryCacheSize, boolean writeback, long stagingLimit, Duration uploadDelay,
+      int cacheMode, boolean cacheEncrypted, boolean rangedReads) {
+    this(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite, memoryCacheSize, writeback,
+        stagingLimit, uploadDelay, cacheMode, cacheEncrypted, rangedReads, true);
   }
 
   /** A configuration over a store with cheap ranged reads. */
@@ -56,25 +68,31 @@ public record ChunkConfig(int blockSize, long bufferSize, int uploadThreads, int
   /** This configuration with another cache file mode and encryption choice. */
   public ChunkConfig withCacheMode(int mode, boolean encrypted) {
     return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite,
-        memoryCacheSize, writeback, stagingLimit, uploadDelay, mode, encrypted, rangedReads);
+        memoryCacheSize, writeback, stagingLimit, uploadDelay, mode, encrypted, rangedReads, cacheOnRead);
   }
 
   /** This configuration with {@link #cacheOnWrite()} set to {@code on}. */
   public ChunkConfig withCacheOnWrite(boolean on) {
     return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, on, memoryCacheSize,
-        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, rangedReads);
+        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, rangedReads, cacheOnRead);
   }
 
   /** This configuration with another memory budget. */
   public ChunkConfig withBufferSize(long bytes) {
     return new ChunkConfig(blockSize, bytes, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite, memoryCacheSize,
-        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, rangedReads);
+        writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, rangedReads, cacheOnRead);
   }
 
   /** This configuration with {@link #rangedReads()} set to {@code cheap}. */
   public ChunkConfig withRangedReads(boolean cheap) {
     return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite,
-        memoryCacheSize, writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, cheap);
+        memoryCacheSize, writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, cheap, cacheOnRead);
+  }
+
+  /** This configuration with {@link #cacheOnRead()} set to {@code on}. */
+  public ChunkConfig withCacheOnRead(boolean on) {
+    return new ChunkConfig(blockSize, bufferSize, uploadThreads, downloadThreads, cacheDirs, cacheSize, freeSpaceRatio, cacheOnWrite,
+        memoryCacheSize, writeback, stagingLimit, uploadDelay, cacheMode, cacheEncrypted, rangedReads, on);
   }
 
   /** Memory only: no disk cache, no writeback. */

@@ -51,8 +51,15 @@ public interface ChunkStore extends AutoCloseable {
   /** Starts fetching the blocks covering {@code [off, off + len)} into the cache, without waiting. */
   void prefetch(long sliceId, int size, int off, int len);
 
-  /** Loads every block of the slice into the local cache and waits (warmup). */
-  void fillCache(long sliceId, int size) throws IOException;
+  /**
+   * Loads every block of the slice into the local disk cache (or writeback staging; the memory
+   * cache when there is no disk cache) and waits until each is written there (warm-up: nothing is
+   * left in a background queue that could drop it). Returns how many blocks are not there when it
+   * returns (the slice is larger than the cache, which evicts its first blocks; the cache is below
+   * its free-space floor; a cache write failed); 0 means every block is local (until later reads
+   * or warm-ups evict it). A store without caches caches nothing and returns 0.
+   */
+  int fillCache(long sliceId, int size) throws IOException;
 
   /**
    * Whether every block of the slice is in this client's local caches (memory, disk or writeback

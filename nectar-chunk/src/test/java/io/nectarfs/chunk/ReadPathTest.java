@@ -149,7 +149,7 @@ class ReadPathTest {
     try (ChunkStore cs = ChunkStores.open(store, c)) {
       ChunkTesting.writeSlice(cs, 10, data);
       assertThat(cs.stats().cacheBlocks()).isZero();
-      cs.fillCache(10, data.length);
+      assertThat(cs.fillCache(10, data.length)).as("blocks not cached").isZero();
       assertThat(cs.stats().cacheBlocks()).isEqualTo(5);
       long gets = store.gets.get();
       assertThat(ChunkTesting.read(cs, 10, data.length, 0, data.length)).isEqualTo(data);
@@ -161,6 +161,39 @@ class ReadPathTest {
       assertThat(cs.stats().cacheBlocks()).isZero();
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChunkTesting.read(cs, 10, data.length, 0, 10))
           .isInstanceOf(java.nio.file.NoSuchFileException.class);
+    }
+  }
+
+  @Test
+  void withoutCacheOnRead_readsFillOnlyTheMemoryCache_andWarmupStillFillsTheDisk() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    byte[] data = random(new Random(6), 4 * BS + 1);
+    ChunkConfig c = new ChunkConfig(BS, 64L << 20, 4, 4, List.of(tmp.resolve("cache")), 1L << 30, 0, false, 64L << 20, false, 0, Duration.ZERO)
+        .withCacheOnRead(false);
+    try (ChunkStore cs = ChunkStores.open(store, c)) {
+      ChunkTesting.writeSlice(cs, 12, data);
+      assertThat(ChunkTesting.read(cs, 12, data.length, 0, data.length)).isEqualTo(data);
+      cs.prefetch(12, data.length, 0, data.length);
+      ((CachedChunkStore) cs).diskCache().drain();
+      assertThat(cs.stats().cacheBlocks()).as("nothing written to disk by reads").isZero();
+      long gets = store.gets.get();
+      assertThat(ChunkTesting.read(cs, 12, data.length, 0, data.length)).as("served from memory").isEqualTo(data);
+      assertThat(store.gets.get()).isEqualTo(gets);
+      assertThat(cs.fillCache(12, data.length)).isZero();
+      assertThat(cs.stats().cacheBlocks()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void fillCache_intoACacheSmallerThanTheSlice_countsTheBlocksItCouldNotKeep() throws Exception {
+    byte[] data = random(new Random(5), 8 * BS);
+    ChunkConfig c = ChunkTesting.diskCache(BS, List.of(tmp.resolve("cache")), 4L * BS).withCacheOnWrite(false);
+    try (ChunkStore cs = ChunkStores.open(ChunkTesting.mem(), c)) {
+      ChunkTesting.writeSlice(cs, 11, data);
+      int uncached = cs.fillCache(11, data.length);
+      assertThat(uncached).as("evicted by the later blocks of the same warm-up").isPositive();
+      assertThat(cs.stats().cacheBlocks()).isEqualTo(8 - uncached);
+      assertThat(cs.cachedLocally(11, data.length)).isFalse();
     }
   }
 

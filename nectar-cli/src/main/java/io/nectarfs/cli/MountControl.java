@@ -127,6 +127,31 @@ final class MountControl {
     return Cli.OK;
   }
 
+  /**
+   * {@code warmup} of one file through its mount's control file: the mount fetches every block
+   * and writes it into its cache before answering. Returns the blocks it could not keep cached.
+   */
+  static long warmup(Path control, Path file) throws IOException {
+    long ino = ((Number) Files.getAttribute(file, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue();
+    Control.Answer a = ask(control, Control.warmupRequest(ino));
+    if (a.errno() != null) {
+      throw new FsException(a.errno(), a.message().replace(": " + a.errno().description(), ""));
+    }
+    String u = a.message().replaceAll(".*uncached=", "");
+    try {
+      return Long.parseLong(u.strip());
+    } catch (NumberFormatException e) {
+      throw new IOException("unexpected warmup answer from the mount: " + a.message());
+    }
+  }
+
+  /** The .control file at the root of the NectarFS mount holding {@code dir}, or null (a --subdir mount has none). */
+  static Path controlFileOrNull(Path dir) throws IOException {
+    Path root = NectarMounts.containing(dir.toAbsolutePath().normalize()).orElse(null);
+    Path c = root == null ? null : root.resolve(Control.NAME);
+    return c != null && Files.isRegularFile(c, LinkOption.NOFOLLOW_LINKS) ? c : null;
+  }
+
   /** The .control file at the root of the NectarFS mount holding {@code dir} (found in the mount table). */
   private static Path controlFile(Path dir, String shown) throws IOException {
     Path root = NectarMounts.containing(dir.toAbsolutePath().normalize()).orElse(null);

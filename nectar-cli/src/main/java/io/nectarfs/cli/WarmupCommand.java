@@ -33,10 +33,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code nectar warmup META-URL PATH...} or {@code nectar warmup MOUNT-PATH...}: fills a cache
- * with files' blocks, in parallel. Given paths in a running mount, the files are read through the
- * mount, so the mount's own cache (wherever it is) is filled; given META-URL, this process opens
- * the volume with its cache options. Symlinks are not followed and special files not read: both
- * are reported and counted. Errors name the full path.
+ * with files' blocks, in parallel. Given paths in a running mount, each file is warmed by the mount
+ * itself through its control file ({@code warmup} request): the mount fetches every block and
+ * writes it into its own cache (wherever it is) before answering, so nothing is left to a
+ * background queue that may drop it or skipped because the kernel's page cache answered the
+ * reads. A {@code --subdir} mount has no control file: its files are read through it, and the
+ * summary says the blocks are not verified. Given META-URL, this process opens the volume with its
+ * cache options. Blocks that could not be kept (the cache is too small or below its free-space
+ * floor) are counted, reported, and make the exit status 1. Symlinks are not followed and special
+ * files not read: both are reported and counted. Errors name the full path.
  */
 @Command(name = "warmup", mixinStandardHelpOptions = true,
     description = {"Load files (directories recursively) into the cache, so that first reads are fast.",
@@ -57,8 +62,12 @@ final class WarmupCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the summary as one JSON object (fields: docs/cli-json.md).")
   boolean json;
 
-  /** {@code --json}: files warmed up and their bytes; {@code skipped}: symlinks and special files not read. */
-  record Json(long files, long bytes, double seconds, List<String> skipped) {}
+  /**
+   * {@code --json}: files warmed up and their bytes; {@code uncachedBlocks}: blocks not in the cache
+   * afterwards (-1: not known, files read through a mount without a control file); {@code
+   * skipped}: symlinks and special files not read.
+   */
+  record Json(long files, long bytes, double seconds, long uncachedBlocks, List<String> skipped) {}
 
   /** A regular file to warm: where it is (for messages), how to find it, its length. */
   private record Job(String path, long ino, long length) {}
@@ -75,17 +84,18 @@ final class WarmupCommand implements Callable<Integer> {
         for (String p : args.subList(1, args.size())) {
           collect(v.fileSystem(), Names.unescape(p), jobs, skipped);
         }
-        run(jobs, skipped, j -> {
+        return run(jobs, skipped, j -> {
+          long uncached = 0;
           for (int i = 0; i * (long) Chunks.CHUNK_SIZE < j.length(); i++) {
             for (Slice s : v.meta().read(Ctx.ROOT, j.ino(), i)) {
               if (s.id() != 0) {
-                v.chunks().fillCache(s.id(), s.size());
+                uncached += v.chunks().fillCache(s.id(), s.size());
               }
             }
           }
+          return uncached;
         });
       }
-      return Cli.OK;
     }
     List<Job> jobs = new ArrayList<>();
     for (String a : args) {
@@ -95,22 +105,37 @@ final class WarmupCommand implements Callable<Integer> {
       }
       collectLocal(p, jobs, skipped);
     }
-    run(jobs, skipped, j -> {
+    java.util.Map<Path, java.util.Optional<Path>> controls = new java.util.concurrent.ConcurrentHashMap<>(); // directory → its mount's
+    return run(jobs, skipped, j -> {
+      Path file = Path.of(j.path());
+      java.util.Optional<Path> known = controls.get(file.getParent());
+      if (known == null) {
+        known = java.util.Optional.ofNullable(MountControl.controlFileOrNull(file.getParent()));
+        controls.put(file.getParent(), known);
+      }
+      Path control = known.orElse(null);
+      if (control != null) {
+        return MountControl.warmup(control, file);
+      }
       byte[] buf = new byte[1 << 20];
-      try (InputStream in = Files.newInputStream(Path.of(j.path()))) {
+      try (InputStream in = Files.newInputStream(file)) {
         while (in.read(buf) >= 0) {
-          // reading through the mount fills its cache
+          // reading through the mount fills its cache, in the background: not verified
         }
       }
+      return UNKNOWN;
     });
-    return Cli.OK;
   }
+
+  /** {@link Warm#warm}'s answer when the blocks' presence in the cache cannot be checked. */
+  private static final long UNKNOWN = -1;
 
   private interface Warm {
-    void warm(Job j) throws IOException;
+    /** Warms one file; returns its blocks not in the cache afterwards, or {@link #UNKNOWN}. */
+    long warm(Job j) throws IOException;
   }
 
-  private void run(List<Job> jobs, List<String> skipped, Warm warm) throws Exception {
+  private int run(List<Job> jobs, List<String> skipped, Warm warm) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     for (String s : skipped) {
@@ -118,36 +143,46 @@ final class WarmupCommand implements Callable<Integer> {
     }
     err.flush();
     long total = jobs.stream().mapToLong(Job::length).sum();
+    long uncached = 0;
     long t0 = System.nanoTime();
     try (Progress progress = new Progress(err, Progress.isTerminal(), "warming up", jobs.size());
         ExecutorService ex = Executors.newFixedThreadPool(Math.max(1, threads))) {
-      List<Future<?>> running = new ArrayList<>();
+      List<Future<Long>> running = new ArrayList<>();
       for (Job j : jobs) {
         running.add(ex.submit(() -> {
+          long u;
           try {
-            warm.warm(j);
+            u = warm.warm(j);
           } catch (IOException e) {
             throw new IOException(j.path() + ": " + why(e), e);
           }
           progress.add(1, j.length());
-          return null;
+          return u;
         }));
       }
-      for (Future<?> f : running) {
+      for (Future<Long> f : running) {
         try {
-          f.get();
+          long u = f.get();
+          uncached = uncached == UNKNOWN || u == UNKNOWN ? UNKNOWN : uncached + u;
         } catch (ExecutionException e) {
           throw e.getCause() instanceof Exception c ? c : e;
         }
       }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    if (json) {
-      JsonOutput.print(out, new Json(jobs.size(), total, secs, skipped));
-      return;
+    if (uncached > 0) {
+      err.println("warmup: " + uncached + " block(s) are not in the cache afterwards: the cache is smaller than the files or below its free-space floor");
+    } else if (uncached == UNKNOWN && !jobs.isEmpty()) {
+      err.println("warmup: files read through a mount without a control file (--subdir?): whether every block was cached is not known");
     }
-    out.printf("warmed up %d file(s), %s in %.1f s (%s/s)%s%n", jobs.size(), Sizes.format(total), secs,
-        Sizes.format((long) (total / Math.max(secs, 1e-3))), skipped.isEmpty() ? "" : "; skipped " + skipped.size() + " symlink(s) and special file(s)");
+    err.flush();
+    if (json) {
+      JsonOutput.print(out, new Json(jobs.size(), total, secs, uncached, skipped));
+    } else {
+      out.printf("warmed up %d file(s), %s in %.1f s (%s/s)%s%n", jobs.size(), Sizes.format(total), secs,
+          Sizes.format((long) (total / Math.max(secs, 1e-3))), skipped.isEmpty() ? "" : "; skipped " + skipped.size() + " symlink(s) and special file(s)");
+    }
+    return uncached > 0 ? Cli.FAILURE : Cli.OK;
   }
 
   /** Why an operation on a path failed, without repeating the path: the errno for POSIX outcomes. */

@@ -68,12 +68,8 @@ class WarmupTrapTest {
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(r.out()).contains("warmed up 1 file(s), 293.0 KiB", "skipped 2");
       assertThat(r.err()).contains("skipped symlink " + mnt.resolve("models/v1/lib"));
-      // The mount writes blocks into its disk cache in the background after serving the reads.
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
-      while (cachedFiles(cache) == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-      assertThat(cachedFiles(cache)).as("the mount's cache holds the blocks (unless its disk is below the cache's free-space floor)").isPositive();
+      // The mount wrote the block into its disk cache before answering the warm-up.
+      assertThat(cachedFiles(cache)).as("the mount's cache holds the block").isEqualTo(1);
       CliTest.Run outside = CliTest.run("warmup", tmp.toString());
       assertThat(outside.code()).isEqualTo(2);
       assertThat(outside.err()).contains("is not in a NectarFS mount");
@@ -82,9 +78,41 @@ class WarmupTrapTest {
     }
   }
 
+  /**
+   * Issue #13 defect: warm-up read files through the mount, so pages already in the kernel's page
+   * cache (here: the file was just written through the mount) never reached the mount, and blocks
+   * read were cached by a background queue that drops blocks when full; a later read-only mount's
+   * passthrough found the file "not cached". Now the mount caches every block before answering.
+   */
+  @Test
+  void warmup_ofAFileInThePageCache_stillCachesEveryBlock_beforeItReturns() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
+        "needs root and /dev/fuse");
+    String meta = "sqlite3://" + tmp.resolve("meta.db");
+    assertThat(CliTest.run("format", meta, "warm", "--storage", "file://" + tmp.resolve("data"), "--block-size", "1M").code()).isZero();
+    Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+    Path cache = tmp.resolve("mount-cache");
+    CliTest.Run m = CliProcess.run(tmp, Map.of(), "mount", "-d", meta, mnt.toString(), "--cache-dir", cache.toString(), "--free-space-ratio", "0",
+        "--log", tmp.resolve("mount.log").toString());
+    assertThat(m.code()).as(m.err()).isZero();
+    try {
+      byte[] data = new byte[24 << 20];
+      new java.util.Random(1).nextBytes(data);
+      Files.write(mnt.resolve("ckpt.bin"), data); // its pages stay in the page cache
+      assertThat(cachedFiles(cache)).as("no caching on write by default").isZero();
+      CliTest.Run r = CliTest.run("warmup", mnt.resolve("ckpt.bin").toString(), "--json");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).contains("\"uncached_blocks\":0");
+      assertThat(cachedFiles(cache)).as("every 1 MiB block, on disk when warmup returns").isEqualTo(24);
+    } finally {
+      CliTest.run("umount", mnt.toString());
+    }
+  }
+
+  /** Block files in a disk cache (its {@code raw} tree). */
   private static long cachedFiles(Path cache) throws java.io.IOException {
     try (var files = Files.walk(cache)) {
-      return files.filter(Files::isRegularFile).count();
+      return files.filter(f -> Files.isRegularFile(f) && f.toString().contains("/raw/")).count();
     }
   }
 }

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -92,16 +91,27 @@ final class ChecksumStore extends TransformingStore {
     return d == null ? InputStream.nullInputStream() : slice(d.buf, d.size, d.skip, len);
   }
 
-  /** The verified range in an array of its exact size (one copy after the read; none for a stream). */
+  /**
+   * The verified range in an array of its exact size: one copy after the read, straight from the
+   * segments (their trailers skipped), not a compaction in place and then a copy.
+   */
   @Override
   public byte[] getBytes(String key, long off, long len) throws IOException {
-    Decoded d = decode(key, off, len);
+    Decoded d = decode(key, off, len, false);
     if (d == null) {
       return new byte[0];
     }
     int start = (int) Math.min(d.skip, d.size);
     int end = len < 0 ? d.size : (int) Math.min(d.size, start + len);
-    return Arrays.copyOfRange(d.buf, start, end);
+    byte[] out = new byte[end - start];
+    for (int pos = start; pos < end; ) {
+      int seg = pos / SEGMENT;
+      int in = pos - seg * SEGMENT;
+      int n = Math.min(SEGMENT - in, end - pos);
+      System.arraycopy(d.buf, seg * STRIDE + in, out, pos - start, n);
+      pos += n;
+    }
+    return out;
   }
 
   /** Verified data of the segments a range covers: {@code buf[0, size)}, the range starting at {@code skip}. */
@@ -109,6 +119,14 @@ final class ChecksumStore extends TransformingStore {
 
   /** The segments covering {@code [off, off + len)} fetched and verified; null when the range starts at the end. */
   private Decoded decode(String key, long off, long len) throws IOException {
+    return decode(key, off, len, true);
+  }
+
+  /**
+   * The same; {@code compact} false leaves the segments where they were read (data of segment
+   * {@code j} at {@code buf[j * STRIDE, ...)}, trailers in between).
+   */
+  private Decoded decode(String key, long off, long len, boolean compact) throws IOException {
     off = Math.max(0, off);
     long first = off / SEGMENT;
     long last = len < 0 ? Long.MAX_VALUE : Math.max(first, (off + len - 1) / SEGMENT);
@@ -119,7 +137,7 @@ final class ChecksumStore extends TransformingStore {
       return null;
     }
     int[] dataLen = new int[1];
-    long total = verifyInPlace(key, b, first, dataLen);
+    long total = verifyInPlace(key, b, first, dataLen, compact);
     long count = segments(total);
     long expectedLast = Math.min(last, count - 1);
     long got = (b.length + STRIDE - 1) / STRIDE;
@@ -130,10 +148,11 @@ final class ChecksumStore extends TransformingStore {
   }
 
   /**
-   * Verifies the segments in {@code b} and moves their data together at the front of {@code b}
-   * (dropping the trailers) without another buffer; {@code dataLen[0]} receives the data length.
+   * Verifies the segments in {@code b} and, when {@code compact}, moves their data together at the
+   * front of {@code b} (dropping the trailers) without another buffer; {@code dataLen[0]} receives
+   * the data length.
    */
-  private static long verifyInPlace(String key, byte[] b, long first, int[] dataLen) throws CorruptObjectException {
+  private static long verifyInPlace(String key, byte[] b, long first, int[] dataLen, boolean compact) throws CorruptObjectException {
     long total = -1;
     long idx = first;
     int out = 0;
@@ -154,7 +173,7 @@ final class ChecksumStore extends TransformingStore {
         throw new CorruptObjectException(key, "segment " + idx + " has " + dlen + " bytes, inconsistent with length " + tot);
       }
       total = tot;
-      if (out != pos) {
+      if (compact && out != pos) {
         System.arraycopy(b, pos, b, out, dlen);
       }
       out += dlen;

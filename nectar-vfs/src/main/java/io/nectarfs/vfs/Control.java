@@ -25,6 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code compact<TAB>INODE<TAB>MIN-SLICES\n}: {@link Compaction#file} of the file, or of every
  *       file below the directory (listed as the writer), with the mount's caches told; the answer's
  *       COUNT is the files visited, its DETAIL {@code chunks=N slices_before=B slices_after=A}.
+ *   <li>{@code warmup<TAB>INODE\n}: {@link io.nectarfs.chunk.ChunkStore#fillCache} of every slice of
+ *       the file (which the caller must be able to read): each block is fetched and written into
+ *       the mount's cache before the answer, not through a background queue that may drop it; the
+ *       answer's DETAIL is {@code bytes=N uncached=U}, U the blocks not in the cache when done (0:
+ *       the whole file is local).
  * </ul>
  *
  * The answer is read from offset 0 ({@code pread}) or from where the request ended (a shell's
@@ -56,6 +61,11 @@ public final class Control {
   /** The request line compacting file or tree {@code ino}'s chunks of at least {@code minSlices} slices. */
   public static String compactRequest(long ino, int minSlices) {
     return "compact\t" + ino + "\t" + minSlices + "\n";
+  }
+
+  /** The request line warming file {@code ino} into the mount's cache. */
+  public static String warmupRequest(long ino) {
+    return "warmup\t" + ino + "\n";
   }
 
   /** Parses an answer line (EIO when it is not one). */
@@ -232,6 +242,30 @@ public final class Control {
           long[] totals = new long[3];
           compact(v, ctx, ino, min, done, totals);
           return "ok\t" + done.get() + "\tchunks=" + totals[0] + " slices_before=" + totals[1] + " slices_after=" + totals[2] + "\n";
+        }
+        case "warmup" -> {
+          if (f.length != 2) {
+            throw Errno.EINVAL.exception("warmup takes INODE");
+          }
+          long ino = Long.parseLong(f[1]);
+          if (Internal.isInternal(ino)) {
+            throw Errno.EINVAL.exception("INODE must be a regular file");
+          }
+          checkReachable(v, ctx, ino);
+          io.nectarfs.meta.Attr a = v.meta().getattr(ctx, ino);
+          if (a.type() != io.nectarfs.meta.FileType.FILE) {
+            throw Errno.EINVAL.exception("INODE must be a regular file");
+          }
+          v.meta().access(ctx, ino, io.nectarfs.meta.Meta.R_OK);
+          long uncached = 0;
+          for (int i = 0; i * (long) io.nectarfs.meta.Chunks.CHUNK_SIZE < a.length(); i++) {
+            for (io.nectarfs.meta.Slice s : v.meta().read(ctx, ino, i)) {
+              if (s.id() != 0) {
+                uncached += v.chunks().fillCache(s.id(), s.size());
+              }
+            }
+          }
+          return "ok\t1\tbytes=" + a.length() + " uncached=" + uncached + "\n";
         }
         default -> throw Errno.EINVAL.exception("unknown control request");
       }

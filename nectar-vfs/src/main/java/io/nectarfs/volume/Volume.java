@@ -97,7 +97,10 @@ public final class Volume implements AutoCloseable {
       storage = ObjectStores.metered(raw, metrics);
       // Compressed or encrypted objects are decoded whole, so a ranged GET costs the whole block.
       boolean rangedReads = StoreOptions.Compression.parse(f.compression()) == StoreOptions.Compression.NONE && f.encryptKeyPem() == null;
-      chunks = ChunkStores.open(storage, options.cache().chunkConfig(f.blockSize(), f.uuid()).withRangedReads(rangedReads), options.vfsClock(),
+      // A file:// store on the cache's own disk: a cached copy of what reads fetch would only double the disk's work.
+      boolean cacheOnRead = !LocalStorage.sharesDeviceWithCache(f.storage(), options.cache().cacheDirs());
+      chunks = ChunkStores.open(storage,
+          options.cache().chunkConfig(f.blockSize(), f.uuid()).withRangedReads(rangedReads).withCacheOnRead(cacheOnRead), options.vfsClock(),
           metrics);
       meta.onSliceFreed(chunks::remove);
       inner = Vfses.open(meta.metered(metrics), chunks, options.vfsConfig(), options.vfsClock(), metrics);

@@ -84,8 +84,8 @@ class CompactorTest {
     }
 
     @Override
-    public void fillCache(long sliceId, int size) throws IOException {
-      inner.fillCache(sliceId, size);
+    public int fillCache(long sliceId, int size) throws IOException {
+      return inner.fillCache(sliceId, size);
     }
 
     @Override

@@ -67,8 +67,8 @@ class ReadAheadTest {
     }
 
     @Override
-    public void fillCache(long sliceId, int size) throws IOException {
-      inner.fillCache(sliceId, size);
+    public int fillCache(long sliceId, int size) throws IOException {
+      return inner.fillCache(sliceId, size);
     }
 
     @Override
