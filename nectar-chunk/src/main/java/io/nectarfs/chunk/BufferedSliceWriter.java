@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * #PAGE_SIZE} (allocated as writes touch them, so a small slice holds only the pages it uses),
  * each page taken from the store's {@link MemoryBudget} (blocking while it is exhausted). As soon
  * as a write ends beyond a block, that block is handed to the upload executor and its pages are
- * released when the upload ends; {@link #finish} hands over the rest and waits.
+ * released when the upload ends; {@link #finish} hands over the rest but the last block, uploads
+ * that one on its own thread (the flush waits for it anyway: no hand-off to a pool thread and back
+ * for a small file) and waits.
  *
  * <p>Concurrency: the public methods are called by one thread at a time (the file writer's). A
  * block handed to an upload task is no longer referenced by the writer ({@code blocks[i] = null}
@@ -145,13 +147,45 @@ final class BufferedSliceWriter implements SliceWriter {
     boundary = Math.max(boundary, full * bs);
   }
 
+  /** A block taken from the writer: the task that uploads it and the budget it holds. */
+  private record Upload(Runnable task, long held) {}
+
   private void submit(int bi, int blen) {
+    Upload u = take(bi, blen);
+    try {
+      uploads.add(CompletableFuture.runAsync(u.task(), cs.uploadExecutor()));
+    } catch (RejectedExecutionException e) {
+      cancelled(u);
+    }
+  }
+
+  /**
+   * Uploads block {@code bi} on the calling thread: the last block of {@link #finish}, which the
+   * flush waits for anyway, so a small file's flush costs no hand-off to an upload thread and back.
+   */
+  private void uploadHere(int bi, int blen) {
+    Upload u = take(bi, blen);
+    if (cs.isClosed()) {
+      cancelled(u);
+      return;
+    }
+    u.task().run();
+  }
+
+  /** The store is closed: the task will never run, so its budget is released here. */
+  private void cancelled(Upload u) {
+    cs.budget().release(u.held(), u.held());
+    fail(new IOException("chunk store is closed"));
+  }
+
+  /** Takes block {@code bi} away from the writer: the task uploads it and releases its budget. */
+  private Upload take(int bi, int blen) {
     Block b = blocks[bi];
     blocks[bi] = null;
     long held = b == null ? 0 : b.held;
     cs.budget().markReleasable(held);
     String key = BlockKeys.key(id, bi, blen);
-    Runnable task = () -> {
+    return new Upload(() -> {
       try {
         if (aborted || failure != null) {
           return;
@@ -166,13 +200,7 @@ final class BufferedSliceWriter implements SliceWriter {
       } finally {
         cs.budget().release(held, held);
       }
-    };
-    try {
-      uploads.add(CompletableFuture.runAsync(task, cs.uploadExecutor()));
-    } catch (RejectedExecutionException e) {
-      cs.budget().release(held, held);
-      fail(new IOException("chunk store is closed"));
-    }
+    }, held);
   }
 
   private synchronized void fail(IOException e) {
@@ -189,8 +217,12 @@ final class BufferedSliceWriter implements SliceWriter {
     }
     finished = true;
     int n = BlockKeys.blocks(len, bs);
-    for (int bi = boundary / bs; bi < n; bi++) {
+    int first = boundary / bs;
+    for (int bi = first; bi < n - 1; bi++) {
       submit(bi, BlockKeys.blockLength(len, bs, bi));
+    }
+    if (first < n) {
+      uploadHere(n - 1, BlockKeys.blockLength(len, bs, n - 1)); // while the pool uploads the others
     }
     boundary = len;
     releaseUnsubmitted();

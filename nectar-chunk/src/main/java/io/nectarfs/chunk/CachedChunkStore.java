@@ -136,6 +136,11 @@ final class CachedChunkStore implements ChunkStore {
     return uploads;
   }
 
+  /** Whether {@link #close} began: a writer then uploads nothing more. */
+  boolean isClosed() {
+    return closed;
+  }
+
   MemCache memCache() {
     return mem;
   }

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -45,8 +46,15 @@ import java.util.stream.Stream;
  * <p>Objects hold file data, so the directories this store creates (the root included) are 0700
  * and objects 0600; a root that already exists keeps its mode.
  *
- * <p>Concurrency: the file system provides atomicity (rename); no locks are held. Empty
- * directories left by deletes are removed best-effort; a put racing with that removal retries.
+ * <p>Durability (with {@code fsync}, the default): a put returns after the object's data
+ * (fdatasync of the temporary, created with its final mode 0600), its rename and every directory
+ * it created are on disk (fsync of the parent directories). Directory fsyncs of concurrent puts
+ * into one directory are shared ({@link DirSyncs}: group commit).
+ *
+ * <p>Concurrency: the file system provides atomicity (rename); no locks are held. {@code
+ * knownDirs} (directories this store made or saw, so a put skips its mkdir) is a concurrent set and
+ * only a hint: a put whose directory vanished (an empty one removed by a delete) forgets it and
+ * makes it again. Empty directories left by deletes are removed best-effort.
  */
 final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
   static final String TMP = ".nectar-tmp";
@@ -55,14 +63,26 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
   private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
   private static final Comparator<String> KEY_ORDER = Comparator.naturalOrder();
 
+  private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE_ATTR = PosixFilePermissions.asFileAttribute(PRIVATE_FILE);
+  /** Bound of {@code knownDirs} (a chunk directory holds a thousand slices): cleared when reached. */
+  private static final int KNOWN_DIRS_MAX = 65_536;
+
   private final Path root;
   private final Path tmp;
   private final boolean fsync;
+  private final DirSyncs dirSyncs;
+  private final Set<Path> knownDirs = ConcurrentHashMap.newKeySet();
 
   FileStore(Path root, boolean fsync) throws IOException {
+    this(root, fsync, DirSyncs.FSYNC);
+  }
+
+  /** The same, with directory fsyncs done by {@code dirSyncer} (tests count them). */
+  FileStore(Path root, boolean fsync, DirSyncs.Syncer dirSyncer) throws IOException {
     this.root = root.toAbsolutePath().normalize();
     this.tmp = this.root.resolve(TMP);
     this.fsync = fsync;
+    this.dirSyncs = new DirSyncs(dirSyncer);
     try {
       mkdirs(this.tmp);
     } catch (FileAlreadyExistsException e) {
@@ -205,10 +225,10 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     Path p = path(key);
     Path t = tmpFile();
     try {
-      try (FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel ch = createTmp(t)) {
         filler.fill(ch);
         if (fsync) {
-          ch.force(true);
+          ch.force(false); // fdatasync: the data and the size; the rename is synced with its directory
         }
       }
       moveIntoPlace(t, p, key);
@@ -244,9 +264,61 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     return false;
   }
 
-  private Path tmpFile() throws IOException {
-    mkdirs(tmp);
+  private Path tmpFile() {
     return tmp.resolve(UUID.randomUUID().toString());
+  }
+
+  /** A new temporary name, the temporary directory made again if it vanished (copy, multipart). */
+  private Path tmpFileInTmpDir() throws IOException {
+    mkdirs(tmp);
+    return tmpFile();
+  }
+
+  /** Creates the temporary {@code t} with its final mode (0600), making the temporary directory again if it vanished. */
+  private FileChannel createTmp(Path t) throws IOException {
+    try {
+      return FileChannel.open(t, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE_FILE_ATTR);
+    } catch (NoSuchFileException e) {
+      mkdirs(tmp);
+      return FileChannel.open(t, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE_FILE_ATTR);
+    }
+  }
+
+  /**
+   * Makes {@code dir} (under the root) and its missing parents as 0700 directories unless it is
+   * known to exist. With fsync, the first time this store sees a directory it syncs the parent of
+   * it and of each directory above it up to the root, so every level's entry (made here, or by a
+   * concurrent put that may not have synced it yet) is durable before an object is renamed into
+   * it; a known directory costs nothing.
+   */
+  private void ensureDir(Path dir) throws IOException {
+    if (knownDirs.contains(dir)) {
+      return;
+    }
+    List<Path> chain = new ArrayList<>(); // dir, its parent, ... up to a child of the root
+    for (Path d = dir; d != null && d.startsWith(root) && !d.equals(root); d = d.getParent()) {
+      chain.add(d);
+    }
+    for (Path d : chain.reversed()) {
+      if (!Files.isDirectory(d)) {
+        try {
+          Files.createDirectory(d, PRIVATE_DIR);
+        } catch (FileAlreadyExistsException e) {
+          if (!Files.isDirectory(d)) {
+            throw e;
+          }
+        }
+      }
+    }
+    if (fsync) {
+      for (Path d : chain.reversed()) {
+        dirSyncs.sync(d.getParent());
+      }
+    }
+    if (knownDirs.size() >= KNOWN_DIRS_MAX) {
+      knownDirs.clear();
+    }
+    knownDirs.add(dir);
   }
 
   /** Creates {@code d} and missing parents as 0700 directories (objects hold file data). */
@@ -254,18 +326,19 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     Files.createDirectories(d, PRIVATE_DIR);
   }
 
+  /** Renames the synced temporary {@code t} (mode 0600) to {@code p} and, with fsync, syncs the rename. */
   private void moveIntoPlace(Path t, Path p, String key) throws IOException {
-    Files.setPosixFilePermissions(t, PRIVATE_FILE); // made under the 0700 temporary directory
     for (int attempt = 0; ; attempt++) {
       try {
-        mkdirs(p.getParent());
+        ensureDir(p.getParent());
         Files.move(t, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         if (fsync) {
-          fsyncDir(p.getParent());
+          dirSyncs.sync(p.getParent());
         }
         return;
       } catch (NoSuchFileException e) {
         // A concurrent delete removed the (empty) parent directory between create and move.
+        knownDirs.remove(p.getParent());
         if (attempt >= 5) {
           throw e;
         }
@@ -279,14 +352,6 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
         }
         throw e;
       }
-    }
-  }
-
-  private static void fsyncDir(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException ignored) {
-      // Some file systems cannot fsync a directory; the data itself is synced.
     }
   }
 
@@ -418,13 +483,14 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
   public void copy(String src, String dst) throws IOException {
     Path s = path(src);
     Path d = path(dst);
-    Path t = tmpFile();
+    Path t = tmpFileInTmpDir();
     try {
       try {
         Files.copy(s, t);
       } catch (NoSuchFileException | NotDirectoryException e) {
         throw new NoSuchFileException(src);
       }
+      Files.setPosixFilePermissions(t, PRIVATE_FILE);
       if (fsync) {
         try (FileChannel ch = FileChannel.open(t, StandardOpenOption.WRITE)) {
           ch.force(true);
@@ -475,7 +541,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
       throw new IllegalArgumentException("part number must be 1..10000, got " + number);
     }
     Path d = uploadDir(key, uploadId);
-    Path t = tmpFile();
+    Path t = tmpFileInTmpDir();
     try {
       try (OutputStream out = Files.newOutputStream(t, StandardOpenOption.CREATE_NEW)) {
         long n = copy(data, out, length);
@@ -495,9 +561,9 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
   public void completeMultipart(String key, String uploadId, List<Part> parts) throws IOException {
     Path d = uploadDir(key, uploadId);
     Path p = path(key);
-    Path t = tmpFile();
+    Path t = tmpFileInTmpDir();
     try {
-      try (FileChannel out = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel out = createTmp(t)) {
         for (int i = 0; i < parts.size(); i++) {
           Path part = d.resolve(Integer.toString(parts.get(i).number()));
           if (!Files.exists(part)) {
