@@ -3,7 +3,6 @@ package io.nectarfs.meta.sql;
 import io.nectarfs.meta.kv.Bytes;
 import io.nectarfs.meta.kv.KvTxn;
 import java.io.IOException;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,7 +13,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One SQL transaction seen as a {@link KvTxn}. Statements are prepared once per transaction.
+ * One SQL transaction seen as a {@link KvTxn}. Statements come from the connection's lease
+ * ({@link SqlConnections.Lease#prepare}: on SQLite prepared once per connection, on the servers
+ * once per transaction).
  * Scans read a page of rows, close the result set and only then call the visitor, so a visitor
  * may use the transaction (every driver allows that) and may stop early without a dangling cursor.
  *
@@ -30,23 +31,20 @@ final class SqlTxn implements KvTxn {
   static final int PAGE = 512;
 
   private final SqlKv kv;
-  private final Connection conn;
+  private final SqlConnections.Lease conn;
+  private final SqlTexts sql;
   private final boolean readOnly;
   private final int page;
-  private final Map<String, PreparedStatement> statements = new HashMap<>();
   /** Key → value as this transaction last read or wrote it ({@link #ABSENT}: no such key). */
   private final Map<java.nio.ByteBuffer, byte[]> known = new HashMap<>();
   private static final byte[] ABSENT = new byte[0];
   private IOException failure;
 
-  SqlTxn(SqlKv kv, Connection conn, boolean readOnly) {
-    this(kv, conn, readOnly, PAGE);
-  }
-
   /** A transaction whose scans read {@code page} rows per statement (bulk reads use large pages). */
-  SqlTxn(SqlKv kv, Connection conn, boolean readOnly, int page) {
+  SqlTxn(SqlKv kv, SqlConnections.Lease conn, boolean readOnly, int page) {
     this.kv = kv;
     this.conn = conn;
+    this.sql = kv.sql();
     this.readOnly = readOnly;
     this.page = Math.max(1, page);
   }
@@ -59,7 +57,7 @@ final class SqlTxn implements KvTxn {
       return k == ABSENT ? null : k;
     }
     try {
-      PreparedStatement ps = statement(kv.dialect().get(kv.table(), !readOnly));
+      PreparedStatement ps = conn.prepare(sql.get(!readOnly));
       ps.setBytes(1, key);
       try (ResultSet rs = ps.executeQuery()) {
         byte[] v = rs.next() ? value(rs, 1) : null;
@@ -90,14 +88,14 @@ final class SqlTxn implements KvTxn {
     known.put(java.nio.ByteBuffer.wrap(key.clone()), value == null ? ABSENT : value);
   }
 
-  /** Up to 100 keys per statement ({@code k IN (...)}) instead of one statement per key. */
+  /** Up to {@link SqlTexts#MAX_KEYS} keys per statement ({@code k IN (...)}) instead of one statement per key. */
   @Override
   public List<byte[]> getAll(List<byte[]> keys) throws IOException {
     Map<java.nio.ByteBuffer, byte[]> found = new HashMap<>();
-    for (int from = 0; from < keys.size(); from += 100) {
-      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + 100));
+    for (int from = 0; from < keys.size(); from += SqlTexts.MAX_KEYS) {
+      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + SqlTexts.MAX_KEYS));
       try {
-        PreparedStatement ps = statement(kv.dialect().getMany(kv.table(), batch.size(), !readOnly));
+        PreparedStatement ps = conn.prepare(sql.getMany(batch.size(), !readOnly));
         for (int i = 0; i < batch.size(); i++) {
           ps.setBytes(i + 1, batch.get(i));
         }
@@ -123,12 +121,12 @@ final class SqlTxn implements KvTxn {
   public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
     byte[] from = start == null ? new byte[0] : start;
     long left = limit > 0 ? limit : Long.MAX_VALUE;
-    String sql = kv.dialect().scan(kv.table(), end != null, !readOnly);
+    String text = sql.scan(end != null, !readOnly);
     while (left > 0) {
       int page = (int) Math.min(left, this.page);
       List<byte[][]> rows = new ArrayList<>(Math.min(page, 64));
       try {
-        PreparedStatement ps = statement(sql);
+        PreparedStatement ps = conn.prepare(text);
         ps.setBytes(1, from);
         int i = 2;
         if (end != null) {
@@ -164,7 +162,7 @@ final class SqlTxn implements KvTxn {
     Objects.requireNonNull(value, "value");
     checkWritable();
     try {
-      PreparedStatement ps = statement(kv.dialect().upsert(kv.table()));
+      PreparedStatement ps = conn.prepare(sql.upsert);
       ps.setBytes(1, key);
       ps.setBytes(2, value);
       ps.executeUpdate();
@@ -179,7 +177,7 @@ final class SqlTxn implements KvTxn {
     Objects.requireNonNull(key, "key");
     checkWritable();
     try {
-      PreparedStatement ps = statement(kv.dialect().delete(kv.table()));
+      PreparedStatement ps = conn.prepare(sql.delete);
       ps.setBytes(1, key);
       ps.executeUpdate();
       remember(key, null);
@@ -205,26 +203,6 @@ final class SqlTxn implements KvTxn {
   /** The first failure of a statement of this transaction, or null. */
   IOException failure() {
     return failure;
-  }
-
-  void closeStatements() {
-    for (PreparedStatement ps : statements.values()) {
-      try {
-        ps.close();
-      } catch (SQLException ignored) {
-        // the connection is rolled back or returned anyway
-      }
-    }
-    statements.clear();
-  }
-
-  private PreparedStatement statement(String sql) throws SQLException {
-    PreparedStatement ps = statements.get(sql);
-    if (ps == null) {
-      ps = conn.prepareStatement(sql);
-      statements.put(sql, ps);
-    }
-    return ps;
   }
 
   private IOException fail(String op, SQLException e) {

@@ -1,0 +1,75 @@
+package io.nectarfs.meta.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nectarfs.common.Clock;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.meta.FileType;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.SetAttr;
+import io.nectarfs.meta.Slice;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Statements per metadata operation on SQLite (issue #13), counted, never timed: a warm client
+ * prepares no statement (each connection keeps what it prepared), and each operation runs a fixed
+ * number of statements, BEGIN and COMMIT included, so a regression shows.
+ */
+class SqliteStatementsTest {
+  @TempDir Path tmp;
+
+  @FunctionalInterface
+  private interface Op {
+    void run(int i) throws IOException;
+  }
+
+  @Test
+  void aWarmClientPreparesNothing_andEachOperationRunsItsFewStatements() throws IOException {
+    Ctx ctx = Ctx.ROOT;
+    try (SqlKv kv = (SqlKv) SqliteMetaTest.open("sqlite3://" + tmp.resolve("volume.db"))) {
+      MetaClient.format(kv, Format.builder("stmts", "mem://stmts").checksum(false).createdMillis(1).storageLayout(Format.LAYOUT_NAME).build(),
+          false, Clock.SYSTEM);
+      try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withBackground(false))) {
+        long dir = m.mkdir(ctx, Meta.ROOT, "d", 0755, 0).ino();
+        long[] ino = new long[3];
+        Map<String, Op> ops = new LinkedHashMap<>();
+        ops.put("create", i -> ino[i] = m.mknod(ctx, dir, "f" + i, FileType.FILE, 0644, 0, 0).ino());
+        ops.put("lookup", i -> m.lookup(ctx, dir, "f" + i));
+        ops.put("getattr", i -> m.getattr(ctx, ino[i]));
+        ops.put("getxattr", i -> assertThatThrownBy(() -> m.getxattr(ctx, ino[i], "security.capability"))
+            .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODATA)));
+        ops.put("readdir", i -> m.readdir(ctx, dir, "", 100, true));
+        ops.put("setattr", i -> m.setattr(ctx, ino[i], new SetAttr(SetAttr.MODE, 0600, 0, 0, 0, 0, 0, 0, false)));
+        ops.put("write", i -> m.write(ctx, ino[i], 0, new Slice(0, 1000 + i, 4096, 0, 4096), 1));
+        ops.put("rename", i -> m.rename(ctx, dir, "f" + i, dir, "g" + i, 0));
+        ops.put("unlink", i -> m.unlink(ctx, dir, "g" + i));
+        Map<String, Long> statements = new LinkedHashMap<>();
+        Map<String, Long> prepared = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+          for (var op : ops.entrySet()) {
+            long s = kv.statements();
+            long p = kv.prepared();
+            op.getValue().run(i);
+            if (i > 0) { // the first round warms the connection up
+              statements.merge(op.getKey(), kv.statements() - s, Math::max);
+              prepared.merge(op.getKey(), kv.prepared() - p, Math::max);
+            }
+          }
+        }
+        System.out.println("statements per operation: " + statements);
+        assertThat(prepared).as("statements prepared per operation by a warm client").allSatisfy((op, n) -> assertThat(n).as(op).isZero());
+      }
+    }
+  }
+}
