@@ -120,6 +120,7 @@ class SqlKv implements TxnKv {
         // The body caught a failed statement and carried on; the transaction is aborted.
         throw tx.failure();
       }
+      tx.flush();
       c.execute(SqlTexts.COMMIT);
       committed = true;
       return result;

@@ -3,7 +3,7 @@ package io.nectarfs.meta.sql;
 /**
  * The SQL texts of one engine's table, built once: a transaction neither concatenates them anew
  * nor hashes new strings, and they are the keys of a connection's prepared statements, a fixed
- * set (at most {@code 2 * MAX_KEYS + 10} texts). Immutable.
+ * set (at most {@code 4 * MAX_KEYS + 10} texts). Immutable.
  */
 final class SqlTexts {
   /** Keys per {@code k IN (...)} statement. */
@@ -13,17 +13,19 @@ final class SqlTexts {
 
   final String beginRead;
   final String beginWrite;
-  final String upsert;
-  final String delete;
   private final String[] get = new String[2];
   private final String[] scan = new String[4];
   private final String[][] getMany = new String[2][MAX_KEYS + 1];
+  private final String[] upsert = new String[MAX_KEYS + 1];
+  private final String[] delete = new String[MAX_KEYS + 1];
 
   SqlTexts(Dialect d, String table) {
     beginRead = d.beginRead();
     beginWrite = d.beginWrite();
-    upsert = d.upsert(table);
-    delete = d.delete(table);
+    for (int n = 1; n <= MAX_KEYS; n++) {
+      upsert[n] = d.upsert(table, n);
+      delete[n] = d.delete(table, n);
+    }
     for (int w = 0; w < 2; w++) {
       get[w] = d.get(table, w == 1);
       scan[w] = d.scan(table, false, w == 1);
@@ -42,6 +44,16 @@ final class SqlTexts {
   /** The values of {@code n} keys, 1 to {@link #MAX_KEYS}. */
   String getMany(int n, boolean write) {
     return getMany[write ? 1 : 0][n];
+  }
+
+  /** Sets {@code n} keys, 1 to {@link #MAX_KEYS}: parameters key, value, key, value, ... */
+  String upsert(int n) {
+    return upsert[n];
+  }
+
+  /** Deletes {@code n} keys, 1 to {@link #MAX_KEYS}. */
+  String delete(int n) {
+    return delete[n];
   }
 
   /** A page of a range from a start key, with an end key when {@code bounded}. */

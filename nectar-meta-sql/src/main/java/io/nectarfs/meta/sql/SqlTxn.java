@@ -22,6 +22,10 @@ import java.util.Objects;
  * <p>Values read are kept for the rest of the transaction and kept current by its own writes, so a
  * key is selected at most once (the isolation level makes a second read answer the same: see
  * {@link Dialect}); {@link #prefetch} selects several keys in one statement ahead of their reads.
+ * Writes are kept too and sent together ({@link #flush}: one statement per kind, not one per key)
+ * before COMMIT, or before a scan whose range holds some of them; the database's locks and
+ * conflict checks then see them at that point instead of at each call, which serializable
+ * isolation (and MySQL's locking reads of everything read before) makes equivalent.
  *
  * <p>Not thread-safe: a transaction belongs to the thread running its body. After any statement
  * failed the transaction is doomed ({@link #failure()}): PostgreSQL would otherwise turn the
@@ -35,6 +39,8 @@ final class SqlTxn implements KvTxn {
   private final SqlTexts sql;
   private final boolean readOnly;
   private final int page;
+  /** Writes not sent yet, in key order ({@link #ABSENT}: a deletion); see {@link #flush}. */
+  private final java.util.TreeMap<byte[], byte[]> pending = new java.util.TreeMap<>(Bytes.ORDER);
   /** Key → value as this transaction last read or wrote it ({@link #ABSENT}: no such key). */
   private final Map<java.nio.ByteBuffer, byte[]> known = new HashMap<>();
   private static final byte[] ABSENT = new byte[0];
@@ -75,25 +81,28 @@ final class SqlTxn implements KvTxn {
    */
   @Override
   public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
-    List<byte[]> unknown = new ArrayList<>(keys.size());
-    for (byte[] key : keys) {
-      if (!known.containsKey(java.nio.ByteBuffer.wrap(key))) {
-        unknown.add(key);
-      }
-    }
-    getAll(unknown);
+    getAll(keys);
   }
 
   private void remember(byte[] key, byte[] value) {
     known.put(java.nio.ByteBuffer.wrap(key.clone()), value == null ? ABSENT : value);
   }
 
-  /** Up to {@link SqlTexts#MAX_KEYS} keys per statement ({@code k IN (...)}) instead of one statement per key. */
+  /**
+   * The keys this transaction has not read or written yet are selected, up to {@link
+   * SqlTexts#MAX_KEYS} per statement ({@code k IN (...)}); the rest are answered from what it knows.
+   */
   @Override
   public List<byte[]> getAll(List<byte[]> keys) throws IOException {
+    List<byte[]> unknown = new ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      if (!known.containsKey(java.nio.ByteBuffer.wrap(k))) {
+        unknown.add(k);
+      }
+    }
     Map<java.nio.ByteBuffer, byte[]> found = new HashMap<>();
-    for (int from = 0; from < keys.size(); from += SqlTexts.MAX_KEYS) {
-      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + SqlTexts.MAX_KEYS));
+    for (int from = 0; from < unknown.size(); from += SqlTexts.MAX_KEYS) {
+      List<byte[]> batch = unknown.subList(from, Math.min(unknown.size(), from + SqlTexts.MAX_KEYS));
       try {
         PreparedStatement ps = conn.prepare(sql.getMany(batch.size(), !readOnly));
         for (int i = 0; i < batch.size(); i++) {
@@ -108,11 +117,13 @@ final class SqlTxn implements KvTxn {
         throw fail("get", e);
       }
     }
+    for (byte[] k : unknown) {
+      remember(k, found.get(java.nio.ByteBuffer.wrap(k)));
+    }
     List<byte[]> out = new ArrayList<>(keys.size());
     for (byte[] k : keys) {
-      byte[] v = found.get(java.nio.ByteBuffer.wrap(k));
-      remember(k, v);
-      out.add(v);
+      byte[] v = known.get(java.nio.ByteBuffer.wrap(k));
+      out.add(v == ABSENT ? null : v);
     }
     return out;
   }
@@ -120,6 +131,9 @@ final class SqlTxn implements KvTxn {
   @Override
   public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
     byte[] from = start == null ? new byte[0] : start;
+    if (!(end == null ? pending.tailMap(from, true) : pending.subMap(from, true, end, false)).isEmpty()) {
+      flush(); // the range holds writes of this transaction: the database must see them
+    }
     long left = limit > 0 ? limit : Long.MAX_VALUE;
     String text = sql.scan(end != null, !readOnly);
     while (left > 0) {
@@ -161,28 +175,60 @@ final class SqlTxn implements KvTxn {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     checkWritable();
-    try {
-      PreparedStatement ps = conn.prepare(sql.upsert);
-      ps.setBytes(1, key);
-      ps.setBytes(2, value);
-      ps.executeUpdate();
-      remember(key, value.clone());
-    } catch (SQLException e) {
-      throw fail("put", e);
-    }
+    byte[] k = key.clone();
+    byte[] v = value.clone();
+    pending.put(k, v);
+    known.put(java.nio.ByteBuffer.wrap(k), v);
   }
 
   @Override
   public void delete(byte[] key) throws IOException {
     Objects.requireNonNull(key, "key");
     checkWritable();
+    byte[] k = key.clone();
+    pending.put(k, ABSENT);
+    known.put(java.nio.ByteBuffer.wrap(k), ABSENT);
+  }
+
+  /**
+   * Writes what {@link #put} and {@link #delete} kept: one multi-row upsert and one multi-key
+   * delete per {@link SqlTexts#MAX_KEYS} keys. Runs before COMMIT and before a scan of a range
+   * holding such writes.
+   */
+  void flush() throws IOException {
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<byte[]> upserts = new ArrayList<>(pending.size() * 2);
+    List<byte[]> deletes = new ArrayList<>();
+    for (Map.Entry<byte[], byte[]> e : pending.entrySet()) {
+      if (e.getValue() == ABSENT) {
+        deletes.add(e.getKey());
+      } else {
+        upserts.add(e.getKey());
+        upserts.add(e.getValue());
+      }
+    }
+    pending.clear();
     try {
-      PreparedStatement ps = conn.prepare(sql.delete);
-      ps.setBytes(1, key);
-      ps.executeUpdate();
-      remember(key, null);
+      for (int from = 0; from < upserts.size(); from += 2 * SqlTexts.MAX_KEYS) {
+        int to = Math.min(upserts.size(), from + 2 * SqlTexts.MAX_KEYS);
+        PreparedStatement ps = conn.prepare(sql.upsert((to - from) / 2));
+        for (int i = from; i < to; i++) {
+          ps.setBytes(i - from + 1, upserts.get(i));
+        }
+        ps.executeUpdate();
+      }
+      for (int from = 0; from < deletes.size(); from += SqlTexts.MAX_KEYS) {
+        int to = Math.min(deletes.size(), from + SqlTexts.MAX_KEYS);
+        PreparedStatement ps = conn.prepare(sql.delete(to - from));
+        for (int i = from; i < to; i++) {
+          ps.setBytes(i - from + 1, deletes.get(i));
+        }
+        ps.executeUpdate();
+      }
     } catch (SQLException e) {
-      throw fail("delete", e);
+      throw fail("write", e);
     }
   }
 
