@@ -33,6 +33,8 @@ import java.util.Objects;
  */
 final class SqlTxn implements KvTxn {
   static final int PAGE = 512;
+  /** Bytes of keys and values after which a multi-row upsert is cut (well below MySQL's 16 MiB default packet). */
+  static final long MAX_BATCH_BYTES = 1 << 20;
 
   private final SqlKv kv;
   private final SqlConnections.Lease conn;
@@ -211,8 +213,12 @@ final class SqlTxn implements KvTxn {
     }
     pending.clear();
     try {
-      for (int from = 0; from < upserts.size(); from += 2 * SqlTexts.MAX_KEYS) {
-        int to = Math.min(upserts.size(), from + 2 * SqlTexts.MAX_KEYS);
+      for (int from = 0, to; from < upserts.size(); from = to) {
+        // Up to MAX_KEYS rows and about MAX_BATCH_BYTES per statement (MySQL's packet limit).
+        long bytes = 0;
+        for (to = from; to < upserts.size() && to - from < 2 * SqlTexts.MAX_KEYS && (to == from || bytes < MAX_BATCH_BYTES); to += 2) {
+          bytes += upserts.get(to).length + upserts.get(to + 1).length;
+        }
         PreparedStatement ps = conn.prepare(sql.upsert((to - from) / 2));
         for (int i = from; i < to; i++) {
           ps.setBytes(i - from + 1, upserts.get(i));

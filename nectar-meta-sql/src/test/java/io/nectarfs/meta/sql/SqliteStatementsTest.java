@@ -75,4 +75,48 @@ class SqliteStatementsTest {
       }
     }
   }
+
+  @Test
+  void manyAndLargeWritesOfOneTransaction_goInBatches_andReadBack() throws IOException {
+    try (SqlKv kv = (SqlKv) SqliteMetaTest.open("sqlite3://" + tmp.resolve("batches.db"))) {
+      int n = 250; // more rows than one statement takes, and more bytes (250 x 10 KiB)
+      kv.txn(tx -> {
+        for (int i = 0; i < n; i++) {
+          tx.put(key(i), value(i));
+        }
+        return null;
+      });
+      long before = kv.statements();
+      int scanned = kv.txn(tx -> {
+        for (int i = 0; i < n; i += 2) {
+          tx.delete(key(i));
+        }
+        tx.put(key(1), new byte[] {7});
+        int[] seen = {0};
+        tx.scan(key(0), key(n), 0, (k, v) -> { // sees this transaction's own writes
+          seen[0]++;
+          return true;
+        });
+        return seen[0];
+      });
+      assertThat(scanned).isEqualTo(n / 2);
+      assertThat(kv.statements() - before).as("BEGIN, one upsert, two deletes of 100 and 25 keys, one scan, COMMIT").isEqualTo(6);
+      kv.read(tx -> {
+        assertThat(tx.get(key(0))).isNull();
+        assertThat(tx.get(key(1))).containsExactly(7);
+        assertThat(tx.get(key(3))).isEqualTo(value(3));
+        return null;
+      });
+    }
+  }
+
+  private static byte[] key(int i) {
+    return new byte[] {'t', (byte) (i >> 8), (byte) i};
+  }
+
+  private static byte[] value(int i) {
+    byte[] v = new byte[10 << 10];
+    java.util.Arrays.fill(v, (byte) i);
+    return v;
+  }
 }
