@@ -75,6 +75,11 @@ final class HikariConnections implements SqlConnections {
     }
 
     @Override
+    public void statementFailed() {
+      // statements live for this lease only; HikariCP evicts a connection whose error means it is broken
+    }
+
+    @Override
     public void close() {
       if (ended) {
         return;

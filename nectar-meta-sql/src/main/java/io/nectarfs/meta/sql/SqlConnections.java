@@ -37,6 +37,12 @@ interface SqlConnections extends AutoCloseable {
     /** Runs a statement without parameters or results (BEGIN, COMMIT, ROLLBACK, DDL). */
     void execute(String sql) throws SQLException;
 
+    /**
+     * A statement on this connection failed: statements kept across leases are dropped (the
+     * SQLite driver finalizes a statement after most errors, which would fail every later use).
+     */
+    void statementFailed();
+
     /** Gives the connection back; it must be outside a transaction. A no-op after {@link #evict}. */
     @Override
     void close();

@@ -125,8 +125,12 @@ class SqlKv implements TxnKv {
       committed = true;
       return result;
     } catch (SQLException e) {
+      c.statementFailed();
       throw failure(begun ? "commit" : "begin", e);
     } finally {
+      if (tx.failure() != null) {
+        c.statementFailed();
+      }
       if (begun && !committed) {
         rollback(c);
       }
@@ -145,6 +149,7 @@ class SqlKv implements TxnKv {
     try {
       c.execute(SqlTexts.ROLLBACK);
     } catch (SQLException e) {
+      c.statementFailed();
       // The connection may still be inside a transaction: never hand it out again.
       c.evict();
     }
@@ -174,11 +179,7 @@ class SqlKv implements TxnKv {
         writeLock.lockInterruptibly();
         locked = true;
       }
-      try (SqlConnections.Lease c = borrow()) {
-        c.execute("DELETE FROM " + table);
-      } catch (SQLException e) {
-        throw failure("reset", e);
-      }
+      executeOnce("DELETE FROM " + table, "reset");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for the write lock of " + describe());
@@ -191,10 +192,18 @@ class SqlKv implements TxnKv {
 
   /** Drops the table (tests clean up their per-class tables with it). */
   void drop() throws IOException {
+    executeOnce("DROP TABLE IF EXISTS " + table, "drop");
+  }
+
+  /** Runs one statement outside a transaction body (autocommit). */
+  private void executeOnce(String text, String op) throws IOException {
     try (SqlConnections.Lease c = borrow()) {
-      c.execute("DROP TABLE IF EXISTS " + table);
-    } catch (SQLException e) {
-      throw failure("drop", e);
+      try {
+        c.execute(text);
+      } catch (SQLException e) {
+        c.statementFailed();
+        throw failure(op, e);
+      }
     }
   }
 

@@ -121,6 +121,11 @@ final class SqliteConnections implements SqlConnections {
     }
 
     @Override
+    public void statementFailed() {
+      closeStatements();
+    }
+
+    @Override
     public void close() {
       if (!leased) {
         return;
@@ -144,19 +149,23 @@ final class SqliteConnections implements SqlConnections {
     }
 
     void closeConnection() {
-      for (PreparedStatement ps : cache.values()) {
-        try {
-          ps.close();
-        } catch (SQLException ignored) {
-          // closing the connection below frees it anyway
-        }
-      }
-      cache.clear();
+      closeStatements();
       try {
         conn.close();
       } catch (SQLException ignored) {
         // nothing to do about a failed close of an embedded database
       }
+    }
+
+    private void closeStatements() {
+      for (PreparedStatement ps : cache.values()) {
+        try {
+          ps.close();
+        } catch (SQLException ignored) {
+          // a statement the driver finalized after an error: nothing left to free
+        }
+      }
+      cache.clear();
     }
   }
 }
