@@ -43,6 +43,7 @@ final class FileData {
       throw Errno.EFBIG.exception("write beyond the maximum file size");
     }
     long delta = m.tx(ctx, tx -> {
+      tx.prefetchSliceCommit(ino, index);
       Attr a = regularFile(tx, ino);
       long newLen = Math.max(a.length(), end);
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());

@@ -259,7 +259,11 @@ final class Housekeeping {
     });
   }
 
-  /** Drops the chunks of removed files, a batch of chunks per transaction. */
+  /**
+   * Drops the chunks of removed files: whole files together, up to {@link #BATCH} chunk records
+   * per transaction (a larger file over several), so deleting many small files costs a transaction
+   * per batch, not per file, and queues their freed slices as one record.
+   */
   void deleteFileData() throws IOException {
     List<Long> files = m.read(tx -> {
       List<Long> out = new ArrayList<>();
@@ -269,14 +273,19 @@ final class Housekeeping {
       });
       return out;
     });
-    for (long ino : files) {
-      boolean more = true;
-      while (more) {
-        more = m.tx(tx -> {
+    int next = 0;
+    while (next < files.size()) {
+      int from = next;
+      next = m.tx(tx -> {
+        List<Slice> records = new ArrayList<>();
+        int dropped = 0;
+        int i = from;
+        while (i < files.size() && dropped < BATCH) {
+          long ino = files.get(i);
           byte[] prefix = Keys.chunkPrefix(ino);
+          int room = BATCH - dropped;
           List<byte[]> keys = new ArrayList<>();
-          List<Slice> records = new ArrayList<>();
-          tx.kv.scan(prefix, Bytes.prefixEnd(prefix), BATCH, (k, v) -> {
+          tx.kv.scan(prefix, Bytes.prefixEnd(prefix), room, (k, v) -> {
             keys.add(k);
             records.addAll(Codec.slices(v));
             return true;
@@ -284,14 +293,16 @@ final class Housekeeping {
           for (byte[] k : keys) {
             tx.kv.delete(k);
           }
-          m.data.release(tx, records);
-          if (keys.size() < BATCH) {
-            tx.kv.delete(Keys.delfile(ino));
-            return false;
+          dropped += keys.size();
+          if (keys.size() == room) {
+            break; // this file may have more chunks: the next transaction goes on with it
           }
-          return true;
-        });
-      }
+          tx.kv.delete(Keys.delfile(ino));
+          i++;
+        }
+        m.data.release(tx, records);
+        return i;
+      });
     }
   }
 
@@ -311,6 +322,7 @@ final class Housekeeping {
       // otherwise a lost commit would bring back a file whose data is deleted.
       m.sync();
     }
+    List<byte[]> freed = new ArrayList<>(); // records whose objects are gone: forgotten in one transaction
     for (byte[][] kv : queued) {
       if (Bytes.getU64(kv[0], 1) > cutoff) {
         break; // keys sort by time: the rest are younger still
@@ -322,10 +334,16 @@ final class Housekeeping {
         }
       } catch (IOException e) {
         log.warn("freeing slices failed, will retry: {}", e.toString());
-        return;
+        break;
       }
+      freed.add(kv[0]);
+    }
+    if (!freed.isEmpty()) {
+      // A crash before this commit deletes the objects again next time: deletion is idempotent.
       m.txn(tx -> {
-        tx.delete(kv[0]);
+        for (byte[] k : freed) {
+          tx.delete(k);
+        }
         return null;
       });
     }

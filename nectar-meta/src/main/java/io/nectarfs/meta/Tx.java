@@ -74,6 +74,15 @@ final class Tx {
   }
 
   /**
+   * Reads ahead, in one round trip, what committing a slice to chunk {@code index} of {@code ino}
+   * reads: the inode, the chunk, this thread's usage slot and the quota count (the parent's
+   * statistics need the inode's parent first).
+   */
+  void prefetchSliceCommit(long ino, int index) throws IOException {
+    kv.prefetch(List.of(Keys.attr(ino), Keys.chunk(ino, index), usageKey(), Keys.counter("quotas")));
+  }
+
+  /**
    * Reads ahead, in one round trip, what removing {@code name} of {@code parent} reads: the entry
    * as {@link #prefetchEntry(long, String, boolean)} and, for the inode {@code hint} it is expected
    * to name, what {@link #prefetchInode} reads.

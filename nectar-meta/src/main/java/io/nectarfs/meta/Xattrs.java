@@ -77,9 +77,11 @@ final class Xattrs {
         return m.acls.get(tx, id).toXattr();
       });
     }
+    byte[] key = Keys.xattr(ino, name);
     return m.readTx(ctx, tx -> {
+      tx.kv.prefetch(List.of(Keys.attr(ino), key)); // one engine read for both (the kernel asks for missing names often)
       checkPermission(tx, ctx, tx.attr(ino), name, false);
-      byte[] v = tx.kv.get(Keys.xattr(ino, name));
+      byte[] v = tx.kv.get(key);
       if (v == null) {
         throw Errno.ENODATA.exception(name);
       }

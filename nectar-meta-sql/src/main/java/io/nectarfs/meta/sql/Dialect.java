@@ -26,8 +26,8 @@ enum Dialect {
     }
 
     @Override
-    String upsert(String t) {
-      return "INSERT INTO " + t + " (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v";
+    String upsert(String t, int n) {
+      return "INSERT INTO " + t + " (k, v) VALUES " + rows(n) + " ON CONFLICT (k) DO UPDATE SET v = excluded.v";
     }
 
     @Override
@@ -57,8 +57,8 @@ enum Dialect {
     }
 
     @Override
-    String upsert(String t) {
-      return "INSERT INTO " + t + " (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v";
+    String upsert(String t, int n) {
+      return "INSERT INTO " + t + " (k, v) VALUES " + rows(n) + " ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v";
     }
 
     @Override
@@ -96,8 +96,8 @@ enum Dialect {
     }
 
     @Override
-    String upsert(String t) {
-      return "INSERT INTO " + t + " (k, v) VALUES (?, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)";
+    String upsert(String t, int n) {
+      return "INSERT INTO " + t + " (k, v) VALUES " + rows(n) + " ON DUPLICATE KEY UPDATE v = VALUES(v)";
     }
 
     @Override
@@ -125,7 +125,13 @@ enum Dialect {
     return "";
   }
 
-  abstract String upsert(String table);
+  /** Sets {@code n} distinct keys: parameters key, value, key, value, ... */
+  abstract String upsert(String table, int n);
+
+  /** {@code n} rows of parameters {@code (?, ?)}. */
+  private static String rows(int n) {
+    return "(?, ?), ".repeat(n - 1) + "(?, ?)";
+  }
 
   /** True when {@code e} means the transaction lost a conflict and may succeed when run again. */
   abstract boolean isConflict(SQLException e);
@@ -144,7 +150,8 @@ enum Dialect {
         + (write ? lockingSuffix() : "");
   }
 
-  String delete(String table) {
-    return "DELETE FROM " + table + " WHERE k = ?";
+  /** Deletes {@code n} keys. */
+  String delete(String table, int n) {
+    return "DELETE FROM " + table + " WHERE k IN (" + "?,".repeat(n - 1) + "?)";
   }
 }

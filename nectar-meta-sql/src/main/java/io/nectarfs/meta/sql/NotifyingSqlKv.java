@@ -1,6 +1,5 @@
 package io.nectarfs.meta.sql;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.nectarfs.meta.kv.KvDurability;
 import io.nectarfs.meta.kv.KvNotifier;
 import java.util.concurrent.locks.Lock;
@@ -14,12 +13,12 @@ final class NotifyingSqlKv extends SqlKv implements KvNotifier {
   private final AutoCloseable closeNotifier;
   private final KvDurability durability; // null: every commit is durable on return
 
-  NotifyingSqlKv(Dialect dialect, HikariDataSource pool, String table, SqlUrl url, Lock writeLock, Runnable onClose, KvNotifier notifier,
+  NotifyingSqlKv(Dialect dialect, SqlConnections pool, String table, SqlUrl url, Lock writeLock, Runnable onClose, KvNotifier notifier,
       AutoCloseable closeNotifier) {
     this(dialect, pool, table, url, writeLock, onClose, notifier, closeNotifier, null);
   }
 
-  NotifyingSqlKv(Dialect dialect, HikariDataSource pool, String table, SqlUrl url, Lock writeLock, Runnable onClose, KvNotifier notifier,
+  NotifyingSqlKv(Dialect dialect, SqlConnections pool, String table, SqlUrl url, Lock writeLock, Runnable onClose, KvNotifier notifier,
       AutoCloseable closeNotifier, KvDurability durability) {
     super(dialect, pool, table, url, writeLock, onClose);
     this.notifier = notifier;

@@ -75,10 +75,10 @@ final class ServerEngine {
     HikariDataSource pool = Pools.pool(spec.dialect(), jdbc, props, size, spec.initSql(), spec.isolation());
     if (spec.dialect() == Dialect.POSTGRES) {
       PgNotifier notifier = new PgNotifier(jdbc, props, pool, table);
-      return new NotifyingSqlKv(spec.dialect(), pool, table, url, null, () -> {}, notifier, notifier);
+      return new NotifyingSqlKv(spec.dialect(), new HikariConnections(pool), table, url, null, () -> {}, notifier, notifier);
     }
     // MySQL has no notification channel: lock waiters poll with backoff (see Locks).
-    return new SqlKv(spec.dialect(), pool, table, url, null, () -> {});
+    return new SqlKv(spec.dialect(), new HikariConnections(pool), table, url, null, () -> {});
   }
 
   private static Connection firstConnection(Spec spec, SqlUrl url, String jdbc, Properties props, boolean createDatabase)

@@ -1,17 +1,15 @@
 package io.nectarfs.meta.sql;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.nectarfs.meta.kv.KvConflictException;
 import io.nectarfs.meta.kv.TxnKv;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.locks.Lock;
 
 /**
- * A {@link TxnKv} on one SQL table {@code (k, v)} through a small connection pool.
+ * A {@link TxnKv} on one SQL table {@code (k, v)} through a small connection pool ({@link
+ * SqlConnections}).
  *
  * <p>Concurrency: each transaction borrows a connection (autocommit on, so that the dialect's own
  * {@code BEGIN ...} statement chooses isolation and read-only mode with one round trip) and runs
@@ -23,17 +21,19 @@ import java.util.concurrent.locks.Lock;
  */
 class SqlKv implements TxnKv {
   private final Dialect dialect;
-  private final HikariDataSource pool;
+  private final SqlConnections pool;
   private final String table;
+  private final SqlTexts sql;
   private final SqlUrl url;
   private final Lock writeLock;
   private final Runnable onClose;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  SqlKv(Dialect dialect, HikariDataSource pool, String table, SqlUrl url, Lock writeLock, Runnable onClose) {
+  SqlKv(Dialect dialect, SqlConnections pool, String table, SqlUrl url, Lock writeLock, Runnable onClose) {
     this.dialect = dialect;
     this.pool = pool;
     this.table = table;
+    this.sql = new SqlTexts(dialect, table);
     this.url = url;
     this.writeLock = writeLock;
     this.onClose = onClose;
@@ -45,6 +45,21 @@ class SqlKv implements TxnKv {
 
   String table() {
     return table;
+  }
+
+  /** The statements of this engine's transactions, built once. */
+  SqlTexts sql() {
+    return sql;
+  }
+
+  /** Statements prepared so far on any connection (tests: a warm client prepares none). */
+  long prepared() {
+    return pool.prepared();
+  }
+
+  /** Statements run so far, BEGIN and COMMIT included (tests count them per operation). */
+  long statements() {
+    return pool.statements();
   }
 
   @Override
@@ -77,15 +92,11 @@ class SqlKv implements TxnKv {
         writeLock.lockInterruptibly();
         locked = true;
       }
-      Connection c = borrow();
+      SqlConnections.Lease c = borrow();
       try {
         return inTransaction(c, body, readOnly, page);
       } finally {
-        try {
-          c.close();
-        } catch (SQLException ignored) {
-          // returning to the pool does not fail in a way we could act on
-        }
+        c.close(); // a no-op when the rollback evicted it
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -97,52 +108,50 @@ class SqlKv implements TxnKv {
     }
   }
 
-  private <T> T inTransaction(Connection c, Body<T> body, boolean readOnly, int page) throws IOException {
+  private <T> T inTransaction(SqlConnections.Lease c, Body<T> body, boolean readOnly, int page) throws IOException {
     SqlTxn tx = new SqlTxn(this, c, readOnly, page);
     boolean begun = false;
     boolean committed = false;
     try {
-      execute(c, readOnly ? dialect.beginRead() : dialect.beginWrite());
+      c.execute(readOnly ? sql.beginRead : sql.beginWrite);
       begun = true;
       T result = body.run(tx);
       if (tx.failure() != null) {
         // The body caught a failed statement and carried on; the transaction is aborted.
         throw tx.failure();
       }
-      tx.closeStatements();
-      execute(c, "COMMIT");
+      tx.flush();
+      c.execute(SqlTexts.COMMIT);
       committed = true;
       return result;
     } catch (SQLException e) {
+      c.statementFailed();
       throw failure(begun ? "commit" : "begin", e);
     } finally {
-      tx.closeStatements();
+      if (tx.failure() != null) {
+        c.statementFailed();
+      }
       if (begun && !committed) {
         rollback(c);
       }
     }
   }
 
-  private Connection borrow() throws IOException {
+  private SqlConnections.Lease borrow() throws IOException {
     try {
-      return pool.getConnection();
+      return pool.borrow();
     } catch (SQLException e) {
       throw Failures.connect(url, e);
     }
   }
 
-  private static void execute(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private void rollback(Connection c) {
+  private static void rollback(SqlConnections.Lease c) {
     try {
-      execute(c, "ROLLBACK");
+      c.execute(SqlTexts.ROLLBACK);
     } catch (SQLException e) {
+      c.statementFailed();
       // The connection may still be inside a transaction: never hand it out again.
-      pool.evictConnection(c);
+      c.evict();
     }
   }
 
@@ -170,11 +179,7 @@ class SqlKv implements TxnKv {
         writeLock.lockInterruptibly();
         locked = true;
       }
-      try (Connection c = borrow()) {
-        execute(c, "DELETE FROM " + table);
-      } catch (SQLException e) {
-        throw failure("reset", e);
-      }
+      executeOnce("DELETE FROM " + table, "reset");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for the write lock of " + describe());
@@ -187,10 +192,18 @@ class SqlKv implements TxnKv {
 
   /** Drops the table (tests clean up their per-class tables with it). */
   void drop() throws IOException {
-    try (Connection c = borrow()) {
-      execute(c, "DROP TABLE IF EXISTS " + table);
-    } catch (SQLException e) {
-      throw failure("drop", e);
+    executeOnce("DROP TABLE IF EXISTS " + table, "drop");
+  }
+
+  /** Runs one statement outside a transaction body (autocommit). */
+  private void executeOnce(String text, String op) throws IOException {
+    try (SqlConnections.Lease c = borrow()) {
+      try {
+        c.execute(text);
+      } catch (SQLException e) {
+        c.statementFailed();
+        throw failure(op, e);
+      }
     }
   }
 

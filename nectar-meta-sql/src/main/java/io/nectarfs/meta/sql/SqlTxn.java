@@ -3,7 +3,6 @@ package io.nectarfs.meta.sql;
 import io.nectarfs.meta.kv.Bytes;
 import io.nectarfs.meta.kv.KvTxn;
 import java.io.IOException;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,13 +13,19 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One SQL transaction seen as a {@link KvTxn}. Statements are prepared once per transaction.
+ * One SQL transaction seen as a {@link KvTxn}. Statements come from the connection's lease
+ * ({@link SqlConnections.Lease#prepare}: on SQLite prepared once per connection, on the servers
+ * once per transaction).
  * Scans read a page of rows, close the result set and only then call the visitor, so a visitor
  * may use the transaction (every driver allows that) and may stop early without a dangling cursor.
  *
  * <p>Values read are kept for the rest of the transaction and kept current by its own writes, so a
  * key is selected at most once (the isolation level makes a second read answer the same: see
  * {@link Dialect}); {@link #prefetch} selects several keys in one statement ahead of their reads.
+ * Writes are kept too and sent together ({@link #flush}: one statement per kind, not one per key)
+ * before COMMIT, or before a scan whose range holds some of them; the database's locks and
+ * conflict checks then see them at that point instead of at each call, which serializable
+ * isolation (and MySQL's locking reads of everything read before) makes equivalent.
  *
  * <p>Not thread-safe: a transaction belongs to the thread running its body. After any statement
  * failed the transaction is doomed ({@link #failure()}): PostgreSQL would otherwise turn the
@@ -28,25 +33,26 @@ import java.util.Objects;
  */
 final class SqlTxn implements KvTxn {
   static final int PAGE = 512;
+  /** Bytes of keys and values after which a multi-row upsert is cut (well below MySQL's 16 MiB default packet). */
+  static final long MAX_BATCH_BYTES = 1 << 20;
 
   private final SqlKv kv;
-  private final Connection conn;
+  private final SqlConnections.Lease conn;
+  private final SqlTexts sql;
   private final boolean readOnly;
   private final int page;
-  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  /** Writes not sent yet, in key order ({@link #ABSENT}: a deletion); see {@link #flush}. */
+  private final java.util.TreeMap<byte[], byte[]> pending = new java.util.TreeMap<>(Bytes.ORDER);
   /** Key → value as this transaction last read or wrote it ({@link #ABSENT}: no such key). */
   private final Map<java.nio.ByteBuffer, byte[]> known = new HashMap<>();
   private static final byte[] ABSENT = new byte[0];
   private IOException failure;
 
-  SqlTxn(SqlKv kv, Connection conn, boolean readOnly) {
-    this(kv, conn, readOnly, PAGE);
-  }
-
   /** A transaction whose scans read {@code page} rows per statement (bulk reads use large pages). */
-  SqlTxn(SqlKv kv, Connection conn, boolean readOnly, int page) {
+  SqlTxn(SqlKv kv, SqlConnections.Lease conn, boolean readOnly, int page) {
     this.kv = kv;
     this.conn = conn;
+    this.sql = kv.sql();
     this.readOnly = readOnly;
     this.page = Math.max(1, page);
   }
@@ -59,7 +65,7 @@ final class SqlTxn implements KvTxn {
       return k == ABSENT ? null : k;
     }
     try {
-      PreparedStatement ps = statement(kv.dialect().get(kv.table(), !readOnly));
+      PreparedStatement ps = conn.prepare(sql.get(!readOnly));
       ps.setBytes(1, key);
       try (ResultSet rs = ps.executeQuery()) {
         byte[] v = rs.next() ? value(rs, 1) : null;
@@ -77,27 +83,30 @@ final class SqlTxn implements KvTxn {
    */
   @Override
   public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
-    List<byte[]> unknown = new ArrayList<>(keys.size());
-    for (byte[] key : keys) {
-      if (!known.containsKey(java.nio.ByteBuffer.wrap(key))) {
-        unknown.add(key);
-      }
-    }
-    getAll(unknown);
+    getAll(keys);
   }
 
   private void remember(byte[] key, byte[] value) {
     known.put(java.nio.ByteBuffer.wrap(key.clone()), value == null ? ABSENT : value);
   }
 
-  /** Up to 100 keys per statement ({@code k IN (...)}) instead of one statement per key. */
+  /**
+   * The keys this transaction has not read or written yet are selected, up to {@link
+   * SqlTexts#MAX_KEYS} per statement ({@code k IN (...)}); the rest are answered from what it knows.
+   */
   @Override
   public List<byte[]> getAll(List<byte[]> keys) throws IOException {
+    List<byte[]> unknown = new ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      if (!known.containsKey(java.nio.ByteBuffer.wrap(k))) {
+        unknown.add(k);
+      }
+    }
     Map<java.nio.ByteBuffer, byte[]> found = new HashMap<>();
-    for (int from = 0; from < keys.size(); from += 100) {
-      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + 100));
+    for (int from = 0; from < unknown.size(); from += SqlTexts.MAX_KEYS) {
+      List<byte[]> batch = unknown.subList(from, Math.min(unknown.size(), from + SqlTexts.MAX_KEYS));
       try {
-        PreparedStatement ps = statement(kv.dialect().getMany(kv.table(), batch.size(), !readOnly));
+        PreparedStatement ps = conn.prepare(sql.getMany(batch.size(), !readOnly));
         for (int i = 0; i < batch.size(); i++) {
           ps.setBytes(i + 1, batch.get(i));
         }
@@ -110,11 +119,13 @@ final class SqlTxn implements KvTxn {
         throw fail("get", e);
       }
     }
+    for (byte[] k : unknown) {
+      remember(k, found.get(java.nio.ByteBuffer.wrap(k)));
+    }
     List<byte[]> out = new ArrayList<>(keys.size());
     for (byte[] k : keys) {
-      byte[] v = found.get(java.nio.ByteBuffer.wrap(k));
-      remember(k, v);
-      out.add(v);
+      byte[] v = known.get(java.nio.ByteBuffer.wrap(k));
+      out.add(v == ABSENT ? null : v);
     }
     return out;
   }
@@ -122,13 +133,16 @@ final class SqlTxn implements KvTxn {
   @Override
   public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
     byte[] from = start == null ? new byte[0] : start;
+    if (!(end == null ? pending.tailMap(from, true) : pending.subMap(from, true, end, false)).isEmpty()) {
+      flush(); // the range holds writes of this transaction: the database must see them
+    }
     long left = limit > 0 ? limit : Long.MAX_VALUE;
-    String sql = kv.dialect().scan(kv.table(), end != null, !readOnly);
+    String text = sql.scan(end != null, !readOnly);
     while (left > 0) {
       int page = (int) Math.min(left, this.page);
       List<byte[][]> rows = new ArrayList<>(Math.min(page, 64));
       try {
-        PreparedStatement ps = statement(sql);
+        PreparedStatement ps = conn.prepare(text);
         ps.setBytes(1, from);
         int i = 2;
         if (end != null) {
@@ -163,28 +177,64 @@ final class SqlTxn implements KvTxn {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     checkWritable();
-    try {
-      PreparedStatement ps = statement(kv.dialect().upsert(kv.table()));
-      ps.setBytes(1, key);
-      ps.setBytes(2, value);
-      ps.executeUpdate();
-      remember(key, value.clone());
-    } catch (SQLException e) {
-      throw fail("put", e);
-    }
+    byte[] k = key.clone();
+    byte[] v = value.clone();
+    pending.put(k, v);
+    known.put(java.nio.ByteBuffer.wrap(k), v);
   }
 
   @Override
   public void delete(byte[] key) throws IOException {
     Objects.requireNonNull(key, "key");
     checkWritable();
+    byte[] k = key.clone();
+    pending.put(k, ABSENT);
+    known.put(java.nio.ByteBuffer.wrap(k), ABSENT);
+  }
+
+  /**
+   * Writes what {@link #put} and {@link #delete} kept: one multi-row upsert and one multi-key
+   * delete per {@link SqlTexts#MAX_KEYS} keys. Runs before COMMIT and before a scan of a range
+   * holding such writes.
+   */
+  void flush() throws IOException {
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<byte[]> upserts = new ArrayList<>(pending.size() * 2);
+    List<byte[]> deletes = new ArrayList<>();
+    for (Map.Entry<byte[], byte[]> e : pending.entrySet()) {
+      if (e.getValue() == ABSENT) {
+        deletes.add(e.getKey());
+      } else {
+        upserts.add(e.getKey());
+        upserts.add(e.getValue());
+      }
+    }
+    pending.clear();
     try {
-      PreparedStatement ps = statement(kv.dialect().delete(kv.table()));
-      ps.setBytes(1, key);
-      ps.executeUpdate();
-      remember(key, null);
+      for (int from = 0, to; from < upserts.size(); from = to) {
+        // Up to MAX_KEYS rows and about MAX_BATCH_BYTES per statement (MySQL's packet limit).
+        long bytes = 0;
+        for (to = from; to < upserts.size() && to - from < 2 * SqlTexts.MAX_KEYS && (to == from || bytes < MAX_BATCH_BYTES); to += 2) {
+          bytes += upserts.get(to).length + upserts.get(to + 1).length;
+        }
+        PreparedStatement ps = conn.prepare(sql.upsert((to - from) / 2));
+        for (int i = from; i < to; i++) {
+          ps.setBytes(i - from + 1, upserts.get(i));
+        }
+        ps.executeUpdate();
+      }
+      for (int from = 0; from < deletes.size(); from += SqlTexts.MAX_KEYS) {
+        int to = Math.min(deletes.size(), from + SqlTexts.MAX_KEYS);
+        PreparedStatement ps = conn.prepare(sql.delete(to - from));
+        for (int i = from; i < to; i++) {
+          ps.setBytes(i - from + 1, deletes.get(i));
+        }
+        ps.executeUpdate();
+      }
     } catch (SQLException e) {
-      throw fail("delete", e);
+      throw fail("write", e);
     }
   }
 
@@ -205,26 +255,6 @@ final class SqlTxn implements KvTxn {
   /** The first failure of a statement of this transaction, or null. */
   IOException failure() {
     return failure;
-  }
-
-  void closeStatements() {
-    for (PreparedStatement ps : statements.values()) {
-      try {
-        ps.close();
-      } catch (SQLException ignored) {
-        // the connection is rolled back or returned anyway
-      }
-    }
-    statements.clear();
-  }
-
-  private PreparedStatement statement(String sql) throws SQLException {
-    PreparedStatement ps = statements.get(sql);
-    if (ps == null) {
-      ps = conn.prepareStatement(sql);
-      statements.put(sql, ps);
-    }
-    return ps;
   }
 
   private IOException fail(String op, SQLException e) {

@@ -1,6 +1,5 @@
 package io.nectarfs.meta.sql;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.meta.spi.MetaEngineProvider;
@@ -100,7 +99,7 @@ public final class SqliteMetaProvider implements MetaEngineProvider {
     } catch (SQLException e) {
       throw new IOException("cannot open " + url.describe() + ": " + Failures.firstLine(e) + " — check that the file is a SQLite database and writable", e);
     }
-    HikariDataSource pool = Pools.pool(Dialect.SQLITE, jdbc, props, size, null, null);
+    SqliteConnections pool = new SqliteConnections(jdbc, props, size);
     Shared shared;
     synchronized (LOCKS) {
       shared = LOCKS.computeIfAbsent(file, f -> new Shared());

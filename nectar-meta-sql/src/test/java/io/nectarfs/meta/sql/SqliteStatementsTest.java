@@ -1,0 +1,122 @@
+package io.nectarfs.meta.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nectarfs.common.Clock;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
+import io.nectarfs.meta.FileType;
+import io.nectarfs.meta.Format;
+import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.SetAttr;
+import io.nectarfs.meta.Slice;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Statements per metadata operation on SQLite (issue #13), counted, never timed: a warm client
+ * prepares no statement (each connection keeps what it prepared), and each operation runs a fixed
+ * number of statements, BEGIN and COMMIT included, so a regression shows.
+ */
+class SqliteStatementsTest {
+  @TempDir Path tmp;
+
+  @FunctionalInterface
+  private interface Op {
+    void run(int i) throws IOException;
+  }
+
+  @Test
+  void aWarmClientPreparesNothing_andEachOperationRunsItsFewStatements() throws IOException {
+    Ctx ctx = Ctx.ROOT;
+    try (SqlKv kv = (SqlKv) SqliteMetaTest.open("sqlite3://" + tmp.resolve("volume.db"))) {
+      MetaClient.format(kv, Format.builder("stmts", "mem://stmts").checksum(false).createdMillis(1).storageLayout(Format.LAYOUT_NAME).build(),
+          false, Clock.SYSTEM);
+      try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withBackground(false))) {
+        long dir = m.mkdir(ctx, Meta.ROOT, "d", 0755, 0).ino();
+        long[] ino = new long[3];
+        Map<String, Op> ops = new LinkedHashMap<>();
+        ops.put("create", i -> ino[i] = m.mknod(ctx, dir, "f" + i, FileType.FILE, 0644, 0, 0).ino());
+        ops.put("lookup", i -> m.lookup(ctx, dir, "f" + i));
+        ops.put("getattr", i -> m.getattr(ctx, ino[i]));
+        ops.put("getxattr", i -> assertThatThrownBy(() -> m.getxattr(ctx, ino[i], "security.capability"))
+            .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODATA)));
+        ops.put("readdir", i -> m.readdir(ctx, dir, "", 100, true));
+        ops.put("setattr", i -> m.setattr(ctx, ino[i], new SetAttr(SetAttr.MODE, 0600, 0, 0, 0, 0, 0, 0, false)));
+        ops.put("write", i -> m.write(ctx, ino[i], 0, new Slice(0, 1000 + i, 4096, 0, 4096), 1));
+        ops.put("rename", i -> m.rename(ctx, dir, "f" + i, dir, "g" + i, 0));
+        ops.put("unlink", i -> m.unlink(ctx, dir, "g" + i));
+        Map<String, Long> statements = new LinkedHashMap<>();
+        Map<String, Long> prepared = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+          for (var op : ops.entrySet()) {
+            long s = kv.statements();
+            long p = kv.prepared();
+            op.getValue().run(i);
+            if (i > 0) { // the first round warms the connection up
+              statements.merge(op.getKey(), kv.statements() - s, Math::max);
+              prepared.merge(op.getKey(), kv.prepared() - p, Math::max);
+            }
+          }
+        }
+        // Before (statements prepared per transaction, one per write, five reads per slice commit):
+        // create 8, getxattr 4, write 11, rename 7, unlink 11.
+        assertThat(statements).as("statements per operation, BEGIN and COMMIT included").isEqualTo(Map.of(
+            "create", 4L, "lookup", 3L, "getattr", 3L, "getxattr", 3L, "readdir", 5L, "setattr", 4L, "write", 5L, "rename", 5L, "unlink", 7L));
+        assertThat(prepared).as("statements prepared per operation by a warm client").allSatisfy((op, n) -> assertThat(n).as(op).isZero());
+      }
+    }
+  }
+
+  @Test
+  void manyAndLargeWritesOfOneTransaction_goInBatches_andReadBack() throws IOException {
+    try (SqlKv kv = (SqlKv) SqliteMetaTest.open("sqlite3://" + tmp.resolve("batches.db"))) {
+      int n = 250; // more rows than one statement takes, and more bytes (250 x 10 KiB)
+      kv.txn(tx -> {
+        for (int i = 0; i < n; i++) {
+          tx.put(key(i), value(i));
+        }
+        return null;
+      });
+      long before = kv.statements();
+      int scanned = kv.txn(tx -> {
+        for (int i = 0; i < n; i += 2) {
+          tx.delete(key(i));
+        }
+        tx.put(key(1), new byte[] {7});
+        int[] seen = {0};
+        tx.scan(key(0), key(n), 0, (k, v) -> { // sees this transaction's own writes
+          seen[0]++;
+          return true;
+        });
+        return seen[0];
+      });
+      assertThat(scanned).isEqualTo(n / 2);
+      assertThat(kv.statements() - before).as("BEGIN, one upsert, two deletes of 100 and 25 keys, one scan, COMMIT").isEqualTo(6);
+      kv.read(tx -> {
+        assertThat(tx.get(key(0))).isNull();
+        assertThat(tx.get(key(1))).containsExactly(7);
+        assertThat(tx.get(key(3))).isEqualTo(value(3));
+        return null;
+      });
+    }
+  }
+
+  private static byte[] key(int i) {
+    return new byte[] {'t', (byte) (i >> 8), (byte) i};
+  }
+
+  private static byte[] value(int i) {
+    byte[] v = new byte[10 << 10];
+    java.util.Arrays.fill(v, (byte) i);
+    return v;
+  }
+}
