@@ -106,9 +106,9 @@ final class DevFuseTransport implements FuseTransport {
     this.stop = Epoll.eventFd();
   }
 
-  /** Workers alive now (for tests and the gauge). */
-  int workers() {
-    return live.get();
+  /** Worker threads started so far. */
+  int workersStarted() {
+    return started.get();
   }
 
   @Override

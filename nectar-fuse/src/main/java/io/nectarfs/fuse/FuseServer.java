@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +92,7 @@ public final class FuseServer implements AutoCloseable {
   private final ConcurrentHashMap<Long, Object> inflight = new ConcurrentHashMap<>();
   private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger running = new AtomicInteger();
+  private final LongAdder handedOff = new LongAdder();
   private DevFuseTransport dev;
   private volatile UringTransport uring;
   private final int[] fds;
@@ -259,6 +261,16 @@ public final class FuseServer implements AutoCloseable {
     return u == null ? 0 : u.served();
   }
 
+  /** Requests handed to a thread of their own (SETLKW; every async request from an io_uring ring). */
+  long requestsHandedOff() {
+    return handedOff.sum();
+  }
+
+  /** /dev/fuse worker threads started so far. */
+  int workersStarted() {
+    return dev == null ? 0 : dev.workersStarted();
+  }
+
   /** The transport requests take after INIT: "io-uring" or "dev-fuse". */
   public String transport() {
     return uring != null ? "io-uring" : "dev-fuse";
@@ -369,6 +381,7 @@ public final class FuseServer implements AutoCloseable {
           }
         });
         handlers.add(t);
+        handedOff.increment();
         register(call);
         t.start();
       }
