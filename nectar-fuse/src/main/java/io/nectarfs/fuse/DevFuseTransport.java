@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * one idle worker), read it into a pooled native buffer and {@code dispatch} it on their own
  * thread, which may run the handler there; a reply is one write(2) on the descriptor its request
  * came from. A worker that takes a request and leaves no other worker idle starts one more (up to
- * {@code maxWorkers}), so a busy or blocked handler never stops the reading; a worker that finishes
- * while enough others are idle ends, so the pool shrinks back. With
+ * {@code maxWorkers}), so a busy or blocked handler never stops the reading; a worker idle for
+ * {@link #IDLE_MILLIS} ends while more than {@code fds.length} are idle, so the pool shrinks back
+ * without starting and ending threads as the load comes and goes. With
  * attribute caching off, a stat is then one LOOKUP: one wake-up, one read, the handler and one
  * write on one thread, as in libfuse (before: poll woke every reader, and each request was handed
  * to a virtual thread).
@@ -33,21 +34,20 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency: {@code idle} counts workers waiting (or about to wait) for a request, {@code
  * live} all workers; both only change by atomic updates, and a worker counted idle is always
  * about to read, so {@code idle > 0} means a request will be read without help. {@code workers}
- * (every thread ever started, for {@link #stop}) is a concurrent set. Stopping writes the {@code
+ * (the threads started and not retired, for {@link #stop}) is a concurrent set. Stopping writes the {@code
  * stop} eventfd, which wakes every waiter at once; workers then end after the request in hand.
  * Replies are written from any thread (write(2) of one whole message is atomic on {@code
  * /dev/fuse}).
  */
 final class DevFuseTransport implements FuseTransport {
   private static final Logger log = LoggerFactory.getLogger(DevFuseTransport.class);
-  /** Idle workers kept at most (fewer thread starts when the load comes in waves). */
-  private static final int MAX_IDLE = 8;
+  /** A worker beyond the first {@code fds.length} ends after this long without a request. */
+  static final int IDLE_MILLIS = 10_000;
 
   private final int[] fds;
   private final BufferPool pool;
   private final Requests sink;
   private final int minIdle;
-  private final int maxIdle;
   private final int maxWorkers;
   private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger idle = new AtomicInteger();
@@ -88,15 +88,14 @@ final class DevFuseTransport implements FuseTransport {
 
   /**
    * {@code fds[i] < 0} means "share fds[0]" (cloning failed); worker {@code i} reads {@code
-   * fds[i % fds.length]}. {@code fds.length} workers start and stay; up to {@link #MAX_IDLE}
-   * idle ones are kept; {@code maxWorkers} bounds them all.
+   * fds[i % fds.length]}. {@code fds.length} workers start and stay; more start when
+   * all are busy, up to {@code maxWorkers}, and end after {@link #IDLE_MILLIS} idle.
    */
   DevFuseTransport(int[] fds, BufferPool pool, Requests sink, int maxWorkers) throws NativeException {
     this.fds = fds;
     this.pool = pool;
     this.sink = sink;
     this.minIdle = fds.length;
-    this.maxIdle = Math.max(fds.length, MAX_IDLE);
     this.maxWorkers = Math.max(maxWorkers, fds.length + 1);
     for (int fd : fds) {
       if (fd >= 0) {
@@ -149,7 +148,7 @@ final class DevFuseTransport implements FuseTransport {
       ep.addExclusive(fd);
       ep.add(stop);
       while (true) {
-        int ready = ep.await();
+        int ready = ep.await(IDLE_MILLIS);
         if (stopping) {
           break;
         }
@@ -157,6 +156,9 @@ final class DevFuseTransport implements FuseTransport {
           throw new NativeException("epoll_wait", -ready);
         }
         if (ready == 0) {
+          if (retireIdle()) {
+            return;
+          }
           continue;
         }
         Buf b = pool.take();
@@ -177,9 +179,6 @@ final class DevFuseTransport implements FuseTransport {
           growIfRoom();
         }
         sink.dispatch(to, b, (int) n, true);
-        if (idle.get() >= maxIdle && shrink()) {
-          return;
-        }
         idle.incrementAndGet();
       }
     } catch (Throwable t) {
@@ -202,15 +201,19 @@ final class DevFuseTransport implements FuseTransport {
     startWorker();
   }
 
-  /** Ends this worker if others are idle enough; true if it should end. */
-  private boolean shrink() {
+  /**
+   * After an idle wait: ends this (idle) worker if more than {@code minIdle} workers are idle, so
+   * others still read; true if it should end.
+   */
+  private boolean retireIdle() {
     int n;
     do {
-      n = live.get();
+      n = idle.get();
       if (n <= minIdle) {
         return false;
       }
-    } while (!live.compareAndSet(n, n - 1));
+    } while (!idle.compareAndSet(n, n - 1));
+    live.decrementAndGet();
     workers.remove(Thread.currentThread());
     return true;
   }

@@ -21,7 +21,7 @@ import java.lang.invoke.MethodHandle;
  * try (Epoll ep = Epoll.open()) {
  *   ep.addExclusive(fuseFd);
  *   ep.add(stop);
- *   int n = ep.await();          // > 0: something is ready; 0: EINTR; < 0: -errno
+ *   int n = ep.await(-1);        // > 0: something is ready; 0: EINTR (or timeout); < 0: -errno
  * }
  * Epoll.signal(stop);            // from any thread: every await returns
  * }</pre>
@@ -119,11 +119,14 @@ public final class Epoll implements AutoCloseable {
     }
   }
 
-  /** Waits without a timeout: the number of ready descriptors, 0 after a signal (EINTR), or -errno. */
-  public int await() {
+  /**
+   * Waits up to {@code timeoutMillis} (-1: no limit): the number of ready descriptors, 0 after
+   * the timeout or a signal (EINTR), or -errno.
+   */
+  public int await(int timeoutMillis) {
     int n;
     try {
-      n = (int) WAIT.invokeExact(box, fd, events, MAX_EVENTS, -1);
+      n = (int) WAIT.invokeExact(box, fd, events, MAX_EVENTS, timeoutMillis);
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }
