@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * Either hands each request, in a pooled native buffer, to {@code dispatch}. INLINE ops (INIT,
  * FORGET, INTERRUPT, DESTROY, ENOSYS answers) run on the transport's thread; ASYNC ops take a
  * permit of a semaphore sized max_background, so a busy server pushes back on the kernel, and run
- * on the /dev/fuse worker that read them (it has made sure another worker reads meanwhile) or, from
- * a ring thread, on a virtual thread; BLOCKING ops (SETLKW) always run on a virtual thread without
+ * on the /dev/fuse worker that read them (it has made sure another worker reads meanwhile) while
+ * fewer than one per processor run so, otherwise (and from a ring thread) on a virtual thread; BLOCKING ops (SETLKW) always run on a virtual thread without
  * a permit, so lock waiters never hold a worker and never starve the unlock that frees them.
  * The reply is built in place in the request's buffer and sent through the request's {@link
  * FuseTransport.ReplyTo}; then the buffer returns to the pool.
@@ -82,6 +82,8 @@ import org.slf4j.LoggerFactory;
 public final class FuseServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FuseServer.class);
   private static final long MARKER_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
+  /** Handlers that may run at once on the /dev/fuse workers that read their requests. */
+  private static final int INLINE_LIMIT = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private final Vfs vfs;
   private final FuseMount mount;
@@ -261,7 +263,7 @@ public final class FuseServer implements AutoCloseable {
     return u == null ? 0 : u.served();
   }
 
-  /** Requests handed to a thread of their own (SETLKW; every async request from an io_uring ring). */
+  /** Requests handed to a thread of their own (SETLKW, requests beyond the inline limit, all from io_uring rings). */
   long requestsHandedOff() {
     return handedOff.sum();
   }
@@ -355,8 +357,7 @@ public final class FuseServer implements AutoCloseable {
         Call call = new Call(to, r.unique);
         r.attach(call.token);
         call.token.onCancel(() -> answerInterrupted(call));
-        if (bounded && mayRunHere) {
-          running.incrementAndGet();
+        if (bounded && mayRunHere && claimRunHere()) {
           register(call);
           try {
             run(to, b, r, op, call);
@@ -386,6 +387,23 @@ public final class FuseServer implements AutoCloseable {
         t.start();
       }
     }
+  }
+
+  /**
+   * True (and counted in {@code running}) while fewer than {@link #INLINE_LIMIT} handlers run on
+   * the workers that read them; beyond that a request goes to a virtual thread, as from a ring:
+   * more CPU-bound handlers than processors on platform threads only queue up on locks (a
+   * SQLite writer's fair lock), where virtual threads wait cheaply.
+   */
+  private boolean claimRunHere() {
+    int n;
+    do {
+      n = running.get();
+      if (n >= INLINE_LIMIT) {
+        return false;
+      }
+    } while (!running.compareAndSet(n, n + 1));
+    return true;
   }
 
   /** Makes {@code call} reachable by INTERRUPT; an INTERRUPT that came first cancels it now. */
