@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency: {@code idle} counts workers waiting (or about to wait) for a request, {@code
  * live} all workers; both only change by atomic updates, and a worker counted idle is always
  * about to read, so {@code idle > 0} means a request will be read without help. {@code workers}
- * (the threads started and not retired, for {@link #stop}) is a concurrent set. Stopping writes the {@code
+ * (the threads started and not retired, for {@link #stop}) is a concurrent set whose monitor
+ * orders starting a worker against {@link #stop}: none starts after it. Stopping writes the {@code
  * stop} eventfd, which wakes every waiter at once; workers then end after the request in hand.
  * Replies are written from any thread (write(2) of one whole message is atomic on {@code
  * /dev/fuse}).
@@ -125,16 +126,25 @@ final class DevFuseTransport implements FuseTransport {
 
   /** Starts a worker already counted in {@code live} and {@code idle}. */
   private void startWorker() {
-    int i = started.getAndIncrement();
-    int fd = fds[i % fds.length] >= 0 ? fds[i % fds.length] : fds[0];
-    Thread t = Thread.ofPlatform().daemon(true).name("nectar-fuse-worker-" + i).unstarted(() -> work(fd));
-    workers.add(t);
-    t.start();
+    synchronized (workers) {
+      if (stopping) {
+        live.decrementAndGet();
+        idle.decrementAndGet();
+        return; // stop() has taken the list of workers to join
+      }
+      int i = started.getAndIncrement();
+      int fd = fds[i % fds.length] >= 0 ? fds[i % fds.length] : fds[0];
+      Thread t = Thread.ofPlatform().daemon(true).name("nectar-fuse-worker-" + i).unstarted(() -> work(fd));
+      workers.add(t);
+      t.start();
+    }
   }
 
   @Override
   public void stop(long deadlineNanos) {
-    stopping = true;
+    synchronized (workers) {
+      stopping = true;
+    }
     Epoll.signal(stop);
     for (Thread t : List.copyOf(workers)) {
       FuseTransport.joinUntil(t, deadlineNanos);
@@ -179,6 +189,9 @@ final class DevFuseTransport implements FuseTransport {
           growIfRoom();
         }
         sink.dispatch(to, b, (int) n, true);
+        if (stopping) {
+          break; // a handler that outlasted stop(): read nothing more
+        }
         idle.incrementAndGet();
       }
     } catch (Throwable t) {

@@ -340,7 +340,7 @@ public final class FuseServer implements AutoCloseable {
     switch (op.dispatch()) {
       case NO_REPLY, INLINE -> {
         try {
-          run(to, b, r, op, null);
+          run(to, b, r, op, null, false);
         } finally {
           pool.give(b);
         }
@@ -360,10 +360,9 @@ public final class FuseServer implements AutoCloseable {
         if (bounded && mayRunHere && claimRunHere()) {
           register(call);
           try {
-            run(to, b, r, op, call);
+            run(to, b, r, op, call, true);
           } finally {
             inflight.remove(r.unique, call);
-            running.decrementAndGet();
             pool.give(b);
             permits.release();
           }
@@ -371,7 +370,7 @@ public final class FuseServer implements AutoCloseable {
         }
         Thread t = Thread.ofVirtual().name("nectar-fuse-" + op.name()).unstarted(() -> {
           try {
-            run(to, b, r, op, call);
+            run(to, b, r, op, call, false);
           } finally {
             inflight.remove(r.unique, call);
             handlers.remove(Thread.currentThread());
@@ -414,8 +413,12 @@ public final class FuseServer implements AutoCloseable {
     }
   }
 
-  /** Runs the handler and replies, unless {@code call} was answered EINTR meanwhile (then undoes). */
-  private void run(FuseTransport.ReplyTo to, Buf b, Request r, Op op, Call call) {
+  /**
+   * Runs the handler and replies, unless {@code call} was answered EINTR meanwhile (then undoes).
+   * {@code inlineSlot}: gives back the {@link #claimRunHere} slot once the handler is done, before
+   * the reply wakes the caller (whose next request may then run inline too).
+   */
+  private void run(FuseTransport.ReplyTo to, Buf b, Request r, Op op, Call call, boolean inlineSlot) {
     Reply out = new Reply(b);
     int err = 0;
     long t0 = System.nanoTime();
@@ -426,6 +429,9 @@ public final class FuseServer implements AutoCloseable {
       op.handler().handle(r, out);
     } catch (Throwable t) {
       err = -errnoOf(op, t);
+    }
+    if (inlineSlot) {
+      running.decrementAndGet();
     }
     meters.handled(r.opcode, t0, err != 0);
     if (op.dispatch() == Dispatch.NO_REPLY) {

@@ -30,6 +30,10 @@ class WorkersTest {
     MountOptions o = MountOptions.builder().attrTimeout(Duration.ZERO).entryTimeout(Duration.ZERO).build();
     try (Mounted m = Mounted.start(o)) {
       Files.writeString(m.path("f"), "data");
+      long deadline = System.nanoTime() + GENEROUS.toNanos();
+      while (m.vfs.openHandles() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5); // the write's RELEASE comes asynchronously after close: no request but the stats
+      }
       long lookups = m.server.requests(Opcode.LOOKUP);
       long handedOff = m.server.requestsHandedOff();
       Mounted.run(GENEROUS, List.of("python3", "-c", "import os, sys\nfor i in range(200): os.stat(sys.argv[1])", m.path("f").toString()))
