@@ -1,8 +1,5 @@
 package io.nectarfs.fuse;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
 import io.nectarfs.fuse.linux.DevFuse;
 import io.nectarfs.fuse.linux.LibC;
 import io.nectarfs.fuse.wire.Buf;
@@ -11,28 +8,53 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
+import io.nectarfs.fuse.linux.Epoll;
+import io.nectarfs.fuse.linux.FdPassing;
+import io.nectarfs.fuse.linux.NativeException;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The classic transport: {@code readers} platform threads each own one descriptor of the
- * connection (the mounted one, then FUSE_DEV_IOC_CLONE'd ones) and loop poll → read into a pooled
- * native buffer → dispatch; a reply is one write(2) on the descriptor its request came from.
+ * The classic transport, served like libfuse's multithreaded loop: worker platform threads each
+ * wait for a request (epoll, EPOLLEXCLUSIVE on the connection's descriptor, so one request wakes
+ * one idle worker), read it into a pooled native buffer and {@code dispatch} it on their own
+ * thread, which may run the handler there; a reply is one write(2) on the descriptor its request
+ * came from. A worker that takes a request and leaves no other worker idle starts one more (up to
+ * {@code maxWorkers}), so a busy or blocked handler never stops the reading; a worker idle for
+ * {@link #IDLE_MILLIS} ends while more than {@code fds.length} are idle, so the pool shrinks back
+ * without starting and ending threads as the load comes and goes. With
+ * attribute caching off, a stat is then one LOOKUP: one wake-up, one read, the handler and one
+ * write on one thread, as in libfuse (before: poll woke every reader, and each request was handed
+ * to a virtual thread).
  *
- * <p>Concurrency: the reader threads share nothing but the pool and {@code stopping}; a reader
- * notices {@code stopping} within one poll timeout. Replies are written from any thread (write(2)
- * of one whole message is atomic on {@code /dev/fuse}).
+ * <p>Concurrency: {@code idle} counts workers waiting (or about to wait) for a request, {@code
+ * live} all workers; both only change by atomic updates, and a worker counted idle is always
+ * about to read, so {@code idle > 0} means a request will be read without help. {@code workers}
+ * (the threads started and not retired, for {@link #stop}) is a concurrent set whose monitor
+ * orders starting a worker against {@link #stop}: none starts after it. Stopping writes the {@code
+ * stop} eventfd, which wakes every waiter at once; workers then end after the request in hand.
+ * Replies are written from any thread (write(2) of one whole message is atomic on {@code
+ * /dev/fuse}).
  */
 final class DevFuseTransport implements FuseTransport {
   private static final Logger log = LoggerFactory.getLogger(DevFuseTransport.class);
-  private static final int POLL_MILLIS = 250;
+  /** A worker beyond the first {@code fds.length} ends after this long without a request. */
+  static final int IDLE_MILLIS = 10_000;
 
   private final int[] fds;
   private final BufferPool pool;
   private final Requests sink;
-  private final List<Thread> readers = new ArrayList<>();
+  private final int minIdle;
+  private final int maxWorkers;
+  private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger idle = new AtomicInteger();
+  private final AtomicInteger live = new AtomicInteger();
+  private final AtomicInteger started = new AtomicInteger();
+  private final int stop;
   private volatile boolean stopping;
 
   /** Where replies to requests read from one descriptor go. */
@@ -65,11 +87,28 @@ final class DevFuseTransport implements FuseTransport {
     }
   }
 
-  /** {@code fds[i] < 0} means "share fds[0]" (cloning failed). */
-  DevFuseTransport(int[] fds, BufferPool pool, Requests sink) {
+  /**
+   * {@code fds[i] < 0} means "share fds[0]" (cloning failed); worker {@code i} reads {@code
+   * fds[i % fds.length]}. {@code fds.length} workers start and stay; more start when
+   * all are busy, up to {@code maxWorkers}, and end after {@link #IDLE_MILLIS} idle.
+   */
+  DevFuseTransport(int[] fds, BufferPool pool, Requests sink, int maxWorkers) throws NativeException {
     this.fds = fds;
     this.pool = pool;
     this.sink = sink;
+    this.minIdle = fds.length;
+    this.maxWorkers = Math.max(maxWorkers, fds.length + 1);
+    for (int fd : fds) {
+      if (fd >= 0) {
+        DevFuse.setNonBlocking(fd); // a worker woken for a request another worker took must not block
+      }
+    }
+    this.stop = Epoll.eventFd();
+  }
+
+  /** Worker threads started so far. */
+  int workersStarted() {
+    return started.get();
   }
 
   @Override
@@ -79,35 +118,58 @@ final class DevFuseTransport implements FuseTransport {
 
   void start() {
     for (int i = 0; i < fds.length; i++) {
-      int fd = fds[i] >= 0 ? fds[i] : fds[0];
-      readers.add(Thread.ofPlatform().daemon(true).name("nectar-fuse-reader-" + i).unstarted(() -> readLoop(fd)));
+      live.incrementAndGet();
+      idle.incrementAndGet();
+      startWorker();
     }
-    readers.forEach(Thread::start);
+  }
+
+  /** Starts a worker already counted in {@code live} and {@code idle}. */
+  private void startWorker() {
+    synchronized (workers) {
+      if (stopping) {
+        live.decrementAndGet();
+        idle.decrementAndGet();
+        return; // stop() has taken the list of workers to join
+      }
+      int i = started.getAndIncrement();
+      int fd = fds[i % fds.length] >= 0 ? fds[i % fds.length] : fds[0];
+      Thread t = Thread.ofPlatform().daemon(true).name("nectar-fuse-worker-" + i).unstarted(() -> work(fd));
+      workers.add(t);
+      t.start();
+    }
   }
 
   @Override
   public void stop(long deadlineNanos) {
-    stopping = true;
-    for (Thread t : readers) {
+    synchronized (workers) {
+      stopping = true;
+    }
+    Epoll.signal(stop);
+    for (Thread t : List.copyOf(workers)) {
       FuseTransport.joinUntil(t, deadlineNanos);
     }
+    FdPassing.closeQuietly(stop);
   }
 
-  private void readLoop(int fd) {
+  private void work(int fd) {
     Fd to = new Fd(fd);
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment box = LibC.newErrnoBox(arena);
-      MemorySegment pfd = arena.allocate(8, 4);
-      pfd.set(JAVA_INT, 0, fd);
-      while (!stopping) {
-        pfd.set(JAVA_SHORT, 4, (short) LibC.POLLIN);
-        pfd.set(JAVA_SHORT, 6, (short) 0);
-        int pr = LibC.poll(box, pfd, 1, POLL_MILLIS);
-        if (pr == 0 || (pr < 0 && LibC.errno(box) == LibC.EINTR)) {
-          continue;
-        }
+    try (Epoll ep = Epoll.open()) {
+      ep.addExclusive(fd);
+      ep.add(stop);
+      while (true) {
+        int ready = ep.await(IDLE_MILLIS);
         if (stopping) {
           break;
+        }
+        if (ready < 0) {
+          throw new NativeException("epoll_wait", -ready);
+        }
+        if (ready == 0) {
+          if (retireIdle()) {
+            return;
+          }
+          continue;
         }
         Buf b = pool.take();
         long n = LibC.read(b.errnoBox(), fd, b.segment(), b.capacity());
@@ -115,19 +177,57 @@ final class DevFuseTransport implements FuseTransport {
           int e = LibC.errno(b.errnoBox());
           pool.give(b);
           if (e == LibC.EINTR || e == LibC.EAGAIN || e == LibC.ENOENT) {
-            continue;
+            continue; // another worker took it, or the kernel dropped it (interrupted before read)
           }
           if (e != LibC.ENODEV) {
             log.error("reading {} failed: {}", DevFuse.DEVICE, LibC.strerror(e));
           }
           sink.ended("connection ended (" + LibC.strerror(e) + ")");
-          return;
+          break;
         }
-        sink.dispatch(to, b, (int) n);
+        if (idle.decrementAndGet() == 0) {
+          growIfRoom();
+        }
+        sink.dispatch(to, b, (int) n, true);
+        if (stopping) {
+          break; // a handler that outlasted stop(): read nothing more
+        }
+        idle.incrementAndGet();
       }
     } catch (Throwable t) {
-      log.error("FUSE reader died", t);
-      sink.ended("reader failed");
+      log.error("FUSE worker died", t);
+      sink.ended("worker failed");
     }
+    live.decrementAndGet();
+  }
+
+  /** No worker is left waiting: starts one, unless stopping or at {@code maxWorkers}. */
+  private void growIfRoom() {
+    int n;
+    do {
+      n = live.get();
+      if (n >= maxWorkers || stopping) {
+        return; // all busy: requests wait in the kernel (max_background push-back)
+      }
+    } while (!live.compareAndSet(n, n + 1));
+    idle.incrementAndGet();
+    startWorker();
+  }
+
+  /**
+   * After an idle wait: ends this (idle) worker if more than {@code minIdle} workers are idle, so
+   * others still read; true if it should end.
+   */
+  private boolean retireIdle() {
+    int n;
+    do {
+      n = idle.get();
+      if (n <= minIdle) {
+        return false;
+      }
+    } while (!idle.compareAndSet(n, n - 1));
+    live.decrementAndGet();
+    workers.remove(Thread.currentThread());
+    return true;
   }
 }

@@ -35,7 +35,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,12 +52,14 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Concurrency: requests arrive through a {@link FuseTransport}: {@link DevFuseTransport}'s
- * reader threads (always: INIT, FORGET and INTERRUPT come that way) and, with {@link
+ * worker threads (always: INIT, FORGET and INTERRUPT come that way) and, with {@link
  * MountOptions#ioUring} and a kernel that agrees at INIT, {@link UringTransport}'s ring threads.
- * Either hands each request, in a pooled native buffer, to {@code dispatch}. INLINE ops (INIT, FORGET, INTERRUPT, DESTROY, ENOSYS answers) run on the
- * reader; ASYNC ops run on a virtual thread after taking a permit of a semaphore sized
- * max_background, so a busy server pushes back on the kernel; BLOCKING ops (SETLKW) run on a
- * virtual thread without a permit, so lock waiters can never starve the unlock that frees them.
+ * Either hands each request, in a pooled native buffer, to {@code dispatch}. INLINE ops (INIT,
+ * FORGET, INTERRUPT, DESTROY, ENOSYS answers) run on the transport's thread; ASYNC ops take a
+ * permit of a semaphore sized max_background, so a busy server pushes back on the kernel, and run
+ * on the /dev/fuse worker that read them (it has made sure another worker reads meanwhile) while
+ * fewer than one per processor run so, otherwise (and from a ring thread) on a virtual thread; BLOCKING ops (SETLKW) always run on a virtual thread without
+ * a permit, so lock waiters never hold a worker and never starve the unlock that frees them.
  * The reply is built in place in the request's buffer and sent through the request's {@link
  * FuseTransport.ReplyTo}; then the buffer returns to the pool.
  *
@@ -78,6 +82,8 @@ import org.slf4j.LoggerFactory;
 public final class FuseServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FuseServer.class);
   private static final long MARKER_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
+  /** Handlers that may run at once on the /dev/fuse workers that read their requests. */
+  private static final int INLINE_LIMIT = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private final Vfs vfs;
   private final FuseMount mount;
@@ -87,6 +93,8 @@ public final class FuseServer implements AutoCloseable {
   private final Semaphore permits;
   private final ConcurrentHashMap<Long, Object> inflight = new ConcurrentHashMap<>();
   private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger running = new AtomicInteger();
+  private final LongAdder handedOff = new LongAdder();
   private DevFuseTransport dev;
   private volatile UringTransport uring;
   private final int[] fds;
@@ -143,7 +151,7 @@ public final class FuseServer implements AutoCloseable {
     table.on(Opcode.NOTIFY_REPLY, 0, Dispatch.NO_REPLY, (r, out) -> {});
     table.on(Opcode.DESTROY, 0, Dispatch.INLINE, (r, out) -> {});
     this.meters = new FuseMeters(metrics, table, counts.length());
-    meters.gauge("nectar_fuse_inflight_requests", "FUSE requests being handled", handlers::size);
+    meters.gauge("nectar_fuse_inflight_requests", "FUSE requests being handled", () -> handlers.size() + running.get());
     meters.gauge("nectar_fuse_kernel_protocol_minor", "the FUSE protocol minor (7.N) the kernel offered at INIT; 0 before INIT",
         () -> init == null ? 0 : init.kernelMinor());
     meters.gauge("nectar_fuse_io_uring", "1 while requests are served over FUSE-over-io_uring, 0 on /dev/fuse alone",
@@ -194,11 +202,6 @@ public final class FuseServer implements AutoCloseable {
         fds[i] = -1;
       }
     }
-    for (int fd : fds) {
-      if (fd >= 0) {
-        DevFuse.setNonBlocking(fd);
-      }
-    }
     FuseServer s = new FuseServer(vfs, mount, fds, null, metrics);
     s.startReaders();
     return s;
@@ -224,22 +227,26 @@ public final class FuseServer implements AutoCloseable {
       FdPassing.closeQuietly(fds[i]);
     }
     FuseServer s = new FuseServer(vfs, m, readerFds, session.init(), metrics);
-    s.startReaders();
+    try {
+      s.startReaders();
+    } catch (NativeException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     return s;
   }
 
-  private void startReaders() {
+  private void startReaders() throws NativeException {
     vfs.setInvalidator(new Notifier());
     readOnly.start();
-    dev = new DevFuseTransport(fds, pool, requests);
+    dev = new DevFuseTransport(fds, pool, requests, options.maxBackground());
     dev.start();
   }
 
   /** How the transports reach this server. */
   private final FuseTransport.Requests requests = new FuseTransport.Requests() {
     @Override
-    public void dispatch(FuseTransport.ReplyTo to, Buf b, int n) {
-      FuseServer.this.dispatch(to, b, n);
+    public void dispatch(FuseTransport.ReplyTo to, Buf b, int n, boolean mayRunHere) {
+      FuseServer.this.dispatch(to, b, n, mayRunHere);
     }
 
     @Override
@@ -254,6 +261,16 @@ public final class FuseServer implements AutoCloseable {
   long requestsOverIoUring() {
     UringTransport u = uring;
     return u == null ? 0 : u.served();
+  }
+
+  /** Requests handed to a thread of their own (SETLKW, requests beyond the inline limit, all from io_uring rings). */
+  long requestsHandedOff() {
+    return handedOff.sum();
+  }
+
+  /** /dev/fuse worker threads started so far. */
+  int workersStarted() {
+    return dev == null ? 0 : dev.workersStarted();
   }
 
   /** The transport requests take after INIT: "io-uring" or "dev-fuse". */
@@ -303,7 +320,7 @@ public final class FuseServer implements AutoCloseable {
 
   // ---------------------------------------------------------------- reading and dispatching
 
-  private void dispatch(FuseTransport.ReplyTo to, Buf b, int n) {
+  private void dispatch(FuseTransport.ReplyTo to, Buf b, int n, boolean mayRunHere) {
     Request r = Request.parse(b, n);
     if (r == null) {
       pool.give(b);
@@ -323,7 +340,7 @@ public final class FuseServer implements AutoCloseable {
     switch (op.dispatch()) {
       case NO_REPLY, INLINE -> {
         try {
-          run(to, b, r, op, null);
+          run(to, b, r, op, null, false);
         } finally {
           pool.give(b);
         }
@@ -339,9 +356,21 @@ public final class FuseServer implements AutoCloseable {
         }
         Call call = new Call(to, r.unique);
         r.attach(call.token);
+        call.token.onCancel(() -> answerInterrupted(call));
+        if (bounded && mayRunHere && claimRunHere()) {
+          register(call);
+          try {
+            run(to, b, r, op, call, true);
+          } finally {
+            inflight.remove(r.unique, call);
+            pool.give(b);
+            permits.release();
+          }
+          return;
+        }
         Thread t = Thread.ofVirtual().name("nectar-fuse-" + op.name()).unstarted(() -> {
           try {
-            run(to, b, r, op, call);
+            run(to, b, r, op, call, false);
           } finally {
             inflight.remove(r.unique, call);
             handlers.remove(Thread.currentThread());
@@ -352,18 +381,44 @@ public final class FuseServer implements AutoCloseable {
           }
         });
         handlers.add(t);
-        call.token.onCancel(() -> answerInterrupted(call));
-        Object before = inflight.put(r.unique, call);
-        if (before instanceof Marker) {
-          call.token.cancel(); // the INTERRUPT overtook its request
-        }
+        handedOff.increment();
+        register(call);
         t.start();
       }
     }
   }
 
-  /** Runs the handler and replies, unless {@code call} was answered EINTR meanwhile (then undoes). */
-  private void run(FuseTransport.ReplyTo to, Buf b, Request r, Op op, Call call) {
+  /**
+   * True (and counted in {@code running}) while fewer than {@link #INLINE_LIMIT} handlers run on
+   * the workers that read them; beyond that a request goes to a virtual thread, as from a ring:
+   * more CPU-bound handlers than processors on platform threads only queue up on locks (a
+   * SQLite writer's fair lock), where virtual threads wait cheaply.
+   */
+  private boolean claimRunHere() {
+    int n;
+    do {
+      n = running.get();
+      if (n >= INLINE_LIMIT) {
+        return false;
+      }
+    } while (!running.compareAndSet(n, n + 1));
+    return true;
+  }
+
+  /** Makes {@code call} reachable by INTERRUPT; an INTERRUPT that came first cancels it now. */
+  private void register(Call call) {
+    Object before = inflight.put(call.unique, call);
+    if (before instanceof Marker) {
+      call.token.cancel(); // the INTERRUPT overtook its request
+    }
+  }
+
+  /**
+   * Runs the handler and replies, unless {@code call} was answered EINTR meanwhile (then undoes).
+   * {@code inlineSlot}: gives back the {@link #claimRunHere} slot once the handler is done, before
+   * the reply wakes the caller (whose next request may then run inline too).
+   */
+  private void run(FuseTransport.ReplyTo to, Buf b, Request r, Op op, Call call, boolean inlineSlot) {
     Reply out = new Reply(b);
     int err = 0;
     long t0 = System.nanoTime();
@@ -374,6 +429,9 @@ public final class FuseServer implements AutoCloseable {
       op.handler().handle(r, out);
     } catch (Throwable t) {
       err = -errnoOf(op, t);
+    }
+    if (inlineSlot) {
+      running.decrementAndGet();
     }
     meters.handled(r.opcode, t0, err != 0);
     if (op.dispatch() == Dispatch.NO_REPLY) {

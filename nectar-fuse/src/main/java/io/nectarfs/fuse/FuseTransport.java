@@ -26,9 +26,11 @@ interface FuseTransport {
   interface Requests {
     /**
      * Handles the request of {@code n} bytes in {@code b}, a buffer taken from the server's pool
-     * that the server gives back. Called on the transport's thread.
+     * that the server gives back. Called on the transport's thread; {@code mayRunHere} says that
+     * thread may run the handler itself before returning (the transport reads on without it, as
+     * {@link DevFuseTransport}'s workers do); otherwise the server must not block it for long.
      */
-    void dispatch(ReplyTo to, Buf b, int n);
+    void dispatch(ReplyTo to, Buf b, int n, boolean mayRunHere);
 
     /** The connection ended (unmounted, aborted) or the transport failed; {@code why} is one line. */
     void ended(String why);

@@ -14,8 +14,10 @@ import java.time.Duration;
  * @param maxWrite largest WRITE/READ the kernel sends (capped by max_pages_limit)
  * @param maxReadahead kernel readahead limit; 0 keeps the kernel's offer
  * @param maxBackground kernel max_background, also the bound on concurrently handled requests
+ *     (lock waits aside) and on /dev/fuse worker threads
  * @param congestionThreshold kernel congestion_threshold
- * @param readers reader threads, each on its own cloned {@code /dev/fuse} descriptor
+ * @param readers worker threads that always wait for requests, each on its own cloned {@code /dev/fuse}
+ *     descriptor (more start while all are busy, up to maxBackground, and end when idle)
  * @param attrTimeout how long the kernel caches attributes
  * @param entryTimeout how long the kernel caches names
  * @param negativeTimeout how long the kernel caches a missing name (0: not at all)

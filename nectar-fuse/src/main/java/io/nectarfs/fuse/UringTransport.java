@@ -348,7 +348,7 @@ final class UringTransport implements FuseTransport {
         e.error(e.header.get(JAVA_LONG, 8), -io.nectarfs.common.Errno.EIO.code());
         return null;
       }
-      sink.dispatch(e, b, n);
+      sink.dispatch(e, b, n, false);
       return null;
     }
 

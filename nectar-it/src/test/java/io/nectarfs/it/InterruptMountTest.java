@@ -77,7 +77,7 @@ class InterruptMountTest {
         mnt, MountOptions.builder().volumeName("intr-vol").entryTimeout(Duration.ZERO).attrTimeout(Duration.ZERO).build())) {
       assertThat(server.awaitInit(Duration.ofSeconds(20))).isTrue();
       Files.createDirectory(mnt.resolve("warm")); // the inode batch is allocated: MKDIR's own transaction is the held one
-      engine.armNextWrite("nectar-fuse-MKDIR");
+      engine.armNextWrite("nectar-fuse-"); // a FUSE request's (the next is MKDIR): handlers run on the worker that read them
 
       Process p = new ProcessBuilder("python3", script.toString(), mnt.resolve("a").toString()).redirectErrorStream(true).start();
       // not closed by a try-with-resources: that would wait for a reading thread before the finally releases the engine
