@@ -102,7 +102,7 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--nonempty", description = "Allow mounting over a non-empty directory.")
   boolean nonEmpty;
 
-  @Option(names = "--readers", paramLabel = "N", description = "Threads reading /dev/fuse (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--readers", paramLabel = "N", description = "FUSE worker threads kept waiting on /dev/fuse (default: ${DEFAULT-VALUE}; more start while all are busy, up to --max-background).")
   int readers = 2;
 
   @Option(names = "--io-uring", description = "Serve FUSE requests over io_uring rings (Linux 6.14+, needs the fuse module parameter enable_uring=Y; "
