@@ -110,10 +110,7 @@ class IoUringLifecycleTest {
     Mounted m = Mounted.start(uring());
     Process busy = null;
     try {
-      assertThat(m.server.transport()).isEqualTo("io-uring");
-      busy = busyLoop(m);
-      long seen = m.server.requestsOverIoUring();
-      waitUntil(() -> m.server.requestsOverIoUring() > seen + 200);
+      busy = busyOverRings(m);
       m.server.close();
       assertThat(m.server.isStopped()).isTrue();
       assertThat(FuseMount.isMounted(m.dir)).isFalse();
@@ -131,10 +128,7 @@ class IoUringLifecycleTest {
     Mounted m = Mounted.start(uring());
     Process busy = null;
     try {
-      assertThat(m.server.transport()).isEqualTo("io-uring");
-      busy = busyLoop(m);
-      long seen = m.server.requestsOverIoUring();
-      waitUntil(() -> m.server.requestsOverIoUring() > seen + 200);
+      busy = busyOverRings(m);
       sh("umount -l " + m.dir).ok();
       stop(busy);
       assertThat(m.server.awaitStop(Duration.ofSeconds(60))).isTrue();
@@ -158,6 +152,20 @@ class IoUringLifecycleTest {
   }
 
   /** A shell in the mount writing, reading and stat'ing small files until killed. */
+  /** Starts {@link #busyLoop} on an io_uring mount and returns once 200 more requests came over its rings. */
+  private static Process busyOverRings(Mounted m) throws Exception {
+    assertThat(m.server.transport()).isEqualTo("io-uring");
+    Process busy = busyLoop(m);
+    long seen = m.server.requestsOverIoUring();
+    try {
+      waitUntil(() -> m.server.requestsOverIoUring() > seen + 200);
+    } catch (Exception | AssertionError e) {
+      stop(busy);
+      throw e;
+    }
+    return busy;
+  }
+
   private static Process busyLoop(Mounted m) throws Exception {
     String loop = "cd " + m.dir + " && while true; do for i in 1 2 3 4 5 6 7 8; do echo $i > b$i; cat b$i > /dev/null; stat b$i > /dev/null; done; done";
     return new ProcessBuilder(List.of("bash", "-c", loop)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

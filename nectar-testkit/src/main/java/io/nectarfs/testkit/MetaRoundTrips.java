@@ -1,8 +1,13 @@
 package io.nectarfs.testkit;
 
+import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.meta.FileType;
+import io.nectarfs.meta.Format;
 import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.MetaClient;
+import io.nectarfs.meta.MetaConfig;
+import io.nectarfs.meta.kv.TxnKv;
 import java.io.IOException;
 
 /**
@@ -16,6 +21,28 @@ import java.io.IOException;
  * @param release releasing the locks of an owner that never locked (every close does it)
  */
 public record MetaRoundTrips(long create, long lookup, long getattr, long release, long rename, long unlink) {
+
+  /** Formats a fresh test volume named {@code name} on {@code kv} and opens a client without background jobs. */
+  public static MetaClient formatAndOpen(TxnKv kv, String name) throws IOException {
+    MetaClient.format(kv, Format.builder(name, "mem://" + name).checksum(false).createdMillis(System.currentTimeMillis())
+        .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
+    return MetaClient.open(kv, MetaConfig.defaults().withBackground(false));
+  }
+
+  /**
+   * A new directory {@code d} under the root, after one create, lookup, rename and unlink in it, so
+   * the client's first uses are behind it (the inode batch allocated, the engine's statements or
+   * scripts cached: Redis answers a script's first EVALSHA with NOSCRIPT, then EVAL): the directory
+   * to measure in.
+   */
+  public static long warmDir(Meta m) throws IOException {
+    long dir = m.mkdir(Ctx.ROOT, Meta.ROOT, "d", 0755, 0).ino();
+    m.mknod(Ctx.ROOT, dir, "warm", FileType.FILE, 0644, 0, 0);
+    m.lookup(Ctx.ROOT, dir, "warm");
+    m.rename(Ctx.ROOT, dir, "warm", dir, "warm2", 0);
+    m.unlink(Ctx.ROOT, dir, "warm2");
+    return dir;
+  }
 
   /** Measures on {@code m}, whose engine connection goes through {@code proxy}. */
   public static MetaRoundTrips measure(Meta m, RoundTripProxy proxy, long dir) throws IOException {

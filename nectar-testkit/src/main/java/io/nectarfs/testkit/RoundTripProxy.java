@@ -38,6 +38,17 @@ public final class RoundTripProxy implements AutoCloseable {
     return server.getLocalPort();
   }
 
+  /** A relay in front of the server that the engine URL {@code url} names. */
+  public static RoundTripProxy inFrontOf(String url) throws IOException {
+    java.net.URI u = java.net.URI.create(url);
+    return new RoundTripProxy(u.getHost(), u.getPort());
+  }
+
+  /** {@code url} (naming this relay's server) with its address replaced by this relay's. */
+  public String via(String url) {
+    return url.replace(host + ":" + port, "127.0.0.1:" + port());
+  }
+
   public long trips() {
     return trips.get();
   }

@@ -4,7 +4,6 @@ import static io.nectarfs.common.OpenFlags.O_RDWR;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.chunk.ChunkConfig;
-import io.nectarfs.chunk.ChunkStats;
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.ChunkStores;
 import io.nectarfs.chunk.SliceWriter;
@@ -35,15 +34,14 @@ class CompactorTest {
   private final Ctx ctx = Ctx.ROOT;
 
   /** Runs {@code hook} on the compactor thread at the first read after each new compaction writer. */
-  private static final class Interleaving implements ChunkStore {
-    private final ChunkStore inner;
+  private static final class Interleaving extends ForwardingChunkStore {
     volatile int budget;
     volatile Runnable hook = () -> {};
     private boolean armed; // compactor thread only
     private boolean inHook; // compactor thread only
 
     Interleaving(ChunkStore inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     private static boolean onCompactor() {
@@ -71,36 +69,6 @@ class CompactorTest {
         }
       }
       return inner.read(sliceId, size, off, dst);
-    }
-
-    @Override
-    public int blockSize() {
-      return inner.blockSize();
-    }
-
-    @Override
-    public void prefetch(long sliceId, int size, int off, int len) {
-      inner.prefetch(sliceId, size, off, len);
-    }
-
-    @Override
-    public int fillCache(long sliceId, int size) throws IOException {
-      return inner.fillCache(sliceId, size);
-    }
-
-    @Override
-    public void remove(long sliceId, int size) throws IOException {
-      inner.remove(sliceId, size);
-    }
-
-    @Override
-    public ChunkStats stats() {
-      return inner.stats();
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
     }
   }
 

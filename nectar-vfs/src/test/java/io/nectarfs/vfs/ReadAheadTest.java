@@ -5,10 +5,8 @@ import static io.nectarfs.common.OpenFlags.O_RDWR;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nectarfs.chunk.ChunkConfig;
-import io.nectarfs.chunk.ChunkStats;
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.ChunkStores;
-import io.nectarfs.chunk.SliceWriter;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Metrics;
@@ -32,58 +30,17 @@ class ReadAheadTest {
   private final Ctx ctx = Ctx.ROOT;
 
   /** Counts prefetch requests; everything else is passed on. */
-  private static final class Counting implements ChunkStore {
-    final ChunkStore inner;
+  private static final class Counting extends ForwardingChunkStore {
     final AtomicLong prefetched = new AtomicLong();
 
     Counting(ChunkStore inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public int blockSize() {
-      return inner.blockSize();
-    }
-
-    @Override
-    public SliceWriter newWriter(long sliceId) {
-      return inner.newWriter(sliceId);
-    }
-
-    @Override
-    public int read(long sliceId, int size, int off, ByteBuffer dst) throws IOException {
-      return inner.read(sliceId, size, off, dst);
-    }
-
-    @Override
-    public int read(Ctx ctx, long sliceId, int size, int off, ByteBuffer dst) throws IOException {
-      return inner.read(ctx, sliceId, size, off, dst);
+      super(inner);
     }
 
     @Override
     public void prefetch(long sliceId, int size, int off, int len) {
       prefetched.addAndGet(len);
       inner.prefetch(sliceId, size, off, len);
-    }
-
-    @Override
-    public int fillCache(long sliceId, int size) throws IOException {
-      return inner.fillCache(sliceId, size);
-    }
-
-    @Override
-    public void remove(long sliceId, int size) throws IOException {
-      inner.remove(sliceId, size);
-    }
-
-    @Override
-    public ChunkStats stats() {
-      return inner.stats();
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
     }
   }
 

@@ -13,9 +13,9 @@ import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.Slice;
 import io.nectarfs.meta.kv.TxnKv;
+import io.nectarfs.testkit.MetaRoundTrips;
 import io.nectarfs.testkit.RoundTripProxy;
 import java.io.OutputStream;
-import java.net.URI;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,9 +32,8 @@ class RedisBulkScanTest {
   @Test
   void fsckDumpGcSummaryAndQuotaCheck_useFarFewerRoundTripsThanInodes() throws Exception {
     String base = RedisTestSupport.url(RedisTestSupport.uniquePrefix());
-    URI u = URI.create(base);
     try {
-      run(base, u);
+      run(base);
     } finally {
       try (TxnKv cleanup = MetaEngines.registry().open(base, new Secrets(Map.of()))) {
         cleanup.reset();
@@ -42,13 +41,11 @@ class RedisBulkScanTest {
     }
   }
 
-  private static void run(String base, URI u) throws Exception {
-    try (RoundTripProxy proxy = new RoundTripProxy(u.getHost(), u.getPort());
-        TxnKv kv = MetaEngines.registry().open(base.replace(u.getHost() + ":" + u.getPort(), "127.0.0.1:" + proxy.port()), new Secrets(Map.of()))) {
+  private static void run(String base) throws Exception {
+    try (RoundTripProxy proxy = RoundTripProxy.inFrontOf(base);
+        TxnKv kv = MetaEngines.registry().open(proxy.via(base), new Secrets(Map.of()))) {
       kv.reset();
-      MetaClient.format(kv, Format.builder("scan-vol", "mem://scan").checksum(false).createdMillis(System.currentTimeMillis())
-          .storageLayout(Format.LAYOUT_NAME).build(), false, io.nectarfs.common.Clock.SYSTEM);
-      try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withBackground(false))) {
+      try (MetaClient m = MetaRoundTrips.formatAndOpen(kv, "scan-vol")) {
         MetaAdmin admin = new MetaAdmin(m);
         long firstDir = 0;
         for (int d = 0; d < DIRS; d++) {

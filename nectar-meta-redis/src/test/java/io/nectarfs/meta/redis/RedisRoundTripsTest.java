@@ -15,7 +15,6 @@ import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.testkit.MetaRoundTrips;
 import io.nectarfs.testkit.RoundTripProxy;
-import java.net.URI;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -30,9 +29,8 @@ class RedisRoundTripsTest {
   @Test
   void createLookupGetattrUnlinkRename_takeFewRoundTrips() throws Exception {
     String base = RedisTestSupport.url(RedisTestSupport.uniquePrefix());
-    URI u = URI.create(base);
     try {
-      run(base, u);
+      run(base);
     } finally {
       try (TxnKv cleanup = MetaEngines.registry().open(base, new Secrets(Map.of()))) {
         cleanup.reset();
@@ -40,20 +38,12 @@ class RedisRoundTripsTest {
     }
   }
 
-  private static void run(String base, URI u) throws Exception {
-    try (RoundTripProxy proxy = new RoundTripProxy(u.getHost(), u.getPort());
-        TxnKv kv = MetaEngines.registry().open(base.replace(u.getHost() + ":" + u.getPort(), "127.0.0.1:" + proxy.port()), new Secrets(Map.of()))) {
+  private static void run(String base) throws Exception {
+    try (RoundTripProxy proxy = RoundTripProxy.inFrontOf(base);
+        TxnKv kv = MetaEngines.registry().open(proxy.via(base), new Secrets(Map.of()))) {
       kv.reset();
-      MetaClient.format(kv, Format.builder("trips-vol", "mem://trips").checksum(false).createdMillis(System.currentTimeMillis())
-          .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
-      try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withBackground(false))) {
-        long dir = m.mkdir(Ctx.ROOT, Meta.ROOT, "d", 0755, 0).ino();
-        // Warm-up: the inode batch is allocated and the server has every script cached (the first
-        // use of a script on a server is EVALSHA, NOSCRIPT, then EVAL).
-        m.mknod(Ctx.ROOT, dir, "warm", FileType.FILE, 0644, 0, 0);
-        m.lookup(Ctx.ROOT, dir, "warm");
-        m.rename(Ctx.ROOT, dir, "warm", dir, "warm2", 0);
-        m.unlink(Ctx.ROOT, dir, "warm2");
+      try (MetaClient m = MetaRoundTrips.formatAndOpen(kv, "trips-vol")) {
+        long dir = MetaRoundTrips.warmDir(m);
 
         MetaRoundTrips t = MetaRoundTrips.measure(m, proxy, dir);
         long create = t.create();
@@ -75,7 +65,7 @@ class RedisRoundTripsTest {
 
         // A name this client never saw: the entry first, then its inode, then the commit.
         long other = m.mknod(Ctx.ROOT, dir, "h", FileType.FILE, 0644, 0, 0).ino();
-        try (MetaClient m2 = MetaClient.open(MetaEngines.registry().open(base.replace(u.getHost() + ":" + u.getPort(), "127.0.0.1:" + proxy.port()),
+        try (MetaClient m2 = MetaClient.open(MetaEngines.registry().open(proxy.via(base),
             new Secrets(Map.of())), MetaConfig.defaults().withBackground(false))) {
           long before = proxy.trips();
           m2.unlink(Ctx.ROOT, dir, "h");

@@ -2,11 +2,8 @@ package io.nectarfs.meta.sql;
 
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -45,25 +42,11 @@ final class HikariConnections implements SqlConnections {
     pool.close();
   }
 
-  private final class HikariLease implements Lease {
-    private final Connection conn;
-    private final Map<String, PreparedStatement> cache = new HashMap<>();
+  private final class HikariLease extends StatementCache {
     private boolean ended;
 
     HikariLease(Connection conn) {
-      this.conn = conn;
-    }
-
-    @Override
-    public PreparedStatement prepare(String sql) throws SQLException {
-      statements.increment();
-      PreparedStatement ps = cache.get(sql);
-      if (ps == null) {
-        ps = conn.prepareStatement(sql);
-        prepared.increment();
-        cache.put(sql, ps);
-      }
-      return ps;
+      super(conn, prepared, statements);
     }
 
     @Override
@@ -101,17 +84,6 @@ final class HikariConnections implements SqlConnections {
       ended = true;
       closeStatements();
       pool.evictConnection(conn);
-    }
-
-    private void closeStatements() {
-      for (PreparedStatement ps : cache.values()) {
-        try {
-          ps.close();
-        } catch (SQLException ignored) {
-          // the connection is returned or evicted anyway
-        }
-      }
-      cache.clear();
     }
   }
 }

@@ -2,11 +2,8 @@ package io.nectarfs.meta.sql;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
@@ -94,25 +91,11 @@ final class SqliteConnections implements SqlConnections {
   }
 
   /** A connection with its statements by SQL text; a lease while {@code leased}. */
-  private final class Pooled implements Lease {
-    private final Connection conn;
-    private final Map<String, PreparedStatement> cache = new HashMap<>();
+  private final class Pooled extends StatementCache {
     private boolean leased = true;
 
     Pooled(Connection conn) {
-      this.conn = conn;
-    }
-
-    @Override
-    public PreparedStatement prepare(String sql) throws SQLException {
-      statements.increment();
-      PreparedStatement ps = cache.get(sql);
-      if (ps == null) {
-        ps = conn.prepareStatement(sql);
-        prepared.increment();
-        cache.put(sql, ps);
-      }
-      return ps;
+      super(conn, prepared, statements);
     }
 
     @Override
@@ -155,17 +138,6 @@ final class SqliteConnections implements SqlConnections {
       } catch (SQLException ignored) {
         // nothing to do about a failed close of an embedded database
       }
-    }
-
-    private void closeStatements() {
-      for (PreparedStatement ps : cache.values()) {
-        try {
-          ps.close();
-        } catch (SQLException ignored) {
-          // a statement the driver finalized after an error: nothing left to free
-        }
-      }
-      cache.clear();
     }
   }
 }

@@ -2,18 +2,11 @@ package io.nectarfs.meta.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nectarfs.common.Clock;
-import io.nectarfs.common.Ctx;
-import io.nectarfs.meta.FileType;
-import io.nectarfs.meta.Format;
-import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
-import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.testkit.MetaRoundTrips;
 import io.nectarfs.testkit.RoundTripProxy;
 import io.nectarfs.testkit.TestServices;
-import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,16 +27,10 @@ class PostgresRoundTripsTest {
   @Test
   void createLookupGetattrUnlinkRename_countRoundTrips() throws Exception {
     String base = ServerTests.prefixed(TestServices.require(TestServices.POSTGRES), "trips");
-    URI u = URI.create(base);
-    try (RoundTripProxy proxy = new RoundTripProxy(u.getHost(), u.getPort());
-        TxnKv kv = ServerTests.open(base.replace(u.getHost() + ":" + u.getPort(), "127.0.0.1:" + proxy.port()))) {
-      MetaClient.format(kv, Format.builder("trips-vol", "mem://trips").checksum(false).createdMillis(System.currentTimeMillis())
-          .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
-      try (MetaClient m = MetaClient.open(kv, MetaConfig.defaults().withBackground(false))) {
-        long dir = m.mkdir(Ctx.ROOT, Meta.ROOT, "d", 0755, 0).ino();
-        m.mknod(Ctx.ROOT, dir, "warm", FileType.FILE, 0644, 0, 0);
-        m.rename(Ctx.ROOT, dir, "warm", dir, "warm2", 0);
-        m.unlink(Ctx.ROOT, dir, "warm2");
+    try (RoundTripProxy proxy = RoundTripProxy.inFrontOf(base);
+        TxnKv kv = ServerTests.open(proxy.via(base))) {
+      try (MetaClient m = MetaRoundTrips.formatAndOpen(kv, "trips-vol")) {
+        long dir = MetaRoundTrips.warmDir(m);
 
         MetaRoundTrips t = MetaRoundTrips.measure(m, proxy, dir);
         long create = t.create();
