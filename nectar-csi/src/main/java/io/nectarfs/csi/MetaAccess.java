@@ -25,9 +25,22 @@ final class MetaAccess {
             + " (or " + META_URL + "_FILE): name a Secret with it in the StorageClass (csi.storage.k8s.io/*-secret-name) or the PV"));
   }
 
-  /** A metadata client for administration (no background jobs); the caller closes it. */
+  /**
+   * A metadata client for administration (no background jobs); the caller closes it. A URL that
+   * names no volume fails FAILED_PRECONDITION, an engine that does not answer UNAVAILABLE (by
+   * {@link Statuses}), with the volume layer's message (credentials redacted).
+   */
   static MetaClient open(Map<String, String> secrets) throws IOException {
     String url = metaUrl(secrets);
-    return Volume.openMeta(url, VolumeOptions.defaults().withSecrets(new Secrets(secrets)).withBackgroundJobs(false).withClientName("csi"));
+    try {
+      return Volume.openMeta(url, VolumeOptions.defaults().withSecrets(new Secrets(secrets)).withBackgroundJobs(false).withClientName("csi"));
+    } catch (io.nectarfs.common.FsException e) {
+      throw e;
+    } catch (IOException e) {
+      if (Statuses.unreachable(e)) {
+        throw e;
+      }
+      throw new CsiException(io.grpc.Status.Code.FAILED_PRECONDITION, "secret META_URL: " + e.getMessage());
+    }
   }
 }

@@ -73,7 +73,7 @@ final class Statuses {
   }
 
   /** Whether {@code e} (or a cause) says the engine could not be reached. */
-  private static boolean unreachable(Throwable e) {
+  static boolean unreachable(Throwable e) {
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof ConnectException || c instanceof UnknownHostException || c instanceof java.net.SocketTimeoutException) {
         return true;
