@@ -67,6 +67,11 @@ class CsiProcessModeTest {
     metaUrl = "sqlite3://" + tmp.resolve("meta.db");
     Volumes.format(metaUrl, Format.builder("e2e", "file://" + tmp.resolve("store")).blockSize(256 << 10).trashDays(0)
         .createdMillis(System.currentTimeMillis()).build(), FormatRequest.defaults().withSecrets(new Secrets(Map.of())));
+    startPlugin();
+  }
+
+  /** The node plugin (mounter and driver) on this test's state directory. */
+  private void startPlugin() throws Exception {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> nectar = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
         "-Xmx512m", "-cp", cp, Nectar.class.getName());
@@ -207,6 +212,36 @@ class CsiProcessModeTest {
     try (MetaClient m = io.nectarfs.volume.Volume.openMeta(metaUrl, VolumeOptions.defaults().withSecrets(new Secrets(Map.of())).withBackgroundJobs(false))) {
       assertThatThrownBy(() -> new MetaAdmin(m).resolve("/pvc-e2e")).hasMessageContaining("no such file");
     }
+  }
+
+  @Test
+  void restartedPlugin_adoptsTheRunningMount_andStillRecoversIt() throws Exception {
+    Volume v = controller.createVolume(CreateVolumeRequest.newBuilder().setName("pvc-r").putAllSecrets(secrets())
+        .addVolumeCapabilities(VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.getDefaultInstance())
+            .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(8 * MIB)).build()).getVolume();
+    Path a = tmp.resolve("pods/a/volumes/pvc-r/mount");
+    publish(v, a);
+    byte[] one = data(MIB, 5);
+    Files.write(a.resolve("f"), one);
+    String key = onlyKey();
+    long pid = mounter.pid(key);
+    // the node plugin restarts; the mount keeps serving
+    channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    driver.close();
+    mounter.close();
+    assertThat(Files.readAllBytes(a.resolve("f"))).isEqualTo(one);
+    startPlugin();
+    assertThat(mounter.pid(key)).as("adopted").isEqualTo(pid);
+    assertThat(mounter.references(key)).containsExactly(a.toString());
+    // the adopted mount dies: the new plugin re-runs it and re-binds the target it did not publish itself
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+    await(() -> mounter.pid(key) != 0 && mounter.pid(key) != pid, "a new nectar mount");
+    await(() -> readsBack(a.resolve("f"), one), "the target to read again");
+    node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).setTargetPath(a.toString()).build());
+    published.clear();
+    assertThat(mounter.pid(key)).isZero();
+    await(() -> mountChildren() == 0, "the child to exit");
   }
 
   private static boolean readsBack(Path p, byte[] want) {
