@@ -62,7 +62,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
       long[] range = range(req.hasCapacityRange() ? req.getCapacityRange() : null);
       long capacity = range[0] > 0 ? range[0] : range[1];
       Map<String, String> params = req.getParametersMap();
-      boolean retain = VolumeIds.retain(params);
+      VolumeIds.OnDelete onDelete = VolumeIds.onDelete(params);
       String subdir = VolumeIds.subdirOf(req.getName(), params);
       int mode = octal(params, MODE, 0777);
       int uid = number(params, UID, -1);
@@ -70,7 +70,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
       synchronized (lock(req.getName())) {
         try (MetaClient m = MetaAccess.open(req.getSecretsMap())) {
           String fs = m.format().name();
-          String id = VolumeIds.idOf(fs, retain, subdir);
+          String id = VolumeIds.idOf(fs, onDelete, subdir);
           MetaAdmin admin = new MetaAdmin(m);
           long ino = existing(admin, subdir);
           if (ino != 0) {
@@ -100,7 +100,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
         throw CsiException.invalid("volume_id missing");
       }
       Optional<VolumeIds.Dynamic> d = VolumeIds.parse(req.getVolumeId());
-      if (d.isEmpty() || d.get().retain()) {
+      if (d.isEmpty() || d.get().onDelete() == VolumeIds.OnDelete.RETAIN) {
         return DeleteVolumeResponse.getDefaultInstance(); // static, unknown or kept: nothing to remove
       }
       synchronized (lock(req.getVolumeId())) {

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 /**
  * Volume ids of dynamically provisioned volumes and the subdirectory naming of CreateVolume.
  *
- * <p>A dynamic volume id is {@code <volume name>#<on delete>#<subdir>}: DeleteVolume gets only the
+ * <p>A dynamic volume id is {@code <volume name>#<on delete>#<subdir>} (on delete: {@code
+ * delete} or {@code retain}): DeleteVolume gets only the
  * id and secrets, so the id carries what it needs (which volume, whether to keep the data, which
  * directory). Anything else is a static volume (a PV made by hand; its volume context names the
  * subdirectory) and is never deleted by the driver.
@@ -19,7 +20,10 @@ final class VolumeIds {
   /** StorageClass parameter: the subdirectory template (default {@value #DEFAULT_PATTERN}). */
   static final String PATH_PATTERN = "pathPattern";
   static final String DEFAULT_PATTERN = "${pv.name}";
-  /** StorageClass parameter: {@code delete} (default: remove the subdirectory, through the trash when the volume has one) or {@code retain}. */
+  /**
+   * StorageClass parameter: {@code delete} (default: remove the subdirectory, through the trash
+   * when the volume has one) or {@code retain}.
+   */
   static final String ON_DELETE = "onDelete";
   /** Volume context key: the subdirectory inside the volume that a PV is. */
   static final String SUBDIR = "subdir";
@@ -32,36 +36,49 @@ final class VolumeIds {
   private VolumeIds() {}
 
   /** A parsed dynamic volume id. */
-  record Dynamic(String volumeName, boolean retain, String subdir) {
+  enum OnDelete {
+    DELETE, RETAIN;
+
+    String word() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static Optional<OnDelete> of(String word) {
+      for (OnDelete d : values()) {
+        if (d.word().equals(word)) {
+          return Optional.of(d);
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  record Dynamic(String volumeName, OnDelete onDelete, String subdir) {
     String id() {
-      return volumeName + "#" + (retain ? "retain" : "delete") + "#" + subdir;
+      return volumeName + "#" + onDelete.word() + "#" + subdir;
     }
   }
 
   static Optional<Dynamic> parse(String id) {
     String[] p = id.split("#", 3);
-    if (p.length != 3 || p[0].isEmpty() || !(p[1].equals("retain") || p[1].equals("delete")) || !p[2].startsWith("/")) {
+    if (p.length != 3 || p[0].isEmpty() || OnDelete.of(p[1]).isEmpty() || !p[2].startsWith("/")) {
       return Optional.empty();
     }
     try {
-      return Optional.of(new Dynamic(p[0], p[1].equals("retain"), normalize(p[2])));
+      return Optional.of(new Dynamic(p[0], OnDelete.of(p[1]).get(), normalize(p[2])));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
   }
 
-  static boolean retain(Map<String, String> parameters) {
+  static OnDelete onDelete(Map<String, String> parameters) {
     String v = parameters.getOrDefault(ON_DELETE, "delete");
-    return switch (v) {
-      case "delete" -> false;
-      case "retain" -> true;
-      default -> throw CsiException.invalid("parameter " + ON_DELETE + "=" + v + ": use delete or retain");
-    };
+    return OnDelete.of(v).orElseThrow(() -> CsiException.invalid("parameter " + ON_DELETE + "=" + v + ": use delete or retain"));
   }
 
   /** The id of a new dynamic volume; INVALID_ARGUMENT when it would exceed the spec's 128 bytes. */
-  static String idOf(String volumeName, boolean retain, String subdir) {
-    String id = new Dynamic(volumeName, retain, subdir).id();
+  static String idOf(String volumeName, OnDelete onDelete, String subdir) {
+    String id = new Dynamic(volumeName, onDelete, subdir).id();
     if (id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_ID) {
       throw CsiException.invalid("volume id for " + subdir + " is longer than 128 bytes: use a shorter " + PATH_PATTERN);
     }

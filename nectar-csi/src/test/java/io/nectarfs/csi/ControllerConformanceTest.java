@@ -27,6 +27,7 @@ import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.Quota;
 import io.nectarfs.volume.VolumeOptions;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
@@ -44,8 +45,13 @@ class ControllerConformanceTest {
   CsiFixture f;
 
   @BeforeEach
-  void start() throws Exception {
-    f = new CsiFixture(tmp, null);
+  void start(org.junit.jupiter.api.TestInfo info) throws Exception {
+    f = info.getTestMethod().orElseThrow().getName().contains("Trash")
+        ? new CsiFixture(tmp, CsiFixture.formatted(tmp, "trashvol", 1), null) : new CsiFixture(tmp, null);
+  }
+
+  private MetaClient openMeta() throws Exception {
+    return io.nectarfs.volume.Volume.openMeta(f.metaUrl, VolumeOptions.defaults().withSecrets(new Secrets(Map.of())).withBackgroundJobs(false));
   }
 
   @AfterEach
@@ -142,7 +148,7 @@ class ControllerConformanceTest {
     assertStatus(() -> f.controller.createVolume(create("x", GIB, 0).clearVolumeCapabilities().addVolumeCapabilities(block).build()),
         Status.Code.INVALID_ARGUMENT, "block");
     assertStatus(() -> f.controller.createVolume(create("x", GIB, 0).putParameters("onDelete", "maybe").build()), Status.Code.INVALID_ARGUMENT,
-        "onDelete=maybe");
+        "onDelete=maybe: use delete or retain");
   }
 
   @Test
@@ -159,6 +165,24 @@ class ControllerConformanceTest {
     String kept = f.controller.createVolume(create("pvc-r", GIB, 0).putParameters("onDelete", "retain").build()).getVolume().getVolumeId();
     f.controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(kept).putAllSecrets(f.secrets()).build());
     assertThat(exists("/pvc-r")).isTrue();
+  }
+
+  @Test
+  void deleteVolume_throughTheTrash_whenTheVolumeHasOne() throws Exception {
+    String id = f.controller.createVolume(create("pvc-t", GIB, 0).build()).getVolume().getVolumeId();
+    try (MetaClient m = openMeta()) {
+      long dir = m.lookup(io.nectarfs.common.Ctx.ROOT, io.nectarfs.meta.Meta.ROOT, "pvc-t").ino();
+      m.mknod(io.nectarfs.common.Ctx.ROOT, dir, "file-of-pvc-t", io.nectarfs.meta.FileType.FILE, 0644, 0, 0);
+    }
+    f.controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).putAllSecrets(f.secrets()).build());
+    assertThat(exists("/pvc-t")).isFalse();
+    try (MetaClient m = openMeta()) {
+      List<String> inTrash = new java.util.ArrayList<>();
+      for (var hour : m.readdir(io.nectarfs.common.Ctx.ROOT, io.nectarfs.meta.Meta.TRASH, "", 100, false)) {
+        m.readdir(io.nectarfs.common.Ctx.ROOT, hour.ino(), "", 100, false).forEach(e -> inTrash.add(e.name()));
+      }
+      assertThat(String.join(" ", inTrash)).contains("file-of-pvc-t");
+    }
   }
 
   @Test

@@ -43,8 +43,13 @@ final class CsiFixture implements AutoCloseable {
   }
 
   static String formatted(Path tmp, String name) throws IOException {
+    return formatted(tmp, name, 0);
+  }
+
+  static String formatted(Path tmp, String name, int trashDays) throws IOException {
     String url = "sqlite3://" + tmp.resolve(name + ".db");
-    Format wanted = Format.builder(name, "file://" + tmp.resolve(name + "-store")).blockSize(64 << 10).createdMillis(System.currentTimeMillis()).build();
+    Format wanted = Format.builder(name, "file://" + tmp.resolve(name + "-store")).blockSize(64 << 10).trashDays(trashDays)
+        .createdMillis(System.currentTimeMillis()).build();
     Volumes.format(url, wanted, FormatRequest.defaults().withSecrets(new Secrets(Map.of())));
     return url;
   }
