@@ -173,6 +173,11 @@ class CsiProcessModeTest {
     assertThat(pid).isPositive();
     assertThat(mountChildren()).as("two targets share one nectar mount").isEqualTo(1);
     assertThat(mounter.references(key)).containsExactlyInAnyOrder(a.toString(), b.toString());
+    // the records that hold secrets and references are private to root
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("state/process/state")))).isEqualTo("rwx------");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("state/process/state/" + key + ".mount"))))
+        .isEqualTo("rw-------");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("state/targets")))).isEqualTo("rwx------");
 
     byte[] six = data(6 * MIB, 1);
     Files.write(a.resolve("f1"), six);
