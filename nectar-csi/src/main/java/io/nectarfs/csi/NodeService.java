@@ -83,9 +83,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         throw CsiException.invalid(why);
       }
       Path target = Path.of(req.getTargetPath()).toAbsolutePath().normalize();
-      boolean readOnly = req.getReadonly() || Capabilities.readOnlyMode(req.getVolumeCapability());
+      List<String> flags = req.getVolumeCapability().getMount().getMountFlagsList();
+      boolean readOnly = req.getReadonly() || Capabilities.readOnlyMode(req.getVolumeCapability()) || flags.contains("ro");
       String subdir = subdir(req.getVolumeId(), req.getVolumeContextMap());
-      MountSpec spec = spec(req.getVolumeContextMap(), req.getSecretsMap());
+      MountSpec spec = spec(req.getVolumeContextMap(), flags, req.getSecretsMap());
       synchronized (lock(target)) {
         if (BindMounts.isMountPoint(target)) {
           TargetRecords.Target t = records.get(target);
@@ -258,20 +259,25 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   /**
    * The node mount a PV needs. Its key depends on the volume (the metadata URL without its
    * credentials) and the mount options, so every PV of a volume with the same options shares one
-   * mount on the node.
+   * mount on the node. Options: the volume context's {@value #MOUNT_OPTIONS} and the PV's
+   * {@code mountOptions} (the capability's mount flags; {@code ro} there means a read-only bind).
    */
-  static MountSpec spec(Map<String, String> context, Map<String, String> secrets) throws IOException {
+  static MountSpec spec(Map<String, String> context, List<String> mountFlags, Map<String, String> secrets) throws IOException {
     String url = MetaAccess.metaUrl(secrets);
     List<String> options = new ArrayList<>();
-    for (String o : context.getOrDefault(MOUNT_OPTIONS, "").split(",")) {
+    List<String> given = new ArrayList<>(List.of(context.getOrDefault(MOUNT_OPTIONS, "").split(",")));
+    given.addAll(mountFlags);
+    for (String o : given) {
       String t = o.strip();
-      if (t.isEmpty()) {
+      if (t.isEmpty() || t.equals("ro") || t.equals("rw")) {
         continue;
       }
       if (!t.startsWith("--")) {
-        throw CsiException.invalid(MOUNT_OPTIONS + ": '" + t + "' is not a nectar mount option (e.g. --cache-size=10G)");
+        throw CsiException.invalid("mount option '" + t + "' is not a nectar mount option (e.g. --cache-size=10G)");
       }
-      options.add(t);
+      if (!options.contains(t)) {
+        options.add(t);
+      }
     }
     String name = Optional.ofNullable(context.get(VolumeIds.VOLUME_NAME)).orElse(host(url));
     Map<String, String> all = new java.util.HashMap<>(secrets);

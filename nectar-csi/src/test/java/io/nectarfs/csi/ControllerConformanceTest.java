@@ -116,6 +116,20 @@ class ControllerConformanceTest {
   }
 
   @Test
+  void createVolume_ownerAndModeFromTheStorageClass() throws Exception {
+    f.controller.createVolume(create("pvc-o", GIB, 0).putParameters("uid", "1000").putParameters("gid", "2000").putParameters("mode", "0750").build());
+    try (MetaClient m = openMeta()) {
+      var a = m.lookup(io.nectarfs.common.Ctx.ROOT, io.nectarfs.meta.Meta.ROOT, "pvc-o").attr();
+      assertThat(a.uid()).isEqualTo(1000);
+      assertThat(a.gid()).isEqualTo(2000);
+      assertThat(a.mode() & 07777).isEqualTo(0750);
+    }
+    assertStatus(() -> f.controller.createVolume(create("pvc-o2", GIB, 0).putParameters("mode", "rwx").build()), Status.Code.INVALID_ARGUMENT,
+        "mode=rwx is not an octal mode");
+    assertThat(exists("/pvc-o2")).isFalse();
+  }
+
+  @Test
   void createVolume_capacityRanges() throws Exception {
     assertThat(f.controller.createVolume(create("only-limit", 0, 3 * GIB).build()).getVolume().getCapacityBytes()).isEqualTo(3 * GIB);
     assertThat(f.controller.createVolume(create("both", GIB, 3 * GIB).build()).getVolume().getCapacityBytes()).isEqualTo(GIB);

@@ -59,7 +59,7 @@ class NodeConformanceTest {
 
   /** The fake mount of the key publish will use, with the PV's subdirectory in it. */
   private Path mountWithSubdir() throws Exception {
-    String key = NodeService.spec(java.util.Map.of("subdir", "/pv-a"), f.secrets()).key();
+    String key = NodeService.spec(java.util.Map.of("subdir", "/pv-a"), java.util.List.of(), f.secrets()).key();
     return Files.createDirectories(tmp.resolve("mounts").resolve(key).resolve("pv-a"));
   }
 
@@ -103,6 +103,23 @@ class NodeConformanceTest {
     f.node.nodePublishVolume(publish("static-pv", rox).setVolumeCapability(CsiFixture.mountCap(VolumeCapability.AccessMode.Mode.MULTI_NODE_READER_ONLY)).build());
     assertThatThrownBy(() -> Files.writeString(rox.resolve("x"), "no")).hasMessageContaining("Read-only");
     f.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId("static-pv").setTargetPath(rox.toString()).build());
+  }
+
+  @Test
+  void mountOptions_fromTheContextAndThePv_makeTheMountKey() throws Exception {
+    Path src = mountWithSubdir();
+    VolumeCapability withFlags = VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.newBuilder().addMountFlags("ro")
+        .addMountFlags("--cache-size=1G")).setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER)).build();
+    String key = NodeService.spec(java.util.Map.of("subdir", "/pv-a", "mountOptions", "--writeback-cache"), java.util.List.of("--cache-size=1G"), f.secrets()).key();
+    Files.createDirectories(tmp.resolve("mounts").resolve(key).resolve("pv-a"));
+    Path target = tmp.resolve("flags");
+    f.node.nodePublishVolume(publish("static-pv", target).setVolumeCapability(withFlags).putVolumeContext("mountOptions", "--writeback-cache").build());
+    assertThat(mounter.specs.get(key).options()).containsExactly("--writeback-cache", "--cache-size=1G");
+    assertThat(key).isNotEqualTo(src.getParent().getFileName().toString());
+    assertThatThrownBy(() -> Files.writeString(target.resolve("x"), "no")).hasMessageContaining("Read-only"); // "ro" among the PV's options
+    f.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId("static-pv").setTargetPath(target.toString()).build());
+    assertStatus(() -> f.node.nodePublishVolume(publish("static-pv", target).putVolumeContext("mountOptions", "noatime").build()),
+        Status.Code.INVALID_ARGUMENT, "'noatime' is not a nectar mount option");
   }
 
   @Test
