@@ -249,6 +249,30 @@ class CsiProcessModeTest {
     await(() -> mountChildren() == 0, "the child to exit");
   }
 
+  @Test
+  void failingMounts_nameTheCause_andLeaveNothing() throws Exception {
+    VolumeCapability rwx = VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.getDefaultInstance())
+        .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER)).build();
+    Path t = tmp.resolve("pods/x/mount");
+    // a URL that names no volume: refused before any mount starts
+    assertThatThrownBy(() -> node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId("v").setTargetPath(t.toString())
+        .setVolumeCapability(rwx).putSecrets("META_URL", "sqlite3://" + tmp.resolve("none.db")).putVolumeContext("subdir", "/").build()))
+        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
+          assertThat(e.getStatus().getDescription()).contains("no volume is formatted");
+        });
+    // a mount that cannot start: its own message, no reference, no mount point left
+    assertThatThrownBy(() -> node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId("v").setTargetPath(t.toString())
+        .setVolumeCapability(rwx).putAllSecrets(secrets()).putVolumeContext("subdir", "/").putVolumeContext("mountOptions", "--attr-cache=banana").build()))
+        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
+            .contains("nectar mount of e2e exited").contains("banana"));
+    assertThat(MountTable.isMountPoint(t)).isFalse();
+    try (Stream<Path> s = Files.list(tmp.resolve("state/process/mounts"))) {
+      assertThat(s.toList()).isEmpty();
+    }
+    assertThat(mountChildren()).isZero();
+  }
+
   private static boolean readsBack(Path p, byte[] want) {
     try {
       return java.util.Arrays.equals(Files.readAllBytes(p), want);

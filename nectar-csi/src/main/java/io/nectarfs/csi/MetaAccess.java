@@ -31,9 +31,24 @@ final class MetaAccess {
    * {@link Statuses}), with the volume layer's message (credentials redacted).
    */
   static MetaClient open(Map<String, String> secrets) throws IOException {
+    return open(secrets, false);
+  }
+
+  /**
+   * Checks the secrets name a volume that answers (a read-only client, no session), with the
+   * statuses of {@link #open}; returns the volume's name.
+   */
+  static String check(Map<String, String> secrets) throws IOException {
+    try (MetaClient m = open(secrets, true)) {
+      return m.format().name();
+    }
+  }
+
+  private static MetaClient open(Map<String, String> secrets, boolean readOnly) throws IOException {
     String url = metaUrl(secrets);
     try {
-      return Volume.openMeta(url, VolumeOptions.defaults().withSecrets(new Secrets(secrets)).withBackgroundJobs(false).withClientName("csi"));
+      return Volume.openMeta(url, VolumeOptions.defaults().withSecrets(new Secrets(secrets)).withReadOnly(readOnly).withBackgroundJobs(false)
+          .withClientName("csi"));
     } catch (io.nectarfs.common.FsException e) {
       throw e;
     } catch (IOException e) {

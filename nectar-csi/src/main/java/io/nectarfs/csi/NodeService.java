@@ -86,14 +86,24 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       List<String> flags = req.getVolumeCapability().getMount().getMountFlagsList();
       boolean readOnly = req.getReadonly() || Capabilities.readOnlyMode(req.getVolumeCapability()) || flags.contains("ro");
       String subdir = subdir(req.getVolumeId(), req.getVolumeContextMap());
-      MountSpec spec = spec(req.getVolumeContextMap(), flags, req.getSecretsMap());
+      Map<String, String> context = req.getVolumeContextMap();
+      MountSpec spec = spec(context, flags, req.getSecretsMap());
       synchronized (lock(target)) {
         if (BindMounts.isMountPoint(target)) {
           TargetRecords.Target t = records.get(target);
-          if (t != null && (!t.key().equals(spec.key()) || !t.subdir().equals(subdir) || t.readOnly() != readOnly)) {
+          // the same volume and options (the key's hash part: a static PV's key gets the volume name only once mounted)
+          boolean sameMount = t == null || t.key().substring(t.key().lastIndexOf('-')).equals(spec.key().substring(spec.key().lastIndexOf('-')));
+          if (t != null && (!sameMount || !t.subdir().equals(subdir) || t.readOnly() != readOnly)) {
             throw new CsiException(io.grpc.Status.Code.ALREADY_EXISTS, "target " + target + " is already published with other settings");
           }
           return NodePublishVolumeResponse.getDefaultInstance();
+        }
+        // a wrong URL or an unreachable engine fails here with its status, not as a dead mount
+        String volumeName = MetaAccess.check(req.getSecretsMap());
+        if (!context.containsKey(VolumeIds.VOLUME_NAME)) {
+          Map<String, String> named = new java.util.HashMap<>(context);
+          named.put(VolumeIds.VOLUME_NAME, volumeName); // a static PV: the mount is named after the volume
+          spec = spec(named, flags, req.getSecretsMap());
         }
         Path mountPoint = mounter.acquire(spec, target.toString());
         try {

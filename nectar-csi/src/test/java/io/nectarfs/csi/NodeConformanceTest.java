@@ -59,7 +59,7 @@ class NodeConformanceTest {
 
   /** The fake mount of the key publish will use, with the PV's subdirectory in it. */
   private Path mountWithSubdir() throws Exception {
-    String key = NodeService.spec(java.util.Map.of("subdir", "/pv-a"), java.util.List.of(), f.secrets()).key();
+    String key = NodeService.spec(java.util.Map.of("subdir", "/pv-a", "volumeName", "vol"), java.util.List.of(), f.secrets()).key();
     return Files.createDirectories(tmp.resolve("mounts").resolve(key).resolve("pv-a"));
   }
 
@@ -110,7 +110,8 @@ class NodeConformanceTest {
     Path src = mountWithSubdir();
     VolumeCapability withFlags = VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.newBuilder().addMountFlags("ro")
         .addMountFlags("--cache-size=1G")).setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER)).build();
-    String key = NodeService.spec(java.util.Map.of("subdir", "/pv-a", "mountOptions", "--writeback-cache"), java.util.List.of("--cache-size=1G"), f.secrets()).key();
+    String key = NodeService.spec(java.util.Map.of("subdir", "/pv-a", "volumeName", "vol", "mountOptions", "--writeback-cache"),
+        java.util.List.of("--cache-size=1G"), f.secrets()).key();
     Files.createDirectories(tmp.resolve("mounts").resolve(key).resolve("pv-a"));
     Path target = tmp.resolve("flags");
     f.node.nodePublishVolume(publish("static-pv", target).setVolumeCapability(withFlags).putVolumeContext("mountOptions", "--writeback-cache").build());

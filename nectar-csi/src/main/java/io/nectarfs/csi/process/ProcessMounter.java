@@ -110,6 +110,11 @@ public final class ProcessMounter implements Mounter {
             start(e);
           } catch (IOException | RuntimeException x) {
             if (e.refs.isEmpty()) {
+              try {
+                Files.deleteIfExists(e.mountPoint); // start unmounted what it could
+              } catch (IOException undo) {
+                x.addSuppressed(undo);
+              }
               forget(e);
             }
             throw x;
@@ -368,13 +373,9 @@ public final class ProcessMounter implements Mounter {
 
   private static String lastLine(Path log) {
     try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      for (int i = lines.size() - 1; i >= 0; i--) {
-        if (!lines.get(i).isBlank()) {
-          return lines.get(i).strip();
-        }
-      }
-      return "no output";
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream().map(String::strip)
+          .filter(l -> !l.isEmpty() && !l.startsWith("Try '")).toList(); // not picocli's hint after a usage error
+      return lines.isEmpty() ? "no output" : lines.getLast();
     } catch (IOException e) {
       return "no log (" + e.getMessage() + ")";
     }
