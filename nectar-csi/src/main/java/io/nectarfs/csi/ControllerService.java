@@ -31,7 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * the requested capacity. Every RPC opens a metadata client from its secrets and closes it.
  *
  * <p>Concurrency: RPCs on the same volume name (CreateVolume) or id (DeleteVolume, expansion) are
- * serialised by a lock per name; different names run in parallel. Idempotency itself comes from
- * the metadata (the directory and its quota), so it holds across controller restarts.
+ * serialised by a lock per name ({@link Stripes}); different names mostly run in parallel.
+ * Idempotency itself comes from the metadata (the directory and its quota), so it holds across
+ * controller restarts.
  */
 final class ControllerService extends ControllerGrpc.ControllerImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(ControllerService.class);
@@ -50,7 +50,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
   static final String GID = "gid";
   static final String MODE = "mode";
 
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  private final Stripes locks = new Stripes();
 
   @Override
   public void createVolume(CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> out) {
@@ -290,7 +290,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
   }
 
   private Object lock(String name) {
-    return locks.computeIfAbsent(name, k -> new Object());
+    return locks.of(name);
   }
 
   private static int octal(Map<String, String> p, String key, int dflt) {

@@ -33,7 +33,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * bind-mounts the PV's subdirectory of it onto the pod's target path (read-only when asked).
  * No staging: kubelet calls publish per pod.
  *
- * <p>Concurrency: calls for the same target path are serialised by a lock per target (publish,
+ * <p>Concurrency: calls for the same target path are serialised by a lock per target ({@link Stripes}: publish,
  * unpublish and the remount recovery of that target); different targets run in parallel. What
  * was published where is kept in {@link TargetRecords} on disk, so a restarted plugin unpublishes
  * and recovers the targets of its predecessor.
@@ -56,7 +55,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private final long maxVolumes;
   private final Mounter mounter;
   private final TargetRecords records;
-  private final Map<Path, Object> locks = new ConcurrentHashMap<>();
+  private final Stripes locks = new Stripes();
 
   NodeService(String nodeId, long maxVolumes, Mounter mounter, TargetRecords records) {
     this.nodeId = nodeId;
@@ -322,6 +321,6 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   }
 
   private Object lock(Path target) {
-    return locks.computeIfAbsent(target, k -> new Object());
+    return locks.of(target);
   }
 }

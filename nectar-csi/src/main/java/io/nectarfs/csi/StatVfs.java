@@ -17,6 +17,7 @@ import java.nio.file.Path;
  * a NectarFS subdirectory with a quota, the quota's size and usage (the mount answers statfs of a
  * quota directory with the quota).
  */
+@SuppressWarnings("restricted") // one libc call; the launcher runs with --enable-native-access
 record StatVfs(long blockSize, long blocks, long blocksFree, long blocksAvailable, long files, long filesFree) {
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout ERRNO = Linker.Option.captureStateLayout();
