@@ -273,6 +273,41 @@ class CsiProcessModeTest {
     assertThat(mountChildren()).isZero();
   }
 
+  @Test
+  void redisVolume_theMountsCommandLineHasNoPassword() throws Exception {
+    String base = io.nectarfs.testkit.TestServices.require(io.nectarfs.testkit.TestServices.REDIS);
+    String url = base.substring(0, base.lastIndexOf('/')) + "/14";
+    String password = java.net.URI.create(url).getUserInfo().replaceFirst("^[^:]*:", "");
+    try (redis.clients.jedis.Jedis j = new redis.clients.jedis.Jedis(java.net.URI.create(url))) {
+      j.flushDB();
+    }
+    try {
+      Volumes.format(url, Format.builder("rvol", "file://" + tmp.resolve("rstore")).trashDays(0).createdMillis(System.currentTimeMillis()).build(),
+          FormatRequest.defaults().withSecrets(new Secrets(Map.of())));
+      Volume v = controller.createVolume(CreateVolumeRequest.newBuilder().setName("pvc-redis").putSecrets("META_URL", url)
+          .addVolumeCapabilities(VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.getDefaultInstance())
+              .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+          .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(8 * MIB)).build()).getVolume();
+      Path a = tmp.resolve("pods/r/mount");
+      node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).setTargetPath(a.toString())
+          .setVolumeCapability(VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.getDefaultInstance())
+              .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+          .putSecrets("META_URL", url).putAllVolumeContext(v.getVolumeContextMap()).build());
+      published.add(a);
+      Files.writeString(a.resolve("hello"), "on redis");
+      assertThat(Files.readString(a.resolve("hello"))).isEqualTo("on redis");
+      long pid = mounter.pid(onlyKey());
+      assertThat(cmdline(pid)).contains("mount").doesNotContain(password);
+      node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).setTargetPath(a.toString()).build());
+      published.clear();
+      controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).putSecrets("META_URL", url).build());
+    } finally {
+      try (redis.clients.jedis.Jedis j = new redis.clients.jedis.Jedis(java.net.URI.create(url))) {
+        j.flushDB();
+      }
+    }
+  }
+
   private static boolean readsBack(Path p, byte[] want) {
     try {
       return java.util.Arrays.equals(Files.readAllBytes(p), want);
