@@ -62,6 +62,17 @@ class ArchitectureTest {
           .should().dependOnClassesThat().resideInAnyPackage("io.nectarfs.vfs..", "io.nectarfs.chunk..", "io.nectarfs.object..", "io.nectarfs.fuse..")
           .because("FRONT-ENDS.md: a gateway serves Volume.fileSystem(), the file API");
 
+  /**
+   * The CSI driver administers volumes through {@code Volume} and the metadata API (directories,
+   * quotas) and mounts them with a separate {@code nectar mount}: never the VFS, chunk store,
+   * object storage or FUSE server in its own process.
+   */
+  static final ArchRule CSI_ON_VOLUME_AND_META =
+      noClasses()
+          .that().resideInAPackage("io.nectarfs.csi..")
+          .should().dependOnClassesThat().resideInAnyPackage("io.nectarfs.vfs..", "io.nectarfs.chunk..", "io.nectarfs.object..", "io.nectarfs.fuse..")
+          .because("FRONT-ENDS.md: the CSI driver stands on Volume and the meta APIs; the mount runs as its own process");
+
   static final ArchRule NO_EXIT_IN_LIBRARIES =
       noClasses()
           .that().resideOutsideOfPackage("io.nectarfs.cli..")
@@ -110,6 +121,13 @@ class ArchitectureTest {
     JavaClasses classes = mainClasses();
     assertThat(classes.containPackage("io.nectarfs.gateway.webdav")).as("gateway module imported").isTrue();
     GATEWAY_ON_FILE_API.check(classes);
+  }
+
+  @Test
+  void csi_standsOnVolumeAndMetaOnly() {
+    JavaClasses classes = mainClasses();
+    assertThat(classes.containPackage("io.nectarfs.csi")).as("csi module imported").isTrue();
+    CSI_ON_VOLUME_AND_META.check(classes);
   }
 
   @Test
