@@ -14,9 +14,14 @@ final class ApiServerNodePods implements NodePods {
   private final SharedIndexInformer<Pod> informer;
   private final String nodeName;
 
-  ApiServerNodePods(KubernetesClient client, String namespace, String nodeName) {
+  /**
+   * @param fieldSelector whether the server filters by {@code spec.nodeName} (always in production;
+   *     off only against the fabric8 mock server, which answers a field selector with nothing)
+   */
+  ApiServerNodePods(KubernetesClient client, String namespace, String nodeName, boolean fieldSelector) {
     this.nodeName = nodeName;
-    this.informer = client.pods().inNamespace(namespace).withField("spec.nodeName", nodeName).inform();
+    var pods = client.pods().inNamespace(namespace);
+    this.informer = fieldSelector ? pods.withField("spec.nodeName", nodeName).inform() : pods.inform();
   }
 
   @Override

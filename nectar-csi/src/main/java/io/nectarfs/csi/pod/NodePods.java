@@ -39,6 +39,6 @@ public interface NodePods extends AutoCloseable {
 
   /** An informer on pods in {@code namespace} bound to {@code nodeName} (a field selector). */
   static NodePods apiServer(KubernetesClient client, String namespace, String nodeName) {
-    return new ApiServerNodePods(client, namespace, nodeName);
+    return new ApiServerNodePods(client, namespace, nodeName, true);
   }
 }
