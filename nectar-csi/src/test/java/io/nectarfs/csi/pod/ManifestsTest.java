@@ -32,16 +32,17 @@ import org.junit.jupiter.api.Test;
 class ManifestsTest {
   static final String DRIVER = "csi.nectarfs.io";
   static final String SOCKET = "/csi/csi.sock";
-  static final String PLUGIN_DIR = "/var/lib/kubelet/plugins/" + DRIVER + "/";
 
   @Test
   void plainManifestsAreWellFormedAndConsistent() throws Exception {
-    checkConsistent(Manifests.load(Manifests.deployDir().resolve("csi")));
+    Manifests m = Manifests.load(Manifests.deployDir().resolve("csi"));
+    assertThat(m.of(Namespace.class)).extracting(n -> n.getMetadata().getName()).containsExactly("nectarfs");
+    checkConsistent(m, "nectarfs");
+    checkExamples(m);
   }
 
-  /** The checks, shared with the Helm chart's rendering. */
-  static void checkConsistent(Manifests m) {
-    String ns = m.of(Namespace.class).getFirst().getMetadata().getName();
+  /** The checks, shared with the Helm chart's rendering: every object is in namespace {@code ns}. */
+  static void checkConsistent(Manifests m, String ns) {
     for (HasMetadata o : m.all()) {
       assertThat(o.getMetadata().getName()).as("name of a %s", o.getKind()).isNotBlank();
     }
@@ -79,14 +80,18 @@ class ManifestsTest {
     PodSpec nsp = node.getSpec().getTemplate().getSpec();
     checkSocketShared(nsp, List.of("nectar-csi", "node-driver-registrar", "liveness-probe"));
     checkLiveness(nsp);
+    Container plugin = container(nsp, "nectar-csi");
+    String kubelet = volume(nsp, "kubelet-dir").getHostPath().getPath();
+    VolumeMount kubeletMount = mountAt(plugin, kubelet); // the same path inside: NodePublish names host paths
+    assertThat(kubeletMount.getName()).isEqualTo("kubelet-dir");
+    assertThat(kubeletMount.getMountPropagation()).isEqualTo("Bidirectional");
+    String pluginDir = kubelet + "/plugins/" + DRIVER + "/";
     Container registrar = container(nsp, "node-driver-registrar");
     String socketVolume = mountAt(registrar, "/csi").getName();
-    assertThat(volume(nsp, socketVolume).getHostPath().getPath()).isEqualTo(PLUGIN_DIR);
-    assertThat(registrar.getArgs()).contains("--kubelet-registration-path=" + PLUGIN_DIR + "csi.sock");
-    assertThat(volume(nsp, mountAt(registrar, "/registration").getName()).getHostPath().getPath()).isEqualTo("/var/lib/kubelet/plugins_registry/");
-    Container plugin = container(nsp, "nectar-csi");
+    assertThat(volume(nsp, socketVolume).getHostPath().getPath()).isEqualTo(pluginDir);
+    assertThat(registrar.getArgs()).contains("--kubelet-registration-path=" + pluginDir + "csi.sock");
+    assertThat(volume(nsp, mountAt(registrar, "/registration").getName()).getHostPath().getPath()).isEqualTo(kubelet + "/plugins_registry/");
     assertThat(plugin.getSecurityContext().getPrivileged()).isTrue();
-    assertThat(mountAt(plugin, "/var/lib/kubelet").getMountPropagation()).isEqualTo("Bidirectional");
     PodMounterConfig defaults = PodMounterConfig.forNode("n");
     VolumeMount root = mountAt(plugin, defaults.mountRoot().toString());
     assertThat(root.getMountPropagation()).isEqualTo("Bidirectional");
@@ -108,12 +113,20 @@ class ManifestsTest {
 
     // Mount pod defaults: the ConfigMap the PodMounter reads, with keys it knows.
     ConfigMap cm = m.get(ConfigMap.class, defaults.configMap());
-    assertThat(cm.getMetadata().getNamespace()).isEqualTo(defaults.namespace()).isEqualTo(ns);
+    assertThat(cm.getMetadata().getNamespace()).isEqualTo(ns);
+    assertThat(plugin.getArgs()).contains("--mount-namespace=$(POD_NAMESPACE)");
+    assertThat(plugin.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
+      assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+    });
     assertThat(cm.getData().keySet()).allSatisfy(k -> assertThat(MountPods.settings(Map.of(k, "x"), Map.of(), Map.of())).containsKey(k));
 
-    // Examples: the StorageClass names this driver and an existing secret; the claim names the class.
+    assertThat(m.of(StorageClass.class)).allSatisfy(sc -> assertThat(sc.getProvisioner()).isEqualTo(DRIVER));
+  }
+
+  /** The examples: the StorageClass names an existing secret with placeholders; the claim names the class. */
+  static void checkExamples(Manifests m) {
     StorageClass sc = m.of(StorageClass.class).getFirst();
-    assertThat(sc.getProvisioner()).isEqualTo(DRIVER);
     for (String kind : List.of("provisioner", "node-publish", "controller-expand")) {
       String name = sc.getParameters().get("csi.storage.k8s.io/" + kind + "-secret-name");
       String secretNs = sc.getParameters().get("csi.storage.k8s.io/" + kind + "-secret-namespace");
