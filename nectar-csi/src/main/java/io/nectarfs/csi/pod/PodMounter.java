@@ -181,29 +181,43 @@ final class PodMounter implements Mounter {
     }
     Set<String> keys = new LinkedHashSet<>(mine.keySet());
     keys.addAll(known.keySet());
-    List<String> remounted = new ArrayList<>();
+    Map<String, Incarnation> remounted = new TreeMap<>();
     for (String key : keys) {
       ReentrantLock lock = lock(key);
       lock.lock();
       try {
-        if (checkKey(key, mine.get(key))) {
-          remounted.add(key);
+        Incarnation before = checkKey(key, mine.get(key));
+        if (before != null) {
+          remounted.put(key, before);
         }
       } finally {
         lock.unlock();
       }
     }
-    for (String key : remounted) {
-      listener.remounted(key, config.mountRoot().resolve(key));
+    for (Map.Entry<String, Incarnation> e : remounted.entrySet()) {
+      String key = e.getKey();
+      try {
+        listener.remounted(key, config.mountRoot().resolve(key));
+      } catch (RuntimeException ex) {
+        // Not told successfully: forget the new incarnation, so the next round tells again.
+        Incarnation now = seen.get(key);
+        if (now != null) {
+          seen.replace(key, now, e.getValue());
+        }
+        LOG.warn("re-establishing the bind mounts of {} failed (retried at the next check): {}", key, ex.getMessage());
+      }
     }
   }
 
-  /** {@link #check} for one key under its lock; true when the listener must be told. */
-  private boolean checkKey(String key, Pod observed) throws IOException {
+  /**
+   * {@link #check} for one key under its lock: the incarnation seen before when the mount came
+   * back (the listener must be told), else null.
+   */
+  private Incarnation checkKey(String key, Pod observed) throws IOException {
     String name = MountPods.podName(config.nodeName(), key);
     if (observed != null && MountPods.refs(observed).isEmpty()) {
       deleteIfIdle(key, name);
-      return false;
+      return null;
     }
     Known k = known.get(key);
     if (observed == null) {
@@ -211,18 +225,18 @@ final class PodMounter implements Mounter {
         LOG.warn("mount pod {}/{} is gone while {} reference(s) use it: creating it again", config.namespace(), name, k.refs().size());
         recreate(k);
       }
-      return false;
+      return null;
     }
     if (!MountPods.ready(observed) || !config.mountAnswers().test(config.mountRoot().resolve(key))) {
-      return false;
+      return null;
     }
     Incarnation now = Incarnation.of(observed);
     Incarnation before = seen.put(key, now);
     if (before != null && !before.equals(now)) {
       LOG.info("mount pod {}/{} came back (uid {}, {} restarts): re-establishing its bind mounts", config.namespace(), name, now.uid(), now.restarts());
-      return true;
+      return before;
     }
-    return false;
+    return null;
   }
 
   private void checkQuietly() {

@@ -219,6 +219,25 @@ class PodMounterTest {
   }
 
   @Test
+  void aListenerThatFailsIsToldAgainAtTheNextCheck() throws Exception {
+    acquireReady(spec("k1"), "/t/a");
+    mounter.check();
+    AtomicInteger calls = new AtomicInteger();
+    mounter.onRemount((key, mp) -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new IllegalStateException("bind failed");
+      }
+    });
+
+    kubelet.ready(mounter.podName("k1"), 1);
+    mounter.check();
+    mounter.check();
+    mounter.check();
+
+    assertThat(calls.get()).isEqualTo(2);
+  }
+
+  @Test
   void anImagePullFailureNamesTheImageAndLeavesNothingBehind() {
     CompletableFuture<Path> f = acquireAsync(spec("k1"), "/t/a");
     kubelet.waiting(mounter.podName("k1"), "ImagePullBackOff", "Back-off pulling image \"registry.example/nectar:1.2\"", null);
