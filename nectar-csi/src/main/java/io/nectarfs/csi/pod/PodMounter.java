@@ -53,6 +53,7 @@ final class PodMounter implements Mounter {
   private final Map<String, Incarnation> seen = new ConcurrentHashMap<>();
   private final ScheduledExecutorService checker;
   private volatile RemountListener listener = (key, mountPoint) -> {};
+  private volatile List<AutoCloseable> owned = List.of();
   /** Test hook: runs between reading a pod and writing its annotations back. */
   volatile Runnable beforeUpdate = () -> {};
 
@@ -161,6 +162,18 @@ final class PodMounter implements Mounter {
     if (checker != null) {
       checker.shutdownNow();
     }
+    for (AutoCloseable c : owned) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing {}: {}", c.getClass().getSimpleName(), e.getMessage());
+      }
+    }
+  }
+
+  /** Closes these too when this mounter closes (what {@link PodMounterProvider} created for it). */
+  void closeAlso(AutoCloseable... resources) {
+    owned = List.of(resources);
   }
 
   /**

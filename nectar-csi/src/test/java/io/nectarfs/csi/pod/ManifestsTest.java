@@ -114,7 +114,9 @@ class ManifestsTest {
     // Mount pod defaults: the ConfigMap the PodMounter reads, with keys it knows.
     ConfigMap cm = m.get(ConfigMap.class, defaults.configMap());
     assertThat(cm.getMetadata().getNamespace()).isEqualTo(ns);
-    assertThat(plugin.getArgs()).contains("--mount-namespace=$(POD_NAMESPACE)");
+    assertThat(plugin.getArgs()).contains("--mode=pod", "--mounter-option=namespace=$(POD_NAMESPACE)", "--mounter-option=mountRoot=" + defaults.mountRoot());
+    String stateDir = plugin.getArgs().stream().filter(a -> a.startsWith("--state-dir=")).findFirst().orElseThrow().substring("--state-dir=".length());
+    assertThat(volume(nsp, mountAt(plugin, stateDir).getName()).getHostPath().getPath()).as("published targets outlive the plugin").isEqualTo(stateDir);
     assertThat(plugin.getEnv()).anySatisfy(e -> {
       assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
       assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
