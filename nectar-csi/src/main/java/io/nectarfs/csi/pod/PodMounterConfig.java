@@ -78,6 +78,10 @@ public record PodMounterConfig(
     return new PodMounterConfig(nodeName, namespace, root, configMap, defaults, grace, readyTimeout, checkInterval, clock, mountAnswers);
   }
 
+  public PodMounterConfig withConfigMap(String name) {
+    return new PodMounterConfig(nodeName, namespace, mountRoot, name, defaults, grace, readyTimeout, checkInterval, clock, mountAnswers);
+  }
+
   public PodMounterConfig withDefaults(Map<String, String> d) {
     return new PodMounterConfig(nodeName, namespace, mountRoot, configMap, d, grace, readyTimeout, checkInterval, clock, mountAnswers);
   }

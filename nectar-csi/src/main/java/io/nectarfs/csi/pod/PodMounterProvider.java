@@ -62,11 +62,7 @@ public final class PodMounterProvider implements MounterProvider {
     PodMounterConfig c = PodMounterConfig.forNode(nodeId);
     String ns = s.getOrDefault("namespace", env.getOrDefault("POD_NAMESPACE", c.namespace()));
     c = c.withNamespace(ns).withMountRoot(Path.of(s.getOrDefault("mountRoot", c.mountRoot().toString())));
-    if (s.containsKey("configMap")) {
-      c = new PodMounterConfig(c.nodeName(), c.namespace(), c.mountRoot(), s.get("configMap"), c.defaults(), c.grace(), c.readyTimeout(),
-          c.checkInterval(), c.clock(), c.mountAnswers());
-    }
-    c = c.withGrace(duration(s, "grace", c.grace())).withReadyTimeout(duration(s, "readyTimeout", c.readyTimeout()))
+    c = c.withConfigMap(s.getOrDefault("configMap", c.configMap())).withGrace(duration(s, "grace", c.grace())).withReadyTimeout(duration(s, "readyTimeout", c.readyTimeout()))
         .withCheckInterval(duration(s, "checkInterval", c.checkInterval()));
     return c;
   }
