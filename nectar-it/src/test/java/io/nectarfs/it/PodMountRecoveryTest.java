@@ -75,7 +75,13 @@ class PodMountRecoveryTest {
       client.close();
     }
     if (server != null) {
-      server.destroy();
+      try {
+        server.destroy();
+      } catch (IllegalStateException e) { // its shutdown gives open watches a fixed few seconds: slow on a busy machine
+        if (!String.valueOf(e.getMessage()).contains("Unable to close MockWebServer")) {
+          throw e;
+        }
+      }
     }
   }
 

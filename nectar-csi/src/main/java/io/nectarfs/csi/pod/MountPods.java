@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.nectarfs.common.Uris;
 import io.nectarfs.csi.mount.MountSpec;
 import java.nio.charset.StandardCharsets;
@@ -139,6 +141,11 @@ final class MountPods {
     String mountPoint = config.mountRoot().resolve(spec.key()).toString();
     List<String> cmd = new ArrayList<>(List.of("nectar", "mount", "--foreground-child", Uris.redact(url), mountPoint));
     cmd.addAll(spec.options());
+    String cacheRoot = settings.get(PodMounterConfig.CACHE_DIR);
+    boolean ownCache = cacheRoot != null && spec.options().stream().noneMatch(o -> o.equals("--cache-dir") || o.startsWith("--cache-dir="));
+    if (ownCache) {
+      cmd.add("--cache-dir=" + cacheRoot + "/" + spec.key());
+    }
     List<EnvVar> env = new ArrayList<>();
     env.add(secretEnv(META_URL_ENV, secretName(name), META_URL));
     for (String k : new TreeMap<>(spec.secrets()).keySet()) {
@@ -150,7 +157,7 @@ final class MountPods {
     Map<String, Quantity> limits = quantities(settings, PodMounterConfig.CPU_LIMIT, PodMounterConfig.MEMORY_LIMIT);
     Map<String, String> annotations = new TreeMap<>();
     annotations.put(refKey(ref), ref);
-    return new PodBuilder()
+    Pod pod = new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(config.namespace())
             .withLabels(labels(spec, config.nodeName())).withAnnotations(annotations).endMetadata()
         .withNewSpec()
@@ -179,13 +186,18 @@ final class MountPods {
             .addNewVolume().withName("dev-fuse").withNewHostPath().withPath("/dev/fuse").withType("CharDevice").endHostPath().endVolume()
         .endSpec()
         .build();
+    if (ownCache) {
+      pod.getSpec().getVolumes().add(new VolumeBuilder().withName("cache").withNewHostPath().withPath(cacheRoot).withType("DirectoryOrCreate").endHostPath().build());
+      pod.getSpec().getContainers().getFirst().getVolumeMounts().add(new VolumeMountBuilder().withName("cache").withMountPath(cacheRoot).build());
+    }
+    return pod;
   }
 
   /** StorageClass parameters over the ConfigMap over the defaults, for the known keys. */
   static Map<String, String> settings(Map<String, String> parameters, Map<String, String> configMap, Map<String, String> defaults) {
     Map<String, String> s = new LinkedHashMap<>();
     for (String k : List.of(PodMounterConfig.IMAGE, PodMounterConfig.CPU_REQUEST, PodMounterConfig.CPU_LIMIT,
-        PodMounterConfig.MEMORY_REQUEST, PodMounterConfig.MEMORY_LIMIT, PodMounterConfig.PRIORITY_CLASS)) {
+        PodMounterConfig.MEMORY_REQUEST, PodMounterConfig.MEMORY_LIMIT, PodMounterConfig.PRIORITY_CLASS, PodMounterConfig.CACHE_DIR)) {
       String v = firstNonBlank(parameters.get(k), configMap.get(k), defaults.get(k));
       if (v != null) {
         s.put(k, v);

@@ -41,6 +41,11 @@ public record PodMounterConfig(
   public static final String MEMORY_REQUEST = "mountMemoryRequest";
   /** Parameter: the mount container's memory limit. */
   public static final String MEMORY_LIMIT = "mountMemoryLimit";
+  /**
+   * Parameter: the host directory of the mount pods' disk caches (a hostPath; each key caches in
+   * its own subdirectory), unless the mount options name {@code --cache-dir}.
+   */
+  public static final String CACHE_DIR = "mountCacheDir";
   /** Parameter: the mount pod's priority class. */
   public static final String PRIORITY_CLASS = "mountPriorityClass";
 
@@ -61,12 +66,13 @@ public record PodMounterConfig(
    * Production defaults for node {@code nodeName}: namespace {@code nectarfs}, mount root {@code
    * /var/lib/nectarfs/mounts}, ConfigMap {@code nectar-csi-config}, a 30 s grace period, 3 minutes
    * to become ready, a check every 5 s, the system clock, and a mount answering when it is listed
-   * in {@code /proc/self/mountinfo} and its root can be stat'ed ({@link MountProbe}).
+   * in {@code /proc/self/mountinfo} and its root can be stat'ed ({@link MountProbe}); disk caches
+   * under {@code /var/lib/nectarfs/cache} on the host.
    */
   public static PodMounterConfig forNode(String nodeName) {
     return new PodMounterConfig(nodeName, "nectarfs", Path.of("/var/lib/nectarfs/mounts"), "nectar-csi-config",
         Map.of(IMAGE, "ghcr.io/nectarfs/nectar:latest", CPU_REQUEST, "500m", MEMORY_REQUEST, "1Gi",
-            MEMORY_LIMIT, "8Gi", PRIORITY_CLASS, "system-node-critical"),
+            MEMORY_LIMIT, "8Gi", PRIORITY_CLASS, "system-node-critical", CACHE_DIR, "/var/lib/nectarfs/cache"),
         Duration.ofSeconds(30), Duration.ofMinutes(3), Duration.ofSeconds(5), Clock.SYSTEM, MountProbe::answers);
   }
 

@@ -8,10 +8,7 @@ import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -21,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -147,8 +143,7 @@ class NodePodsTest {
 
   @Test
   void theApiServerSourceListsOnlyThisNodesPods() throws Exception {
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    server.init();
+    KubernetesMockServer server = MockApi.start();
     try (KubernetesClient client = server.createClient()) {
       for (String node : List.of("node-1", "node-2")) {
         client.pods().inNamespace("nectarfs").resource(new PodBuilder().withNewMetadata().withName("p-" + node).endMetadata()
@@ -163,7 +158,7 @@ class NodePodsTest {
         assertThat(pods.list()).extracting(p -> p.getMetadata().getName()).containsExactly("p-node-1");
       }
     } finally {
-      server.destroy();
+      MockApi.stop(server);
     }
   }
 }

@@ -11,11 +11,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.nectarfs.csi.mount.MountSpec;
 import io.nectarfs.testkit.meta.TestClock;
 import java.io.IOException;
@@ -25,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -53,8 +49,7 @@ class PodMounterTest {
 
   @BeforeEach
   void start() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    server.init();
+    server = MockApi.start();
     client = server.createClient();
     kubelet = new FakeKubelet(client, NS);
     PodMounterConfig config = PodMounterConfig.forNode(NODE).withNamespace(NS).withMountRoot(root).withClock(clock)
@@ -68,7 +63,7 @@ class PodMounterTest {
   void stop() {
     mounter.close();
     client.close();
-    server.destroy();
+    MockApi.stop(server);
   }
 
   static MountSpec spec(String key) {
@@ -121,6 +116,9 @@ class PodMounterTest {
       assertThat(m.getMountPropagation()).isEqualTo("Bidirectional");
     });
     assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getHostPath().getPath()).isEqualTo(root.toString()));
+    assertThat(c.getCommand()).contains("--cache-dir=/var/lib/nectarfs/cache/vol-one-abc");
+    assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/var/lib/nectarfs/cache"));
+    assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getHostPath().getPath()).isEqualTo("/var/lib/nectarfs/cache"));
     assertThat(c.getReadinessProbe().getExec().getCommand()).contains(root.resolve("vol-one-abc").toString());
     assertThat(c.getLifecycle().getPreStop().getExec().getCommand()).containsExactly("nectar", "umount", root.resolve("vol-one-abc").toString());
     String secretName = MountPods.secretName(pod.getMetadata().getName());
