@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * plugin during a rolling update, a person with kubectl) cannot make a reference vanish. {@link
  * #known} (specs and references this process has seen, to recreate a pod deleted under live
  * references) and {@link #seen} (identity of the last ready pod per key, for remount detection)
- * are touched only under the key's lock. The remount listener is called outside every lock.
+ * are touched only under the key's lock. The remount listener is called outside every lock; a
+ * check round skips a key whose lock is held (an acquire may wait minutes for its pod).
  */
 final class PodMounter implements Mounter {
   private static final Logger LOG = LoggerFactory.getLogger(PodMounter.class);
@@ -197,7 +198,9 @@ final class PodMounter implements Mounter {
     Map<String, Incarnation> remounted = new TreeMap<>();
     for (String key : keys) {
       ReentrantLock lock = lock(key);
-      lock.lock();
+      if (!lock.tryLock()) {
+        continue; // an acquire or release of this key is under way (perhaps waiting minutes): the next round
+      }
       try {
         Incarnation before = checkKey(key, mine.get(key));
         if (before != null) {

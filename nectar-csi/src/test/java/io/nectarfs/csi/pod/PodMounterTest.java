@@ -217,6 +217,22 @@ class PodMounterTest {
   }
 
   @Test
+  void aCheckDoesNotWaitForAnAcquireThatWaitsForItsPod() throws Exception {
+    acquireReady(spec("k1"), "/t/a");
+    mounter.check();
+    CompletableFuture<Path> slow = acquireAsync(spec("k2"), "/t/b"); // its pod never becomes ready
+    kubelet.awaitCreated(mounter.podName("k2"));
+    kubelet.ready(mounter.podName("k1"), 1);
+
+    mounter.check();
+
+    assertThat(remounts).as("k1 was checked").containsExactly("k1@" + root.resolve("k1"));
+    assertThat(slow).as("while k2's acquire still waits").isNotDone();
+    kubelet.ready(mounter.podName("k2"), 0);
+    assertThat(slow.get(60, TimeUnit.SECONDS)).isEqualTo(root.resolve("k2"));
+  }
+
+  @Test
   void aListenerThatFailsIsToldAgainAtTheNextCheck() throws Exception {
     acquireReady(spec("k1"), "/t/a");
     mounter.check();
