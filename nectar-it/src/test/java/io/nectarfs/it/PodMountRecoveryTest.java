@@ -161,7 +161,21 @@ class PodMountRecoveryTest {
     client.pods().inNamespace(NS).withName(name).waitUntilCondition(Objects::nonNull, 120, TimeUnit.SECONDS);
   }
 
+  /** Plays the kubelet's status write (again on a conflict with the mounter's annotation updates). */
   private void markReady(String name, int restarts) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        writeReady(name, restarts);
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 50) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void writeReady(String name, int restarts) {
     client.pods().inNamespace(NS).withName(name).edit(p -> new PodBuilder(p)
         .editMetadata().withUid(p.getMetadata().getUid() != null ? p.getMetadata().getUid() : UUID.randomUUID().toString()).endMetadata()
         .withStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition()

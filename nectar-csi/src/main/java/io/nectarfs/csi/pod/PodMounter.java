@@ -57,6 +57,8 @@ final class PodMounter implements Mounter {
   private volatile List<AutoCloseable> owned = List.of();
   /** Test hook: runs between reading a pod and writing its annotations back. */
   volatile Runnable beforeUpdate = () -> {};
+  /** Test hook: runs just before a pod is created. */
+  volatile Runnable beforeCreate = () -> {};
 
   /** What this process knows of a key: the spec to recreate its pod with, and its references. */
   private record Known(MountSpec spec, Set<String> refs) {}
@@ -95,9 +97,7 @@ final class PodMounter implements Mounter {
         pod = null;
       }
       boolean hadRef = pod != null && MountPods.refs(pod).contains(ref);
-      if (pod == null) {
-        create(spec, ref);
-      } else {
+      if (pod != null || !create(spec, ref)) {
         editAnnotations(name, a -> {
           a.put(MountPods.refKey(ref), ref);
           a.remove(MountPods.IDLE_SINCE);
@@ -263,7 +263,11 @@ final class PodMounter implements Mounter {
     }
   }
 
-  private void create(MountSpec spec, String ref) throws IOException {
+  /**
+   * Creates the key's pod with reference {@code ref}, and its Secret. False when a pod of that
+   * name appeared meanwhile (another writer): then that pod is left alone.
+   */
+  private boolean create(MountSpec spec, String ref) throws IOException {
     Map<String, String> settings = MountPods.settings(spec.parameters(), configMapData(), config.defaults());
     Pod pod;
     try {
@@ -274,17 +278,32 @@ final class PodMounter implements Mounter {
     Files.createDirectories(config.mountRoot().resolve(spec.key()));
     Secret secret = MountPods.secret(spec, config);
     String secretName = secret.getMetadata().getName();
+    String who = "mount pod " + config.namespace() + "/" + pod.getMetadata().getName();
     try {
       client.secrets().inNamespace(config.namespace()).resource(secret).createOr(NonDeletingOperation::update);
-      Pod created = client.pods().inNamespace(config.namespace()).resource(pod).create();
+    } catch (KubernetesClientException e) {
+      throw new IOException("cannot write the secret of " + who + ": " + e.getMessage(), e);
+    }
+    Pod created;
+    try {
+      beforeCreate.run();
+      created = client.pods().inNamespace(config.namespace()).resource(pod).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false; // its Secret now holds the same spec's secrets
+      }
+      deleteQuietly(null, secretName);
+      throw new IOException("cannot create " + who + ": " + e.getMessage(), e);
+    }
+    try {
       client.secrets().inNamespace(config.namespace()).withName(secretName).edit(s -> {
         MountPods.ownBy(s, created);
         return s;
       });
-    } catch (KubernetesClientException e) {
-      deleteQuietly(pod.getMetadata().getName(), secretName);
-      throw new IOException("cannot create mount pod " + config.namespace() + "/" + pod.getMetadata().getName() + ": " + e.getMessage(), e);
+    } catch (KubernetesClientException e) { // the pod's deletion deletes the Secret explicitly anyway
+      LOG.warn("cannot make {} the owner of its secret: {}", who, e.getMessage());
     }
+    return true;
   }
 
   private void recreate(Known k) throws IOException {
@@ -351,9 +370,12 @@ final class PodMounter implements Mounter {
     seen.remove(key);
   }
 
+  /** Deletes the pod (unless null) and the secret, logging what fails. */
   private void deleteQuietly(String pod, String secret) {
     try {
-      client.pods().inNamespace(config.namespace()).withName(pod).delete();
+      if (pod != null) {
+        client.pods().inNamespace(config.namespace()).withName(pod).delete();
+      }
     } catch (KubernetesClientException e) {
       LOG.warn("cannot delete mount pod {}/{}: {}", config.namespace(), pod, e.getMessage());
     }

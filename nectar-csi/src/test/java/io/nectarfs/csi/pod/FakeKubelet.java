@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -25,13 +26,9 @@ final class FakeKubelet implements NodePods {
     this.namespace = namespace;
   }
 
-  /** Waits (generously) for pod {@code name} to exist; gives it a uid if the mock gave none. */
+  /** Waits (generously) for pod {@code name} to exist. */
   Pod awaitCreated(String name) {
-    Pod p = client.pods().inNamespace(namespace).withName(name).waitUntilCondition(Objects::nonNull, 60, TimeUnit.SECONDS);
-    if (p.getMetadata().getUid() == null) {
-      p = client.pods().inNamespace(namespace).withName(name).edit(x -> new PodBuilder(x).editMetadata().withUid(UUID.randomUUID().toString()).endMetadata().build());
-    }
-    return p;
+    return client.pods().inNamespace(namespace).withName(name).waitUntilCondition(Objects::nonNull, 60, TimeUnit.SECONDS);
   }
 
   /** Marks the pod running and ready with {@code restarts} container restarts. */
@@ -57,8 +54,23 @@ final class FakeKubelet implements NodePods {
         .withContainerStatuses(c.build()).build());
   }
 
+  /**
+   * Writes the status (and a uid, if the mock gave none); like a kubelet, again on a conflict with
+   * a concurrent writer of the pod.
+   */
   private void setStatus(String name, PodStatus status) {
-    client.pods().inNamespace(namespace).withName(name).edit(p -> new PodBuilder(p).withStatus(status).build());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.pods().inNamespace(namespace).withName(name).edit(p -> new PodBuilder(p).withStatus(status)
+            .editMetadata().withUid(p.getMetadata().getUid() != null ? p.getMetadata().getUid() : UUID.randomUUID().toString()).endMetadata()
+            .build());
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 50) {
+          throw e;
+        }
+      }
+    }
   }
 
   @Override

@@ -199,6 +199,20 @@ class PodMounterTest {
   }
 
   @Test
+  void aPodCreatedMeanwhileByAnotherWriterIsJoinedNotReplaced() throws Exception {
+    mounter.beforeCreate = () -> { // another node plugin creates the pod first, with its own reference
+      Pod theirs = MountPods.pod(spec("k1"), "/t/theirs", PodMounterConfig.forNode(NODE).withNamespace(NS).withMountRoot(root),
+          MountPods.settings(spec("k1").parameters(), Map.of(), PodMounterConfig.forNode(NODE).defaults()));
+      client.pods().inNamespace(NS).resource(theirs).create();
+    };
+    CompletableFuture<Path> f = acquireAsync(spec("k1"), "/t/a");
+    kubelet.ready(mounter.podName("k1"), 0);
+
+    assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(root.resolve("k1"));
+    assertThat(mounter.references("k1")).containsExactlyInAnyOrder("/t/theirs", "/t/a");
+  }
+
+  @Test
   void aRestartedOrRecreatedMountPodIsReportedAsARemount() throws Exception {
     acquireReady(spec("k1"), "/t/a");
     mounter.check();
