@@ -282,7 +282,7 @@ final class PodMounter implements Mounter {
     try {
       client.secrets().inNamespace(config.namespace()).resource(secret).createOr(NonDeletingOperation::update);
     } catch (KubernetesClientException e) {
-      throw new IOException("cannot write the secret of " + who + ": " + e.getMessage(), e);
+      throw new IOException("cannot write the secret of " + who + ": " + reason(e), e);
     }
     Pod created;
     try {
@@ -293,7 +293,7 @@ final class PodMounter implements Mounter {
         return false; // its Secret now holds the same spec's secrets
       }
       deleteQuietly(null, secretName);
-      throw new IOException("cannot create " + who + ": " + e.getMessage(), e);
+      throw new IOException("cannot create " + who + ": " + reason(e), e);
     }
     try {
       client.secrets().inNamespace(config.namespace()).withName(secretName).edit(s -> {
@@ -301,7 +301,7 @@ final class PodMounter implements Mounter {
         return s;
       });
     } catch (KubernetesClientException e) { // the pod's deletion deletes the Secret explicitly anyway
-      LOG.warn("cannot make {} the owner of its secret: {}", who, e.getMessage());
+      LOG.warn("cannot make {} the owner of its secret: {}", who, reason(e));
     }
     return true;
   }
@@ -318,7 +318,7 @@ final class PodMounter implements Mounter {
       ConfigMap cm = client.configMaps().inNamespace(config.namespace()).withName(config.configMap()).get();
       return cm == null || cm.getData() == null ? Map.of() : cm.getData();
     } catch (KubernetesClientException e) {
-      LOG.warn("cannot read ConfigMap {}/{} ({}): using the built-in mount pod defaults", config.namespace(), config.configMap(), e.getMessage());
+      LOG.warn("cannot read ConfigMap {}/{} ({}): using the built-in mount pod defaults", config.namespace(), config.configMap(), reason(e));
       return Map.of();
     }
   }
@@ -377,12 +377,12 @@ final class PodMounter implements Mounter {
         client.pods().inNamespace(config.namespace()).withName(pod).delete();
       }
     } catch (KubernetesClientException e) {
-      LOG.warn("cannot delete mount pod {}/{}: {}", config.namespace(), pod, e.getMessage());
+      LOG.warn("cannot delete mount pod {}/{}: {}", config.namespace(), pod, reason(e));
     }
     try {
       client.secrets().inNamespace(config.namespace()).withName(secret).delete();
     } catch (KubernetesClientException e) {
-      LOG.warn("cannot delete secret {}/{}: {}", config.namespace(), secret, e.getMessage());
+      LOG.warn("cannot delete secret {}/{}: {}", config.namespace(), secret, reason(e));
     }
   }
 
@@ -409,7 +409,7 @@ final class PodMounter implements Mounter {
         return client.pods().inNamespace(config.namespace()).resource(pod).update();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409 || attempt >= CONFLICT_RETRIES) {
-          throw new IOException("cannot update mount pod " + config.namespace() + "/" + name + ": " + e.getMessage(), e);
+          throw new IOException("cannot update mount pod " + config.namespace() + "/" + name + ": " + reason(e), e);
         }
       }
     }
@@ -419,7 +419,7 @@ final class PodMounter implements Mounter {
     try {
       return client.pods().inNamespace(config.namespace()).withName(name).get();
     } catch (KubernetesClientException e) {
-      throw new IOException("cannot read mount pod " + config.namespace() + "/" + name + ": " + e.getMessage(), e);
+      throw new IOException("cannot read mount pod " + config.namespace() + "/" + name + ": " + reason(e), e);
     }
   }
 
@@ -435,7 +435,7 @@ final class PodMounter implements Mounter {
       String phase = p == null || p.getStatus() == null ? "-" : p.getStatus().getPhase();
       throw new IOException(who + " is not ready after " + config.readyTimeout().toSeconds() + " s (phase " + phase + ")", e);
     } catch (KubernetesClientException e) {
-      throw new IOException("cannot watch " + who + ": " + e.getMessage(), e);
+      throw new IOException("cannot watch " + who + ": " + reason(e), e);
     }
     if (last == null) {
       throw new IOException(who + " was deleted while starting");
@@ -468,6 +468,14 @@ final class PodMounter implements Mounter {
       throw new IOException("mount pod " + config.namespace() + "/" + name + " is still terminating after "
           + config.readyTimeout().toSeconds() + " s", e);
     }
+  }
+
+  /** The API server's own sentence for a failed call (the client's message adds the whole request). */
+  static String reason(KubernetesClientException e) {
+    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+      return e.getStatus().getMessage() + " (HTTP " + e.getCode() + ")";
+    }
+    return e.getMessage();
   }
 
   private static boolean hasRefs(Map<String, String> annotations) {
