@@ -1,0 +1,302 @@
+package io.nectarfs.csi.pod;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.nectarfs.common.Uris;
+import io.nectarfs.csi.mount.MountSpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The shape of a mount pod: its name, labels, spec, Secret and reference annotations, and what its
+ * status says. Pure functions; the {@link PodMounter} does the API calls.
+ *
+ * <p>Secrets reach the pod only through {@code secretKeyRef} environment variables naming keys of
+ * the per-key Secret; the metadata URL is passed as {@code NECTAR_MOUNT_META_URL}, and the command
+ * line carries its redacted form, which {@code nectar mount --foreground-child} replaces by the
+ * variable's value when they match (so neither the pod spec nor {@code ps} shows a password).
+ */
+final class MountPods {
+  static final String APP = "nectar-mount";
+  static final String LABEL_APP = "app.kubernetes.io/name";
+  static final String LABEL_VOLUME = "nectarfs.io/volume";
+  static final String LABEL_NODE = "nectarfs.io/node";
+  static final String LABEL_KEY = "nectarfs.io/key";
+  /** Reference annotations: this prefix + a hash of the reference; the value is the reference. */
+  static final String REF_PREFIX = "ref.nectarfs.io/";
+  /** Wall-clock millis when the last reference went; absent while referenced. */
+  static final String IDLE_SINCE = "nectarfs.io/idle-since";
+  static final String CONTAINER = "mount";
+  static final String META_URL = "META_URL";
+  static final String META_URL_ENV = "NECTAR_MOUNT_META_URL";
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final int MAX_NAME = 63;
+
+  private MountPods() {}
+
+  /** {@code nectar-mount-<node>-<key>}; when longer than 63, cut and ended by a hash of the whole. */
+  static String podName(String node, String key) {
+    return dnsLabel("nectar-mount-" + node + "-" + key);
+  }
+
+  static String secretName(String podName) {
+    return podName + "-secret";
+  }
+
+  /** A valid DNS label / label value of at most 63 characters, unique per input. */
+  static String dnsLabel(String s) {
+    String clean = s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+    if (clean.length() <= MAX_NAME && clean.equals(s)) {
+      return clean;
+    }
+    String hash = sha256(s).substring(0, 8);
+    String head = clean.substring(0, Math.min(clean.length(), MAX_NAME - 9)).replaceAll("-+$", "");
+    return head + "-" + hash;
+  }
+
+  /** The annotation key of reference {@code ref}. */
+  static String refKey(String ref) {
+    return REF_PREFIX + sha256(ref).substring(0, 40);
+  }
+
+  /** The references recorded on {@code pod}: annotation values whose key matches their hash. */
+  static List<String> refs(Pod pod) {
+    List<String> out = new ArrayList<>();
+    Map<String, String> a = pod.getMetadata().getAnnotations();
+    if (a == null) {
+      return out;
+    }
+    for (Map.Entry<String, String> e : a.entrySet()) {
+      if (e.getKey().startsWith(REF_PREFIX) && e.getKey().equals(refKey(e.getValue()))) {
+        out.add(e.getValue());
+      }
+    }
+    return out;
+  }
+
+  static Map<String, String> labels(MountSpec spec, String node) {
+    Map<String, String> l = new TreeMap<>();
+    l.put(LABEL_APP, APP);
+    l.put(LABEL_VOLUME, dnsLabel(spec.volumeName()));
+    l.put(LABEL_NODE, dnsLabel(node));
+    l.put(LABEL_KEY, spec.key());
+    return l;
+  }
+
+  /** The per-key Secret holding {@code spec.secrets()}, labelled like its pod. */
+  static Secret secret(MountSpec spec, PodMounterConfig config) {
+    String pod = podName(config.nodeName(), spec.key());
+    Map<String, String> data = new TreeMap<>();
+    spec.secrets().forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    return new SecretBuilder()
+        .withNewMetadata().withName(secretName(pod)).withNamespace(config.namespace()).withLabels(labels(spec, config.nodeName())).endMetadata()
+        .withType("Opaque").withData(data).build();
+  }
+
+  /** Makes {@code secret} owned by {@code pod}, so it goes with it. */
+  static void ownBy(Secret secret, Pod pod) {
+    secret.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
+        .withApiVersion("v1").withKind("Pod").withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid())
+        .withBlockOwnerDeletion(false).withController(false).build()));
+  }
+
+  /**
+   * The mount pod of {@code spec} on this node with reference {@code ref}; {@code settings} are
+   * the merged StorageClass / ConfigMap / default values.
+   *
+   * @throws IllegalArgumentException when the spec has no {@code META_URL} secret or no image is set
+   */
+  static Pod pod(MountSpec spec, String ref, PodMounterConfig config, Map<String, String> settings) {
+    String url = spec.secrets().get(META_URL);
+    if (url == null || url.isBlank()) {
+      throw new IllegalArgumentException("volume " + spec.volumeName() + ": the secret has no " + META_URL);
+    }
+    String image = settings.get(PodMounterConfig.IMAGE);
+    if (image == null || image.isBlank()) {
+      throw new IllegalArgumentException("volume " + spec.volumeName() + ": no mount pod image (parameter " + PodMounterConfig.IMAGE + ")");
+    }
+    String name = podName(config.nodeName(), spec.key());
+    String root = config.mountRoot().toString();
+    String mountPoint = config.mountRoot().resolve(spec.key()).toString();
+    List<String> cmd = new ArrayList<>(List.of("nectar", "mount", "--foreground-child", Uris.redact(url), mountPoint));
+    cmd.addAll(spec.options());
+    String cacheRoot = settings.get(PodMounterConfig.CACHE_DIR);
+    boolean ownCache = cacheRoot != null && spec.options().stream().noneMatch(o -> o.equals("--cache-dir") || o.startsWith("--cache-dir="));
+    if (ownCache) {
+      cmd.add("--cache-dir=" + cacheRoot + "/" + spec.key());
+    }
+    List<EnvVar> env = new ArrayList<>();
+    env.add(secretEnv(META_URL_ENV, secretName(name), META_URL));
+    for (String k : new TreeMap<>(spec.secrets()).keySet()) {
+      if (!k.equals(META_URL) && ENV_NAME.matcher(k).matches()) {
+        env.add(secretEnv(k, secretName(name), k));
+      }
+    }
+    Map<String, Quantity> requests = quantities(settings, PodMounterConfig.CPU_REQUEST, PodMounterConfig.MEMORY_REQUEST);
+    Map<String, Quantity> limits = quantities(settings, PodMounterConfig.CPU_LIMIT, PodMounterConfig.MEMORY_LIMIT);
+    Map<String, String> annotations = new TreeMap<>();
+    annotations.put(refKey(ref), ref);
+    Pod pod = new PodBuilder()
+        .withNewMetadata().withName(name).withNamespace(config.namespace())
+            .withLabels(labels(spec, config.nodeName())).withAnnotations(annotations).endMetadata()
+        .withNewSpec()
+            .withNodeName(config.nodeName())
+            .withRestartPolicy("Always")
+            .withPriorityClassName(settings.get(PodMounterConfig.PRIORITY_CLASS))
+            .withAutomountServiceAccountToken(false)
+            .withEnableServiceLinks(false)
+            .withTerminationGracePeriodSeconds(30L)
+            .addNewToleration().withOperator("Exists").endToleration()
+            .addNewContainer()
+                .withName(CONTAINER).withImage(image).withImagePullPolicy("IfNotPresent")
+                .withCommand(cmd).withEnv(env)
+                .withNewResources().withRequests(requests).withLimits(limits).endResources()
+                .withNewSecurityContext().withPrivileged(true).endSecurityContext()
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .withNewReadinessProbe()
+                    .withNewExec().withCommand("/bin/sh", "-c", "mountpoint -q \"$0\" && stat -t \"$0\" >/dev/null", mountPoint).endExec()
+                    .withPeriodSeconds(5).withFailureThreshold(1).withTimeoutSeconds(5)
+                .endReadinessProbe()
+                .withNewLifecycle().withNewPreStop().withNewExec().withCommand("nectar", "umount", mountPoint).endExec().endPreStop().endLifecycle()
+                .addNewVolumeMount().withName("mount-root").withMountPath(root).withMountPropagation("Bidirectional").endVolumeMount()
+                .addNewVolumeMount().withName("dev-fuse").withMountPath("/dev/fuse").endVolumeMount()
+            .endContainer()
+            .addNewVolume().withName("mount-root").withNewHostPath().withPath(root).withType("DirectoryOrCreate").endHostPath().endVolume()
+            .addNewVolume().withName("dev-fuse").withNewHostPath().withPath("/dev/fuse").withType("CharDevice").endHostPath().endVolume()
+        .endSpec()
+        .build();
+    if (ownCache) {
+      pod.getSpec().getVolumes().add(new VolumeBuilder().withName("cache").withNewHostPath().withPath(cacheRoot).withType("DirectoryOrCreate").endHostPath().build());
+      pod.getSpec().getContainers().getFirst().getVolumeMounts().add(new VolumeMountBuilder().withName("cache").withMountPath(cacheRoot).build());
+    }
+    return pod;
+  }
+
+  /** StorageClass parameters over the ConfigMap over the defaults, for the known keys. */
+  static Map<String, String> settings(Map<String, String> parameters, Map<String, String> configMap, Map<String, String> defaults) {
+    Map<String, String> s = new LinkedHashMap<>();
+    for (String k : List.of(PodMounterConfig.IMAGE, PodMounterConfig.CPU_REQUEST, PodMounterConfig.CPU_LIMIT,
+        PodMounterConfig.MEMORY_REQUEST, PodMounterConfig.MEMORY_LIMIT, PodMounterConfig.PRIORITY_CLASS, PodMounterConfig.CACHE_DIR)) {
+      String v = firstNonBlank(parameters.get(k), configMap.get(k), defaults.get(k));
+      if (v != null) {
+        s.put(k, v);
+      }
+    }
+    return s;
+  }
+
+  private static String firstNonBlank(String... vs) {
+    for (String v : vs) {
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  private static Map<String, Quantity> quantities(Map<String, String> settings, String cpu, String memory) {
+    Map<String, Quantity> q = new TreeMap<>();
+    Optional.ofNullable(settings.get(cpu)).ifPresent(v -> q.put("cpu", new Quantity(v)));
+    Optional.ofNullable(settings.get(memory)).ifPresent(v -> q.put("memory", new Quantity(v)));
+    return q;
+  }
+
+  private static EnvVar secretEnv(String name, String secret, String key) {
+    return new EnvVarBuilder().withName(name)
+        .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).withOptional(false).endSecretKeyRef().endValueFrom()
+        .build();
+  }
+
+  static boolean ready(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null || pod.getMetadata().getDeletionTimestamp() != null) {
+      return false;
+    }
+    for (PodCondition c : pod.getStatus().getConditions()) {
+      if ("Ready".equals(c.getType())) {
+        return "True".equals(c.getStatus());
+      }
+    }
+    return false;
+  }
+
+  static Optional<ContainerStatus> container(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getContainerStatuses().stream().filter(c -> CONTAINER.equals(c.getName())).findFirst();
+  }
+
+  static int restarts(Pod pod) {
+    return container(pod).map(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).orElse(0);
+  }
+
+  /**
+   * Why {@code pod} will not become ready without help, as one line naming the pod, or empty
+   * while it may still come up: an image that cannot be pulled, a crash loop (with the last line
+   * the container wrote), a missing secret, or a failed pod.
+   */
+  static Optional<String> failure(Pod pod) {
+    String who = "mount pod " + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    if (pod.getStatus() != null && "Failed".equals(pod.getStatus().getPhase())) {
+      return Optional.of(who + " failed: " + orDash(pod.getStatus().getMessage()));
+    }
+    Optional<ContainerStatus> c = container(pod);
+    if (c.isEmpty() || c.get().getState() == null || c.get().getState().getWaiting() == null) {
+      return Optional.empty();
+    }
+    String reason = orDash(c.get().getState().getWaiting().getReason());
+    String message = orDash(c.get().getState().getWaiting().getMessage());
+    return switch (reason) {
+      case "ErrImagePull", "ImagePullBackOff", "InvalidImageName" ->
+          Optional.of(who + " cannot pull image " + c.get().getImage() + " (" + reason + "): " + message);
+      case "CrashLoopBackOff" -> Optional.of(who + " keeps crashing (CrashLoopBackOff, " + restarts(pod) + " restarts); last output: " + lastLine(c.get()));
+      case "CreateContainerConfigError", "CreateContainerError" -> Optional.of(who + " cannot start (" + reason + "): " + message);
+      default -> Optional.empty();
+    };
+  }
+
+  private static String lastLine(ContainerStatus c) {
+    if (c.getLastState() == null || c.getLastState().getTerminated() == null) {
+      return "-";
+    }
+    String m = c.getLastState().getTerminated().getMessage();
+    if (m == null || m.isBlank()) {
+      return "exit code " + c.getLastState().getTerminated().getExitCode();
+    }
+    String[] lines = m.strip().split("\n");
+    return lines[lines.length - 1].strip();
+  }
+
+  private static String orDash(String s) {
+    return s == null || s.isBlank() ? "-" : s;
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
