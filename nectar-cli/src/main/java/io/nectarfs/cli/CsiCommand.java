@@ -2,6 +2,7 @@ package io.nectarfs.cli;
 
 import io.nectarfs.common.Secrets;
 import io.nectarfs.csi.CsiDriver;
+import io.nectarfs.csi.PvcAnnotations;
 import io.nectarfs.csi.mount.Mounter;
 import io.nectarfs.csi.mount.MounterProvider;
 import io.nectarfs.csi.process.ProcessMounter;
@@ -61,6 +62,10 @@ final class CsiCommand implements Callable<Integer> {
   @Option(names = "--mount-ready-timeout", paramLabel = "DURATION", description = "How long a mount may take to answer (default: ${DEFAULT-VALUE}).")
   String readyTimeout = "60s";
 
+  @Option(names = "--pvc-annotations", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Controller: read the claim's nectarfs.io/uid, gid and mode annotations from the API server when running in a cluster (default: on).")
+  boolean pvcAnnotations = true;
+
   @Option(names = "--mounter-option", paramLabel = "KEY=VALUE", description = "A setting of the mount mode (repeatable), e.g. for --mode pod.")
   Map<String, String> mounterOptions = new LinkedHashMap<>();
 
@@ -82,7 +87,7 @@ final class CsiCommand implements Callable<Integer> {
         VersionInfo.current().version(), CsiDriver.Probe.engine(Secrets.fromEnvironment()));
     CsiDriver driver;
     try {
-      driver = CsiDriver.start(endpoint, config, mounter);
+      driver = CsiDriver.start(endpoint, config, mounter, pvcAnnotations(controller || both));
     } catch (IOException | RuntimeException e) {
       if (mounter != null) {
         mounter.close();
@@ -107,6 +112,15 @@ final class CsiCommand implements Callable<Integer> {
     driver.awaitTermination();
     stopped.await();
     return Cli.OK;
+  }
+
+  /** The API server's claims when serving the controller inside a cluster; none otherwise. */
+  private PvcAnnotations pvcAnnotations(boolean servesController) {
+    boolean inCluster = Secrets.fromEnvironment().plain("KUBERNETES_SERVICE_HOST").isPresent();
+    if (!servesController || !pvcAnnotations || !inCluster) {
+      return PvcAnnotations.NONE;
+    }
+    return PvcAnnotations.inCluster();
   }
 
   private Mounter mounter(String id, Duration ready) throws IOException {

@@ -51,6 +51,11 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
   static final String MODE = "mode";
 
   private final Stripes locks = new Stripes();
+  private final PvcAnnotations pvcs;
+
+  ControllerService(PvcAnnotations pvcs) {
+    this.pvcs = pvcs;
+  }
 
   @Override
   public void createVolume(CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> out) {
@@ -64,9 +69,10 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
       Map<String, String> params = req.getParametersMap();
       VolumeIds.OnDelete onDelete = VolumeIds.onDelete(params);
       String subdir = VolumeIds.subdirOf(req.getName(), params);
-      int mode = octal(params, MODE, 0777);
-      int uid = number(params, UID, -1);
-      int gid = number(params, GID, -1);
+      Map<String, String> owner = ownerSettings(params);
+      int mode = octal(owner, MODE, 0777);
+      int uid = number(owner, UID, -1);
+      int gid = number(owner, GID, -1);
       synchronized (lock(req.getName())) {
         try (MetaClient m = MetaAccess.open(req.getSecretsMap())) {
           String fs = m.format().name();
@@ -202,6 +208,32 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
   }
 
   /** Creates {@code subdir} (parents 0755 as root) with its quota; removes what it made if a step fails. */
+  /**
+   * The StorageClass's {@code uid}, {@code gid} and {@code mode}, overridden by the claim's
+   * {@link PvcAnnotations} when the provisioner names the claim.
+   */
+  private Map<String, String> ownerSettings(Map<String, String> params) throws IOException {
+    String ns = params.getOrDefault(VolumeIds.PVC_NAMESPACE, "");
+    String name = params.getOrDefault(VolumeIds.PVC_NAME, "");
+    Map<String, String> owner = new HashMap<>(params);
+    if (ns.isEmpty() || name.isEmpty()) {
+      return owner;
+    }
+    Map<String, String> annotations;
+    try {
+      annotations = pvcs.of(ns, name);
+    } catch (IOException e) {
+      throw new CsiException(io.grpc.Status.Code.UNAVAILABLE, e.getMessage());
+    }
+    for (var e : Map.of(PvcAnnotations.UID, UID, PvcAnnotations.GID, GID, PvcAnnotations.MODE, MODE).entrySet()) {
+      String v = annotations.get(e.getKey());
+      if (v != null) {
+        owner.put(e.getValue(), v);
+      }
+    }
+    return owner;
+  }
+
   private static void create(MetaClient m, MetaAdmin admin, String subdir, int mode, int uid, int gid, long capacity) throws IOException {
     List<String> parts = VolumeIds.components(subdir);
     long parent = Meta.ROOT;

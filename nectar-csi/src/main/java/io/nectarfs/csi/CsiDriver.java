@@ -93,6 +93,11 @@ public final class CsiDriver implements AutoCloseable {
    * socket file there is replaced. {@code mounter} is needed for the node service (null otherwise).
    */
   public static CsiDriver start(String endpoint, Config config, Mounter mounter) throws IOException {
+    return start(endpoint, config, mounter, PvcAnnotations.NONE);
+  }
+
+  /** As {@link #start(String, Config, Mounter)}; the controller reads per-claim settings from {@code pvcs}. */
+  public static CsiDriver start(String endpoint, Config config, Mounter mounter, PvcAnnotations pvcs) throws IOException {
     Path socket = socketPath(endpoint);
     if (config.node() && mounter == null) {
       throw new IllegalArgumentException("the node service needs a mounter");
@@ -106,7 +111,7 @@ public final class CsiDriver implements AutoCloseable {
         .executor(Executors.newVirtualThreadPerTaskExecutor())
         .addService(new IdentityService(config.version(), config.controller(), config.probe()));
     if (config.controller()) {
-      b.addService(new ControllerService());
+      b.addService(new ControllerService(pvcs));
     }
     if (config.node()) {
       b.addService(new NodeService(config.nodeId(), config.maxVolumesPerNode(), mounter, new TargetRecords(config.stateDir().resolve("targets"))));

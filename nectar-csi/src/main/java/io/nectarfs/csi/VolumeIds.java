@@ -29,6 +29,9 @@ final class VolumeIds {
   static final String SUBDIR = "subdir";
   /** Volume context key: the volume's name (display, mount keys). */
   static final String VOLUME_NAME = "volumeName";
+  /** The claim's name and namespace, from the external-provisioner's {@code --extra-create-metadata}. */
+  static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
+  static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
 
   private static final Pattern VAR = Pattern.compile("\\$\\{([a-zA-Z.]+)}");
   private static final int MAX_ID = 128; // the spec's size limit of string fields
@@ -94,8 +97,8 @@ final class VolumeIds {
     String pattern = parameters.getOrDefault(PATH_PATTERN, DEFAULT_PATTERN);
     Map<String, String> vars = Map.of(
         "pv.name", name,
-        "pvc.name", parameters.getOrDefault("csi.storage.k8s.io/pvc/name", ""),
-        "pvc.namespace", parameters.getOrDefault("csi.storage.k8s.io/pvc/namespace", ""));
+        "pvc.name", parameters.getOrDefault(PVC_NAME, ""),
+        "pvc.namespace", parameters.getOrDefault(PVC_NAMESPACE, ""));
     Matcher m = VAR.matcher(pattern);
     StringBuilder out = new StringBuilder();
     while (m.find()) {

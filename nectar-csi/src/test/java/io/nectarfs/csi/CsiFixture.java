@@ -32,10 +32,14 @@ final class CsiFixture implements AutoCloseable {
   }
 
   CsiFixture(Path tmp, String metaUrl, Mounter mounter) throws IOException {
+    this(tmp, metaUrl, mounter, PvcAnnotations.NONE);
+  }
+
+  CsiFixture(Path tmp, String metaUrl, Mounter mounter, PvcAnnotations pvcs) throws IOException {
     this.tmp = tmp;
     this.metaUrl = metaUrl;
     CsiDriver.Config config = new CsiDriver.Config("node-1", tmp.resolve("state"), 7, true, mounter != null, "test", CsiDriver.Probe.ALWAYS);
-    driver = CsiDriver.start("unix://" + tmp.resolve("csi.sock"), config, mounter);
+    driver = CsiDriver.start("unix://" + tmp.resolve("csi.sock"), config, mounter, pvcs);
     channel = Grpc.newChannelBuilder("unix://" + driver.socket(), InsecureChannelCredentials.create()).build();
     identity = IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
     controller = ControllerGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
