@@ -84,6 +84,8 @@ final class StatusCommand implements Callable<Integer> {
     out.printf("  %-14s %s%n", "capacity:", f.capacity() == 0 ? "unlimited" : Sizes.format(f.capacity()));
     out.printf("  %-14s %s%n", "inodes:", f.inodes() == 0 ? "unlimited" : Long.toString(f.inodes()));
     out.printf("  %-14s %s%n", "ACLs:", f.enableAcl() ? "enabled" : "disabled");
+    out.printf("  %-14s %s%n", "inline size:", f.inlineSize() == 0 ? "off" : "files up to " + Sizes.format(f.inlineSize()) + " keep their data in the metadata"
+        + (f.encryptKeyPem() == null ? "" : " (encrypted as objects are)"));
     out.flush();
   }
 }

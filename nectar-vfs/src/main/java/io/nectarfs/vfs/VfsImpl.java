@@ -92,6 +92,11 @@ final class VfsImpl implements Vfs {
     return chunks;
   }
 
+  /** The inline layer of {@link #chunks()} ({@link Vfses#withInlineSlices}), or null: every slice goes to the object store. */
+  InlineSlices inlineSlices() {
+    return chunks instanceof InlineSlices i && i.limit() > 0 ? i : null;
+  }
+
   Clock clock() {
     return clock;
   }
