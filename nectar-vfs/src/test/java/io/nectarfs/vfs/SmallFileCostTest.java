@@ -92,6 +92,41 @@ class SmallFileCostTest {
   }
 
   @Test
+  void smallWriteAndCloseOnAnInlineVolume_isNoObjectAndOneSync() throws Exception {
+    vfs.close();
+    String url = "mem://inline-" + java.util.UUID.randomUUID();
+    try (TxnKv f = MetaEngines.registry().open(url, h.secrets)) {
+      MetaClient.format(f, io.nectarfs.meta.Format.builder("inline", url).checksum(false).inlineSize(64 << 10).build(), false, Clock.SYSTEM);
+    }
+    kv = new CountingKv(MetaEngines.registry().open(url, h.secrets), Thread.currentThread());
+    meta = MetaClient.open(kv, MetaConfig.defaults().withHeartbeat(Duration.ofHours(1)));
+    Metrics metrics = Metrics.create();
+    ChunkStore chunks = ChunkStores.open(io.nectarfs.object.ObjectStores.metered(store, metrics), ChunkConfig.inMemory(h.blockSize), Clock.SYSTEM, metrics);
+    var written = metrics.registry().get("nectar_object_written_bytes").counter();
+    chunks = Vfses.withInlineSlices(meta, chunks, io.nectarfs.object.StoredForm.of(io.nectarfs.object.StoreOptions.raw(), h.secrets));
+    meta.onSliceFreed(chunks::remove);
+    vfs = Vfses.open(meta, chunks, VfsConfig.defaults(), Clock.SYSTEM, metrics);
+
+    var o = vfs.create(ctx, Meta.ROOT, "small", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    kv.zero();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    vfs.flush(ctx, ino, o.fh(), OWNER);
+    vfs.release(ctx, ino, o.fh());
+    assertThat(kv.syncs.get()).as("close of written data: durable once, data and record together").isEqualTo(1);
+    assertThat(kv.txns.get()).as("write transactions of write+flush+release (slice id, slice with its data)").isLessThanOrEqualTo(2);
+    assertThat(written.count()).as("bytes put into objects for one 4 KiB file").isZero();
+    var r = vfs.open(ctx, ino, O_RDONLY);
+    assertThat(vfs.read(ctx, ino, r, 0, ByteBuffer.allocate(8192))).isEqualTo(4096);
+    vfs.release(ctx, ino, r);
+    kv.zero();
+    vfs.unlink(ctx, Meta.ROOT, "small");
+    meta.runBackgroundJobs();
+    assertThat(written.count()).isZero();
+    assertThat(meta.check()).isEmpty();
+  }
+
+  @Test
   void readingOnesOwnWritesCommitsWithoutASync_fsyncSyncsOnce() throws IOException {
     var o = vfs.create(ctx, Meta.ROOT, "ryw", 0644, 022, O_RDWR);
     long ino = o.entry().ino();
