@@ -28,7 +28,7 @@ class JsonCommandsTest {
   @BeforeEach
   void workload() throws Exception {
     meta = "sqlite3://" + tmp.resolve("meta.db");
-    CliTest.Run f = CliTest.run("format", meta, "jvol", "--storage", "file://" + tmp.resolve("data"), "--trash-days", "0");
+    CliTest.Run f = CliTest.run("format", meta, "jvol", "--storage", "file://" + tmp.resolve("data"), "--trash-days", "0", "--inline-size", "0"); // counts objects
     assertThat(f.code()).as(f.err()).isZero();
     try (Volume v = Volume.open(meta, VolumeOptions.defaults().withCache(CacheOptions.memoryOnly(64L << 20)).withClientName("test"))) {
       v.fileSystem().mkdirs(Ctx.ROOT, "/d/e", 0755);
