@@ -76,7 +76,7 @@ final class FormatCommand implements Callable<Integer> {
 
   @Option(names = "--inline-size", paramLabel = "SIZE", description = "Files of at most SIZE bytes keep their data in the metadata, not in objects; 0 turns it off; "
       + "clients older than this feature cannot open the volume (default: ${DEFAULT-VALUE} for a new volume; a re-format keeps the volume's).")
-  String inlineSize = "64K";
+  String inlineSize = "16K";
 
   @Option(names = "--enable-acl", description = "Enable POSIX ACLs (cannot be disabled later).")
   boolean enableAcl;

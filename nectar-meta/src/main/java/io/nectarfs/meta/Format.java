@@ -72,7 +72,7 @@ public record Format(
   /** The largest inline size: what one metadata value holds on every engine, with headers to spare. */
   public static final int MAX_INLINE = 64 << 10;
   /** The inline size of new volumes (measured: docs/decisions.md, "Small files inline"). */
-  public static final int DEFAULT_INLINE = 64 << 10;
+  public static final int DEFAULT_INLINE = 16 << 10;
   /** Objects under {@code <name>/} (volumes formatted before the volume UUID went into keys). */
   public static final int LAYOUT_NAME = 0;
   /** Objects under {@code <name>/<uuid>/} (every volume formatted now). */
