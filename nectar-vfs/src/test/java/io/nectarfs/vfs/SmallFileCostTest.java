@@ -92,9 +92,9 @@ class SmallFileCostTest {
   }
 
   @Test
-  void smallWriteAndCloseOnAnInlineVolume_isNoObjectAndOneSync() throws Exception {
+  void smallWriteAndCloseOnAnInlineSqliteVolume_isNoObjectAndOneSync() throws Exception {
     vfs.close();
-    String url = "mem://inline-" + java.util.UUID.randomUUID();
+    String url = "sqlite3://" + tmp.resolve("inline.db");
     try (TxnKv f = MetaEngines.registry().open(url, h.secrets)) {
       MetaClient.format(f, io.nectarfs.meta.Format.builder("inline", url).checksum(false).inlineSize(64 << 10).build(), false, Clock.SYSTEM);
     }
