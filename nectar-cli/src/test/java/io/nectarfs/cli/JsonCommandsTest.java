@@ -56,6 +56,7 @@ class JsonCommandsTest {
     assertThat(j.at("/volume/name").asText()).isEqualTo("jvol");
     assertThat(j.at("/volume/trash_days").asInt()).isZero();
     assertThat(j.at("/volume/block_size").asLong()).isEqualTo(4L << 20);
+    assertThat(j.at("/volume/inline_size").asInt()).as("formatted with --inline-size 0").isZero();
     assertThat(j.at("/volume/storage").asText()).startsWith("file://");
     assertThat(j.get("used_inodes").asLong()).isEqualTo(5);
     assertThat(j.get("used_space").asLong()).isPositive();
