@@ -127,6 +127,37 @@ class SmallFileCostTest {
   }
 
   @Test
+  void withDurabilityFsync_closeCommitsWithoutASync_fsyncStillSyncs() throws Exception {
+    vfs.close();
+    kv = new CountingKv(MetaEngines.registry().open(h.metaUrl, h.secrets), Thread.currentThread());
+    meta = MetaClient.open(kv, MetaConfig.defaults().withHeartbeat(Duration.ofHours(1)));
+    Metrics metrics = Metrics.create();
+    ChunkStore chunks = ChunkStores.open(store, ChunkConfig.inMemory(h.blockSize), Clock.SYSTEM, metrics);
+    meta.onSliceFreed(chunks::remove);
+    vfs = Vfses.open(meta, chunks, VfsConfig.defaults().withCloseDurable(false), Clock.SYSTEM, metrics);
+    var o = vfs.create(ctx, Meta.ROOT, "lazy", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    kv.zero();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    vfs.flush(ctx, ino, o.fh(), OWNER);
+    vfs.release(ctx, ino, o.fh());
+    assertThat(kv.syncs.get()).as("close with --durability fsync").isZero();
+    assertThat(meta.getattr(ctx, ino).length()).as("but committed").isEqualTo(4096);
+    var again = vfs.open(ctx, ino, O_RDWR);
+    vfs.fsync(ctx, ino, again, false);
+    assertThat(kv.syncs.get()).as("fsync of a file closed unsynced").isEqualTo(1);
+    vfs.write(ctx, ino, again, 4096, ByteBuffer.wrap(new byte[100]));
+    vfs.fsync(ctx, ino, again, true);
+    assertThat(kv.syncs.get()).as("fsync of new writes").isEqualTo(2);
+    vfs.release(ctx, ino, again);
+    var s = vfs.create(ctx, Meta.ROOT, "osync", 0644, 022, O_RDWR | O_SYNC);
+    kv.zero();
+    vfs.write(ctx, s.entry().ino(), s.fh(), 0, ByteBuffer.wrap(new byte[100]));
+    assertThat(kv.syncs.get()).as("O_SYNC writes stay durable").isEqualTo(1);
+    vfs.release(ctx, s.entry().ino(), s.fh());
+  }
+
+  @Test
   void readingOnesOwnWritesCommitsWithoutASync_fsyncSyncsOnce() throws IOException {
     var o = vfs.create(ctx, Meta.ROOT, "ryw", 0644, 022, O_RDWR);
     long ino = o.entry().ino();
