@@ -210,6 +210,16 @@ final class BufferedSliceWriter implements SliceWriter {
   }
 
   @Override
+  public byte[] unstoredBytes(int len) throws IOException {
+    checkUsable();
+    if (boundary != 0 || len < 0 || len > bs || !uploads.isEmpty()) {
+      return null;
+    }
+    Block b = blocks[0];
+    return b == null ? new byte[len] : b.toBytes(len, pageSize);
+  }
+
+  @Override
   public void finish(int len) throws IOException {
     checkUsable();
     if (len < boundary || len > MAX_SLICE) {

@@ -46,6 +46,17 @@ public interface SliceWriter {
    */
   void finish(int length) throws IOException;
 
+  /**
+   * A copy of bytes {@code [0, length)} of the slice (zeros where nothing was written) when none
+   * of it was handed to the store yet ({@link #uploadedBoundary()} is 0 and {@code length} fits
+   * in one block), else null. Changes nothing: the caller then either stores the bytes elsewhere
+   * (small files inline in the metadata) and {@link #abort()}s the writer, which has nothing to
+   * delete, or {@link #finish}es it as usual.
+   */
+  default byte[] unstoredBytes(int length) throws IOException {
+    return null;
+  }
+
   /** Gives up: stops uploads, releases the buffers and deletes what was uploaded. */
   void abort();
 }

@@ -42,6 +42,10 @@ final class DataOptions {
   @Option(names = "--atime-mode", paramLabel = "MODE", description = "When reading updates access times: noatime, relatime (when older than mtime/ctime or a day) or strictatime (default: ${DEFAULT-VALUE}).")
   String atimeMode = "relatime";
 
+  @Option(names = "--durability", paramLabel = "WHEN", description = "When written data becomes durable: close (every close, the default) or fsync "
+      + "(only fsync, fsyncdir and O_SYNC writes, as on a local file system: a crash may lose what was closed but not fsynced).")
+  String durability = "close";
+
   @Option(names = "--cache-mode", paramLabel = "OCTAL", description = "Mode of cached and staged block files, at least 0600; directories get search where read is granted (default: ${DEFAULT-VALUE}: only this user).")
   String cacheMode = "0600";
 
@@ -95,6 +99,9 @@ final class DataOptions {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(cl, "--atime-mode: " + e.getMessage());
     }
+    if (!durability.equals("close") && !durability.equals("fsync")) {
+      throw new ParameterException(cl, "--durability must be close or fsync, got '" + durability + "'");
+    }
   }
 
   /** The cache settings these flags ask for (the volume adds a subdirectory per UUID to each cache directory). */
@@ -126,6 +133,6 @@ final class DataOptions {
   VfsConfig vfsConfig() {
     VfsConfig d = VfsConfig.defaults();
     return new VfsConfig(Sizes.parse(readAhead), d.flushIdle(), d.flushMaxAge(), d.compactThreshold(), d.attrCache(), d.internalFiles(),
-        io.nectarfs.vfs.AtimeMode.parse(atimeMode));
+        io.nectarfs.vfs.AtimeMode.parse(atimeMode)).withCloseDurable(!durability.equals("fsync"));
   }
 }

@@ -39,6 +39,7 @@ final class FormatChanges {
     add(c, "trash days", Integer.toString(old.trashDays()), Integer.toString(neu.trashDays()), false);
     add(c, "capacity", old.capacity() == 0 ? "none" : Sizes.format(old.capacity()), neu.capacity() == 0 ? "none" : Sizes.format(neu.capacity()), false);
     add(c, "inode limit", old.inodes() == 0 ? "none" : Long.toString(old.inodes()), neu.inodes() == 0 ? "none" : Long.toString(neu.inodes()), false);
+    add(c, "inline size", inline(old.inlineSize()), inline(neu.inlineSize()), false);
     add(c, "ACLs", onOff(old.enableAcl()), onOff(old.enableAcl() || neu.enableAcl()), false); // once on, stay on
     return c;
   }
@@ -76,6 +77,10 @@ final class FormatChanges {
     if (!Objects.equals(from, to)) {
       c.add(new Change(setting, from, to, immutable));
     }
+  }
+
+  static String inline(int size) {
+    return size == 0 ? "off" : Sizes.format(size);
   }
 
   private static String onOff(boolean b) {

@@ -74,6 +74,10 @@ final class FormatCommand implements Callable<Integer> {
   @Option(names = "--inodes", paramLabel = "N", description = "Inode limit (default: none).")
   long inodes;
 
+  @Option(names = "--inline-size", paramLabel = "SIZE", description = "Files of at most SIZE bytes keep their data in the metadata, not in objects; 0 turns it off; "
+      + "clients older than this feature cannot open the volume (default: ${DEFAULT-VALUE} for a new volume; a re-format keeps the volume's).")
+  String inlineSize = "16K";
+
   @Option(names = "--enable-acl", description = "Enable POSIX ACLs (cannot be disabled later).")
   boolean enableAcl;
 
@@ -107,13 +111,22 @@ final class FormatCommand implements Callable<Integer> {
       EncryptionKeys.fingerprint(encryptKey, Secrets.fromEnvironment()); // fails clearly on a wrong passphrase
       pem = Files.readString(encryptKey, StandardCharsets.US_ASCII);
     }
+    long inline;
+    try {
+      inline = Sizes.parse(inlineSize);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--inline-size: " + e.getMessage());
+    }
+    if (inline < 0 || inline > Format.MAX_INLINE) {
+      throw new ParameterException(spec.commandLine(), "--inline-size " + inlineSize + " is not allowed: use 0 (off) up to " + Sizes.format(Format.MAX_INLINE));
+    }
     Format wanted;
     try {
       wanted = Format.builder(name, io.nectarfs.common.Uris.withoutCredentials(store)).blockSize((int) Math.min(Integer.MAX_VALUE, block))
           .compression(StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT))
           .encryption(pem, pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT))
           .checksum(checksum).shards(shards).trashDays(trashDays).capacity(capacity == null ? 0 : Sizes.parse(capacity)).inodes(inodes)
-          .createdMillis(System.currentTimeMillis()).enableAcl(enableAcl).build().validated();
+          .createdMillis(System.currentTimeMillis()).enableAcl(enableAcl).inlineSize((int) inline).build().validated();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -187,6 +200,9 @@ final class FormatCommand implements Callable<Integer> {
     }
     if (!given("--enable-acl")) {
       b.enableAcl(existing.enableAcl());
+    }
+    if (!given("--inline-size")) {
+      b.inlineSize(existing.inlineSize()).requires(existing.requires()).metaVersion(existing.metaVersion());
     }
     return b.build();
   }

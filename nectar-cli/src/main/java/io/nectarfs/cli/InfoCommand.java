@@ -80,10 +80,11 @@ final class InfoCommand implements Callable<Integer> {
         List<Slice> slices = v.meta().read(Ctx.ROOT, s.ino(), i);
         out.printf("  chunk %d: %d slice(s)%n", i, slices.size());
         for (Slice sl : slices) {
-          int blocks = BlockKeys.blocks(sl.size(), blockSize);
+          int blocks = sl.inline() ? 0 : BlockKeys.blocks(sl.size(), blockSize);
           totalObjects += sl.id() == 0 ? 0 : blocks;
-          out.printf("    pos %d len %d -> %s%n", sl.pos(), sl.len(),
-              sl.id() == 0 ? "hole" : "slice " + sl.id() + " [" + sl.off() + ", " + (sl.off() + sl.len()) + ") of " + sl.size() + " bytes, " + blocks + " object(s)");
+          out.printf("    pos %d len %d -> %s%n", sl.pos(), sl.len(), sl.id() == 0 ? "hole"
+              : "slice " + (sl.id() & ~Slice.INLINE) + " [" + sl.off() + ", " + (sl.off() + sl.len()) + ") of " + sl.size() + " bytes, "
+                  + (sl.inline() ? "inline in the metadata" : blocks + " object(s)"));
           if (objects && sl.id() != 0) {
             for (int b = 0; b < blocks; b++) {
               out.println("      " + BlockKeys.key(sl.id(), b, BlockKeys.blockLength(sl.size(), blockSize, b)));
@@ -113,7 +114,7 @@ final class InfoCommand implements Callable<Integer> {
     for (int i = 0; i < chunkCount; i++) {
       List<SliceJson> slices = new java.util.ArrayList<>();
       for (Slice sl : v.meta().read(io.nectarfs.common.Ctx.ROOT, s.ino(), i)) {
-        int blocks = sl.id() == 0 ? 0 : BlockKeys.blocks(sl.size(), blockSize);
+        int blocks = sl.id() == 0 || sl.inline() ? 0 : BlockKeys.blocks(sl.size(), blockSize);
         total += blocks;
         List<String> keys = null;
         if (objects && sl.id() != 0) {

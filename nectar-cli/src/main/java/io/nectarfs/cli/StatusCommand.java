@@ -37,10 +37,11 @@ final class StatusCommand implements Callable<Integer> {
 
   /** The settings of a volume as {@code status} and {@code config} print them in JSON. */
   record VolumeJson(String name, String uuid, String metadata, String storage, int shards, long blockSize, String compression,
-      String encryption, boolean checksums, int trashDays, long capacity, long inodes, boolean acl) {
+      String encryption, boolean checksums, int trashDays, long capacity, long inodes, boolean acl, int inlineSize) {
     static VolumeJson of(Format f, String meta) {
       return new VolumeJson(f.name(), f.uuid(), meta, Uris.redact(f.storage()), f.shards(), f.blockSize(), f.compression(),
-          f.encryptKeyPem() == null ? "none" : f.encryptCipher(), f.checksum(), f.trashDays(), f.capacity(), f.inodes(), f.enableAcl());
+          f.encryptKeyPem() == null ? "none" : f.encryptCipher(), f.checksum(), f.trashDays(), f.capacity(), f.inodes(), f.enableAcl(),
+          f.inlineSize());
     }
   }
 
@@ -84,6 +85,8 @@ final class StatusCommand implements Callable<Integer> {
     out.printf("  %-14s %s%n", "capacity:", f.capacity() == 0 ? "unlimited" : Sizes.format(f.capacity()));
     out.printf("  %-14s %s%n", "inodes:", f.inodes() == 0 ? "unlimited" : Long.toString(f.inodes()));
     out.printf("  %-14s %s%n", "ACLs:", f.enableAcl() ? "enabled" : "disabled");
+    out.printf("  %-14s %s%n", "inline size:", f.inlineSize() == 0 ? "off" : "files up to " + Sizes.format(f.inlineSize()) + " keep their data in the metadata"
+        + (f.encryptKeyPem() == null ? "" : " (encrypted as objects are)"));
     out.flush();
   }
 }

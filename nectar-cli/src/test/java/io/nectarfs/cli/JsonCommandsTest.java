@@ -28,7 +28,7 @@ class JsonCommandsTest {
   @BeforeEach
   void workload() throws Exception {
     meta = "sqlite3://" + tmp.resolve("meta.db");
-    CliTest.Run f = CliTest.run("format", meta, "jvol", "--storage", "file://" + tmp.resolve("data"), "--trash-days", "0");
+    CliTest.Run f = CliTest.run("format", meta, "jvol", "--storage", "file://" + tmp.resolve("data"), "--trash-days", "0", "--inline-size", "0"); // counts objects
     assertThat(f.code()).as(f.err()).isZero();
     try (Volume v = Volume.open(meta, VolumeOptions.defaults().withCache(CacheOptions.memoryOnly(64L << 20)).withClientName("test"))) {
       v.fileSystem().mkdirs(Ctx.ROOT, "/d/e", 0755);
@@ -56,6 +56,7 @@ class JsonCommandsTest {
     assertThat(j.at("/volume/name").asText()).isEqualTo("jvol");
     assertThat(j.at("/volume/trash_days").asInt()).isZero();
     assertThat(j.at("/volume/block_size").asLong()).isEqualTo(4L << 20);
+    assertThat(j.at("/volume/inline_size").asInt()).as("formatted with --inline-size 0").isZero();
     assertThat(j.at("/volume/storage").asText()).startsWith("file://");
     assertThat(j.get("used_inodes").asLong()).isEqualTo(5);
     assertThat(j.get("used_space").asLong()).isPositive();

@@ -60,8 +60,9 @@ final class MountedVolume implements AutoCloseable {
     String metaUrl = "sqlite3://" + base.resolve("meta.db");
     String storeUrl = "file://" + base.resolve("data");
     try (TxnKv kv = MetaEngines.registry().open(metaUrl, new Secrets(Map.of()))) {
+      // Small files inline, as on a volume a new user formats.
       MetaClient.format(kv, Format.builder("it-vol", storeUrl).trashDays(trashDays).createdMillis(System.currentTimeMillis())
-          .storageLayout(Format.LAYOUT_NAME).build(), false, Clock.SYSTEM);
+          .storageLayout(Format.LAYOUT_NAME).inlineSize(Format.DEFAULT_INLINE).build(), false, Clock.SYSTEM);
     }
     return serve(base, opts);
   }

@@ -453,6 +453,25 @@ final class Checker {
           problems.add("reference count kept for slice " + k.id() + ", which no chunk uses");
         }
       }
+      Set<Long> inlineData = new HashSet<>();
+      tx.scan(Keys.INLINE_PREFIX, Bytes.prefixEnd(Keys.INLINE_PREFIX), 0, (k, v) -> {
+        inlineData.add(Bytes.getU64(k, 1));
+        return true;
+      });
+      Set<Long> inlineUsed = new HashSet<>();
+      for (SliceKey k : records.keySet()) {
+        if (Slice.isInline(k.id())) {
+          inlineUsed.add(k.id());
+          if (!inlineData.contains(k.id())) {
+            problems.add("inline slice " + Long.toHexString(k.id()) + " has no data");
+          }
+        }
+      }
+      for (long id : inlineData) {
+        if (!inlineUsed.contains(id)) {
+          problems.add("inline data kept for slice " + Long.toHexString(id) + ", which no chunk uses");
+        }
+      }
       long[] usage = Housekeeping.usage(tx);
       long storedSpace = usage[0];
       long storedInodes = usage[1];

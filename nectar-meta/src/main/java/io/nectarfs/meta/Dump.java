@@ -111,6 +111,8 @@ final class Dump {
     final List<Object[]> acls = new ArrayList<>();
     final List<Quota> quotas = new ArrayList<>();
     final List<long[]> refs = new ArrayList<>();
+    /** Inline slice id → stored bytes. */
+    final Map<Long, byte[]> inline = new java.util.TreeMap<>();
     final Map<Long, byte[]> attrs = new HashMap<>();
     final Map<Long, List<Child>> children = new HashMap<>();
     final Map<Long, List<byte[][]>> chunks = new HashMap<>();
@@ -147,6 +149,10 @@ final class Dump {
     });
     tx.scan(Keys.SLICE_REF_PREFIX, Bytes.prefixEnd(Keys.SLICE_REF_PREFIX), 0, (k, val) -> {
       v.refs.add(new long[] {Bytes.getU64(k, 1), Bytes.getU32(k, 9), Bytes.getU64(val, 0)});
+      return true;
+    });
+    tx.scan(Keys.INLINE_PREFIX, Bytes.prefixEnd(Keys.INLINE_PREFIX), 0, (k, val) -> {
+      v.inline.put(Bytes.getU64(k, 1), val);
       return true;
     });
     long[] keys = {0};
@@ -204,6 +210,17 @@ final class Dump {
     }
     g.writeEndArray();
     g.writeRaw('\n');
+    if (!v.inline.isEmpty()) { // stored bytes of inline slices, base64 (as stored: compressed, encrypted)
+      g.writeArrayFieldStart("inline");
+      for (Map.Entry<Long, byte[]> e : v.inline.entrySet()) {
+        g.writeStartObject();
+        g.writeNumberField("id", e.getKey());
+        g.writeStringField("data", java.util.Base64.getEncoder().encodeToString(e.getValue()));
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeRaw('\n');
+    }
   }
 
   private record Child(String name, long ino) {}
@@ -393,6 +410,7 @@ final class Dump {
             l.quotas++;
           });
           case "sliceRefs" -> eachElement(p, t, n -> l.put(Keys.sliceRef(n.get("id").asLong(), n.get("size").asInt()), Bytes.u64(n.get("extra").asLong())));
+          case "inline" -> eachElement(p, t, n -> l.put(Keys.inlineData(n.get("id").asLong()), java.util.Base64.getDecoder().decode(n.get("data").asText())));
           case "nodes" -> eachElement(p, t, n -> {
             l.node(n);
             if (++l.nodes % 10_000 == 0) {

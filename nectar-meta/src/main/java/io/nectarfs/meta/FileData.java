@@ -35,6 +35,14 @@ final class FileData {
   }
 
   void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+    write(ctx, ino, index, slice, null, 0, mtime);
+  }
+
+  /**
+   * Commits a slice record; {@code stored} non-null: the bytes of an inline slice, put in the same
+   * transaction, unless the file would then be longer than {@code inlineLimit} (false, nothing done).
+   */
+  boolean write(Ctx ctx, long ino, int index, Slice slice, byte[] stored, int inlineLimit, long mtime) throws IOException {
     if (index < 0) {
       throw Errno.EFBIG.exception("chunk index " + index);
     }
@@ -46,15 +54,25 @@ final class FileData {
       tx.prefetchSliceCommit(ino, index);
       Attr a = regularFile(tx, ino);
       long newLen = Math.max(a.length(), end);
+      if (stored != null && newLen > inlineLimit) {
+        return -1L;
+      }
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
       m.checkLimits(d, 0);
       m.quotas.accountFile(tx, ino, a, d);
       tx.appendSlices(ino, index, List.of(slice));
+      if (stored != null) {
+        tx.kv.put(Keys.inlineData(slice.id()), stored);
+      }
       tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), mtime, mtime));
       tx.addStats(d, 0);
       return d;
     });
+    if (delta < 0) {
+      return false;
+    }
     m.updateStats(delta, 0);
+    return true;
   }
 
   /**
@@ -127,10 +145,21 @@ final class FileData {
     release(tx, records);
   }
 
-  /** Drops one reference of each record and queues the slices that are no longer used. */
+  /**
+   * Drops one reference of each record and queues the slices that are no longer used; the data of
+   * an unused inline slice is deleted here, in the same transaction (it has no objects to free).
+   */
   void release(Tx tx, List<Slice> records) throws IOException {
-    List<Slice> freed = new ArrayList<>();
-    tx.dropSliceRefs(records, freed);
+    List<Slice> unused = new ArrayList<>();
+    tx.dropSliceRefs(records, unused);
+    List<Slice> freed = new ArrayList<>(unused.size());
+    for (Slice s : unused) {
+      if (s.inline()) {
+        tx.kv.delete(Keys.inlineData(s.id()));
+      } else {
+        freed.add(s);
+      }
+    }
     if (freed.isEmpty()) {
       return;
     }
@@ -345,7 +374,7 @@ final class FileData {
       kv.scan(Keys.ALL_INODES_PREFIX, Bytes.prefixEnd(Keys.ALL_INODES_PREFIX), 0, (k, v) -> {
         if (k.length >= 10 && k[9] == 'C') {
           for (Slice s : Codec.slices(v)) {
-            if (s.id() != 0) {
+            if (s.id() != 0 && !s.inline()) { // inline slices have no objects
               out.put(s.id(), s.size());
             }
           }

@@ -31,6 +31,11 @@ import java.util.regex.Pattern;
  * @param storageLayout where the volume's objects live in the storage: {@link #LAYOUT_NAME} (0,
  *     volumes formatted before the layout existed) under {@code <name>/}, {@link #LAYOUT_UUID} (1)
  *     under {@code <name>/<uuid>/}, so two volumes can never share object keys; fixed at format
+ * @param inlineSize files whose size after a write is at most this many bytes keep the written
+ *     slice in the metadata instead of the object store (0: off; at most {@link #MAX_INLINE});
+ *     volumes formatted before inlining existed read it as 0
+ * @param requires features a client must understand to open the volume ({@link #FEATURES} lists
+ *     those this client knows); {@code inline} once inline slices may exist
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -50,8 +55,24 @@ public record Format(
     int metaVersion,
     long createdMillis,
     boolean enableAcl,
-    int storageLayout) {
-  public static final int META_VERSION = 1;
+    int storageLayout,
+    int inlineSize,
+    java.util.List<String> requires) {
+  /**
+   * The metadata layout version this client writes and reads. 2: slices may be inline (clients
+   * of version 1, which know no {@link #requires} list, refuse such volumes by this number).
+   */
+  public static final int META_VERSION = 2;
+  /** The layout version of a volume without inline slices: what clients without inlining open. */
+  public static final int META_VERSION_PLAIN = 1;
+  /** The feature of volumes whose slices may be inline. */
+  public static final String FEATURE_INLINE = "inline";
+  /** The features this client understands. */
+  public static final java.util.Set<String> FEATURES = java.util.Set.of(FEATURE_INLINE);
+  /** The largest inline size: what one metadata value holds on every engine, with headers to spare. */
+  public static final int MAX_INLINE = 64 << 10;
+  /** The inline size of new volumes (measured: docs/decisions.md, "Small files inline"). */
+  public static final int DEFAULT_INLINE = 16 << 10;
   /** Objects under {@code <name>/} (volumes formatted before the volume UUID went into keys). */
   public static final int LAYOUT_NAME = 0;
   /** Objects under {@code <name>/<uuid>/} (every volume formatted now). */
@@ -67,7 +88,8 @@ public record Format(
   /**
    * A builder for a new volume's record: a random uuid, 4 MiB blocks, no compression, no
    * encryption, checksums on, no shards, trash, capacity or inode limit, the current metadata
-   * version, created at 0 (set it from the caller's clock), ACLs off, {@link #LAYOUT_UUID}.
+   * version, created at 0 (set it from the caller's clock), ACLs off, {@link #LAYOUT_UUID}, no
+   * inlining (the CLI asks for {@link #DEFAULT_INLINE}).
    */
   public static Builder builder(String name, String storage) {
     return new Builder().name(name).storage(storage);
@@ -77,7 +99,8 @@ public record Format(
   public Builder toBuilder() {
     return new Builder().name(name).uuid(uuid).storage(storage).blockSize(blockSize).compression(compression)
         .encryption(encryptKeyPem, encryptCipher).checksum(checksum).shards(shards).trashDays(trashDays).capacity(capacity)
-        .inodes(inodes).metaVersion(metaVersion).createdMillis(createdMillis).enableAcl(enableAcl).storageLayout(storageLayout);
+        .inodes(inodes).metaVersion(metaVersion).createdMillis(createdMillis).enableAcl(enableAcl).storageLayout(storageLayout)
+        .inlineSize(inlineSize).requires(requires);
   }
 
   /** Builds a {@link Format}; {@link #build()} does not validate (see {@link Format#validated()}). */
@@ -94,12 +117,25 @@ public record Format(
     private int trashDays;
     private long capacity;
     private long inodes;
-    private int metaVersion = META_VERSION;
+    private int metaVersion = META_VERSION_PLAIN;
     private long createdMillis;
     private boolean enableAcl;
     private int storageLayout = LAYOUT_UUID;
+    private int inlineSize;
+    private java.util.List<String> requires;
 
     private Builder() {}
+
+    /** The inline size; above 0 it also marks the volume as needing {@link #FEATURE_INLINE}. */
+    public Builder inlineSize(int v) {
+      inlineSize = v;
+      return this;
+    }
+
+    public Builder requires(java.util.List<String> v) {
+      requires = v == null || v.isEmpty() ? null : java.util.List.copyOf(v);
+      return this;
+    }
 
     public Builder name(String v) {
       name = v;
@@ -178,9 +214,22 @@ public record Format(
       return this;
     }
 
+    /**
+     * Builds the record. A positive inline size adds {@link #FEATURE_INLINE} to the required
+     * features and raises the metadata version to {@link #META_VERSION} (a volume once inlined
+     * stays so: its slices may be inline even after the size goes back to 0).
+     */
     public Format build() {
+      java.util.List<String> req = requires == null ? new java.util.ArrayList<>() : new java.util.ArrayList<>(requires);
+      int version = metaVersion;
+      if (inlineSize > 0 && !req.contains(FEATURE_INLINE)) {
+        req.add(FEATURE_INLINE);
+      }
+      if (req.contains(FEATURE_INLINE)) {
+        version = Math.max(version, META_VERSION);
+      }
       return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity,
-          inodes, metaVersion, createdMillis, enableAcl, storageLayout);
+          inodes, version, createdMillis, enableAcl, storageLayout, inlineSize, req.isEmpty() ? null : java.util.List.copyOf(req));
     }
   }
 
@@ -214,6 +263,9 @@ public record Format(
     }
     if (storageLayout != LAYOUT_NAME && storageLayout != LAYOUT_UUID) {
       throw new IllegalArgumentException("unknown storage layout " + storageLayout + ": upgrade nectar");
+    }
+    if (inlineSize < 0 || inlineSize > MAX_INLINE) {
+      throw new IllegalArgumentException("inline size must be from 0 (off) to " + MAX_INLINE + " bytes, got " + inlineSize);
     }
     if (storage == null || storage.isBlank()) {
       throw new IllegalArgumentException("a storage URL is required");
@@ -252,6 +304,15 @@ public record Format(
 
   public Format withStorage(String s) {
     return toBuilder().storage(s).build();
+  }
+
+  public Format withInlineSize(int n) {
+    return toBuilder().inlineSize(n).build();
+  }
+
+  /** The required features this client does not understand (empty: it may open the volume). */
+  public java.util.List<String> unknownFeatures() {
+    return requires == null ? java.util.List.of() : requires.stream().filter(r -> !FEATURES.contains(r)).toList();
   }
 
   public Format withUuid(String u) {

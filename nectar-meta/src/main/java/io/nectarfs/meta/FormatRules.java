@@ -40,6 +40,18 @@ final class FormatRules {
     return neu.toBuilder().uuid(old.uuid()).metaVersion(old.metaVersion()).createdMillis(old.createdMillis())
         .enableAcl(old.enableAcl() || neu.enableAcl()) // ACLs, once on, stay on
         .storageLayout(old.storageLayout()) // the objects stay where they are
+        .requires(union(old.requires(), neu.requires())) // inline slices, once possible, stay possible
         .build();
+  }
+
+  private static java.util.List<String> union(java.util.List<String> a, java.util.List<String> b) {
+    java.util.LinkedHashSet<String> u = new java.util.LinkedHashSet<>();
+    if (a != null) {
+      u.addAll(a);
+    }
+    if (b != null) {
+      u.addAll(b);
+    }
+    return java.util.List.copyOf(u);
   }
 }

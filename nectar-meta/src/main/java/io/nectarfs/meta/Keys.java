@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
  * A ino S                   symlink target
  * A ino X name              extended attribute value
  * K sliceId size(4)         extra references of a shared slice (refs - 1)
+ * N sliceId                 stored bytes of an inline slice ({@link Slice#INLINE})
  * D ino                     file whose data awaits deletion: length (8) + time (8)
  * L time(8) seq(8)          slices to free: n × (id (8) + size (4))
  * T lease-name              lease of a background job: holder sid (8) + until millis (8)
@@ -131,6 +132,15 @@ final class Keys {
   }
 
   static final byte[] SLICE_REF_PREFIX = {'K'};
+
+  static byte[] inlineData(long id) {
+    byte[] k = new byte[9];
+    k[0] = 'N';
+    Bytes.putU64(k, 1, id);
+    return k;
+  }
+
+  static final byte[] INLINE_PREFIX = {'N'};
 
   static byte[] delfile(long ino) {
     byte[] k = new byte[9];

@@ -172,6 +172,23 @@ public interface Meta extends AutoCloseable {
   void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException;
 
   /**
+   * {@link #write} of an inline slice ({@link Slice#inline()}, with {@code slice.off() == 0} and
+   * {@code slice.len() == slice.size()}): its {@code stored} bytes (as the object store stack
+   * would store them) go into the metadata in the same transaction as the slice record. Only on a
+   * volume whose {@link Format#inlineSize()} is above 0 (else EINVAL), for a slice of at most
+   * that size. Returns false, changing nothing, when the file would then be longer than the
+   * inline size (the caller stores the slice as usual). The stored bytes are deleted with the last
+   * record that refers to the slice.
+   */
+  boolean writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException;
+
+  /**
+   * The stored bytes of inline slice {@code id} (see {@link #writeInline}); EIO when the
+   * metadata has none (the slice was freed: a reader that raced with a truncate or unlink).
+   */
+  byte[] readInline(Ctx ctx, long id) throws IOException;
+
+  /**
    * O_APPEND: places bytes {@code [0, len)} of the stored slice {@code id} (whose size is {@code
    * len}) at the file's end as of this transaction, extends the length and sets mtime/ctime;
    * returns the offset the bytes were placed at. Concurrent appends of any clients never overlap:

@@ -116,6 +116,10 @@ public final class MetaClient implements Meta {
     if (f.metaVersion() > Format.META_VERSION) {
       throw new IOException("the volume at " + kv.describe() + " has metadata version " + f.metaVersion() + ", newer than this client supports (" + Format.META_VERSION + "): upgrade nectar");
     }
+    if (!f.unknownFeatures().isEmpty()) {
+      throw new IOException("the volume at " + kv.describe() + " needs features this client does not know (" + String.join(", ", f.unknownFeatures())
+          + "): upgrade nectar");
+    }
     MetaClient m = new MetaClient(kv, config, f);
     m.hk.refreshCounters();
     if (!config.readOnly()) {
@@ -637,6 +641,27 @@ public final class MetaClient implements Meta {
   public void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
     checkWritable();
     data.write(ctx, ino, index, slice, mtime);
+  }
+
+  @Override
+  public boolean writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
+    checkWritable();
+    if (!slice.inline() || slice.off() != 0 || slice.len() != slice.size() || stored == null) {
+      throw new IllegalArgumentException("not an inline slice record: " + slice);
+    }
+    if (format.inlineSize() <= 0 || slice.size() > format.inlineSize()) {
+      throw Errno.EINVAL.exception("slice of " + slice.size() + " bytes cannot be inline (inline size " + format.inlineSize() + ")");
+    }
+    return data.write(ctx, ino, index, slice, stored, format.inlineSize(), mtime);
+  }
+
+  @Override
+  public byte[] readInline(Ctx ctx, long id) throws IOException {
+    byte[] v = readTx(ctx, tx -> tx.kv.get(Keys.inlineData(id)));
+    if (v == null) {
+      throw Errno.EIO.exception("inline slice " + Long.toHexString(id) + " has no data (freed meanwhile?)");
+    }
+    return v;
   }
 
   @Override

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 final class MeteredMeta implements Meta {
   enum Op {
     LOOKUP, GETATTR, SETATTR, MKNOD, MKDIR, SYMLINK, READLINK, UNLINK, UNLINK_ALL, RMDIR, RENAME, LINK, READDIR,
-    STATFS, OPEN, TOUCH_ATIME, CLOSE, READ, NEW_SLICE_ID, WRITE, APPEND, COMPACT, FALLOCATE,
+    STATFS, OPEN, TOUCH_ATIME, CLOSE, READ, NEW_SLICE_ID, WRITE, WRITE_INLINE, READ_INLINE, APPEND, COMPACT, FALLOCATE,
     COPY_FILE_RANGE, CLONE, GETXATTR, LISTXATTR, SETXATTR, REMOVEXATTR, ACCESS, FLOCK, GETLK, SETLK,
     RELEASE_LOCKS, SUMMARY, GET_QUOTA, SET_QUOTA, REMOVE_QUOTA, SESSIONS, SYNC;
 
@@ -347,6 +347,32 @@ final class MeteredMeta implements Meta {
       throw e;
     } finally {
       timer(Op.WRITE).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public boolean writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
+    long t0 = System.nanoTime();
+    try {
+      return next.writeInline(ctx, ino, index, slice, stored, mtime);
+    } catch (IOException | RuntimeException e) {
+      failed(Op.WRITE_INLINE, e);
+      throw e;
+    } finally {
+      timer(Op.WRITE_INLINE).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public byte[] readInline(Ctx ctx, long id) throws IOException {
+    long t0 = System.nanoTime();
+    try {
+      return next.readInline(ctx, id);
+    } catch (IOException | RuntimeException e) {
+      failed(Op.READ_INLINE, e);
+      throw e;
+    } finally {
+      timer(Op.READ_INLINE).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
   }
 

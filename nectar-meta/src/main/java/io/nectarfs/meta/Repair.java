@@ -223,6 +223,23 @@ final class Repair {
         fixed.add("dropped the reference count of unused slice " + k);
       }
     }
+    java.util.Set<Long> inlineUsed = new java.util.HashSet<>();
+    for (long[] r : records.values()) {
+      if (Slice.isInline(r[0])) {
+        inlineUsed.add(r[0]);
+      }
+    }
+    List<byte[]> unusedInline = new ArrayList<>();
+    tx.kv.scan(Keys.INLINE_PREFIX, Bytes.prefixEnd(Keys.INLINE_PREFIX), 0, (k, v) -> {
+      if (!inlineUsed.contains(Bytes.getU64(k, 1))) {
+        unusedInline.add(k);
+      }
+      return true;
+    });
+    for (byte[] k : unusedInline) {
+      tx.kv.delete(k);
+      fixed.add("dropped the data of unused inline slice " + Long.toHexString(Bytes.getU64(k, 1)));
+    }
 
     progress.accept("recomputing directory statistics and quotas");
     Map<Long, long[]> stats = new HashMap<>();

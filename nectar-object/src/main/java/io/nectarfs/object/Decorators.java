@@ -71,6 +71,17 @@ final class Decorators {
       s = new RetryStore(s, o.retry(), RetryStore.REAL);
       layers.add("retry " + o.retry().maxAttempts());
     }
+    s = transforms(s, o, key, layers);
+    if (injector != null) {
+      layers.add("faults");
+    }
+    java.util.Collections.reverse(layers); // outermost first
+    String description = (n > 1 ? Uris.redact(url) : base.describe()) + " (" + String.join(", ", layers) + ")";
+    return new Top(s, description);
+  }
+
+  /** The layers that rewrite contents (checksum → encryption → compression, innermost first) over {@code s}. */
+  private static ObjectStore transforms(ObjectStore s, StoreOptions o, EncryptionKeys.VolumeKey key, List<String> layers) {
     if (o.checksum()) {
       s = new ChecksumStore(s);
       layers.add("checksum");
@@ -83,12 +94,38 @@ final class Decorators {
       s = new CompressedStore(s, o.compression());
       layers.add(o.compression().name().toLowerCase(Locale.ROOT));
     }
-    if (injector != null) {
-      layers.add("faults");
-    }
-    java.util.Collections.reverse(layers); // outermost first
-    String description = (n > 1 ? Uris.redact(url) : base.describe()) + " (" + String.join(", ", layers) + ")";
-    return new Top(s, description);
+    return s;
+  }
+
+  /** See {@link StoredForm#of}: the transforming layers over a private in-memory store. */
+  static StoredForm storedForm(StoreOptions o, Secrets secrets) throws IOException {
+    EncryptionKeys.VolumeKey key = o.encryption() == null ? null : EncryptionKeys.load(o.encryption().privateKeyPem(), o.encryption().shownAs(), secrets);
+    MemStore bottom = MemStore.named("");
+    ObjectStore top = transforms(bottom, o, key, new ArrayList<>());
+    java.util.concurrent.atomic.AtomicLong seq = new java.util.concurrent.atomic.AtomicLong();
+    return new StoredForm() {
+      @Override
+      public byte[] encode(byte[] plain) throws IOException {
+        String k = "inline/" + seq.incrementAndGet();
+        try {
+          top.put(k, plain);
+          return bottom.getBytes(k);
+        } finally {
+          bottom.delete(k);
+        }
+      }
+
+      @Override
+      public byte[] decode(byte[] stored) throws IOException {
+        String k = "inline/" + seq.incrementAndGet();
+        try {
+          bottom.put(k, stored);
+          return top.getBytes(k);
+        } finally {
+          bottom.delete(k);
+        }
+      }
+    };
   }
 
   private static boolean isBare(StoreOptions o) {

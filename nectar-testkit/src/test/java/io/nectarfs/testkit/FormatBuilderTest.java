@@ -16,7 +16,9 @@ class FormatBuilderTest {
     assertThat(f.compression()).isEqualTo("none");
     assertThat(f.encryptKeyPem()).isNull();
     assertThat(f.checksum()).isTrue();
-    assertThat(f.metaVersion()).isEqualTo(Format.META_VERSION);
+    assertThat(f.metaVersion()).as("no inline slices: clients without inlining open it").isEqualTo(Format.META_VERSION_PLAIN);
+    assertThat(f.inlineSize()).isZero();
+    assertThat(f.requires()).isNull();
     assertThat(f.storageLayout()).isEqualTo(Format.LAYOUT_UUID);
     assertThat(f.enableAcl()).isFalse();
     assertThat(Format.builder("vol", "x").build().uuid()).as("a fresh uuid per builder").isNotEqualTo(f.uuid());
@@ -28,10 +30,24 @@ class FormatBuilderTest {
         .checksum(false).shards(3).trashDays(2).capacity(10).inodes(20).metaVersion(1).createdMillis(1234).enableAcl(true)
         .storageLayout(Format.LAYOUT_NAME).build();
     assertThat(f).isEqualTo(new Format("vol", "u-1", "s3://bucket/p", 1 << 20, "zstd", "PEM", "aes256gcm", false, 3, 2, 10, 20, 1, 1234, true,
-        Format.LAYOUT_NAME));
+        Format.LAYOUT_NAME, 0, null));
     assertThat(f.toBuilder().build()).isEqualTo(f);
     assertThat(Format.fromJson(f.toJson())).isEqualTo(f);
     assertThat(f.withTrashDays(5).trashDays()).isEqualTo(5);
     assertThat(f.withTrashDays(5).withTrashDays(2)).isEqualTo(f);
+    Format inline = f.withInlineSize(4096);
+    assertThat(Format.fromJson(inline.toJson())).isEqualTo(inline);
+  }
+
+  @Test
+  void inlining_requiresTheFeatureAndTheNewVersion_evenWhenTurnedOffAgain() {
+    Format f = Format.builder("vol", "x").inlineSize(16 << 10).build();
+    assertThat(f.requires()).containsExactly(Format.FEATURE_INLINE);
+    assertThat(f.metaVersion()).as("clients of version 1 refuse it").isEqualTo(Format.META_VERSION);
+    Format off = f.withInlineSize(0);
+    assertThat(off.requires()).as("inline slices may exist").containsExactly(Format.FEATURE_INLINE);
+    assertThat(off.metaVersion()).isEqualTo(Format.META_VERSION);
+    assertThat(f.unknownFeatures()).isEmpty();
+    assertThat(f.toBuilder().requires(java.util.List.of("inline", "warp-drive")).build().unknownFeatures()).containsExactly("warp-drive");
   }
 }

@@ -368,6 +368,7 @@ final class FileWriter {
       throw posix("writing inode " + ino + " failed", error);
     }
     List<Pending> all = new ArrayList<>();
+    long end = chunks.isEmpty() ? 0 : pendingEnd;
     chunks.values().forEach(all::addAll);
     chunks.clear();
     all.addAll(appends); // (at most one of the two is non-empty)
@@ -385,12 +386,27 @@ final class FileWriter {
     int i = 0;
     boolean finished = false;
     try {
+      InlineSlices inline = vfs.inlineSlices();
       for (; i < all.size(); i++) {
         Pending p = all.get(i);
         finished = false;
+        int index = p.index;
+        try {
+          if (inline != null && p.index >= 0 && inline.commit(Ctx.ROOT, ino, p.index, p.pos, p.w, p.len, end, mtime)) {
+            finished = true;
+            vfs.committed(ino, index);
+            continue;
+          }
+        } catch (FsException e) {
+          if (e.errno() == Errno.ENOENT) {
+            finished = true;
+            p.w.abort();
+            continue; // the file was deleted meanwhile: its data goes with it
+          }
+          throw e;
+        }
         p.w.finish(p.len);
         finished = true;
-        int index = p.index;
         try {
           if (p.index < 0) {
             long at = vfs.meta().append(Ctx.ROOT, ino, p.w.id(), p.len, mtime);

@@ -17,9 +17,14 @@ import java.time.Duration;
  *     keeps (Caffeine's policy picks what goes; a dropped entry is read again from the metadata)
  * @param cachedBytes most bytes (estimated heap) that cache holds: slice lists of fragmented or
  *     large files weigh more than an inode's attributes
+ * @param closeDurable whether close (and the flush of a close) makes written data durable (the
+ *     default); false ({@code --durability fsync}): only fsync, fsyncdir and O_SYNC/O_DSYNC writes
+ *     do, as on a local file system; a close still commits, objects are still durable before the
+ *     commit that refers to them, so a crash loses recent un-fsynced changes, never data a record
+ *     points to
  */
 public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
-    AtimeMode atimeMode, int cachedInodes, long cachedBytes) {
+    AtimeMode atimeMode, int cachedInodes, long cachedBytes, boolean closeDurable) {
   /** Default of {@link #cachedInodes}: a few hundred bytes each, tens of MB in all. */
   public static final int DEFAULT_CACHED_INODES = 100_000;
   /** Default of {@link #cachedBytes}. */
@@ -32,6 +37,11 @@ public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMax
   public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
       AtimeMode atimeMode) {
     this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, DEFAULT_CACHED_INODES, DEFAULT_CACHED_BYTES);
+  }
+
+  public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
+      AtimeMode atimeMode, int cachedInodes, long cachedBytes) {
+    this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, cachedInodes, cachedBytes, true);
   }
 
   public VfsConfig {
@@ -52,26 +62,31 @@ public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMax
 
   /** Whether {@code /.stats}, {@code /.config} and {@code /.accesslog} (with its layer) exist. */
   public VfsConfig withInternalFiles(boolean on) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, on, atimeMode, cachedInodes, cachedBytes);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, on, atimeMode, cachedInodes, cachedBytes, closeDurable);
   }
 
   public VfsConfig withCompactThreshold(int n) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles, atimeMode, cachedInodes, cachedBytes);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, n, attrCache, internalFiles, atimeMode, cachedInodes, cachedBytes, closeDurable);
   }
 
   public VfsConfig withAttrCache(Duration d) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles, atimeMode, cachedInodes, cachedBytes);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, d, internalFiles, atimeMode, cachedInodes, cachedBytes, closeDurable);
   }
 
   public VfsConfig withAtimeMode(AtimeMode m) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, m, cachedInodes, cachedBytes);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, m, cachedInodes, cachedBytes, closeDurable);
   }
 
   public VfsConfig withCachedInodes(int n) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, n, cachedBytes);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, n, cachedBytes, closeDurable);
   }
 
   public VfsConfig withCachedBytes(long n) {
-    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, cachedInodes, n);
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, cachedInodes, n, closeDurable);
+  }
+
+  /** See {@link #closeDurable}. */
+  public VfsConfig withCloseDurable(boolean on) {
+    return new VfsConfig(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, atimeMode, cachedInodes, cachedBytes, on);
   }
 }

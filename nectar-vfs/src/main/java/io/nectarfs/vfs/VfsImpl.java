@@ -92,6 +92,11 @@ final class VfsImpl implements Vfs {
     return chunks;
   }
 
+  /** The inline layer of {@link #chunks()} ({@link Vfses#withInlineSlices}), or null: every slice goes to the object store. */
+  InlineSlices inlineSlices() {
+    return chunks instanceof InlineSlices i && i.limit() > 0 ? i : null;
+  }
+
   Clock clock() {
     return clock;
   }
@@ -617,7 +622,11 @@ final class VfsImpl implements Vfs {
       Handle h = handle(fh, ino);
       if (h instanceof Handle.File) {
         try {
-          flushWriter(ino);
+          if (cfg.closeDurable()) {
+            flushWriter(ino);
+          } else {
+            commitWriter(ino); // --durability fsync: a close commits, fsync makes durable
+          }
         } finally {
           if (lockOwner != 0) {
             meta.releaseLocks(ctx, ino, lockOwner); // close(2) drops the process's POSIX locks
@@ -661,7 +670,9 @@ final class VfsImpl implements Vfs {
         if (w != null) {
           try {
             w.retire();
-            w.syncCommitted();
+            if (cfg.closeDurable()) {
+              w.syncCommitted();
+            }
           } catch (IOException e) {
             failure = e;
             w.abort();

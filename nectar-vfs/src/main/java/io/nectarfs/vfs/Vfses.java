@@ -26,6 +26,18 @@ public final class Vfses {
     return open(meta, chunks, config, clock, Metrics.create());
   }
 
+  /**
+   * {@code chunks} with the slices of small files inline in the metadata: reads of inline slices
+   * ({@link io.nectarfs.meta.Slice#INLINE}) are served from {@code meta}, decoded with {@code
+   * form} (the volume's object store stack: compression, encryption, checksums), and a VFS opened
+   * over the result puts a flushed slice inline when the file is then at most {@code
+   * meta.format().inlineSize()} bytes long (0: never, but inline slices written earlier are still
+   * read). The result owns {@code chunks}.
+   */
+  public static ChunkStore withInlineSlices(Meta meta, ChunkStore chunks, io.nectarfs.object.StoredForm form) {
+    return new InlineSlices(meta, chunks, form, meta.format().inlineSize());
+  }
+
   /** The same, registering the VFS meters in the process registry {@code metrics}. */
   public static Vfs open(Meta meta, ChunkStore chunks, VfsConfig config, Clock clock, Metrics metrics) {
     return new VfsImpl(meta, chunks, config, clock, metrics);

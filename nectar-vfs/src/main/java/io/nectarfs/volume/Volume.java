@@ -12,6 +12,7 @@ import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.object.ObjectStore;
 import io.nectarfs.object.ObjectStores;
 import io.nectarfs.object.StoreOptions;
+import io.nectarfs.object.StoredForm;
 import io.nectarfs.vfs.Vfs;
 import io.nectarfs.vfs.Vfses;
 import java.io.IOException;
@@ -102,6 +103,8 @@ public final class Volume implements AutoCloseable {
       chunks = ChunkStores.open(storage,
           options.cache().chunkConfig(f.blockSize(), f.uuid()).withRangedReads(rangedReads).withCacheOnRead(cacheOnRead), options.vfsClock(),
           metrics);
+      // Slices of small files live in the metadata, in the form the object store stack would store them.
+      chunks = Vfses.withInlineSlices(meta, chunks, StoredForm.of(Volumes.storeOptions(f), options.secrets()));
       meta.onSliceFreed(chunks::remove);
       inner = Vfses.open(meta.metered(metrics), chunks, options.vfsConfig(), options.vfsClock(), metrics);
       if (options.readOnly()) {

@@ -68,4 +68,45 @@ class CrashTest {
       assertThat(fs.readAll(Ctx.ROOT, "/crash")).isEqualTo(data);
     }
   }
+
+  @Test
+  void sigkillWhileWritingSmallInlineFiles() throws Exception {
+    String meta = "sqlite3://" + tmp.resolve("meta.db");
+    String store = "file://" + tmp.resolve("objects");
+    VfsHarness h = new VfsHarness(tmp, meta, store, StoreOptions.raw(), new Secrets(Map.of()), 64 << 10, 16 << 10);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), InlineCrashWriter.class.getName(), meta, store, tmp.toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    int closed = -1;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        closed = Integer.parseInt(line.substring("closed ".length()));
+        if (closed >= 200) {
+          p.destroyForcibly(); // SIGKILL, amid creating the next files
+          break;
+        }
+      }
+    }
+    p.waitFor(30, TimeUnit.SECONDS);
+    assertThat(closed).as("the writer made progress").isGreaterThanOrEqualTo(200);
+
+    try (var c = h.client()) {
+      assertThat(c.meta().check()).as("metadata consistent after the crash").isEmpty();
+      FileSystem fs = new FileSystem(c.vfs());
+      for (int n = 0; n <= closed; n++) {
+        byte[] data = fs.readAll(Ctx.ROOT, "/small-" + n);
+        assertThat(data).as("closed file %d: close is durable", n).hasSize(InlineCrashWriter.length(n));
+        for (int j = 0; j < data.length; j++) {
+          if (data[j] != InlineCrashWriter.pattern(n, j)) {
+            throw new AssertionError("file " + n + ": wrong byte at " + j);
+          }
+        }
+      }
+      c.meta().runBackgroundJobs();
+      Gc.Report after = Gc.run(c.meta(), c.store(), Duration.ZERO, false, n -> {});
+      assertThat(after.leakedObjects()).isZero();
+      assertThat(after.objects()).as("small files leave no objects").isZero();
+    }
+  }
 }

@@ -92,6 +92,72 @@ class SmallFileCostTest {
   }
 
   @Test
+  void smallWriteAndCloseOnAnInlineSqliteVolume_isNoObjectAndOneSync() throws Exception {
+    vfs.close();
+    String url = "sqlite3://" + tmp.resolve("inline.db");
+    try (TxnKv f = MetaEngines.registry().open(url, h.secrets)) {
+      MetaClient.format(f, io.nectarfs.meta.Format.builder("inline", url).checksum(false).inlineSize(64 << 10).build(), false, Clock.SYSTEM);
+    }
+    kv = new CountingKv(MetaEngines.registry().open(url, h.secrets), Thread.currentThread());
+    meta = MetaClient.open(kv, MetaConfig.defaults().withHeartbeat(Duration.ofHours(1)));
+    Metrics metrics = Metrics.create();
+    ChunkStore chunks = ChunkStores.open(io.nectarfs.object.ObjectStores.metered(store, metrics), ChunkConfig.inMemory(h.blockSize), Clock.SYSTEM, metrics);
+    var written = metrics.registry().get("nectar_object_written_bytes").counter();
+    chunks = Vfses.withInlineSlices(meta, chunks, io.nectarfs.object.StoredForm.of(io.nectarfs.object.StoreOptions.raw(), h.secrets));
+    meta.onSliceFreed(chunks::remove);
+    vfs = Vfses.open(meta, chunks, VfsConfig.defaults(), Clock.SYSTEM, metrics);
+
+    var o = vfs.create(ctx, Meta.ROOT, "small", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    kv.zero();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    vfs.flush(ctx, ino, o.fh(), OWNER);
+    vfs.release(ctx, ino, o.fh());
+    assertThat(kv.syncs.get()).as("close of written data: durable once, data and record together").isEqualTo(1);
+    assertThat(kv.txns.get()).as("write transactions of write+flush+release (slice id, slice with its data)").isLessThanOrEqualTo(2);
+    assertThat(written.count()).as("bytes put into objects for one 4 KiB file").isZero();
+    var r = vfs.open(ctx, ino, O_RDONLY);
+    assertThat(vfs.read(ctx, ino, r, 0, ByteBuffer.allocate(8192))).isEqualTo(4096);
+    vfs.release(ctx, ino, r);
+    kv.zero();
+    vfs.unlink(ctx, Meta.ROOT, "small");
+    meta.runBackgroundJobs();
+    assertThat(written.count()).isZero();
+    assertThat(meta.check()).isEmpty();
+  }
+
+  @Test
+  void withDurabilityFsync_closeCommitsWithoutASync_fsyncStillSyncs() throws Exception {
+    vfs.close();
+    kv = new CountingKv(MetaEngines.registry().open(h.metaUrl, h.secrets), Thread.currentThread());
+    meta = MetaClient.open(kv, MetaConfig.defaults().withHeartbeat(Duration.ofHours(1)));
+    Metrics metrics = Metrics.create();
+    ChunkStore chunks = ChunkStores.open(store, ChunkConfig.inMemory(h.blockSize), Clock.SYSTEM, metrics);
+    meta.onSliceFreed(chunks::remove);
+    vfs = Vfses.open(meta, chunks, VfsConfig.defaults().withCloseDurable(false), Clock.SYSTEM, metrics);
+    var o = vfs.create(ctx, Meta.ROOT, "lazy", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    kv.zero();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    vfs.flush(ctx, ino, o.fh(), OWNER);
+    vfs.release(ctx, ino, o.fh());
+    assertThat(kv.syncs.get()).as("close with --durability fsync").isZero();
+    assertThat(meta.getattr(ctx, ino).length()).as("but committed").isEqualTo(4096);
+    var again = vfs.open(ctx, ino, O_RDWR);
+    vfs.fsync(ctx, ino, again, false);
+    assertThat(kv.syncs.get()).as("fsync of a file closed unsynced").isEqualTo(1);
+    vfs.write(ctx, ino, again, 4096, ByteBuffer.wrap(new byte[100]));
+    vfs.fsync(ctx, ino, again, true);
+    assertThat(kv.syncs.get()).as("fsync of new writes").isEqualTo(2);
+    vfs.release(ctx, ino, again);
+    var s = vfs.create(ctx, Meta.ROOT, "osync", 0644, 022, O_RDWR | O_SYNC);
+    kv.zero();
+    vfs.write(ctx, s.entry().ino(), s.fh(), 0, ByteBuffer.wrap(new byte[100]));
+    assertThat(kv.syncs.get()).as("O_SYNC writes stay durable").isEqualTo(1);
+    vfs.release(ctx, s.entry().ino(), s.fh());
+  }
+
+  @Test
   void readingOnesOwnWritesCommitsWithoutASync_fsyncSyncsOnce() throws IOException {
     var o = vfs.create(ctx, Meta.ROOT, "ryw", 0644, 022, O_RDWR);
     long ino = o.entry().ino();

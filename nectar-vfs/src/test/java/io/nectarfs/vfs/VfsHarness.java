@@ -34,6 +34,11 @@ final class VfsHarness {
   final int blockSize;
 
   VfsHarness(Path tmp, String metaUrl, String storeUrl, StoreOptions options, Secrets secrets, int blockSize) throws IOException {
+    this(tmp, metaUrl, storeUrl, options, secrets, blockSize, 0);
+  }
+
+  /** A volume whose files up to {@code inlineSize} bytes keep their data in the metadata (0: none). */
+  VfsHarness(Path tmp, String metaUrl, String storeUrl, StoreOptions options, Secrets secrets, int blockSize, int inlineSize) throws IOException {
     this.tmp = tmp;
     this.metaUrl = metaUrl;
     this.storeUrl = storeUrl;
@@ -42,7 +47,7 @@ final class VfsHarness {
     this.blockSize = blockSize;
     try (TxnKv kv = MetaEngines.registry().open(metaUrl, secrets)) {
       MetaClient.format(kv, Format.builder("vfs-test", storeUrl).blockSize(blockSize).checksum(false)
-          .createdMillis(System.currentTimeMillis()).storageLayout(Format.LAYOUT_NAME).build(), true, io.nectarfs.common.Clock.SYSTEM);
+          .createdMillis(System.currentTimeMillis()).storageLayout(Format.LAYOUT_NAME).inlineSize(inlineSize).build(), true, io.nectarfs.common.Clock.SYSTEM);
     }
   }
 
@@ -62,6 +67,9 @@ final class VfsHarness {
     ObjectStore store = openStore();
     Metrics metrics = Metrics.create(); // one registry per client, as a volume has
     ChunkStore chunks = ChunkStores.open(store, chunkConfig, Clock.SYSTEM, metrics);
+    if (meta.format().inlineSize() > 0) {
+      chunks = Vfses.withInlineSlices(meta, chunks, io.nectarfs.object.StoredForm.of(storeOptions, secrets));
+    }
     meta.onSliceFreed(chunks::remove);
     return new Client(meta, store, chunks, Vfses.open(meta, chunks, vfsConfig, Clock.SYSTEM, metrics));
   }

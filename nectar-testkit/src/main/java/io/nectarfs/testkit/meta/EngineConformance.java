@@ -71,6 +71,14 @@ public abstract class EngineConformance {
   }
 
   @Nested
+  public class Inline extends InlineSuite {
+    @Override
+    public TxnKv openEngine(Path tmp) throws IOException {
+      return EngineConformance.this.openEngine(getClass().getSimpleName(), tmp);
+    }
+  }
+
+  @Nested
   public class Append extends AppendSuite {
     @Override
     public TxnKv openEngine(Path tmp) throws IOException {

@@ -1,0 +1,169 @@
+package io.nectarfs.vfs;
+
+import io.nectarfs.chunk.ChunkStats;
+import io.nectarfs.chunk.ChunkStore;
+import io.nectarfs.chunk.SliceWriter;
+import io.nectarfs.common.Ctx;
+import io.nectarfs.meta.Meta;
+import io.nectarfs.meta.Slice;
+import io.nectarfs.object.StoredForm;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A chunk store that also serves inline slices ({@link Slice#INLINE}): small files whose data
+ * lives in the metadata, in the {@link StoredForm} the object store stack would give it. Reads of
+ * an inline slice fetch its stored bytes from the metadata once and keep the decoded bytes in a
+ * small memory cache (slice ids are never reused, so nothing there goes stale); read-ahead,
+ * warm-up and removal have nothing to do for them (the metadata deletes the data with the last
+ * reference). Everything else goes to the chunk store below, which this one owns.
+ *
+ * <p>{@link #commit} is where a file writer puts a finished small slice into the metadata instead
+ * of the object store.
+ *
+ * <p>Concurrency: thread-safe; the cache is guarded by its own monitor, held only for map
+ * operations (never during a metadata read).
+ */
+final class InlineSlices implements ChunkStore {
+  /** Bytes of decoded inline slices kept in memory. */
+  static final long CACHE_BYTES = 32L << 20;
+
+  private final Meta meta;
+  private final ChunkStore next;
+  private final StoredForm form;
+  private final int limit;
+  private final LinkedHashMap<Long, byte[]> cache = new LinkedHashMap<>(256, 0.75f, true);
+  private long cached;
+
+  InlineSlices(Meta meta, ChunkStore next, StoredForm form, int limit) {
+    this.meta = meta;
+    this.next = next;
+    this.form = form;
+    this.limit = limit;
+  }
+
+  /** The volume's inline size: a flush of a file no longer than this puts its slices inline. */
+  int limit() {
+    return limit;
+  }
+
+  /**
+   * Commits slice {@code w} ({@code len} bytes at {@code pos} of chunk {@code index}) inline when
+   * the file ends at most {@link #limit()} bytes after it and none of the slice was stored yet;
+   * then the writer is aborted (nothing to delete) and true returned. False: nothing was
+   * committed, the caller finishes and commits the slice as usual.
+   */
+  boolean commit(Ctx ctx, long ino, int index, int pos, SliceWriter w, int len, long fileEnd, long mtime) throws IOException {
+    if (limit <= 0 || index != 0 || len == 0 || fileEnd > limit || (long) pos + len > limit) {
+      return false;
+    }
+    byte[] plain = w.unstoredBytes(len);
+    if (plain == null) {
+      return false;
+    }
+    long id = w.id() | Slice.INLINE;
+    if (!meta.writeInline(ctx, ino, index, new Slice(pos, id, len, 0, len), form.encode(plain), mtime)) {
+      return false; // the committed file is longer than the inline size
+    }
+    w.abort();
+    remember(id, plain);
+    return true;
+  }
+
+  private void remember(long id, byte[] plain) {
+    synchronized (cache) {
+      if (cache.put(id, plain) == null) {
+        cached += plain.length;
+      }
+      var it = cache.entrySet().iterator();
+      while (cached > CACHE_BYTES && it.hasNext()) {
+        Map.Entry<Long, byte[]> e = it.next();
+        cached -= e.getValue().length;
+        it.remove();
+      }
+    }
+  }
+
+  private byte[] bytes(Ctx ctx, long id, int size) throws IOException {
+    byte[] b;
+    synchronized (cache) {
+      b = cache.get(id);
+    }
+    if (b == null) {
+      b = form.decode(meta.readInline(ctx, id));
+      if (b.length != size) {
+        throw new io.nectarfs.object.CorruptObjectException("inline slice " + Long.toHexString(id), "holds " + b.length + " bytes, its records say " + size);
+      }
+      remember(id, b);
+    }
+    return b;
+  }
+
+  @Override
+  public int blockSize() {
+    return next.blockSize();
+  }
+
+  @Override
+  public SliceWriter newWriter(long sliceId) {
+    return next.newWriter(sliceId);
+  }
+
+  @Override
+  public int read(long sliceId, int size, int off, ByteBuffer dst) throws IOException {
+    return read(Ctx.ROOT, sliceId, size, off, dst);
+  }
+
+  @Override
+  public int read(Ctx ctx, long sliceId, int size, int off, ByteBuffer dst) throws IOException {
+    if (!Slice.isInline(sliceId)) {
+      return next.read(ctx, sliceId, size, off, dst);
+    }
+    byte[] b = bytes(ctx, sliceId, size);
+    int n = Math.max(0, Math.min(dst.remaining(), size - off));
+    dst.put(b, off, n);
+    return n;
+  }
+
+  @Override
+  public void prefetch(long sliceId, int size, int off, int len) {
+    if (!Slice.isInline(sliceId)) {
+      next.prefetch(sliceId, size, off, len);
+    }
+  }
+
+  @Override
+  public int fillCache(long sliceId, int size) throws IOException {
+    return Slice.isInline(sliceId) ? 0 : next.fillCache(sliceId, size); // in the metadata: as near as it gets
+  }
+
+  @Override
+  public boolean cachedLocally(long sliceId, int size) {
+    return Slice.isInline(sliceId) || next.cachedLocally(sliceId, size);
+  }
+
+  @Override
+  public Optional<LocalArea> localArea() {
+    return next.localArea();
+  }
+
+  @Override
+  public void remove(long sliceId, int size) throws IOException {
+    if (!Slice.isInline(sliceId)) {
+      next.remove(sliceId, size); // inline data goes with the transaction that frees the slice
+    }
+  }
+
+  @Override
+  public ChunkStats stats() {
+    return next.stats();
+  }
+
+  @Override
+  public void close() throws IOException {
+    next.close();
+  }
+}
