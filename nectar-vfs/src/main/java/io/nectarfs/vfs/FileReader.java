@@ -77,11 +77,54 @@ final class FileReader {
     return total;
   }
 
-  /** Reads {@code [pos, pos+n)} of one chunk into {@code dst}; ranges no slice covers are zeros. */
+  /**
+   * Reads {@code [pos, pos+n)} of one chunk into {@code dst}; ranges no slice covers are zeros.
+   * When a slice's data is gone, the slice list held may be stale (another client replaced the
+   * data and the old slice was freed): the list is read again and, if it changed, the chunk is
+   * read once more from it; data missing from a current list is EIO.
+   */
   private void readChunk(Ctx ctx, long ino, int index, int pos, int n, ByteBuffer dst) throws IOException {
+    int start = dst.position();
+    List<Slice> slices = resolved(ino, index);
+    try {
+      readChunk(ctx, ino, slices, pos, n, dst);
+      return;
+    } catch (SliceMissing e) {
+      cache.invalidate(ino);
+      List<Slice> now = resolved(ino, index);
+      if (now.equals(slices)) {
+        throw missing(ino, e);
+      }
+      dst.position(start);
+      try {
+        readChunk(ctx, ino, now, pos, n, dst);
+      } catch (SliceMissing again) {
+        throw missing(ino, again);
+      }
+    }
+  }
+
+  /** The data of slice {@code id} is not in the store (or, inline, not in the metadata). */
+  private static final class SliceMissing extends IOException {
+    final long id;
+
+    SliceMissing(long id, java.nio.file.NoSuchFileException cause) {
+      super(cause.getMessage(), cause);
+      this.id = id;
+    }
+  }
+
+  private io.nectarfs.common.FsException missing(long ino, SliceMissing e) {
+    java.nio.file.NoSuchFileException cause = (java.nio.file.NoSuchFileException) e.getCause();
+    badBlocks.failed(ino, e.id, cause);
+    return Errno.EIO.exception("data of inode " + ino + " is missing from the object store (" + cause.getMessage()
+        + "): not uploaded yet by a writeback client, or lost");
+  }
+
+  private void readChunk(Ctx ctx, long ino, List<Slice> slices, int pos, int n, ByteBuffer dst) throws IOException {
     int end = pos + n;
     int at = pos;
-    for (Slice p : resolved(ino, index)) {
+    for (Slice p : slices) {
       int a = Math.max(at, p.pos());
       int b = Math.min(end, p.pos() + p.len());
       if (a >= b) {
@@ -98,9 +141,7 @@ final class FileReader {
         try {
           got = v.chunks().read(ctx, p.id(), p.size(), p.off() + (a - p.pos()), part);
         } catch (java.nio.file.NoSuchFileException e) {
-          badBlocks.failed(ino, p.id(), e);
-          throw Errno.EIO.exception("data of inode " + ino + " is missing from the object store (" + e.getMessage()
-              + "): not uploaded yet by a writeback client, or lost");
+          throw new SliceMissing(p.id(), e); // the caller checks whether the slice list was stale
         } catch (io.nectarfs.common.FsException e) {
           throw e;
         } catch (IOException e) {

@@ -93,7 +93,17 @@ final class InlineSlices implements ChunkStore {
       b = cache.get(id);
     }
     if (b == null) {
-      b = form.decode(meta.readInline(ctx, id));
+      byte[] stored;
+      try {
+        stored = meta.readInline(ctx, id);
+      } catch (io.nectarfs.common.FsException e) {
+        if (e.errno() != io.nectarfs.common.Errno.EIO) {
+          throw e;
+        }
+        // freed: as a missing object, so the reader checks whether its slice list was stale
+        throw (java.nio.file.NoSuchFileException) new java.nio.file.NoSuchFileException("inline slice " + Long.toHexString(id), null, e.getMessage()).initCause(e);
+      }
+      b = form.decode(stored);
       if (b.length != size) {
         throw new io.nectarfs.object.CorruptObjectException("inline slice " + Long.toHexString(id), "holds " + b.length + " bytes, its records say " + size);
       }
