@@ -4,6 +4,7 @@ import com.github.luben.zstd.Zstd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.zip.CRC32C;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
@@ -52,25 +53,52 @@ final class CompressedStore extends TransformingStore {
   @Override
   public void put(String key, byte[] raw) throws IOException {
     Keys.check(key);
-    byte[] body;
+    encodeAndPut(key, ByteBuffer.wrap(raw));
+  }
+
+  /**
+   * Compresses straight from a single buffer; several buffers are joined first (LZ4 and Zstd
+   * compress one contiguous input). The buffers are not kept.
+   */
+  @Override
+  public void put(String key, List<ByteBuffer> parts) throws IOException {
+    Keys.check(key);
+    encodeAndPut(key, parts.size() == 1 ? parts.getFirst() : ByteBuffer.wrap(Buffers.join(parts)));
+  }
+
+  /** Passes the header and the body down as two buffers (no copy into one stored array). */
+  private void encodeAndPut(String key, ByteBuffer raw) throws IOException {
+    int n = raw.remaining();
+    ByteBuffer body;
     byte alg;
     if (algorithm == StoreOptions.Compression.LZ4) {
-      body = lz4.compress(raw);
+      byte[] dst = new byte[lz4.maxCompressedLength(n)];
+      int m = lz4.compress(raw, raw.position(), n, ByteBuffer.wrap(dst), 0, dst.length);
+      body = ByteBuffer.wrap(dst, 0, m);
       alg = LZ4;
     } else {
-      body = Zstd.compress(raw, ZSTD_LEVEL);
+      body = ByteBuffer.wrap(Zstd.compress(array(raw), ZSTD_LEVEL));
       alg = ZSTD;
     }
-    if (body.length >= raw.length) {
+    if (body.remaining() >= n) {
       body = raw;
       alg = NONE;
     }
     CRC32C crc = new CRC32C();
-    crc.update(raw);
-    ByteBuffer out = ByteBuffer.allocate(HEADER + body.length);
-    out.put((byte) 'N').put((byte) 'Z').put((byte) 1).put(alg).putLong(raw.length).putInt((int) crc.getValue()).putShort((short) 0);
-    out.put(body);
-    next.put(key, out.array());
+    crc.update(raw.duplicate());
+    ByteBuffer header = ByteBuffer.allocate(HEADER);
+    header.put((byte) 'N').put((byte) 'Z').put((byte) 1).put(alg).putLong(n).putInt((int) crc.getValue()).putShort((short) 0).flip();
+    next.put(key, List.of(header, body));
+  }
+
+  /** The buffer's remaining bytes as an array: its own array when it is exactly that, else a copy. */
+  private static byte[] array(ByteBuffer b) {
+    if (b.hasArray() && b.arrayOffset() + b.position() == 0 && b.remaining() == b.array().length) {
+      return b.array();
+    }
+    byte[] out = new byte[b.remaining()];
+    b.get(b.position(), out);
+    return out;
   }
 
   @Override
