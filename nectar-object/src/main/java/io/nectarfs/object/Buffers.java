@@ -36,6 +36,39 @@ public final class Buffers {
     return out;
   }
 
+  /**
+   * A stream of the buffers' bytes (read from views: the buffers stay as they are); each call
+   * gives a new stream from the start, so a request can be replayed.
+   */
+  public static java.io.InputStream stream(List<ByteBuffer> parts) {
+    ByteBuffer[] views = views(parts);
+    return new java.io.InputStream() {
+      private int i;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (len == 0) {
+          return 0;
+        }
+        while (i < views.length && !views[i].hasRemaining()) {
+          i++;
+        }
+        if (i == views.length) {
+          return -1;
+        }
+        int k = Math.min(len, views[i].remaining());
+        views[i].get(b, off, k);
+        return k;
+      }
+    };
+  }
+
   /** Independent views of the buffers (their own positions), for one pass of a channel write. */
   static ByteBuffer[] views(List<ByteBuffer> parts) {
     ByteBuffer[] out = new ByteBuffer[parts.size()];

@@ -89,4 +89,13 @@ class GatherPutTest {
       }
     }
   }
+
+  @Test
+  void buffersStream_readsTheConcatenation_eachStreamFromTheStart() throws IOException {
+    ByteBuffer a = ByteBuffer.wrap(new byte[] {9, 1, 2}).position(1);
+    List<ByteBuffer> parts = List.of(a, ByteBuffer.allocate(0), ByteBuffer.allocateDirect(1).put(0, (byte) 3));
+    assertThat(Buffers.stream(parts).readAllBytes()).containsExactly(1, 2, 3);
+    assertThat(Buffers.stream(parts).readAllBytes()).containsExactly(1, 2, 3);
+    assertThat(a.position()).isEqualTo(1);
+  }
 }
