@@ -1,6 +1,7 @@
 package io.nectarfs.chunk;
 
 import io.nectarfs.common.Ctx;
+import io.nectarfs.object.Buffers;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -16,8 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link SliceWriter} of {@link CachedChunkStore}: blocks are buffered in pages of {@link
- * #PAGE_SIZE} (allocated as writes touch them, so a small slice holds only the pages it uses),
- * each page taken from the store's {@link MemoryBudget} (blocking while it is exhausted). As soon
+ * #PAGE_SIZE} (taken as writes touch them, so a small slice holds only the pages it uses), each
+ * page's bytes granted by the store's {@link MemoryBudget} (blocking while it is exhausted) and the
+ * page itself taken from the store's {@link PagePool} (off the heap, reused). A block is uploaded
+ * as views of its pages (the gather put: no joined copy) and its pages go back to the pool when
+ * the upload ends. As soon
  * as a write ends beyond a block, that block is handed to the upload executor and its pages are
  * released when the upload ends; {@link #finish} hands over the rest but the last block, uploads
  * that one on its own thread (the flush waits for it anyway: no hand-off to a pool thread and back
@@ -28,31 +32,76 @@ import org.slf4j.LoggerFactory;
  * before submission), so the task owns it exclusively. The tasks share with the writer only {@code
  * failure} (first error wins, volatile), {@code uploaded} (a concurrent set) and {@code aborted}.
  * Invariants: {@code boundary} is a multiple of the block size and every block below it has been
- * submitted; every page in {@code blocks} holds budget that is released exactly once (by its
- * upload task, by {@link #finish} when it lies beyond the final length, or by {@link #abort}).
+ * submitted; every page in {@code blocks} holds budget that is released, and is given back to the pool,
+ * exactly once (by its upload task, by {@link #finish} when it lies beyond the final length, or by
+ * {@link #abort}); a page is given back only after the store returned from its put.
  */
 final class BufferedSliceWriter implements SliceWriter {
   private static final Logger log = LoggerFactory.getLogger(BufferedSliceWriter.class);
   static final int PAGE_SIZE = 64 << 10;
   static final int MAX_SLICE = 64 << 20;
 
-  /** One block being written: its pages, allocated lazily. */
+  /** Zeros for the pages of a block that were never written (read-only, shared). */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PAGE_SIZE).asReadOnlyBuffer();
+
+  /**
+   * One block being written: its pages, taken from the pool lazily. A pooled page holds old bytes,
+   * so {@code clean[p]} tracks how much of page {@code p} is valid: bytes below it were written or
+   * zeroed; a write that starts beyond it zeroes the gap first, and {@link #parts} zeroes the tail
+   * up to the block's length. A page written from its start to its end is never zeroed.
+   */
   private static final class Block {
-    final byte[][] pages;
+    final PagePool.Page[] pages;
+    final int[] clean;
     long held;
 
     Block(int pages) {
-      this.pages = new byte[pages][];
+      this.pages = new PagePool.Page[pages];
+      this.clean = new int[pages];
     }
 
-    byte[] toBytes(int len, int pageSize) {
-      byte[] out = new byte[len];
+    /** Copies {@code k} bytes of {@code data} to page {@code pi} at {@code poff}, zeroing any gap before them. */
+    void write(int pi, int poff, ByteBuffer data, int k) {
+      PagePool.Page p = pages[pi];
+      if (poff > clean[pi]) {
+        p.seg().asSlice(clean[pi], poff - clean[pi]).fill((byte) 0);
+      }
+      p.buf().put(poff, data, data.position(), k);
+      data.position(data.position() + k);
+      clean[pi] = Math.max(clean[pi], poff + k);
+    }
+
+    /** The first {@code len} bytes of the block as views of its pages (zeros where nothing was written). */
+    List<ByteBuffer> parts(int len, int pageSize) {
+      List<ByteBuffer> out = new ArrayList<>(pages.length);
       for (int p = 0; p < pages.length && p * pageSize < len; p++) {
-        if (pages[p] != null) {
-          System.arraycopy(pages[p], 0, out, p * pageSize, Math.min(pageSize, len - p * pageSize));
+        int n = Math.min(pageSize, len - p * pageSize);
+        if (pages[p] == null) {
+          out.add(ZEROS.slice(0, n));
+        } else {
+          if (clean[p] < n) {
+            pages[p].seg().asSlice(clean[p], n - clean[p]).fill((byte) 0);
+            clean[p] = n;
+          }
+          out.add(pages[p].buf().slice(0, n));
         }
       }
       return out;
+    }
+
+    /** The first {@code len} bytes of the block in one array (a copy). */
+    byte[] toBytes(int len, int pageSize) {
+      return Buffers.join(parts(len, pageSize));
+    }
+
+    /** Gives every page back to {@code pool}. */
+    void free(PagePool pool) {
+      for (int p = 0; p < pages.length; p++) {
+        if (pages[p] != null) {
+          pool.give(pages[p]);
+          pages[p] = null;
+        }
+      }
     }
   }
 
@@ -75,6 +124,10 @@ final class BufferedSliceWriter implements SliceWriter {
     this.bs = cs.blockSize();
     this.pageSize = Math.min(PAGE_SIZE, bs);
     this.blocks = new Block[MAX_SLICE / bs];
+  }
+
+  private int pagesPerBlock() {
+    return (bs + pageSize - 1) / pageSize;
   }
 
   @Override
@@ -120,17 +173,17 @@ final class BufferedSliceWriter implements SliceWriter {
       int boff = pos - bi * bs;
       Block b = blocks[bi];
       if (b == null) {
-        b = blocks[bi] = new Block((bs + pageSize - 1) / pageSize);
+        b = blocks[bi] = new Block(pagesPerBlock());
       }
       int pi = boff / pageSize;
       int poff = boff - pi * pageSize;
       if (b.pages[pi] == null) {
         cs.budget().acquire(pageSize, ctx); // EINTR here leaves length as it was
-        b.pages[pi] = new byte[pageSize];
+        b.pages[pi] = cs.pages().take();
         b.held += pageSize;
       }
       int k = Math.min(pageSize - poff, data.remaining());
-      data.get(b.pages[pi], poff, k);
+      b.write(pi, poff, data, k);
       pos += k;
     }
     length = Math.max(length, pos);
@@ -148,7 +201,7 @@ final class BufferedSliceWriter implements SliceWriter {
   }
 
   /** A block taken from the writer: the task that uploads it and the budget it holds. */
-  private record Upload(Runnable task, long held) {}
+  private record Upload(Runnable task, Block block, long held) {}
 
   private void submit(int bi, int blen) {
     Upload u = take(bi, blen);
@@ -174,15 +227,16 @@ final class BufferedSliceWriter implements SliceWriter {
 
   /** The store is closed: the task will never run, so its budget is released here. */
   private void cancelled(Upload u) {
+    u.block().free(cs.pages());
     cs.budget().release(u.held(), u.held());
     fail(new IOException("chunk store is closed"));
   }
 
   /** Takes block {@code bi} away from the writer: the task uploads it and releases its budget. */
   private Upload take(int bi, int blen) {
-    Block b = blocks[bi];
+    Block b = blocks[bi] == null ? new Block(pagesPerBlock()) : blocks[bi]; // a hole: zeros
     blocks[bi] = null;
-    long held = b == null ? 0 : b.held;
+    long held = b.held;
     cs.budget().markReleasable(held);
     String key = BlockKeys.key(id, bi, blen);
     return new Upload(() -> {
@@ -190,17 +244,17 @@ final class BufferedSliceWriter implements SliceWriter {
         if (aborted || failure != null) {
           return;
         }
-        byte[] data = b == null ? new byte[blen] : b.toBytes(blen, pageSize);
-        cs.storeBlock(key, data);
+        cs.storeBlock(key, b.parts(blen, pageSize));
         uploaded.add(key);
       } catch (IOException e) {
         fail(e);
       } catch (RuntimeException | Error e) {
         fail(new IOException(e.toString(), e));
       } finally {
+        b.free(cs.pages());
         cs.budget().release(held, held);
       }
-    }, held);
+    }, b, held);
   }
 
   private synchronized void fail(IOException e) {
@@ -246,6 +300,7 @@ final class BufferedSliceWriter implements SliceWriter {
   private void releaseUnsubmitted() {
     for (int i = 0; i < blocks.length; i++) {
       if (blocks[i] != null) {
+        blocks[i].free(cs.pages());
         cs.budget().release(blocks[i].held, 0);
         blocks[i] = null;
       }

@@ -3,6 +3,7 @@ package io.nectarfs.chunk;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.common.Ctx;
+import io.nectarfs.object.Buffers;
 import io.nectarfs.object.CorruptObjectException;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
@@ -65,6 +66,7 @@ final class CachedChunkStore implements ChunkStore {
   private final ChunkConfig config;
   private final int bs;
   private final MemoryBudget budget;
+  private final PagePool pages;
   private final MemCache mem;
   private final DiskCache disk; // null: no disk cache
   private final Staging staging; // null: no writeback
@@ -101,6 +103,7 @@ final class CachedChunkStore implements ChunkStore {
     this.config = config;
     this.bs = config.blockSize();
     this.budget = new MemoryBudget(config.bufferSize());
+    this.pages = new PagePool(Math.min(BufferedSliceWriter.PAGE_SIZE, config.blockSize()), config.bufferSize());
     boolean hasDirs = !config.cacheDirs().isEmpty();
     this.mem = new MemCache(config.memoryCacheSize());
     CacheModes modes = new CacheModes(config.cacheMode());
@@ -130,6 +133,11 @@ final class CachedChunkStore implements ChunkStore {
 
   MemoryBudget budget() {
     return budget;
+  }
+
+  /** The write-buffer pages (within {@link #budget}'s grants). */
+  PagePool pages() {
+    return pages;
   }
 
   ExecutorService uploadExecutor() {
@@ -162,6 +170,19 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   /** Stores one finished block: staged (writeback) or put, and cached when configured. */
+  /**
+   * Stores one block given as buffers ({@link ObjectStore#put(String, List)}: not kept after
+   * returning). Staging and caching on write keep the block, so they get one joined copy.
+   */
+  void storeBlock(String key, List<ByteBuffer> parts) throws IOException {
+    if (staging != null || (config.cacheOnWrite() && cachesEnabled())) {
+      storeBlock(key, Buffers.join(parts));
+      return;
+    }
+    store.put(key, parts);
+    puts.increment();
+  }
+
   void storeBlock(String key, byte[] data) throws IOException {
     if (staging != null) {
       staging.stage(key, data);
@@ -529,6 +550,7 @@ final class CachedChunkStore implements ChunkStore {
     if (disk != null) {
       disk.close();
     }
+    pages.close();
   }
 
   /** Stops everything without draining the writeback queue, as a crash would (tests). */
@@ -536,6 +558,7 @@ final class CachedChunkStore implements ChunkStore {
     closed = true;
     uploads.shutdownNow();
     downloads.shutdownNow();
+    pages.close();
     if (staging != null) {
       staging.closeNow();
     }

@@ -16,6 +16,11 @@ import java.lang.management.ManagementFactory;
  * with 200 MiB live), so a background mount's JVM also starts with a hard maximum of twice the
  * need (at least 1 GiB; the live set stays far below it, the collector works harder instead of
  * growing) and returns unused memory after 10 s instead of 5 minutes ({@link #childOptions}).
+ *
+ * <p>Write buffers live off the heap (nectar-chunk's page pool, at most {@code --buffer-size}
+ * bytes); the heap still counts the buffer size because read-ahead blocks, which share that
+ * budget, are heap arrays. A mount's resident memory is therefore about the heap in use plus at
+ * most the buffer size of pages (measured: ~300 MiB + the buffer size after 1 GiB of writes).
  */
 final class HeapBound {
   /** Metadata and attribute caches, FUSE request handling, code and the registry: measured well below this. */

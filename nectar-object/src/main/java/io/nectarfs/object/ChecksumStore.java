@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -60,6 +62,39 @@ final class ChecksumStore extends TransformingStore {
       out.put(raw, off, len).putLong(raw.length).putInt(crc(raw, off, len, i, raw.length));
     }
     next.put(key, out.array());
+  }
+
+  /**
+   * The gather form without a copy: the CRC32C of each segment is computed over the caller's
+   * buffers in place, and the store below receives views of them with a 12-byte trailer buffer
+   * after each segment.
+   */
+  @Override
+  public void put(String key, List<ByteBuffer> parts) throws IOException {
+    Keys.check(key);
+    long total = Buffers.remaining(parts);
+    long n = segments(total);
+    List<ByteBuffer> out = new ArrayList<>(parts.size() + (int) (2 * n));
+    int pi = 0;
+    ByteBuffer cur = null;
+    for (long i = 0; i < n; i++) {
+      CRC32C c = new CRC32C();
+      long need = Math.min(SEGMENT, total - i * SEGMENT);
+      while (need > 0) {
+        while (cur == null || !cur.hasRemaining()) {
+          cur = parts.get(pi++).duplicate();
+        }
+        int k = (int) Math.min(need, cur.remaining());
+        ByteBuffer piece = cur.slice(cur.position(), k);
+        c.update(piece.duplicate());
+        out.add(piece);
+        cur.position(cur.position() + k);
+        need -= k;
+      }
+      c.update(ByteBuffer.allocate(16).putLong(i).putLong(total).flip());
+      out.add(ByteBuffer.allocate(TRAILER).putLong(total).putInt((int) c.getValue()).flip());
+    }
+    next.put(key, out);
   }
 
   @Override

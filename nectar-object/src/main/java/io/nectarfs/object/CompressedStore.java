@@ -4,6 +4,7 @@ import com.github.luben.zstd.Zstd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.zip.CRC32C;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
@@ -25,7 +26,9 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * produce bytes. A ranged get decompresses the whole object (a block of at most 16 MiB) and
  * slices; {@link #head} reads only the header.
  *
- * <p>Concurrency: stateless; the LZ4 and Zstd codecs used are thread-safe.
+ * <p>Concurrency: the LZ4 and Zstd codecs used are thread-safe; a put holds one {@link Scratch}
+ * (taken from and returned to a blocking queue) for the whole encoding and the put below, so no
+ * two puts share buffers.
  */
 final class CompressedStore extends TransformingStore {
   static final int HEADER = 18;
@@ -37,10 +40,16 @@ final class CompressedStore extends TransformingStore {
   private final StoreOptions.Compression algorithm;
   private final LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();
   private final LZ4SafeDecompressor lz4d = LZ4Factory.fastestInstance().safeDecompressor();
+  /** Scratch buffers: as many as the machine has cores (at least 2). */
+  static final int SCRATCH = Math.max(2, Runtime.getRuntime().availableProcessors());
+  private final java.util.concurrent.BlockingQueue<Scratch> scratch = new java.util.concurrent.ArrayBlockingQueue<>(SCRATCH);
 
   CompressedStore(ObjectStore next, StoreOptions.Compression algorithm) {
     super(next);
     this.algorithm = algorithm;
+    for (int i = 0; i < SCRATCH; i++) {
+      scratch.add(new Scratch());
+    }
   }
 
   @Override
@@ -52,25 +61,93 @@ final class CompressedStore extends TransformingStore {
   @Override
   public void put(String key, byte[] raw) throws IOException {
     Keys.check(key);
-    byte[] body;
-    byte alg;
-    if (algorithm == StoreOptions.Compression.LZ4) {
-      body = lz4.compress(raw);
-      alg = LZ4;
-    } else {
-      body = Zstd.compress(raw, ZSTD_LEVEL);
-      alg = ZSTD;
+    encodeAndPut(key, List.of(ByteBuffer.wrap(raw)));
+  }
+
+  /**
+   * Compresses the buffers without garbage on the heap: a single buffer is compressed where it is,
+   * several are first gathered into the scratch input (LZ4 and Zstd compress one contiguous
+   * input); the body goes down from the scratch output. The buffers are not kept.
+   */
+  @Override
+  public void put(String key, List<ByteBuffer> parts) throws IOException {
+    Keys.check(key);
+    encodeAndPut(key, parts);
+  }
+
+  /** Passes the header and the body down as two buffers (no copy into one stored array). */
+  private void encodeAndPut(String key, List<ByteBuffer> parts) throws IOException {
+    Scratch sc = takeScratch();
+    try {
+      int n = (int) Buffers.remaining(parts);
+      ByteBuffer raw = parts.size() == 1 && (algorithm == StoreOptions.Compression.LZ4 || parts.getFirst().isDirect())
+          ? parts.getFirst().duplicate()
+          : sc.gather(parts, n);
+      int bound = algorithm == StoreOptions.Compression.LZ4 ? lz4.maxCompressedLength(n) : (int) Zstd.compressBound(n);
+      ByteBuffer dst = sc.out(bound);
+      int m;
+      byte alg;
+      if (algorithm == StoreOptions.Compression.LZ4) {
+        m = lz4.compress(raw, raw.position(), n, dst, 0, bound);
+        alg = LZ4;
+      } else {
+        long got = Zstd.compressDirectByteBuffer(dst, 0, bound, raw, raw.position(), n, ZSTD_LEVEL);
+        if (Zstd.isError(got)) {
+          throw new IOException("cannot compress " + key + ": " + Zstd.getErrorName(got));
+        }
+        m = (int) got;
+        alg = ZSTD;
+      }
+      ByteBuffer body = dst.slice(0, m);
+      if (m >= n) {
+        body = raw;
+        alg = NONE;
+      }
+      CRC32C crc = new CRC32C();
+      crc.update(raw.duplicate());
+      ByteBuffer header = ByteBuffer.allocate(HEADER);
+      header.put((byte) 'N').put((byte) 'Z').put((byte) 1).put(alg).putLong(n).putInt((int) crc.getValue()).putShort((short) 0).flip();
+      next.put(key, List.of(header, body));
+    } finally {
+      scratch.add(sc);
     }
-    if (body.length >= raw.length) {
-      body = raw;
-      alg = NONE;
+  }
+
+  private Scratch takeScratch() throws IOException {
+    try {
+      return scratch.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting to compress");
     }
-    CRC32C crc = new CRC32C();
-    crc.update(raw);
-    ByteBuffer out = ByteBuffer.allocate(HEADER + body.length);
-    out.put((byte) 'N').put((byte) 'Z').put((byte) 1).put(alg).putLong(raw.length).putInt((int) crc.getValue()).putShort((short) 0);
-    out.put(body);
-    next.put(key, out.array());
+  }
+
+  /**
+   * Off-heap input and output buffers for one encoding at a time, grown to the largest object
+   * seen (a block: at most 16 MiB) and kept; at most {@link #SCRATCH} exist, so puts beyond that
+   * many at once wait (compression is CPU-bound: more would not run faster).
+   */
+  private static final class Scratch {
+    private ByteBuffer in;
+    private ByteBuffer out;
+
+    ByteBuffer gather(List<ByteBuffer> parts, int n) {
+      if (in == null || in.capacity() < n) {
+        in = ByteBuffer.allocateDirect(n);
+      }
+      in.clear();
+      for (ByteBuffer p : parts) {
+        in.put(p.duplicate());
+      }
+      return in.flip();
+    }
+
+    ByteBuffer out(int bound) {
+      if (out == null || out.capacity() < bound) {
+        out = ByteBuffer.allocateDirect(bound);
+      }
+      return out.clear();
+    }
   }
 
   @Override

@@ -157,6 +157,18 @@ final class Decorators {
       return description;
     }
 
+    /** Forwarded as an array: the layer below takes it without the stream's copy. */
+    @Override
+    public void put(String key, byte[] data) throws IOException {
+      next.put(key, data);
+    }
+
+    /** Forwarded as buffers: the gather put reaches the layers below without a joined copy. */
+    @Override
+    public void put(String key, List<java.nio.ByteBuffer> parts) throws IOException {
+      next.put(key, parts);
+    }
+
     @Override
     public String toString() {
       return description;

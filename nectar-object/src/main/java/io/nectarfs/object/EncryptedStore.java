@@ -90,7 +90,13 @@ final class EncryptedStore extends TransformingStore {
 
   @Override
   public void put(String k, InputStream data, long length) throws IOException {
-    byte[] plain = readAll(k, data, length);
+    put(k, readAll(k, data, length));
+  }
+
+  /** Encrypts the array as it is (no stream copy); the array is not kept. */
+  @Override
+  public void put(String k, byte[] plain) throws IOException {
+    Keys.check(k);
     byte[] dataKey = new byte[32];
     byte[] nonce = new byte[NONCE];
     random.nextBytes(dataKey);

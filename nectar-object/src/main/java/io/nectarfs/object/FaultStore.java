@@ -127,6 +127,18 @@ final class FaultStore extends ForwardingStore implements ForwardsMultipart {
   }
 
   @Override
+  public void put(String key, List<java.nio.ByteBuffer> parts) throws IOException {
+    injector.maybeFail("put", key);
+    long length = Buffers.remaining(parts);
+    long keep = injector.tear(length);
+    if (keep == length) {
+      next.put(key, parts);
+    } else {
+      next.put(key, java.util.Arrays.copyOf(Buffers.join(parts), (int) keep));
+    }
+  }
+
+  @Override
   public void put(String key, InputStream data, long length) throws IOException {
     injector.maybeFail("put", key);
     long keep = injector.tear(length);

@@ -215,6 +215,22 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     });
   }
 
+  /**
+   * Writes the buffers with gathering writes (one {@code writev} for a block's pages when the
+   * kernel takes it all; direct buffers go to the kernel without a copy); the buffers are not kept.
+   */
+  @Override
+  public void put(String key, List<ByteBuffer> parts) throws IOException {
+    long length = Buffers.remaining(parts);
+    put(key, ch -> {
+      ByteBuffer[] bs = Buffers.views(parts);
+      long done = 0;
+      while (done < length) {
+        done += ch.write(bs);
+      }
+    });
+  }
+
   /** Fills a new temporary file. */
   @FunctionalInterface
   private interface Filler {

@@ -117,6 +117,16 @@ final class MeteredStore extends ForwardingStore implements ForwardsMultipart {
   }
 
   @Override
+  public void put(String key, List<java.nio.ByteBuffer> parts) throws IOException {
+    long n = Buffers.remaining(parts);
+    timed(Op.PUT, () -> {
+      next.put(key, parts);
+      return null;
+    });
+    writtenBytes.increment(n);
+  }
+
+  @Override
   public void put(String key, InputStream data, long length) throws IOException {
     timed(Op.PUT, () -> {
       next.put(key, data, length);

@@ -3,6 +3,7 @@ package io.nectarfs.object;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -89,6 +90,17 @@ public interface ObjectStore extends AutoCloseable {
    */
   default void put(String key, byte[] data) throws IOException {
     put(key, new ByteArrayInputStream(data), data.length);
+  }
+
+  /**
+   * The gather put: stores the concatenation of the buffers' remaining bytes, as {@link
+   * #put(String, InputStream, long)}. The store neither changes the buffers (contents, positions,
+   * limits) nor keeps them after returning, so the caller may reuse them at once; a retry may
+   * read them again. The default joins them into one array for {@link #put(String, byte[])};
+   * layers that can pass the buffers on (or write them with one gathering write) override it.
+   */
+  default void put(String key, List<ByteBuffer> parts) throws IOException {
+    put(key, Buffers.join(parts));
   }
 
   /** Deletes an object. Idempotent: a missing key is not an error. */

@@ -51,6 +51,11 @@ final class PrefixStore extends ForwardingStore implements ForwardsMultipart {
   }
 
   @Override
+  public void put(String key, List<java.nio.ByteBuffer> parts) throws IOException {
+    next.put(k(key), parts);
+  }
+
+  @Override
   public void put(String key, byte[] data) throws IOException {
     next.put(k(key), data);
   }

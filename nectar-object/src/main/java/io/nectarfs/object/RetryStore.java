@@ -131,6 +131,16 @@ final class RetryStore extends ForwardingStore implements ForwardsMultipart {
     });
   }
 
+  /** The buffers are their own replay (the layers below do not change them): no buffering copy. */
+  @Override
+  public void put(String key, List<java.nio.ByteBuffer> parts) throws IOException {
+    Keys.check(key);
+    retry("put " + key, () -> {
+      next.put(key, parts);
+      return null;
+    });
+  }
+
   @Override
   public ObjectInfo head(String key) throws IOException {
     return retry("head " + key, () -> next.head(key));

@@ -63,6 +63,16 @@ final class ShardedStore implements ObjectStore, CopyCapable, MultipartCapable, 
   }
 
   @Override
+  public void put(String key, byte[] data) throws IOException {
+    shard(key).put(key, data);
+  }
+
+  @Override
+  public void put(String key, List<java.nio.ByteBuffer> parts) throws IOException {
+    shard(key).put(key, parts);
+  }
+
+  @Override
   public void delete(String key) throws IOException {
     shard(key).delete(key);
   }

@@ -11,6 +11,7 @@ import io.nectarfs.object.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -102,6 +103,51 @@ public abstract class ObjectStoreConformanceTest {
       }
     }, b.length);
     assertThat(store.getBytes(p + "s")).isEqualTo(b);
+  }
+
+  /**
+   * The gather put stores the concatenation of the buffers' remaining bytes, whatever their kind
+   * (heap, direct, read-only), sizes (empty ones, pieces across 64 KiB boundaries) and positions,
+   * and leaves every buffer as it was (contents, position, limit).
+   */
+  @Test
+  void put_gather_storesTheConcatenationAndLeavesTheBuffers() throws IOException {
+    for (int n : new int[] {0, 1, 65536, 65536 + 7, (4 << 20) + 3}) {
+      byte[] b = bytes(n);
+      List<ByteBuffer> parts = new ArrayList<>();
+      int pos = 0;
+      for (int i = 0; pos < n || i == 0; i++) {
+        int k = Math.min(n - pos, i % 3 == 0 ? 4093 : 65536);
+        ByteBuffer part = switch (i % 4) {
+          case 0 -> ByteBuffer.allocateDirect(k + 10).position(3);
+          case 1 -> ByteBuffer.allocate(k + 5).position(5);
+          case 2 -> ByteBuffer.allocateDirect(k);
+          default -> ByteBuffer.allocate(k + 2).position(1);
+        };
+        part.put(part.position(), b, pos, k).limit(part.position() + k);
+        parts.add(i % 5 == 4 ? part.asReadOnlyBuffer() : part);
+        parts.add(ByteBuffer.allocate(0));
+        pos += k;
+      }
+      List<ByteBuffer> before = parts.stream().map(ByteBuffer::duplicate).toList();
+      store.put(p + "g" + n, parts);
+      assertThat(store.getBytes(p + "g" + n)).as("gathered object of %d bytes", n).isEqualTo(b);
+      assertThat(store.head(p + "g" + n).size()).isEqualTo(n);
+      for (int i = 0; i < parts.size(); i++) {
+        assertThat(parts.get(i).position()).isEqualTo(before.get(i).position());
+        assertThat(parts.get(i).limit()).isEqualTo(before.get(i).limit());
+      }
+    }
+    store.put(p + "none", List.of());
+    assertThat(store.getBytes(p + "none")).isEmpty();
+  }
+
+  @Test
+  void put_gather_replacesAndRangesRead() throws IOException {
+    store.put(p + "k", bytes(100));
+    byte[] b = bytes(200_000);
+    store.put(p + "k", List.of(ByteBuffer.wrap(b, 0, 70_000), ByteBuffer.wrap(b, 70_000, 130_000)));
+    assertThat(store.getBytes(p + "k", 65_000, 10_000)).isEqualTo(Arrays.copyOfRange(b, 65_000, 75_000));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.nectarfs.object.s3;
 
+import io.nectarfs.object.Buffers;
 import io.nectarfs.object.CopyCapable;
 import io.nectarfs.object.ListPage;
 import io.nectarfs.object.MultipartCapable;
@@ -10,6 +11,7 @@ import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Instant;
@@ -196,6 +198,28 @@ final class S3Store implements ObjectStore, CopyCapable, MultipartCapable {
       if (shortInput != null) {
         throw new IOException(shortInput.getMessage(), e);
       }
+      throw errors.map("put", key, e);
+    }
+  }
+
+  /** Sends the array itself as the body (no copy into the request): it is replayed by re-reading it. */
+  @Override
+  public void put(String key, byte[] data) throws IOException {
+    put(key, List.of(ByteBuffer.wrap(data)));
+  }
+
+  /**
+   * Streams the buffers as the body, without joining them: the SDK reads them through a new stream
+   * each time it needs the body (signing, a retried request); they are not kept after the put.
+   */
+  @Override
+  public void put(String key, List<ByteBuffer> parts) throws IOException {
+    String k = full(key);
+    long length = Buffers.remaining(parts);
+    RequestBody body = RequestBody.fromContentProvider(() -> Buffers.stream(parts), length, "application/octet-stream");
+    try {
+      s3.putObject(b -> b.bucket(bucket).key(k).contentLength(length), body);
+    } catch (SdkException e) {
       throw errors.map("put", key, e);
     }
   }
