@@ -11,11 +11,11 @@ class CsiCommandTest {
   @TempDir Path tmp;
 
   @Test
-  void podModeWithoutItsMounter_failsClearly() {
-    CliTest.Run r = CliTest.run("csi", "--endpoint", "unix://" + tmp.resolve("csi.sock"), "--node-id", "n1", "--mode", "pod", "--node",
+  void unknownMode_failsClearly_namingTheModesThisBuildHas() {
+    CliTest.Run r = CliTest.run("csi", "--endpoint", "unix://" + tmp.resolve("csi.sock"), "--node-id", "n1", "--mode", "vm", "--node",
         "--state-dir", tmp.resolve("state").toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--mode pod is not available in this build (available: process");
+    assertThat(r.err()).contains("--mode vm is not available in this build (available: process, pod)");
     assertThat(tmp.resolve("csi.sock")).doesNotExist();
   }
 
