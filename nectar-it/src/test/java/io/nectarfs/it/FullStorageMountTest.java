@@ -38,7 +38,8 @@ class FullStorageMountTest {
     String meta = "sqlite3://" + tmp.resolve("meta.db");
     sh(tmp, "mount -t tmpfs -o size=2m,mode=0700 tmpfs " + data);
     try {
-      String f = sh(tmp, nectar() + " format " + meta + " full-vol --storage file://" + data + " --trash-days 0 --block-size 64K");
+      // --inline-size 0: every file's data goes to the store that fills up
+      String f = sh(tmp, nectar() + " format " + meta + " full-vol --storage file://" + data + " --trash-days 0 --block-size 64K --inline-size 0");
       String uuid = f.lines().filter(l -> l.contains("uuid:")).findFirst().orElseThrow().replaceAll(".*uuid:\\s*", "").trim();
       Path chunks = data.resolve("full-vol/" + uuid + "/chunks");
       Path log = tmp.resolve("mount.log");
