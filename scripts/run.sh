@@ -20,7 +20,9 @@ if [[ $(id -u) -eq 0 ]]; then mnt="${NECTAR_MOUNT:-/mnt/nectar}"; else mnt="${NE
 if [[ "${1:-}" == "stop" ]]; then
   exec ./nectar umount "$mnt"
 fi
-mkdir -p "$home" "$mnt"
+(umask 077 && mkdir -p "$home") # metadata and data inside: 0700
+mkdir -p "$mnt"
+chmod 0700 "$home"
 ./nectar version >/dev/null # builds the CLI when needed, with its progress on stderr
 if ! ./nectar status "$meta" >/dev/null 2>&1; then
   ./nectar format "$meta" nectar --storage "file://$home/data" >/dev/null
