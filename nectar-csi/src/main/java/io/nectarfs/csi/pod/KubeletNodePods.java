@@ -64,7 +64,7 @@ final class KubeletNodePods implements NodePods {
       Thread.currentThread().interrupt();
       throw new IOException("kubelet " + podsUri + ": interrupted", e);
     } catch (IOException e) {
-      throw new IOException("kubelet " + podsUri + " does not answer: " + e.getMessage(), e);
+      throw new IOException("kubelet " + podsUri + " does not answer: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
     }
     try (InputStream in = resp.body()) {
       if (resp.statusCode() != 200) {

@@ -2,6 +2,7 @@ package io.nectarfs.csi.pod;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nectarfs.common.Url;
 import io.nectarfs.csi.mount.Mounter;
 import io.nectarfs.csi.mount.MounterProvider;
@@ -48,6 +49,7 @@ public final class PodMounterProvider implements MounterProvider {
     KubernetesClient client = new KubernetesClientBuilder().build();
     NodePods nodePods;
     try {
+      checkApi(client, config);
       nodePods = nodePods(client, config, s, System.getenv());
     } catch (IOException | RuntimeException e) {
       client.close();
@@ -56,6 +58,21 @@ public final class PodMounterProvider implements MounterProvider {
     PodMounter m = new PodMounter(client, nodePods, config);
     m.closeAlso(nodePods, client);
     return m;
+  }
+
+  /**
+   * Fails now, with the API server's address and answer, when the API server cannot be asked for
+   * this mounter's ConfigMap (unreachable, bad credentials, no permission): a node plugin that
+   * cannot create mount pods should not start serving (fabric8 connects only on first use).
+   */
+  static void checkApi(KubernetesClient client, PodMounterConfig config) throws IOException {
+    try {
+      client.configMaps().inNamespace(config.namespace()).withName(config.configMap()).get(); // null when absent: fine
+    } catch (KubernetesClientException e) {
+      String why = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+          : e.getCause() != null ? e.getCause().toString() : e.getMessage();
+      throw new IOException("--mode pod needs the Kubernetes API server at " + client.getMasterUrl() + ", which did not answer: " + why, e);
+    }
   }
 
   static PodMounterConfig config(String nodeId, Map<String, String> s, Map<String, String> env) throws IOException {

@@ -36,4 +36,27 @@ class PodMounterProviderTest {
     assertThatThrownBy(() -> new PodMounterProvider().create(new MounterProvider.Context("n", Path.of("/tmp"), Map.of("nmespace", "x"))))
         .hasMessageContaining("nmespace is not a setting of --mode pod");
   }
+
+  @Test
+  void anApiServerThatDoesNotAnswer_failsAtStartNamingIt() throws Exception {
+    java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+    int port = closed.getLocalPort();
+    closed.close(); // nothing listens there now
+    io.fabric8.kubernetes.client.Config cfg = new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl("https://127.0.0.1:" + port)
+        .withRequestRetryBackoffLimit(0).build();
+    try (var client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(cfg).build()) {
+      assertThatThrownBy(() -> PodMounterProvider.checkApi(client, PodMounterConfig.forNode("n")))
+          .hasMessageContaining("--mode pod needs the Kubernetes API server at https://127.0.0.1:" + port);
+    }
+  }
+
+  @Test
+  void anApiServerThatAnswers_passesTheCheck_withOrWithoutTheConfigMap() throws Exception {
+    var server = MockApi.start();
+    try (var client = server.createClient()) {
+      PodMounterProvider.checkApi(client, PodMounterConfig.forNode("n")); // no ConfigMap: defaults, not an error
+    } finally {
+      MockApi.stop(server);
+    }
+  }
 }
