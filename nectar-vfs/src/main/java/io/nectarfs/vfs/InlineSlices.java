@@ -1,5 +1,7 @@
 package io.nectarfs.vfs;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.nectarfs.chunk.ChunkStats;
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.SliceWriter;
@@ -9,8 +11,6 @@ import io.nectarfs.meta.Slice;
 import io.nectarfs.object.StoredForm;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,8 +24,8 @@ import java.util.Optional;
  * <p>{@link #commit} is where a file writer puts a finished small slice into the metadata instead
  * of the object store.
  *
- * <p>Concurrency: thread-safe; the cache is guarded by its own monitor, held only for map
- * operations (never during a metadata read).
+ * <p>Concurrency: thread-safe; the cache is a Caffeine cache bounded by {@link #CACHE_BYTES} of
+ * decoded bytes (two readers that miss together may both read the metadata: same bytes).
  */
 final class InlineSlices implements ChunkStore {
   /** Bytes of decoded inline slices kept in memory. */
@@ -35,8 +35,8 @@ final class InlineSlices implements ChunkStore {
   private final ChunkStore next;
   private final StoredForm form;
   private final int limit;
-  private final LinkedHashMap<Long, byte[]> cache = new LinkedHashMap<>(256, 0.75f, true);
-  private long cached;
+  private final Cache<Long, byte[]> cache = Caffeine.newBuilder().maximumWeight(CACHE_BYTES)
+      .weigher((Long id, byte[] b) -> b.length).build();
 
   InlineSlices(Meta meta, ChunkStore next, StoredForm form, int limit) {
     this.meta = meta;
@@ -69,29 +69,12 @@ final class InlineSlices implements ChunkStore {
       return false; // the committed file is longer than the inline size
     }
     w.abort();
-    remember(id, plain);
+    cache.put(id, plain);
     return true;
   }
 
-  private void remember(long id, byte[] plain) {
-    synchronized (cache) {
-      if (cache.put(id, plain) == null) {
-        cached += plain.length;
-      }
-      var it = cache.entrySet().iterator();
-      while (cached > CACHE_BYTES && it.hasNext()) {
-        Map.Entry<Long, byte[]> e = it.next();
-        cached -= e.getValue().length;
-        it.remove();
-      }
-    }
-  }
-
   private byte[] bytes(Ctx ctx, long id, int size) throws IOException {
-    byte[] b;
-    synchronized (cache) {
-      b = cache.get(id);
-    }
+    byte[] b = cache.getIfPresent(id);
     if (b == null) {
       byte[] stored;
       try {
@@ -107,7 +90,7 @@ final class InlineSlices implements ChunkStore {
       if (b.length != size) {
         throw new io.nectarfs.object.CorruptObjectException("inline slice " + Long.toHexString(id), "holds " + b.length + " bytes, its records say " + size);
       }
-      remember(id, b);
+      cache.put(id, b);
     }
     return b;
   }
