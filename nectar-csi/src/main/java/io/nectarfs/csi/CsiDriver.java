@@ -102,6 +102,8 @@ public final class CsiDriver implements AutoCloseable {
     if (config.node() && mounter == null) {
       throw new IllegalArgumentException("the node service needs a mounter");
     }
+    Files.createDirectories(config.stateDir()); // as its Javadoc says: 0700, whoever made it first
+    Files.setPosixFilePermissions(config.stateDir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     Files.createDirectories(socket.toAbsolutePath().getParent());
     Files.deleteIfExists(socket);
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());

@@ -89,6 +89,12 @@ class ControllerConformanceTest {
   }
 
   @Test
+  void theStateDirectory_isPrivate() throws Exception {
+    assertThat(java.nio.file.Files.getPosixFilePermissions(tmp.resolve("state")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+  }
+
+  @Test
   void identity_nameCapabilitiesProbe() {
     assertThat(f.identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance()).getName()).isEqualTo("csi.nectarfs.io");
     assertThat(f.identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList()).containsExactlyInAnyOrder(
