@@ -2,6 +2,7 @@ package io.nectarfs.csi;
 
 import io.nectarfs.csi.mount.MountTable;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -12,16 +13,29 @@ import java.nio.file.Path;
 final class BindMounts {
   private BindMounts() {}
 
-  /** Bind-mounts {@code source} onto {@code target}; read-only when asked (a bind, then a read-only remount of the bind). */
+  /**
+   * Bind-mounts {@code source} onto {@code target}; read-only when asked. A read-only target is
+   * never writable, not even for a moment (a re-bind happens under a running pod): the source is
+   * bound at a private staging directory, made read-only there, and that read-only bind is bound
+   * onto the target (a bind keeps the read-only flag of the mount it copies); the staging bind is
+   * then removed.
+   */
   static void bind(Path source, Path target, boolean readOnly) throws IOException {
-    MountTable.run("mount", "--bind", source.toString(), target.toString());
-    if (readOnly) {
+    if (!readOnly) {
+      MountTable.run("mount", "--bind", source.toString(), target.toString());
+      return;
+    }
+    Path staging = Files.createTempDirectory("nectar-csi-ro"); // 0700
+    try {
+      MountTable.run("mount", "--bind", source.toString(), staging.toString());
       try {
-        MountTable.run("mount", "-o", "remount,bind,ro", target.toString());
-      } catch (IOException e) {
-        unmount(target);
-        throw e;
+        MountTable.run("mount", "-o", "remount,bind,ro", staging.toString());
+        MountTable.run("mount", "--bind", staging.toString(), target.toString());
+      } finally {
+        unmount(staging);
       }
+    } finally {
+      Files.deleteIfExists(staging);
     }
   }
 
