@@ -175,7 +175,9 @@ final class Sdk {
 
   /** Signs one request with the SDK's signer; the body comes back as the signer encodes it. */
   static Captured sign(SdkHttpMethod method, String encodedPathAndQuery, Map<String, String> headers, byte[] body, Sign o) {
-    SdkHttpRequest.Builder b = SdkHttpRequest.builder().method(method).uri(URI.create(ENDPOINT + encodedPathAndQuery));
+    // over plain http the signer signs the payload whatever it is told: unsigned forms need https
+    String endpoint = o.payloadSigning() ? ENDPOINT : HTTPS;
+    SdkHttpRequest.Builder b = SdkHttpRequest.builder().method(method).uri(URI.create(endpoint + encodedPathAndQuery));
     headers.forEach(b::putHeader);
     if (body != null) {
       b.putHeader("Content-Length", Long.toString(body.length));
