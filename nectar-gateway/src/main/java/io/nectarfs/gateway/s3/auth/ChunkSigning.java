@@ -32,8 +32,16 @@ final class ChunkSigning {
 
   /** Checks the next chunk's signature over its SHA-256; on success it becomes the previous one. */
   boolean verifyChunk(byte[] chunkSha256, String signature) {
-    String toSign = "AWS4-HMAC-SHA256-PAYLOAD\n" + datetime + "\n" + scope + "\n" + previous + "\n" + EMPTY_SHA256 + "\n" + HEX.formatHex(chunkSha256);
-    return accept(toSign, signature);
+    return accept(chunkStringToSign(chunkSha256), signature);
+  }
+
+  /** The signature the next chunk must carry (for tests that frame bodies). */
+  String expectedChunkSignature(byte[] chunkSha256) {
+    return hmacHex(signingKey, chunkStringToSign(chunkSha256));
+  }
+
+  private String chunkStringToSign(byte[] chunkSha256) {
+    return "AWS4-HMAC-SHA256-PAYLOAD\n" + datetime + "\n" + scope + "\n" + previous + "\n" + EMPTY_SHA256 + "\n" + HEX.formatHex(chunkSha256);
   }
 
   /** Checks the trailer signature over the canonical trailer lines ("name:value\n", sorted). */
