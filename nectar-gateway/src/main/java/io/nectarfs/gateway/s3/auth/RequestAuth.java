@@ -15,12 +15,18 @@ final class RequestAuth implements Authenticated {
   private final Principal principal;
   private final SignedRequest request;
   private final PayloadMode mode;
+  private final String payloadSha256;
   private final ChunkSigning chunks;
 
-  RequestAuth(Principal principal, SignedRequest request, PayloadMode mode, ChunkSigning chunks) {
+  /**
+   * @param payloadSha256 the hex SHA-256 the body must have ({@link PayloadMode#SHA256}), else null
+   * @param chunks the rolling chunk signatures of a signed aws-chunked body, else null
+   */
+  RequestAuth(Principal principal, SignedRequest request, PayloadMode mode, String payloadSha256, ChunkSigning chunks) {
     this.principal = principal;
     this.request = request;
     this.mode = mode;
+    this.payloadSha256 = payloadSha256;
     this.chunks = chunks;
   }
 
@@ -91,8 +97,8 @@ final class RequestAuth implements Authenticated {
       algorithm = a;
     }
     byte[] sha = null;
-    if (mode == PayloadMode.SHA256) {
-      sha = HexFormat.of().parseHex(request.header("x-amz-content-sha256").toLowerCase(Locale.ROOT));
+    if (payloadSha256 != null) {
+      sha = HexFormat.of().parseHex(payloadSha256.toLowerCase(Locale.ROOT));
     }
     if (!mode.chunked()) {
       InputStream in = contentLength >= 0 ? new LimitedStream(raw, contentLength) : raw;

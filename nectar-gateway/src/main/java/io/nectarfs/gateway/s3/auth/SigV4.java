@@ -87,12 +87,16 @@ final class SigV4 implements Authenticator {
   public Authenticated authenticate(SignedRequest r) throws S3Exception {
     String authorization = r.header("authorization");
     List<Canonical.Param> params = Canonical.params(r.rawQuery());
-    if (authorization != null) {
-      return headerForm(r, authorization, params);
-    }
     Map<String, String> q = new HashMap<>();
     for (Canonical.Param p : params) {
       q.putIfAbsent(p.name(), p.value());
+    }
+    if (authorization != null) {
+      if (q.containsKey("X-Amz-Algorithm") || q.containsKey("X-Amz-Signature") || q.containsKey("Signature")) {
+        throw S3Error.INVALID_ARGUMENT.exception("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+            + "Signature query string parameter or the Authorization header should be specified");
+      }
+      return headerForm(r, authorization, params);
     }
     if (q.containsKey("X-Amz-Signature") || q.containsKey("X-Amz-Algorithm") || q.containsKey("X-Amz-Credential")) {
       return presigned(r, q, params);
@@ -100,7 +104,8 @@ final class SigV4 implements Authenticator {
     if (q.containsKey("Signature") && q.containsKey("AWSAccessKeyId")) {
       throw v2();
     }
-    return new RequestAuth(Principal.ANONYMOUS, r, payloadMode(r, false), null);
+    PayloadMode mode = payloadMode(r, false);
+    return new RequestAuth(Principal.ANONYMOUS, r, mode, mode == PayloadMode.SHA256 ? r.header("x-amz-content-sha256") : null, null);
   }
 
   private Authenticated headerForm(SignedRequest r, String authorization, List<Canonical.Param> params) throws S3Exception {
@@ -148,7 +153,7 @@ final class SigV4 implements Authenticator {
       throw S3Error.SIGNATURE_DOES_NOT_MATCH.exception();
     }
     ChunkSigning chunks = mode.signedChunks() ? new ChunkSigning(signingKey, datetime, scope.string(region), expected) : null;
-    return new RequestAuth(entry.key.principal(), r, mode, chunks);
+    return new RequestAuth(entry.key.principal(), r, mode, mode == PayloadMode.SHA256 ? contentSha : null, chunks);
   }
 
   private Authenticated presigned(SignedRequest r, Map<String, String> q, List<Canonical.Param> params) throws S3Exception {
@@ -202,7 +207,9 @@ final class SigV4 implements Authenticator {
     if (!ChunkSigning.constantTimeEquals(expected, signature)) {
       throw S3Error.SIGNATURE_DOES_NOT_MATCH.exception();
     }
-    return new RequestAuth(entry.key.principal(), r, PayloadMode.UNSIGNED, null);
+    // a presigned URL covers the body only when it names its SHA-256 (X-Amz-Content-Sha256)
+    boolean hex = isSha256Hex(payload);
+    return new RequestAuth(entry.key.principal(), r, hex ? PayloadMode.SHA256 : PayloadMode.UNSIGNED, hex ? payload : null, null);
   }
 
   private String signature(SignedRequest r, String canonicalQuery, List<String> signedHeaders, String signedList, String payloadHash,
@@ -230,12 +237,16 @@ final class SigV4 implements Authenticator {
       case STREAMING_UNSIGNED_TRAILER:
         return PayloadMode.STREAMING_UNSIGNED_TRAILER;
       default:
-        if (v.length() == 64 && v.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+        if (isSha256Hex(v)) {
           return PayloadMode.SHA256;
         }
         throw S3Error.INVALID_ARGUMENT.exception("x-amz-content-sha256 must be " + UNSIGNED + ", " + STREAMING_SIGNED + ", "
             + STREAMING_SIGNED_TRAILER + ", " + STREAMING_UNSIGNED_TRAILER + " or a valid sha256 value.");
     }
+  }
+
+  private static boolean isSha256Hex(String v) {
+    return v.length() == 64 && v.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
   }
 
   /**

@@ -142,6 +142,8 @@ class SignerCasesTest {
     assertError(() -> Sdk.authenticator(T.plusSeconds(601)).authenticate(c.signed()), S3Error.ACCESS_DENIED);
     Sdk.Captured wrongRegion = Sdk.sign(SdkHttpMethod.GET, "/bkt/k", Map.of(), null, Sdk.Sign.header().at(T).region("eu-west-1").presigned());
     assertError(() -> Sdk.authenticator(T).authenticate(wrongRegion.signed()), S3Error.AUTHORIZATION_QUERY_PARAMETERS_ERROR);
+    Sdk.Captured both = c.withHeader("authorization", put(Sdk.Sign.header()).header("authorization"));
+    assertError(() -> Sdk.authenticator(T).authenticate(both.signed()), S3Error.INVALID_ARGUMENT);
     Sdk.Captured missing = c.withQuery(c.rawQuery().replaceAll("&?X-Amz-SignedHeaders=[^&]*", ""));
     assertError(() -> Sdk.authenticator(T).authenticate(missing.signed()), S3Error.AUTHORIZATION_QUERY_PARAMETERS_ERROR);
   }
