@@ -9,9 +9,10 @@ import java.util.Map;
  * The parts of a Signature V4 canonical request that S3 derives from the request line and headers.
  *
  * <p>S3 rules: the path is not normalised and is encoded once; the server cannot know how a client
- * escaped it, so the raw path is percent-decoded to bytes and re-encoded the one canonical way
- * (unreserved {@code A-Z a-z 0-9 - . _ ~} and {@code /} as they are, every other byte {@code %XX}
- * upper case; a {@code +} in a path is a plus). Query names and values are decoded the same way
+ * escaped it, so each segment of the raw path (between literal {@code /}) is percent-decoded to
+ * bytes and re-encoded the one canonical way (unreserved {@code A-Z a-z 0-9 - . _ ~} as they are,
+ * every other byte {@code %XX} upper case, so an escaped {@code %2F} stays escaped; a {@code +} in
+ * a path is a plus). Query names and values are decoded the same way
  * (a {@code +} there is a space, as form encoding sends it), re-encoded with {@code /} escaped
  * too, and sorted by encoded name then encoded value; a parameter without {@code =} has the value
  * "". Header values are trimmed with inner runs of blanks reduced to one space, repeated headers
@@ -30,7 +31,18 @@ final class Canonical {
     if (rawPath == null || rawPath.isEmpty()) {
       return "/";
     }
-    return encode(decode(rawPath, false), false);
+    StringBuilder sb = new StringBuilder(rawPath.length() + 16);
+    int start = 0;
+    while (true) {
+      int slash = rawPath.indexOf('/', start);
+      int end = slash < 0 ? rawPath.length() : slash;
+      sb.append(encode(decode(rawPath.substring(start, end), false)));
+      if (slash < 0) {
+        return sb.toString();
+      }
+      sb.append('/');
+      start = slash + 1;
+    }
   }
 
   /** The decoded parameters of a raw query, in arrival order. */
@@ -50,7 +62,7 @@ final class Canonical {
         String value = eq < 0 ? "" : part.substring(eq + 1);
         byte[] n = decode(name, true);
         byte[] v = decode(value, true);
-        out.add(new Param(utf8(n), utf8(v), encode(n, true), encode(v, true)));
+        out.add(new Param(utf8(n), utf8(v), encode(n), encode(v)));
       }
       if (amp < 0) {
         break;
@@ -132,12 +144,12 @@ final class Canonical {
     return c == ' ' || c == '\t';
   }
 
-  private static String encode(byte[] bytes, boolean slash) {
+  private static String encode(byte[] bytes) {
     StringBuilder sb = new StringBuilder(bytes.length + 16);
     for (byte b : bytes) {
       int c = b & 0xff;
       if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '.' || c == '_' || c == '~' || (c == '/' && !slash)) {
+          || c == '-' || c == '.' || c == '_' || c == '~') {
         sb.append((char) c);
       } else {
         sb.append('%').append(HEX[c >>> 4]).append(HEX[c & 15]);

@@ -136,6 +136,24 @@ class SignerCasesTest {
   }
 
   @Test
+  void awkwardPathsAndQueries() throws IOException {
+    String[] targets = {
+      "/bkt/%FF%FEnot-utf8",
+      "/bkt/a%2Fb%3Fc",
+      "/bkt/x?list-type=2&prefix=a%20b%2Bc%3D&a=2&a=1&a=10&empty=&flag",
+      "/bkt/y?uploads",
+      "/bkt/z?partNumber=3&uploadId=abc%2Fdef%3D%3D",
+      "/bkt/%E6%97%A5%E6%9C%AC/~user/%2A?versionId=null",
+    };
+    for (String t : targets) {
+      Sdk.Captured c = Sdk.sign(SdkHttpMethod.GET, t, Map.of(), null, Sdk.Sign.header().at(T));
+      assertThat(Sdk.authenticator(T).authenticate(c.signed()).principal().uid()).as(t).isEqualTo(1000);
+      Sdk.Captured p = Sdk.sign(SdkHttpMethod.GET, t, Map.of(), null, Sdk.Sign.header().at(T).presigned());
+      assertThat(Sdk.authenticator(T).authenticate(p.signed()).principal().uid()).as(t).isEqualTo(1000);
+    }
+  }
+
+  @Test
   void presignedBySigner() throws IOException {
     Sdk.Captured c = Sdk.sign(SdkHttpMethod.GET, "/bkt/k%3Dv?versionId=1&x-id=GetObject", Map.of(), null, Sdk.Sign.header().at(T).presigned());
     assertThat(Sdk.authenticator(T).authenticate(c.signed()).principal().uid()).isEqualTo(1000);
