@@ -94,6 +94,22 @@ abstract class ObjectCases extends SuiteBase {
   }
 
   @Test
+  void put_withUnsignedPayload_isAccepted() throws Exception {
+    RawS3.Response r = raw.request("PUT", path("u")).header("Content-Type", "text/plain").unsignedPayload().body("unsigned").send();
+    assertThat(r.status()).as("%s", r).isEqualTo(200);
+    assertThat(get("u")).asString(StandardCharsets.UTF_8).isEqualTo("unsigned");
+  }
+
+  @Test
+  void put_signedContentTypeWithParameters_verifies() throws Throwable {
+    expect(Deviation.SIGNED_CONTENT_TYPE, () -> {
+      RawS3.Response r = raw.request("PUT", path("ct")).header("Content-Type", "text/plain; charset=utf-8").unsignedPayload().body("typed").send();
+      assertThat(r.status()).as("%s", r).isEqualTo(200);
+      assertThat(s3.headObject(b -> b.bucket(bucket).key(key("ct"))).contentType()).isEqualTo("text/plain; charset=utf-8");
+    });
+  }
+
+  @Test
   void put_emptyObject_andOverwrite() {
     assertThat(put("e", new byte[0]).eTag()).isEqualTo("\"d41d8cd98f00b204e9800998ecf8427e\"");
     assertThat(get("e")).isEmpty();

@@ -105,6 +105,7 @@ final class RawS3 {
     private String secretKey = target.secretKey();
     private Clock clock = Clock.systemUTC();
     private boolean signed = true;
+    private boolean payloadSigned = true;
 
     private Req(String method, String path) {
       this.method = method;
@@ -141,6 +142,13 @@ final class RawS3 {
     /** Sign as if the time were this clock's (a skewed clock, a past date for an expired URL). */
     Req clock(Clock c) {
       clock = c;
+      return this;
+    }
+
+    /** Sign the headers only: x-amz-content-sha256 is UNSIGNED-PAYLOAD. */
+    Req unsignedPayload() {
+      payloadSigned = false;
+      headers.put("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
       return this;
     }
 
@@ -198,6 +206,9 @@ final class RawS3 {
             .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
             .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
             .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, clock);
+        if (!payloadSigned) {
+          r.putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false);
+        }
         if (presignExpiry != null) {
           r.putProperty(AwsV4HttpSigner.AUTH_LOCATION, AwsV4FamilyHttpSigner.AuthLocation.QUERY_STRING)
               .putProperty(AwsV4HttpSigner.EXPIRATION_DURATION, presignExpiry)

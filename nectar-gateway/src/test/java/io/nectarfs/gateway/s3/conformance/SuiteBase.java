@@ -13,22 +13,12 @@ import java.util.UUID;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.function.Executable;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -74,29 +64,14 @@ abstract class SuiteBase {
     }
   }
 
-  /**
-   * An SDK client on the target with these credentials and the SDK's default settings, except
-   * for a target that cannot take the default aws-chunked uploads ({@link
-   * Deviation#AWS_CHUNKED_TRAILER}): checksums only when required there, as Content-MD5.
-   */
+  /** An SDK client on the target with these credentials ({@link TargetClients#sdk}). */
   protected S3Client client(String accessKey, String secretKey) {
-    if (target.deviations().contains(Deviation.AWS_CHUNKED_TRAILER)) {
-      // and Content-MD5 (not a CRC32 header) where S3 requires a checksum, as before SDK 2.30
-      return builder(accessKey, secretKey).requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED).addPlugin(LegacyMd5Plugin.create()).build();
-    }
-    return builder(accessKey, secretKey).build();
+    return TargetClients.sdk(target, accessKey, secretKey);
   }
 
   /** An SDK client with every default of the SDK (aws-chunked uploads with a CRC32 trailer), whatever the target's deviations. */
   protected S3Client defaultClient() {
-    return builder(target.accessKey(), target.secretKey()).build();
-  }
-
-  private S3ClientBuilder builder(String accessKey, String secretKey) {
-    return S3Client.builder().endpointOverride(target.endpoint()).region(Region.of(target.region()))
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
-        .forcePathStyle(true).httpClientBuilder(ApacheHttpClient.builder());
+    return TargetClients.sdkDefaults(target);
   }
 
   @BeforeEach
@@ -206,21 +181,7 @@ abstract class SuiteBase {
    * is then aborted with the deviation's description); any other target must pass it.
    */
   protected void expect(Deviation d, Executable body) throws Throwable {
-    if (!target.deviations().contains(d)) {
-      body.execute();
-      return;
-    }
-    Throwable failure = null;
-    try {
-      body.execute();
-    } catch (Throwable t) {
-      failure = t;
-    }
-    if (failure == null) {
-      Assertions.fail(target.name() + " now behaves as AWS S3 on " + d + ": remove it from its deviations and docs/s3-conformance.md");
-    }
-    String seen = String.valueOf(failure.getMessage()).lines().findFirst().orElse("");
-    Assumptions.abort(target.name() + " deviates from AWS S3 (" + d + "): " + d.description() + " [seen: " + seen + "]");
+    Deviations.expect(target, d, body);
   }
 
   protected URI endpoint() {
