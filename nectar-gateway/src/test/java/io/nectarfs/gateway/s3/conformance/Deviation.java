@@ -22,8 +22,8 @@ public enum Deviation {
   MULTIPART_ETAG("AWS: a completed multipart object's ETag is the MD5 of the parts' MD5s, '-' and the part count; target: answers that to CompleteMultipartUpload, but HEAD, GET and listings give the MD5 of the whole content"),
   LIST_PAGING_ACROSS_LEVELS("AWS: ListObjectsV2 without a delimiter pages through keys at every depth in order; target: with encoding-type=url (the aws CLI's and boto3's default) the continuation token is URL-encoded too, so a page ending on 'sub dir/a b.txt' resumes after 'sub+dir/...' and skips keys"),
   SIGNED_CONTENT_TYPE("AWS: a request whose signed Content-Type has parameters ('text/plain; charset=utf-8', as rclone sends for .txt files) verifies; target: 403 SignatureDoesNotMatch (its HTTP layer seems to rewrite the header before the check)"),
-  CONDITIONAL_PUT("AWS: PUT with If-None-Match: * on an existing key, or If-Match with another ETag, is 412 PreconditionFailed; target: overwrites"),
-  COPY_SELF_REPLACE("AWS: CopyObject onto itself with the REPLACE directive replaces the metadata; target: refuses or keeps the old metadata");
+  KEY_LENGTH("AWS: a key longer than 1024 bytes is 400 KeyTooLongError; target: stores it"),
+  CONDITIONAL_PUT("AWS: PUT with If-None-Match: * on an existing key, or If-Match with another ETag, is 412 PreconditionFailed; target: overwrites");
 
   private final String description;
 

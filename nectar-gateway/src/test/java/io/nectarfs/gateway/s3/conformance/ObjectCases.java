@@ -110,6 +110,31 @@ abstract class ObjectCases extends SuiteBase {
   }
 
   @Test
+  void put_keyOver1024Bytes_isKeyTooLongError() throws Throwable {
+    // components of at most 200 bytes, so only the key's length is at stake, not a file name's
+    String ok = longName(1024 - base.length());
+    assertThat(raw.request("PUT", path(ok)).body("x").send().status()).isEqualTo(200);
+    assertThat(get(ok)).asString(StandardCharsets.UTF_8).isEqualTo("x");
+    String tooLong = longName(1025 - base.length());
+    expect(Deviation.KEY_LENGTH, () -> {
+      RawS3.Response r = raw.request("PUT", path(tooLong)).body("x").send();
+      if (r.status() == 200) {
+        s3.deleteObject(b -> b.bucket(bucket).key(key(tooLong)));
+      }
+      assertRawError(r, 400, "KeyTooLongError");
+    });
+  }
+
+  /** A name of exactly {@code length} bytes: 199 'k's and a '/' repeated, ending in 'k'. */
+  private static String longName(int length) {
+    StringBuilder sb = new StringBuilder();
+    while (sb.length() < length) {
+      sb.append(sb.length() % 200 == 199 && sb.length() < length - 1 ? '/' : 'k');
+    }
+    return sb.toString();
+  }
+
+  @Test
   void put_emptyObject_andOverwrite() {
     assertThat(put("e", new byte[0]).eTag()).isEqualTo("\"d41d8cd98f00b204e9800998ecf8427e\"");
     assertThat(get("e")).isEmpty();
