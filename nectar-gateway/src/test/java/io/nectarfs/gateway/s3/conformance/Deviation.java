@@ -23,6 +23,7 @@ public enum Deviation {
   LIST_PAGING_ACROSS_LEVELS("AWS: ListObjectsV2 without a delimiter pages through keys at every depth in order; target: with encoding-type=url (the aws CLI's and boto3's default) the continuation token is URL-encoded too, so a page ending on 'sub dir/a b.txt' resumes after 'sub+dir/...' and skips keys"),
   SIGNED_CONTENT_TYPE("AWS: a request whose signed Content-Type has parameters ('text/plain; charset=utf-8', as rclone sends for .txt files) verifies; target: 403 SignatureDoesNotMatch (its HTTP layer seems to rewrite the header before the check)"),
   KEY_LENGTH("AWS: a key longer than 1024 bytes is 400 KeyTooLongError; target: stores it"),
+  CHUNK_SIGNATURE("AWS: an aws-chunked body whose chunk does not match its chunk signature is 403 SignatureDoesNotMatch and nothing is stored; target: stores the altered bytes"),
   CONDITIONAL_PUT("AWS: PUT with If-None-Match: * on an existing key, or If-Match with another ETag, is 412 PreconditionFailed; target: overwrites");
 
   private final String description;

@@ -106,6 +106,8 @@ final class RawS3 {
     private Clock clock = Clock.systemUTC();
     private boolean signed = true;
     private boolean payloadSigned = true;
+    private boolean chunked = false;
+    private java.util.function.UnaryOperator<byte[]> tamper = b -> b;
 
     private Req(String method, String path) {
       this.method = method;
@@ -152,6 +154,21 @@ final class RawS3 {
       return this;
     }
 
+    /**
+     * Send the body as signed {@code aws-chunked} chunks (x-amz-content-sha256
+     * STREAMING-AWS4-HMAC-SHA256-PAYLOAD, each chunk with its signature), as the SDK's signer
+     * encodes it; {@code tamper} may change the encoded bytes before they are sent. Call after
+     * {@link #body}.
+     */
+    Req signedChunks(java.util.function.UnaryOperator<byte[]> tamper) {
+      chunked = true;
+      this.tamper = tamper;
+      headers.put("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+      headers.put("x-amz-decoded-content-length", Integer.toString(body.length));
+      headers.put("Content-Encoding", "aws-chunked");
+      return this;
+    }
+
     /** Send without any signature (anonymous). */
     Req anonymous() {
       signed = false;
@@ -159,22 +176,24 @@ final class RawS3 {
     }
 
     Response send() throws IOException, InterruptedException {
-      SdkHttpRequest r = signed ? sign(null) : unsigned();
+      byte[][] payload = {body};
+      SdkHttpRequest r = signed ? sign(null, payload) : unsigned();
+      byte[] sent = payload[0];
       HttpRequest.Builder b = HttpRequest.newBuilder(r.getUri()).timeout(Duration.ofMinutes(2));
       r.headers().forEach((name, values) -> {
         if (!RESTRICTED.contains(name.toLowerCase())) {
           values.forEach(v -> b.header(name, v));
         }
       });
-      b.method(method, body.length == 0 && (method.equals("GET") || method.equals("HEAD") || method.equals("DELETE"))
-          ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+      b.method(method, sent.length == 0 && (method.equals("GET") || method.equals("HEAD") || method.equals("DELETE"))
+          ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(sent));
       HttpResponse<byte[]> resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
       return new Response(resp.statusCode(), resp.headers().map(), resp.body());
     }
 
     /** A presigned URL (signature in the query) valid for {@code expiry} from this request's clock. */
     URI presign(Duration expiry) {
-      return sign(expiry).getUri();
+      return sign(expiry, new byte[][] {body}).getUri();
     }
 
     private SdkHttpRequest unsigned() {
@@ -191,7 +210,8 @@ final class RawS3 {
       return b;
     }
 
-    private SdkHttpRequest sign(Duration presignExpiry) {
+    /** Signs; {@code payload[0]} becomes the bytes to send (the chunk encoding of the body, when chunked). */
+    private SdkHttpRequest sign(Duration presignExpiry, byte[][] payload) {
       SdkHttpRequest.Builder b = base();
       headers.forEach(b::putHeader);
       if (presignExpiry == null && !headers.containsKey("x-amz-content-sha256")) {
@@ -206,6 +226,9 @@ final class RawS3 {
             .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
             .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
             .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, clock);
+        if (chunked) {
+          r.putProperty(AwsV4HttpSigner.CHUNK_ENCODING_ENABLED, true);
+        }
         if (!payloadSigned) {
           r.putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false);
         }
@@ -215,6 +238,13 @@ final class RawS3 {
               .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false);
         }
       });
+      if (chunked) {
+        try (java.io.InputStream in = s.payload().orElseThrow().newStream()) {
+          payload[0] = tamper.apply(in.readAllBytes());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
       return s.request();
     }
   }

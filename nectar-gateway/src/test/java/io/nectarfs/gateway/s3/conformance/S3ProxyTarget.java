@@ -18,7 +18,7 @@ public final class S3ProxyTarget implements S3Target {
       Deviation.BUCKET_NAMES, Deviation.TAGGING, Deviation.CONDITIONAL_PUT, Deviation.CONDITION_PRECEDENCE, Deviation.PAYLOAD_HASH,
       Deviation.MALFORMED_XML, Deviation.DIRECTORY_MARKER, Deviation.LIST_PARTS_PAGING, Deviation.ABORTED_UPLOAD,
       Deviation.PART_ORDER, Deviation.ERROR_RESOURCE, Deviation.RANGE_SYNTAX, Deviation.MULTIPART_ETAG,
-      Deviation.LIST_PAGING_ACROSS_LEVELS, Deviation.SIGNED_CONTENT_TYPE, Deviation.KEY_LENGTH);
+      Deviation.LIST_PAGING_ACROSS_LEVELS, Deviation.SIGNED_CONTENT_TYPE, Deviation.KEY_LENGTH, Deviation.CHUNK_SIGNATURE);
 
   private final URI endpoint;
   private final String accessKey;
