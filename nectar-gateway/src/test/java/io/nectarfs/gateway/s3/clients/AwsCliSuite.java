@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * The aws CLI (Debian awscli 2.9): {@code s3 cp --recursive} of a tree, {@code s3 sync} twice
@@ -105,7 +106,7 @@ abstract class AwsCliSuite extends ClientSuite {
 
   @Test
   void presign_thenFetchWithTheJdkClient() throws Exception {
-    s3.putObject(b -> b.bucket(bucket).key("p/shared file.txt"), software.amazon.awssdk.core.sync.RequestBody.fromString("shared"));
+    s3.putObject(b -> b.bucket(bucket).key("p/shared file.txt"), RequestBody.fromString("shared"));
     String url = aws("s3", "presign", "s3://" + bucket + "/p/shared file.txt", "--expires-in", "300").ok().output().strip();
     HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
         .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());

@@ -2,6 +2,7 @@ package io.nectarfs.gateway.s3.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nectarfs.gateway.s3.conformance.Deviation;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import io.nectarfs.gateway.s3.conformance.Deviation;
+import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * rclone (Debian rclone 1.60) with its S3 backend configured through RCLONE_CONFIG_* variables:
@@ -81,8 +82,8 @@ abstract class RcloneSuite extends ClientSuite {
     }
     byte[] data = new byte[3 << 20];
     new java.util.Random(4).nextBytes(data);
-    s3.putObject(b -> b.bucket(bucket).key("m/data.bin"), software.amazon.awssdk.core.sync.RequestBody.fromBytes(data));
-    s3.putObject(b -> b.bucket(bucket).key("m/hello.txt"), software.amazon.awssdk.core.sync.RequestBody.fromString("through fuse\n"));
+    s3.putObject(b -> b.bucket(bucket).key("m/data.bin"), RequestBody.fromBytes(data));
+    s3.putObject(b -> b.bucket(bucket).key("m/hello.txt"), RequestBody.fromString("through fuse\n"));
     Path mnt = Files.createDirectories(tmp.resolve("mnt"));
     Path log = tmp.resolve("mount.log");
     ProcessBuilder pb = new ProcessBuilder(List.of(Programs.RCLONE, "mount", "t:" + bucket, mnt.toString(), "--read-only", "--dir-cache-time", "1s"))
@@ -95,7 +96,6 @@ abstract class RcloneSuite extends ClientSuite {
       Path hello = mnt.resolve("m/hello.txt");
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (!Files.exists(hello) && p.isAlive() && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
         Thread.sleep(50); // polling a condition with a deadline, not a guess
       }
       assertThat(Files.exists(hello)).as("mounted within 60 s; log:\n%s", Files.readString(log, StandardCharsets.UTF_8)).isTrue();

@@ -2,7 +2,9 @@ package io.nectarfs.gateway.s3.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -166,7 +168,7 @@ abstract class ListingCases extends ObjectCases {
         .containsExactlyElementsOf(sorted);
     assertThat(names(s3.listObjectsV2(b -> b.bucket(bucket).prefix(base)).contents())).containsExactlyElementsOf(sorted);
     for (String k : awkward) {
-      assertThat(get(k)).asString(java.nio.charset.StandardCharsets.UTF_8).isEqualTo(k);
+      assertThat(get(k)).asString(StandardCharsets.UTF_8).isEqualTo(k);
     }
     // and on the wire, the keys really are percent-encoded
     RawS3.Response r = raw.request("GET", "/" + bucket).query("list-type", "2").query("prefix", base).query("encoding-type", "url").send();
@@ -181,7 +183,7 @@ abstract class ListingCases extends ObjectCases {
   }
 
   private static int byUtf8(String a, String b) {
-    return java.util.Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8), b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test

@@ -1,12 +1,15 @@
 package io.nectarfs.gateway.s3.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,7 +32,7 @@ abstract class ObjectCases extends SuiteBase {
 
   @Test
   void createBucket_twice_isBucketAlreadyOwnedByYou() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(target.canCreateBuckets(), "target cannot create buckets");
+    Assumptions.assumeTrue(target.canCreateBuckets(), "target cannot create buckets");
     assertS3Error(() -> s3.createBucket(b -> b.bucket(bucket)), 409, "BucketAlreadyOwnedByYou");
     assertThat(s3.listBuckets().buckets()).extracting(x -> x.name()).contains(bucket);
     s3.headBucket(b -> b.bucket(bucket));
@@ -37,7 +40,7 @@ abstract class ObjectCases extends SuiteBase {
 
   @Test
   void deleteBucket_notEmpty_isBucketNotEmpty_andMissing_isNoSuchBucket() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(target.canCreateBuckets(), "target cannot create buckets");
+    Assumptions.assumeTrue(target.canCreateBuckets(), "target cannot create buckets");
     put("x", "x");
     assertS3Error(() -> s3.deleteBucket(b -> b.bucket(bucket)), 409, "BucketNotEmpty");
     String other = newBucketName();
@@ -49,7 +52,7 @@ abstract class ObjectCases extends SuiteBase {
 
   @Test
   void createBucket_invalidNames_areInvalidBucketName() throws Throwable {
-    org.junit.jupiter.api.Assumptions.assumeTrue(target.canCreateBuckets(), "target cannot create buckets");
+    Assumptions.assumeTrue(target.canCreateBuckets(), "target cannot create buckets");
     List<String> invalid = List.of("ab", "Upper-Case", "under_score", "-leading", "trailing-", "two..dots", "192.168.5.4",
         "a234567890123456789012345678901234567890123456789012345678901234");
     expect(Deviation.BUCKET_NAMES, () -> {
@@ -193,8 +196,8 @@ abstract class ObjectCases extends SuiteBase {
     expect(Deviation.TAGGING, () -> {
       s3.putObject(b -> b.bucket(bucket).key(key("t")).tagging("a=1&b=two"), RequestBody.fromString("x"));
       assertThat(s3.getObjectTagging(b -> b.bucket(bucket).key(key("t"))).tagSet())
-          .extracting(Tag::key, Tag::value).containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("a", "1"),
-              org.assertj.core.groups.Tuple.tuple("b", "two"));
+          .extracting(Tag::key, Tag::value).containsExactlyInAnyOrder(tuple("a", "1"),
+              tuple("b", "two"));
       s3.putObjectTagging(b -> b.bucket(bucket).key(key("t")).tagging(Tagging.builder().tagSet(Tag.builder().key("k").value("v").build()).build()));
       assertThat(s3.getObjectTagging(b -> b.bucket(bucket).key(key("t"))).tagSet()).extracting(Tag::key).containsExactly("k");
       assertThat(s3.headObject(b -> b.bucket(bucket).key(key("t"))).metadata()).isEmpty();
@@ -333,7 +336,7 @@ abstract class ObjectCases extends SuiteBase {
         new Case("bytes=900-5000", 900, 999), new Case("bytes=-5000", 0, 999), new Case("bytes=0-0", 0, 0))) {
       RawS3.Response r = raw.request("GET", path("r")).header("Range", c.range()).send();
       assertThat(r.status()).as(c.range()).isEqualTo(206);
-      assertThat(r.body()).as(c.range()).isEqualTo(java.util.Arrays.copyOfRange(data, c.from(), c.to() + 1));
+      assertThat(r.body()).as(c.range()).isEqualTo(Arrays.copyOfRange(data, c.from(), c.to() + 1));
       assertThat(r.header("Content-Range")).as(c.range()).contains("bytes " + c.from() + "-" + c.to() + "/1000");
       assertThat(r.header("Accept-Ranges")).as(c.range()).contains("bytes");
     }
@@ -341,7 +344,7 @@ abstract class ObjectCases extends SuiteBase {
     assertRawError(past, 416, "InvalidRange");
     // SDK form, and a part of an empty object is unsatisfiable
     assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key("r")).range("bytes=10-19")).asByteArray())
-        .isEqualTo(java.util.Arrays.copyOfRange(data, 10, 20));
+        .isEqualTo(Arrays.copyOfRange(data, 10, 20));
     put("empty", new byte[0]);
     assertRawError(raw.request("GET", path("empty")).header("Range", "bytes=0-0").send(), 416, "InvalidRange");
   }

@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
@@ -41,7 +42,7 @@ public abstract class S3ConformanceSuite extends MultipartCopyCases {
     byte[] data = random(200_000, 5);
     expect(Deviation.AWS_CHUNKED_TRAILER, () -> {
       try (S3Client sdk = defaultClient()) {
-        var r = sdk.putObject(b -> b.bucket(bucket).key(key("chunked")), software.amazon.awssdk.core.sync.RequestBody.fromBytes(data));
+        var r = sdk.putObject(b -> b.bucket(bucket).key(key("chunked")), RequestBody.fromBytes(data));
         assertThat(r.eTag()).isEqualTo(etagOf(data));
         assertThat(r.checksumCRC32()).isNotNull();
         assertThat(sdk.getObjectAsBytes(b -> b.bucket(bucket).key(key("chunked"))).asByteArray()).isEqualTo(data);
@@ -90,7 +91,7 @@ public abstract class S3ConformanceSuite extends MultipartCopyCases {
     assertRawError(r, 403, "SignatureDoesNotMatch");
     try (S3Client wrong = client(target.accessKey(), "not-the-secret")) {
       assertS3Error(() -> wrong.listObjectsV2(b -> b.bucket(bucket)), 403, "SignatureDoesNotMatch");
-      assertS3Error(() -> wrong.putObject(b -> b.bucket(bucket).key(key("w")), software.amazon.awssdk.core.sync.RequestBody.fromString("w")),
+      assertS3Error(() -> wrong.putObject(b -> b.bucket(bucket).key(key("w")), RequestBody.fromString("w")),
           403, "SignatureDoesNotMatch");
     }
     assertS3Error(() -> s3.headObject(b -> b.bucket(bucket).key(key("w"))), 404, null);
