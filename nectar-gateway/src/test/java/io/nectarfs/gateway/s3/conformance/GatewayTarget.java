@@ -32,6 +32,8 @@ import java.util.stream.Stream;
  */
 public final class GatewayTarget implements S3Target {
   static final String REGION = "us-east-1";
+  /** Virtual-host addressing: {@code BUCKET.s3.localhost}. */
+  static final String DOMAIN = "s3.localhost";
 
   private final Path dir;
   private final Volume volume;
@@ -61,7 +63,9 @@ public final class GatewayTarget implements S3Target {
       String ak = "conformance" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
       String sk = UUID.randomUUID().toString().replace("-", "") + "/+x";
       Authenticator auth = Authenticator.sigV4(List.of(new AccessKey(ak, sk, 0, 0, new int[0], false)), REGION, Clock.SYSTEM);
-      S3Gateway g = S3Gateway.start(v.fileSystem(), S3Gateway.Options.of(new InetSocketAddress("127.0.0.1", 0), auth));
+      S3Gateway.Options o = S3Gateway.Options.of(new InetSocketAddress("127.0.0.1", 0), auth);
+      S3Gateway g = S3Gateway.start(v.fileSystem(), new S3Gateway.Options(o.address(), o.root(), o.singleBucket(), o.authenticator(),
+          o.publicBuckets(), Set.of(DOMAIN), o.region(), o.clock(), o.stopTimeoutMillis(), o.metrics()));
       return new GatewayTarget(dir, v, g, ak, sk);
     } catch (IOException | RuntimeException e) {
       if (v != null) {
@@ -110,6 +114,11 @@ public final class GatewayTarget implements S3Target {
   @Override
   public String fixedBucket() {
     return null;
+  }
+
+  @Override
+  public String virtualHostDomain() {
+    return DOMAIN;
   }
 
   @Override

@@ -107,6 +107,7 @@ final class RawS3 {
     private boolean signed = true;
     private boolean payloadSigned = true;
     private boolean chunked = false;
+    private String virtualHost;
     private java.util.function.UnaryOperator<byte[]> tamper = b -> b;
 
     private Req(String method, String path) {
@@ -169,6 +170,12 @@ final class RawS3 {
       return this;
     }
 
+    /** Virtual-host addressing: this Host (e.g. {@code bucket.s3.localhost}), sent to the endpoint's address. */
+    Req virtualHost(String host) {
+      virtualHost = host;
+      return this;
+    }
+
     /** Send without any signature (anonymous). */
     Req anonymous() {
       signed = false;
@@ -179,6 +186,9 @@ final class RawS3 {
       byte[][] payload = {body};
       SdkHttpRequest r = signed ? sign(null, payload) : unsigned();
       byte[] sent = payload[0];
+      if (virtualHost != null) {
+        return RawHttp.exchange(target.endpoint(), r, sent);
+      }
       HttpRequest.Builder b = HttpRequest.newBuilder(r.getUri()).timeout(Duration.ofMinutes(2));
       r.headers().forEach((name, values) -> {
         if (!RESTRICTED.contains(name.toLowerCase())) {
@@ -205,7 +215,7 @@ final class RawS3 {
     private SdkHttpRequest.Builder base() {
       URI e = target.endpoint();
       SdkHttpRequest.Builder b = SdkHttpRequest.builder().method(SdkHttpMethod.fromValue(method))
-          .protocol(e.getScheme()).host(e.getHost()).port(e.getPort()).encodedPath(path);
+          .protocol(e.getScheme()).host(virtualHost != null ? virtualHost : e.getHost()).port(e.getPort()).encodedPath(path);
       query.forEach(b::putRawQueryParameter);
       return b;
     }

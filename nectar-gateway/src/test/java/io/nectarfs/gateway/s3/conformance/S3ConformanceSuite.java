@@ -51,6 +51,25 @@ public abstract class S3ConformanceSuite extends MultipartCopyCases {
   }
 
   @Test
+  void virtualHostAddressing_putGetListHead() throws Exception {
+    String domain = target.virtualHostDomain();
+    org.junit.jupiter.api.Assumptions.assumeTrue(domain != null, target.name() + " is not set up for virtual-host addressing");
+    String host = bucket + "." + domain;
+    String objectPath = path("vh file.txt").substring(bucket.length() + 1);
+    RawS3.Response put = raw.request("PUT", objectPath).virtualHost(host).body("virtual").send();
+    assertThat(put.status()).as("%s", put).isEqualTo(200);
+    assertThat(get("vh file.txt")).asString(StandardCharsets.UTF_8).isEqualTo("virtual");
+    RawS3.Response got = raw.request("GET", objectPath).virtualHost(host).send();
+    assertThat(got.status()).isEqualTo(200);
+    assertThat(got.text()).isEqualTo("virtual");
+    RawS3.Response list = raw.request("GET", "/").virtualHost(host).query("list-type", "2").query("prefix", base).send();
+    assertThat(list.status()).as("%s", list).isEqualTo(200);
+    assertThat(list.texts("Key")).containsExactly(key("vh file.txt"));
+    assertThat(raw.request("HEAD", "/").virtualHost(host).send().status()).isEqualTo(200);
+    assertRawError(raw.request("GET", "/missing").virtualHost(host).send(), 404, "NoSuchKey");
+  }
+
+  @Test
   void presignedGetAndPut_work_withThePlainJdkClient() throws Exception {
     put("pre", "presigned body");
     try (S3Presigner p = presigner()) {

@@ -36,6 +36,14 @@ public interface S3Target extends AutoCloseable {
   /** The bucket to use when buckets cannot be created; null when they can. */
   String fixedBucket();
 
+  /**
+   * The domain of virtual-host addressing ({@code BUCKET.DOMAIN} in the Host header, resolved by
+   * nobody: the suite connects to {@link #endpoint}), or null when the target is not set up for it.
+   */
+  default String virtualHostDomain() {
+    return null;
+  }
+
   /** The known differences from AWS S3 (empty: behaves as AWS everywhere the suite looks). */
   Set<Deviation> deviations();
 
