@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 
 /**
  * The gateway in-process on 127.0.0.1 (any free port) over a fresh volume: SQLite metadata and a
- * local-directory store in a temporary directory, one read-write key mapped to root. {@link
+ * local-directory store in a temporary directory, a read-write key and a read-only key, both
+ * mapped to root (so only the read-only flag is at stake). {@link
  * #close} stops the gateway, closes the volume and deletes the directory. The gateway must
  * behave as AWS: it lists no deviation.
  */
@@ -40,13 +41,15 @@ public final class GatewayTarget implements S3Target {
   private final S3Gateway gateway;
   private final String accessKey;
   private final String secretKey;
+  private final String[] readOnlyKey;
 
-  private GatewayTarget(Path dir, Volume volume, S3Gateway gateway, String accessKey, String secretKey) {
+  private GatewayTarget(Path dir, Volume volume, S3Gateway gateway, String accessKey, String secretKey, String[] readOnlyKey) {
     this.dir = dir;
     this.volume = volume;
     this.gateway = gateway;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
+    this.readOnlyKey = readOnlyKey;
   }
 
   public static GatewayTarget start() throws IOException {
@@ -62,11 +65,13 @@ public final class GatewayTarget implements S3Target {
           .withCache(CacheOptions.memoryOnly(64L << 20)).withClientName("s3-conformance"));
       String ak = "conformance" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
       String sk = UUID.randomUUID().toString().replace("-", "") + "/+x";
-      Authenticator auth = Authenticator.sigV4(List.of(new AccessKey(ak, sk, 0, 0, new int[0], false)), REGION, Clock.SYSTEM);
+      String[] reader = {ak + "ro", UUID.randomUUID().toString().replace("-", "")};
+      Authenticator auth = Authenticator.sigV4(List.of(new AccessKey(ak, sk, 0, 0, new int[0], false),
+          new AccessKey(reader[0], reader[1], 0, 0, new int[0], true)), REGION, Clock.SYSTEM);
       S3Gateway.Options o = S3Gateway.Options.of(new InetSocketAddress("127.0.0.1", 0), auth);
       S3Gateway g = S3Gateway.start(v.fileSystem(), new S3Gateway.Options(o.address(), o.root(), o.singleBucket(), o.authenticator(),
           o.publicBuckets(), Set.of(DOMAIN), o.region(), o.clock(), o.stopTimeoutMillis(), o.metrics()));
-      return new GatewayTarget(dir, v, g, ak, sk);
+      return new GatewayTarget(dir, v, g, ak, sk, reader);
     } catch (IOException | RuntimeException e) {
       if (v != null) {
         v.close();
@@ -114,6 +119,11 @@ public final class GatewayTarget implements S3Target {
   @Override
   public String fixedBucket() {
     return null;
+  }
+
+  @Override
+  public String[] readOnlyKey() {
+    return readOnlyKey.clone();
   }
 
   @Override

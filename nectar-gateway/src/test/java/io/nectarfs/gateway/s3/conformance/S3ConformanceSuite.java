@@ -70,6 +70,26 @@ public abstract class S3ConformanceSuite extends MultipartCopyCases {
   }
 
   @Test
+  void readOnlyKey_reads_butEveryChangeIsAccessDenied() throws Exception {
+    String[] reader = target.readOnlyKey();
+    org.junit.jupiter.api.Assumptions.assumeTrue(reader != null, target.name() + " has no read-only key");
+    put("ro", "read me");
+    try (S3Client ro = client(reader[0], reader[1])) {
+      assertThat(ro.getObjectAsBytes(b -> b.bucket(bucket).key(key("ro"))).asUtf8String()).isEqualTo("read me");
+      assertThat(ro.listObjectsV2(b -> b.bucket(bucket).prefix(base)).contents()).hasSize(1);
+      assertS3Error(() -> ro.putObject(b -> b.bucket(bucket).key(key("w")), RequestBody.fromString("w")), 403, "AccessDenied");
+      assertS3Error(() -> ro.deleteObject(b -> b.bucket(bucket).key(key("ro"))), 403, "AccessDenied");
+      assertS3Error(() -> ro.copyObject(b -> b.sourceBucket(bucket).sourceKey(key("ro")).destinationBucket(bucket).destinationKey(key("c"))),
+          403, "AccessDenied");
+      assertS3Error(() -> ro.createMultipartUpload(b -> b.bucket(bucket).key(key("m"))), 403, "AccessDenied");
+      assertS3Error(() -> ro.createBucket(b -> b.bucket(newBucketName())), 403, "AccessDenied");
+      assertS3Error(() -> ro.deleteBucket(b -> b.bucket(bucket)), 403, "AccessDenied");
+    }
+    assertThat(get("ro")).asString(StandardCharsets.UTF_8).isEqualTo("read me");
+    assertS3Error(() -> s3.headObject(b -> b.bucket(bucket).key(key("w"))), 404, null);
+  }
+
+  @Test
   void presignedGetAndPut_work_withThePlainJdkClient() throws Exception {
     put("pre", "presigned body");
     try (S3Presigner p = presigner()) {

@@ -44,6 +44,11 @@ public interface S3Target extends AutoCloseable {
     return null;
   }
 
+  /** A second key that may only read: {id, secret}, or null when the target has none. */
+  default String[] readOnlyKey() {
+    return null;
+  }
+
   /** The known differences from AWS S3 (empty: behaves as AWS everywhere the suite looks). */
   Set<Deviation> deviations();
 
