@@ -184,6 +184,27 @@ class SmallFileCostTest {
   }
 
   @Test
+  void unlinkOfASmallWrittenFileIsOneTransactionAndLeavesTheBackgroundNoTransaction() throws IOException {
+    meta.runBackgroundJobs(); // takes the job leases
+    kv.zero();
+    meta.runBackgroundJobs();
+    int idle = kv.txns.get();
+    var o = vfs.create(ctx, Meta.ROOT, "written", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    vfs.release(ctx, ino, o.fh());
+    kv.zero();
+    vfs.unlink(ctx, Meta.ROOT, "written");
+    assertThat(kv.txns.get()).as("write transactions of unlink").isEqualTo(1);
+    assertThat(kv.syncs.get()).as("syncs of unlink").isZero();
+    kv.zero();
+    meta.runBackgroundJobs();
+    assertThat(kv.txns.get()).as("write transactions of the background jobs after it (the chunk records went with the unlink;"
+        + " the slice waits for its free delay)").isEqualTo(idle);
+    assertThat(meta.check()).isEmpty();
+  }
+
+  @Test
   void fsyncOfFileOrDirectoryAndOsyncWritesSync() throws IOException {
     var o = vfs.create(ctx, Meta.ROOT, "f", 0644, 022, O_RDWR);
     long ino = o.entry().ino();
