@@ -11,10 +11,6 @@ import java.util.List;
 /** Lookup, create, remove, rename, link, readdir and setattr: each one transaction. */
 final class Namespace {
   private static final int MAX_LINKS = Integer.MAX_VALUE - 1;
-  /** A removed file with at most this many chunk records loses them in the removing transaction. */
-  static final int DROP_CHUNKS = 4;
-  /** ... and at most this many slice records in them (each may read its reference count). */
-  static final int DROP_SLICES = 16;
   private final MetaClient m;
   /** Which inode recently seen names pointed to: read ahead with the entry (never trusted). */
   private final EntryHints hints = new EntryHints();
@@ -228,10 +224,7 @@ final class Namespace {
     return true;
   }
 
-  /**
-   * Deletes an inode whose last link is gone; a small file's chunk records go here (its slices queued
-   * for the background deleter), a larger file's data is queued for background deletion.
-   */
+  /** Deletes an inode whose last link is gone; file data is queued for background deletion. */
   void deleteInode(Tx tx, long ino, Attr a, Removal out) throws IOException {
     tx.kv.delete(Keys.attr(ino));
     for (byte[] k : tx.keys(Keys.xattrPrefix(ino))) {
@@ -245,46 +238,15 @@ final class Namespace {
     switch (a.type()) {
       case SYMLINK -> tx.kv.delete(Keys.symlink(ino));
       case FILE -> {
-        if (!dropSmallFileData(tx, ino)) {
-          byte[] v = new byte[16];
-          Bytes.putU64(v, 0, a.length());
-          Bytes.putU64(v, 8, m.config.clock().nowMillis());
-          tx.kv.put(Keys.delfile(ino), v);
-        }
+        byte[] v = new byte[16];
+        Bytes.putU64(v, 0, a.length());
+        Bytes.putU64(v, 8, m.config.clock().nowMillis());
+        tx.kv.put(Keys.delfile(ino), v);
       }
       default -> {}
     }
     out.space += MetaClient.accountedSpace(a);
     out.inodes += 1;
-  }
-
-  /**
-   * Drops the chunk records of a removed file in the removing transaction when they are few (an
-   * empty or small file: at most {@link #DROP_CHUNKS} chunks and {@link #DROP_SLICES} slice
-   * records), queueing its unused slices durably for the background deleter as {@code
-   * Housekeeping.deleteFileData} would; returns false, changing nothing, for a larger file, whose
-   * data is then queued as a whole ({@code D}). The range is read ahead with the inode (see {@link
-   * Tx#prefetchInode}), so a small file costs no extra round trip and no later transaction.
-   */
-  private boolean dropSmallFileData(Tx tx, long ino) throws IOException {
-    byte[] prefix = Keys.chunkPrefix(ino);
-    List<byte[]> keys = new ArrayList<>();
-    List<Slice> records = new ArrayList<>();
-    tx.kv.scan(prefix, Bytes.prefixEnd(prefix), DROP_CHUNKS + 1, (k, v) -> {
-      keys.add(k);
-      records.addAll(Codec.slices(v));
-      return keys.size() <= DROP_CHUNKS && records.size() <= DROP_SLICES;
-    });
-    if (keys.size() > DROP_CHUNKS || records.size() > DROP_SLICES) {
-      return false;
-    }
-    for (byte[] k : keys) {
-      tx.kv.delete(k);
-    }
-    if (!records.isEmpty()) {
-      m.data.release(tx, records);
-    }
-    return true;
   }
 
   /** Updates the parent-link records after one link in {@code parent} went; returns the new parent field. */

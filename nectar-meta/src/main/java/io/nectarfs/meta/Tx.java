@@ -93,16 +93,16 @@ final class Tx {
   }
 
   /**
-   * Reads ahead what removing the last link of {@code ino} reads: its inode, extended attributes,
-   * locks and chunk records (see {@link KvTxn#prefetch(List, List)}).
+   * Reads ahead what removing the last link of {@code ino} reads: its inode, extended attributes
+   * and locks (see {@link KvTxn#prefetch(List, List)}).
    */
   void prefetchInode(long ino) throws IOException {
     kv.prefetch(List.of(Keys.attr(ino)), removalRanges(ino));
   }
 
-  /** What removing the last link of {@code ino} scans: its locks, extended attributes and chunks. */
+  /** What removing the last link of {@code ino} scans: its locks and extended attributes. */
   private static List<byte[]> removalRanges(long ino) {
-    return List.of(Locks.allOf(ino), Keys.xattrPrefix(ino), Keys.chunkPrefix(ino));
+    return List.of(Locks.allOf(ino), Keys.xattrPrefix(ino));
   }
 
   Attr attrOrNull(long ino) throws IOException {
