@@ -83,7 +83,8 @@ final class SqlTxn implements KvTxn {
 
   /**
    * Selects the keys not known yet in one statement (per 100 keys); their reads then cost none.
-   * Ranges are left to their scans (one statement each anyway).
+   * On SQLite the small ranges come in the same statement ({@link #prefetchWithRanges}); on the
+   * servers ranges are left to their scans (one statement each anyway).
    */
   @Override
   public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
