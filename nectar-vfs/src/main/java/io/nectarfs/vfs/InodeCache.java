@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * The client's one per-inode cache: for each inode, the version of the file the kernel's page
  * cache was last known to hold ("seen": mtime and length, decides keep-cache at the next open),
  * its attributes and its resolved slice lists per chunk (for reads of open files, trusted for
- * {@code attrCache}).
+ * {@code attrCache}), and whether it has no {@code security.capability} attribute (the kernel asks
+ * before every write(2) on a FUSE mount, see {@link #noCapability}; trusted for {@code attrCache}).
  *
  * <p>Bounds: at most {@code maxEntries} inodes and about {@code maxBytes} bytes (an estimate of
  * the heap an entry holds, dominated by slice lists). Caffeine has one weight bound, so an
@@ -58,9 +59,13 @@ final class InodeCache {
   /** A value and when it stops being trusted (monotonic nanoseconds). */
   record Timed<T>(T value, long expires) {}
 
-  /** What is cached of one inode; immutable. {@code seen} is {@code {mtime, length}} or null. */
-  record State(long[] seen, Timed<Attr> attr, Map<Integer, Timed<List<Slice>>> slices) {
-    static final State EMPTY = new State(null, null, Map.of());
+  /**
+   * What is cached of one inode; immutable. {@code seen} is {@code {mtime, length}} or null;
+   * {@code noCap} is the monotonic time until which the inode is known to have no {@code
+   * security.capability} attribute (0: not known).
+   */
+  record State(long[] seen, Timed<Attr> attr, Map<Integer, Timed<List<Slice>>> slices, long noCap) {
+    static final State EMPTY = new State(null, null, Map.of(), 0);
 
     long bytes() {
       long b = ENTRY_BYTES + (attr == null ? 0 : ATTR_BYTES);
@@ -71,7 +76,7 @@ final class InodeCache {
     }
 
     boolean isEmpty() {
-      return seen == null && attr == null && slices.isEmpty();
+      return seen == null && attr == null && slices.isEmpty() && noCap == 0;
     }
   }
 
@@ -148,7 +153,7 @@ final class InodeCache {
   /** Caches {@code a}, fetched after {@link #stamp} returned {@code stamp}, unless invalidated since. */
   void putAttr(long ino, Attr a, long stamp) {
     Timed<Attr> t = new Timed<>(a, now() + ttlNanos);
-    updateIfUnchanged(ino, stamp, s -> new State(s.seen, t, s.slices));
+    updateIfUnchanged(ino, stamp, s -> new State(s.seen, t, s.slices, s.noCap));
   }
 
   /**
@@ -162,7 +167,7 @@ final class InodeCache {
     cache.asMap().compute(ino, (k, s) -> {
       boolean unchanged = stamps.get(i) == stamp;
       stamps.incrementAndGet(i);
-      State n = new State(s == null ? null : s.seen, unchanged ? t : null, Map.of());
+      State n = new State(s == null ? null : s.seen, unchanged ? t : null, Map.of(), s == null ? 0 : s.noCap);
       return n.isEmpty() ? null : n;
     });
   }
@@ -186,14 +191,44 @@ final class InodeCache {
         }
       });
       m.put(index, t);
-      return new State(s.seen, s.attr, Map.copyOf(m));
+      return new State(s.seen, s.attr, Map.copyOf(m), s.noCap);
     });
   }
 
-  /** Drops the attributes and slices of {@code ino} (the "seen" state stays). */
+  /**
+   * Drops the attributes and slices of {@code ino} (the "seen" state stays, and so does what is
+   * known of its extended attributes: data and attribute changes do not touch them).
+   */
   void invalidate(long ino) {
     stamps.incrementAndGet(stripe(ino)); // before the compute: see the class comment
-    update(ino, s -> new State(s.seen, null, Map.of()));
+    update(ino, s -> new State(s.seen, null, Map.of(), s.noCap));
+  }
+
+  /** Whether {@code ino} is known (within {@code attrCache}) to have no {@code security.capability}. */
+  boolean noCapability(long ino) {
+    State s = cache.getIfPresent(ino);
+    return s != null && s.noCap != 0 && s.noCap - now() > 0;
+  }
+
+  /**
+   * Records that {@code ino} has no {@code security.capability}, as the metadata said after {@link
+   * #stamp} returned {@code stamp}, unless its extended attributes (or anything else of it) changed
+   * since; {@code Long.MIN_VALUE} records it unconditionally (an inode this client just created).
+   */
+  void putNoCapability(long ino, long stamp) {
+    long until = now() + ttlNanos;
+    java.util.function.UnaryOperator<State> change = s -> new State(s.seen, s.attr, s.slices, until == 0 ? 1 : until);
+    if (stamp == Long.MIN_VALUE) {
+      update(ino, change);
+    } else {
+      updateIfUnchanged(ino, stamp, change);
+    }
+  }
+
+  /** This client changes an extended attribute of {@code ino}: forgets what it knew of them first. */
+  void forgetXattrs(long ino) {
+    stamps.incrementAndGet(stripe(ino)); // before the compute: see the class comment
+    update(ino, s -> new State(s.seen, s.attr, s.slices, 0));
   }
 
   /** Records the version the kernel's pages now hold; returns the one recorded before (or null). */
@@ -201,13 +236,13 @@ final class InodeCache {
     long[][] before = {null};
     update(ino, s -> {
       before[0] = s.seen;
-      return new State(new long[] {mtime, length}, s.attr, s.slices);
+      return new State(new long[] {mtime, length}, s.attr, s.slices, s.noCap);
     });
     return before[0];
   }
 
   void forgetSeen(long ino) {
-    update(ino, s -> new State(null, s.attr, s.slices));
+    update(ino, s -> new State(null, s.attr, s.slices, s.noCap));
   }
 
   /** Inodes cached (after pending maintenance). */

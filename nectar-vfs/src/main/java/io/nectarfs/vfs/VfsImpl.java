@@ -332,6 +332,7 @@ final class VfsImpl implements Vfs {
       }
       // The creator gets the access it asked for, whatever mode the new file has (open(2) semantics).
       meta.openCreated(e.ino());
+      cache.putNoCapability(e.ino(), Long.MIN_VALUE); // a new inode has no extended attributes
       long fh = register(new Handle.File(e.ino(), flags));
       return new Opened(e, fh);
     });
@@ -813,7 +814,34 @@ final class VfsImpl implements Vfs {
     if (Internal.isInternal(ino)) {
       throw Errno.ENODATA.exception(name);
     }
+    if (name.equals(CAPABILITY)) {
+      return timed(VfsMeters.Op.GETXATTR, () -> capability(ctx, ino));
+    }
     return timed(VfsMeters.Op.GETXATTR, () -> meta.getxattr(ctx, ino, name));
+  }
+
+  /** The attribute the kernel asks for before every write(2) (file_remove_privs) and at exec. */
+  static final String CAPABILITY = "security.capability";
+
+  /**
+   * {@code security.capability} of {@code ino}, answered ENODATA from the per-inode cache when the
+   * inode is known to have none: created by this client, or the metadata said so within {@code
+   * attrCache}. This client's setxattr and removexattr forget that; another client's setxattr may
+   * stay unseen for up to {@code attrCache}, the staleness window attributes already have.
+   */
+  private byte[] capability(Ctx ctx, long ino) throws IOException {
+    if (cache.noCapability(ino)) {
+      throw Errno.ENODATA.exception(CAPABILITY);
+    }
+    long stamp = cache.stamp(ino);
+    try {
+      return meta.getxattr(ctx, ino, CAPABILITY);
+    } catch (FsException e) {
+      if (e.errno() == Errno.ENODATA) {
+        cache.putNoCapability(ino, stamp);
+      }
+      throw e;
+    }
   }
 
   @Override
@@ -830,7 +858,12 @@ final class VfsImpl implements Vfs {
       throw Errno.EPERM.exception("internal file");
     }
     timed(VfsMeters.Op.SETXATTR, () -> {
-      meta.setxattr(ctx, ino, name, value, flags);
+      cache.forgetXattrs(ino);
+      try {
+        meta.setxattr(ctx, ino, name, value, flags);
+      } finally {
+        cache.forgetXattrs(ino); // and after: a reader's put of what it read before this commit is refused
+      }
       return null;
     });
   }
@@ -841,7 +874,12 @@ final class VfsImpl implements Vfs {
       throw Errno.EPERM.exception("internal file");
     }
     timed(VfsMeters.Op.REMOVEXATTR, () -> {
-      meta.removexattr(ctx, ino, name);
+      cache.forgetXattrs(ino);
+      try {
+        meta.removexattr(ctx, ino, name);
+      } finally {
+        cache.forgetXattrs(ino);
+      }
       return null;
     });
   }

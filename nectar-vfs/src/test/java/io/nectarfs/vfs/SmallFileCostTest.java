@@ -4,12 +4,15 @@ import static io.nectarfs.common.OpenFlags.O_RDONLY;
 import static io.nectarfs.common.OpenFlags.O_RDWR;
 import static io.nectarfs.common.OpenFlags.O_SYNC;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nectarfs.chunk.ChunkConfig;
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.ChunkStores;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
@@ -181,6 +184,45 @@ class SmallFileCostTest {
     vfs.unlink(ctx, Meta.ROOT, "gone");
     assertThat(kv.txns.get()).isEqualTo(1);
     assertThat(kv.syncs.get()).isZero();
+  }
+
+  @Test
+  void unlinkOfAWrittenFileIsOneTransactionAndNoSync_itsDataGoesInTheBackground() throws IOException {
+    var o = vfs.create(ctx, Meta.ROOT, "written", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    vfs.release(ctx, ino, o.fh());
+    kv.zero();
+    vfs.unlink(ctx, Meta.ROOT, "written");
+    assertThat(kv.txns.get()).as("write transactions of unlink").isEqualTo(1);
+    assertThat(kv.reads.get()).as("read transactions of unlink").isZero();
+    assertThat(kv.syncs.get()).as("syncs of unlink").isZero();
+    assertThat(meta.check()).isEmpty();
+  }
+
+  @Test
+  void theCapabilityTheKernelAsksBeforeEachWriteIsAnsweredFromMemory_andSetxattrIsSeenAtOnce() throws IOException {
+    String cap = "security.capability";
+    var o = vfs.create(ctx, Meta.ROOT, "plain", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    kv.zero();
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> vfs.getxattr(ctx, ino, cap)).isInstanceOf(FsException.class)
+          .extracting(e -> ((FsException) e).errno()).isEqualTo(Errno.ENODATA);
+      vfs.write(ctx, ino, o.fh(), i * 4096L, ByteBuffer.wrap(new byte[4096]));
+    }
+    assertThat(kv.reads.get()).as("metadata reads of getxattr(security.capability) on a file this client created").isZero();
+    byte[] value = {1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    vfs.setxattr(ctx, ino, cap, value, 0);
+    assertThat(vfs.getxattr(ctx, ino, cap)).as("this client's setxattr is seen at once").isEqualTo(value);
+    vfs.removexattr(ctx, ino, cap);
+    kv.zero();
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> vfs.getxattr(ctx, ino, cap)).isInstanceOf(FsException.class)
+          .extracting(e -> ((FsException) e).errno()).isEqualTo(Errno.ENODATA);
+    }
+    assertThat(kv.reads.get()).as("after removexattr: the metadata is asked once, then the answer is remembered").isEqualTo(1);
+    vfs.release(ctx, ino, o.fh());
   }
 
   @Test

@@ -145,6 +145,22 @@ enum Dialect {
     return "SELECT k, v FROM " + table + " WHERE k IN (" + "?,".repeat(n - 1) + "?)" + (write ? lockingSuffix() : "");
   }
 
+  /** See {@link SqlTexts#getManyAndRanges}; the SQL is SQLite's (compound SELECT of subqueries). */
+  String getManyAndRanges(String table, int n, int ranges, int rows, boolean write) {
+    StringBuilder b = new StringBuilder();
+    if (n > 0) {
+      b.append("SELECT k, v, 0 FROM ").append(table).append(" WHERE k IN (").append("?,".repeat(n - 1)).append("?)");
+    }
+    for (int r = 1; r <= ranges; r++) {
+      if (!b.isEmpty()) {
+        b.append(" UNION ALL ");
+      }
+      b.append("SELECT * FROM (SELECT k, v, ").append(r).append(" FROM ").append(table)
+          .append(" WHERE k >= ? AND k < ? ORDER BY k LIMIT ").append(rows).append(')');
+    }
+    return b.append(write ? lockingSuffix() : "").toString();
+  }
+
   String scan(String table, boolean bounded, boolean write) {
     return "SELECT k, v FROM " + table + " WHERE k >= ?" + (bounded ? " AND k < ?" : "") + " ORDER BY k LIMIT ?"
         + (write ? lockingSuffix() : "");

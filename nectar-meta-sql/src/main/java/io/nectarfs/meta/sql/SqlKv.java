@@ -39,6 +39,14 @@ class SqlKv implements TxnKv {
     this.onClose = onClose;
   }
 
+  /**
+   * Whether a transaction reads small ranges ahead together with keys ({@link SqlTxn#prefetch}):
+   * SQLite, where one transaction sees one snapshot; the servers scan each range when asked.
+   */
+  boolean prefetchesRanges() {
+    return dialect == Dialect.SQLITE;
+  }
+
   Dialect dialect() {
     return dialect;
   }

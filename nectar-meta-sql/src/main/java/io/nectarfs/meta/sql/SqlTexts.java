@@ -19,7 +19,13 @@ final class SqlTexts {
   private final String[] upsert = new String[MAX_KEYS + 1];
   private final String[] delete = new String[MAX_KEYS + 1];
 
+  private final Dialect dialect;
+  private final String table;
+  private final java.util.Map<Long, String> manyAndRanges = new java.util.concurrent.ConcurrentHashMap<>();
+
   SqlTexts(Dialect d, String table) {
+    this.dialect = d;
+    this.table = table;
     beginRead = d.beginRead();
     beginWrite = d.beginWrite();
     for (int n = 1; n <= MAX_KEYS; n++) {
@@ -44,6 +50,16 @@ final class SqlTexts {
   /** The values of {@code n} keys, 1 to {@link #MAX_KEYS}. */
   String getMany(int n, boolean write) {
     return getMany[write ? 1 : 0][n];
+  }
+
+  /**
+   * The values of {@code n} keys (0 to {@link #MAX_KEYS}) and the first {@code rows} rows of each of
+   * {@code ranges} ranges in one statement: parameters the keys, then start and end of each range;
+   * columns k, v and the part (0: a key, r: a row of range r, from 1). SQLite only.
+   */
+  String getManyAndRanges(int n, int ranges, int rows, boolean write) {
+    return manyAndRanges.computeIfAbsent(((long) n << 32) | ((long) ranges << 16) | rows,
+        x -> dialect.getManyAndRanges(table, n, ranges, rows, write));
   }
 
   /** Sets {@code n} keys, 1 to {@link #MAX_KEYS}: parameters key, value, key, value, ... */

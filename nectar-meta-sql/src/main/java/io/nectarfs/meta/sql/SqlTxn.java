@@ -45,6 +45,10 @@ final class SqlTxn implements KvTxn {
   private final java.util.TreeMap<byte[], byte[]> pending = new java.util.TreeMap<>(Bytes.ORDER);
   /** Key → value as this transaction last read or wrote it ({@link #ABSENT}: no such key). */
   private final Map<java.nio.ByteBuffer, byte[]> known = new HashMap<>();
+  /** Rows a range prefetch reads at most per range; a range with fewer was read whole. */
+  static final int RANGE_ROWS = 16;
+  /** Prefix → its keys, for ranges read whole by {@link #prefetchWithRanges} since the last flush. */
+  private final Map<java.nio.ByteBuffer, List<byte[]>> wholeRanges = new HashMap<>();
   private static final byte[] ABSENT = new byte[0];
   private IOException failure;
 
@@ -79,11 +83,117 @@ final class SqlTxn implements KvTxn {
 
   /**
    * Selects the keys not known yet in one statement (per 100 keys); their reads then cost none.
-   * Ranges are left to their scans (one statement each anyway).
+   * On SQLite the small ranges come in the same statement ({@link #prefetchWithRanges}); on the
+   * servers ranges are left to their scans (one statement each anyway).
    */
   @Override
   public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
-    getAll(keys);
+    if (prefixes.isEmpty() || !kv.prefetchesRanges()) {
+      getAll(keys);
+      return;
+    }
+    prefetchWithRanges(keys, prefixes);
+  }
+
+  /**
+   * SQLite: the keys not known yet and the first {@link #RANGE_ROWS} rows under each prefix in one
+   * statement (a UNION ALL). A range read whole (fewer rows than that) answers a later {@link #scan}
+   * of exactly {@code [prefix, Bytes.prefixEnd(prefix))} without a statement, with this
+   * transaction's later writes laid over it; any {@link #flush} forgets such ranges. Sound because
+   * an SQLite transaction sees one snapshot (a write transaction holds the write lock throughout).
+   */
+  private void prefetchWithRanges(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
+    List<byte[]> unknown = new ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      if (!known.containsKey(java.nio.ByteBuffer.wrap(k)) && unknown.stream().noneMatch(u -> java.util.Arrays.equals(u, k))) {
+        unknown.add(k);
+      }
+    }
+    List<byte[]> ranges = new ArrayList<>(prefixes.size());
+    for (byte[] p : prefixes) {
+      byte[] end = Bytes.prefixEnd(p);
+      if (p.length > 0 && end != null && !ranges.contains(p) && !wholeRanges.containsKey(java.nio.ByteBuffer.wrap(p))
+          && pending.subMap(p, true, end, false).isEmpty()) {
+        ranges.add(p);
+      }
+    }
+    if (unknown.size() > SqlTexts.MAX_KEYS || ranges.isEmpty()) {
+      getAll(keys);
+      return;
+    }
+    List<List<byte[][]>> rangeRows = new ArrayList<>(ranges.size());
+    Map<java.nio.ByteBuffer, byte[]> found = new HashMap<>();
+    try {
+      PreparedStatement ps = conn.prepare(sql.getManyAndRanges(unknown.size(), ranges.size(), RANGE_ROWS, !readOnly));
+      int i = 1;
+      for (byte[] k : unknown) {
+        ps.setBytes(i++, k);
+      }
+      for (byte[] p : ranges) {
+        ps.setBytes(i++, p);
+        ps.setBytes(i++, Bytes.prefixEnd(p));
+        rangeRows.add(new ArrayList<>());
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          int part = rs.getInt(3); // 0: one of the keys; r + 1: a row of range r
+          byte[] k = rs.getBytes(1);
+          byte[] v = value(rs, 2);
+          if (part == 0) {
+            found.put(java.nio.ByteBuffer.wrap(k), v);
+          } else {
+            rangeRows.get(part - 1).add(new byte[][] {k, v});
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw fail("get", e);
+    }
+    for (byte[] k : unknown) {
+      remember(k, found.get(java.nio.ByteBuffer.wrap(k)));
+    }
+    for (int r = 0; r < ranges.size(); r++) {
+      List<byte[][]> rows = rangeRows.get(r);
+      for (byte[][] row : rows) {
+        if (!known.containsKey(java.nio.ByteBuffer.wrap(row[0]))) {
+          remember(row[0], row[1]);
+        }
+      }
+      if (rows.size() < RANGE_ROWS) {
+        List<byte[]> inRange = new ArrayList<>(rows.size());
+        for (byte[][] row : rows) {
+          inRange.add(row[0]);
+        }
+        wholeRanges.put(java.nio.ByteBuffer.wrap(ranges.get(r).clone()), inRange);
+      }
+    }
+  }
+
+  /**
+   * A scan of a range {@link #prefetchWithRanges} read whole: its keys as this transaction now
+   * sees them (values from {@code known}, which its writes keep current, plus keys it wrote there
+   * since, which are still pending because a flush forgets the range); null if not such a range.
+   */
+  private java.util.TreeMap<byte[], byte[]> wholeRange(byte[] start, byte[] end) {
+    List<byte[]> keys = wholeRanges.get(java.nio.ByteBuffer.wrap(start));
+    if (keys == null || end == null || !java.util.Arrays.equals(end, Bytes.prefixEnd(start))) {
+      return null;
+    }
+    java.util.TreeMap<byte[], byte[]> view = new java.util.TreeMap<>(Bytes.ORDER);
+    for (byte[] k : keys) {
+      byte[] v = known.get(java.nio.ByteBuffer.wrap(k));
+      if (v != null && v != ABSENT) {
+        view.put(k, v);
+      }
+    }
+    for (Map.Entry<byte[], byte[]> e : pending.subMap(start, true, end, false).entrySet()) {
+      if (e.getValue() == ABSENT) {
+        view.remove(e.getKey());
+      } else {
+        view.put(e.getKey(), e.getValue());
+      }
+    }
+    return view;
   }
 
   private void remember(byte[] key, byte[] value) {
@@ -132,6 +242,16 @@ final class SqlTxn implements KvTxn {
 
   @Override
   public void scan(byte[] start, byte[] end, int limit, Visitor visitor) throws IOException {
+    java.util.TreeMap<byte[], byte[]> whole = start == null ? null : wholeRange(start, end);
+    if (whole != null) {
+      long n = 0;
+      for (Map.Entry<byte[], byte[]> e : whole.entrySet()) {
+        if ((limit > 0 && n++ >= limit) || !visitor.visit(e.getKey(), e.getValue())) {
+          return;
+        }
+      }
+      return;
+    }
     byte[] from = start == null ? new byte[0] : start;
     if (!(end == null ? pending.tailMap(from, true) : pending.subMap(from, true, end, false)).isEmpty()) {
       flush(); // the range holds writes of this transaction: the database must see them
@@ -201,6 +321,7 @@ final class SqlTxn implements KvTxn {
     if (pending.isEmpty()) {
       return;
     }
+    wholeRanges.clear(); // keys written here may now be in such a range, no longer pending
     List<byte[]> upserts = new ArrayList<>(pending.size() * 2);
     List<byte[]> deletes = new ArrayList<>();
     for (Map.Entry<byte[], byte[]> e : pending.entrySet()) {

@@ -16,7 +16,9 @@ import io.nectarfs.meta.SetAttr;
 import io.nectarfs.meta.Slice;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,9 +70,10 @@ class SqliteStatementsTest {
           }
         }
         // Before (statements prepared per transaction, one per write, five reads per slice commit):
-        // create 8, getxattr 4, write 11, rename 7, unlink 11.
+        // create 8, getxattr 4, write 11, rename 7, unlink 11; unlink 7 before its ranges (locks,
+        // extended attributes) were read with its keys.
         assertThat(statements).as("statements per operation, BEGIN and COMMIT included").isEqualTo(Map.of(
-            "create", 4L, "lookup", 3L, "getattr", 3L, "getxattr", 3L, "readdir", 5L, "setattr", 4L, "write", 5L, "rename", 5L, "unlink", 7L));
+            "create", 4L, "lookup", 3L, "getattr", 3L, "getxattr", 3L, "readdir", 5L, "setattr", 4L, "write", 5L, "rename", 5L, "unlink", 5L));
         assertThat(prepared).as("statements prepared per operation by a warm client").allSatisfy((op, n) -> assertThat(n).as(op).isZero());
       }
     }
@@ -108,6 +111,55 @@ class SqliteStatementsTest {
         return null;
       });
     }
+  }
+
+  @Test
+  void aRangeReadWithTheKeysAnswersItsScan_withTheTransactionsOwnWritesOverIt() throws IOException {
+    try (SqlKv kv = (SqlKv) SqliteMetaTest.open("sqlite3://" + tmp.resolve("ranges.db"))) {
+      byte[] p = {'r'};
+      kv.txn(tx -> {
+        tx.put(new byte[] {'r', 1}, new byte[] {1});
+        tx.put(new byte[] {'r', 2}, new byte[] {2});
+        tx.put(new byte[] {'s', 1}, new byte[] {9});
+        return null;
+      });
+      long before = kv.statements();
+      List<String> seen = kv.txn(tx -> {
+        tx.prefetch(List.of(new byte[] {'s', 1}, new byte[] {'s', 2}), List.of(p, new byte[] {'q'}));
+        List<String> out = new ArrayList<>();
+        out.add(scan(tx, p, 0) + " s1=" + java.util.Arrays.toString(tx.get(new byte[] {'s', 1})) + " s2=" + java.util.Arrays.toString(tx.get(new byte[] {'s', 2})));
+        tx.delete(new byte[] {'r', 1});
+        tx.put(new byte[] {'r', 3}, new byte[] {3});
+        tx.put(new byte[] {'r', 2}, new byte[] {22});
+        out.add(scan(tx, p, 0));
+        out.add(scan(tx, p, 1));
+        out.add(scan(tx, new byte[] {'q'}, 0));
+        return out;
+      });
+      assertThat(seen).containsExactly("[r1=1, r2=2] s1=[9] s2=null", "[r2=22, r3=3]", "[r2=22]", "[]");
+      assertThat(kv.statements() - before).as("BEGIN, one read of keys and ranges, one upsert, one delete, COMMIT").isEqualTo(5);
+      String committed = kv.read(tx -> scan(tx, p, 0));
+      assertThat(committed).isEqualTo("[r2=22, r3=3]");
+      kv.txn(tx -> { // a range with more rows than a prefetch reads is scanned as before
+        for (int i = 10; i < 10 + SqlTxn.RANGE_ROWS; i++) {
+          tx.put(new byte[] {'r', (byte) i}, new byte[] {(byte) i});
+        }
+        return null;
+      });
+      int n = kv.txn(tx -> {
+        tx.prefetch(List.of(), List.of(p));
+        int[] c = {0};
+        tx.scan(p, io.nectarfs.meta.kv.Bytes.prefixEnd(p), 0, (k, v) -> ++c[0] > 0);
+        return c[0];
+      });
+      assertThat(n).isEqualTo(2 + SqlTxn.RANGE_ROWS);
+    }
+  }
+
+  private static String scan(io.nectarfs.meta.kv.KvTxn tx, byte[] prefix, int limit) throws IOException {
+    List<String> rows = new ArrayList<>();
+    tx.scan(prefix, io.nectarfs.meta.kv.Bytes.prefixEnd(prefix), limit, (k, v) -> rows.add((char) k[0] + "" + k[1] + "=" + v[0]));
+    return rows.toString();
   }
 
   private static byte[] key(int i) {
