@@ -112,9 +112,11 @@ public interface BucketStore {
   /**
    * Removes what crashed writers left behind: hidden temporaries of PUT, copy and complete, and
    * multipart staging (uploads and part temporaries) not changed for {@code maxAge} (a day is
-   * safe: a live PUT rewrites its temporary continuously). Walks the whole served tree, so it
-   * belongs to maintenance ({@code nectar gc} calls it as root), not to requests. Returns the
-   * number of entries removed.
+   * safe: a live PUT rewrites its temporary continuously). Walks the whole tree under the root
+   * (staging of gateways served from subdirectories included), so it belongs to maintenance, not
+   * to requests: {@code nectar gc} should call {@code BucketStore.over(volume.fileSystem(), "/",
+   * null, clock).sweep(Ctx.ROOT, Duration.ofDays(1))} before its object scan, so that the slices
+   * of removed temporaries are freed. Returns the number of entries removed.
    */
   long sweep(Ctx ctx, java.time.Duration maxAge) throws IOException;
 

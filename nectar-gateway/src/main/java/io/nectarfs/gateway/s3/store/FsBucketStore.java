@@ -620,13 +620,24 @@ final class FsBucketStore implements BucketStore {
   @Override
   public long sweep(Ctx ctx, Duration maxAge) throws IOException {
     long cutoff = clock.nowNanos() - maxAge.toNanos();
-    long removed = multipart.sweep(ctx, cutoff);
-    List<String> stale = new ArrayList<>();
+    List<String> files = new ArrayList<>();
+    List<String> uploads = new ArrayList<>();
+    // the whole tree under the root: staging of gateways served from subdirectories too
     try (Stream<Stat> s = fs.walk(ctx, root, Integer.MAX_VALUE)) {
-      s.filter(st -> !st.attr().isDir() && name(st.path()).startsWith(S3Keys.TEMP_PREFIX) && st.attr().mtime() < cutoff)
-          .forEach(st -> stale.add(st.path()));
+      s.filter(st -> st.attr().mtime() < cutoff).forEach(st -> {
+        if (!st.attr().isDir() && name(st.path()).startsWith(S3Keys.TEMP_PREFIX)) {
+          files.add(st.path());
+        } else if (st.attr().isDir() && FsMultipart.isUploadDir(st.path())) {
+          uploads.add(st.path());
+        }
+      });
     }
-    for (String p : stale) {
+    long removed = 0;
+    for (String p : uploads) {
+      removeQuietly(ctx, p);
+      removed++;
+    }
+    for (String p : files) {
       try {
         fs.unlink(ctx, p);
         removed++;

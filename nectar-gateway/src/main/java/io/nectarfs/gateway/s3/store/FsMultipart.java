@@ -426,26 +426,11 @@ final class FsMultipart implements Multipart {
     fs.delete(admin(ctx), uploadDir(uploadId), true);
   }
 
-  /** Removes uploads whose directory has not changed since {@code cutoffNanos}; returns how many. */
-  long sweep(Ctx ctx, long cutoffNanos) throws IOException {
-    Ctx admin = admin(ctx);
-    List<FileApi.Child> dirs;
-    try {
-      dirs = fs.list(admin, staging());
-    } catch (FsException e) {
-      if (FsBucketStore.missing(e)) {
-        return 0;
-      }
-      throw e;
-    }
-    long n = 0;
-    for (FileApi.Child c : dirs) {
-      if (c.attr().isDir() && c.attr().mtime() < cutoffNanos) {
-        store.removeQuietly(admin, uploadDir(c.name()));
-        n++;
-      }
-    }
-    return n;
+  /** Whether {@code path} is an upload's staging directory ({@code .../.nectar-s3/uploads/<id>}). */
+  static boolean isUploadDir(String path) {
+    String id = FsBucketStore.name(path);
+    String uploads = S3Keys.parent(path);
+    return ID.matcher(id).matches() && FsBucketStore.name(uploads).equals("uploads") && FsBucketStore.name(S3Keys.parent(uploads)).equals(S3Keys.HIDDEN);
   }
 
   private static byte[] binary(String etag) {

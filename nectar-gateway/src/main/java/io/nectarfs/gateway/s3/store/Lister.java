@@ -67,6 +67,8 @@ final class Lister {
     final boolean top;
     private String cursor;
     private boolean exhausted;
+    /** Pages of a prefix-filtered level start small and double: the prefix may match a few names only. */
+    private int nextPage;
     private final Deque<FileApi.Child> page = new ArrayDeque<>();
     private final TreeMap<byte[], Entry> pending = new TreeMap<>(Arrays::compareUnsigned);
 
@@ -79,6 +81,7 @@ final class Lister {
       this.keyPrefix = keyPrefix;
       this.filter = filter;
       this.top = levels++ == 0; // the listed directory itself: its errors are the request's
+      this.nextPage = filter.isEmpty() ? pageSize : Math.min(pageSize, 16);
       if (after == null) {
         cursor = filter.isEmpty() ? null : FileApi.cursorAfter(before(filter));
         return;
@@ -132,7 +135,8 @@ final class Lister {
         }
         FileApi.Page p;
         try {
-          p = fs.list(ctx, path, cursor, pageSize);
+          p = fs.list(ctx, path, cursor, nextPage);
+          nextPage = Math.min(pageSize, nextPage * 2);
         } catch (FsException e) {
           if (!FsBucketStore.missing(e) && !(e.errno() == io.nectarfs.common.Errno.EACCES && !top)) {
             throw e;
