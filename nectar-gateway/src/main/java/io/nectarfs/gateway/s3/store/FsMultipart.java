@@ -337,8 +337,9 @@ final class FsMultipart implements Multipart {
         int at = u.key().indexOf(delimiter, pre.length());
         cp = at < 0 ? null : u.key().substring(0, at + delimiter.length());
       }
-      if (cp != null && !prefixes.isEmpty() && prefixes.getLast().equals(cp)) {
-        continue;
+      if (cp != null && ((!prefixes.isEmpty() && prefixes.getLast().equals(cp))
+          || (keyMarker != null && !keyMarker.isEmpty() && S3Keys.compare(cp, keyMarker) <= 0))) {
+        continue; // listed already, or the marker of the page before
       }
       if (out.size() + prefixes.size() == maxUploads) {
         truncated = true;
