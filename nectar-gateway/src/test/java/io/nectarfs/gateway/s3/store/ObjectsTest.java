@@ -130,6 +130,17 @@ class ObjectsTest {
   }
 
   @Test
+  void aFullQuotaFailsThePutAndLeavesNothing() throws Exception {
+    f.put(ctx, "bkt", "q/old", new byte[] {1});
+    f.fs().setQuota(ctx, "/bkt", 1 << 20, 0);
+    byte[] big = random(3 << 20);
+    assertThatThrownBy(() -> f.put(ctx, "bkt", "q/old", big)).isInstanceOfSatisfying(io.nectarfs.common.FsException.class,
+        e -> assertThat(e.errno()).isIn(io.nectarfs.common.Errno.EDQUOT, io.nectarfs.common.Errno.ENOSPC));
+    assertThat(f.get(ctx, "bkt", "q/old")).containsExactly(1);
+    assertThat(names("/bkt/q")).containsExactly("old");
+  }
+
+  @Test
   void conditionalPuts() throws Exception {
     ObjectInfo first = f.put(ctx, "bkt", "k", new byte[] {1});
     assertS3(() -> f.store.put(ctx, "bkt", "k", InputStream.nullInputStream(), () -> ObjectMeta.EMPTY, new PutCondition(null, "*")), S3Error.PRECONDITION_FAILED);
