@@ -31,7 +31,8 @@ import java.util.TreeMap;
  * the tree under the prefix.
  *
  * <p>Rules: hidden names ({@link S3Keys#hidden}) are never listed; symbolic links and special
- * files are skipped (not followed: no loops, no key twice); an empty directory is the marker
+ * files are skipped (not followed: no loops, no key twice), and so are names that are not UTF-8
+ * (made on the mount; S3 keys are Unicode); an empty directory is the marker
  * object {@code "d/"} (so markers of directories that hold keys do not show); a common prefix is
  * returned when it sorts after {@code after} (a marker inside a prefix does not bring the prefix
  * back, which is what makes a V1 NextMarker that names a prefix continue after it).
@@ -152,7 +153,7 @@ final class Lister {
             continue;
           }
           FileType t = c.attr().type();
-          if (!S3Keys.hidden(c.name()) && (t == FileType.FILE || t == FileType.DIR) && !pendingHas(c.name())) {
+          if (!S3Keys.hidden(c.name()) && (t == FileType.FILE || t == FileType.DIR) && Names.isUtf8(c.name()) && !pendingHas(c.name())) {
             page.add(c);
           }
         }
