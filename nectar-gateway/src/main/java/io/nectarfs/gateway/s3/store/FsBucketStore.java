@@ -270,6 +270,12 @@ final class FsBucketStore implements BucketStore {
    */
   ObjectInfo publish(Ctx ctx, String tmp, String target, String key, ObjectMeta meta, PutCondition c) throws IOException {
     Stat s = fs.stat(ctx, tmp);
+    if (meta == null) {
+      meta = ObjectMeta.EMPTY;
+    }
+    if (meta.etag() == null) { // no MD5 computed by the caller: the derived form (the inode survives the rename)
+      meta = meta.withEtag(MetaCodec.derivedEtag(s.ino(), s.attr().length(), s.attr().mtime()));
+    }
     fs.setXattr(ctx, tmp, MetaCodec.META, MetaCodec.encode(meta, s.attr().length(), s.attr().mtime()), 0);
     try {
       fs.rename(ctx, tmp, target, noReplace(c) ? FileApi.RENAME_NOREPLACE : 0);

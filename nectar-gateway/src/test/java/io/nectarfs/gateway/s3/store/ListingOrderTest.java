@@ -156,6 +156,11 @@ class ListingOrderTest {
     assertThat(listAll("", "/", null, 2)).containsExactly("a!", "a-b", "a.c/", "a/", "a0", "b");
     assertThat(listAll("a", "/", "a-b", 1)).containsExactly("a.c/", "a/", "a0");
     assertThat(listAll("a/", null, null, 10)).containsExactly("a/x");
+    // the directory "a" sorts as "a/", after a start key "a-b" that follows "a" in name order
+    assertThat(listAll("", null, "a-b", 10)).containsExactly("a.c/y", "a/x", "a0", "b");
+    assertThat(listAll("", "/", "a-b", 10)).containsExactly("a.c/", "a/", "a0", "b");
+    assertThat(listAll("", null, "a/x", 10)).containsExactly("a0", "b");
+    assertThat(listAll("", "/", "a/", 10)).containsExactly("a0", "b");
   }
 
   @Test

@@ -141,6 +141,13 @@ class ObjectsTest {
   }
 
   @Test
+  void aPutWithoutAnEtagGetsTheDerivedOne() throws Exception {
+    ObjectInfo p = f.store.put(ctx, "bkt", "no-md5", new ByteArrayInputStream(new byte[] {1}), () -> ObjectMeta.EMPTY, PutCondition.NONE);
+    assertThat(p.etag()).matches("[0-9a-f]{32}-1");
+    assertThat(f.store.head(ctx, "bkt", "no-md5").etag()).isEqualTo(p.etag());
+  }
+
+  @Test
   void conditionalPuts() throws Exception {
     ObjectInfo first = f.put(ctx, "bkt", "k", new byte[] {1});
     assertS3(() -> f.store.put(ctx, "bkt", "k", InputStream.nullInputStream(), () -> ObjectMeta.EMPTY, new PutCondition(null, "*")), S3Error.PRECONDITION_FAILED);
