@@ -132,6 +132,18 @@ final class FsBucketStore implements BucketStore {
     }
   }
 
+  /**
+   * Sets an xattr on a temporary that a rename publishes next: on a volume without the file API's
+   * own sync (the rename's sync makes both durable, one WAL fsync instead of two on SQLite).
+   */
+  void setXattrBeforeRename(Ctx ctx, String path, long ino, String name, byte[] value) throws IOException {
+    if (fs instanceof FileSystem f) {
+      f.vfs().setxattr(ctx, ino, name, value, 0);
+    } else {
+      fs.setXattr(ctx, path, name, value, 0);
+    }
+  }
+
   /** The object a stat shows, or null when it is none (a directory for a plain key, a file for a marker, anything else). */
   BucketStore.ObjectInfo info(Ctx ctx, String key, String path, long ino, Attr a) throws IOException {
     Instant modified = Instant.ofEpochSecond(0, a.mtime());
@@ -207,8 +219,8 @@ final class FsBucketStore implements BucketStore {
     }
     ensureParents(ctx, bucketDir, S3Keys.parent(dir), key);
     try {
-      fs.mkdir(ctx, dir, 0755);
-      fs.setXattr(ctx, dir, MetaCodec.AUTO, new byte[] {1}, 0);
+      Stat made = fs.mkdir(ctx, dir, 0755);
+      setXattrBeforeRename(ctx, dir, made.ino(), MetaCodec.AUTO, new byte[] {1}); // durable with the key's rename
     } catch (FsException e) {
       if (e.errno() != Errno.EEXIST) {
         throw e;
@@ -276,7 +288,7 @@ final class FsBucketStore implements BucketStore {
     if (meta.etag() == null) { // no MD5 computed by the caller: the derived form (the inode survives the rename)
       meta = meta.withEtag(MetaCodec.derivedEtag(s.ino(), s.attr().length(), s.attr().mtime()));
     }
-    fs.setXattr(ctx, tmp, MetaCodec.META, MetaCodec.encode(meta, s.attr().length(), s.attr().mtime()), 0);
+    setXattrBeforeRename(ctx, tmp, s.ino(), MetaCodec.META, MetaCodec.encode(meta, s.attr().length(), s.attr().mtime()));
     try {
       fs.rename(ctx, tmp, target, noReplace(c) ? FileApi.RENAME_NOREPLACE : 0);
     } catch (FsException e) {

@@ -206,8 +206,8 @@ final class FsMultipart implements Multipart {
   }
 
   private Part finishPart(Ctx ctx, String dir, String tmp, int n, String etag) throws IOException {
-    fs.setXattr(ctx, tmp, PART, etag.getBytes(StandardCharsets.UTF_8), 0);
     Stat s = fs.stat(ctx, tmp);
+    store.setXattrBeforeRename(ctx, tmp, s.ino(), PART, etag.getBytes(StandardCharsets.UTF_8));
     try {
       fs.rename(ctx, tmp, S3Keys.child(dir, partName(n)), 0);
     } catch (FsException e) {
