@@ -247,6 +247,15 @@ public interface FileApi {
    */
   Page list(Ctx ctx, String path, String cursor, int limit) throws IOException;
 
+  /**
+   * A cursor for {@link #list(Ctx, String, String, int)} that continues after {@code name}, which
+   * need not exist (any name of 1..255 bytes): the page holds the names that sort after it. A
+   * page's own cursor is {@code cursorAfter} of its last name. Lets a caller seek (S3 listings).
+   */
+  static String cursorAfter(String name) {
+    return FileSystem.encodeCursor(name);
+  }
+
   /** The whole listing of a (small) directory in the order of {@link #list(Ctx, String, String, int)}. */
   default List<Child> list(Ctx ctx, String path) throws IOException {
     List<Child> out = new ArrayList<>();

@@ -44,6 +44,11 @@ public enum S3Error {
   NOT_IMPLEMENTED("NotImplemented", 501, "A header you provided implies functionality that is not implemented"),
   /** Not an error body: a 304 with no content (If-None-Match / If-Modified-Since on GET and HEAD). */
   NOT_MODIFIED("NotModified", 304, "Not Modified"),
+  /**
+   * A key that collides with the volume's tree, which S3 cannot have: a PUT of "a" where "a" is a
+   * directory holding keys, or of "a/b" where "a" is an object (the store's message says which).
+   */
+  PATH_CONFLICT("PathConflict", 409, "The key conflicts with a directory or an object on its path: keys are paths on this gateway."),
   PRECONDITION_FAILED("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"),
   /** A conditional write lost to a concurrent one (If-None-Match: * raced). */
   CONDITIONAL_REQUEST_CONFLICT("ConditionalRequestConflict", 409, "A conflicting operation occurred. If using PutObject you can retry the request."),

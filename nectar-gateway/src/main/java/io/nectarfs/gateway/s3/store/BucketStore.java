@@ -108,4 +108,27 @@ public interface BucketStore {
   ListResult list(Ctx ctx, String bucket, ListRequest request) throws IOException;
 
   Multipart multipart();
+
+  /**
+   * Removes what crashed writers left behind: hidden temporaries of PUT, copy and complete, and
+   * multipart staging (uploads and part temporaries) not changed for {@code maxAge} (a day is
+   * safe: a live PUT rewrites its temporary continuously). Walks the whole tree under the root
+   * (staging of gateways served from subdirectories included), so it belongs to maintenance, not
+   * to requests: {@code nectar gc} should call {@code BucketStore.over(volume.fileSystem(), "/",
+   * null, clock).sweep(Ctx.ROOT, Duration.ofDays(1))} before its object scan, so that the slices
+   * of removed temporaries are freed. Returns the number of entries removed.
+   */
+  long sweep(Ctx ctx, java.time.Duration maxAge) throws IOException;
+
+  /**
+   * The store over {@code fs}.
+   *
+   * @param root the served directory ("/" or a subdirectory path)
+   * @param singleBucket null: buckets are the root's top-level directories; else the root is this
+   *     one bucket
+   * @param clock for sweep ages and bucket creation dates
+   */
+  static BucketStore over(io.nectarfs.fs.FileApi fs, String root, String singleBucket, io.nectarfs.common.Clock clock) {
+    return new FsBucketStore(fs, root, singleBucket, clock);
+  }
 }
