@@ -110,15 +110,16 @@ public interface BucketStore {
   Multipart multipart();
 
   /**
-   * Removes what crashed writers left behind: hidden temporaries of PUT, copy and complete, and
-   * multipart staging (uploads and part temporaries) not changed for {@code maxAge} (a day is
-   * safe: a live PUT rewrites its temporary continuously). Walks the whole tree under the root
+   * Removes what crashed writers left behind: hidden temporaries of PUT, copy, upload-part and
+   * complete not changed for {@code tempAge} (a day is safe: a live writer rewrites its temporary
+   * continuously), and, only when {@code uploadAge} is not null, multipart uploads with no part
+   * added for that long (S3 itself keeps an incomplete upload until it is aborted, so by default
+   * they are kept and only listed by ListMultipartUploads). Walks the whole tree under the root
    * (staging of gateways served from subdirectories included), so it belongs to maintenance, not
-   * to requests: {@code nectar gc} should call {@code BucketStore.over(volume.fileSystem(), "/",
-   * null, clock).sweep(Ctx.ROOT, Duration.ofDays(1))} before its object scan, so that the slices
-   * of removed temporaries are freed. Returns the number of entries removed.
+   * to requests: {@code nectar gc --gateway-leftovers} calls it. Returns the number of entries
+   * removed.
    */
-  long sweep(Ctx ctx, java.time.Duration maxAge) throws IOException;
+  long sweep(Ctx ctx, java.time.Duration tempAge, java.time.Duration uploadAge) throws IOException;
 
   /**
    * The store over {@code fs}.

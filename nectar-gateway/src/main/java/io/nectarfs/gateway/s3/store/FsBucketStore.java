@@ -636,16 +636,17 @@ final class FsBucketStore implements BucketStore {
   }
 
   @Override
-  public long sweep(Ctx ctx, Duration maxAge) throws IOException {
-    long cutoff = clock.nowNanos() - maxAge.toNanos();
+  public long sweep(Ctx ctx, Duration tempAge, Duration uploadAge) throws IOException {
+    long cutoff = clock.nowNanos() - tempAge.toNanos();
+    long uploadCutoff = uploadAge == null ? Long.MIN_VALUE : clock.nowNanos() - uploadAge.toNanos();
     List<String> files = new ArrayList<>();
     List<String> uploads = new ArrayList<>();
     // the whole tree under the root: staging of gateways served from subdirectories too
     try (Stream<Stat> s = fs.walk(ctx, root, Integer.MAX_VALUE)) {
-      s.filter(st -> st.attr().mtime() < cutoff).forEach(st -> {
-        if (!st.attr().isDir() && name(st.path()).startsWith(S3Keys.TEMP_PREFIX)) {
+      s.forEach(st -> {
+        if (!st.attr().isDir() && st.attr().mtime() < cutoff && name(st.path()).startsWith(S3Keys.TEMP_PREFIX)) {
           files.add(st.path());
-        } else if (st.attr().isDir() && FsMultipart.isUploadDir(st.path())) {
+        } else if (st.attr().isDir() && st.attr().mtime() < uploadCutoff && FsMultipart.isUploadDir(st.path())) {
           uploads.add(st.path());
         }
       });

@@ -181,10 +181,12 @@ class MultipartTest {
     part(ctx, "stale", id, 1, random(10, 1));
     f.put(ctx, "bkt", "d/kept", new byte[] {1});
     f.fs().writeAll(ctx, "/bkt/d/.nectar-s3-tmp.crashed", new byte[] {1});
-    assertThat(f.store.sweep(ctx, Duration.ofDays(1))).isZero(); // young: a writer may be at work
+    assertThat(f.store.sweep(ctx, Duration.ofDays(1), Duration.ofDays(1))).isZero(); // young: a writer may be at work
     f.now.addAndGet(Duration.ofDays(2).toNanos());
-    assertThat(f.store.sweep(ctx, Duration.ofDays(1))).isEqualTo(2);
+    assertThat(f.store.sweep(ctx, Duration.ofDays(1), null)).as("the temporary; the upload is kept, as S3 keeps it").isEqualTo(1);
     assertThat(f.fs().list(ctx, "/bkt/d")).extracting(io.nectarfs.fs.FileApi.Child::name).containsExactly("kept");
+    assertThat(mp.parts(ctx, "bkt", "stale", id, 0, 1000).parts()).hasSize(1);
+    assertThat(f.store.sweep(ctx, Duration.ofDays(1), Duration.ofDays(1))).as("the upload, when asked").isEqualTo(1);
     assertThat(f.fs().list(ctx, "/.nectar-s3/uploads")).isEmpty();
   }
 }
