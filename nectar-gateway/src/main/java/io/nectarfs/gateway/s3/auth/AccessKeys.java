@@ -24,13 +24,13 @@ import java.util.Set;
  * not be readable or writable by group or others (as ssh demands of a private key): mode 0600 or
  * 0400. Every error is one line naming the file and line number, never a secret.
  *
- * <p>Environment: {@code NECTAR_S3_ACCESS_KEY} and {@code NECTAR_S3_SECRET_KEY} (or {@code
- * NECTAR_S3_SECRET_KEY_FILE}, see {@link Secrets}) make one read-write key acting as the given
+ * <p>Environment: {@code NECTAR_GATEWAY_ACCESS_KEY} and {@code NECTAR_GATEWAY_SECRET_KEY} (or {@code
+ * NECTAR_GATEWAY_SECRET_KEY_FILE}, see {@link Secrets}) make one read-write key acting as the given
  * uid/gid.
  */
 public final class AccessKeys {
-  public static final String ENV_ACCESS_KEY = "NECTAR_S3_ACCESS_KEY";
-  public static final String ENV_SECRET_KEY = "NECTAR_S3_SECRET_KEY";
+  public static final String ENV_ACCESS_KEY = "NECTAR_GATEWAY_ACCESS_KEY";
+  public static final String ENV_SECRET_KEY = "NECTAR_GATEWAY_SECRET_KEY";
 
   private AccessKeys() {}
 

@@ -77,7 +77,7 @@ class AccessKeysTest {
   @Test
   void environment() throws IOException {
     assertThat(AccessKeys.fromEnvironment(new Secrets(Map.of()), 1, 1)).isEmpty();
-    AccessKey k = AccessKeys.fromEnvironment(new Secrets(Map.of("NECTAR_S3_ACCESS_KEY", "AKENV", "NECTAR_S3_SECRET_KEY", "envsecret")), 1000, 100)
+    AccessKey k = AccessKeys.fromEnvironment(new Secrets(Map.of("NECTAR_GATEWAY_ACCESS_KEY", "AKENV", "NECTAR_GATEWAY_SECRET_KEY", "envsecret")), 1000, 100)
         .orElseThrow();
     assertThat(k.id()).isEqualTo("AKENV");
     assertThat(k.uid()).isEqualTo(1000);
@@ -86,12 +86,12 @@ class AccessKeysTest {
     assertThat(k.toString()).doesNotContain("envsecret");
     Path secretFile = dir.resolve("secret");
     Files.writeString(secretFile, "fromfile\n");
-    assertThat(AccessKeys.fromEnvironment(new Secrets(Map.of("NECTAR_S3_ACCESS_KEY", "AKENV", "NECTAR_S3_SECRET_KEY_FILE", secretFile.toString())), 1, 1)
+    assertThat(AccessKeys.fromEnvironment(new Secrets(Map.of("NECTAR_GATEWAY_ACCESS_KEY", "AKENV", "NECTAR_GATEWAY_SECRET_KEY_FILE", secretFile.toString())), 1, 1)
         .orElseThrow().secret()).isEqualTo("fromfile");
-    assertThatThrownBy(() -> AccessKeys.fromEnvironment(new Secrets(Map.of("NECTAR_S3_ACCESS_KEY", "AKENV")), 1, 1))
-        .isInstanceOf(IOException.class).hasMessageContaining("NECTAR_S3_SECRET_KEY");
-    assertThatThrownBy(() -> AccessKeys.fromEnvironment(new Secrets(Map.of("NECTAR_S3_SECRET_KEY", "envsecret")), 1, 1))
-        .isInstanceOf(IOException.class).hasMessageContaining("NECTAR_S3_ACCESS_KEY").hasMessageNotContaining("envsecret");
+    assertThatThrownBy(() -> AccessKeys.fromEnvironment(new Secrets(Map.of("NECTAR_GATEWAY_ACCESS_KEY", "AKENV")), 1, 1))
+        .isInstanceOf(IOException.class).hasMessageContaining("NECTAR_GATEWAY_SECRET_KEY");
+    assertThatThrownBy(() -> AccessKeys.fromEnvironment(new Secrets(Map.of("NECTAR_GATEWAY_SECRET_KEY", "envsecret")), 1, 1))
+        .isInstanceOf(IOException.class).hasMessageContaining("NECTAR_GATEWAY_ACCESS_KEY").hasMessageNotContaining("envsecret");
   }
 
   @Test
