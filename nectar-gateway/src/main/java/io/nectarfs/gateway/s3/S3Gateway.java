@@ -122,6 +122,9 @@ public final class S3Gateway implements AutoCloseable {
     }
   }
 
+  /** The bound of the platform thread pool (selectors, acceptor, Jetty's own non-blocking tasks). */
+  static final int MAX_PLATFORM_THREADS = 64;
+
   private final Server server;
   private final ServerConnector connector;
   private final boolean tls;
@@ -144,7 +147,9 @@ public final class S3Gateway implements AutoCloseable {
 
   /** Starts serving {@code store} (tests give their own). */
   static S3Gateway start(BucketStore store, Options options) throws IOException {
-    QueuedThreadPool pool = new QueuedThreadPool(200, 4);
+    // platform threads only run the selectors and Jetty's non-blocking tasks (requests run on
+    // virtual threads): a small bound keeps thousands of connections from growing it
+    QueuedThreadPool pool = new QueuedThreadPool(MAX_PLATFORM_THREADS, 4);
     pool.setName("s3");
     pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("s3-", 0).factory()));
     Server server = new Server(pool);
