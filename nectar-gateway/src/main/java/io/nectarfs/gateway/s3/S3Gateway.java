@@ -157,6 +157,9 @@ public final class S3Gateway implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
     http.setOutputBufferSize(64 * 1024);
+    // signatures cover header values byte for byte: Jetty's header cache must not hand back its
+    // own spelling of a value that differs in case ("charset=UTF-8" → "charset=utf-8")
+    http.setHeaderCacheCaseSensitive(true);
     // S3 keys may hold any character ("%", "+", "//", ";", "..", encoded "/"): S3Paths decodes the
     // raw path exactly once itself, so Jetty must neither refuse nor normalise it
     http.setUriCompliance(UriCompliance.UNSAFE);

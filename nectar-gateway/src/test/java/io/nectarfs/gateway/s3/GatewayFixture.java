@@ -35,6 +35,7 @@ final class GatewayFixture implements AutoCloseable {
   final MemStore store = new MemStore();
   final Metrics metrics = Metrics.create();
   final S3Gateway gateway;
+  final TestAuth auth;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
 
   GatewayFixture() throws IOException {
@@ -42,7 +43,7 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   GatewayFixture(long idleMillis) throws IOException {
-    TestAuth auth = new TestAuth(new AccessKey("rw", "secret-rw", 1000, 1000, new int[0], false),
+    auth = new TestAuth(new AccessKey("rw", "secret-rw", 1000, 1000, new int[0], false),
         new AccessKey("ro", "secret-ro", 1001, 1001, new int[0], true));
     gateway = S3Gateway.start(store, S3Gateway.Options.of(new InetSocketAddress("127.0.0.1", 0), auth)
         .withPublicBuckets(Set.of("pub")).withDomains(Set.of("s3.test")).withMetrics(metrics).withIdleTimeoutMillis(idleMillis));

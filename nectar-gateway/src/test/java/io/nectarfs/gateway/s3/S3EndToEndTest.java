@@ -97,18 +97,18 @@ class S3EndToEndTest {
 
   @Test
   void multipartOfTwoLargeParts() {
-    s3.createBucket(b -> b.bucket("mp"));
+    s3.createBucket(b -> b.bucket("mpu"));
     byte[] part = new byte[5 << 20];
     new Random(1).nextBytes(part);
-    String id = s3.createMultipartUpload(b -> b.bucket("mp").key("big")).uploadId();
-    String e1 = s3.uploadPart(b -> b.bucket("mp").key("big").uploadId(id).partNumber(1), RequestBody.fromBytes(part)).eTag();
-    String e2 = s3.uploadPart(b -> b.bucket("mp").key("big").uploadId(id).partNumber(2), RequestBody.fromString("tail")).eTag();
-    var done = s3.completeMultipartUpload(b -> b.bucket("mp").key("big").uploadId(id)
+    String id = s3.createMultipartUpload(b -> b.bucket("mpu").key("big")).uploadId();
+    String e1 = s3.uploadPart(b -> b.bucket("mpu").key("big").uploadId(id).partNumber(1), RequestBody.fromBytes(part)).eTag();
+    String e2 = s3.uploadPart(b -> b.bucket("mpu").key("big").uploadId(id).partNumber(2), RequestBody.fromString("tail")).eTag();
+    var done = s3.completeMultipartUpload(b -> b.bucket("mpu").key("big").uploadId(id)
         .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(e1).build(), CompletedPart.builder().partNumber(2).eTag(e2).build())));
     assertThat(done.eTag()).endsWith("-2\"");
-    byte[] all = s3.getObjectAsBytes(b -> b.bucket("mp").key("big")).asByteArray();
+    byte[] all = s3.getObjectAsBytes(b -> b.bucket("mpu").key("big")).asByteArray();
     assertThat(all).hasSize(part.length + 4);
-    assertThat(s3.getObjectAsBytes(b -> b.bucket("mp").key("big").range("bytes=-4")).asUtf8String()).isEqualTo("tail");
+    assertThat(s3.getObjectAsBytes(b -> b.bucket("mpu").key("big").range("bytes=-4")).asUtf8String()).isEqualTo("tail");
   }
 
   @Test

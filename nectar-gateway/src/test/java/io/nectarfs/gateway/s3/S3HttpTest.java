@@ -45,6 +45,19 @@ class S3HttpTest {
   }
 
   @Test
+  void theAuthenticatorSeesTheRequestAsSent() throws Exception {
+    // a signature covers the raw path and query and the header values byte for byte
+    f.send("PUT", "/bkt/a%20b%2Bc/%7E?x-id=PutObject&z=%2F", "x".getBytes(), "Content-Type", "text/plain; charset=UTF-8", "X-Amz-Meta-Mixed", "CaSe");
+    var r = f.auth.last;
+    assertThat(r.method()).isEqualTo("PUT");
+    assertThat(r.rawPath()).isEqualTo("/bkt/a%20b%2Bc/%7E");
+    assertThat(r.rawQuery()).isEqualTo("x-id=PutObject&z=%2F");
+    assertThat(r.header("content-type")).isEqualTo("text/plain; charset=UTF-8");
+    assertThat(r.headers().get("x-amz-meta-mixed")).containsExactly("CaSe");
+    assertThat(text(f.send("GET", "/bkt/a%20b+c/~", null))).isEqualTo("x");
+  }
+
+  @Test
   void bucketOperations() throws Exception {
     String list = text(f.send("GET", "/", null));
     assertThat(list).contains("<ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">", "<Name>bkt</Name>", "<CreationDate>");

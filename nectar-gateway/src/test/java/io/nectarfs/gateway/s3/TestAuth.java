@@ -21,6 +21,8 @@ import java.util.Map;
  */
 final class TestAuth implements Authenticator {
   private final Map<String, AccessKey> keys;
+  /** The last request seen, as the gateway handed it over (tests of what a signature would cover). */
+  volatile SignedRequest last;
 
   TestAuth(AccessKey... keys) {
     this.keys = java.util.Arrays.stream(keys).collect(java.util.stream.Collectors.toMap(AccessKey::id, k -> k));
@@ -28,6 +30,7 @@ final class TestAuth implements Authenticator {
 
   @Override
   public Authenticated authenticate(SignedRequest request) throws S3Exception {
+    last = request;
     String a = request.header("Authorization");
     Principal p;
     if (a == null) {
