@@ -40,6 +40,8 @@ final class MemStore implements BucketStore, Multipart {
   private final AtomicInteger ids = new AtomicInteger();
   /** Bytes read by PUTs that failed (to check that a broken upload leaves nothing). */
   final AtomicInteger failedPuts = new AtomicInteger();
+  /** How long a complete takes (tests of slow operations). */
+  volatile long completeDelayMillis;
 
   private synchronized TreeMap<String, Obj> bucket(String b) throws S3Exception {
     TreeMap<String, Obj> m = buckets.get(b);
@@ -283,6 +285,14 @@ final class MemStore implements BucketStore, Multipart {
 
   @Override
   public synchronized ObjectInfo complete(Ctx ctx, String bucket, String key, String uploadId, List<Part> parts, PutCondition condition) throws IOException {
+    if (completeDelayMillis > 0) {
+      try {
+        Thread.sleep(completeDelayMillis); // a stand-in for a long concatenation
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException();
+      }
+    }
     TreeMap<Integer, byte[]> u = upload(uploadId);
     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
     java.io.ByteArrayOutputStream md5s = new java.io.ByteArrayOutputStream();

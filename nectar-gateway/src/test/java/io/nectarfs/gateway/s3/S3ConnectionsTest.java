@@ -47,6 +47,21 @@ class S3ConnectionsTest {
   }
 
   @Test
+  void aSlowOperationIsNotCutByTheIdleTimeout() throws Exception {
+    // a complete of many parts may take longer than the idle timeout while nothing moves on the wire
+    try (GatewayFixture f = new GatewayFixture(300)) {
+      assertThat(f.send("PUT", "/bkt", null).statusCode()).isEqualTo(200);
+      String id = GatewayFixture.text(f.send("POST", "/bkt/slow?uploads", null)).replaceAll("(?s).*<UploadId>(.*)</UploadId>.*", "$1");
+      String e1 = f.send("PUT", "/bkt/slow?partNumber=1&uploadId=" + id, "abc".getBytes()).headers().firstValue("ETag").orElseThrow();
+      f.store.completeDelayMillis = 1500;
+      String done = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + e1 + "</ETag></Part></CompleteMultipartUpload>";
+      HttpResponse<byte[]> r = f.send("POST", "/bkt/slow?uploadId=" + id, done.getBytes());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(GatewayFixture.text(r)).contains("<CompleteMultipartUploadResult");
+    }
+  }
+
+  @Test
   void aClientGoneMidUploadLeavesNothing() throws Exception {
     try (GatewayFixture f = new GatewayFixture()) {
       assertThat(f.send("PUT", "/bkt", null).statusCode()).isEqualTo(200);
