@@ -91,12 +91,19 @@ final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "Close a connection silent this long, mid-request too (default: ${DEFAULT-VALUE}).")
   int idleTimeoutSeconds = 60;
 
+  @Option(names = "--access-log", description = "Log one line per request to stderr (request id, key id, operation, bucket, key, status, bytes, "
+      + "duration; logger io.nectarfs.gateway.s3.access, which a logback configuration may route elsewhere).")
+  boolean accessLog;
+
   @Mixin MetricsOptions metricsOptions;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     InetSocketAddress listen = validate();
+    if (accessLog && LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      ctx.getLogger("io.nectarfs.gateway.s3.access").setLevel(ch.qos.logback.classic.Level.INFO);
+    }
     List<AccessKey> keys = keys();
     S3Gateway.Tls tls = tls();
     Metrics metrics = Metrics.create();

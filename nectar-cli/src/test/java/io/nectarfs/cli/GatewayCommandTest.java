@@ -59,7 +59,7 @@ class GatewayCommandTest {
     format();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Nectar.class.getName(),
-        "gateway", meta(), "127.0.0.1:0", "--no-metrics", "--cache-dir", "memory", "--public-bucket", "pub", "--uid", "0", "--gid", "0")
+        "gateway", meta(), "127.0.0.1:0", "--no-metrics", "--cache-dir", "memory", "--public-bucket", "pub", "--uid", "0", "--gid", "0", "--access-log")
         .redirectErrorStream(true);
     pb.environment().put(GatewayCommand.ACCESS_KEY_ENV, "admin");
     pb.environment().put(GatewayCommand.SECRET_KEY_ENV, "gateway-test-secret");
@@ -94,7 +94,8 @@ class GatewayCommandTest {
         seen.append(line).append('\n');
       }
       assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-      assertThat(seen.toString()).doesNotContain("Exception").doesNotContain("gateway-test-secret");
+      assertThat(seen.toString()).doesNotContain("Exception").doesNotContain("gateway-test-secret")
+          .containsPattern("s3.access: \\S+ - GetObject pub hello.txt 200 8 ");
     } finally {
       p.destroyForcibly();
     }
