@@ -64,6 +64,26 @@ final class BucketOps {
     c.xml(200, Xml.root("VersioningConfiguration").end("VersioningConfiguration"));
   }
 
+  /** What an ACL lookup needs of the handler: the owner uid of the object. */
+  interface OwnerOf {
+    int uid(S3Handler h) throws IOException;
+  }
+
+  /**
+   * GetBucketAcl / GetObjectAcl: the volume's permissions are what apply, so the answer is the
+   * fixed "owner has FULL_CONTROL" that tools ask for (s3cmd info, GUI clients); a missing bucket
+   * or key is still NoSuchBucket / NoSuchKey.
+   */
+  void acl(S3Call c, OwnerOf object) throws IOException {
+    h.store.headBucket(c.ctx(), c.bucket);
+    String owner = owner(object == null ? c.principal.uid() : object.uid(h));
+    c.xml(200, Xml.root("AccessControlPolicy").open("Owner").el("ID", owner).el("DisplayName", owner).close("Owner")
+        .open("AccessControlList")
+        .raw("<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">")
+        .el("ID", owner).el("DisplayName", owner).raw("</Grantee>").el("Permission", "FULL_CONTROL").raw("</Grant>")
+        .close("AccessControlList").end("AccessControlPolicy"));
+  }
+
   void list(S3Call c, boolean v2) throws IOException {
     String prefix = c.param("prefix") == null ? "" : c.param("prefix");
     String delimiter = c.param("delimiter") == null || c.param("delimiter").isEmpty() ? null : c.param("delimiter");

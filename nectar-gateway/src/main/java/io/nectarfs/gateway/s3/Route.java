@@ -8,6 +8,8 @@ enum Route {
   HeadBucket(true),
   GetBucketLocation(true),
   GetBucketVersioning(true),
+  GetBucketAcl(true),
+  GetObjectAcl(true),
   ListObjects(true),
   ListObjectsV2(true),
   ListMultipartUploads(true),
@@ -55,6 +57,9 @@ enum Route {
       };
     }
     if (c.key == null) {
+      if (m.equals("GET") && c.has("acl")) {
+        return GetBucketAcl;
+      }
       for (String p : UNSUPPORTED_BUCKET) {
         if (c.has(p)) {
           return NotImplemented;
@@ -71,6 +76,9 @@ enum Route {
         case "POST" -> c.has("delete") ? DeleteObjects : NotImplemented;
         default -> throw S3Error.METHOD_NOT_ALLOWED.exception();
       };
+    }
+    if (m.equals("GET") && c.has("acl")) {
+      return GetObjectAcl;
     }
     for (String p : UNSUPPORTED_OBJECT) {
       if (c.has(p)) {

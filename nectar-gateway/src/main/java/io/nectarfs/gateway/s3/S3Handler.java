@@ -129,6 +129,8 @@ final class S3Handler extends Handler.Abstract {
       case HeadBucket -> buckets.head(c);
       case GetBucketLocation -> buckets.location(c);
       case GetBucketVersioning -> buckets.versioning(c);
+      case GetBucketAcl -> buckets.acl(c, null);
+      case GetObjectAcl -> buckets.acl(c, h -> h.store.head(c.ctx(), c.bucket, c.key).uid());
       case ListObjects -> buckets.list(c, false);
       case ListObjectsV2 -> buckets.list(c, true);
       case ListMultipartUploads -> multipart.uploads(c);

@@ -57,6 +57,12 @@ final class Xml {
     return this;
   }
 
+  /** Markup as is (constant strings only). */
+  Xml raw(String markup) {
+    sb.append(markup);
+    return this;
+  }
+
   /** Text inside the current element. */
   Xml text(String t) {
     escape(sb, t);

@@ -89,6 +89,8 @@ class S3HttpTest {
     assertThat(head.statusCode()).isEqualTo(404);
     assertThat(head.body()).isEmpty();
     assertThat(text(f.send("GET", "/nobucket?list-type=2", null))).contains("<Code>NoSuchBucket</Code>", "<BucketName>nobucket</BucketName>");
+    assertThat(text(f.send("GET", "/bkt?acl", null))).contains("<AccessControlPolicy", "<Permission>FULL_CONTROL</Permission>");
+    assertThat(text(f.send("GET", "/bkt/no-such-key?acl", null))).contains("<Code>NoSuchKey</Code>");
     HttpResponse<byte[]> ni = f.send("GET", "/bkt?policy", null);
     assertThat(ni.statusCode()).isEqualTo(501);
     assertThat(text(ni)).contains("<Code>NotImplemented</Code>");
