@@ -70,7 +70,7 @@ final class S3Handler extends Handler.Abstract {
       LOG.debug("{} {}: {}", request.getMethod(), id, t.toString());
       failure = t;
     }
-    // recorded before the response completes, so that a client that saw it also sees its metric
+    // one sample and one log line per request, once its answer was written
     record(holder[0], response.getStatus(), System.nanoTime() - start, id);
     if (failure == null) {
       callback.succeeded();
@@ -85,8 +85,10 @@ final class S3Handler extends Handler.Abstract {
     options.metrics().latency("nectar_s3_request", "S3 requests by operation and status", "operation", op, "status", Integer.toString(status))
         .record(nanos, TimeUnit.NANOSECONDS);
     if (ACCESS.isInfoEnabled() && call != null) {
+      // bucket and key URL-encoded: a key may hold spaces or line breaks, and one request stays one line
       ACCESS.info("{} {} {} {} {} {} {} {}ms", id, call.principal.anonymous() ? "-" : call.principal.accessKey(), op,
-          call.bucket == null ? "-" : call.bucket, call.key == null ? "-" : call.key, status, call.bytesOut, nanos / 1_000_000);
+          call.bucket == null ? "-" : S3Paths.urlEncode(call.bucket), call.key == null ? "-" : S3Paths.urlEncode(call.key), status, call.bytesOut,
+          nanos / 1_000_000);
     }
   }
 
