@@ -40,6 +40,8 @@ final class MemStore implements BucketStore, Multipart {
   private final AtomicInteger ids = new AtomicInteger();
   /** Bytes read by PUTs that failed (to check that a broken upload leaves nothing). */
   final AtomicInteger failedPuts = new AtomicInteger();
+  /** When set, head and put throw it (tests of the error mapping). */
+  volatile Exception failWith;
   /** How long a complete takes (tests of slow operations). */
   volatile long completeDelayMillis;
 
@@ -85,6 +87,7 @@ final class MemStore implements BucketStore, Multipart {
 
   @Override
   public synchronized ObjectInfo head(Ctx ctx, String bucket, String key) throws IOException {
+    fail();
     Obj o = bucket(bucket).get(key);
     if (o == null) {
       throw S3Error.NO_SUCH_KEY.exception();
@@ -104,6 +107,7 @@ final class MemStore implements BucketStore, Multipart {
   @Override
   public ObjectInfo put(Ctx ctx, String bucket, String key, InputStream body, Supplier<ObjectMeta> metaAfterBody, PutCondition condition) throws IOException {
     bucket(bucket);
+    fail();
     byte[] data;
     try {
       data = body.readAllBytes();
@@ -115,6 +119,16 @@ final class MemStore implements BucketStore, Multipart {
     synchronized (this) {
       checkCondition(bucket(bucket).get(key), condition);
       return store(bucket, key, data, meta);
+    }
+  }
+
+  private void fail() throws IOException {
+    Exception e = failWith;
+    if (e instanceof IOException io) {
+      throw io;
+    }
+    if (e instanceof RuntimeException r) {
+      throw r;
     }
   }
 

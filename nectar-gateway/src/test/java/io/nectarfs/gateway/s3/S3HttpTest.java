@@ -4,6 +4,8 @@ import static io.nectarfs.gateway.s3.GatewayFixture.AUTH_RO;
 import static io.nectarfs.gateway.s3.GatewayFixture.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nectarfs.common.Errno;
+import io.nectarfs.common.FsException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -95,6 +97,34 @@ class S3HttpTest {
     assertThat(ni.statusCode()).isEqualTo(501);
     assertThat(text(ni)).contains("<Code>NotImplemented</Code>");
     assertThat(text(f.send("GET", "/bkt?list-type=2&max-keys=abc", null))).contains("<Code>InvalidArgument</Code>");
+  }
+
+  @Test
+  void volumeErrorsMapToS3Codes() throws Exception {
+    Object[][] cases = {
+        {Errno.EACCES, 403, "AccessDenied"},
+        {Errno.EPERM, 403, "AccessDenied"},
+        {Errno.EROFS, 403, "AccessDenied"},
+        {Errno.ENOENT, 404, "NoSuchKey"},
+        {Errno.ENOSPC, 403, "QuotaExceeded"},
+        {Errno.EDQUOT, 403, "QuotaExceeded"},
+        {Errno.ENAMETOOLONG, 400, "KeyTooLongError"},
+        {Errno.EFBIG, 400, "EntityTooLarge"},
+        {Errno.EIO, 500, "InternalError"},
+    };
+    for (Object[] c : cases) {
+      f.store.failWith = new FsException((Errno) c[0], "/bkt/k: detail that stays in the log");
+      HttpResponse<byte[]> r = f.send("PUT", "/bkt/k", "x".getBytes());
+      assertThat(r.statusCode()).as("%s", c[0]).isEqualTo((int) c[1]);
+      assertThat(text(r)).as("%s", c[0]).contains("<Code>" + c[2] + "</Code>").doesNotContain("detail that stays");
+    }
+    // a bug: InternalError, no stack trace or exception text to the client
+    f.store.failWith = new IllegalStateException("internal detail");
+    assertThat(f.send("HEAD", "/bkt/k", null).statusCode()).isEqualTo(500);
+    HttpResponse<byte[]> r = f.send("PUT", "/bkt/k", "x".getBytes());
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(text(r)).contains("<Code>InternalError</Code>").doesNotContain("internal detail").doesNotContain("IllegalState").doesNotContain("at io.");
+    f.store.failWith = null;
   }
 
   @Test
