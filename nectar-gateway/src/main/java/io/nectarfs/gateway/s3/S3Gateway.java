@@ -164,6 +164,9 @@ public final class S3Gateway implements AutoCloseable {
     // raw path exactly once itself, so Jetty must neither refuse nor normalise it
     http.setUriCompliance(UriCompliance.UNSAFE);
     HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+    // uploads arrive in larger reads (a paired probe: 4 MiB PUTs about 10% faster than with 8 KiB);
+    // the buffer is pooled and only held while a connection has bytes to parse, not while idle
+    h1.setInputBufferSize(64 * 1024);
     ServerConnector c;
     if (options.tls() != null) {
       if (!Files.isReadable(options.tls().keystore())) {
