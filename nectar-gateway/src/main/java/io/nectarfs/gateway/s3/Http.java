@@ -86,8 +86,13 @@ final class Http {
         c.header("Cache-Control"), c.header("Expires"), user, Map.of());
   }
 
-  /** The headers of a GET/HEAD of {@code o}: ETag, Last-Modified, the stored Content-* and x-amz-meta-*, response-* overrides. */
-  static void objectHeaders(S3Call c, ObjectInfo o) {
+  /**
+   * The headers of a GET/HEAD of {@code o}: ETag, Last-Modified, the stored Content-* and
+   * x-amz-meta-*, response-* overrides, and (asked for, and the whole object sent) its checksums:
+   * S3 leaves them out of a ranged answer, whose bytes they do not describe (clients that validate
+   * them would fail).
+   */
+  static void objectHeaders(S3Call c, ObjectInfo o, boolean whole) {
     ObjectMeta m = o.meta() == null ? ObjectMeta.EMPTY : o.meta();
     c.header("ETag", quote(o.etag()));
     c.header("Last-Modified", httpDate(o.modified()));
@@ -101,7 +106,7 @@ final class Http {
     for (Map.Entry<String, String> e : m.userMeta().entrySet()) {
       c.header("x-amz-meta-" + e.getKey(), e.getValue());
     }
-    if ("ENABLED".equalsIgnoreCase(c.header("x-amz-checksum-mode"))) {
+    if (whole && "ENABLED".equalsIgnoreCase(c.header("x-amz-checksum-mode"))) {
       checksumHeaders(c, m.checksums());
     }
   }

@@ -67,7 +67,7 @@ final class ObjectOps {
       r = ifRange == null || Http.matches(ifRange, o.etag()) ? Http.range(c.header("Range"), size) : null;
       c.errorHeaders.clear();
     }
-    Http.objectHeaders(c, o);
+    Http.objectHeaders(c, o, r == null);
     if (r != null) {
       first = r[0];
       last = r[1];

@@ -181,6 +181,20 @@ class S3HttpTest {
   }
 
   @Test
+  void checksumsAreReturnedOnlyForWholeObjectsWhenAsked() throws Exception {
+    f.store.put(io.nectarfs.common.Ctx.ROOT, "bkt", "sum", new java.io.ByteArrayInputStream("0123456789".getBytes()),
+        () -> io.nectarfs.gateway.s3.store.ObjectMeta.EMPTY.withChecksums(java.util.Map.of(io.nectarfs.gateway.s3.auth.ChecksumAlgorithm.CRC32, "AAAAAA==")),
+        io.nectarfs.gateway.s3.store.BucketStore.PutCondition.NONE);
+    assertThat(f.send("GET", "/bkt/sum", null).headers().firstValue("x-amz-checksum-crc32")).isEmpty();
+    HttpResponse<byte[]> whole = f.send("GET", "/bkt/sum", null, "x-amz-checksum-mode", "ENABLED");
+    assertThat(whole.headers().firstValue("x-amz-checksum-crc32")).contains("AAAAAA==");
+    assertThat(f.send("HEAD", "/bkt/sum", null, "x-amz-checksum-mode", "ENABLED").headers().firstValue("x-amz-checksum-crc32")).contains("AAAAAA==");
+    HttpResponse<byte[]> ranged = f.send("GET", "/bkt/sum", null, "x-amz-checksum-mode", "ENABLED", "Range", "bytes=1-2");
+    assertThat(ranged.statusCode()).isEqualTo(206);
+    assertThat(ranged.headers().firstValue("x-amz-checksum-crc32")).isEmpty();
+  }
+
+  @Test
   void conditionalReadsFollowS3Precedence() throws Exception {
     String etag = put("/bkt/c", "abc").headers().firstValue("ETag").orElseThrow();
     String past = DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().minusSeconds(3600).atZone(ZoneOffset.UTC));
