@@ -47,7 +47,11 @@ final class ObjectOps {
   }
 
   private void respond(S3Call c, ObjectInfo o, FileHandle handle) throws IOException {
+    // a 304 still names the version the client has (RFC 9110 §15.4.5)
+    c.errorHeaders.put("ETag", Http.quote(o.etag()));
+    c.errorHeaders.put("Last-Modified", Http.httpDate(o.modified()));
     Http.checkRead(c, o);
+    c.errorHeaders.clear();
     long size = o.size();
     long first = 0;
     long last = size - 1;

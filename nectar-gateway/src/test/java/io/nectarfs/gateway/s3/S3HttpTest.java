@@ -202,6 +202,8 @@ class S3HttpTest {
     HttpResponse<byte[]> nm = f.send("GET", "/bkt/c", null, "If-None-Match", etag);
     assertThat(nm.statusCode()).isEqualTo(304);
     assertThat(nm.body()).isEmpty();
+    assertThat(nm.headers().firstValue("ETag")).contains(etag);
+    assertThat(nm.headers().firstValue("Last-Modified")).isPresent();
     assertThat(f.send("GET", "/bkt/c", null, "If-None-Match", "\"other\"").statusCode()).isEqualTo(200);
     HttpResponse<byte[]> im = f.send("GET", "/bkt/c", null, "If-Match", "\"other\"");
     assertThat(im.statusCode()).isEqualTo(412);
