@@ -187,6 +187,7 @@ public final class S3Gateway implements AutoCloseable {
     c.setAcceptQueueSize(1024);
     server.addConnector(c);
     server.setHandler(new S3Handler(store, options));
+    server.setErrorHandler(new S3ErrorHandler()); // Jetty's own rejections in S3's XML too
     server.setStopTimeout(options.stopTimeoutMillis());
     server.setStopAtShutdown(false);
     try {

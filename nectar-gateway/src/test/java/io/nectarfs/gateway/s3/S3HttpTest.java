@@ -60,6 +60,14 @@ class S3HttpTest {
   }
 
   @Test
+  void requestsJettyRejectsGetS3ErrorBodies() throws Exception {
+    String r = f.raw("GET /bkt HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 * 1024) + "\r\nConnection: close\r\n\r\n");
+    assertThat(r).startsWith("HTTP/1.1 431").contains("x-amz-request-id: ", "<Error><Code>InvalidRequest</Code>").doesNotContain("<html");
+    String bad = f.raw("GET /bkt HTTP/1.1\r\nHost: x\r\nBad Header Line\r\nConnection: close\r\n\r\n");
+    assertThat(bad).startsWith("HTTP/1.1 400").contains("<Code>InvalidRequest</Code>").doesNotContain("<html");
+  }
+
+  @Test
   void bucketOperations() throws Exception {
     String list = text(f.send("GET", "/", null));
     assertThat(list).contains("<ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">", "<Name>bkt</Name>", "<CreationDate>");
