@@ -6,6 +6,8 @@
 #                                    builds), a NectarFS mount and the VFS without a mount, all on DIR's disk
 #   scripts/bench.sh tar [DIR]       eight parallel tar -x of a 135 MB tree (5,000 files) into the raw disk, the C
 #                                    FUSE passthrough, and NectarFS mounts on SQLite and on Redis (RUNS=3, median)
+#   scripts/bench.sh gateway [DIR]   the S3 gateway vs S3Proxy (objbench, aws CLI with one big object) and vs a
+#                                    FUSE mount of the same volume (cold sequential read); QUICK=1 for 256 MiB
 #   scripts/bench.sh all [--json]    every workload of issue #13 on raw ext4, the C FUSE passthrough, NectarFS on
 #                                    SQLite and on Redis: one table with ratios (docs/benchmarks.md; QUICK=1 ~3 min)
 # NECTAR_HOME=/other/checkout benchmarks that checkout's build (its ./nectar); the baselines and tools stay ours.
@@ -13,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 source scripts/lib.sh
 source scripts/bench/all.sh
+source scripts/bench/gateway.sh
 nectar_java_home
 NECTAR_ROOT="$(readlink -f "${NECTAR_HOME:-.}")"
 NX="$NECTAR_ROOT/nectar"
@@ -174,5 +177,6 @@ case "${1:-}" in
   files) shift; files "$@" ;;
   tar) shift; tarx "$@" ;;
   all) shift; all "$@" ;;
-  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR] | all [--json]" >&2; exit 2 ;;
+  gateway) shift; gateway_bench "$@" ;;
+  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR] | gateway [DIR] | all [--json]" >&2; exit 2 ;;
 esac

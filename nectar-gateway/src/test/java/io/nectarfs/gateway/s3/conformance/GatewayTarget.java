@@ -68,9 +68,7 @@ public final class GatewayTarget implements S3Target {
       String[] reader = {ak + "ro", UUID.randomUUID().toString().replace("-", "")};
       Authenticator auth = Authenticator.sigV4(List.of(new AccessKey(ak, sk, 0, 0, new int[0], false),
           new AccessKey(reader[0], reader[1], 0, 0, new int[0], true)), REGION, Clock.SYSTEM);
-      S3Gateway.Options o = S3Gateway.Options.of(new InetSocketAddress("127.0.0.1", 0), auth);
-      S3Gateway g = S3Gateway.start(v.fileSystem(), new S3Gateway.Options(o.address(), o.root(), o.singleBucket(), o.authenticator(),
-          o.publicBuckets(), Set.of(DOMAIN), o.region(), o.clock(), o.stopTimeoutMillis(), o.metrics()));
+      S3Gateway g = S3Gateway.start(v.fileSystem(), S3Gateway.Options.of(new InetSocketAddress("127.0.0.1", 0), auth).withDomains(Set.of(DOMAIN)));
       return new GatewayTarget(dir, v, g, ak, sk, reader);
     } catch (IOException | RuntimeException e) {
       if (v != null) {
