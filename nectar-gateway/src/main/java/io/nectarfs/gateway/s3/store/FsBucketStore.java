@@ -144,11 +144,26 @@ final class FsBucketStore implements BucketStore {
     }
   }
 
+  /**
+   * Whether a directory is also the object "dir/": it is unless the store made it only as the
+   * parent of a key ({@link MetaCodec#AUTO}); a marker PUT and a mkdir on the mount make one.
+   */
+  boolean isMarkerDir(Ctx ctx, String path, long ino) throws IOException {
+    try {
+      return xattr(ctx, path, ino, MetaCodec.AUTO) == null;
+    } catch (FsException e) {
+      if (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM) {
+        return true;
+      }
+      throw e;
+    }
+  }
+
   /** The object a stat shows, or null when it is none (a directory for a plain key, a file for a marker, anything else). */
   BucketStore.ObjectInfo info(Ctx ctx, String key, String path, long ino, Attr a) throws IOException {
     Instant modified = Instant.ofEpochSecond(0, a.mtime());
     if (S3Keys.isMarker(key)) {
-      return a.isDir() ? new ObjectInfo(key, 0, modified, MetaCodec.EMPTY_MD5, ObjectMeta.EMPTY, a.uid(), a.gid(), a.mode()) : null;
+      return a.isDir() && isMarkerDir(ctx, path, ino) ? new ObjectInfo(key, 0, modified, MetaCodec.EMPTY_MD5, ObjectMeta.EMPTY, a.uid(), a.gid(), a.mode()) : null;
     }
     if (a.type() != FileType.FILE) {
       return null;
@@ -511,6 +526,13 @@ final class FsBucketStore implements BucketStore {
       if (!fs.lstat(ctx, target).attr().isDir()) {
         throw conflict("The directory key '" + key + "' names an object; on this gateway keys are paths.");
       }
+      try {
+        fs.removeXattr(ctx, target, MetaCodec.AUTO); // a parent made for keys is now also the object "dir/"
+      } catch (FsException e2) {
+        if (e2.errno() != Errno.ENODATA) {
+          throw e2;
+        }
+      }
     }
     return headIn(ctx, bucket, dir, key);
   }
@@ -526,7 +548,16 @@ final class FsBucketStore implements BucketStore {
     try {
       if (S3Keys.isMarker(key)) {
         if (fs.lstat(ctx, p).attr().isDir()) {
-          fs.rmdir(ctx, p);
+          try {
+            fs.rmdir(ctx, p);
+          } catch (FsException e) {
+            if (e.errno() != Errno.ENOTEMPTY) {
+              throw e;
+            }
+            // its keys keep the directory; the object "dir/" is gone: it is a parent only now
+            fs.setXattr(ctx, p, MetaCodec.AUTO, new byte[] {1}, 0);
+            return;
+          }
         }
       } else {
         fs.unlink(ctx, p);

@@ -39,8 +39,8 @@ import java.util.regex.Pattern;
  *
  * <p>Completion concatenates the parts by {@code copyRange} (slices shared, nothing read or
  * written) into a temporary next to the key and publishes it as a PUT does. A copied part
- * (UploadPartCopy) is shared too; its ETag is an MD5 of the source ETag and range, not of the
- * bytes (which are never read).
+ * (UploadPartCopy) is shared too; its ETag is the MD5 of its bytes, as S3's (they are read once
+ * for it; nothing is written).
  *
  * <p>Thread-safe: state is in the volume; parts of one upload may arrive concurrently (each is
  * written to a temporary and renamed to {@code part.<n>}: the last wins).
@@ -235,7 +235,7 @@ final class FsMultipart implements Multipart {
     try {
       fs.open(ctx, tmp, java.util.EnumSet.of(java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.CREATE_NEW), 0600).close();
       store.copyRange(ctx, FsBucketStore.path(store.bucketDir(srcBucket), srcKey), from, tmp, 0, len);
-      String etag = hex(md5((src.etag() + ":" + from + "-" + (from + len)).getBytes(StandardCharsets.UTF_8)));
+      String etag = md5Of(ctx, tmp); // S3's part ETag is the MD5 of the bytes: read them (no data is written)
       Part p = finishPart(ctx, dir, tmp, partNumber, etag);
       done = true;
       return p;
@@ -244,6 +244,24 @@ final class FsMultipart implements Multipart {
         store.removeQuietly(ctx, tmp);
       }
     }
+  }
+
+  /** The hex MD5 of a file's bytes. */
+  private String md5Of(Ctx ctx, String path) throws IOException {
+    java.security.MessageDigest d;
+    try {
+      d = java.security.MessageDigest.getInstance("MD5");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+    try (io.nectarfs.fs.FileHandle h = fs.open(ctx, path)) {
+      long pos = 0;
+      for (int n; (n = h.pread(buf.clear(), pos)) > 0; pos += n) {
+        d.update(buf.array(), 0, n);
+      }
+    }
+    return hex(d.digest());
   }
 
   /** Every part of an upload, by number. */

@@ -32,8 +32,8 @@ import java.util.TreeMap;
  *
  * <p>Rules: hidden names ({@link S3Keys#hidden}) are never listed; symbolic links and special
  * files are skipped (not followed: no loops, no key twice), and so are names that are not UTF-8
- * (made on the mount; S3 keys are Unicode); an empty directory is the marker
- * object {@code "d/"} (so markers of directories that hold keys do not show); a common prefix is
+ * (made on the mount; S3 keys are Unicode); a directory is also the marker
+ * object {@code "d/"} unless the store made it only as a key's parent; a common prefix is
  * returned when it sorts after {@code after} (a marker inside a prefix does not bring the prefix
  * back, which is what makes a V1 NextMarker that names a prefix continue after it).
  *
@@ -283,7 +283,7 @@ final class Lister {
       }
     }
     Level top = new Level(dirPath, dirKey, filter, rel);
-    Item marker = markerToo && top.isEmpty() ? markerItem(dirKey, dirPath) : null;
+    Item marker = markerToo ? markerItem(dirKey, dirPath) : null;
     if ("/".equals(delimiter)) {
       return new Walk() {
         Item first = marker;
@@ -337,10 +337,10 @@ final class Lister {
           }
           String key = l.keyPrefix + e.name() + "/";
           Level sub = new Level(S3Keys.child(l.path, e.name()), key, "", e.after());
-          if (e.after() == null && sub.isEmpty()) {
-            return new Item(key, marker(key, e.child()));
-          }
           stack.push(sub);
+          if (e.after() == null && store.isMarkerDir(ctx, sub.path, e.child().ino())) {
+            return new Item(key, marker(key, e.child())); // "dir/" sorts before every key in it
+          }
         }
         return null;
       }
@@ -382,6 +382,9 @@ final class Lister {
 
   private Item markerItem(String key, String path) throws IOException {
     FileApi.Stat s = fs.stat(ctx, path);
+    if (!store.isMarkerDir(ctx, path, s.ino())) {
+      return null;
+    }
     return new Item(key, marker(key, new FileApi.Child(key, s.ino(), s.attr())));
   }
 }

@@ -29,7 +29,10 @@ abstract class RcloneSuite extends ClientSuite {
   void config() throws Exception {
     Programs.require(Programs.RCLONE, "rclone");
     env = new HashMap<>();
-    env.put("RCLONE_CONFIG", tmp.resolve("rclone.conf").toString());
+    // an empty config file: rclone otherwise prints a NOTICE among the listed names
+    java.nio.file.Path conf = java.nio.file.Files.createFile(tmp.resolve("rclone.conf"),
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    env.put("RCLONE_CONFIG", conf.toString());
     env.put("RCLONE_CONFIG_T_TYPE", "s3");
     env.put("RCLONE_CONFIG_T_PROVIDER", "Other");
     env.put("RCLONE_CONFIG_T_ENDPOINT", endpoint());

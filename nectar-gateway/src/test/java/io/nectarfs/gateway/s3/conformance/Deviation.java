@@ -11,7 +11,6 @@ public enum Deviation {
   AWS_CHUNKED_TRAILER("AWS: accepts what current SDKs send by default, an aws-chunked body with x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER (or its signed form) and an x-amz-checksum-crc32 trailer; target: 400 XAmzContentSHA256Mismatch, so the suite's client must be set to checksums WHEN_REQUIRED"),
   CHECKSUMS("AWS: verifies x-amz-checksum-{crc32,crc32c,crc64nvme,sha1,sha256} (header or trailer; a wrong value is 400 BadDigest) and returns it on GET/HEAD with x-amz-checksum-mode: ENABLED; target: 501 NotImplemented for the header, rejects the trailer, returns none"),
   CONDITION_PRECEDENCE("AWS: GET/HEAD with If-Match true and If-Unmodified-Since false is 200 (If-Match wins); target: 304"),
-  PAYLOAD_HASH("AWS: a body whose SHA-256 is not the signed x-amz-content-sha256 is 400 XAmzContentSHA256Mismatch; target: stores it"),
   MALFORMED_XML("AWS: a request body that is not well-formed XML (DeleteObjects, CompleteMultipartUpload) is 400 MalformedXML; target: 500 with an HTML page"),
   DIRECTORY_MARKER("AWS: a marker object 'dir/' is listed under prefix 'dir/' next to the keys below it; target: leaves it out once the prefix holds other keys"),
   LIST_PARTS_PAGING("AWS: ListParts honours max-parts and part-number-marker; target: returns every part"),

@@ -101,6 +101,7 @@ final class RawS3 {
     private final Map<String, String> query = new LinkedHashMap<>();
     private final Map<String, String> headers = new LinkedHashMap<>();
     private byte[] body = new byte[0];
+    private byte[] replacement;
     private String accessKey = target.accessKey();
     private String secretKey = target.secretKey();
     private Clock clock = Clock.systemUTC();
@@ -148,6 +149,12 @@ final class RawS3 {
       return this;
     }
 
+    /** Sign as usual (over the body's hash), then send {@code other} instead of the body. */
+    Req sendInstead(byte[] other) {
+      replacement = other.clone();
+      return this;
+    }
+
     /** Sign the headers only: x-amz-content-sha256 is UNSIGNED-PAYLOAD. */
     Req unsignedPayload() {
       payloadSigned = false;
@@ -185,7 +192,7 @@ final class RawS3 {
     Response send() throws IOException, InterruptedException {
       byte[][] payload = {body};
       SdkHttpRequest r = signed ? sign(null, payload) : unsigned();
-      byte[] sent = payload[0];
+      byte[] sent = replacement != null ? replacement : payload[0];
       if (virtualHost != null) {
         return RawHttp.exchange(target.endpoint(), r, sent);
       }

@@ -15,7 +15,7 @@ import java.util.Set;
 public final class S3ProxyTarget implements S3Target {
   /** What S3Proxy 2.6.0 (filesystem-nio2) does differently from AWS, found by running the suite. */
   static final Set<Deviation> DEVIATIONS = EnumSet.of(Deviation.AWS_CHUNKED_TRAILER, Deviation.CHECKSUMS,
-      Deviation.BUCKET_NAMES, Deviation.TAGGING, Deviation.CONDITIONAL_PUT, Deviation.CONDITION_PRECEDENCE, Deviation.PAYLOAD_HASH,
+      Deviation.BUCKET_NAMES, Deviation.TAGGING, Deviation.CONDITIONAL_PUT, Deviation.CONDITION_PRECEDENCE,
       Deviation.MALFORMED_XML, Deviation.DIRECTORY_MARKER, Deviation.LIST_PARTS_PAGING, Deviation.ABORTED_UPLOAD,
       Deviation.PART_ORDER, Deviation.ERROR_RESOURCE, Deviation.RANGE_SYNTAX, Deviation.MULTIPART_ETAG,
       Deviation.LIST_PAGING_ACROSS_LEVELS, Deviation.SIGNED_CONTENT_TYPE, Deviation.KEY_LENGTH, Deviation.CHUNK_SIGNATURE);

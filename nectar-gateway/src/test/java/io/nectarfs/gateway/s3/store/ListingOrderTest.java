@@ -164,7 +164,7 @@ class ListingOrderTest {
   }
 
   @Test
-  void emptyDirectoriesAreMarkersAndHiddenNamesNeverShow() throws Exception {
+  void directoriesAreMarkersUnlessMadeForKeys_andHiddenNamesNeverShow() throws Exception {
     f.store.put(ctx, "bkt", "d/", java.io.InputStream.nullInputStream(), () -> ObjectMeta.EMPTY, BucketStore.PutCondition.NONE);
     f.put(ctx, "bkt", "e/f", new byte[] {1});
     f.fs().writeAll(ctx, "/bkt/e/.nectar-s3-tmp.leftover", new byte[] {2});
@@ -173,6 +173,11 @@ class ListingOrderTest {
     assertThat(listAll("d/", "/", null, 1000)).containsExactly("d/");
     assertThat(listAll("", "/", null, 1000)).containsExactly("d/", "e/", "m/");
     f.put(ctx, "bkt", "d/g", new byte[] {1});
+    // as S3: the marker "d/" is an object of its own, listed before the keys under it; "e" was made only for e/f
+    assertThat(listAll("", null, null, 1000)).containsExactly("d/", "d/g", "e/f", "m/");
+    assertThat(listAll("d/", "/", null, 1000)).containsExactly("d/", "d/g");
+    assertThat(listAll("", null, "d/", 1000)).containsExactly("d/g", "e/f", "m/");
+    f.store.delete(ctx, "bkt", "d/"); // the marker goes; its key keeps the directory
     assertThat(listAll("", null, null, 1000)).containsExactly("d/g", "e/f", "m/");
   }
 }

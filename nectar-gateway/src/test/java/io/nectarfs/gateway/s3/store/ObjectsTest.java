@@ -202,9 +202,12 @@ class ObjectsTest {
     ObjectInfo m = f.store.head(ctx, "bkt", "d/e/");
     assertThat(m.size()).isZero();
     assertThat(m.etag()).isEqualTo(MetaCodec.EMPTY_MD5);
-    try (BucketStore.OpenObject o = f.store.open(ctx, "bkt", "d/")) {
+    try (BucketStore.OpenObject o = f.store.open(ctx, "bkt", "d/e/")) {
       assertThat(o.handle().pread(java.nio.ByteBuffer.allocate(4), 0)).isEqualTo(-1);
     }
+    assertS3(() -> f.store.head(ctx, "bkt", "d/"), S3Error.NO_SUCH_KEY); // "d" was made only as the parent of d/e/
+    f.fs().mkdir(ctx, "/bkt/mounted", 0755);
+    assertThat(f.store.head(ctx, "bkt", "mounted/").size()).as("a directory made on the mount is a marker").isZero();
     assertS3(() -> f.store.put(ctx, "bkt", "z/", new ByteArrayInputStream(new byte[] {1}), () -> ObjectMeta.EMPTY, PutCondition.NONE), S3Error.INVALID_ARGUMENT);
     f.store.delete(ctx, "bkt", "d/"); // not empty: stays
     assertThat(f.fs().stat(ctx, "/bkt/d").attr().isDir()).isTrue();
