@@ -121,7 +121,8 @@ class GatewayMountTest {
       Files.write(mnt.resolve("data/m/b.bin"), m);
       assertThat(s3.getObjectAsBytes(b -> b.bucket("data").key("m/b.bin")).asByteArray()).isEqualTo(m);
       List<String> keysListed = s3.listObjectsV2(b -> b.bucket("data")).contents().stream().map(S3Object::key).toList();
-      assertThat(keysListed).containsExactly("dir/a.bin", "m/b.bin");
+      // a directory made on the mount is also the object "m/" (a marker), as an S3 client that made it would see
+      assertThat(keysListed).containsExactly("dir/a.bin", "m/", "m/b.bin");
       Instant mtime = Files.getLastModifiedTime(mnt.resolve("data/m/b.bin")).toInstant();
       assertThat(s3.headObject(b -> b.bucket("data").key("m/b.bin")).lastModified()).isEqualTo(mtime.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
       // a file changed on the mount gets a new ETag (the recorded MD5 no longer describes it)
@@ -153,18 +154,18 @@ class GatewayMountTest {
     String id;
     String e1;
     try (S3Client s3 = root()) {
-      s3.createBucket(b -> b.bucket("mp"));
-      id = s3.createMultipartUpload(b -> b.bucket("mp").key("big/obj")).uploadId();
-      e1 = s3.uploadPart(b -> b.bucket("mp").key("big/obj").uploadId(id).partNumber(1), RequestBody.fromBytes(p1)).eTag();
+      s3.createBucket(b -> b.bucket("mpart"));
+      id = s3.createMultipartUpload(b -> b.bucket("mpart").key("big/obj")).uploadId();
+      e1 = s3.uploadPart(b -> b.bucket("mpart").key("big/obj").uploadId(id).partNumber(1), RequestBody.fromBytes(p1)).eTag();
     }
     gateway.kill();
     gateway = GatewayProcess.start(tmp, meta, keys);
     try (S3Client s3 = root()) {
-      assertThat(s3.listMultipartUploads(b -> b.bucket("mp")).uploads()).extracting(u -> u.uploadId()).containsExactly(id);
-      String e2 = s3.uploadPart(b -> b.bucket("mp").key("big/obj").uploadId(id).partNumber(2), RequestBody.fromBytes(p2)).eTag();
-      String e3 = s3.uploadPart(b -> b.bucket("mp").key("big/obj").uploadId(id).partNumber(3), RequestBody.fromBytes(p3)).eTag();
-      assertThat(mnt.resolve("mp/big/obj")).as("nothing visible before completion").doesNotExist();
-      String etag = s3.completeMultipartUpload(b -> b.bucket("mp").key("big/obj").uploadId(id).multipartUpload(u -> u.parts(
+      assertThat(s3.listMultipartUploads(b -> b.bucket("mpart")).uploads()).extracting(u -> u.uploadId()).containsExactly(id);
+      String e2 = s3.uploadPart(b -> b.bucket("mpart").key("big/obj").uploadId(id).partNumber(2), RequestBody.fromBytes(p2)).eTag();
+      String e3 = s3.uploadPart(b -> b.bucket("mpart").key("big/obj").uploadId(id).partNumber(3), RequestBody.fromBytes(p3)).eTag();
+      assertThat(mnt.resolve("mpart/big/obj")).as("nothing visible before completion").doesNotExist();
+      String etag = s3.completeMultipartUpload(b -> b.bucket("mpart").key("big/obj").uploadId(id).multipartUpload(u -> u.parts(
           CompletedPart.builder().partNumber(1).eTag(e1).build(),
           CompletedPart.builder().partNumber(2).eTag(e2).build(),
           CompletedPart.builder().partNumber(3).eTag(e3).build()))).eTag();
@@ -173,8 +174,8 @@ class GatewayMountTest {
       System.arraycopy(p1, 0, all, 0, p1.length);
       System.arraycopy(p2, 0, all, p1.length, p2.length);
       System.arraycopy(p3, 0, all, p1.length + p2.length, p3.length);
-      assertThat(Files.readAllBytes(mnt.resolve("mp/big/obj"))).isEqualTo(all);
-      assertThat(s3.listMultipartUploads(b -> b.bucket("mp")).uploads()).isEmpty();
+      assertThat(Files.readAllBytes(mnt.resolve("mpart/big/obj"))).isEqualTo(all);
+      assertThat(s3.listMultipartUploads(b -> b.bucket("mpart")).uploads()).isEmpty();
     }
     assertThat(sh(tmp, "NECTAR_NO_BUILD=1 " + GatewayProcess.launcher() + " fsck " + meta)).contains("no problems found");
   }
@@ -270,22 +271,22 @@ class GatewayMountTest {
   void fullQuota_isAnS3ErrorAndLosesNothing() throws Exception {
     String n = "NECTAR_NO_BUILD=1 " + GatewayProcess.launcher();
     try (S3Client s3 = noRetries(ROOT_KEY, ROOT_SECRET)) {
-      s3.createBucket(b -> b.bucket("q"));
+      s3.createBucket(b -> b.bucket("quota"));
       byte[] kept = random(200_000, 6);
-      s3.putObject(b -> b.bucket("q").key("kept"), RequestBody.fromBytes(kept));
-      sh(tmp, n + " quota set " + meta + " --path /q --capacity 1M");
+      s3.putObject(b -> b.bucket("quota").key("kept"), RequestBody.fromBytes(kept));
+      sh(tmp, n + " quota set " + meta + " --path /quota --capacity 1M");
       byte[] big = random(3 * 1024 * 1024, 7);
-      assertThatThrownBy(() -> s3.putObject(b -> b.bucket("q").key("big"), RequestBody.fromBytes(big)))
+      assertThatThrownBy(() -> s3.putObject(b -> b.bucket("quota").key("big"), RequestBody.fromBytes(big)))
           .isInstanceOfSatisfying(S3Exception.class, e -> {
             assertThat(e.statusCode()).isEqualTo(403);
             assertThat(e.awsErrorDetails().errorCode()).isEqualTo("QuotaExceeded");
           });
-      assertThatThrownBy(() -> s3.putObject(b -> b.bucket("q").key("kept"), RequestBody.fromBytes(big)))
+      assertThatThrownBy(() -> s3.putObject(b -> b.bucket("quota").key("kept"), RequestBody.fromBytes(big)))
           .as("an overwrite that does not fit keeps the old object").isInstanceOf(S3Exception.class);
-      assertThat(s3.getObjectAsBytes(b -> b.bucket("q").key("kept")).asByteArray()).isEqualTo(kept);
-      assertThat(Files.readAllBytes(mnt.resolve("q/kept"))).isEqualTo(kept);
-      assertThat(s3.listObjectsV2(b -> b.bucket("q")).contents()).extracting(S3Object::key).containsExactly("kept");
-      assertThat(temporaries(mnt.resolve("q"))).isEmpty();
+      assertThat(s3.getObjectAsBytes(b -> b.bucket("quota").key("kept")).asByteArray()).isEqualTo(kept);
+      assertThat(Files.readAllBytes(mnt.resolve("quota/kept"))).isEqualTo(kept);
+      assertThat(s3.listObjectsV2(b -> b.bucket("quota")).contents()).extracting(S3Object::key).containsExactly("kept");
+      assertThat(temporaries(mnt.resolve("quota"))).isEmpty();
     }
   }
 
