@@ -1,15 +1,12 @@
 package io.nectarfs.cli;
 
 import io.nectarfs.common.Clock;
-import io.nectarfs.common.Metrics;
-import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.common.Uris;
 import io.nectarfs.gateway.s3.S3Gateway;
 import io.nectarfs.gateway.s3.auth.AccessKey;
 import io.nectarfs.gateway.s3.auth.AccessKeys;
 import io.nectarfs.gateway.s3.auth.Authenticator;
-import io.nectarfs.volume.Volume;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -106,71 +102,31 @@ final class GatewayCommand implements Callable<Integer> {
     if (accessLog && LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
       ctx.getLogger("io.nectarfs.gateway.s3.access").setLevel(ch.qos.logback.classic.Level.INFO);
     }
+    S3Gateway[] served = new S3Gateway[1];
     List<AccessKey> keys = keys();
     S3Gateway.Tls tls = tls();
-    Metrics metrics = Metrics.create();
-    MetricsServer endpoint = metricsOptions.start(metrics);
-    Volume volume;
-    try {
-      volume = Volume.open(metaUrl, data.volumeOptions("gateway " + address, readOnly).withSubdir(subdir).withMetrics(metrics));
-    } catch (IOException | RuntimeException e) {
-      MetricsOptions.close(endpoint);
-      throw e;
-    }
-    metrics.bindJvm();
-    MetricsOptions.advertise(metrics, endpoint);
-    S3Gateway gateway;
-    try {
-      S3Gateway.Options o = S3Gateway.Options.of(listen, Authenticator.sigV4(keys, region, Clock.SYSTEM)).withSingleBucket(bucket)
-          .withPublicBuckets(Set.copyOf(publicBuckets)).withDomains(Set.copyOf(domains)).withRegion(region).withMetrics(metrics)
-          .withTls(tls).withIdleTimeoutMillis(idleTimeoutSeconds * 1000L);
-      gateway = S3Gateway.start(volume.fileSystem(), o);
-    } catch (IOException | RuntimeException e) {
-      MetricsOptions.close(endpoint);
-      volume.close();
-      throw e;
-    }
-    if (!publicBuckets.isEmpty()) {
-      LoggerFactory.getLogger(GatewayCommand.class).warn("anonymous requests may read the buckets {}", publicBuckets);
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      try {
-        gateway.close(); // requests in flight finish first
-      } catch (IOException e) {
-        LoggerFactory.getLogger(GatewayCommand.class).warn("{}", e.getMessage());
-      }
-      try {
-        volume.close(); // flushes writers, ends the session
-      } catch (IOException e) {
-        LoggerFactory.getLogger(GatewayCommand.class).warn("closing the volume: {}", e.getMessage());
-      }
-      MetricsOptions.close(endpoint);
-      stopped.countDown();
-    }, "gateway-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    out.printf("volume %s served over S3 at %s (region %s, %d access key%s, metadata %s)%s%n", volume.format().name(), gateway.url(), region,
-        keys.size(), keys.size() == 1 ? "" : "s", Uris.redact(metaUrl), endpoint == null ? "" : ", metrics at " + endpoint.url());
-    out.flush();
-    gateway.join();
-    stopped.await();
+    FrontEnd.serve("gateway-stop", metaUrl, data.volumeOptions("gateway " + address, readOnly).withSubdir(subdir), metricsOptions,
+        (volume, metrics) -> {
+          S3Gateway.Options o = S3Gateway.Options.of(listen, Authenticator.sigV4(keys, region, Clock.SYSTEM)).withSingleBucket(bucket)
+              .withPublicBuckets(Set.copyOf(publicBuckets)).withDomains(Set.copyOf(domains)).withRegion(region).withMetrics(metrics)
+              .withTls(tls).withIdleTimeoutMillis(idleTimeoutSeconds * 1000L);
+          S3Gateway g = S3Gateway.start(volume.fileSystem(), o);
+          served[0] = g;
+          return FrontEnd.server(g::join, g::close);
+        },
+        (volume, endpoint) -> {
+          if (!publicBuckets.isEmpty()) {
+            LoggerFactory.getLogger(GatewayCommand.class).warn("anonymous requests may read the buckets {}", publicBuckets);
+          }
+          out.printf("volume %s served over S3 at %s (region %s, %d access key%s, metadata %s)%s%n", volume.format().name(), served[0].url(), region,
+              keys.size(), keys.size() == 1 ? "" : "s", Uris.redact(metaUrl), endpoint == null ? "" : ", metrics at " + endpoint.url());
+          out.flush();
+        });
     return Cli.OK;
   }
 
   private InetSocketAddress validate() {
-    InetSocketAddress a;
-    try {
-      a = MetricsServer.parse(address);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "ADDRESS must be HOST:PORT, :PORT or PORT, got '" + address + "'");
-    }
-    if (a.isUnresolved()) {
-      throw new ParameterException(spec.commandLine(), "cannot resolve the host of ADDRESS '" + address + "'");
-    }
-    metricsOptions.validate(spec.commandLine());
-    if (subdir != null && subdir.isBlank()) {
-      throw new ParameterException(spec.commandLine(), "--subdir must name a directory of the volume, e.g. --subdir /projects");
-    }
+    InetSocketAddress a = FrontEnd.listenAddress(spec.commandLine(), address, subdir, metricsOptions, data);
     if (bucket != null && bucket.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--bucket must name the one bucket, e.g. --bucket data");
     }
@@ -180,7 +136,6 @@ final class GatewayCommand implements Callable<Integer> {
     if (idleTimeoutSeconds <= 0) {
       throw new ParameterException(spec.commandLine(), "--idle-timeout must be a positive number of seconds");
     }
-    data.validate(spec.commandLine());
     return a;
   }
 

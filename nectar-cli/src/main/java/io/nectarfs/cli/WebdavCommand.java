@@ -1,18 +1,14 @@
 package io.nectarfs.cli;
 
-import io.nectarfs.common.Metrics;
-import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Uris;
 import io.nectarfs.gateway.webdav.BasicAuth;
 import io.nectarfs.gateway.webdav.WebDavServer;
-import io.nectarfs.volume.Volume;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -72,71 +68,30 @@ final class WebdavCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     InetSocketAddress listen = validate();
     BasicAuth auth = auth();
-    Metrics metrics = Metrics.create();
-    MetricsServer endpoint = metricsOptions.start(metrics);
-    Volume volume;
-    try {
-      volume = Volume.open(metaUrl, data.volumeOptions("webdav " + address, readOnly).withSubdir(subdir).withMetrics(metrics));
-    } catch (IOException | RuntimeException e) {
-      MetricsOptions.close(endpoint);
-      throw e;
-    }
-    metrics.bindJvm();
-    MetricsOptions.advertise(metrics, endpoint); // where `nectar stats` finds the endpoint
-    WebDavServer server;
-    try {
-      server = WebDavServer.start(volume.fileSystem(), WebDavServer.Options.of(listen, auth).withReadOnly(readOnly).withMetrics(metrics));
-    } catch (IOException | RuntimeException e) {
-      MetricsOptions.close(endpoint);
-      volume.close();
-      throw e;
-    }
-    if (!listen.getAddress().isLoopbackAddress() && !auth.required()) {
-      LoggerFactory.getLogger(WebdavCommand.class).warn("serving {} on {} without authentication: anyone who reaches it acts as uid {}",
-          volume.format().name(), address, uid());
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      try {
-        server.close(); // requests in flight finish first
-      } catch (IOException e) {
-        LoggerFactory.getLogger(WebdavCommand.class).warn("{}", e.getMessage());
-      }
-      try {
-        volume.close(); // flushes writers, ends the session
-      } catch (IOException e) {
-        LoggerFactory.getLogger(WebdavCommand.class).warn("closing the volume: {}", e.getMessage());
-      }
-      MetricsOptions.close(endpoint);
-      stopped.countDown();
-    }, "webdav-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    out.printf("volume %s served over WebDAV at %s (metadata %s)%s%n", volume.format().name(), server.url(), Uris.redact(metaUrl),
-        endpoint == null ? "" : ", metrics at " + endpoint.url());
-    out.flush();
-    server.join();
-    stopped.await();
+    WebDavServer[] served = new WebDavServer[1];
+    FrontEnd.serve("webdav-stop", metaUrl, data.volumeOptions("webdav " + address, readOnly).withSubdir(subdir), metricsOptions,
+        (volume, metrics) -> {
+          WebDavServer server = WebDavServer.start(volume.fileSystem(), WebDavServer.Options.of(listen, auth).withReadOnly(readOnly).withMetrics(metrics));
+          served[0] = server;
+          return FrontEnd.server(server::join, server::close);
+        },
+        (volume, endpoint) -> {
+          if (!listen.getAddress().isLoopbackAddress() && !auth.required()) {
+            LoggerFactory.getLogger(WebdavCommand.class).warn("serving {} on {} without authentication: anyone who reaches it acts as uid {}",
+                volume.format().name(), address, uid());
+          }
+          out.printf("volume %s served over WebDAV at %s (metadata %s)%s%n", volume.format().name(), served[0].url(), Uris.redact(metaUrl),
+              endpoint == null ? "" : ", metrics at " + endpoint.url());
+          out.flush();
+        });
     return Cli.OK;
   }
 
   private InetSocketAddress validate() {
-    InetSocketAddress a;
-    try {
-      a = MetricsServer.parse(address);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "ADDRESS must be HOST:PORT, :PORT or PORT, got '" + address + "'");
-    }
-    if (a.isUnresolved()) {
-      throw new ParameterException(spec.commandLine(), "cannot resolve the host of ADDRESS '" + address + "'");
-    }
-    metricsOptions.validate(spec.commandLine());
-    if (subdir != null && subdir.isBlank()) {
-      throw new ParameterException(spec.commandLine(), "--subdir must name a directory of the volume, e.g. --subdir /projects");
-    }
+    InetSocketAddress a = FrontEnd.listenAddress(spec.commandLine(), address, subdir, metricsOptions, data);
     if (passwordFile != null && user == null) {
       throw new ParameterException(spec.commandLine(), "--password-file needs --user");
     }
-    data.validate(spec.commandLine());
     return a;
   }
 
