@@ -228,6 +228,25 @@ public interface FileApi {
   /** setxattr(2) with flags 0, {@link #XATTR_CREATE} (EEXIST) or {@link #XATTR_REPLACE} (ENODATA). EACCES, EPERM, EINVAL, ENOENT. */
   void setXattr(Ctx ctx, String path, String name, byte[] value, int flags) throws IOException;
 
+  /**
+   * {@link #getXattr(Ctx, String, String)} of the file a stat or listing of {@code path} just
+   * showed as inode {@code ino}: an implementation that addresses inodes answers without
+   * resolving the path again (one read per entry of a listing). If the path was renamed since,
+   * either file's answer is allowed. Default: by path.
+   */
+  default byte[] getXattr(Ctx ctx, String path, long ino, String name) throws IOException {
+    return getXattr(ctx, path, name);
+  }
+
+  /**
+   * {@link #setXattr} (flags 0) of the file just made at {@code path} as inode {@code ino}, not
+   * necessarily durable on return: the caller's next durable change (the rename that publishes
+   * it) makes this one durable too. Default: {@link #setXattr}.
+   */
+  default void setXattrBeforePublish(Ctx ctx, String path, long ino, String name, byte[] value) throws IOException {
+    setXattr(ctx, path, name, value, 0);
+  }
+
   /** listxattr(2): the names the caller may see. ENOENT. */
   List<String> listXattrs(Ctx ctx, String path) throws IOException;
 

@@ -463,6 +463,19 @@ public final class FileSystem implements FileApi {
   }
 
   @Override
+  public byte[] getXattr(Ctx ctx, String path, long ino, String name) throws IOException {
+    return at(path, () -> vfs.getxattr(ctx, ino, name));
+  }
+
+  @Override
+  public void setXattrBeforePublish(Ctx ctx, String path, long ino, String name, byte[] value) throws IOException {
+    at(path, () -> {
+      vfs.setxattr(ctx, ino, name, value, 0); // durable with the caller's next durable change
+      return null;
+    });
+  }
+
+  @Override
   public List<String> listXattrs(Ctx ctx, String path) throws IOException {
     return at(path, () -> vfs.listxattr(ctx, stat(ctx, path).ino()));
   }

@@ -489,6 +489,24 @@ abstract class FileApiContract {
     fails(Errno.ENOENT, "/nope", () -> fs.listXattrs(ROOT, "/nope"));
   }
 
+  @Test
+  void xattrs_byInode_matchThePath_andAnUnpublishedOneIsSeenBeforeAndAfterTheRename() throws IOException {
+    FileApi fs = api();
+    fs.writeAll(ROOT, "/f", bytes("x"));
+    long ino = fs.stat(ROOT, "/f").ino();
+    fs.setXattr(ROOT, "/f", "user.a", bytes("1"), 0);
+    assertThat(fs.getXattr(ROOT, "/f", ino, "user.a")).isEqualTo(bytes("1"));
+    fails(Errno.ENODATA, "/f", () -> fs.getXattr(ROOT, "/f", ino, "user.none"));
+
+    fs.writeAll(ROOT, "/tmp.1", bytes("y"));
+    long tmp = fs.stat(ROOT, "/tmp.1").ino();
+    fs.setXattrBeforePublish(ROOT, "/tmp.1", tmp, "user.meta", bytes("m"));
+    assertThat(fs.getXattr(ROOT, "/tmp.1", "user.meta")).isEqualTo(bytes("m"));
+    fs.rename(ROOT, "/tmp.1", "/g", 0);
+    assertThat(fs.getXattr(ROOT, "/g", "user.meta")).isEqualTo(bytes("m"));
+    assertThat(fs.getXattr(ROOT, "/g", fs.stat(ROOT, "/g").ino(), "user.meta")).isEqualTo(bytes("m"));
+  }
+
   // ---- listings ----
 
   @Test

@@ -3,6 +3,7 @@ package io.nectarfs.gateway.s3;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.fs.FileApi;
+import io.nectarfs.gateway.http.Listening;
 import io.nectarfs.gateway.s3.auth.Authenticator;
 import io.nectarfs.gateway.s3.store.BucketStore;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -19,7 +19,6 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The S3 gateway: the S3 REST API over a {@link FileApi} (usually {@code Volume.fileSystem()}),
@@ -125,14 +124,10 @@ public final class S3Gateway implements AutoCloseable {
   /** The bound of the platform thread pool (selectors, acceptor, Jetty's own non-blocking tasks). */
   static final int MAX_PLATFORM_THREADS = 64;
 
-  private final Server server;
-  private final ServerConnector connector;
-  private final boolean tls;
+  private final Listening listening;
 
-  private S3Gateway(Server server, ServerConnector connector, boolean tls) {
-    this.server = server;
-    this.connector = connector;
-    this.tls = tls;
+  private S3Gateway(Listening listening) {
+    this.listening = listening;
   }
 
   /** Starts serving {@code fs}; an address in use is an IOException naming it. */
@@ -148,10 +143,7 @@ public final class S3Gateway implements AutoCloseable {
   static S3Gateway start(BucketStore store, Options options) throws IOException {
     // platform threads only run the selectors and Jetty's non-blocking tasks (requests run on
     // virtual threads): a small bound keeps thousands of connections from growing it
-    QueuedThreadPool pool = new QueuedThreadPool(MAX_PLATFORM_THREADS, 4);
-    pool.setName("s3");
-    pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("s3-", 0).factory()));
-    Server server = new Server(pool);
+    Server server = Listening.newServer("s3", MAX_PLATFORM_THREADS);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
@@ -180,57 +172,31 @@ public final class S3Gateway implements AutoCloseable {
     } else {
       c = new ServerConnector(server, h1);
     }
-    c.setHost(options.address().getHostString());
-    c.setPort(options.address().getPort());
     c.setIdleTimeout(options.idleTimeoutMillis());
     c.setAcceptQueueSize(1024);
-    server.addConnector(c);
     server.setHandler(new S3Handler(store, options));
     server.setErrorHandler(new S3ErrorHandler()); // Jetty's own rejections in S3's XML too
-    server.setStopTimeout(options.stopTimeoutMillis());
-    server.setStopAtShutdown(false);
-    try {
-      server.start();
-    } catch (IOException e) {
-      stopQuietly(server);
-      throw new IOException("cannot listen on " + options.address().getHostString() + ":" + options.address().getPort() + ": " + e.getMessage(), e);
-    } catch (Exception e) {
-      stopQuietly(server);
-      throw new IOException("cannot start the S3 gateway: " + e.getMessage(), e);
-    }
-    return new S3Gateway(server, c, options.tls() != null);
-  }
-
-  private static void stopQuietly(Server s) {
-    try {
-      s.stop();
-    } catch (Exception e) {
-      // failed to start anyway
-    }
+    String scheme = options.tls() != null ? "https" : "http";
+    return new S3Gateway(Listening.start(server, c, options.address(), options.stopTimeoutMillis(), "the S3 gateway", scheme));
   }
 
   /** The bound port (the chosen one when started on port 0). */
   public int port() {
-    return connector.getLocalPort();
+    return listening.port();
   }
 
   /** The endpoint URL, e.g. {@code http://127.0.0.1:9000}. */
   public String url() {
-    String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") ? "127.0.0.1" : connector.getHost();
-    return (tls ? "https" : "http") + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    return listening.url();
   }
 
   /** Blocks until the server stopped. */
   public void join() throws InterruptedException {
-    server.join();
+    listening.join();
   }
 
   @Override
   public void close() throws IOException {
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IOException("stopping the S3 gateway: " + e.getMessage(), e);
-    }
+    listening.close();
   }
 }

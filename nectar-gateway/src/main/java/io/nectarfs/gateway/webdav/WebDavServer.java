@@ -3,15 +3,14 @@ package io.nectarfs.gateway.webdav;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.fs.FileApi;
+import io.nectarfs.gateway.http.Listening;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A WebDAV server (RFC 4918 class 1 and 2) over a {@link FileApi}, usually a volume's
@@ -48,20 +47,15 @@ public final class WebDavServer implements AutoCloseable {
     }
   }
 
-  private final Server server;
-  private final ServerConnector connector;
+  private final Listening listening;
 
-  private WebDavServer(Server server, ServerConnector connector) {
-    this.server = server;
-    this.connector = connector;
+  private WebDavServer(Listening listening) {
+    this.listening = listening;
   }
 
   /** Starts serving {@code fs}; an address in use is an IOException naming it. */
   public static WebDavServer start(FileApi fs, Options options) throws IOException {
-    QueuedThreadPool pool = new QueuedThreadPool(200, 4);
-    pool.setName("webdav");
-    pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("webdav-", 0).factory()));
-    Server server = new Server(pool);
+    Server server = Listening.newServer("webdav", 200);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
@@ -70,54 +64,27 @@ public final class WebDavServer implements AutoCloseable {
     // a fragment in the request URI stays refused (a DELETE of "/coll/#frag" must not remove /coll)
     http.setUriCompliance(UriCompliance.UNSAFE.without("WEBDAV", UriCompliance.Violation.FRAGMENT, UriCompliance.Violation.USER_INFO));
     ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
-    c.setHost(options.address().getHostString());
-    c.setPort(options.address().getPort());
-    server.addConnector(c);
     server.setHandler(new DavHandler(fs, options));
-    server.setStopTimeout(options.stopTimeoutMillis());
-    server.setStopAtShutdown(false);
-    try {
-      server.start();
-    } catch (IOException e) {
-      stopQuietly(server);
-      throw new IOException("cannot listen on " + options.address().getHostString() + ":" + options.address().getPort() + ": " + e.getMessage(), e);
-    } catch (Exception e) {
-      stopQuietly(server);
-      throw new IOException("cannot start the WebDAV server: " + e.getMessage(), e);
-    }
-    return new WebDavServer(server, c);
-  }
-
-  private static void stopQuietly(Server s) {
-    try {
-      s.stop();
-    } catch (Exception e) {
-      // failed to start anyway
-    }
+    return new WebDavServer(Listening.start(server, c, options.address(), options.stopTimeoutMillis(), "the WebDAV server", "http"));
   }
 
   /** The bound port (the chosen one when started on port 0). */
   public int port() {
-    return connector.getLocalPort();
+    return listening.port();
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:8080/}. */
   public String url() {
-    String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
-    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + "/";
+    return listening.url() + "/";
   }
 
   /** Blocks until the server stopped. */
   public void join() throws InterruptedException {
-    server.join();
+    listening.join();
   }
 
   @Override
   public void close() throws IOException {
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IOException("stopping the WebDAV server: " + e.getMessage(), e);
-    }
+    listening.close();
   }
 }

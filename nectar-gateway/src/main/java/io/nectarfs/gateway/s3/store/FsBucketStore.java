@@ -7,7 +7,6 @@ import io.nectarfs.common.FsException;
 import io.nectarfs.fs.FileApi;
 import io.nectarfs.fs.FileApi.Stat;
 import io.nectarfs.fs.FileHandle;
-import io.nectarfs.fs.FileSystem;
 import io.nectarfs.gateway.s3.S3Error;
 import io.nectarfs.gateway.s3.S3Exception;
 import io.nectarfs.meta.Attr;
@@ -120,10 +119,7 @@ final class FsBucketStore implements BucketStore {
   /** An xattr of the file at {@code path} (inode {@code ino}), null when it has none. */
   byte[] xattr(Ctx ctx, String path, long ino, String name) throws IOException {
     try {
-      if (fs instanceof FileSystem f && ino > 0) {
-        return f.vfs().getxattr(ctx, ino, name); // no path resolution (listings)
-      }
-      return fs.getXattr(ctx, path, name);
+      return ino > 0 ? fs.getXattr(ctx, path, ino, name) : fs.getXattr(ctx, path, name); // by inode: no path resolution (listings)
     } catch (FsException e) {
       if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP) {
         return null;
@@ -133,15 +129,11 @@ final class FsBucketStore implements BucketStore {
   }
 
   /**
-   * Sets an xattr on a temporary that a rename publishes next: on a volume without the file API's
-   * own sync (the rename's sync makes both durable, one WAL fsync instead of two on SQLite).
+   * Sets an xattr on a temporary (or a new parent) that a rename publishes next, without a sync of
+   * its own: the rename's sync makes both durable (one WAL fsync instead of two on SQLite).
    */
   void setXattrBeforeRename(Ctx ctx, String path, long ino, String name, byte[] value) throws IOException {
-    if (fs instanceof FileSystem f) {
-      f.vfs().setxattr(ctx, ino, name, value, 0);
-    } else {
-      fs.setXattr(ctx, path, name, value, 0);
-    }
+    fs.setXattrBeforePublish(ctx, path, ino, name, value);
   }
 
   /**
