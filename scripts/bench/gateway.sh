@@ -31,16 +31,20 @@ gateway_bench() {
   scripts/services.sh start s3 >/dev/null
   # shellcheck disable=SC1091
   source "${NECTAR_SERVICES_DIR:-/tmp/nectar-services}/env"
+  [[ -d "$dir/mnt" ]] && { "$NX" umount "$dir/mnt" >/dev/null 2>&1 || umount -l "$dir/mnt" 2>/dev/null || true; }
   rm -rf "$dir"; mkdir -p "$dir" && chmod 700 "$dir"
   local meta="sqlite3://$dir/meta.db" ak sk gw pid
   ak="BENCH$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   sk="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   "$NX" format "$meta" gwbench --storage "file://$dir/data" --trash-days 0 >/dev/null
+  mkdir -p "$dir/mnt"
   "$NX" mount -d "$meta" "$dir/mnt" --cache-dir "$dir/cache" --log "$dir/mount.log" >/dev/null
   mkdir -p "$dir/mnt/bench" "$dir/mnt/pub"
   NECTAR_GATEWAY_ACCESS_KEY="$ak" NECTAR_GATEWAY_SECRET_KEY="$sk" \
     "$NX" gateway "$meta" 127.0.0.1:0 --public-bucket pub >"$dir/gateway.log" 2>&1 &
   pid=$!
+  # a failure below (set -e) leaves neither the gateway nor the mount behind
+  trap 'kill "$pid" 2>/dev/null; "$NX" umount "$dir/mnt" >/dev/null 2>&1 || umount -l "$dir/mnt" 2>/dev/null' EXIT
   for _ in $(seq 600); do
     gw="$(grep -o 'served over S3 at http://[^ /]*' "$dir/gateway.log" | sed 's/.* at //')" && [[ -n "$gw" ]] && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/gateway.log" >&2; return 1; }
@@ -50,12 +54,24 @@ gateway_bench() {
   local proxy_url="${NECTAR_TEST_S3%%//*}//${NECTAR_TEST_S3##*@}" proxy_ak proxy_sk creds
   creds="${NECTAR_TEST_S3#*//}"; creds="${creds%@*}"; proxy_ak="${creds%%:*}"; proxy_sk="${creds#*:}"
 
-  echo "== objbench: the S3 gateway (SQLite + local dir) =="
-  NECTAR_S3_ACCESS_KEY="$ak" NECTAR_S3_SECRET_KEY="$sk" "$NX" objbench "$gw/bench" --threads 1,16 --skip-functional
-  echo
-  echo "== objbench: S3Proxy (same disk) =="
-  NECTAR_S3_ACCESS_KEY="$proxy_ak" NECTAR_S3_SECRET_KEY="$proxy_sk" "$NX" objbench "${proxy_url%/*}/gwbench" --threads 1,16 --skip-functional
-  echo
+  # both servers warm first (a just-started JVM compiles while it serves; S3Proxy has been up
+  # for a while): one unmeasured round each, then the measured rounds, interleaved
+  local round
+  gw_objbench() { NECTAR_S3_ACCESS_KEY="$ak" NECTAR_S3_SECRET_KEY="$sk" "$NX" objbench "$gw/bench" --threads 1,16 --skip-functional; }
+  px_objbench() {
+    NECTAR_S3_ACCESS_KEY="$proxy_ak" NECTAR_S3_SECRET_KEY="$proxy_sk" "$NX" objbench "${proxy_url%/*}/gwbench?create-bucket=true" --threads 1,16 --skip-functional
+  }
+  gw_log "warm-up rounds (not shown)"
+  gw_objbench >/dev/null
+  px_objbench >/dev/null
+  for round in 1 2; do
+    echo "== objbench round $round: the S3 gateway (SQLite + local dir) =="
+    gw_objbench
+    echo
+    echo "== objbench round $round: S3Proxy (same disk) =="
+    px_objbench
+    echo
+  done
 
   head -c "$size" /dev/urandom > "$dir/big"
   local up_gw down_gw up_px down_px
@@ -89,5 +105,6 @@ gateway_bench() {
 
   kill "$pid"; wait "$pid" 2>/dev/null || true
   "$NX" umount "$dir/mnt" >/dev/null
+  trap - EXIT
   rm -rf "$dir"
 }

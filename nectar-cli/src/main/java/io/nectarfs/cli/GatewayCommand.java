@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
     description = {"Serve a volume over the S3 API (buckets are its top-level directories, or --bucket NAME for the whole volume).",
         "In the foreground; Ctrl-C or SIGTERM stops it cleanly. Listens on 127.0.0.1 unless ADDRESS names another host.",
         "Access key: --keys FILE, or $" + GatewayCommand.ACCESS_KEY_ENV + " and $" + GatewayCommand.SECRET_KEY_ENV + " acting as --uid/--gid.",
-        "Example: NECTAR_GATEWAY_ACCESS_KEY=admin NECTAR_GATEWAY_SECRET_KEY=... nectar gateway sqlite3://myjfs.db 127.0.0.1:9000"})
+        "Example: NECTAR_GATEWAY_ACCESS_KEY=admin NECTAR_GATEWAY_SECRET_KEY_FILE=/etc/nectar/gateway.secret nectar gateway sqlite3:///var/lib/nectar/vol.db 127.0.0.1:9000"})
 final class GatewayCommand implements Callable<Integer> {
   static final String ACCESS_KEY_ENV = AccessKeys.ENV_ACCESS_KEY;
   static final String SECRET_KEY_ENV = AccessKeys.ENV_SECRET_KEY;

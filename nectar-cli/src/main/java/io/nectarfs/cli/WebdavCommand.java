@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "webdav", mixinStandardHelpOptions = true,
     description = {"Serve a volume over WebDAV (class 1 and 2: properties and locks).",
         "In the foreground; Ctrl-C or SIGTERM stops it cleanly. Listens on 127.0.0.1 unless ADDRESS names another host.",
-        "Example: nectar webdav sqlite3://myjfs.db 127.0.0.1:9007"})
+        "Example: nectar webdav sqlite3:///var/lib/nectar/vol.db 127.0.0.1:9007"})
 final class WebdavCommand implements Callable<Integer> {
   /** Where the password of {@code --user} comes from when no {@code --password-file} is given. */
   static final String PASSWORD_ENV = "NECTAR_WEBDAV_PASSWORD";

@@ -169,6 +169,15 @@ final class Decorators {
       next.put(key, parts);
     }
 
+    /**
+     * Forwarded as an array: through the stream of {@link ObjectStore#getBytes}'s default every
+     * block read was copied once more (a fifth of a gateway's CPU on 4 MiB GETs).
+     */
+    @Override
+    public byte[] getBytes(String key, long off, long len) throws IOException {
+      return next.getBytes(key, off, len);
+    }
+
     @Override
     public String toString() {
       return description;

@@ -23,6 +23,7 @@ class GatherPutTest {
     final AtomicInteger gathered = new AtomicInteger();
     final AtomicInteger arrays = new AtomicInteger();
     final AtomicInteger streams = new AtomicInteger();
+    volatile byte[] lastRead;
 
     Forms() {
       super(MemStore.named(""));
@@ -44,6 +45,11 @@ class GatherPutTest {
     public void put(String key, InputStream data, long length) throws IOException {
       streams.incrementAndGet();
       next.put(key, data, length);
+    }
+
+    @Override
+    public byte[] getBytes(String key, long off, long len) throws IOException {
+      return lastRead = next.getBytes(key, off, len);
     }
   }
 
@@ -86,6 +92,20 @@ class GatherPutTest {
         assertThat(f.gathered.get()).as("gather puts at the backend under %s", s.describe()).isEqualTo(1);
         assertThat(f.arrays.get() + f.streams.get()).as("array or stream puts under %s", s.describe()).isZero();
         assertThat(s.getBytes("chunks/1")).isEqualTo(block);
+      }
+    }
+  }
+
+  @Test
+  void getBytes_throughAStackThatDoesNotTransform_isTheBackendsArray_notACopy() throws IOException {
+    for (StoreOptions o : List.of(StoreOptions.defaults(), StoreOptions.defaults().withPrefix("v/").withShards(1))) {
+      try (ObjectStore s = open(o)) {
+        byte[] block = new byte[(4 << 20) + 5];
+        new Random(8).nextBytes(block);
+        s.put("chunks/2", block);
+        byte[] read = s.getBytes("chunks/2");
+        assertThat(read).isEqualTo(block);
+        assertThat(read).as("the array read under %s", s.describe()).isSameAs(last[0].lastRead);
       }
     }
   }

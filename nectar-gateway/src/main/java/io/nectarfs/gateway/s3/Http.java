@@ -1,5 +1,6 @@
 package io.nectarfs.gateway.s3;
 
+import io.nectarfs.gateway.http.HttpDates;
 import io.nectarfs.gateway.s3.auth.ChecksumAlgorithm;
 import io.nectarfs.gateway.s3.store.BucketStore.ObjectInfo;
 import io.nectarfs.gateway.s3.store.ObjectMeta;
@@ -24,7 +25,7 @@ final class Http {
   static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   static String httpDate(Instant t) {
-    return DateTimeFormatter.RFC_1123_DATE_TIME.format(t.truncatedTo(ChronoUnit.SECONDS).atZone(ZoneOffset.UTC));
+    return HttpDates.format(t);
   }
 
   static String iso(Instant t) {

@@ -1,5 +1,6 @@
 package io.nectarfs.gateway.webdav;
 
+import io.nectarfs.gateway.http.HttpDates;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
@@ -45,7 +46,7 @@ final class Props {
   }
 
   static String httpDate(long nanos) {
-    return DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L)).atZone(ZoneOffset.UTC));
+    return HttpDates.format(Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L)));
   }
 
   static String contentType(String path) {
