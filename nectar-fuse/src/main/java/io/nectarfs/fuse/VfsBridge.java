@@ -309,12 +309,57 @@ final class VfsBridge {
     long fh = r.u64();
     long off = r.u64();
     int size = r.u32();
-    r.skip(20);
+    int writeFlags = r.u32();
+    r.skip(16);
     writable();
     ByteBuffer src = r.slice(size);
-    int n = vfs.write(ctx(r), r.nodeid, fh, off, src);
+    Ctx ctx = ctx(r);
+    if ((writeFlags & Proto.WRITE_CACHE) == 0) {
+      killPrivileges(ctx, r.nodeid, (writeFlags & Proto.WRITE_KILL_SUIDGID) != 0);
+    }
+    int n = vfs.write(ctx, r.nodeid, fh, off, src);
     out.u32(n).u32(0);
   }
+
+  /**
+   * What a local file system does to a file that write(2) changes: drops {@code
+   * security.capability}, and setuid (setgid too when group-executable) when the writer lacks
+   * CAP_FSETID ({@code suidGid}, the kernel's FUSE_WRITE_KILL_SUIDGID). The kernel does it itself
+   * before writes through the page cache (file_remove_privs: GETXATTR, REMOVEXATTR, SETATTR) but
+   * not before direct-I/O writes (O_DIRECT, O_APPEND here, --direct-io), where it only sets the
+   * flag. Costs nothing when the cached attributes show no such bit and the inode is known to have
+   * no capability (the usual case); writes from the kernel's writeback cache (FUSE_WRITE_CACHE)
+   * were handled when the bytes entered the cache.
+   */
+  private void killPrivileges(Ctx ctx, long ino, boolean suidGid) throws IOException {
+    if (ino >= INTERNAL_INODES) {
+      return;
+    }
+    if (suidGid) {
+      int mode = vfs.getattr(ctx, ino).mode() & 07777;
+      int kill = (mode & 04000) | ((mode & 02010) == 02010 ? 02000 : 0);
+      if (kill != 0) {
+        vfs.setattr(ctx, ino, 0, new SetAttr(SetAttr.MODE, mode & ~kill, 0, 0, 0, 0, 0, 0, false));
+      }
+    }
+    try {
+      vfs.getxattr(ctx, ino, CAPABILITY); // ENODATA from the inode cache in the usual case
+    } catch (FsException e) {
+      if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP) {
+        return;
+      }
+      throw e;
+    }
+    try {
+      vfs.removexattr(ctx, ino, CAPABILITY);
+    } catch (FsException e) {
+      if (e.errno() != Errno.ENODATA) {
+        throw e;
+      }
+    }
+  }
+
+  private static final String CAPABILITY = "security.capability";
 
   private void statfs(Request r, Reply out) throws IOException {
     StatFs s = vfs.statfs(ctx(r), r.nodeid);

@@ -86,6 +86,47 @@ class PosixCornersTest {
     assertThat(out.lines().toList()).containsExactly("ran711", "ran001", "noread");
   }
 
+  /**
+   * A write drops a file capability, and setuid/setgid when the writer is not privileged, as on a
+   * local file system; also on direct-I/O writes (O_APPEND and O_DIRECT opens here), where the
+   * kernel leaves it to the file system. Failed before: an append by another user kept both.
+   */
+  @Test
+  void writeByAnotherUser_dropsSetuidSetgidAndCapability_alsoThroughAppendAndODirect() throws Exception {
+    String setup = """
+        import os, struct, sys
+        cap = struct.pack('<IIIII', 0x02000001, 1 << 13, 0, 0, 0)  # v2, effective, cap_net_raw
+        for name in sys.argv[1:]:
+            with open(name, 'wb') as f:
+                f.write(bytes(8192))
+            os.setxattr(name, 'security.capability', cap)
+            os.chmod(name, 0o6777)
+        """;
+    String show = """
+        import os, sys
+        for name in sys.argv[1:]:
+            try:
+                os.getxattr(name, 'security.capability'); c = 'cap'
+            except OSError:
+                c = 'nocap'
+            print(name, oct(os.stat(name).st_mode & 0o7777), c)
+        """;
+    String write = """
+        import os, mmap
+        fd = os.open('kp_append', os.O_WRONLY | os.O_APPEND); os.write(fd, b'x'); os.close(fd)
+        fd = os.open('kp_direct', os.O_WRONLY | os.O_DIRECT)
+        buf = mmap.mmap(-1, 4096); buf.write(b'y' * 4096); os.pwrite(fd, buf, 4096); os.close(fd)
+        fd = os.open('kp_cached', os.O_WRONLY); os.pwrite(fd, b'z', 10); os.close(fd)
+        """;
+    sh(vol.mnt, "python3 - kp_append kp_direct kp_cached kp_root <<'EOF'\n" + setup + "\nEOF");
+    sh(vol.mnt, "setpriv --reuid=4321 --regid=4321 --clear-groups /usr/bin/python3 - <<'EOF'\n" + write + "\nEOF");
+    sh(vol.mnt, "python3 -c \"import os; fd = os.open('kp_root', os.O_WRONLY | os.O_APPEND); os.write(fd, b'r'); os.close(fd)\"");
+    String out = sh(vol.mnt, "python3 - kp_append kp_direct kp_cached kp_root <<'EOF'\n" + show + "\nEOF").strip();
+    assertThat(out.lines().toList()).containsExactly(
+        "kp_append 0o777 nocap", "kp_direct 0o777 nocap", "kp_cached 0o777 nocap",
+        "kp_root 0o6777 nocap"); // root keeps setuid/setgid (CAP_FSETID); a capability goes on any write
+  }
+
   @Test
   void mmapOfAFileOpenedWithODirect_writesThroughTheMap() throws Exception {
     String out = python("""

@@ -453,8 +453,20 @@ public final class FileSystem implements FileApi {
     return at(path, () -> vfs.getxattr(ctx, stat(ctx, path).ino(), name));
   }
 
+  /**
+   * {@code security.*} attributes (file capabilities, LSM labels) are changed only by root: on a
+   * mount the kernel checks that before asking (CAP_SETFCAP, CAP_SYS_ADMIN) and the metadata
+   * cannot tell its own privileged removals apart, so callers of this API are checked here.
+   */
+  private static void checkSecurityName(Ctx ctx, String path, String name) throws FsException {
+    if (name.startsWith("security.") && !ctx.isRoot()) {
+      throw Errno.EPERM.exception(path + ": security.* attributes are changed only by root");
+    }
+  }
+
   @Override
   public void setXattr(Ctx ctx, String path, String name, byte[] value, int flags) throws IOException {
+    checkSecurityName(ctx, path, name);
     at(path, () -> {
       vfs.setxattr(ctx, stat(ctx, path).ino(), name, value, flags);
       durable();
@@ -469,6 +481,7 @@ public final class FileSystem implements FileApi {
 
   @Override
   public void setXattrBeforePublish(Ctx ctx, String path, long ino, String name, byte[] value) throws IOException {
+    checkSecurityName(ctx, path, name);
     at(path, () -> {
       vfs.setxattr(ctx, ino, name, value, 0); // durable with the caller's next durable change
       return null;
@@ -482,6 +495,7 @@ public final class FileSystem implements FileApi {
 
   @Override
   public void removeXattr(Ctx ctx, String path, String name) throws IOException {
+    checkSecurityName(ctx, path, name);
     at(path, () -> {
       vfs.removexattr(ctx, stat(ctx, path).ino(), name);
       durable();

@@ -39,6 +39,20 @@ class VolumeFileApiTest extends FileApiContract {
   }
 
   @Test
+  void securityAttributes_areChangedOnlyByRoot_evenOnTheCallersOwnFile() throws IOException {
+    FileSystem fs = vol.fs;
+    fs.mkdir(ROOT, "/own", 0777);
+    fs.writeAll(ALICE, "/own/f", bytes("x"));
+    byte[] cap = {1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    fails(Errno.EPERM, "/own/f", () -> fs.setXattr(ALICE, "/own/f", "security.capability", cap, 0));
+    fails(Errno.EPERM, "/own/f", () -> fs.setXattrBeforePublish(ALICE, "/own/f", fs.stat(ALICE, "/own/f").ino(), "security.selinux", bytes("l")));
+    fs.setXattr(ROOT, "/own/f", "security.capability", cap, 0);
+    fails(Errno.EPERM, "/own/f", () -> fs.removeXattr(ALICE, "/own/f", "security.capability"));
+    assertThat(fs.getXattr(ALICE, "/own/f", "security.capability")).as("reading stays open").isEqualTo(cap);
+    fs.setXattr(ALICE, "/own/f", "user.mine", bytes("ok"), 0);
+  }
+
+  @Test
   void callers_areCheckedAsThemselves() throws IOException {
     FileSystem fs = vol.fs;
     fs.mkdir(ROOT, "/home", 0755);

@@ -57,6 +57,12 @@ public final class Proto {
 
   // FOPEN_* (open_out.open_flags)
   public static final int FOPEN_DIRECT_IO = 1;
+
+  // fuse_write_in.write_flags
+  /** A write from the kernel's writeback cache (delayed). */
+  public static final int WRITE_CACHE = 1;
+  /** 7.33 (7.29 as KILL_PRIV): the writer lacks CAP_FSETID; the server drops setuid/setgid. */
+  public static final int WRITE_KILL_SUIDGID = 1 << 2;
   public static final int FOPEN_KEEP_CACHE = 2;
   /** open_out.backing_id names the backing file (7.40). */
   public static final int FOPEN_PASSTHROUGH = 1 << 7;
