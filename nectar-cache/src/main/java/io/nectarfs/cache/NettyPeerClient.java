@@ -35,7 +35,7 @@ final class NettyPeerClient implements PeerClient {
 
   NettyPeerClient(InetSocketAddress address, GroupKey key, Options options, Metrics metrics) {
     this.address = address;
-    this.peer = address.getHostString() + ":" + address.getPort();
+    this.peer = Wire.describe(address);
     this.key = key;
     this.options = options;
     this.meters = new PeerMeters(metrics, peer);

@@ -93,11 +93,11 @@ final class NettyPeerServer implements PeerServer {
       Throwable c = bound.cause();
       String why = c instanceof BindException || (c != null && String.valueOf(c.getMessage()).contains("in use"))
           ? "the address is in use (another member or process listens there)" : String.valueOf(c == null ? "unknown" : c.getMessage());
-      throw new IOException("cannot listen on " + address.getHostString() + ":" + address.getPort() + " for the cache group peer server: " + why, c);
+      throw new IOException("cannot listen on " + Wire.describe(address) + " for the cache group peer server: " + why, c);
     }
     this.listener = bound.channel();
     this.address = (InetSocketAddress) listener.localAddress();
-    log.info("cache group {}: peer server listening on {}:{} ({})", key.group(), this.address.getHostString(), this.address.getPort(), Transport.name());
+    log.info("cache group {}: peer server listening on {} ({})", key.group(), Wire.describe(this.address), Transport.name());
   }
 
   static NettyPeerServer start(InetSocketAddress address, GroupKey key, BlockProvider provider, Metrics metrics) throws IOException {

@@ -124,6 +124,12 @@ final class Wire {
     return seal(b);
   }
 
+  /** {@code host:port} of an address, the host as a literal when resolved (meter labels, messages). */
+  static String describe(java.net.InetSocketAddress a) {
+    String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
   /** The exception an ERROR frame's body stands for, naming the peer. */
   static FsException readError(ByteBuf b, String peer) {
     Errno e = Errno.ofCode(b.readUnsignedShort());
