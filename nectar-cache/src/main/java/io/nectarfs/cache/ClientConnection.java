@@ -108,9 +108,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       id = ids.incrementAndGet() & Integer.MAX_VALUE;
     }
     int rid = id;
+    ByteBuf frame = encode.apply(rid); // before registering: a bad argument leaves nothing pending
     Pending p = new Pending(answer, new CompletableFuture<>(), decode);
     pending.put(rid, p);
-    channel.writeAndFlush(encode.apply(rid)).addListener(w -> {
+    channel.writeAndFlush(frame).addListener(w -> {
       if (!w.isSuccess() && pending.remove(rid, p)) {
         meters.errors.get(PeerMeters.Cause.LOST).increment();
         p.future.completeExceptionally(Errno.EIO.exception("sending to peer " + peer + " failed (" + w.cause().getMessage() + ")"));

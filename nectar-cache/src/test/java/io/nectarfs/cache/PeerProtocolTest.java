@@ -292,6 +292,32 @@ class PeerProtocolTest {
     assertThat(scrape).doesNotContain("vol/chunks").doesNotContain("s3cret");
   }
 
+  @Test
+  void aRequestBeforeAuthenticationIsRefusedAndClosed() throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      s.setSoTimeout(60_000);
+      var in = new java.io.DataInputStream(s.getInputStream());
+      int helloLen = in.readInt();
+      in.skipNBytes(helloLen);
+      var out = new java.io.DataOutputStream(s.getOutputStream());
+      out.writeInt(5 + 2 + 1 + 12); // a GET for key "k" without AUTH
+      out.writeByte(Wire.GET);
+      out.writeInt(1);
+      out.writeShort(1);
+      out.writeByte('k');
+      out.writeInt(10);
+      out.writeInt(0);
+      out.writeInt(10);
+      out.flush();
+      int len = in.readInt();
+      assertThat(in.readByte()).isEqualTo(Wire.ERROR);
+      in.skipNBytes(len - 1);
+      assertThat(in.read()).as("the server closed the connection").isEqualTo(-1);
+    }
+    assertThat(counter(serverMetrics, "nectar_cache_server_refused", "reason", "protocol")).isEqualTo(1);
+    assertThat(provider.cached).isEmpty();
+  }
+
   private static boolean accepts(int port) {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       return true;
