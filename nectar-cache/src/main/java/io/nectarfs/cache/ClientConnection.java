@@ -31,7 +31,8 @@ import java.util.zip.CRC32C;
  * <p>Concurrency: {@link #send} runs on callers' threads; the handler on the event loop. {@code
  * pending} maps request ids to their waiting futures: an entry is removed by exactly one of the
  * answer, a failed write, the caller giving up, or the connection's end (which fails them all), so
- * every future completes once. Answers are decoded (and CRC-checked) on the event loop into plain
+ * every future completes once. {@link #ready} is completed on the event loop only. Meters are
+ * counted before a future is completed, so a woken caller sees them. Answers are decoded (and CRC-checked) on the event loop into plain
  * objects, so no buffer outlives its frame.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
@@ -202,8 +203,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void failHandshake(ChannelHandlerContext ctx, FsException e, PeerMeters.Cause cause) {
-    if (ready.completeExceptionally(e)) {
+    if (!ready.isDone()) { // ready completes on the event loop only: no race; count before waking the caller
       meters.errors.get(cause).increment();
+      ready.completeExceptionally(e);
     }
     ctx.close();
   }
@@ -211,8 +213,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     FsException lost = Errno.EIO.exception("connection to peer " + peer + " lost");
-    if (ready.completeExceptionally(lost)) {
+    if (!ready.isDone()) {
       meters.errors.get(PeerMeters.Cause.LOST).increment();
+      ready.completeExceptionally(lost);
     }
     for (Integer id : pending.keySet()) {
       Pending p = pending.remove(id);
