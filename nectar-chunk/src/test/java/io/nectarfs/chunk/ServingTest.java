@@ -90,7 +90,8 @@ class ServingTest {
   void peersAndLocalReadersOfOneBlock_shareOneGet() throws Exception {
     HeldStore store = new HeldStore(ChunkTesting.mem());
     int threads = 8;
-    try (ChunkStore cs = open(store, disk(0), NEVER); ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+    // No source: the local readers here would ask it (only the serving side must not).
+    try (ChunkStore cs = open(store, disk(0), null); ExecutorService pool = Executors.newFixedThreadPool(threads)) {
       ChunkTesting.writeSlice(cs, 1, data);
       store.hold();
       List<Thread> callers = new CopyOnWriteArrayList<>();
