@@ -51,7 +51,8 @@ final class SourceReads {
     reader.checkCancelled();
     byte[] b;
     try {
-      b = source.fetch(reader.withTimeout(time, source.timeout()), key, blockLen, off, len);
+      Ctx limited = reader.withTimeout(time, source.timeout()); // inside: a source's bug here is a fallback too
+      b = source.fetch(limited, key, blockLen, off, len);
     } catch (FsException e) {
       if (reader.isCancelled() && (e.errno() == Errno.EINTR || e.errno() == Errno.ETIMEDOUT)) {
         throw e; // the reader's own cancellation, not the source's failure
