@@ -29,8 +29,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link ChunkStore}: slice writers buffering in memory, and a read path that looks for a
- * block in the memory cache, the writeback staging area, the disk cache and finally the object
- * store.
+ * block in the memory cache, the writeback staging area, the disk cache, the {@link BlockSource}
+ * (when there is one: the owning member of a cache group) and finally the object store.
+ *
+ * <p>The block source ({@link SourceReads}): a whole-block fetch asks it for the whole block inside
+ * the single flight below (concurrent readers of a block make one source call), a ranged read of an
+ * uncached block for just that range; read-ahead and warm-up ({@link #fillCache}) go the same way.
+ * Whatever it does not answer with exactly the bytes asked for is read from the object store. A
+ * block it answered with goes to the memory cache only, never to the disk cache (its owner keeps it
+ * on disk; warm-up, which is asked to make blocks local, is the exception). The serving side
+ * ({@link #readBlock}, {@link #warmBlock}: this store as the owner, see {@link Serving}) never asks
+ * the source.
  *
  * <p>Reading from the object store: a read that covers a whole block, continues the previous reads
  * of the slice (sequential: it starts within 8 times its length of where they ended, as concurrent
@@ -75,6 +84,9 @@ final class CachedChunkStore implements ChunkStore {
   private final ConcurrentHashMap<String, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
   private final AtomicInteger prefetchQueued = new AtomicInteger();
   private final ChunkMeters meters;
+  private final Clock time;
+  private final SourceReads source; // null: no block source
+  private final Serving serving;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder gets = new LongAdder();
@@ -99,7 +111,13 @@ final class CachedChunkStore implements ChunkStore {
 
   /** The same, registering the chunk meters ({@link ChunkMeters}) in {@code metrics}. */
   CachedChunkStore(ObjectStore store, ChunkConfig config, Clock time, Metrics metrics) throws IOException {
+    this(store, config, time, metrics, null);
+  }
+
+  /** The same, asking {@code source} (null: none) for blocks before the object store. */
+  CachedChunkStore(ObjectStore store, ChunkConfig config, Clock time, Metrics metrics, BlockSource source) throws IOException {
     this.store = store;
+    this.time = time;
     this.config = config;
     this.bs = config.blockSize();
     this.budget = new MemoryBudget(config.bufferSize());
@@ -124,6 +142,8 @@ final class CachedChunkStore implements ChunkStore {
     }
     this.staging = s;
     this.meters = new ChunkMeters(metrics, this);
+    this.source = source == null ? null : new SourceReads(source, time, meters);
+    this.serving = new Serving(this);
   }
 
   @Override
@@ -159,6 +179,10 @@ final class CachedChunkStore implements ChunkStore {
 
   Staging staging() {
     return staging;
+  }
+
+  ChunkMeters meters() {
+    return meters;
   }
 
   @Override
@@ -302,9 +326,14 @@ final class CachedChunkStore implements ChunkStore {
       dst.put(full, boff, k); // the part wanted, straight from the block: no intermediate copy
       return;
     }
+    byte[] part = source == null ? null : source.fetch(ctx, key, blen, boff, k);
+    if (part != null) {
+      dst.put(part);
+      return;
+    }
     ctx.checkCancelled();
     gets.increment();
-    byte[] part = ctx.callAs(() -> store.getBytes(key, boff, k));
+    part = ctx.callAs(() -> store.getBytes(key, boff, k));
     meters.objectBytes.increment(part.length);
     if (part.length != k) {
       throw new CorruptObjectException(key, "ranged read of " + k + " bytes at " + boff + " returned " + part.length);
@@ -314,19 +343,21 @@ final class CachedChunkStore implements ChunkStore {
 
   /** The whole block, fetched once however many threads ask at the same time, and cached. */
   private byte[] fetchWhole(String key, int blen) throws IOException {
-    return fetchWhole(Ctx.ROOT, key, blen, true);
+    return fetchWhole(Ctx.ROOT, key, blen, true, true);
   }
 
   /** {@link #fetchWhole(String, int)} for a reader of {@code ctx}: checked before the GET, which then serves everyone. */
   private byte[] fetchWhole(Ctx ctx, String key, int blen) throws IOException {
-    return fetchWhole(ctx, key, blen, true);
+    return fetchWhole(ctx, key, blen, true, true);
   }
 
   /**
    * The same; {@code queueForDisk} false leaves the disk cache to the caller (warm-up writes the
-   * block itself and waits, so a second write from the background queue would only race with it).
+   * block itself and waits, so a second write from the background queue would only race with it);
+   * {@code askSource} false goes straight to the object store (this store serves as the owner). A
+   * caller that joins a fetch already in flight gets its block, wherever that came from.
    */
-  private byte[] fetchWhole(Ctx ctx, String key, int blen, boolean queueForDisk) throws IOException {
+  byte[] fetchWhole(Ctx ctx, String key, int blen, boolean queueForDisk, boolean askSource) throws IOException {
     ctx.checkCancelled();
     CompletableFuture<byte[]> mine = new CompletableFuture<>();
     CompletableFuture<byte[]> other = inflight.putIfAbsent(key, mine);
@@ -335,6 +366,13 @@ final class CachedChunkStore implements ChunkStore {
     }
     try {
       byte[] b = mem.get(key); // a fetch that finished just before ours began
+      if (b == null && askSource && source != null) {
+        // Shared by everyone who joins: no one reader's cancellation stops it (the source's timeout does).
+        b = source.fetch(ctx.uncancellable(), key, blen, 0, blen);
+        if (b != null && mem.enabled()) {
+          mem.put(key, b); // memory only: the owner keeps it on disk
+        }
+      }
       if (b == null) {
         gets.increment();
         b = store.getBytes(key);
@@ -374,7 +412,7 @@ final class CachedChunkStore implements ChunkStore {
     }
   }
 
-  private boolean cached(String key) {
+  boolean cached(String key) {
     return mem.contains(key) || (disk != null && disk.contains(key)) || (staging != null && staging.contains(key));
   }
 
@@ -396,6 +434,21 @@ final class CachedChunkStore implements ChunkStore {
       return java.util.Optional.empty();
     }
     return java.util.Optional.of(new LocalArea(config.cacheDirs().getFirst().resolve("passthrough"), config.cacheSize() / 4));
+  }
+
+  @Override
+  public byte[] readBlock(Ctx ctx, String key, int blockLen, int off, int len) throws IOException {
+    return serving.read(ctx, key, blockLen, off, len);
+  }
+
+  @Override
+  public boolean hasBlock(String key, int blockLen) throws IOException {
+    return serving.has(key, blockLen);
+  }
+
+  @Override
+  public boolean warmBlock(Ctx ctx, String key, int blockLen) throws IOException {
+    return serving.warm(ctx, key, blockLen);
   }
 
   @Override
@@ -493,7 +546,7 @@ final class CachedChunkStore implements ChunkStore {
     }
     byte[] b = mem.get(key);
     if (b == null) {
-      b = fetchWhole(Ctx.ROOT, key, blen, false);
+      b = fetchWhole(Ctx.ROOT, key, blen, false, true);
     }
     return disk.putNow(key, b) || disk.contains(key);
   }

@@ -83,6 +83,51 @@ public interface ChunkStore extends AutoCloseable {
   /** See {@link #localArea()}. */
   record LocalArea(java.nio.file.Path dir, long limit) {}
 
+  /**
+   * Serving a cache group (this client owns the block): bytes {@code [off, off + len)} of block
+   * {@code key} (a {@link BlockKeys#key block key}) whose full length is {@code blockLen}, from the
+   * local caches (memory, writeback staging, disk). A block that is not cached is fetched whole from
+   * the object store, once however many local readers and peers want it at the same time, and kept
+   * in the disk cache (whatever {@link ChunkConfig#cacheOnRead()} says) before the range is
+   * answered; the {@link BlockSource} is never asked (this member is the owner).
+   *
+   * <p>Returns null when the block is not cached and the disk cache takes no new blocks (below
+   * its free-space floor, a directory resting after a failure, no disk cache): the member serves
+   * what it has and fetches nothing new, counted in {@code
+   * nectar_chunk_peer_refused_total{reason}} and logged once per episode.
+   *
+   * @throws IOException {@link io.nectarfs.common.Errno#EINVAL} when {@code key} is not the block
+   *     key of a slice (a peer must not read other objects, such as the volume's format) or the
+   *     range is outside the block; failures of the object store; EINTR/ETIMEDOUT of {@code ctx}
+   * @throws UnsupportedOperationException for a store without caches (the default)
+   */
+  default byte[] readBlock(Ctx ctx, String key, int blockLen, int off, int len) throws IOException {
+    throw new UnsupportedOperationException("this chunk store has no cache to serve blocks from");
+  }
+
+  /**
+   * Whether block {@code key} is in the local caches (memory, writeback staging, disk). Advisory:
+   * it may be evicted right after. False for a store without caches (the default).
+   *
+   * @throws IOException {@link io.nectarfs.common.Errno#EINVAL} as {@link #readBlock}
+   */
+  default boolean hasBlock(String key, int blockLen) throws IOException {
+    return false;
+  }
+
+  /**
+   * Makes block {@code key} local on disk (fetched from the object store when missing, never from
+   * the {@link BlockSource}) and waits until it is written, as {@link #fillCache} does for each
+   * block of a slice. False when it could not be kept (no disk cache, the disk cache takes no new
+   * blocks, the write failed); a store without caches (the default) keeps nothing.
+   *
+   * @throws IOException {@link io.nectarfs.common.Errno#EINVAL} as {@link #readBlock}; failures of
+   *     the object store; EINTR/ETIMEDOUT of {@code ctx}
+   */
+  default boolean warmBlock(Ctx ctx, String key, int blockLen) throws IOException {
+    return false;
+  }
+
   /** Deletes every block of the slice from the object store and the caches. Idempotent. */
   void remove(long sliceId, int size) throws IOException;
 

@@ -36,8 +36,17 @@ public final class ChunkStores {
 
   /** The same, registering the chunk store's meters (cache, read-ahead, staging) in {@code metrics}. */
   public static ChunkStore open(ObjectStore store, ChunkConfig config, Clock clock, Metrics metrics) throws IOException {
+    return open(store, config, clock, metrics, null);
+  }
+
+  /**
+   * The same, asking {@code source} for blocks after the local caches and before the object store
+   * (a cache group's owning member; see {@link BlockSource}); null: no source. {@code clock} also
+   * times the source's {@link BlockSource#timeout()}.
+   */
+  public static ChunkStore open(ObjectStore store, ChunkConfig config, Clock clock, Metrics metrics, BlockSource source) throws IOException {
     validate(config);
-    return new CachedChunkStore(store, config, clock, metrics);
+    return new CachedChunkStore(store, config, clock, metrics, source);
   }
 
   static void validate(ChunkConfig c) {

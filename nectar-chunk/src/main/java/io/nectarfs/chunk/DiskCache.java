@@ -331,6 +331,20 @@ final class DiskCache implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a new block of {@code len} bytes for {@code key} would be written now without evicting
+   * to reach the free-space floor: its directory is usable (not resting after a failure) and keeps
+   * {@link ChunkConfig#freeSpaceRatio()} free with the block added. Advisory (space changes).
+   */
+  boolean admits(String key, int len) {
+    if (!enabled()) {
+      return false;
+    }
+    Dir d = dirOf(key);
+    long size = CacheFiles.fileSize(len);
+    return size <= capacity && d.usable(time.monotonicNanos()) && enoughFreeSpace(d, size);
+  }
+
   /** Caches a whole block now; false if it could not be (logged). */
   boolean putNow(String key, byte[] block) {
     if (!enabled()) {

@@ -48,7 +48,13 @@ final class Housekeeping {
       host = "unknown";
     }
     SessionInfo info = new SessionInfo(sid, expire, host, ProcessHandle.current().pid(), m.config.mountPoint(),
-        String.valueOf(MetaClient.class.getPackage().getImplementationVersion()), m.config.clock().nowMillis());
+        String.valueOf(MetaClient.class.getPackage().getImplementationVersion()), m.config.clock().nowMillis(), m.adverts);
+    return encode(info);
+  }
+
+  /** The stored form of a session: expiry (8 bytes) + info JSON. */
+  private static byte[] encode(SessionInfo info) throws IOException {
+    long expire = info.expireMillis();
     byte[] json = JSON.writeValueAsBytes(info);
     byte[] v = new byte[8 + json.length];
     Bytes.putU64(v, 0, expire);
@@ -62,6 +68,34 @@ final class Housekeeping {
       tx.put(Keys.session(sid), sessionValue(sid, expiry()));
       return sid;
     });
+  }
+
+  /**
+   * Rewrites this client's session record with {@link MetaClient#adverts} now (one transaction;
+   * heartbeats keep the record as it is). A session another client cleaned is registered again,
+   * with the adverts, as a heartbeat would.
+   */
+  void advertise() throws IOException {
+    long sid = m.sid;
+    boolean alive = m.txn(tx -> {
+      byte[] old = tx.get(Keys.session(sid));
+      if (old == null) {
+        return false;
+      }
+      SessionInfo i = decode(old);
+      tx.put(Keys.session(sid), encode(i.withAdverts(m.adverts).withExpireMillis(expiry())));
+      return true;
+    });
+    if (!alive) {
+      log.warn("session {} was cleaned by another client (heartbeats too late?); registering a new one", sid);
+      m.sid = registerSession();
+    }
+  }
+
+  /** A stored session record; the expiry comes from its first 8 bytes. */
+  static SessionInfo decode(byte[] v) throws IOException {
+    SessionInfo i = JSON.readValue(Arrays.copyOfRange(v, 8, v.length), SessionInfo.class);
+    return i.withExpireMillis(Bytes.getU64(v, 0));
   }
 
   void heartbeat() throws IOException {
@@ -103,8 +137,7 @@ final class Housekeeping {
     return m.read(tx -> {
       List<SessionInfo> out = new ArrayList<>();
       tx.scan(Keys.SESSION_PREFIX, Bytes.prefixEnd(Keys.SESSION_PREFIX), 0, (k, v) -> {
-        SessionInfo i = JSON.readValue(Arrays.copyOfRange(v, 8, v.length), SessionInfo.class);
-        out.add(new SessionInfo(i.sid(), Bytes.getU64(v, 0), i.host(), i.pid(), i.mountPoint(), i.version(), i.startMillis()));
+        out.add(decode(v));
         return true;
       });
       return out;

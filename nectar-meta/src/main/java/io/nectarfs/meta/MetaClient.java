@@ -46,6 +46,8 @@ public final class MetaClient implements Meta {
   final MetaConfig config;
   volatile Format format;
   volatile long sid;
+  /** What this client's session record advertises ({@link #advertise}); written with the session. */
+  volatile java.util.Map<String, String> adverts = java.util.Map.of();
   final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
   /**
    * Inodes that may have a sustained record of this session (a superset: added in the body that
@@ -801,6 +803,29 @@ public final class MetaClient implements Meta {
   @Override
   public List<SessionInfo> sessions() throws IOException {
     return hk.sessions();
+  }
+
+  /**
+   * Publishes {@code adverts} in this client's session record, replacing earlier ones: written at
+   * once (one transaction), kept by every heartbeat (and by a new registration if another client
+   * cleaned the session), shown to every client by {@link #sessions()} ({@link
+   * SessionInfo#adverts()}) and gone with the session when it ends or expires. The values are
+   * opaque here (a cache group member puts its group, address, weight and cache size); an empty map
+   * withdraws them. Not for secrets: every client of the volume reads them.
+   *
+   * @throws io.nectarfs.common.FsException EINVAL when a key is empty, a key or value null, or keys
+   *     and values together exceed {@link SessionInfo#MAX_ADVERT_BYTES} UTF-8 bytes; EROFS for a
+   *     read-only client (it has no session)
+   */
+  public void advertise(java.util.Map<String, String> adverts) throws IOException {
+    java.util.Map<String, String> checked = SessionInfo.checkAdverts(adverts);
+    if (config.readOnly() || sid == 0) {
+      throw Errno.EROFS.exception("a read-only client has no session to advertise in");
+    }
+    synchronized (hk) {
+      this.adverts = checked;
+      hk.advertise();
+    }
   }
 
   @Override

@@ -139,6 +139,21 @@ final class InlineSlices implements ChunkStore {
   }
 
   @Override
+  public byte[] readBlock(Ctx ctx, String key, int blockLen, int off, int len) throws IOException {
+    return next.readBlock(ctx, key, blockLen, off, len); // block keys name stored blocks, never inline slices
+  }
+
+  @Override
+  public boolean hasBlock(String key, int blockLen) throws IOException {
+    return next.hasBlock(key, blockLen);
+  }
+
+  @Override
+  public boolean warmBlock(Ctx ctx, String key, int blockLen) throws IOException {
+    return next.warmBlock(ctx, key, blockLen);
+  }
+
+  @Override
   public Optional<LocalArea> localArea() {
     return next.localArea();
   }

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #open} connects to the metadata engine at the META-URL, loads the format record, starts
  * the session (none when read-only) and its background jobs, checks the storage's {@link
  * VolumeMarker} (claiming a missing marker unless read-only: read-only opens never write), opens
- * the object storage with the format's decorators, the chunk store, registers the chunk store as
+ * the object storage with the format's decorators, the chunk store (asking {@link
+ * VolumeOptions#blockSource()} before the object store when set), registers the chunk store as
  * the metadata's {@link io.nectarfs.meta.Meta#onSliceFreed freed-slice listener} (slices freed
  * before that wait in the durable deletion queue) and opens the VFS, restricted to {@link
  * VolumeOptions#subdir()} and behind the {@link VolumeOptions#identity()} mapping. Every layer
@@ -102,7 +103,7 @@ public final class Volume implements AutoCloseable {
       boolean cacheOnRead = !LocalStorage.sharesDeviceWithCache(f.storage(), options.cache().cacheDirs());
       chunks = ChunkStores.open(storage,
           options.cache().chunkConfig(f.blockSize(), f.uuid()).withRangedReads(rangedReads).withCacheOnRead(cacheOnRead), options.vfsClock(),
-          metrics);
+          metrics, options.blockSource());
       // Slices of small files live in the metadata, in the form the object store stack would store them.
       chunks = Vfses.withInlineSlices(meta, chunks, StoredForm.of(Volumes.storeOptions(f), options.secrets()));
       meta.onSliceFreed(chunks::remove);
@@ -187,6 +188,11 @@ public final class Volume implements AutoCloseable {
     return storage;
   }
 
+  /**
+   * The volume's chunk store (with small files' inline slices in front): a cache group member
+   * serves peers through its {@link ChunkStore#readBlock}, {@link ChunkStore#hasBlock} and {@link
+   * ChunkStore#warmBlock}. Owned by the volume: closed by {@link #close}.
+   */
   public ChunkStore chunks() {
     return chunks;
   }

@@ -1,5 +1,6 @@
 package io.nectarfs.volume;
 
+import io.nectarfs.chunk.BlockSource;
 import io.nectarfs.common.Clock;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.common.Secrets;
@@ -26,12 +27,14 @@ import java.time.Duration;
  *   <li>{@link #metrics()}: the process registry every layer records in (null: the volume creates
  *       its own, tagged with the volume name and client name).
  *   <li>{@link #checkStorage()}: a writable open checks that the storage takes writes (on by default).
+ *   <li>{@link #blockSource()}: where blocks are fetched from before the object store (a cache
+ *       group member; none by default).
  *   <li>{@link #vfsClock()}: time source of the VFS and chunk store decisions (cache expiry, writeback delay; tests inject one).
  * </ul>
  */
 public final class VolumeOptions {
   private static final VolumeOptions DEFAULTS = new VolumeOptions(null, CacheOptions.defaults(), VfsConfig.defaults(), false, null, "",
-      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null, true);
+      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null, true, null);
 
   private final Secrets secrets;
   private final CacheOptions cache;
@@ -46,10 +49,11 @@ public final class VolumeOptions {
   private final Clock vfsClock;
   private final Metrics metrics;
   private final boolean checkStorage;
+  private final BlockSource blockSource;
 
   private VolumeOptions(Secrets secrets, CacheOptions cache, VfsConfig vfsConfig, boolean readOnly, String subdir, String clientName,
       IdentityMapping identity, boolean backgroundJobs, Duration heartbeat, Duration sliceFreeDelay, Clock vfsClock,
-      Metrics metrics, boolean checkStorage) {
+      Metrics metrics, boolean checkStorage, BlockSource blockSource) {
     this.secrets = secrets;
     this.cache = cache;
     this.vfsConfig = vfsConfig;
@@ -63,6 +67,7 @@ public final class VolumeOptions {
     this.vfsClock = vfsClock;
     this.metrics = metrics;
     this.checkStorage = checkStorage;
+    this.blockSource = blockSource;
   }
 
   /**
@@ -132,26 +137,26 @@ public final class VolumeOptions {
   /** See {@link #checkStorage()}. */
   public VolumeOptions withCheckStorage(boolean on) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, metrics, on);
+        vfsClock, metrics, on, blockSource);
   }
 
   public VolumeOptions withSecrets(Secrets s) {
     return new VolumeOptions(nonNull(s, "secrets"), cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   public VolumeOptions withCache(CacheOptions c) {
     return new VolumeOptions(secrets, nonNull(c, "cache"), vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   public VolumeOptions withVfsConfig(VfsConfig v) {
     return new VolumeOptions(secrets, cache, nonNull(v, "vfsConfig"), readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   public VolumeOptions withReadOnly(boolean ro) {
-    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage);
+    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   /** Serve directory {@code path} (absolute within the volume, e.g. {@code /projects/a}) as the root; null: the whole volume. */
@@ -159,28 +164,28 @@ public final class VolumeOptions {
     if (path != null && path.isBlank()) {
       throw new IllegalArgumentException("subdir must name a directory of the volume, e.g. /projects");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   public VolumeOptions withClientName(String name) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, nonNull(name, "clientName"), identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   public VolumeOptions withIdentity(IdentityMapping m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, nonNull(m, "identity"), backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   /** Whether a background thread runs the session's heartbeat and shared jobs (off for one-shot admin tools). */
   public VolumeOptions withBackgroundJobs(boolean on) {
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   /** How often the session is refreshed; it expires after five missed heartbeats. */
   public VolumeOptions withHeartbeat(Duration d) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, positive(d, "heartbeat"),
-        sliceFreeDelay, vfsClock, metrics, checkStorage);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
   }
 
   /** How long freed slices wait before their objects are deleted (other clients may still read them). */
@@ -188,12 +193,12 @@ public final class VolumeOptions {
     if (d == null || d.isNegative()) {
       throw new IllegalArgumentException("slice free delay must not be negative");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics, checkStorage);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics, checkStorage, blockSource);
   }
 
   public VolumeOptions withVfsClock(Clock c) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        nonNull(c, "vfsClock"), metrics, checkStorage);
+        nonNull(c, "vfsClock"), metrics, checkStorage, blockSource);
   }
 
   /** The process-wide registry the volume's layers record in; null when the volume makes its own. */
@@ -207,7 +212,21 @@ public final class VolumeOptions {
    */
   public VolumeOptions withMetrics(Metrics m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, m, checkStorage);
+        vfsClock, m, checkStorage, blockSource);
+  }
+
+  /** Where the chunk store asks for blocks before the object store (a cache group); null: nowhere. */
+  public BlockSource blockSource() {
+    return blockSource;
+  }
+
+  /**
+   * Ask {@code source} for blocks after the local caches and before the object store (a cache
+   * group's owning member; see {@link BlockSource}); null (the default): no source.
+   */
+  public VolumeOptions withBlockSource(BlockSource source) {
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
+        vfsClock, metrics, checkStorage, source);
   }
 
   private static <T> T nonNull(T v, String what) {

@@ -180,6 +180,53 @@ class VolumeTest {
     }
   }
 
+  /**
+   * The cache group seams end to end in one process: a reader volume asks its block source, which
+   * is an owner volume's {@link Volume#chunks()} serving side; the reader makes no object request,
+   * the owner fetches each block once and keeps it on disk.
+   */
+  @Test
+  void blockSource_isAskedBeforeTheStorage_andAnOwnersChunksServeIt() throws Exception {
+    format("sqlite");
+    java.util.Random r = new java.util.Random(5);
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 200_000; i++) {
+      text.append((char) ('a' + r.nextInt(26)));
+    }
+    try (Volume writer = Volume.open(metaUrl, options())) {
+      write(writer.vfs(), Ctx.ROOT, Meta.ROOT, "f", text.toString()); // 4 blocks of 64 KiB (the last shorter)
+    }
+    CacheOptions disk = CacheOptions.builder().cacheDirs(java.util.List.of(tmp.resolve("owner-cache"))).cacheSize(64L << 20).build();
+    java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Volume owner = Volume.open(metaUrl, options().withCache(disk).withClientName("owner"))) {
+      io.nectarfs.chunk.BlockSource source = (ctx, key, blockLen, off, len) -> {
+        asked.add(key);
+        return owner.chunks().readBlock(ctx, key, blockLen, off, len);
+      };
+      io.nectarfs.common.Metrics metrics = io.nectarfs.common.Metrics.create();
+      try (Volume reader = Volume.open(metaUrl, options().withBlockSource(source).withMetrics(metrics).withClientName("reader"))) {
+        assertThat(read(reader.vfs(), Ctx.ROOT, Meta.ROOT, "f")).isEqualTo(text.substring(0, 1 << 16)); // the helper reads 64 KiB
+        long ino = reader.vfs().lookup(Ctx.ROOT, Meta.ROOT, "f").ino();
+        long fh = reader.vfs().open(Ctx.ROOT, ino, 0);
+        ByteBuffer all = ByteBuffer.allocate(200_000);
+        while (all.hasRemaining() && reader.vfs().read(Ctx.ROOT, ino, fh, all.position(), all) > 0) {
+          // until the end
+        }
+        reader.vfs().release(Ctx.ROOT, ino, fh);
+        assertThat(new String(all.array(), StandardCharsets.UTF_8)).isEqualTo(text.toString());
+        assertThat(metrics.registry().get("nectar_chunk_read_bytes").tag("source", "object").counter().count())
+            .as("bytes the reader read from the object store").isZero();
+        assertThat(metrics.registry().get("nectar_chunk_read_bytes").tag("source", "peer").counter().count()).isPositive();
+      }
+      assertThat(asked).isNotEmpty();
+      for (String key : java.util.Set.copyOf(asked)) {
+        long[] k = io.nectarfs.chunk.BlockKeys.parse(key);
+        assertThat(owner.chunks().hasBlock(key, (int) k[2])).as("the owner keeps %s", key).isTrue();
+      }
+      assertThatThrownBy(() -> owner.chunks().readBlock(Ctx.ROOT, "vol/format.json", 10, 0, 10)).isInstanceOf(FsException.class);
+    }
+  }
+
   @Test
   void freedSlices_reachTheChunkStore_throughTheListener() throws Exception {
     format("sqlite");

@@ -67,7 +67,12 @@ public abstract class MetaTestBase implements MetaEngineHook {
 
   /** Another client of the same volume, with its own engine connection and session. */
   protected MetaClient newClient() throws IOException {
-    MetaClient c = MetaClient.open(connect(), config());
+    return newClient(config());
+  }
+
+  /** The same with its own configuration (e.g. background heartbeats on). */
+  protected MetaClient newClient(MetaConfig config) throws IOException {
+    MetaClient c = MetaClient.open(connect(), config);
     c.onSliceFreed(deleter);
     clients.add(c);
     return c;

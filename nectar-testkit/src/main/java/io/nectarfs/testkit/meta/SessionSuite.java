@@ -11,10 +11,13 @@ import io.nectarfs.meta.Format;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.SessionInfo;
 import io.nectarfs.meta.Slice;
+import io.nectarfs.meta.kv.Bytes;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,6 +51,86 @@ public abstract class SessionSuite extends MetaTestBase {
     assertThat(meta.sessions()).extracting(SessionInfo::sid).contains(meta.sessionId(), other.sessionId());
     other.close();
     assertThat(meta.sessions()).extracting(SessionInfo::sid).containsExactly(meta.sessionId());
+  }
+
+  private SessionInfo sessionOf(MetaClient reader, long sid) throws IOException {
+    return reader.sessions().stream().filter(s -> s.sid() == sid).findFirst().orElse(null);
+  }
+
+  @Test
+  void adverts_areSeenByOtherSessions_surviveHeartbeats_andEndWithTheSession() throws Exception {
+    Map<String, String> ad = Map.of("cache.group", "gpu-a", "cache.address", "10.0.0.7:7070", "cache.weight", "2");
+    MetaClient member = newClient(config().withBackground(true)); // heartbeats every second
+    member.advertise(ad);
+    assertThat(sessionOf(meta, member.sessionId()).adverts()).as("seen by another session at once").isEqualTo(ad);
+    assertThat(sessionOf(meta, meta.sessionId()).adverts()).as("a session that advertises nothing").isEmpty();
+
+    long expiry = sessionOf(meta, member.sessionId()).expireMillis();
+    clock.advance(Duration.ofSeconds(2)); // the next heartbeat writes a later expiry
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (sessionOf(meta, member.sessionId()).expireMillis() <= expiry) {
+      assertThat(System.nanoTime()).as("a heartbeat within 60 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    assertThat(sessionOf(meta, member.sessionId()).adverts()).as("after a heartbeat").isEqualTo(ad);
+
+    member.advertise(Map.of("cache.group", "gpu-b"));
+    assertThat(sessionOf(meta, member.sessionId()).adverts()).as("replaced").containsExactly(Map.entry("cache.group", "gpu-b"));
+    long memberSid = member.sessionId();
+    member.close();
+    assertThat(sessionOf(meta, memberSid)).as("closed: gone with its adverts").isNull();
+
+    MetaClient crashed = newClient();
+    crashed.advertise(ad);
+    clock.advance(Duration.ofSeconds(30)); // it stops heartbeating; the live client cleans it
+    meta.runBackgroundJobs();
+    assertThat(meta.sessions()).as("an expired session's adverts are gone with it").noneMatch(s -> s.sid() == crashed.sessionId())
+        .allMatch(s -> s.adverts().isEmpty());
+  }
+
+  @Test
+  void adverts_areLimitedInSize_andChecked() throws IOException {
+    meta.advertise(Map.of("k", "v"));
+    assertErrno(Errno.EINVAL, () -> meta.advertise(Map.of("big", "x".repeat(SessionInfo.MAX_ADVERT_BYTES))));
+    assertThatThrownBy(() -> meta.advertise(Map.of("big", "x".repeat(SessionInfo.MAX_ADVERT_BYTES)))).hasMessageContaining("at most 4096");
+    assertErrno(Errno.EINVAL, () -> meta.advertise(Map.of("", "v")));
+    assertErrno(Errno.EINVAL, () -> meta.advertise(null));
+    assertThat(sessionOf(meta, meta.sessionId()).adverts()).as("unchanged by refused calls").containsExactly(Map.entry("k", "v"));
+    meta.advertise(Map.of("k", "x".repeat(SessionInfo.MAX_ADVERT_BYTES - 1))); // exactly the limit
+    meta.advertise(Map.of());
+    assertThat(sessionOf(meta, meta.sessionId()).adverts()).isEmpty();
+  }
+
+  @Test
+  void sessionRecordsOfOlderAndNewerVersions_decode() throws IOException {
+    long later = clock.nowMillis() + 3_600_000;
+    // As clients before adverts wrote it, and as a later version might (a field this one does not know).
+    String old = "{\"sid\":900001,\"expireMillis\":0,\"host\":\"old-host\",\"pid\":42,\"mountPoint\":\"/mnt/old\","
+        + "\"version\":\"0.0.9\",\"startMillis\":1}";
+    String newer = "{\"sid\":900002,\"expireMillis\":0,\"host\":\"new-host\",\"pid\":43,\"mountPoint\":\"/mnt/new\","
+        + "\"version\":\"9.0\",\"startMillis\":2,\"adverts\":{\"a\":\"b\"},\"future\":[1,2]}";
+    engine.txn(tx -> {
+      tx.put(sessionKey(900001), sessionValue(later, old));
+      tx.put(sessionKey(900002), sessionValue(later, newer));
+      return null;
+    });
+    SessionInfo o = sessionOf(meta, 900001);
+    assertThat(o.host()).isEqualTo("old-host");
+    assertThat(o.expireMillis()).isEqualTo(later);
+    assertThat(o.adverts()).isNotNull().isEmpty();
+    assertThat(sessionOf(meta, 900002).adverts()).containsExactly(Map.entry("a", "b"));
+    clock.advance(Duration.ofHours(2)); // both expire and are cleaned like any other
+    meta.runBackgroundJobs();
+    assertThat(meta.sessions()).extracting(SessionInfo::sid).containsExactly(meta.sessionId());
+  }
+
+  /** {@code S E sid}: the session key of the schema (io.nectarfs.meta.Keys). */
+  private static byte[] sessionKey(long sid) {
+    return Bytes.concat(new byte[] {'S', 'E'}, Bytes.u64(sid));
+  }
+
+  private static byte[] sessionValue(long expire, String json) {
+    return Bytes.concat(Bytes.u64(expire), json.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
