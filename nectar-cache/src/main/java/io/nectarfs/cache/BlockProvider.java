@@ -36,6 +36,12 @@ public interface BlockProvider {
   /** Brings the block into this member's cache (no-op when it is there). */
   void warm(Ctx ctx, String key, int blockLen) throws IOException;
 
+  /**
+   * Drops the block from this member's caches; answers whether it was cached. A block written but
+   * not yet uploaded (writeback staging) stays: it is the only copy.
+   */
+  boolean evict(String key, int blockLen) throws IOException;
+
   /** The cache's state. */
   Stats stats();
 

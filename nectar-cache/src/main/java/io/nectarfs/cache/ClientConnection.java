@@ -76,7 +76,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(Wire.frames(), c);
+            ch.pipeline().addLast(Wire.FRAMES, Wire.frames()).addLast(c);
           }
         })
         .connect(address);
@@ -192,6 +192,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
           failHandshake(ctx, Errno.EACCES.exception("peer " + peer + " does not know the group key of " + key.group()), PeerMeters.Cause.AUTH);
           return;
         }
+        Sealing.client(ctx.pipeline(), key, serverNonce, clientNonce);
         ready.complete(this);
       }
       case Wire.ERROR -> {

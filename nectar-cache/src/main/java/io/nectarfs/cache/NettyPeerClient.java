@@ -90,6 +90,16 @@ final class NettyPeerClient implements PeerClient {
   }
 
   @Override
+  public int evict(Ctx ctx, List<Key> keys) throws IOException {
+    int evicted = 0;
+    for (int from = 0; from < keys.size(); from += Wire.MAX_BATCH) {
+      List<Key> part = keys.subList(from, Math.min(keys.size(), from + Wire.MAX_BATCH));
+      evicted += (Integer) call(ctx, Wire.Op.EVICT, id -> Wire.keys(ByteBufAllocator.DEFAULT, Wire.EVICT, id, part), Wire.EVICT_OK, b -> b.readInt());
+    }
+    return evicted;
+  }
+
+  @Override
   public BlockProvider.Stats stats(Ctx ctx) throws IOException {
     return (BlockProvider.Stats) call(ctx, Wire.Op.STATS, id -> Wire.seal(Wire.frame(ByteBufAllocator.DEFAULT, Wire.STATS, id, 0)), Wire.STATS_OK,
         b -> new BlockProvider.Stats(b.readLong(), b.readLong(), b.readLong()));

@@ -84,7 +84,7 @@ final class NettyPeerServer implements PeerServer {
           @Override
           protected void initChannel(SocketChannel ch) {
             connections.add(ch);
-            ch.pipeline().addLast(Wire.frames(), new ServerConnection(NettyPeerServer.this));
+            ch.pipeline().addLast(Wire.FRAMES, Wire.frames()).addLast(new ServerConnection(NettyPeerServer.this));
           }
         });
     ChannelFuture bound = b.bind(address).awaitUninterruptibly();

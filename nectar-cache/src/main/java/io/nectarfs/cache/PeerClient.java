@@ -44,6 +44,9 @@ public interface PeerClient extends AutoCloseable {
   /** Asks the peer to bring {@code keys} into its cache; answers how many it warmed and how many failed. */
   Warmed warm(Ctx ctx, List<Key> keys) throws IOException;
 
+  /** Asks the peer to drop {@code keys} from its caches (blocks not yet uploaded stay); answers how many it dropped. */
+  int evict(Ctx ctx, List<Key> keys) throws IOException;
+
   /** The peer's cache state. */
   BlockProvider.Stats stats(Ctx ctx) throws IOException;
 

@@ -95,7 +95,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     handshakeTimeout.cancel(false);
     ByteBuf ok = Wire.frame(ctx.alloc(), Wire.AUTH_OK, 0, Wire.MAC);
     ok.writeBytes(server.key.mac(Wire.SERVER_PROOF, clientNonce, nonce));
-    ctx.writeAndFlush(Wire.seal(ok));
+    ctx.writeAndFlush(Wire.seal(ok)); // written in clear: on the event loop the write passes the pipeline now
+    Sealing.server(ctx.pipeline(), server.key, nonce, clientNonce);
   }
 
   /** Answers ERROR with {@code why} (the client shows it), then closes; logs once per host. */
@@ -153,6 +154,19 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         b.writeLong(s.blocks()).writeLong(s.bytes()).writeLong(s.capacity());
         return Wire.seal(b);
       });
+      case Wire.EVICT -> {
+        List<PeerClient.Key> keys = Wire.readKeys(f);
+        server.answer(ch, id, Wire.Op.EVICT, c -> {
+          int evicted = 0;
+          for (PeerClient.Key k : keys) {
+            c.checkCancelled();
+            evicted += p.evict(k.key(), k.blockLen()) ? 1 : 0;
+          }
+          ByteBuf b = Wire.frame(ch.alloc(), Wire.EVICT_OK, id, 4);
+          b.writeInt(evicted);
+          return Wire.seal(b);
+        });
+      }
       default -> throw Errno.EPROTO.exception("unknown request type " + type);
     }
   }

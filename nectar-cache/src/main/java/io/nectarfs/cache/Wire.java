@@ -28,11 +28,13 @@ final class Wire {
   static final byte HAS = 17;
   static final byte WARM = 18;
   static final byte STATS = 19;
+  static final byte EVICT = 20;
   // answers
   static final byte DATA = 32;
   static final byte HAS_OK = 33;
   static final byte WARM_OK = 34;
   static final byte STATS_OK = 35;
+  static final byte EVICT_OK = 36;
   static final byte ERROR = 63;
 
   /** type + request id. */
@@ -50,9 +52,12 @@ final class Wire {
   static final byte[] SERVER_PROOF = "nectar-peer v1 server".getBytes(StandardCharsets.US_ASCII);
 
   /** The requests, for meters. */
-  enum Op { GET, HAS, WARM, STATS }
+  enum Op { GET, HAS, WARM, STATS, EVICT }
 
   private Wire() {}
+
+  /** The pipeline name of {@link #frames()}. */
+  static final String FRAMES = "frames";
 
   /** The decoder of the length prefix (strips it). */
   static LengthFieldBasedFrameDecoder frames() {

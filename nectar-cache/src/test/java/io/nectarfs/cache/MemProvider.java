@@ -51,6 +51,11 @@ final class MemProvider implements BlockProvider {
   }
 
   @Override
+  public boolean evict(String key, int blockLen) {
+    return cached.remove(key);
+  }
+
+  @Override
   public Stats stats() {
     long bytes = cached.stream().mapToLong(k -> store.get(k).length).sum();
     return new Stats(cached.size(), bytes, 1L << 30);

@@ -119,6 +119,9 @@ class PeerProtocolTest {
     expected.set(4500);
     assertThat(has).isEqualTo(expected);
     assertThat(c.stats(Ctx.ROOT)).isEqualTo(new BlockProvider.Stats(11, 11, 1L << 30));
+    assertThat(c.evict(Ctx.ROOT, keys)).as("evicts the cached ones, across batches").isEqualTo(11);
+    assertThat(c.has(Ctx.ROOT, keys).cardinality()).isZero();
+    assertThat(c.evict(Ctx.ROOT, keys.subList(0, 3))).isZero();
   }
 
   @Test

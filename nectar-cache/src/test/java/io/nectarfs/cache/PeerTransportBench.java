@@ -156,6 +156,11 @@ class PeerTransportBench {
         public void warm(Ctx ctx, String k, int blockLen) {}
 
         @Override
+        public boolean evict(String k, int blockLen) {
+          return false;
+        }
+
+        @Override
         public Stats stats() {
           return new Stats(BLOCKS, (long) BLOCKS * BLOCK, 0);
         }

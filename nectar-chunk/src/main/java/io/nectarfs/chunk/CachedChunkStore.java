@@ -447,6 +447,11 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   @Override
+  public boolean evictBlock(String key, int blockLen) throws IOException {
+    return serving.evict(key, blockLen);
+  }
+
+  @Override
   public boolean warmBlock(Ctx ctx, String key, int blockLen) throws IOException {
     return serving.warm(ctx, key, blockLen);
   }

@@ -128,6 +128,17 @@ public interface ChunkStore extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Drops block {@code key} from the memory and disk caches (a cache group's {@code warmup
+   * --evict}); answers whether either held it. A staged block (writeback, not yet uploaded) stays:
+   * it is the only copy. False for a store without caches (the default).
+   *
+   * @throws IOException {@link io.nectarfs.common.Errno#EINVAL} as {@link #readBlock}
+   */
+  default boolean evictBlock(String key, int blockLen) throws IOException {
+    return false;
+  }
+
   /** Deletes every block of the slice from the object store and the caches. Idempotent. */
   void remove(long sliceId, int size) throws IOException;
 

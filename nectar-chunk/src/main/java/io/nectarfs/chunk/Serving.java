@@ -54,6 +54,19 @@ final class Serving {
     return cs.cached(key);
   }
 
+  /** {@link ChunkStore#evictBlock}: memory and disk; staging keeps its blocks until they are uploaded. */
+  boolean evict(String key, int blen) throws IOException {
+    check(key, blen, 0, blen);
+    boolean inMemory = cs.memCache().get(key) != null;
+    cs.memCache().remove(key);
+    DiskCache disk = cs.diskCache();
+    boolean onDisk = disk != null && disk.contains(key);
+    if (onDisk) {
+      disk.remove(key);
+    }
+    return inMemory || onDisk;
+  }
+
   /** {@link ChunkStore#warmBlock}. */
   boolean warm(Ctx ctx, String key, int blen) throws IOException {
     check(key, blen, 0, blen);

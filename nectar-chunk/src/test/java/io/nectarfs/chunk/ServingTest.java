@@ -87,6 +87,24 @@ class ServingTest {
   }
 
   @Test
+  void evictBlock_dropsMemoryAndDisk_thenTheNextReadFetchesAgain_badKeysRefused() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    try (ChunkStore cs = open(store, disk(0), NEVER)) {
+      ChunkTesting.writeSlice(cs, 1, data);
+      assertThat(cs.evictBlock(k0, BS)).as("nothing cached yet").isFalse();
+      assertThat(cs.warmBlock(Ctx.ROOT, k0, BS)).isTrue();
+      Path file = ((CachedChunkStore) cs).diskCache().pathOf(k0);
+      assertThat(cs.evictBlock(k0, BS)).isTrue();
+      assertThat(cs.hasBlock(k0, BS)).isFalse();
+      assertThat(file).doesNotExist();
+      store.gets.set(0);
+      assertThat(cs.readBlock(Ctx.ROOT, k0, BS, 0, 10)).isEqualTo(Arrays.copyOf(data, 10));
+      assertThat(store.gets.get()).as("fetched again after the eviction").isEqualTo(1);
+      assertThatThrownBy(() -> cs.evictBlock("format", 10)).isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    }
+  }
+
+  @Test
   void peersAndLocalReadersOfOneBlock_shareOneGet() throws Exception {
     HeldStore store = new HeldStore(ChunkTesting.mem());
     int threads = 8;

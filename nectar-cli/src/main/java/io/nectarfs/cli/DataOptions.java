@@ -52,6 +52,26 @@ final class DataOptions {
   @Option(names = "--cache-encrypted", description = "Keep cached blocks encrypted on disk with a key that lives only in this process (for shared hosts; the disk cache starts empty at every mount).")
   boolean cacheEncrypted;
 
+  @Option(names = "--upload-limit", paramLabel = "SIZE", description = "This process's upload bandwidth to the object store per second, e.g. 100M (default: unlimited).")
+  String uploadLimit;
+
+  @Option(names = "--download-limit", paramLabel = "SIZE", description = "This process's download bandwidth from the object store per second, e.g. 100M (default: unlimited).")
+  String downloadLimit;
+
+  @Option(names = "--simulate-store-latency", paramLabel = "DURATION", description = "For benchmarks and tests: add this latency to every object store request, as a remote store would (default: none).")
+  String simulatedLatency;
+
+  /** Whether {@code --cache-dir memory} asks for no disk cache. */
+  boolean memoryOnly() {
+    return cacheDirs != null && cacheDirs.size() == 1 && cacheDirs.getFirst().equals("memory");
+  }
+
+  /** This process's limits on the object store. */
+  io.nectarfs.volume.StoreTuning storeTuning() {
+    return new io.nectarfs.volume.StoreTuning(uploadLimit == null ? 0 : Sizes.parse(uploadLimit), downloadLimit == null ? 0 : Sizes.parse(downloadLimit),
+        simulatedLatency == null ? java.time.Duration.ZERO : Durations.parse(simulatedLatency));
+  }
+
   /** The cache file mode; {@link IllegalArgumentException} naming the option when it is not one. */
   int cacheModeBits() {
     try {
@@ -75,6 +95,24 @@ final class DataOptions {
         }
       } catch (IllegalArgumentException e) {
         throw new ParameterException(cl, size[0] + ": " + e.getMessage());
+      }
+    }
+    for (String[] size : new String[][] {{"--upload-limit", uploadLimit}, {"--download-limit", downloadLimit}}) {
+      try {
+        if (size[1] != null && Sizes.parse(size[1]) <= 0) {
+          throw new ParameterException(cl, size[0] + " " + size[1] + " must be more than 0");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(cl, size[0] + ": " + e.getMessage());
+      }
+    }
+    if (simulatedLatency != null) {
+      try {
+        if (Durations.parse(simulatedLatency).isNegative()) {
+          throw new ParameterException(cl, "--simulate-store-latency " + simulatedLatency + " must not be negative");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(cl, "--simulate-store-latency: " + e.getMessage());
       }
     }
     if (!(freeSpaceRatio >= 0 && freeSpaceRatio < 1)) {
@@ -127,7 +165,8 @@ final class DataOptions {
 
   /** How a command opens the volume with these flags; {@code clientName} is shown by {@code nectar status}. */
   VolumeOptions volumeOptions(String clientName, boolean readOnly) throws java.io.IOException {
-    return VolumeOptions.defaults().withCache(cacheOptions()).withVfsConfig(vfsConfig()).withClientName(clientName).withReadOnly(readOnly);
+    return VolumeOptions.defaults().withCache(cacheOptions()).withVfsConfig(vfsConfig()).withClientName(clientName).withReadOnly(readOnly)
+        .withStoreTuning(storeTuning());
   }
 
   VfsConfig vfsConfig() {

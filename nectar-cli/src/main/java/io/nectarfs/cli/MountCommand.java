@@ -123,6 +123,8 @@ final class MountCommand implements Callable<Integer> {
 
   @Mixin MetricsOptions metricsOptions;
 
+  @Mixin GroupOptions groupOptions;
+
   @Option(names = "--foreground-child", hidden = true, description = "Internal: the background child signals readiness by the mount itself.")
   boolean child;
 
@@ -160,8 +162,20 @@ final class MountCommand implements Callable<Integer> {
     Metrics metrics = Metrics.create();
     MetricsServer endpoint = metricsOptions.start(metrics);
     Volume volume;
+    io.nectarfs.volume.CacheOptions cache = data.cacheOptions();
+    io.nectarfs.cache.CacheGroup group = groupOptions.create(cache.cacheSize(), metrics);
     try {
-      volume = Volume.open(metaUrl, data.volumeOptions(mountpoint.toAbsolutePath().toString(), readOnly).withSubdir(subdir).withMetrics(metrics));
+      io.nectarfs.volume.VolumeOptions vo = data.volumeOptions(mountpoint.toAbsolutePath().toString(), readOnly).withSubdir(subdir).withMetrics(metrics);
+      volume = Volume.open(metaUrl, group == null ? vo : vo.withBlockSource(group.blockSource()));
+      if (group != null) {
+        try {
+          group.start(volume.meta(), volume.chunks(), vo.secrets());
+        } catch (IOException | RuntimeException e) {
+          group.close();
+          volume.close();
+          throw e;
+        }
+      }
     } catch (IOException | RuntimeException e) {
       MetricsOptions.close(endpoint);
       throw e;
@@ -198,27 +212,38 @@ final class MountCommand implements Callable<Integer> {
       server = FuseServer.mount(volume.vfs(), mountpoint, opts, metrics);
     } catch (IOException | RuntimeException e) {
       MetricsOptions.close(endpoint);
+      closeGroup(group);
       volume.close();
       throw e;
     }
     if (!server.awaitInit(Duration.ofSeconds(30))) {
       server.close();
       MetricsOptions.close(endpoint);
+      closeGroup(group);
       volume.close();
       throw new IOException("the kernel did not start the FUSE session at " + mountpoint + " within 30 s");
     }
     server.closeOnShutdown();
     raiseKernelReadAhead();
-    out.printf("volume %s mounted at %s (metadata %s)%s%n", volume.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl),
-        endpoint == null ? "" : ", metrics at " + endpoint.url());
+    out.printf("volume %s mounted at %s (metadata %s)%s%s%n", volume.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl),
+        endpoint == null ? "" : ", metrics at " + endpoint.url(),
+        group == null ? "" : group.self() == null ? ", reading from cache group " + groupOptions.group
+            : ", cache group " + groupOptions.group + " member " + group.self());
     out.flush();
     server.awaitStop(Duration.ofDays(36500));
     server.close();
     MetricsOptions.close(endpoint);
+    closeGroup(group);
     volume.close();
     return Cli.OK;
   }
 
+
+  private static void closeGroup(io.nectarfs.cache.CacheGroup group) {
+    if (group != null) {
+      group.close();
+    }
+  }
 
   /**
    * Checks every option before anything is mounted or forked, so that a bad value is a usage error
@@ -245,6 +270,7 @@ final class MountCommand implements Callable<Integer> {
       throw new ParameterException(cl, "--subdir must name a directory of the volume, e.g. --subdir /projects");
     }
     data.validate(cl);
+    groupOptions.validate(cl, false, readOnly, data.memoryOnly());
   }
 
   private static void checkDuration(CommandLine cl, String option, String value) {

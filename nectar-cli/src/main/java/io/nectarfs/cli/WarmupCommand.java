@@ -62,6 +62,15 @@ final class WarmupCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the summary as one JSON object (fields: docs/cli-json.md).")
   boolean json;
 
+  @Option(names = "--cache-group", paramLabel = "NAME", description = "Warm the blocks in the caches of cache group NAME, each at the member that owns it, all members at once (META-URL PATH... only).")
+  String group;
+
+  @Option(names = "--check", description = "With --cache-group: report the fraction of the blocks the group holds; change nothing.")
+  boolean check;
+
+  @Option(names = "--evict", description = "With --cache-group: drop the blocks from the group's caches.")
+  boolean evict;
+
   /**
    * {@code --json}: files warmed up and their bytes; {@code uncachedBlocks}: blocks not in the cache
    * afterwards (-1: not known, files read through a mount without a control file); {@code
@@ -75,6 +84,25 @@ final class WarmupCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<String> skipped = new ArrayList<>();
+    if (group == null && (check || evict)) {
+      throw new ParameterException(spec.commandLine(), "--check and --evict need --cache-group NAME");
+    }
+    if (check && evict) {
+      throw new ParameterException(spec.commandLine(), "--check and --evict exclude each other");
+    }
+    if (group != null) {
+      if (!args.getFirst().contains("://") || args.size() < 2) {
+        throw new ParameterException(spec.commandLine(), "--cache-group needs META-URL PATH...: the volume's metadata URL and paths inside the volume");
+      }
+      try (Volume v = Volume.open(args.getFirst(), data.volumeOptions("warmup", true).withBackgroundJobs(false))) {
+        List<Job> jobs = new ArrayList<>();
+        for (String p : args.subList(1, args.size())) {
+          collect(v.fileSystem(), Names.unescape(p), jobs, skipped);
+        }
+        return GroupWarmup.run(spec, v, group, jobs.stream().map(Job::ino).toList(), jobs.stream().mapToLong(Job::length).sum(), skipped,
+            check ? GroupWarmup.Mode.CHECK : evict ? GroupWarmup.Mode.EVICT : GroupWarmup.Mode.WARM, json);
+      }
+    }
     if (args.getFirst().contains("://")) {
       if (args.size() < 2) {
         throw new ParameterException(spec.commandLine(), "warmup " + args.getFirst() + " needs at least one PATH inside the volume");

@@ -154,6 +154,11 @@ final class InlineSlices implements ChunkStore {
   }
 
   @Override
+  public boolean evictBlock(String key, int blockLen) throws IOException {
+    return next.evictBlock(key, blockLen);
+  }
+
+  @Override
   public Optional<LocalArea> localArea() {
     return next.localArea();
   }

@@ -91,7 +91,7 @@ public final class Volume implements AutoCloseable {
     Vfs inner = null;
     try {
       Format f = meta.format();
-      ObjectStore raw = Volumes.storage(f, !options.readOnly(), options.secrets());
+      ObjectStore raw = Volumes.storage(f, !options.readOnly(), options.secrets(), options.storeTuning());
       storage = raw;
       if (!options.readOnly() && options.checkStorage()) {
         Volumes.checkWritable(raw, f); // before any caller is told the volume is open (not counted in the metrics)

@@ -34,7 +34,7 @@ import java.time.Duration;
  */
 public final class VolumeOptions {
   private static final VolumeOptions DEFAULTS = new VolumeOptions(null, CacheOptions.defaults(), VfsConfig.defaults(), false, null, "",
-      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null, true, null);
+      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null, true, null, StoreTuning.NONE);
 
   private final Secrets secrets;
   private final CacheOptions cache;
@@ -50,10 +50,11 @@ public final class VolumeOptions {
   private final Metrics metrics;
   private final boolean checkStorage;
   private final BlockSource blockSource;
+  private final StoreTuning tuning;
 
   private VolumeOptions(Secrets secrets, CacheOptions cache, VfsConfig vfsConfig, boolean readOnly, String subdir, String clientName,
       IdentityMapping identity, boolean backgroundJobs, Duration heartbeat, Duration sliceFreeDelay, Clock vfsClock,
-      Metrics metrics, boolean checkStorage, BlockSource blockSource) {
+      Metrics metrics, boolean checkStorage, BlockSource blockSource, StoreTuning tuning) {
     this.secrets = secrets;
     this.cache = cache;
     this.vfsConfig = vfsConfig;
@@ -68,6 +69,7 @@ public final class VolumeOptions {
     this.metrics = metrics;
     this.checkStorage = checkStorage;
     this.blockSource = blockSource;
+    this.tuning = tuning;
   }
 
   /**
@@ -137,26 +139,26 @@ public final class VolumeOptions {
   /** See {@link #checkStorage()}. */
   public VolumeOptions withCheckStorage(boolean on) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, metrics, on, blockSource);
+        vfsClock, metrics, on, blockSource, tuning);
   }
 
   public VolumeOptions withSecrets(Secrets s) {
     return new VolumeOptions(nonNull(s, "secrets"), cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   public VolumeOptions withCache(CacheOptions c) {
     return new VolumeOptions(secrets, nonNull(c, "cache"), vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   public VolumeOptions withVfsConfig(VfsConfig v) {
     return new VolumeOptions(secrets, cache, nonNull(v, "vfsConfig"), readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   public VolumeOptions withReadOnly(boolean ro) {
-    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   /** Serve directory {@code path} (absolute within the volume, e.g. {@code /projects/a}) as the root; null: the whole volume. */
@@ -164,28 +166,28 @@ public final class VolumeOptions {
     if (path != null && path.isBlank()) {
       throw new IllegalArgumentException("subdir must name a directory of the volume, e.g. /projects");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   public VolumeOptions withClientName(String name) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, nonNull(name, "clientName"), identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   public VolumeOptions withIdentity(IdentityMapping m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, nonNull(m, "identity"), backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   /** Whether a background thread runs the session's heartbeat and shared jobs (off for one-shot admin tools). */
   public VolumeOptions withBackgroundJobs(boolean on) {
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   /** How often the session is refreshed; it expires after five missed heartbeats. */
   public VolumeOptions withHeartbeat(Duration d) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, positive(d, "heartbeat"),
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   /** How long freed slices wait before their objects are deleted (other clients may still read them). */
@@ -193,12 +195,12 @@ public final class VolumeOptions {
     if (d == null || d.isNegative()) {
       throw new IllegalArgumentException("slice free delay must not be negative");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics, checkStorage, blockSource);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   public VolumeOptions withVfsClock(Clock c) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        nonNull(c, "vfsClock"), metrics, checkStorage, blockSource);
+        nonNull(c, "vfsClock"), metrics, checkStorage, blockSource, tuning);
   }
 
   /** The process-wide registry the volume's layers record in; null when the volume makes its own. */
@@ -212,7 +214,7 @@ public final class VolumeOptions {
    */
   public VolumeOptions withMetrics(Metrics m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, m, checkStorage, blockSource);
+        vfsClock, m, checkStorage, blockSource, tuning);
   }
 
   /** Where the chunk store asks for blocks before the object store (a cache group); null: nowhere. */
@@ -226,7 +228,19 @@ public final class VolumeOptions {
    */
   public VolumeOptions withBlockSource(BlockSource source) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, metrics, checkStorage, source);
+        vfsClock, metrics, checkStorage, source, tuning);
+  }
+
+  /** This process's limits on the object store (bandwidth, simulated latency). */
+  public StoreTuning storeTuning() {
+    return tuning;
+  }
+
+  /** Limits this process's object store traffic as {@code t} says ({@link StoreTuning#NONE}: the default). */
+  public VolumeOptions withStoreTuning(StoreTuning t) {
+    StoreTuning tuning = nonNull(t, "store tuning");
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
+        vfsClock, metrics, checkStorage, blockSource, tuning);
   }
 
   private static <T> T nonNull(T v, String what) {

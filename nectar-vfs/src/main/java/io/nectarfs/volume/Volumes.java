@@ -84,8 +84,13 @@ public final class Volumes {
    * else lives under the volume's name and {@code claim} is set (never for read-only clients).
    */
   public static ObjectStore storage(Format f, boolean claim, Secrets secrets) throws IOException {
+    return storage(f, claim, secrets, StoreTuning.NONE);
+  }
+
+  /** {@link #storage(Format, boolean, Secrets)} with this process's limits {@code tuning}. */
+  public static ObjectStore storage(Format f, boolean claim, Secrets secrets, StoreTuning tuning) throws IOException {
     VolumeMarker.verify(f, claim, secrets);
-    return unchecked(f, secrets);
+    return ObjectStores.registry().open(f.storage(), tuning.apply(storeOptions(f)), secrets);
   }
 
   /** Opens the volume's object storage without looking at the marker (format's own probe). */
