@@ -8,6 +8,8 @@
 #                                    FUSE passthrough, and NectarFS mounts on SQLite and on Redis (RUNS=3, median)
 #   scripts/bench.sh gateway [DIR]   the S3 gateway vs S3Proxy (objbench, aws CLI with one big object) and vs a
 #                                    FUSE mount of the same volume (cold sequential read); QUICK=1 for 256 MiB
+#   scripts/bench.sh cachegroup [DIR] issue #16: 3 clients over a slowed S3, (a) object store only, (b) local caches,
+#                                    (c) a cache group after warmup --cache-group; sequential, 4 KiB random, warm-up
 #   scripts/bench.sh all [--json]    every workload of issue #13 on raw ext4, the C FUSE passthrough, NectarFS on
 #                                    SQLite and on Redis: one table with ratios (docs/benchmarks.md; QUICK=1 ~3 min)
 # NECTAR_HOME=/other/checkout benchmarks that checkout's build (its ./nectar); the baselines and tools stay ours.
@@ -16,6 +18,7 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 source scripts/lib.sh
 source scripts/bench/all.sh
 source scripts/bench/gateway.sh
+source scripts/bench/cachegroup.sh
 nectar_java_home
 NECTAR_ROOT="$(readlink -f "${NECTAR_HOME:-.}")"
 NX="$NECTAR_ROOT/nectar"
@@ -178,5 +181,6 @@ case "${1:-}" in
   tar) shift; tarx "$@" ;;
   all) shift; all "$@" ;;
   gateway) shift; gateway_bench "$@" ;;
-  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR] | gateway [DIR] | all [--json]" >&2; exit 2 ;;
+  cachegroup) shift; cachegroup_bench "$@" ;;
+  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR] | gateway [DIR] | cachegroup [DIR] | all [--json]" >&2; exit 2 ;;
 esac

@@ -194,7 +194,7 @@ public final class CacheGroup implements AutoCloseable {
     if (key == null) {
       throw new IllegalStateException("the cache group is not started");
     }
-    return new GroupBlocks(options.name(), source);
+    return new GroupBlocks(options.name(), source, key, metrics);
   }
 
   /** Whether some member is known; else an error that says how a group comes to be. */

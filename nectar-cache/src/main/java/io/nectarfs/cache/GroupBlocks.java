@@ -29,12 +29,19 @@ public final class GroupBlocks {
   /** Requests in flight per member (each member also fetches 8 blocks of a request at once). */
   static final int IN_FLIGHT = 4;
 
+  /** How long one request may take: a batch of warm-ups waits on the object store. */
+  static final java.time.Duration REQUEST_TIMEOUT = java.time.Duration.ofMinutes(10);
+
   private final String group;
   private final GroupSource source;
+  private final GroupKey key;
+  private final io.nectarfs.common.Metrics metrics;
 
-  GroupBlocks(String group, GroupSource source) {
+  GroupBlocks(String group, GroupSource source, GroupKey key, io.nectarfs.common.Metrics metrics) {
     this.group = group;
     this.source = source;
+    this.key = key;
+    this.metrics = metrics;
   }
 
   /** Told after each batch: blocks and bytes it covered, and how many of its blocks failed. */
@@ -127,7 +134,13 @@ public final class GroupBlocks {
   }
 
   private Share member(Member m, List<PeerClient.Key> keys, Listener listener, Op op) {
-    PeerClient c = source.client(m);
+    // A client of its own: the readers' clients give up after the peer timeout, a warm-up waits on the store.
+    try (PeerClient c = PeerClient.connect(m.address(), key, PeerClient.Options.DEFAULT.withTimeout(REQUEST_TIMEOUT), metrics)) {
+      return member(c, keys, listener, op);
+    }
+  }
+
+  private Share member(PeerClient c, List<PeerClient.Key> keys, Listener listener, Op op) {
     Semaphore slots = new Semaphore(IN_FLIGHT);
     AtomicLong ok = new AtomicLong();
     AtomicLong failed = new AtomicLong();

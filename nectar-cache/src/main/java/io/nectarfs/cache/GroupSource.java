@@ -36,6 +36,10 @@ final class GroupSource implements BlockSource {
   private static final Logger log = LoggerFactory.getLogger(GroupSource.class);
   /** How long a failing member is left alone. */
   static final Duration SUSPECT = Duration.ofSeconds(10);
+  /** Requests in flight to one member from this process; more wait their turn (the wait is not the member's slowness). */
+  static final int IN_FLIGHT = 8;
+  /** The longest a read waits for a member, its turn included (the per-request limit is the peer timeout). */
+  static final Duration QUEUED = Duration.ofSeconds(60);
   private static final Set<Errno> ABOUT_THE_BLOCK = Set.of(Errno.ENOENT, Errno.ENOSPC, Errno.EINVAL);
 
   private record View(Ring ring, String self, GroupKey key) {}
@@ -48,13 +52,14 @@ final class GroupSource implements BlockSource {
   private final Map<String, PeerClient> clients = new ConcurrentHashMap<>();
   private final Map<String, Long> suspectUntil = new ConcurrentHashMap<>();
   private final Map<String, Counter> skips = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.Semaphore> turns = new ConcurrentHashMap<>();
 
   GroupSource(Duration timeout, Clock clock, Metrics metrics) {
     this.timeout = timeout;
     this.clock = clock;
     this.metrics = metrics;
     // The client's own bound is a backstop: the chunk store's deadline (timeout()) ends a fetch first.
-    this.options = PeerClient.Options.DEFAULT.withTimeout(timeout.plusSeconds(1)).withClock(clock);
+    this.options = PeerClient.Options.DEFAULT.withTimeout(timeout).withClock(clock);
   }
 
   /** Starts using {@code members} (placement) with {@code key}; {@code self} is this member's id, or null for a consumer. */
@@ -70,6 +75,7 @@ final class GroupSource implements BlockSource {
       }
     }
     suspectUntil.keySet().retainAll(ring.ids());
+    turns.keySet().retainAll(ring.ids());
   }
 
   Ring ring() {
@@ -97,13 +103,16 @@ final class GroupSource implements BlockSource {
     if (owner == null || owner.id().equals(v.self())) {
       return null;
     }
-    if (suspect(owner.id())) {
-      skips.computeIfAbsent(owner.id(), id -> Counter.builder("nectar_cache_peer_suspect_skips")
-          .description("reads that went to the object store because the owning member is suspect").tag("peer", id)
-          .register(metrics.registry())).increment();
+    if (skipSuspect(owner)) {
       return null;
     }
+    java.util.concurrent.Semaphore turn = turns.computeIfAbsent(owner.id(), id -> new java.util.concurrent.Semaphore(IN_FLIGHT));
+    acquire(ctx, turn);
     try {
+      if (skipSuspect(owner)) {
+        return null; // it failed while we waited
+      }
+      // The peer timeout starts now: the time spent waiting for a turn is this process's queue, not the member's slowness.
       return client(owner).get(ctx, key, blockLen, off, len);
     } catch (FsException e) {
       if (!ABOUT_THE_BLOCK.contains(e.errno()) && e.errno() != Errno.EINTR) {
@@ -113,7 +122,31 @@ final class GroupSource implements BlockSource {
     } catch (IOException e) {
       markSuspect(owner, e);
       throw e;
+    } finally {
+      turn.release();
     }
+  }
+
+  /** Takes a turn, waiting at most until {@code ctx} ends (its deadline is {@link #timeout()} away at most). */
+  private static void acquire(Ctx ctx, java.util.concurrent.Semaphore turn) throws IOException {
+    try {
+      while (!turn.tryAcquire(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        ctx.checkCancelled();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for a turn at a cache group member");
+    }
+  }
+
+  private boolean skipSuspect(Member owner) {
+    if (!suspect(owner.id())) {
+      return false;
+    }
+    skips.computeIfAbsent(owner.id(), id -> Counter.builder("nectar_cache_peer_suspect_skips")
+        .description("reads that went to the object store because the owning member is suspect").tag("peer", id)
+        .register(metrics.registry())).increment();
+    return true;
   }
 
   private void markSuspect(Member m, IOException why) {
@@ -123,9 +156,10 @@ final class GroupSource implements BlockSource {
     }
   }
 
+  /** The whole wait for a member, its turn included; each request to it is limited to the peer timeout. */
   @Override
   public Duration timeout() {
-    return timeout;
+    return QUEUED.plus(timeout);
   }
 
   void close() {
