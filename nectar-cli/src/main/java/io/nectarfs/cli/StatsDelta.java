@@ -104,6 +104,12 @@ final class StatsDelta {
     return Math.round(delta("nectar_vfs_write_bytes_total"));
   }
 
+  /** Bytes read from cache group members in the interval. */
+  double peerBytes() {
+    return after.sum("nectar_chunk_read_bytes_total", l -> "peer".equals(l.get("source")))
+        - before.sum("nectar_chunk_read_bytes_total", l -> "peer".equals(l.get("source")));
+  }
+
   long cacheHits() {
     return Math.round(delta("nectar_chunk_cache_hits_total"));
   }
@@ -138,8 +144,15 @@ final class StatsDelta {
         .append(",\"cache_hits\":").append(hits).append(",\"cache_misses\":").append(misses)
         .append(",\"cache_hit_ratio\":").append(num(hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses)))
         .append(",\"staging_blocks\":").append(Math.round(after.sum("nectar_chunk_staging_blocks")))
-        .append(",\"staging_oldest_age_seconds\":").append(num(after.sum("nectar_chunk_staging_oldest_age_seconds")))
-        .append('}');
+        .append(",\"staging_oldest_age_seconds\":").append(num(after.sum("nectar_chunk_staging_oldest_age_seconds")));
+    if (after.has("nectar_cache_group_members")) {
+      b.append(",\"cache_group\":{\"members\":").append(Math.round(after.sum("nectar_cache_group_members")))
+          .append(",\"peer_read_bytes\":").append(Math.round(peerBytes()))
+          .append(",\"fallbacks\":").append(Math.round(delta("nectar_chunk_peer_fallbacks_total")))
+          .append(",\"served_bytes\":").append(Math.round(delta("nectar_cache_server_bytes_served_total")))
+          .append(",\"peer_errors\":").append(Math.round(delta("nectar_cache_peer_errors_total"))).append('}');
+    }
+    b.append('}');
     return b.toString();
   }
 
@@ -159,6 +172,11 @@ final class StatsDelta {
         mib(readBytes() / seconds), mib(writtenBytes() / seconds),
         hits + misses == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * hits / (hits + misses)),
         Math.round(after.sum("nectar_chunk_staging_blocks")), after.sum("nectar_chunk_staging_oldest_age_seconds")));
+    if (after.has("nectar_cache_group_members")) {
+      b.append(String.format(Locale.ROOT, "cache group: %d member(s)  from peers %s/s  fallbacks %d  served %s/s  peer errors %d%n",
+          Math.round(after.sum("nectar_cache_group_members")), mib(peerBytes() / seconds), Math.round(delta("nectar_chunk_peer_fallbacks_total")),
+          mib(delta("nectar_cache_server_bytes_served_total") / seconds), Math.round(delta("nectar_cache_peer_errors_total"))));
+    }
     return b.toString();
   }
 

@@ -61,4 +61,30 @@ class StatsDeltaTest {
             "\"fuse\":{\"ops\":0,", "\"mean_seconds\":null");
     assertThat(d.text()).contains("vfs", "10.0", "cache hit 71.4%", "staging 2 blocks");
   }
+
+  @Test
+  void aCacheGroupMember_getsItsOwnLine_andJsonObject_onlyWhenInAGroup() {
+    String before = """
+        nectar_cache_group_members 3
+        nectar_chunk_read_bytes_total{source="peer"} 1048576
+        nectar_chunk_read_bytes_total{source="object"} 5
+        nectar_chunk_peer_fallbacks_total{reason="error"} 1
+        nectar_cache_server_bytes_served_total 0
+        nectar_cache_peer_errors_total{cause="lost",peer="a:1"} 0
+        """;
+    String after = """
+        nectar_cache_group_members 4
+        nectar_chunk_read_bytes_total{source="peer"} 5242880
+        nectar_chunk_read_bytes_total{source="object"} 7
+        nectar_chunk_peer_fallbacks_total{reason="error"} 3
+        nectar_cache_server_bytes_served_total 2097152
+        nectar_cache_peer_errors_total{cause="lost",peer="a:1"} 2
+        """;
+    StatsDelta d = new StatsDelta(PromText.parse(before), PromText.parse(after), 2.0);
+    assertThat(d.json()).contains("\"cache_group\":{\"members\":4,\"peer_read_bytes\":4194304,\"fallbacks\":2,\"served_bytes\":2097152,\"peer_errors\":2}");
+    assertThat(d.text()).contains("cache group: 4 member(s)  from peers 2.0 MiB/s  fallbacks 2  served 1.0 MiB/s  peer errors 2");
+    StatsDelta alone = new StatsDelta(PromText.parse(BEFORE), PromText.parse(AFTER), 2.0);
+    assertThat(alone.json()).doesNotContain("cache_group");
+    assertThat(alone.text()).doesNotContain("cache group");
+  }
 }
