@@ -37,6 +37,13 @@ public interface BlockProvider {
   void warm(Ctx ctx, String key, int blockLen) throws IOException;
 
   /**
+   * Keeps {@code block}, the whole block {@code key} of length {@code blockLen} that another member
+   * fetched for this one (a warm-up spreading the fetching over the group), as {@link #warm} would
+   * have. A full cache is ENOSPC; a block of the wrong length EINVAL.
+   */
+  void keep(Ctx ctx, String key, int blockLen, byte[] block) throws IOException;
+
+  /**
    * Drops the block from this member's caches; answers whether it was cached. A block written but
    * not yet uploaded (writeback staging) stays: it is the only copy.
    */

@@ -49,6 +49,13 @@ final class ChunkProvider implements BlockProvider {
   }
 
   @Override
+  public void keep(Ctx ctx, String key, int blockLen, byte[] block) throws IOException {
+    if (!chunks.keepBlock(key, blockLen, block)) {
+      throw Errno.ENOSPC.exception("this member's cache takes no new blocks (full or below its free-space floor)");
+    }
+  }
+
+  @Override
   public boolean evict(String key, int blockLen) throws IOException {
     return chunks.evictBlock(key, blockLen);
   }

@@ -90,6 +90,20 @@ final class NettyPeerClient implements PeerClient {
   }
 
   @Override
+  public Warmed warmFrom(Ctx ctx, InetSocketAddress from, List<Key> keys) throws IOException {
+    int warmed = 0;
+    int failed = 0;
+    for (int i = 0; i < keys.size(); i += Wire.MAX_BATCH) {
+      List<Key> part = keys.subList(i, Math.min(keys.size(), i + Wire.MAX_BATCH));
+      Warmed w = (Warmed) call(ctx, Wire.Op.WARM_FROM, id -> Wire.keys(ByteBufAllocator.DEFAULT, Wire.WARM_FROM, id, from, part), Wire.WARM_OK,
+          b -> new Warmed(b.readInt(), b.readInt()));
+      warmed += w.warmed();
+      failed += w.failed();
+    }
+    return new Warmed(warmed, failed);
+  }
+
+  @Override
   public int evict(Ctx ctx, List<Key> keys) throws IOException {
     int evicted = 0;
     for (int from = 0; from < keys.size(); from += Wire.MAX_BATCH) {

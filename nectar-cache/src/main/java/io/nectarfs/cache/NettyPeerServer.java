@@ -55,6 +55,9 @@ final class NettyPeerServer implements PeerServer {
   final GroupKey key;
   final BlockProvider provider;
   final ServerMeters meters;
+  private final io.nectarfs.common.Metrics metrics;
+  /** Clients of other members this server reads from for WARM_FROM, by address; closed with the server. */
+  private final java.util.Map<InetSocketAddress, PeerClient> peers = new java.util.concurrent.ConcurrentHashMap<>();
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel listener;
@@ -71,6 +74,7 @@ final class NettyPeerServer implements PeerServer {
     this.key = key;
     this.provider = provider;
     this.meters = new ServerMeters(metrics);
+    this.metrics = metrics;
     this.boss = Transport.group("nectar-peer-accept", 1);
     this.workers = Transport.group("nectar-peer-io", 0);
     ServerBootstrap b = new ServerBootstrap()
@@ -158,6 +162,7 @@ final class NettyPeerServer implements PeerServer {
       }
     }
     connections.close().awaitUninterruptibly();
+    peers.values().forEach(PeerClient::close);
     requests.shutdown();
     shutdownLoops();
     if (interrupted) {
@@ -183,6 +188,11 @@ final class NettyPeerServer implements PeerServer {
   }
 
   /** Runs a request's answer on a virtual thread; {@code work} returns the whole answer frame. */
+  /** The client of the member at {@code address} for WARM_FROM (long timeout: it waits on that member's object store). */
+  PeerClient peer(InetSocketAddress address) {
+    return peers.computeIfAbsent(address, a -> PeerClient.connect(a, key, PeerClient.Options.DEFAULT.withTimeout(java.time.Duration.ofMinutes(10)), metrics));
+  }
+
   void answer(Channel ch, int id, Wire.Op op, IoWork work) {
     if (!enter()) {
       ch.writeAndFlush(Wire.error(ch.alloc(), id, Errno.EAGAIN, "server is closing"));

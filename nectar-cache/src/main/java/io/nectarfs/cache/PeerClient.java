@@ -44,6 +44,13 @@ public interface PeerClient extends AutoCloseable {
   /** Asks the peer to bring {@code keys} into its cache; answers how many it warmed and how many failed. */
   Warmed warm(Ctx ctx, List<Key> keys) throws IOException;
 
+  /**
+   * Asks the peer to bring {@code keys} into its cache by reading each whole block from the member
+   * at {@code from} (which fetches it from the object store if it must) instead of the object store:
+   * a warm-up spreads the fetching of a busy member's share over idle ones.
+   */
+  Warmed warmFrom(Ctx ctx, InetSocketAddress from, List<Key> keys) throws IOException;
+
   /** Asks the peer to drop {@code keys} from its caches (blocks not yet uploaded stay); answers how many it dropped. */
   int evict(Ctx ctx, List<Key> keys) throws IOException;
 

@@ -146,7 +146,23 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
       }
       case Wire.WARM -> {
         List<PeerClient.Key> keys = Wire.readKeys(f);
-        server.answer(ch, id, Wire.Op.WARM, c -> warm(ch, id, c, keys));
+        server.answer(ch, id, Wire.Op.WARM, c -> warm(ch, id, c, keys, k -> p.warm(c, k.key(), k.blockLen())));
+      }
+      case Wire.WARM_FROM -> {
+        String host = Wire.readKey(f);
+        int port = f.readInt();
+        if (port < 1 || port > 65535) {
+          throw Errno.EPROTO.exception("warm-from port " + port);
+        }
+        List<PeerClient.Key> keys = Wire.readKeys(f);
+        server.answer(ch, id, Wire.Op.WARM_FROM, c -> {
+          PeerClient from = server.peer(new InetSocketAddress(host, port));
+          return warm(ch, id, c, keys, k -> {
+            if (!p.has(k.key(), k.blockLen())) {
+              p.keep(c, k.key(), k.blockLen(), from.get(c, k.key(), k.blockLen(), 0, k.blockLen()));
+            }
+          });
+        });
       }
       case Wire.STATS -> server.answer(ch, id, Wire.Op.STATS, c -> {
         BlockProvider.Stats s = p.stats();
@@ -171,8 +187,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Warms one block. */
+  @FunctionalInterface
+  private interface Warming {
+    void warm(PeerClient.Key k) throws Exception;
+  }
+
   /** Warms {@code keys}, {@link #WARM_PARALLELISM} at a time, and answers the counts. */
-  private ByteBuf warm(io.netty.channel.Channel ch, int id, io.nectarfs.common.Ctx c, List<PeerClient.Key> keys) {
+  private ByteBuf warm(io.netty.channel.Channel ch, int id, io.nectarfs.common.Ctx c, List<PeerClient.Key> keys, Warming warming) {
     Semaphore slots = new Semaphore(WARM_PARALLELISM);
     java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
@@ -181,7 +203,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         slots.acquireUninterruptibly();
         scope.execute(() -> {
           try {
-            server.provider.warm(c, k.key(), k.blockLen());
+            warming.warm(k);
             ok.incrementAndGet();
             server.meters.warmed.increment();
           } catch (Exception e) {

@@ -29,6 +29,7 @@ final class Wire {
   static final byte WARM = 18;
   static final byte STATS = 19;
   static final byte EVICT = 20;
+  static final byte WARM_FROM = 21;
   // answers
   static final byte DATA = 32;
   static final byte HAS_OK = 33;
@@ -52,7 +53,7 @@ final class Wire {
   static final byte[] SERVER_PROOF = "nectar-peer v1 server".getBytes(StandardCharsets.US_ASCII);
 
   /** The requests, for meters. */
-  enum Op { GET, HAS, WARM, STATS, EVICT }
+  enum Op { GET, HAS, WARM, STATS, EVICT, WARM_FROM }
 
   private Wire() {}
 
@@ -95,7 +96,16 @@ final class Wire {
   }
 
   static ByteBuf keys(ByteBufAllocator alloc, byte type, int id, List<PeerClient.Key> keys) {
-    ByteBuf b = frame(alloc, type, id, 4 + keys.size() * 64);
+    return keys(alloc, type, id, null, keys);
+  }
+
+  /** A HAS/WARM/EVICT frame, or a WARM_FROM frame when {@code from} is given (its host and port first). */
+  static ByteBuf keys(ByteBufAllocator alloc, byte type, int id, java.net.InetSocketAddress from, List<PeerClient.Key> keys) {
+    ByteBuf b = frame(alloc, type, id, 4 + keys.size() * 64 + (from == null ? 0 : 264));
+    if (from != null) {
+      writeKey(b, from.getHostString());
+      b.writeInt(from.getPort());
+    }
     b.writeInt(keys.size());
     for (PeerClient.Key k : keys) {
       writeKey(b, k.key());

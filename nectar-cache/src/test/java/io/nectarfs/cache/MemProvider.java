@@ -44,9 +44,26 @@ final class MemProvider implements BlockProvider {
     return cached.contains(key);
   }
 
+  /** Warm-ups wait for it. */
+  volatile CountDownLatch warmGate = new CountDownLatch(0);
+
   @Override
   public void warm(Ctx ctx, String key, int blockLen) throws IOException {
+    try {
+      warmGate.await();
+    } catch (InterruptedException e) {
+      throw new java.io.InterruptedIOException();
+    }
     block(key, blockLen);
+    cached.add(key);
+  }
+
+  /** Blocks other members fetched for this one. */
+  final Map<String, byte[]> kept = new ConcurrentHashMap<>();
+
+  @Override
+  public void keep(Ctx ctx, String key, int blockLen, byte[] block) {
+    kept.put(key, block);
     cached.add(key);
   }
 

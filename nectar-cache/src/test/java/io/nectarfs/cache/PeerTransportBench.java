@@ -156,6 +156,9 @@ class PeerTransportBench {
         public void warm(Ctx ctx, String k, int blockLen) {}
 
         @Override
+        public void keep(Ctx ctx, String k, int blockLen, byte[] block) {}
+
+        @Override
         public boolean evict(String k, int blockLen) {
           return false;
         }

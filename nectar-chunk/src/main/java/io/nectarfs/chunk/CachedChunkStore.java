@@ -447,6 +447,11 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   @Override
+  public boolean keepBlock(String key, int blockLen, byte[] block) throws IOException {
+    return serving.keep(key, blockLen, block);
+  }
+
+  @Override
   public boolean evictBlock(String key, int blockLen) throws IOException {
     return serving.evict(key, blockLen);
   }

@@ -129,6 +129,17 @@ public interface ChunkStore extends AutoCloseable {
   }
 
   /**
+   * Keeps {@code block}, the whole block {@code key} another cache group member fetched for this
+   * one, on disk as {@link #warmBlock} would; false when it could not be kept (as warmBlock).
+   *
+   * @throws IOException {@link io.nectarfs.common.Errno#EINVAL} as {@link #readBlock}, or when
+   *     {@code block} is not {@code blockLen} bytes
+   */
+  default boolean keepBlock(String key, int blockLen, byte[] block) throws IOException {
+    return false;
+  }
+
+  /**
    * Drops block {@code key} from the memory and disk caches (a cache group's {@code warmup
    * --evict}); answers whether either held it. A staged block (writeback, not yet uploaded) stays:
    * it is the only copy. False for a store without caches (the default).

@@ -54,6 +54,22 @@ final class Serving {
     return cs.cached(key);
   }
 
+  /** {@link ChunkStore#keepBlock}. */
+  boolean keep(String key, int blen, byte[] block) throws IOException {
+    check(key, blen, 0, blen);
+    if (block.length != blen) {
+      throw Errno.EINVAL.exception("block " + key + " of " + blen + " bytes given " + block.length + " bytes");
+    }
+    DiskCache disk = cs.diskCache();
+    if (disk != null && disk.contains(key)) {
+      return true;
+    }
+    if (!admits(key, blen)) {
+      return false;
+    }
+    return disk.putNow(key, block) || disk.contains(key);
+  }
+
   /** {@link ChunkStore#evictBlock}: memory and disk; staging keeps its blocks until they are uploaded. */
   boolean evict(String key, int blen) throws IOException {
     check(key, blen, 0, blen);

@@ -105,6 +105,26 @@ class ServingTest {
   }
 
   @Test
+  void keepBlock_keepsWhatAnotherMemberFetched_withoutAGet_andChecksItsLength() throws Exception {
+    CountingStore store = new CountingStore(ChunkTesting.mem());
+    try (ChunkStore cs = open(store, disk(0), NEVER)) {
+      ChunkTesting.writeSlice(cs, 1, data);
+      store.gets.set(0);
+      byte[] block = Arrays.copyOfRange(data, BS, 2 * BS);
+      assertThatThrownBy(() -> cs.keepBlock(k1, BS, Arrays.copyOf(block, BS - 1)))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+      assertThat(cs.keepBlock(k1, BS, block)).isTrue();
+      assertThat(cs.hasBlock(k1, BS)).isTrue();
+      assertThat(cs.readBlock(Ctx.ROOT, k1, BS, 7, 100)).isEqualTo(Arrays.copyOfRange(data, BS + 7, BS + 107));
+      assertThat(store.gets.get()).as("object GETs").isZero();
+    }
+    try (ChunkStore cs = open(store, disk(0.999_999), NEVER)) {
+      assertThat(cs.keepBlock(k0, BS, Arrays.copyOf(data, BS))).as("a full cache keeps nothing new").isFalse();
+      assertThat(cs.keepBlock(k1, BS, Arrays.copyOfRange(data, BS, 2 * BS))).as("already there").isTrue();
+    }
+  }
+
+  @Test
   void peersAndLocalReadersOfOneBlock_shareOneGet() throws Exception {
     HeldStore store = new HeldStore(ChunkTesting.mem());
     int threads = 8;

@@ -154,6 +154,11 @@ final class InlineSlices implements ChunkStore {
   }
 
   @Override
+  public boolean keepBlock(String key, int blockLen, byte[] block) throws IOException {
+    return next.keepBlock(key, blockLen, block);
+  }
+
+  @Override
   public boolean evictBlock(String key, int blockLen) throws IOException {
     return next.evictBlock(key, blockLen);
   }
