@@ -178,19 +178,19 @@ final class AccessLogVfs implements Vfs {
   }
 
   @Override
-  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
+  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws IOException {
     if (ino == INO) {
       throw internal();
     }
     if (!log.active()) {
-      return vfs.setattr(ctx, ino, fh, req);
+      return vfs.setattr(ctx, ino, fh, req, dropSuidGid);
     }
     String args = "ino=" + ino + ",fh=" + fh + ",valid=" + hex(req.valid())
         + (req.has(SetAttr.MODE) ? ",mode=" + oct(req.mode()) : "")
         + (req.has(SetAttr.UID) ? ",uid=" + req.uid() : "")
         + (req.has(SetAttr.GID) ? ",gid=" + req.gid() : "")
-        + (req.has(SetAttr.SIZE) ? ",size=" + req.size() : "");
-    return logged(ctx, "setattr", args, () -> vfs.setattr(ctx, ino, fh, req), null);
+        + (req.has(SetAttr.SIZE) ? ",size=" + req.size() : "") + (dropSuidGid ? ",killsuidgid" : "");
+    return logged(ctx, "setattr", args, () -> vfs.setattr(ctx, ino, fh, req, dropSuidGid), null);
   }
 
   @Override
@@ -287,19 +287,19 @@ final class AccessLogVfs implements Vfs {
   }
 
   @Override
-  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException {
+  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws IOException {
     if (isLog(parent, name)) {
       throw internal();
     }
     if (!log.active()) {
-      return vfs.create(ctx, parent, name, mode, umask, flags);
+      return vfs.create(ctx, parent, name, mode, umask, flags, dropSuidGid);
     }
     return logged(ctx, "create", named(parent, name) + ",mode=" + oct(mode) + ",umask=" + oct(umask) + ",flags=" + hex(flags),
-        () -> vfs.create(ctx, parent, name, mode, umask, flags), o -> "ino=" + o.entry().ino() + ",fh=" + o.fh());
+        () -> vfs.create(ctx, parent, name, mode, umask, flags, dropSuidGid), o -> "ino=" + o.entry().ino() + ",fh=" + o.fh());
   }
 
   @Override
-  public long open(Ctx ctx, long ino, int flags) throws IOException {
+  public long open(Ctx ctx, long ino, int flags, boolean dropSuidGid) throws IOException {
     if (ino == INO) {
       if (OpenFlags.writable(flags) || OpenFlags.has(flags, OpenFlags.O_TRUNC)) {
         throw Errno.EACCES.exception(NAME + " is read-only");
@@ -310,9 +310,9 @@ final class AccessLogVfs implements Vfs {
       return fh;
     }
     if (!log.active()) {
-      return vfs.open(ctx, ino, flags);
+      return vfs.open(ctx, ino, flags, dropSuidGid);
     }
-    return logged(ctx, "open", "ino=" + ino + ",flags=" + hex(flags), () -> vfs.open(ctx, ino, flags), fh -> "fh=" + fh);
+    return logged(ctx, "open", "ino=" + ino + ",flags=" + hex(flags), () -> vfs.open(ctx, ino, flags, dropSuidGid), fh -> "fh=" + fh);
   }
 
   @Override
@@ -342,15 +342,15 @@ final class AccessLogVfs implements Vfs {
   }
 
   @Override
-  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
+  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src, boolean dropSuidGid) throws IOException {
     if (ino == INO) {
       throw Errno.EBADF.exception(NAME + " is read-only");
     }
     if (!log.active()) {
-      return vfs.write(ctx, ino, fh, off, src);
+      return vfs.write(ctx, ino, fh, off, src, dropSuidGid);
     }
     return logged(ctx, "write", "ino=" + ino + ",fh=" + fh + ",off=" + off + ",size=" + src.remaining(),
-        () -> vfs.write(ctx, ino, fh, off, src), n -> Integer.toString(n));
+        () -> vfs.write(ctx, ino, fh, off, src, dropSuidGid), n -> Integer.toString(n));
   }
 
   @Override

@@ -55,8 +55,8 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
-  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
-    return outAttr(inner.setattr(ctx, in(ino), fh, req));
+  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws IOException {
+    return outAttr(inner.setattr(ctx, in(ino), fh, req, dropSuidGid));
   }
 
   @Override
@@ -100,14 +100,14 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
-  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException {
-    Opened o = inner.create(ctx, in(parent), name, mode, umask, flags);
+  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws IOException {
+    Opened o = inner.create(ctx, in(parent), name, mode, umask, flags, dropSuidGid);
     return new Opened(out(o.entry()), o.fh());
   }
 
   @Override
-  public long open(Ctx ctx, long ino, int flags) throws IOException {
-    return inner.open(ctx, in(ino), flags);
+  public long open(Ctx ctx, long ino, int flags, boolean dropSuidGid) throws IOException {
+    return inner.open(ctx, in(ino), flags, dropSuidGid);
   }
 
   @Override
@@ -116,8 +116,8 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
-  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
-    return inner.write(ctx, in(ino), fh, off, src);
+  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src, boolean dropSuidGid) throws IOException {
+    return inner.write(ctx, in(ino), fh, off, src, dropSuidGid);
   }
 
   @Override
