@@ -51,12 +51,12 @@ public final class Proto {
   /** 7.39: shared mmap of files opened with FOPEN_DIRECT_IO (flags2 bit 4). */
   public static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;
   /**
-   * 7.33 (flags2 bit 1): the server drops setuid/setgid and {@code security.capability} on write,
+   * 7.33: the server drops setuid/setgid and {@code security.capability} on write,
    * truncate and chown (FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID, FUSE_OPEN_KILL_SUIDGID say
    * when the caller lacks CAP_FSETID); the kernel then sets SB_NOSEC, so a write(2) asks GETXATTR
    * {@code security.capability} only once per inode until its attributes are refreshed.
    */
-  public static final long HANDLE_KILLPRIV_V2 = 1L << 33;
+  public static final long HANDLE_KILLPRIV_V2 = 1L << 28;
   /** 7.40: reads (and writes) of opens answered with FOPEN_PASSTHROUGH go to a backing file (flags2 bit 5). */
   public static final long PASSTHROUGH = 1L << 37;
   /** max_stack_depth we answer with PASSTHROUGH: backing files live on a plain (non-stacked) file system. */
