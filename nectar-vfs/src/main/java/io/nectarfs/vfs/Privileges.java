@@ -26,7 +26,9 @@ import java.io.IOException;
  * cached attributes already have.
  *
  * <p>Stateless apart from the cache (thread-safe as it is). A drop is made as the caller: the
- * metadata lets anyone who may write a file drop its setuid/setgid bits, and nothing else.
+ * metadata lets anyone who may write a file drop its setuid/setgid bits, and nothing else, checked
+ * against the mode inside its transaction; a caller refused (it writes through a handle it opened
+ * when it still had the permission) drops them as root, as the kernel does.
  */
 final class Privileges {
   static final String CAPABILITY = "security.capability";
@@ -80,7 +82,18 @@ final class Privileges {
     }
     cache.forgetSetid(ino);
     long after = cache.privStamp(ino);
-    Attr n = meta.setattr(ctx, ino, new SetAttr(SetAttr.MODE, a.mode() & 07777 & ~drop, 0, 0, 0, 0, 0, 0, false));
+    SetAttr chmod = new SetAttr(SetAttr.MODE, a.mode() & 07777 & ~drop, 0, 0, 0, 0, 0, 0, false);
+    Attr n;
+    try {
+      n = meta.setattr(ctx, ino, chmod);
+    } catch (FsException e) {
+      if (e.errno() != Errno.EPERM && e.errno() != Errno.EACCES) {
+        throw e;
+      }
+      // A writer through a handle that may no longer write by permission (chmod since its open,
+      // ftruncate): the kernel drops the bits without asking (ATTR_FORCE), so does this.
+      n = meta.setattr(Ctx.ROOT, ino, chmod);
+    }
     return remember(ino, n, after);
   }
 

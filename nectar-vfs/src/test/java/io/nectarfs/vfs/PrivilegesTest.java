@@ -133,6 +133,16 @@ class PrivilegesTest {
   }
 
   @Test
+  void writeThroughAHandleOpenedBeforeTheWritePermissionWent_stillDropsThem() throws IOException {
+    long ino = privileged("f", 06777);
+    long fh = vfs.open(ALICE, ino, O_WRONLY);
+    vfs.setattr(Ctx.ROOT, ino, 0, new SetAttr(SetAttr.MODE, 06755, 0, 0, 0, 0, 0, 0, false));
+    vfs.write(ALICE, ino, fh, 0, ByteBuffer.wrap(new byte[] {1}));
+    vfs.release(ALICE, ino, fh);
+    assertThat(state(ino)).isEqualTo("755 nocap");
+  }
+
+  @Test
   void failedTruncate_dropsNothing() throws IOException {
     long ino = privileged("f", 06755); // not writable by others
     assertThatThrownBy(() -> vfs.setattr(ALICE, ino, 0, SetAttr.truncate(0))).isInstanceOf(FsException.class)
