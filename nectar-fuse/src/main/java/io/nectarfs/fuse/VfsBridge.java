@@ -247,12 +247,12 @@ final class VfsBridge {
 
   private void open(Request r, Reply out) throws IOException {
     int flags = r.u32();
-    int openFlags = r.u32();
+    int kernelOpenFlags = r.u32(); // fuse_open_in.open_flags (this.openFlags are the FOPEN_* of the reply)
     if (OpenFlags.writable(flags) || OpenFlags.has(flags, OpenFlags.O_TRUNC)) {
       writable();
     }
     Ctx ctx = ctx(r);
-    long fh = vfs.open(ctx, r.nodeid, flags, (openFlags & Proto.OPEN_KILL_SUIDGID) != 0);
+    long fh = vfs.open(ctx, r.nodeid, flags, (kernelOpenFlags & Proto.OPEN_KILL_SUIDGID) != 0);
     // Internal files (/.stats, /.config) change between reads: no page cache for them. Other
     // files keep the kernel's pages only if nobody else changed the file since (close-to-open).
     int base = openFlags & ~Proto.FOPEN_KEEP_CACHE;
@@ -490,11 +490,11 @@ final class VfsBridge {
     int flags = r.u32();
     int mode = r.u32();
     int umask = r.u32();
-    int openFlags = r.u32();
+    int kernelOpenFlags = r.u32(); // fuse_create_in.open_flags
     String name = r.name();
     writable();
     Ctx ctx = ctx(r);
-    Vfs.Opened op = vfs.create(ctx, r.nodeid, name, mode, umask, flags, (openFlags & Proto.OPEN_KILL_SUIDGID) != 0);
+    Vfs.Opened op = vfs.create(ctx, r.nodeid, name, mode, umask, flags, (kernelOpenFlags & Proto.OPEN_KILL_SUIDGID) != 0);
     decide(ctx, op.entry().ino(), op.fh(), OpenFlags.O_WRONLY); // a create may open an existing file
     r.ifAbandoned(() -> release(ctx.uncancellable(), op.entry().ino(), op.fh()));
     entry(out, op.entry());
