@@ -55,6 +55,11 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
+    return outAttr(inner.setattr(ctx, in(ino), fh, req));
+  }
+
+  @Override
   public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws IOException {
     return outAttr(inner.setattr(ctx, in(ino), fh, req, dropSuidGid));
   }
@@ -100,9 +105,20 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException {
+    Opened o = inner.create(ctx, in(parent), name, mode, umask, flags);
+    return new Opened(out(o.entry()), o.fh());
+  }
+
+  @Override
   public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws IOException {
     Opened o = inner.create(ctx, in(parent), name, mode, umask, flags, dropSuidGid);
     return new Opened(out(o.entry()), o.fh());
+  }
+
+  @Override
+  public long open(Ctx ctx, long ino, int flags) throws IOException {
+    return inner.open(ctx, in(ino), flags);
   }
 
   @Override
@@ -113,6 +129,11 @@ final class SubdirVfs implements Vfs {
   @Override
   public int read(Ctx ctx, long ino, long fh, long off, ByteBuffer dst) throws IOException {
     return inner.read(ctx, in(ino), fh, off, dst);
+  }
+
+  @Override
+  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
+    return inner.write(ctx, in(ino), fh, off, src);
   }
 
   @Override
