@@ -175,7 +175,7 @@ final class VfsBridge {
     boolean viaHandle = (valid & Proto.FATTR_FH) != 0;
     SetAttr req = new SetAttr(valid & SETATTR_BITS, mode & 07777, uid, gid, size, atime * 1_000_000_000L + atimens,
         mtime * 1_000_000_000L + mtimens, ctime * 1_000_000_000L + ctimens, viaHandle);
-    Attr a = vfs.setattr(ctx(r), r.nodeid, viaHandle ? fh : 0, req);
+    Attr a = vfs.setattr(ctx(r), r.nodeid, viaHandle ? fh : 0, req, (valid & Proto.FATTR_KILL_SUIDGID) != 0);
     out.attrOut(attrTtl, r.nodeid, a);
   }
 
@@ -247,11 +247,12 @@ final class VfsBridge {
 
   private void open(Request r, Reply out) throws IOException {
     int flags = r.u32();
+    int kernelOpenFlags = r.u32(); // fuse_open_in.open_flags (this.openFlags are the FOPEN_* of the reply)
     if (OpenFlags.writable(flags) || OpenFlags.has(flags, OpenFlags.O_TRUNC)) {
       writable();
     }
     Ctx ctx = ctx(r);
-    long fh = vfs.open(ctx, r.nodeid, flags);
+    long fh = vfs.open(ctx, r.nodeid, flags, (kernelOpenFlags & Proto.OPEN_KILL_SUIDGID) != 0);
     // Internal files (/.stats, /.config) change between reads: no page cache for them. Other
     // files keep the kernel's pages only if nobody else changed the file since (close-to-open).
     int base = openFlags & ~Proto.FOPEN_KEEP_CACHE;
@@ -313,53 +314,12 @@ final class VfsBridge {
     r.skip(16);
     writable();
     ByteBuffer src = r.slice(size);
-    Ctx ctx = ctx(r);
-    if ((writeFlags & Proto.WRITE_CACHE) == 0) {
-      killPrivileges(ctx, r.nodeid, (writeFlags & Proto.WRITE_KILL_SUIDGID) != 0);
-    }
-    int n = vfs.write(ctx, r.nodeid, fh, off, src);
+    // The VFS drops the privileges (Vfs contract): setuid/setgid when the kernel says the writer
+    // lacks CAP_FSETID (it says so on direct-I/O writes always, on page-cache writes with
+    // HANDLE_KILLPRIV_V2; writeback-cache writes carry no writer and never ask).
+    int n = vfs.write(ctx(r), r.nodeid, fh, off, src, (writeFlags & Proto.WRITE_KILL_SUIDGID) != 0);
     out.u32(n).u32(0);
   }
-
-  /**
-   * What a local file system does to a file that write(2) changes: drops {@code
-   * security.capability}, and setuid (setgid too when group-executable) when the writer lacks
-   * CAP_FSETID ({@code suidGid}, the kernel's FUSE_WRITE_KILL_SUIDGID). The kernel does it itself
-   * before writes through the page cache (file_remove_privs: GETXATTR, REMOVEXATTR, SETATTR) but
-   * not before direct-I/O writes (O_DIRECT, O_APPEND here, --direct-io), where it only sets the
-   * flag. Costs nothing when the cached attributes show no such bit and the inode is known to have
-   * no capability (the usual case); writes from the kernel's writeback cache (FUSE_WRITE_CACHE)
-   * were handled when the bytes entered the cache.
-   */
-  private void killPrivileges(Ctx ctx, long ino, boolean suidGid) throws IOException {
-    if (ino >= INTERNAL_INODES) {
-      return;
-    }
-    if (suidGid) {
-      int mode = vfs.getattr(ctx, ino).mode() & 07777;
-      int kill = (mode & 04000) | ((mode & 02010) == 02010 ? 02000 : 0);
-      if (kill != 0) {
-        vfs.setattr(ctx, ino, 0, new SetAttr(SetAttr.MODE, mode & ~kill, 0, 0, 0, 0, 0, 0, false));
-      }
-    }
-    try {
-      vfs.getxattr(ctx, ino, CAPABILITY); // ENODATA from the inode cache in the usual case
-    } catch (FsException e) {
-      if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP) {
-        return;
-      }
-      throw e;
-    }
-    try {
-      vfs.removexattr(ctx, ino, CAPABILITY);
-    } catch (FsException e) {
-      if (e.errno() != Errno.ENODATA) {
-        throw e;
-      }
-    }
-  }
-
-  private static final String CAPABILITY = "security.capability";
 
   private void statfs(Request r, Reply out) throws IOException {
     StatFs s = vfs.statfs(ctx(r), r.nodeid);
@@ -530,11 +490,11 @@ final class VfsBridge {
     int flags = r.u32();
     int mode = r.u32();
     int umask = r.u32();
-    r.skip(4);
+    int kernelOpenFlags = r.u32(); // fuse_create_in.open_flags
     String name = r.name();
     writable();
     Ctx ctx = ctx(r);
-    Vfs.Opened op = vfs.create(ctx, r.nodeid, name, mode, umask, flags);
+    Vfs.Opened op = vfs.create(ctx, r.nodeid, name, mode, umask, flags, (kernelOpenFlags & Proto.OPEN_KILL_SUIDGID) != 0);
     decide(ctx, op.entry().ino(), op.fh(), OpenFlags.O_WRONLY); // a create may open an existing file
     r.ifAbandoned(() -> release(ctx.uncancellable(), op.entry().ino(), op.fh()));
     entry(out, op.entry());

@@ -184,7 +184,7 @@ final class MemVfs implements Vfs {
   }
 
   @Override
-  public synchronized Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws FsException {
+  public synchronized Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws FsException {
     Node n = node(ino);
     long now = now();
     if (req.has(SetAttr.MODE)) {
@@ -388,14 +388,14 @@ final class MemVfs implements Vfs {
   }
 
   @Override
-  public synchronized Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws FsException {
+  public synchronized Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws FsException {
     Node d = dir(parent);
     Long existing = d.children.get(name);
     if (existing != null) {
       if ((flags & O_EXCL) != 0) {
         throw Errno.EEXIST.exception(name);
       }
-      long fh = open(ctx, existing, flags);
+      long fh = open(ctx, existing, flags, dropSuidGid);
       return new Opened(new Entry(existing, node(existing).attr()), fh);
     }
     Entry e = add(ctx, parent, name, FileType.FILE, mode, umask);
@@ -423,7 +423,7 @@ final class MemVfs implements Vfs {
   }
 
   @Override
-  public synchronized long open(Ctx ctx, long ino, int flags) throws FsException {
+  public synchronized long open(Ctx ctx, long ino, int flags, boolean dropSuidGid) throws FsException {
     Node n = node(ino);
     if (n.type == FileType.DIR && writable(flags)) {
       throw Errno.EISDIR.exception("open");
@@ -466,7 +466,7 @@ final class MemVfs implements Vfs {
   volatile FsException failWrites;
 
   @Override
-  public synchronized int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws FsException {
+  public synchronized int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src, boolean dropSuidGid) throws FsException {
     if (failWrites != null) {
       throw failWrites;
     }
@@ -627,7 +627,7 @@ final class MemVfs implements Vfs {
       ByteBuffer tmp = ByteBuffer.allocate((int) Math.min(len, 64 << 20));
       int n = read(ctx, inoIn, fhIn, offIn, tmp);
       tmp.flip();
-      return n <= 0 ? 0 : write(ctx, inoOut, fhOut, offOut, tmp);
+      return n <= 0 ? 0 : write(ctx, inoOut, fhOut, offOut, tmp, false);
     }
   }
 

@@ -127,6 +127,68 @@ class PosixCornersTest {
         "kp_root 0o6777 nocap"); // root keeps setuid/setgid (CAP_FSETID); a capability goes on any write
   }
 
+  /**
+   * A truncate (also ftruncate, O_TRUNC) by another user drops setuid/setgid and the capability; a
+   * chown (by root too, as on ext4) drops them as well, also to the same owner. Before
+   * FUSE_HANDLE_KILLPRIV_V2 the kernel did all of it itself (SETATTR with the new mode,
+   * REMOVEXATTR); now it leaves it to the server (FATTR_KILL_SUIDGID, FUSE_OPEN_KILL_SUIDGID).
+   */
+  @Test
+  void truncateByAnotherUser_andChown_dropSetuidSetgidAndCapability() throws Exception {
+    String setup = """
+        import os, struct, sys
+        cap = struct.pack('<IIIII', 0x02000001, 1 << 13, 0, 0, 0)
+        for name in sys.argv[1:]:
+            with open(name, 'wb') as f:
+                f.write(bytes(8192))
+            os.setxattr(name, 'security.capability', cap)
+            os.chmod(name, 0o6777)
+        """;
+    String show = """
+        import os, sys
+        for name in sys.argv[1:]:
+            try:
+                os.getxattr(name, 'security.capability'); c = 'cap'
+            except OSError:
+                c = 'nocap'
+            st = os.stat(name)
+            print(name, oct(st.st_mode & 0o7777), c, st.st_size)
+        """;
+    String names = " kt_trunc kt_ftrunc kt_otrunc kt_chown kt_same";
+    sh(vol.mnt, "python3 -" + names + " <<'EOF'\n" + setup + "\nEOF");
+    sh(vol.mnt, "setpriv --reuid=4321 --regid=4321 --clear-groups /usr/bin/python3 -c \"import os; os.truncate('kt_trunc', 100);"
+        + " fd = os.open('kt_ftrunc', os.O_WRONLY); os.ftruncate(fd, 200); os.close(fd);"
+        + " os.close(os.open('kt_otrunc', os.O_WRONLY | os.O_TRUNC))\"");
+    sh(vol.mnt, "chown 4321:4321 kt_chown && chown 0:0 kt_same");
+    String out = sh(vol.mnt, "python3 -" + names + " <<'EOF'\n" + show + "\nEOF").strip();
+    assertThat(out.lines().toList()).containsExactly(
+        "kt_trunc 0o777 nocap 100", "kt_ftrunc 0o777 nocap 200", "kt_otrunc 0o777 nocap 0",
+        "kt_chown 0o777 nocap 8192", "kt_same 0o777 nocap 8192");
+  }
+
+  /**
+   * With FUSE_HANDLE_KILLPRIV_V2 the kernel marks an inode "nothing to remove" after the first
+   * write(2) (SB_NOSEC) and stops asking GETXATTR security.capability before each write, until the
+   * inode's attributes are refreshed. Failed before: one GETXATTR per write(2), 200 here.
+   */
+  @Test
+  void bufferedWrites_askNoGetxattrBeforeEachWrite() throws Exception {
+    var init = vol.server.initState();
+    assertThat(init.has(io.nectarfs.fuse.wire.Proto.HANDLE_KILLPRIV_V2))
+        .as("negotiated (kernel offered %x, the server uses %x)", init.kernelFlags(), init.flags()).isTrue();
+    sh(vol.mnt, "head -c 4096 /dev/zero > gx");
+    long before = vol.server.requests(io.nectarfs.fuse.wire.Opcode.GETXATTR);
+    python("""
+        import os
+        fd = os.open('gx', os.O_WRONLY)
+        for i in range(200):
+            os.pwrite(fd, b'x' * 4096, i * 4096)
+        os.close(fd)
+        """);
+    long asked = vol.server.requests(io.nectarfs.fuse.wire.Opcode.GETXATTR) - before;
+    assertThat(asked).as("GETXATTR requests during 200 buffered writes").isLessThanOrEqualTo(1);
+  }
+
   @Test
   void mmapOfAFileOpenedWithODirect_writesThroughTheMap() throws Exception {
     String out = python("""

@@ -179,18 +179,29 @@ final class AccessLogVfs implements Vfs {
 
   @Override
   public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
+    return setattrAs(ctx, ino, fh, req, null);
+  }
+
+  @Override
+  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws IOException {
+    return setattrAs(ctx, ino, fh, req, dropSuidGid);
+  }
+
+  /** {@code drop} null: the wrapped VFS's own rule for the caller (which a mapping below may change). */
+  private Attr setattrAs(Ctx ctx, long ino, long fh, SetAttr req, Boolean drop) throws IOException {
     if (ino == INO) {
       throw internal();
     }
     if (!log.active()) {
-      return vfs.setattr(ctx, ino, fh, req);
+      return drop == null ? vfs.setattr(ctx, ino, fh, req) : vfs.setattr(ctx, ino, fh, req, drop);
     }
     String args = "ino=" + ino + ",fh=" + fh + ",valid=" + hex(req.valid())
         + (req.has(SetAttr.MODE) ? ",mode=" + oct(req.mode()) : "")
         + (req.has(SetAttr.UID) ? ",uid=" + req.uid() : "")
         + (req.has(SetAttr.GID) ? ",gid=" + req.gid() : "")
-        + (req.has(SetAttr.SIZE) ? ",size=" + req.size() : "");
-    return logged(ctx, "setattr", args, () -> vfs.setattr(ctx, ino, fh, req), null);
+        + (req.has(SetAttr.SIZE) ? ",size=" + req.size() : "") + (Boolean.TRUE.equals(drop) ? ",killsuidgid" : "");
+    return logged(ctx, "setattr", args,
+        () -> drop == null ? vfs.setattr(ctx, ino, fh, req) : vfs.setattr(ctx, ino, fh, req, drop), null);
   }
 
   @Override
@@ -288,18 +299,38 @@ final class AccessLogVfs implements Vfs {
 
   @Override
   public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException {
+    return createAs(ctx, parent, name, mode, umask, flags, null);
+  }
+
+  @Override
+  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws IOException {
+    return createAs(ctx, parent, name, mode, umask, flags, dropSuidGid);
+  }
+
+  private Opened createAs(Ctx ctx, long parent, String name, int mode, int umask, int flags, Boolean drop) throws IOException {
     if (isLog(parent, name)) {
       throw internal();
     }
+    Ctx.IoCall<Opened> call = () -> drop == null ? vfs.create(ctx, parent, name, mode, umask, flags)
+        : vfs.create(ctx, parent, name, mode, umask, flags, drop);
     if (!log.active()) {
-      return vfs.create(ctx, parent, name, mode, umask, flags);
+      return call.call();
     }
     return logged(ctx, "create", named(parent, name) + ",mode=" + oct(mode) + ",umask=" + oct(umask) + ",flags=" + hex(flags),
-        () -> vfs.create(ctx, parent, name, mode, umask, flags), o -> "ino=" + o.entry().ino() + ",fh=" + o.fh());
+        call, o -> "ino=" + o.entry().ino() + ",fh=" + o.fh());
   }
 
   @Override
   public long open(Ctx ctx, long ino, int flags) throws IOException {
+    return openAs(ctx, ino, flags, null);
+  }
+
+  @Override
+  public long open(Ctx ctx, long ino, int flags, boolean dropSuidGid) throws IOException {
+    return openAs(ctx, ino, flags, dropSuidGid);
+  }
+
+  private long openAs(Ctx ctx, long ino, int flags, Boolean drop) throws IOException {
     if (ino == INO) {
       if (OpenFlags.writable(flags) || OpenFlags.has(flags, OpenFlags.O_TRUNC)) {
         throw Errno.EACCES.exception(NAME + " is read-only");
@@ -309,10 +340,11 @@ final class AccessLogVfs implements Vfs {
       open.put(fh, log.open());
       return fh;
     }
+    Ctx.IoCall<Long> call = () -> drop == null ? vfs.open(ctx, ino, flags) : vfs.open(ctx, ino, flags, drop);
     if (!log.active()) {
-      return vfs.open(ctx, ino, flags);
+      return call.call();
     }
-    return logged(ctx, "open", "ino=" + ino + ",flags=" + hex(flags), () -> vfs.open(ctx, ino, flags), fh -> "fh=" + fh);
+    return logged(ctx, "open", "ino=" + ino + ",flags=" + hex(flags), call, fh -> "fh=" + fh);
   }
 
   @Override
@@ -343,14 +375,24 @@ final class AccessLogVfs implements Vfs {
 
   @Override
   public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
+    return writeAs(ctx, ino, fh, off, src, null);
+  }
+
+  @Override
+  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src, boolean dropSuidGid) throws IOException {
+    return writeAs(ctx, ino, fh, off, src, dropSuidGid);
+  }
+
+  private int writeAs(Ctx ctx, long ino, long fh, long off, ByteBuffer src, Boolean drop) throws IOException {
     if (ino == INO) {
       throw Errno.EBADF.exception(NAME + " is read-only");
     }
+    Ctx.IoCall<Integer> call = () -> drop == null ? vfs.write(ctx, ino, fh, off, src) : vfs.write(ctx, ino, fh, off, src, drop);
     if (!log.active()) {
-      return vfs.write(ctx, ino, fh, off, src);
+      return call.call();
     }
     return logged(ctx, "write", "ino=" + ino + ",fh=" + fh + ",off=" + off + ",size=" + src.remaining(),
-        () -> vfs.write(ctx, ino, fh, off, src), n -> Integer.toString(n));
+        call, n -> Integer.toString(n));
   }
 
   @Override

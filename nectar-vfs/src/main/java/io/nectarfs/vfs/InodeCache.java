@@ -15,8 +15,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * The client's one per-inode cache: for each inode, the version of the file the kernel's page
  * cache was last known to hold ("seen": mtime and length, decides keep-cache at the next open),
  * its attributes and its resolved slice lists per chunk (for reads of open files, trusted for
- * {@code attrCache}), and whether it has no {@code security.capability} attribute (the kernel asks
- * before every write(2) on a FUSE mount, see {@link #noCapability}; trusted for {@code attrCache}).
+ * {@code attrCache}), and what a write would have to drop (see {@link Privileges}): whether it has
+ * no {@code security.capability} attribute ({@link #noCapability}, also what the kernel asks before
+ * a write(2) on a FUSE mount) and no setuid/setgid bit ({@link #noSetid}), each trusted for {@code
+ * attrCache}.
  *
  * <p>Bounds: at most {@code maxEntries} inodes and about {@code maxBytes} bytes (an estimate of
  * the heap an entry holds, dominated by slice lists). Caffeine has one weight bound, so an
@@ -37,7 +39,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the older value): {@link #stamp} before the fetch, and the put compares it inside its {@code
  * compute}. Stamps are counters per stripe of inodes, bumped before an invalidation's {@code
  * compute}; a put that sees an unchanged stamp either precedes that {@code compute} (which then
- * drops it) or no invalidation happened. A collision of stripes only skips a put.
+ * drops it) or no invalidation happened. A collision of stripes only skips a put. What is known of
+ * privileges has its own stamps ({@link #privStamp}), bumped by changes of extended attributes and
+ * of the mode only: data writes, which invalidate often, do not refuse those puts.
  */
 final class InodeCache {
   /** Estimated bytes of an entry without content: cache node, key, state record. */
@@ -55,17 +59,19 @@ final class InodeCache {
   private final long ttlNanos;
   private final Cache<Long, State> cache;
   private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
+  private final AtomicLongArray privStamps = new AtomicLongArray(STRIPES);
 
   /** A value and when it stops being trusted (monotonic nanoseconds). */
   record Timed<T>(T value, long expires) {}
 
   /**
    * What is cached of one inode; immutable. {@code seen} is {@code {mtime, length}} or null;
-   * {@code noCap} is the monotonic time until which the inode is known to have no {@code
-   * security.capability} attribute (0: not known).
+   * {@code noCap} and {@code noSetid} are the monotonic times until which the inode is known to
+   * have no {@code security.capability} attribute and no setuid/setgid bit a write drops (0: not
+   * known).
    */
-  record State(long[] seen, Timed<Attr> attr, Map<Integer, Timed<List<Slice>>> slices, long noCap) {
-    static final State EMPTY = new State(null, null, Map.of(), 0);
+  record State(long[] seen, Timed<Attr> attr, Map<Integer, Timed<List<Slice>>> slices, long noCap, long noSetid) {
+    static final State EMPTY = new State(null, null, Map.of(), 0, 0);
 
     long bytes() {
       long b = ENTRY_BYTES + (attr == null ? 0 : ATTR_BYTES);
@@ -76,7 +82,7 @@ final class InodeCache {
     }
 
     boolean isEmpty() {
-      return seen == null && attr == null && slices.isEmpty() && noCap == 0;
+      return seen == null && attr == null && slices.isEmpty() && noCap == 0 && noSetid == 0;
     }
   }
 
@@ -153,7 +159,7 @@ final class InodeCache {
   /** Caches {@code a}, fetched after {@link #stamp} returned {@code stamp}, unless invalidated since. */
   void putAttr(long ino, Attr a, long stamp) {
     Timed<Attr> t = new Timed<>(a, now() + ttlNanos);
-    updateIfUnchanged(ino, stamp, s -> new State(s.seen, t, s.slices, s.noCap));
+    updateIfUnchanged(ino, stamp, s -> new State(s.seen, t, s.slices, s.noCap, s.noSetid));
   }
 
   /**
@@ -167,7 +173,8 @@ final class InodeCache {
     cache.asMap().compute(ino, (k, s) -> {
       boolean unchanged = stamps.get(i) == stamp;
       stamps.incrementAndGet(i);
-      State n = new State(s == null ? null : s.seen, unchanged ? t : null, Map.of(), s == null ? 0 : s.noCap);
+      State n = s == null ? new State(null, unchanged ? t : null, Map.of(), 0, 0)
+          : new State(s.seen, unchanged ? t : null, Map.of(), s.noCap, s.noSetid);
       return n.isEmpty() ? null : n;
     });
   }
@@ -191,17 +198,38 @@ final class InodeCache {
         }
       });
       m.put(index, t);
-      return new State(s.seen, s.attr, Map.copyOf(m), s.noCap);
+      return new State(s.seen, s.attr, Map.copyOf(m), s.noCap, s.noSetid);
     });
   }
 
   /**
    * Drops the attributes and slices of {@code ino} (the "seen" state stays, and so does what is
-   * known of its extended attributes: data and attribute changes do not touch them).
+   * known of its privileges: data changes do not add any, mode changes go through {@link
+   * #forgetSetid}).
    */
   void invalidate(long ino) {
     stamps.incrementAndGet(stripe(ino)); // before the compute: see the class comment
-    update(ino, s -> new State(s.seen, null, Map.of(), s.noCap));
+    update(ino, s -> new State(s.seen, null, Map.of(), s.noCap, s.noSetid));
+  }
+
+  /** To pass to a put of what is learnt of privileges (xattrs, mode) from the metadata after this call. */
+  long privStamp(long ino) {
+    return privStamps.get(stripe(ino));
+  }
+
+  private void updatePrivIfUnchanged(long ino, long stamp, java.util.function.UnaryOperator<State> change) {
+    if (stamp == Long.MIN_VALUE) {
+      update(ino, change);
+      return;
+    }
+    int i = stripe(ino);
+    cache.asMap().compute(ino, (k, s) -> {
+      if (privStamps.get(i) != stamp) {
+        return s;
+      }
+      State n = change.apply(s == null ? State.EMPTY : s);
+      return n.isEmpty() ? null : n;
+    });
   }
 
   /** Whether {@code ino} is known (within {@code attrCache}) to have no {@code security.capability}. */
@@ -212,23 +240,50 @@ final class InodeCache {
 
   /**
    * Records that {@code ino} has no {@code security.capability}, as the metadata said after {@link
-   * #stamp} returned {@code stamp}, unless its extended attributes (or anything else of it) changed
-   * since; {@code Long.MIN_VALUE} records it unconditionally (an inode this client just created).
+   * #privStamp} returned {@code stamp}, unless its extended attributes or mode changed since;
+   * {@code Long.MIN_VALUE} records it unconditionally (an inode this client just created).
    */
   void putNoCapability(long ino, long stamp) {
+    long until = deadline();
+    updatePrivIfUnchanged(ino, stamp, s -> new State(s.seen, s.attr, s.slices, until, s.noSetid));
+  }
+
+  private long deadline() {
     long until = now() + ttlNanos;
-    java.util.function.UnaryOperator<State> change = s -> new State(s.seen, s.attr, s.slices, until == 0 ? 1 : until);
-    if (stamp == Long.MIN_VALUE) {
-      update(ino, change);
-    } else {
-      updateIfUnchanged(ino, stamp, change);
+    return until == 0 ? 1 : until;
+  }
+
+  /** Whether {@code ino} is known (within {@code attrCache}) to have no setuid/setgid bit a write drops. */
+  boolean noSetid(long ino) {
+    State s = cache.getIfPresent(ino);
+    return s != null && s.noSetid != 0 && s.noSetid - now() > 0;
+  }
+
+  /**
+   * Records whether {@code a}, the attributes of {@code ino} read or written after {@link
+   * #privStamp} returned {@code stamp}, has a setuid/setgid bit a write drops (unless the mode or
+   * extended attributes changed since; {@code Long.MIN_VALUE}: unconditionally). Forgetting is
+   * never refused.
+   */
+  void putSetid(long ino, Attr a, long stamp) {
+    if (Privileges.setidToDrop(a.mode()) != 0) {
+      update(ino, s -> new State(s.seen, s.attr, s.slices, s.noCap, 0));
+      return;
     }
+    long until = deadline();
+    updatePrivIfUnchanged(ino, stamp, s -> new State(s.seen, s.attr, s.slices, s.noCap, until));
   }
 
   /** This client changes an extended attribute of {@code ino}: forgets what it knew of them first. */
   void forgetXattrs(long ino) {
-    stamps.incrementAndGet(stripe(ino)); // before the compute: see the class comment
-    update(ino, s -> new State(s.seen, s.attr, s.slices, 0));
+    privStamps.incrementAndGet(stripe(ino)); // before the compute: see the class comment
+    update(ino, s -> new State(s.seen, s.attr, s.slices, 0, s.noSetid));
+  }
+
+  /** This client may change the mode of {@code ino}: forgets what it knew of its setuid/setgid bits first. */
+  void forgetSetid(long ino) {
+    privStamps.incrementAndGet(stripe(ino));
+    update(ino, s -> new State(s.seen, s.attr, s.slices, s.noCap, 0));
   }
 
   /** Records the version the kernel's pages now hold; returns the one recorded before (or null). */
@@ -236,13 +291,13 @@ final class InodeCache {
     long[][] before = {null};
     update(ino, s -> {
       before[0] = s.seen;
-      return new State(new long[] {mtime, length}, s.attr, s.slices, s.noCap);
+      return new State(new long[] {mtime, length}, s.attr, s.slices, s.noCap, s.noSetid);
     });
     return before[0];
   }
 
   void forgetSeen(long ino) {
-    update(ino, s -> new State(null, s.attr, s.slices, s.noCap));
+    update(ino, s -> new State(null, s.attr, s.slices, s.noCap, s.noSetid));
   }
 
   /** Inodes cached (after pending maintenance). */

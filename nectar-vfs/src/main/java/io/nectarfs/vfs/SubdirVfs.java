@@ -60,6 +60,11 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws IOException {
+    return outAttr(inner.setattr(ctx, in(ino), fh, req, dropSuidGid));
+  }
+
+  @Override
   public String readlink(Ctx ctx, long ino) throws IOException {
     return inner.readlink(ctx, in(ino));
   }
@@ -106,8 +111,19 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws IOException {
+    Opened o = inner.create(ctx, in(parent), name, mode, umask, flags, dropSuidGid);
+    return new Opened(out(o.entry()), o.fh());
+  }
+
+  @Override
   public long open(Ctx ctx, long ino, int flags) throws IOException {
     return inner.open(ctx, in(ino), flags);
+  }
+
+  @Override
+  public long open(Ctx ctx, long ino, int flags, boolean dropSuidGid) throws IOException {
+    return inner.open(ctx, in(ino), flags, dropSuidGid);
   }
 
   @Override
@@ -118,6 +134,11 @@ final class SubdirVfs implements Vfs {
   @Override
   public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
     return inner.write(ctx, in(ino), fh, off, src);
+  }
+
+  @Override
+  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src, boolean dropSuidGid) throws IOException {
+    return inner.write(ctx, in(ino), fh, off, src, dropSuidGid);
   }
 
   @Override

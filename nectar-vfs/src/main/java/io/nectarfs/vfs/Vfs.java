@@ -26,6 +26,11 @@ import java.util.List;
  *       {@link #flush}/{@link #fsync}/{@link #release} return only when written data is durable
  *       (uploaded and committed, or staged with writeback).
  *   <li>Thread-safe: the kernel sends concurrent requests, also on one handle.
+ *   <li>Privileges: a write, a truncate (also O_TRUNC) and a chown of a regular file remove its
+ *       {@code security.capability}, whoever makes them, and drop setuid, and setgid when the file
+ *       is group-executable, when {@code dropSuidGid}: the caller lacks CAP_FSETID (as the FUSE
+ *       kernel says with FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID, FUSE_OPEN_KILL_SUIDGID). The
+ *       methods without that parameter take it to be "the caller is not root".
  * </ul>
  */
 public interface Vfs extends AutoCloseable {
@@ -52,8 +57,13 @@ public interface Vfs extends AutoCloseable {
 
   Attr getattr(Ctx ctx, long ino) throws IOException;
 
-  /** {@code fh} is 0 unless the kernel names a handle (ftruncate). */
-  Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException;
+  /** {@code fh} is 0 unless the kernel names a handle (ftruncate). Drops privileges (see the contract) unless the caller is root. */
+  default Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
+    return setattr(ctx, ino, fh, req, !ctx.isRoot());
+  }
+
+  /** {@code fh} is 0 unless the kernel names a handle (ftruncate); a truncate or chown drops privileges (see the contract). */
+  Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws IOException;
 
   String readlink(Ctx ctx, long ino) throws IOException;
 
@@ -73,10 +83,23 @@ public interface Vfs extends AutoCloseable {
   Entry link(Ctx ctx, long ino, long newParent, String newName) throws IOException;
 
   /** Creates and opens a regular file; {@code flags} are the open(2) flags. EEXIST with O_EXCL. */
-  Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException;
+  default Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException {
+    return create(ctx, parent, name, mode, umask, flags, !ctx.isRoot());
+  }
+
+  /**
+   * Creates and opens a regular file; {@code flags} are the open(2) flags. EEXIST with O_EXCL.
+   * Opening an existing file with O_TRUNC drops privileges (see the contract).
+   */
+  Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws IOException;
 
   /** Opens a file; returns the handle. */
-  long open(Ctx ctx, long ino, int flags) throws IOException;
+  default long open(Ctx ctx, long ino, int flags) throws IOException {
+    return open(ctx, ino, flags, !ctx.isRoot());
+  }
+
+  /** Opens a file; returns the handle. O_TRUNC drops privileges (see the contract). */
+  long open(Ctx ctx, long ino, int flags, boolean dropSuidGid) throws IOException;
 
   /**
    * Whether the kernel may keep the pages it cached for {@code ino} when handle {@code fh} was
@@ -114,7 +137,15 @@ public interface Vfs extends AutoCloseable {
   int read(Ctx ctx, long ino, long fh, long off, ByteBuffer dst) throws IOException;
 
   /** Writes all of {@code src} at {@code off} (O_APPEND handles write at the end); returns the count. */
-  int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException;
+  default int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
+    return write(ctx, ino, fh, off, src, !ctx.isRoot());
+  }
+
+  /**
+   * Writes all of {@code src} at {@code off} (O_APPEND handles write at the end); returns the
+   * count. Drops privileges first (see the contract).
+   */
+  int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src, boolean dropSuidGid) throws IOException;
 
   /** close(2) of one descriptor: waits for written data; releases the owner's locks. */
   void flush(Ctx ctx, long ino, long fh, long lockOwner) throws IOException;

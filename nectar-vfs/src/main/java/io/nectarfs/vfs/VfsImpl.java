@@ -52,6 +52,7 @@ final class VfsImpl implements Vfs {
   private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
   /** Per inode: the (mtime, length) this client last knew the kernel's pages to match; attributes and slices for reads. */
   private final InodeCache cache;
+  private final Privileges privileges;
   private final AtomicLong nextFh = new AtomicLong(1);
   private final FileReader reader;
   private final Compactor compactor;
@@ -68,6 +69,7 @@ final class VfsImpl implements Vfs {
     this.clock = clock;
     this.startNanos = clock.monotonicNanos();
     this.cache = new InodeCache(clock, cfg.attrCache().toNanos(), cfg.cachedInodes(), cfg.cachedBytes());
+    this.privileges = new Privileges(meta, cache);
     this.reader = new FileReader(this, cache);
     this.compactor = new Compactor(this);
     this.background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -217,7 +219,7 @@ final class VfsImpl implements Vfs {
   }
 
   @Override
-  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
+  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws IOException {
     return timed(VfsMeters.Op.SETATTR, () -> {
       if (Internal.isInternal(ino)) {
         throw Errno.EPERM.exception("internal file");
@@ -232,8 +234,17 @@ final class VfsImpl implements Vfs {
           r = new SetAttr(req.valid(), req.mode(), req.uid(), req.gid(), req.size(), req.atime(), req.mtime(), req.ctime(), true);
         }
       }
+      if (req.has(SetAttr.MODE)) {
+        cache.forgetSetid(ino); // (a chmod may add setuid/setgid)
+      }
+      long privStamp = cache.privStamp(ino);
       Attr a = meta.setattr(ctx, ino, r);
       reader.invalidate(ino);
+      if (req.has(SetAttr.SIZE | SetAttr.UID | SetAttr.GID)) { // allowed, so now the privileges go
+        a = privileges.afterChange(ctx, ino, a, privStamp, dropSuidGid);
+      } else {
+        cache.putSetid(ino, a, privStamp);
+      }
       if (req.has(SetAttr.SIZE)) {
         cache.putSeen(ino, a.mtime(), a.length()); // the kernel truncated its pages too
       }
@@ -316,7 +327,7 @@ final class VfsImpl implements Vfs {
   // ---- files ----
 
   @Override
-  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags) throws IOException {
+  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws IOException {
     return timed(VfsMeters.Op.CREATE, () -> {
       checkNotInternal(parent, name);
       Entry e;
@@ -327,12 +338,13 @@ final class VfsImpl implements Vfs {
           throw ex;
         }
         e = meta.lookup(ctx, parent, name);
-        long fh = open(ctx, e.ino(), flags);
+        long fh = open(ctx, e.ino(), flags, dropSuidGid);
         return new Opened(new Entry(e.ino(), getattr(ctx, e.ino())), fh);
       }
       // The creator gets the access it asked for, whatever mode the new file has (open(2) semantics).
       meta.openCreated(e.ino());
       cache.putNoCapability(e.ino(), Long.MIN_VALUE); // a new inode has no extended attributes
+      cache.putSetid(e.ino(), e.attr(), Long.MIN_VALUE);
       long fh = register(new Handle.File(e.ino(), flags));
       return new Opened(e, fh);
     });
@@ -468,7 +480,7 @@ final class VfsImpl implements Vfs {
   }
 
   @Override
-  public long open(Ctx ctx, long ino, int flags) throws IOException {
+  public long open(Ctx ctx, long ino, int flags, boolean dropSuidGid) throws IOException {
     return timed(VfsMeters.Op.OPEN, () -> {
       if (ino == Internal.CONTROL) {
         return register(new Handle.Control());
@@ -480,11 +492,15 @@ final class VfsImpl implements Vfs {
         return register(new Handle.Internal(ino, Internal.content(ino, this)));
       }
       long stamp = cache.stamp(ino);
+      long privStamp = cache.privStamp(ino);
       Attr a = meta.open(ctx, ino, flags);
       try {
         if (OpenFlags.has(flags, OpenFlags.O_TRUNC) && OpenFlags.writable(flags)) {
           commitWriter(ino);
           a = meta.setattr(ctx, ino, new SetAttr(SetAttr.SIZE, 0, 0, 0, 0, 0, 0, 0, true));
+          a = privileges.afterChange(ctx, ino, a, privStamp, dropSuidGid);
+        } else {
+          cache.putSetid(ino, a, privStamp);
         }
       } catch (IOException | RuntimeException e) {
         meta.close(ctx, ino);
@@ -562,7 +578,7 @@ final class VfsImpl implements Vfs {
   }
 
   @Override
-  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
+  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src, boolean dropSuidGid) throws IOException {
     return timed(VfsMeters.Op.WRITE, () -> {
       Handle h = handle(fh, ino);
       if (h instanceof Handle.Control c) {
@@ -575,6 +591,7 @@ final class VfsImpl implements Vfs {
         throw Errno.EINVAL.exception("negative offset");
       }
       ctx.checkCancelled();
+      privileges.beforeWrite(ctx, ino, dropSuidGid);
       int n = src.remaining();
       FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
       while (!w.write(ctx, off, src, f.append())) { // (an append's offset is fixed when it is committed)
@@ -820,8 +837,8 @@ final class VfsImpl implements Vfs {
     return timed(VfsMeters.Op.GETXATTR, () -> meta.getxattr(ctx, ino, name));
   }
 
-  /** The attribute the kernel asks for before every write(2) (file_remove_privs) and at exec. */
-  static final String CAPABILITY = "security.capability";
+  /** The attribute the kernel asks for before a write(2) (file_remove_privs) and at exec. */
+  static final String CAPABILITY = Privileges.CAPABILITY;
 
   /**
    * {@code security.capability} of {@code ino}, answered ENODATA from the per-inode cache when the
@@ -833,7 +850,7 @@ final class VfsImpl implements Vfs {
     if (cache.noCapability(ino)) {
       throw Errno.ENODATA.exception(CAPABILITY);
     }
-    long stamp = cache.stamp(ino);
+    long stamp = cache.privStamp(ino);
     try {
       return meta.getxattr(ctx, ino, CAPABILITY);
     } catch (FsException e) {

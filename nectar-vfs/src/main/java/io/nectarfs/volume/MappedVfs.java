@@ -39,7 +39,12 @@ final class MappedVfs implements Vfs {
 
   @Override
   public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req) throws IOException {
-    return inner.setattr(map(ctx), ino, fh, req);
+    return inner.setattr(map(ctx), ino, fh, req); // "not root" as mapped
+  }
+
+  @Override
+  public Attr setattr(Ctx ctx, long ino, long fh, SetAttr req, boolean dropSuidGid) throws IOException {
+    return inner.setattr(map(ctx), ino, fh, req, dropSuidGid);
   }
 
   @Override
@@ -88,8 +93,18 @@ final class MappedVfs implements Vfs {
   }
 
   @Override
+  public Opened create(Ctx ctx, long parent, String name, int mode, int umask, int flags, boolean dropSuidGid) throws IOException {
+    return inner.create(map(ctx), parent, name, mode, umask, flags, dropSuidGid);
+  }
+
+  @Override
   public long open(Ctx ctx, long ino, int flags) throws IOException {
     return inner.open(map(ctx), ino, flags);
+  }
+
+  @Override
+  public long open(Ctx ctx, long ino, int flags, boolean dropSuidGid) throws IOException {
+    return inner.open(map(ctx), ino, flags, dropSuidGid);
   }
 
   @Override
@@ -100,6 +115,11 @@ final class MappedVfs implements Vfs {
   @Override
   public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src) throws IOException {
     return inner.write(map(ctx), ino, fh, off, src);
+  }
+
+  @Override
+  public int write(Ctx ctx, long ino, long fh, long off, ByteBuffer src, boolean dropSuidGid) throws IOException {
+    return inner.write(map(ctx), ino, fh, off, src, dropSuidGid);
   }
 
   @Override

@@ -225,6 +225,31 @@ class SmallFileCostTest {
     vfs.release(ctx, ino, o.fh());
   }
 
+  /**
+   * The privilege rule (setuid/setgid, capability) costs an ordinary write of another user nothing:
+   * no metadata read, and no more transactions than root's writes, which drop no setuid/setgid.
+   */
+  @Test
+  void writesOfAnotherUser_askTheMetadataNothingForPrivileges() throws IOException {
+    Ctx alice = Ctx.of(1000, 1000);
+    int[] txns = new int[2];
+    for (int who = 0; who < 2; who++) {
+      Ctx c = who == 0 ? ctx : alice;
+      var o = vfs.create(ctx, Meta.ROOT, "shared" + who, 0666, 0, O_RDWR);
+      long ino = o.entry().ino();
+      vfs.release(ctx, ino, o.fh());
+      long fh = vfs.open(c, ino, O_RDWR);
+      kv.zero();
+      for (int i = 0; i < 3; i++) {
+        vfs.write(c, ino, fh, i * 4096L, ByteBuffer.wrap(new byte[4096]), who == 1);
+      }
+      assertThat(kv.reads.get()).as("metadata reads of three writes").isZero();
+      txns[who] = kv.txns.get();
+      vfs.release(c, ino, fh);
+    }
+    assertThat(txns[1]).as("transactions of three writes of another user, at most root's").isLessThanOrEqualTo(txns[0]);
+  }
+
   @Test
   void fsyncOfFileOrDirectoryAndOsyncWritesSync() throws IOException {
     var o = vfs.create(ctx, Meta.ROOT, "f", 0644, 022, O_RDWR);

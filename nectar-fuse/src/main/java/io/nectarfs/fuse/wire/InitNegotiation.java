@@ -52,7 +52,10 @@ public final class InitNegotiation {
         | Proto.DONT_MASK
         // O_DIRECT opens get FOPEN_DIRECT_IO; without this the kernel refuses to mmap them
         // (ENODEV). Needs the second flags word, which the reply carries only with INIT_EXT.
-        | Proto.INIT_EXT | Proto.DIRECT_IO_ALLOW_MMAP;
+        | Proto.INIT_EXT | Proto.DIRECT_IO_ALLOW_MMAP
+        // The VFS drops privileges on write, truncate and chown itself (Vfs contract): the kernel
+        // sets SB_NOSEC and stops asking GETXATTR security.capability before every write(2).
+        | Proto.HANDLE_KILLPRIV_V2;
     if (w.locks()) {
       f |= Proto.POSIX_LOCKS | Proto.FLOCK_LOCKS;
     }

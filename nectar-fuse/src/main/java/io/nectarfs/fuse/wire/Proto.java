@@ -50,6 +50,13 @@ public final class Proto {
   public static final long OVER_IO_URING = 1L << 41;
   /** 7.39: shared mmap of files opened with FOPEN_DIRECT_IO (flags2 bit 4). */
   public static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;
+  /**
+   * 7.33: the server drops setuid/setgid and {@code security.capability} on write,
+   * truncate and chown (FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID, FUSE_OPEN_KILL_SUIDGID say
+   * when the caller lacks CAP_FSETID); the kernel then sets SB_NOSEC, so a write(2) asks GETXATTR
+   * {@code security.capability} only once per inode until its attributes are refreshed.
+   */
+  public static final long HANDLE_KILLPRIV_V2 = 1L << 28;
   /** 7.40: reads (and writes) of opens answered with FOPEN_PASSTHROUGH go to a backing file (flags2 bit 5). */
   public static final long PASSTHROUGH = 1L << 37;
   /** max_stack_depth we answer with PASSTHROUGH: backing files live on a plain (non-stacked) file system. */
@@ -70,6 +77,12 @@ public final class Proto {
   // setattr valid bits beyond those of SetAttr
   public static final int FATTR_FH = 1 << 6;
   public static final int FATTR_LOCKOWNER = 1 << 9;
+  /** 7.33: a truncate or chown by a caller without CAP_FSETID (chown: any caller); drop setuid/setgid. */
+  public static final int FATTR_KILL_SUIDGID = 1 << 11;
+
+  // fuse_open_in.open_flags, fuse_create_in.open_flags
+  /** 7.33: an O_TRUNC open by a caller without CAP_FSETID; drop setuid/setgid. */
+  public static final int OPEN_KILL_SUIDGID = 1;
 
   public static final int RELEASE_FLUSH = 1;
   public static final int RELEASE_FLOCK_UNLOCK = 2;

@@ -24,7 +24,7 @@ class InitNegotiationTest {
     assertThat(s.maxReadahead()).isEqualTo(131072);
     for (long f : new long[] {Proto.ASYNC_READ, Proto.BIG_WRITES, Proto.PARALLEL_DIROPS, Proto.DO_READDIRPLUS,
         Proto.READDIRPLUS_AUTO, Proto.POSIX_LOCKS, Proto.FLOCK_LOCKS, Proto.EXPORT_SUPPORT,
-        Proto.ATOMIC_O_TRUNC, Proto.MAX_PAGES, Proto.DONT_MASK}) {
+        Proto.ATOMIC_O_TRUNC, Proto.MAX_PAGES, Proto.DONT_MASK, Proto.HANDLE_KILLPRIV_V2}) {
       assertThat(s.has(f)).as("flag %x", f).isTrue();
     }
     assertThat(s.has(Proto.AUTO_INVAL_DATA)).as("open decides about cached pages instead").isFalse();
