@@ -706,7 +706,11 @@ public final class FuseServer implements AutoCloseable {
 
   private void stopReadersAndWait() {
     stopping = true;
-    readOnly.close();
+    if (detached) {
+      readOnly.stopSoon(); // a handover's pause must not wait for the watcher's poll
+    } else {
+      readOnly.close();
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     if (dev != null) {
       dev.stop(deadline); // first: the reader that answered INIT may be starting the rings
