@@ -930,7 +930,11 @@ public final class MetaClient implements Meta {
       throw Errno.EROFS.exception("a read-only client has no session to hand over");
     }
     stopBackground();
-    hk.heartbeat(); // a full expiry period from now for the successor to resume in
+    try {
+      hk.heartbeat(); // a full expiry period from now for the successor to resume in
+    } catch (IOException | RuntimeException e) {
+      log.warn("last heartbeat before the handover failed ({}): the session expires one heartbeat sooner", e.toString());
+    }
     long handed = sid;
     closed = true;
     kv.close();
