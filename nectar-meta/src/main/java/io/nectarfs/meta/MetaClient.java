@@ -933,7 +933,7 @@ public final class MetaClient implements Meta {
     try {
       hk.heartbeat(); // a full expiry period from now for the successor to resume in
     } catch (IOException | RuntimeException e) {
-      log.warn("last heartbeat before the handover failed ({}): the session expires one heartbeat sooner", e.toString());
+      log.warn("last heartbeat before the handover failed ({}): the session may expire up to one heartbeat sooner", e.toString());
     }
     long handed = sid;
     closed = true;
