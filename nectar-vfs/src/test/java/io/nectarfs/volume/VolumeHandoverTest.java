@@ -135,7 +135,7 @@ class VolumeHandoverTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"mem"})
-  void aTableOfAnotherSession_orAnEndedSession_isRefused(String kind) throws Exception {
+  void aTableOfAnotherSession_isRefused_aFailedResumeKeepsTheSession_anEndedOneCannotBeResumed(String kind) throws Exception {
     format(kind);
     Volume old = Volume.open(metaUrl, options());
     HandleTable table = old.handOver();
@@ -143,6 +143,9 @@ class VolumeHandoverTest {
       assertThatThrownBy(() -> other.vfs().importHandles(table)).hasMessageContaining("belong to metadata session " + table.sessionId())
           .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EINVAL));
     }
+    // a takeover whose open fails after it resumed the session leaves the session for another try
+    assertThatThrownBy(() -> Volume.open(metaUrl, options().withResumeSession(table.sessionId()).withSubdir("/missing")))
+        .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.ENOENT));
     Volume.open(metaUrl, options().withResumeSession(table.sessionId())).close(); // resumed, then ended
     assertThatThrownBy(() -> Volume.open(metaUrl, options().withResumeSession(table.sessionId())))
         .hasMessageContaining("session " + table.sessionId() + " cannot be resumed");
