@@ -664,9 +664,53 @@ public final class FuseServer implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Planned handover, the predecessor's side (issue #17): stops reading as {@link #detach} does
+   * (requests arriving meanwhile wait in the kernel), then has the Vfs commit and make durable its
+   * writers' data and export its open handles. The descriptors stay open ({@link #session()}
+   * has them, for {@link FuseSession#sendTo} or a successor in this process). The caller then
+   * closes its volume, which keeps the metadata session for the successor ({@link
+   * io.nectarfs.volume.Volume#handOver}), and passes state and descriptors on. If the export
+   * fails, the mount is intact: serve it again with {@link #resume} on the same Vfs.
+   *
+   * <p>Lock waits (SETLKW) in flight hold the detach until they end (up to 30 s); crash recovery
+   * with FUSE_NOTIFY_RESEND is a later slice.
+   */
+  public HandoverState handOver() throws IOException {
+    long t0 = System.nanoTime();
+    FuseSession s = detach();
+    long detached = System.nanoTime();
+    HandoverState state = new HandoverState(s.mountpoint(), s.init(), options, vfs.exportHandles());
+    log.info("FUSE server at {} handed over: {} handles of session {} (detach {} ms, flush and export {} ms)", s.mountpoint(),
+        state.handles().handles().size(), state.handles().sessionId(), (detached - t0) / 1_000_000, (System.nanoTime() - detached) / 1_000_000);
+    return state;
+  }
+
+  /**
+   * Planned handover, the successor's side: {@code vfs} (of a volume opened resuming {@code
+   * state}'s metadata session) takes over the handles, then serves the connection on {@code fds}
+   * (received from the predecessor, the mounted descriptor first) with the state's INIT and
+   * mount options; the kernel's handle numbers stay valid.
+   *
+   * @throws IOException when {@code vfs} refuses the handles (another session, handles already
+   *     open); nothing is served then and the descriptors stay open
+   */
+  public static FuseServer takeOver(Vfs vfs, int[] fds, HandoverState state, Metrics metrics) throws IOException {
+    long t0 = System.nanoTime();
+    vfs.importHandles(state.handles());
+    FuseServer s = resume(vfs, state.session(fds), state.options(), metrics);
+    log.info("FUSE server at {} took over {} handles of session {} in {} ms", state.mountpoint(), state.handles().handles().size(),
+        state.handles().sessionId(), (System.nanoTime() - t0) / 1_000_000);
+    return s;
+  }
+
   private void stopReadersAndWait() {
     stopping = true;
-    readOnly.close();
+    if (detached) {
+      readOnly.stopSoon(); // a handover's pause must not wait for the watcher's poll
+    } else {
+      readOnly.close();
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     if (dev != null) {
       dev.stop(deadline); // first: the reader that answered INIT may be starting the rings

@@ -107,6 +107,15 @@ final class ReadOnlyFlag implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the watcher without waiting for it (it ends within one poll, {@value #POLL_MILLIS} ms):
+   * for a handover, whose pause must not include that wait. The watcher may still report one
+   * remount to the old Vfs meanwhile, which only sets a flag there.
+   */
+  void stopSoon() {
+    stop = true;
+  }
+
   @Override
   public void close() {
     stop = true;

@@ -71,6 +71,44 @@ final class Housekeeping {
   }
 
   /**
+   * Continues session {@code sid} left by a predecessor ({@link MetaClient#handOver}): its record
+   * gets this process's details and a fresh expiry (its adverts stay), and this client learns what
+   * the session holds: the inodes it sustains (released at their last close here) and the inodes it
+   * holds locks on (released by close(2) here).
+   *
+   * @throws IOException when the session no longer exists (it ended, or was cleaned as expired)
+   */
+  long resumeSession(long sid) throws IOException {
+    SessionInfo before = m.txn(tx -> {
+      byte[] old = tx.get(Keys.session(sid));
+      if (old == null) {
+        return null;
+      }
+      SessionInfo i = decode(old);
+      tx.put(Keys.session(sid), encode(decode(sessionValue(sid, expiry())).withAdverts(i.adverts())));
+      return i;
+    });
+    if (before == null) {
+      throw new IOException("metadata session " + sid + " cannot be resumed: it ended or expired and was cleaned"
+          + " (its open-but-unlinked files and locks are gone)");
+    }
+    m.adverts = before.adverts() == null ? java.util.Map.of() : before.adverts();
+    byte[] prefix = Keys.sustainedPrefix(sid);
+    List<Long> sustained = m.read(tx -> {
+      List<Long> out = new ArrayList<>();
+      tx.scan(prefix, Bytes.prefixEnd(prefix), 0, (k, v) -> {
+        out.add(Bytes.getU64(k, 10));
+        return true;
+      });
+      return out;
+    });
+    m.sustainedHere.addAll(sustained);
+    m.locks.adoptSession(sid);
+    log.info("resumed metadata session {} of {} pid {} ({} sustained inodes)", sid, before.host(), before.pid(), sustained.size());
+    return sid;
+  }
+
+  /**
    * Rewrites this client's session record with {@link MetaClient#adverts} now (one transaction;
    * heartbeats keep the record as it is). A session another client cleaned is registered again,
    * with the adverts, as a heartbeat would.

@@ -300,6 +300,26 @@ final class Locks {
     }
   }
 
+  /**
+   * A resumed session ({@link Housekeeping#resumeSession}): notes every inode the session holds a
+   * lock on, so that close(2) through this client releases them.
+   */
+  void adoptSession(long sid) throws IOException {
+    List<Long> inodes = m.read(tx -> {
+      List<Long> out = new ArrayList<>();
+      tx.scan(PREFIX, Bytes.prefixEnd(PREFIX), 0, (k, v) -> {
+        if (k.length == 26 && Bytes.getU64(k, 10) == sid) {
+          out.add(Bytes.getU64(k, 1));
+        }
+        return true;
+      });
+      return out;
+    });
+    for (long ino : inodes) {
+      held.putIfAbsent(ino, new long[2]);
+    }
+  }
+
   /** Deletes every lock of session {@code sid} inside {@code tx}; returns the inodes to notify. */
   static List<Long> dropSession(Tx tx, long sid) throws IOException {
     List<byte[]> keys = new ArrayList<>();

@@ -330,4 +330,20 @@ public interface Meta extends AutoCloseable {
   /** Ends the session: flushes counters, frees open-unlinked files, deregisters. */
   @Override
   void close() throws IOException;
+
+  /**
+   * Closes this client without ending its session, for a successor (a takeover of the mount) that
+   * opens with {@link MetaConfig#withResumeSession} and this id: the session record, its
+   * open-but-unlinked files, removed open directories and locks stay; nothing is released. The
+   * session is no longer refreshed, so the successor must resume it before it expires (5
+   * heartbeats), or another client cleans it as a crashed one. The caller has stopped every
+   * operation; afterwards only {@link #close} (then a no-op) may be called.
+   *
+   * @return the session id to resume
+   * @throws io.nectarfs.common.FsException EROFS for a read-only client (it has no session),
+   *     EOPNOTSUPP where the client cannot hand over
+   */
+  default long handOver() throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("session handover");
+  }
 }

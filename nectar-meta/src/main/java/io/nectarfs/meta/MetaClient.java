@@ -125,7 +125,12 @@ public final class MetaClient implements Meta {
     MetaClient m = new MetaClient(kv, config, f);
     m.hk.refreshCounters();
     if (!config.readOnly()) {
-      m.sid = m.hk.registerSession();
+      try {
+        m.sid = config.resumeSession() != 0 ? m.hk.resumeSession(config.resumeSession()) : m.hk.registerSession();
+      } catch (IOException | RuntimeException e) {
+        m.closed = true; // the caller closes the engine; nothing of the session is released
+        throw e;
+      }
     }
     if (config.background()) {
       m.startBackground();
@@ -905,11 +910,7 @@ public final class MetaClient implements Meta {
     }, hb, hb, TimeUnit.MILLISECONDS);
   }
 
-  @Override
-  public void close() throws IOException {
-    if (closed) {
-      return;
-    }
+  private void stopBackground() {
     if (background != null) {
       background.shutdownNow();
       try {
@@ -918,6 +919,35 @@ public final class MetaClient implements Meta {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  @Override
+  public synchronized long handOver() throws IOException {
+    if (closed) {
+      throw new IllegalStateException("metadata client already closed");
+    }
+    if (config.readOnly() || sid == 0) {
+      throw Errno.EROFS.exception("a read-only client has no session to hand over");
+    }
+    stopBackground();
+    try {
+      hk.heartbeat(); // a full expiry period from now for the successor to resume in
+    } catch (IOException | RuntimeException e) {
+      log.warn("last heartbeat before the handover failed ({}): the session may expire up to one heartbeat sooner", e.toString());
+    }
+    long handed = sid;
+    closed = true;
+    kv.close();
+    log.info("metadata session {} handed over ({} open inodes stay open)", handed, openCounts.size());
+    return handed;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    stopBackground();
     try {
       if (!config.readOnly()) {
         for (Long ino : List.copyOf(openCounts.keySet())) {

@@ -650,4 +650,9 @@ final class MeteredMeta implements Meta {
   public void close() throws IOException {
     next.close();
   }
+
+  @Override
+  public long handOver() throws IOException {
+    return next.handOver();
+  }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class MeteredMetaTest {
   /** Methods that configure or end the client rather than operate on the namespace: forwarded, not timed. */
-  private static final Set<String> UNTIMED = Set.of("format", "describe", "sessionId", "onSliceFreed", "runBackgroundJobs", "close", "openCreated");
+  private static final Set<String> UNTIMED = Set.of("format", "describe", "sessionId", "onSliceFreed", "runBackgroundJobs", "close", "openCreated",
+      "handOver");
 
   private final Metrics metrics = Metrics.create();
   private final List<String> forwarded = new ArrayList<>();

@@ -652,6 +652,16 @@ final class AccessLogVfs implements Vfs {
   }
 
   @Override
+  public HandleTable exportHandles() throws IOException {
+    return vfs.exportHandles();
+  }
+
+  @Override
+  public void importHandles(HandleTable table) throws IOException {
+    vfs.importHandles(table);
+  }
+
+  @Override
   public void setReadOnly(boolean readOnly) {
     vfs.setReadOnly(readOnly);
   }

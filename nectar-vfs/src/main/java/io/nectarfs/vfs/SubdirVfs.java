@@ -288,6 +288,16 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public HandleTable exportHandles() throws IOException {
+    return inner.exportHandles();
+  }
+
+  @Override
+  public void importHandles(HandleTable table) throws IOException {
+    inner.importHandles(table);
+  }
+
+  @Override
   public void setReadOnly(boolean readOnly) {
     inner.setReadOnly(readOnly);
   }

@@ -265,6 +265,32 @@ public interface Vfs extends AutoCloseable {
    */
   default void setReadOnly(boolean readOnly) {}
 
+  /**
+   * Planned handover to a successor (a takeover of the mount), step one: commits every writer's
+   * data and makes it durable, then returns every open handle. The caller has stopped every
+   * request first (the FUSE server detached) and sends none until {@link #close}. On failure
+   * nothing changed and this VFS keeps serving. After it, {@link #close} stops this VFS without
+   * ending the metadata session: the opens and locks it holds stay for the successor, which opens
+   * the volume resuming {@link HandleTable#sessionId} and calls {@link #importHandles}.
+   *
+   * @throws io.nectarfs.common.FsException EOPNOTSUPP where handles cannot be handed over
+   */
+  default HandleTable exportHandles() throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("handle export");
+  }
+
+  /**
+   * The successor's side of a takeover: continues the handles of {@code table} under their numbers
+   * (reads, writes, locks and directory listings on them go on as before). Called once, on a VFS of
+   * the same volume whose metadata client resumed the table's session, before any request.
+   *
+   * @throws io.nectarfs.common.FsException EINVAL when this client's session is not the table's;
+   *     EBUSY when this VFS already has open handles; EOPNOTSUPP where handles cannot be taken over
+   */
+  default void importHandles(HandleTable table) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("handle import");
+  }
+
   /** Registers where invalidations go (the FUSE server's notifications). */
   void setInvalidator(Invalidator invalidator);
 

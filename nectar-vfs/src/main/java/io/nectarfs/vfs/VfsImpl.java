@@ -752,7 +752,17 @@ final class VfsImpl implements Vfs {
         }
         int from = (int) Math.min(offset, d.entries.size());
         int to = (int) Math.min(d.entries.size(), from + (long) max);
-        return new ArrayList<>(d.entries.subList(from, to));
+        List<DirEntryAt> out = new ArrayList<>(d.entries.subList(from, to));
+        if (plus) { // entries of a snapshot taken over from a predecessor carry no attributes
+          for (int i = 0; i < out.size(); i++) {
+            DirEntryAt e = out.get(i);
+            if (e.attr() == null && !e.name().equals(".") && !e.name().equals("..")) {
+              Attr a = safeAttr(ctx, e.ino());
+              out.set(i, new DirEntryAt(e.name(), e.ino(), e.dtype(), a == null ? null : withPending(e.ino(), a), e.offset()));
+            }
+          }
+        }
+        return out;
       }
     });
   }
@@ -1030,6 +1040,87 @@ final class VfsImpl implements Vfs {
   }
 
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Set by {@link #exportHandles}: the close then hands the metadata session over instead of ending it. */
+  private volatile boolean handedOver;
+
+  @Override
+  public synchronized HandleTable exportHandles() throws IOException {
+    if (closed.get() || handedOver) {
+      throw new IllegalStateException("the VFS is closed or already handed over");
+    }
+    // Writers first, while nothing is changed: a failure leaves this VFS serving as before.
+    for (FileWriter w : List.copyOf(writers.values())) {
+      w.flush();
+      w.syncCommitted();
+    }
+    meta.sync(); // every commit so far durable, not only the writers'
+    List<HandleTable.Open> out = new ArrayList<>(handles.size());
+    for (Map.Entry<Long, Handle> e : handles.entrySet()) {
+      long fh = e.getKey();
+      out.add(switch (e.getValue()) {
+        case Handle.File f -> new HandleTable.File(fh, f.ino, f.flags);
+        case Handle.Dir d -> {
+          synchronized (d) {
+            List<HandleTable.Entry> names = new ArrayList<>(d.entries.size());
+            for (DirEntryAt x : d.entries) {
+              names.add(new HandleTable.Entry(x.name(), x.ino(), x.dtype()));
+            }
+            yield new HandleTable.Dir(fh, d.ino, names, d.complete, d.lastName);
+          }
+        }
+        case Handle.Internal in -> new HandleTable.Internal(fh, in.ino(), in.content());
+        case Handle.Control c -> {
+          synchronized (c) {
+            yield new HandleTable.Control(fh, c.request.toByteArray(), c.answer, c.answerBase);
+          }
+        }
+      });
+    }
+    handedOver = true;
+    log.info("handing over {} open handles of metadata session {}", out.size(), meta.sessionId());
+    return new HandleTable(meta.sessionId(), nextFh.get(), out);
+  }
+
+  @Override
+  public synchronized void importHandles(HandleTable table) throws IOException {
+    if (table.sessionId() != meta.sessionId()) {
+      throw Errno.EINVAL.exception("the handles belong to metadata session " + table.sessionId() + ", this client has session "
+          + meta.sessionId() + " (open the volume resuming that session)");
+    }
+    if (!handles.isEmpty()) {
+      throw Errno.EBUSY.exception("handles can be taken over only by a VFS with none open");
+    }
+    for (HandleTable.Open o : table.handles()) {
+      Handle h = switch (o) {
+        case HandleTable.File f -> {
+          meta.openCreated(f.ino()); // the open the predecessor made, now this client's
+          openCounts.merge(f.ino(), 1, Integer::sum);
+          yield new Handle.File(f.ino(), f.flags());
+        }
+        case HandleTable.Dir d -> {
+          meta.openCreated(d.ino());
+          Handle.Dir x = new Handle.Dir(d.ino());
+          for (HandleTable.Entry e : d.entries()) {
+            x.entries.add(new DirEntryAt(e.name(), e.ino(), e.dtype(), null, x.entries.size() + 1));
+          }
+          x.complete = d.complete();
+          x.lastName = d.lastName();
+          yield x;
+        }
+        case HandleTable.Internal in -> new Handle.Internal(in.ino(), in.content());
+        case HandleTable.Control c -> {
+          Handle.Control x = new Handle.Control();
+          x.request.writeBytes(c.request());
+          x.answer = c.answer();
+          x.answerBase = c.answerBase();
+          yield x;
+        }
+      };
+      handles.put(o.fh(), h);
+    }
+    nextFh.accumulateAndGet(table.nextFh(), Math::max);
+    log.info("took over {} open handles of metadata session {}", table.handles().size(), table.sessionId());
+  }
 
   @Override
   public void close() throws IOException {
@@ -1064,7 +1155,11 @@ final class VfsImpl implements Vfs {
       first = first == null ? e : first;
     }
     try {
-      meta.close();
+      if (handedOver && meta.sessionId() != 0) {
+        meta.handOver(); // the successor resumes the session: nothing it holds is released
+      } else {
+        meta.close();
+      }
     } catch (IOException e) {
       first = first == null ? e : first;
     }

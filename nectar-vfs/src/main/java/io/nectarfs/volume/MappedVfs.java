@@ -228,6 +228,16 @@ final class MappedVfs implements Vfs {
   }
 
   @Override
+  public io.nectarfs.vfs.HandleTable exportHandles() throws IOException {
+    return inner.exportHandles();
+  }
+
+  @Override
+  public void importHandles(io.nectarfs.vfs.HandleTable table) throws IOException {
+    inner.importHandles(table);
+  }
+
+  @Override
   public void setReadOnly(boolean readOnly) {
     inner.setReadOnly(readOnly);
   }

@@ -13,6 +13,7 @@ import io.nectarfs.object.ObjectStore;
 import io.nectarfs.object.ObjectStores;
 import io.nectarfs.object.StoreOptions;
 import io.nectarfs.object.StoredForm;
+import io.nectarfs.vfs.HandleTable;
 import io.nectarfs.vfs.Vfs;
 import io.nectarfs.vfs.Vfses;
 import java.io.IOException;
@@ -46,6 +47,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * stops its background work, the chunk store finishes uploads and drains writeback staging (what
  * cannot be uploaded in time stays staged for the next start), the metadata session ends (open
  * unlinked files freed, usage folded), then the object storage closes.
+ *
+ * <p>After {@link Vfs#exportHandles} (see {@link #handOver}) the close keeps the metadata session
+ * for a successor instead of ending it.
  *
  * <p>Concurrency: the handle is immutable after {@link #open}; its parts are thread-safe. {@link
  * #close} may race with itself (one caller closes) but must not race with operations in flight.
@@ -120,11 +124,15 @@ public final class Volume implements AutoCloseable {
       }
       return new Volume(meta, storage, chunks, served, metrics);
     } catch (IOException | RuntimeException e) {
+      boolean resumed = options.resumeSession() != 0 && !options.readOnly();
       if (inner != null) {
+        if (resumed) {
+          closeQuietly(inner::exportHandles, e); // none yet: only so that the close keeps the session
+        }
         closeQuietly(inner, e); // the VFS owns the chunk store and the metadata client
       } else {
         closeQuietly(chunks, e);
-        closeQuietly(meta, e);
+        closeQuietly(resumed ? meta::handOver : meta, e); // a takeover that failed leaves the session for another try
       }
       closeQuietly(storage, e);
       throw e;
@@ -160,7 +168,8 @@ public final class Volume implements AutoCloseable {
         .withHeartbeat(options.heartbeat())
         .withFreeDelay(options.sliceFreeDelay())
         .withMountPoint(options.clientName())
-        .withMetrics(metrics);
+        .withMetrics(metrics)
+        .withResumeSession(options.readOnly() ? 0 : options.resumeSession());
   }
 
   /** The volume's format record as this client loaded it. */
@@ -200,6 +209,21 @@ public final class Volume implements AutoCloseable {
   /** The path API over {@link #vfs()}. */
   public FileSystem fileSystem() {
     return new FileSystem(vfs);
+  }
+
+  /**
+   * Planned handover of this volume's client to a successor (a takeover of the mount): the VFS
+   * commits and makes durable every writer's data and returns its handle table, then the volume
+   * closes as {@link #close} does except that the metadata session stays (nothing it holds is
+   * released) for the successor, which opens the volume with {@link
+   * VolumeOptions#withResumeSession} and the table's {@link HandleTable#sessionId} and imports the
+   * table ({@link Vfs#importHandles}). The caller has stopped every request first (the FUSE server
+   * detached). If the export fails, nothing was closed and the volume keeps serving.
+   */
+  public HandleTable handOver() throws IOException {
+    HandleTable t = vfs.exportHandles();
+    close();
+    return t;
   }
 
   @Override

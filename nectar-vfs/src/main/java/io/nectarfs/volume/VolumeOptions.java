@@ -29,12 +29,14 @@ import java.time.Duration;
  *   <li>{@link #checkStorage()}: a writable open checks that the storage takes writes (on by default).
  *   <li>{@link #blockSource()}: where blocks are fetched from before the object store (a cache
  *       group member; none by default).
+ *   <li>{@link #resumeSession()}: continue the metadata session a predecessor handed over (a
+ *       takeover of the mount) instead of registering a new one (0: a new session).
  *   <li>{@link #vfsClock()}: time source of the VFS and chunk store decisions (cache expiry, writeback delay; tests inject one).
  * </ul>
  */
 public final class VolumeOptions {
   private static final VolumeOptions DEFAULTS = new VolumeOptions(null, CacheOptions.defaults(), VfsConfig.defaults(), false, null, "",
-      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null, true, null, StoreTuning.NONE);
+      IdentityMapping.NONE, true, Duration.ofSeconds(12), Duration.ofSeconds(30), Clock.SYSTEM, null, true, null, StoreTuning.NONE, 0L);
 
   private final Secrets secrets;
   private final CacheOptions cache;
@@ -51,10 +53,11 @@ public final class VolumeOptions {
   private final boolean checkStorage;
   private final BlockSource blockSource;
   private final StoreTuning tuning;
+  private final long resumeSession;
 
   private VolumeOptions(Secrets secrets, CacheOptions cache, VfsConfig vfsConfig, boolean readOnly, String subdir, String clientName,
       IdentityMapping identity, boolean backgroundJobs, Duration heartbeat, Duration sliceFreeDelay, Clock vfsClock,
-      Metrics metrics, boolean checkStorage, BlockSource blockSource, StoreTuning tuning) {
+      Metrics metrics, boolean checkStorage, BlockSource blockSource, StoreTuning tuning, long resumeSession) {
     this.secrets = secrets;
     this.cache = cache;
     this.vfsConfig = vfsConfig;
@@ -70,6 +73,7 @@ public final class VolumeOptions {
     this.checkStorage = checkStorage;
     this.blockSource = blockSource;
     this.tuning = tuning;
+    this.resumeSession = resumeSession;
   }
 
   /**
@@ -139,26 +143,26 @@ public final class VolumeOptions {
   /** See {@link #checkStorage()}. */
   public VolumeOptions withCheckStorage(boolean on) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, metrics, on, blockSource, tuning);
+        vfsClock, metrics, on, blockSource, tuning, resumeSession);
   }
 
   public VolumeOptions withSecrets(Secrets s) {
     return new VolumeOptions(nonNull(s, "secrets"), cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   public VolumeOptions withCache(CacheOptions c) {
     return new VolumeOptions(secrets, nonNull(c, "cache"), vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   public VolumeOptions withVfsConfig(VfsConfig v) {
     return new VolumeOptions(secrets, cache, nonNull(v, "vfsConfig"), readOnly, subdir, clientName, identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   public VolumeOptions withReadOnly(boolean ro) {
-    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+    return new VolumeOptions(secrets, cache, vfsConfig, ro, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   /** Serve directory {@code path} (absolute within the volume, e.g. {@code /projects/a}) as the root; null: the whole volume. */
@@ -166,28 +170,28 @@ public final class VolumeOptions {
     if (path != null && path.isBlank()) {
       throw new IllegalArgumentException("subdir must name a directory of the volume, e.g. /projects");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, path, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   public VolumeOptions withClientName(String name) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, nonNull(name, "clientName"), identity, backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   public VolumeOptions withIdentity(IdentityMapping m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, nonNull(m, "identity"), backgroundJobs, heartbeat,
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   /** Whether a background thread runs the session's heartbeat and shared jobs (off for one-shot admin tools). */
   public VolumeOptions withBackgroundJobs(boolean on) {
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, on, heartbeat, sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   /** How often the session is refreshed; it expires after five missed heartbeats. */
   public VolumeOptions withHeartbeat(Duration d) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, positive(d, "heartbeat"),
-        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning);
+        sliceFreeDelay, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   /** How long freed slices wait before their objects are deleted (other clients may still read them). */
@@ -195,12 +199,12 @@ public final class VolumeOptions {
     if (d == null || d.isNegative()) {
       throw new IllegalArgumentException("slice free delay must not be negative");
     }
-    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics, checkStorage, blockSource, tuning);
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, d, vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   public VolumeOptions withVfsClock(Clock c) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        nonNull(c, "vfsClock"), metrics, checkStorage, blockSource, tuning);
+        nonNull(c, "vfsClock"), metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   /** The process-wide registry the volume's layers record in; null when the volume makes its own. */
@@ -214,7 +218,7 @@ public final class VolumeOptions {
    */
   public VolumeOptions withMetrics(Metrics m) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, m, checkStorage, blockSource, tuning);
+        vfsClock, m, checkStorage, blockSource, tuning, resumeSession);
   }
 
   /** Where the chunk store asks for blocks before the object store (a cache group); null: nowhere. */
@@ -228,7 +232,7 @@ public final class VolumeOptions {
    */
   public VolumeOptions withBlockSource(BlockSource source) {
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, metrics, checkStorage, source, tuning);
+        vfsClock, metrics, checkStorage, source, tuning, resumeSession);
   }
 
   /** This process's limits on the object store (bandwidth, simulated latency). */
@@ -240,7 +244,7 @@ public final class VolumeOptions {
   public VolumeOptions withStoreTuning(StoreTuning t) {
     StoreTuning tuning = nonNull(t, "store tuning");
     return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
-        vfsClock, metrics, checkStorage, blockSource, tuning);
+        vfsClock, metrics, checkStorage, blockSource, tuning, resumeSession);
   }
 
   private static <T> T nonNull(T v, String what) {
@@ -255,5 +259,22 @@ public final class VolumeOptions {
       throw new IllegalArgumentException(what + " must be positive");
     }
     return d;
+  }
+
+  /** The metadata session to continue (a takeover), or 0 for a new one. */
+  public long resumeSession() {
+    return resumeSession;
+  }
+
+  /**
+   * Continues metadata session {@code sid}, which a predecessor left with {@link Volume#handOver}
+   * (or {@link io.nectarfs.meta.Meta#handOver}), instead of registering a new session; 0: a new one.
+   */
+  public VolumeOptions withResumeSession(long sid) {
+    if (sid < 0) {
+      throw new IllegalArgumentException("session id must be positive (0: a new session)");
+    }
+    return new VolumeOptions(secrets, cache, vfsConfig, readOnly, subdir, clientName, identity, backgroundJobs, heartbeat, sliceFreeDelay,
+        vfsClock, metrics, checkStorage, blockSource, tuning, sid);
   }
 }

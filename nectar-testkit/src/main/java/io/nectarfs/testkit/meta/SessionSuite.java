@@ -180,6 +180,68 @@ public abstract class SessionSuite extends MetaTestBase {
   }
 
   @Test
+  void handedOverSession_isResumedByASuccessor_withItsUnlinkedFilesAndLocks() throws IOException {
+    MetaClient old = newClient();
+    long f = file(ROOT, "f");
+    meta.write(root, f, 0, new Slice(0, meta.newSliceId(), 10, 0, 10), 0);
+    old.open(root, f, 0);
+    old.unlink(root, ROOT, "f");
+    long g = file(ROOT, "g");
+    old.open(root, g, 0);
+    old.setlk(root, g, 7, io.nectarfs.meta.Meta.F_WRLCK, 0, 99, 111, false);
+    long h = file(ROOT, "h");
+    old.open(root, h, 0);
+    old.flock(root, h, 9, io.nectarfs.meta.Meta.F_WRLCK, false);
+
+    long sid = old.handOver();
+    assertThat(sid).isEqualTo(old.sessionId());
+    assertThat(old.isClosed()).isTrue();
+    old.close(); // a no-op now: nothing released
+    meta.runBackgroundJobs(); // not expired: not cleaned
+    assertThat(meta.sessions()).extracting(SessionInfo::sid).contains(sid);
+    assertThat(meta.getattr(root, f).nlink()).as("the unlinked file stays").isZero();
+    assertErrno(Errno.EAGAIN, () -> meta.setlk(root, g, 8, io.nectarfs.meta.Meta.F_WRLCK, 0, 0, 222, false));
+
+    MetaClient next = newClient(config().withResumeSession(sid));
+    assertThat(next.sessionId()).isEqualTo(sid);
+    assertThat(meta.sessions()).extracting(SessionInfo::sid).containsOnlyOnce(sid);
+    for (long ino : new long[] {f, g, h}) {
+      next.openCreated(ino); // as the VFS re-registers the handles it took over
+    }
+    assertThat(next.read(root, f, 0)).hasSize(1);
+    assertErrno(Errno.EAGAIN, () -> meta.setlk(root, g, 8, io.nectarfs.meta.Meta.F_WRLCK, 0, 0, 222, false));
+    assertErrno(Errno.EAGAIN, () -> meta.flock(root, h, 8, io.nectarfs.meta.Meta.F_RDLCK, false));
+    next.releaseLocks(root, g, 7); // close(2) by the lock owner, now through the successor
+    next.releaseLocks(root, h, 9);
+    meta.setlk(root, g, 8, io.nectarfs.meta.Meta.F_WRLCK, 0, 0, 222, false);
+    meta.flock(root, h, 8, io.nectarfs.meta.Meta.F_RDLCK, false);
+    meta.releaseLocks(root, g, 8);
+    meta.releaseLocks(root, h, 8);
+    next.close(root, f); // the last close frees the unlinked file, as the predecessor's would have
+    assertErrno(Errno.ENOENT, () -> meta.getattr(root, f));
+    next.close(root, g);
+    next.close(root, h);
+    next.close();
+    assertThat(meta.sessions()).extracting(SessionInfo::sid).doesNotContain(sid);
+    assertThatThrownBy(() -> newClient(config().withResumeSession(sid))).as("an ended session cannot be resumed")
+        .hasMessageContaining("session " + sid + " cannot be resumed");
+  }
+
+  @Test
+  void handedOverSession_thatNobodyResumes_expiresLikeACrashedOne() throws IOException {
+    MetaClient old = newClient();
+    long f = file(ROOT, "f");
+    old.open(root, f, 0);
+    old.unlink(root, ROOT, "f");
+    long sid = old.handOver();
+    clock.advance(Duration.ofSeconds(30));
+    meta.runBackgroundJobs();
+    assertErrno(Errno.ENOENT, () -> meta.getattr(root, f));
+    assertThatThrownBy(() -> newClient(config().withResumeSession(sid))).hasMessageContaining("expired and was cleaned");
+    assertThatThrownBy(old::handOver).as("only once").isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void crashedClient_isCleanedByALiveOne() throws IOException {
     MetaClient crashed = newClient();
     long f = file(ROOT, "f");
