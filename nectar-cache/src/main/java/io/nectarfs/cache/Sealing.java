@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.MessageToByteEncoder;
 import io.netty.handler.codec.MessageToMessageDecoder;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.List;
@@ -90,19 +89,25 @@ final class Sealing {
 
     @Override
     protected ByteBuf allocateBuffer(ChannelHandlerContext ctx, ByteBuf frame, boolean preferDirect) {
-      return ctx.alloc().directBuffer(frame.readableBytes() + TAG);
+      return ctx.alloc().heapBuffer(frame.readableBytes() + TAG);
     }
 
     @Override
     protected void encode(ChannelHandlerContext ctx, ByteBuf frame, ByteBuf out) throws Exception {
+      // Arrays, not ByteBuffers: the JDK's AES-GCM intrinsics work on arrays; its ByteBuffer path copies in pieces.
       int start = frame.readerIndex();
       int body = frame.readableBytes() - 4 - Wire.HEADER;
-      out.writeInt(Wire.HEADER + body + TAG);
-      out.writeBytes(frame, start + 4, Wire.HEADER);
+      byte[] header = new byte[Wire.HEADER];
+      frame.getBytes(start + 4, header);
+      byte[] plain = new byte[body];
+      frame.getBytes(start + 4 + Wire.HEADER, plain);
       Cipher c = d.next(Cipher.ENCRYPT_MODE);
-      c.updateAAD(frame.nioBuffer(start + 4, Wire.HEADER));
-      ByteBuffer dst = out.nioBuffer(out.writerIndex(), body + TAG);
-      int n = c.doFinal(frame.nioBuffer(start + 4 + Wire.HEADER, body), dst);
+      c.updateAAD(header);
+      out.ensureWritable(4 + Wire.HEADER + body + TAG);
+      out.writeInt(Wire.HEADER + body + TAG);
+      out.writeBytes(header);
+      int at = out.arrayOffset() + out.writerIndex();
+      int n = c.doFinal(plain, 0, body, out.array(), at);
       out.writerIndex(out.writerIndex() + n);
       frame.skipBytes(frame.readableBytes());
     }
@@ -122,23 +127,26 @@ final class Sealing {
       if (sealed < TAG) {
         throw Errno.EPROTO.exception("sealed frame of " + frame.readableBytes() + " bytes is too short");
       }
-      ByteBuf plain = ctx.alloc().buffer(Wire.HEADER + sealed - TAG);
+      int start = frame.readerIndex();
+      byte[] header = new byte[Wire.HEADER];
+      frame.getBytes(start, header);
+      byte[] in = new byte[sealed];
+      frame.getBytes(start + Wire.HEADER, in);
+      byte[] body = new byte[Wire.HEADER + sealed - TAG];
       try {
-        int start = frame.readerIndex();
-        plain.writeBytes(frame, start, Wire.HEADER);
         Cipher c = d.next(Cipher.DECRYPT_MODE);
-        c.updateAAD(frame.nioBuffer(start, Wire.HEADER));
-        int n = c.doFinal(frame.nioBuffer(start + Wire.HEADER, sealed), plain.nioBuffer(Wire.HEADER, sealed - TAG));
-        plain.writerIndex(Wire.HEADER + n);
-        frame.skipBytes(frame.readableBytes());
+        c.updateAAD(header);
+        int n = c.doFinal(in, 0, sealed, body, Wire.HEADER);
+        if (n != sealed - TAG) {
+          throw Errno.EPROTO.exception("sealed frame decrypted to " + n + " bytes");
+        }
       } catch (GeneralSecurityException e) {
-        plain.release();
         ctx.close();
         throw Errno.EPROTO.exception("a frame failed authentication (altered, replayed or not from a member): connection closed");
-      } catch (RuntimeException e) {
-        plain.release();
-        throw e;
       }
+      System.arraycopy(header, 0, body, 0, Wire.HEADER);
+      frame.skipBytes(frame.readableBytes());
+      ByteBuf plain = io.netty.buffer.Unpooled.wrappedBuffer(body);
       out.add(plain);
     }
   }
