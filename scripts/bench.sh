@@ -16,6 +16,12 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 source scripts/lib.sh
+# Shared by the workloads below: a timestamped line on stderr; an empty page cache (root only).
+bench_log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+bench_drop_caches() {
+  sync
+  if [[ -w /proc/sys/vm/drop_caches ]]; then echo 3 > /proc/sys/vm/drop_caches; fi
+}
 source scripts/bench/all.sh
 source scripts/bench/gateway.sh
 source scripts/bench/cachegroup.sh

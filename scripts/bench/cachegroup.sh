@@ -9,13 +9,6 @@
 # whole dataset by one client alone vs by the group. Sourced by scripts/bench.sh (NX = launcher).
 # CG_SIZE per file (default 1G; QUICK=1: 256M), CG_LATENCY (30ms), CG_BANDWIDTH (40M).
 
-cg_log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-
-cg_drop_caches() {
-  sync
-  if [[ -w /proc/sys/vm/drop_caches ]]; then echo 3 > /proc/sys/vm/drop_caches; fi
-}
-
 # Seconds a command takes (its output discarded; a failure fails the benchmark).
 cg_time() {
   local t0 t1
@@ -42,7 +35,7 @@ cg_umount_all() {
 
 # Aggregate MiB/s of the three clients each reading its own file at once, cold.
 cg_seq() {
-  cg_drop_caches
+  bench_drop_caches
   local t0 t1 i
   t0=$(date +%s.%N)
   for i in 0 1 2; do dd if="$CG_DIR/mnt$i/f$i" of=/dev/null bs=4M status=none & done
@@ -53,7 +46,7 @@ cg_seq() {
 
 # p50 and p99 in microseconds of 4 KiB random O_DIRECT reads of f1 through client 0.
 cg_rand() {
-  cg_drop_caches
+  bench_drop_caches
   fio --name=rand --filename="$CG_DIR/mnt0/f1" --rw=randread --bs=4k --direct=1 --ioengine=psync --iodepth=1 \
     --runtime="${CG_RAND_SECONDS:-10}" --time_based --output-format=json 2>/dev/null \
     | python3 -c 'import json,sys; p=json.load(sys.stdin)["jobs"][0]["read"]["clat_ns"]["percentile"]; print("%.0f %.0f" % (p["50.000000"]/1e3, p["99.000000"]/1e3))'
@@ -82,20 +75,20 @@ cachegroup_bench() {
   export NECTAR_CACHE_GROUP_TOKEN_FILE="$dir/token"
   trap cg_umount_all EXIT
   "$NX" format "$CG_META" "cgbench$(date +%s)" --storage "$storage" --trash-days 0 >/dev/null
-  cg_log "writing 3 x $size to the volume (S3 at ${storage})"
+  bench_log "writing 3 x $size to the volume (S3 at ${storage})"
   mkdir -p "$dir/w"
   "$NX" mount -d "$CG_META" "$dir/w" --cache-dir memory --log "$dir/mount-writer.log" >/dev/null
   local i
   for i in 0 1 2; do head -c "$size" /dev/urandom > "$dir/w/f$i"; done
   "$NX" umount "$dir/w" >/dev/null
 
-  cg_log "(a) object store only: store latency $CG_LAT, $CG_BW/s per process"
+  bench_log "(a) object store only: store latency $CG_LAT, $CG_BW/s per process"
   for i in 0 1 2; do cg_mount a "$i" --cache-dir memory --cache-size 64M; done
   local seq_a rand_a
   seq_a=$(cg_seq); rand_a=$(cg_rand)
   cg_umount_all
 
-  cg_log "(b) local disk cache of each client"
+  bench_log "(b) local disk cache of each client"
   for i in 0 1 2; do cg_mount b "$i" --cache-dir "$dir/cache-b$i"; done
   local alone seq_b rand_b
   alone=$(cg_time "$NX" warmup "$dir/mnt0/f0" "$dir/mnt0/f1" "$dir/mnt0/f2")
@@ -103,7 +96,7 @@ cachegroup_bench() {
   seq_b=$(cg_seq); rand_b=$(cg_rand)
   cg_umount_all
 
-  cg_log "(c) cache group of the three clients"
+  bench_log "(c) cache group of the three clients"
   for i in 0 1 2; do cg_mount c "$i" --cache-dir "$dir/cache-c$i" --cache-group bench --cache-group-listen 127.0.0.1:0; done
   for _ in $(seq 600); do
     local seen=0

@@ -6,13 +6,6 @@
 #   - sequential read of a 1 GiB file, cold: GET through the gateway (curl, public bucket) vs the mount (dd)
 # GW_SIZE (default 1G; QUICK=1: 256M) sets the big object's size.
 
-gw_log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-
-gw_drop_caches() {
-  sync
-  if [[ -w /proc/sys/vm/drop_caches ]]; then echo 3 > /proc/sys/vm/drop_caches; fi
-}
-
 # Seconds a command takes (its output discarded).
 gw_time() {
   local t0 t1
@@ -50,7 +43,7 @@ gateway_bench() {
     kill -0 "$pid" 2>/dev/null || { cat "$dir/gateway.log" >&2; return 1; }
     sleep 0.1
   done
-  gw_log "gateway at $gw, S3Proxy at ${NECTAR_TEST_S3##*@}"
+  bench_log "gateway at $gw, S3Proxy at ${NECTAR_TEST_S3##*@}"
   local proxy_url="${NECTAR_TEST_S3%%//*}//${NECTAR_TEST_S3##*@}" proxy_ak proxy_sk creds
   creds="${NECTAR_TEST_S3#*//}"; creds="${creds%@*}"; proxy_ak="${creds%%:*}"; proxy_sk="${creds#*:}"
 
@@ -61,7 +54,7 @@ gateway_bench() {
   px_objbench() {
     NECTAR_S3_ACCESS_KEY="$proxy_ak" NECTAR_S3_SECRET_KEY="$proxy_sk" "$NX" objbench "${proxy_url%/*}/gwbench?create-bucket=true" --threads 1,16 --skip-functional
   }
-  gw_log "warm-up rounds (not shown)"
+  bench_log "warm-up rounds (not shown)"
   gw_objbench >/dev/null
   px_objbench >/dev/null
   for round in 1 2; do
@@ -77,11 +70,11 @@ gateway_bench() {
   local up_gw down_gw up_px down_px
   export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
   up_gw=$(AWS_ACCESS_KEY_ID="$ak" AWS_SECRET_ACCESS_KEY="$sk" gw_time /usr/bin/aws --endpoint-url "$gw" s3 cp "$dir/big" s3://bench/big)
-  gw_drop_caches
+  bench_drop_caches
   down_gw=$(AWS_ACCESS_KEY_ID="$ak" AWS_SECRET_ACCESS_KEY="$sk" gw_time /usr/bin/aws --endpoint-url "$gw" s3 cp s3://bench/big "$dir/big.gw")
   AWS_ACCESS_KEY_ID="$proxy_ak" AWS_SECRET_ACCESS_KEY="$proxy_sk" /usr/bin/aws --endpoint-url "${proxy_url%/*}" s3 mb s3://gwbench >/dev/null 2>&1 || true
   up_px=$(AWS_ACCESS_KEY_ID="$proxy_ak" AWS_SECRET_ACCESS_KEY="$proxy_sk" gw_time /usr/bin/aws --endpoint-url "${proxy_url%/*}" s3 cp "$dir/big" s3://gwbench/big)
-  gw_drop_caches
+  bench_drop_caches
   down_px=$(AWS_ACCESS_KEY_ID="$proxy_ak" AWS_SECRET_ACCESS_KEY="$proxy_sk" gw_time /usr/bin/aws --endpoint-url "${proxy_url%/*}" s3 cp s3://gwbench/big "$dir/big.px")
   cmp "$dir/big" "$dir/big.gw" && cmp "$dir/big" "$dir/big.px" || echo "WARNING: a downloaded copy differs" >&2
   AWS_ACCESS_KEY_ID="$proxy_ak" AWS_SECRET_ACCESS_KEY="$proxy_sk" /usr/bin/aws --endpoint-url "${proxy_url%/*}" s3 rm s3://gwbench/big >/dev/null 2>&1 || true
@@ -95,9 +88,9 @@ gateway_bench() {
 
   cp "$dir/big" "$dir/mnt/pub/big" && sync
   local get_gw read_mnt
-  gw_drop_caches
+  bench_drop_caches
   get_gw=$(gw_time curl -sf -o /dev/null "$gw/pub/big")
-  gw_drop_caches
+  bench_drop_caches
   read_mnt=$(gw_time dd if="$dir/mnt/pub/big" of=/dev/null bs=4M)
   echo "== cold sequential read of the same $size file (MiB/s) =="
   printf 'GET through the gateway (curl): %.0f\nread through the FUSE mount (dd bs=4M): %.0f\nratio gateway / mount: %.2f\n' \

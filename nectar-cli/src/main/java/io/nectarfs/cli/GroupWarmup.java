@@ -41,14 +41,16 @@ final class GroupWarmup {
   record Json(String mode, long files, long blocks, long bytes, long ok, long failed, Double cachedFraction, double seconds,
       Map<String, GroupBlocks.Share> members, List<String> skipped) {}
 
-  static int run(CommandSpec spec, Volume v, String name, List<Long> inodes, long fileBytes, List<String> skipped, Mode mode, boolean json)
+  /** {@code lengths}: the files' inodes and lengths as collected (a hard link once); {@code files}: how many paths. */
+  static int run(CommandSpec spec, Volume v, String name, Map<Long, Long> lengths, int files, List<String> skipped, Mode mode, boolean json)
       throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     for (String s : skipped) {
       err.println("warmup: skipped " + s);
     }
-    List<PeerClient.Key> keys = keys(v, inodes);
+    List<PeerClient.Key> keys = keys(v, lengths);
+    long fileBytes = lengths.values().stream().mapToLong(Long::longValue).sum();
     try (CacheGroup g = CacheGroup.create(CacheGroup.Options.consumer(name), Metrics.disabled())) {
       g.start(v.meta(), null, Secrets.fromEnvironment());
       g.requireMembers();
@@ -76,16 +78,16 @@ final class GroupWarmup {
       err.flush();
       Double fraction = mode == Mode.CHECK ? (keys.isEmpty() ? 1.0 : (double) r.ok() / keys.size()) : null;
       if (json) {
-        JsonOutput.print(out, new Json(mode.name().toLowerCase(Locale.ROOT), inodes.size(), keys.size(), r.bytes(), r.ok(), r.failed(), fraction,
+        JsonOutput.print(out, new Json(mode.name().toLowerCase(Locale.ROOT), files, keys.size(), r.bytes(), r.ok(), r.failed(), fraction,
             secs, r.members(), skipped));
       } else {
         switch (mode) {
-          case WARM -> out.printf(Locale.ROOT, "warmed up %d file(s), %d block(s), %s on %d member(s) in %.1f s (%s/s)%s%n", inodes.size(), r.ok(),
+          case WARM -> out.printf(Locale.ROOT, "warmed up %d file(s), %d block(s), %s on %d member(s) in %.1f s (%s/s)%s%n", files, r.ok(),
               Sizes.format(r.bytes()), r.members().size(), secs, Sizes.format((long) (r.bytes() / Math.max(secs, 1e-3))),
               r.failed() == 0 ? "" : "; " + r.failed() + " block(s) failed (the members' logs and metrics say why)");
           case CHECK -> out.printf(Locale.ROOT, "%d of %d block(s) cached in group %s (%.1f%%) of %d file(s), %s%n", r.ok(), keys.size(), name,
-              100 * fraction, inodes.size(), Sizes.format(fileBytes));
-          case EVICT -> out.printf(Locale.ROOT, "evicted %d block(s) of %d file(s) from group %s%n", r.ok(), inodes.size(), name);
+              100 * fraction, files, Sizes.format(fileBytes));
+          case EVICT -> out.printf(Locale.ROOT, "evicted %d block(s) of %d file(s) from group %s%n", r.ok(), files, name);
         }
         for (var e : r.members().entrySet()) {
           GroupBlocks.Share s = e.getValue();
@@ -103,12 +105,13 @@ final class GroupWarmup {
   }
 
   /** The stored blocks of the files (inline slices live in the metadata: none), each once. */
-  private static List<PeerClient.Key> keys(Volume v, List<Long> inodes) throws IOException {
+  private static List<PeerClient.Key> keys(Volume v, Map<Long, Long> lengths) throws IOException {
     int bs = v.format().blockSize();
     Set<PeerClient.Key> keys = new LinkedHashSet<>();
     Map<Long, Boolean> seen = new LinkedHashMap<>();
-    for (long ino : inodes) {
-      long length = v.meta().getattr(Ctx.ROOT, ino).length();
+    for (var file : lengths.entrySet()) {
+      long ino = file.getKey();
+      long length = file.getValue();
       for (int i = 0; i * (long) Chunks.CHUNK_SIZE < length; i++) {
         for (Slice s : v.meta().read(Ctx.ROOT, ino, i)) {
           if (s.id() == 0 || s.inline() || seen.putIfAbsent(s.id(), true) != null) {

@@ -99,7 +99,9 @@ final class WarmupCommand implements Callable<Integer> {
         for (String p : args.subList(1, args.size())) {
           collect(v.fileSystem(), Names.unescape(p), jobs, skipped);
         }
-        return GroupWarmup.run(spec, v, group, jobs.stream().map(Job::ino).toList(), jobs.stream().mapToLong(Job::length).sum(), skipped,
+        java.util.Map<Long, Long> lengths = new java.util.LinkedHashMap<>(); // inode → length, as collected
+        jobs.forEach(j -> lengths.put(j.ino(), j.length()));
+        return GroupWarmup.run(spec, v, group, lengths, jobs.size(), skipped,
             check ? GroupWarmup.Mode.CHECK : evict ? GroupWarmup.Mode.EVICT : GroupWarmup.Mode.WARM, json);
       }
     }

@@ -86,6 +86,17 @@ class PosixCornersTest {
     assertThat(out.lines().toList()).containsExactly("ran711", "ran001", "noread");
   }
 
+  /** Python: makes each argument an 8 KiB file of mode 06777 with a security.capability (v2, effective, cap_net_raw). */
+  private static final String PRIVILEGED_FILES = """
+      import os, struct, sys
+      cap = struct.pack('<IIIII', 0x02000001, 1 << 13, 0, 0, 0)
+      for name in sys.argv[1:]:
+          with open(name, 'wb') as f:
+              f.write(bytes(8192))
+          os.setxattr(name, 'security.capability', cap)
+          os.chmod(name, 0o6777)
+      """;
+
   /**
    * A write drops a file capability, and setuid/setgid when the writer is not privileged, as on a
    * local file system; also on direct-I/O writes (O_APPEND and O_DIRECT opens here), where the
@@ -93,15 +104,6 @@ class PosixCornersTest {
    */
   @Test
   void writeByAnotherUser_dropsSetuidSetgidAndCapability_alsoThroughAppendAndODirect() throws Exception {
-    String setup = """
-        import os, struct, sys
-        cap = struct.pack('<IIIII', 0x02000001, 1 << 13, 0, 0, 0)  # v2, effective, cap_net_raw
-        for name in sys.argv[1:]:
-            with open(name, 'wb') as f:
-                f.write(bytes(8192))
-            os.setxattr(name, 'security.capability', cap)
-            os.chmod(name, 0o6777)
-        """;
     String show = """
         import os, sys
         for name in sys.argv[1:]:
@@ -118,7 +120,7 @@ class PosixCornersTest {
         buf = mmap.mmap(-1, 4096); buf.write(b'y' * 4096); os.pwrite(fd, buf, 4096); os.close(fd)
         fd = os.open('kp_cached', os.O_WRONLY); os.pwrite(fd, b'z', 10); os.close(fd)
         """;
-    sh(vol.mnt, "python3 - kp_append kp_direct kp_cached kp_root <<'EOF'\n" + setup + "\nEOF");
+    sh(vol.mnt, "python3 - kp_append kp_direct kp_cached kp_root <<'EOF'\n" + PRIVILEGED_FILES + "\nEOF");
     sh(vol.mnt, "setpriv --reuid=4321 --regid=4321 --clear-groups /usr/bin/python3 - <<'EOF'\n" + write + "\nEOF");
     sh(vol.mnt, "python3 -c \"import os; fd = os.open('kp_root', os.O_WRONLY | os.O_APPEND); os.write(fd, b'r'); os.close(fd)\"");
     String out = sh(vol.mnt, "python3 - kp_append kp_direct kp_cached kp_root <<'EOF'\n" + show + "\nEOF").strip();
@@ -135,15 +137,6 @@ class PosixCornersTest {
    */
   @Test
   void truncateByAnotherUser_andChown_dropSetuidSetgidAndCapability() throws Exception {
-    String setup = """
-        import os, struct, sys
-        cap = struct.pack('<IIIII', 0x02000001, 1 << 13, 0, 0, 0)
-        for name in sys.argv[1:]:
-            with open(name, 'wb') as f:
-                f.write(bytes(8192))
-            os.setxattr(name, 'security.capability', cap)
-            os.chmod(name, 0o6777)
-        """;
     String show = """
         import os, sys
         for name in sys.argv[1:]:
@@ -155,7 +148,7 @@ class PosixCornersTest {
             print(name, oct(st.st_mode & 0o7777), c, st.st_size)
         """;
     String names = " kt_trunc kt_ftrunc kt_otrunc kt_chown kt_same";
-    sh(vol.mnt, "python3 -" + names + " <<'EOF'\n" + setup + "\nEOF");
+    sh(vol.mnt, "python3 -" + names + " <<'EOF'\n" + PRIVILEGED_FILES + "\nEOF");
     sh(vol.mnt, "setpriv --reuid=4321 --regid=4321 --clear-groups /usr/bin/python3 -c \"import os; os.truncate('kt_trunc', 100);"
         + " fd = os.open('kt_ftrunc', os.O_WRONLY); os.ftruncate(fd, 200); os.close(fd);"
         + " os.close(os.open('kt_otrunc', os.O_WRONLY | os.O_TRUNC))\"");
