@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * as a write ends beyond a block, that block is handed to the upload executor and its pages are
  * released when the upload ends; {@link #finish} hands over the rest but the last block, uploads
  * that one on its own thread (the flush waits for it anyway: no hand-off to a pool thread and back
- * for a small file) and waits.
+ * for a small file) and waits. {@link #startFinish} hands over every block, the last included, and
+ * returns at once (a flush of many slices starts all of them, then waits for each).
  *
  * <p>Concurrency: the public methods are called by one thread at a time (the file writer's). A
  * block handed to an upload task is no longer referenced by the writer ({@code blocks[i] = null}
@@ -115,6 +116,8 @@ final class BufferedSliceWriter implements SliceWriter {
   private volatile IOException failure;
   private volatile boolean aborted;
   private boolean finished;
+  /** {@link #startFinish} ran: every block is submitted, {@link #finish} only waits. */
+  private boolean started;
   private int length;
   private int boundary;
 
@@ -274,26 +277,51 @@ final class BufferedSliceWriter implements SliceWriter {
   }
 
   @Override
-  public void finish(int len) throws IOException {
+  public void startFinish(int len) throws IOException {
     checkUsable();
-    if (len < boundary || len > MAX_SLICE) {
-      throw new IllegalArgumentException("slice " + id + ": final length " + len + " outside [" + boundary + ", 64 MiB]");
-    }
+    checkFinalLength(len);
     finished = true;
+    started = true;
     int n = BlockKeys.blocks(len, bs);
-    int first = boundary / bs;
-    for (int bi = first; bi < n - 1; bi++) {
+    for (int bi = boundary / bs; bi < n; bi++) {
       submit(bi, BlockKeys.blockLength(len, bs, bi));
-    }
-    if (first < n) {
-      uploadHere(n - 1, BlockKeys.blockLength(len, bs, n - 1)); // while the pool uploads the others
     }
     boundary = len;
     releaseUnsubmitted();
+  }
+
+  @Override
+  public void finish(int len) throws IOException {
+    if (started && !aborted) {
+      if (len != boundary) {
+        throw new IllegalArgumentException("slice " + id + ": finished with " + len + " bytes, started with " + boundary);
+      }
+      started = false;
+    } else {
+      checkUsable();
+      checkFinalLength(len);
+      finished = true;
+      int n = BlockKeys.blocks(len, bs);
+      int first = boundary / bs;
+      for (int bi = first; bi < n - 1; bi++) {
+        submit(bi, BlockKeys.blockLength(len, bs, bi));
+      }
+      if (first < n) {
+        uploadHere(n - 1, BlockKeys.blockLength(len, bs, n - 1)); // while the pool uploads the others
+      }
+      boundary = len;
+      releaseUnsubmitted();
+    }
     awaitUploads();
     IOException f = failure;
     if (f != null) {
       throw new IOException("upload of slice " + id + " failed: " + f.getMessage(), f);
+    }
+  }
+
+  private void checkFinalLength(int len) {
+    if (len < boundary || len > MAX_SLICE) {
+      throw new IllegalArgumentException("slice " + id + ": final length " + len + " outside [" + boundary + ", 64 MiB]");
     }
   }
 

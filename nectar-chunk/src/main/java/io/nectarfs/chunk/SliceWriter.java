@@ -47,6 +47,15 @@ public interface SliceWriter {
   void finish(int length) throws IOException;
 
   /**
+   * Hands every block not handed over yet to the background uploads, up to {@code length} (the
+   * slice's final length), without waiting; then only {@link #finish} with the same length (which
+   * waits for them) or {@link #abort} may follow. A flush of many slices starts them all first, so
+   * their uploads overlap instead of running one slice after the other. Does nothing by default
+   * ({@link #finish} then does all the work).
+   */
+  default void startFinish(int length) throws IOException {}
+
+  /**
    * A copy of bytes {@code [0, length)} of the slice (zeros where nothing was written) when none
    * of it was handed to the store yet ({@link #uploadedBoundary()} is 0 and {@code length} fits
    * in one block), else null. Changes nothing: the caller then either stores the bytes elsewhere

@@ -43,26 +43,42 @@ final class FileData {
    * transaction, unless the file would then be longer than {@code inlineLimit} (false, nothing done).
    */
   boolean write(Ctx ctx, long ino, int index, Slice slice, byte[] stored, int inlineLimit, long mtime) throws IOException {
+    return write(ctx, ino, index, List.of(slice), stored, inlineLimit, mtime);
+  }
+
+  /** Commits slice records of one chunk, in order, in one transaction (see {@link Meta#write(Ctx, long, int, List, long)}). */
+  void write(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
+    if (slices.isEmpty()) {
+      throw new IllegalArgumentException("no slice to write");
+    }
+    write(ctx, ino, index, slices, null, 0, mtime);
+  }
+
+  private boolean write(Ctx ctx, long ino, int index, List<Slice> slices, byte[] stored, int inlineLimit, long mtime) throws IOException {
     if (index < 0) {
       throw Errno.EFBIG.exception("chunk index " + index);
     }
-    long end = (long) index * CHUNK + slice.pos() + slice.len();
+    long end = 0;
+    for (Slice slice : slices) {
+      end = Math.max(end, (long) index * CHUNK + slice.pos() + slice.len());
+    }
     if (end > MAX_FILE_SIZE) {
       throw Errno.EFBIG.exception("write beyond the maximum file size");
     }
+    long fileEnd = end;
     long delta = m.tx(ctx, tx -> {
       tx.prefetchSliceCommit(ino, index);
       Attr a = regularFile(tx, ino);
-      long newLen = Math.max(a.length(), end);
+      long newLen = Math.max(a.length(), fileEnd);
       if (stored != null && newLen > inlineLimit) {
         return -1L;
       }
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
       m.checkLimits(d, 0);
       m.quotas.accountFile(tx, ino, a, d);
-      tx.appendSlices(ino, index, List.of(slice));
+      tx.appendSlices(ino, index, slices);
       if (stored != null) {
-        tx.kv.put(Keys.inlineData(slice.id()), stored);
+        tx.kv.put(Keys.inlineData(slices.getFirst().id()), stored);
       }
       tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), mtime, mtime));
       tx.addStats(d, 0);

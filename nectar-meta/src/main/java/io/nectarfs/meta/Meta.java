@@ -172,6 +172,14 @@ public interface Meta extends AutoCloseable {
   void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException;
 
   /**
+   * {@link #write(Ctx, long, int, Slice, long)} of several slices of chunk {@code index} in one
+   * transaction, in list order (a later slice wins where they overlap): all of them or none. For
+   * a flush of many small pending writes (random writes), which would otherwise cost a transaction
+   * each. The list must not be empty.
+   */
+  void write(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException;
+
+  /**
    * {@link #write} of an inline slice ({@link Slice#inline()}, with {@code slice.off() == 0} and
    * {@code slice.len() == slice.size()}): its {@code stored} bytes (as the object store stack
    * would store them) go into the metadata in the same transaction as the slice record. Only on a

@@ -651,6 +651,12 @@ public final class MetaClient implements Meta {
   }
 
   @Override
+  public void write(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
+    checkWritable();
+    data.write(ctx, ino, index, slices, mtime);
+  }
+
+  @Override
   public boolean writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
     checkWritable();
     if (!slice.inline() || slice.off() != 0 || slice.len() != slice.size() || stored == null) {

@@ -351,6 +351,19 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
+  public void write(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException {
+    long t0 = System.nanoTime();
+    try {
+      next.write(ctx, ino, index, slices, mtime);
+    } catch (IOException | RuntimeException e) {
+      failed(Op.WRITE, e);
+      throw e;
+    } finally {
+      timer(Op.WRITE).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
   public boolean writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
     long t0 = System.nanoTime();
     try {

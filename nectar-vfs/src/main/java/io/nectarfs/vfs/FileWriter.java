@@ -30,7 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Concurrency: one lock serialises writes, flushes and the background flusher of this inode;
  * other inodes are independent. Invariant: every slice in {@link #chunks} and {@link #appends}
  * has an id the metadata does not reference yet; at most one of them is non-empty; after a
- * successful flush both are empty.
+ * successful {@link #flush} both are empty (the background flush commits the oldest slices, a
+ * bounded batch at a time).
  *
  * <p>Failures: a slice whose upload failed is aborted at once (its uploaded blocks deleted); when
  * the storage is full (ENOSPC) every pending slice is dropped at the write that notices it. The
@@ -346,7 +347,12 @@ final class FileWriter {
     return false;
   }
 
-  /** Flushes if nothing else holds the lock and the data is old or idle enough. */
+  /**
+   * Flushes if nothing else holds the lock and the data is old or idle enough: at most {@link
+   * #SLICES_PER_COMMIT} slices, the oldest, per call, so that writes waiting for the lock wait for
+   * one bounded batch (random small writes make a slice each; committing all of them at once held
+   * writes for seconds). The flusher comes back every 100 ms while data stays due.
+   */
   void flushIfDue(long idleNanos, long maxAgeNanos) {
     if (!lock.tryLock()) {
       return;
@@ -354,7 +360,7 @@ final class FileWriter {
     try {
       long now = vfs.clock().monotonicNanos();
       if (hasPending() && (now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
-        flushLocked();
+        flushLocked(SLICES_PER_COMMIT);
       }
     } catch (IOException e) {
       // Kept in 'error' and reported to the application at its next write, flush or fsync.
@@ -363,14 +369,40 @@ final class FileWriter {
     }
   }
 
+  /** The number of slices not committed yet (for tests). */
+  int pendingSlices() {
+    lock.lock();
+    try {
+      return chunks.values().stream().mapToInt(List::size).sum() + appends.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void flushLocked() throws IOException {
+    flushLocked(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Commits the pending slices, or only the oldest {@code limit} positioned ones (in creation order
+   * within each chunk, chunk by chunk: what stays pending is newer than what is committed, so a
+   * later slice still wins). An append run is always committed whole.
+   */
+  private void flushLocked(int limit) throws IOException {
     if (error != null) {
       throw posix("writing inode " + ino + " failed", error);
     }
     List<Pending> all = new ArrayList<>();
     long end = chunks.isEmpty() ? 0 : pendingEnd;
-    chunks.values().forEach(all::addAll);
-    chunks.clear();
+    for (var it = chunks.values().iterator(); it.hasNext() && all.size() < limit; ) {
+      List<Pending> l = it.next();
+      List<Pending> taken = l.subList(0, Math.min(l.size(), limit - all.size()));
+      all.addAll(taken);
+      taken.clear();
+      if (l.isEmpty()) {
+        it.remove();
+      }
+    }
     all.addAll(appends); // (at most one of the two is non-empty)
     appends.clear();
     appendBytes = 0;
@@ -384,29 +416,44 @@ final class FileWriter {
       mtime = Math.max(mtime, p.mtime);
     }
     int i = 0;
-    boolean finished = false;
+    int from = 0; // the slices from here on are not committed: a failure aborts them
     try {
       InlineSlices inline = vfs.inlineSlices();
-      for (; i < all.size(); i++) {
-        Pending p = all.get(i);
-        finished = false;
-        int index = p.index;
-        try {
-          if (inline != null && p.index >= 0 && inline.commit(Ctx.ROOT, ino, p.index, p.pos, p.w, p.len, end, mtime)) {
-            finished = true;
-            vfs.committed(ino, index);
-            continue;
+      if (all.size() > 1) {
+        for (Pending p : all) {
+          if (!inlineCandidate(inline, p, end)) {
+            p.w.startFinish(p.len); // every upload at once, not one slice after the other
           }
-        } catch (FsException e) {
-          if (e.errno() == Errno.ENOENT) {
-            finished = true;
-            p.w.abort();
-            continue; // the file was deleted meanwhile: its data goes with it
-          }
-          throw e;
         }
-        p.w.finish(p.len);
-        finished = true;
+      }
+      while (i < all.size()) {
+        Pending p = all.get(i);
+        from = i;
+        if (inlineCandidate(inline, p, end)) {
+          try {
+            if (inline.commit(Ctx.ROOT, ino, p.index, p.pos, p.w, p.len, end, mtime)) {
+              from = ++i;
+              vfs.committed(ino, p.index);
+              continue;
+            }
+          } catch (FsException e) {
+            if (e.errno() == Errno.ENOENT) {
+              p.w.abort();
+              from = ++i;
+              continue; // the file was deleted meanwhile: its data goes with it
+            }
+            throw e;
+          }
+        }
+        int next = p.index < 0 ? i + 1 : batchEnd(all, i, inline, end);
+        List<Slice> records = new ArrayList<>(next - i);
+        for (int k = i; k < next; k++) {
+          Pending q = all.get(k);
+          q.w.finish(q.len);
+          records.add(new Slice(q.pos, q.w.id(), q.len, 0, q.len));
+        }
+        from = next; // from here on a failed commit may still have happened: kept, left to gc if not
+        int index = p.index;
         try {
           if (p.index < 0) {
             long at = vfs.meta().append(Ctx.ROOT, ino, p.w.id(), p.len, mtime);
@@ -416,17 +463,23 @@ final class FileWriter {
               vfs.committed(ino, index);
               index = (int) lastIndex;
             }
+          } else if (records.size() == 1) {
+            vfs.meta().write(Ctx.ROOT, ino, p.index, records.getFirst(), mtime);
           } else {
-            vfs.meta().write(Ctx.ROOT, ino, p.index, new Slice(p.pos, p.w.id(), p.len, 0, p.len), mtime);
+            vfs.meta().write(Ctx.ROOT, ino, p.index, records, mtime); // one transaction for the run
           }
         } catch (FsException e) {
-          vfs.chunks().remove(p.w.id(), p.len);
+          for (int k = i; k < next; k++) {
+            vfs.chunks().remove(all.get(k).w.id(), all.get(k).len);
+          }
           if (e.errno() == Errno.ENOENT) {
+            i = next;
             continue; // the file was deleted meanwhile: its data goes with it
           }
           throw e;
         }
         vfs.committed(ino, index);
+        i = next;
       }
       if (!all.isEmpty()) {
         commits.incrementAndGet();
@@ -435,7 +488,6 @@ final class FileWriter {
     } catch (IOException e) {
       // A slice whose upload failed is deleted with the rest; one whose commit failed is kept
       // (the commit may have happened) and left to gc if it did not.
-      int from = finished ? i + 1 : i;
       for (int j = from; j < all.size(); j++) {
         all.get(j).w.abort();
       }
@@ -446,6 +498,28 @@ final class FileWriter {
       }
       throw posix("writing inode " + ino + " failed", e);
     }
+  }
+
+  /**
+   * Slices committed in one transaction: a run of positioned slices of one chunk, in creation
+   * order. A flush of many small scattered writes (random writes) would otherwise cost a metadata
+   * transaction per write.
+   */
+  static final int SLICES_PER_COMMIT = 512;
+
+  /** The end (exclusive) of the run of slices from {@code i} that one transaction commits. */
+  private static int batchEnd(List<Pending> all, int i, InlineSlices inline, long end) {
+    int index = all.get(i).index;
+    int next = i + 1;
+    while (next < all.size() && next - i < SLICES_PER_COMMIT && all.get(next).index == index && !inlineCandidate(inline, all.get(next), end)) {
+      next++;
+    }
+    return next;
+  }
+
+  /** Whether the slice may go inline in the metadata (then it is committed on its own, first tried inline). */
+  private static boolean inlineCandidate(InlineSlices inline, Pending p, long end) {
+    return inline != null && p.index >= 0 && inline.mayTake(p.index, p.pos, p.len, end);
   }
 
   /**

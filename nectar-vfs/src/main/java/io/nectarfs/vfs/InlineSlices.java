@@ -50,6 +50,11 @@ final class InlineSlices implements ChunkStore {
     return limit;
   }
 
+  /** Whether {@link #commit} may put this slice inline (it still refuses when part of it was stored). */
+  boolean mayTake(int index, int pos, int len, long fileEnd) {
+    return limit > 0 && index == 0 && len > 0 && fileEnd <= limit && (long) pos + len <= limit;
+  }
+
   /**
    * Commits slice {@code w} ({@code len} bytes at {@code pos} of chunk {@code index}) inline when
    * the file ends at most {@link #limit()} bytes after it and none of the slice was stored yet;
@@ -57,7 +62,7 @@ final class InlineSlices implements ChunkStore {
    * committed, the caller finishes and commits the slice as usual.
    */
   boolean commit(Ctx ctx, long ino, int index, int pos, SliceWriter w, int len, long fileEnd, long mtime) throws IOException {
-    if (limit <= 0 || index != 0 || len == 0 || fileEnd > limit || (long) pos + len > limit) {
+    if (!mayTake(index, pos, len, fileEnd)) {
       return false;
     }
     byte[] plain = w.unstoredBytes(len);

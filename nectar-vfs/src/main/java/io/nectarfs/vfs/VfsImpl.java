@@ -90,6 +90,11 @@ final class VfsImpl implements Vfs {
     return meta;
   }
 
+  /** The writer of {@code ino}, or null (for tests). */
+  FileWriter writer(long ino) {
+    return writers.get(ino);
+  }
+
   ChunkStore chunks() {
     return chunks;
   }

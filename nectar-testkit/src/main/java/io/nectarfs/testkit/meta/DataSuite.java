@@ -52,6 +52,21 @@ public abstract class DataSuite extends MetaTestBase {
   }
 
   @Test
+  void writeOfSeveralSlices_isOneCommitInListOrder() throws IOException {
+    long f = file(ROOT, "f");
+    Slice a = new Slice(100, meta.newSliceId(), 50, 0, 50);
+    Slice b = new Slice(0, meta.newSliceId(), 120, 0, 120);
+    Slice c = new Slice(4096, meta.newSliceId(), 10, 0, 10);
+    meta.write(root, f, 1, List.of(a, b, c), clock.nowNanos());
+    assertThat(meta.read(root, f, 1)).containsExactly(a, b, c);
+    assertThat(meta.getattr(root, f).length()).as("the furthest end of the list").isEqualTo(CHUNK + 4106L);
+    assertThat(Chunks.resolve(meta.read(root, f, 1)).getFirst()).as("a later slice of the list wins").isEqualTo(new Slice(0, b.id(), 120, 0, 120));
+    long d = mkdir(ROOT, "d");
+    assertErrno(Errno.EISDIR, () -> meta.write(root, d, 0, List.of(new Slice(0, 1, 1, 0, 1)), 0));
+    assertErrno(Errno.ENOENT, () -> meta.write(root, 987654, 0, List.of(new Slice(0, 1, 1, 0, 1)), 0));
+  }
+
+  @Test
   void resolve_laterSlicesWin_holesAreZeros() {
     List<Slice> r = Chunks.resolve(List.of(new Slice(0, 1, 100, 0, 100), new Slice(50, 2, 10, 0, 10), new Slice(200, 3, 10, 0, 10)));
     assertThat(r).containsExactly(
