@@ -181,19 +181,23 @@ final class MountCommand implements Callable<Integer> {
     }
     boundHeap();
     TakeoverSuccessor successor = null;
-    if (takeoverChild) {
-      TakeoverSuccessor.warmUp();
-      progress(out, "asking the running mount to hand over");
-      successor = TakeoverSuccessor.ask(mountpoint);
-      progress(out, "state received from pid " + successor.predecessorPid() + ": " + successor.state().handles().handles().size()
-          + " open handles, " + successor.stateBytes() + " bytes");
-    }
     Metrics metrics = Metrics.create();
+    long received = 0;
+    if (takeoverChild) {
+      long t0 = System.nanoTime();
+      TakeoverSuccessor.warmUp();
+      warmUpVolume();
+      progress(out, String.format("ready to take over (warm-up %d ms); asking the running mount to hand over", (System.nanoTime() - t0) / 1_000_000));
+      successor = TakeoverSuccessor.ask(mountpoint);
+      received = System.nanoTime();
+    }
     long session = successor == null ? 0 : successor.state().handles().sessionId();
     Stack stack;
     FuseServer server;
+    long opened;
     try {
-      stack = openStack(metrics, session);
+      stack = openStack(metrics, session, successor == null);
+      opened = System.nanoTime();
     } catch (IOException | RuntimeException e) {
       if (successor != null) {
         successor.failed("the successor could not open the volume: " + e.getMessage());
@@ -211,6 +215,10 @@ final class MountCommand implements Callable<Integer> {
       long serving = System.nanoTime();
       server.recordTakeover(serving - successor.stoppedAt());
       successor.serving();
+      stack = stack.withEndpoint(metricsOptions.start(metrics)); // the predecessor's port is free now
+      progress(out, String.format("state from pid %d: %d open handles, %d bytes; stop-reading .. state here %.1f ms, volume open %.1f ms,"
+          + " handles imported and serving %.1f ms", successor.predecessorPid(), successor.state().handles().handles().size(), successor.stateBytes(),
+          (received - successor.stoppedAt()) / 1e6, (opened - received) / 1e6, (serving - opened) / 1e6));
       Long first = server.firstRequest().getNow(null);
       String result = JsonOutput.line(new TakeoverResult(true, mountpoint.toAbsolutePath().toString(), ProcessHandle.current().pid(),
           successor.predecessorPid(), (serving - successor.stoppedAt()) / 1e9, first == null ? null : (first - successor.stoppedAt()) / 1e9,
@@ -295,6 +303,10 @@ final class MountCommand implements Callable<Integer> {
 
   /** What one serving of the mount holds besides its FUSE server; closed together. */
   private record Stack(MetricsServer endpoint, io.nectarfs.cache.CacheGroup group, Volume volume) {
+    Stack withEndpoint(MetricsServer e) {
+      return new Stack(e, group, volume);
+    }
+
     void close() throws IOException {
       MetricsOptions.close(endpoint);
       closeGroup(group);
@@ -318,8 +330,8 @@ final class MountCommand implements Callable<Integer> {
   }
 
   /** Opens metrics endpoint, cache group and volume ({@code resumeSession} 0: a new session). */
-  private Stack openStack(Metrics metrics, long resumeSession) throws IOException {
-    MetricsServer endpoint = metricsOptions.start(metrics);
+  private Stack openStack(Metrics metrics, long resumeSession, boolean withEndpoint) throws IOException {
+    MetricsServer endpoint = withEndpoint ? metricsOptions.start(metrics) : null;
     io.nectarfs.volume.CacheOptions cache = data.cacheOptions();
     io.nectarfs.cache.CacheGroup group = null;
     try {
@@ -349,6 +361,24 @@ final class MountCommand implements Callable<Integer> {
       closeGroup(group);
       MetricsOptions.close(endpoint);
       throw e;
+    }
+  }
+
+  /**
+   * A successor opens the volume read-only once before it asks for the handover (no session, a
+   * small memory cache, no storage probe): engine driver, storage client, chunk store and VFS
+   * classes load then, not during the pause.
+   */
+  private void warmUpVolume() {
+    try {
+      io.nectarfs.volume.VolumeOptions vo = data.volumeOptions(mountpoint.toAbsolutePath().toString(), true).withSubdir(subdir)
+          .withCache(io.nectarfs.volume.CacheOptions.memoryOnly(4 << 20)).withBackgroundJobs(false).withCheckStorage(false)
+          .withMetrics(Metrics.disabled());
+      try (Volume v = Volume.open(metaUrl, vo)) {
+        v.vfs().getattr(io.nectarfs.common.Ctx.ROOT, io.nectarfs.meta.Meta.ROOT);
+      }
+    } catch (IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("warm-up open failed (the takeover goes on): {}", e.toString());
     }
   }
 
@@ -443,7 +473,7 @@ final class MountCommand implements Callable<Integer> {
 
     @Override
     public synchronized FuseServer resume(io.nectarfs.fuse.HandoverState state, int[] fds) throws IOException {
-      stack = openStack(metrics, state.handles().sessionId());
+      stack = openStack(metrics, state.handles().sessionId(), true);
       try {
         server = FuseServer.takeOver(stack.volume.vfs(), fds, state, metrics);
       } catch (IOException | RuntimeException e) {

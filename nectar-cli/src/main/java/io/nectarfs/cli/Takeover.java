@@ -65,8 +65,7 @@ final class Takeover {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Nectar.class.getName());
-    cmd.add("mount");
-    for (JsonNode a : d.path("args")) {
+    for (JsonNode a : d.path("args")) { // the whole command line, "mount" included
       String s = a.asText();
       if (!s.equals("-d") && !s.equals("--background")) {
         cmd.add(s);
