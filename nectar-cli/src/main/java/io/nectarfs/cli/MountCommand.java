@@ -190,6 +190,9 @@ final class MountCommand implements Callable<Integer> {
       progress(out, String.format("ready to take over (warm-up %d ms); asking the running mount to hand over", (System.nanoTime() - t0) / 1_000_000));
       successor = TakeoverSuccessor.ask(mountpoint);
       received = System.nanoTime();
+      if ("crash-after-state".equals(System.getenv(TEST_FAIL_ENV))) {
+        Runtime.getRuntime().halt(3); // test-only: a successor that dies before it serves
+      }
     }
     long session = successor == null ? 0 : successor.state().handles().sessionId();
     Stack stack;
@@ -288,6 +291,9 @@ final class MountCommand implements Callable<Integer> {
     live.stack().close();
     return Cli.OK;
   }
+
+  /** Test-only: {@code crash-after-state} makes a successor die once it received the state. */
+  static final String TEST_FAIL_ENV = "NECTAR_TEST_TAKEOVER_FAIL";
 
   /** The line a successor prints when it serves, read by {@code nectar upgrade}. */
   static final String TAKEOVER_RESULT = "nectar-takeover-result";

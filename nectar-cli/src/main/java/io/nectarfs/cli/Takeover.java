@@ -127,7 +127,7 @@ final class Takeover {
   private static int await(PrintWriter out, Process p, Path log, long from, Path mountpoint, boolean json, boolean progress) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     StringBuilder partial = new StringBuilder();
-    String last = "no output";
+    String last = null;
     try (RandomAccessFile r = new RandomAccessFile(log.toFile(), "r")) {
       long pos = from;
       while (System.nanoTime() < deadline) {
@@ -150,15 +150,16 @@ final class Takeover {
               out.println(line);
               out.flush();
             }
-            if (!line.isBlank()) {
+            if (line.startsWith("nectar: ")) { // the successor's failure (the predecessor may log into the same file)
               last = line;
             }
           }
           continue;
         }
         if (!alive) {
-          throw new IOException("takeover of " + mountpoint + " failed, the running mount serves on: " + last.replaceFirst("^nectar: ", "")
-              + " (log: " + log + ")");
+          String why = last != null ? last.replaceFirst("^nectar: ", "") : "the successor (pid " + p.pid() + ") ended with status " + p.waitFor()
+              + " before serving";
+          throw new IOException("takeover of " + mountpoint + " failed, the running mount serves on: " + why + " (log: " + log + ")");
         }
         Thread.sleep(20);
       }
