@@ -343,8 +343,8 @@ final class MountCommand implements Callable<Integer> {
     try {
       group = groupOptions.create(cache.cacheSize(), metrics);
       io.nectarfs.volume.VolumeOptions vo = data.volumeOptions(mountpoint.toAbsolutePath().toString(), readOnly).withSubdir(subdir).withMetrics(metrics);
-      if (resumeSession != 0) {
-        vo = vo.withResumeSession(resumeSession);
+      if (resumeSession != 0) { // a takeover: the predecessor checked the storage; its probe (an fsynced put) would lengthen the pause
+        vo = vo.withResumeSession(resumeSession).withCheckStorage(false);
       }
       Volume volume = Volume.open(metaUrl, group == null ? vo : vo.withBlockSource(group.blockSource()));
       if (group != null) {

@@ -126,11 +126,16 @@ public final class ControlSocket implements AutoCloseable {
     int owner = currentUid();
     Path p = path(mountpoint, owner);
     checkDirectory(p.getParent(), owner, true);
+    return listenAt(p, owner, "rw-------", handler);
+  }
+
+  /** Listens at {@code p} (replacing what is there) with {@code mode}, serving root and {@code owner}; tests use other modes and owners. */
+  static ControlSocket listenAt(Path p, int owner, String mode, Handler handler) throws IOException {
     Path tmp = p.resolveSibling("." + p.getFileName() + "." + ProcessHandle.current().pid());
     Files.deleteIfExists(tmp);
     int fd = UnixSockets.listen(tmp);
     try {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
       Object key = Files.readAttributes(tmp, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
       Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       ControlSocket s = new ControlSocket(p, key, fd, owner, handler);
