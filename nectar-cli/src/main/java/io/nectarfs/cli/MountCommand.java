@@ -3,6 +3,7 @@ package io.nectarfs.cli;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Uris;
+import io.nectarfs.fuse.ControlSocket;
 import io.nectarfs.fuse.FuseMount;
 import io.nectarfs.fuse.FuseServer;
 import io.nectarfs.fuse.MountOptions;
@@ -38,11 +39,20 @@ final class MountCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Mixin DataOptions data;
 
-  @Parameters(index = "0", paramLabel = "META-URL", description = "The volume's metadata engine URL.")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "META-URL", description = "The volume's metadata engine URL (with --takeover: optional, checked against the running mount's).")
   String metaUrl;
 
-  @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing empty directory.")
+  @Parameters(index = "1", arity = "0..1", paramLabel = "MOUNTPOINT", description = "An existing empty directory.")
   Path mountpoint;
+
+  @Option(names = "--takeover", paramLabel = "MOUNTPOINT", description = "Take over the running mount at MOUNTPOINT with this build, as nectar upgrade does (its options are the running mount's; in the foreground unless -d).")
+  Path takeover;
+
+  @Option(names = "--json", description = "With --takeover -d: print the outcome as one JSON object.")
+  boolean json;
+
+  @Option(names = "--takeover-child", hidden = true, description = "Internal: this process is the successor of the running mount at MOUNTPOINT.")
+  boolean takeoverChild;
 
   @Option(names = {"-d", "--background"}, description = "Run in the background; return when the mount is ready.")
   boolean background;
@@ -138,14 +148,25 @@ final class MountCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    if (child) {
+    if (takeover != null) {
+      if (mountpoint != null) {
+        throw new ParameterException(spec.commandLine(), "with --takeover MOUNTPOINT, give at most the META-URL (the running mount's options are used)");
+      }
+      return Takeover.launch(out, takeover, metaUrl, !background, json);
+    }
+    if (metaUrl == null || mountpoint == null) {
+      throw new ParameterException(spec.commandLine(), "Missing required parameter" + (metaUrl == null ? "s: 'META-URL', 'MOUNTPOINT'" : ": 'MOUNTPOINT'"));
+    }
+    if (child || takeoverChild) {
       String secretUrl = System.getenv(META_URL_ENV);
       if (secretUrl != null && Uris.redact(secretUrl).equals(metaUrl)) {
         metaUrl = secretUrl;
       }
     }
     validateOptions();
-    checkMountpoint();
+    if (!takeoverChild) {
+      checkMountpoint();
+    }
     boolean root = "root".equals(System.getProperty("user.name"));
     if ((suid || dev) && !root) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--suid and --dev (mount options suid, dev) need a mount by root");
@@ -155,89 +176,319 @@ final class MountCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    if (background && !child) {
+    if (background && !child && !takeoverChild) {
       return startInBackground(out);
     }
     boundHeap();
+    TakeoverSuccessor successor = null;
     Metrics metrics = Metrics.create();
-    MetricsServer endpoint = metricsOptions.start(metrics);
-    Volume volume;
-    io.nectarfs.volume.CacheOptions cache = data.cacheOptions();
-    io.nectarfs.cache.CacheGroup group = groupOptions.create(cache.cacheSize(), metrics);
+    long received = 0;
+    if (takeoverChild) {
+      long t0 = System.nanoTime();
+      TakeoverSuccessor.warmUp();
+      warmUpVolume();
+      progress(out, String.format("ready to take over (warm-up %d ms); asking the running mount to hand over", (System.nanoTime() - t0) / 1_000_000));
+      successor = TakeoverSuccessor.ask(mountpoint);
+      received = System.nanoTime();
+      if ("crash-after-state".equals(System.getenv(TEST_FAIL_ENV))) {
+        Runtime.getRuntime().halt(3); // test-only: a successor that dies before it serves
+      }
+    }
+    long session = successor == null ? 0 : successor.state().handles().sessionId();
+    Stack stack;
+    FuseServer server;
+    long opened;
     try {
+      stack = openStack(metrics, session, successor == null);
+      opened = System.nanoTime();
+    } catch (IOException | RuntimeException e) {
+      if (successor != null) {
+        successor.failed("the successor could not open the volume: " + e.getMessage());
+      }
+      throw e;
+    }
+    if (successor != null) {
+      try {
+        server = FuseServer.takeOver(stack.volume.vfs(), successor.fds(), successor.state(), metrics);
+      } catch (IOException | RuntimeException e) {
+        successor.failed("the successor could not take over the handles: " + e.getMessage());
+        stack.releaseQuietly();
+        throw e;
+      }
+      long serving = System.nanoTime();
+      server.recordTakeover(serving - successor.stoppedAt());
+      successor.serving();
+      stack = stack.withEndpoint(metricsOptions.start(metrics)); // the predecessor's port is free now
+      progress(out, String.format("state from pid %d: %d open handles, %d bytes; stop-reading .. state here %.1f ms, volume open %.1f ms,"
+          + " handles imported and serving %.1f ms", successor.predecessorPid(), successor.state().handles().handles().size(), successor.stateBytes(),
+          (received - successor.stoppedAt()) / 1e6, (opened - received) / 1e6, (serving - opened) / 1e6));
+      Long first = server.firstRequest().getNow(null);
+      String result = JsonOutput.line(new TakeoverResult(true, mountpoint.toAbsolutePath().toString(), ProcessHandle.current().pid(),
+          successor.predecessorPid(), (serving - successor.stoppedAt()) / 1e9, first == null ? null : (first - successor.stoppedAt()) / 1e9,
+          successor.state().handles().handles().size(), successor.stateBytes(), null));
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).info("took over {} from pid {}: pause {} ms (stop-reading .. serving)",
+          mountpoint, successor.predecessorPid(), (serving - successor.stoppedAt()) / 1_000_000);
+      out.println(TAKEOVER_RESULT + " " + result);
+      out.flush();
+    } else {
+      try {
+        server = FuseServer.mount(stack.volume.vfs(), mountpoint, mountOptions(stack.volume), metrics);
+      } catch (IOException | RuntimeException e) {
+        stack.close();
+        throw e;
+      }
+      if (!server.awaitInit(Duration.ofSeconds(30))) {
+        server.close();
+        stack.close();
+        throw new IOException("the kernel did not start the FUSE session at " + mountpoint + " within 30 s");
+      }
+      raiseKernelReadAhead();
+    }
+    server.closeOnShutdown();
+    metrics.bindJvm();
+    MetricsOptions.advertise(metrics, stack.endpoint); // where `nectar stats` finds the endpoint
+    Live live = new Live(metrics, stack, server);
+    MountHandover handover = new MountHandover(live);
+    ControlSocket control = null;
+    try {
+      control = ControlSocket.listen(mountpoint.toAbsolutePath().normalize().toRealPath(), handover);
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("no control socket, so no takeover of this mount: {}", e.getMessage());
+    }
+    if (successor == null) {
+      out.printf("volume %s mounted at %s (metadata %s)%s%s%n", stack.volume.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl),
+          stack.endpoint == null ? "" : ", metrics at " + stack.endpoint.url(),
+          stack.group == null ? "" : stack.group.self() == null ? ", reading from cache group " + groupOptions.group
+              : ", cache group " + groupOptions.group + " member " + stack.group.self());
+    }
+    out.flush();
+    while (true) {
+      live.server().awaitStop(Duration.ofDays(36500));
+      java.util.concurrent.CompletableFuture<FuseServer> pending = handover.pending();
+      if (pending == null) {
+        break;
+      }
+      FuseServer next;
+      try {
+        next = pending.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        break; // logged: the mount stays, its requests wait for a successor
+      }
+      handover.clear();
+      if (next == null) { // handed over: the successor serves; nothing of the mount is closed here
+        if (control != null) {
+          control.close();
+        }
+        return Cli.OK;
+      }
+      next.closeOnShutdown();
+      live.serve(next);
+    }
+    if (control != null) {
+      control.close();
+    }
+    live.server().close();
+    live.stack().close();
+    return Cli.OK;
+  }
+
+  /** Test-only: {@code crash-after-state} makes a successor die once it received the state. */
+  static final String TEST_FAIL_ENV = "NECTAR_TEST_TAKEOVER_FAIL";
+
+  /** The line a successor prints when it serves, read by {@code nectar upgrade}. */
+  static final String TAKEOVER_RESULT = "nectar-takeover-result";
+
+  /** A takeover's outcome ({@code nectar upgrade --json} prints it). */
+  record TakeoverResult(boolean ok, String mountpoint, Long pid, Long predecessorPid, Double pauseSeconds, Double firstRequestSeconds,
+      Integer handles, Integer stateBytes, String error) {}
+
+  private static void progress(PrintWriter out, String line) {
+    out.println("takeover: " + line);
+    out.flush();
+  }
+
+  /** What one serving of the mount holds besides its FUSE server; closed together. */
+  private record Stack(MetricsServer endpoint, io.nectarfs.cache.CacheGroup group, Volume volume) {
+    Stack withEndpoint(MetricsServer e) {
+      return new Stack(e, group, volume);
+    }
+
+    void close() throws IOException {
+      MetricsOptions.close(endpoint);
+      closeGroup(group);
+      volume.close();
+    }
+
+    /** Closes everything but keeps the metadata session (the VFS exported or never had handles). */
+    void releaseQuietly() {
+      MetricsOptions.close(endpoint);
+      closeGroup(group);
+      try {
+        volume.handOver();
+      } catch (IOException | RuntimeException e) {
+        try {
+          volume.close();
+        } catch (IOException | RuntimeException again) {
+          org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("closing the volume: {}", again.getMessage());
+        }
+      }
+    }
+  }
+
+  /** Opens metrics endpoint, cache group and volume ({@code resumeSession} 0: a new session). */
+  private Stack openStack(Metrics metrics, long resumeSession, boolean withEndpoint) throws IOException {
+    MetricsServer endpoint = withEndpoint ? metricsOptions.start(metrics) : null;
+    io.nectarfs.volume.CacheOptions cache = data.cacheOptions();
+    io.nectarfs.cache.CacheGroup group = null;
+    try {
+      group = groupOptions.create(cache.cacheSize(), metrics);
       io.nectarfs.volume.VolumeOptions vo = data.volumeOptions(mountpoint.toAbsolutePath().toString(), readOnly).withSubdir(subdir).withMetrics(metrics);
-      volume = Volume.open(metaUrl, group == null ? vo : vo.withBlockSource(group.blockSource()));
+      if (resumeSession != 0) { // a takeover: the predecessor checked the storage; its probe (an fsynced put) would lengthen the pause
+        vo = vo.withResumeSession(resumeSession).withCheckStorage(false);
+      }
+      Volume volume = Volume.open(metaUrl, group == null ? vo : vo.withBlockSource(group.blockSource()));
       if (group != null) {
         try {
           group.start(volume.meta(), volume.chunks(), vo.secrets());
         } catch (IOException | RuntimeException e) {
-          group.close();
-          volume.close();
+          if (resumeSession != 0) {
+            volume.handOver();
+          } else {
+            volume.close();
+          }
           throw e;
         }
       }
-    } catch (IOException | RuntimeException e) {
-      MetricsOptions.close(endpoint);
-      throw e;
-    }
-    metrics.bindJvm();
-    MetricsOptions.advertise(metrics, endpoint); // where `nectar stats` finds the endpoint
-    FuseServer server;
-    try {
       if (accessLog != null) {
         io.nectarfs.vfs.Vfses.writeAccessLog(volume.vfs(), accessLog.toAbsolutePath()); // ends when the volume closes
       }
-      MountOptions opts = MountOptions.builder()
-          .volumeName(volume.format().name())
-          .readOnly(readOnly)
-          .allowOther(allowOther != null ? allowOther : root)
-          .nonEmpty(nonEmpty)
-          .attrTimeout(Durations.parse(attrCache))
-          .entryTimeout(Durations.parse(entryCache))
-          .negativeTimeout(Durations.parse(negativeCache))
-          .writebackCache(writebackCache)
-          .posixAcl(volume.format().enableAcl())
-          .defaultPermissions(defaultPermissions)
-          .directIo(directIo)
-          .keepCache(keepCache)
-          .passthrough(passthrough.enabled(readOnly))
-          .suid(suid)
-          .dev(dev)
-          .exec(exec)
-          .readers(readers)
-          .ioUring(ioUring)
-          .maxBackground(maxBackground)
-          .congestionThreshold(Math.max(1, maxBackground * 3 / 4))
-          .build();
-      server = FuseServer.mount(volume.vfs(), mountpoint, opts, metrics);
+      return new Stack(endpoint, group, volume);
     } catch (IOException | RuntimeException e) {
-      MetricsOptions.close(endpoint);
       closeGroup(group);
-      volume.close();
+      MetricsOptions.close(endpoint);
       throw e;
     }
-    if (!server.awaitInit(Duration.ofSeconds(30))) {
-      server.close();
-      MetricsOptions.close(endpoint);
-      closeGroup(group);
-      volume.close();
-      throw new IOException("the kernel did not start the FUSE session at " + mountpoint + " within 30 s");
-    }
-    server.closeOnShutdown();
-    raiseKernelReadAhead();
-    out.printf("volume %s mounted at %s (metadata %s)%s%s%n", volume.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl),
-        endpoint == null ? "" : ", metrics at " + endpoint.url(),
-        group == null ? "" : group.self() == null ? ", reading from cache group " + groupOptions.group
-            : ", cache group " + groupOptions.group + " member " + group.self());
-    out.flush();
-    server.awaitStop(Duration.ofDays(36500));
-    server.close();
-    MetricsOptions.close(endpoint);
-    closeGroup(group);
-    volume.close();
-    return Cli.OK;
   }
 
+  /**
+   * A successor opens the volume read-only once before it asks for the handover (no session, a
+   * small memory cache, no storage probe): engine driver, storage client, chunk store and VFS
+   * classes load then, not during the pause.
+   */
+  private void warmUpVolume() {
+    try {
+      io.nectarfs.volume.VolumeOptions vo = data.volumeOptions(mountpoint.toAbsolutePath().toString(), true).withSubdir(subdir)
+          .withCache(io.nectarfs.volume.CacheOptions.memoryOnly(4 << 20)).withBackgroundJobs(false).withCheckStorage(false)
+          .withMetrics(Metrics.disabled());
+      try (Volume v = Volume.open(metaUrl, vo)) {
+        v.vfs().getattr(io.nectarfs.common.Ctx.ROOT, io.nectarfs.meta.Meta.ROOT);
+      }
+    } catch (IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("warm-up open failed (the takeover goes on): {}", e.toString());
+    }
+  }
+
+  private MountOptions mountOptions(Volume volume) {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    return MountOptions.builder()
+        .volumeName(volume.format().name())
+        .readOnly(readOnly)
+        .allowOther(allowOther != null ? allowOther : root)
+        .nonEmpty(nonEmpty)
+        .attrTimeout(Durations.parse(attrCache))
+        .entryTimeout(Durations.parse(entryCache))
+        .negativeTimeout(Durations.parse(negativeCache))
+        .writebackCache(writebackCache)
+        .posixAcl(volume.format().enableAcl())
+        .defaultPermissions(defaultPermissions)
+        .directIo(directIo)
+        .keepCache(keepCache)
+        .passthrough(passthrough.enabled(readOnly))
+        .suid(suid)
+        .dev(dev)
+        .exec(exec)
+        .readers(readers)
+        .ioUring(ioUring)
+        .maxBackground(maxBackground)
+        .congestionThreshold(Math.max(1, maxBackground * 3 / 4))
+        .build();
+  }
+
+  /**
+   * The mount while it runs: its current stack and server, which a failed handover replaces.
+   * Accessed by the main thread and the control socket's thread: every field under {@code this}.
+   */
+  private final class Live implements MountHandover.Mount {
+    private final Metrics metrics;
+    private Stack stack;
+    private FuseServer server;
+
+    Live(Metrics metrics, Stack stack, FuseServer server) {
+      this.metrics = metrics;
+      this.stack = stack;
+      this.server = server;
+    }
+
+    @Override
+    public synchronized FuseServer server() {
+      return server;
+    }
+
+    synchronized Stack stack() {
+      return stack;
+    }
+
+    synchronized void serve(FuseServer next) {
+      server = next;
+    }
+
+    @Override
+    public synchronized com.fasterxml.jackson.databind.node.ObjectNode describe() {
+      com.fasterxml.jackson.databind.node.ObjectNode o = MountHandover.JSON.createObjectNode();
+      o.put("pid", ProcessHandle.current().pid())
+          .put("volume", stack.volume.format().name())
+          .put("uuid", stack.volume.format().uuid())
+          .put("meta_url", metaUrl)
+          .put("state_version", io.nectarfs.fuse.HandoverState.version())
+          .put("background", child || takeoverChild && background);
+      if (logFile != null) {
+        o.put("log", logFile.toAbsolutePath().toString());
+      }
+      com.fasterxml.jackson.databind.node.ArrayNode args = o.putArray("args");
+      for (String a : spec.commandLine().getParseResult().originalArgs()) {
+        if (a.equals("--foreground-child") || a.equals("--takeover-child")) {
+          continue;
+        }
+        args.add(a.equals(metaUrl) ? Uris.redact(metaUrl) : a);
+      }
+      return o;
+    }
+
+    @Override
+    public synchronized void release() throws IOException {
+      MetricsOptions.close(stack.endpoint);
+      closeGroup(stack.group);
+      stack.volume.close(); // keeps the session: the VFS exported its handles
+    }
+
+    @Override
+    public synchronized FuseServer serveAgain(io.nectarfs.fuse.FuseSession session) {
+      server = FuseServer.resume(stack.volume.vfs(), session, mountOptions(stack.volume), metrics);
+      return server;
+    }
+
+    @Override
+    public synchronized FuseServer resume(io.nectarfs.fuse.HandoverState state, int[] fds) throws IOException {
+      stack = openStack(metrics, state.handles().sessionId(), true);
+      try {
+        server = FuseServer.takeOver(stack.volume.vfs(), fds, state, metrics);
+      } catch (IOException | RuntimeException e) {
+        stack.releaseQuietly();
+        throw e;
+      }
+      return server;
+    }
+  }
 
   private static void closeGroup(io.nectarfs.cache.CacheGroup group) {
     if (group != null) {
@@ -346,6 +597,7 @@ final class MountCommand implements Callable<Integer> {
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("-XX:+UseZGC"); // as the launcher
     cmd.addAll(HeapBound.childOptions(heapNeed()));
+    cmd.addAll(Takeover.forwardedProperties());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Nectar.class.getName());

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Nectar.Version.class,
     description = "NectarFS: a distributed POSIX file system for AI training.",
-    subcommands = {FormatCommand.class, MountCommand.class, UmountCommand.class, ConfigCommand.class, StatusCommand.class, ProfileCommand.class, StatsCommand.class, DestroyCommand.class, RestoreCommand.class, QuotaCommand.class, SummaryCommand.class, FsckCommand.class, DumpCommand.class, LoadCommand.class, InfoCommand.class, RmrCommand.class, CloneCommand.class, CompactCommand.class, GcCommand.class, WarmupCommand.class, BenchCommand.class, MdtestCommand.class, ObjbenchCommand.class, KeygenCommand.class, VersionCommand.class, WebdavCommand.class, GatewayCommand.class, CacheNodeCommand.class, CsiCommand.class, CompletionCommand.class, DebugCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {FormatCommand.class, MountCommand.class, UpgradeCommand.class, UmountCommand.class, ConfigCommand.class, StatusCommand.class, ProfileCommand.class, StatsCommand.class, DestroyCommand.class, RestoreCommand.class, QuotaCommand.class, SummaryCommand.class, FsckCommand.class, DumpCommand.class, LoadCommand.class, InfoCommand.class, RmrCommand.class, CloneCommand.class, CompactCommand.class, GcCommand.class, WarmupCommand.class, BenchCommand.class, MdtestCommand.class, ObjbenchCommand.class, KeygenCommand.class, VersionCommand.class, WebdavCommand.class, GatewayCommand.class, CacheNodeCommand.class, CsiCommand.class, CompletionCommand.class, DebugCommand.class, CommandLine.HelpCommand.class})
 public final class Nectar implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -26,6 +26,8 @@ final class FuseMeters {
   private final Counter[] errors;
   final Counter interrupts;
   final Counter unsupported;
+  private final Counter takeovers;
+  private volatile double lastPauseSeconds;
 
   FuseMeters(Metrics metrics, OpTable table, int opcodes) {
     this.metrics = metrics;
@@ -41,6 +43,15 @@ final class FuseMeters {
     }
     interrupts = Counter.builder("nectar_fuse_interrupts").description("FUSE_INTERRUPT requests received").register(metrics.registry());
     unsupported = Counter.builder("nectar_fuse_unsupported").description("FUSE requests answered ENOSYS").register(metrics.registry());
+    takeovers = Counter.builder("nectar_fuse_takeovers").description("planned takeovers of the mount by this process").register(metrics.registry());
+    Gauge.builder("nectar_fuse_takeover_pause_seconds", () -> lastPauseSeconds)
+        .description("the last takeover's pause: from the predecessor's stop-reading to this process serving").register(metrics.registry());
+  }
+
+  /** Records a takeover with its pause. */
+  void takeover(long pauseNanos) {
+    lastPauseSeconds = pauseNanos / 1e9;
+    takeovers.increment();
   }
 
   /** Records one handled request of {@code opcode} that started at {@code startNanos}. */

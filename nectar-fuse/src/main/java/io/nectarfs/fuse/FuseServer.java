@@ -107,6 +107,8 @@ public final class FuseServer implements AutoCloseable {
   private final EioLog eioLog = new EioLog(io.nectarfs.common.Clock.SYSTEM, java.time.Duration.ofSeconds(10), m -> log.warn("{}", m));
   private final FuseMeters meters;
   private volatile InitState init;
+  /** When ({@link System#nanoTime}) the first request after start or resume was read. */
+  private final java.util.concurrent.CompletableFuture<Long> firstRequest = new java.util.concurrent.CompletableFuture<>();
   private volatile boolean stopping;
   private volatile boolean detached;
   private final ReadOnlyFlag readOnly;
@@ -293,6 +295,23 @@ public final class FuseServer implements AutoCloseable {
     return s == null ? null : new FuseSession(mount.mountpoint().toString(), fds.clone(), s);
   }
 
+  /**
+   * Completes with the {@link System#nanoTime()} (CLOCK_MONOTONIC: comparable between processes of
+   * one machine) at which this server read its first request, after start or resume.
+   */
+  public java.util.concurrent.CompletableFuture<Long> firstRequest() {
+    return firstRequest.copy();
+  }
+
+  /**
+   * Records a takeover of this server in its metrics: {@code nectar_fuse_takeovers_total} counts
+   * (per process: a successor counts its own), {@code nectar_fuse_takeover_pause_seconds} is the
+   * last pause (from the predecessor's stop-reading to this server's serving).
+   */
+  public void recordTakeover(long pauseNanos) {
+    meters.takeover(pauseNanos);
+  }
+
   /** Requests received with {@code opcode} (answered or not). */
   public long requests(int opcode) {
     return opcode >= 0 && opcode < counts.length() ? counts.get(opcode) : 0;
@@ -325,6 +344,9 @@ public final class FuseServer implements AutoCloseable {
     if (r == null) {
       pool.give(b);
       return;
+    }
+    if (!firstRequest.isDone()) {
+      firstRequest.complete(System.nanoTime());
     }
     if (r.opcode >= 0 && r.opcode < counts.length()) {
       counts.incrementAndGet(r.opcode);

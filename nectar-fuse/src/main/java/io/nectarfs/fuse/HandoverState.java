@@ -49,6 +49,16 @@ import java.util.Objects;
 public record HandoverState(String mountpoint, InitState init, MountOptions options, HandleTable handles) {
   /** The version {@link #encode()} writes and the newest {@link #decode} reads. */
   public static final int VERSION = 1;
+  /**
+   * Test-only: the system property that makes this build claim a newer version (write it, read up
+   * to it), to test a takeover between two builds with different versions without a second build.
+   */
+  public static final String TEST_VERSION_PROPERTY = "nectar.handover.testVersion";
+
+  /** The version this build writes and the newest it reads: {@link #VERSION} unless a test raised it. */
+  public static int version() {
+    return Math.max(VERSION, Integer.getInteger(TEST_VERSION_PROPERTY, VERSION));
+  }
 
   static final String FORMAT = "nectarfs-handover";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,7 +79,7 @@ public record HandoverState(String mountpoint, InitState init, MountOptions opti
 
   /** The JSON form (see the class contract), at {@link #VERSION}. */
   public byte[] encode() {
-    return encode(VERSION);
+    return encode(version());
   }
 
   /** The JSON form claiming {@code version} (tests of the version rules). */
@@ -127,8 +137,8 @@ public record HandoverState(String mountpoint, InitState init, MountOptions opti
     if (version < 1) {
       throw new IOException("handover state without a valid version");
     }
-    if (version > VERSION) {
-      throw new IOException("handover state version " + version + " is newer than this build reads (up to " + VERSION
+    if (version > version()) {
+      throw new IOException("handover state version " + version + " is newer than this build reads (up to " + version()
           + "): a takeover must go to the same or a newer build");
     }
     try {

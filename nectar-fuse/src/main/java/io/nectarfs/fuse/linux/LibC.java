@@ -94,6 +94,14 @@ public final class LibC {
   private static final MethodHandle POLL = errnoCall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
   private static final MethodHandle SOCKETPAIR =
       errnoCall("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+  private static final MethodHandle SOCKET = errnoCall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle BIND = errnoCall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle LISTEN = errnoCall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle ACCEPT4 = errnoCall("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+  private static final MethodHandle CONNECT = errnoCall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle GETSOCKOPT =
+      errnoCall("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle SHUTDOWN = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle SENDMSG = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle RECVMSG = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle WAITPID = errnoCall("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
@@ -249,6 +257,62 @@ public final class LibC {
   public static int socketpair(MemorySegment box, int domain, int type, int protocol, MemorySegment sv) {
     try {
       return (int) SOCKETPAIR.invokeExact(box, domain, type, protocol, sv);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static int socket(MemorySegment box, int domain, int type, int protocol) {
+    try {
+      return (int) SOCKET.invokeExact(box, domain, type, protocol);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static int bind(MemorySegment box, int fd, MemorySegment addr, int len) {
+    try {
+      return (int) BIND.invokeExact(box, fd, addr, len);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static int listen(MemorySegment box, int fd, int backlog) {
+    try {
+      return (int) LISTEN.invokeExact(box, fd, backlog);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static int accept4(MemorySegment box, int fd, MemorySegment addr, MemorySegment len, int flags) {
+    try {
+      return (int) ACCEPT4.invokeExact(box, fd, addr, len, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static int connect(MemorySegment box, int fd, MemorySegment addr, int len) {
+    try {
+      return (int) CONNECT.invokeExact(box, fd, addr, len);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static int getsockopt(MemorySegment box, int fd, int level, int name, MemorySegment value, MemorySegment len) {
+    try {
+      return (int) GETSOCKOPT.invokeExact(box, fd, level, name, value, len);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static int shutdown(MemorySegment box, int fd, int how) {
+    try {
+      return (int) SHUTDOWN.invokeExact(box, fd, how);
     } catch (Throwable t) {
       throw rethrow(t);
     }

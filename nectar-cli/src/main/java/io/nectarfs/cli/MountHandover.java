@@ -1,0 +1,169 @@
+package io.nectarfs.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nectarfs.fuse.ControlSocket;
+import io.nectarfs.fuse.FuseServer;
+import io.nectarfs.fuse.HandoverState;
+import io.nectarfs.fuse.linux.FdPassing;
+import io.nectarfs.fuse.linux.UnixSockets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running mount's side of a planned takeover between processes (issue #17): answers requests
+ * on the mount's {@link ControlSocket}.
+ *
+ * <ul>
+ *   <li>{@code {"op":"describe"}}: what a successor needs to start (the mount's arguments, its
+ *       metadata URL with credentials, volume name and uuid, pid, the state version it writes).
+ *   <li>{@code {"op":"handover","reads":N}}: refused unless the successor reads this build's state
+ *       version. Otherwise: the FUSE server stops reading and hands over ({@link
+ *       FuseServer#handOver}), the volume closes keeping its session ({@link Mount#release}), a
+ *       header frame {@code {"ok":true,"stopped_at":nanos,"pid":P}} goes with the {@code /dev/fuse}
+ *       descriptors, then the encoded {@link HandoverState}. The successor answers {@code
+ *       {"op":"serving"}} once it serves; then this side closes its descriptors, answers {@code
+ *       {"ok":true}}, and the outcome is "handed over" (the process exits 0). If the successor
+ *       fails, closes, or says nothing within {@link #CONFIRM_MILLIS}, this side serves again
+ *       ({@link Mount#resume}); the mount point never disappears.
+ * </ul>
+ *
+ * <p>Concurrency: requests run on the control socket's one thread. {@link #pending} is read by the
+ * mount's main thread when its server stopped: a handover in progress is there from before the
+ * server stops until its outcome is known (then: null for handed over, or the server that serves
+ * again).
+ */
+final class MountHandover implements ControlSocket.Handler {
+  private static final Logger log = LoggerFactory.getLogger(MountHandover.class);
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int MAX_FRAME = 256 << 20;
+  static final int CONFIRM_MILLIS = 120_000;
+
+  /** What the mount lends to a handover. */
+  interface Mount {
+    /** The server now serving. */
+    FuseServer server();
+
+    /** The description a successor starts from (see the class comment). */
+    ObjectNode describe();
+
+    /** Closes metrics endpoint, cache group and volume, keeping the metadata session. */
+    void release() throws IOException;
+
+    /** Serves {@code session} again on the same, still open volume (a handover whose export failed). */
+    FuseServer serveAgain(io.nectarfs.fuse.FuseSession session);
+
+    /** Serves again after a failed handover: opens the volume resuming the session, takes the handles back. */
+    FuseServer resume(HandoverState state, int[] fds) throws IOException;
+  }
+
+  private final Mount mount;
+  private final AtomicReference<CompletableFuture<FuseServer>> pending = new AtomicReference<>();
+
+  MountHandover(Mount mount) {
+    this.mount = mount;
+  }
+
+  /** The handover in progress, or null: completes with null when handed over, else with the server serving again. */
+  CompletableFuture<FuseServer> pending() {
+    return pending.get();
+  }
+
+  /** Forgets a finished handover whose outcome the main thread took. */
+  void clear() {
+    pending.set(null);
+  }
+
+  static byte[] bytes(JsonNode n) {
+    return n.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static ObjectNode error(String message) {
+    return JSON.createObjectNode().put("ok", false).put("error", message);
+  }
+
+  @Override
+  public void handle(ControlSocket.Connection c) throws IOException {
+    UnixSockets.Frame f = c.receive(64 << 10, 30_000);
+    if (f == null) {
+      return;
+    }
+    JsonNode req = JSON.readTree(f.payload());
+    UnixSockets.closeAll(f.fds());
+    switch (req.path("op").asText()) {
+      case "describe" -> c.send(bytes(mount.describe().put("ok", true)));
+      case "handover" -> handOver(c, req.path("reads").asInt(0));
+      default -> c.send(bytes(error("unknown request '" + req.path("op").asText() + "'")));
+    }
+  }
+
+  private void handOver(ControlSocket.Connection c, int reads) throws IOException {
+    int writes = HandoverState.version();
+    if (reads < writes) {
+      c.send(bytes(error("this mount writes handover state version " + writes + " and the new build reads up to " + reads
+          + ": upgrade to a build at least as new as the running one")));
+      return;
+    }
+    FuseServer server = mount.server();
+    if (!"dev-fuse".equals(server.transport())) {
+      c.send(bytes(error("a mount served over io_uring cannot be handed over (its rings die with the process); remount without --io-uring")));
+      return;
+    }
+    CompletableFuture<FuseServer> outcome = new CompletableFuture<>();
+    pending.set(outcome);
+    long stoppedAt = System.nanoTime();
+    HandoverState state;
+    try {
+      state = server.handOver();
+    } catch (IOException | RuntimeException e) {
+      if (server.isStopped() && server.session() != null) { // detached, the export failed: the same volume serves again
+        log.warn("handover to pid {} failed before anything was sent ({}): serving again", c.peer().pid(), e.getMessage());
+        outcome.complete(mount.serveAgain(server.session()));
+      } else {
+        pending.set(null); // nothing was stopped
+      }
+      c.send(bytes(error("the running mount could not hand over: " + e.getMessage())));
+      return;
+    }
+    int[] fds = server.session().fds();
+    long released = stoppedAt;
+    try {
+      mount.release();
+      released = System.nanoTime();
+      ObjectNode head = JSON.createObjectNode().put("ok", true).put("stopped_at", stoppedAt).put("pid", ProcessHandle.current().pid());
+      c.send(bytes(head), fds);
+      c.send(state.encode());
+      UnixSockets.Frame answer = c.receive(64 << 10, CONFIRM_MILLIS);
+      JsonNode a = answer == null ? null : JSON.readTree(answer.payload());
+      if (answer != null) {
+        UnixSockets.closeAll(answer.fds());
+      }
+      if (a == null || !"serving".equals(a.path("op").asText())) {
+        throw new IOException(a == null ? "the successor closed the connection" : "the successor failed: " + a.path("error").asText("?"));
+      }
+      for (int fd : fds) {
+        FdPassing.closeQuietly(fd);
+      }
+      log.info("mount handed over to pid {} (stopped reading {} ms before the state was sent)", c.peer().pid(), (released - stoppedAt) / 1_000_000);
+      outcome.complete(null);
+      c.send(bytes(JSON.createObjectNode().put("ok", true)));
+    } catch (IOException | RuntimeException e) {
+      log.warn("takeover by pid {} did not complete ({}): serving the mount again", c.peer().pid(), e.getMessage());
+      try {
+        FuseServer again = mount.resume(state, fds);
+        log.info("serving again after {} ms", (System.nanoTime() - stoppedAt) / 1_000_000);
+        outcome.complete(again);
+      } catch (IOException | RuntimeException e2) {
+        e2.addSuppressed(e);
+        log.error("could not serve the mount again after a failed takeover; it stays mounted, requests wait: run nectar upgrade {} to serve it",
+            state.mountpoint(), e2);
+        outcome.completeExceptionally(e2);
+      }
+    }
+  }
+}
