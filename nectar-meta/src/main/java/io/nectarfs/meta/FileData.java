@@ -46,7 +46,7 @@ final class FileData {
     return write(ctx, ino, index, List.of(slice), stored, inlineLimit, mtime);
   }
 
-  /** Commits slice records of one chunk, in order, in one transaction (see {@link Meta#write(Ctx, long, int, List, long)}). */
+  /** Commits slice records of one chunk, in order, in one transaction (see {@link Meta#writeSlices}). */
   void write(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
     if (slices.isEmpty()) {
       throw new IllegalArgumentException("no slice to write");

@@ -177,7 +177,7 @@ public interface Meta extends AutoCloseable {
    * a flush of many small pending writes (random writes), which would otherwise cost a transaction
    * each. The list must not be empty.
    */
-  void write(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException;
+  void writeSlices(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException;
 
   /**
    * {@link #write} of an inline slice ({@link Slice#inline()}, with {@code slice.off() == 0} and

@@ -651,7 +651,7 @@ public final class MetaClient implements Meta {
   }
 
   @Override
-  public void write(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
+  public void writeSlices(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
     checkWritable();
     data.write(ctx, ino, index, slices, mtime);
   }

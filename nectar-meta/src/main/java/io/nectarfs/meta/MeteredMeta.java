@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 final class MeteredMeta implements Meta {
   enum Op {
     LOOKUP, GETATTR, SETATTR, MKNOD, MKDIR, SYMLINK, READLINK, UNLINK, UNLINK_ALL, RMDIR, RENAME, LINK, READDIR,
-    STATFS, OPEN, TOUCH_ATIME, CLOSE, READ, NEW_SLICE_ID, WRITE, WRITE_INLINE, READ_INLINE, APPEND, COMPACT, FALLOCATE,
+    STATFS, OPEN, TOUCH_ATIME, CLOSE, READ, NEW_SLICE_ID, WRITE, WRITE_SLICES, WRITE_INLINE, READ_INLINE, APPEND, COMPACT, FALLOCATE,
     COPY_FILE_RANGE, CLONE, GETXATTR, LISTXATTR, SETXATTR, REMOVEXATTR, ACCESS, FLOCK, GETLK, SETLK,
     RELEASE_LOCKS, SUMMARY, GET_QUOTA, SET_QUOTA, REMOVE_QUOTA, SESSIONS, SYNC;
 
@@ -351,15 +351,15 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
-  public void write(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException {
+  public void writeSlices(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException {
     long t0 = System.nanoTime();
     try {
-      next.write(ctx, ino, index, slices, mtime);
+      next.writeSlices(ctx, ino, index, slices, mtime);
     } catch (IOException | RuntimeException e) {
-      failed(Op.WRITE, e);
+      failed(Op.WRITE_SLICES, e);
       throw e;
     } finally {
-      timer(Op.WRITE).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+      timer(Op.WRITE_SLICES).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
   }
 

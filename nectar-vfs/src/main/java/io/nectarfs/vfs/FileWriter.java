@@ -466,7 +466,7 @@ final class FileWriter {
           } else if (records.size() == 1) {
             vfs.meta().write(Ctx.ROOT, ino, p.index, records.getFirst(), mtime);
           } else {
-            vfs.meta().write(Ctx.ROOT, ino, p.index, records, mtime); // one transaction for the run
+            vfs.meta().writeSlices(Ctx.ROOT, ino, p.index, records, mtime); // one transaction for the run
           }
         } catch (FsException e) {
           for (int k = i; k < next; k++) {
