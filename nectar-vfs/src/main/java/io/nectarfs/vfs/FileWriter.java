@@ -369,16 +369,6 @@ final class FileWriter {
     }
   }
 
-  /** The number of slices not committed yet (for tests). */
-  int pendingSlices() {
-    lock.lock();
-    try {
-      return chunks.values().stream().mapToInt(List::size).sum() + appends.size();
-    } finally {
-      lock.unlock();
-    }
-  }
-
   private void flushLocked() throws IOException {
     flushLocked(Integer.MAX_VALUE);
   }
