@@ -85,7 +85,8 @@ class TakeoverMountTest {
       os.close(w); os.close(u)
       say('done')
       """;
-  private static final String TRY_LOCK = """
+  /** Tries a POSIX lock on argv[1] without waiting; prints "locked" or "refused errno N" (also used by UpgradeProcessTest). */
+  static final String TRY_LOCK = """
       import fcntl, os, sys
       fd = os.open(sys.argv[1], os.O_RDWR)
       try:

@@ -86,15 +86,6 @@ class UpgradeProcessTest {
       say('done records %d reads %d errors %s' % (n, counts['reads'], errors))
       sys.exit(1 if errors else 0)
       """;
-  private static final String TRY_LOCK = """
-      import fcntl, os, sys
-      fd = os.open(sys.argv[1], os.O_RDWR)
-      try:
-          fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-          print('locked')
-      except OSError as e:
-          print('refused errno %d' % e.errno)
-      """;
 
   @TempDir Path base;
   private final List<Path> mounts = new ArrayList<>();
@@ -162,7 +153,7 @@ class UpgradeProcessTest {
   }
 
   private static String tryLock(Path file) throws Exception {
-    Process p = new ProcessBuilder("python3", "-c", TRY_LOCK, file.toString()).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder("python3", "-c", TakeoverMountTest.TRY_LOCK, file.toString()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return out;

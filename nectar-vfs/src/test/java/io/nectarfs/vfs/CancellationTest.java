@@ -14,8 +14,6 @@ import io.nectarfs.chunk.ChunkStores;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
-import io.nectarfs.object.ListPage;
-import io.nectarfs.object.ObjectInfo;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -122,12 +120,11 @@ class CancellationTest {
   }
 
   /** Holds puts (uploads) while the gate is closed. */
-  private static final class GateStore implements ObjectStore {
-    private final ObjectStore next;
+  private static final class GateStore extends ForwardingObjectStore {
     private volatile CountDownLatch gate = new CountDownLatch(0);
 
     GateStore(ObjectStore next) {
-      this.next = next;
+      super(next);
     }
 
     void closeGate() {
@@ -144,11 +141,6 @@ class CancellationTest {
     }
 
     @Override
-    public InputStream get(String key, long off, long len) throws IOException {
-      return next.get(key, off, len);
-    }
-
-    @Override
     public void put(String key, InputStream data, long length) throws IOException {
       try {
         gate.await(10, TimeUnit.MINUTES);
@@ -157,26 +149,6 @@ class CancellationTest {
         throw new java.io.InterruptedIOException("closing");
       }
       next.put(key, data, length);
-    }
-
-    @Override
-    public void delete(String key) throws IOException {
-      next.delete(key);
-    }
-
-    @Override
-    public ObjectInfo head(String key) throws IOException {
-      return next.head(key);
-    }
-
-    @Override
-    public ListPage list(String prefix, String startAfter, String delimiter, int maxKeys) throws IOException {
-      return next.list(prefix, startAfter, delimiter, maxKeys);
-    }
-
-    @Override
-    public void close() throws IOException {
-      next.close();
     }
   }
 }

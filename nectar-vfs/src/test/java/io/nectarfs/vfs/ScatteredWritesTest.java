@@ -13,8 +13,6 @@ import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
-import io.nectarfs.object.ListPage;
-import io.nectarfs.object.ObjectInfo;
 import io.nectarfs.object.ObjectStore;
 import io.nectarfs.testkit.meta.TestClock;
 import java.io.IOException;
@@ -150,14 +148,13 @@ class ScatteredWritesTest {
    * flight together, or a generous deadline passes (a flush that uploads one slice at a time);
    * then the gate opens for good and the count tells which it was.
    */
-  private static final class GatedStore implements ObjectStore {
-    private final ObjectStore next;
+  private static final class GatedStore extends ForwardingObjectStore {
     final AtomicInteger maxInFlight = new AtomicInteger();
     private int inFlight; // guarded by this
     private int gate; // guarded by this; 0: open
 
     GatedStore(ObjectStore next) {
-      this.next = next;
+      super(next);
     }
 
     synchronized void closeUntil(int n) {
@@ -194,36 +191,6 @@ class ScatteredWritesTest {
           inFlight--;
         }
       }
-    }
-
-    @Override
-    public String describe() {
-      return next.describe();
-    }
-
-    @Override
-    public InputStream get(String key, long off, long len) throws IOException {
-      return next.get(key, off, len);
-    }
-
-    @Override
-    public void delete(String key) throws IOException {
-      next.delete(key);
-    }
-
-    @Override
-    public ObjectInfo head(String key) throws IOException {
-      return next.head(key);
-    }
-
-    @Override
-    public ListPage list(String prefix, String startAfter, String delimiter, int maxKeys) throws IOException {
-      return next.list(prefix, startAfter, delimiter, maxKeys);
-    }
-
-    @Override
-    public void close() throws IOException {
-      next.close();
     }
   }
 }
