@@ -94,6 +94,9 @@ public final class SqliteMetaProvider implements MetaEngineProvider {
     props.setProperty("journal_mode", "WAL");
     props.setProperty("busy_timeout", Integer.toString(busy));
     props.setProperty("synchronous", sync);
+    // The driver would otherwise run a regular expression over every update and query
+    // last_insert_rowid() after each insert, for getGeneratedKeys(), which nothing here calls.
+    props.setProperty("jdbc.get_generated_keys", "false");
     try (Connection c = Pools.connect(jdbc, props)) {
       Pools.createTable(c, Dialect.SQLITE, table, url);
     } catch (SQLException e) {
