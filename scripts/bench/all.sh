@@ -15,7 +15,7 @@ all_sizes() {
     : "${SMALL_FILES:=2000}" "${META_FILES:=5000}" "${SEQ_SIZE:=1G}" "${CKPT_SIZE:=128M}"
     : "${RR_COLD_IOS:=1000}" "${RR_WARM_SECONDS:=5}" "${TAR_FILES:=5000}"
   fi
-  : "${CKPT_BS:=4M}" "${SMALL_THREADS:=8}"
+  : "${CKPT_BS:=4M}" "${SMALL_THREADS:=8}" "${SMALL_WARMUP:=$(( SMALL_FILES > 2000 ? SMALL_FILES : 2000 ))}"
 }
 
 bytes() { numfmt --from=iec "$1"; }
@@ -153,15 +153,26 @@ rss_rows() {
 
 # ---- workloads: $1 is the table column to fill (the running target is CUR) ---------------------------
 
+# w_small T [SFX]: the small-file rows. SFX "-dfs" is NectarFS remounted with --durability fsync;
+# raw and the C passthrough (whose close makes nothing durable either) fill those rows with the same
+# run's values. First an unmeasured pass (SMALL_WARMUP files, 4 KiB, 8 threads) on every target, so
+# the rows measure a running server, not a JVM's first minute (see docs/benchmarks.md).
 w_small() {
-  local t="$1" size threads phase kb
+  local t="$1" sfx="${2:-}" size threads phase kb v
+  if (( SMALL_WARMUP > 0 )); then
+    mkdir -p "$MNT/warm"
+    "$SF" create "$MNT/warm" "$SMALL_WARMUP" 4096 8 >/dev/null; "$SF" unlink "$MNT/warm" "$SMALL_WARMUP" 4096 8 >/dev/null
+    rm -rf "$MNT/warm"
+  fi
   for size in 4096 65536; do
     kb=$((size / 1024))
     for threads in 1 "$SMALL_THREADS"; do
       mkdir -p "$MNT/small"
       for phase in create stat read unlink; do
         [[ "$phase" == read ]] && drop_caches
-        put "small-$kb-$threads-$phase" "$t" "$("$SF" "$phase" "$MNT/small" "$SMALL_FILES" "$size" "$threads" | awk '{print $2}')"
+        v="$("$SF" "$phase" "$MNT/small" "$SMALL_FILES" "$size" "$threads" | awk '{print $2}')"
+        put "small-$kb-$threads-$phase$sfx" "$t" "$v"
+        [[ "$t" == raw || "$t" == pt ]] && put "small-$kb-$threads-$phase-dfs" "$t" "$v"
       done
       rmdir "$MNT/small"
     done
@@ -303,6 +314,14 @@ all_rows() {
       row "small-$kb-$threads-unlink" "${kb}K files ${threads}T unlink/s"
     done
   done
+  for kb in 4 64; do
+    for threads in 1 "$SMALL_THREADS"; do
+      row "small-$kb-$threads-create-dfs" "${kb}K files ${threads}T create+write+close/s (NectarFS: --durability fsync)"
+      row "small-$kb-$threads-stat-dfs" "${kb}K files ${threads}T stat/s (NectarFS: --durability fsync)"
+      row "small-$kb-$threads-read-dfs" "${kb}K files ${threads}T open+read+close/s (cold; --durability fsync)"
+      row "small-$kb-$threads-unlink-dfs" "${kb}K files ${threads}T unlink/s (NectarFS: --durability fsync)"
+    done
+  done
   row meta-create "meta-rate create/s"; row meta-stat "meta-rate stat/s"; row meta-unlink "meta-rate unlink/s"
   local sfx name
   for sfx in "" -lz4; do
@@ -364,6 +383,11 @@ all() {
     log "$t: random reads"; w_randread "$t"
     log "$t: checkpoint"; w_ckpt "$t"
     log "$t: small files"; w_small "$t"
+    if [[ "$t" == sq || "$t" == rd ]]; then
+      log "$t: small files, --durability fsync"
+      "$NX" umount "$MNT" >/dev/null; nectar_mount "$t" keep --durability fsync; w_small "$t" -dfs
+      "$NX" umount "$MNT" >/dev/null; nectar_mount "$t" keep
+    fi
     log "$t: meta-rate"; w_meta "$t"
     log "$t: tar"; w_tar "$t"
     target_stop "$t"
@@ -396,7 +420,7 @@ facts = {
   "nectar_home": "$NECTAR_ROOT", "commit": "$(git -C "$NECTAR_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)",
   "kernel": "$(uname -r)", "cpus": "$(nproc)", "memory": "$(free -g | awk '/^Mem/ {print $2 " GiB"}')",
   "load_at_end": "$(cut -d' ' -f1-3 /proc/loadavg)", "quick": "${QUICK:-0}",
-  "sizes": {"SMALL_FILES": "$SMALL_FILES", "SMALL_THREADS": "$SMALL_THREADS", "META_FILES": "$META_FILES",
+  "sizes": {"SMALL_FILES": "$SMALL_FILES", "SMALL_THREADS": "$SMALL_THREADS", "SMALL_WARMUP": "$SMALL_WARMUP", "META_FILES": "$META_FILES",
             "SEQ_SIZE": "$SEQ_SIZE", "CKPT_SIZE": "$CKPT_SIZE", "CKPT_BS": "$CKPT_BS", "RR_COLD_IOS": "$RR_COLD_IOS",
             "RR_WARM_SECONDS": "$RR_WARM_SECONDS", "TAR_FILES": "$TAR_FILES"},
 }
