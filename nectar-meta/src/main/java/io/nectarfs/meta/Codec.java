@@ -89,6 +89,11 @@ final class Codec {
     return out;
   }
 
+  /** The number of slice records in an encoded list ({@code null}: none). */
+  static int sliceCount(byte[] v) {
+    return v == null ? 0 : v.length / Slice.ENCODED;
+  }
+
   static byte[] slices(List<Slice> list) {
     byte[] b = new byte[list.size() * Slice.ENCODED];
     for (int i = 0; i < list.size(); i++) {

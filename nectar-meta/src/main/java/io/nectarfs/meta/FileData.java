@@ -34,27 +34,28 @@ final class FileData {
     return a;
   }
 
-  void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
-    write(ctx, ino, index, slice, null, 0, mtime);
+  int write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+    return write(ctx, ino, index, List.of(slice), null, 0, mtime);
   }
 
   /**
    * Commits a slice record; {@code stored} non-null: the bytes of an inline slice, put in the same
    * transaction, unless the file would then be longer than {@code inlineLimit} (false, nothing done).
    */
-  boolean write(Ctx ctx, long ino, int index, Slice slice, byte[] stored, int inlineLimit, long mtime) throws IOException {
+  int write(Ctx ctx, long ino, int index, Slice slice, byte[] stored, int inlineLimit, long mtime) throws IOException {
     return write(ctx, ino, index, List.of(slice), stored, inlineLimit, mtime);
   }
 
   /** Commits slice records of one chunk, in order, in one transaction (see {@link Meta#writeSlices}). */
-  void write(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
+  int write(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
     if (slices.isEmpty()) {
       throw new IllegalArgumentException("no slice to write");
     }
-    write(ctx, ino, index, slices, null, 0, mtime);
+    return write(ctx, ino, index, slices, null, 0, mtime);
   }
 
-  private boolean write(Ctx ctx, long ino, int index, List<Slice> slices, byte[] stored, int inlineLimit, long mtime) throws IOException {
+  /** Returns the chunk's slice records after the commit, or -1 when {@code stored} did not fit the inline limit. */
+  private int write(Ctx ctx, long ino, int index, List<Slice> slices, byte[] stored, int inlineLimit, long mtime) throws IOException {
     if (index < 0) {
       throw Errno.EFBIG.exception("chunk index " + index);
     }
@@ -66,29 +67,30 @@ final class FileData {
       throw Errno.EFBIG.exception("write beyond the maximum file size");
     }
     long fileEnd = end;
-    long delta = m.tx(ctx, tx -> {
+    long[] delta = {0};
+    int records = m.tx(ctx, tx -> {
       tx.prefetchSliceCommit(ino, index);
       Attr a = regularFile(tx, ino);
       long newLen = Math.max(a.length(), fileEnd);
       if (stored != null && newLen > inlineLimit) {
-        return -1L;
+        return -1;
       }
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
       m.checkLimits(d, 0);
       m.quotas.accountFile(tx, ino, a, d);
-      tx.appendSlices(ino, index, slices);
+      int n = tx.appendSlices(ino, index, slices);
       if (stored != null) {
         tx.kv.put(Keys.inlineData(slices.getFirst().id()), stored);
       }
       tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), mtime, mtime));
       tx.addStats(d, 0);
-      return d;
+      delta[0] = d;
+      return n;
     });
-    if (delta < 0) {
-      return false;
+    if (records >= 0) {
+      m.updateStats(delta[0], 0);
     }
-    m.updateStats(delta, 0);
-    return true;
+    return records;
   }
 
   /**

@@ -645,19 +645,19 @@ public final class MetaClient implements Meta {
   }
 
   @Override
-  public void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+  public int write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
     checkWritable();
-    data.write(ctx, ino, index, slice, mtime);
+    return data.write(ctx, ino, index, slice, mtime);
   }
 
   @Override
-  public void writeSlices(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
+  public int writeSlices(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
     checkWritable();
-    data.write(ctx, ino, index, slices, mtime);
+    return data.write(ctx, ino, index, slices, mtime);
   }
 
   @Override
-  public boolean writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
+  public int writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
     checkWritable();
     if (!slice.inline() || slice.off() != 0 || slice.len() != slice.size() || stored == null) {
       throw new IllegalArgumentException("not an inline slice record: " + slice);

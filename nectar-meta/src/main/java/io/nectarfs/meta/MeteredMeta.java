@@ -338,10 +338,10 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
-  public void write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+  public int write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
     long t0 = System.nanoTime();
     try {
-      next.write(ctx, ino, index, slice, mtime);
+      return next.write(ctx, ino, index, slice, mtime);
     } catch (IOException | RuntimeException e) {
       failed(Op.WRITE, e);
       throw e;
@@ -351,10 +351,10 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
-  public void writeSlices(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException {
+  public int writeSlices(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException {
     long t0 = System.nanoTime();
     try {
-      next.writeSlices(ctx, ino, index, slices, mtime);
+      return next.writeSlices(ctx, ino, index, slices, mtime);
     } catch (IOException | RuntimeException e) {
       failed(Op.WRITE_SLICES, e);
       throw e;
@@ -364,7 +364,7 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
-  public boolean writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
+  public int writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
     long t0 = System.nanoTime();
     try {
       return next.writeInline(ctx, ino, index, slice, stored, mtime);

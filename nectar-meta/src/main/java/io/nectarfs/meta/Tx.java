@@ -157,11 +157,13 @@ final class Tx {
     return Codec.slices(kv.get(Keys.chunk(ino, index)));
   }
 
-  void appendSlices(long ino, int index, List<Slice> add) throws IOException {
+  /** Appends slice records to chunk {@code index}; returns how many records the chunk then holds. */
+  int appendSlices(long ino, int index, List<Slice> add) throws IOException {
     byte[] key = Keys.chunk(ino, index);
     byte[] old = kv.get(key);
     byte[] more = Codec.slices(add);
     kv.put(key, old == null ? more : Bytes.concat(old, more));
+    return Codec.sliceCount(old) + add.size();
   }
 
   /** Keys of everything under one prefix. */

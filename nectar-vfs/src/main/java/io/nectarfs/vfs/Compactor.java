@@ -28,6 +28,8 @@ final class Compactor {
   private static final Logger log = LoggerFactory.getLogger(Compactor.class);
   /** Attempts per run when the chunk keeps changing under us (commits by other clients). */
   private static final int ATTEMPTS = 5;
+  /** {@link #maybeCompact}'s record count when the committer does not know it. */
+  static final int UNKNOWN = Integer.MAX_VALUE;
 
   /** One chunk of one inode. */
   record ChunkKey(long ino, int index) {}
@@ -47,10 +49,15 @@ final class Compactor {
     this.v = v;
   }
 
-  /** A slice of chunk {@code index} of {@code ino} was committed: compact it if it is fragmented. */
-  void maybeCompact(long ino, int index) {
+  /**
+   * A slice of chunk {@code index} of {@code ino} was committed, leaving {@code records} slice
+   * records in it ({@link #UNKNOWN}: not known): compact it if it is fragmented. A chunk known to
+   * hold fewer than the threshold is left alone without reading it (a small file's commit would
+   * otherwise cost a metadata read each).
+   */
+  void maybeCompact(long ino, int index, int records) {
     int threshold = v.config().compactThreshold();
-    if (threshold <= 0) {
+    if (threshold <= 0 || records < threshold) {
       return;
     }
     ChunkKey key = new ChunkKey(ino, index);
@@ -127,7 +134,7 @@ final class Compactor {
     if (!Compaction.chunk(v.meta(), v.chunks(), ino, index, threshold)) {
       return false;
     }
-    v.committed(ino, index);
+    v.committed(ino, index, UNKNOWN);
     v.meters().compactions.increment();
     return true;
   }

@@ -421,9 +421,10 @@ final class FileWriter {
         from = i;
         if (inlineCandidate(inline, p, end)) {
           try {
-            if (inline.commit(Ctx.ROOT, ino, p.index, p.pos, p.w, p.len, end, mtime)) {
+            int n = inline.commit(Ctx.ROOT, ino, p.index, p.pos, p.w, p.len, end, mtime);
+            if (n >= 0) {
               from = ++i;
-              vfs.committed(ino, p.index);
+              vfs.committed(ino, p.index, n);
               continue;
             }
           } catch (FsException e) {
@@ -444,19 +445,20 @@ final class FileWriter {
         }
         from = next; // from here on a failed commit may still have happened: kept, left to gc if not
         int index = p.index;
+        int inChunk = Compactor.UNKNOWN; // slice records in the chunk after the commit
         try {
           if (p.index < 0) {
             long at = vfs.meta().append(Ctx.ROOT, ino, p.w.id(), p.len, mtime);
             index = (int) (at >>> Chunks.CHUNK_BITS);
             long lastIndex = (at + p.len - 1) >>> Chunks.CHUNK_BITS;
             if (lastIndex != index) {
-              vfs.committed(ino, index);
+              vfs.committed(ino, index, Compactor.UNKNOWN);
               index = (int) lastIndex;
             }
           } else if (records.size() == 1) {
-            vfs.meta().write(Ctx.ROOT, ino, p.index, records.getFirst(), mtime);
+            inChunk = vfs.meta().write(Ctx.ROOT, ino, p.index, records.getFirst(), mtime);
           } else {
-            vfs.meta().writeSlices(Ctx.ROOT, ino, p.index, records, mtime); // one transaction for the run
+            inChunk = vfs.meta().writeSlices(Ctx.ROOT, ino, p.index, records, mtime); // one transaction for the run
           }
         } catch (FsException e) {
           for (int k = i; k < next; k++) {
@@ -468,7 +470,7 @@ final class FileWriter {
           }
           throw e;
         }
-        vfs.committed(ino, index);
+        vfs.committed(ino, index, inChunk);
         i = next;
       }
       if (!all.isEmpty()) {

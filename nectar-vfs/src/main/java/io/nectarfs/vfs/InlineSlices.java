@@ -58,24 +58,25 @@ final class InlineSlices implements ChunkStore {
   /**
    * Commits slice {@code w} ({@code len} bytes at {@code pos} of chunk {@code index}) inline when
    * the file ends at most {@link #limit()} bytes after it and none of the slice was stored yet;
-   * then the writer is aborted (nothing to delete) and true returned. False: nothing was
-   * committed, the caller finishes and commits the slice as usual.
+   * then the writer is aborted (nothing to delete) and the chunk's slice records after the commit
+   * returned. -1: nothing was committed, the caller finishes and commits the slice as usual.
    */
-  boolean commit(Ctx ctx, long ino, int index, int pos, SliceWriter w, int len, long fileEnd, long mtime) throws IOException {
+  int commit(Ctx ctx, long ino, int index, int pos, SliceWriter w, int len, long fileEnd, long mtime) throws IOException {
     if (!mayTake(index, pos, len, fileEnd)) {
-      return false;
+      return -1;
     }
     byte[] plain = w.unstoredBytes(len);
     if (plain == null) {
-      return false;
+      return -1;
     }
     long id = w.id() | Slice.INLINE;
-    if (!meta.writeInline(ctx, ino, index, new Slice(pos, id, len, 0, len), form.encode(plain), mtime)) {
-      return false; // the committed file is longer than the inline size
+    int records = meta.writeInline(ctx, ino, index, new Slice(pos, id, len, 0, len), form.encode(plain), mtime);
+    if (records < 0) {
+      return -1; // the committed file is longer than the inline size
     }
     w.abort();
     cache.put(id, plain);
-    return true;
+    return records;
   }
 
   private byte[] bytes(Ctx ctx, long id, int size) throws IOException {

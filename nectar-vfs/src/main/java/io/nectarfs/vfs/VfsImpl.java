@@ -132,11 +132,14 @@ final class VfsImpl implements Vfs {
     return compactor;
   }
 
-  /** A slice of chunk {@code index} of {@code ino} was committed by this client. */
-  void committed(long ino, int index) {
+  /**
+   * A slice of chunk {@code index} of {@code ino} was committed by this client, leaving {@code
+   * records} slice records in the chunk ({@link Compactor#UNKNOWN} when the commit did not say).
+   */
+  void committed(long ino, int index, int records) {
     reader.invalidate(ino);
     meters.slicesCommitted.increment();
-    compactor.maybeCompact(ino, index);
+    compactor.maybeCompact(ino, index, records);
   }
 
   private <T> T timed(VfsMeters.Op op, Op<T> body) throws IOException {

@@ -6,16 +6,22 @@ import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts write transactions and syncs made on one thread; offers a counting durability barrier. */
+/** Counts write transactions, read transactions and syncs made on some threads; offers a counting durability barrier. */
 final class CountingKv implements TxnKv {
   final AtomicInteger txns = new AtomicInteger();
   final AtomicInteger syncs = new AtomicInteger();
   final AtomicInteger reads = new AtomicInteger();
   private final TxnKv next;
-  private final Thread counted;
+  private final java.util.function.Predicate<Thread> counted;
   private final KvDurability barrier = () -> count(syncs);
 
+  /** Counts the calls made on thread {@code counted}. */
   CountingKv(TxnKv next, Thread counted) {
+    this(next, t -> t == counted);
+  }
+
+  /** Counts the calls made on the threads {@code counted} accepts. */
+  CountingKv(TxnKv next, java.util.function.Predicate<Thread> counted) {
     this.next = next;
     this.counted = counted;
   }
@@ -27,7 +33,7 @@ final class CountingKv implements TxnKv {
   }
 
   private void count(AtomicInteger n) {
-    if (Thread.currentThread() == counted) {
+    if (counted.test(Thread.currentThread())) {
       n.incrementAndGet();
     }
   }

@@ -50,7 +50,13 @@ class SmallFileCostTest {
   @BeforeEach
   void open() throws IOException {
     h = VfsHarness.memory(tmp);
-    kv = new CountingKv(MetaEngines.registry().open(h.metaUrl, h.secrets), Thread.currentThread());
+    Thread test = Thread.currentThread();
+    open(t -> t == test);
+  }
+
+  /** Opens the VFS over a counting engine that counts the calls made on the threads {@code counted} accepts. */
+  private void open(java.util.function.Predicate<Thread> counted) throws IOException {
+    kv = new CountingKv(MetaEngines.registry().open(h.metaUrl, h.secrets), counted);
     meta = MetaClient.open(kv, MetaConfig.defaults().withHeartbeat(Duration.ofHours(1)));
     store = h.openStore();
     Metrics metrics = Metrics.create();
@@ -75,6 +81,22 @@ class SmallFileCostTest {
     assertThat(kv.txns.get()).as("write transactions of create+flush+release").isEqualTo(1);
     assertThat(kv.reads.get()).as("read transactions of create+flush+release").isZero();
     assertThat(kv.syncs.get()).as("syncs: nothing written, nothing promised").isZero();
+  }
+
+  @Test
+  void aSmallFilesCommitLeavesTheCompactorNothingToRead() throws Exception {
+    vfs.close();
+    Thread test = Thread.currentThread();
+    open(t -> t != test); // count the background threads' calls (the compactor's)
+    var o = vfs.create(ctx, Meta.ROOT, "small", 0644, 022, O_RDWR);
+    long ino = o.entry().ino();
+    vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(new byte[4096]));
+    kv.zero();
+    vfs.flush(ctx, ino, o.fh(), OWNER);
+    vfs.release(ctx, ino, o.fh());
+    assertThat(((VfsImpl) vfs).compactor().awaitIdle(Duration.ofMinutes(5))).as("compactor idle").isTrue();
+    assertThat(kv.reads.get()).as("metadata reads of background threads after the commit of a one-slice chunk").isZero();
+    assertThat(meta.read(ctx, ino, 0)).hasSize(1);
   }
 
   @Test
