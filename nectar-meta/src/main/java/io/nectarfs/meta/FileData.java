@@ -34,7 +34,7 @@ final class FileData {
     return a;
   }
 
-  int write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+  Committed write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
     return write(ctx, ino, index, List.of(slice), null, 0, mtime);
   }
 
@@ -42,20 +42,20 @@ final class FileData {
    * Commits a slice record; {@code stored} non-null: the bytes of an inline slice, put in the same
    * transaction, unless the file would then be longer than {@code inlineLimit} (false, nothing done).
    */
-  int write(Ctx ctx, long ino, int index, Slice slice, byte[] stored, int inlineLimit, long mtime) throws IOException {
+  Committed write(Ctx ctx, long ino, int index, Slice slice, byte[] stored, int inlineLimit, long mtime) throws IOException {
     return write(ctx, ino, index, List.of(slice), stored, inlineLimit, mtime);
   }
 
   /** Commits slice records of one chunk, in order, in one transaction (see {@link Meta#writeSlices}). */
-  int write(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
+  Committed write(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
     if (slices.isEmpty()) {
       throw new IllegalArgumentException("no slice to write");
     }
     return write(ctx, ino, index, slices, null, 0, mtime);
   }
 
-  /** Returns the chunk's slice records after the commit, or -1 when {@code stored} did not fit the inline limit. */
-  private int write(Ctx ctx, long ino, int index, List<Slice> slices, byte[] stored, int inlineLimit, long mtime) throws IOException {
+  /** Returns what the commit left, or {@link Committed#NOT_INLINED} when {@code stored} did not fit the inline limit. */
+  private Committed write(Ctx ctx, long ino, int index, List<Slice> slices, byte[] stored, int inlineLimit, long mtime) throws IOException {
     if (index < 0) {
       throw Errno.EFBIG.exception("chunk index " + index);
     }
@@ -68,12 +68,12 @@ final class FileData {
     }
     long fileEnd = end;
     long[] delta = {0};
-    int records = m.tx(ctx, tx -> {
+    Committed done = m.tx(ctx, tx -> {
       tx.prefetchSliceCommit(ino, index);
       Attr a = regularFile(tx, ino);
       long newLen = Math.max(a.length(), fileEnd);
       if (stored != null && newLen > inlineLimit) {
-        return -1;
+        return Committed.NOT_INLINED;
       }
       long d = MetaClient.align4k(newLen) - MetaClient.align4k(a.length());
       m.checkLimits(d, 0);
@@ -85,12 +85,12 @@ final class FileData {
       tx.putAttr(ino, a.withLength(newLen).withTimes(a.atime(), mtime, mtime));
       tx.addStats(d, 0);
       delta[0] = d;
-      return n;
+      return new Committed(n, newLen);
     });
-    if (records >= 0) {
+    if (done.done()) {
       m.updateStats(delta[0], 0);
     }
-    return records;
+    return done;
   }
 
   /**

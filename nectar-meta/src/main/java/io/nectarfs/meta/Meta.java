@@ -167,32 +167,30 @@ public interface Meta extends AutoCloseable {
 
   /**
    * Appends a slice to chunk {@code index}, extending the file if it ends beyond the length, and
-   * sets mtime/ctime. ENOENT (deleted meanwhile), ENOSPC/EDQUOT, EFBIG. Returns the number of
-   * slice records chunk {@code index} holds after the commit (so a caller can tell a chunk that
-   * needs compaction without reading it).
+   * sets mtime/ctime. ENOENT (deleted meanwhile), ENOSPC/EDQUOT, EFBIG. Returns the chunk's slice
+   * records and the file's length after the commit.
    */
-  int write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException;
+  Committed write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException;
 
   /**
    * {@link #write(Ctx, long, int, Slice, long)} of several slices of chunk {@code index} in one
    * transaction, in list order (a later slice wins where they overlap): all of them or none. For
    * a flush of many small pending writes (random writes), which would otherwise cost a transaction
-   * each. The list must not be empty. Returns the chunk's slice records after the commit, as {@link
-   * #write} does.
+   * each. The list must not be empty. Returns what the commit left, as {@link #write} does.
    */
-  int writeSlices(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException;
+  Committed writeSlices(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException;
 
   /**
    * {@link #write} of an inline slice ({@link Slice#inline()}, with {@code slice.off() == 0} and
    * {@code slice.len() == slice.size()}): its {@code stored} bytes (as the object store stack
    * would store them) go into the metadata in the same transaction as the slice record. Only on a
    * volume whose {@link Format#inlineSize()} is above 0 (else EINVAL), for a slice of at most
-   * that size. Returns -1, changing nothing, when the file would then be longer than the inline
-   * size (the caller stores the slice as usual), else the chunk's slice records after the commit
-   * (as {@link #write}). The stored bytes are deleted with the last record that refers to the
+   * that size. Returns {@link Committed#NOT_INLINED}, changing nothing, when the file would then
+   * be longer than the inline size (the caller stores the slice as usual), else what the commit
+   * left (as {@link #write}). The stored bytes are deleted with the last record that refers to the
    * slice.
    */
-  int writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException;
+  Committed writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException;
 
   /**
    * The stored bytes of inline slice {@code id} (see {@link #writeInline}); EIO when the

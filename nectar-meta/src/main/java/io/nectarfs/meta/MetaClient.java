@@ -645,19 +645,19 @@ public final class MetaClient implements Meta {
   }
 
   @Override
-  public int write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+  public Committed write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
     checkWritable();
     return data.write(ctx, ino, index, slice, mtime);
   }
 
   @Override
-  public int writeSlices(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
+  public Committed writeSlices(Ctx ctx, long ino, int index, List<Slice> slices, long mtime) throws IOException {
     checkWritable();
     return data.write(ctx, ino, index, slices, mtime);
   }
 
   @Override
-  public int writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
+  public Committed writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
     checkWritable();
     if (!slice.inline() || slice.off() != 0 || slice.len() != slice.size() || stored == null) {
       throw new IllegalArgumentException("not an inline slice record: " + slice);

@@ -338,7 +338,7 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
-  public int write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
+  public Committed write(Ctx ctx, long ino, int index, Slice slice, long mtime) throws IOException {
     long t0 = System.nanoTime();
     try {
       return next.write(ctx, ino, index, slice, mtime);
@@ -351,7 +351,7 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
-  public int writeSlices(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException {
+  public Committed writeSlices(Ctx ctx, long ino, int index, java.util.List<Slice> slices, long mtime) throws IOException {
     long t0 = System.nanoTime();
     try {
       return next.writeSlices(ctx, ino, index, slices, mtime);
@@ -364,7 +364,7 @@ final class MeteredMeta implements Meta {
   }
 
   @Override
-  public int writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
+  public Committed writeInline(Ctx ctx, long ino, int index, Slice slice, byte[] stored, long mtime) throws IOException {
     long t0 = System.nanoTime();
     try {
       return next.writeInline(ctx, ino, index, slice, stored, mtime);

@@ -5,6 +5,7 @@ import io.nectarfs.common.Ctx;
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import io.nectarfs.meta.Chunks;
+import io.nectarfs.meta.Committed;
 import io.nectarfs.meta.Slice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -407,6 +408,7 @@ final class FileWriter {
     }
     int i = 0;
     int from = 0; // the slices from here on are not committed: a failure aborts them
+    long length = -1; // the file's length after this flush's last commit (-1: none committed)
     try {
       InlineSlices inline = vfs.inlineSlices();
       if (all.size() > 1) {
@@ -421,10 +423,11 @@ final class FileWriter {
         from = i;
         if (inlineCandidate(inline, p, end)) {
           try {
-            int n = inline.commit(Ctx.ROOT, ino, p.index, p.pos, p.w, p.len, end, mtime);
-            if (n >= 0) {
+            Committed done = inline.commit(Ctx.ROOT, ino, p.index, p.pos, p.w, p.len, end, mtime);
+            if (done.done()) {
               from = ++i;
-              vfs.committed(ino, p.index, n);
+              length = done.length();
+              vfs.committed(ino, p.index, done.slices());
               continue;
             }
           } catch (FsException e) {
@@ -449,16 +452,19 @@ final class FileWriter {
         try {
           if (p.index < 0) {
             long at = vfs.meta().append(Ctx.ROOT, ino, p.w.id(), p.len, mtime);
+            length = at + p.len;
             index = (int) (at >>> Chunks.CHUNK_BITS);
             long lastIndex = (at + p.len - 1) >>> Chunks.CHUNK_BITS;
             if (lastIndex != index) {
               vfs.committed(ino, index, Compactor.UNKNOWN);
               index = (int) lastIndex;
             }
-          } else if (records.size() == 1) {
-            inChunk = vfs.meta().write(Ctx.ROOT, ino, p.index, records.getFirst(), mtime);
           } else {
-            inChunk = vfs.meta().writeSlices(Ctx.ROOT, ino, p.index, records, mtime); // one transaction for the run
+            Committed done = records.size() == 1
+                ? vfs.meta().write(Ctx.ROOT, ino, p.index, records.getFirst(), mtime)
+                : vfs.meta().writeSlices(Ctx.ROOT, ino, p.index, records, mtime); // one transaction for the run
+            inChunk = done.slices();
+            length = done.length();
           }
         } catch (FsException e) {
           for (int k = i; k < next; k++) {
@@ -475,7 +481,7 @@ final class FileWriter {
       }
       if (!all.isEmpty()) {
         commits.incrementAndGet();
-        vfs.sawOwnChange(ino); // the kernel's pages already hold what was just committed
+        vfs.sawOwnChange(ino, mtime, length); // the kernel's pages already hold what was just committed
       }
     } catch (IOException e) {
       // A slice whose upload failed is deleted with the rest; one whose commit failed is kept

@@ -6,6 +6,7 @@ import io.nectarfs.chunk.ChunkStats;
 import io.nectarfs.chunk.ChunkStore;
 import io.nectarfs.chunk.SliceWriter;
 import io.nectarfs.common.Ctx;
+import io.nectarfs.meta.Committed;
 import io.nectarfs.meta.Meta;
 import io.nectarfs.meta.Slice;
 import io.nectarfs.object.StoredForm;
@@ -58,25 +59,26 @@ final class InlineSlices implements ChunkStore {
   /**
    * Commits slice {@code w} ({@code len} bytes at {@code pos} of chunk {@code index}) inline when
    * the file ends at most {@link #limit()} bytes after it and none of the slice was stored yet;
-   * then the writer is aborted (nothing to delete) and the chunk's slice records after the commit
-   * returned. -1: nothing was committed, the caller finishes and commits the slice as usual.
+   * then the writer is aborted (nothing to delete) and what the commit left returned. {@link
+   * Committed#NOT_INLINED}: nothing was committed, the caller finishes and commits the slice as
+   * usual.
    */
-  int commit(Ctx ctx, long ino, int index, int pos, SliceWriter w, int len, long fileEnd, long mtime) throws IOException {
+  Committed commit(Ctx ctx, long ino, int index, int pos, SliceWriter w, int len, long fileEnd, long mtime) throws IOException {
     if (!mayTake(index, pos, len, fileEnd)) {
-      return -1;
+      return Committed.NOT_INLINED;
     }
     byte[] plain = w.unstoredBytes(len);
     if (plain == null) {
-      return -1;
+      return Committed.NOT_INLINED;
     }
     long id = w.id() | Slice.INLINE;
-    int records = meta.writeInline(ctx, ino, index, new Slice(pos, id, len, 0, len), form.encode(plain), mtime);
-    if (records < 0) {
-      return -1; // the committed file is longer than the inline size
+    Committed done = meta.writeInline(ctx, ino, index, new Slice(pos, id, len, 0, len), form.encode(plain), mtime);
+    if (!done.done()) {
+      return done; // the committed file is longer than the inline size
     }
     w.abort();
     cache.put(id, plain);
-    return records;
+    return done;
   }
 
   private byte[] bytes(Ctx ctx, long id, int size) throws IOException {

@@ -369,13 +369,17 @@ final class VfsImpl implements Vfs {
     return before != null && before[0] == a.mtime() && before[1] == a.length();
   }
 
-  /** This client changed the file: the kernel's pages hold the new content. */
-  void sawOwnChange(long ino) {
-    try {
-      Attr a = meta.getattr(Ctx.ROOT, ino);
-      cache.putSeen(ino, a.mtime(), a.length());
-    } catch (IOException e) {
+  /**
+   * This client committed its writes to {@code ino}, the last commit leaving the file {@code
+   * length} bytes long with {@code mtime} (-1: nothing committed, the file was deleted): the
+   * kernel's pages hold that version. From the commits' own answers, not read again: a read could
+   * see a later change of another client, which the kernel's pages do not hold.
+   */
+  void sawOwnChange(long ino, long mtime, long length) {
+    if (length < 0) {
       cache.forgetSeen(ino);
+    } else {
+      cache.putSeen(ino, mtime, length);
     }
   }
 

@@ -109,6 +109,7 @@ class SmallFileCostTest {
     vfs.release(ctx, ino, o.fh());
     assertThat(kv.syncs.get()).as("close of written data: durable once").isEqualTo(1);
     assertThat(kv.txns.get()).as("write transactions of write+flush+release (slice id, slice)").isLessThanOrEqualTo(2);
+    assertThat(kv.reads.get()).as("read transactions of write+flush+release").isZero();
     int objects = 0;
     for (ObjectInfo i : store.listAll("")) {
       objects += i.key().contains("chunks/") ? 1 : 0;
@@ -140,6 +141,7 @@ class SmallFileCostTest {
     vfs.release(ctx, ino, o.fh());
     assertThat(kv.syncs.get()).as("close of written data: durable once, data and record together").isEqualTo(1);
     assertThat(kv.txns.get()).as("write transactions of write+flush+release (slice id, slice with its data)").isLessThanOrEqualTo(2);
+    assertThat(kv.reads.get()).as("read transactions of write+flush+release").isZero();
     assertThat(written.count()).as("bytes put into objects for one 4 KiB file").isZero();
     var r = vfs.open(ctx, ino, O_RDONLY);
     assertThat(vfs.read(ctx, ino, r, 0, ByteBuffer.allocate(8192))).isEqualTo(4096);

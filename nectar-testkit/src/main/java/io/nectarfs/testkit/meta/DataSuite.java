@@ -57,14 +57,17 @@ public abstract class DataSuite extends MetaTestBase {
     Slice a = new Slice(100, meta.newSliceId(), 50, 0, 50);
     Slice b = new Slice(0, meta.newSliceId(), 120, 0, 120);
     Slice c = new Slice(4096, meta.newSliceId(), 10, 0, 10);
-    assertThat(meta.writeSlices(root, f, 1, List.of(a, b, c), clock.nowNanos())).as("slice records in the chunk").isEqualTo(3);
+    assertThat(meta.writeSlices(root, f, 1, List.of(a, b, c), clock.nowNanos())).as("slice records in the chunk, length")
+        .isEqualTo(new io.nectarfs.meta.Committed(3, CHUNK + 4106L));
     assertThat(meta.read(root, f, 1)).containsExactly(a, b, c);
     assertThat(meta.getattr(root, f).length()).as("the furthest end of the list").isEqualTo(CHUNK + 4106L);
     assertThat(Chunks.resolve(meta.read(root, f, 1)).getFirst()).as("a later slice of the list wins").isEqualTo(new Slice(0, b.id(), 120, 0, 120));
-    assertThat(meta.write(root, f, 1, new Slice(0, meta.newSliceId(), 5, 0, 5), clock.nowNanos())).isEqualTo(4);
+    assertThat(meta.write(root, f, 1, new Slice(0, meta.newSliceId(), 5, 0, 5), clock.nowNanos()))
+        .as("a write inside: the length stays").isEqualTo(new io.nectarfs.meta.Committed(4, CHUNK + 4106L));
     assertThat(meta.writeSlices(root, f, 1, List.of(new Slice(7, meta.newSliceId(), 3, 0, 3), new Slice(9, meta.newSliceId(), 3, 0, 3)), clock.nowNanos()))
-        .isEqualTo(6);
-    assertThat(meta.write(root, f, 0, new Slice(0, meta.newSliceId(), 5, 0, 5), clock.nowNanos())).as("another chunk").isEqualTo(1);
+        .isEqualTo(new io.nectarfs.meta.Committed(6, CHUNK + 4106L));
+    assertThat(meta.write(root, f, 2, new Slice(0, meta.newSliceId(), 5, 0, 5), clock.nowNanos())).as("another chunk, further")
+        .isEqualTo(new io.nectarfs.meta.Committed(1, 2L * CHUNK + 5));
     long d = mkdir(ROOT, "d");
     assertErrno(Errno.EISDIR, () -> meta.writeSlices(root, d, 0, List.of(new Slice(0, 1, 1, 0, 1)), 0));
     assertErrno(Errno.ENOENT, () -> meta.writeSlices(root, 987654, 0, List.of(new Slice(0, 1, 1, 0, 1)), 0));

@@ -32,7 +32,9 @@ public abstract class InlineSuite extends MetaTestBase {
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
     Slice s = new Slice(pos, meta.newSliceId() | Slice.INLINE, b.length, 0, b.length);
     int before = meta.read(root, ino, 0).size();
-    assertThat(meta.writeInline(root, ino, 0, s, b, clock.nowNanos())).as("the chunk's slice records after it").isEqualTo(before + 1);
+    io.nectarfs.meta.Committed done = meta.writeInline(root, ino, 0, s, b, clock.nowNanos());
+    assertThat(done.slices()).as("the chunk's slice records after it").isEqualTo(before + 1);
+    assertThat(done.length()).as("the file's length after it").isEqualTo(meta.getattr(root, ino).length());
     return s;
   }
 
@@ -56,7 +58,7 @@ public abstract class InlineSuite extends MetaTestBase {
     meta.setattr(root, f, SetAttr.truncate(LIMIT + 1));
     byte[] b = new byte[10];
     Slice s = new Slice(0, meta.newSliceId() | Slice.INLINE, 10, 0, 10);
-    assertThat(meta.writeInline(root, f, 0, s, b, clock.nowNanos())).as("not inlined").isEqualTo(-1);
+    assertThat(meta.writeInline(root, f, 0, s, b, clock.nowNanos())).as("not inlined").isEqualTo(io.nectarfs.meta.Committed.NOT_INLINED);
     assertThat(meta.read(root, f, 0)).isEmpty();
     assertErrno(Errno.EIO, () -> meta.readInline(root, s.id()));
     long g = file(ROOT, "g");
