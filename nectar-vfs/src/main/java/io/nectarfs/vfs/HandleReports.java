@@ -71,6 +71,19 @@ final class HandleReports {
     }
   }
 
+  /** After a flush or fsync of {@code ino}: reported clean at once when nothing is pending any more. */
+  void committed(long ino, LongPredicate pending) {
+    if (events == null || !dirty.contains(ino)) {
+      return;
+    }
+    synchronized (lock) {
+      Vfs.HandleEvents e = events;
+      if (e != null && !pending.test(ino) && dirty.remove(ino)) {
+        e.clean(ino);
+      }
+    }
+  }
+
   /** Reports clean the dirty inodes whose writers have nothing pending (the background flusher calls it). */
   void reportClean(LongPredicate pending) {
     if (events == null || dirty.isEmpty()) {

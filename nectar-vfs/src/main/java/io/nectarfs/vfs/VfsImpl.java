@@ -684,6 +684,7 @@ final class VfsImpl implements Vfs {
           } else {
             commitWriter(ino); // --durability fsync: a close commits, fsync makes durable
           }
+          reports.committed(ino, this::hasPending);
         } finally {
           if (lockOwner != 0) {
             meta.releaseLocks(ctx, ino, lockOwner); // close(2) drops the process's POSIX locks
@@ -701,6 +702,7 @@ final class VfsImpl implements Vfs {
       if (!flushWriter(ino)) {
         meta.sync(); // fsync(2) promises the file's metadata too (and fsyncdir its entries)
       }
+      reports.committed(ino, this::hasPending);
       return null;
     });
   }
