@@ -189,7 +189,7 @@ final class MountCommand implements Callable<Integer> {
     if (background && !child && !takeoverChild && !keeperWorker) {
       return startInBackground(out);
     }
-    if (!keeperWorker && !takeoverChild && !noKeeper && !ioUring) {
+    if (keeperMode()) {
       return new Keeper(workerCommand(), secretEnv(), mountpoint.toAbsolutePath().normalize(), standby).run(); // runs no file system code
     }
     boundHeap();
@@ -415,6 +415,14 @@ final class MountCommand implements Callable<Integer> {
         .put("pause_seconds", pauseNanos / 1e9).put("handles", r.handles().size()).put("lost_writes", r.dirty().size()));
     out.flush();
     return new Served(stack, server);
+  }
+
+  /** JVM options of a background keeper: serial collector, a small heap, the client compiler. */
+  private static final List<String> KEEPER_JVM = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-XX:TieredStopAtLevel=1", "-Xss512k");
+
+  /** Whether this {@code nectar mount} becomes a keeper with a worker (not for io_uring mounts, whose rings die with their process). */
+  private boolean keeperMode() {
+    return !keeperWorker && !takeoverChild && !noKeeper && !ioUring;
   }
 
   /** The line a recovered worker prints when it serves (tests read the pause from it). */
@@ -810,8 +818,12 @@ final class MountCommand implements Callable<Integer> {
     }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("-XX:+UseZGC"); // as the launcher
-    cmd.addAll(HeapBound.childOptions(heapNeed()));
+    if (keeperMode()) {
+      cmd.addAll(KEEPER_JVM); // the keeper: a small JVM that runs no file system code; its worker gets the mount's heap
+    } else {
+      cmd.add("-XX:+UseZGC"); // as the launcher
+      cmd.addAll(HeapBound.childOptions(heapNeed()));
+    }
     cmd.addAll(Takeover.forwardedProperties());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
