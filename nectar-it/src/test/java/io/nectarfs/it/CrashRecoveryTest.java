@@ -287,4 +287,54 @@ class CrashRecoveryTest {
     String fsck = nectar("fsck", meta);
     assertThat(fsck).contains("no problems found");
   }
+
+  private static double metric(int port, String name) throws Exception {
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    return r.body().lines().filter(l -> l.startsWith(name)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
+  void aReadInFlightWhenTheWorkerDies_isResentByTheKernel_andAnswered() throws Exception {
+    MountedVolume.requireFuse();
+    String meta = "sqlite3://" + base.resolve("vol.db");
+    nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"), "--trash-days", "0");
+    mnt = Files.createDirectories(base.resolve("mnt"));
+    byte[] data = new byte[1 << 20];
+    new java.util.Random(9).nextBytes(data);
+    nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache1").toString(), "--log", base.resolve("first.log").toString());
+    Files.write(mnt.resolve("slow"), data);
+    assertThat(sh("umount " + mnt + " && echo unmounted")).contains("unmounted");
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Path log = base.resolve("mount.log");
+    // a new, empty cache and a slow store: the first read of the block waits 3 s in the worker
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache2").toString(), "--log", log.toString(),
+        "--simulate-store-latency", "3s", "--metrics", "127.0.0.1:" + port);
+    Matcher pidM = Pattern.compile("pid (\\d+)").matcher(mounted);
+    assertThat(pidM.find()).as(mounted).isTrue();
+    long keeper = Long.parseLong(pidM.group(1));
+    long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (count(log, "keeper: standby worker pid") < 1 && System.nanoTime() < ready) {
+      Thread.sleep(50); // polls the log, with a deadline
+    }
+    program = new ProcessBuilder("python3", "-c", "import sys, hashlib; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())",
+        mnt.resolve("slow").toString()).redirectErrorStream(true).start();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (metric(port, "nectar_fuse_inflight_requests") < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(20); // polls the worker's metrics until the read waits in it, with a deadline
+    }
+    assertThat(metric(port, "nectar_fuse_inflight_requests")).as("a request waits in the worker").isGreaterThanOrEqualTo(1);
+    ProcessHandle.of(worker(keeper)).orElseThrow().destroyForcibly(); // SIGKILL with the read unanswered
+    assertThat(program.waitFor(2, TimeUnit.MINUTES)).as("the reader ended: its read was re-sent and answered").isTrue();
+    String out = new String(program.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(out).as("the reader's result").isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data)));
+    assertThat(program.exitValue()).isZero();
+    assertThat(count(log, "re-sent by the kernel")).as("requests the kernel re-sent; the log:%n%s", Files.readString(log)).isPositive();
+    assertThat(metric(port, "nectar_fuse_resent_requests_total")).as("counted by the new worker").isPositive();
+    assertThat(metric(port, "nectar_fuse_crash_recoveries_total")).isEqualTo(1);
+  }
 }
