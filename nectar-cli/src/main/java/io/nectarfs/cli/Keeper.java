@@ -177,8 +177,8 @@ final class Keeper {
     } catch (IOException | RuntimeException e) {
       log.debug("keeper connection of pid {} ended: {}", pid, e.toString());
     } finally {
+      ended(conn, pid, saidEnding); // first: a parked standby's descriptor is not closed under a crash that answers it
       FdPassing.closeQuietly(fd);
-      ended(conn, pid, saidEnding);
     }
   }
 
