@@ -193,7 +193,7 @@ final class MountCommand implements Callable<Integer> {
       return new Keeper(workerCommand(), secretEnv(), mountpoint.toAbsolutePath().normalize(), standby).run(); // runs no file system code
     }
     boundHeap();
-    KeeperLink link = keeperWorker || takeoverChild ? KeeperLink.fromEnvironment() : null;
+    KeeperLink link = keeperWorker ? KeeperLink.fromEnvironment() : takeoverChild ? successorLink() : null;
     TakeoverSuccessor successor = null;
     Metrics metrics = Metrics.create();
     long received = 0;
@@ -328,6 +328,16 @@ final class MountCommand implements Callable<Integer> {
     live.server().close();
     live.stack().close();
     return Cli.OK;
+  }
+
+  /** A successor's link to the running mount's keeper, if it has one and it answers (else the takeover goes on without). */
+  private static KeeperLink successorLink() {
+    try {
+      return KeeperLink.fromEnvironment();
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("{}: this process serves the mount without crash recovery", e.getMessage());
+      return null;
+    }
   }
 
   /** A worker of a keeper gives it the descriptors and the state, then reports its handles. */
