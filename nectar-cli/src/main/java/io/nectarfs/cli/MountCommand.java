@@ -54,6 +54,15 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--takeover-child", hidden = true, description = "Internal: this process is the successor of the running mount at MOUNTPOINT.")
   boolean takeoverChild;
 
+  @Option(names = "--no-keeper", description = "Serve in this one process, without a keeper process (by default a small keeper holds the /dev/fuse connection and restarts a crashed server without the mount disappearing).")
+  boolean noKeeper;
+
+  @Option(names = "--no-standby", negatable = true, description = "With the keeper: keep a standby worker that has the volume prepared, so a crashed server is replaced in well under a second (default: ${DEFAULT-VALUE}; --no-standby saves its memory, a recovery then starts a new process).")
+  boolean standby = true;
+
+  @Option(names = "--keeper-worker", hidden = true, description = "Internal: this process is the worker of a keeper (NECTAR_KEEPER_SOCKET).")
+  boolean keeperWorker;
+
   @Option(names = {"-d", "--background"}, description = "Run in the background; return when the mount is ready.")
   boolean background;
 
@@ -157,14 +166,15 @@ final class MountCommand implements Callable<Integer> {
     if (metaUrl == null || mountpoint == null) {
       throw new ParameterException(spec.commandLine(), "Missing required parameter" + (metaUrl == null ? "s: 'META-URL', 'MOUNTPOINT'" : ": 'MOUNTPOINT'"));
     }
-    if (child || takeoverChild) {
+    if (child || takeoverChild || keeperWorker) {
       String secretUrl = System.getenv(META_URL_ENV);
       if (secretUrl != null && Uris.redact(secretUrl).equals(metaUrl)) {
         metaUrl = secretUrl;
       }
     }
     validateOptions();
-    if (!takeoverChild) {
+    int generation = keeperWorker ? KeeperLink.generation() : -1;
+    if (!takeoverChild && generation <= 0) {
       checkMountpoint();
     }
     boolean root = "root".equals(System.getProperty("user.name"));
@@ -176,38 +186,57 @@ final class MountCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    if (background && !child && !takeoverChild) {
+    if (background && !child && !takeoverChild && !keeperWorker) {
       return startInBackground(out);
     }
+    if (keeperMode()) {
+      return new Keeper(workerCommand(), secretEnv(), mountpoint.toAbsolutePath().normalize(), standby).run(); // runs no file system code
+    }
     boundHeap();
+    KeeperLink link = keeperWorker ? KeeperLink.fromEnvironment() : takeoverChild ? successorLink() : null;
     TakeoverSuccessor successor = null;
     Metrics metrics = Metrics.create();
     long received = 0;
-    if (takeoverChild) {
+    Stack stack;
+    FuseServer server = null;
+    long opened;
+    if (generation > 0) {
+      Served r = recoverMount(out, metrics, link);
+      stack = r.stack();
+      server = r.server();
+      opened = System.nanoTime();
+    } else if (takeoverChild) {
       long t0 = System.nanoTime();
       TakeoverSuccessor.warmUp();
-      warmUpVolume();
-      progress(out, String.format("ready to take over (warm-up %d ms); asking the running mount to hand over", (System.nanoTime() - t0) / 1_000_000));
-      successor = TakeoverSuccessor.ask(mountpoint);
+      PreparedStack prepared = prepareStack(metrics, true); // storage, chunk store, cache scan, VFS: outside the pause
+      prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()));
+      try {
+        progress(out, String.format("ready to take over (warm-up and volume prepared in %d ms); asking the running mount to hand over",
+            (System.nanoTime() - t0) / 1_000_000));
+        successor = TakeoverSuccessor.ask(mountpoint);
+      } catch (IOException | RuntimeException e) {
+        prepared.closeQuietly();
+        throw e;
+      }
       received = System.nanoTime();
       if ("crash-after-state".equals(System.getenv(TEST_FAIL_ENV))) {
         Runtime.getRuntime().halt(3); // test-only: a successor that dies before it serves
       }
-    }
-    long session = successor == null ? 0 : successor.state().handles().sessionId();
-    Stack stack;
-    FuseServer server;
-    long opened;
-    try {
-      stack = openStack(metrics, session, successor == null);
-      opened = System.nanoTime();
-    } catch (IOException | RuntimeException e) {
-      if (successor != null) {
+      try {
+        stack = prepared.bind(successor.state().handles().sessionId()); // only the session resume falls in the pause
+        opened = System.nanoTime();
+      } catch (IOException | RuntimeException e) {
         successor.failed("the successor could not open the volume: " + e.getMessage());
+        prepared.closeQuietly();
+        throw e;
       }
-      throw e;
+    } else {
+      stack = openStack(metrics, 0, true);
+      opened = System.nanoTime();
     }
-    if (successor != null) {
+    if (generation > 0) {
+      // recovered: serving already
+    } else if (successor != null) {
       try {
         server = FuseServer.takeOver(stack.volume.vfs(), successor.fds(), successor.state(), metrics);
       } catch (IOException | RuntimeException e) {
@@ -219,6 +248,7 @@ final class MountCommand implements Callable<Integer> {
       server.recordTakeover(serving - successor.stoppedAt());
       successor.serving();
       stack = stack.withEndpoint(metricsOptions.start(metrics)); // the predecessor's port is free now
+      startGroup(stack); // its port too; a member that starts late only serves its peers later
       progress(out, String.format("state from pid %d: %d open handles, %d bytes; stop-reading .. state here %.1f ms, volume open %.1f ms,"
           + " handles imported and serving %.1f ms", successor.predecessorPid(), successor.state().handles().handles().size(), successor.stateBytes(),
           (received - successor.stoppedAt()) / 1e6, (opened - received) / 1e6, (serving - opened) / 1e6));
@@ -230,6 +260,7 @@ final class MountCommand implements Callable<Integer> {
           mountpoint, successor.predecessorPid(), (serving - successor.stoppedAt()) / 1_000_000);
       out.println(TAKEOVER_RESULT + " " + result);
       out.flush();
+      attach(link, server, stack);
     } else {
       try {
         server = FuseServer.mount(stack.volume.vfs(), mountpoint, mountOptions(stack.volume), metrics);
@@ -243,11 +274,15 @@ final class MountCommand implements Callable<Integer> {
         throw new IOException("the kernel did not start the FUSE session at " + mountpoint + " within 30 s");
       }
       raiseKernelReadAhead();
+      attach(link, server, stack);
+    }
+    if (link != null) {
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(link::ending)); // before the server's hook unmounts
     }
     server.closeOnShutdown();
     metrics.bindJvm();
     MetricsOptions.advertise(metrics, stack.endpoint); // where `nectar stats` finds the endpoint
-    Live live = new Live(metrics, stack, server);
+    Live live = new Live(metrics, stack, server, link);
     MountHandover handover = new MountHandover(live);
     ControlSocket control = null;
     try {
@@ -255,7 +290,7 @@ final class MountCommand implements Callable<Integer> {
     } catch (IOException e) {
       org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("no control socket, so no takeover of this mount: {}", e.getMessage());
     }
-    if (successor == null) {
+    if (successor == null && generation <= 0) {
       out.printf("volume %s mounted at %s (metadata %s)%s%s%n", stack.volume.format().name(), mountpoint.toAbsolutePath(), Uris.redact(metaUrl),
           stack.endpoint == null ? "" : ", metrics at " + stack.endpoint.url(),
           stack.group == null ? "" : stack.group.self() == null ? ", reading from cache group " + groupOptions.group
@@ -287,9 +322,148 @@ final class MountCommand implements Callable<Integer> {
     if (control != null) {
       control.close();
     }
+    if (link != null) {
+      link.ending();
+    }
     live.server().close();
     live.stack().close();
     return Cli.OK;
+  }
+
+  /** A successor's link to the running mount's keeper, if it has one and it answers (else the takeover goes on without). */
+  private static KeeperLink successorLink() {
+    try {
+      return KeeperLink.fromEnvironment();
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("{}: this process serves the mount without crash recovery", e.getMessage());
+      return null;
+    }
+  }
+
+  /** A worker of a keeper gives it the descriptors and the state, then reports its handles. */
+  private void attach(KeeperLink link, FuseServer server, Stack stack) {
+    if (link == null) {
+      return;
+    }
+    try {
+      io.nectarfs.fuse.HandoverState state = new io.nectarfs.fuse.HandoverState(server.mountpoint().toString(), server.initState(),
+          mountOptions(stack.volume), new io.nectarfs.vfs.HandleTable(stack.volume.meta().sessionId(), 1, List.of()));
+      link.attach(server.session().fds(), state.encode());
+      stack.volume.vfs().setHandleEvents(link);
+    } catch (IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("could not attach to the mount's keeper ({}): a crash of this process ends the mount",
+          e.getMessage());
+    }
+  }
+
+  /** A recovering worker's stack and server. */
+  private record Served(Stack stack, FuseServer server) {}
+
+  /**
+   * Crash recovery, the new worker's side: prepares the volume (everything but the session),
+   * gets descriptors, state, handles and dirty files from the keeper, resumes the crashed
+   * worker's metadata session, takes the handles over (files with lost writes marked) and serves,
+   * asking the kernel to re-send what the crashed worker had read (FUSE_NOTIFY_RESEND).
+   */
+  private Served recoverMount(PrintWriter out, Metrics metrics, KeeperLink link) throws IOException {
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MountCommand.class);
+    if (link == null) {
+      throw new IOException("a recovering worker needs its keeper (" + Keeper.SOCKET_ENV + ")");
+    }
+    long t0 = System.nanoTime();
+    PreparedStack prepared = prepareStack(metrics, true);
+    prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()));
+    long ready = System.nanoTime();
+    KeeperLink.Recovery r;
+    io.nectarfs.fuse.HandoverState state;
+    try {
+      r = link.recover();
+    } catch (IOException | RuntimeException e) {
+      prepared.closeQuietly();
+      throw e;
+    }
+    try {
+      state = io.nectarfs.fuse.HandoverState.decode(r.state());
+    } catch (IOException | RuntimeException e) {
+      prepared.closeQuietly();
+      io.nectarfs.fuse.linux.UnixSockets.closeAll(r.fds());
+      throw e;
+    }
+    long got = System.nanoTime();
+    Stack stack;
+    try {
+      stack = prepared.bind(state.handles().sessionId());
+    } catch (IOException | RuntimeException e) {
+      prepared.closeQuietly();
+      io.nectarfs.fuse.linux.UnixSockets.closeAll(r.fds());
+      throw e;
+    }
+    long bound = System.nanoTime();
+    FuseServer server;
+    try {
+      io.nectarfs.vfs.Vfs vfs = stack.volume.vfs();
+      vfs.importHandles(new io.nectarfs.vfs.HandleTable(state.handles().sessionId(), r.nextFh(), r.handles()));
+      vfs.markLostWrites(r.dirty());
+      server = FuseServer.recover(vfs, state.session(r.fds()), state.options(), metrics);
+    } catch (IOException | RuntimeException e) {
+      stack.releaseQuietly();
+      io.nectarfs.fuse.linux.UnixSockets.closeAll(r.fds());
+      throw e;
+    }
+    long serving = System.nanoTime();
+    server.recordTakeover(serving - r.diedAt());
+    link.serving();
+    stack.volume.vfs().setHandleEvents(link);
+    stack = stack.withEndpoint(metricsOptions.start(metrics));
+    startGroup(stack);
+    long pauseNanos = serving - r.diedAt();
+    log.warn("recovered {} after its server crashed (generation {}): pause {} ms (crash seen .. serving; start + prepare {} ms, session {} ms,"
+        + " handles and serving {} ms), {} open handles taken over, {} files lost writes not yet committed", mountpoint, r.generation(),
+        pauseNanos / 1_000_000, (ready - t0) / 1_000_000, (bound - got) / 1_000_000, (serving - bound) / 1_000_000, r.handles().size(),
+        r.dirty().size());
+    out.println(RECOVERY_RESULT + " " + MountHandover.JSON.createObjectNode().put("generation", r.generation()).put("pid", ProcessHandle.current().pid())
+        .put("pause_seconds", pauseNanos / 1e9).put("handles", r.handles().size()).put("lost_writes", r.dirty().size()));
+    out.flush();
+    return new Served(stack, server);
+  }
+
+  /** JVM options of a background keeper: serial collector, a small heap, the client compiler. */
+  private static final List<String> KEEPER_JVM = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-XX:TieredStopAtLevel=1", "-Xss512k");
+
+  /** Whether this {@code nectar mount} becomes a keeper with a worker (not for io_uring mounts, whose rings die with their process). */
+  private boolean keeperMode() {
+    return !keeperWorker && !takeoverChild && !noKeeper && !ioUring;
+  }
+
+  /** The line a recovered worker prints when it serves (tests read the pause from it). */
+  static final String RECOVERY_RESULT = "nectar-recovery-result";
+
+  /** The keeper's worker: this build's {@code nectar mount} with the same arguments, in the foreground. */
+  private List<String> workerCommand() throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-XX:+UseZGC"); // as the launcher
+    cmd.addAll(HeapBound.childOptions(heapNeed()));
+    cmd.addAll(Takeover.forwardedProperties());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Nectar.class.getName());
+    String redacted = Uris.redact(metaUrl);
+    for (String a : spec.commandLine().getParseResult().originalArgs()) {
+      if (a.equals(metaUrl)) {
+        cmd.add(redacted); // the credentials travel in the environment, never in arguments
+      } else if (!a.equals("-d") && !a.equals("--background") && !a.equals("--foreground-child")) {
+        cmd.add(a);
+      }
+    }
+    cmd.add("--keeper-worker");
+    return cmd;
+  }
+
+  /** The environment that carries the metadata URL with its credentials to a worker (none when it has none). */
+  private java.util.Map<String, String> secretEnv() {
+    return Uris.redact(metaUrl).equals(metaUrl) ? java.util.Map.of() : java.util.Map.of(META_URL_ENV, metaUrl);
   }
 
   /** Test-only: {@code crash-after-state} makes a successor die once it received the state. */
@@ -308,9 +482,9 @@ final class MountCommand implements Callable<Integer> {
   }
 
   /** What one serving of the mount holds besides its FUSE server; closed together. */
-  private record Stack(MetricsServer endpoint, io.nectarfs.cache.CacheGroup group, Volume volume) {
+  private record Stack(MetricsServer endpoint, io.nectarfs.cache.CacheGroup group, Volume volume, io.nectarfs.volume.VolumeOptions options) {
     Stack withEndpoint(MetricsServer e) {
-      return new Stack(e, group, volume);
+      return new Stack(e, group, volume, options);
     }
 
     void close() throws IOException {
@@ -338,60 +512,103 @@ final class MountCommand implements Callable<Integer> {
   /** Opens metrics endpoint, cache group and volume ({@code resumeSession} 0: a new session). */
   private Stack openStack(Metrics metrics, long resumeSession, boolean withEndpoint) throws IOException {
     MetricsServer endpoint = withEndpoint ? metricsOptions.start(metrics) : null;
-    io.nectarfs.volume.CacheOptions cache = data.cacheOptions();
-    io.nectarfs.cache.CacheGroup group = null;
+    Stack stack = null;
     try {
-      group = groupOptions.create(cache.cacheSize(), metrics);
-      io.nectarfs.volume.VolumeOptions vo = data.volumeOptions(mountpoint.toAbsolutePath().toString(), readOnly).withSubdir(subdir).withMetrics(metrics);
-      if (resumeSession != 0) { // a takeover: the predecessor checked the storage; its probe (an fsynced put) would lengthen the pause
-        vo = vo.withResumeSession(resumeSession).withCheckStorage(false);
+      PreparedStack p = prepareStack(metrics, resumeSession != 0);
+      try {
+        stack = p.bind(resumeSession);
+      } catch (IOException | RuntimeException e) {
+        p.closeQuietly();
+        throw e;
       }
-      Volume volume = Volume.open(metaUrl, group == null ? vo : vo.withBlockSource(group.blockSource()));
-      if (group != null) {
-        try {
-          group.start(volume.meta(), volume.chunks(), vo.secrets());
-        } catch (IOException | RuntimeException e) {
-          if (resumeSession != 0) {
-            volume.handOver();
-          } else {
-            volume.close();
+      startGroup(stack);
+      return stack.withEndpoint(endpoint);
+    } catch (IOException | RuntimeException e) {
+      if (stack != null) {
+        if (resumeSession != 0) {
+          stack.releaseQuietly(); // a takeover that failed leaves the session for another try
+        } else {
+          try {
+            stack.close();
+          } catch (IOException | RuntimeException again) {
+            e.addSuppressed(again);
           }
-          throw e;
         }
       }
-      if (accessLog != null) {
-        io.nectarfs.vfs.Vfses.writeAccessLog(volume.vfs(), accessLog.toAbsolutePath()); // ends when the volume closes
-      }
-      return new Stack(endpoint, group, volume);
-    } catch (IOException | RuntimeException e) {
-      closeGroup(group);
       MetricsOptions.close(endpoint);
       throw e;
     }
   }
 
   /**
-   * A successor opens the volume read-only once before it asks for the handover (no session, a
-   * small memory cache, no storage probe): engine driver, storage client, chunk store and VFS
-   * classes load then, not during the pause.
+   * The cache group (created, not started) and the volume prepared up to its metadata session
+   * ({@link Volume#prepare}); {@code takeover}: no storage probe (the predecessor checked the
+   * storage; the probe, an fsynced put, would lengthen the pause).
    */
-  private void warmUpVolume() {
+  private PreparedStack prepareStack(Metrics metrics, boolean takeover) throws IOException {
+    io.nectarfs.volume.CacheOptions cache = data.cacheOptions();
+    io.nectarfs.cache.CacheGroup group = null;
     try {
-      io.nectarfs.volume.VolumeOptions vo = data.volumeOptions(mountpoint.toAbsolutePath().toString(), true).withSubdir(subdir)
-          .withCache(io.nectarfs.volume.CacheOptions.memoryOnly(4 << 20)).withBackgroundJobs(false).withCheckStorage(false)
-          .withMetrics(Metrics.disabled());
-      try (Volume v = Volume.open(metaUrl, vo)) {
-        v.vfs().getattr(io.nectarfs.common.Ctx.ROOT, io.nectarfs.meta.Meta.ROOT);
+      group = groupOptions.create(cache.cacheSize(), metrics);
+      io.nectarfs.volume.VolumeOptions vo = data.volumeOptions(mountpoint.toAbsolutePath().toString(), readOnly).withSubdir(subdir).withMetrics(metrics);
+      if (takeover) {
+        vo = vo.withCheckStorage(false);
       }
+      if (group != null) {
+        vo = vo.withBlockSource(group.blockSource());
+      }
+      return new PreparedStack(group, Volume.prepare(metaUrl, vo), vo);
     } catch (IOException | RuntimeException e) {
-      org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("warm-up open failed (the takeover goes on): {}", e.toString());
+      closeGroup(group);
+      throw e;
+    }
+  }
+
+  /** A cache group created but not started, and a volume prepared but not bound to its session. */
+  private record PreparedStack(io.nectarfs.cache.CacheGroup group, Volume.Prepared prepared, io.nectarfs.volume.VolumeOptions options) {
+    /** Binds the volume to a new ({@code resumeSession} 0) or resumed session; the access log follows it. */
+    Stack bind(long resumeSession) throws IOException {
+      Volume volume = prepared.bind(resumeSession);
+      return new Stack(null, group, volume, options);
+    }
+
+    /** Loads the FUSE server's classes on the prepared VFS (a throwaway server that never reads). */
+    void warmUpServer(Path mountpoint, MountOptions options) {
+      try {
+        FuseServer.warmUp(prepared.vfs(), mountpoint, options);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("warm-up of the FUSE server failed (the takeover goes on): {}", e.toString());
+      }
+    }
+
+    void closeQuietly() {
+      closeGroup(group);
+      try {
+        prepared.close();
+      } catch (IOException | RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("closing the prepared volume: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Starts the stack's cache group (peer server, advert: needs the session) and the access-log file. */
+  private void startGroup(Stack stack) throws IOException {
+    if (stack.group != null) {
+      stack.group.start(stack.volume.meta(), stack.volume.chunks(), stack.options.secrets());
+    }
+    if (accessLog != null) {
+      io.nectarfs.vfs.Vfses.writeAccessLog(stack.volume.vfs(), accessLog.toAbsolutePath()); // ends when the volume closes
     }
   }
 
   private MountOptions mountOptions(Volume volume) {
+    return mountOptionsFor(volume.format());
+  }
+
+  private MountOptions mountOptionsFor(io.nectarfs.meta.Format format) {
     boolean root = "root".equals(System.getProperty("user.name"));
     return MountOptions.builder()
-        .volumeName(volume.format().name())
+        .volumeName(format.name())
         .readOnly(readOnly)
         .allowOther(allowOther != null ? allowOther : root)
         .nonEmpty(nonEmpty)
@@ -399,7 +616,7 @@ final class MountCommand implements Callable<Integer> {
         .entryTimeout(Durations.parse(entryCache))
         .negativeTimeout(Durations.parse(negativeCache))
         .writebackCache(writebackCache)
-        .posixAcl(volume.format().enableAcl())
+        .posixAcl(format.enableAcl())
         .defaultPermissions(defaultPermissions)
         .directIo(directIo)
         .keepCache(keepCache)
@@ -420,13 +637,15 @@ final class MountCommand implements Callable<Integer> {
    */
   private final class Live implements MountHandover.Mount {
     private final Metrics metrics;
+    private final KeeperLink link;
     private Stack stack;
     private FuseServer server;
 
-    Live(Metrics metrics, Stack stack, FuseServer server) {
+    Live(Metrics metrics, Stack stack, FuseServer server, KeeperLink link) {
       this.metrics = metrics;
       this.stack = stack;
       this.server = server;
+      this.link = link;
     }
 
     @Override
@@ -451,6 +670,10 @@ final class MountCommand implements Callable<Integer> {
           .put("meta_url", metaUrl)
           .put("state_version", io.nectarfs.fuse.HandoverState.version())
           .put("background", child || takeoverChild && background);
+      String keeper = System.getenv(Keeper.SOCKET_ENV);
+      if (keeper != null && link != null) {
+        o.put("keeper", keeper); // the successor attaches to the same keeper
+      }
       if (logFile != null) {
         o.put("log", logFile.toAbsolutePath().toString());
       }
@@ -466,6 +689,9 @@ final class MountCommand implements Callable<Integer> {
 
     @Override
     public synchronized void release() throws IOException {
+      if (link != null) {
+        link.handingOver(); // before anything is sent: the keeper must not take this end for a crash
+      }
       MetricsOptions.close(stack.endpoint);
       closeGroup(stack.group);
       stack.volume.close(); // keeps the session: the VFS exported its handles
@@ -474,6 +700,9 @@ final class MountCommand implements Callable<Integer> {
     @Override
     public synchronized FuseServer serveAgain(io.nectarfs.fuse.FuseSession session) {
       server = FuseServer.resume(stack.volume.vfs(), session, mountOptions(stack.volume), metrics);
+      if (link != null) {
+        link.serving();
+      }
       return server;
     }
 
@@ -485,6 +714,10 @@ final class MountCommand implements Callable<Integer> {
       } catch (IOException | RuntimeException e) {
         stack.releaseQuietly();
         throw e;
+      }
+      if (link != null) {
+        link.serving(); // the keeper holds the same descriptors still
+        stack.volume.vfs().setHandleEvents(link);
       }
       return server;
     }
@@ -595,8 +828,12 @@ final class MountCommand implements Callable<Integer> {
     }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("-XX:+UseZGC"); // as the launcher
-    cmd.addAll(HeapBound.childOptions(heapNeed()));
+    if (keeperMode()) {
+      cmd.addAll(KEEPER_JVM); // the keeper: a small JVM that runs no file system code; its worker gets the mount's heap
+    } else {
+      cmd.add("-XX:+UseZGC"); // as the launcher
+      cmd.addAll(HeapBound.childOptions(heapNeed()));
+    }
     cmd.addAll(Takeover.forwardedProperties());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

@@ -74,6 +74,11 @@ final class Takeover {
     cmd.add("--takeover-child");
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove(MountCommand.META_URL_ENV);
+    pb.environment().remove(Keeper.SOCKET_ENV);
+    pb.environment().remove(Keeper.GENERATION_ENV);
+    if (d.hasNonNull("keeper")) {
+      pb.environment().put(Keeper.SOCKET_ENV, d.path("keeper").asText()); // the successor attaches to the mount's keeper
+    }
     String secretUrl = d.path("meta_url").asText();
     if (!Uris.redact(secretUrl).equals(secretUrl)) {
       pb.environment().put(MountCommand.META_URL_ENV, secretUrl);

@@ -119,6 +119,18 @@ public final class ControlSocket implements AutoCloseable {
   }
 
   /**
+   * Where the keeper of the mount at {@code mountpoint} (absolute) listens: in this user's control
+   * socket directory (made 0700 if missing, refused if not this user's), {@code
+   * keeper-<16 hex>-<pid>.sock}. The keeper makes it 0600 and serves only root and this user.
+   */
+  public static Path keeperPath(Path mountpoint) throws IOException {
+    int owner = currentUid();
+    Path p = path(mountpoint, owner);
+    checkDirectory(p.getParent(), owner, true);
+    return p.resolveSibling(p.getFileName().toString().replace("mount-", "keeper-").replace(".sock", "-" + ProcessHandle.current().pid() + ".sock"));
+  }
+
+  /**
    * Listens at the control socket of {@code mountpoint}, served by this process (its uid the
    * owner), replacing whatever socket was at the path.
    */

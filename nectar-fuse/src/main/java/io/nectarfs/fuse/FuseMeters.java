@@ -27,6 +27,9 @@ final class FuseMeters {
   final Counter interrupts;
   final Counter unsupported;
   private final Counter takeovers;
+  private final Counter recoveries;
+  /** Requests the kernel re-sent after a crash recovery (FUSE_NOTIFY_RESEND). */
+  final Counter resent;
   private volatile double lastPauseSeconds;
 
   FuseMeters(Metrics metrics, OpTable table, int opcodes) {
@@ -44,6 +47,10 @@ final class FuseMeters {
     interrupts = Counter.builder("nectar_fuse_interrupts").description("FUSE_INTERRUPT requests received").register(metrics.registry());
     unsupported = Counter.builder("nectar_fuse_unsupported").description("FUSE requests answered ENOSYS").register(metrics.registry());
     takeovers = Counter.builder("nectar_fuse_takeovers").description("planned takeovers of the mount by this process").register(metrics.registry());
+    recoveries = Counter.builder("nectar_fuse_crash_recoveries").description("times this process took over the mount after its previous server crashed")
+        .register(metrics.registry());
+    resent = Counter.builder("nectar_fuse_resent_requests").description("requests the kernel re-sent after a crash recovery (FUSE_NOTIFY_RESEND)")
+        .register(metrics.registry());
     Gauge.builder("nectar_fuse_takeover_pause_seconds", () -> lastPauseSeconds)
         .description("the last takeover's pause: from the predecessor's stop-reading to this process serving").register(metrics.registry());
   }
@@ -52,6 +59,11 @@ final class FuseMeters {
   void takeover(long pauseNanos) {
     lastPauseSeconds = pauseNanos / 1e9;
     takeovers.increment();
+  }
+
+  /** Records a crash recovery (its pause: {@link #takeover}). */
+  void recovery() {
+    recoveries.increment();
   }
 
   /** Records one handled request of {@code opcode} that started at {@code startNanos}. */

@@ -5,6 +5,7 @@ import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
 import io.nectarfs.common.Metrics;
 import io.nectarfs.fuse.linux.DevFuse;
+import io.nectarfs.fuse.linux.Epoll;
 import io.nectarfs.fuse.linux.FdPassing;
 import io.nectarfs.fuse.linux.LibC;
 import io.nectarfs.fuse.linux.NativeException;
@@ -350,6 +351,10 @@ public final class FuseServer implements AutoCloseable {
     }
     if (r.opcode >= 0 && r.opcode < counts.length()) {
       counts.incrementAndGet(r.opcode);
+    }
+    if ((r.unique & Proto.UNIQUE_RESEND) != 0) {
+      meters.resent.increment();
+      log.warn("{} request {} re-sent by the kernel (read by the crashed server, not answered)", Opcode.name(r.opcode), r.unique & ~Proto.UNIQUE_RESEND);
     }
     Op op = table.get(r.opcode);
     if (op == null) {
@@ -724,6 +729,59 @@ public final class FuseServer implements AutoCloseable {
     log.info("FUSE server at {} took over {} handles of session {} in {} ms", state.mountpoint(), state.handles().handles().size(),
         state.handles().sessionId(), (System.nanoTime() - t0) / 1_000_000);
     return s;
+  }
+
+  /**
+   * Loads and links what serving a handed-over or recovered connection needs (request table,
+   * meters, the epoll and eventfd downcalls), on a throwaway server that never reads: a successor
+   * calls it before it asks for the handover, so the pause does not pay for class loading.
+   */
+  public static void warmUp(Vfs vfs, Path mountpoint, MountOptions options) {
+    InitState init = new InitState(7, 41, 41, 0, 0, 1 << 17, 1 << 17, 32, 64, 48, 1);
+    new FuseServer(vfs, FuseMount.adopt(mountpoint, -1, options), new int[] {-1}, init, Metrics.create());
+    try (Epoll ep = Epoll.open()) {
+      FdPassing.closeQuietly(Epoll.eventFd());
+    } catch (NativeException e) {
+      log.debug("warm-up of epoll failed: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Crash recovery (issue #17): serves a connection whose previous server died without handing
+   * over. {@code vfs} (of a volume opened resuming the dead server's metadata session) has taken
+   * over the handles a keeper recorded; this serves {@code session}'s descriptors (kept open by
+   * the keeper) and then asks the kernel to queue again every request the dead server had read
+   * but not answered (FUSE_NOTIFY_RESEND, Linux 6.9+); they arrive with {@link
+   * Proto#UNIQUE_RESEND} set in their unique id and are counted in {@code
+   * nectar_fuse_resent_requests_total}. Where the kernel refuses the notification those requests
+   * stay unanswered until the connection ends (logged).
+   *
+   * @return the server, serving
+   */
+  public static FuseServer recover(Vfs vfs, FuseSession session, MountOptions options, Metrics metrics) {
+    FuseServer s = resume(vfs, session, options, metrics);
+    s.meters.recovery();
+    s.askResend();
+    return s;
+  }
+
+  /** Sends FUSE_NOTIFY_RESEND; true when the kernel took it. */
+  boolean askResend() {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment box = LibC.newErrnoBox(a);
+      MemorySegment msg = a.allocate(Proto.OUT_HEADER, 8);
+      ByteBuffer bb = msg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      bb.putInt(0, Proto.OUT_HEADER).putInt(4, Opcode.NOTIFY_RESEND).putLong(8, 0L);
+      if (LibC.write(box, fds[0], msg, msg.byteSize()) < 0) {
+        int e = LibC.errno(box);
+        log.warn("the kernel refused FUSE_NOTIFY_RESEND ({}): requests the crashed server had read stay unanswered (Linux 6.9+ re-sends them)",
+            LibC.strerror(e));
+        return false;
+      }
+      log.info("asked the kernel to re-send the requests the crashed server had read (FUSE_NOTIFY_RESEND; kernel offered HAS_RESEND: {})",
+          init != null && (init.kernelFlags() & Proto.HAS_RESEND) != 0);
+      return true;
+    }
   }
 
   private void stopReadersAndWait() {

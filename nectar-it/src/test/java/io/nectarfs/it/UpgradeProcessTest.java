@@ -188,7 +188,8 @@ class UpgradeProcessTest {
     Writer in = new java.io.OutputStreamWriter(w.getOutputStream(), StandardCharsets.UTF_8);
     assertThat(line(out, w)).isEqualTo("ready");
     List<Double> pauses = new ArrayList<>();
-    for (int round = 1; round <= 3; round++) {
+    int rounds = Integer.getInteger("nectar.it.upgrades", 3); // -Dnectar.it.upgrades=10 to measure the pause
+    for (int round = 1; round <= rounds; round++) {
       long before = records(in, out, w);
       Result r = nectar("upgrade", mnt.toString());
       assertThat(r.status()).as(r.out()).isZero();
@@ -204,7 +205,9 @@ class UpgradeProcessTest {
       }
       assertThat(after).as("records written after upgrade %d", round).isGreaterThanOrEqualTo(before + 100);
     }
-    System.out.println("nectar upgrade pauses (ms, stop-reading .. serving): " + pauses);
+    List<Double> sorted = pauses.stream().sorted().toList();
+    System.out.println("nectar upgrade pauses (ms, stop-reading .. serving): " + pauses + "; p50 " + sorted.get((sorted.size() - 1) / 2)
+        + " max " + sorted.getLast());
     in.write("stop\n");
     in.flush();
     String done = line(out, w);

@@ -71,6 +71,8 @@ public final class MetaClient implements Meta {
   final Quotas quotas = new Quotas(this);
   private ScheduledExecutorService background;
   private volatile boolean closed;
+  /** Opened by {@link #openUnbound} and not yet {@link #bindSession bound}. */
+  private volatile boolean unbound;
   /** Deletes the objects of freed slices; null until the data layer registers it. */
   volatile SliceDeleter sliceListener;
 
@@ -112,6 +114,24 @@ public final class MetaClient implements Meta {
    * with {@link #loadFormat} (saves a round trip); {@code f} null means none was found.
    */
   public static MetaClient open(TxnKv kv, MetaConfig config, Format f) throws IOException {
+    MetaClient m = openUnbound(kv, config, f);
+    try {
+      m.bindSession(config.resumeSession());
+    } catch (IOException | RuntimeException e) {
+      m.closed = true; // the caller closes the engine; nothing of the session is released
+      throw e;
+    }
+    return m;
+  }
+
+  /**
+   * Opens a volume as {@link #open(TxnKv, MetaConfig, Format)} does but without a session and
+   * without background jobs yet (the first phase of a takeover: everything that does not need the
+   * session is made ready before the predecessor stops). {@link MetaConfig#resumeSession()} is
+   * ignored; {@link #bindSession} must be called before any operation. Closing an unbound client
+   * only closes the engine connection.
+   */
+  public static MetaClient openUnbound(TxnKv kv, MetaConfig config, Format f) throws IOException {
     if (f == null) {
       throw new IOException("no volume is formatted at " + kv.describe() + ": run 'nectar format' first");
     }
@@ -124,18 +144,33 @@ public final class MetaClient implements Meta {
     }
     MetaClient m = new MetaClient(kv, config, f);
     m.hk.refreshCounters();
-    if (!config.readOnly()) {
-      try {
-        m.sid = config.resumeSession() != 0 ? m.hk.resumeSession(config.resumeSession()) : m.hk.registerSession();
-      } catch (IOException | RuntimeException e) {
-        m.closed = true; // the caller closes the engine; nothing of the session is released
-        throw e;
-      }
-    }
-    if (config.background()) {
-      m.startBackground();
-    }
+    m.unbound = true;
     return m;
+  }
+
+  /**
+   * Binds a client from {@link #openUnbound} to its session: registers a new one ({@code resume}
+   * 0) or continues the live session {@code resume} a predecessor handed over ({@link
+   * #handOver}); none when read-only. Then starts the background jobs. Once only; if it fails the
+   * client stays unbound (close it).
+   *
+   * @throws IOException the session cannot be resumed (it ended, or expired and was cleaned)
+   * @throws IllegalStateException when already bound
+   */
+  public synchronized void bindSession(long resume) throws IOException {
+    if (!unbound || closed) {
+      throw new IllegalStateException("the metadata client is already bound to a session or closed");
+    }
+    if (resume != 0 && config.readOnly()) {
+      throw new IllegalArgumentException("a read-only client has no session to resume");
+    }
+    if (!config.readOnly()) {
+      sid = resume != 0 ? hk.resumeSession(resume) : hk.registerSession();
+    }
+    unbound = false;
+    if (config.background()) {
+      startBackground();
+    }
   }
 
   /** The stored format record, or null when the engine holds no volume. */

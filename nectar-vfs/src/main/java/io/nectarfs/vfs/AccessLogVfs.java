@@ -662,6 +662,16 @@ final class AccessLogVfs implements Vfs {
   }
 
   @Override
+  public void setHandleEvents(io.nectarfs.vfs.Vfs.HandleEvents events) {
+    vfs.setHandleEvents(events);
+  }
+
+  @Override
+  public void markLostWrites(java.util.Set<Long> inodes) {
+    vfs.markLostWrites(inodes);
+  }
+
+  @Override
   public void setReadOnly(boolean readOnly) {
     vfs.setReadOnly(readOnly);
   }

@@ -14,6 +14,8 @@ sealed interface Handle {
     final int flags;
     /** Whether the kernel's cached pages of the file were still valid when this handle opened. */
     boolean keepCache;
+    /** Set by crash recovery: writes acknowledged before the crash were lost; the next flush or fsync fails with EIO. */
+    volatile boolean lostWrites;
     /** Where the last read ended and the current read-ahead window (guarded by {@code this}). */
     long lastReadEnd = -1;
     long window;

@@ -298,6 +298,16 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
+  public void setHandleEvents(io.nectarfs.vfs.Vfs.HandleEvents events) {
+    inner.setHandleEvents(events);
+  }
+
+  @Override
+  public void markLostWrites(java.util.Set<Long> inodes) {
+    inner.markLostWrites(inodes);
+  }
+
+  @Override
   public void setReadOnly(boolean readOnly) {
     inner.setReadOnly(readOnly);
   }

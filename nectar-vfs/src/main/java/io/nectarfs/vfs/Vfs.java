@@ -291,6 +291,41 @@ public interface Vfs extends AutoCloseable {
     throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("handle import");
   }
 
+  /**
+   * Where a VFS reports the changes crash recovery needs (a keeper process records them, see
+   * docs/takeover.md): which handles are open and which files have written data that is not yet
+   * committed. Calls come from request threads, synchronously (an event is on its way before the
+   * operation that caused it returns), and must be cheap and must not throw.
+   */
+  interface HandleEvents {
+    /** Handle {@code fh} was opened on {@code ino}: a file with open {@code flags}, or a directory. */
+    void opened(long fh, long ino, int flags, boolean dir);
+
+    /** Handle {@code fh} was released. */
+    void released(long fh);
+
+    /** {@code ino} has acknowledged writes that are not committed (once per clean-to-dirty change). */
+    void dirty(long ino);
+
+    /** {@code ino}'s acknowledged writes are all committed. */
+    void clean(long ino);
+  }
+
+  /**
+   * Reports handle changes to {@code events} from now on (null: no more); the file and directory
+   * handles already open are reported as opened at once, and files with uncommitted writes as
+   * dirty. Internal files and {@code /.control} are not reported (they do not survive a crash).
+   */
+  default void setHandleEvents(HandleEvents events) {}
+
+  /**
+   * Crash recovery, after {@link #importHandles} of the handles a crashed predecessor of the same
+   * session had open: the writes to {@code inodes} it acknowledged and did not commit are lost.
+   * The next flush or fsync of each handle of them open for writing fails with EIO, once (as a
+   * failed writeback does on a local file system), so no program believes those writes durable.
+   */
+  default void markLostWrites(java.util.Set<Long> inodes) {}
+
   /** Registers where invalidations go (the FUSE server's notifications). */
   void setInvalidator(Invalidator invalidator);
 

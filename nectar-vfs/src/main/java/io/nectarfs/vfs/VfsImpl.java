@@ -58,6 +58,7 @@ final class VfsImpl implements Vfs {
   private final Compactor compactor;
   private final ScheduledExecutorService background;
   private volatile Invalidator invalidator;
+  private final HandleReports reports = new HandleReports();
   private volatile boolean readOnly;
   private final long startNanos;
 
@@ -79,7 +80,10 @@ final class VfsImpl implements Vfs {
     });
     long idle = cfg.flushIdle().toNanos();
     long age = cfg.flushMaxAge().toNanos();
-    background.scheduleWithFixedDelay(() -> writers.values().forEach(w -> w.flushIfDue(idle, age)), 100, 100, TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(() -> {
+      writers.values().forEach(w -> w.flushIfDue(idle, age));
+      reports.reportClean(this::hasPending);
+    }, 100, 100, TimeUnit.MILLISECONDS);
     meters.gauge("nectar_vfs_open_handles", "open file and directory handles", handles::size);
     meters.gauge("nectar_vfs_dirty_inodes", "files with written data not yet committed",
         () -> writers.values().stream().filter(FileWriter::hasPending).count());
@@ -488,7 +492,35 @@ final class VfsImpl implements Vfs {
     if (h instanceof Handle.File) {
       openCounts.merge(h.ino(), 1, Integer::sum);
     }
+    reports.opened(fh, h);
     return fh;
+  }
+
+  private boolean hasPending(long ino) {
+    FileWriter w = writers.get(ino);
+    return w != null && w.hasPending();
+  }
+
+  @Override
+  public void setHandleEvents(HandleEvents events) {
+    reports.set(events, handles, this::hasPending, List.copyOf(writers.keySet()));
+  }
+
+  @Override
+  public void markLostWrites(java.util.Set<Long> inodes) {
+    for (Handle h : handles.values()) {
+      if (h instanceof Handle.File f && f.writable() && inodes.contains(f.ino)) {
+        f.lostWrites = true;
+      }
+    }
+  }
+
+  /** EIO once for a handle whose writes acknowledged before a crash of the previous server were lost. */
+  private static void checkLostWrites(Handle h) throws FsException {
+    if (h instanceof Handle.File f && f.lostWrites) {
+      f.lostWrites = false;
+      throw Errno.EIO.exception("writes acknowledged before the mount's server crashed were lost (not committed)");
+    }
   }
 
   @Override
@@ -610,6 +642,7 @@ final class VfsImpl implements Vfs {
         writers.remove(ino, w); // retired by another handle's last release meanwhile
         w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
       }
+      reports.wrote(ino);
       reader.invalidate(ino);
       if (OpenFlags.has(f.flags, OpenFlags.O_DSYNC)) { // O_SYNC or O_DSYNC: durable before write(2) returns
         w.flush();
@@ -652,11 +685,13 @@ final class VfsImpl implements Vfs {
       Handle h = handle(fh, ino);
       if (h instanceof Handle.File) {
         try {
+          checkLostWrites(h);
           if (cfg.closeDurable()) {
             flushWriter(ino);
           } else {
             commitWriter(ino); // --durability fsync: a close commits, fsync makes durable
           }
+          reports.committed(ino, this::hasPending);
         } finally {
           if (lockOwner != 0) {
             meta.releaseLocks(ctx, ino, lockOwner); // close(2) drops the process's POSIX locks
@@ -670,10 +705,11 @@ final class VfsImpl implements Vfs {
   @Override
   public void fsync(Ctx ctx, long ino, long fh, boolean dataOnly) throws IOException {
     timed(VfsMeters.Op.FSYNC, () -> {
-      handle(fh, ino); // a file or directory handle (fsyncdir comes here too)
+      checkLostWrites(handle(fh, ino)); // a file or directory handle (fsyncdir comes here too)
       if (!flushWriter(ino)) {
         meta.sync(); // fsync(2) promises the file's metadata too (and fsyncdir its entries)
       }
+      reports.committed(ino, this::hasPending);
       return null;
     });
   }
@@ -690,6 +726,7 @@ final class VfsImpl implements Vfs {
       if (h == null) {
         throw Errno.EBADF.exception("file handle " + fh);
       }
+      reports.released(fh, h);
       if (!(h instanceof Handle.File)) {
         return null;
       }
@@ -742,7 +779,7 @@ final class VfsImpl implements Vfs {
         throw Errno.EBADF.exception("handle " + fh + " is not a directory");
       }
       synchronized (d) {
-        if (offset == 0) {
+        if (offset == 0 || d.entries.isEmpty()) { // empty: a handle recovered after a crash, listed anew
           d.entries.clear();
           d.complete = false;
           d.lastName = "";
@@ -821,9 +858,11 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void releasedir(Ctx ctx, long ino, long fh) throws IOException {
-    if (handles.remove(fh) == null) {
+    Handle h = handles.remove(fh);
+    if (h == null) {
       throw Errno.EBADF.exception("directory handle " + fh);
     }
+    reports.released(fh, h);
     meta.close(ctx, ino);
   }
 

@@ -71,71 +71,183 @@ public final class Volume implements AutoCloseable {
   }
 
   /**
-   * Opens the volume whose metadata lives at {@code metaUrl}.
+   * Opens the volume whose metadata lives at {@code metaUrl}: {@link #prepare} then {@link
+   * Prepared#bind} with {@link VolumeOptions#resumeSession()}.
    *
    * @throws IOException one line: no volume formatted at the URL, an engine or storage that cannot
    *     be reached, storage that belongs to another volume, a subdir that is not a directory
    *     ({@link io.nectarfs.common.FsException} ENOENT/ENOTDIR)
    */
   public static Volume open(String metaUrl, VolumeOptions options) throws IOException {
+    Prepared p = prepare(metaUrl, options);
+    try {
+      return p.bind(options.readOnly() ? 0 : options.resumeSession());
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(p, e);
+      throw e;
+    }
+  }
+
+  /**
+   * The first phase of opening: everything that does not need the metadata session (engine
+   * connection, format, object storage and its probe, chunk store with its disk cache scan,
+   * metrics registrations, VFS construction), so that a takeover's successor does it before the
+   * predecessor stops serving and only {@link Prepared#bind} falls in the pause. {@link
+   * VolumeOptions#resumeSession()} is not used here. With writeback staging the chunk store and
+   * the VFS open in {@link Prepared#bind} instead: the staging recovery would queue blocks a
+   * running predecessor is still uploading from the same directory.
+   *
+   * @throws IOException as {@link #open}
+   */
+  public static Prepared prepare(String metaUrl, VolumeOptions options) throws IOException {
     TxnKv kv = Volumes.existingEngine(metaUrl, options.secrets());
     Metrics metrics;
     MetaClient meta;
     try {
-      Format known = MetaClient.loadFormat(kv); // null: MetaClient.open explains
+      Format known = MetaClient.loadFormat(kv); // null: MetaClient.openUnbound explains
       metrics = options.metrics() != null ? options.metrics() : Metrics.create();
       metrics.addCommonTags("volume", known == null ? "" : known.name(), "mountpoint", options.clientName());
-      meta = MetaClient.open(MeteredTxnKv.wrap(kv, metrics), metaConfig(options, metrics), known);
+      meta = MetaClient.openUnbound(MeteredTxnKv.wrap(kv, metrics), metaConfig(options, metrics), known);
     } catch (IOException | RuntimeException e) {
       closeQuietly(kv, e);
       throw e;
     }
-    ObjectStore storage = null;
-    ChunkStore chunks = null;
-    Vfs inner = null;
+    Prepared p = new Prepared(options, meta, metrics);
     try {
       Format f = meta.format();
       ObjectStore raw = Volumes.storage(f, !options.readOnly(), options.secrets(), options.storeTuning());
-      storage = raw;
+      p.storage = raw;
       if (!options.readOnly() && options.checkStorage()) {
         Volumes.checkWritable(raw, f); // before any caller is told the volume is open (not counted in the metrics)
       }
-      storage = ObjectStores.metered(raw, metrics);
+      p.storage = ObjectStores.metered(raw, metrics);
+      if (!(options.cache().writeback() && !options.readOnly())) {
+        p.assemble();
+      }
+      return p;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(p, e);
+      throw e;
+    }
+  }
+
+  /**
+   * A volume opened up to its metadata session ({@link #prepare}): {@link #bind} makes it a
+   * {@link Volume}, {@link #close} (when not bound) closes what was opened without touching any
+   * session. Not thread-safe: one owner.
+   */
+  public static final class Prepared implements AutoCloseable {
+    private final VolumeOptions options;
+    private final MetaClient meta;
+    private final Metrics metrics;
+    private ObjectStore storage;
+    private ChunkStore chunks;
+    private Vfs inner;
+    private Vfs served;
+    private boolean bound;
+    private boolean closed;
+
+    private Prepared(VolumeOptions options, MetaClient meta, Metrics metrics) {
+      this.options = options;
+      this.meta = meta;
+      this.metrics = metrics;
+    }
+
+    /** The volume's format record. */
+    public Format format() {
+      return meta.format();
+    }
+
+    /**
+     * The VFS front ends will serve, for warming up code paths that do not touch the volume
+     * (constructing a server over it); no operation may be called before {@link #bind}. Null
+     * with writeback staging (assembled at bind).
+     */
+    public Vfs vfs() {
+      return served;
+    }
+
+    /** The chunk store, with small files' inline slices in front, and the VFS over it. */
+    private void assemble() throws IOException {
+      Format f = meta.format();
       // Compressed or encrypted objects are decoded whole, so a ranged GET costs the whole block.
       boolean rangedReads = StoreOptions.Compression.parse(f.compression()) == StoreOptions.Compression.NONE && f.encryptKeyPem() == null;
       // A file:// store on the cache's own disk: a cached copy of what reads fetch would only double the disk's work.
       boolean cacheOnRead = !LocalStorage.sharesDeviceWithCache(f.storage(), options.cache().cacheDirs());
-      chunks = ChunkStores.open(storage,
+      ChunkStore raw = ChunkStores.open(storage,
           options.cache().chunkConfig(f.blockSize(), f.uuid()).withRangedReads(rangedReads).withCacheOnRead(cacheOnRead), options.vfsClock(),
           metrics, options.blockSource());
       // Slices of small files live in the metadata, in the form the object store stack would store them.
-      chunks = Vfses.withInlineSlices(meta, chunks, StoredForm.of(Volumes.storeOptions(f), options.secrets()));
+      chunks = Vfses.withInlineSlices(meta, raw, StoredForm.of(Volumes.storeOptions(f), options.secrets()));
       meta.onSliceFreed(chunks::remove);
       inner = Vfses.open(meta.metered(metrics), chunks, options.vfsConfig(), options.vfsClock(), metrics);
       if (options.readOnly()) {
         inner.setReadOnly(true);
       }
-      Vfs served = options.subdir() == null ? inner : Vfses.subdir(inner, options.subdir());
+      Vfs v = options.subdir() == null ? inner : Vfses.subdir(inner, options.subdir());
       if (!options.identity().isIdentity()) {
-        served = new MappedVfs(served, options.identity());
+        v = new MappedVfs(v, options.identity());
       }
       if (options.vfsConfig().internalFiles()) {
-        served = Vfses.withAccessLog(served, options.vfsClock()); // outermost: callers as the kernel sends them
+        v = Vfses.withAccessLog(v, options.vfsClock()); // outermost: callers as the kernel sends them
       }
+      served = v;
+    }
+
+    /**
+     * The second phase: binds the metadata session (a new one for {@code resumeSession} 0, else
+     * the predecessor's, see {@link VolumeOptions#withResumeSession}) and returns the open volume,
+     * which owns everything from now on. If it fails, nothing of a resumed session is released
+     * (another try may resume it) and this stays to be closed.
+     *
+     * @throws IOException the session cannot be resumed, or (writeback staging) the chunk store or
+     *     the subdir cannot be opened
+     */
+    public Volume bind(long resumeSession) throws IOException {
+      if (bound || closed) {
+        throw new IllegalStateException("this prepared volume was already bound or closed");
+      }
+      if (served == null) {
+        assemble();
+      }
+      meta.bindSession(options.readOnly() ? 0 : resumeSession);
+      bound = true;
       return new Volume(meta, storage, chunks, served, metrics);
-    } catch (IOException | RuntimeException e) {
-      boolean resumed = options.resumeSession() != 0 && !options.readOnly();
-      if (inner != null) {
-        if (resumed) {
-          closeQuietly(inner::exportHandles, e); // none yet: only so that the close keeps the session
-        }
-        closeQuietly(inner, e); // the VFS owns the chunk store and the metadata client
-      } else {
-        closeQuietly(chunks, e);
-        closeQuietly(resumed ? meta::handOver : meta, e); // a takeover that failed leaves the session for another try
+    }
+
+    /** Closes what was opened, unless bound (then the volume owns it); no session is touched. */
+    @Override
+    public void close() throws IOException {
+      if (bound || closed) {
+        return;
       }
-      closeQuietly(storage, e);
-      throw e;
+      closed = true;
+      IOException first = null;
+      try {
+        if (inner != null) {
+          inner.close(); // the VFS owns the chunk store and the metadata client
+        } else {
+          try {
+            if (chunks != null) {
+              chunks.close();
+            }
+          } finally {
+            meta.close();
+          }
+        }
+      } catch (IOException e) {
+        first = e;
+      }
+      if (storage != null) {
+        try {
+          storage.close();
+        } catch (IOException e) {
+          first = first == null ? e : first;
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
     }
   }
 

@@ -60,6 +60,8 @@ public final class Opcode {
   /** Notification codes, sent in the error field of a unique-0 message. */
   public static final int NOTIFY_INVAL_INODE = 2;
   public static final int NOTIFY_INVAL_ENTRY = 3;
+  /** 7.40 (Linux 6.9): re-queue every request read but not answered (no body); they come again with {@link Proto#UNIQUE_RESEND}. */
+  public static final int NOTIFY_RESEND = 7;
 
   private static final String[] NAMES = new String[64];
 

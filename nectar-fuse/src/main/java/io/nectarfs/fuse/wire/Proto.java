@@ -59,6 +59,10 @@ public final class Proto {
   public static final long HANDLE_KILLPRIV_V2 = 1L << 28;
   /** 7.40: reads (and writes) of opens answered with FOPEN_PASSTHROUGH go to a backing file (flags2 bit 5). */
   public static final long PASSTHROUGH = 1L << 37;
+  /** 7.40: the kernel re-sends requests on FUSE_NOTIFY_RESEND (offered by the kernel; flags2 bit 7). */
+  public static final long HAS_RESEND = 1L << 39;
+  /** 7.40: the bit of {@code in_header.unique} that marks a request the kernel re-sent. */
+  public static final long UNIQUE_RESEND = 1L << 63;
   /** max_stack_depth we answer with PASSTHROUGH: backing files live on a plain (non-stacked) file system. */
   public static final int MAX_STACK_DEPTH = 1;
 

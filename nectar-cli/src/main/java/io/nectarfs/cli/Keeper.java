@@ -1,0 +1,466 @@
+package io.nectarfs.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nectarfs.fuse.ControlSocket;
+import io.nectarfs.fuse.linux.FdPassing;
+import io.nectarfs.fuse.linux.NativeException;
+import io.nectarfs.fuse.linux.UnixSockets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The keeper of a mount (issue #17, crash recovery): the small process {@code nectar mount}
+ * becomes, which runs the FUSE server in a worker process and outlives it. It never opens the
+ * volume and runs no file system code; it holds
+ *
+ * <ul>
+ *   <li>duplicates of the {@code /dev/fuse} descriptors (the worker sends them once INIT is done),
+ *       so the kernel connection, with the requests the worker had read and not answered, survives
+ *       the worker: the mount point never disappears;
+ *   <li>the worker's encoded {@link io.nectarfs.fuse.HandoverState} (INIT state, mount options,
+ *       metadata session id), opaque here;
+ *   <li>the open handles and the files with uncommitted writes, as the worker reports them ({@link
+ *       KeeperLink}: one small frame per open, release, and clean/dirty change).
+ * </ul>
+ *
+ * When the attached worker's connection ends without its saying "ending" (unmounted, stopped)
+ * or "handing-over" (a planned upgrade, whose successor attaches next), the worker crashed: the
+ * keeper starts a new worker (generation N+1), which asks to {@code recover} and gets the
+ * descriptors, the state, the handles and the dirty files (see {@link MountCommand}).
+ *
+ * <p>Protocol (frames of {@link UnixSockets}, JSON unless said): {@code attach} + descriptors, then
+ * the state frame → {@code ok}; {@code recover} → header (generation, died_at, handles, dirty) +
+ * descriptors, then the state frame; {@code serving}; text event frames {@code o fh ino flags
+ * dir}, {@code r fh}, {@code d ino}, {@code c ino}; {@code ending}; {@code handing-over}.
+ *
+ * <p>Concurrency: one thread accepts, one virtual thread per connection reads it; every field
+ * below is guarded by {@code this}. Invariants: {@code fds} are this process's own descriptors
+ * (closed when replaced or at the end); only the {@code current} connection changes the handle
+ * table; a crash is acted on once (the connection that ended must still be {@code current}).
+ */
+final class Keeper {
+  static final String SOCKET_ENV = "NECTAR_KEEPER_SOCKET";
+  static final String GENERATION_ENV = "NECTAR_KEEPER_GENERATION";
+  private static final Logger log = LoggerFactory.getLogger(Keeper.class);
+  private static final int MAX_RECOVERIES_PER_MINUTE = 10;
+  private static final long HANDOVER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  private enum Phase { STARTING, SERVING, RECOVERING, HANDING_OVER, ENDING, DONE }
+
+  private final List<String> command;
+  private final Map<String, String> env;
+  private final Path mountpoint;
+  private final boolean standbyWanted;
+  private Path socket;
+  private int listenFd = -1;
+
+  private int[] fds = new int[0];
+  private byte[] state;
+  private final Map<Long, long[]> handles = new HashMap<>();
+  private final Set<Long> dirty = new HashSet<>();
+  private Object current;
+  private long currentPid;
+  private Process child;
+  /** A worker started ahead that has prepared its volume and waits in {@code recover} for a crash (or null). */
+  private Standby standby;
+  private Process standbyProcess;
+
+  private record Standby(Object conn, int fd, int pid) {}
+  private int generation;
+  private long diedAt;
+  private long[] recoveries = new long[0];
+  private Phase phase = Phase.STARTING;
+  private int exitCode;
+
+  /** {@code command}: the worker's command line; {@code env}: what the worker's environment adds. */
+  Keeper(List<String> command, Map<String, String> env, Path mountpoint, boolean standby) {
+    this.command = List.copyOf(command);
+    this.env = Map.copyOf(env);
+    this.mountpoint = mountpoint;
+    this.standbyWanted = standby;
+  }
+
+  /** Runs until the mount ends; returns the exit status (the worker's when it failed to start). */
+  int run() throws IOException, InterruptedException {
+    socket = ControlSocket.keeperPath(mountpoint);
+    Files.deleteIfExists(socket);
+    listenFd = UnixSockets.listen(socket);
+    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stopWorker));
+    Thread.ofPlatform().daemon(true).name("nectar-keeper-accept").start(this::acceptLoop);
+    synchronized (this) {
+      startWorker();
+      while (phase != Phase.DONE) {
+        wait(1000);
+        checkHandoverTimeout();
+      }
+    }
+    closeAll();
+    return exitCode;
+  }
+
+  private void acceptLoop() {
+    int me = ControlSocket.currentUid();
+    while (true) {
+      int fd;
+      try {
+        fd = UnixSockets.accept(listenFd, 1000);
+      } catch (NativeException e) {
+        return; // closed at the end
+      }
+      if (fd < 0) {
+        continue;
+      }
+      try {
+        UnixSockets.Peer p = UnixSockets.peer(fd);
+        if (p.uid() != me && p.uid() != 0) {
+          log.warn("keeper socket: refused a connection of uid {} pid {}", p.uid(), p.pid());
+          FdPassing.closeQuietly(fd);
+          continue;
+        }
+        Thread.ofVirtual().name("nectar-keeper-conn").start(() -> serve(fd, p.pid()));
+      } catch (NativeException e) {
+        FdPassing.closeQuietly(fd);
+      }
+    }
+  }
+
+  private void serve(int fd, int pid) {
+    Object conn = new Object();
+    boolean saidEnding = false;
+    try {
+      while (true) {
+        UnixSockets.Frame f = UnixSockets.receive(fd, MountHandover.MAX_FRAME, Integer.MAX_VALUE);
+        if (f == null) {
+          break;
+        }
+        byte[] b = f.payload();
+        if (b.length > 0 && b[0] != '{') {
+          UnixSockets.closeAll(f.fds());
+          event(conn, new String(b, StandardCharsets.US_ASCII));
+          continue;
+        }
+        JsonNode req = MountHandover.JSON.readTree(b);
+        switch (req.path("op").asText()) {
+          case "attach" -> {
+            UnixSockets.Frame body = UnixSockets.receive(fd, MountHandover.MAX_FRAME, 60_000);
+            if (body == null || f.fds().length == 0) {
+              UnixSockets.closeAll(f.fds());
+              return;
+            }
+            attach(conn, pid, f.fds(), body.payload());
+            UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("ok", true)), new int[0]);
+          }
+          case "recover" -> recover(conn, fd, pid);
+          case "serving" -> serving(conn, pid);
+          case "ending" -> {
+            saidEnding = true;
+            phase(conn, Phase.ENDING);
+          }
+          case "handing-over" -> phase(conn, Phase.HANDING_OVER);
+          default -> UnixSockets.closeAll(f.fds());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("keeper connection of pid {} ended: {}", pid, e.toString());
+    } finally {
+      ended(conn, pid, saidEnding); // first: a parked standby's descriptor is not closed under a crash that answers it
+      FdPassing.closeQuietly(fd);
+    }
+  }
+
+  private synchronized void attach(Object conn, int pid, int[] received, byte[] encodedState) {
+    boolean first = fds.length == 0;
+    UnixSockets.closeAll(fds);
+    fds = received;
+    state = encodedState;
+    current = conn;
+    currentPid = pid;
+    dirty.clear(); // a new server flushed (planned handover) or starts with nothing written
+    if (first) {
+      handles.clear();
+    }
+    phase = Phase.SERVING;
+    log.info("keeper: worker pid {} serves {} ({} descriptors held)", pid, mountpoint, fds.length);
+    if (!first) {
+      dropStandby(); // a successor of another build took over: the next standby runs the command anew
+    }
+    startStandby();
+    notifyAll();
+  }
+
+  private void recover(Object conn, int fd, int pid) throws NativeException {
+    answerRecover(conn, fd, pid);
+  }
+
+  /** Sends the mount to the worker that asked to recover it (fd of its connection). */
+  private void answerRecover(Object conn, int fd, int pid) throws NativeException {
+    ObjectNode head;
+    int[] send;
+    byte[] body;
+    synchronized (this) {
+      if (phase != Phase.RECOVERING && standbyProcess != null && standbyProcess.pid() == pid && standby == null) {
+        standby = new Standby(conn, fd, pid); // answered at the next crash
+        System.out.println("keeper: standby worker pid " + pid + " ready"); // into the mount's log, as the takeover's progress lines
+        System.out.flush();
+        return;
+      }
+      if (phase != Phase.RECOVERING || fds.length == 0) {
+        UnixSockets.send(fd, MountHandover.bytes(MountHandover.error("nothing to recover")), new int[0]);
+        return;
+      }
+      head = MountHandover.JSON.createObjectNode().put("ok", true).put("generation", generation).put("died_at", diedAt);
+      ArrayNode hs = head.putArray("handles");
+      long next = 1;
+      for (Map.Entry<Long, long[]> e : handles.entrySet()) {
+        hs.addArray().add(e.getKey()).add(e.getValue()[0]).add(e.getValue()[1]).add(e.getValue()[2]);
+        next = Math.max(next, e.getKey() + 1);
+      }
+      head.put("next_fh", next);
+      ArrayNode ds = head.putArray("dirty");
+      dirty.forEach(ds::add);
+      send = fds.clone();
+      body = state;
+      current = conn;
+      currentPid = pid;
+    }
+    UnixSockets.send(fd, MountHandover.bytes(head), send);
+    UnixSockets.send(fd, body, new int[0]);
+    log.info("keeper: handed the mount to recovering worker pid {} (generation {}, {} handles)", pid, generation, head.path("handles").size());
+  }
+
+  private synchronized void serving(Object conn, int pid) {
+    if (conn != current) {
+      return;
+    }
+    if (phase == Phase.RECOVERING) {
+      dirty.clear(); // marked lost at the new worker
+      log.info("keeper: worker pid {} recovered {} ({} ms after the crash was seen)", pid, mountpoint, (System.nanoTime() - diedAt) / 1_000_000);
+      if (standbyProcess != null && standbyProcess.pid() == pid) { // the standby took over: it is the worker now
+        child = standbyProcess;
+        standbyProcess = null;
+      }
+      startStandby();
+    }
+    phase = Phase.SERVING;
+    notifyAll();
+  }
+
+  private synchronized void phase(Object conn, Phase p) {
+    if (conn == current) {
+      phase = p;
+      diedAt = System.nanoTime(); // for HANDING_OVER: when the wait for the successor began
+      notifyAll();
+    }
+  }
+
+  private synchronized void event(Object conn, String e) {
+    if (conn != current) {
+      return;
+    }
+    String[] w = e.split(" ");
+    switch (w[0]) {
+      case "o" -> handles.put(Long.parseLong(w[1]), new long[] {Long.parseLong(w[2]), Long.parseLong(w[3]), Long.parseLong(w[4])});
+      case "r" -> handles.remove(Long.parseLong(w[1]));
+      case "d" -> dirty.add(Long.parseLong(w[1]));
+      case "c" -> dirty.remove(Long.parseLong(w[1]));
+      default -> log.debug("keeper: unknown event '{}'", e);
+    }
+  }
+
+  /** A connection ended: the current worker's end is a crash unless it said it ends or hands over. */
+  private synchronized void ended(Object conn, int pid, boolean saidEnding) {
+    if (standby != null && standby.conn() == conn) {
+      standby = null; // the standby died; another starts with the next serving worker
+      return;
+    }
+    if (conn != current || phase == Phase.DONE) {
+      return;
+    }
+    switch (phase) {
+      case ENDING -> {
+        dropStandby();
+        if (child == null || child.pid() != pid) {
+          finish(0); // a successor that was not started here ended the mount
+        }
+        // else: the child's exit finishes (childExited)
+      }
+      case HANDING_OVER -> log.info("keeper: worker pid {} handed the mount over; waiting for its successor to attach", pid);
+      default -> crashed(pid, saidEnding);
+    }
+  }
+
+  private void crashed(int pid, boolean saidEnding) {
+    diedAt = System.nanoTime();
+    current = null;
+    if (child != null && child.pid() == pid) {
+      child = null; // its exit, seen later, is this crash
+    }
+    long now = diedAt;
+    long[] recent = java.util.Arrays.stream(recoveries).filter(t -> now - t < TimeUnit.MINUTES.toNanos(1)).toArray();
+    if (recent.length >= MAX_RECOVERIES_PER_MINUTE) {
+      log.error("keeper: the worker of {} crashed {} times within a minute; giving up (the mount ends)", mountpoint, recent.length);
+      finish(1);
+      return;
+    }
+    recoveries = java.util.Arrays.copyOf(recent, recent.length + 1);
+    recoveries[recent.length] = now;
+    phase = Phase.RECOVERING;
+    if (standby != null) {
+      Standby s = standby;
+      standby = null;
+      log.warn("keeper: worker pid {} of {} died without ending; standby worker pid {} recovers the mount ({} open handles, {} files with unflushed"
+          + " writes)", pid, mountpoint, s.pid(), handles.size(), dirty.size());
+      try {
+        answerRecover(s.conn(), s.fd(), s.pid());
+        return;
+      } catch (NativeException e) {
+        log.warn("keeper: the standby worker is unreachable ({}): starting a new worker", e.getMessage());
+      }
+    }
+    if (standbyProcess != null && standbyProcess.isAlive()) {
+      log.warn("keeper: worker pid {} of {} died without ending; the standby worker pid {} (still preparing) recovers the mount", pid, mountpoint,
+          standbyProcess.pid());
+      return; // its recover request is answered at once
+    }
+    dropStandby();
+    generation++;
+    log.warn("keeper: worker pid {} of {} died without ending; starting worker generation {} to recover the mount ({} open handles, {} files with"
+        + " unflushed writes)", pid, mountpoint, generation, handles.size(), dirty.size());
+    startWorker();
+  }
+
+  /** Starts a standby worker (the next generation) unless one runs or none is wanted. */
+  private void startStandby() {
+    if (!standbyWanted || standbyProcess != null || phase == Phase.ENDING || phase == Phase.DONE) {
+      return;
+    }
+    generation++;
+    standbyProcess = launch();
+  }
+
+  private void dropStandby() {
+    if (standbyProcess != null) {
+      standbyProcess.destroy();
+      standbyProcess = null;
+    }
+    standby = null;
+  }
+
+  private void checkHandoverTimeout() {
+    if (phase == Phase.HANDING_OVER && current != null && System.nanoTime() - diedAt > HANDOVER_WAIT_NANOS) {
+      log.warn("keeper: no successor attached within 30 s of the handover of {}: recovering the mount", mountpoint);
+      crashed(-1, false);
+    }
+  }
+
+  private void startWorker() {
+    Process p = launch();
+    if (p != null) {
+      child = p;
+    }
+  }
+
+  /** Starts a worker of the current generation (0 mounts; more recover), or finishes when it cannot. */
+  private Process launch() {
+    ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+    pb.environment().putAll(env);
+    pb.environment().put(SOCKET_ENV, socket.toString());
+    pb.environment().put(GENERATION_ENV, Integer.toString(generation));
+    try {
+      Process p = pb.start();
+      p.onExit().thenAccept(this::childExited);
+      return p;
+    } catch (IOException e) {
+      log.error("keeper: cannot start a worker of {}: {}", mountpoint, e.getMessage());
+      finish(1);
+      return null;
+    }
+  }
+
+  private synchronized void childExited(Process p) {
+    int code = p.exitValue();
+    log.debug("keeper: worker pid {} exited with status {}", p.pid(), code);
+    if (p == standbyProcess) {
+      standbyProcess = null;
+      standby = null;
+      if (phase == Phase.RECOVERING && current == null) {
+        crashed((int) p.pid(), false); // it died before it recovered the mount: start a worker
+      } else if (phase != Phase.ENDING && phase != Phase.DONE) {
+        log.warn("keeper: standby worker pid {} exited with status {}; a crash now restarts a worker from scratch", p.pid(), code);
+      }
+      return;
+    }
+    if (p != child || phase == Phase.DONE) {
+      return;
+    }
+    switch (phase) {
+      case STARTING -> finish(code == 0 ? 1 : code); // died before it served: the mount failed (its log says why)
+      case ENDING -> finish(code);
+      case RECOVERING -> {
+        if (current == null) { // it died before it asked: try again
+          crashed((int) p.pid(), false);
+        }
+      }
+      default -> {} // its connection's end decides
+    }
+  }
+
+  private void finish(int code) {
+    dropStandby();
+    exitCode = code;
+    phase = Phase.DONE;
+    notifyAll();
+  }
+
+  /** The keeper was told to stop (SIGTERM, SIGINT): the worker unmounts cleanly, then the keeper ends. */
+  private void stopWorker() {
+    ProcessHandle p;
+    synchronized (this) {
+      if (phase == Phase.DONE) {
+        return;
+      }
+      phase = Phase.ENDING;
+      dropStandby();
+      p = currentPid > 0 ? ProcessHandle.of(currentPid).orElse(null) : child == null ? null : child.toHandle();
+    }
+    if (p != null && p.isAlive()) {
+      p.destroy();
+      try {
+        p.onExit().get(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        log.warn("keeper: the worker of {} did not end within 60 s", mountpoint);
+      }
+    }
+    closeAll();
+  }
+
+  private synchronized void closeAll() {
+    UnixSockets.closeAll(fds);
+    fds = new int[0];
+    if (listenFd >= 0) {
+      FdPassing.closeQuietly(listenFd);
+      listenFd = -1;
+    }
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException e) {
+      // best effort
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package io.nectarfs.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nectarfs.fuse.ControlSocket;
+import io.nectarfs.fuse.linux.FdPassing;
+import io.nectarfs.fuse.linux.NativeException;
+import io.nectarfs.fuse.linux.UnixSockets;
+import io.nectarfs.vfs.HandleTable;
+import io.nectarfs.vfs.Vfs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker's connection to its {@link Keeper}: attaches the mount (descriptors + encoded state),
+ * or asks to recover it after a crash, and reports handle changes ({@link Vfs.HandleEvents}) for
+ * the next recovery. A worker whose keeper is gone serves on without crash protection (one
+ * warning).
+ *
+ * <p>Concurrency: events come from request threads; every send holds {@code this}, so frames do
+ * not interleave. An event is written to the socket before the operation that caused it returns
+ * (the keeper reads it even if this process dies right after).
+ */
+final class KeeperLink implements Vfs.HandleEvents {
+  private static final Logger log = LoggerFactory.getLogger(KeeperLink.class);
+  private final int fd;
+  private volatile boolean broken;
+  /** Set once this worker said it ends or hands over: a later "ending" (its shutdown hook) is not sent. */
+  private volatile boolean done;
+  private volatile boolean watching;
+
+  /** What a recovering worker gets from the keeper. */
+  record Recovery(int generation, long diedAt, int[] fds, byte[] state, List<HandleTable.Open> handles, long nextFh, Set<Long> dirty) {}
+
+  private KeeperLink(int fd) {
+    this.fd = fd;
+  }
+
+  /** The keeper of this process (from {@link Keeper#SOCKET_ENV}), or null when there is none. */
+  static KeeperLink fromEnvironment() throws IOException {
+    String s = System.getenv(Keeper.SOCKET_ENV);
+    if (s == null || s.isBlank()) {
+      return null;
+    }
+    int fd;
+    try {
+      fd = UnixSockets.connect(Path.of(s));
+      UnixSockets.Peer p = UnixSockets.peer(fd);
+      if (p.uid() != ControlSocket.currentUid() && p.uid() != 0) {
+        FdPassing.closeQuietly(fd);
+        throw new IOException("the keeper socket " + s + " is served by uid " + p.uid() + ": not trusted");
+      }
+    } catch (NativeException e) {
+      throw new IOException("cannot reach the mount's keeper at " + s + ": " + e.getMessage());
+    }
+    return new KeeperLink(fd);
+  }
+
+  /** The generation this worker has (0: the first, which mounts; more: a recovery). */
+  static int generation() {
+    String g = System.getenv(Keeper.GENERATION_ENV);
+    return g == null ? -1 : Integer.parseInt(g);
+  }
+
+  /** Gives the keeper duplicates of the serving descriptors and the state to recover from. */
+  synchronized void attach(int[] fds, byte[] state) throws IOException {
+    UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "attach")), fds);
+    UnixSockets.send(fd, state, new int[0]);
+    UnixSockets.Frame ok = UnixSockets.receive(fd, 64 << 10, 60_000);
+    if (ok == null) {
+      throw new IOException("the keeper closed the connection");
+    }
+    watchKeeper();
+  }
+
+  /**
+   * From now on nothing comes from the keeper: its end is seen as the end of this connection, and
+   * then this worker ends at once (as if killed), so the mount dies with its keeper as it died
+   * with the one mount process before (process managers that kill the mount's pid rely on it).
+   */
+  private void watchKeeper() {
+    if (watching) {
+      return;
+    }
+    watching = true;
+    Thread.ofPlatform().daemon(true).name("nectar-keeper-watch").start(() -> {
+      try {
+        UnixSockets.Frame f = UnixSockets.receive(fd, 64 << 10, Integer.MAX_VALUE);
+        if (f != null) {
+          UnixSockets.closeAll(f.fds());
+          log.warn("unexpected message from the mount's keeper; no longer watching it");
+          return;
+        }
+      } catch (NativeException e) {
+        // the keeper is gone
+      }
+      if (!done) {
+        log.error("the mount's keeper ended: this worker ends too (the mount ends as it did with the single mount process)");
+        Runtime.getRuntime().halt(1);
+      }
+    });
+  }
+
+  /** Asks the keeper for the mount of a worker that crashed. */
+  synchronized Recovery recover() throws IOException {
+    UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "recover")), new int[0]);
+    UnixSockets.Frame head = UnixSockets.receive(fd, MountHandover.MAX_FRAME, Integer.MAX_VALUE); // a standby waits here for a crash
+    if (head == null) {
+      throw new IOException("the keeper closed the connection");
+    }
+    JsonNode h = MountHandover.JSON.readTree(head.payload());
+    if (!h.path("ok").asBoolean() || head.fds().length == 0) {
+      UnixSockets.closeAll(head.fds());
+      throw new IOException("the keeper has nothing to recover: " + h.path("error").asText("?"));
+    }
+    UnixSockets.Frame body = UnixSockets.receive(fd, MountHandover.MAX_FRAME, 60_000);
+    if (body == null) {
+      UnixSockets.closeAll(head.fds());
+      throw new IOException("the keeper sent no state");
+    }
+    List<HandleTable.Open> handles = new ArrayList<>();
+    for (JsonNode x : h.path("handles")) {
+      long fh = x.get(0).asLong();
+      long ino = x.get(1).asLong();
+      handles.add(x.get(3).asLong() != 0 ? new HandleTable.Dir(fh, ino, List.of(), false, "")
+          : new HandleTable.File(fh, ino, (int) x.get(2).asLong()));
+    }
+    Set<Long> dirty = new HashSet<>();
+    h.path("dirty").forEach(d -> dirty.add(d.asLong()));
+    return new Recovery(h.path("generation").asInt(), h.path("died_at").asLong(), head.fds(), body.payload(), handles,
+        h.path("next_fh").asLong(1), dirty);
+  }
+
+  /** This worker serves (after a recovery, or again after a failed handover). */
+  void serving() {
+    done = false;
+    control("serving");
+    watchKeeper();
+  }
+
+  /** The mount ends normally (unmounted, stopped): no recovery. Once; not after {@link #handingOver}. */
+  void ending() {
+    if (!done) {
+      done = true;
+      control("ending");
+    }
+  }
+
+  /** A successor takes over (planned upgrade); it attaches next. */
+  void handingOver() {
+    done = true;
+    control("handing-over");
+  }
+
+  private void control(String op) {
+    send(MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", op)));
+  }
+
+  @Override
+  public void opened(long fh, long ino, int flags, boolean dir) {
+    send(("o " + fh + " " + ino + " " + flags + " " + (dir ? 1 : 0)).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Override
+  public void released(long fh) {
+    send(("r " + fh).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Override
+  public void dirty(long ino) {
+    send(("d " + ino).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Override
+  public void clean(long ino) {
+    send(("c " + ino).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private synchronized void send(byte[] frame) {
+    if (broken) {
+      return;
+    }
+    try {
+      UnixSockets.send(fd, frame, new int[0]);
+    } catch (NativeException e) {
+      broken = true;
+      log.warn("lost the connection to the mount's keeper ({}): a crash of this process will now end the mount", e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,340 @@
+package io.nectarfs.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Crash recovery of a mount (issue #17): {@code nectar mount -d} runs a keeper and a worker; a
+ * program uses the mount all along (a writer appending checksummed records with an fsync every
+ * eight, a reader verifying a large file with its page cache dropped before every pass so its
+ * reads reach the server, a held POSIX lock, an open-but-unlinked file) while the worker is
+ * SIGKILLed five times. Each time the keeper starts a new worker that recovers the mount: the
+ * program sees no error except, as documented, EIO from the one fsync whose batch of records was
+ * acknowledged and lost with the killed worker; every record an fsync acknowledged is intact,
+ * the lock stays held, the unlinked file stays readable, and fsck is clean. Needs root and
+ * /dev/fuse.
+ */
+class CrashRecoveryTest {
+  private static final Pattern RESULT = Pattern.compile("nectar-recovery-result (\\{.*\\})");
+  private static final Pattern PAUSE = Pattern.compile("\"pause_seconds\":([0-9.Ee-]+)");
+  private static final String WORKLOAD = """
+      import fcntl, os, sys, threading, zlib, hashlib, signal, errno
+      signal.alarm(900)
+      mnt = sys.argv[1]
+      errors, stop, lock = [], threading.Event(), threading.Lock()
+      counts = {'records': 0, 'reads': 0, 'durable': 0, 'lost_batches': 0}
+      durable = []   # [first, end) seq ranges acknowledged by a successful fsync
+      def say(s): print(s, flush=True)
+      big = open(os.path.join(mnt, 'big'), 'rb').read()
+      want = hashlib.sha256(big).hexdigest()
+      l = os.open(os.path.join(mnt, 'locked'), os.O_RDWR | os.O_CREAT, 0o644)
+      fcntl.lockf(l, fcntl.LOCK_EX | fcntl.LOCK_NB)
+      u = os.open(os.path.join(mnt, 'unlinked'), os.O_RDWR | os.O_CREAT, 0o644)
+      os.write(u, b'kept by the open descriptor' * 100); os.fsync(u)
+      os.unlink(os.path.join(mnt, 'unlinked'))
+      w = os.open(os.path.join(mnt, 'records'), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+      def writer():
+          seq, first = 0, 0
+          try:
+              while not stop.is_set():
+                  body = seq.to_bytes(8, 'big') + os.urandom(52)
+                  os.write(w, body + zlib.crc32(body).to_bytes(4, 'big'))
+                  seq += 1
+                  if seq % 8 == 0 or stop.is_set():
+                      try:
+                          os.fsync(w)
+                          with lock: durable.append((first, seq)); counts['durable'] = seq
+                      except OSError as e:
+                          if e.errno != errno.EIO: raise
+                          with lock: counts['lost_batches'] += 1   # documented: writes acknowledged before a crash, lost
+                      first = seq
+                  with lock: counts['records'] = seq
+          except OSError as e: errors.append('writer: %r' % e)
+      def reader():
+          try:
+              while not stop.is_set():
+                  fd = os.open(os.path.join(mnt, 'big'), os.O_RDONLY)
+                  os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                  got = b''
+                  while True:
+                      b = os.read(fd, 1 << 20)
+                      if not b: break
+                      got += b
+                  os.close(fd)
+                  if hashlib.sha256(got).hexdigest() != want: errors.append('reader: big file differs'); return
+                  os.lseek(u, 0, os.SEEK_SET)
+                  if os.read(u, 4096) != b'kept by the open descriptor' * 100: errors.append('unlinked file differs'); return
+                  with lock: counts['reads'] += 1
+          except OSError as e: errors.append('reader: %r' % e)
+      ts = [threading.Thread(target=writer), threading.Thread(target=reader)]
+      for t in ts: t.start()
+      say('ready')
+      for line in sys.stdin:
+          cmd = line.strip()
+          if cmd == 'status':
+              with lock: say('records %d reads %d durable %d lost %d errors %d' % (counts['records'], counts['reads'], counts['durable'], counts['lost_batches'], len(errors)))
+          elif cmd == 'stop':
+              break
+      stop.set()
+      for t in ts: t.join()
+      os.close(w)
+      data = open(os.path.join(mnt, 'records'), 'rb').read()
+      if len(data) % 64: errors.append('records file: %d bytes, not whole records' % len(data))
+      found = {}
+      for i in range(len(data) // 64):
+          r = data[64 * i:64 * i + 64]
+          if zlib.crc32(r[:60]).to_bytes(4, 'big') != r[60:]: errors.append('record at %d damaged' % i); break
+          found[int.from_bytes(r[:8], 'big')] = i
+      missing = [s for a, b in durable for s in range(a, b) if s not in found]
+      if missing: errors.append('%d fsynced records missing, first %d' % (len(missing), missing[0]))
+      order = [found[s] for a, b in durable for s in range(a, b) if s in found]
+      if order != sorted(order): errors.append('fsynced records out of order')
+      if os.fstat(u).st_nlink != 0: errors.append('unlinked file has links')
+      say('done records %d durable %d lost %d reads %d errors %s' % (counts['records'], sum(b - a for a, b in durable), counts['lost_batches'], counts['reads'], errors))
+      sys.exit(1 if errors else 0)
+      """;
+
+  @TempDir Path base;
+  private Path mnt;
+  private Process program;
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (program != null) {
+      program.destroyForcibly();
+    }
+    if (mnt != null) {
+      sh("umount " + mnt + " 2>/dev/null || umount -l " + mnt + " 2>/dev/null; true");
+    }
+  }
+
+  private Map<String, String> env() {
+    return Map.of("NECTAR_NO_BUILD", "1", "HOME", base.resolve("home").toString());
+  }
+
+  private String nectar(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(GatewayProcess.launcher()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(base.toFile());
+    pb.environment().putAll(env());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  private static String sh(String command) throws Exception {
+    Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    return out;
+  }
+
+  private static String tryLock(Path file) throws Exception {
+    Process p = new ProcessBuilder("python3", "-c", TakeoverMountTest.TRY_LOCK, file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return out;
+  }
+
+  /** The keeper's serving worker: its child that runs {@code --keeper-worker} and holds {@code /dev/fuse} (the standby does not). */
+  private static long worker(long keeper) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() < deadline) {
+      List<Long> kids = ProcessHandle.of(keeper).orElseThrow().children()
+          .filter(c -> c.info().arguments().map(a -> List.of(a).contains("--keeper-worker")).orElse(false)).map(ProcessHandle::pid)
+          .filter(CrashRecoveryTest::holdsDevFuse).toList();
+      if (kids.size() == 1) {
+        return kids.getFirst();
+      }
+      Thread.sleep(50); // polls a condition, with a deadline
+    }
+    throw new AssertionError("no worker under keeper pid " + keeper);
+  }
+
+  private static boolean holdsDevFuse(long pid) {
+    try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      return fds.anyMatch(f -> {
+        try {
+          return Files.readSymbolicLink(f).toString().equals("/dev/fuse");
+        } catch (IOException e) {
+          return false;
+        }
+      });
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static List<Double> pauses(Path log) throws IOException {
+    List<Double> out = new ArrayList<>();
+    for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+      Matcher m = RESULT.matcher(line);
+      if (m.find()) {
+        Matcher p = PAUSE.matcher(m.group(1));
+        assertThat(p.find()).as(line).isTrue();
+        out.add(Double.parseDouble(p.group(1)) * 1000);
+      }
+    }
+    return out;
+  }
+
+  private static long count(Path log, String text) throws IOException {
+    return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(text)).count();
+  }
+
+  private static String status(Writer in, BufferedReader out, Process w) throws IOException {
+    in.write("status\n");
+    in.flush();
+    String s = out.readLine();
+    if (s == null) {
+      throw new AssertionError("the program ended early: " + new String(w.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+    assertThat(s).as("program status").contains("errors 0");
+    return s;
+  }
+
+  private static long field(String status, String name) {
+    Matcher m = Pattern.compile(name + " (\\d+)").matcher(status);
+    assertThat(m.find()).as(status).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void aProgramUsingTheMount_seesNoUnexpectedError_acrossFiveWorkerCrashes() throws Exception {
+    MountedVolume.requireFuse();
+    String meta = "sqlite3://" + base.resolve("vol.db");
+    nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"), "--trash-days", "0");
+    mnt = Files.createDirectories(base.resolve("mnt"));
+    Path log = base.resolve("mount.log");
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString());
+    Matcher pidM = Pattern.compile("pid (\\d+)").matcher(mounted);
+    assertThat(pidM.find()).as(mounted).isTrue();
+    long keeper = Long.parseLong(pidM.group(1));
+    byte[] big = new byte[16 << 20];
+    new java.util.Random(17).nextBytes(big);
+    Files.write(mnt.resolve("big"), big);
+    Path script = Files.writeString(base.resolve("workload.py"), WORKLOAD);
+    program = new ProcessBuilder("python3", script.toString(), mnt.toString()).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(program.getInputStream(), StandardCharsets.UTF_8));
+    Writer in = new java.io.OutputStreamWriter(program.getOutputStream(), StandardCharsets.UTF_8);
+    assertThat(out.readLine()).isEqualTo("ready");
+    int kills = Integer.getInteger("nectar.it.crashes", 5);
+    for (int round = 1; round <= kills; round++) {
+      long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (count(log, "keeper: standby worker pid") < round && System.nanoTime() < ready) {
+        Thread.sleep(50); // a crash while the standby still prepares takes seconds (docs/takeover.md); measured here: with a standby ready
+      }
+      String before = status(in, out, program);
+      long w = worker(keeper);
+      ProcessHandle.of(w).orElseThrow().destroyForcibly(); // SIGKILL
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (pauses(log).size() < round && System.nanoTime() < deadline) {
+        Thread.sleep(50); // polls the log for the recovery line, with a deadline
+      }
+      assertThat(pauses(log)).as("recoveries in the log:%n%s", Files.readString(log)).hasSize(round);
+      assertThat(worker(keeper)).as("a new worker").isNotEqualTo(w);
+      assertThat(tryLock(mnt.resolve("locked"))).as("the program's lock after crash %d", round).isEqualTo("refused errno 11");
+      String after = status(in, out, program);
+      long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while ((field(after, "records") < field(before, "records") + 100 || field(after, "reads") <= field(before, "reads"))
+          && System.nanoTime() < until) {
+        after = status(in, out, program); // the writer and the reader go on through the new worker
+      }
+      assertThat(field(after, "records")).as("records written after crash %d", round).isGreaterThanOrEqualTo(field(before, "records") + 100);
+      assertThat(field(after, "reads")).as("verified reads after crash %d", round).isGreaterThan(field(before, "reads"));
+    }
+    List<Double> pauses = pauses(log);
+    List<Double> sorted = pauses.stream().sorted().toList();
+    long resent = count(log, "re-sent by the kernel");
+    System.out.println("crash recovery pauses (ms, keeper saw the crash .. new worker serving): " + pauses + "; p50 "
+        + sorted.get((sorted.size() - 1) / 2) + " max " + sorted.getLast() + "; requests re-sent by the kernel: " + resent);
+    in.write("stop\n");
+    in.flush();
+    String done = out.readLine();
+    System.out.println("the program: " + done);
+    assertThat(program.waitFor(3, TimeUnit.MINUTES)).isTrue();
+    assertThat(done).as("the program's end").contains("errors []");
+    assertThat(program.exitValue()).as(done).isZero();
+    Matcher lost = Pattern.compile("lost (\\d+)").matcher(done);
+    assertThat(lost.find()).isTrue();
+    assertThat(Long.parseLong(lost.group(1))).as("fsyncs that reported lost writes (at most one per crash)").isLessThanOrEqualTo(kills);
+    assertThat(tryLock(mnt.resolve("locked"))).as("released with the program").isEqualTo("locked");
+    assertThat(sh("umount " + mnt + " && echo unmounted")).contains("unmounted");
+    long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (ProcessHandle.of(keeper).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < end) {
+      Thread.sleep(50); // the keeper ends with the mount
+    }
+    assertThat(ProcessHandle.of(keeper).map(ProcessHandle::isAlive).orElse(false)).as("the keeper ended").isFalse();
+    mnt = null;
+    String fsck = nectar("fsck", meta);
+    assertThat(fsck).contains("no problems found");
+  }
+
+  private static double metric(int port, String name) throws Exception {
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    return r.body().lines().filter(l -> l.startsWith(name)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
+  void aReadInFlightWhenTheWorkerDies_isResentByTheKernel_andAnswered() throws Exception {
+    MountedVolume.requireFuse();
+    String meta = "sqlite3://" + base.resolve("vol.db");
+    nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"), "--trash-days", "0");
+    mnt = Files.createDirectories(base.resolve("mnt"));
+    byte[] data = new byte[1 << 20];
+    new java.util.Random(9).nextBytes(data);
+    nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache1").toString(), "--log", base.resolve("first.log").toString());
+    Files.write(mnt.resolve("slow"), data);
+    assertThat(sh("umount " + mnt + " && echo unmounted")).contains("unmounted");
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Path log = base.resolve("mount.log");
+    // a new, empty cache and a slow store: the first read of the block waits 3 s in the worker
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache2").toString(), "--log", log.toString(),
+        "--simulate-store-latency", "3s", "--metrics", "127.0.0.1:" + port);
+    Matcher pidM = Pattern.compile("pid (\\d+)").matcher(mounted);
+    assertThat(pidM.find()).as(mounted).isTrue();
+    long keeper = Long.parseLong(pidM.group(1));
+    long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (count(log, "keeper: standby worker pid") < 1 && System.nanoTime() < ready) {
+      Thread.sleep(50); // polls the log, with a deadline
+    }
+    program = new ProcessBuilder("python3", "-c", "import sys, hashlib; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())",
+        mnt.resolve("slow").toString()).redirectErrorStream(true).start();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (metric(port, "nectar_fuse_inflight_requests") < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(20); // polls the worker's metrics until the read waits in it, with a deadline
+    }
+    assertThat(metric(port, "nectar_fuse_inflight_requests")).as("a request waits in the worker").isGreaterThanOrEqualTo(1);
+    ProcessHandle.of(worker(keeper)).orElseThrow().destroyForcibly(); // SIGKILL with the read unanswered
+    assertThat(program.waitFor(2, TimeUnit.MINUTES)).as("the reader ended: its read was re-sent and answered").isTrue();
+    String out = new String(program.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(out).as("the reader's result").isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data)));
+    assertThat(program.exitValue()).isZero();
+    assertThat(count(log, "re-sent by the kernel")).as("requests the kernel re-sent; the log:%n%s", Files.readString(log)).isPositive();
+    assertThat(metric(port, "nectar_fuse_resent_requests_total")).as("counted by the new worker").isPositive();
+    assertThat(metric(port, "nectar_fuse_crash_recoveries_total")).isEqualTo(1);
+  }
+}
