@@ -143,11 +143,15 @@ target_stop() {
   PID=""; MNT=""
 }
 
+# The server's memory: for NectarFS every process of the mount (the keeper, its worker and the
+# standby worker: each has the mount point in its arguments), summed; peaks are summed per process.
 rss_rows() {
-  local t="$1" sfx="$2"
+  local t="$1" sfx="$2" pids
   if [[ -n "$PID" && -r /proc/$PID/status ]]; then
-    put "rss-hwm$sfx" "$t" "$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"
-    put "rss-now$sfx" "$t" "$(awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"
+    pids="$PID"
+    [[ "$t" == pt ]] || pids="$(pgrep -f -- "$D/mnt-$t" | tr '\n' ' ')"
+    put "rss-hwm$sfx" "$t" "$(for p in $pids; do cat "/proc/$p/status" 2>/dev/null; done | awk '/^VmHWM/ {k += $2} END {printf "%.0f", k / 1024}')"
+    put "rss-now$sfx" "$t" "$(for p in $pids; do cat "/proc/$p/status" 2>/dev/null; done | awk '/^VmRSS/ {k += $2} END {printf "%.0f", k / 1024}')"
   fi
 }
 
@@ -328,7 +332,7 @@ all_rows() {
     name=""; [[ -n "$sfx" ]] && name=" LZ4"
     row "seqw-1-0$sfx" "seq write 1M x1$name MB/s"; row "seqw-1-1$sfx" "seq write 1M x1 fsync$name MB/s"
     row "seqw-8-0$sfx" "seq write 1M x8$name MB/s"; row "seqw-8-1$sfx" "seq write 1M x8 fsync$name MB/s"
-    row "rss-hwm$sfx" "server peak RSS after writes$name MiB"; row "rss-now$sfx" "server RSS after writes$name MiB"
+    row "rss-hwm$sfx" "server peak RSS after writes$name MiB (NectarFS: all its processes)"; row "rss-now$sfx" "server RSS after writes$name MiB (all processes)"
     row "seqr-cold$sfx" "seq read 1M cold$name MB/s"
   done
   row ckpt-write "checkpoint 8 ranks write+fsync MB/s"; row ckpt-read "checkpoint 8 readers x whole file MB/s"
