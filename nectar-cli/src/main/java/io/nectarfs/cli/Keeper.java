@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * descriptors, then the state frame; {@code serving}; text event frames {@code o fh ino flags
  * dir}, {@code r fh}, {@code d ino}, {@code c ino}; {@code ending}; {@code handing-over}.
  *
- * <p>Concurrency: one thread accepts, one virtual thread per connection reads it; every field
+ * <p>Concurrency: one thread accepts, one virtual thread per connection reads it, one virtual
+ * thread per worker copies its standard error to {@code err} (lines under {@code err}'s monitor;
+ * joined before the worker's exit is acted on, so its last line comes first); every field
  * below is guarded by {@code this}. Invariants: {@code fds} are this process's own descriptors
  * (closed when replaced or at the end); only the {@code current} connection changes the handle
  * table; a crash is acted on once (the connection that ended must still be {@code current}).
@@ -61,6 +63,9 @@ final class Keeper {
   private enum Phase { STARTING, SERVING, RECOVERING, HANDING_OVER, ENDING, DONE }
 
   private final List<String> command;
+  private final java.io.PrintWriter err;
+  /** The thread copying each live worker's standard error (by pid), joined when the worker ends. */
+  private final Map<Long, Thread> forwarders = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, String> env;
   private final Path mountpoint;
   private final boolean standbyWanted;
@@ -86,7 +91,12 @@ final class Keeper {
   private int exitCode;
 
   /** {@code command}: the worker's command line; {@code env}: what the worker's environment adds. */
-  Keeper(List<String> command, Map<String, String> env, Path mountpoint, boolean standby) {
+  /**
+   * @param err where the workers' standard error goes (the command's: a terminal, the mount log,
+   *     or a test's capture), line by line
+   */
+  Keeper(List<String> command, Map<String, String> env, Path mountpoint, boolean standby, java.io.PrintWriter err) {
+    this.err = err;
     this.command = List.copyOf(command);
     this.env = Map.copyOf(env);
     this.mountpoint = mountpoint;
@@ -376,12 +386,14 @@ final class Keeper {
 
   /** Starts a worker of the current generation (0 mounts; more recover), or finishes when it cannot. */
   private Process launch() {
-    ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+    ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT)
+        .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.PIPE);
     pb.environment().putAll(env);
     pb.environment().put(SOCKET_ENV, socket.toString());
     pb.environment().put(GENERATION_ENV, Integer.toString(generation));
     try {
       Process p = pb.start();
+      forwarders.put(p.pid(), Thread.ofVirtual().name("nectar-keeper-stderr-" + p.pid()).start(() -> forwardErrors(p)));
       p.onExit().thenAccept(this::childExited);
       return p;
     } catch (IOException e) {
@@ -391,7 +403,33 @@ final class Keeper {
     }
   }
 
+  /**
+   * Copies a worker's standard error to {@link #err} until the worker closes it, so a worker that
+   * fails before it serves (an unformatted volume, a bad option) says why where the mount command
+   * was asked (its one line), also when that is not this process's file descriptor 2.
+   */
+  private void forwardErrors(Process p) {
+    try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = in.readLine()) != null; ) {
+        synchronized (err) {
+          err.println(line);
+          err.flush();
+        }
+      }
+    } catch (IOException e) {
+      // the worker is gone
+    }
+  }
+
   private synchronized void childExited(Process p) {
+    Thread copying = forwarders.remove(p.pid());
+    if (copying != null) {
+      try {
+        copying.join(java.time.Duration.ofSeconds(10)); // its last words before the keeper acts (and maybe ends)
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     int code = p.exitValue();
     log.debug("keeper: worker pid {} exited with status {}", p.pid(), code);
     if (p == standbyProcess) {

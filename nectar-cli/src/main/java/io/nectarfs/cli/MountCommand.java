@@ -190,7 +190,7 @@ final class MountCommand implements Callable<Integer> {
       return startInBackground(out);
     }
     if (keeperMode()) {
-      return new Keeper(workerCommand(), secretEnv(), mountpoint.toAbsolutePath().normalize(), standby).run(); // runs no file system code
+      return new Keeper(workerCommand(), secretEnv(), mountpoint.toAbsolutePath().normalize(), standby, spec.commandLine().getErr()).run(); // runs no file system code
     }
     boundHeap();
     KeeperLink link = keeperWorker ? KeeperLink.fromEnvironment() : takeoverChild ? successorLink() : null;
