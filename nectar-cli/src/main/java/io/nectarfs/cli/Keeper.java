@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * descriptors, then the state frame; {@code serving}; text event frames {@code o fh ino flags
  * dir}, {@code r fh}, {@code d ino}, {@code c ino}; {@code ending}; {@code handing-over}.
  *
- * <p>Concurrency: one thread accepts, one virtual thread per connection reads it, one platform
+ * <p>Concurrency: one thread accepts, one platform thread per connection reads it, one platform
  * thread per worker copies its standard error to {@code err} (lines under {@code err}'s monitor;
  * joined before the worker's exit is acted on, so its last line comes first); every field
  * below is guarded by {@code this}. Invariants: {@code fds} are this process's own descriptors
@@ -141,7 +141,10 @@ final class Keeper {
           FdPassing.closeQuietly(fd);
           continue;
         }
-        Thread.ofVirtual().name("nectar-keeper-conn").start(() -> serve(fd, p.pid()));
+        // A platform thread: a reader waits in a native recvmsg, which would pin a virtual thread's
+        // carrier; with the worker's and the standby's connections open, a third (an upgrading
+        // successor) would then find no carrier on a 2-core machine.
+        Thread.ofPlatform().daemon(true).name("nectar-keeper-conn-" + p.pid()).start(() -> serve(fd, p.pid()));
       } catch (NativeException e) {
         FdPassing.closeQuietly(fd);
       }
@@ -393,8 +396,6 @@ final class Keeper {
     pb.environment().put(GENERATION_ENV, Integer.toString(generation));
     try {
       Process p = pb.start();
-      // A platform thread: the connection readers are virtual threads blocked in native calls,
-      // which pin their carriers; a copier must never wait for one of those carriers.
       forwarders.put(p.pid(), Thread.ofPlatform().daemon(true).name("nectar-keeper-stderr-" + p.pid()).start(() -> forwardErrors(p)));
       p.onExit().thenAccept(this::childExited);
       return p;
