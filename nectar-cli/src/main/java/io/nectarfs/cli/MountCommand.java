@@ -57,8 +57,8 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--no-keeper", description = "Serve in this one process, without a keeper process (by default a small keeper holds the /dev/fuse connection and restarts a crashed server without the mount disappearing).")
   boolean noKeeper;
 
-  @Option(names = "--no-standby", negatable = true, description = "With the keeper: keep a standby worker that has the volume prepared, so a crashed server is replaced in well under a second (default: ${DEFAULT-VALUE}; --no-standby saves its memory, a recovery then starts a new process).")
-  boolean standby = true;
+  @Option(names = "--standby", negatable = true, description = "With the keeper: keep a standby worker that has the volume prepared, so a crashed server is replaced in well under a second (default: ${DEFAULT-VALUE}: a recovery starts a new process, seconds; the standby costs a second JVM and may still be starting when the mount ends).")
+  boolean standby = false;
 
   @Option(names = "--keeper-worker", hidden = true, description = "Internal: this process is the worker of a keeper (NECTAR_KEEPER_SOCKET).")
   boolean keeperWorker;

@@ -224,7 +224,7 @@ class CrashRecoveryTest {
     nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"), "--trash-days", "0");
     mnt = Files.createDirectories(base.resolve("mnt"));
     Path log = base.resolve("mount.log");
-    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString());
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString(), "--standby");
     Matcher pidM = Pattern.compile("pid (\\d+)").matcher(mounted);
     assertThat(pidM.find()).as(mounted).isTrue();
     long keeper = Long.parseLong(pidM.group(1));
@@ -312,7 +312,7 @@ class CrashRecoveryTest {
     }
     Path log = base.resolve("mount.log");
     // a new, empty cache and a slow store: the first read of the block waits 3 s in the worker
-    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache2").toString(), "--log", log.toString(),
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache2").toString(), "--log", log.toString(), "--standby",
         "--simulate-store-latency", "3s", "--metrics", "127.0.0.1:" + port);
     Matcher pidM = Pattern.compile("pid (\\d+)").matcher(mounted);
     assertThat(pidM.find()).as(mounted).isTrue();
