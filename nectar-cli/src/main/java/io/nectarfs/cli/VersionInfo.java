@@ -5,11 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What {@code nectar version} reports, gathered once: the NectarFS version (jar manifest, "dev"
@@ -65,15 +68,30 @@ record VersionInfo(String version, String java, String fuseProtocol, boolean fus
   }
 
   /**
-   * The protocol the kernel offered to the first running NectarFS mount whose /.stats says it, or
-   * null. A hung mount must not hang {@code nectar version}: the reads run on a daemon thread that
-   * is given up on after a few seconds.
+   * The protocol the kernel offered to a running NectarFS mount whose /.stats says it, or null.
+   * Every mount is asked on its own virtual thread and the first answer wins: a dead mount (ENOTCONN
+   * after its daemon was killed) or an unreadable one does not hide a live one, and a hung mount does
+   * not hang {@code nectar version}: it is given up on after a few seconds.
    */
   private static String kernelFuseProtocol() {
-    CompletableFuture<String> f = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> f.complete(readKernelFuseProtocol()));
+    List<Path> mounts = nectarMounts();
+    if (mounts.isEmpty()) {
+      return null;
+    }
+    CompletableFuture<String> first = new CompletableFuture<>();
+    AtomicInteger pending = new AtomicInteger(mounts.size());
+    for (Path m : mounts) {
+      Thread.ofVirtual().start(() -> {
+        String minor = protocolOf(m);
+        if (minor != null) {
+          first.complete(minor);
+        } else if (pending.decrementAndGet() == 0) {
+          first.complete(null);
+        }
+      });
+    }
     try {
-      return f.get(3, TimeUnit.SECONDS);
+      return first.get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
@@ -82,24 +100,32 @@ record VersionInfo(String version, String java, String fuseProtocol, boolean fus
     }
   }
 
-  private static String readKernelFuseProtocol() {
+  private static List<Path> nectarMounts() {
+    List<Path> mounts = new ArrayList<>();
     try {
       for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
         String[] f = line.split(" ");
-        if (f.length < 3 || !f[2].equals(NectarMounts.FS_TYPE)) {
-          continue;
-        }
-        for (String l : Files.readAllLines(Path.of(NectarMounts.unescape(f[1]), ".stats"))) {
-          if (l.startsWith("nectar_fuse_kernel_protocol_minor")) {
-            long minor = (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
-            if (minor > 0) {
-              return "7." + minor;
-            }
-          }
+        if (f.length >= 3 && f[2].equals(NectarMounts.FS_TYPE)) {
+          mounts.add(Path.of(NectarMounts.unescape(f[1])));
         }
       }
     } catch (IOException | RuntimeException e) {
-      // no mounts, or one we cannot read: unknown
+      // no /proc/mounts: no mounts known
+    }
+    return mounts;
+  }
+
+  /** "7.N" from one mount's /.stats, or null when the mount is dead, unreadable or not yet initialised. */
+  static String protocolOf(Path mount) {
+    try {
+      for (String l : Files.readAllLines(mount.resolve(".stats"))) {
+        if (l.startsWith("nectar_fuse_kernel_protocol_minor")) {
+          long minor = (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+          return minor > 0 ? "7." + minor : null;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // a dead or foreign mount: no answer from this one
     }
     return null;
   }
