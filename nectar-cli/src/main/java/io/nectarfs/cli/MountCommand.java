@@ -440,25 +440,30 @@ final class MountCommand implements Callable<Integer> {
 
   /** The keeper's worker: this build's {@code nectar mount} with the same arguments, in the foreground. */
   private List<String> workerCommand() throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("-XX:+UseZGC"); // as the launcher
-    cmd.addAll(HeapBound.childOptions(heapNeed()));
-    cmd.addAll(Takeover.forwardedProperties());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Nectar.class.getName());
+    List<String> args = ownArgs("-d", "--background", "--foreground-child");
+    args.add("--keeper-worker");
+    return ChildJvm.command(false, mountJvm(), args);
+  }
+
+  /** JVM options of a process that serves the mount: the launcher's collector and a heap bounded by the mount's needs. */
+  private List<String> mountJvm() throws IOException {
+    List<String> jvm = new ArrayList<>(List.of("-XX:+UseZGC"));
+    jvm.addAll(HeapBound.childOptions(heapNeed()));
+    return jvm;
+  }
+
+  /** This command's arguments without {@code dropped}, the metadata URL redacted: its credentials travel in the environment ({@link #secretEnv}). */
+  private List<String> ownArgs(String... dropped) {
     String redacted = Uris.redact(metaUrl);
+    List<String> args = new ArrayList<>();
     for (String a : spec.commandLine().getParseResult().originalArgs()) {
       if (a.equals(metaUrl)) {
-        cmd.add(redacted); // the credentials travel in the environment, never in arguments
-      } else if (!a.equals("-d") && !a.equals("--background") && !a.equals("--foreground-child")) {
-        cmd.add(a);
+        args.add(redacted);
+      } else if (!List.of(dropped).contains(a)) {
+        args.add(a);
       }
     }
-    cmd.add("--keeper-worker");
-    return cmd;
+    return args;
   }
 
   /** The environment that carries the metadata URL with its credentials to a worker (none when it has none). */
@@ -822,37 +827,14 @@ final class MountCommand implements Callable<Integer> {
     } catch (java.nio.file.FileAlreadyExistsException e) {
       // appended to below
     }
-    List<String> cmd = new ArrayList<>();
-    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-      cmd.add("/usr/bin/setsid");
-    }
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("--enable-native-access=ALL-UNNAMED");
-    if (keeperMode()) {
-      cmd.addAll(KEEPER_JVM); // the keeper: a small JVM that runs no file system code; its worker gets the mount's heap
-    } else {
-      cmd.add("-XX:+UseZGC"); // as the launcher
-      cmd.addAll(HeapBound.childOptions(heapNeed()));
-    }
-    cmd.addAll(Takeover.forwardedProperties());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Nectar.class.getName());
-    String redacted = Uris.redact(metaUrl);
-    for (String a : spec.commandLine().getParseResult().originalArgs()) {
-      if (a.equals(metaUrl)) {
-        cmd.add(redacted); // the credentials travel in the environment, never in arguments
-      } else if (!a.equals("-d") && !a.equals("--background")) {
-        cmd.add(a);
-      }
-    }
-    cmd.add("--foreground-child");
+    List<String> args = ownArgs("-d", "--background");
+    args.add("--foreground-child");
+    // a keeper is a small JVM that runs no file system code; its worker gets the mount's heap
+    List<String> cmd = ChildJvm.command(true, keeperMode() ? KEEPER_JVM : mountJvm(), args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().remove(META_URL_ENV);
-    if (!redacted.equals(metaUrl)) {
-      pb.environment().put(META_URL_ENV, metaUrl);
-    }
+    pb.environment().putAll(secretEnv());
     Process p = pb.start();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {

@@ -54,24 +54,15 @@ final class Takeover {
       throw new IOException("the running mount writes handover state version " + writes + " and this build reads up to "
           + HandoverState.version() + ": take over with a build at least as new as the running one");
     }
-    List<String> cmd = new ArrayList<>();
-    if (!foreground && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-      cmd.add("/usr/bin/setsid");
-    }
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("-XX:+UseZGC"); // as the launcher
-    cmd.addAll(forwardedProperties());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Nectar.class.getName());
+    List<String> args = new ArrayList<>();
     for (JsonNode a : d.path("args")) { // the whole command line, "mount" included
       String s = a.asText();
       if (!s.equals("-d") && !s.equals("--background")) {
-        cmd.add(s);
+        args.add(s);
       }
     }
-    cmd.add("--takeover-child");
+    args.add("--takeover-child");
+    List<String> cmd = ChildJvm.command(!foreground, List.of("-XX:+UseZGC"), args); // the successor sets its soft heap limit itself
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove(MountCommand.META_URL_ENV);
     pb.environment().remove(Keeper.SOCKET_ENV);

@@ -33,91 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
   private static final Pattern RESULT = Pattern.compile("nectar-recovery-result (\\{.*\\})");
   private static final Pattern PAUSE = Pattern.compile("\"pause_seconds\":([0-9.Ee-]+)");
-  private static final String WORKLOAD = """
-      import fcntl, os, sys, threading, zlib, hashlib, signal, errno
-      signal.alarm(900)
-      mnt = sys.argv[1]
-      errors, stop, lock = [], threading.Event(), threading.Lock()
-      counts = {'records': 0, 'reads': 0, 'durable': 0, 'lost_batches': 0}
-      durable = []   # [first, end) seq ranges acknowledged by a successful fsync
-      def say(s): print(s, flush=True)
-      big = open(os.path.join(mnt, 'big'), 'rb').read()
-      want = hashlib.sha256(big).hexdigest()
-      l = os.open(os.path.join(mnt, 'locked'), os.O_RDWR | os.O_CREAT, 0o644)
-      fcntl.lockf(l, fcntl.LOCK_EX | fcntl.LOCK_NB)
-      u = os.open(os.path.join(mnt, 'unlinked'), os.O_RDWR | os.O_CREAT, 0o644)
-      os.write(u, b'kept by the open descriptor' * 100); os.fsync(u)
-      os.unlink(os.path.join(mnt, 'unlinked'))
-      w = os.open(os.path.join(mnt, 'records'), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-      def writer():
-          seq, first = 0, 0
-          try:
-              while not stop.is_set():
-                  body = seq.to_bytes(8, 'big') + os.urandom(52)
-                  os.write(w, body + zlib.crc32(body).to_bytes(4, 'big'))
-                  seq += 1
-                  if seq % 8 == 0 or stop.is_set():
-                      try:
-                          os.fsync(w)
-                          with lock: durable.append((first, seq)); counts['durable'] = seq
-                      except OSError as e:
-                          if e.errno != errno.EIO: raise
-                          with lock: counts['lost_batches'] += 1   # documented: writes acknowledged before a crash, lost
-                      first = seq
-                  with lock: counts['records'] = seq
-          except OSError as e: errors.append('writer: %r' % e)
-      def reader():
-          try:
-              while not stop.is_set():
-                  fd = os.open(os.path.join(mnt, 'big'), os.O_RDONLY)
-                  os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-                  got = b''
-                  while True:
-                      b = os.read(fd, 1 << 20)
-                      if not b: break
-                      got += b
-                  os.close(fd)
-                  if hashlib.sha256(got).hexdigest() != want: errors.append('reader: big file differs'); return
-                  os.lseek(u, 0, os.SEEK_SET)
-                  if os.read(u, 4096) != b'kept by the open descriptor' * 100: errors.append('unlinked file differs'); return
-                  with lock: counts['reads'] += 1
-          except OSError as e: errors.append('reader: %r' % e)
-      ts = [threading.Thread(target=writer), threading.Thread(target=reader)]
-      for t in ts: t.start()
-      say('ready')
-      for line in sys.stdin:
-          cmd = line.strip()
-          if cmd == 'status':
-              with lock: say('records %d reads %d durable %d lost %d errors %d' % (counts['records'], counts['reads'], counts['durable'], counts['lost_batches'], len(errors)))
-          elif cmd == 'stop':
-              break
-      stop.set()
-      for t in ts: t.join()
-      os.close(w)
-      data = open(os.path.join(mnt, 'records'), 'rb').read()
-      if len(data) % 64: errors.append('records file: %d bytes, not whole records' % len(data))
-      found = {}
-      for i in range(len(data) // 64):
-          r = data[64 * i:64 * i + 64]
-          if zlib.crc32(r[:60]).to_bytes(4, 'big') != r[60:]: errors.append('record at %d damaged' % i); break
-          found[int.from_bytes(r[:8], 'big')] = i
-      missing = [s for a, b in durable for s in range(a, b) if s not in found]
-      if missing: errors.append('%d fsynced records missing, first %d' % (len(missing), missing[0]))
-      order = [found[s] for a, b in durable for s in range(a, b) if s in found]
-      if order != sorted(order): errors.append('fsynced records out of order')
-      if os.fstat(u).st_nlink != 0: errors.append('unlinked file has links')
-      say('done records %d durable %d lost %d reads %d errors %s' % (counts['records'], sum(b - a for a, b in durable), counts['lost_batches'], counts['reads'], errors))
-      sys.exit(1 if errors else 0)
-      """;
 
   @TempDir Path base;
   private Path mnt;
-  private Process program;
+  private AutoCloseable program;
 
   @AfterEach
   void cleanUp() throws Exception {
     if (program != null) {
-      program.destroyForcibly();
+      program.close();
     }
     if (mnt != null) {
       sh("umount " + mnt + " 2>/dev/null || umount -l " + mnt + " 2>/dev/null; true");
@@ -144,13 +68,6 @@ class CrashRecoveryTest {
     Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor(60, TimeUnit.SECONDS);
-    return out;
-  }
-
-  private static String tryLock(Path file) throws Exception {
-    Process p = new ProcessBuilder("python3", "-c", TakeoverMountTest.TRY_LOCK, file.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     return out;
   }
 
@@ -200,23 +117,6 @@ class CrashRecoveryTest {
     return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(text)).count();
   }
 
-  private static String status(Writer in, BufferedReader out, Process w) throws IOException {
-    in.write("status\n");
-    in.flush();
-    String s = out.readLine();
-    if (s == null) {
-      throw new AssertionError("the program ended early: " + new String(w.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-    }
-    assertThat(s).as("program status").contains("errors 0");
-    return s;
-  }
-
-  private static long field(String status, String name) {
-    Matcher m = Pattern.compile(name + " (\\d+)").matcher(status);
-    assertThat(m.find()).as(status).isTrue();
-    return Long.parseLong(m.group(1));
-  }
-
   @Test
   void aProgramUsingTheMount_seesNoUnexpectedError_acrossFiveWorkerCrashes() throws Exception {
     MountedVolume.requireFuse();
@@ -231,18 +131,15 @@ class CrashRecoveryTest {
     byte[] big = new byte[16 << 20];
     new java.util.Random(17).nextBytes(big);
     Files.write(mnt.resolve("big"), big);
-    Path script = Files.writeString(base.resolve("workload.py"), WORKLOAD);
-    program = new ProcessBuilder("python3", script.toString(), mnt.toString()).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(program.getInputStream(), StandardCharsets.UTF_8));
-    Writer in = new java.io.OutputStreamWriter(program.getOutputStream(), StandardCharsets.UTF_8);
-    assertThat(out.readLine()).isEqualTo("ready");
+    Workload program = Workload.start(base, mnt);
+    this.program = program;
     int kills = Integer.getInteger("nectar.it.crashes", 5);
     for (int round = 1; round <= kills; round++) {
       long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
       while (count(log, "keeper: standby worker pid") < round && System.nanoTime() < ready) {
         Thread.sleep(50); // a crash while the standby still prepares takes seconds (docs/takeover.md); measured here: with a standby ready
       }
-      String before = status(in, out, program);
+      String before = program.status();
       long w = worker(keeper);
       ProcessHandle.of(w).orElseThrow().destroyForcibly(); // SIGKILL
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
@@ -251,32 +148,18 @@ class CrashRecoveryTest {
       }
       assertThat(pauses(log)).as("recoveries in the log:%n%s", Files.readString(log)).hasSize(round);
       assertThat(worker(keeper)).as("a new worker").isNotEqualTo(w);
-      assertThat(tryLock(mnt.resolve("locked"))).as("the program's lock after crash %d", round).isEqualTo("refused errno 11");
-      String after = status(in, out, program);
-      long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-      while ((field(after, "records") < field(before, "records") + 100 || field(after, "reads") <= field(before, "reads"))
-          && System.nanoTime() < until) {
-        after = status(in, out, program); // the writer and the reader go on through the new worker
-      }
-      assertThat(field(after, "records")).as("records written after crash %d", round).isGreaterThanOrEqualTo(field(before, "records") + 100);
-      assertThat(field(after, "reads")).as("verified reads after crash %d", round).isGreaterThan(field(before, "reads"));
+      assertThat(Workload.tryLock(mnt.resolve("locked"))).as("the program's lock after crash %d", round).isEqualTo("refused errno 11");
+      program.goesOnFrom(before, "crash " + round);
     }
     List<Double> pauses = pauses(log);
     List<Double> sorted = pauses.stream().sorted().toList();
     long resent = count(log, "re-sent by the kernel");
     System.out.println("crash recovery pauses (ms, keeper saw the crash .. new worker serving): " + pauses + "; p50 "
         + sorted.get((sorted.size() - 1) / 2) + " max " + sorted.getLast() + "; requests re-sent by the kernel: " + resent);
-    in.write("stop\n");
-    in.flush();
-    String done = out.readLine();
+    String done = program.stop();
     System.out.println("the program: " + done);
-    assertThat(program.waitFor(3, TimeUnit.MINUTES)).isTrue();
-    assertThat(done).as("the program's end").contains("errors []");
-    assertThat(program.exitValue()).as(done).isZero();
-    Matcher lost = Pattern.compile("lost (\\d+)").matcher(done);
-    assertThat(lost.find()).isTrue();
-    assertThat(Long.parseLong(lost.group(1))).as("fsyncs that reported lost writes (at most one per crash)").isLessThanOrEqualTo(kills);
-    assertThat(tryLock(mnt.resolve("locked"))).as("released with the program").isEqualTo("locked");
+    assertThat(Workload.field(done, "lost")).as("fsyncs that reported lost writes (at most one per crash)").isLessThanOrEqualTo(kills);
+    assertThat(Workload.tryLock(mnt.resolve("locked"))).as("released with the program").isEqualTo("locked");
     assertThat(sh("umount " + mnt + " && echo unmounted")).contains("unmounted");
     long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
     while (ProcessHandle.of(keeper).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < end) {
@@ -321,18 +204,19 @@ class CrashRecoveryTest {
     while (count(log, "keeper: standby worker pid") < 1 && System.nanoTime() < ready) {
       Thread.sleep(50); // polls the log, with a deadline
     }
-    program = new ProcessBuilder("python3", "-c", "import sys, hashlib; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())",
+    Process reader = new ProcessBuilder("python3", "-c", "import sys, hashlib; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())",
         mnt.resolve("slow").toString()).redirectErrorStream(true).start();
+    program = reader::destroyForcibly;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (metric(port, "nectar_fuse_inflight_requests") < 1 && System.nanoTime() < deadline) {
       Thread.sleep(20); // polls the worker's metrics until the read waits in it, with a deadline
     }
     assertThat(metric(port, "nectar_fuse_inflight_requests")).as("a request waits in the worker").isGreaterThanOrEqualTo(1);
     ProcessHandle.of(worker(keeper)).orElseThrow().destroyForcibly(); // SIGKILL with the read unanswered
-    assertThat(program.waitFor(2, TimeUnit.MINUTES)).as("the reader ended: its read was re-sent and answered").isTrue();
-    String out = new String(program.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(reader.waitFor(2, TimeUnit.MINUTES)).as("the reader ended: its read was re-sent and answered").isTrue();
+    String out = new String(reader.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     assertThat(out).as("the reader's result").isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data)));
-    assertThat(program.exitValue()).isZero();
+    assertThat(reader.exitValue()).isZero();
     assertThat(count(log, "re-sent by the kernel")).as("requests the kernel re-sent; the log:%n%s", Files.readString(log)).isPositive();
     assertThat(metric(port, "nectar_fuse_resent_requests_total")).as("counted by the new worker").isPositive();
     assertThat(metric(port, "nectar_fuse_crash_recoveries_total")).isEqualTo(1);

@@ -86,16 +86,6 @@ class TakeoverMountTest {
       say('done')
       """;
   /** Tries a POSIX lock on argv[1] without waiting; prints "locked" or "refused errno N" (also used by UpgradeProcessTest). */
-  static final String TRY_LOCK = """
-      import fcntl, os, sys
-      fd = os.open(sys.argv[1], os.O_RDWR)
-      try:
-          fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-          print('locked')
-      except OSError as e:
-          print('refused errno %d' % e.errno)
-      """;
-
   @TempDir Path base;
 
   private String metaUrl() {
@@ -114,14 +104,6 @@ class TakeoverMountTest {
       throw new AssertionError("the program ended early: " + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     }
     return l;
-  }
-
-  /** What another process gets when it tries to lock {@code file} without waiting. */
-  private static String tryLock(Path file) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("python3", "-c", TRY_LOCK, file.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return out;
   }
 
   @ParameterizedTest(name = "state through bytes: {0}")
@@ -152,7 +134,7 @@ class TakeoverMountTest {
       BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       Writer in = new java.io.OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
       assertThat(line(out, child)).isEqualTo("ready");
-      assertThat(tryLock(mnt.resolve("locked"))).as("the child's lock, before").isEqualTo("refused errno 11");
+      assertThat(Workload.tryLock(mnt.resolve("locked"))).as("the child's lock, before").isEqualTo("refused errno 11");
 
       long t0 = System.nanoTime();
       HandoverState state = server.handOver();
@@ -178,11 +160,11 @@ class TakeoverMountTest {
       in.write("go\n");
       in.flush();
       assertThat(line(out, child)).isEqualTo("checked");
-      assertThat(tryLock(mnt.resolve("locked"))).as("the child's lock, after the takeover").isEqualTo("refused errno 11");
+      assertThat(Workload.tryLock(mnt.resolve("locked"))).as("the child's lock, after the takeover").isEqualTo("refused errno 11");
       in.write("unlock\n");
       in.flush();
       assertThat(line(out, child)).isEqualTo("unlocked");
-      assertThat(tryLock(mnt.resolve("locked"))).as("released by the child's close, through the successor").isEqualTo("locked");
+      assertThat(Workload.tryLock(mnt.resolve("locked"))).as("released by the child's close, through the successor").isEqualTo("locked");
       in.write("end\n");
       in.flush();
       assertThat(line(out, child)).isEqualTo("done");

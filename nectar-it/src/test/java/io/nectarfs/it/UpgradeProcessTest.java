@@ -28,73 +28,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class UpgradeProcessTest {
   private static final Pattern PAUSE = Pattern.compile("pause ([0-9.]+) ms");
-  private static final String WORKLOAD = """
-      import fcntl, os, sys, threading, zlib, hashlib, signal
-      signal.alarm(600)
-      mnt = sys.argv[1]
-      errors, stop, lock = [], threading.Event(), threading.Lock()
-      counts = {'records': 0, 'reads': 0}
-      def say(s): print(s, flush=True)
-      big = open(os.path.join(mnt, 'big'), 'rb').read()
-      want = hashlib.sha256(big).hexdigest()
-      l = os.open(os.path.join(mnt, 'locked'), os.O_RDWR | os.O_CREAT, 0o644)
-      fcntl.lockf(l, fcntl.LOCK_EX | fcntl.LOCK_NB)
-      u = os.open(os.path.join(mnt, 'unlinked'), os.O_RDWR | os.O_CREAT, 0o644)
-      os.write(u, b'kept by the open descriptor' * 100); os.fsync(u)
-      os.unlink(os.path.join(mnt, 'unlinked'))
-      w = os.open(os.path.join(mnt, 'records'), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-      def writer():
-          seq = 0
-          try:
-              while not stop.is_set():
-                  body = seq.to_bytes(8, 'big') + os.urandom(52)
-                  os.write(w, body + zlib.crc32(body).to_bytes(4, 'big'))
-                  seq += 1
-                  if seq % 8 == 0: os.fsync(w)
-                  with lock: counts['records'] = seq
-              os.fsync(w)
-          except OSError as e: errors.append('writer: %r' % e)
-      def reader():
-          try:
-              while not stop.is_set():
-                  with open(os.path.join(mnt, 'big'), 'rb') as f: got = f.read()
-                  if hashlib.sha256(got).hexdigest() != want: errors.append('reader: big file differs'); return
-                  os.lseek(u, 0, os.SEEK_SET)
-                  if os.read(u, 4096) != b'kept by the open descriptor' * 100: errors.append('unlinked file differs'); return
-                  with lock: counts['reads'] += 1
-          except OSError as e: errors.append('reader: %r' % e)
-      ts = [threading.Thread(target=writer), threading.Thread(target=reader)]
-      for t in ts: t.start()
-      say('ready')
-      for line in sys.stdin:
-          cmd = line.strip()
-          if cmd == 'status':
-              with lock: say('records %d reads %d errors %d' % (counts['records'], counts['reads'], len(errors)))
-          elif cmd == 'stop':
-              break
-      stop.set()
-      for t in ts: t.join()
-      os.close(w)
-      data = open(os.path.join(mnt, 'records'), 'rb').read()
-      n = counts['records']
-      if len(data) != 64 * n: errors.append('records file: %d bytes for %d records' % (len(data), n))
-      for i in range(len(data) // 64):
-          r = data[64 * i:64 * i + 64]
-          if int.from_bytes(r[:8], 'big') != i or zlib.crc32(r[:60]).to_bytes(4, 'big') != r[60:]:
-              errors.append('record %d damaged' % i); break
-      if os.fstat(u).st_nlink != 0: errors.append('unlinked file has links')
-      say('done records %d reads %d errors %s' % (n, counts['reads'], errors))
-      sys.exit(1 if errors else 0)
-      """;
 
   @TempDir Path base;
   private final List<Path> mounts = new ArrayList<>();
-  private final List<Process> programs = new ArrayList<>();
+  private final List<Workload> programs = new ArrayList<>();
 
   @AfterEach
   void unmountAll() throws Exception {
-    for (Process p : programs) {
-      p.destroyForcibly();
+    for (Workload p : programs) {
+      p.close();
     }
     for (Path m : mounts) {
       sh("umount " + m + " 2>/dev/null || umount -l " + m + " 2>/dev/null; true");
@@ -152,27 +94,6 @@ class UpgradeProcessTest {
     return mnt;
   }
 
-  private static String tryLock(Path file) throws Exception {
-    Process p = new ProcessBuilder("python3", "-c", TakeoverMountTest.TRY_LOCK, file.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return out;
-  }
-
-  private static String line(BufferedReader r, Process p) throws IOException {
-    String l = r.readLine();
-    if (l == null) {
-      throw new AssertionError("the program ended early: " + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-    }
-    return l;
-  }
-
-  private static long field(String status, String name) {
-    Matcher m = Pattern.compile(name + " (\\d+)").matcher(status);
-    assertThat(m.find()).as(status).isTrue();
-    return Long.parseLong(m.group(1));
-  }
-
   @Test
   void aProgramUsingTheMount_seesNoError_acrossThreeUpgrades() throws Exception {
     MountedVolume.requireFuse();
@@ -181,53 +102,33 @@ class UpgradeProcessTest {
     byte[] big = new byte[8 << 20];
     new java.util.Random(17).nextBytes(big);
     Files.write(mnt.resolve("big"), big);
-    Path script = Files.writeString(base.resolve("workload.py"), WORKLOAD);
-    Process w = new ProcessBuilder("python3", script.toString(), mnt.toString()).start();
+    Workload w = Workload.start(base, mnt);
     programs.add(w);
-    BufferedReader out = new BufferedReader(new InputStreamReader(w.getInputStream(), StandardCharsets.UTF_8));
-    Writer in = new java.io.OutputStreamWriter(w.getOutputStream(), StandardCharsets.UTF_8);
-    assertThat(line(out, w)).isEqualTo("ready");
     List<Double> pauses = new ArrayList<>();
     int rounds = Integer.getInteger("nectar.it.upgrades", 3); // -Dnectar.it.upgrades=10 to measure the pause
     for (int round = 1; round <= rounds; round++) {
-      long before = records(in, out, w);
+      String before = w.status();
       Result r = nectar("upgrade", mnt.toString());
       assertThat(r.status()).as(r.out()).isZero();
       assertThat(r.out()).contains(mnt + " taken over");
       Matcher m = PAUSE.matcher(r.out());
       assertThat(m.find()).as(r.out()).isTrue();
       pauses.add(Double.parseDouble(m.group(1)));
-      assertThat(tryLock(mnt.resolve("locked"))).as("the program's lock after upgrade %d", round).isEqualTo("refused errno 11");
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-      long after = records(in, out, w);
-      while (after < before + 100 && System.nanoTime() < deadline) { // the writer goes on through the new process
-        after = records(in, out, w);
-      }
-      assertThat(after).as("records written after upgrade %d", round).isGreaterThanOrEqualTo(before + 100);
+      assertThat(Workload.tryLock(mnt.resolve("locked"))).as("the program's lock after upgrade %d", round).isEqualTo("refused errno 11");
+      w.goesOnFrom(before, "upgrade " + round);
     }
     List<Double> sorted = pauses.stream().sorted().toList();
     System.out.println("nectar upgrade pauses (ms, stop-reading .. serving): " + pauses + "; p50 " + sorted.get((sorted.size() - 1) / 2)
         + " max " + sorted.getLast());
-    in.write("stop\n");
-    in.flush();
-    String done = line(out, w);
-    assertThat(w.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    assertThat(done).contains("errors []");
-    assertThat(w.exitValue()).as(done).isZero();
-    assertThat(tryLock(mnt.resolve("locked"))).as("released with the program").isEqualTo("locked");
+    String done = w.stop();
+    assertThat(Workload.field(done, "lost")).as("fsyncs that failed: a planned upgrade loses nothing").isZero();
+    assertThat(Workload.field(done, "missing")).as("records missing: a planned upgrade loses nothing, fsynced or not").isZero();
+    assertThat(Workload.tryLock(mnt.resolve("locked"))).as("released with the program").isEqualTo("locked");
     assertThat(sh("umount " + mnt + " && echo unmounted")).contains("unmounted");
     mounts.remove(mnt);
     Result fsck = nectar("fsck", meta);
     assertThat(fsck.status()).as(fsck.out()).isZero();
     assertThat(fsck.out()).contains("no problems found");
-  }
-
-  private static long records(Writer in, BufferedReader out, Process w) throws IOException {
-    in.write("status\n");
-    in.flush();
-    String s = line(out, w);
-    assertThat(field(s, "errors")).as(s).isZero();
-    return field(s, "records");
   }
 
   @Test

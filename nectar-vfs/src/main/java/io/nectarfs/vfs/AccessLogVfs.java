@@ -35,7 +35,7 @@ import java.util.function.Function;
  * the keep-alive time (then it returns the note {@code #}), and wakes at once when its request
  * is interrupted (EINTR), its handle released or the VFS closed, so it never pins a FUSE thread.
  */
-final class AccessLogVfs implements Vfs {
+final class AccessLogVfs implements HandoverForwarding {
   static final String NAME = ".accesslog";
   static final long INO = Internal.ACCESSLOG;
   /** Handles of open logs live up here, apart from the wrapped VFS's handles. */
@@ -652,28 +652,13 @@ final class AccessLogVfs implements Vfs {
   }
 
   @Override
-  public HandleTable exportHandles() throws IOException {
-    return vfs.exportHandles();
-  }
-
-  @Override
-  public void importHandles(HandleTable table) throws IOException {
-    vfs.importHandles(table);
-  }
-
-  @Override
-  public void setHandleEvents(io.nectarfs.vfs.Vfs.HandleEvents events) {
-    vfs.setHandleEvents(events);
-  }
-
-  @Override
-  public void markLostWrites(java.util.Set<Long> inodes) {
-    vfs.markLostWrites(inodes);
-  }
-
-  @Override
   public void setReadOnly(boolean readOnly) {
     vfs.setReadOnly(readOnly);
+  }
+
+  @Override
+  public Vfs handoverTarget() {
+    return vfs;
   }
 
   @Override

@@ -16,7 +16,7 @@ import java.util.List;
  * seen by the front end is the subdirectory; the subdirectory's inode is shown as the root; ".."
  * of the root is the root, so nothing above it can be reached.
  */
-final class SubdirVfs implements Vfs {
+final class SubdirVfs implements HandoverForwarding {
   private final Vfs inner;
   private final long top;
 
@@ -288,28 +288,13 @@ final class SubdirVfs implements Vfs {
   }
 
   @Override
-  public HandleTable exportHandles() throws IOException {
-    return inner.exportHandles();
-  }
-
-  @Override
-  public void importHandles(HandleTable table) throws IOException {
-    inner.importHandles(table);
-  }
-
-  @Override
-  public void setHandleEvents(io.nectarfs.vfs.Vfs.HandleEvents events) {
-    inner.setHandleEvents(events);
-  }
-
-  @Override
-  public void markLostWrites(java.util.Set<Long> inodes) {
-    inner.markLostWrites(inodes);
-  }
-
-  @Override
   public void setReadOnly(boolean readOnly) {
     inner.setReadOnly(readOnly);
+  }
+
+  @Override
+  public Vfs handoverTarget() {
+    return inner;
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.nectarfs.meta.Attr;
 import io.nectarfs.meta.Entry;
 import io.nectarfs.meta.SetAttr;
 import io.nectarfs.meta.StatFs;
+import io.nectarfs.vfs.HandoverForwarding;
 import io.nectarfs.vfs.Vfs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,7 +15,7 @@ import java.util.List;
  * A VFS that applies an {@link IdentityMapping} to the caller of every operation before passing
  * it on. Stateless beyond its two final fields, so as thread-safe as the VFS it wraps.
  */
-final class MappedVfs implements Vfs {
+final class MappedVfs implements HandoverForwarding {
   private final Vfs inner;
   private final IdentityMapping mapping;
 
@@ -228,28 +229,13 @@ final class MappedVfs implements Vfs {
   }
 
   @Override
-  public io.nectarfs.vfs.HandleTable exportHandles() throws IOException {
-    return inner.exportHandles();
-  }
-
-  @Override
-  public void importHandles(io.nectarfs.vfs.HandleTable table) throws IOException {
-    inner.importHandles(table);
-  }
-
-  @Override
-  public void setHandleEvents(io.nectarfs.vfs.Vfs.HandleEvents events) {
-    inner.setHandleEvents(events);
-  }
-
-  @Override
-  public void markLostWrites(java.util.Set<Long> inodes) {
-    inner.markLostWrites(inodes);
-  }
-
-  @Override
   public void setReadOnly(boolean readOnly) {
     inner.setReadOnly(readOnly);
+  }
+
+  @Override
+  public Vfs handoverTarget() {
+    return inner;
   }
 
   @Override

@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A VFS wrapper (subdir, identity mapping, access log) must pass every operation on, including the ones
  * {@link Vfs} gives a default body: a default left in place answers for the wrapper (a paged
- * listing that reads whole directories, EOPNOTSUPP for quotas, pages never kept).
+ * listing that reads whole directories, EOPNOTSUPP for quotas, pages never kept). The takeover and
+ * crash-recovery calls are passed on by {@link io.nectarfs.vfs.HandoverForwarding}.
  */
 class VfsWrappersTest {
   @ParameterizedTest
@@ -25,10 +26,8 @@ class VfsWrappersTest {
       if (Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() != Vfs.class) {
         continue;
       }
-      try {
-        Method own = wrapper.getDeclaredMethod(m.getName(), m.getParameterTypes());
-        assertThat(own.getDeclaringClass()).isEqualTo(wrapper);
-      } catch (NoSuchMethodException e) {
+      Method used = wrapper.getMethod(m.getName(), m.getParameterTypes()); // the wrapper's own, or HandoverForwarding's
+      if (used.getDeclaringClass() == Vfs.class) {
         missing.add(m.getName());
       }
     }

@@ -1,0 +1,34 @@
+package io.nectarfs.vfs;
+
+import java.io.IOException;
+import java.util.Set;
+
+/**
+ * A VFS that wraps another (access logging, a subdirectory view, a uid/gid mapping) and passes the
+ * takeover and crash-recovery calls to it unchanged: handles keep the wrapped VFS's numbers and
+ * inodes, so there is nothing to translate. Implementations name the VFS they wrap.
+ */
+public interface HandoverForwarding extends Vfs {
+  /** The wrapped VFS, which owns the handles. */
+  Vfs handoverTarget();
+
+  @Override
+  default HandleTable exportHandles() throws IOException {
+    return handoverTarget().exportHandles();
+  }
+
+  @Override
+  default void importHandles(HandleTable table) throws IOException {
+    handoverTarget().importHandles(table);
+  }
+
+  @Override
+  default void setHandleEvents(HandleEvents events) {
+    handoverTarget().setHandleEvents(events);
+  }
+
+  @Override
+  default void markLostWrites(Set<Long> inodes) {
+    handoverTarget().markLostWrites(inodes);
+  }
+}
