@@ -23,12 +23,19 @@ import java.util.zip.CRC32C;
  * reading anything else. Every segment knows the total length, which exposes truncation, and its
  * index, which exposes moved segments. {@link #head} derives the user size from the stored size.
  *
- * <p>Concurrency: stateless.
+ * <p>Concurrency: no state but a pool of read buffers (a concurrent queue: a buffer belongs to one
+ * read between taking and returning it).
  */
 final class ChecksumStore extends TransformingStore {
   static final int SEGMENT = 64 << 10;
   private static final int TRAILER = 12;
   private static final int STRIDE = SEGMENT + TRAILER;
+  /** Ranges of up to this many segments are read into a pooled direct buffer ({@link #getBytes}). */
+  static final int POOLED_SEGMENTS = 4;
+  private static final int POOL_LIMIT = 32;
+
+  /** Direct buffers of {@link #POOLED_SEGMENTS} segments, reused across reads (at most {@link #POOL_LIMIT} kept). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> pooled = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   ChecksumStore(ObjectStore next) {
     super(next);
@@ -37,6 +44,13 @@ final class ChecksumStore extends TransformingStore {
   private static int crc(byte[] b, int off, int len, long index, long total) {
     CRC32C c = new CRC32C();
     c.update(b, off, len);
+    c.update(ByteBuffer.allocate(16).putLong(index).putLong(total).flip());
+    return (int) c.getValue();
+  }
+
+  private static int crc(ByteBuffer data, long index, long total) {
+    CRC32C c = new CRC32C();
+    c.update(data);
     c.update(ByteBuffer.allocate(16).putLong(index).putLong(total).flip());
     return (int) c.getValue();
   }
@@ -128,10 +142,19 @@ final class ChecksumStore extends TransformingStore {
 
   /**
    * The verified range in an array of its exact size: one copy after the read, straight from the
-   * segments (their trailers skipped), not a compaction in place and then a copy.
+   * segments (their trailers skipped), not a compaction in place and then a copy. A range of at
+   * most {@link #POOLED_SEGMENTS} segments (a small random read) is read into a pooled direct
+   * buffer and verified there, so the only array is the result: no array of whole segments to
+   * allocate and zero, and no copy out of the JDK's temporary buffer (measured on a cold 4 KiB
+   * random read of a {@code file://} volume: about a third of the object read's time).
    */
   @Override
   public byte[] getBytes(String key, long off, long len) throws IOException {
+    off = Math.max(0, off);
+    long first = off / SEGMENT;
+    if (len >= 0 && Math.max(first, (off + len - 1) / SEGMENT) - first < POOLED_SEGMENTS) {
+      return getSmall(key, off, len, first);
+    }
     Decoded d = decode(key, off, len, false);
     if (d == null) {
       return new byte[0];
@@ -147,6 +170,45 @@ final class ChecksumStore extends TransformingStore {
       pos += n;
     }
     return out;
+  }
+
+  private byte[] getSmall(String key, long off, long len, long first) throws IOException {
+    long last = Math.max(first, (off + len - 1) / SEGMENT);
+    ByteBuffer b = pooled.poll();
+    if (b == null) {
+      b = ByteBuffer.allocateDirect(POOLED_SEGMENTS * STRIDE);
+    }
+    try {
+      b.clear().limit((int) (last - first + 1) * STRIDE);
+      int got = next.read(key, first * STRIDE, b);
+      if (got == 0) {
+        checkEnd(key, off, first);
+        return new byte[0];
+      }
+      b.flip();
+      long total = check(key, b, first);
+      long count = segments(total);
+      if (first + (got + STRIDE - 1) / STRIDE - 1 != Math.min(last, count - 1)) {
+        throw new CorruptObjectException(key, "has " + (first + (got + STRIDE - 1) / STRIDE) + " segments where its length " + total + " needs " + count
+            + " (truncated?)");
+      }
+      int size = dataLength(got);
+      int start = (int) Math.min(off - first * SEGMENT, size);
+      int end = (int) Math.min(size, start + len);
+      byte[] out = new byte[end - start];
+      for (int pos = start; pos < end; ) {
+        int seg = pos / SEGMENT;
+        int in = pos - seg * SEGMENT;
+        int n = Math.min(SEGMENT - in, end - pos);
+        b.get(seg * STRIDE + in, out, pos - start, n);
+        pos += n;
+      }
+      return out;
+    } finally {
+      if (pooled.size() < POOL_LIMIT) {
+        pooled.offer(b);
+      }
+    }
   }
 
   /** Verified data of the segments a range covers: {@code buf[0, size)}, the range starting at {@code skip}. */
@@ -183,24 +245,21 @@ final class ChecksumStore extends TransformingStore {
   }
 
   /**
-   * Verifies the segments in {@code b} and, when {@code compact}, moves their data together at the
-   * front of {@code b} (dropping the trailers) without another buffer; {@code dataLen[0]} receives
-   * the data length.
+   * Verifies the segments in {@code b[0, limit)} (read from segment {@code first} on: data, then
+   * the 12-byte trailer); returns the object's total length. The buffer's position is unchanged.
    */
-  private static long verifyInPlace(String key, byte[] b, long first, int[] dataLen, boolean compact) throws CorruptObjectException {
+  private static long check(String key, ByteBuffer b, long first) throws CorruptObjectException {
     long total = -1;
     long idx = first;
-    int out = 0;
-    for (int pos = 0; pos < b.length; pos += STRIDE, idx++) {
-      int piece = Math.min(STRIDE, b.length - pos);
+    for (int pos = 0; pos < b.limit(); pos += STRIDE, idx++) {
+      int piece = Math.min(STRIDE, b.limit() - pos);
       if (piece < TRAILER) {
         throw new CorruptObjectException(key, "segment " + idx + " is truncated");
       }
       int dlen = piece - TRAILER;
-      ByteBuffer t = ByteBuffer.wrap(b, pos + dlen, TRAILER);
-      long tot = t.getLong();
-      int sum = t.getInt();
-      if (sum != crc(b, pos, dlen, idx, tot)) {
+      long tot = b.getLong(pos + dlen);
+      int sum = b.getInt(pos + dlen + 8);
+      if (sum != crc(b.slice(pos, dlen), idx, tot)) {
         throw new CorruptObjectException(key, "CRC32C mismatch in segment " + idx);
       }
       long expect = Math.min(SEGMENT, tot - idx * SEGMENT);
@@ -208,37 +267,36 @@ final class ChecksumStore extends TransformingStore {
         throw new CorruptObjectException(key, "segment " + idx + " has " + dlen + " bytes, inconsistent with length " + tot);
       }
       total = tot;
-      if (compact && out != pos) {
-        System.arraycopy(b, pos, b, out, dlen);
-      }
-      out += dlen;
     }
-    dataLen[0] = out;
+    return total;
+  }
+
+  /** The data bytes of {@code stored} bytes of whole segments and a last, possibly shorter, one. */
+  private static int dataLength(int stored) {
+    return stored - (int) ((stored + STRIDE - 1) / STRIDE) * TRAILER;
+  }
+
+  /**
+   * Verifies the segments in {@code b} ({@link #check}) and, when {@code compact}, moves their data
+   * together at the front of {@code b} (dropping the trailers) without another buffer; {@code
+   * dataLen[0]} receives the data length.
+   */
+  private static long verifyInPlace(String key, byte[] b, long first, int[] dataLen, boolean compact) throws CorruptObjectException {
+    long total = check(key, ByteBuffer.wrap(b), first);
+    if (compact) {
+      for (int pos = STRIDE, out = SEGMENT; pos < b.length; pos += STRIDE, out += SEGMENT) {
+        System.arraycopy(b, pos, b, out, Math.min(SEGMENT, b.length - pos - TRAILER));
+      }
+    }
+    dataLen[0] = dataLength(b.length);
     return total;
   }
 
   /** Verifies the segments in {@code b} (the first has index {@code first}); returns the total length. */
   private static long verify(String key, byte[] b, long first, ByteArrayOutputStream data) throws CorruptObjectException {
-    long total = -1;
-    long idx = first;
-    for (int pos = 0; pos < b.length; pos += STRIDE, idx++) {
-      int piece = Math.min(STRIDE, b.length - pos);
-      if (piece < TRAILER) {
-        throw new CorruptObjectException(key, "segment " + idx + " is truncated");
-      }
-      int dlen = piece - TRAILER;
-      ByteBuffer t = ByteBuffer.wrap(b, pos + dlen, TRAILER);
-      long tot = t.getLong();
-      int sum = t.getInt();
-      if (sum != crc(b, pos, dlen, idx, tot)) {
-        throw new CorruptObjectException(key, "CRC32C mismatch in segment " + idx);
-      }
-      long expect = Math.min(SEGMENT, tot - idx * SEGMENT);
-      if (tot < 0 || (total >= 0 && tot != total) || dlen != Math.max(0, expect) || (expect < 0 && !(tot == 0 && idx == 0))) {
-        throw new CorruptObjectException(key, "segment " + idx + " has " + dlen + " bytes, inconsistent with length " + tot);
-      }
-      total = tot;
-      data.write(b, pos, dlen);
+    long total = check(key, ByteBuffer.wrap(b), first);
+    for (int pos = 0; pos < b.length; pos += STRIDE) {
+      data.write(b, pos, Math.min(SEGMENT, b.length - pos - TRAILER));
     }
     return total;
   }

@@ -181,6 +181,33 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     }
   }
 
+  /** Reads straight into {@code dst} (no array in between when it is a direct buffer). */
+  @Override
+  public int read(String key, long off, ByteBuffer dst) throws IOException {
+    Path p = path(key);
+    try (FileChannel ch = open(p, key)) {
+      int start = dst.position();
+      long pos = Math.max(off, 0);
+      try {
+        while (dst.hasRemaining()) {
+          int n = ch.read(dst, pos + dst.position() - start);
+          if (n < 0) {
+            break; // objects are replaced by rename, never truncated in place: only at the end
+          }
+        }
+      } catch (IOException e) {
+        if (Files.isDirectory(p)) {
+          throw new NoSuchFileException(key);
+        }
+        throw e;
+      }
+      if (dst.position() == start && Files.isDirectory(p)) {
+        throw new NoSuchFileException(key);
+      }
+      return dst.position() - start;
+    }
+  }
+
   private static FileChannel open(Path p, String key) throws IOException {
     try {
       return FileChannel.open(p, StandardOpenOption.READ);

@@ -70,6 +70,22 @@ public interface ObjectStore extends AutoCloseable {
     }
   }
 
+  /**
+   * Reads the range {@code [off, off + dst.remaining())} of an object into {@code dst} (advancing
+   * its position), for callers that keep their own buffer, e.g. a reusable direct one; returns
+   * the bytes read, fewer at the end of the object and 0 when {@code off} is at or past it. Stores
+   * that read into a buffer without an intermediate array override this (the file store reads
+   * straight into a direct buffer); the default reads {@link #getBytes(String, long, long)}.
+   *
+   * @throws NoSuchFileException if the key does not exist
+   * @throws CorruptObjectException if the store detects that the stored bytes are damaged
+   */
+  default int read(String key, long off, ByteBuffer dst) throws IOException {
+    byte[] b = getBytes(key, off, dst.remaining());
+    dst.put(b);
+    return b.length;
+  }
+
   /** Reads a whole object into memory. */
   default byte[] getBytes(String key) throws IOException {
     return getBytes(key, 0, -1);

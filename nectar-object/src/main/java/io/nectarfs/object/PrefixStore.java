@@ -46,6 +46,15 @@ final class PrefixStore extends ForwardingStore implements ForwardsMultipart {
   }
 
   @Override
+  public int read(String key, long off, java.nio.ByteBuffer dst) throws IOException {
+    try {
+      return next.read(k(key), off, dst);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new java.nio.file.NoSuchFileException(key);
+    }
+  }
+
+  @Override
   public void put(String key, InputStream data, long length) throws IOException {
     next.put(k(key), data, length);
   }

@@ -121,6 +121,16 @@ final class RetryStore extends ForwardingStore implements ForwardsMultipart {
     return retry("get " + key, () -> next.getBytes(key, off, len));
   }
 
+  /** Retries the whole read into {@code dst}, from where it started. */
+  @Override
+  public int read(String key, long off, java.nio.ByteBuffer dst) throws IOException {
+    int start = dst.position();
+    return retry("get " + key, () -> {
+      dst.position(start);
+      return next.read(key, off, dst);
+    });
+  }
+
   /** The array is its own replay: no buffering copy. */
   @Override
   public void put(String key, byte[] data) throws IOException {

@@ -191,6 +191,40 @@ public abstract class ObjectStoreConformanceTest {
   }
 
   @Test
+  void read_fillsTheBufferFromItsPosition_shortAtTheEnd() throws IOException {
+    byte[] b = bytes(100_000);
+    store.put(p + "rb", b);
+    for (boolean direct : new boolean[] {false, true}) {
+      java.nio.ByteBuffer dst = direct ? java.nio.ByteBuffer.allocateDirect(9000) : java.nio.ByteBuffer.allocate(9000);
+      dst.position(100).limit(4196);
+      assertThat(store.read(p + "rb", 70_000, dst)).isEqualTo(4096);
+      assertThat(dst.position()).isEqualTo(4196);
+      byte[] got = new byte[4096];
+      dst.get(100, got);
+      assertThat(got).as("direct %s", direct).isEqualTo(Arrays.copyOfRange(b, 70_000, 74_096));
+      dst.clear();
+      assertThat(store.read(p + "rb", 99_000, dst)).as("short at the end").isEqualTo(1000);
+      byte[] tail = new byte[1000];
+      dst.get(0, tail);
+      assertThat(tail).isEqualTo(Arrays.copyOfRange(b, 99_000, 100_000));
+      dst.clear();
+      assertThat(store.read(p + "rb", 100_000, dst)).as("at the end").isZero();
+      assertThat(store.read(p + "rb", 200_000, dst)).as("past the end").isZero();
+    }
+    for (int i = 0; i < 20; i++) {
+      int off = random.nextInt(100_000);
+      int len = random.nextInt(Math.min(9000, 100_000 - off)) + 1;
+      java.nio.ByteBuffer dst = java.nio.ByteBuffer.allocateDirect(len);
+      assertThat(store.read(p + "rb", off, dst)).isEqualTo(len);
+      byte[] got = new byte[len];
+      dst.flip().get(got);
+      assertThat(got).isEqualTo(Arrays.copyOfRange(b, off, off + len));
+    }
+    assertThatThrownBy(() -> store.read(p + "missing", 0, java.nio.ByteBuffer.allocate(10)))
+        .isInstanceOf(NoSuchFileException.class).hasMessageContaining(p + "missing");
+  }
+
+  @Test
   void get_rangeOfEmptyObject() throws IOException {
     store.put(p + "empty", new byte[0]);
     assertThat(store.getBytes(p + "empty", 0, -1)).isEmpty();

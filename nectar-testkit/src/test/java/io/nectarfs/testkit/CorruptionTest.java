@@ -53,6 +53,9 @@ class CorruptionTest {
         bad[pos] ^= 1;
         raw.put("blk", bad);
         assertThatThrownBy(() -> s.getBytes("blk")).as("flip at %d", pos).isInstanceOf(CorruptObjectException.class).hasMessageContaining("blk");
+        long in = Math.min(d.length - 1, pos / (65_536 + 12) * 65_536L); // a small read of the damaged segment (a pooled buffer's path)
+        assertThatThrownBy(() -> s.getBytes("blk", in, 1)).as("1 byte of the segment flipped at %d", pos)
+            .isInstanceOf(CorruptObjectException.class).hasMessageContaining("blk");
       }
       // a ranged get that does not cover the damaged segment still works and reads only its segments
       byte[] bad = good.clone();
