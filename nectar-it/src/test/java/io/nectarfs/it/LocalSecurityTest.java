@@ -199,6 +199,8 @@ class LocalSecurityTest {
     assertThat(cmdline).contains("--foreground-child").contains(":****@").doesNotContain(password);
     assertThat(sh(tmp, "tr '\\0' ' ' < /proc/" + pid + "/environ")).as("the secret is in the child's private environment")
         .contains("NECTAR_MOUNT_META_URL=" + meta);
+    assertThat(sh(tmp, "ps -o args= --ppid " + pid)).as("the keeper's worker").contains("--keeper-worker").contains(":****@")
+        .doesNotContain(password);
     sh(mnt, "echo works > f && cat f");
     // metrics: the engine is labelled by its scheme; no password, user or URL in any label
     String stats = sh(mnt, "cat .stats");
@@ -206,6 +208,27 @@ class LocalSecurityTest {
     String endpoint = stats.replaceAll("(?s).*nectar_metrics_endpoint\\{address=\"([^\"]+)\".*", "$1");
     assertThat(endpoint).startsWith("http://127.0.0.1:");
     assertThat(sh(tmp, "curl -sf " + endpoint)).contains("engine=\"redis\"").doesNotContain(password).doesNotContain("redis://");
+  }
+
+  @Test
+  void keeperSocket_workerArguments_andMountLog_areTheOwnersOnly() throws Exception {
+    String meta = "sqlite3://" + tmp.resolve("meta.db");
+    format(meta, "kept-vol", "");
+    String out = mount(meta, "--cache-dir " + tmp.resolve("cache"));
+    String keeper = out.replaceAll("(?s).*\\(pid (\\d+),.*", "$1");
+    String socket = sh(tmp, "ls /run/nectar/keeper-*-" + keeper + ".sock").trim();
+    assertThat(sh(tmp, "stat -c '%a %u' /run/nectar " + socket + " " + tmp.resolve("mount.log")))
+        .as("the control socket directory, the keeper's socket, the mount log").isEqualTo("700 0\n600 0\n600 0\n");
+    Result connect = run(tmp, USER + "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.connect('" + socket + "'); print('connected')\"");
+    assertThat(connect.rc()).as(connect.out()).isNotZero();
+    assertThat(connect.out()).contains("Permission denied").doesNotContain("connected");
+    Result log = run(tmp, USER + "cat " + tmp.resolve("mount.log"));
+    assertThat(log.rc()).isNotZero();
+    assertThat(log.out()).contains("Permission denied");
+    Result upgrade = run(tmp, USER + nectar + " upgrade " + mnt);
+    assertThat(upgrade.rc()).as(upgrade.out()).isNotZero();
+    assertThat(upgrade.out().strip()).as("one line, no trace").doesNotContain("\n").doesNotContain("Exception");
+    sh(mnt, "echo still > f && cat f");
   }
 
   @Test
