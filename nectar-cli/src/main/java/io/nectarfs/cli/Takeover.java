@@ -93,7 +93,8 @@ final class Takeover {
     return await(out, p, log, from, target.mountpoint(), json, Progress.isTerminal() && !json);
   }
 
-  private static JsonNode describe(ControlSocket.Target target) throws IOException {
+  /** The running mount's answer to {@code describe} (its pid, arguments, keeper, volume). */
+  static JsonNode describe(ControlSocket.Target target) throws IOException {
     try (ControlSocket.Connection c = ControlSocket.connect(target)) {
       c.send(MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "describe")));
       UnixSockets.Frame f = c.receive(1 << 20, 30_000);

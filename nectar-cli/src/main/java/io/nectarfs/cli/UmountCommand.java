@@ -1,8 +1,14 @@
 package io.nectarfs.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nectarfs.fuse.ControlSocket;
 import io.nectarfs.fuse.FuseMount;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,7 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code nectar umount MOUNTPOINT}: unmounts; {@code --force} also when busy or the client died. */
+/**
+ * {@code nectar umount MOUNTPOINT}: unmounts; {@code --force} also when busy or the client died.
+ * It returns once the mount's processes ended (the server, and with a keeper the keeper and every
+ * worker it started), so their last writes (the uploads a close left, the session's end) are done:
+ * the unmount itself returns while the server still finishes. Processes it cannot ask (a mount of
+ * another user, one whose control socket is gone) are not waited for.
+ */
 @Command(name = "umount", aliases = "unmount", mixinStandardHelpOptions = true,
     description = {"Unmount a NectarFS mount. The client flushes written data and ends its session.",
         "With --force, unmount even when busy or when the client was killed (lazy unmount)."})
@@ -30,9 +42,50 @@ final class UmountCommand implements Callable<Integer> {
     if (!FuseMount.isMounted(mountpoint)) {
       throw new IOException(mountpoint + " is not mounted");
     }
+    List<ProcessHandle> serving = servingProcesses(mountpoint);
     boolean root = "root".equals(System.getProperty("user.name"));
     FuseMount.unmount(mountpoint, force, !root);
+    long deadline = System.nanoTime() + ENDING.toNanos();
+    for (ProcessHandle p : serving) {
+      while (p.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(20); // polls the process's end, with a deadline
+      }
+      if (p.isAlive()) {
+        spec.commandLine().getOut().println("unmounted " + mountpoint + "; its process " + p.pid() + " is still ending after " + ENDING.toSeconds()
+            + " s (see the mount's log)");
+        return Cli.OK;
+      }
+    }
     spec.commandLine().getOut().println("unmounted " + mountpoint);
     return Cli.OK;
+  }
+
+  /** How long the command waits for the mount's processes to end after the unmount. */
+  static final Duration ENDING = Duration.ofMinutes(2);
+
+  /** The processes that serve the mount, children first; empty when it cannot be asked. */
+  private static List<ProcessHandle> servingProcesses(Path mountpoint) {
+    List<ProcessHandle> out = new ArrayList<>();
+    try {
+      Optional<ControlSocket.Target> t = ControlSocket.find(mountpoint);
+      if (t.isEmpty()) {
+        return out;
+      }
+      JsonNode d = Takeover.describe(t.get());
+      Optional<ProcessHandle> server = ProcessHandle.of(d.path("pid").asLong(-1));
+      if (server.isEmpty() || server.get().pid() == ProcessHandle.current().pid()) {
+        return out; // a mount served in this process ends with it
+      }
+      Optional<ProcessHandle> keeper = d.hasNonNull("keeper") ? server.get().parent() : Optional.empty();
+      if (keeper.isPresent() && keeper.get().pid() != ProcessHandle.current().pid()) {
+        keeper.get().descendants().forEach(out::add); // the worker and a standby
+        out.add(keeper.get());
+      } else {
+        out.add(server.get());
+      }
+    } catch (IOException | RuntimeException e) {
+      // not ours to ask, or no control socket: nothing to wait for
+    }
+    return out;
   }
 }
