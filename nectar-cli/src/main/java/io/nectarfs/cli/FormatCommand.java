@@ -126,7 +126,8 @@ final class FormatCommand implements Callable<Integer> {
           .compression(StoreOptions.Compression.parse(compress).name().toLowerCase(java.util.Locale.ROOT))
           .encryption(pem, pem == null ? null : StoreOptions.Encryption.Cipher.parse(encryptCipher).name().toLowerCase(java.util.Locale.ROOT))
           .checksum(checksum).shards(shards).trashDays(trashDays).capacity(capacity == null ? 0 : Sizes.parse(capacity)).inodes(inodes)
-          .createdMillis(System.currentTimeMillis()).enableAcl(enableAcl).inlineSize((int) inline).build().validated();
+          .createdMillis(System.currentTimeMillis()).enableAcl(enableAcl).inlineSize((int) inline)
+          .checksumSegment(Format.DEFAULT_CHECKSUM_SEGMENT).build().validated();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -168,7 +169,7 @@ final class FormatCommand implements Callable<Integer> {
    * given keeps the existing volume's value (not the option's default).
    */
   private Format keepUnspecified(Format existing, Format wanted) {
-    Format.Builder b = wanted.toBuilder();
+    Format.Builder b = wanted.toBuilder().checksumSegment(existing.checksumSegment()); // fixed once objects exist
     if (!given("--storage")) {
       b.storage(existing.storage());
     }

@@ -34,8 +34,12 @@ import java.util.regex.Pattern;
  * @param inlineSize files whose size after a write is at most this many bytes keep the written
  *     slice in the metadata instead of the object store (0: off; at most {@link #MAX_INLINE});
  *     volumes formatted before inlining existed read it as 0
+ * @param checksumSegment the bytes each checksum of an object covers: a ranged read fetches and
+ *     verifies whole segments (0: {@link #LEGACY_CHECKSUM_SEGMENT}, volumes formatted before the
+ *     size was a setting); fixed at format, a power of two from 4 KiB to 1 MiB
  * @param requires features a client must understand to open the volume ({@link #FEATURES} lists
- *     those this client knows); {@code inline} once inline slices may exist
+ *     those this client knows); {@code inline} once inline slices may exist, {@code
+ *     checksum-segment} when the segment is not the legacy one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -57,6 +61,7 @@ public record Format(
     boolean enableAcl,
     int storageLayout,
     int inlineSize,
+    int checksumSegment,
     java.util.List<String> requires) {
   /**
    * The metadata layout version this client writes and reads. 2: slices may be inline (clients
@@ -67,8 +72,17 @@ public record Format(
   public static final int META_VERSION_PLAIN = 1;
   /** The feature of volumes whose slices may be inline. */
   public static final String FEATURE_INLINE = "inline";
+  /** The feature of volumes whose checksum segment is not {@link #LEGACY_CHECKSUM_SEGMENT}. */
+  public static final String FEATURE_CHECKSUM_SEGMENT = "checksum-segment";
   /** The features this client understands. */
-  public static final java.util.Set<String> FEATURES = java.util.Set.of(FEATURE_INLINE);
+  public static final java.util.Set<String> FEATURES = java.util.Set.of(FEATURE_INLINE, FEATURE_CHECKSUM_SEGMENT);
+  /** The checksum segment of volumes formatted before it was a setting. */
+  public static final int LEGACY_CHECKSUM_SEGMENT = 64 << 10;
+  /**
+   * The checksum segment of new volumes: a cold 4 KiB random read reads and verifies 16 KiB + 12
+   * bytes instead of 64 KiB (docs/decisions.md, "Checksum segments of 16 KiB").
+   */
+  public static final int DEFAULT_CHECKSUM_SEGMENT = 16 << 10;
   /** The largest inline size: what one metadata value holds on every engine, with headers to spare. */
   public static final int MAX_INLINE = 64 << 10;
   /** The inline size of new volumes (measured: docs/decisions.md, "Small files inline"). */
@@ -100,7 +114,7 @@ public record Format(
     return new Builder().name(name).uuid(uuid).storage(storage).blockSize(blockSize).compression(compression)
         .encryption(encryptKeyPem, encryptCipher).checksum(checksum).shards(shards).trashDays(trashDays).capacity(capacity)
         .inodes(inodes).metaVersion(metaVersion).createdMillis(createdMillis).enableAcl(enableAcl).storageLayout(storageLayout)
-        .inlineSize(inlineSize).requires(requires);
+        .inlineSize(inlineSize).checksumSegment(checksumSegment).requires(requires);
   }
 
   /** Builds a {@link Format}; {@link #build()} does not validate (see {@link Format#validated()}). */
@@ -122,9 +136,16 @@ public record Format(
     private boolean enableAcl;
     private int storageLayout = LAYOUT_UUID;
     private int inlineSize;
+    private int checksumSegment;
     private java.util.List<String> requires;
 
     private Builder() {}
+
+    /** The checksum segment (0: the legacy one); another than the legacy one marks the volume as needing {@link #FEATURE_CHECKSUM_SEGMENT}. */
+    public Builder checksumSegment(int v) {
+      checksumSegment = v;
+      return this;
+    }
 
     /** The inline size; above 0 it also marks the volume as needing {@link #FEATURE_INLINE}. */
     public Builder inlineSize(int v) {
@@ -217,7 +238,8 @@ public record Format(
     /**
      * Builds the record. A positive inline size adds {@link #FEATURE_INLINE} to the required
      * features and raises the metadata version to {@link #META_VERSION} (a volume once inlined
-     * stays so: its slices may be inline even after the size goes back to 0).
+     * stays so: its slices may be inline even after the size goes back to 0); a checksum segment
+     * other than the legacy one requires {@link #FEATURE_CHECKSUM_SEGMENT}.
      */
     public Format build() {
       java.util.List<String> req = requires == null ? new java.util.ArrayList<>() : new java.util.ArrayList<>(requires);
@@ -228,8 +250,12 @@ public record Format(
       if (req.contains(FEATURE_INLINE)) {
         version = Math.max(version, META_VERSION);
       }
+      req.remove(FEATURE_CHECKSUM_SEGMENT); // follows the segment: needed exactly when it is not the legacy one
+      if (checksumSegment != 0 && checksumSegment != LEGACY_CHECKSUM_SEGMENT) {
+        req.add(FEATURE_CHECKSUM_SEGMENT);
+      }
       return new Format(name, uuid, storage, blockSize, compression, encryptKeyPem, encryptCipher, checksum, shards, trashDays, capacity,
-          inodes, version, createdMillis, enableAcl, storageLayout, inlineSize, req.isEmpty() ? null : java.util.List.copyOf(req));
+          inodes, version, createdMillis, enableAcl, storageLayout, inlineSize, checksumSegment, req.isEmpty() ? null : java.util.List.copyOf(req));
     }
   }
 
@@ -239,6 +265,11 @@ public record Format(
 
   public Format withStorageLayout(int layout) {
     return toBuilder().storageLayout(layout).build();
+  }
+
+  /** The bytes each object checksum covers ({@link #checksumSegment}, the legacy size when 0). */
+  public int checksumSegmentBytes() {
+    return checksumSegment == 0 ? LEGACY_CHECKSUM_SEGMENT : checksumSegment;
   }
 
   /** The key prefix of the volume's objects in the storage (see {@link #storageLayout}). */
@@ -266,6 +297,9 @@ public record Format(
     }
     if (inlineSize < 0 || inlineSize > MAX_INLINE) {
       throw new IllegalArgumentException("inline size must be from 0 (off) to " + MAX_INLINE + " bytes, got " + inlineSize);
+    }
+    if (checksumSegment != 0 && (checksumSegment < 4 << 10 || checksumSegment > 1 << 20 || Integer.bitCount(checksumSegment) != 1)) {
+      throw new IllegalArgumentException("checksum segment must be a power of two from 4K to 1M, got " + checksumSegment);
     }
     if (storage == null || storage.isBlank()) {
       throw new IllegalArgumentException("a storage URL is required");

@@ -9,17 +9,19 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Stores a CRC32C for every 64 KiB segment and verifies the segments a get covers, so that a
- * ranged get fetches and checks only those segments.
+ * Stores a CRC32C for every segment and verifies the segments a get covers, so that a ranged get
+ * fetches and checks only those segments.
  *
- * <p><b>Stored format</b> (big-endian): the object is cut into segments of {@value #SEGMENT}
- * bytes (the last one shorter; an empty object has one empty segment); each segment is stored as
+ * <p><b>Stored format</b> (big-endian): the object is cut into segments of {@code segment} bytes
+ * (fixed per volume by its format: 16 KiB for new volumes, 64 KiB for those formatted before it
+ * was a setting; the last segment shorter, an empty object has one empty segment); each segment
+ * is stored as
  *
  * <pre>
  *   data | total length of the object (8 bytes) | CRC32C(data | segment index (8) | total length (8))
  * </pre>
  *
- * so segment {@code i} starts at {@code i * (SEGMENT + 12)}: a range's segments are found without
+ * so segment {@code i} starts at {@code i * (segment + 12)}: a range's segments are found without
  * reading anything else. Every segment knows the total length, which exposes truncation, and its
  * index, which exposes moved segments. {@link #head} derives the user size from the stored size.
  *
@@ -27,18 +29,23 @@ import java.util.zip.CRC32C;
  * read between taking and returning it).
  */
 final class ChecksumStore extends TransformingStore {
-  static final int SEGMENT = 64 << 10;
+  /** The segment of {@link StoreOptions#defaults()}: what volumes formatted before the size was a setting use. */
+  static final int DEFAULT_SEGMENT = 64 << 10;
   private static final int TRAILER = 12;
-  private static final int STRIDE = SEGMENT + TRAILER;
   /** Ranges of up to this many segments are read into a pooled direct buffer ({@link #getBytes}). */
   static final int POOLED_SEGMENTS = 4;
   private static final int POOL_LIMIT = 32;
 
   /** Direct buffers of {@link #POOLED_SEGMENTS} segments, reused across reads (at most {@link #POOL_LIMIT} kept). */
   private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> pooled = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final int segment;
+  private final int stride;
 
-  ChecksumStore(ObjectStore next) {
+  /** {@code segment}: the bytes each checksum covers (the volume's format fixes it). */
+  ChecksumStore(ObjectStore next, int segment) {
     super(next);
+    this.segment = segment;
+    this.stride = segment + TRAILER;
   }
 
   private static int crc(byte[] b, int off, int len, long index, long total) {
@@ -55,8 +62,8 @@ final class ChecksumStore extends TransformingStore {
     return (int) c.getValue();
   }
 
-  static long segments(long total) {
-    return Math.max(1, (total + SEGMENT - 1) / SEGMENT);
+  long segments(long total) {
+    return Math.max(1, (total + segment - 1) / segment);
   }
 
   @Override
@@ -71,8 +78,8 @@ final class ChecksumStore extends TransformingStore {
     long n = segments(raw.length);
     ByteBuffer out = ByteBuffer.allocate((int) (raw.length + n * TRAILER));
     for (long i = 0; i < n; i++) {
-      int off = (int) (i * SEGMENT);
-      int len = Math.min(SEGMENT, raw.length - off);
+      int off = (int) (i * segment);
+      int len = Math.min(segment, raw.length - off);
       out.put(raw, off, len).putLong(raw.length).putInt(crc(raw, off, len, i, raw.length));
     }
     next.put(key, out.array());
@@ -93,7 +100,7 @@ final class ChecksumStore extends TransformingStore {
     ByteBuffer cur = null;
     for (long i = 0; i < n; i++) {
       CRC32C c = new CRC32C();
-      long need = Math.min(SEGMENT, total - i * SEGMENT);
+      long need = Math.min(segment, total - i * segment);
       while (need > 0) {
         while (cur == null || !cur.hasRemaining()) {
           cur = parts.get(pi++).duplicate();
@@ -122,16 +129,16 @@ final class ChecksumStore extends TransformingStore {
     return userSize(stored.key(), stored.size());
   }
 
-  private static long userSize(String key, long stored) throws CorruptObjectException {
-    long full = stored / STRIDE;
-    long rem = stored % STRIDE;
+  private long userSize(String key, long stored) throws CorruptObjectException {
+    long full = stored / stride;
+    long rem = stored % stride;
     if (rem == 0 && full > 0) {
-      return full * SEGMENT;
+      return full * segment;
     }
     if (rem < TRAILER) {
       throw new CorruptObjectException(key, "stored size " + stored + " is not a valid checksummed length (truncated?)");
     }
-    return full * SEGMENT + rem - TRAILER;
+    return full * segment + rem - TRAILER;
   }
 
   @Override
@@ -151,8 +158,8 @@ final class ChecksumStore extends TransformingStore {
   @Override
   public byte[] getBytes(String key, long off, long len) throws IOException {
     off = Math.max(0, off);
-    long first = off / SEGMENT;
-    if (len >= 0 && Math.max(first, (off + len - 1) / SEGMENT) - first < POOLED_SEGMENTS) {
+    long first = off / segment;
+    if (len >= 0 && Math.max(first, (off + len - 1) / segment) - first < POOLED_SEGMENTS) {
       return getSmall(key, off, len, first);
     }
     Decoded d = decode(key, off, len, false);
@@ -163,24 +170,24 @@ final class ChecksumStore extends TransformingStore {
     int end = len < 0 ? d.size : (int) Math.min(d.size, start + len);
     byte[] out = new byte[end - start];
     for (int pos = start; pos < end; ) {
-      int seg = pos / SEGMENT;
-      int in = pos - seg * SEGMENT;
-      int n = Math.min(SEGMENT - in, end - pos);
-      System.arraycopy(d.buf, seg * STRIDE + in, out, pos - start, n);
+      int seg = pos / segment;
+      int in = pos - seg * segment;
+      int n = Math.min(segment - in, end - pos);
+      System.arraycopy(d.buf, seg * stride + in, out, pos - start, n);
       pos += n;
     }
     return out;
   }
 
   private byte[] getSmall(String key, long off, long len, long first) throws IOException {
-    long last = Math.max(first, (off + len - 1) / SEGMENT);
+    long last = Math.max(first, (off + len - 1) / segment);
     ByteBuffer b = pooled.poll();
     if (b == null) {
-      b = ByteBuffer.allocateDirect(POOLED_SEGMENTS * STRIDE);
+      b = ByteBuffer.allocateDirect(POOLED_SEGMENTS * stride);
     }
     try {
-      b.clear().limit((int) (last - first + 1) * STRIDE);
-      int got = next.read(key, first * STRIDE, b);
+      b.clear().limit((int) (last - first + 1) * stride);
+      int got = next.read(key, first * stride, b);
       if (got == 0) {
         checkEnd(key, off, first);
         return new byte[0];
@@ -188,19 +195,19 @@ final class ChecksumStore extends TransformingStore {
       b.flip();
       long total = check(key, b, first);
       long count = segments(total);
-      if (first + (got + STRIDE - 1) / STRIDE - 1 != Math.min(last, count - 1)) {
-        throw new CorruptObjectException(key, "has " + (first + (got + STRIDE - 1) / STRIDE) + " segments where its length " + total + " needs " + count
+      if (first + (got + stride - 1) / stride - 1 != Math.min(last, count - 1)) {
+        throw new CorruptObjectException(key, "has " + (first + (got + stride - 1) / stride) + " segments where its length " + total + " needs " + count
             + " (truncated?)");
       }
       int size = dataLength(got);
-      int start = (int) Math.min(off - first * SEGMENT, size);
+      int start = (int) Math.min(off - first * segment, size);
       int end = (int) Math.min(size, start + len);
       byte[] out = new byte[end - start];
       for (int pos = start; pos < end; ) {
-        int seg = pos / SEGMENT;
-        int in = pos - seg * SEGMENT;
-        int n = Math.min(SEGMENT - in, end - pos);
-        b.get(seg * STRIDE + in, out, pos - start, n);
+        int seg = pos / segment;
+        int in = pos - seg * segment;
+        int n = Math.min(segment - in, end - pos);
+        b.get(seg * stride + in, out, pos - start, n);
         pos += n;
       }
       return out;
@@ -221,14 +228,14 @@ final class ChecksumStore extends TransformingStore {
 
   /**
    * The same; {@code compact} false leaves the segments where they were read (data of segment
-   * {@code j} at {@code buf[j * STRIDE, ...)}, trailers in between).
+   * {@code j} at {@code buf[j * stride, ...)}, trailers in between).
    */
   private Decoded decode(String key, long off, long len, boolean compact) throws IOException {
     off = Math.max(0, off);
-    long first = off / SEGMENT;
-    long last = len < 0 ? Long.MAX_VALUE : Math.max(first, (off + len - 1) / SEGMENT);
-    long innerLen = len < 0 ? -1 : (last - first + 1) * STRIDE;
-    byte[] b = next.getBytes(key, first * STRIDE, innerLen);
+    long first = off / segment;
+    long last = len < 0 ? Long.MAX_VALUE : Math.max(first, (off + len - 1) / segment);
+    long innerLen = len < 0 ? -1 : (last - first + 1) * stride;
+    byte[] b = next.getBytes(key, first * stride, innerLen);
     if (b.length == 0) {
       checkEnd(key, off, first);
       return null;
@@ -237,22 +244,22 @@ final class ChecksumStore extends TransformingStore {
     long total = verifyInPlace(key, b, first, dataLen, compact);
     long count = segments(total);
     long expectedLast = Math.min(last, count - 1);
-    long got = (b.length + STRIDE - 1) / STRIDE;
+    long got = (b.length + stride - 1) / stride;
     if (first + got - 1 != expectedLast) {
       throw new CorruptObjectException(key, "has " + (first + got) + " segments where its length " + total + " needs " + count + " (truncated?)");
     }
-    return new Decoded(b, dataLen[0], off - first * SEGMENT);
+    return new Decoded(b, dataLen[0], off - first * segment);
   }
 
   /**
    * Verifies the segments in {@code b[0, limit)} (read from segment {@code first} on: data, then
    * the 12-byte trailer); returns the object's total length. The buffer's position is unchanged.
    */
-  private static long check(String key, ByteBuffer b, long first) throws CorruptObjectException {
+  private long check(String key, ByteBuffer b, long first) throws CorruptObjectException {
     long total = -1;
     long idx = first;
-    for (int pos = 0; pos < b.limit(); pos += STRIDE, idx++) {
-      int piece = Math.min(STRIDE, b.limit() - pos);
+    for (int pos = 0; pos < b.limit(); pos += stride, idx++) {
+      int piece = Math.min(stride, b.limit() - pos);
       if (piece < TRAILER) {
         throw new CorruptObjectException(key, "segment " + idx + " is truncated");
       }
@@ -262,7 +269,7 @@ final class ChecksumStore extends TransformingStore {
       if (sum != crc(b.slice(pos, dlen), idx, tot)) {
         throw new CorruptObjectException(key, "CRC32C mismatch in segment " + idx);
       }
-      long expect = Math.min(SEGMENT, tot - idx * SEGMENT);
+      long expect = Math.min(segment, tot - idx * segment);
       if (tot < 0 || (total >= 0 && tot != total) || dlen != Math.max(0, expect) || (expect < 0 && !(tot == 0 && idx == 0))) {
         throw new CorruptObjectException(key, "segment " + idx + " has " + dlen + " bytes, inconsistent with length " + tot);
       }
@@ -272,8 +279,8 @@ final class ChecksumStore extends TransformingStore {
   }
 
   /** The data bytes of {@code stored} bytes of whole segments and a last, possibly shorter, one. */
-  private static int dataLength(int stored) {
-    return stored - (int) ((stored + STRIDE - 1) / STRIDE) * TRAILER;
+  private int dataLength(int stored) {
+    return stored - (int) ((stored + stride - 1) / stride) * TRAILER;
   }
 
   /**
@@ -281,11 +288,11 @@ final class ChecksumStore extends TransformingStore {
    * together at the front of {@code b} (dropping the trailers) without another buffer; {@code
    * dataLen[0]} receives the data length.
    */
-  private static long verifyInPlace(String key, byte[] b, long first, int[] dataLen, boolean compact) throws CorruptObjectException {
+  private long verifyInPlace(String key, byte[] b, long first, int[] dataLen, boolean compact) throws CorruptObjectException {
     long total = check(key, ByteBuffer.wrap(b), first);
     if (compact) {
-      for (int pos = STRIDE, out = SEGMENT; pos < b.length; pos += STRIDE, out += SEGMENT) {
-        System.arraycopy(b, pos, b, out, Math.min(SEGMENT, b.length - pos - TRAILER));
+      for (int pos = stride, out = segment; pos < b.length; pos += stride, out += segment) {
+        System.arraycopy(b, pos, b, out, Math.min(segment, b.length - pos - TRAILER));
       }
     }
     dataLen[0] = dataLength(b.length);
@@ -293,10 +300,10 @@ final class ChecksumStore extends TransformingStore {
   }
 
   /** Verifies the segments in {@code b} (the first has index {@code first}); returns the total length. */
-  private static long verify(String key, byte[] b, long first, ByteArrayOutputStream data) throws CorruptObjectException {
+  private long verify(String key, byte[] b, long first, ByteArrayOutputStream data) throws CorruptObjectException {
     long total = check(key, ByteBuffer.wrap(b), first);
-    for (int pos = 0; pos < b.length; pos += STRIDE) {
-      data.write(b, pos, Math.min(SEGMENT, b.length - pos - TRAILER));
+    for (int pos = 0; pos < b.length; pos += stride) {
+      data.write(b, pos, Math.min(segment, b.length - pos - TRAILER));
     }
     return total;
   }
@@ -309,9 +316,9 @@ final class ChecksumStore extends TransformingStore {
     long stored = next.head(key).size();
     long total = userSize(key, stored);
     long lastIdx = segments(total) - 1;
-    byte[] b = next.getBytes(key, lastIdx * STRIDE, -1);
+    byte[] b = next.getBytes(key, lastIdx * stride, -1);
     long verified = verify(key, b, lastIdx, new ByteArrayOutputStream());
-    if (b.length > STRIDE || verified != total || off < total) {
+    if (b.length > stride || verified != total || off < total) {
       throw new CorruptObjectException(key, "its last segment does not match its stored size (truncated?)");
     }
   }

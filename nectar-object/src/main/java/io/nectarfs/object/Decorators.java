@@ -83,7 +83,7 @@ final class Decorators {
   /** The layers that rewrite contents (checksum → encryption → compression, innermost first) over {@code s}. */
   private static ObjectStore transforms(ObjectStore s, StoreOptions o, EncryptionKeys.VolumeKey key, List<String> layers) {
     if (o.checksum()) {
-      s = new ChecksumStore(s);
+      s = new ChecksumStore(s, o.checksumSegment());
       layers.add("checksum");
     }
     if (key != null) {

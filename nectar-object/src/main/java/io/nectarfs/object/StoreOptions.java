@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param compression the compression applied to each object
  * @param encryption per-object envelope encryption, or null
  * @param checksum whether objects carry checksums verified on every read
+ * @param checksumSegment the bytes each checksum covers (a power of two; see {@link ChecksumStore})
  * @param retry retry policy for transient failures
  * @param uploadBytesPerSecond bandwidth limit for puts (0: unlimited)
  * @param downloadBytesPerSecond bandwidth limit for gets (0: unlimited)
@@ -32,6 +33,7 @@ public record StoreOptions(
     Compression compression,
     Encryption encryption,
     boolean checksum,
+    int checksumSegment,
     Retry retry,
     long uploadBytesPerSecond,
     long downloadBytesPerSecond,
@@ -44,6 +46,9 @@ public record StoreOptions(
     if (shards < 0 || shards > 1024) {
       throw new IllegalArgumentException("shards must be between 0 and 1024, got " + shards);
     }
+    if (checksumSegment < 4 << 10 || checksumSegment > 1 << 20 || Integer.bitCount(checksumSegment) != 1) {
+      throw new IllegalArgumentException("checksum segment must be a power of two from 4K to 1M, got " + checksumSegment);
+    }
     if (uploadBytesPerSecond < 0 || downloadBytesPerSecond < 0) {
       throw new IllegalArgumentException("bandwidth limits must not be negative");
     }
@@ -51,44 +56,49 @@ public record StoreOptions(
 
   /** No decorators but the default retry policy. */
   public static StoreOptions defaults() {
-    return new StoreOptions("", 0, Compression.NONE, null, false, Retry.DEFAULT, 0, 0, null);
+    return new StoreOptions("", 0, Compression.NONE, null, false, ChecksumStore.DEFAULT_SEGMENT, Retry.DEFAULT, 0, 0, null);
   }
 
   /** No decorators at all, not even retries (conformance tests of raw backends). */
   public static StoreOptions raw() {
-    return new StoreOptions("", 0, Compression.NONE, null, false, Retry.NONE, 0, 0, null);
+    return new StoreOptions("", 0, Compression.NONE, null, false, ChecksumStore.DEFAULT_SEGMENT, Retry.NONE, 0, 0, null);
   }
 
   public StoreOptions withPrefix(String p) {
-    return new StoreOptions(p, shards, compression, encryption, checksum, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
+    return new StoreOptions(p, shards, compression, encryption, checksum, checksumSegment, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
   }
 
   public StoreOptions withShards(int n) {
-    return new StoreOptions(prefix, n, compression, encryption, checksum, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
+    return new StoreOptions(prefix, n, compression, encryption, checksum, checksumSegment, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
   }
 
   public StoreOptions withCompression(Compression c) {
-    return new StoreOptions(prefix, shards, c, encryption, checksum, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
+    return new StoreOptions(prefix, shards, c, encryption, checksum, checksumSegment, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
   }
 
   public StoreOptions withEncryption(Encryption e) {
-    return new StoreOptions(prefix, shards, compression, e, checksum, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
+    return new StoreOptions(prefix, shards, compression, e, checksum, checksumSegment, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
   }
 
   public StoreOptions withChecksum(boolean c) {
-    return new StoreOptions(prefix, shards, compression, encryption, c, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
+    return new StoreOptions(prefix, shards, compression, encryption, c, checksumSegment, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
+  }
+
+  /** The bytes each checksum covers (the volume's format says it; {@link ChecksumStore#DEFAULT_SEGMENT} unless set). */
+  public StoreOptions withChecksumSegment(int bytes) {
+    return new StoreOptions(prefix, shards, compression, encryption, checksum, bytes, retry, uploadBytesPerSecond, downloadBytesPerSecond, faults);
   }
 
   public StoreOptions withRetry(Retry r) {
-    return new StoreOptions(prefix, shards, compression, encryption, checksum, r, uploadBytesPerSecond, downloadBytesPerSecond, faults);
+    return new StoreOptions(prefix, shards, compression, encryption, checksum, checksumSegment, r, uploadBytesPerSecond, downloadBytesPerSecond, faults);
   }
 
   public StoreOptions withBandwidth(long up, long down) {
-    return new StoreOptions(prefix, shards, compression, encryption, checksum, retry, up, down, faults);
+    return new StoreOptions(prefix, shards, compression, encryption, checksum, checksumSegment, retry, up, down, faults);
   }
 
   public StoreOptions withFaults(Faults f) {
-    return new StoreOptions(prefix, shards, compression, encryption, checksum, retry, uploadBytesPerSecond, downloadBytesPerSecond, f);
+    return new StoreOptions(prefix, shards, compression, encryption, checksum, checksumSegment, retry, uploadBytesPerSecond, downloadBytesPerSecond, f);
   }
 
   /** Object compression. */

@@ -37,7 +37,7 @@ public final class StoreStacks {
   static final int ATTEMPTS = 100;
 
   private static final List<String> NAMES =
-      List.of("prefix", "shards", "lz4", "zstd", "aes256gcm", "chacha20", "checksum", "retry+faults", "bandwidth", "all");
+      List.of("prefix", "shards", "lz4", "zstd", "aes256gcm", "chacha20", "checksum", "checksum-4k", "retry+faults", "bandwidth", "all");
   private static String pem;
 
   private StoreStacks() {}
@@ -56,7 +56,7 @@ public final class StoreStacks {
 
   /** Whether a configuration offers the backend's multipart upload through {@code capability()} (no content-transforming layer). */
   public static boolean keepsMultipart(String name) {
-    return !List.of("lz4", "zstd", "aes256gcm", "chacha20", "checksum", "all").contains(name);
+    return !List.of("lz4", "zstd", "aes256gcm", "chacha20", "checksum", "checksum-4k", "all").contains(name);
   }
 
   /** The names of all configurations, sharded ones included. */
@@ -118,6 +118,7 @@ public final class StoreStacks {
       case "aes256gcm" -> raw.withEncryption(new StoreOptions.Encryption(key(keyDir), StoreOptions.Encryption.Cipher.AES256GCM));
       case "chacha20" -> raw.withEncryption(new StoreOptions.Encryption(key(keyDir), StoreOptions.Encryption.Cipher.CHACHA20_POLY1305));
       case "checksum" -> raw.withChecksum(true);
+      case "checksum-4k" -> raw.withChecksum(true).withChecksumSegment(4 << 10); // ranges over many segments
       case "retry+faults" -> raw.withRetry(instantRetry(ATTEMPTS)).withFaults(faults);
       case "bandwidth" -> raw.withBandwidth(512L << 20, 512L << 20);
       case "all" ->
@@ -126,6 +127,7 @@ public final class StoreStacks {
               .withCompression(StoreOptions.Compression.ZSTD)
               .withEncryption(new StoreOptions.Encryption(key(keyDir), StoreOptions.Encryption.Cipher.AES256GCM))
               .withChecksum(true)
+              .withChecksumSegment(16 << 10) // what new volumes use
               .withRetry(instantRetry(ATTEMPTS))
               .withBandwidth(512L << 20, 512L << 20)
               .withFaults(faults);

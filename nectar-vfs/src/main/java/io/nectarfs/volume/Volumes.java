@@ -67,7 +67,8 @@ public final class Volumes {
         .withPrefix(f.objectPrefix())
         .withShards(f.shards())
         .withCompression(StoreOptions.Compression.parse(f.compression()))
-        .withChecksum(f.checksum());
+        .withChecksum(f.checksum())
+        .withChecksumSegment(f.checksumSegmentBytes());
     if (f.encryptKeyPem() != null) {
       Path pem = Files.createTempFile("nectar-key-", ".pem", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       pem.toFile().deleteOnExit();
