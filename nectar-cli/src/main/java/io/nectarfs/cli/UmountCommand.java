@@ -47,10 +47,9 @@ final class UmountCommand implements Callable<Integer> {
     FuseMount.unmount(mountpoint, force, !root);
     long deadline = System.nanoTime() + ENDING.toNanos();
     for (ProcessHandle p : serving) {
-      while (p.isAlive() && System.nanoTime() < deadline) {
-        Thread.sleep(20); // polls the process's end, with a deadline
-      }
-      if (p.isAlive()) {
+      try {
+        p.onExit().get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
         spec.commandLine().getOut().println("unmounted " + mountpoint + "; its process " + p.pid() + " is still ending after " + ENDING.toSeconds()
             + " s (see the mount's log)");
         return Cli.OK;

@@ -167,13 +167,17 @@ final class ChecksumStore extends TransformingStore {
       return new byte[0];
     }
     int start = (int) Math.min(d.skip, d.size);
-    int end = len < 0 ? d.size : (int) Math.min(d.size, start + len);
+    return copyOut(ByteBuffer.wrap(d.buf), start, len < 0 ? d.size : (int) Math.min(d.size, start + len));
+  }
+
+  /** Data bytes {@code [start, end)} of the segments in {@code b} (data of segment j at {@code j * stride}), in a new array. */
+  private byte[] copyOut(ByteBuffer b, int start, int end) {
     byte[] out = new byte[end - start];
     for (int pos = start; pos < end; ) {
       int seg = pos / segment;
       int in = pos - seg * segment;
       int n = Math.min(segment - in, end - pos);
-      System.arraycopy(d.buf, seg * stride + in, out, pos - start, n);
+      b.get(seg * stride + in, out, pos - start, n);
       pos += n;
     }
     return out;
@@ -201,16 +205,7 @@ final class ChecksumStore extends TransformingStore {
       }
       int size = dataLength(got);
       int start = (int) Math.min(off - first * segment, size);
-      int end = (int) Math.min(size, start + len);
-      byte[] out = new byte[end - start];
-      for (int pos = start; pos < end; ) {
-        int seg = pos / segment;
-        int in = pos - seg * segment;
-        int n = Math.min(segment - in, end - pos);
-        b.get(seg * stride + in, out, pos - start, n);
-        pos += n;
-      }
-      return out;
+      return copyOut(b, start, (int) Math.min(size, start + len));
     } finally {
       if (pooled.size() < POOL_LIMIT) {
         pooled.offer(b);
