@@ -146,12 +146,13 @@ target_stop() {
 # The server's memory: for NectarFS every process of the mount (the keeper, its worker and the
 # standby worker: each has the mount point in its arguments), summed; peaks are summed per process.
 rss_rows() {
-  local t="$1" sfx="$2" pids
+  local t="$1" sfx="$2" pids status
   if [[ -n "$PID" && -r /proc/$PID/status ]]; then
     pids="$PID"
     [[ "$t" == pt ]] || pids="$(pgrep -f -- "$D/mnt-$t" | tr '\n' ' ')"
-    put "rss-hwm$sfx" "$t" "$(for p in $pids; do cat "/proc/$p/status" 2>/dev/null; done | awk '/^VmHWM/ {k += $2} END {printf "%.0f", k / 1024}')"
-    put "rss-now$sfx" "$t" "$(for p in $pids; do cat "/proc/$p/status" 2>/dev/null; done | awk '/^VmRSS/ {k += $2} END {printf "%.0f", k / 1024}')"
+    status="$(for p in $pids; do cat "/proc/$p/status" 2>/dev/null; done)"
+    put "rss-hwm$sfx" "$t" "$(awk '/^VmHWM/ {k += $2} END {printf "%.0f", k / 1024}' <<<"$status")"
+    put "rss-now$sfx" "$t" "$(awk '/^VmRSS/ {k += $2} END {printf "%.0f", k / 1024}' <<<"$status")"
   fi
 }
 

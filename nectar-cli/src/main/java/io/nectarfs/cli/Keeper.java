@@ -90,8 +90,9 @@ final class Keeper {
   private Phase phase = Phase.STARTING;
   private int exitCode;
 
-  /** {@code command}: the worker's command line; {@code env}: what the worker's environment adds. */
   /**
+   * @param command the worker's command line
+   * @param env what the worker's environment adds
    * @param err where the workers' standard error goes (the command's: a terminal, the mount log,
    *     or a test's capture), line by line
    */

@@ -3,6 +3,8 @@ package io.nectarfs.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** Finds the NectarFS mount ({@code fuse.nectarfs} in {@code /proc/mounts}) that holds a local path. */
@@ -10,6 +12,22 @@ final class NectarMounts {
   static final String FS_TYPE = "fuse.nectarfs";
 
   private NectarMounts() {}
+
+  /** The mount points of every NectarFS mount, in {@code /proc/mounts} order (none when it is unreadable). */
+  static List<Path> all() {
+    List<Path> mounts = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+        String[] f = line.split(" ");
+        if (f.length >= 3 && f[2].equals(FS_TYPE)) {
+          mounts.add(Path.of(unescape(f[1])));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no /proc/mounts: no mounts known
+    }
+    return mounts;
+  }
 
   /** The mount point of the innermost NectarFS mount containing {@code path}, if any. */
   static Optional<Path> containing(Path path) throws IOException {

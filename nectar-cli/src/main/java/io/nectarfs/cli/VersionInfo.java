@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -74,7 +73,7 @@ record VersionInfo(String version, String java, String fuseProtocol, boolean fus
    * not hang {@code nectar version}: it is given up on after a few seconds.
    */
   private static String kernelFuseProtocol() {
-    List<Path> mounts = nectarMounts();
+    List<Path> mounts = NectarMounts.all();
     if (mounts.isEmpty()) {
       return null;
     }
@@ -100,23 +99,8 @@ record VersionInfo(String version, String java, String fuseProtocol, boolean fus
     }
   }
 
-  private static List<Path> nectarMounts() {
-    List<Path> mounts = new ArrayList<>();
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
-        String[] f = line.split(" ");
-        if (f.length >= 3 && f[2].equals(NectarMounts.FS_TYPE)) {
-          mounts.add(Path.of(NectarMounts.unescape(f[1])));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // no /proc/mounts: no mounts known
-    }
-    return mounts;
-  }
-
   /** "7.N" from one mount's /.stats, or null when the mount is dead, unreadable or not yet initialised. */
-  static String protocolOf(Path mount) {
+  private static String protocolOf(Path mount) {
     try {
       for (String l : Files.readAllLines(mount.resolve(".stats"))) {
         if (l.startsWith("nectar_fuse_kernel_protocol_minor")) {

@@ -221,4 +221,34 @@ class CrashRecoveryTest {
     assertThat(metric(port, "nectar_fuse_resent_requests_total")).as("counted by the new worker").isPositive();
     assertThat(metric(port, "nectar_fuse_crash_recoveries_total")).isEqualTo(1);
   }
+
+  /**
+   * {@code nectar umount} returns once the mount's processes ended: the keeper, its worker and its
+   * standby worker. Before, it returned after the unmount while they still closed the volume, and a
+   * standby still starting opened it afterwards (a script that deleted the volume's files next, or a
+   * test's cleanup, raced with them).
+   */
+  @Test
+  void umount_returnsAfterTheKeeperItsWorkerAndItsStandbyEnded() throws Exception {
+    MountedVolume.requireFuse();
+    String meta = "sqlite3://" + base.resolve("vol.db");
+    nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"));
+    mnt = Files.createDirectories(base.resolve("mnt"));
+    Path log = base.resolve("mount.log");
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString(), "--standby");
+    Matcher pid = Pattern.compile("pid (\\d+)").matcher(mounted);
+    assertThat(pid.find()).as(mounted).isTrue();
+    ProcessHandle keeper = ProcessHandle.of(Long.parseLong(pid.group(1))).orElseThrow();
+    long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (count(log, "keeper: standby worker pid") < 1 && System.nanoTime() < ready) {
+      Thread.sleep(50); // polls the log for the standby, with a deadline
+    }
+    List<ProcessHandle> processes = new ArrayList<>(keeper.descendants().toList());
+    processes.add(keeper);
+    assertThat(processes).as("keeper, worker and standby").hasSizeGreaterThanOrEqualTo(3);
+    Files.writeString(mnt.resolve("f"), "data");
+    assertThat(nectar("umount", mnt.toString())).contains("unmounted " + mnt).doesNotContain("still ending");
+    mnt = null;
+    assertThat(processes.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList()).as("processes alive when umount returned").isEmpty();
+  }
 }

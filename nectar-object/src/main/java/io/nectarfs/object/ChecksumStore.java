@@ -32,20 +32,23 @@ final class ChecksumStore extends TransformingStore {
   /** The segment of {@link StoreOptions#defaults()}: what volumes formatted before the size was a setting use. */
   static final int DEFAULT_SEGMENT = 64 << 10;
   private static final int TRAILER = 12;
-  /** Ranges of up to this many segments are read into a pooled direct buffer ({@link #getBytes}). */
-  static final int POOLED_SEGMENTS = 4;
+  /** Ranges of up to this many bytes of segments are read into a pooled direct buffer ({@link #getBytes}). */
+  static final int POOLED_BYTES = 256 << 10;
   private static final int POOL_LIMIT = 32;
 
-  /** Direct buffers of {@link #POOLED_SEGMENTS} segments, reused across reads (at most {@link #POOL_LIMIT} kept). */
+  /** Direct buffers of {@link #pooledSegments} segments, reused across reads (at most {@link #POOL_LIMIT} kept). */
   private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> pooled = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final int segment;
   private final int stride;
+  /** How many segments a pooled buffer holds: {@link #POOLED_BYTES} of data, at least one segment. */
+  private final int pooledSegments;
 
   /** {@code segment}: the bytes each checksum covers (the volume's format fixes it). */
   ChecksumStore(ObjectStore next, int segment) {
     super(next);
     this.segment = segment;
     this.stride = segment + TRAILER;
+    this.pooledSegments = Math.max(1, POOLED_BYTES / segment);
   }
 
   private static int crc(byte[] b, int off, int len, long index, long total) {
@@ -150,7 +153,7 @@ final class ChecksumStore extends TransformingStore {
   /**
    * The verified range in an array of its exact size: one copy after the read, straight from the
    * segments (their trailers skipped), not a compaction in place and then a copy. A range of at
-   * most {@link #POOLED_SEGMENTS} segments (a small random read) is read into a pooled direct
+   * most {@link #POOLED_BYTES} of segments (a small random read) is read into a pooled direct
    * buffer and verified there, so the only array is the result: no array of whole segments to
    * allocate and zero, and no copy out of the JDK's temporary buffer (measured on a cold 4 KiB
    * random read of a {@code file://} volume: about a third of the object read's time).
@@ -159,7 +162,7 @@ final class ChecksumStore extends TransformingStore {
   public byte[] getBytes(String key, long off, long len) throws IOException {
     off = Math.max(0, off);
     long first = off / segment;
-    if (len >= 0 && Math.max(first, (off + len - 1) / segment) - first < POOLED_SEGMENTS) {
+    if (len >= 0 && Math.max(first, (off + len - 1) / segment) - first < pooledSegments) {
       return getSmall(key, off, len, first);
     }
     Decoded d = decode(key, off, len, false);
@@ -187,7 +190,7 @@ final class ChecksumStore extends TransformingStore {
     long last = Math.max(first, (off + len - 1) / segment);
     ByteBuffer b = pooled.poll();
     if (b == null) {
-      b = ByteBuffer.allocateDirect(POOLED_SEGMENTS * stride);
+      b = ByteBuffer.allocateDirect(pooledSegments * stride);
     }
     try {
       b.clear().limit((int) (last - first + 1) * stride);
@@ -197,12 +200,7 @@ final class ChecksumStore extends TransformingStore {
         return new byte[0];
       }
       b.flip();
-      long total = check(key, b, first);
-      long count = segments(total);
-      if (first + (got + stride - 1) / stride - 1 != Math.min(last, count - 1)) {
-        throw new CorruptObjectException(key, "has " + (first + (got + stride - 1) / stride) + " segments where its length " + total + " needs " + count
-            + " (truncated?)");
-      }
+      checkCount(key, first, last, got, check(key, b, first));
       int size = dataLength(got);
       int start = (int) Math.min(off - first * segment, size);
       return copyOut(b, start, (int) Math.min(size, start + len));
@@ -236,14 +234,20 @@ final class ChecksumStore extends TransformingStore {
       return null;
     }
     int[] dataLen = new int[1];
-    long total = verifyInPlace(key, b, first, dataLen, compact);
+    checkCount(key, first, last, b.length, verifyInPlace(key, b, first, dataLen, compact));
+    return new Decoded(b, dataLen[0], off - first * segment);
+  }
+
+  /**
+   * {@code stored} bytes read from segment {@code first} on, for a range up to segment {@code
+   * last}, must end where the object's {@code total} length says: at {@code last} or at its end.
+   */
+  private void checkCount(String key, long first, long last, long stored, long total) throws CorruptObjectException {
     long count = segments(total);
-    long expectedLast = Math.min(last, count - 1);
-    long got = (b.length + stride - 1) / stride;
-    if (first + got - 1 != expectedLast) {
+    long got = (stored + stride - 1) / stride;
+    if (first + got - 1 != Math.min(last, count - 1)) {
       throw new CorruptObjectException(key, "has " + (first + got) + " segments where its length " + total + " needs " + count + " (truncated?)");
     }
-    return new Decoded(b, dataLen[0], off - first * segment);
   }
 
   /**

@@ -165,18 +165,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
         return new byte[0];
       }
       ByteBuffer buf = ByteBuffer.allocate((int) (end - start));
-      try {
-        while (buf.hasRemaining()) {
-          if (ch.read(buf, start + buf.position()) < 0) {
-            break; // objects are replaced by rename, never truncated in place: only at the end
-          }
-        }
-      } catch (IOException e) {
-        if (Files.isDirectory(p)) {
-          throw new NoSuchFileException(key);
-        }
-        throw e;
-      }
+      fill(ch, p, key, start, buf);
       return buf.position() == buf.capacity() ? buf.array() : Arrays.copyOf(buf.array(), buf.position());
     }
   }
@@ -187,24 +176,28 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     Path p = path(key);
     try (FileChannel ch = open(p, key)) {
       int start = dst.position();
-      long pos = Math.max(off, 0);
-      try {
-        while (dst.hasRemaining()) {
-          int n = ch.read(dst, pos + dst.position() - start);
-          if (n < 0) {
-            break; // objects are replaced by rename, never truncated in place: only at the end
-          }
-        }
-      } catch (IOException e) {
-        if (Files.isDirectory(p)) {
-          throw new NoSuchFileException(key);
-        }
-        throw e;
-      }
+      fill(ch, p, key, Math.max(off, 0), dst);
       if (dst.position() == start && Files.isDirectory(p)) {
         throw new NoSuchFileException(key);
       }
       return dst.position() - start;
+    }
+  }
+
+  /** Reads from {@code pos} until {@code dst} is full or the object ends; a directory's key is missing. */
+  private static void fill(FileChannel ch, Path p, String key, long pos, ByteBuffer dst) throws IOException {
+    int start = dst.position();
+    try {
+      while (dst.hasRemaining()) {
+        if (ch.read(dst, pos + dst.position() - start) < 0) {
+          break; // objects are replaced by rename, never truncated in place: only at the end
+        }
+      }
+    } catch (IOException e) {
+      if (Files.isDirectory(p)) {
+        throw new NoSuchFileException(key);
+      }
+      throw e;
     }
   }
 
