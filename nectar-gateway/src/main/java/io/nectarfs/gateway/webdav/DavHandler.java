@@ -73,6 +73,7 @@ final class DavHandler extends Handler.Abstract {
     try {
       Ctx ctx = options.auth().authenticate(request.getHeaders().get("Authorization"));
       if (ctx == null) {
+        closeIfBodyUnread(request, response);
         response.getHeaders().put("WWW-Authenticate", "Basic realm=\"nectarfs\", charset=\"UTF-8\"");
         new Exchange(request, response, "/", Ctx.ROOT, null).send(401, "text/plain; charset=utf-8", "authentication required\n");
         callback.succeeded();
@@ -137,6 +138,7 @@ final class DavHandler extends Handler.Abstract {
     }
     try {
       response.reset();
+      closeIfBodyUnread(request, response);
       Exchange out = x != null ? x : new Exchange(request, response, "/", Ctx.ROOT, null);
       if (e.status() == 405) {
         out.header("Allow", "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, COPY, MOVE, PROPFIND, PROPPATCH, LOCK, UNLOCK");
@@ -148,6 +150,18 @@ final class DavHandler extends Handler.Abstract {
       }
     } catch (IOException | RuntimeException again) {
       LOG.debug("could not send the error response", again);
+    }
+  }
+
+  /**
+   * An answer sent before the request's body was read (a refusal, a failure) ends the connection:
+   * Jetty closes a connection whose request body is left unread once the answer is out, and a
+   * client that was not told so sends its next request on it and gets no answer (seen with the JDK
+   * client after a 403 to a read-only server's PUT). {@code Connection: close} tells it.
+   */
+  private static void closeIfBodyUnread(Request request, Response response) {
+    if (request.getLength() != 0) { // -1: chunked or unknown, also a body
+      response.getHeaders().put("Connection", "close");
     }
   }
 

@@ -236,6 +236,7 @@ class WebDavProtocolTest {
         HttpResponse<Void> r = http.send(HttpRequest.newBuilder(u.resolve("/f")).method(m, HttpRequest.BodyPublishers.ofString("x"))
             .header("Destination", ro.url() + "g").build(), HttpResponse.BodyHandlers.discarding());
         assertThat(r.statusCode()).as(m).isEqualTo(403);
+        assertThat(r.headers().firstValue("Connection")).as("%s: its body unread, the connection ends, and the client is told", m).hasValue("close");
       }
       assertThat(http.send(HttpRequest.newBuilder(u.resolve("/f")).build(), HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("x");
       assertThat(ro.volume.fileSystem().list(Ctx.ROOT, "/")).extracting(FileApi.Child::name).containsExactly("f");
