@@ -252,7 +252,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   }
 
   /** The PV's subdirectory: from the volume context (static PVs, and what CreateVolume answered), else from a dynamic id; "/" for a whole-volume static PV. */
-  private static String subdir(String volumeId, Map<String, String> context) {
+  static String subdir(String volumeId, Map<String, String> context) {
     String s = context.get(VolumeIds.SUBDIR);
     if (s != null) {
       try {

@@ -1,13 +1,11 @@
 package io.nectarfs.csi.pod;
 
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
@@ -15,27 +13,19 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.nectarfs.common.Uris;
 import io.nectarfs.csi.mount.MountSpec;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The shape of a mount pod: its name, labels, spec, Secret and reference annotations, and what its
  * status says. Pure functions; the {@link PodMounter} does the API calls.
  *
  * <p>Secrets reach the pod only through {@code secretKeyRef} environment variables naming keys of
- * the per-key Secret; the metadata URL is passed as {@code NECTAR_MOUNT_META_URL}, and the command
- * line carries its redacted form, which {@code nectar mount --foreground-child} replaces by the
- * variable's value when they match (so neither the pod spec nor {@code ps} shows a password).
+ * the per-key Secret (the container is {@link MountContainers}'s).
  */
 final class MountPods {
   static final String APP = "nectar-mount";
@@ -48,10 +38,8 @@ final class MountPods {
   /** Wall-clock millis when the last reference went; absent while referenced. */
   static final String IDLE_SINCE = "nectarfs.io/idle-since";
   static final String CONTAINER = "mount";
-  static final String META_URL = "META_URL";
-  static final String META_URL_ENV = "NECTAR_MOUNT_META_URL";
-  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  private static final int MAX_NAME = 63;
+  static final String META_URL = MountContainers.META_URL;
+  static final String META_URL_ENV = MountContainers.META_URL_ENV;
 
   private MountPods() {}
 
@@ -66,13 +54,7 @@ final class MountPods {
 
   /** A valid DNS label / label value of at most 63 characters, unique per input. */
   static String dnsLabel(String s) {
-    String clean = s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
-    if (clean.length() <= MAX_NAME && clean.equals(s)) {
-      return clean;
-    }
-    String hash = sha256(s).substring(0, 8);
-    String head = clean.substring(0, Math.min(clean.length(), MAX_NAME - 9)).replaceAll("-+$", "");
-    return head + "-" + hash;
+    return MountContainers.dnsLabel(s);
   }
 
   /** The annotation key of reference {@code ref}. */
@@ -139,22 +121,16 @@ final class MountPods {
     String name = podName(config.nodeName(), spec.key());
     String root = config.mountRoot().toString();
     String mountPoint = config.mountRoot().resolve(spec.key()).toString();
-    List<String> cmd = new ArrayList<>(List.of("nectar", "mount", "--foreground-child", Uris.redact(url), mountPoint));
-    cmd.addAll(spec.options());
+    List<String> options = new ArrayList<>(spec.options());
     String cacheRoot = settings.get(PodMounterConfig.CACHE_DIR);
     boolean ownCache = cacheRoot != null && spec.options().stream().noneMatch(o -> o.equals("--cache-dir") || o.startsWith("--cache-dir="));
     if (ownCache) {
-      cmd.add("--cache-dir=" + cacheRoot + "/" + spec.key());
+      options.add("--cache-dir=" + cacheRoot + "/" + spec.key());
     }
-    List<EnvVar> env = new ArrayList<>();
-    env.add(secretEnv(META_URL_ENV, secretName(name), META_URL));
-    for (String k : new TreeMap<>(spec.secrets()).keySet()) {
-      if (!k.equals(META_URL) && ENV_NAME.matcher(k).matches()) {
-        env.add(secretEnv(k, secretName(name), k));
-      }
-    }
-    Map<String, Quantity> requests = quantities(settings, PodMounterConfig.CPU_REQUEST, PodMounterConfig.MEMORY_REQUEST);
-    Map<String, Quantity> limits = quantities(settings, PodMounterConfig.CPU_LIMIT, PodMounterConfig.MEMORY_LIMIT);
+    Container mount = MountContainers.container(CONTAINER,
+        new MountContainers.Mount(Uris.redact(url), mountPoint, options, secretName(name), spec.secrets().keySet(), settings));
+    mount.getVolumeMounts().add(new VolumeMountBuilder().withName("mount-root").withMountPath(root).withMountPropagation("Bidirectional").build());
+    mount.getVolumeMounts().add(new VolumeMountBuilder().withName("dev-fuse").withMountPath("/dev/fuse").build());
     Map<String, String> annotations = new TreeMap<>();
     annotations.put(refKey(ref), ref);
     Pod pod = new PodBuilder()
@@ -168,20 +144,7 @@ final class MountPods {
             .withEnableServiceLinks(false)
             .withTerminationGracePeriodSeconds(30L)
             .addNewToleration().withOperator("Exists").endToleration()
-            .addNewContainer()
-                .withName(CONTAINER).withImage(image).withImagePullPolicy("IfNotPresent")
-                .withCommand(cmd).withEnv(env)
-                .withNewResources().withRequests(requests).withLimits(limits).endResources()
-                .withNewSecurityContext().withPrivileged(true).endSecurityContext()
-                .withTerminationMessagePolicy("FallbackToLogsOnError")
-                .withNewReadinessProbe()
-                    .withNewExec().withCommand("/bin/sh", "-c", "mountpoint -q \"$0\" && stat -t \"$0\" >/dev/null", mountPoint).endExec()
-                    .withPeriodSeconds(5).withFailureThreshold(1).withTimeoutSeconds(5)
-                .endReadinessProbe()
-                .withNewLifecycle().withNewPreStop().withNewExec().withCommand("nectar", "umount", mountPoint).endExec().endPreStop().endLifecycle()
-                .addNewVolumeMount().withName("mount-root").withMountPath(root).withMountPropagation("Bidirectional").endVolumeMount()
-                .addNewVolumeMount().withName("dev-fuse").withMountPath("/dev/fuse").endVolumeMount()
-            .endContainer()
+            .addToContainers(mount)
             .addNewVolume().withName("mount-root").withNewHostPath().withPath(root).withType("DirectoryOrCreate").endHostPath().endVolume()
             .addNewVolume().withName("dev-fuse").withNewHostPath().withPath("/dev/fuse").withType("CharDevice").endHostPath().endVolume()
         .endSpec()
@@ -195,37 +158,7 @@ final class MountPods {
 
   /** StorageClass parameters over the ConfigMap over the defaults, for the known keys. */
   static Map<String, String> settings(Map<String, String> parameters, Map<String, String> configMap, Map<String, String> defaults) {
-    Map<String, String> s = new LinkedHashMap<>();
-    for (String k : List.of(PodMounterConfig.IMAGE, PodMounterConfig.CPU_REQUEST, PodMounterConfig.CPU_LIMIT,
-        PodMounterConfig.MEMORY_REQUEST, PodMounterConfig.MEMORY_LIMIT, PodMounterConfig.PRIORITY_CLASS, PodMounterConfig.CACHE_DIR)) {
-      String v = firstNonBlank(parameters.get(k), configMap.get(k), defaults.get(k));
-      if (v != null) {
-        s.put(k, v);
-      }
-    }
-    return s;
-  }
-
-  private static String firstNonBlank(String... vs) {
-    for (String v : vs) {
-      if (v != null && !v.isBlank()) {
-        return v;
-      }
-    }
-    return null;
-  }
-
-  private static Map<String, Quantity> quantities(Map<String, String> settings, String cpu, String memory) {
-    Map<String, Quantity> q = new TreeMap<>();
-    Optional.ofNullable(settings.get(cpu)).ifPresent(v -> q.put("cpu", new Quantity(v)));
-    Optional.ofNullable(settings.get(memory)).ifPresent(v -> q.put("memory", new Quantity(v)));
-    return q;
-  }
-
-  private static EnvVar secretEnv(String name, String secret, String key) {
-    return new EnvVarBuilder().withName(name)
-        .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).withOptional(false).endSecretKeyRef().endValueFrom()
-        .build();
+    return MountContainers.settings(parameters, configMap, defaults);
   }
 
   static boolean ready(Pod pod) {
@@ -293,10 +226,6 @@ final class MountPods {
   }
 
   static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
+    return MountContainers.sha256(s);
   }
 }
