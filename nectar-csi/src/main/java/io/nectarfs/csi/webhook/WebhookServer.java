@@ -1,6 +1,7 @@
 package io.nectarfs.csi.webhook;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -27,10 +28,27 @@ public final class WebhookServer implements AutoCloseable {
   private static final int MAX_THREADS = 32;
   private final Server server;
   private final ServerConnector connector;
+  private volatile AutoCloseable owned = () -> {};
 
   private WebhookServer(Server server, ServerConnector connector) {
     this.server = server;
     this.connector = connector;
+  }
+
+  /**
+   * Serves with a client of the cluster this process runs in (in-cluster configuration, else
+   * the kubeconfig), closed with the server.
+   */
+  public static WebhookServer startInCluster(WebhookConfig config) throws IOException {
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    try {
+      WebhookServer s = start(config, client);
+      s.owned = client;
+      return s;
+    } catch (IOException | RuntimeException e) {
+      client.close();
+      throw e;
+    }
   }
 
   /** Listens on {@code config.address()}; a bad certificate or key, or an address in use, is an IOException naming it. */
@@ -78,6 +96,11 @@ public final class WebhookServer implements AutoCloseable {
   @Override
   public void close() {
     stopQuietly(server);
+    try {
+      owned.close();
+    } catch (Exception e) {
+      // closing anyway
+    }
   }
 
   private static void stopQuietly(Server s) {
