@@ -39,7 +39,8 @@ class HelmChartTest {
   static Manifests render(Map<String, Object> values, String ns) throws IOException {
     List<Path> templates;
     try (Stream<Path> s = Files.list(chart().resolve("templates"))) {
-      templates = s.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+      // webhook.yaml (off by default) uses Helm functions (if, genCA): WebhookManifestsTest checks it
+      templates = s.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().equals("webhook.yaml")).sorted().toList();
     }
     List<String> docs = new ArrayList<>();
     for (Path t : templates) {
