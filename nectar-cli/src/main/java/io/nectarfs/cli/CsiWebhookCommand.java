@@ -1,5 +1,6 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.csi.webhook.WebhookConfig;
 import io.nectarfs.csi.webhook.WebhookServer;
@@ -46,21 +47,17 @@ final class CsiWebhookCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    int colon = listen.lastIndexOf(':');
-    int port;
+    InetSocketAddress address;
     try {
-      port = Integer.parseInt(listen.substring(colon + 1));
-    } catch (NumberFormatException | IndexOutOfBoundsException e) {
-      throw new ParameterException(spec.commandLine(), "--listen " + listen + ": expected HOST:PORT, e.g. 0.0.0.0:9443");
-    }
-    if (colon <= 0 || port < 0 || port > 65535) {
-      throw new ParameterException(spec.commandLine(), "--listen " + listen + ": expected HOST:PORT, e.g. 0.0.0.0:9443");
+      address = MetricsServer.parse(listen);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--listen must be HOST:PORT, :PORT or PORT, got '" + listen + "'");
     }
     String ns = namespace != null ? namespace : Secrets.fromEnvironment().plain("POD_NAMESPACE").orElse("nectarfs");
-    WebhookConfig config = WebhookConfig.of(new InetSocketAddress(listen.substring(0, colon), port), cert, key).withStrict(strict).withNamespace(ns);
+    WebhookConfig config = WebhookConfig.of(address, cert, key).withStrict(strict).withNamespace(ns);
     WebhookServer server = WebhookServer.startInCluster(config);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "csi-webhook-stop"));
-    out.printf("admission webhook serving https://%s:%d/mutate (claims of %s%s)%n", listen.substring(0, colon), server.port(), config.driver(),
+    out.printf("admission webhook serving https://%s:%d/mutate (claims of %s%s)%n", address.getHostString(), server.port(), config.driver(),
         strict ? ", strict" : "");
     out.flush();
     server.join();
