@@ -30,6 +30,8 @@ final class AdmissionHandler extends Handler.Abstract {
   static final String PATH = "/mutate";
   static final String HEALTH = "/healthz";
   private static final Logger LOG = LoggerFactory.getLogger(AdmissionHandler.class);
+  /** Bytes of a too-large body read and dropped so that the client sees the 413. */
+  private static final long DRAIN_BYTES = 64L << 20;
 
   private final KubernetesClient client;
   private final WebhookConfig config;
@@ -55,14 +57,19 @@ final class AdmissionHandler extends Handler.Abstract {
   }
 
   private void review(Request request, Response response, Callback callback) {
+    InputStream in = Content.Source.asInputStream(request);
     byte[] body;
     try {
-      body = read(request, config.maxRequestBytes());
+      body = read(in, request.getLength(), config.maxRequestBytes());
     } catch (IOException e) {
       send(response, callback, HttpStatus.BAD_REQUEST_400, "text/plain", "cannot read the request body: " + e.getMessage() + "\n");
       return;
     }
     if (body == null) {
+      if (!drained(in, DRAIN_BYTES)) {
+        // The rest stays unread and Jetty closes the connection after this answer: say so.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
       send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, "text/plain",
           "AdmissionReview larger than " + config.maxRequestBytes() + " bytes\n");
       return;
@@ -104,14 +111,33 @@ final class AdmissionHandler extends Handler.Abstract {
     };
   }
 
-  /** The body, or null when it is longer than {@code max}. */
-  private static byte[] read(Request request, int max) throws IOException {
-    if (request.getLength() > max) {
+  /** The body ({@code length} as announced, -1 if not), or null when it is longer than {@code max}. */
+  private static byte[] read(InputStream in, long length, int max) throws IOException {
+    if (length > max) {
       return null;
     }
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] b = in.readNBytes(max + 1);
-      return b.length > max ? null : b;
+    byte[] b = in.readNBytes(max + 1);
+    return b.length > max ? null : b;
+  }
+
+  /**
+   * Reads and drops the rest of a refused body, at most {@code limit} bytes: a client that sends
+   * its whole body before it reads the answer (no {@code Expect: 100-continue}) then gets the
+   * answer instead of a reset connection. False when the body was longer or could not be read.
+   */
+  private static boolean drained(InputStream in, long limit) {
+    try {
+      byte[] buf = new byte[64 << 10];
+      for (long left = limit; left > 0; ) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+        if (n < 0) {
+          return true;
+        }
+        left -= n;
+      }
+      return in.read() < 0;
+    } catch (IOException e) {
+      return false;
     }
   }
 
