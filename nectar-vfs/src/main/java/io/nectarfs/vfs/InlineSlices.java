@@ -25,8 +25,8 @@ import java.util.Optional;
  * <p>{@link #commit} is where a file writer puts a finished small slice into the metadata instead
  * of the object store.
  *
- * <p>Concurrency: thread-safe; the cache is a Caffeine cache bounded by {@link #CACHE_BYTES} of
- * decoded bytes (two readers that miss together may both read the metadata: same bytes).
+ * <p>Concurrency: thread-safe; the cache is a Caffeine cache (maintenance on the calling thread, no
+ * pool) bounded by {@link #CACHE_BYTES} of decoded bytes (two readers that miss together may both read the metadata: same bytes).
  */
 final class InlineSlices implements ChunkStore {
   /** Bytes of decoded inline slices kept in memory. */
@@ -36,8 +36,10 @@ final class InlineSlices implements ChunkStore {
   private final ChunkStore next;
   private final StoredForm form;
   private final int limit;
+  // Maintenance on the calling thread: Caffeine's default hands it to the common pool after every
+  // put, and waking a pool thread cost a third of a small file's flush on a busy machine.
   private final Cache<Long, byte[]> cache = Caffeine.newBuilder().maximumWeight(CACHE_BYTES)
-      .weigher((Long id, byte[] b) -> b.length).build();
+      .weigher((Long id, byte[] b) -> b.length).executor(Runnable::run).build();
 
   InlineSlices(Meta meta, ChunkStore next, StoredForm form, int limit) {
     this.meta = meta;
