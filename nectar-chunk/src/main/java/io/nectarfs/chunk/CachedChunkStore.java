@@ -375,7 +375,7 @@ final class CachedChunkStore implements ChunkStore {
       }
       if (b == null) {
         gets.increment();
-        b = store.getBytes(key);
+        b = store.getBytes(key, 0, blen); // its length known: the checksum layer reads it through one small window
         meters.objectBytes.increment(b.length);
         if (b.length != blen) {
           throw new CorruptObjectException(key, "block has " + b.length + " bytes, its key says " + blen);
@@ -462,10 +462,10 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   @Override
-  public void prefetch(long sliceId, int size, int off, int len) {
+  public int prefetch(long sliceId, int size, int off, int len) {
     checkRange(sliceId, size, off);
     if (!cachesEnabled() || closed || len <= 0 || off >= size) {
-      return;
+      return Math.max(len, 0);
     }
     int end = (int) Math.min(size, (long) off + len);
     for (int bi = off / bs; bi * (long) bs < end; bi++) {
@@ -475,7 +475,7 @@ final class CachedChunkStore implements ChunkStore {
         continue;
       }
       if (prefetchQueued.get() >= 2 * config.downloadThreads() || !budget.tryAcquireReleasable(blen)) {
-        return;
+        return Math.max(0, bi * bs - off); // the blocks before this one
       }
       prefetchQueued.incrementAndGet();
       meters.readAhead.increment();
@@ -495,9 +495,10 @@ final class CachedChunkStore implements ChunkStore {
       } catch (RejectedExecutionException e) {
         budget.release(blen, blen);
         prefetchQueued.decrementAndGet();
-        return;
+        return Math.max(0, bi * bs - off);
       }
     }
+    return len;
   }
 
   @Override

@@ -48,8 +48,13 @@ public interface ChunkStore extends AutoCloseable {
     return read(sliceId, size, off, dst);
   }
 
-  /** Starts fetching the blocks covering {@code [off, off + len)} into the cache, without waiting. */
-  void prefetch(long sliceId, int size, int off, int len);
+  /**
+   * Starts fetching the blocks covering {@code [off, off + len)} into the cache, without waiting.
+   * Returns how many bytes from {@code off} are now cached, being fetched or queued: {@code len}
+   * when all of them (or when there is nothing to do); less when the download queue or the
+   * read-ahead memory is full, and then the caller asks again later for the rest.
+   */
+  int prefetch(long sliceId, int size, int off, int len);
 
   /**
    * Loads every block of the slice into the local disk cache (or writeback staging; the memory

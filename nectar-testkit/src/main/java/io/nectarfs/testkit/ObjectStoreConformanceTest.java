@@ -174,6 +174,21 @@ public abstract class ObjectStoreConformanceTest {
   }
 
   @Test
+  void get_largeRangesOfAKnownLength() throws IOException {
+    byte[] b = bytes(1_300_000); // a block-sized read: several checksum windows, segments of any size
+    store.put(p + "big", b);
+    assertThat(store.getBytes(p + "big", 0, b.length)).isEqualTo(b);
+    assertThat(store.getBytes(p + "big", 0, b.length + 4096)).as("longer than the object").isEqualTo(b);
+    for (int off : new int[] {1, 65_535, 65_536, 300_001, 1_000_000}) {
+      for (int len : new int[] {262_145, 700_000, b.length}) {
+        int end = (int) Math.min(b.length, (long) off + len);
+        assertThat(store.getBytes(p + "big", off, len)).as("%d+%d", off, len).isEqualTo(Arrays.copyOfRange(b, off, end));
+      }
+    }
+    assertThat(store.getBytes(p + "big", b.length, 500_000)).as("offset at end").isEmpty();
+  }
+
+  @Test
   void get_ranges() throws IOException {
     byte[] b = bytes(100_000);
     store.put(p + "r", b);

@@ -88,6 +88,31 @@ class CorruptionTest {
   }
 
   @Test
+  void checksum_largeRangeOfAKnownLength_isVerifiedWindowByWindow() throws IOException {
+    byte[] d = data(20 * 65_536 + 777); // 21 segments of 64 KiB: six windows of 4 segments
+    try (ObjectStore s = open(StoreOptions.raw().withChecksum(true)); ObjectStore raw = open(StoreOptions.raw())) {
+      s.put("L", d);
+      byte[] good = raw.getBytes("L");
+      int stride = 65_536 + 12;
+      for (int pos : new int[] {5, stride + 100, 5 * stride + 3, 11 * stride - 1, good.length - 1}) {
+        byte[] bad = good.clone();
+        bad[pos] ^= 1;
+        raw.put("L", bad);
+        assertThatThrownBy(() -> s.getBytes("L", 0, d.length)).as("flip at %d", pos).isInstanceOf(CorruptObjectException.class).hasMessageContaining("L");
+        neverWrong(s, "L", d, 300_000, 700_000);
+      }
+      for (int cut : new int[] {0, 12, stride, 4 * stride, 4 * stride + 7, 8 * stride, good.length - 1}) {
+        raw.put("L", Arrays.copyOf(good, cut));
+        assertThatThrownBy(() -> s.getBytes("L", 0, d.length)).as("cut at %d", cut).isInstanceOf(CorruptObjectException.class).hasMessageContaining("L");
+        neverWrong(s, "L", d, 65_536, 900_000);
+        neverWrong(s, "L", d, 1_000_000, 500_000);
+      }
+      raw.put("L", good);
+      assertThat(s.getBytes("L", 0, d.length)).isEqualTo(d);
+    }
+  }
+
+  @Test
   void compression_detectsGarbageAndDamage() throws IOException {
     byte[] text = "the quick brown fox jumps over the lazy dog. ".repeat(3000).getBytes();
     for (StoreOptions.Compression c : new StoreOptions.Compression[] {StoreOptions.Compression.LZ4, StoreOptions.Compression.ZSTD}) {

@@ -175,6 +175,10 @@ final class FileReader {
    * handles them concurrently, so they arrive here slightly out of order; demanding an exact
    * continuation would reset the window at every swap. The slack scales with the request size, so
    * small random reads (4 KiB: 32 KiB of slack) practically never start a window.
+   *
+   * <p>What the chunk store does not take (its download queue or read-ahead memory is full) stays
+   * ahead of {@code prefetchedTo} and is asked for again at the next read: skipping it would leave
+   * those blocks to be fetched by the reader itself, one at a time, when it gets there.
    */
   private void readAhead(long ino, Handle.File h, long off, int len, long length) {
     long max = v.config().readAheadMax();
@@ -203,6 +207,21 @@ final class FileReader {
       }
       h.prefetchedTo = to;
     }
+    long reached = prefetch(ino, from, to);
+    if (reached < to) {
+      synchronized (h) {
+        if (h.prefetchedTo == to) {
+          h.prefetchedTo = reached; // the rest is asked for again at a later read
+        }
+      }
+    }
+  }
+
+  /**
+   * Asks the chunk store to prefetch {@code [from, to)} and returns where it stopped: {@code to},
+   * or the first byte it did not take because its download queue or read-ahead memory was full.
+   */
+  private long prefetch(long ino, long from, long to) {
     try {
       for (long at = from; at < to; ) {
         int index = (int) (at / CHUNK);
@@ -212,7 +231,10 @@ final class FileReader {
           int a = Math.max(pos, p.pos());
           int b = Math.min(pos + n, p.pos() + p.len());
           if (a < b && p.id() != 0) {
-            v.chunks().prefetch(p.id(), p.size(), p.off() + (a - p.pos()), b - a);
+            int took = v.chunks().prefetch(p.id(), p.size(), p.off() + (a - p.pos()), b - a);
+            if (took < b - a) {
+              return at + (a - pos) + took;
+            }
           }
         }
         at += n;
@@ -220,6 +242,7 @@ final class FileReader {
     } catch (IOException e) {
       // Read-ahead is an optimisation; the read itself reports real failures.
     }
+    return to;
   }
 
   /** How far from the stream's end a read of {@code len} bytes may start and still count as sequential. */

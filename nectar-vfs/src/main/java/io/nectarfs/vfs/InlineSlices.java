@@ -132,10 +132,8 @@ final class InlineSlices implements ChunkStore {
   }
 
   @Override
-  public void prefetch(long sliceId, int size, int off, int len) {
-    if (!Slice.isInline(sliceId)) {
-      next.prefetch(sliceId, size, off, len);
-    }
+  public int prefetch(long sliceId, int size, int off, int len) {
+    return Slice.isInline(sliceId) ? len : next.prefetch(sliceId, size, off, len);
   }
 
   @Override

@@ -34,8 +34,8 @@ abstract class ForwardingChunkStore implements ChunkStore {
   }
 
   @Override
-  public void prefetch(long sliceId, int size, int off, int len) {
-    inner.prefetch(sliceId, size, off, len);
+  public int prefetch(long sliceId, int size, int off, int len) {
+    return inner.prefetch(sliceId, size, off, len);
   }
 
   @Override

@@ -17,6 +17,7 @@ import io.nectarfs.meta.MetaEngines;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -29,18 +30,34 @@ class ReadAheadTest {
   @TempDir Path tmp;
   private final Ctx ctx = Ctx.ROOT;
 
-  /** Counts prefetch requests; everything else is passed on. */
+  /**
+   * Counts the bytes asked to prefetch; everything else is passed on. With {@code oneBlockEach} it
+   * takes only the rest of the first block of each request, as a full download queue does, and
+   * marks the blocks it took.
+   */
   private static final class Counting extends ForwardingChunkStore {
     final AtomicLong prefetched = new AtomicLong();
+    final BitSet blocks = new BitSet();
+    final boolean oneBlockEach;
+    final int bs;
 
-    Counting(ChunkStore inner) {
+    Counting(ChunkStore inner, boolean oneBlockEach) {
       super(inner);
+      this.oneBlockEach = oneBlockEach;
+      this.bs = inner.blockSize();
     }
 
     @Override
-    public void prefetch(long sliceId, int size, int off, int len) {
+    public int prefetch(long sliceId, int size, int off, int len) {
       prefetched.addAndGet(len);
-      inner.prefetch(sliceId, size, off, len);
+      if (!oneBlockEach) {
+        return inner.prefetch(sliceId, size, off, len);
+      }
+      int took = Math.min(len, bs - off % bs); // taken, not fetched: the reads fetch for themselves
+      synchronized (blocks) {
+        blocks.set(off / bs, Math.ceilDiv(off + took, bs));
+      }
+      return took;
     }
   }
 
@@ -50,9 +67,14 @@ class ReadAheadTest {
 
   /** Writes an 8 MiB file, opens it read-only and runs {@code body}; returns the bytes asked to prefetch during it. */
   private long prefetchedDuring(Body body) throws IOException {
+    return prefetchingDuring(false, body).prefetched.get();
+  }
+
+  /** The same, with the chunk store's counts (taken from the file's open on). */
+  private Counting prefetchingDuring(boolean oneBlockEach, Body body) throws IOException {
     VfsHarness h = VfsHarness.memory(tmp);
     MetaClient meta = MetaClient.open(MetaEngines.registry().open(h.metaUrl, h.secrets), MetaConfig.defaults());
-    Counting chunks = new Counting(ChunkStores.open(h.openStore(), ChunkConfig.inMemory(h.blockSize)));
+    Counting chunks = new Counting(ChunkStores.open(h.openStore(), ChunkConfig.inMemory(h.blockSize)), oneBlockEach);
     try (Vfs vfs = Vfses.open(meta, chunks, VfsConfig.defaults(), Clock.SYSTEM, Metrics.create())) {
       var o = vfs.create(ctx, Meta.ROOT, "f", 0644, 0, O_RDWR);
       long ino = o.entry().ino();
@@ -61,11 +83,11 @@ class ReadAheadTest {
       vfs.write(ctx, ino, o.fh(), 0, ByteBuffer.wrap(data));
       vfs.release(ctx, ino, o.fh());
       long fh = vfs.open(ctx, ino, O_RDONLY);
-      long before = chunks.prefetched.get();
+      chunks.prefetched.set(0);
+      chunks.blocks.clear();
       body.run(vfs, ino, fh);
-      long during = chunks.prefetched.get() - before;
       vfs.release(ctx, ino, fh);
-      return during;
+      return chunks;
     }
   }
 
@@ -94,6 +116,19 @@ class ReadAheadTest {
       }
     });
     assertThat(prefetched).isGreaterThanOrEqualTo(4L << 20);
+  }
+
+  @Test
+  void aPrefetchTheStoreCouldNotTakeWhole_isAskedAgain_soNoBlockAheadIsSkipped() throws IOException {
+    Counting c = prefetchingDuring(true, (vfs, ino, fh) -> {
+      for (int i = 0; i < FILE / READ; i++) {
+        read(vfs, ino, fh, (long) i * READ, READ);
+      }
+    });
+    int bs = c.bs;
+    // The window starts with the second read; from there on every block ahead was prefetched.
+    assertThat(c.blocks.nextClearBit(2 * READ / bs)).as("first block ahead never prefetched (blocks of %d bytes)", bs)
+        .isEqualTo(FILE / bs);
   }
 
   @Test
