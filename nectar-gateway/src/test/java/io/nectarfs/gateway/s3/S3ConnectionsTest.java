@@ -76,6 +76,50 @@ class S3ConnectionsTest {
     }
   }
 
+  /** The head of the next answer on {@code in} (through the empty line), or what came before EOF. */
+  private static String head(InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.append((char) b);
+    }
+    return head.toString();
+  }
+
+  @Test
+  void anErrorBeforeTheBodyWasRead_eitherSaysCloseOrAnswersTheNextRequest() throws Exception {
+    int body = 8 << 20; // more than the socket buffers hold: the gateway must read or drop it to go on
+    try (GatewayFixture f = new GatewayFixture(); Socket s = new Socket("127.0.0.1", f.gateway.port())) {
+      s.setSoTimeout(60_000);
+      int port = f.gateway.port();
+      String put = "PUT /nobucket/k HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: " + GatewayFixture.AUTH_RW
+          + "\r\nContent-Length: " + body + "\r\n\r\n" + "x".repeat(body);
+      OutputStream o = s.getOutputStream();
+      Thread writer = Thread.ofVirtual().start(() -> {
+        try {
+          o.write(put.getBytes(StandardCharsets.UTF_8));
+          o.flush();
+        } catch (java.io.IOException e) {
+          // the gateway closed its side: allowed when its answer said so
+        }
+      });
+      InputStream in = s.getInputStream();
+      String first = head(in);
+      assertThat(first).startsWith("HTTP/1.1 404");
+      in.readNBytes(Integer.parseInt(first.replaceAll("(?is).*\r\ncontent-length: *([0-9]+).*", "$1")));
+      writer.join();
+      if (first.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close")) {
+        return; // told: the client opens a new connection
+      }
+      o.write(("HEAD / HTTP/1.1\r\nHost: x\r\nAuthorization: " + GatewayFixture.AUTH_RW + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      o.flush();
+      assertThat(head(in)).as("the answer to the next request on the kept connection").startsWith("HTTP/1.1 ");
+    }
+  }
+
   @Test
   void keepAliveServesManyRequestsOnOneConnection() throws Exception {
     try (GatewayFixture f = new GatewayFixture(); Socket s = new Socket("127.0.0.1", f.gateway.port())) {
