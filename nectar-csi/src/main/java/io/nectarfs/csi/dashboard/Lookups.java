@@ -3,9 +3,9 @@ package io.nectarfs.csi.dashboard;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventList;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.nectarfs.common.Clock;
@@ -183,11 +183,16 @@ final class Lookups {
 
   /** The newest {@code max} events of object {@code name} in {@code ns}, messages redacted. */
   List<Model.Event> events(String ns, String kind, String name, int max) throws IOException {
+    HttpResponse<String> r = get("api/v1/namespaces/" + enc(ns) + "/events?fieldSelector=" + enc("involvedObject.name=" + name), "application/json",
+        String.class);
+    if (r.code() != 200) {
+      throw new IOException("no events: the API server answered HTTP " + r.code());
+    }
     List<Event> items;
     try {
-      items = client.v1().events().inNamespace(ns).withField("involvedObject.name", name).list().getItems();
-    } catch (KubernetesClientException e) {
-      throw new IOException("no events: the API server did not answer (" + oneLine(e) + ")", e);
+      items = client.getKubernetesSerialization().unmarshal(r.body(), EventList.class).getItems();
+    } catch (RuntimeException e) {
+      throw new IOException("no events: the API server's answer is not an event list (" + oneLine(e) + ")", e);
     }
     return items.stream()
         .filter(e -> e.getInvolvedObject() != null && name.equals(e.getInvolvedObject().getName()) && kind.equals(e.getInvolvedObject().getKind()))

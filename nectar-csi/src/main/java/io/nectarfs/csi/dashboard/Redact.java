@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
  */
 final class Redact {
   private static final Pattern TOKEN = Pattern.compile("\\S+");
-  /** {@code name=value} or {@code name: value}, the name possibly quoted or dashed. */
-  private static final Pattern PAIR = Pattern.compile("([\"']?-{0,2}[A-Za-z0-9_.\\-]+[\"']?)(=|:\\s*)(\"[^\"]*\"|'[^']*'|\\S+)");
+  /** {@code name=value} or {@code name: value} (also JSON's), the name possibly quoted or dashed; the value ends at a delimiter. */
+  private static final Pattern PAIR = Pattern.compile("([\"']?-{0,2}[A-Za-z0-9_.\\-]+[\"']?)(=|:\\s*)(\"[^\"]*\"|'[^']*'|[^\\s,;(){}\\[\\]&\"']+)");
 
   private Redact() {}
 

@@ -143,7 +143,7 @@ final class Relations {
       };
       claimRows.add(new Model.Claim(ns(c.getMetadata()), c.getMetadata().getName(), phase, st, c.getSpec().getStorageClassName(),
           c.getSpec().getVolumeName(), quantity(c.getSpec().getResources() == null ? null : c.getSpec().getResources().getRequests()),
-          podsOfClaim.getOrDefault(id(c.getMetadata()), List.of())));
+          sorted(podsOfClaim.getOrDefault(id(c.getMetadata()), List.of()))));
     }
     List<Model.Volume> volumeRows = new ArrayList<>();
     for (PersistentVolume pv : pvs.values()) {
@@ -167,7 +167,7 @@ final class Relations {
       String failure = MountPods.failure(m).orElse(null);
       Model.State st = failure != null ? Model.State.FAILING : MountPods.ready(m) ? Model.State.OK : Model.State.PENDING;
       mountRows.add(new Model.MountPod(ns(m.getMetadata()), m.getMetadata().getName(), node, l.get(MountPods.LABEL_VOLUME),
-          l.get(MountPods.LABEL_KEY), phase(m), st, MountPods.restarts(m), failure, podsOfMountPod.getOrDefault(mid, List.of()),
+          l.get(MountPods.LABEL_KEY), phase(m), st, MountPods.restarts(m), failure, sorted(podsOfMountPod.getOrDefault(mid, List.of())),
           pvsOfMountPod.getOrDefault(mid, List.of())));
     }
     Map<String, Boolean> ready = new TreeMap<>();
@@ -180,8 +180,8 @@ final class Relations {
       nodeRows.add(new Model.Node(n, ready.getOrDefault(n, false), pluginNodes.contains(n), appPodsPerNode.getOrDefault(n, 0),
           mountPodsPerNode.getOrDefault(n, 0)));
     }
-    podRows.sort(Comparator.comparing(Model.AppPod::id));
-    mountRows.sort(Comparator.comparing(Model.MountPod::id));
+    podRows.sort(Comparator.comparing(Model.AppPod::id, NATURAL));
+    mountRows.sort(Comparator.comparing(Model.MountPod::id, NATURAL));
     return new Model.Overview(freshness, podRows, claimRows, volumeRows, mountRows, nodeRows);
   }
 
@@ -282,6 +282,41 @@ final class Relations {
   private static Map<String, String> labels(ObjectMeta m) {
     return m.getLabels() == null ? Map.of() : m.getLabels();
   }
+
+  /** Pod ids in name order, numbers by value ({@code app-2} before {@code app-10}). */
+  private static List<String> sorted(List<String> ids) {
+    return ids.stream().sorted(NATURAL).toList();
+  }
+
+  static final Comparator<String> NATURAL = (a, b) -> {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      char x = a.charAt(i);
+      char y = b.charAt(j);
+      if (Character.isDigit(x) && Character.isDigit(y)) {
+        int si = i;
+        int sj = j;
+        while (i < a.length() && Character.isDigit(a.charAt(i))) {
+          i++;
+        }
+        while (j < b.length() && Character.isDigit(b.charAt(j))) {
+          j++;
+        }
+        int c = new java.math.BigInteger(a.substring(si, i)).compareTo(new java.math.BigInteger(b.substring(sj, j)));
+        if (c != 0) {
+          return c;
+        }
+      } else {
+        if (x != y) {
+          return Character.compare(x, y);
+        }
+        i++;
+        j++;
+      }
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
+  };
 
   private static void addOnce(List<String> list, String s) {
     if (!list.contains(s)) {

@@ -62,7 +62,7 @@ public final class MountPods {
   }
 
   /** The annotation key of reference {@code ref}. */
-  static String refKey(String ref) {
+  public static String refKey(String ref) {
     return REF_PREFIX + sha256(ref).substring(0, 40);
   }
 
