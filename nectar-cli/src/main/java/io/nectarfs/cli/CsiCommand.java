@@ -1,5 +1,6 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.csi.CsiDriver;
 import io.nectarfs.csi.PvcAnnotations;
@@ -8,6 +9,7 @@ import io.nectarfs.csi.mount.MounterProvider;
 import io.nectarfs.csi.process.ProcessMounter;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,6 +73,15 @@ final class CsiCommand implements Callable<Integer> {
 
   @Option(names = "--mounter-option", paramLabel = "KEY=VALUE", description = "A setting of the mount mode (repeatable), e.g. for --mode pod.")
   Map<String, String> mounterOptions = new LinkedHashMap<>();
+
+  /** The {@code --listen} address of a subcommand ({@code HOST:PORT}, {@code :PORT} or {@code PORT}), or a usage error. */
+  static InetSocketAddress listen(CommandSpec spec, String listen) {
+    try {
+      return MetricsServer.parse(listen);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--listen must be HOST:PORT, :PORT or PORT, got '" + listen + "'");
+    }
+  }
 
   @Override
   public Integer call() throws Exception {

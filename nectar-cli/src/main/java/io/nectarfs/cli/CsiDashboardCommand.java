@@ -1,6 +1,5 @@
 package io.nectarfs.cli;
 
-import io.nectarfs.common.MetricsServer;
 import io.nectarfs.csi.dashboard.DashboardConfig;
 import io.nectarfs.csi.dashboard.DashboardServer;
 import java.io.IOException;
@@ -44,12 +43,7 @@ final class CsiDashboardCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    InetSocketAddress address;
-    try {
-      address = MetricsServer.parse(listen);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--listen must be HOST:PORT, :PORT or PORT, got '" + listen + "'");
-    }
+    InetSocketAddress address = CsiCommand.listen(spec, listen);
     DashboardConfig config;
     try {
       config = DashboardConfig.of(address).withNodePlugin(nodePlugin).withActionsToken(token());

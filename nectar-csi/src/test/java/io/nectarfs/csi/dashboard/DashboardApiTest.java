@@ -7,8 +7,6 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,22 +14,7 @@ import org.junit.jupiter.api.Test;
  * FakeCluster}: the relations, the tips, filters, details (events, metrics, mount command), logs,
  * the warm-up action and its token, bad input, and no secret in anything it answers.
  */
-class DashboardApiTest {
-  static Stack stack;
-
-  @BeforeAll
-  static void start() throws Exception {
-    stack = new Stack();
-    stack.awaitSynced();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (stack != null) {
-      stack.close();
-    }
-  }
-
+class DashboardApiTest extends StackTest {
   static JsonNode find(JsonNode array, String field, String value) {
     for (JsonNode n : array) {
       if (value.equals(n.path(field).asText()) || value.equals(n.path("namespace").asText() + "/" + n.path("name").asText()) && field.equals("id")) {
@@ -49,8 +32,7 @@ class DashboardApiTest {
   void overview_joinsPodsClaimsVolumesMountPodsAndNodes() throws Exception {
     JsonNode o = stack.json("/api/overview");
     assertThat(o.path("pods")).hasSize(FakeCluster.APPS); // the web-K pods use no NectarFS claim
-    assertThat(texts(o.path("pods").findValues("name").stream().collect(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance::arrayNode,
-        com.fasterxml.jackson.databind.node.ArrayNode::add, com.fasterxml.jackson.databind.node.ArrayNode::addAll))).noneMatch(n -> n.startsWith("web-"));
+    assertThat(o.path("pods").findValuesAsText("name")).noneMatch(n -> n.startsWith("web-"));
     JsonNode app0 = find(o.path("pods"), "id", "team-a/app-0");
     assertThat(app0.path("node").asText()).isEqualTo("node-1");
     assertThat(texts(app0.path("claims"))).containsExactly("team-a/data-0");

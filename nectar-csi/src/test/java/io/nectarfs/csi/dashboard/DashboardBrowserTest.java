@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,22 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * banner, and comes back current (with what changed meanwhile) when the API answers again.
  * Screenshots: {@code target/dashboard-screenshot.png} and {@code target/dashboard-stale-screenshot.png}.
  */
-class DashboardBrowserTest {
-  static Stack stack;
+class DashboardBrowserTest extends StackTest {
   @TempDir static Path work;
-
-  @BeforeAll
-  static void start() throws Exception {
-    stack = new Stack();
-    stack.awaitSynced();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (stack != null) {
-      stack.close();
-    }
-  }
 
   static int count(String html, String regex) {
     Matcher m = Pattern.compile(regex).matcher(html);
