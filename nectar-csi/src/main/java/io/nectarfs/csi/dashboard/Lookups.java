@@ -37,11 +37,13 @@ import java.util.regex.Pattern;
  * bounded by {@value #MAX_CACHED} entries (cleared when full); an entry is a pure function of its
  * key and time, so a lost race only costs a second request. Secret answers live {@value
  * #SECRET_TTL_MS} ms; last error lines are keyed by pod uid and restart count (a new crash, a new
- * line); metrics are not cached.
+ * line); metrics live {@value #METRICS_TTL_MS} ms per pod uid (a page refresh does not ask every
+ * mount again).
  */
 final class Lookups {
   static final int MAX_CACHED = 1024;
   static final long SECRET_TTL_MS = 30_000;
+  static final long METRICS_TTL_MS = 10_000;
   private static final Pattern ERROR_LINE = Pattern.compile("(?i)\\b(error|fatal|exception|failed|cannot|refused|denied|panic)\\b");
 
   private final KubernetesClient client;
@@ -50,6 +52,9 @@ final class Lookups {
   private final Clock clock;
   private final Map<String, Known> secrets = new ConcurrentHashMap<>();
   private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
+  private final Map<String, Measured> metrics = new ConcurrentHashMap<>();
+
+  private record Measured(Optional<Model.Metrics> metrics, long atMillis) {}
 
   private record Known(Optional<Boolean> exists, long atMillis) {}
 
@@ -169,8 +174,20 @@ final class Lookups {
     if (uri.isEmpty()) {
       return Optional.empty();
     }
+    String key = pod.getMetadata().getUid() + " " + uri.get();
+    long now = clock.nowMillis();
+    Measured m = metrics.get(key);
+    if (m != null && now - m.atMillis() < METRICS_TTL_MS) {
+      return m.metrics();
+    }
+    Optional<Model.Metrics> fetched = fetchMetrics(uri.get());
+    bound(metrics).put(key, new Measured(fetched, now));
+    return fetched;
+  }
+
+  private Optional<Model.Metrics> fetchMetrics(URI uri) {
     try {
-      java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(uri.get()).timeout(timeout).GET().build(),
+      java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? Optional.of(MetricsText.parse(r.body())) : Optional.empty();
     } catch (IOException e) {

@@ -22,6 +22,9 @@ import java.util.concurrent.Future;
  * is missing, a mount pod that will not come up (CrashLoopBackOff with its last error line), a
  * node running pods with NectarFS volumes but no node plugin, cache group peers failing (from the
  * mounts' metrics). What cannot be checked becomes a note.
+ *
+ * <p>Thread-safe: no state of its own; one diagnosis asks the mounts' metrics at once on virtual
+ * threads it starts and waits for (each bounded by the lookup timeout).
  */
 final class Tips {
   /** StorageClass parameter prefixes of the Secrets the external-provisioner and kubelet pass on. */
