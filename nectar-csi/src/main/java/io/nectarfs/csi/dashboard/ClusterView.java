@@ -12,6 +12,8 @@ import io.nectarfs.common.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency: the informers' threads fill their stores and call {@link #touch}; request threads
  * read the stores (thread-safe, their objects are never modified here) and {@link #freshness}.
- * Invariant: {@link #lastSync} only grows, and is set only at a moment when every informer was
- * synced and watching, so "stale since" is never later than the last moment the data was known
- * current.
+ * {@link #failing} and {@link #closed} only steer logging. Invariant: {@link #lastSync} only
+ * grows, and is set only at a moment when every informer was synced and watching, so "stale
+ * since" is never later than the last moment the data was known current.
  */
 final class ClusterView implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterView.class);
@@ -43,6 +45,9 @@ final class ClusterView implements AutoCloseable {
   private final List<Informed> all;
   /** Epoch millis when every informer was last seen synced and watching; 0: never. */
   private final AtomicLong lastSync = new AtomicLong();
+  /** Kinds whose informer failed since it was last seen watching: their first failure is logged as a warning, the rest at debug. */
+  private final Set<String> failing = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   /** Creates the informers (not started); {@code resyncMillis}: how often they replay their cache to the handler (0: never). */
   ClusterView(KubernetesClient client, Clock clock, long resyncMillis) {
@@ -60,7 +65,11 @@ final class ClusterView implements AutoCloseable {
   void start() {
     for (Informed i : all) {
       i.informer().exceptionHandler((started, t) -> {
-        LOG.debug("{} informer: {} (retrying)", i.kind(), t.toString());
+        if (!closed && failing.add(i.kind())) {
+          LOG.warn("{} informer: {} (retrying with backoff; the page shows the last data as stale)", i.kind(), Lookups.oneLine(t));
+        } else {
+          LOG.debug("{} informer: {} (retrying)", i.kind(), t.toString());
+        }
         return true;
       });
       i.informer().addEventHandler(new ResourceEventHandler<Object>() {
@@ -80,8 +89,8 @@ final class ClusterView implements AutoCloseable {
         }
       });
       i.informer().start().whenComplete((v, t) -> {
-        if (t != null) {
-          LOG.warn("{} informer did not start: {}", i.kind(), t.toString());
+        if (t != null && !closed) {
+          LOG.warn("{} informer did not start: {}", i.kind(), Lookups.oneLine(t));
         }
       });
     }
@@ -107,6 +116,8 @@ final class ClusterView implements AutoCloseable {
     for (Informed i : all) {
       if (!i.informer().hasSynced() || !i.informer().isWatching()) {
         notWatching.add(i.kind());
+      } else if (failing.remove(i.kind())) {
+        LOG.info("{} informer watches again", i.kind());
       }
     }
     long now = clock.nowMillis();
@@ -119,6 +130,7 @@ final class ClusterView implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     for (Informed i : all) {
       i.informer().stop();
     }

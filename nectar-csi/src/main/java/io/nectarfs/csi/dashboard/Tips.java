@@ -54,7 +54,7 @@ final class Tips {
     nodeTips(o, tips);
     metricsTips(o, in, tips, notes);
     notes.add("quota: not checked: the mounts' metrics carry no per-volume usage to compare with a PersistentVolume's capacity "
-        + "(use 'nectar quota' on the volume)");
+        + "(use 'nectar quota get META-URL --path <the PV's directory>')");
     tips.sort(Comparator.comparing(Model.Tip::severity).thenComparing(Model.Tip::object));
     return new Model.Tips(o.freshness(), tips, notes);
   }
