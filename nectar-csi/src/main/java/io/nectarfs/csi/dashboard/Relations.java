@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-import io.nectarfs.csi.pod.MountContainers;
 import io.nectarfs.csi.pod.MountPods;
 import io.nectarfs.csi.webhook.WebhookConfig;
 import java.util.ArrayList;
@@ -29,8 +28,8 @@ import java.util.regex.Pattern;
  * nodes. Pure: the same {@link Inputs} give the same {@link Model.Overview}.
  *
  * <p>A mount pod serves an application pod when one of its references (the targets the node
- * service published, {@link MountPods#refs}) names the pod's uid; else when it runs on the pod's
- * node for the NectarFS volume of one of the pod's claims (label {@link MountPods#LABEL_VOLUME}).
+ * service published, {@link MountPods#refs}) names the pod's uid; else, for a pod none names (not
+ * published yet), when it runs on the pod's node and a reference names one of the pod's PVs.
  */
 final class Relations {
   /** A node service target: {@code .../pods/<uid>/volumes/kubernetes.io~csi/<pv>/mount}. */
@@ -118,11 +117,11 @@ final class Relations {
         }
       }
       List<String> mps = new ArrayList<>(mountPodsOfUid.getOrDefault(p.getMetadata().getUid(), List.of()));
-      if (mps.isEmpty() && node != null) {
+      if (mps.isEmpty() && node != null) { // not published yet (or already unpublished): the mount of its PVs on its node
         for (Pod m : mountPods) {
           String mNode = m.getSpec() == null ? null : m.getSpec().getNodeName();
-          String mVol = labels(m.getMetadata()).get(MountPods.LABEL_VOLUME);
-          if (node.equals(mNode) && vols.stream().anyMatch(v -> MountContainers.dnsLabel(nectarVolume(pvs.get(v))).equals(mVol))) {
+          List<String> served = pvsOfMountPod.getOrDefault(id(m.getMetadata()), List.of());
+          if (node.equals(mNode) && vols.stream().anyMatch(served::contains)) {
             mps.add(id(m.getMetadata()));
           }
         }

@@ -83,5 +83,8 @@ class DashboardBrowserTest extends StackTest {
       }
     });
     assertThat(stack.get("/").body()).doesNotContain("id=\"stale-banner\"").contains("data-pod=\"team-a/app-late\"");
+    // no mount pod names app-late's uid yet (not published): the one that serves its PV on its node
+    JsonNode late = DashboardApiTest.find(stack.json("/api/overview").path("pods"), "id", "team-a/app-late");
+    assertThat(DashboardApiTest.texts(late.path("mountPods"))).containsExactly("nectarfs/" + FakeCluster.PEER_FAILING);
   }
 }
