@@ -19,6 +19,7 @@ nectar_apt redis-server redis-server
 nectar_apt litmus litmus
 nectar_apt rclone rclone
 nectar_apt mount.davfs davfs2
+nectar_apt chromium chromium   # nectar-csi dashboard tests render the page headless
 
 export NECTAR_SERVICES_DIR="${NECTAR_SERVICES_DIR:-/tmp/nectar-services}"
 started=0

@@ -1,5 +1,6 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.csi.CsiDriver;
 import io.nectarfs.csi.PvcAnnotations;
@@ -8,6 +9,7 @@ import io.nectarfs.csi.mount.MounterProvider;
 import io.nectarfs.csi.process.ProcessMounter;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,15 +29,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code nectar csi --endpoint unix:///path/csi.sock --node-id ID --mode process|pod
  * [--controller] [--node]}: the Kubernetes CSI driver in the foreground until SIGTERM. Mounts
- * started in process mode outlive it (a restarted driver adopts them). Subcommand {@code webhook}:
- * {@link CsiWebhookCommand}.
+ * started in process mode outlive it (a restarted driver adopts them). Subcommands {@code webhook}:
+ * {@link CsiWebhookCommand}; {@code dashboard}: {@link CsiDashboardCommand}.
  */
-@Command(name = "csi", mixinStandardHelpOptions = true, subcommands = CsiWebhookCommand.class,
+@Command(name = "csi", mixinStandardHelpOptions = true, subcommands = {CsiWebhookCommand.class, CsiDashboardCommand.class},
     description = {"Run the Kubernetes CSI driver (" + CsiDriver.NAME + ") on a Unix socket, in the foreground.",
         "--controller serves CreateVolume/DeleteVolume/expansion (a subdirectory with a quota per PV); --node serves publish/unpublish/stats",
         "(neither: both). Mounts: --mode process runs one 'nectar mount' child per volume on this node; --mode pod uses mount pods.",
         "Example: nectar csi --endpoint unix:///csi/csi.sock --node-id $NODE_NAME --node --mode process",
-        "'nectar csi webhook' runs the admission webhook that injects mount sidecars (virtual nodes without the node plugin)."})
+        "'nectar csi webhook' runs the admission webhook that injects mount sidecars (virtual nodes without the node plugin);",
+        "'nectar csi dashboard' serves the page that explains the cluster's mounts (pods, claims, volumes, mount pods, nodes, tips)."})
 final class CsiCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
@@ -70,6 +73,15 @@ final class CsiCommand implements Callable<Integer> {
 
   @Option(names = "--mounter-option", paramLabel = "KEY=VALUE", description = "A setting of the mount mode (repeatable), e.g. for --mode pod.")
   Map<String, String> mounterOptions = new LinkedHashMap<>();
+
+  /** The {@code --listen} address of a subcommand ({@code HOST:PORT}, {@code :PORT} or {@code PORT}), or a usage error. */
+  static InetSocketAddress listen(CommandSpec spec, String listen) {
+    try {
+      return MetricsServer.parse(listen);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--listen must be HOST:PORT, :PORT or PORT, got '" + listen + "'");
+    }
+  }
 
   @Override
   public Integer call() throws Exception {

@@ -1,6 +1,5 @@
 package io.nectarfs.cli;
 
-import io.nectarfs.common.MetricsServer;
 import io.nectarfs.common.Secrets;
 import io.nectarfs.csi.webhook.WebhookConfig;
 import io.nectarfs.csi.webhook.WebhookServer;
@@ -12,7 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -47,12 +45,7 @@ final class CsiWebhookCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    InetSocketAddress address;
-    try {
-      address = MetricsServer.parse(listen);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--listen must be HOST:PORT, :PORT or PORT, got '" + listen + "'");
-    }
+    InetSocketAddress address = CsiCommand.listen(spec, listen);
     String ns = namespace != null ? namespace : Secrets.fromEnvironment().plain("POD_NAMESPACE").orElse("nectarfs");
     WebhookConfig config = WebhookConfig.of(address, cert, key).withStrict(strict).withNamespace(ns);
     WebhookServer server = WebhookServer.startInCluster(config);

@@ -22,22 +22,26 @@ import java.util.TreeMap;
 
 /**
  * The shape of a mount pod: its name, labels, spec, Secret and reference annotations, and what its
- * status says. Pure functions; the {@link PodMounter} does the API calls.
+ * status says. Pure functions; the {@link PodMounter} does the API calls, the dashboard ({@code
+ * io.nectarfs.csi.dashboard}) reads mount pods through the public members.
  *
  * <p>Secrets reach the pod only through {@code secretKeyRef} environment variables naming keys of
  * the per-key Secret (the container is {@link MountContainers}'s).
  */
-final class MountPods {
-  static final String APP = "nectar-mount";
-  static final String LABEL_APP = "app.kubernetes.io/name";
-  static final String LABEL_VOLUME = "nectarfs.io/volume";
-  static final String LABEL_NODE = "nectarfs.io/node";
-  static final String LABEL_KEY = "nectarfs.io/key";
+public final class MountPods {
+  /** The value of {@link #LABEL_APP} on every mount pod. */
+  public static final String APP = "nectar-mount";
+  public static final String LABEL_APP = "app.kubernetes.io/name";
+  /** The volume's name as a DNS label. */
+  public static final String LABEL_VOLUME = "nectarfs.io/volume";
+  public static final String LABEL_NODE = "nectarfs.io/node";
+  public static final String LABEL_KEY = "nectarfs.io/key";
   /** Reference annotations: this prefix + a hash of the reference; the value is the reference. */
   static final String REF_PREFIX = "ref.nectarfs.io/";
   /** Wall-clock millis when the last reference went; absent while referenced. */
   static final String IDLE_SINCE = "nectarfs.io/idle-since";
-  static final String CONTAINER = "mount";
+  /** The container that runs {@code nectar mount}. */
+  public static final String CONTAINER = "mount";
   static final String META_URL = MountContainers.META_URL;
   static final String META_URL_ENV = MountContainers.META_URL_ENV;
 
@@ -58,12 +62,16 @@ final class MountPods {
   }
 
   /** The annotation key of reference {@code ref}. */
-  static String refKey(String ref) {
+  public static String refKey(String ref) {
     return REF_PREFIX + sha256(ref).substring(0, 40);
   }
 
-  /** The references recorded on {@code pod}: annotation values whose key matches their hash. */
-  static List<String> refs(Pod pod) {
+  /**
+   * The references recorded on {@code pod}: annotation values whose key matches their hash (the
+   * node service's references are the targets it published, {@code
+   * <kubelet>/pods/<pod uid>/volumes/kubernetes.io~csi/<pv>/mount}).
+   */
+  public static List<String> refs(Pod pod) {
     List<String> out = new ArrayList<>();
     Map<String, String> a = pod.getMetadata().getAnnotations();
     if (a == null) {
@@ -161,7 +169,7 @@ final class MountPods {
     return MountContainers.settings(parameters, configMap, defaults);
   }
 
-  static boolean ready(Pod pod) {
+  public static boolean ready(Pod pod) {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null || pod.getMetadata().getDeletionTimestamp() != null) {
       return false;
     }
@@ -173,14 +181,14 @@ final class MountPods {
     return false;
   }
 
-  static Optional<ContainerStatus> container(Pod pod) {
+  public static Optional<ContainerStatus> container(Pod pod) {
     if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
       return Optional.empty();
     }
     return pod.getStatus().getContainerStatuses().stream().filter(c -> CONTAINER.equals(c.getName())).findFirst();
   }
 
-  static int restarts(Pod pod) {
+  public static int restarts(Pod pod) {
     return container(pod).map(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).orElse(0);
   }
 
@@ -189,7 +197,7 @@ final class MountPods {
    * while it may still come up: an image that cannot be pulled, a crash loop (with the last line
    * the container wrote), a missing secret, or a failed pod.
    */
-  static Optional<String> failure(Pod pod) {
+  public static Optional<String> failure(Pod pod) {
     String who = "mount pod " + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     if (pod.getStatus() != null && "Failed".equals(pod.getStatus().getPhase())) {
       return Optional.of(who + " failed: " + orDash(pod.getStatus().getMessage()));

@@ -1,7 +1,7 @@
 package io.nectarfs.csi.webhook;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nectarfs.csi.HttpService;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -12,7 +12,6 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The admission webhook of {@code nectar csi webhook}: AdmissionReview v1 at {@code POST /mutate}
@@ -24,15 +23,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * {@link #close} stops accepting and lets requests in flight finish for up to 10 s; the client
  * stays the caller's.
  */
-public final class WebhookServer implements AutoCloseable {
+public final class WebhookServer extends HttpService {
   private static final int MAX_THREADS = 32;
-  private final Server server;
-  private final ServerConnector connector;
-  private volatile AutoCloseable owned = () -> {};
 
   private WebhookServer(Server server, ServerConnector connector) {
-    this.server = server;
-    this.connector = connector;
+    super(server, connector);
   }
 
   /**
@@ -40,15 +35,7 @@ public final class WebhookServer implements AutoCloseable {
    * the kubeconfig), closed with the server.
    */
   public static WebhookServer startInCluster(WebhookConfig config) throws IOException {
-    KubernetesClient client = new KubernetesClientBuilder().build();
-    try {
-      WebhookServer s = start(config, client);
-      s.owned = client;
-      return s;
-    } catch (IOException | RuntimeException e) {
-      client.close();
-      throw e;
-    }
+    return inCluster(client -> start(config, client));
   }
 
   /** Listens on {@code config.address()}; a bad certificate or key, or an address in use, is an IOException naming it. */
@@ -64,50 +51,11 @@ public final class WebhookServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.addCustomizer(new SecureRequestCustomizer(false, false, -1, false)); // the API server calls by service name or IP: no SNI check
     HttpConnectionFactory h1 = new HttpConnectionFactory(http);
-    QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, 2);
-    pool.setName("nectar-webhook");
-    Server server = new Server(pool);
+    Server server = newServer("nectar-webhook", MAX_THREADS);
     ServerConnector connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
-    connector.setHost(config.address().getHostString());
-    connector.setPort(config.address().getPort());
-    server.addConnector(connector);
     server.setHandler(new AdmissionHandler(client, config));
     server.setStopTimeout(10_000);
-    server.setStopAtShutdown(false);
-    try {
-      server.start();
-    } catch (Exception e) {
-      stopQuietly(server);
-      throw new IOException("cannot listen on " + config.address().getHostString() + ":" + config.address().getPort() + ": " + e.getMessage(), e);
-    }
+    start(server, connector, config.address());
     return new WebhookServer(server, connector);
-  }
-
-  /** The bound port (the chosen one when started on port 0). */
-  public int port() {
-    return connector.getLocalPort();
-  }
-
-  /** Waits until the server stops. */
-  public void join() throws InterruptedException {
-    server.join();
-  }
-
-  @Override
-  public void close() {
-    stopQuietly(server);
-    try {
-      owned.close();
-    } catch (Exception e) {
-      // closing anyway
-    }
-  }
-
-  private static void stopQuietly(Server s) {
-    try {
-      s.stop();
-    } catch (Exception e) {
-      // stopping anyway
-    }
   }
 }

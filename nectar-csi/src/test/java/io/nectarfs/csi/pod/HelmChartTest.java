@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,12 +36,29 @@ class HelmChartTest {
     return new YAMLMapper().readValue(Files.readString(chart().resolve("values.yaml")), Map.class);
   }
 
+  /** Asserts every {@code .Values.x.y} of {@code template} is in {@code values}; returns how many it uses. */
+  static int assertValuesExist(String template, Map<String, Object> values, String file) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$?\\.Values\\.([A-Za-z.]+)").matcher(template);
+    int seen = 0;
+    while (m.find()) {
+      Object v = values;
+      for (String part : m.group(1).split("\\.")) {
+        v = v instanceof Map<?, ?> map ? map.get(part) : null;
+      }
+      org.assertj.core.api.Assertions.assertThat(v).as(".Values.%s in %s", m.group(1), file).isNotNull();
+      seen++;
+    }
+    return seen;
+  }
+
   /** Renders every template with {@code values} into namespace {@code ns}. */
   static Manifests render(Map<String, Object> values, String ns) throws IOException {
     List<Path> templates;
     try (Stream<Path> s = Files.list(chart().resolve("templates"))) {
-      // webhook.yaml (off by default) uses Helm functions (if, genCA): WebhookManifestsTest checks it
-      templates = s.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().equals("webhook.yaml")).sorted().toList();
+      // webhook.yaml and dashboard.yaml (off by default) use Helm functions (if, genCA): WebhookManifestsTest and
+      // DashboardManifestsTest check them
+      templates = s.filter(f -> f.toString().endsWith(".yaml") && !Set.of("webhook.yaml", "dashboard.yaml").contains(f.getFileName().toString()))
+          .sorted().toList();
     }
     List<String> docs = new ArrayList<>();
     for (Path t : templates) {

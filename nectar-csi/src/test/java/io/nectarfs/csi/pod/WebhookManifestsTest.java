@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
@@ -70,16 +68,7 @@ class WebhookManifestsTest {
   void chartTemplate_usesOnlyValuesThatExist_andIsOffByDefault() throws Exception {
     Map<String, Object> values = HelmChartTest.values();
     String template = Files.readString(HelmChartTest.chart().resolve("templates/webhook.yaml"));
-    Matcher m = Pattern.compile("\\$?\\.Values\\.([A-Za-z.]+)").matcher(template);
-    int seen = 0;
-    while (m.find()) {
-      Object v = values;
-      for (String part : m.group(1).split("\\.")) {
-        v = v instanceof Map<?, ?> map ? map.get(part) : null;
-      }
-      assertThat(v).as(".Values.%s in templates/webhook.yaml", m.group(1)).isNotNull();
-      seen++;
-    }
+    int seen = HelmChartTest.assertValuesExist(template, values, "templates/webhook.yaml");
     assertThat(seen).isGreaterThan(5);
     assertThat(((Map<String, Object>) values.get("webhook")).get("enabled")).isEqualTo(false);
     assertThat(template).contains("genCA", "genSignedCert", "failurePolicy: {{ $.Values.webhook.failurePolicy }}");

@@ -1,0 +1,110 @@
+package io.nectarfs.csi.dashboard;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP proxy in front of the mock API server that the tests can cut: {@link #cut} closes every
+ * connection and refuses new ones (accepts and closes them at once), {@link #restore} lets them
+ * through again. The mock server and its objects stay as they are.
+ *
+ * <p>Concurrency: one virtual thread accepts, two per connection copy bytes. {@link #open} holds
+ * the live sockets; {@code refusing} is volatile, so a connection accepted after {@link #cut}
+ * returns is closed before any byte passes.
+ */
+final class TcpProxy implements AutoCloseable {
+  private final ServerSocket server;
+  private final InetSocketAddress target;
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean refusing;
+
+  TcpProxy(InetSocketAddress target) throws IOException {
+    this.target = target;
+    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread.ofVirtual().name("proxy-accept").start(this::accept);
+  }
+
+  int port() {
+    return server.getLocalPort();
+  }
+
+  void cut() {
+    refusing = true;
+    for (Socket s : open) {
+      closeQuietly(s);
+    }
+    open.clear();
+  }
+
+  void restore() {
+    refusing = false;
+  }
+
+  private void accept() {
+    while (!server.isClosed()) {
+      Socket client;
+      try {
+        client = server.accept();
+      } catch (IOException e) {
+        return;
+      }
+      if (refusing) {
+        closeQuietly(client);
+        continue;
+      }
+      try {
+        Socket upstream = new Socket(target.getAddress(), target.getPort());
+        open.add(client);
+        open.add(upstream);
+        if (refusing) { // cut while connecting
+          closeQuietly(client);
+          closeQuietly(upstream);
+          continue;
+        }
+        Thread.ofVirtual().start(() -> pipe(client, upstream));
+        Thread.ofVirtual().start(() -> pipe(upstream, client));
+      } catch (IOException e) {
+        closeQuietly(client);
+      }
+    }
+  }
+
+  private void pipe(Socket from, Socket to) {
+    byte[] buf = new byte[16 << 10];
+    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        out.write(buf, 0, n);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // closed: the other direction ends too
+    } finally {
+      closeQuietly(from);
+      closeQuietly(to);
+      open.remove(from);
+      open.remove(to);
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    cut();
+  }
+}
