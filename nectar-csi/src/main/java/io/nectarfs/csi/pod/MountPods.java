@@ -1,6 +1,7 @@
 package io.nectarfs.csi.pod;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -42,6 +43,8 @@ public final class MountPods {
   static final String IDLE_SINCE = "nectarfs.io/idle-since";
   /** The container that runs {@code nectar mount}. */
   public static final String CONTAINER = "mount";
+  /** The port of the mount container's {@code /metrics} (container port "metrics"), unless its options name one. */
+  public static final int METRICS_PORT = 9567;
   static final String META_URL = MountContainers.META_URL;
   static final String META_URL_ENV = MountContainers.META_URL_ENV;
 
@@ -135,12 +138,24 @@ public final class MountPods {
     if (ownCache) {
       options.add("--cache-dir=" + cacheRoot + "/" + spec.key());
     }
+    boolean ownMetrics = options.stream().noneMatch(o -> o.equals("--metrics") || o.startsWith("--metrics="));
+    if (ownMetrics) {
+      // On the pod's own IP (no host network: one port for every mount pod), for the dashboard and Prometheus.
+      options.add("--metrics=0.0.0.0:" + METRICS_PORT);
+    }
     Container mount = MountContainers.container(CONTAINER,
         new MountContainers.Mount(Uris.redact(url), mountPoint, options, secretName(name), spec.secrets().keySet(), settings));
+    if (ownMetrics) {
+      mount.getPorts().add(new ContainerPortBuilder().withName("metrics").withContainerPort(METRICS_PORT).withProtocol("TCP").build());
+    }
     mount.getVolumeMounts().add(new VolumeMountBuilder().withName("mount-root").withMountPath(root).withMountPropagation("Bidirectional").build());
     mount.getVolumeMounts().add(new VolumeMountBuilder().withName("dev-fuse").withMountPath("/dev/fuse").build());
     Map<String, String> annotations = new TreeMap<>();
     annotations.put(refKey(ref), ref);
+    if (ownMetrics) {
+      annotations.put("prometheus.io/scrape", "true");
+      annotations.put("prometheus.io/port", Integer.toString(METRICS_PORT));
+    }
     Pod pod = new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(config.namespace())
             .withLabels(labels(spec, config.nodeName())).withAnnotations(annotations).endMetadata()

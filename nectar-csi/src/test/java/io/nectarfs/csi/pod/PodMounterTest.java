@@ -117,6 +117,12 @@ class PodMounterTest {
     });
     assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getHostPath().getPath()).isEqualTo(root.toString()));
     assertThat(c.getCommand()).contains("--cache-dir=/var/lib/nectarfs/cache/vol-one-abc");
+    assertThat(c.getCommand()).as("metrics on the pod's IP").contains("--metrics=0.0.0.0:9567");
+    assertThat(c.getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("metrics");
+      assertThat(p.getContainerPort()).isEqualTo(9567);
+    });
+    assertThat(pod.getMetadata().getAnnotations()).containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/port", "9567");
     assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/var/lib/nectarfs/cache"));
     assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getHostPath().getPath()).isEqualTo("/var/lib/nectarfs/cache"));
     assertThat(c.getReadinessProbe().getExec().getCommand()).contains(root.resolve("vol-one-abc").toString());
