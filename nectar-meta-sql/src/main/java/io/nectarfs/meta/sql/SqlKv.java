@@ -5,6 +5,10 @@ import io.nectarfs.meta.kv.TxnKv;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -18,6 +22,17 @@ import java.util.concurrent.locks.Lock;
  * in the JVM instead of polling the database's busy handler; other processes still serialize on
  * {@code BEGIN IMMEDIATE}. Invariant: a connection returns to the pool only outside a transaction
  * (a failed ROLLBACK evicts it).
+ *
+ * <p>Group commit (with a {@code writeLock}): a write transaction first joins {@code queued}, then
+ * takes the lock; the holder runs every body queued by then (at most {@link #MAX_GROUP}) in one
+ * database transaction, each inside a savepoint, so a body that fails is rolled back alone and the
+ * others commit together: one BEGIN, one COMMIT and one WAL append for the pages they share (a
+ * directory's row, the usage counters) instead of one each. A body sees the writes of the bodies
+ * before it in its group, as it would had they committed just before it. Invariants: an entry
+ * leaves {@code queued} only under the lock (or by its own caller, interrupted before it was taken),
+ * and the holder completes every entry it took before it unlocks, so a caller that gets the lock
+ * finds its entry either still queued or done. A group whose commit fails fails all its bodies
+ * (nothing of them was committed), as a single transaction's caller sees its commit fail.
  */
 class SqlKv implements TxnKv {
   private final Dialect dialect;
@@ -28,6 +43,10 @@ class SqlKv implements TxnKv {
   private final Lock writeLock;
   private final Runnable onClose;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Bodies of one group commit at most. */
+  static final int MAX_GROUP = 64;
+  private final ConcurrentLinkedQueue<Queued<?>> queued = new ConcurrentLinkedQueue<>();
+  private final LongAdder groups = new LongAdder();
 
   SqlKv(Dialect dialect, SqlConnections pool, String table, SqlUrl url, Lock writeLock, Runnable onClose) {
     this.dialect = dialect;
@@ -94,6 +113,9 @@ class SqlKv implements TxnKv {
   }
 
   private <T> T run(Body<T> body, boolean readOnly, int page) throws IOException {
+    if (!readOnly && writeLock != null) {
+      return grouped(body);
+    }
     boolean locked = false;
     try {
       if (!readOnly && writeLock != null) {
@@ -142,6 +164,153 @@ class SqlKv implements TxnKv {
       if (begun && !committed) {
         rollback(c);
       }
+    }
+  }
+
+  /** A write body waiting for the lock holder to run it; {@code done} is written last. */
+  private static final class Queued<T> {
+    final Body<T> body;
+    T result;
+    Throwable failure;
+    volatile boolean done;
+
+    Queued(Body<T> body) {
+      this.body = body;
+    }
+
+    T outcome() throws IOException {
+      return switch (failure) {
+        case null -> result;
+        case IOException e -> throw e;
+        case RuntimeException e -> throw e;
+        case Error e -> throw e;
+        default -> throw new IOException(failure);
+      };
+    }
+  }
+
+  /** Write bodies queued or running now (tests). */
+  int queued() {
+    return queued.size();
+  }
+
+  /** Database transactions that ran more than one write body (tests). */
+  long groups() {
+    return groups.sum();
+  }
+
+  private <T> T grouped(Body<T> body) throws IOException {
+    Queued<T> mine = new Queued<>(body);
+    queued.add(mine);
+    try {
+      writeLock.lockInterruptibly();
+    } catch (InterruptedException e) {
+      if (queued.remove(mine)) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while waiting for the write lock of " + describe());
+      }
+      writeLock.lock(); // a holder took it: it is done when that holder unlocks
+      writeLock.unlock();
+      Thread.currentThread().interrupt();
+      return mine.outcome();
+    }
+    try {
+      while (!mine.done) {
+        List<Queued<?>> group = new ArrayList<>();
+        for (Queued<?> q; group.size() < MAX_GROUP && (q = queued.poll()) != null; ) {
+          group.add(q);
+        }
+        runGroup(group);
+      }
+    } finally {
+      writeLock.unlock();
+    }
+    return mine.outcome();
+  }
+
+  /** Runs {@code group} in one transaction (see the class comment) and completes every entry. */
+  private void runGroup(List<Queued<?>> group) {
+    SqlConnections.Lease c;
+    try {
+      c = borrow();
+    } catch (IOException | RuntimeException e) {
+      group.forEach(q -> complete(q, e));
+      return;
+    }
+    try {
+      if (group.size() == 1) {
+        runAlone(c, group.getFirst());
+      } else {
+        runTogether(c, group);
+      }
+    } finally {
+      c.close(); // a no-op when a rollback evicted it
+    }
+  }
+
+  private <T> void runAlone(SqlConnections.Lease c, Queued<T> q) {
+    try {
+      q.result = inTransaction(c, q.body, false, SqlTxn.PAGE);
+    } catch (Throwable t) {
+      q.failure = t;
+    }
+    q.done = true;
+  }
+
+  private void runTogether(SqlConnections.Lease c, List<Queued<?>> group) {
+    boolean begun = false;
+    try {
+      c.execute(sql.beginWrite);
+      begun = true;
+      for (Queued<?> q : group) {
+        runSaved(c, q);
+      }
+      c.execute(SqlTexts.COMMIT);
+      begun = false;
+      groups.increment();
+      group.forEach(q -> q.done = true);
+    } catch (SQLException e) {
+      c.statementFailed();
+      IOException io = failure("group commit", e);
+      group.forEach(q -> complete(q, io));
+    } catch (RuntimeException | Error e) {
+      group.forEach(q -> complete(q, e));
+    } finally {
+      if (begun) {
+        rollback(c);
+      }
+    }
+  }
+
+  /** One body of a group inside its savepoint: its failure is its own unless the rollback to the savepoint fails. */
+  private <T> void runSaved(SqlConnections.Lease c, Queued<T> q) throws SQLException {
+    c.execute(SqlTexts.SAVEPOINT);
+    SqlTxn tx = new SqlTxn(this, c, false, SqlTxn.PAGE);
+    try {
+      T r = q.body.run(tx);
+      if (tx.failure() != null) {
+        throw tx.failure();
+      }
+      tx.flush();
+      c.execute(SqlTexts.RELEASE);
+      q.result = r;
+    } catch (Throwable t) {
+      if (tx.failure() != null || t instanceof SQLException) {
+        c.statementFailed();
+      }
+      c.execute(SqlTexts.ROLLBACK_TO); // a failure here fails the whole group
+      c.execute(SqlTexts.RELEASE);
+      q.failure = t;
+      q.done = true;
+    }
+  }
+
+  /** Fails {@code q} with {@code t} unless it already failed on its own. */
+  private static void complete(Queued<?> q, Throwable t) {
+    if (!q.done) {
+      q.result = null;
+      q.failure = t;
+      q.done = true;
     }
   }
 

@@ -10,6 +10,10 @@ final class SqlTexts {
   static final int MAX_KEYS = 100;
   static final String COMMIT = "COMMIT";
   static final String ROLLBACK = "ROLLBACK";
+  /** Around each body of a group commit ({@link SqlKv}): one savepoint name, never nested. */
+  static final String SAVEPOINT = "SAVEPOINT body";
+  static final String RELEASE = "RELEASE body";
+  static final String ROLLBACK_TO = "ROLLBACK TO body";
 
   final String beginRead;
   final String beginWrite;
