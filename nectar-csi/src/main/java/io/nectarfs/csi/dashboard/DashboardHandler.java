@@ -51,13 +51,15 @@ final class DashboardHandler extends Handler.Abstract {
   private final ClusterView view;
   private final Relations relations;
   private final Tips tips;
+  private final Quotas quotas;
   private final Lookups lookups;
   private final Actions actions;
 
-  DashboardHandler(ClusterView view, Relations relations, Tips tips, Lookups lookups, Actions actions) {
+  DashboardHandler(ClusterView view, Relations relations, Tips tips, Quotas quotas, Lookups lookups, Actions actions) {
     this.view = view;
     this.relations = relations;
     this.tips = tips;
+    this.quotas = quotas;
     this.lookups = lookups;
     this.actions = actions;
   }
@@ -98,10 +100,11 @@ final class DashboardHandler extends Handler.Abstract {
       get(method, null);
       Filter f = Filter.parse(params(request));
       Snapshot s = snapshot();
+      Model.Overview used = Quotas.withUsage(s.all(), quotas.read(s.all()));
       if (path.equals("/")) {
-        html(response, callback, HttpStatus.OK_200, Pages.overview(f.apply(s.all()), tips.diagnose(s.all(), s.inputs(), relations), f, actions.enabled()));
+        html(response, callback, HttpStatus.OK_200, Pages.overview(f.apply(used), tips.diagnose(used, s.inputs(), relations), f, actions.enabled()));
       } else {
-        json(response, callback, HttpStatus.OK_200, f.apply(s.all()));
+        json(response, callback, HttpStatus.OK_200, f.apply(used));
       }
     } else if (path.equals("/api/tips")) {
       get(method, params(request));

@@ -47,11 +47,12 @@ public final class DashboardServer extends HttpService {
     ClusterView view = new ClusterView(client, Clock.SYSTEM, config.resync().toMillis());
     Lookups lookups = new Lookups(client, config.timeout(), Clock.SYSTEM);
     Relations relations = new Relations(config.driver(), config.nodePlugin());
+    Quotas quotas = new Quotas(lookups);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     Server server = newServer("nectar-dashboard", MAX_THREADS);
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-    server.setHandler(new DashboardHandler(view, relations, new Tips(lookups, config.nodePlugin()), lookups,
+    server.setHandler(new DashboardHandler(view, relations, new Tips(lookups, quotas, config.nodePlugin()), quotas, lookups,
         new Actions(config.actionsToken(), exec)));
     server.setStopTimeout(5_000);
     try {

@@ -38,12 +38,14 @@ import java.util.regex.Pattern;
  * key and time, so a lost race only costs a second request. Secret answers live {@value
  * #SECRET_TTL_MS} ms; last error lines are keyed by pod uid and restart count (a new crash, a new
  * line); metrics live {@value #METRICS_TTL_MS} ms per pod uid (a page refresh does not ask every
- * mount again).
+ * mount again); a node's volume stats live {@value #STATS_TTL_MS} ms, failures too (a page
+ * refresh does not ask a kubelet that did not answer again at once).
  */
 final class Lookups {
   static final int MAX_CACHED = 1024;
   static final long SECRET_TTL_MS = 30_000;
   static final long METRICS_TTL_MS = 10_000;
+  static final long STATS_TTL_MS = 15_000;
   private static final Pattern ERROR_LINE = Pattern.compile("(?i)\\b(error|fatal|exception|failed|cannot|refused|denied|panic)\\b");
 
   private final KubernetesClient client;
@@ -53,8 +55,16 @@ final class Lookups {
   private final Map<String, Known> secrets = new ConcurrentHashMap<>();
   private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
   private final Map<String, Measured> metrics = new ConcurrentHashMap<>();
+  private final Map<String, NodeStats> stats = new ConcurrentHashMap<>();
 
   private record Measured(Optional<Model.Metrics> metrics, long atMillis) {}
+
+  /** A node's claims' usage by {@code namespace/name}, or (empty) why it could not be read, in one line. */
+  record NodeStats(Map<String, Model.Usage> claims, String error, long atMillis) {
+    NodeStats {
+      claims = Map.copyOf(claims);
+    }
+  }
 
   private record Known(Optional<Boolean> exists, long atMillis) {}
 
@@ -196,6 +206,28 @@ final class Lookups {
       Thread.currentThread().interrupt();
       return Optional.empty();
     }
+  }
+
+  /**
+   * The volume stats of the claims mounted on {@code node}, from its kubelet's Summary API through
+   * the API server's node proxy ({@code get nodes/proxy}); a failure is kept as its reason.
+   */
+  NodeStats volumeStats(String node) {
+    long now = clock.nowMillis();
+    NodeStats known = stats.get(node);
+    if (known != null && now - known.atMillis() < STATS_TTL_MS) {
+      return known;
+    }
+    NodeStats fetched;
+    try {
+      HttpResponse<String> r = get("api/v1/nodes/" + enc(node) + "/proxy/stats/summary", "application/json", String.class);
+      fetched = r.code() == 200 ? new NodeStats(Summary.claims(r.body()), null, now)
+          : new NodeStats(Map.of(), "the API server answered HTTP " + r.code() + " for the kubelet's stats summary", now);
+    } catch (IOException | IllegalArgumentException e) {
+      fetched = new NodeStats(Map.of(), oneLine(e), now);
+    }
+    bound(stats).put(node, fetched);
+    return fetched;
   }
 
   /** The newest {@code max} events of object {@code name} in {@code ns}, messages redacted. */

@@ -55,15 +55,43 @@ final class Model {
     }
   }
 
-  /** A claim of a NectarFS StorageClass or bound to a NectarFS volume. */
+  /**
+   * A claim of a NectarFS StorageClass or bound to a NectarFS volume; {@code usage}: its quota's
+   * use as the kubelet last reported it (null: not known).
+   */
   record Claim(String namespace, String name, String phase, State state, String storageClass, String volume, String capacity,
-      List<String> pods) {
+      List<String> pods, Usage usage) {
     Claim {
       pods = List.copyOf(pods);
     }
 
     String id() {
       return namespace + "/" + name;
+    }
+
+    Claim withUsage(Usage u) {
+      return new Claim(namespace, name, phase, state, storageClass, volume, capacity, pods, u);
+    }
+  }
+
+  /**
+   * A mounted claim's use of its quota, from the kubelet's volume stats (statvfs of the mount, which
+   * reports the directory quota); {@code inodes}/{@code inodesUsed} null when not reported.
+   */
+  record Usage(long usedBytes, long capacityBytes, long availableBytes, Long inodesUsed, Long inodes) {
+    /** Used bytes in whole percent of the capacity, rounded down (89.9% is not yet 90%); 0 when the capacity is unknown. */
+    long usedPercent() {
+      return capacityBytes <= 0 ? 0 : (long) Math.floor(100.0 * usedBytes / capacityBytes);
+    }
+
+    /** Used inodes in whole percent of the inode limit, rounded down; 0 when not reported. */
+    long inodesPercent() {
+      return inodes == null || inodesUsed == null || inodes <= 0 ? 0 : (long) Math.floor(100.0 * inodesUsed / inodes);
+    }
+
+    /** "95.0 GiB of 100.0 GiB (95%)". */
+    String text() {
+      return Pages.bytes(usedBytes) + " of " + Pages.bytes(capacityBytes) + " (" + usedPercent() + "%)";
     }
   }
 

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The HTML pages, server-rendered: the overview (stale banner, filters, tips, pods, claims,
- * volumes, mount pods, nodes) and a pod's detail. Every value is escaped ({@link Html}); no
+ * The HTML pages, server-rendered: the overview (stale banner, filters, tips, pods, claims with
+ * their quota use, volumes, mount pods, nodes) and a pod's detail. Every value is escaped ({@link Html}); no
  * script at all (filters are query parameters), so the pages are served with a CSP that allows none.
  */
 final class Pages {
@@ -14,7 +14,8 @@ final class Pages {
       table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
       th{background:#f4f4f4}.state-ok{color:#176117}.state-pending{color:#8a6100}.state-failing{color:#b00020;font-weight:600}.state-unknown{color:#666}
       .banner{background:#fff3cd;border:1px solid #e0b100;padding:.6em 1em;margin-bottom:1em}.tip-critical td:first-child{color:#b00020;font-weight:600}
-      .tip-warning td:first-child{color:#8a6100}form.filters input,form.filters select{margin-right:.6em}pre{background:#f6f6f6;padding:.6em;overflow:auto}
+      .tip-warning td:first-child,td.tip-warning{color:#8a6100}td.tip-critical{color:#b00020;font-weight:600}
+      form.filters input,form.filters select{margin-right:.6em}pre{background:#f6f6f6;padding:.6em;overflow:auto}
       .muted{color:#666}""";
 
   private Pages() {}
@@ -47,10 +48,12 @@ final class Pages {
       h.raw("</td></tr>");
     }
     h.raw("</table>");
-    h.raw("<h2>Claims</h2><table id=\"claims\"><tr><th>claim</th><th>state</th><th>class</th><th>volume</th><th>size</th><th>pods</th></tr>");
+    h.raw("<h2>Claims</h2><table id=\"claims\"><tr><th>claim</th><th>state</th><th>class</th><th>volume</th><th>size</th><th>used</th><th>pods</th></tr>");
     for (Model.Claim c : o.claims()) {
+      String full = c.usage() == null ? "" : Quotas.severity(c.usage()).map(v -> " tip-" + v.word()).orElse("");
       h.raw("<tr class=\"claim-row state-" + c.state().word() + "\" data-claim=\"").text(c.id()).raw("\">").el("td", "", c.id())
-          .el("td", "", c.phase()).el("td", "", c.storageClass()).el("td", "", c.volume()).el("td", "", c.capacity()).raw("<td>");
+          .el("td", "", c.phase()).el("td", "", c.storageClass()).el("td", "", c.volume()).el("td", "", c.capacity())
+          .el("td", "class=\"used" + full + "\"", c.usage() == null ? "" : c.usage().text()).raw("<td>");
       links(h, c.pods(), Pages::podHref);
       h.raw("</td></tr>");
     }

@@ -142,7 +142,7 @@ final class Relations {
       };
       claimRows.add(new Model.Claim(ns(c.getMetadata()), c.getMetadata().getName(), phase, st, c.getSpec().getStorageClassName(),
           c.getSpec().getVolumeName(), quantity(c.getSpec().getResources() == null ? null : c.getSpec().getResources().getRequests()),
-          sorted(podsOfClaim.getOrDefault(id(c.getMetadata()), List.of()))));
+          sorted(podsOfClaim.getOrDefault(id(c.getMetadata()), List.of())), null));
     }
     List<Model.Volume> volumeRows = new ArrayList<>();
     for (PersistentVolume pv : pvs.values()) {

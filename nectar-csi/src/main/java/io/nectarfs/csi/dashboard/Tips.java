@@ -21,7 +21,8 @@ import java.util.concurrent.Future;
  * Lookups}: a claim pending (or a pod waiting) because a Secret its StorageClass or volume names
  * is missing, a mount pod that will not come up (CrashLoopBackOff with its last error line), a
  * node running pods with NectarFS volumes but no node plugin, cache group peers failing (from the
- * mounts' metrics). What cannot be checked becomes a note.
+ * mounts' metrics), a claim's quota nearly full ({@link Quotas}, from the kubelets' volume stats).
+ * What cannot be checked becomes a note.
  *
  * <p>Thread-safe: no state of its own; one diagnosis asks the mounts' metrics at once on virtual
  * threads it starts and waits for (each bounded by the lookup timeout).
@@ -34,10 +35,12 @@ final class Tips {
   static final int MAX_METRICS = 64;
 
   private final Lookups lookups;
+  private final Quotas quotas;
   private final String nodePluginLabel;
 
-  Tips(Lookups lookups, String nodePluginLabel) {
+  Tips(Lookups lookups, Quotas quotas, String nodePluginLabel) {
     this.lookups = lookups;
+    this.quotas = quotas;
     this.nodePluginLabel = nodePluginLabel;
   }
 
@@ -53,10 +56,17 @@ final class Tips {
     mountPodTips(o, in, tips);
     nodeTips(o, tips);
     metricsTips(o, in, tips, notes);
-    notes.add("quota: not checked: the mounts' metrics carry no per-volume usage to compare with a PersistentVolume's capacity "
-        + "(use 'nectar quota get META-URL --path <the PV's directory>')");
+    quotaTips(o, in, tips, notes);
     tips.sort(Comparator.comparing(Model.Tip::severity).thenComparing(Model.Tip::object));
     return new Model.Tips(o.freshness(), tips, notes);
+  }
+
+  private void quotaTips(Model.Overview o, Inputs in, List<Model.Tip> tips, List<String> notes) {
+    Quotas.Read r = quotas.read(o);
+    notes.addAll(r.notes());
+    Map<String, StorageClass> classes = new HashMap<>();
+    in.classes().forEach(c -> classes.put(c.getMetadata().getName(), c));
+    Quotas.tips(o, r, classes, tips);
   }
 
   private void secretTips(Model.Overview o, Inputs in, Relations relations, List<Model.Tip> tips, List<String> notes) {

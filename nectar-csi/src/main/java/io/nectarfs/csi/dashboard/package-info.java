@@ -7,8 +7,9 @@
  * <p>{@link io.nectarfs.csi.dashboard.DashboardServer} serves HTTP on Jetty 12. {@code
  * ClusterView} keeps fabric8 informers (pods, claims, volumes, classes, nodes) and knows whether
  * they still watch; {@code Relations} joins their objects into the {@code Model}; {@code Tips}
- * diagnoses; {@code Pages} renders HTML (every value escaped by {@code Html}); logs, metrics,
- * events and Secret existence are fetched on demand ({@code Lookups}). Read-only unless an actions
+ * diagnoses ({@code Quotas}: the claims' quota use); {@code Pages} renders HTML (every value escaped
+ * by {@code Html}); logs, metrics, events, the kubelets' volume stats and Secret existence are
+ * fetched on demand ({@code Lookups}). Read-only unless an actions
  * token is configured; Secret values are never read, and everything shown goes through {@code
  * Redact}.
  */

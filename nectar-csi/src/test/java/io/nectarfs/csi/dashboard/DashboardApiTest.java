@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dashboard's JSON API and pages against the fabric8 mock API server holding the {@link
- * FakeCluster}: the relations, the tips, filters, details (events, metrics, mount command), logs,
+ * FakeCluster}: the relations, the tips (quota use from the {@link FakeKubelet}s), filters, details (events, metrics, mount command), logs,
  * the warm-up action and its token, bad input, and no secret in anything it answers.
  */
 class DashboardApiTest extends StackTest {
@@ -82,7 +82,8 @@ class DashboardApiTest extends StackTest {
         "CRITICAL PersistentVolumeClaim team-c/pending-gold",
         "CRITICAL mount pod nectarfs/" + FakeCluster.CRASHING,
         "CRITICAL node node-6",
-        "WARNING mount pod nectarfs/" + FakeCluster.PEER_FAILING);
+        "WARNING mount pod nectarfs/" + FakeCluster.PEER_FAILING,
+        "WARNING PersistentVolumeClaim " + FakeKubelet.FULL);
     JsonNode secret = find(tips, "object", "PersistentVolumeClaim team-c/pending-gold");
     assertThat(secret.path("message").asText()).contains("Secret team-c/gold-secret", "does not exist", "nectarfs-gold");
     assertThat(secret.path("action").asText()).contains("create Secret gold-secret in namespace team-c");
@@ -96,7 +97,45 @@ class DashboardApiTest extends StackTest {
     for (JsonNode x : tips) {
       assertThat(x.path("action").asText()).as(x.toString()).isNotBlank();
     }
-    assertThat(texts(t.path("notes"))).anyMatch(n -> n.startsWith("quota: not checked"));
+    assertThat(texts(t.path("notes"))).noneMatch(n -> n.startsWith("quota: not checked"));
+  }
+
+  @Test
+  void quota_aClaimAt95PercentIsAWarningWithTheNumbers_oneAt50PercentIsNot() throws Exception {
+    JsonNode tips = stack.json("/api/tips").path("tips");
+    JsonNode full = find(tips, "object", "PersistentVolumeClaim " + FakeKubelet.FULL);
+    assertThat(full.path("severity").asText()).isEqualTo("WARNING");
+    assertThat(full.path("message").asText()).isEqualTo("quota 95% used: 95.0 GiB of 100.0 GiB");
+    assertThat(full.path("action").asText()).contains("delete data",
+        "kubectl -n team-a patch pvc data-0 -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"150Gi\"}}}}'");
+    assertThat(tips.findValuesAsText("object")).doesNotContain("PersistentVolumeClaim " + FakeKubelet.HALF)
+        .noneMatch(o -> o.startsWith("PersistentVolumeClaim") && !o.endsWith(FakeKubelet.FULL) && !o.endsWith("pending-gold"));
+
+    JsonNode claims = stack.json("/api/overview").path("claims");
+    JsonNode used = find(claims, "id", FakeKubelet.FULL).path("usage");
+    assertThat(used.path("usedBytes").asLong()).isEqualTo(FakeKubelet.CAPACITY / 100 * 95);
+    assertThat(used.path("capacityBytes").asLong()).isEqualTo(FakeKubelet.CAPACITY);
+    assertThat(used.path("availableBytes").asLong()).isEqualTo(FakeKubelet.CAPACITY / 100 * 5);
+    assertThat(used.path("inodes").asLong()).isEqualTo(FakeKubelet.INODES);
+    assertThat(find(claims, "id", FakeKubelet.HALF).path("usage").path("usedBytes").asLong()).isEqualTo(FakeKubelet.CAPACITY / 2);
+    assertThat(find(claims, "id", "team-c/pending-gold").path("usage").isNull()).isTrue(); // not mounted anywhere
+  }
+
+  @Test
+  void quota_aNodeWhoseStatsFail_isOneNoteAndTheRestStillShows() throws Exception {
+    JsonNode t = stack.json("/api/tips");
+    List<String> quota = texts(t.path("notes")).stream().filter(n -> n.startsWith("quota:")).toList();
+    assertThat(quota).singleElement().asString().contains("node(s) " + FakeKubelet.FAILING_NODE, "HTTP 500", "nodes/proxy").doesNotContain("\n");
+    JsonNode claims = stack.json("/api/overview").path("claims");
+    assertThat(find(claims, "id", "team-c/data-0").path("usage").isNull()).as("team-c's pods run on node-3 and node-6 only").isTrue();
+    assertThat(find(claims, "id", "team-b/data-0").path("usage").path("usedBytes").asLong()).isEqualTo(FakeKubelet.CAPACITY / 10);
+  }
+
+  @Test
+  void page_showsEachClaimsUse() throws Exception {
+    String page = stack.get("/").body();
+    assertThat(page).contains("<th>used</th>", "<td class=\"used tip-warning\">95.0 GiB of 100.0 GiB (95%)</td>",
+        "<td class=\"used\">50.0 GiB of 100.0 GiB (50%)</td>", "<td class=\"used\">10.0 GiB of 100.0 GiB (10%)</td>");
   }
 
   @Test

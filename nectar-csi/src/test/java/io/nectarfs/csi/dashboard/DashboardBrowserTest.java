@@ -51,8 +51,9 @@ class DashboardBrowserTest extends StackTest {
     assertThat(dom).contains("data-pod=\"team-a/app-0\"", "data-pod=\"team-c/app-29\"")
         .doesNotContain("data-pod=\"team-a/web-0\"").doesNotContain("id=\"stale-banner\"");
     assertThat(count(dom, "<tr class=\"tip tip-critical\">")).isEqualTo(3);
-    assertThat(count(dom, "<tr class=\"tip tip-warning\">")).isEqualTo(1);
-    assertThat(dom).contains("node node-6", "PersistentVolumeClaim team-c/pending-gold", "mount pod nectarfs/" + FakeCluster.CRASHING);
+    assertThat(count(dom, "<tr class=\"tip tip-warning\">")).isEqualTo(2);
+    assertThat(dom).contains("node node-6", "PersistentVolumeClaim team-c/pending-gold", "mount pod nectarfs/" + FakeCluster.CRASHING,
+        "PersistentVolumeClaim " + FakeKubelet.FULL, "quota 95% used: 95.0 GiB of 100.0 GiB", "95.0 GiB of 100.0 GiB (95%)");
     assertThat(count(dom, "<tr class=\"mountpod-row state-failing\"")).isEqualTo(1);
     assertThat(Files.readAllBytes(shot)).startsWith(0x89, 'P', 'N', 'G').hasSizeGreaterThan(10_000);
 

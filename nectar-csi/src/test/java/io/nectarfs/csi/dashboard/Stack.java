@@ -38,7 +38,8 @@ import io.nectarfs.csi.pod.MountPods;
 
 /**
  * One running dashboard for a test class: the fabric8 mock API server (CRUD, plus expectations for
- * the mount pods' logs, which CRUD mode does not serve) holding the {@link FakeCluster}, a {@link
+ * the mount pods' logs, events and the kubelets' stats summaries ({@link FakeKubelet}), which CRUD
+ * mode does not serve) holding the {@link FakeCluster}, a {@link
  * TcpProxy} in front of it that the dashboard's client goes through, two fake mount metrics
  * endpoints, and the dashboard with an actions token and a recording exec. Every response the
  * tests read is kept in {@link #seen}, for the secret scan.
@@ -89,6 +90,15 @@ final class Stack implements AutoCloseable {
       String selector = URLEncoder.encode("involvedObject.name=" + e.getInvolvedObject().getName(), StandardCharsets.UTF_8);
       api.expect().get().withPath("/api/v1/namespaces/" + e.getMetadata().getNamespace() + "/events?fieldSelector=" + selector)
           .andReturn(200, new EventListBuilder().withItems(e).build()).always();
+    }
+    for (int n = 1; n <= 6; n++) {
+      String path = "/api/v1/nodes/node-" + n + "/proxy/stats/summary";
+      if (("node-" + n).equals(FakeKubelet.FAILING_NODE)) {
+        api.expect().get().withPath(path).andReturn(500, "Internal error occurred: error trying to reach service: dial tcp 10.0.0.3:10250: i/o timeout")
+            .always();
+      } else {
+        api.expect().get().withPath(path).andReturn(200, FakeKubelet.summary(n)).always();
+      }
     }
     proxy = new TcpProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), api.getPort()));
     Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + proxy.port()).withNamespace("default")

@@ -10,13 +10,14 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * deploy/csi/dashboard parses, hangs together and is read-only; the chart's dashboard template
- * asks only for values that values.yaml has, is off by default, and grants pods/exec only with
- * actions on. Helm is not installed here, so the template itself is not rendered by a test.
+ * asks only for values that values.yaml has, is off by default, grants pods/exec only with
+ * actions on, and get on nodes/proxy (the quota tip) only, unless quotaChecks is off. Helm is not installed here, so the template itself is not rendered by a test.
  */
 class DashboardManifestsTest {
   @Test
@@ -30,10 +31,17 @@ class DashboardManifestsTest {
     assertThat(m.get(ClusterRoleBinding.class, "nectar-csi-dashboard").getSubjects().getFirst().getName()).isEqualTo("nectar-csi-dashboard");
     Container c = d.getSpec().getTemplate().getSpec().getContainers().getFirst();
     assertThat(c.getArgs()).startsWith("csi", "dashboard").doesNotContain("--actions-token-file");
-    for (PolicyRule r : m.get(ClusterRole.class, "nectar-csi-dashboard").getRules()) {
+    List<PolicyRule> rules = m.get(ClusterRole.class, "nectar-csi-dashboard").getRules();
+    for (PolicyRule r : rules) {
       assertThat(r.getVerbs()).as(r.toString()).isSubsetOf("get", "list", "watch");
       assertThat(r.getResources()).as(r.toString()).doesNotContain("pods/exec", "configmaps");
     }
+    assertThat(rules).filteredOn(r -> r.getResources().contains("nodes/proxy")).as("the kubelets' stats summary, for the quota tip")
+        .singleElement().satisfies(r -> {
+          assertThat(r.getApiGroups()).containsExactly("");
+          assertThat(r.getResources()).containsExactly("nodes/proxy");
+          assertThat(r.getVerbs()).containsExactly("get");
+        });
   }
 
   @Test
@@ -48,5 +56,10 @@ class DashboardManifestsTest {
     int rule = template.indexOf("[\"pods/exec\"]");
     String exec = template.substring(rule - 120, rule);
     assertThat(exec).contains("{{- if .Values.dashboard.actions.enabled }}");
+    assertThat(dashboard.get("quotaChecks")).isEqualTo(true);
+    int proxy = template.indexOf("[\"nodes/proxy\"]");
+    assertThat(proxy).isPositive();
+    assertThat(template.substring(proxy - 80, proxy)).contains("{{- if .Values.dashboard.quotaChecks }}");
+    assertThat(template.substring(proxy, template.indexOf("{{- end }}", proxy))).contains("verbs: [\"get\"]").doesNotContain("create", "list");
   }
 }
