@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -776,14 +777,17 @@ final class MountCommand implements Callable<Integer> {
 
   /**
    * The kernel reads ahead only 128 KiB on a FUSE mount by default, which caps sequential reads;
-   * raise it (root only, through the mount's backing device in sysfs). Best effort.
+   * raise it (root only, through the mount's backing device in sysfs). Best effort. The device
+   * comes from the mount table, not from a stat of the mount point, which would be a request to
+   * this very process (see {@link FuseMount#device}).
    */
   private void raiseKernelReadAhead() {
     try {
-      long dev = ((Number) Files.getAttribute(mountpoint, "unix:dev")).longValue();
-      long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
-      long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
-      Path ra = Path.of("/sys/class/bdi", major + ":" + minor, "read_ahead_kb");
+      Optional<String> dev = FuseMount.device(mountpoint);
+      if (dev.isEmpty()) {
+        return;
+      }
+      Path ra = Path.of("/sys/class/bdi", dev.get(), "read_ahead_kb");
       if (Files.isWritable(ra)) {
         Files.writeString(ra, Long.toString(io.nectarfs.common.Sizes.parse(kernelReadAhead) >> 10));
       }

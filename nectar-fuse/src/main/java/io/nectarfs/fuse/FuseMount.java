@@ -148,6 +148,16 @@ public final class FuseMount {
     return mp;
   }
 
+  /**
+   * The {@code major:minor} device of the FUSE mount at {@code path}, from {@code
+   * /proc/self/mountinfo}: never a request to the mount. A mount's own process must not stat its
+   * mount point: a request its workers took when the process is killed is never answered, its
+   * thread waits for it uninterruptibly, and neither the process nor the mount ever ends.
+   */
+  public static Optional<String> device(Path path) throws IOException {
+    return MountInfo.find(path.toAbsolutePath().normalize()).filter(l -> l.fsType().startsWith("fuse")).map(MountInfo.Line::device);
+  }
+
   /** Whether a FUSE file system is mounted at {@code path}. */
   public static boolean isMounted(Path path) throws IOException {
     return MountInfo.find(path.toAbsolutePath().normalize()).filter(l -> l.fsType().startsWith("fuse")).isPresent();

@@ -10,9 +10,10 @@ import java.util.Optional;
 final class MountInfo {
   /**
    * One mount: where, which file system type and source; {@code options} are the super block's,
-   * {@code mountOptions} the mount's own (ro, nosuid, nodev, noexec, ...).
+   * {@code mountOptions} the mount's own (ro, nosuid, nodev, noexec, ...); {@code device} its
+   * {@code major:minor}.
    */
-  record Line(String mountPoint, String fsType, String source, String options, String mountOptions) {
+  record Line(String mountPoint, String fsType, String source, String options, String mountOptions, String device) {
     /** Whether the mount or its super block is read-only. */
     boolean readOnly() {
       return hasOption(mountOptions, "ro") || hasOption(options, "ro");
@@ -58,7 +59,7 @@ final class MountInfo {
     if (f.length < 7 || dash < 0 || dash + 2 >= f.length) {
       return null;
     }
-    return new Line(unescape(f[4]), f[dash + 1], unescape(f[dash + 2]), f.length > dash + 3 ? f[dash + 3] : "", f[5]);
+    return new Line(unescape(f[4]), f[dash + 1], unescape(f[dash + 2]), f.length > dash + 3 ? f[dash + 3] : "", f[5], f[2]);
   }
 
   /** mountinfo escapes space, tab, newline and backslash as {@code \ooo}. */
