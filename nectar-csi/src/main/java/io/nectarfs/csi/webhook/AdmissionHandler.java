@@ -34,10 +34,12 @@ final class AdmissionHandler extends Handler.Abstract {
   private static final long DRAIN_BYTES = 64L << 20;
 
   private final KubernetesClient client;
+  private final StorageObjects objects;
   private final WebhookConfig config;
 
-  AdmissionHandler(KubernetesClient client, WebhookConfig config) {
+  AdmissionHandler(KubernetesClient client, StorageObjects objects, WebhookConfig config) {
     this.client = client;
+    this.objects = objects;
     this.config = config;
   }
 
@@ -95,7 +97,7 @@ final class AdmissionHandler extends Handler.Abstract {
     Pod pod = AdmissionReviews.pod(r);
     String ns = r.namespace() != null ? r.namespace() : pod.getMetadata() == null ? "default" : pod.getMetadata().getNamespace();
     String who = "pod " + ns + "/" + name(pod);
-    return switch (new Injector(client, config).decide(pod, ns)) {
+    return switch (new Injector(client, objects, config).decide(pod, ns)) {
       case Injector.Leave l -> {
         LOG.debug("{}: unchanged ({})", who, l.why());
         yield AdmissionReviews.allow(r.uid(), null);

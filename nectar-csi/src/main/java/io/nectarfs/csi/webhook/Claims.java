@@ -21,19 +21,20 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Whether a pod's claim is a NectarFS volume a sidecar can mount, read from the API server by
- * direct GETs (claim, StorageClass, PV, Secret, and once per admission the ConfigMap of mount
- * defaults): an admission is rare next to the objects a cache would have to follow, so nothing is
- * watched. A Secret's values stay in memory only for the metadata URL's redaction; what leaves
- * this class names keys, never values.
+ * Whether a pod's claim is a NectarFS volume a sidecar can mount: the claim, its StorageClass and
+ * PV from the informers' caches ({@link StorageObjects}), the Secret and (once per admission) the
+ * ConfigMap of mount defaults by direct GETs. A Secret's values stay in memory only for the
+ * metadata URL's redaction; what leaves this class names keys, never values.
  */
 final class Claims {
   private final KubernetesClient client;
+  private final StorageObjects objects;
   private final WebhookConfig config;
   private Map<String, String> configMap;
 
-  Claims(KubernetesClient client, WebhookConfig config) {
+  Claims(KubernetesClient client, StorageObjects objects, WebhookConfig config) {
     this.client = client;
+    this.objects = objects;
     this.config = config;
   }
 
@@ -56,14 +57,14 @@ final class Claims {
   /** The claim {@code claim} in namespace {@code ns} of pod volume {@code podVolume}. */
   Resolution resolve(String ns, String podVolume, String claim, boolean readOnly) throws IOException {
     String who = "PersistentVolumeClaim " + ns + "/" + claim;
-    PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(ns).withName(claim).get();
+    PersistentVolumeClaim pvc = objects.claim(ns, claim);
     if (pvc == null) {
       return new Unservable(who + " (volume " + podVolume + ") does not exist");
     }
     String className = pvc.getSpec().getStorageClassName();
-    StorageClass sc = className == null || className.isEmpty() ? null : client.storage().v1().storageClasses().withName(className).get();
+    StorageClass sc = className == null || className.isEmpty() ? null : objects.storageClass(className);
     String pvName = pvc.getSpec().getVolumeName();
-    PersistentVolume pv = pvName == null || pvName.isEmpty() ? null : client.persistentVolumes().withName(pvName).get();
+    PersistentVolume pv = pvName == null || pvName.isEmpty() ? null : objects.volume(pvName);
     CSIPersistentVolumeSource csi = pv == null ? null : pv.getSpec().getCsi();
     boolean classIsOurs = sc != null && config.driver().equals(sc.getProvisioner());
     boolean pvIsOurs = csi != null && config.driver().equals(csi.getDriver());

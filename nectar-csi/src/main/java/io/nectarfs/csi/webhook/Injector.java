@@ -16,10 +16,12 @@ import java.util.Map;
  */
 final class Injector {
   private final KubernetesClient client;
+  private final StorageObjects objects;
   private final WebhookConfig config;
 
-  Injector(KubernetesClient client, WebhookConfig config) {
+  Injector(KubernetesClient client, StorageObjects objects, WebhookConfig config) {
     this.client = client;
+    this.objects = objects;
     this.config = config;
   }
 
@@ -61,7 +63,7 @@ final class Injector {
         return new Leave("not opted in (label " + WebhookConfig.OPT_IN_LABEL + "=" + WebhookConfig.ENABLED + " on the pod or its namespace)");
       }
     }
-    Claims resolver = new Claims(client, config);
+    Claims resolver = new Claims(client, objects, config);
     List<Claims.Served> served = new ArrayList<>();
     for (Volume v : claims) {
       Claims.Resolution r = resolver.resolve(ns, v.getName(), v.getPersistentVolumeClaim().getClaimName(),

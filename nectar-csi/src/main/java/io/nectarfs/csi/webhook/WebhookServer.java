@@ -19,15 +19,29 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * start), asking the API server through {@code client}.
  *
  * <p>Concurrency: requests run on Jetty's bounded thread pool, at most {@value #MAX_THREADS}
- * threads; the handler keeps no state between requests and the fabric8 client is thread-safe.
+ * threads; the handler keeps no state between requests, the fabric8 client is thread-safe, and
+ * the informers of {@link StorageObjects} fill their caches on their own threads.
  * {@link #close} stops accepting and lets requests in flight finish for up to 10 s; the client
  * stays the caller's.
  */
 public final class WebhookServer extends HttpService {
   private static final int MAX_THREADS = 32;
 
-  private WebhookServer(Server server, ServerConnector connector) {
+  private final StorageObjects objects;
+
+  private WebhookServer(Server server, ServerConnector connector, StorageObjects objects) {
     super(server, connector);
+    this.objects = objects;
+  }
+
+  /** The informed claims, volumes and classes (tests). */
+  StorageObjects objects() {
+    return objects;
+  }
+
+  @Override
+  protected void closeResources() {
+    objects.close();
   }
 
   /**
@@ -53,9 +67,15 @@ public final class WebhookServer extends HttpService {
     HttpConnectionFactory h1 = new HttpConnectionFactory(http);
     Server server = newServer("nectar-webhook", MAX_THREADS);
     ServerConnector connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
-    server.setHandler(new AdmissionHandler(client, config));
+    StorageObjects objects = StorageObjects.start(client);
+    server.setHandler(new AdmissionHandler(client, objects, config));
     server.setStopTimeout(10_000);
-    start(server, connector, config.address());
-    return new WebhookServer(server, connector);
+    try {
+      start(server, connector, config.address());
+    } catch (IOException | RuntimeException e) {
+      objects.close();
+      throw e;
+    }
+    return new WebhookServer(server, connector, objects);
   }
 }

@@ -8,7 +8,9 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +34,11 @@ class WebhookManifestsTest {
     assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(svc.getSpec().getSelector());
     assertThat(m.get(ServiceAccount.class, d.getSpec().getTemplate().getSpec().getServiceAccountName())).isNotNull();
     assertThat(m.get(ClusterRoleBinding.class, "nectar-csi-webhook").getSubjects().getFirst().getName()).isEqualTo("nectar-csi-webhook");
+    List<PolicyRule> rules = m.get(ClusterRole.class, "nectar-csi-webhook").getRules();
+    for (String informed : List.of("persistentvolumeclaims", "persistentvolumes", "storageclasses")) {
+      assertThat(verbs(rules, informed)).as("the informers' %s", informed).containsExactlyInAnyOrder("get", "list", "watch");
+    }
+    assertThat(verbs(rules, "secrets")).as("Secrets are read one by one, never listed").containsExactly("get");
 
     Container c = d.getSpec().getTemplate().getSpec().getContainers().getFirst();
     assertThat(c.getArgs()).startsWith("csi", "webhook").contains("/certs/tls.crt", "/certs/tls.key");
@@ -72,5 +79,9 @@ class WebhookManifestsTest {
     assertThat(seen).isGreaterThan(5);
     assertThat(((Map<String, Object>) values.get("webhook")).get("enabled")).isEqualTo(false);
     assertThat(template).contains("genCA", "genSignedCert", "failurePolicy: {{ $.Values.webhook.failurePolicy }}");
+  }
+
+  private static List<String> verbs(List<PolicyRule> rules, String resource) {
+    return rules.stream().filter(r -> r.getResources().contains(resource)).flatMap(r -> r.getVerbs().stream()).toList();
   }
 }

@@ -111,6 +111,20 @@ class WebhookServerTest {
   }
 
   @Test
+  void claimsVolumesAndClasses_comeFromTheInformers_notFromARequestPerAdmission() throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (!webhook.objects().synced()) {
+      assertThat(System.nanoTime()).as("the informers listed once").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    long gets = webhook.objects().gets();
+    for (int i = 0; i < 3; i++) {
+      assertThat(patched(review("pod-one-pvc.json"))).isEqualTo(expected("pod-one-pvc.expected.json"));
+    }
+    assertThat(webhook.objects().gets()).as("GETs of claims, volumes or classes the cache had").isEqualTo(gets);
+  }
+
+  @Test
   void podWithSidecarsAndInitContainers_oursGoBetweenThem() throws Exception {
     assertThat(patched(review("pod-with-sidecars.json"))).isEqualTo(expected("pod-with-sidecars.expected.json"));
   }
