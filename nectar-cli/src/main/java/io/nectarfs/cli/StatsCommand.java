@@ -1,5 +1,6 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.PromText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package io.nectarfs.cli;
 
+import io.nectarfs.common.PromText;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;

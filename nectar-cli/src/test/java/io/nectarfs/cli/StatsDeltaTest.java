@@ -2,6 +2,7 @@ package io.nectarfs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nectarfs.common.PromText;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

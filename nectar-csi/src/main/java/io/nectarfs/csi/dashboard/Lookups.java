@@ -200,7 +200,7 @@ final class Lookups {
       java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? Optional.of(MetricsText.parse(r.body())) : Optional.empty();
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) { // not answering, or not Prometheus text: no metrics
       return Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

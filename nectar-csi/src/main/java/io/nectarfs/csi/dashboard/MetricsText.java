@@ -1,7 +1,6 @@
 package io.nectarfs.csi.dashboard;
 
-import java.util.HashMap;
-import java.util.Map;
+import io.nectarfs.common.PromText;
 
 /**
  * The numbers the dashboard takes from a mount's Prometheus text ({@code nectar_*} names of
@@ -20,36 +19,22 @@ final class MetricsText {
 
   private MetricsText() {}
 
-  /** Sums per metric name (labels summed over; fallbacks only for reason error and timeout). */
+  /**
+   * Sums per metric name (labels summed over; fallbacks only for reason error and timeout).
+   *
+   * @throws IllegalArgumentException when {@code text} is not in the Prometheus text format
+   */
   static Model.Metrics parse(String text) {
-    Map<String, Double> sums = new HashMap<>();
-    for (String line : text.split("\n")) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      int brace = line.indexOf('{');
-      int space = line.lastIndexOf(' ');
-      if (space <= 0) {
-        continue;
-      }
-      String name = brace > 0 && brace < space ? line.substring(0, brace) : line.substring(0, space).strip();
-      String labels = brace > 0 && brace < space ? line.substring(brace, line.indexOf('}', brace) + 1) : "";
-      if (name.equals(PEER_FALLBACKS) && !(labels.contains("reason=\"error\"") || labels.contains("reason=\"timeout\""))) {
-        continue;
-      }
-      double v;
-      try {
-        v = Double.parseDouble(line.substring(space + 1).strip());
-      } catch (NumberFormatException e) {
-        continue;
-      }
-      sums.merge(name, v, Double::sum);
-    }
-    Double hits = sums.get(HITS);
-    Double misses = sums.get(MISSES);
+    PromText p = PromText.parse(text);
+    Double hits = p.has(HITS) ? p.sum(HITS) : null;
+    Double misses = p.has(MISSES) ? p.sum(MISSES) : null;
     Double ratio = hits == null || misses == null || hits + misses == 0 ? null : hits / (hits + misses);
-    Double peerErrors = sums.containsKey(PEER_ERRORS) || sums.containsKey(PEER_FALLBACKS)
-        ? sums.getOrDefault(PEER_ERRORS, 0.0) + sums.getOrDefault(PEER_FALLBACKS, 0.0) : null;
-    return new Model.Metrics(sums.get(READ), sums.get(WRITE), ratio, peerErrors, sums.get(MEMBERS));
+    Double peerErrors = p.has(PEER_ERRORS) || p.has(PEER_FALLBACKS)
+        ? p.sum(PEER_ERRORS) + p.sum(PEER_FALLBACKS, l -> "error".equals(l.get("reason")) || "timeout".equals(l.get("reason"))) : null;
+    return new Model.Metrics(sum(p, READ), sum(p, WRITE), ratio, peerErrors, sum(p, MEMBERS));
+  }
+
+  private static Double sum(PromText p, String name) {
+    return p.has(name) ? p.sum(name) : null;
   }
 }

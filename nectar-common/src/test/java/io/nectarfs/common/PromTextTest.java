@@ -1,4 +1,4 @@
-package io.nectarfs.cli;
+package io.nectarfs.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.nectarfs.cli;
+package io.nectarfs.common;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,11 +11,11 @@ import java.util.function.Predicate;
  * {@code # HELP}/{@code # TYPE} comments. {@link #parse} accepts exactly that format (a metric
  * name, optional {@code {label="value",...}} with {@code \\}, {@code \"} and {@code \n} escapes,
  * a value, an optional timestamp) and rejects anything else with an {@link IllegalArgumentException}
- * naming the line. Immutable.
+ * naming the line. Immutable. Used by {@code nectar stats} and the CSI dashboard (a mount's {@code /metrics}).
  */
-final class PromText {
+public final class PromText {
   /** One sample: a series (name and labels) and its value. */
-  record Sample(String name, Map<String, String> labels, double value) {}
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
   private final List<Sample> samples;
 
@@ -23,12 +23,12 @@ final class PromText {
     this.samples = List.copyOf(samples);
   }
 
-  List<Sample> samples() {
+  public List<Sample> samples() {
     return samples;
   }
 
   /** Parses {@code text}; throws {@link IllegalArgumentException} at the first line not in the format. */
-  static PromText parse(String text) {
+  public static PromText parse(String text) {
     List<Sample> out = new ArrayList<>();
     int n = 0;
     for (String line : text.split("\n", -1)) {
@@ -112,7 +112,7 @@ final class PromText {
   }
 
   /** The sum of the samples named {@code name} whose labels pass {@code filter} (0 if none). */
-  double sum(String name, Predicate<Map<String, String>> filter) {
+  public double sum(String name, Predicate<Map<String, String>> filter) {
     double total = 0;
     for (Sample s : samples) {
       if (s.name().equals(name) && filter.test(s.labels())) {
@@ -122,12 +122,12 @@ final class PromText {
     return total;
   }
 
-  double sum(String name) {
+  public double sum(String name) {
     return sum(name, labels -> true);
   }
 
   /** Whether any sample is named {@code name}. */
-  boolean has(String name) {
+  public boolean has(String name) {
     return samples.stream().anyMatch(s -> s.name().equals(name));
   }
 }
