@@ -25,8 +25,12 @@ final class Cli {
 
   private Cli() {}
 
-  static CommandLine commandLine(Object command) {
+  /** {@code command} with {@code subcommands} (classes annotated {@code @Command}) and this class's reporting. */
+  static CommandLine commandLine(Object command, java.util.List<Class<?>> subcommands) {
     CommandLine cl = new CommandLine(command);
+    for (Class<?> sub : subcommands) {
+      cl.addSubcommand(sub);
+    }
     versionOnlyAtTopLevel(cl);
     cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? USAGE : FAILURE);
     cl.setParameterExceptionHandler(

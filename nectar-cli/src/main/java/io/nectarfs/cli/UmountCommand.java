@@ -3,6 +3,7 @@ package io.nectarfs.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nectarfs.fuse.ControlSocket;
 import io.nectarfs.fuse.FuseMount;
+import io.nectarfs.fuse.linux.ProcessExit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,9 +48,8 @@ final class UmountCommand implements Callable<Integer> {
     FuseMount.unmount(mountpoint, force, !root);
     long deadline = System.nanoTime() + ENDING.toNanos();
     for (ProcessHandle p : serving) {
-      try {
-        p.onExit().get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      // not onExit(): the keeper is an orphan, and onExit() waits for its zombie to be reaped
+      if (!ProcessExit.await(p.pid(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
         spec.commandLine().getOut().println("unmounted " + mountpoint + "; its process " + p.pid() + " is still ending after " + ENDING.toSeconds()
             + " s (see the mount's log)");
         return Cli.OK;

@@ -17,11 +17,29 @@ class CliTest {
   static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = Cli.commandLine(new Nectar());
+    CommandLine cl = Nectar.commandLine(args);
     cl.setOut(new PrintWriter(out));
     cl.setErr(new PrintWriter(err));
     int code = cl.execute(args);
     return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void aNamedCommand_getsItsOwnTreeAlone_helpCompletionAndUnknownWordsTheWhole() {
+    assertThat(Nectar.commandLine("format", "x").getSubcommands()).containsOnlyKeys("format");
+    assertThat(Nectar.commandLine("csi", "webhook").getSubcommands().get("csi").getSubcommands()).containsKeys("webhook", "dashboard");
+    long all = Nectar.COMMANDS.size();
+    for (String[] args : new String[][] {{}, {"help", "format"}, {"completion", "bash"}, {"--help"}, {"stauts"}}) {
+      assertThat(commands(Nectar.commandLine(args))).as(String.join(" ", args)).isEqualTo(all);
+    }
+    for (Class<?> c : Nectar.COMMANDS) {
+      String name = c.getAnnotation(CommandLine.Command.class).name();
+      assertThat(commands(Nectar.commandLine(name))).as(name).isEqualTo(name.equals("help") || name.equals("completion") ? all : 1);
+    }
+  }
+
+  private static long commands(CommandLine cl) {
+    return cl.getSubcommands().values().stream().distinct().count();
   }
 
   @Test
@@ -30,7 +48,7 @@ class CliTest {
     Run help = run("--help");
     assertThat(help.code()).isZero();
     assertThat(help.out()).contains("objbench");
-    CommandLine cl = Cli.commandLine(new Nectar());
+    CommandLine cl = Nectar.commandLine();
     for (String sub : cl.getSubcommands().keySet()) {
       if (sub.equals("help")) {
         continue;

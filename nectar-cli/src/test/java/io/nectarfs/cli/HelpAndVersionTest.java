@@ -28,7 +28,7 @@ class HelpAndVersionTest {
 
   @Test
   void versionOption_onlyAtTopLevel_andVersionCommandExists() throws Exception {
-    for (String sub : Cli.commandLine(new Nectar()).getSubcommands().keySet()) {
+    for (String sub : Nectar.commandLine().getSubcommands().keySet()) {
       if (sub.equals("help")) {
         continue;
       }
@@ -54,7 +54,7 @@ class HelpAndVersionTest {
 
   @Test
   void helpCommand_stillWorks() {
-    CommandLine cl = Cli.commandLine(new Nectar());
+    CommandLine cl = Nectar.commandLine();
     assertThat(cl.getSubcommands()).containsKey("version");
     assertThat(CliTest.run("help", "format").out()).contains("Usage: nectar format");
   }

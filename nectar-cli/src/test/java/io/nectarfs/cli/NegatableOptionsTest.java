@@ -21,7 +21,7 @@ class NegatableOptionsTest {
     if (!option.isEmpty()) {
       args.add(option);
     }
-    CommandLine.ParseResult r = Cli.commandLine(new Nectar()).parseArgs(args.toArray(String[]::new));
+    CommandLine.ParseResult r = Nectar.commandLine().parseArgs(args.toArray(String[]::new));
     return r.subcommand().commandSpec().userObject();
   }
 
@@ -46,7 +46,7 @@ class NegatableOptionsTest {
   @CsvSource({"mount, keep-cache", "mount, default-permissions", "mount, exec", "format, checksum"})
   void helpShowsBothForms(String command, String name) {
     java.io.StringWriter out = new java.io.StringWriter();
-    CommandLine cl = Cli.commandLine(new Nectar());
+    CommandLine cl = Nectar.commandLine();
     cl.setOut(new java.io.PrintWriter(out));
     cl.execute(command, "--help");
     Predicate<String> both = s -> s.contains("--[no-]" + name);

@@ -18,7 +18,7 @@ class ReadmeCommandsTest {
   @Test
   void everyCommand_hasARowWithAnExample() throws Exception {
     List<String> rows = doc("README.md").lines().filter(l -> l.startsWith("| `nectar ")).toList();
-    CommandLine cl = Cli.commandLine(new Nectar());
+    CommandLine cl = Nectar.commandLine();
     for (String sub : cl.getSubcommands().values().stream().map(CommandLine::getCommandName).distinct().toList()) {
       List<String> mine = rows.stream().filter(r -> r.startsWith("| `nectar " + sub + " ") || r.startsWith("| `nectar " + sub + "`")).toList();
       assertThat(mine).as("README row for nectar " + sub).hasSize(1);
@@ -31,7 +31,7 @@ class ReadmeCommandsTest {
   @Test
   void everyJsonOption_isDocumented() throws Exception {
     String doc = doc("docs/cli-json.md");
-    CommandLine cl = Cli.commandLine(new Nectar());
+    CommandLine cl = Nectar.commandLine();
     for (CommandLine sub : cl.getSubcommands().values()) {
       if (sub.getCommandSpec().findOption("--json") != null) {
         assertThat(doc).as("docs/cli-json.md section for " + sub.getCommandName()).contains("## `nectar " + sub.getCommandName() + " ");

@@ -104,6 +104,8 @@ public final class LibC {
   private static final MethodHandle SHUTDOWN = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle SENDMSG = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle RECVMSG = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle SYSCALL_INT_INT = errnoCall("syscall",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
   private static final MethodHandle WAITPID = errnoCall("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle GETUID = plainCall("getuid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle GETGID = plainCall("getgid", FunctionDescriptor.of(JAVA_INT));
@@ -329,6 +331,18 @@ public final class LibC {
   public static long recvmsg(MemorySegment box, int fd, MemorySegment msg, int flags) {
     try {
       return (long) RECVMSG.invokeExact(box, fd, msg, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Linux's syscall number of pidfd_open(2) on x86-64 and arm64 (the same on both). */
+  private static final long SYS_PIDFD_OPEN = 434;
+
+  /** pidfd_open(2): a descriptor that becomes readable when process {@code pid} terminates. */
+  public static int pidfdOpen(MemorySegment box, int pid) {
+    try {
+      return (int) (long) SYSCALL_INT_INT.invokeExact(box, SYS_PIDFD_OPEN, pid, 0);
     } catch (Throwable t) {
       throw rethrow(t);
     }
