@@ -20,9 +20,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -39,6 +42,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * restart; a client gone mid-upload and a gateway killed mid-upload leave nothing visible and
  * nothing that `nectar gc` cannot remove; a full quota is an S3 error that loses nothing.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayMountTest {
   static final String ROOT_KEY = "ROOTKEY0000000000001";
   static final String ROOT_SECRET = "root-secret-0123456789abcdefghijklmnop";
@@ -46,30 +50,42 @@ class GatewayMountTest {
   static final String USER_SECRET = "user-secret-0123456789abcdefghijklmnop";
   static final int USER = 4321;
 
-  @TempDir Path tmp;
+  // One volume and mount for the class (formatting and mounting cost several JVM starts); each
+  // test has buckets of its own and a gateway of its own, which some of them kill.
+  @TempDir static Path tmp;
   String meta;
   Path mnt;
   Path keys;
   GatewayProcess gateway;
 
-  @BeforeEach
+  @BeforeAll
   void formatAndMount() throws Exception {
     MountedVolume.requireFuse();
     String n = "NECTAR_NO_BUILD=1 " + GatewayProcess.launcher();
     meta = "sqlite3://" + tmp.resolve("meta.db");
-    mnt = Files.createDirectories(tmp.resolve("mnt"));
+    Path at = Files.createDirectories(tmp.resolve("mnt"));
     sh(tmp, n + " format " + meta + " gw-vol --storage file://" + tmp.resolve("data") + " --trash-days 0");
-    sh(tmp, n + " mount -d " + meta + " " + mnt + " --cache-dir " + tmp.resolve("cache") + " --log " + tmp.resolve("mount.log")
+    sh(tmp, n + " mount -d " + meta + " " + at + " --cache-dir " + tmp.resolve("cache") + " --log " + tmp.resolve("mount.log")
         + " --attr-cache 0s --entry-cache 0s --negative-cache 0s");
+    mnt = at;
     keys = GatewayProcess.keyFile(tmp, Map.of(ROOT_KEY, ROOT_SECRET + " 0:0", USER_KEY, USER_SECRET + " " + USER + ":" + USER));
+  }
+
+  @BeforeEach
+  void startGateway() throws Exception {
     gateway = GatewayProcess.start(tmp, meta, keys);
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stopGateway() throws Exception {
     if (gateway != null) {
       gateway.close();
+      gateway = null;
     }
+  }
+
+  @AfterAll
+  void unmount() throws Exception {
     if (mnt != null) {
       new ProcessBuilder("bash", "-c", "NECTAR_NO_BUILD=1 " + GatewayProcess.launcher() + " umount " + mnt + " || umount -l " + mnt)
           .redirectErrorStream(true).start().waitFor(2, TimeUnit.MINUTES);
