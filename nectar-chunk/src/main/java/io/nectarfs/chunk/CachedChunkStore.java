@@ -584,6 +584,19 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   @Override
+  public void rescanLocalCache() {
+    if (disk != null) {
+      ChunkStores.daemon("nectar-cache-rescan").newThread(() -> {
+        try {
+          disk.rescan();
+        } catch (RuntimeException e) {
+          log.warn("rescan of the disk cache failed (its size may be undercounted until the next mount): {}", e.toString());
+        }
+      }).start();
+    }
+  }
+
+  @Override
   public ChunkStats stats() {
     return new ChunkStats(budget.used(), budget.limit(), disk == null ? 0 : disk.bytes(), disk == null ? 0 : disk.blocks(),
         hits.sum(), misses.sum(), gets.sum(), puts.sum(), staging == null ? 0 : staging.stagedBlocks());

@@ -155,6 +155,14 @@ public interface ChunkStore extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Re-reads the local disk cache in the background, for a process that took over a mount whose
+   * predecessor kept caching into the same directories after this store opened: their blocks are
+   * then counted against the cache size, and those it evicted are forgotten. Returns at once;
+   * nothing for a store without a disk cache (the default).
+   */
+  default void rescanLocalCache() {}
+
   /** Deletes every block of the slice from the object store and the caches. Idempotent. */
   void remove(long sliceId, int size) throws IOException;
 

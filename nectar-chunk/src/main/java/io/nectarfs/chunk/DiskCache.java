@@ -146,7 +146,30 @@ final class DiskCache implements AutoCloseable {
       ChunkStores.daemon("nectar-cache-discard").newThread(() -> discard.forEach(DiskCache::deleteTree)).start();
     }
     for (Dir d : dirs) {
-      scan(d);
+      scan(d, false);
+    }
+    if (bytes.get() > capacity) {
+      evict(0);
+    }
+  }
+
+  /**
+   * Reads the directories again while the cache serves: indexes the blocks another process wrote
+   * there since this cache opened, forgets entries whose files another process removed, and evicts
+   * down to the limit. For a process that took over a mount (a standby that scanned at its start,
+   * hours before its worker crashed; an upgrade's successor that scanned before the handover):
+   * without this, the blocks its predecessor cached meanwhile are not counted against the cache
+   * size, and the cache outgrows its limit. Temporaries are left alone (one may be this process's
+   * write in progress); the next open deletes a dead process's.
+   */
+  void rescan() {
+    for (Dir d : dirs) {
+      scan(d, true);
+    }
+    for (Map.Entry<String, Entry> e : index.entrySet()) {
+      if (!Files.exists(path(e.getValue().dir, e.getKey()))) {
+        forget(e.getKey(), e.getValue()); // this process's own removals unindex before they delete
+      }
     }
     if (bytes.get() > capacity) {
       evict(0);
@@ -209,7 +232,8 @@ final class DiskCache implements AutoCloseable {
     return !dirs.isEmpty() && capacity > 0;
   }
 
-  private void scan(Dir d) {
+  /** Indexes the blocks of {@code d}; {@code again}: the cache is in use (see {@link #rescan}). */
+  private void scan(Dir d, boolean again) {
     long[] repaired = new long[1];
     try (Stream<Path> files = Files.walk(d.root)) {
       files.forEach(p -> {
@@ -226,7 +250,9 @@ final class DiskCache implements AutoCloseable {
             return;
           }
           if (name.endsWith(CacheFiles.TMP_SUFFIX)) {
-            Files.deleteIfExists(p);
+            if (!again) {
+              Files.deleteIfExists(p);
+            }
             return;
           }
           if (modes.repair(p, false, attrs.permissions())) {

@@ -92,6 +92,58 @@ class DiskCacheTest {
     }
   }
 
+  private long bytesOnDisk() throws java.io.IOException {
+    try (var files = Files.walk(tmp)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  /**
+   * A process that takes over a mount (a standby, an upgrade's successor) opened its cache earlier;
+   * its predecessor went on caching and evicting in the same directories. The rescan after the
+   * takeover counts what was added, forgets what was removed, and brings the cache under its limit.
+   */
+  @Test
+  void rescan_afterATakeover_countsThePredecessorsBlocks_forgetsItsRemovals_andKeepsTheLimit() throws Exception {
+    long limit = 8 * CacheFiles.fileSize(BS);
+    try (ChunkStore predecessor = ChunkStores.open(ChunkTesting.mem(), config(1L << 30))) {
+      ChunkTesting.writeSlice(predecessor, 1, random(new Random(21), 3 * BS));
+      drain(predecessor);
+      try (ChunkStore successor = ChunkStores.open(ChunkTesting.mem(), config(limit))) {
+        assertThat(successor.stats().cacheBlocks()).isEqualTo(3);
+        predecessor.remove(1, 3 * BS);
+        ChunkTesting.writeSlice(predecessor, 2, random(new Random(22), 6 * BS));
+        ChunkTesting.writeSlice(predecessor, 3, random(new Random(23), 4 * BS));
+        drain(predecessor);
+        assertThat(bytesOnDisk()).as("the predecessor's cache, over the successor's limit").isGreaterThan(limit);
+        assertThat(successor.stats().cacheBlocks()).as("what the successor knows before the rescan").isEqualTo(3);
+
+        ((CachedChunkStore) successor).diskCache().rescan();
+        assertThat(file(successor, BlockKeys.key(1, 0, BS))).as("removed by the predecessor: forgotten").isNull();
+        assertThat(successor.stats().cacheBytes()).isLessThanOrEqualTo(limit).isEqualTo(bytesOnDisk());
+        assertThat(successor.stats().cacheBlocks()).isGreaterThanOrEqualTo(7);
+      }
+    }
+  }
+
+  @Test
+  void rescanLocalCache_runsInTheBackground_andIndexesWhatAnotherProcessCached() throws Exception {
+    try (ChunkStore successor = ChunkStores.open(ChunkTesting.mem(), config(1L << 30))) {
+      try (ChunkStore predecessor = ChunkStores.open(ChunkTesting.mem(), config(1L << 30))) {
+        ChunkTesting.writeSlice(predecessor, 5, random(new Random(24), 2 * BS));
+        drain(predecessor);
+      }
+      assertThat(successor.stats().cacheBlocks()).isZero();
+      successor.rescanLocalCache();
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (successor.stats().cacheBlocks() < 2) {
+        assertThat(System.nanoTime()).as("the rescan indexes both blocks").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      assertThat(file(successor, BlockKeys.key(5, 1, BS))).exists();
+    }
+  }
+
   @Test
   void reopen_rebuildsIndex_servesFromCacheWithoutGets() throws Exception {
     CountingStore store = new CountingStore(ChunkTesting.mem());

@@ -101,8 +101,13 @@ class ArchitectureTest {
       // objbench measures a bare object store given by URL: no volume, nothing to wire
       .and(onlyTheVolumeCalls(ObjectStores.class, "open", ObjbenchCommand.class));
 
+  /** Every main class, imported once for the class's tests (an import takes seconds). */
   private static JavaClasses mainClasses() {
-    return new ClassFileImporter()
+    return MainClasses.ALL;
+  }
+
+  private static final class MainClasses {
+    static final JavaClasses ALL = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .withImportOption(location -> location.contains("nectar-"))
         .importPackages("io.nectarfs");

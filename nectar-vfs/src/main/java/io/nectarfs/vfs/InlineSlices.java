@@ -177,6 +177,11 @@ final class InlineSlices implements ChunkStore {
   }
 
   @Override
+  public void rescanLocalCache() {
+    next.rescanLocalCache();
+  }
+
+  @Override
   public void remove(long sliceId, int size) throws IOException {
     if (!Slice.isInline(sliceId)) {
       next.remove(sliceId, size); // inline data goes with the transaction that frees the slice

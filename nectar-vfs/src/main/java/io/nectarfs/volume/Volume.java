@@ -198,7 +198,9 @@ public final class Volume implements AutoCloseable {
      * The second phase: binds the metadata session (a new one for {@code resumeSession} 0, else
      * the predecessor's, see {@link VolumeOptions#withResumeSession}) and returns the open volume,
      * which owns everything from now on. If it fails, nothing of a resumed session is released
-     * (another try may resume it) and this stays to be closed.
+     * (another try may resume it) and this stays to be closed. A resumed session also re-reads the
+     * disk cache in the background ({@link ChunkStore#rescanLocalCache}): the predecessor went on
+     * caching into it after this prepared.
      *
      * @throws IOException the session cannot be resumed, or (writeback staging) the chunk store or
      *     the subdir cannot be opened
@@ -212,6 +214,9 @@ public final class Volume implements AutoCloseable {
       }
       meta.bindSession(options.readOnly() ? 0 : resumeSession);
       bound = true;
+      if (resumeSession != 0) {
+        chunks.rescanLocalCache(); // the predecessor cached and evicted since this prepared
+      }
       return new Volume(meta, storage, chunks, served, metrics);
     }
 

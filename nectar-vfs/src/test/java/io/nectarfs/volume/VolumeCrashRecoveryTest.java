@@ -109,6 +109,53 @@ class VolumeCrashRecoveryTest {
     }
   }
 
+  private long cachedBlockFiles(Path cache) throws IOException {
+    try (var files = java.nio.file.Files.walk(cache)) {
+      return files.filter(java.nio.file.Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).count();
+    }
+  }
+
+  /**
+   * A standby prepares (and scans its disk cache) long before the crash; what the worker cached
+   * meanwhile is counted once the standby binds the session, or the cache would outgrow its size.
+   */
+  @Test
+  void aStandbyThatTookOver_countsTheBlocksItsPredecessorCachedAfterItPrepared() throws Exception {
+    format();
+    Path cache = tmp.resolve("cache");
+    CacheOptions disk = CacheOptions.builder().cacheDirs(List.of(cache)).cacheSize(1L << 30).cacheOnWrite(true).build();
+    VolumeOptions o = options().withCache(disk);
+    Volume old = Volume.open(metaUrl, o);
+    Volume.Prepared standby = Volume.prepare(metaUrl, o);
+    Vfs v = old.vfs();
+    Vfs.Opened f = v.create(ROOT, Meta.ROOT, "f", 0644, 0, O_RDWR);
+    byte[] data = new byte[5 * (64 << 10)];
+    new java.util.Random(5).nextBytes(data);
+    v.write(ROOT, f.entry().ino(), f.fh(), 0, ByteBuffer.wrap(data));
+    v.fsync(ROOT, f.entry().ino(), f.fh(), false);
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (cachedBlockFiles(cache) < 5) {
+      assertThat(System.nanoTime()).as("the worker caches the 5 blocks it wrote").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    long sid = old.meta().sessionId();
+    old.meta().handOver(); // the crash
+    try (Volume next = standby.bind(sid)) {
+      while (next.chunks().stats().cacheBlocks() < 5) {
+        assertThat(System.nanoTime()).as("the standby indexes what the worker cached: %d of 5", next.chunks().stats().cacheBlocks())
+            .isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      assertThat(next.chunks().stats().cacheBlocks()).isEqualTo(cachedBlockFiles(cache));
+    } finally {
+      try {
+        old.close();
+      } catch (IOException | RuntimeException e) {
+        // the crashed client's leftovers
+      }
+    }
+  }
+
   @Test
   void aPreparedVolume_hasNoSession_untilItIsBound() throws Exception {
     format();
