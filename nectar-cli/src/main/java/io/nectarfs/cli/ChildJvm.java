@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The command line of a JVM that runs this build's {@code nectar}: the one place a mount builds
  * the processes it starts (a background mount or keeper, a keeper's worker, a takeover's
- * successor), so they all get the same runtime, native access, class path and test properties.
+ * successor), so they all get the same runtime, native access and class path.
  */
 final class ChildJvm {
   private ChildJvm() {}
@@ -28,7 +28,6 @@ final class ChildJvm {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.addAll(jvmOptions);
-    cmd.addAll(Takeover.forwardedProperties());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Nectar.class.getName());

@@ -31,12 +31,6 @@ import java.util.List;
 final class Takeover {
   private Takeover() {}
 
-  /** JVM options a mount passes on to the processes it starts: the test-only state version. */
-  static List<String> forwardedProperties() {
-    String v = System.getProperty(HandoverState.TEST_VERSION_PROPERTY);
-    return v == null ? List.of() : List.of("-D" + HandoverState.TEST_VERSION_PROPERTY + "=" + v);
-  }
-
   static int launch(PrintWriter out, Path mountpoint, String metaUrl, boolean foreground, boolean json) throws Exception {
     ControlSocket.Target target = ControlSocket.find(mountpoint).orElseThrow(() -> new IOException(
         mountpoint + " is not a NectarFS mount: nothing to take over (nectar mount META-URL MOUNTPOINT mounts a volume)"));

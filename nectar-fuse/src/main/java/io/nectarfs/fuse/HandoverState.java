@@ -49,15 +49,14 @@ import java.util.Objects;
 public record HandoverState(String mountpoint, InitState init, MountOptions options, HandleTable handles) {
   /** The version {@link #encode()} writes and the newest {@link #decode} reads. */
   public static final int VERSION = 1;
-  /**
-   * Test-only: the system property that makes this build claim a newer version (write it, read up
-   * to it), to test a takeover between two builds with different versions without a second build.
-   */
-  public static final String TEST_VERSION_PROPERTY = "nectar.handover.testVersion";
 
-  /** The version this build writes and the newest it reads: {@link #VERSION} unless a test raised it. */
+  /**
+   * The version this build writes and the newest it reads, {@link #VERSION}. Other classes ask this
+   * method rather than read the constant, which javac would copy into them: the version of a build
+   * is this class's alone.
+   */
   public static int version() {
-    return Math.max(VERSION, Integer.getInteger(TEST_VERSION_PROPERTY, VERSION));
+    return VERSION;
   }
 
   static final String FORMAT = "nectarfs-handover";

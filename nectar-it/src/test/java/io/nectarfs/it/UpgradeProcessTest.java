@@ -55,13 +55,7 @@ class UpgradeProcessTest {
   private Result nectar(Map<String, String> env, List<String> prefix, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(GatewayProcess.launcher());
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(base.toFile());
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
-    return new Result(p.exitValue(), out);
+    return run(cmd, env, args);
   }
 
   private Result nectar(String... args) throws Exception {
@@ -169,9 +163,9 @@ class UpgradeProcessTest {
     String meta = format("ver");
     Path mnt = mount(meta, "ver", env());
     Files.writeString(mnt.resolve("file"), "v1");
-    Map<String, String> newer = env("NECTAR_JAVA_OPTS", "-Dnectar.handover.testVersion=2");
+    List<String> newer = newerBuild();
 
-    Result up = nectar(newer, List.of(), "upgrade", "--json", mnt.toString());
+    Result up = run(newer, env(), "upgrade", "--json", mnt.toString());
     assertThat(up.status()).as("a build reading up to version 2 takes over from one writing 1: %s", up.out()).isZero();
     assertThat(up.out()).contains("\"ok\":true").contains("\"pause_seconds\":");
 
@@ -180,8 +174,44 @@ class UpgradeProcessTest {
     assertThat(down.out()).contains("writes handover state version 2 and this build reads up to 1").hasLineCount(1);
     assertThat(Files.readString(mnt.resolve("file"))).isEqualTo("v1");
 
-    Result again = nectar(newer, List.of(), "upgrade", mnt.toString());
+    Result again = run(newer, env(), "upgrade", mnt.toString());
     assertThat(again.status()).as(again.out()).isZero();
     assertThat(Files.readString(mnt.resolve("file"))).isEqualTo("v1");
   }
+
+  /**
+   * A second build of {@code nectar}: this one with {@code HandoverState} compiled from its source
+   * with the state version raised to 2, ahead of this build's jar on the class path (the successors
+   * it starts inherit that class path, so they are that build too). Returns the command that runs it.
+   */
+  private List<String> newerBuild() throws Exception {
+    Path root = Path.of(System.getProperty("user.dir")).getParent();
+    String source = Files.readString(root.resolve("nectar-fuse/src/main/java/io/nectarfs/fuse/HandoverState.java"));
+    String bumped = source.replace("public static final int VERSION = 1;", "public static final int VERSION = 2;");
+    assertThat(bumped).as("the state version is declared as this test expects").isNotEqualTo(source);
+    Path src = Files.createDirectories(base.resolve("newer-build/src/io/nectarfs/fuse")).resolve("HandoverState.java");
+    Files.writeString(src, bumped);
+    Path classes = Files.createDirectories(base.resolve("newer-build/classes"));
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    java.io.ByteArrayOutputStream diagnostics = new java.io.ByteArrayOutputStream();
+    int rc = javac.run(null, diagnostics, diagnostics, "--release", "25", "-cp", System.getProperty("java.class.path"), "-d", classes.toString(),
+        src.toString());
+    assertThat(rc).as("compiling the newer build: %s", diagnostics).isZero();
+    Path jar = root.resolve("nectar-cli/target/nectar-cli.jar");
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC",
+        "-cp", classes + java.io.File.pathSeparator + jar, "io.nectarfs.cli.Nectar");
+  }
+
+  /** Runs {@code command args} (a build's {@code nectar}) with {@code env}; returns exit status and output. */
+  private Result run(List<String> command, Map<String, String> env, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(command);
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(base.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    return new Result(p.exitValue(), out);
+  }
+
 }
