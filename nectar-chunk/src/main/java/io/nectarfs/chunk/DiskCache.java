@@ -85,6 +85,8 @@ final class DiskCache implements AutoCloseable {
   private final long capacity;
   private final double freeRatio;
   private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
+  private final String rootName; // this cache's block root in each directory
+  private final List<Path> cacheDirs;
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong evictions = new AtomicLong();
   private final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
@@ -107,9 +109,9 @@ final class DiskCache implements AutoCloseable {
    * and its block root that mode at once (which closes access to everything below for other
    * users immediately), checks it can be written (a probe file), then scans it, repairing the mode
    * of every file and directory on the way. With a {@code cipher} the blocks live under a root of
-   * this process ({@code rawenc-<random>}); the plaintext root and other processes' encrypted roots
-   * cannot be read any more and are deleted in the background (likewise encrypted roots when the
-   * cache is plaintext).
+   * this process ({@code rawenc-<pid>-<random>}); the plaintext root and the encrypted roots of
+   * processes that have ended cannot be read any more and are deleted in the background (likewise
+   * encrypted roots when the cache is plaintext); those of running processes stay theirs.
    *
    * @throws IOException naming the directory when one cannot be created or written
    */
@@ -126,7 +128,8 @@ final class DiskCache implements AutoCloseable {
     this.pendingLimit = pendingLimit;
     this.modes = modes;
     this.cipher = cipher;
-    String rootName = cipher == null ? PLAIN_ROOT : ENCRYPTED_ROOT + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
+    String rootName = cipher == null ? PLAIN_ROOT
+        : ENCRYPTED_ROOT + ProcessHandle.current().pid() + "-" + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
     List<Path> discard = new ArrayList<>();
     for (Path d : cacheDirs) {
       Path root = d.resolve(rootName);
@@ -141,15 +144,21 @@ final class DiskCache implements AutoCloseable {
         throw new IOException("cache directory " + d + " cannot be used: " + reason(e), e);
       }
     }
+    this.rootName = rootName;
+    this.cacheDirs = List.copyOf(cacheDirs);
     this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), ChunkStores.daemon("nectar-cache-write"));
-    if (!discard.isEmpty()) {
-      ChunkStores.daemon("nectar-cache-discard").newThread(() -> discard.forEach(DiskCache::deleteTree)).start();
-    }
+    discardInBackground(discard);
     for (Dir d : dirs) {
       scan(d, false);
     }
     if (bytes.get() > capacity) {
       evict(0);
+    }
+  }
+
+  private static void discardInBackground(List<Path> discard) {
+    if (!discard.isEmpty()) {
+      ChunkStores.daemon("nectar-cache-discard").newThread(() -> discard.forEach(DiskCache::deleteTree)).start();
     }
   }
 
@@ -163,6 +172,15 @@ final class DiskCache implements AutoCloseable {
    * write in progress); the next open deletes a dead process's.
    */
   void rescan() {
+    List<Path> discard = new ArrayList<>();
+    for (Path d : cacheDirs) {
+      try {
+        discard.addAll(unreadableRoots(d, rootName)); // a crashed predecessor's encrypted root, now unowned
+      } catch (IOException | RuntimeException e) {
+        log.debug("cache rescan: cannot list {}: {}", d, e.toString());
+      }
+    }
+    discardInBackground(discard);
     for (Dir d : dirs) {
       scan(d, true);
     }
@@ -192,7 +210,10 @@ final class DiskCache implements AutoCloseable {
 
   /**
    * Renames block roots of {@code d} that this cache cannot read (see the constructor) out of the
-   * way, and returns them with earlier discarded ones, for deletion.
+   * way, and returns them with earlier discarded ones, for deletion. An encrypted root of another
+   * process that is still running stays: it is that process's live cache (a mount's worker while
+   * its standby or its upgrade's successor opens the same directories); the successor's {@link
+   * #rescan} or the next open discards it once that process is gone.
    */
   private static List<Path> unreadableRoots(Path d, String current) throws IOException {
     List<Path> out = new ArrayList<>();
@@ -201,7 +222,8 @@ final class DiskCache implements AutoCloseable {
         String n = c.getFileName().toString();
         if (n.startsWith(DISCARDED)) {
           out.add(c);
-        } else if (!n.equals(current) && (n.equals(PLAIN_ROOT) || n.startsWith(ENCRYPTED_ROOT)) && Files.isDirectory(c)) {
+        } else if (!n.equals(current) && (n.equals(PLAIN_ROOT) || n.startsWith(ENCRYPTED_ROOT)) && !ownedByALiveProcess(n)
+            && Files.isDirectory(c)) {
           Path away = d.resolve(DISCARDED + n);
           Files.move(c, away, StandardCopyOption.ATOMIC_MOVE);
           out.add(away);
@@ -209,6 +231,24 @@ final class DiskCache implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Whether {@code root} is an encrypted root named by a process ({@code rawenc-PID-RANDOM}) that runs. */
+  static boolean ownedByALiveProcess(String root) {
+    if (!root.startsWith(ENCRYPTED_ROOT)) {
+      return false;
+    }
+    String rest = root.substring(ENCRYPTED_ROOT.length());
+    int dash = rest.indexOf('-');
+    if (dash <= 0) {
+      return false; // a root of an older version, named without its process
+    }
+    try {
+      long pid = Long.parseLong(rest.substring(0, dash));
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static void deleteTree(Path p) {

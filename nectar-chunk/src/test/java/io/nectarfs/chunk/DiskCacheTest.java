@@ -253,6 +253,37 @@ class DiskCacheTest {
     }
   }
 
+  /**
+   * A mount's standby or upgrade successor opens the same cache directories while the worker still
+   * serves from them: an encrypted root of a running process stays its own; those of ended
+   * processes (and of older versions, named without a process) are deleted.
+   */
+  @Test
+  void encryptedRoots_ofRunningProcessesStay_ofEndedOnesGo() throws Exception {
+    Path dir = tmp.resolve("c1");
+    ChunkConfig enc = ChunkTesting.diskCache(BS, List.of(dir), 1L << 30).withCacheMode(0600, true);
+    byte[] data = random(new Random(31), BS);
+    Process ended = new ProcessBuilder("true").start();
+    ended.waitFor();
+    Path deadRoot = Files.createDirectories(dir.resolve(DiskCache.ENCRYPTED_ROOT + ended.pid() + "-abc"));
+    Path oldRoot = Files.createDirectories(dir.resolve(DiskCache.ENCRYPTED_ROOT + "1234abcd"));
+    try (ChunkStore worker = ChunkStores.open(ChunkTesting.mem(), enc)) {
+      ChunkTesting.writeSlice(worker, 9, data);
+      drain(worker);
+      Path cached = file(worker, BlockKeys.key(9, 0, BS));
+      assertThat(cached).exists();
+      try (ChunkStore standby = ChunkStores.open(ChunkTesting.mem(), enc)) {
+        assertThat(cached).as("the worker's cache, while the standby opens beside it").exists();
+        assertThat(ChunkTesting.read(worker, 9, data.length, 0, BS)).isEqualTo(data);
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (Files.exists(deadRoot) || Files.exists(oldRoot)) {
+          assertThat(System.nanoTime()).as("the ended process's and the old root are deleted").isLessThan(deadline);
+          Thread.sleep(10);
+        }
+      }
+    }
+  }
+
   @Test
   void cacheDirBrokenAfterOpen_writesFailQuietly() throws Exception {
     byte[] data = random(new Random(5), 3 * BS);
