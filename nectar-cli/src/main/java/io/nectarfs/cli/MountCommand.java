@@ -220,9 +220,6 @@ final class MountCommand implements Callable<Integer> {
         throw e;
       }
       received = System.nanoTime();
-      if ("crash-after-state".equals(System.getenv(TEST_FAIL_ENV))) {
-        Runtime.getRuntime().halt(3); // test-only: a successor that dies before it serves
-      }
       try {
         stack = prepared.bind(successor.state().handles().sessionId()); // only the session resume falls in the pause
         opened = System.nanoTime();
@@ -471,9 +468,6 @@ final class MountCommand implements Callable<Integer> {
   private java.util.Map<String, String> secretEnv() {
     return Uris.redact(metaUrl).equals(metaUrl) ? java.util.Map.of() : java.util.Map.of(META_URL_ENV, metaUrl);
   }
-
-  /** Test-only: {@code crash-after-state} makes a successor die once it received the state. */
-  static final String TEST_FAIL_ENV = "NECTAR_TEST_TAKEOVER_FAIL";
 
   /** The line a successor prints when it serves, read by {@code nectar upgrade}. */
   static final String TAKEOVER_RESULT = "nectar-takeover-result";

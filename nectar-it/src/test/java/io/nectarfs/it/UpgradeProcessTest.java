@@ -148,7 +148,10 @@ class UpgradeProcessTest {
     assertThat(otherUser.status()).isEqualTo(1);
     assertThat(otherUser.out()).contains("permission denied").contains("mounted by uid 0").hasLineCount(1);
 
-    Result crash = nectar(env("NECTAR_TEST_TAKEOVER_FAIL", "crash-after-state"), List.of(), "upgrade", mnt.toString());
+    // a faulty build: its successor dies (exit status 3) right after it received the mount's state
+    List<String> faulty = build("faulty", "nectar-cli/src/main/java/io/nectarfs/cli/MountCommand.java",
+        source -> source.replace("      received = System.nanoTime();\n", "      received = System.nanoTime();\n      Runtime.getRuntime().halt(3);\n"));
+    Result crash = run(faulty, env(), "upgrade", mnt.toString());
     assertThat(crash.status()).isEqualTo(1);
     assertThat(crash.out()).contains("failed, the running mount serves on").contains("ended with status 3");
 
@@ -181,23 +184,40 @@ class UpgradeProcessTest {
 
   /**
    * A second build of {@code nectar}: this one with {@code HandoverState} compiled from its source
-   * with the state version raised to 2, ahead of this build's jar on the class path (the successors
-   * it starts inherit that class path, so they are that build too). Returns the command that runs it.
+   * with the state version raised to 2. Returns the command that runs it.
    */
   private List<String> newerBuild() throws Exception {
+    return build("newer", "nectar-fuse/src/main/java/io/nectarfs/fuse/HandoverState.java",
+        source -> source.replace("public static final int VERSION = 1;", "public static final int VERSION = 2;"));
+  }
+
+  /**
+   * Another build of {@code nectar}: the class in {@code sourceFile} (relative to the repository)
+   * compiled from its source as {@code change} edits it, ahead of this build's jar on the class
+   * path (the processes it starts, a successor among them, inherit that class path, so they are
+   * that build too). Returns the command that runs it.
+   */
+  private List<String> build(String name, String sourceFile, java.util.function.UnaryOperator<String> change) throws Exception {
     Path root = Path.of(System.getProperty("user.dir")).getParent();
-    String source = Files.readString(root.resolve("nectar-fuse/src/main/java/io/nectarfs/fuse/HandoverState.java"));
-    String bumped = source.replace("public static final int VERSION = 1;", "public static final int VERSION = 2;");
-    assertThat(bumped).as("the state version is declared as this test expects").isNotEqualTo(source);
-    Path src = Files.createDirectories(base.resolve("newer-build/src/io/nectarfs/fuse")).resolve("HandoverState.java");
-    Files.writeString(src, bumped);
-    Path classes = Files.createDirectories(base.resolve("newer-build/classes"));
+    Path original = root.resolve(sourceFile);
+    String source = Files.readString(original);
+    String changed = change.apply(source);
+    assertThat(changed).as("the %s build's change applies to %s", name, sourceFile).isNotEqualTo(source);
+    Path src = base.resolve(name + "-build/src").resolve(original.getFileName());
+    Files.createDirectories(src.getParent());
+    Files.writeString(src, changed);
+    Path classes = Files.createDirectories(base.resolve(name + "-build/classes"));
     javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
     java.io.ByteArrayOutputStream diagnostics = new java.io.ByteArrayOutputStream();
-    int rc = javac.run(null, diagnostics, diagnostics, "--release", "25", "-cp", System.getProperty("java.class.path"), "-d", classes.toString(),
-        src.toString());
-    assertThat(rc).as("compiling the newer build: %s", diagnostics).isZero();
     Path jar = root.resolve("nectar-cli/target/nectar-cli.jar");
+    // compiled against what the jar runs with: itself and the libraries its manifest names (lib/)
+    List<String> cp = new ArrayList<>(List.of(jar.toString()));
+    try (var libs = Files.list(jar.resolveSibling("lib"))) {
+      libs.map(Path::toString).sorted().forEach(cp::add);
+    }
+    int rc = javac.run(null, diagnostics, diagnostics, "--release", "25", "-proc:none", "-cp", String.join(java.io.File.pathSeparator, cp),
+        "-d", classes.toString(), src.toString());
+    assertThat(rc).as("compiling the %s build: %s", name, diagnostics).isZero();
     return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC",
         "-cp", classes + java.io.File.pathSeparator + jar, "io.nectarfs.cli.Nectar");
   }
