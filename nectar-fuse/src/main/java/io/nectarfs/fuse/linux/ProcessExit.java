@@ -18,11 +18,10 @@ import java.util.concurrent.TimeoutException;
  * alive, and a zombie counts as alive: waiting on an orphan (a mount's keeper, whose parent {@code
  * nectar mount -d} has exited) lasts until init reaps it, which took about 2 s on this project's
  * machines. A pidfd (Linux 5.3+) becomes readable the moment the process terminates, reaped or
- * not. Where pidfd_open is missing, this falls back to {@code onExit()}.
+ * not. Where pidfd_open is missing or refused, this falls back to {@code onExit()}.
  */
 public final class ProcessExit {
   private static final int ESRCH = 3;
-  private static final int ENOSYS = 38;
   /** How long one poll(2) waits, so that an interrupt is seen. */
   private static final int SLICE_MILLIS = 200;
 
@@ -42,7 +41,7 @@ public final class ProcessExit {
         if (errno == ESRCH) {
           return true;
         }
-        return fallback(pid, deadline, errno);
+        return fallback(pid, deadline);
       }
       try {
         MemorySegment pfd = a.allocate(8, 4); // struct pollfd {int fd; short events; short revents;}
@@ -56,7 +55,7 @@ public final class ProcessExit {
             return true;
           }
           if (n < 0 && LibC.errno(box) != LibC.EINTR) {
-            throw new IllegalStateException("poll of a pidfd failed: " + LibC.strerror(LibC.errno(box)));
+            return fallback(pid, deadline); // not expected of a valid pidfd; the JDK's wait still works
           }
           if (Thread.interrupted()) {
             throw new InterruptedException();
@@ -71,10 +70,8 @@ public final class ProcessExit {
     }
   }
 
-  private static boolean fallback(long pid, long deadline, int errno) throws InterruptedException {
-    if (errno != ENOSYS) {
-      throw new IllegalStateException("pidfd_open of process " + pid + " failed: " + LibC.strerror(errno));
-    }
+  /** Without a pidfd (a kernel before 5.3: ENOSYS; a seccomp filter that refuses it: EPERM). */
+  private static boolean fallback(long pid, long deadline) throws InterruptedException {
     Optional<ProcessHandle> p = ProcessHandle.of(pid);
     if (p.isEmpty()) {
       return true;
