@@ -169,7 +169,14 @@ final class DiskCache implements AutoCloseable {
    * hours before its worker crashed; an upgrade's successor that scanned before the handover):
    * without this, the blocks its predecessor cached meanwhile are not counted against the cache
    * size, and the cache outgrows its limit. Temporaries are left alone (one may be this process's
-   * write in progress); the next open deletes a dead process's.
+   * write in progress); the next open deletes a dead process's. Encrypted roots of processes that
+   * have ended since (a crashed predecessor's) are deleted in the background.
+   *
+   * <p>Concurrency: safe beside reads, writes and eviction. A file found is indexed with {@code
+   * putIfAbsent} (a write of this process that renamed its file but has not registered it yet
+   * replaces the entry and subtracts its size, so {@code bytes} stays the sum); an entry is
+   * forgotten only if its file is missing, which this process's own removals never leave behind
+   * (they unindex before they delete).
    */
   void rescan() {
     List<Path> discard = new ArrayList<>();
