@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * answers nothing and reads go to the object store.
  *
  * <p>Concurrency: {@link #start} and {@link #close} are called once each, by the owner; a single
- * daemon thread re-reads the membership every {@link Options#refresh}; {@link #refresh} may also
- * be called from any thread. The view it builds is swapped atomically in the {@link GroupSource}.
+ * daemon thread re-reads the membership every {@link Options#refresh}, and once more (coalesced)
+ * when a peer says it changed; {@link #refresh} may also be called from any thread. The view it
+ * builds is swapped atomically in the {@link GroupSource}. A member tells the others it knows,
+ * from virtual threads, when it has started and when it closes (close waits for those calls, each
+ * bounded by the peer timeout).
  */
 public final class CacheGroup implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CacheGroup.class);
@@ -96,6 +99,7 @@ public final class CacheGroup implements AutoCloseable {
   private PeerServer server;
   private String self;
   private ScheduledExecutorService refresher;
+  private final java.util.concurrent.atomic.AtomicBoolean refreshQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   private CacheGroup(Options options, Metrics metrics) {
     this.options = options;
@@ -135,12 +139,55 @@ public final class CacheGroup implements AutoCloseable {
       }
       log.info("cache group {}: member {} (weight {}, cache {} bytes)", options.name(), self, options.weight(), options.cacheBytes());
     }
+    refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nectar-cache-group").factory());
+    if (server != null) {
+      server.onMembersChanged(this::refreshSoon);
+    }
     refresh();
     Gauge.builder("nectar_cache_group_members", source, s -> s.ring().members().size())
         .description("members of the cache group this process sees").register(metrics.registry());
-    refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nectar-cache-group").factory());
     long every = options.refresh().toMillis();
     refresher.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
+    if (server != null) {
+      tellMembers(); // they see this member now, not at their next refresh
+    }
+  }
+
+  /** Refreshes on the refresher thread, once for any number of calls until it runs. */
+  private void refreshSoon() {
+    if (refreshQueued.compareAndSet(false, true)) {
+      try {
+        refresher.execute(() -> {
+          refreshQueued.set(false);
+          refreshQuietly();
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        refreshQueued.set(false); // closing
+      }
+    }
+  }
+
+  /**
+   * Tells every other member, in the background, that the membership changed (see {@link
+   * PeerClient#membersChanged}); one that cannot be reached learns it at its next refresh. Returns
+   * the threads that tell them.
+   */
+  private List<Thread> tellMembers() {
+    List<Thread> telling = new java.util.ArrayList<>();
+    for (Member m : source.ring().members()) {
+      if (m.id().equals(self)) {
+        continue;
+      }
+      PeerClient c = source.client(m);
+      telling.add(Thread.ofVirtual().name("nectar-cache-group-tell").start(() -> {
+        try {
+          c.membersChanged(io.nectarfs.common.Ctx.ROOT);
+        } catch (IOException | RuntimeException e) {
+          log.debug("cache group {}: telling {} of the change failed: {}", options.name(), m.id(), e.toString());
+        }
+      }));
+    }
+    return telling;
   }
 
   private static String advertisedHost(InetSocketAddress listen) throws IOException {
@@ -212,7 +259,13 @@ public final class CacheGroup implements AutoCloseable {
     }
     if (server != null && meta != null) {
       try {
-        meta.advertise(Map.of()); // peers drop us at their next refresh, not when the session expires
+        meta.advertise(Map.of()); // not when the session expires: at once, as the others are told
+        long deadline = System.nanoTime() + options.peerTimeout().toNanos(); // each call ends by then too
+        for (Thread t : tellMembers()) {
+          t.join(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } catch (IOException | RuntimeException e) {
         log.debug("cache group {}: withdrawing the advert failed: {}", options.name(), e.getMessage());
       }

@@ -114,6 +114,11 @@ final class NettyPeerClient implements PeerClient {
   }
 
   @Override
+  public void membersChanged(Ctx ctx) throws IOException {
+    call(ctx, Wire.Op.MEMBERS, id -> Wire.seal(Wire.frame(ByteBufAllocator.DEFAULT, Wire.MEMBERS, id, 0)), Wire.MEMBERS_OK, b -> Boolean.TRUE);
+  }
+
+  @Override
   public BlockProvider.Stats stats(Ctx ctx) throws IOException {
     return (BlockProvider.Stats) call(ctx, Wire.Op.STATS, id -> Wire.seal(Wire.frame(ByteBufAllocator.DEFAULT, Wire.STATS, id, 0)), Wire.STATS_OK,
         b -> new BlockProvider.Stats(b.readLong(), b.readLong(), b.readLong()));

@@ -67,6 +67,8 @@ final class NettyPeerServer implements PeerServer {
   private int inFlight;
   private boolean closing;
   private boolean closed;
+  /** Runs when a peer says the membership changed (see {@link PeerServer#onMembersChanged}). */
+  volatile Runnable membersChanged = () -> {};
   /** Tests only: changes a GET payload after its CRC was computed (to prove clients check it). */
   volatile Consumer<byte[]> afterChecksum;
 
@@ -106,6 +108,11 @@ final class NettyPeerServer implements PeerServer {
 
   static NettyPeerServer start(InetSocketAddress address, GroupKey key, BlockProvider provider, Metrics metrics) throws IOException {
     return new NettyPeerServer(address, key, provider, metrics);
+  }
+
+  @Override
+  public void onMembersChanged(Runnable action) {
+    membersChanged = java.util.Objects.requireNonNull(action);
   }
 
   @Override

@@ -54,6 +54,13 @@ public interface PeerClient extends AutoCloseable {
   /** Asks the peer to drop {@code keys} from its caches (blocks not yet uploaded stay); answers how many it dropped. */
   int evict(Ctx ctx, List<Key> keys) throws IOException;
 
+  /**
+   * Tells the peer that the group's membership changed (this member joined, or is leaving): it
+   * re-reads the membership from the metadata now instead of at its next periodic refresh. A hint
+   * only; the metadata stays the one source of the membership.
+   */
+  void membersChanged(Ctx ctx) throws IOException;
+
   /** The peer's cache state. */
   BlockProvider.Stats stats(Ctx ctx) throws IOException;
 

@@ -26,6 +26,12 @@ public interface PeerServer extends AutoCloseable {
   /** The port it listens on. */
   int port();
 
+  /**
+   * What a peer's {@link PeerClient#membersChanged} runs here (the group's refresh); it must not
+   * block: it runs on the request's thread before the answer goes out. Nothing until set.
+   */
+  void onMembersChanged(Runnable action);
+
   /** Stops accepting, waits for the requests in flight (sending their answers), closes. Idempotent. */
   @Override
   void close();

@@ -164,6 +164,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
           });
         });
       }
+      case Wire.MEMBERS -> server.answer(ch, id, Wire.Op.MEMBERS, c -> {
+        server.membersChanged.run();
+        return Wire.seal(Wire.frame(ch.alloc(), Wire.MEMBERS_OK, id, 0));
+      });
       case Wire.STATS -> server.answer(ch, id, Wire.Op.STATS, c -> {
         BlockProvider.Stats s = p.stats();
         ByteBuf b = Wire.frame(ch.alloc(), Wire.STATS_OK, id, 24);

@@ -30,12 +30,14 @@ final class Wire {
   static final byte STATS = 19;
   static final byte EVICT = 20;
   static final byte WARM_FROM = 21;
+  static final byte MEMBERS = 22;
   // answers
   static final byte DATA = 32;
   static final byte HAS_OK = 33;
   static final byte WARM_OK = 34;
   static final byte STATS_OK = 35;
   static final byte EVICT_OK = 36;
+  static final byte MEMBERS_OK = 37;
   static final byte ERROR = 63;
 
   /** type + request id. */
@@ -53,7 +55,7 @@ final class Wire {
   static final byte[] SERVER_PROOF = "nectar-peer v1 server".getBytes(StandardCharsets.US_ASCII);
 
   /** The requests, for meters. */
-  enum Op { GET, HAS, WARM, STATS, EVICT, WARM_FROM }
+  enum Op { GET, HAS, WARM, STATS, EVICT, WARM_FROM, MEMBERS }
 
   private Wire() {}
 
