@@ -117,6 +117,11 @@ class CacheGroupProcessTest {
     String warm = run(0, "warmup", meta, "/f0", "/f1", "/f2", "--cache-group", "trio", "--json");
     assertThat(warm).contains("\"blocks\":15").contains("\"ok\":15").contains("\"failed\":0");
     assertThat(run(0, "warmup", meta, "/f0", "/f1", "/f2", "--cache-group", "trio", "--check", "--json")).contains("\"cached_fraction\":1.0");
+    // Every member reads every file without the object store: from peers, or from its own cache
+    // (its share, and the blocks it fetched for a busier owner during the warm-up, which can be all
+    // of them when it was the fastest). Each block is held by its owner and at most one helper, so
+    // some member always reads from peers.
+    double fromPeers = 0;
     for (Member m : members) {
       double warmed = metric(m.metricsPort, "nectar_chunk_read_bytes_total", "source=\"object\""); // its share, fetched by the warm-up
       for (int i = 0; i < 3; i++) {
@@ -124,8 +129,9 @@ class CacheGroupProcessTest {
       }
       assertThat(metric(m.metricsPort, "nectar_chunk_read_bytes_total", "source=\"object\"")).as("object bytes read by %s; its log:%n%s", m.mnt,
           log(m.mnt)).isEqualTo(warmed);
-      assertThat(metric(m.metricsPort, "nectar_chunk_read_bytes_total", "source=\"peer\"")).as("bytes %s read from peers", m.mnt).isPositive();
+      fromPeers += metric(m.metricsPort, "nectar_chunk_read_bytes_total", "source=\"peer\"");
     }
+    assertThat(fromPeers).as("bytes the members read from peers").isPositive();
     assertThat(metric(node.metricsPort, "nectar_cache_server_bytes_served_total")).as("the cache node served").isPositive();
     assertThat(run(0, "warmup", meta, "/f0", "/f1", "/f2", "--cache-group", "trio", "--evict", "--json")).contains("\"ok\":15");
     assertThat(run(1, "warmup", meta, "/f0", "--cache-group", "trio", "--check", "--json")).contains("\"cached_fraction\":0.0");
