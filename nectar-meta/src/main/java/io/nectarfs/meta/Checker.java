@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * concurrent writer may have been seen half-way, which can only look like damage; the check then
  * runs again (up to {@link #MAX_PASSES} passes, stopping at the first snapshot) and reports only
  * the problems found, word for word, in every pass; a problem about one inode or directory must
- * then also find that inode's records unchanged in a transaction (see {@link Pass}). The usage
+ * then also find that inode's records unchanged in a transaction, with no entry for it in the
+ * directories its records name that the passes missed (see {@link Pass#unchanged}). The usage
  * counters are compared only when they held still during the pass (every change of space or
  * inodes rewrites them) and, even then, reported only from a snapshot: counters that read the same
  * before and after a pass may have gone up and back (a directory made and removed meanwhile) while
@@ -108,14 +109,23 @@ final class Checker {
       suspects.put(problem, recheck);
     }
 
-    /** In a transaction: the inode's records are still those this pass saw. */
+    /**
+     * In a transaction: the inode's records are still those this pass saw, and the directories
+     * that its records name (its parent, its hard-link parents) hold exactly the entries for it
+     * that the pass saw there. The second half catches a pass that read a directory's entries
+     * before a rename moved the inode in and the inode's attributes after it (the attributes then
+     * match while the pass saw the inode in no directory).
+     */
     boolean unchanged(io.nectarfs.meta.kv.KvTxn tx, long ino) throws IOException {
       byte[] a = tx.get(Keys.attr(ino));
-      if (!java.util.Objects.equals(a == null ? null : Codec.attr(a), attrs.get(ino))) {
+      Attr now = a == null ? null : Codec.attr(a);
+      if (!java.util.Objects.equals(now, attrs.get(ino))) {
         return false;
       }
+      Set<String> seen = new HashSet<>();
       for (Dentry d : dentries) {
         if (d.ino == ino) {
+          seen.add(d.parent + "/" + d.name);
           byte[] v = tx.get(Keys.dentry(d.parent, d.name));
           if (v == null || Codec.dentryIno(v) != ino) {
             return false;
@@ -128,7 +138,25 @@ final class Checker {
         links.put(Keys.parentOf(k), Bytes.getU32(v, 0));
         return true;
       });
-      return links.equals(parentLinks.getOrDefault(ino, Map.of()));
+      if (!links.equals(parentLinks.getOrDefault(ino, Map.of()))) {
+        return false;
+      }
+      Set<Long> parents = new HashSet<>(links.keySet());
+      if (now != null && now.parent() != 0) {
+        parents.add(now.parent());
+      }
+      for (long p : parents) {
+        byte[] dp = Keys.dentryPrefix(p);
+        boolean[] unseen = {false};
+        tx.scan(dp, Bytes.prefixEnd(dp), 0, (k, v) -> {
+          unseen[0] = Codec.dentryIno(v) == ino && !seen.contains(p + "/" + Keys.dentryName(k));
+          return !unseen[0];
+        });
+        if (unseen[0]) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 
