@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <li>the worker's encoded {@link io.nectarfs.fuse.HandoverState} (INIT state, mount options,
  *       metadata session id), opaque here;
  *   <li>the open handles and the files with uncommitted writes, as the worker reports them ({@link
- *       KeeperLink}: one small frame per open, release, and clean/dirty change).
+ *       KeeperLink}: one small frame per open, release, and clean/dirty change);
+ *   <li>the worker's write journal, a memfd holding the acknowledged writes not yet committed
+ *       ({@link io.nectarfs.vfs.Vfs#useJournal}), sent after the descriptors, opaque here.
  * </ul>
  *
  * When the attached worker's connection ends without its saying "ending" (unmounted, stopped)
@@ -73,6 +75,8 @@ final class Keeper {
   private int listenFd = -1;
 
   private int[] fds = new int[0];
+  /** Whether the last of {@link #fds} is the worker's write journal (a memfd), opaque here. */
+  private boolean journal;
   private byte[] state;
   private final Map<Long, long[]> handles = new HashMap<>();
   private final Set<Long> dirty = new HashSet<>();
@@ -175,7 +179,7 @@ final class Keeper {
               UnixSockets.closeAll(f.fds());
               return;
             }
-            attach(conn, pid, f.fds(), body.payload());
+            attach(conn, pid, f.fds(), body.payload(), req.path("journal").asBoolean());
             UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("ok", true)), new int[0]);
           }
           case "recover" -> recover(conn, fd, pid);
@@ -196,10 +200,11 @@ final class Keeper {
     }
   }
 
-  private synchronized void attach(Object conn, int pid, int[] received, byte[] encodedState) {
+  private synchronized void attach(Object conn, int pid, int[] received, byte[] encodedState, boolean withJournal) {
     boolean first = fds.length == 0;
     UnixSockets.closeAll(fds);
     fds = received;
+    journal = withJournal;
     state = encodedState;
     current = conn;
     currentPid = pid;
@@ -244,6 +249,7 @@ final class Keeper {
         next = Math.max(next, e.getKey() + 1);
       }
       head.put("next_fh", next);
+      head.put("journal", journal);
       ArrayNode ds = head.putArray("dirty");
       dirty.forEach(ds::add);
       send = fds.clone();

@@ -36,7 +36,7 @@ final class KeeperLink implements Vfs.HandleEvents {
   private volatile boolean watching;
 
   /** What a recovering worker gets from the keeper. */
-  record Recovery(int generation, long diedAt, int[] fds, byte[] state, List<HandleTable.Open> handles, long nextFh, Set<Long> dirty) {}
+  record Recovery(int generation, long diedAt, int[] fds, byte[] state, List<HandleTable.Open> handles, long nextFh, Set<Long> dirty, int journalFd) {}
 
   private KeeperLink(int fd) {
     this.fd = fd;
@@ -68,9 +68,17 @@ final class KeeperLink implements Vfs.HandleEvents {
     return g == null ? -1 : Integer.parseInt(g);
   }
 
-  /** Gives the keeper duplicates of the serving descriptors and the state to recover from. */
-  synchronized void attach(int[] fds, byte[] state) throws IOException {
-    UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "attach")), fds);
+  /**
+   * Gives the keeper duplicates of the serving descriptors and the state to recover from, and the
+   * write journal's memfd ({@code journalFd} &ge; 0, sent after the descriptors) if there is one.
+   */
+  synchronized void attach(int[] fds, byte[] state, int journalFd) throws IOException {
+    int[] send = fds;
+    if (journalFd >= 0) {
+      send = java.util.Arrays.copyOf(fds, fds.length + 1);
+      send[fds.length] = journalFd;
+    }
+    UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "attach").put("journal", journalFd >= 0)), send);
     UnixSockets.send(fd, state, new int[0]);
     UnixSockets.Frame ok = UnixSockets.receive(fd, 64 << 10, 60_000);
     if (ok == null) {
@@ -133,8 +141,14 @@ final class KeeperLink implements Vfs.HandleEvents {
     }
     Set<Long> dirty = new HashSet<>();
     h.path("dirty").forEach(d -> dirty.add(d.asLong()));
-    return new Recovery(h.path("generation").asInt(), h.path("died_at").asLong(), head.fds(), body.payload(), handles,
-        h.path("next_fh").asLong(1), dirty);
+    int[] fds = head.fds();
+    int journalFd = -1;
+    if (h.path("journal").asBoolean() && fds.length > 1) { // the journal's memfd comes after the /dev/fuse descriptors
+      journalFd = fds[fds.length - 1];
+      fds = java.util.Arrays.copyOf(fds, fds.length - 1);
+    }
+    return new Recovery(h.path("generation").asInt(), h.path("died_at").asLong(), fds, body.payload(), handles,
+        h.path("next_fh").asLong(1), dirty, journalFd);
   }
 
   /** This worker serves (after a recovery, or again after a failed handover). */

@@ -61,6 +61,15 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--standby", negatable = true, description = "With the keeper: keep a standby worker that has the volume prepared, so a crashed server is replaced in well under a second (default: ${DEFAULT-VALUE}: a recovery starts a new process, seconds; the standby costs a second JVM and may still be starting when the mount ends).")
   boolean standby = false;
 
+  @Option(names = "--journal-size", paramLabel = "SIZE", description = "With the keeper: memory for the write journal, which holds the"
+      + " acknowledged writes not yet committed so that the worker replacing a crashed one commits them (default: ${DEFAULT-VALUE}; used while"
+      + " writes are pending and released when all are committed; a write that finds it full commits its file at once; 0: no journal, a crash then"
+      + " loses those writes and the next fsync or close of each such file fails with EIO).")
+  String journalSize = "256M";
+
+  /** This process's write journal file (kept mounts), or null. */
+  private JournalFile journalFile;
+
   @Option(names = "--keeper-worker", hidden = true, description = "Internal: this process is the worker of a keeper (NECTAR_KEEPER_SOCKET).")
   boolean keeperWorker;
 
@@ -346,11 +355,68 @@ final class MountCommand implements Callable<Integer> {
     try {
       io.nectarfs.fuse.HandoverState state = new io.nectarfs.fuse.HandoverState(server.mountpoint().toString(), server.initState(),
           mountOptions(stack.volume), new io.nectarfs.vfs.HandleTable(stack.volume.meta().sessionId(), 1, List.of()));
-      link.attach(server.session().fds(), state.encode());
+      JournalFile j = startJournal(stack);
+      link.attach(server.session().fds(), state.encode(), j == null ? -1 : j.fd);
       stack.volume.vfs().setHandleEvents(link);
     } catch (IOException | RuntimeException e) {
       org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("could not attach to the mount's keeper ({}): a crash of this process ends the mount",
           e.getMessage());
+    }
+  }
+
+  /**
+   * Gives the VFS a new write journal in this process's journal file (created at the first call),
+   * or none with {@code --journal-size 0}; null when there is none.
+   */
+  private JournalFile startJournal(Stack stack) {
+    long size = io.nectarfs.common.Sizes.parse(journalSize);
+    if (size == 0) {
+      return null;
+    }
+    try {
+      if (journalFile == null) {
+        journalFile = JournalFile.create();
+      }
+      JournalFile j = journalFile;
+      stack.volume.vfs().useJournal(j.channel, size, false, j::punch);
+      return j;
+    } catch (IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("no write journal ({}): writes acknowledged but not committed when this"
+          + " process crashes are lost", e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * Crash recovery: commits what the crashed worker's journal holds (then continues it), and
+   * returns the files whose acknowledged writes are lost: all files with uncommitted writes when
+   * there is no journal or it cannot be read, else those whose journaled writes could not be
+   * committed.
+   */
+  private java.util.Set<Long> replayJournal(io.nectarfs.vfs.Vfs vfs, KeeperLink.Recovery r, long[] replayed) {
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MountCommand.class);
+    if (r.journalFd() < 0) {
+      return r.dirty();
+    }
+    try {
+      journalFile = JournalFile.of(r.journalFd());
+    } catch (IOException e) {
+      log.warn("the crashed worker's write journal cannot be opened ({}): the writes it had not committed are lost", e.getMessage());
+      return r.dirty();
+    }
+    try {
+      io.nectarfs.vfs.Vfs.Replayed rep = vfs.useJournal(journalFile.channel, 0, true, journalFile::punch);
+      replayed[0] = rep.files().size();
+      replayed[1] = rep.bytes();
+      return rep.failed();
+    } catch (IOException | RuntimeException e) {
+      log.warn("the crashed worker's write journal cannot be read ({}): the writes it had not committed are lost", e.getMessage());
+      try {
+        vfs.useJournal(journalFile.channel, io.nectarfs.common.Sizes.parse(journalSize), false, journalFile::punch); // never replay it later
+      } catch (IOException | RuntimeException again) {
+        log.warn("no write journal in this worker either ({})", again.getMessage());
+      }
+      return r.dirty();
     }
   }
 
@@ -398,10 +464,13 @@ final class MountCommand implements Callable<Integer> {
     }
     long bound = System.nanoTime();
     FuseServer server;
+    java.util.Set<Long> lost;
+    long[] replayed = new long[2];
     try {
       io.nectarfs.vfs.Vfs vfs = stack.volume.vfs();
       vfs.importHandles(new io.nectarfs.vfs.HandleTable(state.handles().sessionId(), r.nextFh(), r.handles()));
-      vfs.markLostWrites(r.dirty());
+      lost = replayJournal(vfs, r, replayed);
+      vfs.markLostWrites(lost);
       server = FuseServer.recover(vfs, state.session(r.fds()), state.options(), metrics);
     } catch (IOException | RuntimeException e) {
       stack.releaseQuietly();
@@ -416,11 +485,12 @@ final class MountCommand implements Callable<Integer> {
     startGroup(stack);
     long pauseNanos = serving - r.diedAt();
     log.warn("recovered {} after its server crashed (generation {}): pause {} ms (crash seen .. serving; start + prepare {} ms, session {} ms,"
-        + " handles and serving {} ms), {} open handles taken over, {} files lost writes not yet committed", mountpoint, r.generation(),
-        pauseNanos / 1_000_000, (ready - t0) / 1_000_000, (bound - got) / 1_000_000, (serving - bound) / 1_000_000, r.handles().size(),
-        r.dirty().size());
+        + " handles, journal and serving {} ms), {} open handles taken over, {} files' uncommitted writes committed from the journal ({} bytes),"
+        + " {} files lost writes not yet committed", mountpoint, r.generation(), pauseNanos / 1_000_000, (ready - t0) / 1_000_000,
+        (bound - got) / 1_000_000, (serving - bound) / 1_000_000, r.handles().size(), replayed[0], replayed[1], lost.size());
     out.println(RECOVERY_RESULT + " " + MountHandover.JSON.createObjectNode().put("generation", r.generation()).put("pid", ProcessHandle.current().pid())
-        .put("pause_seconds", pauseNanos / 1e9).put("handles", r.handles().size()).put("lost_writes", r.dirty().size()));
+        .put("pause_seconds", pauseNanos / 1e9).put("handles", r.handles().size()).put("replayed_files", replayed[0])
+        .put("replayed_bytes", replayed[1]).put("lost_writes", lost.size()));
     out.flush();
     return new Served(stack, server);
   }
@@ -709,6 +779,9 @@ final class MountCommand implements Callable<Integer> {
     @Override
     public synchronized FuseServer resume(io.nectarfs.fuse.HandoverState state, int[] fds) throws IOException {
       stack = openStack(metrics, state.handles().sessionId(), true);
+      if (link != null && journalFile != null) {
+        startJournal(stack); // the keeper still holds this process's journal file; the handover committed everything in it
+      }
       try {
         server = FuseServer.takeOver(stack.volume.vfs(), fds, state, metrics);
       } catch (IOException | RuntimeException e) {
@@ -742,6 +815,14 @@ final class MountCommand implements Callable<Integer> {
       io.nectarfs.common.Sizes.parse(kernelReadAhead);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(cl, "--kernel-read-ahead: " + e.getMessage());
+    }
+    try {
+      long j = io.nectarfs.common.Sizes.parse(journalSize);
+      if (j != 0 && j < io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE) {
+        throw new IllegalArgumentException("is below the smallest journal, " + (io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE >> 20) + "M (0 turns it off)");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cl, "--journal-size " + journalSize + ": " + e.getMessage());
     }
     if (readers < 1 || readers > 64) {
       throw new ParameterException(cl, "--readers " + readers + " is out of range: use 1 to 64");

@@ -317,7 +317,12 @@ final class VfsBridge {
     // The VFS drops the privileges (Vfs contract): setuid/setgid when the kernel says the writer
     // lacks CAP_FSETID (it says so on direct-I/O writes always, on page-cache writes with
     // HANDLE_KILLPRIV_V2; writeback-cache writes carry no writer and never ask).
-    int n = vfs.write(ctx(r), r.nodeid, fh, off, src, (writeFlags & Proto.WRITE_KILL_SUIDGID) != 0);
+    if ((r.unique & Proto.UNIQUE_RESEND) != 0 && vfs.replayedWrite(r.unique & ~Proto.UNIQUE_RESEND, size)) {
+      out.u32(size).u32(0); // the crashed server had journaled it all; the journal's replay wrote it
+      return;
+    }
+    int n = ScopedValue.where(Vfs.REQUEST, r.unique & ~Proto.UNIQUE_RESEND)
+        .call(() -> vfs.write(ctx(r), r.nodeid, fh, off, src, (writeFlags & Proto.WRITE_KILL_SUIDGID) != 0));
     out.u32(n).u32(0);
   }
 

@@ -34,6 +34,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * successful {@link #flush} both are empty (the background flush commits the oldest slices, a
  * bounded batch at a time).
  *
+ * <p>Journal (kept mounts, issue #17): every piece taken into a pending slice is recorded in the
+ * VFS's {@link WriteJournal} before the write returns, and a slice's records are erased when it
+ * leaves this writer (committed, or dropped with an error the application is told); a piece the
+ * full journal refuses makes the write commit everything pending instead.
+ *
  * <p>Failures: a slice whose upload failed is aborted at once (its uploaded blocks deleted); when
  * the storage is full (ENOSPC) every pending slice is dropped at the write that notices it. The
  * application sees ENOSPC for a full storage, EIO for other storage failures, at that write and
@@ -191,7 +196,7 @@ final class FileWriter {
           int n = Math.min(src.remaining(), CHUNK - pos);
           Pending p = writable(index, pos, n);
           ByteBuffer part = src.slice(src.position(), n);
-          if (!writePiece(ctx, p, pos - p.pos, part, at > off)) {
+          if (!writePiece(ctx, p, pos - p.pos, part.duplicate(), at > off)) {
             break;
           }
           p.len = Math.max(p.len, pos - p.pos + n);
@@ -202,6 +207,8 @@ final class FileWriter {
           p.w.flushTo(p.len);
           src.position(src.position() + n);
           at += n;
+          pendingEnd = Math.max(pendingEnd, at);
+          journal(p, index, pos, part);
         }
       } catch (IOException e) {
         throw discardIfFull(e);
@@ -259,7 +266,8 @@ final class FileWriter {
         appends.add(p);
       }
       int n = Math.min(src.remaining(), CHUNK - p.len);
-      if (!writePiece(ctx, p, p.len, src.slice(src.position(), n), appendedHere > 0)) {
+      ByteBuffer part = src.slice(src.position(), n);
+      if (!writePiece(ctx, p, p.len, part.duplicate(), appendedHere > 0)) {
         break;
       }
       appendedHere += n;
@@ -271,8 +279,38 @@ final class FileWriter {
       p.w.flushTo(p.len);
       src.position(src.position() + n);
       appendBytes += n;
+      if (journal(p, -1, p.len - n, part)) {
+        p = null; // committed
+      }
     }
     lastWriteNanos = vfs.clock().monotonicNanos();
+  }
+
+  /**
+   * Records a piece just written into {@code p} in the VFS's write journal (if it has one: a kept
+   * mount, issue #17), so that a crash of this process before the commit loses nothing. When the
+   * journal has no room, commits everything pending instead (the piece is then durable without a
+   * record) and returns true.
+   */
+  private boolean journal(Pending p, int index, int pos, ByteBuffer part) throws IOException {
+    WriteJournal j = vfs.journal();
+    if (j == null || j.piece(ino, p.w.id(), index, pos, Vfs.REQUEST.isBound() ? Vfs.REQUEST.get() : 0, part)) {
+      return false;
+    }
+    flushLocked();
+    return true;
+  }
+
+  /** The journal records of these slices are no longer needed. */
+  private void journalDone(List<Pending> slices) {
+    WriteJournal j = vfs.journal();
+    if (j != null && !slices.isEmpty()) {
+      List<Long> ids = new ArrayList<>(slices.size());
+      for (Pending p : slices) {
+        ids.add(p.w.id());
+      }
+      j.done(ids);
+    }
   }
 
   /** A slice that may take {@code n} bytes at {@code pos} of chunk {@code index}, new if needed. */
@@ -400,6 +438,15 @@ final class FileWriter {
     if (!all.isEmpty()) {
       flushes++;
     }
+    try {
+      commitLocked(all, end);
+    } finally {
+      journalDone(all); // committed, or dropped with the error the application is told
+    }
+  }
+
+  /** Commits {@code all}, taken out of this writer, in order; {@code end}: the pending end before. */
+  private void commitLocked(List<Pending> all, long end) throws IOException {
     // Every slice of this flush carries the newest write time, so the file's mtime after the
     // flush is what getattr showed while the data was pending: the kernel then keeps its pages.
     long mtime = 0;
@@ -535,6 +582,8 @@ final class FileWriter {
 
   /** Drops every pending slice after a failure that the application learns from now on. */
   private void discard(IOException cause) {
+    journalDone(appends);
+    chunks.values().forEach(this::journalDone);
     int n = appends.size();
     for (List<Pending> l : chunks.values()) {
       for (Pending p : l) {
@@ -562,6 +611,8 @@ final class FileWriter {
   void abort() {
     lock.lock();
     try {
+      journalDone(appends);
+      chunks.values().forEach(this::journalDone);
       chunks.values().forEach(l -> l.forEach(p -> p.w.abort()));
       chunks.clear();
       appends.forEach(p -> p.w.abort());

@@ -31,4 +31,14 @@ public interface HandoverForwarding extends Vfs {
   default void markLostWrites(Set<Long> inodes) {
     handoverTarget().markLostWrites(inodes);
   }
+
+  @Override
+  default boolean replayedWrite(long request, int size) {
+    return handoverTarget().replayedWrite(request, size);
+  }
+
+  @Override
+  default Replayed useJournal(java.nio.channels.FileChannel file, long size, boolean recover, Punch punch) throws IOException {
+    return handoverTarget().useJournal(file, size, recover, punch);
+  }
 }

@@ -326,6 +326,55 @@ public interface Vfs extends AutoCloseable {
    */
   default void markLostWrites(java.util.Set<Long> inodes) {}
 
+  /**
+   * The request a write serves, bound by the front end around {@link #write} (the FUSE unique
+   * id): kept with the write's journal records, see {@link #replayedWrite}.
+   */
+  ScopedValue<Long> REQUEST = ScopedValue.newInstance();
+
+  /**
+   * Crash recovery: whether the write of {@code request} (a {@link #REQUEST} id), which the crashed
+   * predecessor took and did not answer and the kernel now sends again, is already in the file:
+   * its {@code size} bytes were all replayed from the journal. The front end then answers it
+   * without writing again (an append would land twice). Answers true at most once per request.
+   */
+  default boolean replayedWrite(long request, int size) {
+    return false;
+  }
+
+  /** The smallest write journal ({@link #useJournal}). */
+  long MIN_JOURNAL_SIZE = WriteJournal.MIN_SIZE;
+
+  /** Releases the memory of a range of a file (fallocate PUNCH_HOLE on Linux). */
+  @FunctionalInterface
+  interface Punch {
+    void punch(long offset, long length) throws IOException;
+  }
+
+  /**
+   * What {@link #useJournal} replayed after a crash: the files whose journaled writes are now
+   * committed, the records and bytes, and the files whose journaled writes could not be committed
+   * (their writes are lost: see {@link #markLostWrites}).
+   */
+  record Replayed(java.util.Set<Long> files, long records, long bytes, java.util.Set<Long> failed) {}
+
+  /**
+   * Keeps a write journal in {@code file} from now on (issue #17): every acknowledged write that
+   * is not yet committed is in it, so that after a crash of this process the next one commits it
+   * ({@code recover}) instead of losing it. The file must outlive this process (a memfd the mount's
+   * keeper holds); {@code punch} releases its memory when nothing in it is live. A new journal
+   * ({@code recover} false) takes {@code size} bytes and discards what the file held. With {@code
+   * recover}, called after {@link #importHandles} and before any request, the journal a crashed
+   * predecessor left is replayed and committed, then continued. Writes wait for nothing: when the
+   * journal is full a write commits its file's pending data instead.
+   *
+   * @throws IOException when {@code recover} finds no journal in the file (nothing replayed; the
+   *     caller then marks the files with uncommitted writes as lost)
+   */
+  default Replayed useJournal(java.nio.channels.FileChannel file, long size, boolean recover, Punch punch) throws IOException {
+    throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("write journal");
+  }
+
   /** Registers where invalidations go (the FUSE server's notifications). */
   void setInvalidator(Invalidator invalidator);
 

@@ -50,6 +50,11 @@ final class VfsImpl implements Vfs {
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
   private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
+  /** The write journal of a kept mount, or null (see {@link #useJournal}). */
+  private volatile WriteJournal journal;
+  private final java.util.concurrent.atomic.AtomicBoolean journalFlushQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Bytes replayed from the crashed predecessor's journal per request that wrote them (see {@link #replayedWrite}). */
+  private final Map<Long, Long> replayedRequests = new ConcurrentHashMap<>();
   /** Per inode: the (mtime, length) this client last knew the kernel's pages to match; attributes and slices for reads. */
   private final InodeCache cache;
   private final Privileges privileges;
@@ -95,6 +100,115 @@ final class VfsImpl implements Vfs {
   }
 
   /** The writer of {@code ino}, or null (for tests). */
+  WriteJournal journal() {
+    return journal;
+  }
+
+  @Override
+  public boolean replayedWrite(long request, int size) {
+    return replayedRequests.remove(request, (long) size);
+  }
+
+  @Override
+  public Replayed useJournal(java.nio.channels.FileChannel file, long size, boolean recover, Punch punch) throws IOException {
+    Runnable pressure = () -> {
+      if (journalFlushQueued.compareAndSet(false, true)) {
+        try {
+          background.execute(() -> {
+            journalFlushQueued.set(false);
+            writers.values().forEach(w -> w.flushIfDue(0, 0));
+          });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          journalFlushQueued.set(false); // closing
+        }
+      }
+    };
+    if (!recover) {
+      WriteJournal old = journal;
+      journal = WriteJournal.create(file, size, punch::punch, pressure);
+      if (old != null) {
+        old.close();
+      }
+      return new Replayed(java.util.Set.of(), 0, 0, java.util.Set.of());
+    }
+    WriteJournal.Recovered r = WriteJournal.recover(file, punch::punch, pressure);
+    Map<Long, List<WriteJournal.Piece>> byInode = new java.util.LinkedHashMap<>();
+    for (WriteJournal.Piece p : r.pieces()) {
+      byInode.computeIfAbsent(p.ino(), x -> new ArrayList<>()).add(p);
+    }
+    java.util.Set<Long> replayed = new java.util.HashSet<>();
+    java.util.Set<Long> failed = new java.util.HashSet<>();
+    long bytes = 0;
+    for (Map.Entry<Long, List<WriteJournal.Piece>> e : byInode.entrySet()) {
+      long ino = e.getKey();
+      List<Long> slices = new ArrayList<>();
+      try {
+        java.util.Set<Long> appended = committedAppends(ino, e.getValue());
+        FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
+        long n = 0;
+        for (WriteJournal.Piece p : e.getValue()) {
+          slices.add(p.slice());
+          if (p.request() != 0) {
+            replayedRequests.merge(p.request(), (long) p.data().remaining(), Long::sum);
+          }
+          if (appended.contains(p.slice())) {
+            continue; // committed just before the crash, not yet erased: appending it again would double it
+          }
+          w.write((long) p.index() * io.nectarfs.meta.Chunks.CHUNK_SIZE + p.pos(), p.data().duplicate(), p.index() < 0);
+          n += p.data().remaining();
+        }
+        w.flush();
+        w.syncCommitted();
+        bytes += n;
+        replayed.add(ino);
+      } catch (IOException ex) {
+        FileWriter w = writers.remove(ino);
+        if (w != null) {
+          w.abort();
+        }
+        if (Errno.of(ex) != Errno.ENOENT) { // a file deleted meanwhile takes its data with it
+          failed.add(ino);
+          log.warn("could not commit the journaled writes of inode {} after the crash: {}", ino, ex.getMessage());
+        }
+      }
+      r.journal().done(slices);
+      reader.invalidate(ino);
+      cache.invalidate(ino);
+    }
+    journal = r.journal();
+    return new Replayed(replayed, r.pieces().size(), bytes, failed);
+  }
+
+  /**
+   * The append slices among {@code pieces} that the file already holds: a crash between an
+   * append's commit and the erasure of its journal records leaves them live. They lie in the
+   * file's last chunks (as far back as the pieces' bytes reach).
+   */
+  private java.util.Set<Long> committedAppends(long ino, List<WriteJournal.Piece> pieces) throws IOException {
+    long bytes = 0;
+    java.util.Set<Long> ids = new java.util.HashSet<>();
+    for (WriteJournal.Piece p : pieces) {
+      if (p.index() < 0) {
+        bytes += p.data().remaining();
+        ids.add(p.slice());
+      }
+    }
+    java.util.Set<Long> found = new java.util.HashSet<>();
+    if (ids.isEmpty()) {
+      return found;
+    }
+    long length = meta.getattr(Ctx.ROOT, ino).length();
+    for (long i = Math.max(0, length - bytes) >>> io.nectarfs.meta.Chunks.CHUNK_BITS; length > 0
+        && i <= (length - 1) >>> io.nectarfs.meta.Chunks.CHUNK_BITS; i++) {
+      for (io.nectarfs.meta.Slice s : meta.read(Ctx.ROOT, ino, (int) i)) {
+        if (ids.contains(s.id())) {
+          found.add(s.id());
+        }
+      }
+    }
+    return found;
+  }
+
   FileWriter writer(long ino) {
     return writers.get(ino);
   }
@@ -1191,6 +1305,11 @@ final class VfsImpl implements Vfs {
       }
     }
     writers.clear();
+    WriteJournal j = journal;
+    journal = null;
+    if (j != null) {
+      j.close();
+    }
     compactor.close();
     BackingFiles b = backing;
     if (b != null) {

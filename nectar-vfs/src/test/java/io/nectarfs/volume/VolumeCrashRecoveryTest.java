@@ -156,6 +156,170 @@ class VolumeCrashRecoveryTest {
     }
   }
 
+  /** The journal file (in a mount: a memfd that the keeper holds), a new channel on it. */
+  private java.nio.channels.FileChannel journalFile() throws IOException {
+    return java.nio.channels.FileChannel.open(tmp.resolve("journal"), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE);
+  }
+
+  /** A client whose VFS reports to {@code keeper} and keeps a journal of {@code size} bytes. */
+  private Volume journaled(Recorder keeper, long size) throws IOException {
+    Volume v = Volume.open(metaUrl, options());
+    v.vfs().setHandleEvents(keeper);
+    v.vfs().useJournal(journalFile(), size, false, (o, l) -> {});
+    return v;
+  }
+
+  /** A crash of {@code old} as the metadata sees it, and the next client: the handles taken over, the journal replayed. */
+  private record Next(Volume volume, Vfs vfs, Vfs.Replayed replayed) {}
+
+  private Next crashAndRecover(Volume old, Recorder keeper) throws IOException {
+    long sid = old.meta().sessionId();
+    old.meta().handOver(); // no more heartbeats, nothing released, nothing committed
+    Volume next = Volume.prepare(metaUrl, options()).bind(sid);
+    Vfs n = next.vfs();
+    n.importHandles(keeper.table(sid));
+    Vfs.Replayed r = n.useJournal(journalFile(), 0, true, (o, l) -> {});
+    n.markLostWrites(r.failed());
+    return new Next(next, n, r);
+  }
+
+  private static void closeCrashed(Volume old) {
+    try {
+      old.close(); // the crashed client's leftovers (its engine is closed)
+    } catch (IOException | RuntimeException e) {
+      // expected
+    }
+  }
+
+  /**
+   * With a write journal, nothing acknowledged is lost: the next client commits what the crashed
+   * one had not (positioned writes over each other, appends, a file unlinked while open, a file
+   * partly committed), and no fsync fails.
+   */
+  @Test
+  void withAJournal_theNextClientCommitsWhatTheCrashedOneAcknowledged_andNoFsyncFails() throws Exception {
+    format();
+    Recorder keeper = new Recorder();
+    Volume old = journaled(keeper, 8L << 20);
+    Vfs v = old.vfs();
+    byte[] big = new byte[300 << 10]; // several blocks and pieces
+    new java.util.Random(3).nextBytes(big);
+    Vfs.Opened positioned = v.create(ROOT, Meta.ROOT, "positioned", 0644, 0, O_RDWR);
+    long pi = positioned.entry().ino();
+    v.write(ROOT, pi, positioned.fh(), 0, ByteBuffer.wrap(big));
+    v.write(ROOT, pi, positioned.fh(), 10, bytes("overwritten"));
+    v.write(ROOT, pi, positioned.fh(), big.length + 5, bytes("past a hole"));
+    byte[] want = java.util.Arrays.copyOf(big, big.length + 5 + 11);
+    System.arraycopy("overwritten".getBytes(StandardCharsets.UTF_8), 0, want, 10, 11);
+    System.arraycopy("past a hole".getBytes(StandardCharsets.UTF_8), 0, want, big.length + 5, 11);
+    Vfs.Opened log = v.create(ROOT, Meta.ROOT, "log", 0644, 0, O_RDWR | 02000); // O_APPEND
+    v.write(ROOT, log.entry().ino(), log.fh(), 0, bytes("first;"));
+    v.fsync(ROOT, log.entry().ino(), log.fh(), false);
+    v.write(ROOT, log.entry().ino(), log.fh(), 0, bytes("second;"));
+    v.write(ROOT, log.entry().ino(), log.fh(), 0, bytes("third;"));
+    Vfs.Opened gone = v.create(ROOT, Meta.ROOT, "gone", 0644, 0, O_RDWR);
+    v.write(ROOT, gone.entry().ino(), gone.fh(), 0, bytes("unlinked, open, never committed"));
+    v.unlink(ROOT, Meta.ROOT, "gone");
+    assertThat(keeper.dirty).containsExactlyInAnyOrder(pi, log.entry().ino(), gone.entry().ino());
+
+    Next next = crashAndRecover(old, keeper);
+    try (Volume unused = next.volume()) {
+      Vfs n = next.vfs();
+      assertThat(next.replayed().files()).containsExactlyInAnyOrder(pi, log.entry().ino(), gone.entry().ino());
+      assertThat(next.replayed().failed()).isEmpty();
+      ByteBuffer got = ByteBuffer.allocate(want.length + 100);
+      assertThat(n.read(ROOT, pi, positioned.fh(), 0, got)).isEqualTo(want.length);
+      assertThat(java.util.Arrays.copyOf(got.array(), want.length)).isEqualTo(want);
+      assertThat(read(n, log.entry().ino(), log.fh())).isEqualTo("first;second;third;");
+      assertThat(read(n, gone.entry().ino(), gone.fh())).isEqualTo("unlinked, open, never committed");
+      for (Vfs.Opened o : List.of(positioned, log, gone)) {
+        n.fsync(ROOT, o.entry().ino(), o.fh(), false); // nothing was lost: no EIO
+        n.release(ROOT, o.entry().ino(), o.fh());
+      }
+      n.write(ROOT, pi, n.open(ROOT, pi, O_RDWR), 0, bytes("after")); // the journal goes on (left open: committed at close)
+    }
+    try (MetaClient admin = Volume.openMeta(metaUrl, options().withReadOnly(true).withBackgroundJobs(false))) {
+      assertThat(admin.check()).isEmpty();
+    }
+    try (Volume later = Volume.open(metaUrl, options())) {
+      Vfs l = later.vfs();
+      long fh = l.open(ROOT, pi, 0);
+      assertThat(read(l, pi, fh)).startsWith("after");
+      assertThat(l.useJournal(journalFile(), 0, true, (o, len) -> {}).records()).as("nothing left to replay").isZero();
+    }
+    closeCrashed(old);
+  }
+
+  /**
+   * A crash between an append's commit and the erasure of its journal record leaves the record
+   * live: the next client sees that the file holds that slice and does not append it again.
+   */
+  @Test
+  void anAppendCommittedJustBeforeTheCrash_isNotAppendedAgain() throws Exception {
+    format();
+    Recorder keeper = new Recorder();
+    Volume old = journaled(keeper, Vfs.MIN_JOURNAL_SIZE);
+    Vfs v = old.vfs();
+    Vfs.Opened other = v.create(ROOT, Meta.ROOT, "other", 0644, 0, O_RDWR);
+    v.write(ROOT, other.entry().ino(), other.fh(), 0, bytes("x")); // stays pending: the ring keeps its place
+    Vfs.Opened log = v.create(ROOT, Meta.ROOT, "log", 0644, 0, O_RDWR | 02000); // O_APPEND
+    v.write(ROOT, log.entry().ino(), log.fh(), 0, bytes("first;")); // the second record: 4096 + 72
+    v.fsync(ROOT, log.entry().ino(), log.fh(), false);
+    try (java.nio.channels.FileChannel jf = journalFile()) {
+      jf.write(ByteBuffer.wrap(new byte[] {1}), 4096 + 72 + 4); // as if the crash came before its erasure
+    }
+    // FUSE request 77, taken and journaled; the crash comes before its answer, so the kernel sends it again
+    ScopedValue.where(Vfs.REQUEST, 77L).call(() -> v.write(ROOT, log.entry().ino(), log.fh(), 0, bytes("second;")));
+    Next next = crashAndRecover(old, keeper);
+    try (Volume unused = next.volume()) {
+      Vfs n = next.vfs();
+      assertThat(next.replayed().records()).as("x, first; (committed), second;").isEqualTo(3);
+      assertThat(read(n, log.entry().ino(), log.fh())).isEqualTo("first;second;");
+      assertThat(n.replayedWrite(77, 8)).as("not all of a write of 8 bytes").isFalse();
+      assertThat(n.replayedWrite(76, 7)).as("another request").isFalse();
+      assertThat(n.replayedWrite(77, 7)).as("the re-sent request 77 is answered without writing").isTrue();
+      assertThat(n.replayedWrite(77, 7)).as("once").isFalse();
+      assertThat(read(n, other.entry().ino(), other.fh())).isEqualTo("x");
+      for (Vfs.Opened o : List.of(other, log)) {
+        n.release(ROOT, o.entry().ino(), o.fh());
+      }
+    }
+    closeCrashed(old);
+  }
+
+  /** A journal too small for the pending data: writes that find it full commit their file, so a crash still loses nothing. */
+  @Test
+  void aFullJournal_makesWritesCommit_soACrashStillLosesNothing() throws Exception {
+    format();
+    Recorder keeper = new Recorder();
+    Volume old = journaled(keeper, Vfs.MIN_JOURNAL_SIZE);
+    Vfs v = old.vfs();
+    byte[] data = new byte[12 << 20];
+    new java.util.Random(12).nextBytes(data);
+    Vfs.Opened f = v.create(ROOT, Meta.ROOT, "big", 0644, 0, O_RDWR);
+    long ino = f.entry().ino();
+    for (int off = 0; off < data.length; off += 1 << 20) {
+      v.write(ROOT, ino, f.fh(), off, ByteBuffer.wrap(data, off, 1 << 20));
+    }
+    assertThat(old.meta().getattr(ROOT, ino).length()).as("part was committed when the journal was full").isPositive();
+    Next next = crashAndRecover(old, keeper);
+    try (Volume unused = next.volume()) {
+      Vfs n = next.vfs();
+      // what the background flusher (asked to above half) had not committed yet
+      assertThat(next.replayed().files()).isSubsetOf(ino);
+      assertThat(next.replayed().failed()).isEmpty();
+      ByteBuffer got = ByteBuffer.allocate(data.length);
+      while (got.hasRemaining()) {
+        assertThat(n.read(ROOT, ino, f.fh(), got.position(), got)).isPositive();
+      }
+      assertThat(got.array()).isEqualTo(data);
+      n.fsync(ROOT, ino, f.fh(), false);
+      n.release(ROOT, ino, f.fh());
+    }
+    closeCrashed(old);
+  }
+
   @Test
   void aPreparedVolume_hasNoSession_untilItIsBound() throws Exception {
     format();

@@ -106,6 +106,8 @@ public final class LibC {
   private static final MethodHandle RECVMSG = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle SYSCALL_INT_INT = errnoCall("syscall",
       FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
+  private static final MethodHandle MEMFD_CREATE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle FALLOCATE = errnoCall("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
   private static final MethodHandle WAITPID = errnoCall("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle GETUID = plainCall("getuid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle GETGID = plainCall("getgid", FunctionDescriptor.of(JAVA_INT));
@@ -343,6 +345,24 @@ public final class LibC {
   public static int pidfdOpen(MemorySegment box, int pid) {
     try {
       return (int) (long) SYSCALL_INT_INT.invokeExact(box, SYS_PIDFD_OPEN, pid, 0);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** memfd_create(2): an anonymous file in memory, alive while a descriptor of it is open. */
+  public static int memfdCreate(MemorySegment box, MemorySegment name, int flags) {
+    try {
+      return (int) MEMFD_CREATE.invokeExact(box, name, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** fallocate(2). */
+  public static int fallocate(MemorySegment box, int fd, int mode, long offset, long length) {
+    try {
+      return (int) FALLOCATE.invokeExact(box, fd, mode, offset, length);
     } catch (Throwable t) {
       throw rethrow(t);
     }
