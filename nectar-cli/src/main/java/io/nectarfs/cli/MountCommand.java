@@ -394,6 +394,7 @@ final class MountCommand implements Callable<Integer> {
    * committed.
    */
   private java.util.Set<Long> replayJournal(io.nectarfs.vfs.Vfs vfs, KeeperLink.Recovery r, long[] replayed) {
+    // replayed: files, bytes, read ms, commit ms
     org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MountCommand.class);
     if (r.journalFd() < 0) {
       return r.dirty();
@@ -408,6 +409,8 @@ final class MountCommand implements Callable<Integer> {
       io.nectarfs.vfs.Vfs.Replayed rep = vfs.useJournal(journalFile.channel, 0, true, journalFile::punch);
       replayed[0] = rep.files().size();
       replayed[1] = rep.bytes();
+      replayed[2] = rep.readNanos() / 1_000_000;
+      replayed[3] = rep.commitNanos() / 1_000_000;
       return rep.failed();
     } catch (IOException | RuntimeException e) {
       log.warn("the crashed worker's write journal cannot be read ({}): the writes it had not committed are lost", e.getMessage());
@@ -437,6 +440,11 @@ final class MountCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     PreparedStack prepared = prepareStack(metrics, true);
     prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()));
+    try {
+      io.nectarfs.vfs.Vfs.warmUpJournal();
+    } catch (IOException e) {
+      log.debug("no journal warm-up: {}", e.toString());
+    }
     long ready = System.nanoTime();
     KeeperLink.Recovery r;
     io.nectarfs.fuse.HandoverState state;
@@ -465,7 +473,7 @@ final class MountCommand implements Callable<Integer> {
     long bound = System.nanoTime();
     FuseServer server;
     java.util.Set<Long> lost;
-    long[] replayed = new long[2];
+    long[] replayed = new long[4];
     try {
       io.nectarfs.vfs.Vfs vfs = stack.volume.vfs();
       vfs.importHandles(new io.nectarfs.vfs.HandleTable(state.handles().sessionId(), r.nextFh(), r.handles()));
@@ -485,9 +493,10 @@ final class MountCommand implements Callable<Integer> {
     startGroup(stack);
     long pauseNanos = serving - r.diedAt();
     log.warn("recovered {} after its server crashed (generation {}): pause {} ms (crash seen .. serving; start + prepare {} ms, session {} ms,"
-        + " handles, journal and serving {} ms), {} open handles taken over, {} files' uncommitted writes committed from the journal ({} bytes),"
-        + " {} files lost writes not yet committed", mountpoint, r.generation(), pauseNanos / 1_000_000, (ready - t0) / 1_000_000,
-        (bound - got) / 1_000_000, (serving - bound) / 1_000_000, r.handles().size(), replayed[0], replayed[1], lost.size());
+        + " handles, journal and serving {} ms), {} open handles taken over, {} files' uncommitted writes committed from the journal ({} bytes;"
+        + " read {} ms, committed {} ms), {} files lost writes not yet committed", mountpoint, r.generation(), pauseNanos / 1_000_000,
+        (ready - t0) / 1_000_000, (bound - got) / 1_000_000, (serving - bound) / 1_000_000, r.handles().size(), replayed[0], replayed[1],
+        replayed[2], replayed[3], lost.size());
     out.println(RECOVERY_RESULT + " " + MountHandover.JSON.createObjectNode().put("generation", r.generation()).put("pid", ProcessHandle.current().pid())
         .put("pause_seconds", pauseNanos / 1e9).put("handles", r.handles().size()).put("replayed_files", replayed[0])
         .put("replayed_bytes", replayed[1]).put("lost_writes", lost.size()));
@@ -818,8 +827,9 @@ final class MountCommand implements Callable<Integer> {
     }
     try {
       long j = io.nectarfs.common.Sizes.parse(journalSize);
-      if (j != 0 && j < io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE) {
-        throw new IllegalArgumentException("is below the smallest journal, " + (io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE >> 20) + "M (0 turns it off)");
+      if (j != 0 && (j < io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE || j > io.nectarfs.vfs.Vfs.MAX_JOURNAL_SIZE)) {
+        throw new IllegalArgumentException("is out of range: use " + (io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE + (1 << 20) - 1 >> 20) + "M to "
+            + (io.nectarfs.vfs.Vfs.MAX_JOURNAL_SIZE >> 20) + "M, or 0 to turn the journal off");
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(cl, "--journal-size " + journalSize + ": " + e.getMessage());

@@ -345,6 +345,17 @@ public interface Vfs extends AutoCloseable {
   /** The smallest write journal ({@link #useJournal}). */
   long MIN_JOURNAL_SIZE = WriteJournal.MIN_SIZE;
 
+  /**
+   * Compiles the write journal's code ahead (on a throwaway file), for a process that may replay a
+   * crashed predecessor's journal: a standby, a recovering worker.
+   */
+  static void warmUpJournal() throws IOException {
+    WriteJournal.warmUp();
+  }
+
+  /** The largest write journal ({@link #useJournal}). */
+  long MAX_JOURNAL_SIZE = WriteJournal.MAX_SIZE;
+
   /** Releases the memory of a range of a file (fallocate PUNCH_HOLE on Linux). */
   @FunctionalInterface
   interface Punch {
@@ -353,10 +364,11 @@ public interface Vfs extends AutoCloseable {
 
   /**
    * What {@link #useJournal} replayed after a crash: the files whose journaled writes are now
-   * committed, the records and bytes, and the files whose journaled writes could not be committed
-   * (their writes are lost: see {@link #markLostWrites}).
+   * committed, the records and bytes, the files whose journaled writes could not be committed
+   * (their writes are lost: see {@link #markLostWrites}), and the time reading the journal and
+   * committing what it held took.
    */
-  record Replayed(java.util.Set<Long> files, long records, long bytes, java.util.Set<Long> failed) {}
+  record Replayed(java.util.Set<Long> files, long records, long bytes, java.util.Set<Long> failed, long readNanos, long commitNanos) {}
 
   /**
    * Keeps a write journal in {@code file} from now on (issue #17): every acknowledged write that

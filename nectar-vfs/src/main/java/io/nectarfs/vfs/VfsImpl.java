@@ -50,6 +50,8 @@ final class VfsImpl implements Vfs {
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final Map<Long, Integer> openCounts = new ConcurrentHashMap<>();
   private final Map<Long, FileWriter> writers = new ConcurrentHashMap<>();
+  /** A write journal empty this long gives its memory back. */
+  private static final long JOURNAL_IDLE_RELEASE_NANOS = TimeUnit.SECONDS.toNanos(10);
   /** The write journal of a kept mount, or null (see {@link #useJournal}). */
   private volatile WriteJournal journal;
   private final java.util.concurrent.atomic.AtomicBoolean journalFlushQueued = new java.util.concurrent.atomic.AtomicBoolean();
@@ -86,8 +88,13 @@ final class VfsImpl implements Vfs {
     long idle = cfg.flushIdle().toNanos();
     long age = cfg.flushMaxAge().toNanos();
     background.scheduleWithFixedDelay(() -> {
-      writers.values().forEach(w -> w.flushIfDue(idle, age));
+      WriteJournal j = journal;
+      boolean pressed = j != null && j.pressed(); // more than half of the journal in use: commit everything
+      writers.values().forEach(w -> w.flushIfDue(pressed ? 0 : idle, pressed ? 0 : age));
       reports.reportClean(this::hasPending);
+      if (j != null) {
+        j.releaseIdle(clock.monotonicNanos(), JOURNAL_IDLE_RELEASE_NANOS);
+      }
     }, 100, 100, TimeUnit.MILLISECONDS);
     meters.gauge("nectar_vfs_open_handles", "open file and directory handles", handles::size);
     meters.gauge("nectar_vfs_dirty_inodes", "files with written data not yet committed",
@@ -129,9 +136,11 @@ final class VfsImpl implements Vfs {
       if (old != null) {
         old.close();
       }
-      return new Replayed(java.util.Set.of(), 0, 0, java.util.Set.of());
+      return new Replayed(java.util.Set.of(), 0, 0, java.util.Set.of(), 0, 0);
     }
+    long t0 = clock.monotonicNanos();
     WriteJournal.Recovered r = WriteJournal.recover(file, punch::punch, pressure);
+    long t1 = clock.monotonicNanos();
     Map<Long, List<WriteJournal.Piece>> byInode = new java.util.LinkedHashMap<>();
     for (WriteJournal.Piece p : r.pieces()) {
       byInode.computeIfAbsent(p.ino(), x -> new ArrayList<>()).add(p);
@@ -141,16 +150,18 @@ final class VfsImpl implements Vfs {
     long bytes = 0;
     for (Map.Entry<Long, List<WriteJournal.Piece>> e : byInode.entrySet()) {
       long ino = e.getKey();
-      List<Long> slices = new ArrayList<>();
+      java.util.Set<Long> slices = new java.util.LinkedHashSet<>();
+      for (WriteJournal.Piece p : e.getValue()) {
+        slices.add(p.slice());
+        if (p.request() != 0) {
+          replayedRequests.merge(p.request(), (long) p.data().remaining(), Long::sum);
+        }
+      }
       try {
         java.util.Set<Long> appended = committedAppends(ino, e.getValue());
         FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
         long n = 0;
-        for (WriteJournal.Piece p : e.getValue()) {
-          slices.add(p.slice());
-          if (p.request() != 0) {
-            replayedRequests.merge(p.request(), (long) p.data().remaining(), Long::sum);
-          }
+        for (WriteJournal.Piece p : WriteJournal.joined(e.getValue())) {
           if (appended.contains(p.slice())) {
             continue; // committed just before the crash, not yet erased: appending it again would double it
           }
@@ -176,7 +187,7 @@ final class VfsImpl implements Vfs {
       cache.invalidate(ino);
     }
     journal = r.journal();
-    return new Replayed(replayed, r.pieces().size(), bytes, failed);
+    return new Replayed(replayed, r.pieces().size(), bytes, failed, t1 - t0, clock.monotonicNanos() - t1);
   }
 
   /**

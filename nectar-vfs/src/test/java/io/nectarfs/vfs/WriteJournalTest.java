@@ -159,18 +159,29 @@ class WriteJournalTest {
   }
 
   @Test
-  void theMemoryOfAnEmptyRing_isReleased_whenItWasMuch() throws IOException {
+  void theMemoryOfTheRing_isReleasedOnceItStaysEmpty_andOnlyWhenItWasMuch() throws IOException {
     WriteJournal j = create();
     j.piece(1, 1, 0, 0, 0, bytes(WriteJournal.MAX_PAYLOAD, 1));
     j.piece(1, 2, 0, 0, 0, bytes(10, 2));
     j.done(List.of(1L));
-    assertThat(punched).as("one piece is still live").isEmpty();
+    assertThat(j.releaseIdle(0, 10)).as("one piece is still live").isFalse();
     j.done(List.of(2L));
+    assertThat(j.used()).isZero();
+    assertThat(j.releaseIdle(100, 10)).as("empty from now on").isFalse();
+    assertThat(j.releaseIdle(109, 10)).isFalse();
+    assertThat(punched).isEmpty();
+    assertThat(j.releaseIdle(110, 10)).isTrue();
     assertThat(punched).hasSize(1);
     assertThat(punched.getFirst()).containsExactly(WriteJournal.SUPER, SIZE - WriteJournal.SUPER);
-    assertThat(j.used()).isZero();
+    assertThat(j.releaseIdle(500, 10)).as("nothing used since").isFalse();
     j.piece(1, 3, 0, 0, 0, bytes(10, 3));
-    assertThat(slices(recover().pieces())).containsExactly(3L);
+    assertThat(j.releaseIdle(1000, 10)).isFalse();
+    j.done(List.of(3L));
+    assertThat(j.releaseIdle(2000, 10)).isFalse();
+    assertThat(j.releaseIdle(3000, 10)).as("little used: kept").isFalse();
+    assertThat(punched).hasSize(1);
+    j.piece(1, 4, 0, 0, 0, bytes(10, 4));
+    assertThat(slices(recover().pieces())).containsExactly(4L);
   }
 
   @Test
@@ -189,10 +200,26 @@ class WriteJournalTest {
   }
 
   @Test
+  void piecesThatContinueOneAnotherInASlice_areJoined_othersNot() {
+    List<WriteJournal.Piece> ps = List.of(
+        new WriteJournal.Piece(1, 7, 100, -1, 0, 11, ByteBuffer.wrap(new byte[] {1, 2})),
+        new WriteJournal.Piece(2, 7, 100, -1, 2, 12, ByteBuffer.wrap(new byte[] {3})),
+        new WriteJournal.Piece(3, 7, 100, -1, 3, 13, ByteBuffer.wrap(new byte[] {4, 5})), // an append run: one write
+        new WriteJournal.Piece(4, 7, 101, 0, 10, 14, ByteBuffer.wrap(new byte[] {6})), // another slice
+        new WriteJournal.Piece(5, 7, 101, 0, 10, 15, ByteBuffer.wrap(new byte[] {7})), // the same place again: kept apart, in order
+        new WriteJournal.Piece(6, 7, 101, 1, 11, 16, ByteBuffer.wrap(new byte[] {8}))); // another chunk
+    List<WriteJournal.Piece> j = WriteJournal.joined(ps);
+    assertThat(j).hasSize(4);
+    assertThat(j.getFirst().data()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5}));
+    assertThat(j.getFirst().request()).isEqualTo(11);
+    assertThat(j.subList(1, 4)).containsExactlyElementsOf(ps.subList(3, 6));
+  }
+
+  @Test
   void aFileWithoutAJournal_isRefused() throws IOException {
     Files.write(tmp.resolve("journal"), new byte[(int) SIZE]);
     assertThatThrownBy(this::recover).isInstanceOf(IOException.class).hasMessageContaining("no write journal");
     Files.write(tmp.resolve("journal"), new byte[10]);
-    assertThatThrownBy(this::recover).isInstanceOf(IOException.class).hasMessageContaining("missing or cut short");
+    assertThatThrownBy(this::recover).isInstanceOf(IOException.class).hasMessageContaining("missing, cut short");
   }
 }

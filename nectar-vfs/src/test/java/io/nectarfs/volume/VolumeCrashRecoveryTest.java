@@ -158,7 +158,11 @@ class VolumeCrashRecoveryTest {
 
   /** The journal file (in a mount: a memfd that the keeper holds), a new channel on it. */
   private java.nio.channels.FileChannel journalFile() throws IOException {
-    return java.nio.channels.FileChannel.open(tmp.resolve("journal"), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.READ,
+    return journalFile("journal");
+  }
+
+  private java.nio.channels.FileChannel journalFile(String name) throws IOException {
+    return java.nio.channels.FileChannel.open(tmp.resolve(name), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.READ,
         java.nio.file.StandardOpenOption.WRITE);
   }
 
@@ -175,11 +179,14 @@ class VolumeCrashRecoveryTest {
 
   private Next crashAndRecover(Volume old, Recorder keeper) throws IOException {
     long sid = old.meta().sessionId();
+    // The journal as the killed process leaves it: a copy, since this client's background flusher
+    // runs on (a commit it tries after the session ends fails and erases what it tried).
+    java.nio.file.Files.copy(tmp.resolve("journal"), tmp.resolve("journal-at-crash"));
     old.meta().handOver(); // no more heartbeats, nothing released, nothing committed
     Volume next = Volume.prepare(metaUrl, options()).bind(sid);
     Vfs n = next.vfs();
     n.importHandles(keeper.table(sid));
-    Vfs.Replayed r = n.useJournal(journalFile(), 0, true, (o, l) -> {});
+    Vfs.Replayed r = n.useJournal(journalFile("journal-at-crash"), 0, true, (o, l) -> {});
     n.markLostWrites(r.failed());
     return new Next(next, n, r);
   }
@@ -246,7 +253,7 @@ class VolumeCrashRecoveryTest {
       Vfs l = later.vfs();
       long fh = l.open(ROOT, pi, 0);
       assertThat(read(l, pi, fh)).startsWith("after");
-      assertThat(l.useJournal(journalFile(), 0, true, (o, len) -> {}).records()).as("nothing left to replay").isZero();
+      assertThat(l.useJournal(journalFile("journal-at-crash"), 0, true, (o, len) -> {}).records()).as("nothing left to replay").isZero();
     }
     closeCrashed(old);
   }
