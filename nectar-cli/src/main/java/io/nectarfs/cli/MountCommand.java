@@ -828,7 +828,7 @@ final class MountCommand implements Callable<Integer> {
     try {
       long j = io.nectarfs.common.Sizes.parse(journalSize);
       if (j != 0 && (j < io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE || j > io.nectarfs.vfs.Vfs.MAX_JOURNAL_SIZE)) {
-        throw new IllegalArgumentException("is out of range: use " + (io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE + (1 << 20) - 1 >> 20) + "M to "
+        throw new IllegalArgumentException("is out of range: use " + (io.nectarfs.vfs.Vfs.MIN_JOURNAL_SIZE >> 20) + "M to "
             + (io.nectarfs.vfs.Vfs.MAX_JOURNAL_SIZE >> 20) + "M, or 0 to turn the journal off");
       }
     } catch (IllegalArgumentException e) {

@@ -130,12 +130,13 @@ final class VfsImpl implements Vfs {
         }
       }
     };
+    WriteJournal old = journal;
+    journal = null;
+    if (old != null) {
+      old.close(); // before the file is cut: a mapping of a shorter file faults
+    }
     if (!recover) {
-      WriteJournal old = journal;
       journal = WriteJournal.create(file, size, punch::punch, pressure);
-      if (old != null) {
-        old.close();
-      }
       return new Replayed(java.util.Set.of(), 0, 0, java.util.Set.of(), 0, 0);
     }
     long t0 = clock.monotonicNanos();

@@ -63,7 +63,7 @@ final class WriteJournal implements AutoCloseable {
   /** The largest journal (a position fits an int). */
   static final long MAX_SIZE = 1L << 30;
   /** The smallest journal: room for a few of the largest records. */
-  static final long MIN_SIZE = SUPER + 4L * (HEADER + MAX_PAYLOAD);
+  static final long MIN_SIZE = 5L << 20;
   /** Memory below this is kept even when idle. */
   static final long PUNCH_ABOVE = 1 << 20;
   private static final int MAGIC = 0x4e4a524e; // "NJRN"

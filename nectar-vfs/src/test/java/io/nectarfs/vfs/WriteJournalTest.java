@@ -109,7 +109,7 @@ class WriteJournalTest {
     while (j.piece(1, 10 + taken, 0, 0, 0, bytes(n, taken))) {
       taken++;
     }
-    assertThat(taken).as("the 4 MiB ring takes a few 900 KiB pieces").isBetween(3, 5);
+    assertThat(taken).as("the 5 MiB ring takes a few 800 KiB pieces").isBetween(3, 7);
     assertThat(pressed.get()).as("asked for commits once above half").isEqualTo(1);
     assertThat(j.piece(2, 99, 0, 0, 0, bytes(3 * WriteJournal.MAX_PAYLOAD, 1))).as("a piece of three records finds room for at most one").isFalse();
     assertThat(slices(recover().pieces())).as("nothing of the refused pieces").doesNotContain(99L, 10L + taken);
@@ -138,7 +138,7 @@ class WriteJournalTest {
         assertThat(slices(recover().pieces())).as("round %d", round).containsExactlyElementsOf(pending);
       }
     }
-    assertThat(written).as("the ring went round many times").isGreaterThan(10 * SIZE);
+    assertThat(written).as("the ring went round many times (never empty: no fresh start)").isGreaterThan(5 * SIZE);
   }
 
   @Test
