@@ -62,9 +62,9 @@ final class MountCommand implements Callable<Integer> {
   boolean standby = false;
 
   @Option(names = "--journal-size", paramLabel = "SIZE", description = "With the keeper: memory for the write journal, which holds the"
-      + " acknowledged writes not yet committed so that the worker replacing a crashed one commits them (default: ${DEFAULT-VALUE}; used while"
-      + " writes are pending and released when all are committed; a write that finds it full commits its file at once; 0: no journal, a crash then"
-      + " loses those writes and the next fsync or close of each such file fails with EIO).")
+      + " acknowledged writes not yet committed so that the worker replacing a crashed one commits them (default: ${DEFAULT-VALUE}, 5M to 1G;"
+      + " memory is used while writes are pending and given back 10 s after all are committed; a write that finds it full commits its file at"
+      + " once; 0: no journal, a crash then loses those writes and the next fsync or close of each such file fails with EIO).")
   String journalSize = "256M";
 
   /** This process's write journal file (kept mounts), or null. */
