@@ -111,6 +111,7 @@ final class Keeper {
   /** Runs until the mount ends; returns the exit status (the worker's when it failed to start). */
   int run() throws IOException, InterruptedException {
     socket = ControlSocket.keeperPath(mountpoint);
+    sweepStale(socket);
     Files.deleteIfExists(socket);
     listenFd = UnixSockets.listen(socket);
     Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
@@ -125,6 +126,32 @@ final class Keeper {
     }
     closeAll();
     return exitCode;
+  }
+
+  /**
+   * Removes the sockets that keepers killed before they could remove theirs left in {@code
+   * mine}'s directory: those whose pid no longer runs, and those named with this process's pid but
+   * for another mount (a pid used again). Without it they piled up in {@code /run/nectar} (hundreds
+   * after a day of tests), and a test that looked for its keeper's socket by pid found two.
+   */
+  static void sweepStale(Path mine) {
+    long self = ProcessHandle.current().pid();
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(mine.getParent(), "keeper-*-*.sock")) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        long pid;
+        try {
+          pid = Long.parseLong(n.substring(n.lastIndexOf('-') + 1, n.length() - ".sock".length()));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (pid == self ? !p.equals(mine) : ProcessHandle.of(pid).isEmpty()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    } catch (IOException e) {
+      log.debug("keeper: stale sockets not swept: {}", e.toString());
+    }
   }
 
   private void acceptLoop() {
