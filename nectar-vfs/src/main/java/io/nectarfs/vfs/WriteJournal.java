@@ -31,18 +31,19 @@ import java.util.zip.CRC32C;
  * then the bytes. A piece is written when the write puts it into a pending slice and
  * erased (its kind set to dead, one byte) when that slice leaves the writer: committed, or dropped
  * with an error the application is told. So the live records in the file are exactly the pieces of
- * pending slices, except in the moment between a commit and the erasure (a crash there replays a
- * committed piece: a positioned one writes the same bytes again; an append would be appended
- * twice). Records are never overwritten while live; the sequence number orders them.
+ * pending slices, except in the moment between a commit and the erasure (a crash there leaves a
+ * committed piece live: replayed, a positioned one writes the same bytes again; an append is
+ * recognised by its slice in the file and skipped, see {@code VfsImpl.useJournal}). Records are
+ * never overwritten while live; the sequence number orders them.
  *
  * <p>Space: when the ring has no room for a piece, {@link #piece} returns false and the caller
  * commits its pending data instead (the piece is then durable and needs no record), so writes never
  * wait for the journal; above half full, {@link #pressure} asks the background flusher to commit
  * everyone's pending data. When no record is live the ring starts again at its beginning (its
  * pages already in memory); the memory is released ({@link Punch}) once the journal stays empty
- * for a while ({@link #releaseIdle}). Erased records that
- * new ones do not cover stay in the file: a record is made live (its kind set) only once it is
- * whole, so no crash can bring an old one back.
+ * for a while ({@link #releaseIdle}). Erased records that new ones do not cover stay in the file:
+ * a record is made live (its kind set) only once it is whole, so no crash can bring an old one
+ * back.
  *
  * <p>Concurrency: space is reserved under this object's monitor; the bytes are copied into the
  * shared mapping outside it (regions of different records never overlap). Erasures take the
