@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Name: {@code mount-} and the first 16 hex digits of the SHA-256 of the mount point's
  *       absolute path, {@code .sock}; the socket is 0600.
  *   <li>Who may ask: the server reads the peer's credentials ({@code SO_PEERCRED}) and serves only
- *       root and the mount's owner; anyone else gets one refusal line and a warning in the log.
+ *       root and the mount's owner; anyone else gets, after its request (read so that its send
+ *       does not fail on a closed socket), one refusal frame, and the log a warning.
  *       The client checks the listener the same way: its uid must be the mount's owner, so a
  *       socket someone else placed is never trusted.
  *   <li>Replacing: a new server binds a temporary name and renames it over the path, so a
@@ -48,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlSocket implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlSocket.class);
+  private static final int REFUSED_REQUEST_BYTES = 64 << 10;
+  private static final int REFUSED_REQUEST_MILLIS = 5_000;
   private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
 
   /** A NectarFS mount as {@code /proc/self/mountinfo} shows it: its point and its owner's uid. */
@@ -229,6 +232,16 @@ public final class ControlSocket implements AutoCloseable {
         if (c.peer().uid() != 0 && c.peer().uid() != ownerUid) {
           log.warn("control socket {}: refused a request from uid {} (pid {}): only root and the mount's owner (uid {}) may ask", path,
               c.peer().uid(), c.peer().pid(), ownerUid);
+          // Read the request before answering: closing first would fail the peer's send with EPIPE
+          // and it would never see why. Bounded, so a silent peer holds the loop at most this long.
+          try {
+            UnixSockets.Frame request = c.receive(REFUSED_REQUEST_BYTES, REFUSED_REQUEST_MILLIS);
+            if (request != null) {
+              UnixSockets.closeAll(request.fds());
+            }
+          } catch (IOException e) {
+            // silent, too long or gone: it gets the refusal anyway if it still listens
+          }
           c.send(("{\"ok\":false,\"error\":\"permission denied: only root and the mount's owner (uid " + ownerUid
               + ") may ask for a handover\"}").getBytes(StandardCharsets.UTF_8));
           continue;

@@ -14,13 +14,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The control socket's peer check (SO_PEERCRED): a mount "owned" by uid 4321 serves root and
- * refuses uid 4322 (run through setpriv), with a refusal frame. Needs root and setpriv.
+ * refuses uid 4322 (run through setpriv), with a refusal frame sent after its request (so the
+ * refused client's send succeeds and it reads why). Needs root and setpriv.
  */
 class ControlSocketTest {
+  /**
+   * Connects, then waits up to 3 s for anything from the server before it sends: a server that
+   * answers (and closes) before reading the request makes the send fail (EPIPE), as a real client's
+   * would; "early" says that happened.
+   */
   private static final String CLIENT = """
-      import socket, struct, sys
+      import select, socket, struct, sys
       s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
       s.connect(sys.argv[1])
+      if select.select([s], [], [], 3)[0]:
+          print("early")
       body = b'{"op":"describe"}'
       s.sendall(struct.pack('>I', len(body)) + body)
       n = struct.unpack('>I', s.recv(4, socket.MSG_WAITALL))[0]
@@ -38,7 +46,7 @@ class ControlSocketTest {
     };
     try (ControlSocket s = ControlSocket.listenAt(sock, 4321, "rw-rw-rw-", answer)) {
       assertThat(run("setpriv", "--reuid=4322", "--regid=4322", "--clear-groups", "/usr/bin/python3", "-c", CLIENT, sock.toString()))
-          .contains("\"ok\":false").contains("permission denied").contains("uid 4321");
+          .contains("\"ok\":false").contains("permission denied").contains("uid 4321").doesNotContain("early");
       assertThat(run("setpriv", "--reuid=4321", "--regid=4321", "--clear-groups", "/usr/bin/python3", "-c", CLIENT, sock.toString()))
           .contains("\"ok\":true,\"uid\":4321");
       assertThat(run("python3", "-c", CLIENT, sock.toString())).contains("\"ok\":true,\"uid\":0");
