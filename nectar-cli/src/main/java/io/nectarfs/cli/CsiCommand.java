@@ -71,6 +71,10 @@ final class CsiCommand implements Callable<Integer> {
       description = "Controller: read the claim's nectarfs.io/uid, gid and mode annotations from the API server when running in a cluster (default: on).")
   boolean pvcAnnotations = true;
 
+  @Option(names = "--keeper-dir", paramLabel = "DIR", description = "--mode pod: where this process keeps each mount pod's FUSE descriptors"
+      + " (a host directory, 0700, mounted into the mount pods), so a mount survives its pod's crash (default: ${DEFAULT-VALUE}; 'none': not kept).")
+  String keeperDir = "/var/lib/nectarfs/keepers";
+
   @Option(names = "--mounter-option", paramLabel = "KEY=VALUE", description = "A setting of the mount mode (repeatable), e.g. for --mode pod.")
   Map<String, String> mounterOptions = new LinkedHashMap<>();
 
@@ -143,11 +147,23 @@ final class CsiCommand implements Callable<Integer> {
     }
     for (MounterProvider p : ServiceLoader.load(MounterProvider.class)) {
       if (p.mode().equals(mode)) {
-        return p.create(new MounterProvider.Context(id, stateDir, mounterOptions));
+        return p.create(new MounterProvider.Context(id, stateDir, mounterOptions, keepers()));
       }
     }
     throw new ParameterException(spec.commandLine(), "--mode " + mode + " is not available in this build (available: process"
         + ServiceLoader.load(MounterProvider.class).stream().map(p -> ", " + p.get().mode()).reduce("", String::concat) + ")");
+  }
+
+  /** The mount pods' descriptor keepers (none with {@code --keeper-dir none}); an unusable directory is an error. */
+  private io.nectarfs.csi.mount.DescriptorKeepers keepers() throws IOException {
+    if (keeperDir.equals("none")) {
+      return io.nectarfs.csi.mount.DescriptorKeepers.NONE;
+    }
+    try {
+      return PodKeepers.open(Path.of(keeperDir));
+    } catch (IOException e) {
+      throw new IOException("--keeper-dir: " + e.getMessage() + " (or --keeper-dir none: a crash of a mount pod then ends its mount)", e);
+    }
   }
 
   /** This JVM running the CLI again: the child {@code nectar mount} of process mode. */

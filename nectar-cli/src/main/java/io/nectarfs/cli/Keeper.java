@@ -45,8 +45,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Protocol (frames of {@link UnixSockets}, JSON unless said): {@code attach} + descriptors, then
  * the state frame → {@code ok}; {@code recover} → header (generation, died_at, handles, dirty) +
- * descriptors, then the state frame; {@code serving}; text event frames {@code o fh ino flags
- * dir}, {@code r fh}, {@code d ino}, {@code c ino}; {@code ending}; {@code handing-over}.
+ * descriptors, then the state frame; {@code status} → {@code held} (whether a crashed worker's
+ * mount waits to be recovered) and {@code generation}; {@code serving}; text event frames {@code
+ * o fh ino flags dir}, {@code r fh}, {@code d ino}, {@code c ino}; {@code ending}; {@code
+ * handing-over}.
+ *
+ * <p>An <em>external</em> keeper ({@link #external}: the CSI node plugin's, one per mount pod)
+ * starts no workers: the mount pod's container is the worker, and a restarted container (or a
+ * new pod of the same mount) asks {@code status}, then recovers the held mount or mounts anew. It
+ * never ends by itself: when its worker ends the mount it forgets it and waits for the next one;
+ * {@link #close} ends it.
  *
  * <p>Concurrency: one thread accepts, one platform thread per connection reads it, one platform
  * thread per worker copies its standard error to {@code err} (lines under {@code err}'s monitor;
@@ -71,6 +79,8 @@ final class Keeper {
   private final Map<String, String> env;
   private final Path mountpoint;
   private final boolean standbyWanted;
+  /** Whether the workers come by themselves (the mount pod's container): none is started here. */
+  private final boolean external;
   private Path socket;
   private int listenFd = -1;
 
@@ -79,6 +89,8 @@ final class Keeper {
   private boolean journal;
   private byte[] state;
   private final Map<Long, long[]> handles = new HashMap<>();
+  /** The open connections' descriptors (an external keeper's {@link #close} ends them, so their workers see it). */
+  private final Set<Integer> connections = new HashSet<>();
   private final Set<Long> dirty = new HashSet<>();
   private Object current;
   private long currentPid;
@@ -106,6 +118,58 @@ final class Keeper {
     this.env = Map.copyOf(env);
     this.mountpoint = mountpoint;
     this.standbyWanted = standby;
+    this.external = false;
+  }
+
+  private Keeper(Path mountpoint, Path socket) {
+    this.err = new java.io.PrintWriter(System.err, true);
+    this.command = List.of();
+    this.env = Map.of();
+    this.mountpoint = mountpoint;
+    this.standbyWanted = false;
+    this.external = true;
+    this.socket = socket;
+  }
+
+  /**
+   * An external keeper of the mount at {@code mountpoint}, listening at {@code socket} (0600,
+   * replacing a socket left there) until {@link #close}: the mount pod's worker attaches to it.
+   */
+  static Keeper external(Path mountpoint, Path socket) throws IOException {
+    Keeper k = new Keeper(mountpoint, socket);
+    Files.deleteIfExists(socket);
+    k.listenFd = UnixSockets.listen(socket);
+    try {
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      k.close();
+      throw e;
+    }
+    Thread.ofPlatform().daemon(true).name("nectar-keeper-accept").start(k::acceptLoop);
+    return k;
+  }
+
+  /**
+   * Ends an external keeper: stops listening, ends its connections (their workers serve on and
+   * look for a keeper again) and closes what it holds (a held mount without a worker then ends).
+   */
+  void close() {
+    synchronized (this) {
+      phase = Phase.DONE;
+      connections.forEach(UnixSockets::shutdown);
+      notifyAll();
+    }
+    closeAll();
+  }
+
+  /** Whether a worker that attached (or recovered) serves the mount now. */
+  synchronized boolean serving() {
+    return phase == Phase.SERVING && current != null;
+  }
+
+  /** Whether this keeper holds the mount of a worker that died (an external keeper's restarted container recovers it). */
+  synchronized boolean held() {
+    return phase == Phase.RECOVERING && fds.length > 0;
   }
 
   /** Runs until the mount ends; returns the exit status (the worker's when it failed to start). */
@@ -186,6 +250,13 @@ final class Keeper {
   private void serve(int fd, int pid) {
     Object conn = new Object();
     boolean saidEnding = false;
+    synchronized (this) {
+      if (phase == Phase.DONE) {
+        FdPassing.closeQuietly(fd);
+        return;
+      }
+      connections.add(fd);
+    }
     try {
       while (true) {
         UnixSockets.Frame f = UnixSockets.receive(fd, MountHandover.MAX_FRAME, Integer.MAX_VALUE);
@@ -210,6 +281,16 @@ final class Keeper {
             UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("ok", true)), new int[0]);
           }
           case "recover" -> recover(conn, fd, pid);
+          case "status" -> {
+            boolean held;
+            int next;
+            synchronized (this) {
+              held = held();
+              next = generation + 1;
+            }
+            UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("ok", true).put("held", held).put("generation", next)),
+                new int[0]);
+          }
           case "serving" -> serving(conn, pid);
           case "ending" -> {
             saidEnding = true;
@@ -223,6 +304,9 @@ final class Keeper {
       log.debug("keeper connection of pid {} ended: {}", pid, e.toString());
     } finally {
       ended(conn, pid, saidEnding); // first: a parked standby's descriptor is not closed under a crash that answers it
+      synchronized (this) {
+        connections.remove(fd);
+      }
       FdPassing.closeQuietly(fd);
     }
   }
@@ -267,6 +351,9 @@ final class Keeper {
       if (phase != Phase.RECOVERING || fds.length == 0) {
         UnixSockets.send(fd, MountHandover.bytes(MountHandover.error("nothing to recover")), new int[0]);
         return;
+      }
+      if (external) {
+        generation++; // the container that recovers is the next generation
       }
       head = MountHandover.JSON.createObjectNode().put("ok", true).put("generation", generation).put("died_at", diedAt);
       ArrayNode hs = head.putArray("handles");
@@ -339,6 +426,10 @@ final class Keeper {
     }
     switch (phase) {
       case ENDING -> {
+        if (external) {
+          forget();
+          return;
+        }
         dropStandby();
         if (child == null || child.pid() != pid) {
           finish(0); // a successor that was not started here ended the mount
@@ -353,6 +444,13 @@ final class Keeper {
   private void crashed(int pid, boolean saidEnding) {
     diedAt = System.nanoTime();
     current = null;
+    if (external) {
+      phase = Phase.RECOVERING;
+      log.warn("keeper: worker pid {} of {} died without ending; holding the mount for its next container ({} open handles, {} files with"
+          + " unflushed writes)", pid, mountpoint, handles.size(), dirty.size());
+      notifyAll();
+      return;
+    }
     if (child != null && child.pid() == pid) {
       child = null; // its exit, seen later, is this crash
     }
@@ -388,6 +486,21 @@ final class Keeper {
     log.warn("keeper: worker pid {} of {} died without ending; starting worker generation {} to recover the mount ({} open handles, {} files with"
         + " unflushed writes)", pid, mountpoint, generation, handles.size(), dirty.size());
     startWorker();
+  }
+
+  /** An external keeper's worker ended the mount: nothing is held until the next one attaches. */
+  private void forget() {
+    UnixSockets.closeAll(fds);
+    fds = new int[0];
+    journal = false;
+    state = null;
+    handles.clear();
+    dirty.clear();
+    current = null;
+    currentPid = 0;
+    phase = Phase.STARTING;
+    log.info("keeper: the mount {} ended; waiting for a new one", mountpoint);
+    notifyAll();
   }
 
   /** Starts a standby worker (the next generation) unless one runs or none is wanted. */

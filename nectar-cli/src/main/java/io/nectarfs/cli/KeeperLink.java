@@ -20,16 +20,28 @@ import org.slf4j.LoggerFactory;
 /**
  * A worker's connection to its {@link Keeper}: attaches the mount (descriptors + encoded state),
  * or asks to recover it after a crash, and reports handle changes ({@link Vfs.HandleEvents}) for
- * the next recovery. A worker whose keeper is gone serves on without crash protection (one
- * warning).
+ * the next recovery. A worker whose own keeper is gone ends at once (the mount ends with its
+ * keeper, as before keepers). A worker of an <em>external</em> keeper ({@link #external}: the CSI
+ * node plugin's) serves on when it goes (the node plugin restarts, e.g. for its own upgrade) and
+ * attaches again when it is back ({@link #onKeeperLost}).
  *
  * <p>Concurrency: events come from request threads; every send holds {@code this}, so frames do
- * not interleave. An event is written to the socket before the operation that caused it returns
- * (the keeper reads it even if this process dies right after).
+ * not interleave, and the descriptor is replaced (a re-attach) only under it. An event is written
+ * to the socket before the operation that caused it returns (the keeper reads it even if this
+ * process dies right after). One watch thread reads the keeper's end; a re-attach runs on it.
  */
 final class KeeperLink implements Vfs.HandleEvents {
   private static final Logger log = LoggerFactory.getLogger(KeeperLink.class);
-  private final int fd;
+  private static final long RECONNECT_MILLIS = 1000;
+  private volatile int fd;
+  /** An external keeper's socket (this link re-attaches when it comes back), or null. */
+  private final Path external;
+  private volatile Reattach reattach;
+
+  /** How a worker attaches again (see {@link #onKeeperLost}). */
+  interface Reattach {
+    void run() throws IOException;
+  }
   private volatile boolean broken;
   /** Set once this worker said it ends or hands over: a later "ending" (its shutdown hook) is not sent. */
   private volatile boolean done;
@@ -38,8 +50,61 @@ final class KeeperLink implements Vfs.HandleEvents {
   /** What a recovering worker gets from the keeper. */
   record Recovery(int generation, long diedAt, int[] fds, byte[] state, List<HandleTable.Open> handles, long nextFh, Set<Long> dirty, int journalFd) {}
 
-  private KeeperLink(int fd) {
+  private KeeperLink(int fd, Path external) {
     this.fd = fd;
+    this.external = external;
+  }
+
+  /**
+   * A link to the external keeper at {@code socket} (the CSI node plugin's for a mount pod); null,
+   * with one warning, when it does not answer (the mount then serves without crash protection).
+   */
+  static KeeperLink external(Path socket) {
+    try {
+      return new KeeperLink(connectTrusted(socket), socket);
+    } catch (IOException e) {
+      log.warn("{}: this mount serves without crash protection", e.getMessage());
+      return null;
+    }
+  }
+
+  private static int connectTrusted(Path socket) throws IOException {
+    int fd;
+    try {
+      fd = UnixSockets.connect(socket);
+      UnixSockets.Peer p = UnixSockets.peer(fd);
+      if (p.uid() != ControlSocket.currentUid() && p.uid() != 0) {
+        FdPassing.closeQuietly(fd);
+        throw new IOException("the keeper socket " + socket + " is served by uid " + p.uid() + ": not trusted");
+      }
+    } catch (NativeException e) {
+      throw new IOException("cannot reach the mount's keeper at " + socket + ": " + e.getMessage());
+    }
+    return fd;
+  }
+
+  /**
+   * Asks an external keeper whether it holds the mount of a worker that died: the generation to
+   * recover it as ({@link #recover} next), or -1 when there is nothing to recover (mount anew).
+   */
+  synchronized int status() throws IOException {
+    UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "status")), new int[0]);
+    UnixSockets.Frame f = UnixSockets.receive(fd, 64 << 10, 60_000);
+    if (f == null) {
+      throw new IOException("the keeper closed the connection");
+    }
+    UnixSockets.closeAll(f.fds());
+    JsonNode h = MountHandover.JSON.readTree(f.payload());
+    return h.path("held").asBoolean() ? Math.max(1, h.path("generation").asInt(1)) : -1;
+  }
+
+  /**
+   * What an external keeper's worker does to attach again after the keeper came back (it sends
+   * the descriptors, the state and the journal with {@link #attach}, then the handles with {@link
+   * Vfs#setHandleEvents}).
+   */
+  void onKeeperLost(Reattach reattach) {
+    this.reattach = reattach;
   }
 
   /** The keeper of this process (from {@link Keeper#SOCKET_ENV}), or null when there is none. */
@@ -48,18 +113,7 @@ final class KeeperLink implements Vfs.HandleEvents {
     if (s == null || s.isBlank()) {
       return null;
     }
-    int fd;
-    try {
-      fd = UnixSockets.connect(Path.of(s));
-      UnixSockets.Peer p = UnixSockets.peer(fd);
-      if (p.uid() != ControlSocket.currentUid() && p.uid() != 0) {
-        FdPassing.closeQuietly(fd);
-        throw new IOException("the keeper socket " + s + " is served by uid " + p.uid() + ": not trusted");
-      }
-    } catch (NativeException e) {
-      throw new IOException("cannot reach the mount's keeper at " + s + ": " + e.getMessage());
-    }
-    return new KeeperLink(fd);
+    return new KeeperLink(connectTrusted(Path.of(s)), null);
   }
 
   /** The generation this worker has (0: the first, which mounts; more: a recovery). */
@@ -97,9 +151,10 @@ final class KeeperLink implements Vfs.HandleEvents {
       return;
     }
     watching = true;
+    int watched = fd;
     Thread.ofPlatform().daemon(true).name("nectar-keeper-watch").start(() -> {
       try {
-        UnixSockets.Frame f = UnixSockets.receive(fd, 64 << 10, Integer.MAX_VALUE);
+        UnixSockets.Frame f = UnixSockets.receive(watched, 64 << 10, Integer.MAX_VALUE);
         if (f != null) {
           UnixSockets.closeAll(f.fds());
           log.warn("unexpected message from the mount's keeper; no longer watching it");
@@ -108,11 +163,59 @@ final class KeeperLink implements Vfs.HandleEvents {
       } catch (NativeException e) {
         // the keeper is gone
       }
-      if (!done) {
-        log.error("the mount's keeper ended: this worker ends too (the mount ends as it did with the single mount process)");
-        Runtime.getRuntime().halt(1);
+      if (done) {
+        return;
       }
+      if (external != null) {
+        reconnect(watched);
+        return;
+      }
+      log.error("the mount's keeper ended: this worker ends too (the mount ends as it did with the single mount process)");
+      Runtime.getRuntime().halt(1);
     });
+  }
+
+  /**
+   * The external keeper went: serve on, and attach again (every second) once its socket answers,
+   * until this worker ends. Events meanwhile are not sent; the re-attach reports every open
+   * handle and unflushed file again.
+   */
+  private void reconnect(int old) {
+    log.warn("the mount's keeper at {} ended: serving on; until it is back, a crash of this process ends the mount", external);
+    synchronized (this) {
+      broken = true;
+      watching = false;
+      FdPassing.closeQuietly(old);
+    }
+    while (!done) {
+      try {
+        Thread.sleep(RECONNECT_MILLIS);
+        int next = connectTrusted(external);
+        synchronized (this) {
+          fd = next;
+          broken = false;
+        }
+        Reattach r = reattach;
+        try {
+          if (r != null) {
+            r.run();
+          }
+        } catch (IOException | RuntimeException e) {
+          synchronized (this) {
+            broken = true;
+            watching = false;
+            FdPassing.closeQuietly(next);
+          }
+          throw new IOException("attaching again failed: " + e.getMessage(), e);
+        }
+        log.info("attached to the mount's keeper at {} again", external);
+        return;
+      } catch (IOException e) {
+        log.debug("keeper at {} not back yet: {}", external, e.getMessage());
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
   }
 
   /** Asks the keeper for the mount of a worker that crashed. */

@@ -61,6 +61,11 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--standby", negatable = true, description = "With the keeper: keep a standby worker that has the volume prepared, so a crashed server is replaced in well under a second (default: ${DEFAULT-VALUE}: a recovery starts a new process, seconds; the standby costs a second JVM and may still be starting when the mount ends).")
   boolean standby = false;
 
+  @Option(names = "--keeper-socket", paramLabel = "PATH", description = "Attach to the external keeper listening at PATH (the CSI node"
+      + " plugin's, for a mount pod) instead of starting one: it holds the /dev/fuse connection when this process dies, and the next 'nectar mount'"
+      + " with the same PATH recovers the mount (commits the journaled writes, takes the open files over) instead of mounting anew.")
+  Path keeperSocket;
+
   @Option(names = "--journal-size", paramLabel = "SIZE", description = "With the keeper: memory for the write journal, which holds the"
       + " acknowledged writes not yet committed so that the worker replacing a crashed one commits them (default: ${DEFAULT-VALUE}, 5M to 1G;"
       + " memory is used while writes are pending and given back 10 s after all are committed; a write that finds it full commits its file at"
@@ -184,6 +189,19 @@ final class MountCommand implements Callable<Integer> {
     }
     validateOptions();
     int generation = keeperWorker ? KeeperLink.generation() : -1;
+    KeeperLink externalLink = null;
+    if (keeperSocket != null && !keeperWorker && !takeoverChild && !(background && !child)) {
+      externalLink = KeeperLink.external(keeperSocket);
+      if (externalLink != null) {
+        try {
+          generation = externalLink.status(); // held: a dead predecessor's mount, recovered below
+        } catch (IOException e) {
+          org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("the keeper at {} did not answer ({}): this mount serves without crash"
+              + " protection", keeperSocket, e.getMessage());
+          externalLink = null;
+        }
+      }
+    }
     if (!takeoverChild && generation <= 0) {
       checkMountpoint();
     }
@@ -203,7 +221,7 @@ final class MountCommand implements Callable<Integer> {
       return new Keeper(workerCommand(), secretEnv(), mountpoint.toAbsolutePath().normalize(), standby, spec.commandLine().getErr()).run(); // runs no file system code
     }
     boundHeap();
-    KeeperLink link = keeperWorker ? KeeperLink.fromEnvironment() : takeoverChild ? successorLink() : null;
+    KeeperLink link = keeperWorker ? KeeperLink.fromEnvironment() : takeoverChild ? successorLink() : externalLink;
     TakeoverSuccessor successor = null;
     Metrics metrics = Metrics.create();
     long received = 0;
@@ -290,6 +308,9 @@ final class MountCommand implements Callable<Integer> {
     metrics.bindJvm();
     MetricsOptions.advertise(metrics, stack.endpoint); // where `nectar stats` finds the endpoint
     Live live = new Live(metrics, stack, server, link);
+    if (link != null) {
+      link.onKeeperLost(() -> reattach(link, live)); // an external keeper that restarts
+    }
     MountHandover handover = new MountHandover(live);
     ControlSocket control = null;
     try {
@@ -338,7 +359,10 @@ final class MountCommand implements Callable<Integer> {
   }
 
   /** A successor's link to the running mount's keeper, if it has one and it answers (else the takeover goes on without). */
-  private static KeeperLink successorLink() {
+  private KeeperLink successorLink() {
+    if (keeperSocket != null) {
+      return KeeperLink.external(keeperSocket); // the predecessor's arguments: the same external keeper
+    }
     try {
       return KeeperLink.fromEnvironment();
     } catch (IOException e) {
@@ -362,6 +386,20 @@ final class MountCommand implements Callable<Integer> {
       org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("could not attach to the mount's keeper ({}): a crash of this process ends the mount",
           e.getMessage());
     }
+  }
+
+  /**
+   * Attaches again to an external keeper that restarted: the descriptors, the state and this
+   * process's journal (the one in use: its pending records stay valid), then every open handle
+   * and unflushed file ({@link io.nectarfs.vfs.Vfs#setHandleEvents} reports them).
+   */
+  private void reattach(KeeperLink link, Live live) throws IOException {
+    FuseServer server = live.server();
+    Stack stack = live.stack();
+    io.nectarfs.fuse.HandoverState state = new io.nectarfs.fuse.HandoverState(server.mountpoint().toString(), server.initState(),
+        mountOptions(stack.volume), new io.nectarfs.vfs.HandleTable(stack.volume.meta().sessionId(), 1, List.of()));
+    link.attach(server.session().fds(), state.encode(), journalFile == null ? -1 : journalFile.fd);
+    stack.volume.vfs().setHandleEvents(link);
   }
 
   /**
@@ -509,7 +547,7 @@ final class MountCommand implements Callable<Integer> {
 
   /** Whether this {@code nectar mount} becomes a keeper with a worker (not for io_uring mounts, whose rings die with their process). */
   private boolean keeperMode() {
-    return !keeperWorker && !takeoverChild && !noKeeper && !ioUring;
+    return !keeperWorker && !takeoverChild && !noKeeper && !ioUring && keeperSocket == null;
   }
 
   /** The line a recovered worker prints when it serves (tests read the pause from it). */
@@ -833,6 +871,10 @@ final class MountCommand implements Callable<Integer> {
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(cl, "--journal-size " + journalSize + ": " + e.getMessage());
+    }
+    if (keeperSocket != null && (ioUring || noKeeper || standby)) {
+      throw new ParameterException(cl, "--keeper-socket cannot go with " + (ioUring ? "--io-uring (its rings die with this process)"
+          : noKeeper ? "--no-keeper" : "--standby (a standby needs nectar mount's own keeper)"));
     }
     if (readers < 1 || readers > 64) {
       throw new ParameterException(cl, "--readers " + readers + " is out of range: use 1 to 64");

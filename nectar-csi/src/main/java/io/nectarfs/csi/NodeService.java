@@ -231,9 +231,14 @@ final class NodeService extends NodeGrpc.NodeImplBase {
             if (t == null || !t.key().equals(key)) {
               continue;
             }
+            Path source = source(mountPoint, t.subdir());
+            if (sameDirectory(target, source)) {
+              LOG.info("{} still shows {} after the mount {} came back (its descriptors were kept): left as it is", target, source, key);
+              continue;
+            }
             try {
               BindMounts.unmount(target);
-              BindMounts.bind(source(mountPoint, t.subdir()), target, t.readOnly());
+              BindMounts.bind(source, target, t.readOnly());
               LOG.info("re-established {} after the mount {} came back", target, key);
             } catch (IOException | RuntimeException e) {
               LOG.warn("cannot re-establish {} after the mount {} came back: {}", target, key, e.getMessage());
@@ -244,6 +249,21 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         LOG.warn("cannot list the references of {}: {}", key, e.getMessage());
       }
     });
+  }
+
+  /**
+   * Whether {@code target} answers and is the directory {@code source} is (same device and inode):
+   * a mount whose descriptors were kept across its server's restart, whose bind mounts need
+   * nothing. A target of a dead mount fails the stat (ENOTCONN) and is bound again.
+   */
+  private static boolean sameDirectory(Path target, Path source) {
+    try {
+      Map<String, Object> a = Files.readAttributes(target, "unix:dev,ino");
+      Map<String, Object> b = Files.readAttributes(source, "unix:dev,ino");
+      return a.get("dev").equals(b.get("dev")) && a.get("ino").equals(b.get("ino"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static Path source(Path mountPoint, String subdir) {

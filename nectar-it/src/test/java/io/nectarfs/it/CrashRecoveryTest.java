@@ -75,27 +75,13 @@ class CrashRecoveryTest {
     while (System.nanoTime() < deadline) {
       List<Long> kids = ProcessHandle.of(keeper).orElseThrow().children()
           .filter(c -> c.info().arguments().map(a -> List.of(a).contains("--keeper-worker")).orElse(false)).map(ProcessHandle::pid)
-          .filter(CrashRecoveryTest::holdsDevFuse).toList();
+          .filter(MountedVolume::holdsDevFuse).toList();
       if (kids.size() == 1) {
         return kids.getFirst();
       }
       Thread.sleep(50); // polls a condition, with a deadline
     }
     throw new AssertionError("no worker under keeper pid " + keeper);
-  }
-
-  private static boolean holdsDevFuse(long pid) {
-    try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-      return fds.anyMatch(f -> {
-        try {
-          return Files.readSymbolicLink(f).toString().equals("/dev/fuse");
-        } catch (IOException e) {
-          return false;
-        }
-      });
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   /** Crash recovery pauses in the log, in milliseconds. */
@@ -128,7 +114,7 @@ class CrashRecoveryTest {
     while (System.nanoTime() < deadline) {
       List<Long> found = ProcessHandle.allProcesses().filter(p -> p.pid() != keeper)
           .filter(p -> p.info().arguments().map(a -> List.of(a).contains(mnt.toString())).orElse(false))
-          .map(ProcessHandle::pid).filter(CrashRecoveryTest::holdsDevFuse).toList();
+          .map(ProcessHandle::pid).filter(MountedVolume::holdsDevFuse).toList();
       if (found.size() == 1) {
         return found.getFirst();
       }

@@ -157,4 +157,19 @@ final class MountedVolume implements AutoCloseable {
     server.close();
     volume.close();
   }
+
+  /** Whether process {@code pid} has {@code /dev/fuse} open (serves a mount). */
+  static boolean holdsDevFuse(long pid) {
+    try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      return fds.anyMatch(f -> {
+        try {
+          return Files.readSymbolicLink(f).toString().equals("/dev/fuse");
+        } catch (IOException e) {
+          return false;
+        }
+      });
+    } catch (IOException e) {
+      return false;
+    }
+  }
 }

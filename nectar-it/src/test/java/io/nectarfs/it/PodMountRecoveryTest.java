@@ -3,15 +3,7 @@ package io.nectarfs.it;
 import static io.nectarfs.it.MountedVolume.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.nectarfs.csi.mount.MountSpec;
 import io.nectarfs.csi.mount.Mounter;
 import io.nectarfs.csi.pod.NodePods;
@@ -25,11 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +40,7 @@ class PodMountRecoveryTest {
   static final String KEY = "mnt"; // MountMain mounts at <base>/mnt = <mount root>/<key>
 
   @TempDir Path tmp;
-  KubernetesMockServer server;
+  MockCluster cluster;
   KubernetesClient client;
   Mounter mounter;
   Process mount;
@@ -71,38 +61,20 @@ class PodMountRecoveryTest {
     if (FuseMount.isMounted(mnt)) {
       FuseMount.unmount(mnt, true, false);
     }
-    if (client != null) {
-      client.close();
-    }
-    if (server != null) {
-      try {
-        server.destroy();
-      } catch (IllegalStateException e) { // its shutdown gives open watches a fixed few seconds: slow on a busy machine
-        if (!String.valueOf(e.getMessage()).contains("Unable to close MockWebServer")) {
-          throw e;
-        }
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   @Test
   void aKilledMountPodComesBackAndTheTargetsAreBoundAgain() throws Exception {
     MountedVolume.requireFuse();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    server.init();
-    client = server.createClient();
+    cluster = MockCluster.start();
+    client = cluster.client;
     Path root = tmp.resolve("vol");
     PodMounterConfig config = PodMounterConfig.forNode("node-1").withNamespace(NS).withMountRoot(root)
         .withCheckInterval(Duration.ofMillis(200)).withReadyTimeout(Duration.ofSeconds(120));
-    NodePods nodePods = new NodePods() { // what the kubelet would list: this namespace is this node
-      @Override
-      public List<Pod> list() {
-        return client.pods().inNamespace(NS).list().getItems();
-      }
-
-      @Override
-      public void close() {}
-    };
+    NodePods nodePods = cluster.nodePods(NS);
     mounter = PodMounters.create(client, nodePods, config);
     Path t1 = Files.createDirectories(tmp.resolve("pods/a/volumes/pv1/mount"));
     Path t2 = Files.createDirectories(tmp.resolve("pods/b/volumes/pv1/mount"));
@@ -161,26 +133,8 @@ class PodMountRecoveryTest {
     client.pods().inNamespace(NS).withName(name).waitUntilCondition(Objects::nonNull, 120, TimeUnit.SECONDS);
   }
 
-  /** Plays the kubelet's status write (again on a conflict with the mounter's annotation updates). */
   private void markReady(String name, int restarts) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        writeReady(name, restarts);
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 50) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private void writeReady(String name, int restarts) {
-    client.pods().inNamespace(NS).withName(name).edit(p -> new PodBuilder(p)
-        .editMetadata().withUid(p.getMetadata().getUid() != null ? p.getMetadata().getUid() : UUID.randomUUID().toString()).endMetadata()
-        .withStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition()
-            .withContainerStatuses(new ContainerStatusBuilder().withName("mount").withReady(true).withRestartCount(restarts).build()).build())
-        .build());
+    cluster.markReady(NS, name, restarts);
   }
 
   /** Runs the mount as the pod's container would: a separate process serving FUSE at root/mnt. */

@@ -22,10 +22,16 @@ public interface MounterProvider {
    * @param nodeId this node's id (the Kubernetes node name)
    * @param stateDir the node plugin's directory for local state (0700)
    * @param settings mode settings from the command line ({@code --mounter-option k=v}) and environment
+   * @param keepers where mount pods' FUSE descriptors are kept ({@link DescriptorKeepers#NONE}: nowhere)
    */
-  record Context(String nodeId, Path stateDir, Map<String, String> settings) {
+  record Context(String nodeId, Path stateDir, Map<String, String> settings, DescriptorKeepers keepers) {
     public Context {
       settings = Map.copyOf(settings);
+      java.util.Objects.requireNonNull(keepers, "keepers");
+    }
+
+    public Context(String nodeId, Path stateDir, Map<String, String> settings) {
+      this(nodeId, stateDir, settings, DescriptorKeepers.NONE);
     }
   }
 }

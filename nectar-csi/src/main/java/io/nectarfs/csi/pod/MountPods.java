@@ -116,11 +116,17 @@ public final class MountPods {
 
   /**
    * The mount pod of {@code spec} on this node with reference {@code ref}; {@code settings} are
-   * the merged StorageClass / ConfigMap / default values.
+   * the merged StorageClass / ConfigMap / default values; {@code keeperSocket} (or null) is where
+   * the node plugin keeps the mount's FUSE descriptors ({@link io.nectarfs.csi.mount.DescriptorKeepers}):
+   * the mount attaches there, and its directory is mounted into the pod at the same path.
    *
    * @throws IllegalArgumentException when the spec has no {@code META_URL} secret or no image is set
    */
   static Pod pod(MountSpec spec, String ref, PodMounterConfig config, Map<String, String> settings) {
+    return pod(spec, ref, config, settings, null);
+  }
+
+  static Pod pod(MountSpec spec, String ref, PodMounterConfig config, Map<String, String> settings, java.nio.file.Path keeperSocket) {
     String url = spec.secrets().get(META_URL);
     if (url == null || url.isBlank()) {
       throw new IllegalArgumentException("volume " + spec.volumeName() + ": the secret has no " + META_URL);
@@ -142,6 +148,9 @@ public final class MountPods {
     if (ownMetrics) {
       // On the pod's own IP (no host network: one port for every mount pod), for the dashboard and Prometheus.
       options.add("--metrics=0.0.0.0:" + METRICS_PORT);
+    }
+    if (keeperSocket != null) {
+      options.add("--keeper-socket=" + keeperSocket);
     }
     Container mount = MountContainers.container(CONTAINER,
         new MountContainers.Mount(Uris.redact(url), mountPoint, options, secretName(name), spec.secrets().keySet(), settings));
@@ -172,6 +181,11 @@ public final class MountPods {
             .addNewVolume().withName("dev-fuse").withNewHostPath().withPath("/dev/fuse").withType("CharDevice").endHostPath().endVolume()
         .endSpec()
         .build();
+    if (keeperSocket != null) {
+      String dir = keeperSocket.getParent().toString();
+      pod.getSpec().getVolumes().add(new VolumeBuilder().withName("keepers").withNewHostPath().withPath(dir).withType("Directory").endHostPath().build());
+      pod.getSpec().getContainers().getFirst().getVolumeMounts().add(new VolumeMountBuilder().withName("keepers").withMountPath(dir).build());
+    }
     if (ownCache) {
       pod.getSpec().getVolumes().add(new VolumeBuilder().withName("cache").withNewHostPath().withPath(cacheRoot).withType("DirectoryOrCreate").endHostPath().build());
       pod.getSpec().getContainers().getFirst().getVolumeMounts().add(new VolumeMountBuilder().withName("cache").withMountPath(cacheRoot).build());

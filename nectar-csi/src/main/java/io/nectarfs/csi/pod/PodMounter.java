@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.nectarfs.csi.mount.DescriptorKeepers;
 import io.nectarfs.csi.mount.MountSpec;
 import io.nectarfs.csi.mount.Mounter;
 import java.io.IOException;
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@link Mounter} by mount pods: one pod per (key, node), named by {@link MountPods#podName},
  * created through the API server, its references kept as pod annotations ({@link
  * MountPods#refKey}), deleted {@link PodMounterConfig#grace()} after its last reference went.
+ * Each key's FUSE descriptors are kept by {@link DescriptorKeepers} (started before its pod is
+ * created and at every check of a pod with references, ended when the pod is deleted), so a
+ * mount outlives its pod's container.
  *
  * <p>Concurrency: one {@link ReentrantLock} per key serialises this process's acquire, release
  * and check of that key; different keys never wait for each other. The pod's annotations are the
@@ -49,6 +53,7 @@ final class PodMounter implements Mounter {
   private final KubernetesClient client;
   private final NodePods nodePods;
   private final PodMounterConfig config;
+  private final DescriptorKeepers keepers;
   private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final Map<String, Known> known = new ConcurrentHashMap<>();
   private final Map<String, Incarnation> seen = new ConcurrentHashMap<>();
@@ -71,9 +76,14 @@ final class PodMounter implements Mounter {
   }
 
   PodMounter(KubernetesClient client, NodePods nodePods, PodMounterConfig config) {
+    this(client, nodePods, config, DescriptorKeepers.NONE);
+  }
+
+  PodMounter(KubernetesClient client, NodePods nodePods, PodMounterConfig config, DescriptorKeepers keepers) {
     this.client = client;
     this.nodePods = nodePods;
     this.config = config;
+    this.keepers = keepers;
     if (config.checkInterval().isPositive()) {
       checker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("nectar-mount-pods").unstarted(r));
       long ms = config.checkInterval().toMillis();
@@ -243,6 +253,7 @@ final class PodMounter implements Mounter {
       }
       return null;
     }
+    keepQuietly(key); // listening again after a restart of this process, so the running mount re-attaches
     if (!MountPods.ready(observed) || !config.mountAnswers().test(config.mountRoot().resolve(key))) {
       return null;
     }
@@ -253,6 +264,16 @@ final class PodMounter implements Mounter {
       return before;
     }
     return null;
+  }
+
+  /** The key's keeper socket (started unless it runs), or null when there is none or it cannot listen (logged). */
+  private Path keepQuietly(String key) {
+    try {
+      return keepers.keep(key, config.mountRoot().resolve(key));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("no descriptor keeper for {} (a crash of its mount pod ends the mount): {}", key, e.getMessage());
+      return null;
+    }
   }
 
   private void checkQuietly() {
@@ -269,9 +290,10 @@ final class PodMounter implements Mounter {
    */
   private boolean create(MountSpec spec, String ref) throws IOException {
     Map<String, String> settings = MountPods.settings(spec.parameters(), configMapData(), config.defaults());
+    Path keeper = keepQuietly(spec.key()); // before the pod: its mount attaches at once
     Pod pod;
     try {
-      pod = MountPods.pod(spec, ref, config, settings);
+      pod = MountPods.pod(spec, ref, config, settings, keeper);
     } catch (IllegalArgumentException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -333,6 +355,7 @@ final class PodMounter implements Mounter {
       Pod after = editAnnotations(name, a -> a.remove(MountPods.refKey(ref)));
       if (after != null && MountPods.refs(after).isEmpty()) {
         deleteQuietly(name, MountPods.secretName(name));
+        keepers.release(key);
         known.remove(key);
         seen.remove(key);
       }
@@ -366,6 +389,7 @@ final class PodMounter implements Mounter {
     }
     LOG.info("deleting mount pod {}/{}: no reference for {}", config.namespace(), name, config.grace());
     deleteQuietly(name, MountPods.secretName(name));
+    keepers.release(key);
     known.remove(key);
     seen.remove(key);
   }

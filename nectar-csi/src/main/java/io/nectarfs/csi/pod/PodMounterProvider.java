@@ -55,7 +55,7 @@ public final class PodMounterProvider implements MounterProvider {
       client.close();
       throw e;
     }
-    PodMounter m = new PodMounter(client, nodePods, config);
+    PodMounter m = new PodMounter(client, nodePods, config, context.keepers());
     m.closeAlso(nodePods, client);
     return m;
   }

@@ -13,6 +13,11 @@ public final class PodMounters {
    * mounter checks its pods every {@link PodMounterConfig#checkInterval()} on a daemon thread.
    */
   public static Mounter create(KubernetesClient client, NodePods nodePods, PodMounterConfig config) {
-    return new PodMounter(client, nodePods, config);
+    return create(client, nodePods, config, io.nectarfs.csi.mount.DescriptorKeepers.NONE);
+  }
+
+  /** As {@link #create(KubernetesClient, NodePods, PodMounterConfig)}, the mount pods' descriptors kept by {@code keepers}. */
+  public static Mounter create(KubernetesClient client, NodePods nodePods, PodMounterConfig config, io.nectarfs.csi.mount.DescriptorKeepers keepers) {
+    return new PodMounter(client, nodePods, config, keepers);
   }
 }

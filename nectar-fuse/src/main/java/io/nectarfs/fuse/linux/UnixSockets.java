@@ -192,6 +192,17 @@ public final class UnixSockets {
     }
   }
 
+  /**
+   * Shuts both directions of the connection {@code fd} down (errors ignored): a thread blocked
+   * reading it here gets end-of-file, and so does the peer, while the descriptor stays open until
+   * its reader closes it (closing it under the reader could hand its number to another file).
+   */
+  public static void shutdown(int fd) {
+    try (Arena a = Arena.ofConfined()) {
+      LibC.shutdown(LibC.newErrnoBox(a), fd, 2); // SHUT_RDWR
+    }
+  }
+
   /** Closes every descriptor of {@code fds}. */
   public static void closeAll(int[] fds) {
     for (int fd : fds) {

@@ -1,0 +1,272 @@
+package io.nectarfs.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nectarfs.cli.PodKeepers;
+import io.nectarfs.csi.mount.MountSpec;
+import io.nectarfs.csi.mount.Mounter;
+import io.nectarfs.csi.pod.NodePods;
+import io.nectarfs.csi.pod.PodMounterConfig;
+import io.nectarfs.csi.pod.PodMounters;
+import io.nectarfs.fuse.FuseMount;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue #17 for mount pods: the node plugin keeps each mount pod's FUSE descriptors ({@link
+ * PodKeepers}, in this test's JVM, which plays the node plugin), so killing the pod's container
+ * (SIGKILL of its {@code nectar mount}) loses nothing: the mount point, the bind mount into the
+ * application pod and the program's open files stay, the kubelet's next container (the pod's
+ * own command, run here as a process) recovers the mount from the keeper, and the program sees
+ * no error, keeps its lock and loses no acknowledged write. A restart of the node plugin (its
+ * keepers end) leaves the mount serving; it attaches to the next keeper with its open handles, so
+ * a second kill is recovered too. Before the keepers, one kill gave the program ENOTCONN ({@link
+ * PodMountRecoveryTest}).
+ */
+class PodKeeperRecoveryTest {
+  static final String NS = "nectarfs";
+  static final String KEY = "nectar-it-vol-0a1b2c";
+  private static final Pattern RESULT = Pattern.compile("nectar-recovery-result (\\{.*\\})");
+
+  @TempDir Path tmp;
+  MockCluster cluster;
+  KubernetesClient client;
+  Mounter mounter;
+  PodKeepers keepers;
+  Workload program;
+  final List<Process> containers = new CopyOnWriteArrayList<>();
+  final List<Path> binds = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (program != null) {
+      program.close();
+    }
+    if (mounter != null) {
+      mounter.close();
+    }
+    for (Path t : binds) {
+      run("umount", "-l", t.toString());
+    }
+    for (Process p : containers) {
+      p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    if (keepers != null) {
+      keepers.release(KEY);
+    }
+    Path mnt = tmp.resolve("vol").resolve(KEY);
+    if (FuseMount.isMounted(mnt)) {
+      FuseMount.unmount(mnt, true, false);
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aKilledMountContainer_leavesTheMountHeld_andTheNextContainerRecoversIt_withoutAnErrorInTheProgram() throws Exception {
+    MountedVolume.requireFuse();
+    String meta = "sqlite3://" + tmp.resolve("vol.db");
+    nectar("format", meta, "vol", "--storage", "file://" + tmp.resolve("data"), "--trash-days", "0");
+    cluster = MockCluster.start();
+    client = cluster.client;
+    Path root = tmp.resolve("vol");
+    PodMounterConfig config = PodMounterConfig.forNode("node-1").withNamespace(NS).withMountRoot(root)
+        .withDefaults(Map.of(PodMounterConfig.IMAGE, "nectar:test"))
+        .withCheckInterval(Duration.ofMillis(200)).withReadyTimeout(Duration.ofSeconds(120)).withGrace(Duration.ZERO);
+    NodePods nodePods = cluster.nodePods(NS);
+    keepers = PodKeepers.open(tmp.resolve("keepers"));
+    mounter = PodMounters.create(client, nodePods, config, keepers);
+    MountSpec spec = new MountSpec(KEY, "it-vol", Map.of("META_URL", meta),
+        List.of("--cache-dir=" + tmp.resolve("cache"), "--metrics=127.0.0.1:0"), Map.of());
+    String podName = "nectar-mount-node-1-" + KEY;
+
+    CompletableFuture<Path> first = CompletableFuture.supplyAsync(() -> acquire(spec, "target-a"));
+    Pod pod = client.pods().inNamespace(NS).withName(podName).waitUntilCondition(Objects::nonNull, 120, TimeUnit.SECONDS);
+    Container c = pod.getSpec().getContainers().getFirst();
+    Path socket = tmp.resolve("keepers").resolve(KEY + ".sock");
+    assertThat(c.getCommand()).as("the mount attaches to the node plugin's keeper").contains("--keeper-socket=" + socket);
+    assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getHostPath().getPath()).isEqualTo(socket.getParent().toString()));
+    assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo(socket.getParent().toString()));
+
+    startContainer(c, meta, "mounted at"); // the kubelet starts the container
+    markReady(podName, 0);
+    Path mp = first.get(120, TimeUnit.SECONDS);
+    Path data = Files.createDirectories(mp.resolve("pv1"));
+    Path target = Files.createDirectories(tmp.resolve("pods/a/volumes/pv1/mount"));
+    bind(data, target); // the node service publishes the volume into the application pod
+    byte[] big = new byte[8 << 20];
+    new java.util.Random(5).nextBytes(big);
+    Files.write(target.resolve("big"), big);
+    program = Workload.start(tmp, target);
+    String before = program.goesOnFrom(program.status(), "the start");
+
+    long worker = serverPid(containers.getFirst());
+    ProcessHandle.of(worker).orElseThrow().destroyForcibly(); // the container dies: SIGKILL, no unmount
+    assertThat(containers.getFirst().waitFor(2, TimeUnit.MINUTES)).isTrue();
+    await(() -> keepers.held(KEY), "the node plugin's keeper holds the mount");
+    assertThat(FuseMount.isMounted(mp)).as("the mount point stays while no server runs").isTrue();
+
+    String recovered = startContainer(c, meta, "nectar-recovery-result"); // the kubelet restarts the container
+    markReady(podName, 1);
+    Matcher m = RESULT.matcher(recovered);
+    assertThat(m.find()).as(recovered).isTrue();
+    assertThat(m.group(1)).contains("\"lost_writes\":0");
+    System.out.println("recovered after the container's kill: " + m.group(1)); // the pause, for the record
+    assertThat(keepers.held(KEY)).isFalse();
+
+    String after = program.goesOnFrom(before, "the recovery");
+    assertThat(Workload.tryLock(target.resolve("locked"))).as("the program's lock is still held").startsWith("refused");
+    assertThat(after).contains("lost 0");
+
+    // The node plugin restarts (its keepers end with it): the mount serves on, and attaches again,
+    // with its open handles, to the keeper the next pod check starts; a crash after that is recovered too.
+    keepers.release(KEY);
+    await(() -> keepers.serving(KEY), "the mount attaches to the node plugin's next keeper");
+    after = program.goesOnFrom(after, "the node plugin's restart");
+    ProcessHandle.of(serverPid(containers.getLast())).orElseThrow().destroyForcibly();
+    assertThat(containers.getLast().waitFor(2, TimeUnit.MINUTES)).isTrue();
+    await(() -> keepers.held(KEY), "the next keeper holds the mount");
+    m = RESULT.matcher(startContainer(c, meta, "nectar-recovery-result"));
+    markReady(podName, 2);
+    assertThat(m.find()).isTrue();
+    assertThat(m.group(1)).contains("\"lost_writes\":0").doesNotContain("\"handles\":0,");
+    System.out.println("recovered after the node plugin's restart and a kill: " + m.group(1));
+    after = program.goesOnFrom(after, "the second recovery");
+    assertThat(Workload.tryLock(target.resolve("locked"))).as("the program's lock is still held").startsWith("refused");
+    assertThat(after).contains("lost 0");
+    String done = program.stop();
+    assertThat(Workload.field(done, "missing")).as(done).isZero();
+    assertThat(Workload.field(done, "lost")).as(done).isZero();
+    program = null;
+    assertThat(Files.readAllBytes(target.resolve("big"))).isEqualTo(big);
+
+    run("umount", "-l", target.toString());
+    binds.remove(target);
+    nectar("umount", mp.toString()); // the pod's preStop hook: the mount ends, and its keeper holds nothing
+    assertThat(containers.getLast().waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(containers.getLast().exitValue()).isZero();
+    assertThat(keepers.held(KEY)).isFalse();
+    assertThat(FuseMount.isMounted(mp)).isFalse();
+    mounter.release(KEY, "target-a"); // the last reference goes: the pod is deleted, and its keeper ends
+    assertThat(client.pods().inNamespace(NS).withName(podName).get()).isNull();
+    assertThat(socket).doesNotExist();
+  }
+
+  private Path acquire(MountSpec spec, String ref) {
+    try {
+      return mounter.acquire(spec, ref);
+    } catch (IOException e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  /**
+   * Runs the mount pod's container command ({@code nectar} is this build's launcher, the metadata
+   * URL comes from the Secret's variable) until it prints {@code until}; returns what it printed.
+   */
+  private String startContainer(Container c, String meta, String until) throws IOException {
+    List<String> cmd = new ArrayList<>(c.getCommand());
+    assertThat(cmd.getFirst()).isEqualTo("nectar");
+    cmd.set(0, GatewayProcess.launcher());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(tmp.toFile());
+    pb.environment().putAll(Map.of("NECTAR_NO_BUILD", "1", "HOME", tmp.resolve("home").toString(), "NECTAR_MOUNT_META_URL", meta));
+    Process p = pb.start();
+    containers.add(p);
+    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    String line;
+    while ((line = r.readLine()) != null) {
+      seen.append(line).append('\n');
+      if (line.contains(until)) {
+        break;
+      }
+    }
+    assertThat(line).as("the container printed '%s':%n%s", until, seen).isNotNull();
+    Thread.ofVirtual().start(() -> { // keep draining so the container never blocks on a full pipe
+      try {
+        while (r.readLine() != null) {
+          // discard
+        }
+      } catch (IOException ignored) {
+        // it ended
+      }
+    });
+    return seen.toString();
+  }
+
+  /** The process of {@code container} that serves the mount (holds {@code /dev/fuse}): it, or its descendant. */
+  private static long serverPid(Process container) throws Exception {
+    List<ProcessHandle> all = new ArrayList<>(container.toHandle().descendants().toList());
+    all.addFirst(container.toHandle());
+    for (ProcessHandle h : all) {
+      if (MountedVolume.holdsDevFuse(h.pid())) {
+        return h.pid();
+      }
+    }
+    throw new AssertionError("no process of the container holds /dev/fuse");
+  }
+
+  private String nectar(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(GatewayProcess.launcher()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(tmp.toFile());
+    pb.environment().putAll(Map.of("NECTAR_NO_BUILD", "1", "HOME", tmp.resolve("home").toString()));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  private void markReady(String name, int restarts) {
+    cluster.markReady(NS, name, restarts);
+  }
+
+  private void bind(Path source, Path target) throws IOException {
+    assertThat(run("mount", "--bind", source.toString(), target.toString())).isEmpty();
+    binds.add(target);
+  }
+
+  /** Runs a program; returns "" on success, else its output (never throws on a non-zero exit). */
+  private static String run(String... cmd) throws IOException {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return p.waitFor() == 0 ? "" : out.isEmpty() ? "exit " + p.exitValue() : out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() - deadline).as("waited 120 s until " + what).isNegative();
+      Thread.sleep(50); // polls a condition, with a deadline
+    }
+  }
+}
