@@ -94,6 +94,10 @@ final class Keeper {
   private final Set<Long> dirty = new HashSet<>();
   private Object current;
   private long currentPid;
+  /** The current worker's connection (to tell it {@link #upgrading}), or -1. */
+  private int currentFd = -1;
+  /** Whether the CSI node plugin replaces the mount's pod now (an external keeper's worker then hands over at SIGTERM). */
+  private boolean upgrading;
   private Process child;
   /** A worker started ahead that has prepared its volume and waits in {@code recover} for a crash (or null). */
   private Standby standby;
@@ -160,6 +164,47 @@ final class Keeper {
       notifyAll();
     }
     closeAll();
+  }
+
+  /**
+   * The CSI node plugin begins ({@code on}) or ends replacing the mount's pod: the serving worker is
+   * told (and every worker that attaches or recovers meanwhile), so that at SIGTERM it hands the
+   * mount to this keeper instead of unmounting, and the pod's preStop unmount ({@code nectar umount
+   * --keeper-socket}) leaves the mount.
+   */
+  void upgrading(boolean on) {
+    int fd;
+    synchronized (this) {
+      upgrading = on;
+      fd = currentFd;
+    }
+    if (fd >= 0) {
+      try {
+        UnixSockets.send(fd, upgradingFrame(on), new int[0]);
+      } catch (NativeException e) {
+        log.debug("keeper: the worker was not told of the upgrade: {}", e.getMessage());
+      }
+    }
+  }
+
+  private static byte[] upgradingFrame(boolean on) {
+    return MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "upgrading").put("on", on));
+  }
+
+  /** After an attach or a recovery: a worker that came during an upgrade learns of it. */
+  private void tellUpgrading(Object conn, int fd) throws NativeException {
+    boolean tell;
+    synchronized (this) {
+      tell = upgrading && conn == current;
+    }
+    if (tell) {
+      UnixSockets.send(fd, upgradingFrame(true), new int[0]);
+    }
+  }
+
+  /** Whether the node plugin replaces the mount's pod now ({@link #upgrading(boolean)}). */
+  synchronized boolean upgrading() {
+    return upgrading;
   }
 
   /** Whether a worker that attached (or recovered) serves the mount now. */
@@ -277,19 +322,25 @@ final class Keeper {
               UnixSockets.closeAll(f.fds());
               return;
             }
-            attach(conn, pid, f.fds(), body.payload(), req.path("journal").asBoolean());
+            attach(conn, fd, pid, f.fds(), body.payload(), req.path("journal").asBoolean());
             UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("ok", true)), new int[0]);
+            tellUpgrading(conn, fd);
           }
-          case "recover" -> recover(conn, fd, pid);
+          case "recover" -> {
+            recover(conn, fd, pid);
+            tellUpgrading(conn, fd);
+          }
           case "status" -> {
             boolean held;
+            boolean up;
             int next;
             synchronized (this) {
               held = held();
+              up = upgrading;
               next = generation + 1;
             }
-            UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("ok", true).put("held", held).put("generation", next)),
-                new int[0]);
+            UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("ok", true).put("held", held).put("generation", next)
+                .put("upgrading", up)), new int[0]);
           }
           case "serving" -> serving(conn, pid);
           case "ending" -> {
@@ -311,7 +362,7 @@ final class Keeper {
     }
   }
 
-  private synchronized void attach(Object conn, int pid, int[] received, byte[] encodedState, boolean withJournal) {
+  private synchronized void attach(Object conn, int connFd, int pid, int[] received, byte[] encodedState, boolean withJournal) {
     boolean first = fds.length == 0;
     UnixSockets.closeAll(fds);
     fds = received;
@@ -319,6 +370,7 @@ final class Keeper {
     state = encodedState;
     current = conn;
     currentPid = pid;
+    currentFd = connFd;
     dirty.clear(); // a new server flushed (planned handover) or starts with nothing written
     if (first) {
       handles.clear();
@@ -370,6 +422,7 @@ final class Keeper {
       body = state;
       current = conn;
       currentPid = pid;
+      currentFd = fd;
     }
     UnixSockets.send(fd, MountHandover.bytes(head), send);
     UnixSockets.send(fd, body, new int[0]);
@@ -436,7 +489,18 @@ final class Keeper {
         }
         // else: the child's exit finishes (childExited)
       }
-      case HANDING_OVER -> log.info("keeper: worker pid {} handed the mount over; waiting for its successor to attach", pid);
+      case HANDING_OVER -> {
+        if (external) { // the pod's next container recovers it (the worker flushed everything first)
+          current = null;
+          currentFd = -1;
+          phase = Phase.RECOVERING;
+          diedAt = System.nanoTime();
+          log.info("keeper: worker pid {} handed the mount {} over; holding it for the pod's next container", pid, mountpoint);
+          notifyAll();
+        } else {
+          log.info("keeper: worker pid {} handed the mount over; waiting for its successor to attach", pid);
+        }
+      }
       default -> crashed(pid, saidEnding);
     }
   }
@@ -444,6 +508,7 @@ final class Keeper {
   private void crashed(int pid, boolean saidEnding) {
     diedAt = System.nanoTime();
     current = null;
+    currentFd = -1;
     if (external) {
       phase = Phase.RECOVERING;
       log.warn("keeper: worker pid {} of {} died without ending; holding the mount for its next container ({} open handles, {} files with"
@@ -497,6 +562,7 @@ final class Keeper {
     handles.clear();
     dirty.clear();
     current = null;
+    currentFd = -1;
     currentPid = 0;
     phase = Phase.STARTING;
     log.info("keeper: the mount {} ended; waiting for a new one", mountpoint);

@@ -46,6 +46,11 @@ final class KeeperLink implements Vfs.HandleEvents {
   /** Set once this worker said it ends or hands over: a later "ending" (its shutdown hook) is not sent. */
   private volatile boolean done;
   private volatile boolean watching;
+  /** Whether the external keeper's node plugin replaces this mount's pod now (then SIGTERM hands over instead of unmounting). */
+  private volatile boolean upgrading;
+
+  /** An external keeper's answer to {@code status}. */
+  record Status(boolean held, int generation, boolean upgrading) {}
 
   /** What a recovering worker gets from the keeper. */
   record Recovery(int generation, long diedAt, int[] fds, byte[] state, List<HandleTable.Open> handles, long nextFh, Set<Long> dirty, int journalFd) {}
@@ -56,16 +61,12 @@ final class KeeperLink implements Vfs.HandleEvents {
   }
 
   /**
-   * A link to the external keeper at {@code socket} (the CSI node plugin's for a mount pod); null,
-   * with one warning, when it does not answer (the mount then serves without crash protection).
+   * A link to the external keeper at {@code socket} (the CSI node plugin's for a mount pod).
+   *
+   * @throws IOException one line: it does not answer, or it is served by another user
    */
-  static KeeperLink external(Path socket) {
-    try {
-      return new KeeperLink(connectTrusted(socket), socket);
-    } catch (IOException e) {
-      log.warn("{}: this mount serves without crash protection", e.getMessage());
-      return null;
-    }
+  static KeeperLink external(Path socket) throws IOException {
+    return new KeeperLink(connectTrusted(socket), socket);
   }
 
   private static int connectTrusted(Path socket) throws IOException {
@@ -84,10 +85,11 @@ final class KeeperLink implements Vfs.HandleEvents {
   }
 
   /**
-   * Asks an external keeper whether it holds the mount of a worker that died: the generation to
-   * recover it as ({@link #recover} next), or -1 when there is nothing to recover (mount anew).
+   * Asks an external keeper whether it holds the mount of a worker that died (then {@link #recover}
+   * it as the generation given) and whether its pod is being replaced. Before {@link #attach} or
+   * {@link #recover} only (afterwards the watch thread reads this connection).
    */
-  synchronized int status() throws IOException {
+  synchronized Status status() throws IOException {
     UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "status")), new int[0]);
     UnixSockets.Frame f = UnixSockets.receive(fd, 64 << 10, 60_000);
     if (f == null) {
@@ -95,7 +97,23 @@ final class KeeperLink implements Vfs.HandleEvents {
     }
     UnixSockets.closeAll(f.fds());
     JsonNode h = MountHandover.JSON.readTree(f.payload());
-    return h.path("held").asBoolean() ? Math.max(1, h.path("generation").asInt(1)) : -1;
+    return new Status(h.path("held").asBoolean(), Math.max(1, h.path("generation").asInt(1)), h.path("upgrading").asBoolean());
+  }
+
+  /** Whether the external keeper said that this mount's pod is being replaced (see {@link Keeper#upgrading}). */
+  boolean upgrading() {
+    return upgrading;
+  }
+
+  /** Closes a link used only to ask ({@link #status}). */
+  void close() {
+    done = true;
+    FdPassing.closeQuietly(fd);
+  }
+
+  /** Whether this is a link to an external keeper (the CSI node plugin's). */
+  boolean external() {
+    return external != null;
   }
 
   /**
@@ -154,11 +172,22 @@ final class KeeperLink implements Vfs.HandleEvents {
     int watched = fd;
     Thread.ofPlatform().daemon(true).name("nectar-keeper-watch").start(() -> {
       try {
-        UnixSockets.Frame f = UnixSockets.receive(watched, 64 << 10, Integer.MAX_VALUE);
-        if (f != null) {
+        for (UnixSockets.Frame f; (f = UnixSockets.receive(watched, 64 << 10, Integer.MAX_VALUE)) != null; ) {
           UnixSockets.closeAll(f.fds());
-          log.warn("unexpected message from the mount's keeper; no longer watching it");
-          return;
+          JsonNode m;
+          try {
+            m = MountHandover.JSON.readTree(f.payload());
+          } catch (IOException e) {
+            log.warn("unreadable message from the mount's keeper: {}", e.getMessage());
+            continue;
+          }
+          if (m.path("op").asText().equals("upgrading")) {
+            upgrading = m.path("on").asBoolean();
+            log.info(upgrading ? "the node plugin replaces this mount's pod: at the container's stop this process hands the mount to its keeper"
+                : "the node plugin's replacement of this mount's pod ended");
+          } else {
+            log.warn("unexpected message from the mount's keeper: {}", m);
+          }
         }
       } catch (NativeException e) {
         // the keeper is gone

@@ -191,10 +191,15 @@ final class MountCommand implements Callable<Integer> {
     int generation = keeperWorker ? KeeperLink.generation() : -1;
     KeeperLink externalLink = null;
     if (keeperSocket != null && !keeperWorker && !takeoverChild && !(background && !child)) {
-      externalLink = KeeperLink.external(keeperSocket);
+      try {
+        externalLink = KeeperLink.external(keeperSocket);
+      } catch (IOException e) {
+        org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("{}: this mount serves without crash protection", e.getMessage());
+      }
       if (externalLink != null) {
         try {
-          generation = externalLink.status(); // held: a dead predecessor's mount, recovered below
+          KeeperLink.Status st = externalLink.status();
+          generation = st.held() ? st.generation() : -1; // held: a dead (or handed-over) predecessor's mount, recovered below
         } catch (IOException e) {
           org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("the keeper at {} did not answer ({}): this mount serves without crash"
               + " protection", keeperSocket, e.getMessage());
@@ -301,17 +306,21 @@ final class MountCommand implements Callable<Integer> {
       raiseKernelReadAhead();
       attach(link, server, stack);
     }
-    if (link != null) {
+    boolean external = link != null && link.external();
+    if (link != null && !external) {
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(link::ending)); // before the server's hook unmounts
     }
-    server.closeOnShutdown();
+    if (!external) {
+      server.closeOnShutdown();
+    }
     metrics.bindJvm();
     MetricsOptions.advertise(metrics, stack.endpoint); // where `nectar stats` finds the endpoint
     Live live = new Live(metrics, stack, server, link);
-    if (link != null) {
-      link.onKeeperLost(() -> reattach(link, live)); // an external keeper that restarts
-    }
     MountHandover handover = new MountHandover(live);
+    if (external) {
+      link.onKeeperLost(() -> reattach(link, live)); // the node plugin restarted
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> stopExternal(link, live, handover)));
+    }
     ControlSocket control = null;
     try {
       control = ControlSocket.listen(mountpoint.toAbsolutePath().normalize().toRealPath(), handover);
@@ -344,7 +353,9 @@ final class MountCommand implements Callable<Integer> {
         }
         return Cli.OK;
       }
-      next.closeOnShutdown();
+      if (!external) {
+        next.closeOnShutdown(); // an external keeper's worker: its one hook stops whichever server serves
+      }
       live.serve(next);
     }
     if (control != null) {
@@ -360,10 +371,10 @@ final class MountCommand implements Callable<Integer> {
 
   /** A successor's link to the running mount's keeper, if it has one and it answers (else the takeover goes on without). */
   private KeeperLink successorLink() {
-    if (keeperSocket != null) {
-      return KeeperLink.external(keeperSocket); // the predecessor's arguments: the same external keeper
-    }
     try {
+      if (keeperSocket != null) {
+        return KeeperLink.external(keeperSocket); // the predecessor's arguments: the same external keeper
+      }
       return KeeperLink.fromEnvironment();
     } catch (IOException e) {
       org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("{}: this process serves the mount without crash recovery", e.getMessage());
@@ -386,6 +397,19 @@ final class MountCommand implements Callable<Integer> {
       org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("could not attach to the mount's keeper ({}): a crash of this process ends the mount",
           e.getMessage());
     }
+  }
+
+  /**
+   * SIGTERM (the container stops) of an external keeper's worker: while the node plugin replaces
+   * the pod, the mount goes to the keeper (drained, flushed, the volume closed keeping its
+   * session) for the next pod's container; otherwise the mount ends as usual.
+   */
+  private static void stopExternal(KeeperLink link, Live live, MountHandover handover) {
+    if (link.upgrading() && handover.toKeeper()) {
+      return;
+    }
+    link.ending();
+    live.server().close();
   }
 
   /**
@@ -790,6 +814,9 @@ final class MountCommand implements Callable<Integer> {
       String keeper = System.getenv(Keeper.SOCKET_ENV);
       if (keeper != null && link != null) {
         o.put("keeper", keeper); // the successor attaches to the same keeper
+      }
+      if (link != null && link.external()) {
+        o.put("upgrading", link.upgrading());
       }
       if (logFile != null) {
         o.put("log", logFile.toAbsolutePath().toString());

@@ -102,6 +102,37 @@ final class MountHandover implements ControlSocket.Handler {
     }
   }
 
+  /**
+   * Hands the mount to its external keeper (the CSI node plugin's, while it replaces the pod):
+   * stops reading and drains ({@link FuseServer#handOver}: every writer committed and durable),
+   * then closes the volume keeping its session ({@link Mount#release}, which tells the keeper
+   * first). The pod's next container recovers the mount from the keeper. False, with the mount
+   * still this process's (the caller then ends it), when the server could not hand over.
+   */
+  boolean toKeeper() {
+    FuseServer server = mount.server();
+    if (!"dev-fuse".equals(server.transport())) {
+      return false;
+    }
+    CompletableFuture<FuseServer> outcome = new CompletableFuture<>();
+    pending.set(outcome); // the main thread waits for the outcome instead of ending the mount
+    try {
+      server.handOver();
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not hand the mount to its keeper ({}): ending it", e.getMessage());
+      outcome.completeExceptionally(e); // the main thread then ends the mount
+      return false;
+    }
+    try {
+      mount.release();
+    } catch (IOException | RuntimeException e) {
+      log.warn("the volume did not close cleanly after the handover to the keeper: {}", e.getMessage());
+    }
+    log.info("handed the mount to its keeper: the pod's next container serves it");
+    outcome.complete(null);
+    return true;
+  }
+
   private void handOver(ControlSocket.Connection c, int reads) throws IOException {
     int writes = HandoverState.version();
     if (reads < writes) {

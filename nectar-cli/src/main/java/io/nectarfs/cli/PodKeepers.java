@@ -93,6 +93,14 @@ public final class PodKeepers implements DescriptorKeepers {
   }
 
   @Override
+  public synchronized void upgrading(String key, boolean on) {
+    Keeper k = keepers.get(key);
+    if (k != null) {
+      k.upgrading(on);
+    }
+  }
+
+  @Override
   public Path directory() {
     return dir;
   }
@@ -107,6 +115,12 @@ public final class PodKeepers implements DescriptorKeepers {
   public synchronized boolean serving(String key) {
     Keeper k = keepers.get(key);
     return k != null && k.serving();
+  }
+
+  /** Whether {@code key}'s pod is being replaced ({@link #upgrading(String, boolean)}). */
+  public synchronized boolean replacing(String key) {
+    Keeper k = keepers.get(key);
+    return k != null && k.upgrading();
   }
 
   private Path socket(String key) {

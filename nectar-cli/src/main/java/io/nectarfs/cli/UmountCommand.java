@@ -38,10 +38,19 @@ final class UmountCommand implements Callable<Integer> {
   @Option(names = {"-f", "--force"}, description = "Lazy unmount, also of a mount whose client is gone.")
   boolean force;
 
+  @Option(names = "--keeper-socket", paramLabel = "PATH", description = "A mount pod's stop hook: ask the mount's external keeper (the CSI"
+      + " node plugin's) first, and leave the mount while the plugin replaces the pod (the next pod serves it).")
+  Path keeperSocket;
+
   @Override
   public Integer call() throws Exception {
     if (!FuseMount.isMounted(mountpoint)) {
       throw new IOException(mountpoint + " is not mounted");
+    }
+    if (keeperSocket != null && upgrading(keeperSocket)) {
+      spec.commandLine().getOut().println(mountpoint + " is not unmounted: the CSI node plugin replaces its pod, and its keeper holds the mount for"
+          + " the next one");
+      return Cli.OK;
     }
     List<ProcessHandle> serving = servingProcesses(mountpoint);
     boolean root = "root".equals(System.getProperty("user.name"));
@@ -57,6 +66,23 @@ final class UmountCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().println("unmounted " + mountpoint);
     return Cli.OK;
+  }
+
+  /** Whether the keeper at {@code socket} says its mount's pod is being replaced (no answer: no). */
+  private static boolean upgrading(Path socket) {
+    KeeperLink k;
+    try {
+      k = KeeperLink.external(socket);
+    } catch (IOException e) {
+      return false;
+    }
+    try {
+      return k.status().upgrading();
+    } catch (IOException e) {
+      return false;
+    } finally {
+      k.close();
+    }
   }
 
   /** How long the command waits for the mount's processes to end after the unmount. */

@@ -47,14 +47,18 @@ final class MockCluster implements AutoCloseable {
     };
   }
 
-  /** The kubelet's status write: running, ready, its container restarted {@code restarts} times (again on a conflict with the mounter's annotation updates). */
+  /**
+   * The kubelet's status write: running, ready, its container (of the spec's image) restarted
+   * {@code restarts} times; again on a conflict with the mounter's updates.
+   */
   void markReady(String namespace, String name, int restarts) {
     for (int attempt = 1; ; attempt++) {
       try {
         client.pods().inNamespace(namespace).withName(name).edit(p -> new PodBuilder(p)
             .editMetadata().withUid(p.getMetadata().getUid() != null ? p.getMetadata().getUid() : UUID.randomUUID().toString()).endMetadata()
             .withStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition()
-                .withContainerStatuses(new ContainerStatusBuilder().withName("mount").withReady(true).withRestartCount(restarts).build()).build())
+                .withContainerStatuses(new ContainerStatusBuilder().withName("mount").withReady(true).withRestartCount(restarts)
+                    .withImage(p.getSpec().getContainers().getFirst().getImage()).build()).build())
             .build());
         return;
       } catch (KubernetesClientException e) {

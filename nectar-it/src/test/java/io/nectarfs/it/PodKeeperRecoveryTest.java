@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nectarfs.cli.PodKeepers;
 import io.nectarfs.csi.mount.MountSpec;
 import io.nectarfs.csi.mount.Mounter;
+import io.nectarfs.csi.pod.MountPods;
 import io.nectarfs.csi.pod.NodePods;
 import io.nectarfs.csi.pod.PodMounterConfig;
 import io.nectarfs.csi.pod.PodMounters;
@@ -157,6 +158,31 @@ class PodKeeperRecoveryTest {
     after = program.goesOnFrom(after, "the second recovery");
     assertThat(Workload.tryLock(target.resolve("locked"))).as("the program's lock is still held").startsWith("refused");
     assertThat(after).contains("lost 0");
+
+    // An administrator asks for a new image. The node plugin tells the keeper, then changes the
+    // pod; the kubelet (this test) runs the stop hook, which leaves the mount, stops the container
+    // (SIGTERM: its server hands the mount to the keeper), and starts one of the new image.
+    annotate(podName, MountPods.UPGRADE_IMAGE, "nectar:next");
+    Pod changed = client.pods().inNamespace(NS).withName(podName)
+        .waitUntilCondition(p -> "nectar:next".equals(p.getSpec().getContainers().getFirst().getImage()), 120, TimeUnit.SECONDS);
+    Container next = changed.getSpec().getContainers().getFirst();
+    List<String> hook = new ArrayList<>(next.getLifecycle().getPreStop().getExec().getCommand());
+    assertThat(hook).contains("--keeper-socket=" + socket);
+    hook.set(0, GatewayProcess.launcher());
+    assertThat(nectar(hook.subList(1, hook.size()).toArray(String[]::new))).contains("is not unmounted");
+    assertThat(FuseMount.isMounted(mp)).isTrue();
+    ProcessHandle.of(serverPid(containers.getLast())).orElseThrow().destroy(); // SIGTERM
+    assertThat(containers.getLast().waitFor(2, TimeUnit.MINUTES)).isTrue();
+    await(() -> keepers.held(KEY), "the keeper holds the handed-over mount");
+    m = RESULT.matcher(startContainer(next, meta, "nectar-recovery-result"));
+    markReady(podName, 3);
+    assertThat(m.find()).isTrue();
+    assertThat(m.group(1)).contains("\"lost_writes\":0", "\"replayed_files\":0"); // handed over: everything was committed first
+    System.out.println("serving after the upgrade: " + m.group(1));
+    await(() -> !keepers.replacing(KEY), "the node plugin sees the new container serve");
+    after = program.goesOnFrom(after, "the upgrade");
+    assertThat(Workload.tryLock(target.resolve("locked"))).as("the program's lock is still held").startsWith("refused");
+    assertThat(after).contains("lost 0");
     String done = program.stop();
     assertThat(Workload.field(done, "missing")).as(done).isZero();
     assertThat(Workload.field(done, "lost")).as(done).isZero();
@@ -165,7 +191,8 @@ class PodKeeperRecoveryTest {
 
     run("umount", "-l", target.toString());
     binds.remove(target);
-    nectar("umount", mp.toString()); // the pod's preStop hook: the mount ends, and its keeper holds nothing
+    assertThat(nectar("umount", "--keeper-socket=" + socket, mp.toString())).as("after the upgrade the stop hook unmounts again")
+        .contains("unmounted " + mp);
     assertThat(containers.getLast().waitFor(2, TimeUnit.MINUTES)).isTrue();
     assertThat(containers.getLast().exitValue()).isZero();
     assertThat(keepers.held(KEY)).isFalse();
@@ -239,6 +266,22 @@ class PodKeeperRecoveryTest {
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
     return out;
+  }
+
+  private void annotate(String name, String key, String value) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.pods().inNamespace(NS).withName(name).edit(p -> {
+          p.getMetadata().getAnnotations().put(key, value);
+          return p;
+        });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 50) {
+          throw e;
+        }
+      }
+    }
   }
 
   private void markReady(String name, int restarts) {

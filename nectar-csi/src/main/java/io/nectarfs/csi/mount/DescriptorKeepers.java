@@ -28,6 +28,9 @@ public interface DescriptorKeepers {
     public void release(String key) {}
 
     @Override
+    public void upgrading(String key, boolean on) {}
+
+    @Override
     public Path directory() {
       return null;
     }
@@ -47,6 +50,14 @@ public interface DescriptorKeepers {
    * mount without a running server ends. Nothing when it has none.
    */
   void release(String key);
+
+  /**
+   * Begins ({@code on}) or ends the replacement of {@code key}'s pod (a new image): while on, its
+   * server hands the mount to the keeper when its container stops instead of unmounting, and the
+   * pod's stop hook leaves the mount, so the next container recovers it. Nothing when the key has
+   * no keeper.
+   */
+  void upgrading(String key, boolean on);
 
   /** The directory of the sockets, mounted into every mount pod; null when there are no keepers. */
   Path directory();

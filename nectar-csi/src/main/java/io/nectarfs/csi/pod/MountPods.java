@@ -39,6 +39,11 @@ public final class MountPods {
   public static final String LABEL_KEY = "nectarfs.io/key";
   /** Reference annotations: this prefix + a hash of the reference; the value is the reference. */
   static final String REF_PREFIX = "ref.nectarfs.io/";
+  /**
+   * Set by an administrator on a mount pod: replace its container by one of this image without
+   * unmounting (the node plugin's keeper holds the mount meanwhile; {@link PodMounter}).
+   */
+  public static final String UPGRADE_IMAGE = "nectarfs.io/upgrade-image";
   /** Wall-clock millis when the last reference went; absent while referenced. */
   static final String IDLE_SINCE = "nectarfs.io/idle-since";
   /** The container that runs {@code nectar mount}. */
@@ -182,6 +187,9 @@ public final class MountPods {
         .endSpec()
         .build();
     if (keeperSocket != null) {
+      // the stop hook asks the keeper first: while the node plugin replaces the pod, the mount stays
+      pod.getSpec().getContainers().getFirst().getLifecycle().getPreStop().getExec()
+          .setCommand(List.of("nectar", "umount", "--keeper-socket=" + keeperSocket, mountPoint));
       String dir = keeperSocket.getParent().toString();
       pod.getSpec().getVolumes().add(new VolumeBuilder().withName("keepers").withNewHostPath().withPath(dir).withType("Directory").endHostPath().build());
       pod.getSpec().getContainers().getFirst().getVolumeMounts().add(new VolumeMountBuilder().withName("keepers").withMountPath(dir).build());
@@ -196,6 +204,11 @@ public final class MountPods {
   /** StorageClass parameters over the ConfigMap over the defaults, for the known keys. */
   static Map<String, String> settings(Map<String, String> parameters, Map<String, String> configMap, Map<String, String> defaults) {
     return MountContainers.settings(parameters, configMap, defaults);
+  }
+
+  /** The image the mount container runs now (its status), or null before it started. */
+  public static String runningImage(Pod pod) {
+    return container(pod).map(ContainerStatus::getImage).orElse(null);
   }
 
   public static boolean ready(Pod pod) {

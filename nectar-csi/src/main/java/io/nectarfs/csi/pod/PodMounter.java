@@ -57,6 +57,8 @@ final class PodMounter implements Mounter {
   private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final Map<String, Known> known = new ConcurrentHashMap<>();
   private final Map<String, Incarnation> seen = new ConcurrentHashMap<>();
+  /** Keys whose pod is being replaced by one of a new image ({@link #upgrade}). */
+  private final Set<String> upgrades = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService checker;
   private volatile RemountListener listener = (key, mountPoint) -> {};
   private volatile List<AutoCloseable> owned = List.of();
@@ -254,6 +256,10 @@ final class PodMounter implements Mounter {
       return null;
     }
     keepQuietly(key); // listening again after a restart of this process, so the running mount re-attaches
+    String image = observed.getMetadata().getAnnotations() == null ? null : observed.getMetadata().getAnnotations().get(MountPods.UPGRADE_IMAGE);
+    if (image != null && !image.isBlank() && upgrades.add(key)) {
+      Thread.ofVirtual().name("nectar-mount-upgrade-" + key).start(() -> upgrade(key, image.strip()));
+    }
     if (!MountPods.ready(observed) || !config.mountAnswers().test(config.mountRoot().resolve(key))) {
       return null;
     }
@@ -273,6 +279,51 @@ final class PodMounter implements Mounter {
     } catch (IOException | RuntimeException e) {
       LOG.warn("no descriptor keeper for {} (a crash of its mount pod ends the mount): {}", key, e.getMessage());
       return null;
+    }
+  }
+
+  /**
+   * Replaces the mount container of {@code key}'s pod by one of {@code image} without unmounting
+   * (the annotation {@link MountPods#UPGRADE_IMAGE} asked for it): the keeper is told first, so
+   * the stopping container hands the mount over instead of unmounting and its stop hook leaves it;
+   * then the pod's image is changed (the kubelet restarts the container) and this waits until the
+   * new container serves. Without a keeper the annotation is refused (logged): the container's
+   * restart would end the mount under its programs.
+   */
+  private void upgrade(String key, String image) {
+    String name = MountPods.podName(config.nodeName(), key);
+    String who = "mount pod " + config.namespace() + "/" + name;
+    ReentrantLock lock = lock(key);
+    lock.lock();
+    try {
+      if (keepers.directory() == null) {
+        LOG.warn("{}: not upgraded to {}: the node plugin keeps no descriptors (--keeper-dir none), so the restart would end the mount", who, image);
+        editPod(name, p -> p.getMetadata().getAnnotations().remove(MountPods.UPGRADE_IMAGE));
+        return;
+      }
+      long t0 = System.nanoTime();
+      keepers.upgrading(key, true);
+      try {
+        Pod changed = editPod(name, p -> {
+          p.getMetadata().getAnnotations().remove(MountPods.UPGRADE_IMAGE);
+          p.getSpec().getContainers().stream().filter(c -> MountPods.CONTAINER.equals(c.getName())).forEach(c -> c.setImage(image));
+        });
+        if (changed == null) {
+          return;
+        }
+        LOG.info("{}: replacing its container by one of image {}; the node plugin's keeper holds the mount meanwhile", who, image);
+        client.pods().inNamespace(config.namespace()).withName(name).waitUntilCondition(
+            p -> p == null || MountPods.ready(p) && image.equals(MountPods.runningImage(p)), config.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        awaitAnswers(name, config.mountRoot().resolve(key));
+        LOG.info("{}: serves with image {} ({} ms after the upgrade began)", who, image, (System.nanoTime() - t0) / 1_000_000);
+      } finally {
+        keepers.upgrading(key, false);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("{}: upgrade to {} did not complete: {}", who, image, e.getMessage());
+    } finally {
+      upgrades.remove(key);
+      lock.unlock();
     }
   }
 
@@ -416,18 +467,32 @@ final class PodMounter implements Mounter {
    * nothing changed), null when there is no pod.
    */
   Pod editAnnotations(String name, Consumer<Map<String, String>> change) throws IOException {
+    return editPod(name, pod -> {
+      Map<String, String> after = new TreeMap<>(pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations());
+      change.accept(after);
+      pod.getMetadata().setAnnotations(after);
+    });
+  }
+
+  /**
+   * Reads the pod, applies {@code change} (its annotations are a mutable map) and writes it back
+   * guarded by its resourceVersion, again from the read on a conflict. Returns the pod as written
+   * (or as read when nothing changed), null when there is no pod.
+   */
+  Pod editPod(String name, Consumer<Pod> change) throws IOException {
     for (int attempt = 1; ; attempt++) {
       Pod pod = get(name);
       if (pod == null) {
         return null;
       }
-      Map<String, String> before = pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
-      Map<String, String> after = new TreeMap<>(before);
-      change.accept(after);
-      if (after.equals(before)) {
+      Map<String, String> annotations = new TreeMap<>(pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations());
+      Map<String, String> annotationsBefore = Map.copyOf(annotations);
+      io.fabric8.kubernetes.api.model.PodSpec specBefore = new io.fabric8.kubernetes.api.model.PodSpecBuilder(pod.getSpec()).build();
+      pod.getMetadata().setAnnotations(annotations);
+      change.accept(pod);
+      if (pod.getMetadata().getAnnotations().equals(annotationsBefore) && pod.getSpec().equals(specBefore)) {
         return pod;
       }
-      pod.getMetadata().setAnnotations(after);
       beforeUpdate.run();
       try {
         return client.pods().inNamespace(config.namespace()).resource(pod).update();

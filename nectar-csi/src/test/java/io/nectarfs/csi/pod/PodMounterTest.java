@@ -92,6 +92,17 @@ class PodMounterTest {
   }
 
   @Test
+  void anUpgradeAnnotation_withoutDescriptorKeepers_isRefused_andRemoved_andTheImageStays() throws Exception {
+    acquireReady(spec("vol-up"), "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/pv1/mount");
+    mounter.editAnnotations(mounter.podName("vol-up"), a -> a.put(MountPods.UPGRADE_IMAGE, "registry.example/nectar:2.0"));
+    mounter.check();
+    Pod after = client.pods().inNamespace(NS).withName(mounter.podName("vol-up"))
+        .waitUntilCondition(p -> !p.getMetadata().getAnnotations().containsKey(MountPods.UPGRADE_IMAGE), 60, TimeUnit.SECONDS);
+    assertThat(after.getSpec().getContainers().getFirst().getImage()).as("a restart without a keeper would end the mount")
+        .isEqualTo("registry.example/nectar:1.2");
+  }
+
+  @Test
   void createdPodHasImageResourcesPrivilegesPropagationLabelsAndOnlySecretReferences() throws Exception {
     client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("nectar-csi-config").endMetadata()
         .withData(Map.of(PodMounterConfig.MEMORY_LIMIT, "3Gi", PodMounterConfig.IMAGE, "ignored/because-the-storage-class-names-one")).build()).create();
