@@ -15,11 +15,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The dashboard's one mutating action, warm-up: {@code nectar warmup PATH} started in the
- * background in the mount pod's container (it fills that mount's cache through its control file;
- * its output goes to the container's log, so the request returns at once), allowed only with the
- * configured bearer token (compared in constant time). The path reaches the shell as {@code $0},
- * never as shell text.
+ * The dashboard's mutating actions, allowed only with the configured bearer token (compared in
+ * constant time):
+ *
+ * <ul>
+ *   <li>warm-up: {@code nectar warmup PATH} started in the background in the mount pod's
+ *       container (it fills that mount's cache through its control file; its output goes to the
+ *       container's log, so the request returns at once). The path reaches the shell as {@code
+ *       $0}, never as shell text.
+ *   <li>upgrade: the annotation {@link MountPods#UPGRADE_IMAGE} on the mount pod, which the node
+ *       plugin acts on (a new image without unmounting, docs/takeover.md).
+ * </ul>
  */
 final class Actions {
   /** Runs a command in a container and gives its exit code and output. */
@@ -29,12 +35,22 @@ final class Actions {
 
   record Result(int exit, String output) {}
 
+  /** Sets an annotation on a pod. */
+  interface Annotate {
+    void put(String ns, String pod, String key, String value) throws IOException;
+  }
+
+  /** An image reference: registry/name[:tag][@digest], no spaces or shell characters. */
+  private static final java.util.regex.Pattern IMAGE = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
+
   private final Optional<byte[]> token;
   private final Exec exec;
+  private final Annotate annotate;
 
-  Actions(Optional<String> token, Exec exec) {
+  Actions(Optional<String> token, Exec exec, Annotate annotate) {
     this.token = token.map(t -> t.strip().getBytes(StandardCharsets.UTF_8));
     this.exec = exec;
+    this.annotate = annotate;
   }
 
   boolean enabled() {
@@ -60,6 +76,35 @@ final class Actions {
 
   Result warmup(String ns, String pod, String mountPoint, String path) throws IOException {
     return exec.run(ns, pod, MountPods.CONTAINER, warmupCommand(mountPoint, path));
+  }
+
+  /**
+   * Asks the node plugin to run the mount pod on {@code image} without unmounting.
+   *
+   * @throws IllegalArgumentException when {@code image} is not an image reference
+   */
+  void upgrade(String ns, String pod, String image) throws IOException {
+    if (image == null || !IMAGE.matcher(image).matches()) {
+      throw new IllegalArgumentException("image must be an image reference such as registry.example/nectar:1.3, got '" + image + "'");
+    }
+    annotate.put(ns, pod, MountPods.UPGRADE_IMAGE, image);
+  }
+
+  /** {@link Annotate} through the API server (a JSON merge patch of the pod's annotations). */
+  static Annotate fabric8(KubernetesClient client) {
+    return (ns, pod, key, value) -> {
+      try {
+        client.pods().inNamespace(ns).withName(pod).edit(p -> {
+          if (p.getMetadata().getAnnotations() == null) {
+            p.getMetadata().setAnnotations(new java.util.TreeMap<>());
+          }
+          p.getMetadata().getAnnotations().put(key, value);
+          return p;
+        });
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        throw new IOException("cannot annotate pod " + ns + "/" + pod + ": " + Lookups.oneLine(e), e);
+      }
+    };
   }
 
   /** {@link Exec} through the API server ({@code pods/exec}); waits at most {@code timeout}. */

@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dashboard's routes. GET only reads; the one action (warm-up) is a POST that needs the
+ * The dashboard's routes. GET only reads; the actions (warm-up, upgrade) are POSTs that need the
  * bearer token ({@code Authorization: Bearer}, or the form field {@code token} of the page).
  * Errors are one line of text: 400 for malformed input, 403 for a missing or wrong token (and
  * whenever actions are off), 404 for unknown paths and objects, 405 for a wrong method, 502 when
@@ -42,7 +42,7 @@ final class DashboardHandler extends Handler.Abstract {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.\\-]{0,251}[a-z0-9])?");
   private static final Pattern POD_PAGE = Pattern.compile("/pods/([^/]+)/([^/]+)");
   private static final Pattern POD_API = Pattern.compile("/api/pods/([^/]+)/([^/]+)");
-  private static final Pattern MOUNT_API = Pattern.compile("/api/mountpods/([^/]+)/([^/]+)/(logs|warmup)");
+  private static final Pattern MOUNT_API = Pattern.compile("/api/mountpods/([^/]+)/([^/]+)/(logs|warmup|upgrade)");
   private static final int MAX_FORM = 16 << 10;
   private static final int MAX_TAIL = 10_000;
   private static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -125,10 +125,10 @@ final class DashboardHandler extends Handler.Abstract {
     } else if ((m = MOUNT_API.matcher(path)).matches()) {
       String ns = name(m.group(1));
       String name = name(m.group(2));
-      if (m.group(3).equals("logs")) {
-        logs(request, response, callback, method, ns, name);
-      } else {
-        warmup(request, response, callback, method, ns, name);
+      switch (m.group(3)) {
+        case "logs" -> logs(request, response, callback, method, ns, name);
+        case "warmup" -> warmup(request, response, callback, method, ns, name);
+        default -> upgrade(request, response, callback, method, ns, name);
       }
     } else {
       throw new Refusal(HttpStatus.NOT_FOUND_404, "not found: " + path + " (pages: /, /pods/NS/NAME; API: /api/overview, /api/tips, /api/pods/NS/NAME, "
@@ -183,9 +183,10 @@ final class DashboardHandler extends Handler.Abstract {
     send(response, callback, HttpStatus.OK_200, "text/plain", text.getBytes(StandardCharsets.UTF_8));
   }
 
-  private void warmup(Request request, Response response, Callback callback, String method, String ns, String name) throws Refusal, IOException {
+  /** The form of an allowed action: POST, with the bearer token (header or form field). */
+  private Map<String, List<String>> actionForm(Request request, String method, String what) throws Refusal, IOException {
     if (!"POST".equals(method)) {
-      throw new Refusal(HttpStatus.METHOD_NOT_ALLOWED_405, "warm-up is POST with the actions token");
+      throw new Refusal(HttpStatus.METHOD_NOT_ALLOWED_405, what + " is POST with the actions token");
     }
     Map<String, List<String>> form = form(request);
     String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
@@ -196,6 +197,28 @@ final class DashboardHandler extends Handler.Abstract {
     if (!actions.allows(token)) {
       throw new Refusal(HttpStatus.FORBIDDEN_403, "actions need the bearer token of --actions-token-file");
     }
+    return form;
+  }
+
+  private void upgrade(Request request, Response response, Callback callback, String method, String ns, String name) throws Refusal, IOException {
+    Map<String, List<String>> form = actionForm(request, method, "upgrade");
+    String image = first(form, "image");
+    mountPod(ns, name);
+    try {
+      actions.upgrade(ns, name, image);
+    } catch (IOException e) {
+      throw new Refusal(HttpStatus.BAD_GATEWAY_502, e.getMessage());
+    }
+    LOG.info("upgrade of mount pod {}/{} to image {} asked", ns, name, image);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("pod", ns + "/" + name);
+    out.put("image", image);
+    out.put("message", "the node plugin replaces the pod's container by one of this image without unmounting; its programs pause meanwhile");
+    json(response, callback, HttpStatus.ACCEPTED_202, out);
+  }
+
+  private void warmup(Request request, Response response, Callback callback, String method, String ns, String name) throws Refusal, IOException {
+    Map<String, List<String>> form = actionForm(request, method, "warm-up");
     String path = first(form, "path");
     String mountPoint = Details.mountPoint(Details.command(mountPod(ns, name)));
     if (mountPoint == null) {

@@ -40,10 +40,10 @@ public final class DashboardServer extends HttpService {
    * listens on {@code config.address()}; an address in use is an IOException naming it.
    */
   public static DashboardServer start(DashboardConfig config, KubernetesClient client) throws IOException {
-    return start(config, client, Actions.fabric8(client, config.timeout()));
+    return start(config, client, Actions.fabric8(client, config.timeout()), Actions.fabric8(client));
   }
 
-  static DashboardServer start(DashboardConfig config, KubernetesClient client, Actions.Exec exec) throws IOException {
+  static DashboardServer start(DashboardConfig config, KubernetesClient client, Actions.Exec exec, Actions.Annotate annotate) throws IOException {
     ClusterView view = new ClusterView(client, Clock.SYSTEM, config.resync().toMillis());
     Lookups lookups = new Lookups(client, config.timeout(), Clock.SYSTEM);
     Relations relations = new Relations(config.driver(), config.nodePlugin());
@@ -53,7 +53,7 @@ public final class DashboardServer extends HttpService {
     Server server = newServer("nectar-dashboard", MAX_THREADS);
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     server.setHandler(new DashboardHandler(view, relations, new Tips(lookups, quotas, config.nodePlugin()), quotas, lookups,
-        new Actions(config.actionsToken(), exec)));
+        new Actions(config.actionsToken(), exec, annotate)));
     server.setStopTimeout(5_000);
     try {
       start(server, connector, config.address());

@@ -25,7 +25,7 @@ final class Details {
    * are missing. {@code metrics}: null when the mount serves none or did not answer.
    */
   record Detail(String kind, Model.AppPod appPod, Model.MountPod mountPod, List<Model.Event> events, String eventsError, Model.Metrics metrics,
-      List<String> mountCommand, List<Env> env, String mountPoint) {}
+      List<String> mountCommand, List<Env> env, String mountPoint, String image) {}
 
   private Details() {}
 
@@ -45,7 +45,7 @@ final class Details {
       eventsError = e.getMessage();
     }
     if (app.isPresent()) {
-      return Optional.of(new Detail("app", app.get(), null, events, eventsError, null, List.of(), List.of(), null));
+      return Optional.of(new Detail("app", app.get(), null, events, eventsError, null, List.of(), List.of(), null, null));
     }
     Pod pod = in.pods().stream().filter(p -> Relations.id(p.getMetadata()).equals(id)).findFirst().orElse(null);
     Container c = pod == null ? null : container(pod);
@@ -58,7 +58,8 @@ final class Details {
     }
     String mountPoint = mountPoint(command);
     Model.Metrics metrics = pod == null || mount.get().state() != Model.State.OK ? null : lookups.metrics(pod).orElse(null);
-    return Optional.of(new Detail("mount", null, mount.get(), events, eventsError, metrics, Redact.command(command), env, mountPoint));
+    return Optional.of(new Detail("mount", null, mount.get(), events, eventsError, metrics, Redact.command(command), env, mountPoint,
+        c == null ? null : c.getImage()));
   }
 
   private static Container container(Pod pod) {

@@ -121,6 +121,14 @@ final class Pages {
       } else {
         h.raw("<p class=\"muted\">read-only: start the dashboard with --actions-token-file to allow warm-up</p>");
       }
+      h.raw("<h2>Upgrade</h2>");
+      if (actions) {
+        h.raw("<form id=\"upgrade\" method=\"post\" action=\"").text(base + "/upgrade").raw("\">image <input name=\"image\" value=\"")
+            .text(d.image() == null ? "" : d.image()).raw("\"> token <input name=\"token\" type=\"password\" autocomplete=\"off\"> "
+            + "<button>replace the container, keep the mount</button></form>");
+      } else {
+        h.raw("<p class=\"muted\">read-only: start the dashboard with --actions-token-file to allow upgrades</p>");
+      }
     }
     h.raw("<h2>Events</h2>");
     if (d.eventsError() != null) {

@@ -216,6 +216,25 @@ class DashboardApiTest extends StackTest {
   }
 
   @Test
+  void upgrade_needsTheTokenAndAnImage_thenAnnotatesTheMountPod() throws Exception {
+    String path = "/api/mountpods/nectarfs/" + FakeCluster.PEER_FAILING + "/upgrade";
+    String form = "application/x-www-form-urlencoded";
+    assertThat(stack.post(path, form, "image=registry.example/nectar:2.0", null).statusCode()).isEqualTo(403);
+    assertThat(stack.post(path, form, "image=registry.example/nectar:2.0", "wrong-token").statusCode()).isEqualTo(403);
+    assertThat(stack.get(path + "?image=x").statusCode()).isEqualTo(405);
+    assertOneLine(stack.post(path, form, "image=nectar:2.0%3Brm+-rf", Stack.TOKEN), 400);
+    assertOneLine(stack.post(path, form, "", Stack.TOKEN), 400);
+    assertThat(stack.annotations).isEmpty();
+
+    HttpResponse<String> ok = stack.post(path, form, "image=registry.example/nectar:2.0", Stack.TOKEN);
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
+    assertThat(ok.body()).contains("without unmounting");
+    assertThat(stack.annotations).containsExactly(List.of("nectarfs", FakeCluster.PEER_FAILING, "nectarfs.io/upgrade-image", "registry.example/nectar:2.0"));
+    assertThat(stack.post("/api/mountpods/team-a/app-0/upgrade", form, "image=registry.example/nectar:2.0", Stack.TOKEN).statusCode()).isEqualTo(404);
+    assertThat(stack.get("/pods/nectarfs/" + FakeCluster.PEER_FAILING).body()).contains("id=\"upgrade\"");
+  }
+
+  @Test
   void badInput_isOneLineWithTheRightStatus() throws Exception {
     assertOneLine(stack.get("/nope"), 404);
     assertOneLine(stack.get("/api/pods/team-a/no-such-pod"), 404);

@@ -68,6 +68,8 @@ final class Stack implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   final List<String> seen = new CopyOnWriteArrayList<>();
   final List<List<String>> execs = new CopyOnWriteArrayList<>();
+  /** The annotations the upgrade action set: namespace, pod, key, value. */
+  final List<List<String>> annotations = new CopyOnWriteArrayList<>();
 
   Stack() throws IOException {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
@@ -110,7 +112,7 @@ final class Stack implements AutoCloseable {
           call.addAll(command);
           execs.add(call);
           return new Actions.Result(0, "");
-        });
+        }, (ns, pod, key, value) -> annotations.add(List.of(ns, pod, key, value)));
   }
 
   /** A fake mount's /metrics: bytes read and written, cache hits and misses, {@code peerErrors} peer errors. */
