@@ -832,10 +832,14 @@ final class MountCommand implements Callable<Integer> {
     }
 
     @Override
-    public synchronized void release() throws IOException {
+    public void handingOver() {
       if (link != null) {
         link.handingOver(); // before anything is sent: the keeper must not take this end for a crash
       }
+    }
+
+    @Override
+    public synchronized void release() throws IOException {
       MetricsOptions.close(stack.endpoint);
       closeGroup(stack.group);
       stack.volume.close(); // keeps the session: the VFS exported its handles

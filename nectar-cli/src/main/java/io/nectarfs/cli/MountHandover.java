@@ -52,6 +52,9 @@ final class MountHandover implements ControlSocket.Handler {
     /** The description a successor starts from (see the class comment). */
     ObjectNode describe();
 
+    /** Tells the keeper (if any) that a handover comes: the end of this process is then no crash. Before anything is sent. */
+    void handingOver();
+
     /** Closes metrics endpoint, cache group and volume, keeping the metadata session. */
     void release() throws IOException;
 
@@ -114,6 +117,12 @@ final class MountHandover implements ControlSocket.Handler {
     if (!"dev-fuse".equals(server.transport())) {
       return false;
     }
+    try {
+      server.commitAhead();
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not commit the writes ahead of the handover to the keeper ({}): ending the mount", e.getMessage());
+      return false;
+    }
     CompletableFuture<FuseServer> outcome = new CompletableFuture<>();
     pending.set(outcome); // the main thread waits for the outcome instead of ending the mount
     try {
@@ -123,6 +132,7 @@ final class MountHandover implements ControlSocket.Handler {
       outcome.completeExceptionally(e); // the main thread then ends the mount
       return false;
     }
+    mount.handingOver();
     try {
       mount.release();
     } catch (IOException | RuntimeException e) {
@@ -145,6 +155,13 @@ final class MountHandover implements ControlSocket.Handler {
       c.send(bytes(error("a mount served over io_uring cannot be handed over (its rings die with the process); remount without --io-uring")));
       return;
     }
+    try {
+      TakeoverSuccessor.warmUp(); // the state's encoding, loaded before the pause (the first handover of this process)
+      server.commitAhead(); // while serving: the pause below commits only what comes meanwhile
+    } catch (IOException | RuntimeException e) {
+      c.send(bytes(error("the running mount could not commit its writes: " + e.getMessage())));
+      return;
+    }
     CompletableFuture<FuseServer> outcome = new CompletableFuture<>();
     pending.set(outcome);
     long stoppedAt = System.nanoTime();
@@ -162,13 +179,18 @@ final class MountHandover implements ControlSocket.Handler {
       return;
     }
     int[] fds = server.session().fds();
-    long released = stoppedAt;
+    long sent = stoppedAt;
+    boolean released = false;
     try {
-      mount.release();
-      released = System.nanoTime();
+      mount.handingOver();
       ObjectNode head = JSON.createObjectNode().put("ok", true).put("stopped_at", stoppedAt).put("pid", ProcessHandle.current().pid());
       c.send(bytes(head), fds);
       c.send(state.encode());
+      sent = System.nanoTime();
+      // Closed while the successor resumes the session (its pause does not wait for it): every
+      // writer's data is durable already, and nothing here writes metadata any more.
+      released = true;
+      mount.release();
       UnixSockets.Frame answer = c.receive(64 << 10, CONFIRM_MILLIS);
       JsonNode a = answer == null ? null : JSON.readTree(answer.payload());
       if (answer != null) {
@@ -180,11 +202,18 @@ final class MountHandover implements ControlSocket.Handler {
       for (int fd : fds) {
         FdPassing.closeQuietly(fd);
       }
-      log.info("mount handed over to pid {} (stopped reading {} ms before the state was sent)", c.peer().pid(), (released - stoppedAt) / 1_000_000);
+      log.info("mount handed over to pid {} (stopped reading {} ms before the state was sent)", c.peer().pid(), (sent - stoppedAt) / 1_000_000);
       outcome.complete(null);
       c.send(bytes(JSON.createObjectNode().put("ok", true)));
     } catch (IOException | RuntimeException e) {
       log.warn("takeover by pid {} did not complete ({}): serving the mount again", c.peer().pid(), e.getMessage());
+      if (!released) {
+        try {
+          mount.release(); // resume opens the volume anew
+        } catch (IOException | RuntimeException e3) {
+          e.addSuppressed(e3);
+        }
+      }
       try {
         FuseServer again = mount.resume(state, fds);
         log.info("serving again after {} ms", (System.nanoTime() - stoppedAt) / 1_000_000);

@@ -692,6 +692,16 @@ public final class FuseServer implements AutoCloseable {
   }
 
   /**
+   * Before {@link #handOver}: commits the writers' pending data while still serving ({@link
+   * Vfs#commitPending}), so the handover's pause has only what comes meanwhile to commit.
+   */
+  public void commitAhead() throws IOException {
+    long t0 = System.nanoTime();
+    vfs.commitPending();
+    log.debug("committed the writers' pending data ahead of a handover in {} ms", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
    * Planned handover, the predecessor's side (issue #17): stops reading as {@link #detach} does
    * (requests arriving meanwhile wait in the kernel), then has the Vfs commit and make durable its
    * writers' data and export its open handles. The descriptors stay open ({@link #session()}
@@ -725,9 +735,11 @@ public final class FuseServer implements AutoCloseable {
   public static FuseServer takeOver(Vfs vfs, int[] fds, HandoverState state, Metrics metrics) throws IOException {
     long t0 = System.nanoTime();
     vfs.importHandles(state.handles());
+    long imported = System.nanoTime();
     FuseServer s = resume(vfs, state.session(fds), state.options(), metrics);
-    log.info("FUSE server at {} took over {} handles of session {} in {} ms", state.mountpoint(), state.handles().handles().size(),
-        state.handles().sessionId(), (System.nanoTime() - t0) / 1_000_000);
+    log.info("FUSE server at {} took over {} handles of session {} in {} ms (import {} ms, server {} ms)", state.mountpoint(),
+        state.handles().handles().size(), state.handles().sessionId(), (System.nanoTime() - t0) / 1_000_000, (imported - t0) / 1_000_000,
+        (System.nanoTime() - imported) / 1_000_000);
     return s;
   }
 

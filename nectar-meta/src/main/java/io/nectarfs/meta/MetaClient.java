@@ -173,6 +173,16 @@ public final class MetaClient implements Meta {
     }
   }
 
+  /**
+   * Runs one transaction that reads the format record and changes nothing, so that a process about
+   * to resume a session (a takeover's successor, a recovering worker) has the transaction path
+   * loaded and its connection to the engine ready before its pause rather than in it.
+   */
+  public void warmUpTransactions() throws IOException {
+    txn(tx -> tx.get(Keys.FORMAT));
+    hk.warmUp();
+  }
+
   /** The stored format record, or null when the engine holds no volume. */
   public static Format loadFormat(TxnKv kv) throws IOException {
     byte[] v = Transactions.read(kv, tx -> tx.get(Keys.FORMAT));

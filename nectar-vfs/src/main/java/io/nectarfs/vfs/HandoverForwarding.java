@@ -13,6 +13,11 @@ public interface HandoverForwarding extends Vfs {
   Vfs handoverTarget();
 
   @Override
+  default void commitPending() throws IOException {
+    handoverTarget().commitPending();
+  }
+
+  @Override
   default HandleTable exportHandles() throws IOException {
     return handoverTarget().exportHandles();
   }

@@ -266,6 +266,14 @@ public interface Vfs extends AutoCloseable {
   default void setReadOnly(boolean readOnly) {}
 
   /**
+   * Planned handover, step zero: commits every writer's pending data and makes it durable now,
+   * while requests go on, so that {@link #exportHandles} (after the requests stopped) commits only
+   * what was written meanwhile: the pause programs see is shorter under writes. Writes wait for
+   * their file's commit as during a flush.
+   */
+  default void commitPending() throws IOException {}
+
+  /**
    * Planned handover to a successor (a takeover of the mount), step one: commits every writer's
    * data and makes it durable, then returns every open handle. The caller has stopped every
    * request first (the FUSE server detached) and sends none until {@link #close}. On failure

@@ -1221,6 +1221,15 @@ final class VfsImpl implements Vfs {
   private volatile boolean handedOver;
 
   @Override
+  public void commitPending() throws IOException {
+    for (FileWriter w : List.copyOf(writers.values())) {
+      w.flush();
+      w.syncCommitted();
+    }
+    meta.sync();
+  }
+
+  @Override
   public synchronized HandleTable exportHandles() throws IOException {
     if (closed.get() || handedOver) {
       throw new IllegalStateException("the VFS is closed or already handed over");

@@ -192,6 +192,9 @@ public final class Volume implements AutoCloseable {
         v = Vfses.withAccessLog(v, options.vfsClock()); // outermost: callers as the kernel sends them
       }
       served = v;
+      if (!options.readOnly()) {
+        meta.warmUpTransactions(); // the session's resume in bind() then runs on warm code
+      }
     }
 
     /**
@@ -212,7 +215,9 @@ public final class Volume implements AutoCloseable {
       if (served == null) {
         assemble();
       }
+      long t0 = System.nanoTime();
       meta.bindSession(options.readOnly() ? 0 : resumeSession);
+      org.slf4j.LoggerFactory.getLogger(Volume.class).debug("session bound in {} ms", (System.nanoTime() - t0) / 1_000_000);
       bound = true;
       if (resumeSession != 0) {
         chunks.rescanLocalCache(); // the predecessor cached and evicted since this prepared

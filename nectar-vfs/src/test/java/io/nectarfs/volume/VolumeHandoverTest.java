@@ -63,6 +63,29 @@ class VolumeHandoverTest {
     return page.stream().map(Vfs.DirEntryAt::name).toList();
   }
 
+  /**
+   * Step zero of a planned handover: what was written is committed (another client sees it)
+   * while the handle stays open and writable, so the export after has nothing of it left to do.
+   */
+  @org.junit.jupiter.api.Test
+  void commitPending_commitsWhatWasWritten_whileServingGoesOn() throws Exception {
+    format("sqlite");
+    try (Volume a = Volume.open(metaUrl, options()); Volume b = Volume.open(metaUrl, options())) {
+      Vfs v = a.vfs();
+      Vfs.Opened f = v.create(ROOT, Meta.ROOT, "f", 0644, 0, O_RDWR);
+      long ino = f.entry().ino();
+      v.write(ROOT, ino, f.fh(), 0, bytes("pending"));
+      assertThat(b.meta().getattr(ROOT, ino).length()).as("not committed yet").isZero();
+      v.commitPending();
+      try (Volume c = Volume.open(metaUrl, options())) { // a client that never cached the file
+        assertThat(c.meta().getattr(ROOT, ino).length()).as("committed, the handle still open").isEqualTo(7);
+      }
+      v.write(ROOT, ino, f.fh(), 7, bytes(" and more"));
+      assertThat(read(v, ino, f.fh())).isEqualTo("pending and more");
+      v.release(ROOT, ino, f.fh());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "mem"})
   void handles_unlinkedFiles_locksAndListings_goOnInTheSuccessor(String kind) throws Exception {
