@@ -698,7 +698,15 @@ final class MountCommand implements Callable<Integer> {
       if (group != null) {
         vo = vo.withBlockSource(group.blockSource());
       }
-      return new PreparedStack(group, Volume.prepare(metaUrl, vo), vo);
+      Volume.Prepared prepared = Volume.prepare(metaUrl, vo);
+      if (takeover) {
+        try {
+          prepared.warmUpResume(); // the session's resume, in the pause, on warm code
+        } catch (IOException | RuntimeException e) {
+          org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("no warm-up of the session resume: {}", e.toString());
+        }
+      }
+      return new PreparedStack(group, prepared, vo);
     } catch (IOException | RuntimeException e) {
       closeGroup(group);
       throw e;

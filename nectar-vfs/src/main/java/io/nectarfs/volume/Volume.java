@@ -192,8 +192,16 @@ public final class Volume implements AutoCloseable {
         v = Vfses.withAccessLog(v, options.vfsClock()); // outermost: callers as the kernel sends them
       }
       served = v;
+    }
+
+    /**
+     * For a process that will resume a session ({@link #bind} with a session id: a takeover's
+     * successor, a recovering worker): runs one transaction that changes nothing and loads the
+     * session record's codec, so the resume in its pause runs on warm code.
+     */
+    public void warmUpResume() throws IOException {
       if (!options.readOnly()) {
-        meta.warmUpTransactions(); // the session's resume in bind() then runs on warm code
+        meta.warmUpTransactions();
       }
     }
 
