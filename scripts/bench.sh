@@ -10,6 +10,8 @@
 #                                    FUSE mount of the same volume (cold sequential read); QUICK=1 for 256 MiB
 #   scripts/bench.sh cachegroup [DIR] issue #16: 3 clients over a slowed S3, (a) object store only, (b) local caches,
 #                                    (c) a cache group after warmup --cache-group; sequential, 4 KiB random, warm-up
+#   scripts/bench.sh takeover [DIR]  issue #17: planned takeover pauses idle and under a fio write loop (K=6 of each),
+#                                    on a kept SQLite mount
 #   scripts/bench.sh all [--json]    every workload of issue #13 on raw ext4, the C FUSE passthrough, NectarFS on
 #                                    SQLite and on Redis: one table with ratios (docs/benchmarks.md; QUICK=1 ~3 min)
 # NECTAR_HOME=/other/checkout benchmarks that checkout's build (its ./nectar); the baselines and tools stay ours.
@@ -25,6 +27,7 @@ bench_drop_caches() {
 source scripts/bench/all.sh
 source scripts/bench/gateway.sh
 source scripts/bench/cachegroup.sh
+source scripts/bench/takeover.sh
 nectar_java_home
 NECTAR_ROOT="$(readlink -f "${NECTAR_HOME:-.}")"
 NX="$NECTAR_ROOT/nectar"
@@ -188,5 +191,6 @@ case "${1:-}" in
   all) shift; all "$@" ;;
   gateway) shift; gateway_bench "$@" ;;
   cachegroup) shift; cachegroup_bench "$@" ;;
-  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR] | gateway [DIR] | cachegroup [DIR] | all [--json]" >&2; exit 2 ;;
+  takeover) shift; takeover_bench "$@" ;;
+  *) echo "usage: scripts/bench.sh objects [DIR] | meta | files [DIR] | tar [DIR] | gateway [DIR] | cachegroup [DIR] | takeover [DIR] | all [--json]" >&2; exit 2 ;;
 esac
