@@ -388,10 +388,8 @@ final class MountCommand implements Callable<Integer> {
       return;
     }
     try {
-      io.nectarfs.fuse.HandoverState state = new io.nectarfs.fuse.HandoverState(server.mountpoint().toString(), server.initState(),
-          mountOptions(stack.volume), new io.nectarfs.vfs.HandleTable(stack.volume.meta().sessionId(), 1, List.of()));
       JournalFile j = startJournal(stack);
-      link.attach(server.session().fds(), state.encode(), j == null ? -1 : j.fd);
+      link.attach(server.session().fds(), keeperState(server, stack), j == null ? -1 : j.fd);
       stack.volume.vfs().setHandleEvents(link);
     } catch (IOException | RuntimeException e) {
       org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("could not attach to the mount's keeper ({}): a crash of this process ends the mount",
@@ -420,10 +418,14 @@ final class MountCommand implements Callable<Integer> {
   private void reattach(KeeperLink link, Live live) throws IOException {
     FuseServer server = live.server();
     Stack stack = live.stack();
-    io.nectarfs.fuse.HandoverState state = new io.nectarfs.fuse.HandoverState(server.mountpoint().toString(), server.initState(),
-        mountOptions(stack.volume), new io.nectarfs.vfs.HandleTable(stack.volume.meta().sessionId(), 1, List.of()));
-    link.attach(server.session().fds(), state.encode(), journalFile == null ? -1 : journalFile.fd);
+    link.attach(server.session().fds(), keeperState(server, stack), journalFile == null ? -1 : journalFile.fd);
     stack.volume.vfs().setHandleEvents(link);
+  }
+
+  /** The encoded state a keeper holds for the next worker: INIT, mount options, the session (the handles come as events). */
+  private byte[] keeperState(FuseServer server, Stack stack) {
+    return new io.nectarfs.fuse.HandoverState(server.mountpoint().toString(), server.initState(), mountOptions(stack.volume),
+        new io.nectarfs.vfs.HandleTable(stack.volume.meta().sessionId(), 1, List.of())).encode();
   }
 
   /**

@@ -108,8 +108,8 @@ final class MountHandover implements ControlSocket.Handler {
   /**
    * Hands the mount to its external keeper (the CSI node plugin's, while it replaces the pod):
    * stops reading and drains ({@link FuseServer#handOver}: every writer committed and durable),
-   * then closes the volume keeping its session ({@link Mount#release}, which tells the keeper
-   * first). The pod's next container recovers the mount from the keeper. False, with the mount
+   * tells the keeper ({@link Mount#handingOver}), then closes the volume keeping its session
+   * ({@link Mount#release}). The pod's next container recovers the mount from the keeper. False, with the mount
    * still this process's (the caller then ends it), when the server could not hand over.
    */
   boolean toKeeper() {

@@ -1235,11 +1235,7 @@ final class VfsImpl implements Vfs {
       throw new IllegalStateException("the VFS is closed or already handed over");
     }
     // Writers first, while nothing is changed: a failure leaves this VFS serving as before.
-    for (FileWriter w : List.copyOf(writers.values())) {
-      w.flush();
-      w.syncCommitted();
-    }
-    meta.sync(); // every commit so far durable, not only the writers'
+    commitPending(); // and every commit so far durable, not only the writers'
     List<HandleTable.Open> out = new ArrayList<>(handles.size());
     for (Map.Entry<Long, Handle> e : handles.entrySet()) {
       long fh = e.getKey();
