@@ -223,6 +223,7 @@ final class KeeperLink implements Vfs.HandleEvents {
         synchronized (this) {
           fd = next;
           broken = false;
+          upgrading = false; // the old keeper's word: the new one says so again when it replaces the pod
         }
         Reattach r = reattach;
         try {

@@ -48,7 +48,8 @@ final class MockCluster implements AutoCloseable {
   }
 
   /**
-   * The kubelet's status write: running, ready, its container (of the spec's image) restarted
+   * The kubelet's status write: running, ready, its container (of the spec's image, in the form a
+   * kubelet reports it) restarted
    * {@code restarts} times; again on a conflict with the mounter's updates.
    */
   void markReady(String namespace, String name, int restarts) {
@@ -58,7 +59,7 @@ final class MockCluster implements AutoCloseable {
             .editMetadata().withUid(p.getMetadata().getUid() != null ? p.getMetadata().getUid() : UUID.randomUUID().toString()).endMetadata()
             .withStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition()
                 .withContainerStatuses(new ContainerStatusBuilder().withName("mount").withReady(true).withRestartCount(restarts)
-                    .withImage(p.getSpec().getContainers().getFirst().getImage()).build()).build())
+                    .withImage(reported(p.getSpec().getContainers().getFirst().getImage())).build()).build())
             .build());
         return;
       } catch (KubernetesClientException e) {
@@ -67,6 +68,11 @@ final class MockCluster implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** The image as a kubelet reports it: a name without a registry gets Docker Hub's ({@code nectar:next} → {@code docker.io/library/nectar:next}). */
+  static String reported(String image) {
+    return image.contains("/") ? image : "docker.io/library/" + image;
   }
 
   @Override

@@ -206,11 +206,6 @@ public final class MountPods {
     return MountContainers.settings(parameters, configMap, defaults);
   }
 
-  /** The image the mount container runs now (its status), or null before it started. */
-  public static String runningImage(Pod pod) {
-    return container(pod).map(ContainerStatus::getImage).orElse(null);
-  }
-
   public static boolean ready(Pod pod) {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null || pod.getMetadata().getDeletionTimestamp() != null) {
       return false;

@@ -301,6 +301,15 @@ final class PodMounter implements Mounter {
         editPod(name, p -> p.getMetadata().getAnnotations().remove(MountPods.UPGRADE_IMAGE));
         return;
       }
+      Pod now = get(name);
+      if (now == null) {
+        return;
+      }
+      if (now.getSpec().getContainers().stream().anyMatch(c -> MountPods.CONTAINER.equals(c.getName()) && image.equals(c.getImage()))) {
+        editPod(name, p -> p.getMetadata().getAnnotations().remove(MountPods.UPGRADE_IMAGE)); // runs that image already
+        return;
+      }
+      int restarts = MountPods.restarts(now);
       long t0 = System.nanoTime();
       keepers.upgrading(key, true);
       try {
@@ -312,8 +321,10 @@ final class PodMounter implements Mounter {
           return;
         }
         LOG.info("{}: replacing its container by one of image {}; the node plugin's keeper holds the mount meanwhile", who, image);
+        // The kubelet restarts the container for the new image; its status may name the image in
+        // another form (docker.io/library/...), so the restart count tells when the new one runs.
         client.pods().inNamespace(config.namespace()).withName(name).waitUntilCondition(
-            p -> p == null || MountPods.ready(p) && image.equals(MountPods.runningImage(p)), config.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            p -> p == null || MountPods.ready(p) && MountPods.restarts(p) > restarts, config.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
         awaitAnswers(name, config.mountRoot().resolve(key));
         LOG.info("{}: serves with image {} ({} ms after the upgrade began)", who, image, (System.nanoTime() - t0) / 1_000_000);
       } finally {
