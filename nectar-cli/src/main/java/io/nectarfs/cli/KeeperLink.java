@@ -55,9 +55,23 @@ final class KeeperLink implements Vfs.HandleEvents {
   /** What a recovering worker gets from the keeper. */
   record Recovery(int generation, long diedAt, int[] fds, byte[] state, List<HandleTable.Open> handles, long nextFh, Set<Long> dirty, int journalFd) {}
 
-  private KeeperLink(int fd, Path external) {
+  /** The keeper's process id as the kernel reported it at connect (SO_PEERCRED): {@code nectar umount} waits for that process. */
+  private final long keeperPid;
+
+  private KeeperLink(int fd, Path external) throws IOException {
     this.fd = fd;
     this.external = external;
+    try {
+      this.keeperPid = UnixSockets.peer(fd).pid();
+    } catch (NativeException e) {
+      FdPassing.closeQuietly(fd);
+      throw new IOException("cannot ask who serves the keeper socket: " + e.getMessage());
+    }
+  }
+
+  /** The process id of the keeper this link connected to first. */
+  long keeperPid() {
+    return keeperPid;
   }
 
   /**

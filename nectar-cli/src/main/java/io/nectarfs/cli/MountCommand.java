@@ -58,8 +58,8 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--no-keeper", description = "Serve in this one process, without a keeper process (by default a small keeper holds the /dev/fuse connection and restarts a crashed server without the mount disappearing).")
   boolean noKeeper;
 
-  @Option(names = "--standby", negatable = true, description = "With the keeper: keep a standby worker that has the volume prepared, so a crashed server is replaced in well under a second (default: ${DEFAULT-VALUE}: a recovery starts a new process, seconds; the standby costs a second JVM and may still be starting when the mount ends).")
-  boolean standby = false;
+  @Option(names = "--standby", negatable = true, defaultValue = "true", fallbackValue = "true", description = "With the keeper: keep a standby worker that has the volume prepared, so a crashed server is replaced in well under a second (default: on; --no-standby saves its JVM, about 150 MB, and a crash recovery then starts a new process: seconds).")
+  boolean standby = true;
 
   @Option(names = "--keeper-socket", paramLabel = "PATH", description = "Attach to the external keeper listening at PATH (the CSI node"
       + " plugin's, for a mount pod) instead of starting one: it holds the /dev/fuse connection when this process dies, and the next 'nectar mount'"
@@ -824,6 +824,7 @@ final class MountCommand implements Callable<Integer> {
       String keeper = System.getenv(Keeper.SOCKET_ENV);
       if (keeper != null && link != null) {
         o.put("keeper", keeper); // the successor attaches to the same keeper
+        o.put("keeper_pid", link.keeperPid()); // nectar umount waits for it (a successor's parent is not its keeper)
       }
       if (link != null && link.external()) {
         o.put("upgrading", link.upgrading());
@@ -913,7 +914,8 @@ final class MountCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(cl, "--journal-size " + journalSize + ": " + e.getMessage());
     }
-    if (keeperSocket != null && (ioUring || noKeeper || standby)) {
+    boolean standbyGiven = cl.getParseResult().hasMatchedOption("--standby") && standby; // on by default: only an explicit --standby conflicts
+    if (keeperSocket != null && (ioUring || noKeeper || standbyGiven)) {
       throw new ParameterException(cl, "--keeper-socket cannot go with " + (ioUring ? "--io-uring (its rings die with this process)"
           : noKeeper ? "--no-keeper" : "--standby (a standby needs nectar mount's own keeper)"));
     }

@@ -101,9 +101,12 @@ final class UmountCommand implements Callable<Integer> {
       if (server.isEmpty() || server.get().pid() == ProcessHandle.current().pid()) {
         return out; // a mount served in this process ends with it
       }
-      Optional<ProcessHandle> keeper = d.hasNonNull("keeper") ? server.get().parent() : Optional.empty();
+      Optional<ProcessHandle> keeper = d.hasNonNull("keeper") ? keeperOf(d, server.get()) : Optional.empty();
       if (keeper.isPresent() && keeper.get().pid() != ProcessHandle.current().pid()) {
         keeper.get().descendants().forEach(out::add); // the worker and a standby
+        if (!out.contains(server.get())) {
+          out.add(server.get()); // a successor of an upgrade: not the keeper's child
+        }
         out.add(keeper.get());
       } else {
         out.add(server.get());
@@ -112,5 +115,18 @@ final class UmountCommand implements Callable<Integer> {
       // not ours to ask, or no control socket: nothing to wait for
     }
     return out;
+  }
+
+  /**
+   * The keeper of a kept mount: the process the server names ({@code keeper_pid}); from a build
+   * before that field, its parent when that runs {@code nectar}. Never a parent in general: a
+   * successor started by {@code nectar upgrade} is an orphan, whose parent is init or a subreaper.
+   */
+  private static Optional<ProcessHandle> keeperOf(JsonNode d, ProcessHandle server) {
+    if (d.hasNonNull("keeper_pid")) {
+      return ProcessHandle.of(d.path("keeper_pid").asLong());
+    }
+    return server.parent().filter(p -> p.pid() > 1 && p.info().commandLine().map(c -> c.contains(Nectar.class.getName())
+        || c.contains("nectar-cli.jar")).orElse(false));
   }
 }

@@ -290,7 +290,9 @@ class CacheGroupProcessTest {
 
   private Path mount(String name, String... extra) throws Exception {
     Path mnt = Files.createDirectories(tmp.resolve("mnt-" + name + "-" + System.nanoTime()));
-    List<String> args = new ArrayList<>(List.of("mount", "-d", meta, mnt.toString(), "--log", tmp.resolve("mount-" + name + ".log").toString()));
+    // no standby workers: four idle JVMs more on a 2-core runner, and crash recovery is not what this tests
+    List<String> args = new ArrayList<>(List.of("mount", "-d", meta, mnt.toString(), "--log", tmp.resolve("mount-" + name + ".log").toString(),
+        "--no-standby"));
     args.addAll(List.of(extra));
     String out = run(0, args.toArray(String[]::new));
     mounts.add(mnt);

@@ -157,7 +157,8 @@ class CrashRecoveryTest {
     nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"), "--trash-days", "0");
     mnt = Files.createDirectories(base.resolve("mnt"));
     Path log = base.resolve("mount.log");
-    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString(), "--standby");
+    // the defaults: a keeper with a standby worker
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString());
     Matcher pidM = Pattern.compile("pid (\\d+)").matcher(mounted);
     assertThat(pidM.find()).as(mounted).isTrue();
     long keeper = Long.parseLong(pidM.group(1));
@@ -296,7 +297,7 @@ class CrashRecoveryTest {
     nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"));
     mnt = Files.createDirectories(base.resolve("mnt"));
     Path log = base.resolve("mount.log");
-    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString(), "--standby");
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString());
     Matcher pid = Pattern.compile("pid (\\d+)").matcher(mounted);
     assertThat(pid.find()).as(mounted).isTrue();
     ProcessHandle keeper = ProcessHandle.of(Long.parseLong(pid.group(1))).orElseThrow();
