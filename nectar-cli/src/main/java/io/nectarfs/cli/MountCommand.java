@@ -242,7 +242,7 @@ final class MountCommand implements Callable<Integer> {
       long t0 = System.nanoTime();
       TakeoverSuccessor.warmUp();
       PreparedStack prepared = prepareStack(metrics, true); // storage, chunk store, cache scan, VFS: outside the pause
-      prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()));
+      prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()), metrics);
       try {
         progress(out, String.format("ready to take over (warm-up and volume prepared in %d ms); asking the running mount to hand over",
             (System.nanoTime() - t0) / 1_000_000));
@@ -503,7 +503,7 @@ final class MountCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     PreparedStack prepared = prepareStack(metrics, true);
-    prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()));
+    prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()), metrics);
     try {
       io.nectarfs.vfs.Vfs.warmUpJournal();
     } catch (IOException e) {
@@ -723,10 +723,10 @@ final class MountCommand implements Callable<Integer> {
       return new Stack(null, group, volume, options);
     }
 
-    /** Loads the FUSE server's classes on the prepared VFS (a throwaway server that never reads). */
-    void warmUpServer(Path mountpoint, MountOptions options) {
+    /** Loads the FUSE server's classes on the prepared VFS (a throwaway server that never reads) and registers its meters in {@code metrics}. */
+    void warmUpServer(Path mountpoint, MountOptions options, Metrics metrics) {
       try {
-        FuseServer.warmUp(prepared.vfs(), mountpoint, options);
+        FuseServer.warmUp(prepared.vfs(), mountpoint, options, metrics);
       } catch (RuntimeException e) {
         org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("warm-up of the FUSE server failed (the takeover goes on): {}", e.toString());
       }

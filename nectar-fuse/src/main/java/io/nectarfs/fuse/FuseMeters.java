@@ -36,14 +36,7 @@ final class FuseMeters {
     this.metrics = metrics;
     timers = new Latency[opcodes];
     errors = new Counter[opcodes];
-    for (int code = 0; code < opcodes; code++) {
-      if (table.get(code) != null) {
-        String op = Opcode.name(code).toLowerCase(Locale.ROOT);
-        timers[code] = metrics.latency("nectar_fuse_request", "latency of FUSE requests (handler time)", "op", op);
-        errors[code] = Counter.builder("nectar_fuse_errors").tag("op", op).description("FUSE requests answered with an error")
-            .register(metrics.registry());
-      }
-    }
+    perOpcode(metrics, table, timers, errors);
     interrupts = Counter.builder("nectar_fuse_interrupts").description("FUSE_INTERRUPT requests received").register(metrics.registry());
     unsupported = Counter.builder("nectar_fuse_unsupported").description("FUSE requests answered ENOSYS").register(metrics.registry());
     takeovers = Counter.builder("nectar_fuse_takeovers").description("planned takeovers of the mount by this process").register(metrics.registry());
@@ -53,6 +46,26 @@ final class FuseMeters {
         .register(metrics.registry());
     Gauge.builder("nectar_fuse_takeover_pause_seconds", () -> lastPauseSeconds)
         .description("the last takeover's pause: from the predecessor's stop-reading to this process serving").register(metrics.registry());
+  }
+
+  /**
+   * Registers the per-opcode meters in {@code metrics} ahead of a server (a successor does so
+   * before the takeover's pause: the server's own registration then finds them). Registers no
+   * gauge, so nothing points at a server that is not the one serving.
+   */
+  static void preRegister(Metrics metrics, OpTable table, int opcodes) {
+    perOpcode(metrics, table, new Latency[opcodes], new Counter[opcodes]);
+  }
+
+  private static void perOpcode(Metrics metrics, OpTable table, Latency[] timers, Counter[] errors) {
+    for (int code = 0; code < timers.length; code++) {
+      if (table.get(code) != null) {
+        String op = Opcode.name(code).toLowerCase(Locale.ROOT);
+        timers[code] = metrics.latency("nectar_fuse_request", "latency of FUSE requests (handler time)", "op", op);
+        errors[code] = Counter.builder("nectar_fuse_errors").tag("op", op).description("FUSE requests answered with an error")
+            .register(metrics.registry());
+      }
+    }
   }
 
   /** Records a takeover with its pause. */

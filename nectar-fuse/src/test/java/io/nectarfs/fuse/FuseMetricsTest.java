@@ -34,4 +34,34 @@ class FuseMetricsTest {
       Mounted.cleanup(dir);
     }
   }
+
+  /**
+   * A successor's warm-up registers the per-opcode meters ahead of its server (out of the
+   * takeover's pause) but no gauge, which would keep reading the throwaway server; the server that
+   * then serves records into the same meters and registers its gauges.
+   */
+  @Test
+  void warmUp_registersThePerOpcodeMeters_notTheGauges() throws Exception {
+    Mounted.requireFuse();
+    Metrics metrics = Metrics.create();
+    MeterRegistry r = metrics.registry();
+    Path dir = Mounted.newDir();
+    MemVfs vfs = new MemVfs();
+    MountOptions options = MountOptions.builder().volumeName("m").build();
+    FuseServer.warmUp(vfs, dir, options, metrics);
+    var lookups = metrics.findLatency("nectar_fuse_request", "op", "lookup");
+    assertThat(lookups).as("registered by the warm-up").isPresent();
+    assertThat(r.find("nectar_fuse_errors").tag("op", "lookup").counter()).isNotNull();
+    assertThat(r.find("nectar_fuse_inflight_requests").gauge()).as("no gauge of the throwaway server").isNull();
+    assertThat(r.find("nectar_fuse_takeover_pause_seconds").gauge()).isNull();
+    try (FuseServer s = FuseServer.mount(vfs, dir, options, metrics)) {
+      assertThat(s.awaitInit(Duration.ofSeconds(10))).isTrue();
+      assertThat(Files.exists(dir.resolve("missing"))).isFalse();
+      assertThat(lookups.get().count()).as("the serving server records into the meters the warm-up registered").isPositive()
+          .isEqualTo(s.requests(Opcode.LOOKUP));
+      assertThat(r.find("nectar_fuse_inflight_requests").gauge()).isNotNull();
+    } finally {
+      Mounted.cleanup(dir);
+    }
+  }
 }
