@@ -377,10 +377,12 @@ final class Keeper {
     }
     phase = Phase.SERVING;
     log.info("keeper: worker pid {} serves {} ({} descriptors held)", pid, mountpoint, fds.length);
-    if (!first) {
+    if (first) {
+      startStandbyLater();
+    } else {
       dropStandby(); // a successor of another build took over: the next standby runs the command anew
+      startStandby();
     }
-    startStandby();
     notifyAll();
   }
 
@@ -567,6 +569,32 @@ final class Keeper {
     phase = Phase.STARTING;
     log.info("keeper: the mount {} ended; waiting for a new one", mountpoint);
     notifyAll();
+  }
+
+  /**
+   * How long a new mount serves before its first standby starts: the mount's first seconds (its
+   * programs starting) do not share the CPU with a second JVM's start, and a short mount (a
+   * script's) never starts one. After a recovery or an upgrade the next standby starts at once.
+   */
+  static final long FIRST_STANDBY_DELAY_MILLIS = 5_000;
+
+  /** Starts the first standby after {@link #FIRST_STANDBY_DELAY_MILLIS}, if the mount still serves then. */
+  private void startStandbyLater() {
+    if (!standbyWanted) {
+      return;
+    }
+    Thread.ofVirtual().name("nectar-keeper-first-standby").start(() -> {
+      try {
+        Thread.sleep(FIRST_STANDBY_DELAY_MILLIS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      synchronized (Keeper.this) {
+        if (phase == Phase.SERVING) { // not while a recovery or handover runs: its end starts one
+          startStandby();
+        }
+      }
+    });
   }
 
   /** Starts a standby worker (the next generation) unless one runs or none is wanted. */

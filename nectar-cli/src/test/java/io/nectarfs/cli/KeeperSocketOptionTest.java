@@ -49,4 +49,61 @@ class KeeperSocketOptionTest {
     k.release("nectar-vol-0a1b2c");
     assertThat(s).doesNotExist();
   }
+
+  /**
+   * A keeper holds a root mount's /dev/fuse descriptors and write journal, which it hands to
+   * whoever asks to recover: another local user must not reach it. As uid 4321: the 0700
+   * directory refuses the connect; with directory and socket opened to everyone, the keeper
+   * itself closes the connection unanswered. Root is still served.
+   */
+  @Test
+  void anotherUser_cannotReachAKeeper_andIsNotServedWhenTheSocketIsOpen() throws Exception {
+    boolean root = io.nectarfs.fuse.ControlSocket.currentUid() == 0 && Files.isExecutable(Path.of("/usr/bin/setpriv"));
+    if (!root) {
+      assertThat(System.getenv("CI")).as("CI runs as root with setpriv").isNotEqualTo("true");
+      org.junit.jupiter.api.Assumptions.abort("needs root and setpriv");
+    }
+    Path dir = tmp.resolve("keepers");
+    PodKeepers k = PodKeepers.open(dir);
+    Path s = k.keep("nectar-vol-5e6f", tmp.resolve("mnt"));
+    try {
+      assertThat(asAnotherUser(s)).isEqualTo("EACCES");
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(s, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+      assertThat(asAnotherUser(s)).as("the keeper's own check").isEqualTo("closed");
+      KeeperLink asRoot = KeeperLink.external(s);
+      try {
+        assertThat(asRoot.status().held()).as("root is served; nothing held").isFalse();
+      } finally {
+        asRoot.close();
+      }
+    } finally {
+      k.release("nectar-vol-5e6f");
+    }
+  }
+
+  /** Connects to {@code socket} as uid 4321 and asks {@code recover}: EACCES, closed (no answer) or answered. */
+  private static String asAnotherUser(Path socket) throws Exception {
+    String py = String.join("\n",
+        "import json, socket, struct, sys",
+        "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+        "try:",
+        "    s.connect(sys.argv[1])",
+        "except PermissionError:",
+        "    print('EACCES'); sys.exit(0)",
+        "p = json.dumps({'op': 'recover'}).encode()",
+        "s.settimeout(60)",
+        "try:",
+        "    s.sendall(struct.pack('>I', len(p)) + p)",
+        "    d = s.recv(65536)",
+        "except (BrokenPipeError, ConnectionResetError):",
+        "    d = b''",
+        "print('answered' if d else 'closed')");
+    Process p = new ProcessBuilder("setpriv", "--reuid=4321", "--regid=4321", "--clear-groups", "/usr/bin/python3", "-c", py, socket.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return out;
+  }
 }
