@@ -109,10 +109,27 @@ class VolumeCrashRecoveryTest {
     }
   }
 
+  /** The cached block files (not the temporary ones of fills in flight, which vanish as the walk passes: skipped, not failed). */
   private long cachedBlockFiles(Path cache) throws IOException {
-    try (var files = java.nio.file.Files.walk(cache)) {
-      return files.filter(java.nio.file.Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).count();
-    }
+    long[] n = {0};
+    java.nio.file.Files.walkFileTree(cache, new java.nio.file.SimpleFileVisitor<Path>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+        if (a.isRegularFile() && !f.getFileName().toString().startsWith(".")) {
+          n[0]++;
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+          return java.nio.file.FileVisitResult.CONTINUE; // renamed or evicted while the walk passed
+        }
+        throw e;
+      }
+    });
+    return n[0];
   }
 
   /**
