@@ -847,12 +847,19 @@ final class MountCommand implements Callable<Integer> {
       if (link != null) {
         link.handingOver(); // before anything is sent: the keeper must not take this end for a crash
       }
+      releasePorts(); // the successor binds them once it serves, maybe before this process closes its volume
+    }
+
+    /** Closes the metrics endpoint and the cache group (their ports), once. */
+    private synchronized void releasePorts() {
+      MetricsOptions.close(stack.endpoint);
+      closeGroup(stack.group);
+      stack = new Stack(null, null, stack.volume, stack.options);
     }
 
     @Override
     public synchronized void release() throws IOException {
-      MetricsOptions.close(stack.endpoint);
-      closeGroup(stack.group);
+      releasePorts();
       stack.volume.close(); // keeps the session: the VFS exported its handles
     }
 

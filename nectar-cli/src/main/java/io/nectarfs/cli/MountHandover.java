@@ -52,7 +52,11 @@ final class MountHandover implements ControlSocket.Handler {
     /** The description a successor starts from (see the class comment). */
     ObjectNode describe();
 
-    /** Tells the keeper (if any) that a handover comes: the end of this process is then no crash. Before anything is sent. */
+    /**
+     * Before anything is sent: tells the keeper (if any) that a handover comes (the end of this
+     * process is then no crash), and frees the ports the successor binds once it serves (metrics
+     * endpoint, cache group).
+     */
     void handingOver();
 
     /** Closes metrics endpoint, cache group and volume, keeping the metadata session. */
@@ -195,10 +199,12 @@ final class MountHandover implements ControlSocket.Handler {
       if (a == null || !"serving".equals(a.path("op").asText())) {
         throw new IOException(a == null ? "the successor closed the connection" : "the successor failed: " + a.path("error").asText("?"));
       }
-      // Closed once the successor serves, not in its pause: under a write load the close (cache
-      // fills and uploads drained, pools closed) took 70-100 ms of the two cores the successor
-      // needed. Every writer's data is durable already and no request reaches this volume; its
-      // heartbeat may still run, which only moves the session's expiry (a transaction of its own).
+      // The volume is closed once the successor serves, not in its pause: under a write load the
+      // close (cache fills and uploads drained, pools closed) took 70-100 ms of the two cores the
+      // successor needed. Every writer's data is durable already and no request reaches this
+      // volume; its heartbeat may still run, which only moves the session's expiry (a transaction
+      // of its own). The metrics endpoint and the cache group, whose ports the successor binds
+      // once it serves, were closed before the state was sent (handingOver).
       released = true;
       long r0 = System.nanoTime();
       mount.release();

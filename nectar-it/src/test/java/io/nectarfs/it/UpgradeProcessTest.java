@@ -79,10 +79,12 @@ class UpgradeProcessTest {
     return meta;
   }
 
-  private Path mount(String meta, String name, Map<String, String> env) throws Exception {
+  private Path mount(String meta, String name, Map<String, String> env, String... extra) throws Exception {
     Path mnt = Files.createDirectories(base.resolve("mnt-" + name));
-    Result r = nectar(env, List.of(), "mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache-" + name).toString(),
-        "--log", base.resolve("mount-" + name + ".log").toString());
+    List<String> args = new ArrayList<>(List.of("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache-" + name).toString(),
+        "--log", base.resolve("mount-" + name + ".log").toString()));
+    args.addAll(List.of(extra));
+    Result r = nectar(env, List.of(), args.toArray(String[]::new));
     assertThat(r.status()).as(r.out()).isZero();
     mounts.add(mnt);
     return mnt;
@@ -92,7 +94,11 @@ class UpgradeProcessTest {
   void aProgramUsingTheMount_seesNoError_acrossThreeUpgrades() throws Exception {
     MountedVolume.requireFuse();
     String meta = format("vol");
-    Path mnt = mount(meta, "vol", env());
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    Path mnt = mount(meta, "vol", env(), "--metrics", "127.0.0.1:" + port); // a fixed port: each successor binds it once it serves
     byte[] big = new byte[8 << 20];
     new java.util.Random(17).nextBytes(big);
     Files.write(mnt.resolve("big"), big);
@@ -111,6 +117,10 @@ class UpgradeProcessTest {
       assertThat(Workload.tryLock(mnt.resolve("locked"))).as("the program's lock after upgrade %d", round).isEqualTo("refused errno 11");
       w.goesOnFrom(before, "upgrade " + round);
     }
+    String scraped = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(scraped).as("the last successor serves the mount's metrics port")
+        .containsPattern("(?m)^nectar_fuse_takeovers_total(\\{[^}]*\\})? 1\\.0$");
     List<Double> sorted = pauses.stream().sorted().toList();
     System.out.println("nectar upgrade pauses (ms, stop-reading .. serving): " + pauses + "; p50 " + sorted.get((sorted.size() - 1) / 2)
         + " max " + sorted.getLast());
