@@ -58,8 +58,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency: one thread accepts, one platform thread per connection reads it, one platform
  * thread per worker copies its standard error to {@code err} (lines under {@code err}'s monitor;
- * joined before the worker's exit is acted on, so its last line comes first); every field
- * below is guarded by {@code this}. Invariants: {@code fds} are this process's own descriptors
+ * joined before the worker's exit is acted on, so its last line comes first), and one virtual
+ * thread per mount waits out {@link #FIRST_STANDBY_DELAY_MILLIS} before the first standby starts
+ * (then acts under {@code this}); every field below is guarded by {@code this}. Invariants: {@code fds} are this process's own descriptors
  * (closed when replaced or at the end); only the {@code current} connection changes the handle
  * table; a crash is acted on once (the connection that ended must still be {@code current}).
  */
