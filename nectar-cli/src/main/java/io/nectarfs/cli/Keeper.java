@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * keeper starts a new worker (generation N+1), which asks to {@code recover} and gets the
  * descriptors, the state, the handles and the dirty files (see {@link MountCommand}).
  *
- * <p>Protocol (frames of {@link UnixSockets}, JSON unless said): {@code attach} + descriptors, then
- * the state frame → {@code ok}; {@code recover} → header (generation, died_at, handles, dirty) +
+ * <p>Protocol (frames of {@link UnixSockets}, JSON unless said): {@code attach} (with {@code
+ * worker}, the command that starts a worker of the sender's build: an upgrade's successor's
+ * replaces the keeper's) + descriptors, then the state frame → {@code ok}; {@code recover} → header (generation, died_at, handles, dirty) +
  * descriptors, then the state frame; {@code status} → {@code held} (whether a crashed worker's
  * mount waits to be recovered) and {@code generation}; {@code serving}; text event frames {@code
  * o fh ino flags dir}, {@code r fh}, {@code d ino}, {@code c ino}; {@code ending}; {@code
@@ -73,7 +74,10 @@ final class Keeper {
 
   private enum Phase { STARTING, SERVING, RECOVERING, HANDING_OVER, ENDING, DONE }
 
-  private final List<String> command;
+  /** How a worker starts: the mount's, then its last upgrade successor's (the build that serves now). */
+  private List<String> command;
+  /** {@link #build} of {@link #command} when the standby started (it runs that build). */
+  private String standbyBuild;
   private final java.io.PrintWriter err;
   /** The thread copying each live worker's standard error (by pid), joined when the worker ends. */
   private final Map<Long, Thread> forwarders = new java.util.concurrent.ConcurrentHashMap<>();
@@ -323,7 +327,9 @@ final class Keeper {
               UnixSockets.closeAll(f.fds());
               return;
             }
-            attach(conn, fd, pid, f.fds(), body.payload(), req.path("journal").asBoolean());
+            List<String> worker = req.has("worker") ? java.util.stream.StreamSupport.stream(req.path("worker").spliterator(), false)
+                .map(JsonNode::asText).toList() : null;
+            attach(conn, fd, pid, f.fds(), body.payload(), req.path("journal").asBoolean(), worker);
             UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("ok", true)), new int[0]);
             tellUpgrading(conn, fd);
           }
@@ -363,7 +369,7 @@ final class Keeper {
     }
   }
 
-  private synchronized void attach(Object conn, int connFd, int pid, int[] received, byte[] encodedState, boolean withJournal) {
+  private synchronized void attach(Object conn, int connFd, int pid, int[] received, byte[] encodedState, boolean withJournal, List<String> worker) {
     boolean first = fds.length == 0;
     UnixSockets.closeAll(fds);
     fds = received;
@@ -381,10 +387,56 @@ final class Keeper {
     if (first) {
       startStandbyLater();
     } else {
-      dropStandby(); // a successor of another build took over: the next standby runs the command anew
-      startStandby();
+      successorsBuild(pid, worker);
     }
     notifyAll();
+  }
+
+  /** A line about the standby or the build into the mount's log (standard output), as the takeover's progress lines. */
+  private static void say(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+
+  /**
+   * An upgrade's successor (pid) attached, saying how a worker of its build starts ({@code worker},
+   * or null from a build that does not say): later workers and standbys run that. A standby of that
+   * same build (same command, same class path files) stays; another is replaced.
+   */
+  private void successorsBuild(int pid, List<String> worker) {
+    if (external) {
+      return; // starts no workers
+    }
+    if (worker != null && !worker.isEmpty() && !worker.equals(command)) {
+      say("keeper: workers of " + mountpoint + " now start as successor pid " + pid + " did (its build)");
+      command = List.copyOf(worker);
+    }
+    if (worker != null && standbyProcess != null && build(command).equals(standbyBuild)) {
+      say("keeper: kept standby worker pid " + standbyProcess.pid() + ": it runs successor pid " + pid + "'s build");
+      return;
+    }
+    dropStandby();
+    startStandby();
+  }
+
+  /**
+   * What a worker started with {@code cmd} runs: the command and the size and modification time of
+   * each file on its class path ({@code -cp}), so a jar replaced in place counts as another build.
+   */
+  static String build(List<String> cmd) {
+    StringBuilder b = new StringBuilder(String.join("\u0000", cmd));
+    int cp = cmd.indexOf("-cp");
+    if (cp >= 0 && cp + 1 < cmd.size()) {
+      for (String entry : cmd.get(cp + 1).split(java.io.File.pathSeparator)) {
+        try {
+          java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(Path.of(entry), java.nio.file.attribute.BasicFileAttributes.class);
+          b.append('\n').append(entry).append(' ').append(a.size()).append(' ').append(a.lastModifiedTime().toMillis());
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+          b.append('\n').append(entry).append(" ?");
+        }
+      }
+    }
+    return b.toString();
   }
 
   private void recover(Object conn, int fd, int pid) throws NativeException {
@@ -399,8 +451,7 @@ final class Keeper {
     synchronized (this) {
       if (phase != Phase.RECOVERING && standbyProcess != null && standbyProcess.pid() == pid && standby == null) {
         standby = new Standby(conn, fd, pid); // answered at the next crash
-        System.out.println("keeper: standby worker pid " + pid + " ready"); // into the mount's log, as the takeover's progress lines
-        System.out.flush();
+        say("keeper: standby worker pid " + pid + " ready");
         return;
       }
       if (phase != Phase.RECOVERING || fds.length == 0) {
@@ -604,6 +655,7 @@ final class Keeper {
       return;
     }
     generation++;
+    standbyBuild = build(command);
     standbyProcess = launch();
   }
 

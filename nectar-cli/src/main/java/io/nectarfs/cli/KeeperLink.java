@@ -157,14 +157,22 @@ final class KeeperLink implements Vfs.HandleEvents {
   /**
    * Gives the keeper duplicates of the serving descriptors and the state to recover from, and the
    * write journal's memfd ({@code journalFd} &ge; 0, sent after the descriptors) if there is one.
+   *
+   * @param workerCommand how the keeper starts a worker of this process's build (its next workers
+   *     and standbys run it: after an upgrade, the successor's build), or null to leave the
+   *     keeper's as it is
    */
-  synchronized void attach(int[] fds, byte[] state, int journalFd) throws IOException {
+  synchronized void attach(int[] fds, byte[] state, int journalFd, List<String> workerCommand) throws IOException {
     int[] send = fds;
     if (journalFd >= 0) {
       send = java.util.Arrays.copyOf(fds, fds.length + 1);
       send[fds.length] = journalFd;
     }
-    UnixSockets.send(fd, MountHandover.bytes(MountHandover.JSON.createObjectNode().put("op", "attach").put("journal", journalFd >= 0)), send);
+    com.fasterxml.jackson.databind.node.ObjectNode req = MountHandover.JSON.createObjectNode().put("op", "attach").put("journal", journalFd >= 0);
+    if (workerCommand != null) {
+      workerCommand.forEach(req.putArray("worker")::add);
+    }
+    UnixSockets.send(fd, MountHandover.bytes(req), send);
     UnixSockets.send(fd, state, new int[0]);
     UnixSockets.Frame ok = UnixSockets.receive(fd, 64 << 10, 60_000);
     if (ok == null) {

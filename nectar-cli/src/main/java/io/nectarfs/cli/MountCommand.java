@@ -389,7 +389,7 @@ final class MountCommand implements Callable<Integer> {
     }
     try {
       JournalFile j = startJournal(stack);
-      link.attach(server.session().fds(), keeperState(server, stack), j == null ? -1 : j.fd);
+      link.attach(server.session().fds(), keeperState(server, stack), j == null ? -1 : j.fd, link.external() ? null : workerCommand());
       stack.volume.vfs().setHandleEvents(link);
     } catch (IOException | RuntimeException e) {
       org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("could not attach to the mount's keeper ({}): a crash of this process ends the mount",
@@ -418,7 +418,7 @@ final class MountCommand implements Callable<Integer> {
   private void reattach(KeeperLink link, Live live) throws IOException {
     FuseServer server = live.server();
     Stack stack = live.stack();
-    link.attach(server.session().fds(), keeperState(server, stack), journalFile == null ? -1 : journalFile.fd);
+    link.attach(server.session().fds(), keeperState(server, stack), journalFile == null ? -1 : journalFile.fd, null);
     stack.volume.vfs().setHandleEvents(link);
   }
 
@@ -580,8 +580,13 @@ final class MountCommand implements Callable<Integer> {
   static final String RECOVERY_RESULT = "nectar-recovery-result";
 
   /** The keeper's worker: this build's {@code nectar mount} with the same arguments, in the foreground. */
+  /**
+   * How a keeper starts a worker of this build with this mount's options: the keeper's own
+   * (its first worker, a recovery, a standby), and an upgrade's successor's, which the keeper then
+   * runs instead (see {@link Keeper}).
+   */
   private List<String> workerCommand() throws IOException {
-    List<String> args = ownArgs("-d", "--background", "--foreground-child");
+    List<String> args = ownArgs("-d", "--background", "--foreground-child", "--takeover-child", "--keeper-worker");
     args.add("--keeper-worker");
     return ChildJvm.command(false, mountJvm(), args);
   }

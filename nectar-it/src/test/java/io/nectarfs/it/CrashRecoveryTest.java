@@ -84,6 +84,24 @@ class CrashRecoveryTest {
     throw new AssertionError("no worker under keeper pid " + keeper);
   }
 
+  private static final Pattern STANDBY_READY = Pattern.compile("keeper: standby worker pid (\\d+) ready");
+
+  /**
+   * Whether a standby waits now: one the log says is ready that has not served the mount (a crash's
+   * recovery made it the worker) and still runs. An upgrade's successor of the same build keeps the
+   * standby, so it is not a new one per event.
+   */
+  private static boolean standbyReady(Path log, java.util.Set<Long> served) throws IOException {
+    Matcher m = STANDBY_READY.matcher(Files.readString(log));
+    while (m.find()) {
+      long pid = Long.parseLong(m.group(1));
+      if (!served.contains(pid) && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Crash recovery pauses in the log, in milliseconds. */
   private static List<Double> pauses(Path log) throws IOException {
     return results(log, "pause_seconds").stream().map(s -> s * 1000).toList();
@@ -171,15 +189,18 @@ class CrashRecoveryTest {
     int kills = Integer.getInteger("nectar.it.crashes", 5);
     List<Double> upgradePauses = new ArrayList<>();
     int killed = 0;
+    java.util.Set<Long> served = new java.util.HashSet<>();
     for (int event = 1; event <= 2 * kills; event++) {
-      long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-      while (count(log, "keeper: standby worker pid") < event && System.nanoTime() < ready) {
-        Thread.sleep(50); // a crash while the standby still prepares takes seconds (docs/takeover.md); measured here: with a standby ready
-      }
       long fioBefore = fioCount(base)[0];
       String before = program.status();
       long w = server(keeper, mnt);
+      served.add(w);
       if (event % 2 == 1) {
+        long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!standbyReady(log, served) && System.nanoTime() < ready) {
+          Thread.sleep(50); // a crash while the standby still prepares takes seconds (docs/takeover.md); measured here: with a standby ready
+        }
+        assertThat(standbyReady(log, served)).as("a standby ready before event %d; the log:%n%s", event, Files.readString(log)).isTrue();
         killed++;
         ProcessHandle.of(w).orElseThrow().destroyForcibly(); // SIGKILL
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
@@ -219,6 +240,8 @@ class CrashRecoveryTest {
     assertThat(Workload.field(done, "lost")).as("fsyncs that reported lost writes").isZero();
     assertThat(Workload.field(done, "missing")).as("records written and not in the file").isZero();
     assertThat(results(log, "lost_writes")).as("files that lost writes, per recovery").containsOnly(0.0);
+    assertThat(count(log, "keeper: kept standby worker pid")).as("upgrades by this build that kept the standby (each follows a crash's new one)")
+        .isEqualTo(kills);
     assertThat(results(log, "replayed_files").stream().mapToDouble(Double::doubleValue).sum())
         .as("writes committed from the journal (the writer appends all along, so a kill finds some pending)").isPositive();
     assertThat(Workload.tryLock(mnt.resolve("locked"))).as("released with the program").isEqualTo("locked");

@@ -186,6 +186,14 @@ class UpgradeProcessTest {
     assertThat(up.status()).as("a build reading up to version 2 takes over from one writing 1: %s", up.out()).isZero();
     assertThat(up.out()).contains("\"ok\":true").contains("\"pause_seconds\":");
 
+    // a crash now is recovered by the newer build: the keeper starts workers of its last successor's build
+    long successor = serverOf(mnt, "--takeover-child");
+    ProcessHandle.of(successor).orElseThrow().destroyForcibly(); // SIGKILL
+    long recovered = serverOf(mnt, "--keeper-worker");
+    assertThat(ProcessHandle.of(recovered).orElseThrow().info().arguments().map(List::of).orElseThrow())
+        .as("the recovering worker's command line").anyMatch(a -> a.contains("newer-build"));
+    assertThat(Files.readString(mnt.resolve("file"))).isEqualTo("v1");
+
     Result down = nectar("upgrade", mnt.toString());
     assertThat(down.status()).isEqualTo(1);
     assertThat(down.out()).contains("writes handover state version 2 and this build reads up to 1").hasLineCount(1);
@@ -194,6 +202,24 @@ class UpgradeProcessTest {
     Result again = run(newer, env(), "upgrade", mnt.toString());
     assertThat(again.status()).as(again.out()).isZero();
     assertThat(Files.readString(mnt.resolve("file"))).isEqualTo("v1");
+  }
+
+  /**
+   * The one process serving {@code mnt} whose command line has {@code flag} (a keeper's worker or an
+   * upgrade's successor) and that holds {@code /dev/fuse} (a standby does not), once there is one.
+   */
+  private static long serverOf(Path mnt, String flag) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() < deadline) {
+      List<Long> found = ProcessHandle.allProcesses()
+          .filter(p -> p.info().arguments().map(List::of).map(a -> a.contains(mnt.toString()) && a.contains(flag)).orElse(false))
+          .map(ProcessHandle::pid).filter(MountedVolume::holdsDevFuse).toList();
+      if (found.size() == 1) {
+        return found.getFirst();
+      }
+      Thread.sleep(50); // polls a condition, with a deadline
+    }
+    throw new AssertionError("no single process with " + flag + " serves " + mnt);
   }
 
   /**
