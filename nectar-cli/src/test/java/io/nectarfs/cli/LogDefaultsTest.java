@@ -28,6 +28,24 @@ class LogDefaultsTest {
   }
 
   @Test
+  void aLine_isTimeLevelAbbreviatedLoggerAndMessage_thenTheStackTrace() {
+    LoggerContext ctx = new LoggerContext();
+    ch.qos.logback.classic.Logger logger = ctx.getLogger("io.nectarfs.cli.Keeper");
+    java.time.ZonedDateTime at = java.time.ZonedDateTime.of(2026, 12, 2, 7, 5, 9, 42_000_000, java.time.ZoneId.systemDefault());
+    ch.qos.logback.classic.spi.LoggingEvent e = new ch.qos.logback.classic.spi.LoggingEvent(
+        "x", logger, Level.WARN, "worker pid {} died", null, new Object[] {17});
+    e.setTimeStamp(at.toInstant().toEpochMilli());
+    LogDefaults.Line line = new LogDefaults.Line();
+    line.setContext(ctx);
+    assertThat(line.doLayout(e)).isEqualTo("07:05:09.042 WARN  i.n.cli.Keeper: worker pid 17 died" + System.lineSeparator());
+    ch.qos.logback.classic.spi.LoggingEvent failed = new ch.qos.logback.classic.spi.LoggingEvent(
+        "x", logger, Level.ERROR, "gave up", new java.io.IOException("disk gone"), null);
+    failed.setTimeStamp(at.toInstant().toEpochMilli());
+    assertThat(line.doLayout(failed)).startsWith("07:05:09.042 ERROR i.n.cli.Keeper: gave up" + System.lineSeparator() + "java.io.IOException: disk gone")
+        .contains("\tat io.nectarfs.cli.LogDefaultsTest.");
+  }
+
+  @Test
   void aLogbackFileNamedByTheUser_wins() {
     String before = System.getProperty("logback.configurationFile");
     System.setProperty("logback.configurationFile", "/nonexistent/logback.xml");
