@@ -68,6 +68,8 @@ import org.slf4j.LoggerFactory;
 final class Keeper {
   static final String SOCKET_ENV = "NECTAR_KEEPER_SOCKET";
   static final String GENERATION_ENV = "NECTAR_KEEPER_GENERATION";
+  /** Set in the workers of a keeper that relays to the node plugin's ({@link KeeperLink#relayed}). */
+  static final String UPSTREAM_ENV = "NECTAR_KEEPER_UPSTREAM";
   private static final Logger log = LoggerFactory.getLogger(Keeper.class);
   private static final int MAX_RECOVERIES_PER_MINUTE = 10;
   private static final long HANDOVER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -86,6 +88,15 @@ final class Keeper {
   private final boolean standbyWanted;
   /** Whether the workers come by themselves (the mount pod's container): none is started here. */
   private final boolean external;
+  /**
+   * The CSI node plugin's keeper socket when this keeper runs in a mount pod's container, or null:
+   * it relays the mount there (see {@link #relayAttach}).
+   */
+  private final Path upstreamSocket;
+  /** The connection to {@link #upstreamSocket} that carries the mount now, or null. */
+  private KeeperLink upstream;
+  /** Set when this keeper was told to stop: a worker handing over then hands the mount to the node plugin's keeper (the pod is replaced). */
+  private boolean stopping;
   private Path socket;
   private int listenFd = -1;
 
@@ -122,12 +133,22 @@ final class Keeper {
    *     or a test's capture), line by line
    */
   Keeper(List<String> command, Map<String, String> env, Path mountpoint, boolean standby, java.io.PrintWriter err) {
+    this(command, env, mountpoint, standby, err, null);
+  }
+
+  /**
+   * @param upstream the CSI node plugin's keeper socket (a mount pod's container runs this keeper
+   *     with its standby; the mount is relayed there, so a dead container's mount is held for
+   *     the next one), or null
+   */
+  Keeper(List<String> command, Map<String, String> env, Path mountpoint, boolean standby, java.io.PrintWriter err, Path upstream) {
     this.err = err;
     this.command = List.copyOf(command);
     this.env = Map.copyOf(env);
     this.mountpoint = mountpoint;
     this.standbyWanted = standby;
     this.external = false;
+    this.upstreamSocket = upstream;
   }
 
   private Keeper(Path mountpoint, Path socket) {
@@ -138,6 +159,7 @@ final class Keeper {
     this.standbyWanted = false;
     this.external = true;
     this.socket = socket;
+    this.upstreamSocket = null;
   }
 
   /**
@@ -232,6 +254,9 @@ final class Keeper {
     Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stopWorker));
     Thread.ofPlatform().daemon(true).name("nectar-keeper-accept").start(this::acceptLoop);
     synchronized (this) {
+      if (upstreamSocket != null) {
+        recoverFromUpstream();
+      }
       startWorker();
       while (phase != Phase.DONE) {
         wait(1000);
@@ -389,6 +414,7 @@ final class Keeper {
     } else {
       successorsBuild(pid, worker);
     }
+    relayAttach();
     notifyAll();
   }
 
@@ -495,6 +521,8 @@ final class Keeper {
         standbyProcess = null;
       }
       startStandby();
+      phase = Phase.SERVING;
+      relayAttach(); // the node plugin's keeper had seen nothing of the crash: now its unflushed files are those of the new worker
     }
     phase = Phase.SERVING;
     notifyAll();
@@ -504,6 +532,11 @@ final class Keeper {
     if (conn == current) {
       phase = p;
       diedAt = System.nanoTime(); // for HANDING_OVER: when the wait for the successor began
+      if (upstream != null && p == Phase.ENDING) {
+        upstream.ending(); // unmounted: the node plugin's keeper holds nothing more
+      } else if (upstream != null && p == Phase.HANDING_OVER && stopping) {
+        upstream.handingOver(); // the container stops while its pod is replaced: the next container recovers the mount there
+      }
       notifyAll();
     }
   }
@@ -518,8 +551,100 @@ final class Keeper {
       case "r" -> handles.remove(Long.parseLong(w[1]));
       case "d" -> dirty.add(Long.parseLong(w[1]));
       case "c" -> dirty.remove(Long.parseLong(w[1]));
-      default -> log.debug("keeper: unknown event '{}'", e);
+      default -> {
+        log.debug("keeper: unknown event '{}'", e);
+        return;
+      }
     }
+    if (upstream != null) {
+      upstream.relay(e);
+    }
+  }
+
+  /**
+   * A mount pod's keeper at its start: when the node plugin's keeper holds the mount of this pod's
+   * previous container, takes it (descriptors, state, handles, unflushed files, journal) as if
+   * its own worker had crashed, so the first worker recovers it.
+   */
+  private void recoverFromUpstream() {
+    KeeperLink asked = null;
+    try {
+      asked = KeeperLink.external(upstreamSocket);
+      KeeperLink.Status st = asked.status();
+      if (!st.held()) {
+        asked.close();
+        return;
+      }
+      KeeperLink.Recovery r = asked.recover();
+      int[] all = r.fds();
+      if (r.journalFd() >= 0) {
+        all = java.util.Arrays.copyOf(all, all.length + 1);
+        all[all.length - 1] = r.journalFd();
+      }
+      fds = all;
+      journal = r.journalFd() >= 0;
+      state = r.state();
+      handles.clear();
+      for (io.nectarfs.vfs.HandleTable.Open o : r.handles()) {
+        switch (o) {
+          case io.nectarfs.vfs.HandleTable.File f -> handles.put(f.fh(), new long[] {f.ino(), f.flags(), 0});
+          case io.nectarfs.vfs.HandleTable.Dir d -> handles.put(d.fh(), new long[] {d.ino(), 0, 1});
+          default -> { } // internal and control handles are never reported (they do not survive a crash)
+        }
+      }
+      dirty.clear();
+      dirty.addAll(r.dirty());
+      generation = Math.max(1, r.generation());
+      diedAt = r.diedAt();
+      phase = Phase.RECOVERING;
+      upstream = asked; // the node plugin's keeper hands the mount to this connection; closed once the worker serves (relayAttach)
+      log.info("keeper: took the mount {} from the node plugin's keeper ({} open handles, {} files with unflushed writes)", mountpoint,
+          handles.size(), dirty.size());
+    } catch (IOException | RuntimeException e) {
+      if (asked != null) {
+        asked.close();
+      }
+      log.warn("keeper: the node plugin's keeper at {} did not answer ({}): this mount starts anew", upstreamSocket, e.getMessage());
+    }
+  }
+
+  /**
+   * Gives the node plugin's keeper (a mount pod's) what this keeper holds now (descriptors, state,
+   * journal, then every open handle and unflushed file) on a new connection, and closes the
+   * previous one: after the worker's attach and after each recovery. Between these the events are
+   * relayed one by one, so that keeper holds what this one holds when the container dies.
+   */
+  private void relayAttach() {
+    if (upstreamSocket == null || fds.length == 0) {
+      return;
+    }
+    KeeperLink next = null;
+    try {
+      next = KeeperLink.external(upstreamSocket);
+      KeeperLink link = next;
+      next.onUpgrading(this::upgrading);
+      next.onKeeperLost(() -> relayAll(link)); // the node plugin restarted: its next keeper gets the mount again
+      relayAll(next);
+    } catch (IOException | RuntimeException e) {
+      if (next != null) {
+        next.close();
+      }
+      log.warn("keeper: the node plugin's keeper at {} did not take the mount ({}): a crash of this container now ends the mount", upstreamSocket,
+          e.getMessage());
+      return;
+    }
+    KeeperLink old = upstream;
+    upstream = next;
+    if (old != null) {
+      old.close();
+    }
+  }
+
+  private synchronized void relayAll(KeeperLink link) throws IOException {
+    int[] fuse = journal ? java.util.Arrays.copyOf(fds, fds.length - 1) : fds;
+    link.attach(fuse, state, journal ? fds[fds.length - 1] : -1, null);
+    handles.forEach((fh, h) -> link.relay("o " + fh + " " + h[0] + " " + h[1] + " " + h[2]));
+    dirty.forEach(ino -> link.relay("d " + ino));
   }
 
   /** A connection ended: the current worker's end is a crash unless it said it ends or hands over. */
@@ -688,6 +813,9 @@ final class Keeper {
     pb.environment().putAll(env);
     pb.environment().put(SOCKET_ENV, socket.toString());
     pb.environment().put(GENERATION_ENV, Integer.toString(generation));
+    if (upstreamSocket != null) {
+      pb.environment().put(UPSTREAM_ENV, upstreamSocket.toString());
+    }
     try {
       Process p = pb.start();
       forwarders.put(p.pid(), Thread.ofPlatform().daemon(true).name("nectar-keeper-stderr-" + p.pid()).start(() -> forwardErrors(p)));
@@ -769,6 +897,7 @@ final class Keeper {
         return;
       }
       phase = Phase.ENDING;
+      stopping = true;
       dropStandby();
       p = currentPid > 0 ? ProcessHandle.of(currentPid).orElse(null) : child == null ? null : child.toHandle();
     }
@@ -786,6 +915,10 @@ final class Keeper {
   }
 
   private synchronized void closeAll() {
+    if (upstream != null) {
+      upstream.close(); // after "ending" or "handing-over" when the mount ended or went to the next container; else it holds the mount as after a crash
+      upstream = null;
+    }
     UnixSockets.closeAll(fds);
     fds = new int[0];
     if (listenFd >= 0) {

@@ -36,7 +36,11 @@ final class KeeperLink implements Vfs.HandleEvents {
   private volatile int fd;
   /** An external keeper's socket (this link re-attaches when it comes back), or null. */
   private final Path external;
+  /** Whether this worker's keeper relays the mount to the node plugin's (a mount pod's container: {@link Keeper#UPSTREAM_ENV}). */
+  private final boolean relayed;
   private volatile Reattach reattach;
+  /** Told when the keeper says the mount's pod is being replaced, or no longer (a relaying {@link Keeper} forwards it), or null. */
+  private volatile java.util.function.Consumer<Boolean> onUpgrading;
 
   /** How a worker attaches again (see {@link #onKeeperLost}). */
   interface Reattach {
@@ -58,9 +62,10 @@ final class KeeperLink implements Vfs.HandleEvents {
   /** The keeper's process id as the kernel reported it at connect (SO_PEERCRED): {@code nectar umount} waits for that process. */
   private final long keeperPid;
 
-  private KeeperLink(int fd, Path external) throws IOException {
+  private KeeperLink(int fd, Path external, boolean relayed) throws IOException {
     this.fd = fd;
     this.external = external;
+    this.relayed = relayed;
     try {
       this.keeperPid = UnixSockets.peer(fd).pid();
     } catch (NativeException e) {
@@ -80,7 +85,7 @@ final class KeeperLink implements Vfs.HandleEvents {
    * @throws IOException one line: it does not answer, or it is served by another user
    */
   static KeeperLink external(Path socket) throws IOException {
-    return new KeeperLink(connectTrusted(socket), socket);
+    return new KeeperLink(connectTrusted(socket), socket, false);
   }
 
   private static int connectTrusted(Path socket) throws IOException {
@@ -131,6 +136,25 @@ final class KeeperLink implements Vfs.HandleEvents {
   }
 
   /**
+   * Whether this worker's keeper relays the mount to the CSI node plugin's keeper (it runs in a
+   * mount pod's container): like an external keeper's worker, it then hands the mount over at
+   * SIGTERM while the pod is replaced ({@link #upgrading}).
+   */
+  boolean relayed() {
+    return relayed;
+  }
+
+  /** Calls {@code listener} with each "upgrading" word of the keeper (on the watch thread). */
+  void onUpgrading(java.util.function.Consumer<Boolean> listener) {
+    this.onUpgrading = listener;
+  }
+
+  /** Sends a handle event frame as the worker wrote it ({@code o …}, {@code r …}, {@code d …}, {@code c …}): a relaying keeper's. */
+  void relay(String event) {
+    send(event.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /**
    * What an external keeper's worker does to attach again after the keeper came back (it sends
    * the descriptors, the state and the journal with {@link #attach}, then the handles with {@link
    * Vfs#setHandleEvents}).
@@ -145,7 +169,7 @@ final class KeeperLink implements Vfs.HandleEvents {
     if (s == null || s.isBlank()) {
       return null;
     }
-    return new KeeperLink(connectTrusted(Path.of(s)), null);
+    return new KeeperLink(connectTrusted(Path.of(s)), null, System.getenv(Keeper.UPSTREAM_ENV) != null);
   }
 
   /** The generation this worker has (0: the first, which mounts; more: a recovery). */
@@ -207,6 +231,10 @@ final class KeeperLink implements Vfs.HandleEvents {
             upgrading = m.path("on").asBoolean();
             log.info(upgrading ? "the node plugin replaces this mount's pod: at the container's stop this process hands the mount to its keeper"
                 : "the node plugin's replacement of this mount's pod ended");
+            java.util.function.Consumer<Boolean> l = onUpgrading;
+            if (l != null) {
+              l.accept(upgrading);
+            }
           } else {
             log.warn("unexpected message from the mount's keeper: {}", m);
           }

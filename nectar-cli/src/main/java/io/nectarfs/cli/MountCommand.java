@@ -61,9 +61,10 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--standby", negatable = true, defaultValue = "true", fallbackValue = "true", description = "With the keeper: keep a standby worker that has the volume prepared, so a crashed server is replaced in well under a second (default: on; --no-standby saves its JVM, about 150 MB, and a crash recovery then starts a new process: seconds).")
   boolean standby = true;
 
-  @Option(names = "--keeper-socket", paramLabel = "PATH", description = "Attach to the external keeper listening at PATH (the CSI node"
-      + " plugin's, for a mount pod) instead of starting one: it holds the /dev/fuse connection when this process dies, and the next 'nectar mount'"
-      + " with the same PATH recovers the mount (commits the journaled writes, takes the open files over) instead of mounting anew.")
+  @Option(names = "--keeper-socket", paramLabel = "PATH", description = "Relay the mount to the external keeper listening at PATH (the CSI node"
+      + " plugin's, for a mount pod): it holds the /dev/fuse connection when this container dies, and the next 'nectar mount'"
+      + " with the same PATH recovers the mount (commits the journaled writes, takes the open files over) instead of mounting anew. A crash of"
+      + " the server alone is recovered in the container by its standby; with --no-standby this process serves, attached to that keeper.")
   Path keeperSocket;
 
   @Option(names = "--journal-size", paramLabel = "SIZE", description = "With the keeper: memory for the write journal, which holds the"
@@ -190,7 +191,7 @@ final class MountCommand implements Callable<Integer> {
     validateOptions();
     int generation = keeperWorker ? KeeperLink.generation() : -1;
     KeeperLink externalLink = null;
-    if (keeperSocket != null && !keeperWorker && !takeoverChild && !(background && !child)) {
+    if (keeperSocket != null && !keeperWorker && !takeoverChild && !(background && !child) && !keeperMode()) {
       try {
         externalLink = KeeperLink.external(keeperSocket);
       } catch (IOException e) {
@@ -207,7 +208,7 @@ final class MountCommand implements Callable<Integer> {
         }
       }
     }
-    if (!takeoverChild && generation <= 0) {
+    if (!takeoverChild && generation <= 0 && !(keeperMode() && keeperSocket != null)) { // a pod's keeper: its worker checks, unless it recovers
       checkMountpoint();
     }
     boolean root = "root".equals(System.getProperty("user.name"));
@@ -223,7 +224,8 @@ final class MountCommand implements Callable<Integer> {
       return startInBackground(out);
     }
     if (keeperMode()) {
-      return new Keeper(workerCommand(), secretEnv(), mountpoint.toAbsolutePath().normalize(), standby, spec.commandLine().getErr()).run(); // runs no file system code
+      return new Keeper(workerCommand(), secretEnv(), mountpoint.toAbsolutePath().normalize(), standby, spec.commandLine().getErr(),
+          keeperSocket == null ? null : keeperSocket.toAbsolutePath().normalize()).run(); // runs no file system code
     }
     boundHeap();
     KeeperLink link = keeperWorker ? KeeperLink.fromEnvironment() : takeoverChild ? successorLink() : externalLink;
@@ -307,10 +309,12 @@ final class MountCommand implements Callable<Integer> {
       attach(link, server, stack);
     }
     boolean external = link != null && link.external();
-    if (link != null && !external) {
+    // a mount pod's server (attached to the node plugin's keeper, or to its container's relaying keeper) hands the mount over at SIGTERM while its pod is replaced
+    boolean podServer = link != null && (external || link.relayed());
+    if (link != null && !podServer) {
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(link::ending)); // before the server's hook unmounts
     }
-    if (!external) {
+    if (!podServer) {
       server.closeOnShutdown();
     }
     metrics.bindJvm();
@@ -319,6 +323,8 @@ final class MountCommand implements Callable<Integer> {
     MountHandover handover = new MountHandover(live);
     if (external) {
       link.onKeeperLost(() -> reattach(link, live)); // the node plugin restarted
+    }
+    if (podServer) {
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> stopExternal(link, live, handover)));
     }
     ControlSocket control = null;
@@ -353,8 +359,8 @@ final class MountCommand implements Callable<Integer> {
         }
         return Cli.OK;
       }
-      if (!external) {
-        next.closeOnShutdown(); // an external keeper's worker: its one hook stops whichever server serves
+      if (!podServer) {
+        next.closeOnShutdown(); // a pod's server: its one hook stops whichever server serves
       }
       live.serve(next);
     }
@@ -571,22 +577,35 @@ final class MountCommand implements Callable<Integer> {
   /** JVM options of a background keeper: serial collector, a small heap, the client compiler. */
   private static final List<String> KEEPER_JVM = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-XX:TieredStopAtLevel=1", "-Xss512k");
 
-  /** Whether this {@code nectar mount} becomes a keeper with a worker (not for io_uring mounts, whose rings die with their process). */
+  /**
+   * Whether this {@code nectar mount} becomes a keeper with a worker (not for io_uring mounts,
+   * whose rings die with their process). A mount pod's (with {@code --keeper-socket}) does so for
+   * its standby: its keeper relays the mount to the node plugin's; with {@code --no-standby} the
+   * container serves itself, attached to the node plugin's keeper.
+   */
   private boolean keeperMode() {
-    return !keeperWorker && !takeoverChild && !noKeeper && !ioUring && keeperSocket == null;
+    return !keeperWorker && !takeoverChild && !noKeeper && !ioUring && (keeperSocket == null || standby);
   }
 
   /** The line a recovered worker prints when it serves (tests read the pause from it). */
   static final String RECOVERY_RESULT = "nectar-recovery-result";
 
-  /** The keeper's worker: this build's {@code nectar mount} with the same arguments, in the foreground. */
   /**
-   * How a keeper starts a worker of this build with this mount's options: the keeper's own
-   * (its first worker, a recovery, a standby), and an upgrade's successor's, which the keeper then
-   * runs instead (see {@link Keeper}).
+   * How a keeper starts a worker of this build with this mount's options, in the foreground: the
+   * keeper's own (its first worker, a recovery, a standby), and an upgrade's successor's, which
+   * the keeper then runs instead (see {@link Keeper}). Without {@code --keeper-socket}: a pod
+   * keeper's worker knows its keeper only, which relays.
    */
   private List<String> workerCommand() throws IOException {
     List<String> args = ownArgs("-d", "--background", "--foreground-child", "--takeover-child", "--keeper-worker");
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).startsWith("--keeper-socket=")) {
+        args.remove(i--);
+      } else if (args.get(i).equals("--keeper-socket")) {
+        args.remove(i);
+        args.remove(i--);
+      }
+    }
     args.add("--keeper-worker");
     return ChildJvm.command(false, mountJvm(), args);
   }
@@ -926,10 +945,8 @@ final class MountCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(cl, "--journal-size " + journalSize + ": " + e.getMessage());
     }
-    boolean standbyGiven = cl.getParseResult().hasMatchedOption("--standby") && standby; // on by default: only an explicit --standby conflicts
-    if (keeperSocket != null && (ioUring || noKeeper || standbyGiven)) {
-      throw new ParameterException(cl, "--keeper-socket cannot go with " + (ioUring ? "--io-uring (its rings die with this process)"
-          : noKeeper ? "--no-keeper" : "--standby (a standby needs nectar mount's own keeper)"));
+    if (keeperSocket != null && (ioUring || noKeeper)) {
+      throw new ParameterException(cl, "--keeper-socket cannot go with " + (ioUring ? "--io-uring (its rings die with this process)" : "--no-keeper"));
     }
     if (readers < 1 || readers > 64) {
       throw new ParameterException(cl, "--readers " + readers + " is out of range: use 1 to 64");

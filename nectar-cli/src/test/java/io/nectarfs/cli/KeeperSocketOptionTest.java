@@ -8,16 +8,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * --keeper-socket (an external keeper, the CSI node plugin's) excludes the options that need this
- * process's own keeper or none: a usage error in one line, before anything is opened; and the
+ * --keeper-socket (an external keeper, the CSI node plugin's) excludes running without a keeper
+ * and io_uring: a usage error in one line, before anything is opened; and the
  * node plugin refuses a keeper directory of another user and closes its own to others.
  */
 class KeeperSocketOptionTest {
   @TempDir Path tmp;
 
   @Test
-  void withIoUringNoKeeperOrStandby_isAUsageError() {
-    for (String other : new String[] {"--io-uring", "--no-keeper", "--standby"}) {
+  void withIoUringOrNoKeeper_isAUsageError() {
+    for (String other : new String[] {"--io-uring", "--no-keeper"}) {
       CliTest.Run r = CliTest.run("mount", "sqlite3://" + tmp.resolve("m.db"), tmp.resolve("mnt").toString(), "--keeper-socket",
           tmp.resolve("k.sock").toString(), other);
       assertThat(r.code()).as(other).isEqualTo(2);

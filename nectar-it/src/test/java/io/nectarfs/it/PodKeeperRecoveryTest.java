@@ -35,14 +35,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue #17 for mount pods: the node plugin keeps each mount pod's FUSE descriptors ({@link
- * PodKeepers}, in this test's JVM, which plays the node plugin), so killing the pod's container
- * (SIGKILL of its {@code nectar mount}) loses nothing: the mount point, the bind mount into the
- * application pod and the program's open files stay, the kubelet's next container (the pod's
- * own command, run here as a process) recovers the mount from the keeper, and the program sees
- * no error, keeps its lock and loses no acknowledged write. A restart of the node plugin (its
- * keepers end) leaves the mount serving; it attaches to the next keeper with its open handles, so
- * a second kill is recovered too. Before the keepers, one kill gave the program ENOTCONN ({@link
+ * Issue #17 for mount pods: the container's {@code nectar mount} is a keeper with a worker and a
+ * standby, and relays the mount to the node plugin's keeper ({@link PodKeepers}, in this test's
+ * JVM, which plays the node plugin). A crash of the worker alone is recovered in the container by
+ * its standby (well under a second); killing the whole container (SIGKILL of its processes)
+ * loses nothing either: the mount point, the bind mount into the application pod and the
+ * program's open files stay, the kubelet's next container (the pod's own command, run here as a
+ * process) recovers the mount from the node plugin's keeper, and the program sees no error, keeps
+ * its lock and loses no acknowledged write. A restart of the node plugin (its keepers end) leaves
+ * the mount serving; it attaches to the next keeper with its open handles, so a second kill is
+ * recovered too. Before the keepers, one kill gave the program ENOTCONN ({@link
  * PodMountRecoveryTest}).
  */
 class PodKeeperRecoveryTest {
@@ -57,6 +59,8 @@ class PodKeeperRecoveryTest {
   PodKeepers keepers;
   Workload program;
   final List<Process> containers = new CopyOnWriteArrayList<>();
+  /** What each container printed (its keeper's, worker's and standby's standard output). */
+  final Map<Process, StringBuffer> outputs = new java.util.concurrent.ConcurrentHashMap<>();
   final List<Path> binds = new CopyOnWriteArrayList<>();
 
   @AfterEach
@@ -124,9 +128,24 @@ class PodKeeperRecoveryTest {
     program = Workload.start(tmp, target);
     String before = program.goesOnFrom(program.status(), "the start");
 
-    long worker = serverPid(containers.getFirst());
-    ProcessHandle.of(worker).orElseThrow().destroyForcibly(); // the container dies: SIGKILL, no unmount
-    assertThat(containers.getFirst().waitFor(2, TimeUnit.MINUTES)).isTrue();
+    // The server alone dies (out of memory, a crash): the container's standby recovers the mount.
+    Process container = containers.getFirst();
+    await(() -> STANDBY_READY.matcher(outputs.get(container)).find(), "the container's standby is ready");
+    long worker = workerPid(container);
+    ProcessHandle.of(worker).orElseThrow().destroyForcibly(); // SIGKILL
+    await(() -> RESULT.matcher(outputs.get(container)).find(), "the standby recovers the mount");
+    Matcher local = RESULT.matcher(outputs.get(container));
+    assertThat(local.find()).isTrue();
+    assertThat(local.group(1)).contains("\"lost_writes\":0");
+    System.out.println("recovered in the container after its server's kill: " + local.group(1)); // the pause, for the record
+    assertThat(container.isAlive()).as("the container goes on").isTrue();
+    assertThat(workerPid(container)).isNotEqualTo(worker);
+    await(() -> keepers.serving(KEY), "the node plugin's keeper has the mount of the new server");
+    assertThat(keepers.held(KEY)).isFalse();
+    before = program.goesOnFrom(before, "the recovery in the container");
+
+    killContainer(container); // the container dies: SIGKILL of its processes, no unmount
+    assertThat(container.waitFor(2, TimeUnit.MINUTES)).isTrue();
     await(() -> keepers.held(KEY), "the node plugin's keeper holds the mount");
     assertThat(FuseMount.isMounted(mp)).as("the mount point stays while no server runs").isTrue();
 
@@ -147,7 +166,7 @@ class PodKeeperRecoveryTest {
     keepers.release(KEY);
     await(() -> keepers.serving(KEY), "the mount attaches to the node plugin's next keeper");
     after = program.goesOnFrom(after, "the node plugin's restart");
-    ProcessHandle.of(serverPid(containers.getLast())).orElseThrow().destroyForcibly();
+    killContainer(containers.getLast());
     assertThat(containers.getLast().waitFor(2, TimeUnit.MINUTES)).isTrue();
     await(() -> keepers.held(KEY), "the next keeper holds the mount");
     m = RESULT.matcher(startContainer(c, meta, "nectar-recovery-result"));
@@ -171,7 +190,7 @@ class PodKeeperRecoveryTest {
     hook.set(0, GatewayProcess.launcher());
     assertThat(nectar(hook.subList(1, hook.size()).toArray(String[]::new))).contains("is not unmounted");
     assertThat(FuseMount.isMounted(mp)).isTrue();
-    ProcessHandle.of(serverPid(containers.getLast())).orElseThrow().destroy(); // SIGTERM
+    containers.getLast().destroy(); // SIGTERM to the container's main process
     assertThat(containers.getLast().waitFor(2, TimeUnit.MINUTES)).isTrue();
     await(() -> keepers.held(KEY), "the keeper holds the handed-over mount");
     m = RESULT.matcher(startContainer(next, meta, "nectar-recovery-result"));
@@ -223,7 +242,8 @@ class PodKeeperRecoveryTest {
     Process p = pb.start();
     containers.add(p);
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    StringBuilder seen = new StringBuilder();
+    StringBuffer seen = new StringBuffer();
+    outputs.put(p, seen);
     String line;
     while ((line = r.readLine()) != null) {
       seen.append(line).append('\n');
@@ -232,28 +252,41 @@ class PodKeeperRecoveryTest {
       }
     }
     assertThat(line).as("the container printed '%s':%n%s", until, seen).isNotNull();
-    Thread.ofVirtual().start(() -> { // keep draining so the container never blocks on a full pipe
+    String upTo = seen.toString();
+    Thread.ofVirtual().start(() -> { // keep reading so the container never blocks on a full pipe
       try {
-        while (r.readLine() != null) {
-          // discard
+        for (String l; (l = r.readLine()) != null; ) {
+          seen.append(l).append('\n');
         }
       } catch (IOException ignored) {
         // it ended
       }
     });
-    return seen.toString();
+    return upTo;
   }
 
-  /** The process of {@code container} that serves the mount (holds {@code /dev/fuse}): it, or its descendant. */
-  private static long serverPid(Process container) throws Exception {
-    List<ProcessHandle> all = new ArrayList<>(container.toHandle().descendants().toList());
-    all.addFirst(container.toHandle());
-    for (ProcessHandle h : all) {
-      if (MountedVolume.holdsDevFuse(h.pid())) {
-        return h.pid();
+  private static final Pattern STANDBY_READY = Pattern.compile("keeper: standby worker pid \\d+ ready");
+
+  /** The container's server: its process that runs {@code --keeper-worker} and holds {@code /dev/fuse} (its keeper holds it too, its standby not). */
+  private static long workerPid(Process container) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() < deadline) {
+      List<Long> found = container.toHandle().descendants()
+          .filter(h -> h.info().arguments().map(a -> List.of(a).contains("--keeper-worker")).orElse(false))
+          .map(ProcessHandle::pid).filter(MountedVolume::holdsDevFuse).toList();
+      if (found.size() == 1) {
+        return found.getFirst();
       }
+      Thread.sleep(50); // polls a condition, with a deadline
     }
-    throw new AssertionError("no process of the container holds /dev/fuse");
+    throw new AssertionError("no single server in the container");
+  }
+
+  /** The kubelet kills a container: SIGKILL to every process of it at once. */
+  private static void killContainer(Process container) {
+    List<ProcessHandle> all = new ArrayList<>(container.toHandle().descendants().toList());
+    all.add(container.toHandle());
+    all.forEach(ProcessHandle::destroyForcibly);
   }
 
   private String nectar(String... args) throws Exception {
