@@ -57,6 +57,11 @@ import org.slf4j.LoggerFactory;
  * never ends by itself: when its worker ends the mount it forgets it and waits for the next one;
  * {@link #close} ends it.
  *
+ * <p>A mount pod's container runs a keeper with an <em>upstream</em>, the node plugin's external
+ * keeper: it takes a mount held there at its start, attaches there after each attach or recovery
+ * of its worker ({@link #relayAttach}), and relays the handle events, {@code ending} and (when
+ * stopping) {@code handing-over}; the upstream's {@code upgrading} comes down to its worker.
+ *
  * <p>Concurrency: one thread accepts, one platform thread per connection reads it, one platform
  * thread per worker copies its standard error to {@code err} (lines under {@code err}'s monitor;
  * joined before the worker's exit is acted on, so its last line comes first), and one virtual
