@@ -237,6 +237,8 @@ class CrashRecoveryTest {
         + "; upgrade pauses (ms): " + upgradePauses + "; fio jobs verified: " + jobs[0]);
     String done = program.stop();
     System.out.println("the program: " + done);
+    Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains("after its server crashed"))
+        .forEach(l -> System.out.println("recovery steps: " + l.substring(l.indexOf("pause")))); // where each pause went, for the record
     assertThat(Workload.field(done, "lost")).as("fsyncs that reported lost writes").isZero();
     assertThat(Workload.field(done, "missing")).as("records written and not in the file").isZero();
     assertThat(results(log, "lost_writes")).as("files that lost writes, per recovery").containsOnly(0.0);
