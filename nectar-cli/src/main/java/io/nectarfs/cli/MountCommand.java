@@ -245,9 +245,10 @@ final class MountCommand implements Callable<Integer> {
       TakeoverSuccessor.warmUp();
       PreparedStack prepared = prepareStack(metrics, true); // storage, chunk store, cache scan, VFS: outside the pause
       prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()), metrics);
+      long quiet = TakeoverSuccessor.awaitQuietCompilers(Duration.ofSeconds(3));
       try {
-        progress(out, String.format("ready to take over (warm-up and volume prepared in %d ms); asking the running mount to hand over",
-            (System.nanoTime() - t0) / 1_000_000));
+        progress(out, String.format("ready to take over (warm-up and volume prepared in %d ms, of which %d ms waiting for the compilers);"
+            + " asking the running mount to hand over", (System.nanoTime() - t0) / 1_000_000, quiet));
         successor = TakeoverSuccessor.ask(mountpoint);
       } catch (IOException | RuntimeException e) {
         prepared.closeQuietly();

@@ -46,6 +46,34 @@ final class TakeoverSuccessor {
   }
 
   /**
+   * Waits, at most {@code max}, until this JVM's compilers have been idle for a moment (their
+   * accumulated time unchanged over three polls 20 ms apart): a successor started seconds ago
+   * still compiles its start's code, and on a small machine those compilations took the CPU from
+   * the pause that follows. Returns the milliseconds waited.
+   */
+  static long awaitQuietCompilers(java.time.Duration max) {
+    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    long t0 = System.nanoTime();
+    if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+      return 0;
+    }
+    long last = jit.getTotalCompilationTime();
+    int quiet = 0;
+    while (quiet < 3 && System.nanoTime() - t0 < max.toNanos()) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      long now = jit.getTotalCompilationTime();
+      quiet = now == last ? quiet + 1 : 0;
+      last = now;
+    }
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  /**
    * Asks the mount at {@code mountpoint} to hand over; returns once state and descriptors are here
    * (the predecessor has stopped reading: the pause runs from now until {@link #serving}).
    *
