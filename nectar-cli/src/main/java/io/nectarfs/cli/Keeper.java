@@ -526,7 +526,6 @@ final class Keeper {
         standbyProcess = null;
       }
       startStandby();
-      phase = Phase.SERVING;
       relayAttach(); // the node plugin's keeper had seen nothing of the crash: now its unflushed files are those of the new worker
     }
     phase = Phase.SERVING;
@@ -648,8 +647,8 @@ final class Keeper {
   private synchronized void relayAll(KeeperLink link) throws IOException {
     int[] fuse = journal ? java.util.Arrays.copyOf(fds, fds.length - 1) : fds;
     link.attach(fuse, state, journal ? fds[fds.length - 1] : -1, null);
-    handles.forEach((fh, h) -> link.relay("o " + fh + " " + h[0] + " " + h[1] + " " + h[2]));
-    dirty.forEach(ino -> link.relay("d " + ino));
+    handles.forEach((fh, h) -> link.opened(fh, h[0], (int) h[1], h[2] != 0));
+    dirty.forEach(link::dirty);
   }
 
   /** A connection ended: the current worker's end is a crash unless it said it ends or hands over. */
