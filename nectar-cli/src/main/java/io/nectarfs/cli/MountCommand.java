@@ -481,7 +481,7 @@ final class MountCommand implements Callable<Integer> {
       replayed[0] = rep.files().size();
       replayed[1] = rep.bytes();
       replayed[2] = rep.readNanos() / 1_000_000;
-      replayed[3] = rep.commitNanos() / 1_000_000;
+      replayed[3] = rep.takeNanos() / 1_000_000;
       return rep.failed();
     } catch (IOException | RuntimeException e) {
       log.warn("the crashed worker's write journal cannot be read ({}): the writes it had not committed are lost", e.getMessage());
@@ -564,8 +564,8 @@ final class MountCommand implements Callable<Integer> {
     startGroup(stack);
     long pauseNanos = serving - r.diedAt();
     log.warn("recovered {} after its server crashed (generation {}): pause {} ms (crash seen .. serving; start + prepare {} ms, session {} ms,"
-        + " handles, journal and serving {} ms), {} open handles taken over, {} files' uncommitted writes committed from the journal ({} bytes;"
-        + " read {} ms, committed {} ms), {} files lost writes not yet committed", mountpoint, r.generation(), pauseNanos / 1_000_000,
+        + " handles, journal and serving {} ms), {} open handles taken over, {} files' uncommitted writes taken from the journal ({} bytes;"
+        + " read {} ms, taken {} ms; committed in the background), {} files lost writes not yet committed", mountpoint, r.generation(), pauseNanos / 1_000_000,
         (ready - t0) / 1_000_000, (bound - got) / 1_000_000, (serving - bound) / 1_000_000, r.handles().size(), replayed[0], replayed[1],
         replayed[2], replayed[3], lost.size());
     out.println(RECOVERY_RESULT + " " + MountHandover.JSON.createObjectNode().put("generation", r.generation()).put("pid", ProcessHandle.current().pid())

@@ -10,7 +10,9 @@ import io.nectarfs.meta.Slice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -68,6 +70,8 @@ final class FileWriter {
   private boolean retired;
   private long firstWriteNanos;
   private long lastWriteNanos;
+  /** Set while data taken over from a crashed predecessor ({@link #adopt}) is pending: the flusher commits it at once. */
+  private boolean adopted;
   private IOException error;
 
   private static final class Pending {
@@ -77,6 +81,8 @@ final class FileWriter {
     int len;
     long mtime;
     boolean frozen;
+    /** Slices of a crashed predecessor whose journal records this one's commit makes unneeded ({@link #adopt}). */
+    List<Long> replaces = List.of();
 
     Pending(int index, int pos, SliceWriter w) {
       this.index = index;
@@ -301,6 +307,74 @@ final class FileWriter {
     return true;
   }
 
+  /**
+   * Crash recovery (issue #17): takes the journaled pieces a crashed predecessor had acknowledged
+   * and not committed ({@code pieces}, of this file, oldest first, all positioned or all appends,
+   * none already in the file) as pending data, without committing it: the flusher commits it in
+   * the background ({@link #flushIfDue} treats it as due), so the recovery does not wait for the
+   * uploads and the metadata. No new journal record is written: the predecessor's stay live until
+   * the slice that holds their bytes is committed, so a crash before that replays them again.
+   *
+   * <p>A positioned slice of the predecessor becomes a new slice (its id may be in the object store
+   * with other bytes), carrying the old id for the erasure ({@link Pending#replaces}); replaying
+   * it again after a commit only writes the same bytes again. An append slice keeps its id: that is
+   * how the next recovery recognises it in the file ({@code VfsImpl.committedAppends}) and does
+   * not append it twice. The pieces go into their slices in the order they were written, so every
+   * overwrite lands as it did; slices keep their creation order, so a later one still wins.
+   *
+   * @return the bytes taken
+   */
+  long adopt(List<WriteJournal.Piece> pieces) throws IOException {
+    lock.lock();
+    try {
+      if (!chunks.isEmpty() || !appends.isEmpty() || retired) {
+        throw new IllegalStateException("inode " + ino + ": a writer takes a predecessor's pieces only when new");
+      }
+      long now = vfs.clock().nowNanos();
+      firstWriteNanos = lastWriteNanos = vfs.clock().monotonicNanos();
+      pendingEnd = 0;
+      Map<Long, Pending> bySlice = new HashMap<>();
+      long bytes = 0;
+      for (WriteJournal.Piece piece : pieces) {
+        boolean append = piece.index() < 0;
+        if (append != pieces.getFirst().index() < 0) {
+          throw new IllegalArgumentException("inode " + ino + ": appends and positioned pieces adopted together");
+        }
+        Pending p = bySlice.get(piece.slice());
+        int at = append ? piece.pos() : piece.pos() - (p == null ? 0 : p.pos);
+        if (p == null || (!append && (at < p.w.uploadedBoundary() || piece.index() != p.index))) {
+          // A new slice (for a positioned one, also should its bytes not fit the one before: they
+          // always did in the predecessor, which wrote the same pieces in the same order).
+          p = new Pending(piece.index(), append ? 0 : piece.pos(), vfs.chunks().newWriter(append ? piece.slice() : vfs.meta().newSliceId()));
+          p.frozen = true; // new writes go into slices of their own
+          p.replaces = append ? List.of() : List.of(piece.slice());
+          p.mtime = now;
+          bySlice.put(piece.slice(), p);
+          if (append) {
+            appends.add(p);
+          } else {
+            chunks.computeIfAbsent(p.index, k -> new ArrayList<>()).add(p);
+          }
+          at = append ? piece.pos() : 0;
+        }
+        int n = piece.data().remaining();
+        p.w.write(at, piece.data().duplicate());
+        int grew = Math.max(0, at + n - p.len);
+        p.len += grew;
+        if (append) {
+          appendBytes += grew;
+        } else {
+          pendingEnd = Math.max(pendingEnd, (long) p.index * CHUNK + p.pos + p.len);
+        }
+        bytes += n;
+      }
+      adopted = hasPending();
+      return bytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The journal records of these slices are no longer needed. */
   private void journalDone(List<Pending> slices) {
     WriteJournal j = vfs.journal();
@@ -308,6 +382,7 @@ final class FileWriter {
       List<Long> ids = new ArrayList<>(slices.size());
       for (Pending p : slices) {
         ids.add(p.w.id());
+        ids.addAll(p.replaces);
       }
       j.done(ids);
     }
@@ -398,7 +473,7 @@ final class FileWriter {
     }
     try {
       long now = vfs.clock().monotonicNanos();
-      if (hasPending() && (now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
+      if (hasPending() && (adopted || now - lastWriteNanos >= idleNanos || now - firstWriteNanos >= maxAgeNanos)) {
         flushLocked(SLICES_PER_COMMIT);
       }
     } catch (IOException e) {
@@ -435,6 +510,7 @@ final class FileWriter {
     all.addAll(appends); // (at most one of the two is non-empty)
     appends.clear();
     appendBytes = 0;
+    adopted &= !chunks.isEmpty();
     if (!all.isEmpty()) {
       flushes++;
     }

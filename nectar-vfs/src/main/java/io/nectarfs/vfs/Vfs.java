@@ -372,11 +372,11 @@ public interface Vfs extends AutoCloseable {
 
   /**
    * What {@link #useJournal} replayed after a crash: the files whose journaled writes are now
-   * committed, the records and bytes, the files whose journaled writes could not be committed
-   * (their writes are lost: see {@link #markLostWrites}), and the time reading the journal and
-   * committing what it held took.
+   * pending writes of this VFS again (committed in the background), the records and bytes, the
+   * files whose journaled writes could not be taken (their writes are lost: see {@link
+   * #markLostWrites}), and the time reading the journal and taking what it held took.
    */
-  record Replayed(java.util.Set<Long> files, long records, long bytes, java.util.Set<Long> failed, long readNanos, long commitNanos) {}
+  record Replayed(java.util.Set<Long> files, long records, long bytes, java.util.Set<Long> failed, long readNanos, long takeNanos) {}
 
   /**
    * Keeps a write journal in {@code file} from now on (issue #17): every acknowledged write that
@@ -385,7 +385,8 @@ public interface Vfs extends AutoCloseable {
    * keeper holds); {@code punch} releases its memory when nothing in it is live. A new journal
    * ({@code recover} false) takes {@code size} bytes and discards what the file held. With {@code
    * recover}, called after {@link #importHandles} and before any request, the journal a crashed
-   * predecessor left is replayed and committed, then continued. Writes wait for nothing: when the
+   * predecessor left is continued and its pieces become pending writes again, committed in the
+   * background (their records stay live until then, so a crash meanwhile loses nothing either). Writes wait for nothing: when the
    * journal is full a write commits its file's pending data instead.
    *
    * @throws IOException when {@code recover} finds no journal in the file (nothing replayed; the

@@ -142,6 +142,7 @@ final class VfsImpl implements Vfs {
     long t0 = clock.monotonicNanos();
     WriteJournal.Recovered r = WriteJournal.recover(file, punch::punch, pressure);
     long t1 = clock.monotonicNanos();
+    journal = r.journal(); // before any replayed slice can be committed: its commit erases its records
     Map<Long, List<WriteJournal.Piece>> byInode = new java.util.LinkedHashMap<>();
     for (WriteJournal.Piece p : r.pieces()) {
       byInode.computeIfAbsent(p.ino(), x -> new ArrayList<>()).add(p);
@@ -160,35 +161,56 @@ final class VfsImpl implements Vfs {
       }
       try {
         java.util.Set<Long> appended = committedAppends(ino, e.getValue());
-        FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
-        long n = 0;
-        for (WriteJournal.Piece p : WriteJournal.joined(e.getValue())) {
-          if (appended.contains(p.slice())) {
-            continue; // committed just before the crash, not yet erased: appending it again would double it
-          }
-          w.write((long) p.index() * io.nectarfs.meta.Chunks.CHUNK_SIZE + p.pos(), p.data().duplicate(), p.index() < 0);
-          n += p.data().remaining();
-        }
-        w.flush();
-        w.syncCommitted();
-        bytes += n;
+        r.journal().done(appended); // committed just before the crash, not yet erased: appending it again would double it
+        bytes += adopt(ino, e.getValue().stream().filter(p -> !appended.contains(p.slice())).toList());
         replayed.add(ino);
-      } catch (IOException ex) {
+      } catch (IOException | RuntimeException ex) {
         FileWriter w = writers.remove(ino);
         if (w != null) {
           w.abort();
         }
+        r.journal().done(slices);
         if (Errno.of(ex) != Errno.ENOENT) { // a file deleted meanwhile takes its data with it
           failed.add(ino);
-          log.warn("could not commit the journaled writes of inode {} after the crash: {}", ino, ex.getMessage());
+          log.warn("could not take over the journaled writes of inode {} after the crash: {}", ino, ex.getMessage());
         }
       }
-      r.journal().done(slices);
       reader.invalidate(ino);
       cache.invalidate(ino);
     }
-    journal = r.journal();
+    if (!replayed.isEmpty()) {
+      try {
+        background.execute(() -> writers.values().forEach(w -> w.flushIfDue(0, 0)));
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        // committed at close
+      }
+    }
     return new Replayed(replayed, r.pieces().size(), bytes, failed, t1 - t0, clock.monotonicNanos() - t1);
+  }
+
+  /**
+   * Makes {@code pieces} (of one file, oldest first) pending data of its writer ({@link
+   * FileWriter#adopt}). Both kinds in one journal would mean a switch between appending and
+   * positioned writing, which commits (and erases) the first kind before the second is written;
+   * should it happen anyway, each run of one kind is taken and committed before the next.
+   */
+  private long adopt(long ino, List<WriteJournal.Piece> pieces) throws IOException {
+    long bytes = 0;
+    int from = 0;
+    while (from < pieces.size()) {
+      boolean append = pieces.get(from).index() < 0;
+      int to = from + 1;
+      while (to < pieces.size() && (pieces.get(to).index() < 0) == append) {
+        to++;
+      }
+      FileWriter w = writers.computeIfAbsent(ino, i -> new FileWriter(i, this));
+      if (from > 0) {
+        w.flush();
+      }
+      bytes += w.adopt(pieces.subList(from, to));
+      from = to;
+    }
+    return bytes;
   }
 
   /**

@@ -78,7 +78,10 @@ final class WriteJournal implements AutoCloseable {
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-  /** A piece read back from a journal: where the bytes go. */
+  /**
+   * A piece read back from a journal: where the bytes go; {@code data} is a read-only view of the
+   * journal's mapping (no copy), valid while the journal is open and the record live.
+   */
   record Piece(long seq, long ino, long slice, int index, int pos, long request, ByteBuffer data) {}
 
   private static final class Rec {
@@ -215,8 +218,7 @@ final class WriteJournal implements AutoCloseable {
       }
       if (map.get(ValueLayout.JAVA_BYTE, at + 4) == PIECE) {
         int len = map.get(INT, at + 8);
-        ByteBuffer data = ByteBuffer.allocate(len);
-        MemorySegment.copy(map, at + HEADER, MemorySegment.ofBuffer(data), 0, len);
+        ByteBuffer data = view.slice((int) (at + HEADER), len).asReadOnlyBuffer(); // the journal's own bytes: valid while the record is live
         pieces.add(new Piece(map.get(LONG, at + 24), map.get(LONG, at + 32), map.get(LONG, at + 40), map.get(INT, at + 48), map.get(INT, at + 52),
             map.get(LONG, at + 56), data));
         recs.add(new Rec(map.get(LONG, at + 40), at, n));

@@ -16,13 +16,11 @@ import io.nectarfs.meta.MetaConfig;
 import io.nectarfs.meta.MetaEngines;
 import io.nectarfs.object.ObjectStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.nio.charset.StandardCharsets;
@@ -116,39 +114,6 @@ class CancellationTest {
       store.openGate(); // before closing: closing flushes, which waits for the uploads
       vfs.close();
       meta.close();
-    }
-  }
-
-  /** Holds puts (uploads) while the gate is closed. */
-  private static final class GateStore extends ForwardingObjectStore {
-    private volatile CountDownLatch gate = new CountDownLatch(0);
-
-    GateStore(ObjectStore next) {
-      super(next);
-    }
-
-    void closeGate() {
-      gate = new CountDownLatch(1);
-    }
-
-    void openGate() {
-      gate.countDown();
-    }
-
-    @Override
-    public String describe() {
-      return "gate(" + next.describe() + ")";
-    }
-
-    @Override
-    public void put(String key, InputStream data, long length) throws IOException {
-      try {
-        gate.await(10, TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("closing");
-      }
-      next.put(key, data, length);
     }
   }
 }
