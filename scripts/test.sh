@@ -12,6 +12,7 @@ nectar_apt fusermount3 fuse3
 nectar_apt setfattr attr
 nectar_apt python3 python3
 nectar_apt rsync rsync
+nectar_apt fio fio       # nectar-it CrashRecoveryTest runs fio --verify on the mount
 nectar_apt sqlite3 sqlite3
 nectar_apt setfacl acl
 nectar_apt git git
