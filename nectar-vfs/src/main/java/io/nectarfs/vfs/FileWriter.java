@@ -345,9 +345,13 @@ final class FileWriter {
         if (p == null || (!append && (at < p.w.uploadedBoundary() || piece.index() != p.index))) {
           // A new slice (for a positioned one, also should its bytes not fit the one before: they
           // always did in the predecessor, which wrote the same pieces in the same order).
+          Pending before = p;
           p = new Pending(piece.index(), append ? 0 : piece.pos(), vfs.chunks().newWriter(append ? piece.slice() : vfs.meta().newSliceId()));
           p.frozen = true; // new writes go into slices of their own
           p.replaces = append ? List.of() : List.of(piece.slice());
+          if (before != null) {
+            before.replaces = List.of(); // the old records go with the last of their slices, committed after this one
+          }
           p.mtime = now;
           bySlice.put(piece.slice(), p);
           if (append) {
