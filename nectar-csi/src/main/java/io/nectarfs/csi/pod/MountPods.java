@@ -180,6 +180,10 @@ public final class MountPods {
             .withAutomountServiceAccountToken(false)
             .withEnableServiceLinks(false)
             .withTerminationGracePeriodSeconds(30L)
+            // the pod's pause process is PID 1 and reaps orphans, such as the successor an
+            // 'nectar upgrade' in the container starts once the command has exited (Java reaps
+            // only its own children)
+            .withShareProcessNamespace(true)
             .addNewToleration().withOperator("Exists").endToleration()
             .addToContainers(mount)
             .addNewVolume().withName("mount-root").withNewHostPath().withPath(root).withType("DirectoryOrCreate").endHostPath().endVolume()

@@ -115,6 +115,7 @@ class PodMounterTest {
     assertThat(pod.getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", "nectar-mount")
         .containsEntry("nectarfs.io/key", "vol-one-abc").containsEntry("nectarfs.io/node", NODE).containsKey("nectarfs.io/volume");
     assertThat(pod.getSpec().getNodeName()).isEqualTo(NODE);
+    assertThat(pod.getSpec().getShareProcessNamespace()).as("PID 1 is the pause process, which reaps orphans").isTrue();
     Container c = pod.getSpec().getContainers().getFirst();
     assertThat(c.getImage()).isEqualTo("registry.example/nectar:1.2");
     assertThat(c.getCommand()).containsSubsequence("nectar", "mount", "--foreground-child", "redis://:****@redis.example:6379/1",
