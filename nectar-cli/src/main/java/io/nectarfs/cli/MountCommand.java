@@ -280,6 +280,7 @@ final class MountCommand implements Callable<Integer> {
       long serving = System.nanoTime();
       server.recordTakeover(serving - successor.stoppedAt());
       successor.serving();
+      stack.volume.chunks().rescanLocalCache(); // after the pause: the predecessor cached and evicted since this prepared
       stack = stack.withEndpoint(metricsOptions.start(metrics)); // the predecessor's port is free now
       startGroup(stack); // its port too; a member that starts late only serves its peers later
       progress(out, String.format("state from pid %d: %d open handles, %d bytes; stop-reading .. state here %.1f ms, volume open %.1f ms,"
@@ -559,6 +560,7 @@ final class MountCommand implements Callable<Integer> {
     long serving = System.nanoTime();
     server.recordTakeover(serving - r.diedAt());
     link.serving();
+    stack.volume.chunks().rescanLocalCache(); // after the pause: the crashed worker cached and evicted since this prepared
     stack.volume.vfs().setHandleEvents(link);
     stack = stack.withEndpoint(metricsOptions.start(metrics));
     startGroup(stack);
@@ -689,6 +691,9 @@ final class MountCommand implements Callable<Integer> {
         p.closeQuietly();
         throw e;
       }
+      if (resumeSession != 0) {
+        stack.volume.chunks().rescanLocalCache(); // a predecessor that failed to hand over cached and evicted since
+      }
       startGroup(stack);
       return stack.withEndpoint(endpoint);
     } catch (IOException | RuntimeException e) {
@@ -744,7 +749,7 @@ final class MountCommand implements Callable<Integer> {
   private record PreparedStack(io.nectarfs.cache.CacheGroup group, Volume.Prepared prepared, io.nectarfs.volume.VolumeOptions options) {
     /** Binds the volume to a new ({@code resumeSession} 0) or resumed session; the access log follows it. */
     Stack bind(long resumeSession) throws IOException {
-      Volume volume = prepared.bind(resumeSession);
+      Volume volume = prepared.bindWithoutRescan(resumeSession); // the caller re-reads the disk cache once serving
       return new Stack(null, group, volume, options);
     }
 

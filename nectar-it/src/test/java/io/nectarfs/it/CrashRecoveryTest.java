@@ -310,6 +310,59 @@ class CrashRecoveryTest {
   }
 
   /**
+   * The standby scanned the disk cache when it started; the blocks the worker cached after that
+   * are counted by the standby once it has recovered the mount (it re-reads the cache after the
+   * pause, not inside it). Otherwise they would be outside the cache size until the next mount.
+   */
+  @Test
+  void theRecoveringStandby_countsTheBlocksTheCrashedWorkerCachedAfterItStarted() throws Exception {
+    MountedVolume.requireFuse();
+    String meta = "sqlite3://" + base.resolve("vol.db");
+    nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"), "--inline-size", "0");
+    mnt = Files.createDirectories(base.resolve("mnt"));
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Path log = base.resolve("mount.log");
+    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--cache-on-write", "--log",
+        log.toString(), "--metrics", "127.0.0.1:" + port);
+    Matcher pid = Pattern.compile("pid (\\d+)").matcher(mounted);
+    assertThat(pid.find()).as(mounted).isTrue();
+    long keeper = Long.parseLong(pid.group(1));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!standbyReady(log, java.util.Set.of()) && System.nanoTime() < deadline) {
+      Thread.sleep(50); // polls the log for the standby, with a deadline
+    }
+    assertThat(standbyReady(log, java.util.Set.of())).as("a standby; the log:%n%s", Files.readString(log)).isTrue();
+    for (int i = 0; i < 3; i++) {
+      Files.write(mnt.resolve("f" + i), new byte[100_000 + i]); // a block each, cached as written
+    }
+    while (metric(port, "nectar_chunk_disk_cache_blocks") < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(20); // polls the worker's metrics until its cache writes are done, with a deadline
+    }
+    assertThat(metric(port, "nectar_chunk_disk_cache_blocks")).as("the worker cached the three blocks").isEqualTo(3);
+    ProcessHandle.of(worker(keeper)).orElseThrow().destroyForcibly();
+    while (count(log, "nectar-recovery-result") < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(50); // polls the log for the recovery, with a deadline
+    }
+    assertThat(count(log, "nectar-recovery-result")).as("recovered; the log:%n%s", Files.readString(log)).isEqualTo(1);
+    double blocks = -1;
+    while (System.nanoTime() < deadline) {
+      try {
+        blocks = metric(port, "nectar_chunk_disk_cache_blocks");
+      } catch (IOException notYet) {
+        blocks = -1; // the recovered worker's endpoint is not up yet
+      }
+      if (blocks == 3) {
+        break;
+      }
+      Thread.sleep(20); // polls the recovered worker's metrics, with a deadline
+    }
+    assertThat(blocks).as("blocks the recovered worker counts in its cache").isEqualTo(3);
+  }
+
+  /**
    * {@code nectar umount} returns once the mount's processes ended: the keeper, its worker and its
    * standby worker. Before, it returned after the unmount while they still closed the volume, and a
    * standby still starting opened it afterwards (a script that deleted the volume's files next, or a

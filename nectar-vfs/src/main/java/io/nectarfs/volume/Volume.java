@@ -217,6 +217,24 @@ public final class Volume implements AutoCloseable {
      *     the subdir cannot be opened
      */
     public Volume bind(long resumeSession) throws IOException {
+      Volume v = bindSession(resumeSession);
+      if (resumeSession != 0) {
+        v.chunks().rescanLocalCache(); // the predecessor cached and evicted since this prepared
+      }
+      return v;
+    }
+
+    /**
+     * {@link #bind(long)}, but a resumed session's disk cache is not re-read: the caller does it
+     * ({@code volume.chunks().rescanLocalCache()}) once the pause it binds in is over (a takeover
+     * or a crash recovery: the re-read stats every cached block, work that competed with the
+     * pause for the CPU and the disk).
+     */
+    public Volume bindWithoutRescan(long resumeSession) throws IOException {
+      return bindSession(resumeSession);
+    }
+
+    private Volume bindSession(long resumeSession) throws IOException {
       if (bound || closed) {
         throw new IllegalStateException("this prepared volume was already bound or closed");
       }
@@ -227,9 +245,6 @@ public final class Volume implements AutoCloseable {
       meta.bindSession(options.readOnly() ? 0 : resumeSession);
       org.slf4j.LoggerFactory.getLogger(Volume.class).debug("session bound in {} ms", (System.nanoTime() - t0) / 1_000_000);
       bound = true;
-      if (resumeSession != 0) {
-        chunks.rescanLocalCache(); // the predecessor cached and evicted since this prepared
-      }
       return new Volume(meta, storage, chunks, served, metrics);
     }
 
