@@ -179,6 +179,7 @@ final class DiskCache implements AutoCloseable {
    * (they unindex before they delete).
    */
   void rescan() {
+    long t0 = System.nanoTime();
     List<Path> discard = new ArrayList<>();
     for (Path d : cacheDirs) {
       try {
@@ -199,6 +200,7 @@ final class DiskCache implements AutoCloseable {
     if (bytes.get() > capacity) {
       evict(0);
     }
+    log.debug("cache rescan: {} blocks indexed in {} ms", index.size(), (System.nanoTime() - t0) / 1_000_000);
   }
 
   static final String PLAIN_ROOT = "raw";
