@@ -822,7 +822,15 @@ final class VfsImpl implements Vfs {
     FileWriter w = writers.get(ino);
     if (w != null) {
       w.flush();
-      return w.syncCommitted();
+      if (w.syncCommitted()) {
+        syncOwed = false;
+        return true;
+      }
+    }
+    if (syncOwed) { // what the predecessor committed may not be durable yet
+      meta.sync();
+      syncOwed = false;
+      return true;
     }
     return false;
   }
@@ -1241,6 +1249,12 @@ final class VfsImpl implements Vfs {
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   /** Set by {@link #exportHandles}: the close then hands the metadata session over instead of ending it. */
   private volatile boolean handedOver;
+  /**
+   * Set by {@link #importHandles}: the predecessor (crashed, or handing over) may have committed
+   * data without a sync that this VFS's writers do not know of, so the next close or fsync syncs
+   * whatever its own writers did ({@link #flushWriter}); cleared by that sync.
+   */
+  private volatile boolean syncOwed;
 
   @Override
   public void commitPending() throws IOException {
@@ -1294,6 +1308,7 @@ final class VfsImpl implements Vfs {
     if (!handles.isEmpty()) {
       throw Errno.EBUSY.exception("handles can be taken over only by a VFS with none open");
     }
+    syncOwed = true;
     for (HandleTable.Open o : table.handles()) {
       Handle h = switch (o) {
         case HandleTable.File f -> {

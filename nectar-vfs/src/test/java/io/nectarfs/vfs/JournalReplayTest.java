@@ -179,4 +179,41 @@ class JournalReplayTest {
     assertThat(new String(readAll(b.vfs(), f.entry().ino()), StandardCharsets.UTF_8)).isEqualTo("acknowledged, never committed");
     b.vfs().close();
   }
+
+  /**
+   * A commit the crashed client made without a sync (its background flush) is durable once the
+   * program closes the file in the next client, as a close promises by default: the next client
+   * owes a sync although its own writers committed nothing.
+   */
+  @Test
+  void aCloseAfterTheCrash_makesWhatTheCrashedClientCommittedDurable() throws Exception {
+    VfsHarness h = VfsHarness.memory(tmp);
+    Client a = client(h, VfsConfig.defaults()); // its flusher commits, and only a close or fsync syncs
+    Vfs.Opened f = a.vfs().create(ROOT, Meta.ROOT, "f", 0644, 0, O_RDWR);
+    long ino = f.entry().ino();
+    a.vfs().write(ROOT, ino, f.fh(), 0, bytes("committed, never synced"));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (a.meta().getattr(ROOT, ino).length() == 0) {
+      assertThat(System.nanoTime()).as("committed by the background flusher").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    long sid = a.meta().sessionId();
+    a.crash();
+
+    CountingKv kv = new CountingKv(MetaEngines.registry().open(h.metaUrl, h.secrets), t -> true);
+    MetaClient meta = MetaClient.open(kv, MetaConfig.defaults().withResumeSession(sid));
+    Vfs b = Vfses.open(meta, ChunkStores.open(h.openStore(), ChunkConfig.inMemory(h.blockSize)), VfsConfig.defaults());
+    try {
+      b.importHandles(new HandleTable(sid, f.fh() + 1, java.util.List.of(new HandleTable.File(f.fh(), ino, O_RDWR))));
+      kv.zero();
+      b.flush(ROOT, ino, f.fh(), 0); // close(2)
+      assertThat(kv.syncs.get()).as("syncs the close made").isPositive();
+      kv.zero();
+      b.flush(ROOT, ino, f.fh(), 0);
+      assertThat(kv.syncs.get()).as("owed once: nothing was committed since").isZero();
+      b.release(ROOT, ino, f.fh());
+    } finally {
+      b.close();
+    }
+  }
 }
