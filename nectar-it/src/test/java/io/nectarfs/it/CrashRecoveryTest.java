@@ -69,6 +69,23 @@ class CrashRecoveryTest {
     return out;
   }
 
+  /** {@code nectar mount -d META MNT --cache-dir CACHE --log LOG EXTRA...}: the keeper's pid. */
+  private long mountKept(String meta, String cache, Path log, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve(cache).toString(), "--log",
+        log.toString()));
+    args.addAll(List.of(extra));
+    String mounted = nectar(args.toArray(String[]::new));
+    Matcher pid = Pattern.compile("pid (\\d+)").matcher(mounted);
+    assertThat(pid.find()).as(mounted).isTrue();
+    return Long.parseLong(pid.group(1));
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      return free.getLocalPort();
+    }
+  }
+
   /** The keeper's serving worker: its child that runs {@code --keeper-worker} and holds {@code /dev/fuse} (the standby does not). */
   private static long worker(long keeper) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
@@ -176,10 +193,7 @@ class CrashRecoveryTest {
     mnt = Files.createDirectories(base.resolve("mnt"));
     Path log = base.resolve("mount.log");
     // the defaults: a keeper with a standby worker
-    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString());
-    Matcher pidM = Pattern.compile("pid (\\d+)").matcher(mounted);
-    assertThat(pidM.find()).as(mounted).isTrue();
-    long keeper = Long.parseLong(pidM.group(1));
+    long keeper = mountKept(meta, "cache", log);
     byte[] big = new byte[16 << 20];
     new java.util.Random(17).nextBytes(big);
     Files.write(mnt.resolve("big"), big);
@@ -276,17 +290,10 @@ class CrashRecoveryTest {
     nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache1").toString(), "--log", base.resolve("first.log").toString());
     Files.write(mnt.resolve("slow"), data);
     assertThat(sh("umount " + mnt + " && echo unmounted")).contains("unmounted");
-    int port;
-    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = freePort();
     Path log = base.resolve("mount.log");
     // a new, empty cache and a slow store: the first read of the block waits 3 s in the worker
-    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache2").toString(), "--log", log.toString(), "--standby",
-        "--simulate-store-latency", "3s", "--metrics", "127.0.0.1:" + port);
-    Matcher pidM = Pattern.compile("pid (\\d+)").matcher(mounted);
-    assertThat(pidM.find()).as(mounted).isTrue();
-    long keeper = Long.parseLong(pidM.group(1));
+    long keeper = mountKept(meta, "cache2", log, "--standby", "--simulate-store-latency", "3s", "--metrics", "127.0.0.1:" + port);
     long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (count(log, "keeper: standby worker pid") < 1 && System.nanoTime() < ready) {
       Thread.sleep(50); // polls the log, with a deadline
@@ -320,16 +327,9 @@ class CrashRecoveryTest {
     String meta = "sqlite3://" + base.resolve("vol.db");
     nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"), "--inline-size", "0");
     mnt = Files.createDirectories(base.resolve("mnt"));
-    int port;
-    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = freePort();
     Path log = base.resolve("mount.log");
-    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--cache-on-write", "--log",
-        log.toString(), "--metrics", "127.0.0.1:" + port);
-    Matcher pid = Pattern.compile("pid (\\d+)").matcher(mounted);
-    assertThat(pid.find()).as(mounted).isTrue();
-    long keeper = Long.parseLong(pid.group(1));
+    long keeper = mountKept(meta, "cache", log, "--cache-on-write", "--metrics", "127.0.0.1:" + port);
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (!standbyReady(log, java.util.Set.of()) && System.nanoTime() < deadline) {
       Thread.sleep(50); // polls the log for the standby, with a deadline
@@ -375,10 +375,7 @@ class CrashRecoveryTest {
     nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"));
     mnt = Files.createDirectories(base.resolve("mnt"));
     Path log = base.resolve("mount.log");
-    String mounted = nectar("mount", "-d", meta, mnt.toString(), "--cache-dir", base.resolve("cache").toString(), "--log", log.toString());
-    Matcher pid = Pattern.compile("pid (\\d+)").matcher(mounted);
-    assertThat(pid.find()).as(mounted).isTrue();
-    ProcessHandle keeper = ProcessHandle.of(Long.parseLong(pid.group(1))).orElseThrow();
+    ProcessHandle keeper = ProcessHandle.of(mountKept(meta, "cache", log)).orElseThrow();
     long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (count(log, "keeper: standby worker pid") < 1 && System.nanoTime() < ready) {
       Thread.sleep(50); // polls the log for the standby, with a deadline
