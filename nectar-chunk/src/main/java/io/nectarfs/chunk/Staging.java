@@ -147,10 +147,19 @@ final class Staging implements AutoCloseable {
     return root.resolve(key);
   }
 
-  /** Stores a block durably and queues it for upload; waits while the staging limit is reached. */
+  /**
+   * Stores a block durably and queues it for upload; waits while the staging limit is reached. A
+   * block already staged is left as it is: a key names the same bytes (a slice id is written once,
+   * except by crash recovery, which writes a crashed process's append slice again under its id,
+   * issue #17). Staging it twice queued two uploads of one file, and the second, finding it moved
+   * away by the first, deleted the block from the store.
+   */
   void stage(String key, byte[] block) throws IOException {
     long size = CacheFiles.fileSize(block.length);
     synchronized (this) {
+      if (staged.containsKey(key)) {
+        return;
+      }
       while (bytes > 0 && bytes + size > limit && !closing) {
         try {
           wait(100);

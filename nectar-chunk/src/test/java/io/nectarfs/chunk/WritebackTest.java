@@ -80,6 +80,46 @@ class WritebackTest {
     }
   }
 
+  /**
+   * Crash recovery (issue #17) writes an append slice again under its id: blocks the crashed
+   * process staged stay staged once, with the same bytes. Staged twice, two uploads of one key
+   * raced and the later one, finding the file moved by the first, deleted the block from the store.
+   */
+  @Test
+  void aSliceStagedAgainUnderItsIdAfterACrash_isStagedOnce_andNothingIsDeleted() throws Exception {
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    CountingStore store = new CountingStore(ChunkTesting.mem()) {
+      @Override
+      public void put(String key, java.io.InputStream data, long length) throws IOException {
+        try {
+          held.await(); // the recovered blocks' uploads wait here until the slice is written again
+        } catch (InterruptedException e) {
+          throw new java.io.InterruptedIOException();
+        }
+        super.put(key, data, length);
+      }
+    };
+    byte[] a = random(new Random(4), 5 * BS);
+    CachedChunkStore first = (CachedChunkStore) ChunkStores.open(store, ChunkTesting.writeback(BS, tmp.resolve("wb"), 1L << 30, Duration.ofHours(1)));
+    ChunkTesting.writeSlice(first, 10, a);
+    first.closeNow(); // the crash: five blocks staged, none uploaded
+    CachedChunkStore second = (CachedChunkStore) ChunkStores.open(store, ChunkTesting.writeback(BS, tmp.resolve("wb"), 1L << 30, Duration.ofHours(1)));
+    try {
+      assertThat(second.stats().stagedBlocks()).as("found at the start").isEqualTo(5);
+      long bytes = second.staging().stagedBytes();
+      ChunkTesting.writeSlice(second, 10, a);
+      assertThat(second.staging().stagedBytes()).as("staged bytes after staging the same blocks again").isEqualTo(bytes);
+    } finally {
+      held.countDown();
+    }
+    second.close(); // uploads what is staged
+    assertThat(keys(store)).isEqualTo(5);
+    assertThat(store.deletes.get()).isZero();
+    try (ChunkStore third = ChunkStores.open(store, ChunkTesting.noCache(BS))) {
+      assertThat(ChunkTesting.read(third, 10, a.length, 0, a.length)).isEqualTo(a);
+    }
+  }
+
   @Test
   void stagingLimit_holds_writersWait() throws Exception {
     long limit = 3 * CacheFiles.fileSize(BS);
