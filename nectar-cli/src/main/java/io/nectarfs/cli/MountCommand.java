@@ -460,13 +460,13 @@ final class MountCommand implements Callable<Integer> {
   }
 
   /**
-   * Crash recovery: commits what the crashed worker's journal holds (then continues it), and
-   * returns the files whose acknowledged writes are lost: all files with uncommitted writes when
-   * there is no journal or it cannot be read, else those whose journaled writes could not be
-   * committed.
+   * Crash recovery: takes what the crashed worker's journal holds as this worker's pending writes
+   * (committed in the background) and continues the journal, and returns the files whose
+   * acknowledged writes are lost: all files with uncommitted writes when there is no journal or it
+   * cannot be read, else those whose journaled writes could not be taken.
    */
   private java.util.Set<Long> replayJournal(io.nectarfs.vfs.Vfs vfs, KeeperLink.Recovery r, long[] replayed) {
-    // replayed: files, bytes, read ms, commit ms
+    // replayed: files, bytes, read ms, take ms
     org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MountCommand.class);
     if (r.journalFd() < 0) {
       return r.dirty();

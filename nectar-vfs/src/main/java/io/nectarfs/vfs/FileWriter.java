@@ -39,7 +39,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Journal (kept mounts, issue #17): every piece taken into a pending slice is recorded in the
  * VFS's {@link WriteJournal} before the write returns, and a slice's records are erased when it
  * leaves this writer (committed, or dropped with an error the application is told); a piece the
- * full journal refuses makes the write commit everything pending instead.
+ * full journal refuses makes the write commit everything pending instead. After a crash the next
+ * process's writer takes the crashed one's live pieces as its pending data ({@link #adopt}),
+ * without new records: a committed slice also erases the records it replaces.
  *
  * <p>Failures: a slice whose upload failed is aborted at once (its uploaded blocks deleted); when
  * the storage is full (ENOSPC) every pending slice is dropped at the write that notices it. The

@@ -21,7 +21,8 @@ import java.util.zip.CRC32C;
 /**
  * The write journal of a kept mount (issue #17): every piece of acknowledged data that is not yet
  * committed, in a file that outlives the process (a memfd the mount's keeper holds), so that the
- * worker that takes over after a crash commits it instead of losing it.
+ * worker that takes over after a crash commits it instead of losing it (it takes the pieces as its
+ * own pending writes, and their records stay live until that commit).
  *
  * <p>Layout: a superblock (magic, version, this journal's random id, size, and where the live
  * records start and end: a recovery reads only that part) in the first 4 KiB,
