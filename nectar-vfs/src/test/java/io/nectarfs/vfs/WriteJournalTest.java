@@ -200,22 +200,6 @@ class WriteJournalTest {
   }
 
   @Test
-  void piecesThatContinueOneAnotherInASlice_areJoined_othersNot() {
-    List<WriteJournal.Piece> ps = List.of(
-        new WriteJournal.Piece(1, 7, 100, -1, 0, 11, ByteBuffer.wrap(new byte[] {1, 2})),
-        new WriteJournal.Piece(2, 7, 100, -1, 2, 12, ByteBuffer.wrap(new byte[] {3})),
-        new WriteJournal.Piece(3, 7, 100, -1, 3, 13, ByteBuffer.wrap(new byte[] {4, 5})), // an append run: one write
-        new WriteJournal.Piece(4, 7, 101, 0, 10, 14, ByteBuffer.wrap(new byte[] {6})), // another slice
-        new WriteJournal.Piece(5, 7, 101, 0, 10, 15, ByteBuffer.wrap(new byte[] {7})), // the same place again: kept apart, in order
-        new WriteJournal.Piece(6, 7, 101, 1, 11, 16, ByteBuffer.wrap(new byte[] {8}))); // another chunk
-    List<WriteJournal.Piece> j = WriteJournal.joined(ps);
-    assertThat(j).hasSize(4);
-    assertThat(j.getFirst().data()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5}));
-    assertThat(j.getFirst().request()).isEqualTo(11);
-    assertThat(j.subList(1, 4)).containsExactlyElementsOf(ps.subList(3, 6));
-  }
-
-  @Test
   void aFileWithoutAJournal_isRefused() throws IOException {
     Files.write(tmp.resolve("journal"), new byte[(int) SIZE]);
     assertThatThrownBy(this::recover).isInstanceOf(IOException.class).hasMessageContaining("no write journal");
