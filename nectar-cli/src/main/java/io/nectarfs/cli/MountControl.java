@@ -2,9 +2,13 @@ package io.nectarfs.cli;
 
 import io.nectarfs.common.Errno;
 import io.nectarfs.common.FsException;
+import io.nectarfs.fuse.linux.LibC;
 import io.nectarfs.vfs.Control;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -162,8 +166,21 @@ final class MountControl {
     return c;
   }
 
+  /**
+   * Sends {@code request} and reads the answer: written to the control file opened read-write, or,
+   * where the kernel refuses to open it for writing (a read-only mount), by {@link Control#IOCTL}
+   * on the file opened read-only.
+   */
   private static Control.Answer ask(Path control, String request) throws IOException {
-    try (FileChannel ch = FileChannel.open(control, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(control, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException e) {
+      throw new IOException("the mount's control file " + control + " is gone (was it unmounted?)", e);
+    } catch (java.nio.file.FileSystemException e) {
+      return askReadOnly(control, request, e);
+    }
+    try (ch) {
       ByteBuffer req = ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8));
       while (req.hasRemaining()) {
         ch.write(req, req.position());
@@ -175,8 +192,43 @@ final class MountControl {
         }
       }
       return Control.parseAnswer(new String(answer.array(), 0, answer.position(), StandardCharsets.UTF_8));
-    } catch (NoSuchFileException e) {
-      throw new IOException("the mount's control file " + control + " is gone (was it unmounted?)", e);
+    }
+  }
+
+  /**
+   * {@link #ask} by {@link Control#IOCTL}; {@code refused} (why the file could not be opened for
+   * writing) is what the caller sees when the mount does not take ioctls either (an older build).
+   */
+  private static Control.Answer askReadOnly(Path control, String request, IOException refused) throws IOException {
+    byte[] req = request.getBytes(StandardCharsets.UTF_8);
+    if (req.length >= Control.IOCTL_SIZE) {
+      throw new IOException("request too long for a read-only mount's control file (" + req.length + " bytes)");
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment box = LibC.newErrnoBox(arena);
+      int fd = LibC.open(box, arena.allocateFrom(control.toString()), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+      if (fd < 0) {
+        throw refused;
+      }
+      try {
+        MemorySegment buf = arena.allocate(Control.IOCTL_SIZE); // zeroed: the request ends at the first 0
+        MemorySegment.copy(req, 0, buf, ValueLayout.JAVA_BYTE, 0, req.length);
+        if (LibC.ioctl(box, fd, Integer.toUnsignedLong(Control.IOCTL), buf) < 0) {
+          int errno = LibC.errno(box);
+          if (errno == Errno.ENOTTY.code() || errno == Errno.ENOSYS.code()) {
+            throw refused;
+          }
+          throw new IOException(control + ": " + LibC.strerror(errno));
+        }
+        byte[] answer = buf.toArray(ValueLayout.JAVA_BYTE);
+        int n = 0;
+        while (n < answer.length && answer[n] != 0 && answer[n++] != '\n') {
+          // up to and with the newline
+        }
+        return Control.parseAnswer(new String(answer, 0, n, StandardCharsets.UTF_8));
+      } finally {
+        LibC.close(box, fd);
+      }
     }
   }
 }

@@ -17,6 +17,7 @@ import io.nectarfs.meta.Attr;
 import io.nectarfs.meta.Entry;
 import io.nectarfs.meta.SetAttr;
 import io.nectarfs.meta.StatFs;
+import io.nectarfs.vfs.Control;
 import io.nectarfs.vfs.Vfs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -115,7 +116,8 @@ final class VfsBridge {
         .on(Opcode.CREATE, 16, a, this::create)
         .on(Opcode.FALLOCATE, 32, a, this::fallocate)
         .on(Opcode.LSEEK, 24, a, this::lseek)
-        .on(Opcode.COPY_FILE_RANGE, 56, a, this::copyFileRange);
+        .on(Opcode.COPY_FILE_RANGE, 56, a, this::copyFileRange)
+        .on(Opcode.IOCTL, 32, Dispatch.BLOCKING, this::ioctl); // a warm-up takes as long as the file needs
   }
 
   private final Groups groups = new Groups();
@@ -324,6 +326,30 @@ final class VfsBridge {
     int n = ScopedValue.where(Vfs.REQUEST, r.unique & ~Proto.UNIQUE_RESEND)
         .call(() -> vfs.write(ctx(r), r.nodeid, fh, off, src, (writeFlags & Proto.WRITE_KILL_SUIDGID) != 0));
     out.u32(n).u32(0);
+  }
+
+  /**
+   * FUSE_IOCTL: only {@link Control#IOCTL} on {@code /.control} (a request line in, the answer line
+   * out, in one buffer of {@link Control#IOCTL_SIZE}); every other command ENOTTY, as a file system
+   * without ioctls answers.
+   */
+  private void ioctl(Request r, Reply out) throws IOException {
+    long fh = r.u64();
+    int flags = r.u32();
+    int cmd = r.u32();
+    r.skip(8); // arg: the caller's pointer; a restricted ioctl's buffer comes as the input below
+    int inSize = r.u32();
+    int outSize = r.u32();
+    if (cmd != Control.IOCTL || (flags & Proto.IOCTL_UNRESTRICTED) != 0 || inSize != Control.IOCTL_SIZE || outSize != Control.IOCTL_SIZE) {
+      throw Errno.ENOTTY.exception("ioctl " + Integer.toHexString(cmd));
+    }
+    byte[] in = r.bytes(inSize);
+    int end = 0;
+    while (end < in.length && in[end] != 0) {
+      end++;
+    }
+    byte[] answer = vfs.control(ctx(r), r.nodeid, fh, new String(in, 0, end, java.nio.charset.StandardCharsets.UTF_8));
+    out.u32(0).u32(0).u32(0).u32(0).bytes(answer); // fuse_ioctl_out: result, flags, in_iovs, out_iovs
   }
 
   private void statfs(Request r, Reply out) throws IOException {

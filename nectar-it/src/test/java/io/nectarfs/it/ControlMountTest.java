@@ -72,6 +72,26 @@ class ControlMountTest {
   }
 
   @Test
+  void nectarWarmup_ofAReadOnlyMount_andNothingElse() throws Exception {
+    // A read-only mount's kernel refuses to open .control for writing: the tools send by ioctl then.
+    MountedVolume.requireFuse();
+    String nectar = "NECTAR_NO_BUILD=1 " + Path.of(System.getProperty("user.dir")).getParent().resolve("nectar");
+    try (MountedVolume v = MountedVolume.mount(tmp)) {
+      sh(v.mnt, "head -c 3000000 /dev/urandom > f");
+    }
+    sh(tmp, "rm -rf cache-mnt");
+    var ro = io.nectarfs.fuse.MountOptions.builder().allowOther(true).defaultPermissions(true).readOnly(true);
+    try (MountedVolume v = MountedVolume.remount(tmp, ro)) {
+      assertThat(sh(v.mnt, "exec 3<>.control 2>&1; echo rc=$?")).as("the kernel refuses a writable open").contains("Read-only", "rc=1");
+      assertThat(sh(v.mnt, nectar + " warmup " + v.mnt.resolve("f") + " 2>&1")).contains("warmed up 1 file(s)");
+      assertThat(Long.parseLong(sh(tmp, "du -sb cache-mnt | cut -f1").trim())).as("the file's blocks are in the cache").isGreaterThan(3_000_000L);
+      String rmr = sh(v.mnt, nectar + " rmr " + v.mnt.resolve("f") + " 2>&1; echo rc=$?");
+      assertThat(rmr).contains("the mount is read-only", "rc=1");
+      assertThat(v.mnt.resolve("f")).exists();
+    }
+  }
+
+  @Test
   void nectarDebug_ofARealMount() throws Exception {
     MountedVolume.requireFuse();
     String nectar = "NECTAR_NO_BUILD=1 " + Path.of(System.getProperty("user.dir")).getParent().resolve("nectar");

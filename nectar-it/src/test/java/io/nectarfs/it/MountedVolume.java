@@ -85,6 +85,11 @@ final class MountedVolume implements AutoCloseable {
     return serve(base, MountOptions.builder().allowOther(true).defaultPermissions(true));
   }
 
+  /** Mounts the volume formatted earlier under {@code base} again, with {@code opts}. */
+  static MountedVolume remount(Path base, MountOptions.Builder opts) throws IOException, InterruptedException {
+    return serve(base, opts);
+  }
+
   private static MountedVolume serve(Path base, MountOptions.Builder opts) throws IOException, InterruptedException {
     return serve(base, "mnt", opts);
   }

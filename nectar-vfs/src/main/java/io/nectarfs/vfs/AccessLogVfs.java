@@ -652,6 +652,11 @@ final class AccessLogVfs implements HandoverForwarding {
   }
 
   @Override
+  public byte[] control(Ctx ctx, long ino, long fh, String request) throws IOException {
+    return vfs.control(ctx, ino, fh, request);
+  }
+
+  @Override
   public void setReadOnly(boolean readOnly) {
     vfs.setReadOnly(readOnly);
   }

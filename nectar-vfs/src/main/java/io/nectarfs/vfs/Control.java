@@ -36,9 +36,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code exec 3<>.control; printf … >&3; cat <&3}). Answers: {@code ok<TAB>COUNT\n} or {@code error<TAB>ERRNO-NAME<TAB>COUNT<TAB>MESSAGE\n}, COUNT the
  * entries done, and {@code ok<TAB>COUNT<TAB>DETAIL\n} for requests that say more. Names are escaped as {@link Names#escape} does, with tab and newline as {@code
  * \x09} and {@code \x0a}. A malformed request answers EINVAL. Stateless apart from the handle.
+ *
+ * <p>A read-only mount's kernel refuses to open the file for writing, so a tool may instead open
+ * it read-only and send one request with {@code ioctl(fd, }{@link #IOCTL}{@code , buffer)}: the
+ * buffer of {@link #IOCTL_SIZE} bytes holds the request line, zero-padded, and on return the
+ * answer line (cut to fit). On a read-only mount only {@code warmup} is taken, by either way;
+ * the others answer EROFS.
  */
 public final class Control {
   public static final String NAME = ".control";
+  /** The size of the {@link #IOCTL} buffer: a request line in, the answer line out. */
+  public static final int IOCTL_SIZE = 4096;
+  /** {@code _IOWR('n', 1, char[IOCTL_SIZE])}: one request through {@code /.control} opened read-only. */
+  public static final int IOCTL = 0xC0000000 | IOCTL_SIZE << 16 | 'n' << 8 | 1;
   private static final int MAX_REQUEST = 64 << 10;
   /** Metadata calls at once for one rmr request. */
   private static final int THREADS = 16;
@@ -109,6 +119,22 @@ public final class Control {
       h.answerBase = off + n;
     }
     return n;
+  }
+
+  /**
+   * One request line (a trailing newline optional) sent by {@link #IOCTL}; returns its answer line,
+   * cut to {@link #IOCTL_SIZE} bytes (its message shortened, the newline kept).
+   */
+  static byte[] ask(VfsImpl v, Ctx ctx, String request) {
+    int nl = request.indexOf('\n');
+    String line = nl < 0 ? request : request.substring(0, nl);
+    byte[] answer = run(v, ctx, line).getBytes(StandardCharsets.UTF_8);
+    if (answer.length <= IOCTL_SIZE) {
+      return answer;
+    }
+    byte[] cut = java.util.Arrays.copyOf(answer, IOCTL_SIZE);
+    cut[IOCTL_SIZE - 1] = '\n';
+    return cut;
   }
 
   /** Compacts file {@code ino} or every file below directory {@code ino} (listed as {@code ctx}). */
@@ -200,6 +226,9 @@ public final class Control {
     String[] f = line.split("\t", -1);
     AtomicLong done = new AtomicLong();
     try {
+      if (v.readOnly() && !f[0].equals("warmup")) {
+        throw Errno.EROFS.exception("the mount is read-only (it takes warm-ups only)");
+      }
       switch (f[0]) {
         case "rmr" -> {
           if (f.length != 3) {

@@ -288,6 +288,11 @@ final class SubdirVfs implements HandoverForwarding {
   }
 
   @Override
+  public byte[] control(Ctx ctx, long ino, long fh, String request) throws IOException {
+    return inner.control(ctx, in(ino), fh, request);
+  }
+
+  @Override
   public void setReadOnly(boolean readOnly) {
     inner.setReadOnly(readOnly);
   }

@@ -261,9 +261,19 @@ public interface Vfs extends AutoCloseable {
 
   /**
    * The mount became read-only or writable again (a remount changes only the kernel's flags):
-   * while read-only, opens do not update access times.
+   * while read-only, opens do not update access times and {@code /.control} takes only warm-ups.
    */
   default void setReadOnly(boolean readOnly) {}
+
+  /**
+   * One request to {@code /.control} through its handle {@code fh}, answered at once: the way a
+   * front end passes on {@link Control#IOCTL}, which works where the file cannot be opened for
+   * writing (a read-only mount). Returns the answer line, at most {@link Control#IOCTL_SIZE}
+   * bytes. ENOTTY when {@code fh} is not a handle of the control file.
+   */
+  default byte[] control(Ctx ctx, long ino, long fh, String request) throws IOException {
+    throw io.nectarfs.common.Errno.ENOTTY.exception("ioctl");
+  }
 
   /**
    * Planned handover, step zero: commits every writer's pending data and makes it durable now,

@@ -1203,6 +1203,19 @@ final class VfsImpl implements Vfs {
   public void setReadOnly(boolean readOnly) {
     this.readOnly = readOnly;
   }
+  /** Whether the mount is read-only now ({@link #setReadOnly}). */
+  boolean readOnly() {
+    return readOnly;
+  }
+
+  @Override
+  public byte[] control(Ctx ctx, long ino, long fh, String request) throws IOException {
+    if (!(handle(fh, ino) instanceof Handle.Control)) {
+      throw Errno.ENOTTY.exception("only " + Control.NAME + " takes ioctl requests");
+    }
+    return Control.ask(this, ctx, request);
+  }
+
 
   @Override
   public void setInvalidator(Invalidator invalidator) {

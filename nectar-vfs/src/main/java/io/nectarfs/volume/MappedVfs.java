@@ -229,6 +229,11 @@ final class MappedVfs implements HandoverForwarding {
   }
 
   @Override
+  public byte[] control(Ctx ctx, long ino, long fh, String request) throws IOException {
+    return inner.control(map(ctx), ino, fh, request);
+  }
+
+  @Override
   public void setReadOnly(boolean readOnly) {
     inner.setReadOnly(readOnly);
   }

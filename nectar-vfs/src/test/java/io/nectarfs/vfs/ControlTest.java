@@ -167,4 +167,44 @@ class ControlTest {
     fs.link(Ctx.ROOT, "/home/bob/tmp/public", "/home/bob/tmp/again");
     assertThat(ask(alice, Control.cloneRequest(pub, mine, "copy2", false)).message()).contains("hard links");
   }
+
+  /** {@link Vfs#control}: one request and its answer at once, through a handle opened read-only. */
+  private Control.Answer askByIoctl(Ctx ctx, String request) throws Exception {
+    long ino = vfs.lookup(ctx, Meta.ROOT, Control.NAME).ino();
+    long fh = vfs.open(ctx, ino, OpenFlags.O_RDONLY);
+    try {
+      return Control.parseAnswer(new String(vfs.control(ctx, ino, fh, request), StandardCharsets.UTF_8));
+    } finally {
+      vfs.release(ctx, ino, fh);
+    }
+  }
+
+  @Test
+  void aReadOnlyMount_takesWarmUpsOnly_byEitherWay() throws Exception {
+    long a = fs.stat(Ctx.ROOT, "/d/a", false).ino();
+    long s = vfs.lookup(Ctx.ROOT, vfs.lookup(Ctx.ROOT, Meta.ROOT, "d").ino(), "s").ino();
+    vfs.setReadOnly(true);
+    assertThat(askByIoctl(Ctx.ROOT, Control.warmupRequest(a))).isEqualTo(new Control.Answer(null, 1, "bytes=10 uncached=0"));
+    long d = vfs.lookup(Ctx.ROOT, Meta.ROOT, "d").ino();
+    for (Control.Answer refused : List.of(askByIoctl(Ctx.ROOT, Control.rmrRequest(d, "s")), ask(Ctx.ROOT, Control.rmrRequest(d, "s")),
+        askByIoctl(Ctx.ROOT, Control.cloneRequest(a, d, "copy", false)), askByIoctl(Ctx.ROOT, Control.compactRequest(a, 2)))) {
+      assertThat(refused.errno()).isEqualTo(Errno.EROFS);
+    }
+    assertThat(fs.stat(Ctx.ROOT, "/d/s", false).ino()).isEqualTo(s);
+    assertThatThrownBy(() -> vfs.lookup(Ctx.ROOT, d, "copy")).hasMessageContaining("copy");
+    vfs.setReadOnly(false);
+    assertThat(askByIoctl(Ctx.ROOT, Control.rmrRequest(d, "s")).errno()).as("writable again").isNull();
+  }
+
+  @Test
+  void ioctl_onAnotherFile_isEnotty() throws Exception {
+    long a = fs.stat(Ctx.ROOT, "/d/a", false).ino();
+    long fh = vfs.open(Ctx.ROOT, a, OpenFlags.O_RDONLY);
+    try {
+      assertThatThrownBy(() -> vfs.control(Ctx.ROOT, a, fh, Control.warmupRequest(a)))
+          .isInstanceOfSatisfying(io.nectarfs.common.FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTTY));
+    } finally {
+      vfs.release(Ctx.ROOT, a, fh);
+    }
+  }
 }

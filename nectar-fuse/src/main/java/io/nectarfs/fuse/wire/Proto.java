@@ -75,6 +75,10 @@ public final class Proto {
   /** 7.33 (7.29 as KILL_PRIV): the writer lacks CAP_FSETID; the server drops setuid/setgid. */
   public static final int WRITE_KILL_SUIDGID = 1 << 2;
   public static final int FOPEN_KEEP_CACHE = 2;
+
+  // fuse_ioctl_in.flags
+  /** An unrestricted ioctl (CUSE only): the server names the buffers itself. */
+  public static final int IOCTL_UNRESTRICTED = 1 << 1;
   /** open_out.backing_id names the backing file (7.40). */
   public static final int FOPEN_PASSTHROUGH = 1 << 7;
 
