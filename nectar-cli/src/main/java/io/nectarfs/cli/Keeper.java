@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nectarfs.fuse.ControlSocket;
 import io.nectarfs.fuse.linux.FdPassing;
 import io.nectarfs.fuse.linux.NativeException;
-import io.nectarfs.fuse.linux.Niceness;
 import io.nectarfs.fuse.linux.UnixSockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,14 +75,6 @@ final class Keeper {
   static final String GENERATION_ENV = "NECTAR_KEEPER_GENERATION";
   /** Set in the workers of a keeper that relays to the node plugin's ({@link KeeperLink#relayed}). */
   static final String UPSTREAM_ENV = "NECTAR_KEEPER_UPSTREAM";
-  /**
-   * Set ({@code 1}) in a standby worker started at the lowest CPU priority ({@code nice -n 19}), so
-   * that its start (a JVM, the compilers warming it up: seconds of CPU) does not slow the worker
-   * that serves. Only where it can take the normal priority back ({@link Niceness#canRestore}):
-   * the keeper gives it back as soon as the standby recovers a mount (also one it is still
-   * preparing for), and the standby again for the threads it started since.
-   */
-  static final String STANDBY_ENV = "NECTAR_KEEPER_STANDBY";
   private static final Logger log = LoggerFactory.getLogger(Keeper.class);
   private static final int MAX_RECOVERIES_PER_MINUTE = 10;
   private static final long HANDOVER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -726,7 +717,6 @@ final class Keeper {
       standby = null;
       log.warn("keeper: worker pid {} of {} died without ending; standby worker pid {} recovers the mount ({} open handles, {} files with unflushed"
           + " writes)", pid, mountpoint, s.pid(), handles.size(), dirty.size());
-      normalPriority(s.pid());
       try {
         answerRecover(s.conn(), s.fd(), s.pid());
         return;
@@ -737,7 +727,6 @@ final class Keeper {
     if (standbyProcess != null && standbyProcess.isAlive()) {
       log.warn("keeper: worker pid {} of {} died without ending; the standby worker pid {} (still preparing) recovers the mount", pid, mountpoint,
           standbyProcess.pid());
-      normalPriority(standbyProcess.pid()); // the rest of its preparation is in the pause
       return; // its recover request is answered at once
     }
     dropStandby();
@@ -796,19 +785,7 @@ final class Keeper {
     }
     generation++;
     standbyBuild = build(command);
-    standbyProcess = launch(true);
-  }
-
-  /** Gives a standby that recovers the mount the normal CPU priority back (it prepared at the lowest: {@link #STANDBY_ENV}). */
-  private void normalPriority(long pid) {
-    if (!Niceness.canRestore()) {
-      return; // then it never lowered it
-    }
-    try {
-      Niceness.setAll(pid, 0);
-    } catch (NativeException e) {
-      log.warn("keeper: cannot give standby worker pid {} the normal CPU priority back: {}", pid, e.getMessage());
-    }
+    standbyProcess = launch();
   }
 
   private void dropStandby() {
@@ -827,40 +804,17 @@ final class Keeper {
   }
 
   private void startWorker() {
-    Process p = launch(false);
+    Process p = launch();
     if (p != null) {
       child = p;
     }
   }
 
-  /** Starts a worker of the current generation (0 mounts; more recover), or a standby, or finishes when it cannot. */
-  private Process launch(boolean asStandby) {
-    if (asStandby && Niceness.canRestore()) {
-      List<String> niced = new java.util.ArrayList<>(List.of("nice", "-n", Integer.toString(Niceness.LOWEST)));
-      niced.addAll(command);
-      Process p = launch(niced, true);
-      if (p != null) {
-        return p;
-      }
-      log.debug("keeper: no 'nice' to start the standby at the lowest priority with; it starts at the normal one");
-    }
-    Process p = launch(command, false);
-    if (p == null) {
-      finish(1);
-    }
-    return p;
-  }
-
-  /** Starts {@code cmd} as a worker of this keeper, or returns null when it cannot. */
-  private Process launch(List<String> cmd, boolean lowered) {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT)
+  /** Starts a worker of the current generation (0 mounts; more recover), or finishes when it cannot. */
+  private Process launch() {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT)
         .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.PIPE);
     pb.environment().putAll(env);
-    if (lowered) {
-      pb.environment().put(STANDBY_ENV, "1");
-    } else {
-      pb.environment().remove(STANDBY_ENV);
-    }
     pb.environment().put(SOCKET_ENV, socket.toString());
     pb.environment().put(GENERATION_ENV, Integer.toString(generation));
     if (upstreamSocket != null) {
@@ -872,9 +826,8 @@ final class Keeper {
       p.onExit().thenAccept(this::childExited);
       return p;
     } catch (IOException e) {
-      if (!lowered) {
-        log.error("keeper: cannot start a worker of {}: {}", mountpoint, e.getMessage());
-      }
+      log.error("keeper: cannot start a worker of {}: {}", mountpoint, e.getMessage());
+      finish(1);
       return null;
     }
   }

@@ -495,15 +495,6 @@ final class MountCommand implements Callable<Integer> {
     }
   }
 
-  /** A standby started at the lowest CPU priority ({@link Keeper#STANDBY_ENV}) takes the normal one once it recovers the mount. */
-  private static void normalPriority(org.slf4j.Logger log) {
-    try {
-      io.nectarfs.fuse.linux.Niceness.setAll(ProcessHandle.current().pid(), 0);
-    } catch (io.nectarfs.fuse.linux.NativeException e) {
-      log.warn("cannot take the normal CPU priority back after preparing at the lowest: {}", e.getMessage());
-    }
-  }
-
   /** A recovering worker's stack and server. */
   private record Served(Stack stack, FuseServer server) {}
 
@@ -519,7 +510,6 @@ final class MountCommand implements Callable<Integer> {
       throw new IOException("a recovering worker needs its keeper (" + Keeper.SOCKET_ENV + ")");
     }
     long t0 = System.nanoTime();
-    boolean lowered = "1".equals(System.getenv(Keeper.STANDBY_ENV)); // a standby started at the lowest CPU priority
     PreparedStack prepared = prepareStack(metrics, true);
     prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()), metrics);
     try {
@@ -535,9 +525,6 @@ final class MountCommand implements Callable<Integer> {
     } catch (IOException | RuntimeException e) {
       prepared.closeQuietly();
       throw e;
-    }
-    if (lowered) {
-      normalPriority(log); // the keeper raised the threads it saw; this covers those started since
     }
     try {
       state = io.nectarfs.fuse.HandoverState.decode(r.state());

@@ -363,64 +363,6 @@ class CrashRecoveryTest {
   }
 
   /**
-   * A standby prepares at the lowest CPU priority (its start takes seconds of CPU, which the
-   * serving worker should not lose) and serves at the normal one once it recovers the mount.
-   */
-  @Test
-  void theStandbyPreparesAtTheLowestPriority_andServesAtTheNormalOne() throws Exception {
-    MountedVolume.requireFuse();
-    String meta = "sqlite3://" + base.resolve("vol.db");
-    nectar("format", meta, "vol", "--storage", "file://" + base.resolve("data"));
-    mnt = Files.createDirectories(base.resolve("mnt"));
-    Path log = base.resolve("mount.log");
-    long keeper = mountKept(meta, "cache", log);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (!standbyReady(log, java.util.Set.of()) && System.nanoTime() < deadline) {
-      Thread.sleep(50); // polls the log for the standby, with a deadline
-    }
-    Matcher first = STANDBY_READY.matcher(Files.readString(log));
-    assertThat(first.find()).as("a standby; the log:%n%s", Files.readString(log)).isTrue();
-    long standby = Long.parseLong(first.group(1));
-    int lowest = io.nectarfs.fuse.linux.Niceness.canRestore() ? io.nectarfs.fuse.linux.Niceness.LOWEST : 0; // else it must not lower it
-    assertThat(niceValues(standby)).as("the standby's threads").containsOnly(lowest);
-    assertThat(niceValues(worker(keeper))).as("the serving worker's threads").containsOnly(0);
-    ProcessHandle.of(worker(keeper)).orElseThrow().destroyForcibly();
-    while (count(log, "nectar-recovery-result") < 1 && System.nanoTime() < deadline) {
-      Thread.sleep(50); // polls the log for the recovery, with a deadline
-    }
-    assertThat(worker(keeper)).as("the standby serves").isEqualTo(standby);
-    assertThat(niceValues(standby)).as("the recovered standby's threads").containsOnly(0);
-    while (!standbyReady(log, java.util.Set.of(standby)) && System.nanoTime() < deadline) {
-      Thread.sleep(50); // polls the log for the next standby, with a deadline
-    }
-    Matcher next = STANDBY_READY.matcher(Files.readString(log));
-    long second = -1;
-    while (next.find()) {
-      second = Long.parseLong(next.group(1));
-    }
-    assertThat(second).as("a new standby").isNotIn(-1L, standby);
-    assertThat(niceValues(second)).as("the new standby's threads").containsOnly(lowest);
-  }
-
-  /** The nice value of each thread of process {@code pid} ({@code /proc/PID/task/TID/stat}, field 19). */
-  private static List<Integer> niceValues(long pid) throws IOException {
-    List<Integer> out = new ArrayList<>();
-    try (var tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
-      for (Path t : tasks) {
-        String stat;
-        try {
-          stat = Files.readString(t.resolve("stat"));
-        } catch (java.nio.file.NoSuchFileException ended) {
-          continue; // the thread ended
-        }
-        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // fields from 3 on
-        out.add(Integer.parseInt(after[19 - 3]));
-      }
-    }
-    return out;
-  }
-
-  /**
    * {@code nectar umount} returns once the mount's processes ended: the keeper, its worker and its
    * standby worker. Before, it returned after the unmount while they still closed the volume, and a
    * standby still starting opened it afterwards (a script that deleted the volume's files next, or a

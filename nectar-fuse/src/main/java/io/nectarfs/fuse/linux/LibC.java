@@ -109,7 +109,6 @@ public final class LibC {
   private static final MethodHandle MEMFD_CREATE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle FALLOCATE = errnoCall("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
   private static final MethodHandle WAITPID = errnoCall("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle SETPRIORITY = errnoCall("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle GETUID = plainCall("getuid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle GETGID = plainCall("getgid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle STRERROR = plainCall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -221,15 +220,6 @@ public final class LibC {
   public static int dup(MemorySegment box, int fd) {
     try {
       return (int) DUP.invokeExact(box, fd);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  /** {@code setpriority(PRIO_PROCESS, tid, nice)}: on Linux, the nice value of one thread. */
-  public static int setThreadNice(MemorySegment box, int tid, int nice) {
-    try {
-      return (int) SETPRIORITY.invokeExact(box, 0, tid, nice);
     } catch (Throwable t) {
       throw rethrow(t);
     }
