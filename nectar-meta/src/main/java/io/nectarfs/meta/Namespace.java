@@ -603,6 +603,7 @@ final class Namespace {
 
   List<DirEntry> readdir(Ctx ctx, long ino, String after, int limit, boolean plus) throws IOException {
     return m.readTx(ctx, tx -> {
+      tx.kv.snapshotNow(); // the directory, then its entries (and their attributes)
       Attr d = tx.dir(ino);
       m.acls.check(tx, ctx, d, Access.R, "read directory " + ino);
       byte[] prefix = Keys.dentryPrefix(ino);

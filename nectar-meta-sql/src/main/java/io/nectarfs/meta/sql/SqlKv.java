@@ -138,7 +138,57 @@ class SqlKv implements TxnKv {
     }
   }
 
+  /** The statement that begins a read-only transaction (a lazy read's, at its first scan). */
+  String beginRead() {
+    return sql.beginRead;
+  }
+
+  /** Lazy reads that needed a second statement and ran again in a transaction (tests). */
+  long lazyReruns() {
+    return lazyReruns.sum();
+  }
+
+  private final LongAdder lazyReruns = new LongAdder();
+
   private <T> T inTransaction(SqlConnections.Lease c, Body<T> body, boolean readOnly, int page) throws IOException {
+    if (readOnly && page == SqlTxn.PAGE) {
+      // A read whose first statement is a point read runs it alone, without BEGIN (SqlTxn).
+      SqlTxn lazy = new SqlTxn(this, c, true, page, true);
+      boolean done = false;
+      try {
+        T result;
+        try {
+          result = body.run(lazy);
+        } catch (IOException | RuntimeException e) {
+          if (!lazy.needsSnapshot()) {
+            throw e;
+          }
+          result = null;
+        }
+        if (!lazy.needsSnapshot()) {
+          if (lazy.failure() != null) {
+            throw lazy.failure();
+          }
+          if (lazy.begun()) {
+            lazy.flush();
+            c.execute(SqlTexts.COMMIT);
+          }
+          done = true;
+          return result;
+        }
+        lazyReruns.increment();
+      } catch (SQLException e) {
+        c.statementFailed();
+        throw failure("commit", e);
+      } finally {
+        if (lazy.failure() != null) {
+          c.statementFailed();
+        }
+        if (lazy.begun() && !done) {
+          rollback(c);
+        }
+      }
+    }
     SqlTxn tx = new SqlTxn(this, c, readOnly, page);
     boolean begun = false;
     boolean committed = false;

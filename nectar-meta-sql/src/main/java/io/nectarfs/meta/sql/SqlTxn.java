@@ -27,6 +27,16 @@ import java.util.Objects;
  * conflict checks then see them at that point instead of at each call, which serializable
  * isolation (and MySQL's locking reads of everything read before) makes equivalent.
  *
+ * <p>A <em>lazy</em> read ({@link SqlKv#read}) sends no BEGIN up front: when its first statement
+ * is a point read (keys, a prefetch) it runs alone, as the database's own one-statement
+ * transaction, which reads one snapshot; a lookup or getattr then costs one statement instead of
+ * three (on the servers one round trip instead of three). A scan first begins the transaction as
+ * usual. A second statement after a lone first one begins the transaction then and reads again
+ * what the first one read (its keys, and the ranges it read whole): when all is the same, the body
+ * goes on in that snapshot (as many statements as a read begun up front); when anything changed
+ * meanwhile, the read is refused ({@link #needsSnapshot}) and the caller runs the body again
+ * inside BEGIN ... COMMIT.
+ *
  * <p>Not thread-safe: a transaction belongs to the thread running its body. After any statement
  * failed the transaction is doomed ({@link #failure()}): PostgreSQL would otherwise turn the
  * final COMMIT of an aborted transaction into a silent rollback.
@@ -51,14 +61,130 @@ final class SqlTxn implements KvTxn {
   private final Map<java.nio.ByteBuffer, List<byte[]>> wholeRanges = new HashMap<>();
   private static final byte[] ABSENT = new byte[0];
   private IOException failure;
+  /** A lazy read (see the class comment): BEGIN is sent at its first statement, if at all. */
+  private final boolean lazy;
+  /** Whether BEGIN was sent (always, unless lazy). */
+  private boolean begun;
+  /** Statements of the body so far. */
+  private int statements;
+  /** Set when a lazy read needed a second statement after a lone first one: its results do not count. */
+  private boolean needsSnapshot;
 
-  /** A transaction whose scans read {@code page} rows per statement (bulk reads use large pages). */
+  /** Thrown at a lazy read's second statement after a lone first one (see {@link #needsSnapshot}). */
+  static final class NeedsSnapshot extends RuntimeException {
+    NeedsSnapshot() {
+      super("a second statement needs the first one's snapshot: run again in a transaction", null, false, false);
+    }
+  }
+
+  /** A transaction whose scans read {@code page} rows per statement (bulk reads use large pages); BEGIN already sent. */
   SqlTxn(SqlKv kv, SqlConnections.Lease conn, boolean readOnly, int page) {
+    this(kv, conn, readOnly, page, false);
+  }
+
+  /** As above; {@code lazy} (read-only only): no BEGIN sent yet (see the class comment). */
+  SqlTxn(SqlKv kv, SqlConnections.Lease conn, boolean readOnly, int page, boolean lazy) {
     this.kv = kv;
     this.conn = conn;
     this.sql = kv.sql();
     this.readOnly = readOnly;
     this.page = Math.max(1, page);
+    this.lazy = lazy && readOnly;
+    this.begun = !this.lazy;
+  }
+
+  @Override
+  public void snapshotNow() throws IOException {
+    if (!begun && statements == 0) {
+      try {
+        statement(false);
+        statements--; // BEGIN is no statement of the body
+      } catch (SQLException e) {
+        throw fail("begin", e);
+      }
+    }
+  }
+
+  /** Whether BEGIN was sent, so COMMIT (or ROLLBACK) must follow. */
+  boolean begun() {
+    return begun;
+  }
+
+  /** Whether this lazy read must run again in a transaction (whatever its body returned or threw). */
+  boolean needsSnapshot() {
+    return needsSnapshot;
+  }
+
+  /**
+   * Before each statement of the body: a lazy read's first point read runs alone; a first scan
+   * begins the transaction; a second statement after a lone first one is refused.
+   */
+  private void statement(boolean point) throws SQLException {
+    if (!begun) {
+      if (statements == 0 && point) {
+        statements++;
+        return;
+      }
+      conn.execute(kv.beginRead());
+      begun = true;
+      if (statements > 0 && !sameAsRead()) {
+        needsSnapshot = true;
+        throw new NeedsSnapshot();
+      }
+    }
+    statements++;
+  }
+
+  /**
+   * Whether the transaction just begun reads what the lone first statement read: every key it
+   * knows with the same value (or still absent), and every range it read whole with the same keys.
+   */
+  private boolean sameAsRead() throws SQLException {
+    List<byte[]> keys = new ArrayList<>(known.size());
+    for (java.nio.ByteBuffer k : known.keySet()) {
+      keys.add(k.array());
+    }
+    Map<java.nio.ByteBuffer, byte[]> found = new HashMap<>();
+    for (int from = 0; from < keys.size(); from += SqlTexts.MAX_KEYS) {
+      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + SqlTexts.MAX_KEYS));
+      PreparedStatement ps = conn.prepare(sql.getMany(batch.size(), false));
+      for (int i = 0; i < batch.size(); i++) {
+        ps.setBytes(i + 1, batch.get(i));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.put(java.nio.ByteBuffer.wrap(rs.getBytes(1)), value(rs, 2));
+        }
+      }
+    }
+    for (Map.Entry<java.nio.ByteBuffer, byte[]> e : known.entrySet()) {
+      byte[] now = found.get(e.getKey());
+      if (e.getValue() == ABSENT ? now != null : now == null || !java.util.Arrays.equals(now, e.getValue())) {
+        return false;
+      }
+    }
+    for (Map.Entry<java.nio.ByteBuffer, List<byte[]>> r : wholeRanges.entrySet()) {
+      byte[] prefix = r.getKey().array();
+      PreparedStatement ps = conn.prepare(sql.scan(true, false));
+      ps.setBytes(1, prefix);
+      ps.setBytes(2, Bytes.prefixEnd(prefix));
+      ps.setInt(3, RANGE_ROWS);
+      List<byte[]> now = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          now.add(rs.getBytes(1));
+        }
+      }
+      if (now.size() != r.getValue().size()) {
+        return false;
+      }
+      for (int i = 0; i < now.size(); i++) {
+        if (!java.util.Arrays.equals(now.get(i), r.getValue().get(i))) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   @Override
@@ -69,6 +195,7 @@ final class SqlTxn implements KvTxn {
       return k == ABSENT ? null : k;
     }
     try {
+      statement(true);
       PreparedStatement ps = conn.prepare(sql.get(!readOnly));
       ps.setBytes(1, key);
       try (ResultSet rs = ps.executeQuery()) {
@@ -124,6 +251,7 @@ final class SqlTxn implements KvTxn {
     List<List<byte[][]>> rangeRows = new ArrayList<>(ranges.size());
     Map<java.nio.ByteBuffer, byte[]> found = new HashMap<>();
     try {
+      statement(true);
       PreparedStatement ps = conn.prepare(sql.getManyAndRanges(unknown.size(), ranges.size(), RANGE_ROWS, !readOnly));
       int i = 1;
       for (byte[] k : unknown) {
@@ -216,6 +344,7 @@ final class SqlTxn implements KvTxn {
     for (int from = 0; from < unknown.size(); from += SqlTexts.MAX_KEYS) {
       List<byte[]> batch = unknown.subList(from, Math.min(unknown.size(), from + SqlTexts.MAX_KEYS));
       try {
+        statement(true);
         PreparedStatement ps = conn.prepare(sql.getMany(batch.size(), !readOnly));
         for (int i = 0; i < batch.size(); i++) {
           ps.setBytes(i + 1, batch.get(i));
@@ -262,6 +391,7 @@ final class SqlTxn implements KvTxn {
       int page = (int) Math.min(left, this.page);
       List<byte[][]> rows = new ArrayList<>(Math.min(page, 64));
       try {
+        statement(false);
         PreparedStatement ps = conn.prepare(text);
         ps.setBytes(1, from);
         int i = 2;

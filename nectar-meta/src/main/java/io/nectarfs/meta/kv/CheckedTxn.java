@@ -32,6 +32,11 @@ final class CheckedTxn implements KvTxn {
   }
 
   @Override
+  public void snapshotNow() throws IOException {
+    tx.snapshotNow();
+  }
+
+  @Override
   public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
     ctx.checkCancelled();
     tx.prefetch(keys, prefixes);

@@ -22,6 +22,14 @@ public interface KvTxn {
   }
 
   /**
+   * A hint, before a read's first read, that the body will read more than one statement's worth
+   * (a point read, then scans): an engine that starts a read's snapshot lazily (the SQL engines
+   * run a read of one statement without BEGIN, and check the first statement's keys again when a
+   * second one comes) starts it now instead. Changes no result; the default does nothing.
+   */
+  default void snapshotNow() throws IOException {}
+
+  /**
    * A hint that the body will soon {@link #get} these keys: engines with a cost per round trip read
    * the ones not read yet in one round trip now and answer the later reads from what they fetched,
    * still inside the transaction (conflicts are detected as for any read). Changes no result; the
