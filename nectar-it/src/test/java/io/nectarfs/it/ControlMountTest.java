@@ -15,6 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ControlMountTest {
   private static final String USER = "setpriv --reuid=4321 --regid=4321 --clear-groups ";
 
+  /** The repository's launcher, without a build (the suite built it). */
+  private static final String NECTAR = "NECTAR_NO_BUILD=1 " + Path.of(System.getProperty("user.dir")).getParent().resolve("nectar");
+
   @TempDir Path tmp;
 
   private static String rmr(String as, String parent, String name) {
@@ -47,25 +50,24 @@ class ControlMountTest {
   void nectarRmr_ofMountPaths() throws Exception {
     MountedVolume.requireFuse();
     sh(tmp, "chmod 755 " + tmp);
-    String nectar = "NECTAR_NO_BUILD=1 " + Path.of(System.getProperty("user.dir")).getParent().resolve("nectar");
     try (MountedVolume v = MountedVolume.mount(tmp)) {
       Path mnt = v.mnt;
       sh(mnt, "mkdir -p big/x/y && for i in $(seq 1 50); do echo $i > big/x/f$i; done && touch one");
-      String out = sh(mnt, nectar + " rmr " + mnt.resolve("big") + " one");
+      String out = sh(mnt, NECTAR + " rmr " + mnt.resolve("big") + " one");
       assertThat(out).contains("removed 54 entries under 2 path(s)");
       assertThat(sh(mnt, "ls -A | wc -l").trim()).as("nothing left in the root (the trash is hidden)").isEqualTo("0");
       sh(mnt, "mkdir -p m/sub && echo weights > m/sub/w && chmod 600 m/sub/w && setfattr -n user.k -v v m/sub/w 2>/dev/null || true");
       sh(mnt, "stat m/copy 2>/dev/null || true"); // a negative entry the clone must replace
-      assertThat(sh(mnt, nectar + " clone " + mnt.resolve("m") + " " + mnt.resolve("copy") + " --preserve")).contains("cloned", "3 entries");
+      assertThat(sh(mnt, NECTAR + " clone " + mnt.resolve("m") + " " + mnt.resolve("copy") + " --preserve")).contains("cloned", "3 entries");
       assertThat(sh(mnt, "cat copy/sub/w && stat -c %a copy/sub/w")).isEqualTo("weights\n600\n");
-      assertThat(sh(mnt, nectar + " clone " + mnt.resolve("m") + " " + mnt.resolve("copy") + " 2>&1; echo rc=$?")).contains("exists", "rc=1");
+      assertThat(sh(mnt, NECTAR + " clone " + mnt.resolve("m") + " " + mnt.resolve("copy") + " 2>&1; echo rc=$?")).contains("exists", "rc=1");
       sh(mnt, "rm -rf m copy && mkdir logs && for i in 1 2 3 4 5 6; do echo line $i >> logs/app.log; done && cat logs/app.log > /dev/null");
-      assertThat(sh(mnt, nectar + " compact " + mnt.resolve("logs"))).contains("compacted 1 chunk(s) in 1 file(s): 6 slices before, 1 after");
+      assertThat(sh(mnt, NECTAR + " compact " + mnt.resolve("logs"))).contains("compacted 1 chunk(s) in 1 file(s): 6 slices before, 1 after");
       assertThat(sh(mnt, "cat logs/app.log")).isEqualTo("line 1\nline 2\nline 3\nline 4\nline 5\nline 6\n");
       sh(mnt, "rm -rf logs");
-      String missing = sh(mnt, nectar + " rmr " + mnt.resolve("nope") + " 2>&1; echo rc=$?");
+      String missing = sh(mnt, NECTAR + " rmr " + mnt.resolve("nope") + " 2>&1; echo rc=$?");
       assertThat(missing).contains("nope", "no such file", "rc=1");
-      String elsewhere = sh(tmp, "touch local && " + nectar + " rmr " + tmp.resolve("local") + " 2>&1; echo rc=$?");
+      String elsewhere = sh(tmp, "touch local && " + NECTAR + " rmr " + tmp.resolve("local") + " 2>&1; echo rc=$?");
       assertThat(elsewhere).contains("is not on a NectarFS mount", "rc=1");
       assertThat(tmp.resolve("local")).exists();
     }
@@ -75,7 +77,6 @@ class ControlMountTest {
   void nectarWarmup_ofAReadOnlyMount_andNothingElse() throws Exception {
     // A read-only mount's kernel refuses to open .control for writing: the tools send by ioctl then.
     MountedVolume.requireFuse();
-    String nectar = "NECTAR_NO_BUILD=1 " + Path.of(System.getProperty("user.dir")).getParent().resolve("nectar");
     try (MountedVolume v = MountedVolume.mount(tmp)) {
       sh(v.mnt, "head -c 3000000 /dev/urandom > f");
     }
@@ -83,9 +84,9 @@ class ControlMountTest {
     var ro = io.nectarfs.fuse.MountOptions.builder().allowOther(true).defaultPermissions(true).readOnly(true);
     try (MountedVolume v = MountedVolume.remount(tmp, ro)) {
       assertThat(sh(v.mnt, "exec 3<>.control 2>&1; echo rc=$?")).as("the kernel refuses a writable open").contains("Read-only", "rc=1");
-      assertThat(sh(v.mnt, nectar + " warmup " + v.mnt.resolve("f") + " 2>&1")).contains("warmed up 1 file(s)");
+      assertThat(sh(v.mnt, NECTAR + " warmup " + v.mnt.resolve("f") + " 2>&1")).contains("warmed up 1 file(s)");
       assertThat(Long.parseLong(sh(tmp, "du -sb cache-mnt | cut -f1").trim())).as("the file's blocks are in the cache").isGreaterThan(3_000_000L);
-      String rmr = sh(v.mnt, nectar + " rmr " + v.mnt.resolve("f") + " 2>&1; echo rc=$?");
+      String rmr = sh(v.mnt, NECTAR + " rmr " + v.mnt.resolve("f") + " 2>&1; echo rc=$?");
       assertThat(rmr).contains("the mount is read-only", "rc=1");
       assertThat(v.mnt.resolve("f")).exists();
     }
@@ -94,10 +95,9 @@ class ControlMountTest {
   @Test
   void nectarDebug_ofARealMount() throws Exception {
     MountedVolume.requireFuse();
-    String nectar = "NECTAR_NO_BUILD=1 " + Path.of(System.getProperty("user.dir")).getParent().resolve("nectar");
     try (MountedVolume v = MountedVolume.mount(tmp)) {
       sh(v.mnt, "echo hello > f && cat f > /dev/null");
-      String out = sh(tmp, nectar + " debug " + v.mnt + " --out-dir " + tmp.resolve("out"));
+      String out = sh(tmp, NECTAR + " debug " + v.mnt + " --out-dir " + tmp.resolve("out"));
       assertThat(out).contains("wrote diagnostics of " + v.mnt);
       String bundle = sh(tmp, "ls -d out/nectar-debug-*").trim();
       assertThat(sh(tmp, "cat " + bundle + "/mount.txt")).contains(" " + v.mnt + " ", "fuse");
