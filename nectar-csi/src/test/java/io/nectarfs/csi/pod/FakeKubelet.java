@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -26,9 +25,28 @@ final class FakeKubelet implements NodePods {
     this.namespace = namespace;
   }
 
-  /** Waits (generously) for pod {@code name} to exist. */
+  /**
+   * Waits (generously) for pod {@code name} to exist, by reading it again and again: a watch
+   * would stay open on the mock server after the condition is met, and the mock then writes
+   * every later change of the pod to it, which on a busy machine held up the next request.
+   */
   Pod awaitCreated(String name) {
-    return client.pods().inNamespace(namespace).withName(name).waitUntilCondition(Objects::nonNull, 60, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      Pod p = client.pods().inNamespace(namespace).withName(name).get();
+      if (p != null) {
+        return p;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("pod " + name + " was not created within 60 s");
+      }
+      try {
+        Thread.sleep(20); // polls a condition, with a deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for pod " + name, e);
+      }
+    }
   }
 
   /** Marks the pod running and ready with {@code restarts} container restarts. */
@@ -56,9 +74,11 @@ final class FakeKubelet implements NodePods {
 
   /**
    * Writes the status (and a uid, if the mock gave none); like a kubelet, again on a conflict with
-   * a concurrent writer of the pod.
+   * a concurrent writer of the pod, and again when a request timed out (the client gives up after
+   * 10 s, which a busy machine exceeded once), within a generous deadline.
    */
   private void setStatus(String name, PodStatus status) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     for (int attempt = 1; ; attempt++) {
       try {
         client.pods().inNamespace(namespace).withName(name).edit(p -> new PodBuilder(p).withStatus(status)
@@ -66,7 +86,9 @@ final class FakeKubelet implements NodePods {
             .build());
         return;
       } catch (KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 50) {
+        boolean timedOut = e.getCause() instanceof java.util.concurrent.TimeoutException
+            || String.valueOf(e.getMessage()).contains("timeout period");
+        if (!(e.getCode() == 409 || timedOut) || attempt == 50 || System.nanoTime() > deadline) {
           throw e;
         }
       }
