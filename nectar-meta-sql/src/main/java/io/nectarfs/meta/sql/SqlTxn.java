@@ -61,9 +61,7 @@ final class SqlTxn implements KvTxn {
   private final Map<java.nio.ByteBuffer, List<byte[]>> wholeRanges = new HashMap<>();
   private static final byte[] ABSENT = new byte[0];
   private IOException failure;
-  /** A lazy read (see the class comment): BEGIN is sent at its first statement, if at all. */
-  private final boolean lazy;
-  /** Whether BEGIN was sent (always, unless lazy). */
+  /** Whether BEGIN was sent (at once, unless lazy: see the class comment). */
   private boolean begun;
   /** Statements of the body so far. */
   private int statements;
@@ -89,16 +87,15 @@ final class SqlTxn implements KvTxn {
     this.sql = kv.sql();
     this.readOnly = readOnly;
     this.page = Math.max(1, page);
-    this.lazy = lazy && readOnly;
-    this.begun = !this.lazy;
+    this.begun = !(lazy && readOnly);
   }
 
   @Override
   public void snapshotNow() throws IOException {
     if (!begun && statements == 0) {
       try {
-        statement(false);
-        statements--; // BEGIN is no statement of the body
+        conn.execute(kv.beginRead());
+        begun = true;
       } catch (SQLException e) {
         throw fail("begin", e);
       }
@@ -117,7 +114,8 @@ final class SqlTxn implements KvTxn {
 
   /**
    * Before each statement of the body: a lazy read's first point read runs alone; a first scan
-   * begins the transaction; a second statement after a lone first one is refused.
+   * begins the transaction; a second statement after a lone first one begins it and goes on only
+   * if the first one's reads still hold ({@link #sameAsRead}).
    */
   private void statement(boolean point) throws SQLException {
     if (!begun) {
@@ -146,16 +144,7 @@ final class SqlTxn implements KvTxn {
     }
     Map<java.nio.ByteBuffer, byte[]> found = new HashMap<>();
     for (int from = 0; from < keys.size(); from += SqlTexts.MAX_KEYS) {
-      List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + SqlTexts.MAX_KEYS));
-      PreparedStatement ps = conn.prepare(sql.getMany(batch.size(), false));
-      for (int i = 0; i < batch.size(); i++) {
-        ps.setBytes(i + 1, batch.get(i));
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          found.put(java.nio.ByteBuffer.wrap(rs.getBytes(1)), value(rs, 2));
-        }
-      }
+      selectMany(keys.subList(from, Math.min(keys.size(), from + SqlTexts.MAX_KEYS)), found);
     }
     for (Map.Entry<java.nio.ByteBuffer, byte[]> e : known.entrySet()) {
       byte[] now = found.get(e.getKey());
@@ -324,6 +313,19 @@ final class SqlTxn implements KvTxn {
     return view;
   }
 
+  /** Selects {@code batch} (at most {@link SqlTexts#MAX_KEYS} keys) in one statement into {@code found}. */
+  private void selectMany(List<byte[]> batch, Map<java.nio.ByteBuffer, byte[]> found) throws SQLException {
+    PreparedStatement ps = conn.prepare(sql.getMany(batch.size(), !readOnly));
+    for (int i = 0; i < batch.size(); i++) {
+      ps.setBytes(i + 1, batch.get(i));
+    }
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        found.put(java.nio.ByteBuffer.wrap(rs.getBytes(1)), value(rs, 2));
+      }
+    }
+  }
+
   private void remember(byte[] key, byte[] value) {
     known.put(java.nio.ByteBuffer.wrap(key.clone()), value == null ? ABSENT : value);
   }
@@ -345,15 +347,7 @@ final class SqlTxn implements KvTxn {
       List<byte[]> batch = unknown.subList(from, Math.min(unknown.size(), from + SqlTexts.MAX_KEYS));
       try {
         statement(true);
-        PreparedStatement ps = conn.prepare(sql.getMany(batch.size(), !readOnly));
-        for (int i = 0; i < batch.size(); i++) {
-          ps.setBytes(i + 1, batch.get(i));
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            found.put(java.nio.ByteBuffer.wrap(rs.getBytes(1)), value(rs, 2));
-          }
-        }
+        selectMany(batch, found);
       } catch (SQLException e) {
         throw fail("get", e);
       }
