@@ -511,6 +511,7 @@ public final class MetaClient implements Meta {
   @Override
   public String readlink(Ctx ctx, long ino) throws IOException {
     return readTx(ctx, tx -> {
+      tx.kv.prefetch(List.of(Keys.attr(ino), Keys.symlink(ino)));
       Attr a = tx.attr(ino);
       if (a.type() != FileType.SYMLINK) {
         throw Errno.EINVAL.exception("inode " + ino + " is not a symbolic link");

@@ -91,9 +91,10 @@ final class Xattrs {
 
   List<String> list(Ctx ctx, long ino) throws IOException {
     return m.readTx(ctx, tx -> {
+      byte[] p = Keys.xattrPrefix(ino);
+      tx.kv.prefetch(List.of(Keys.attr(ino)), List.of(p)); // one statement or one snapshot for both
       Attr a = tx.attr(ino);
       List<String> out = new ArrayList<>();
-      byte[] p = Keys.xattrPrefix(ino);
       tx.kv.scan(p, Bytes.prefixEnd(p), 0, (k, v) -> {
         String n = Keys.xattrName(k);
         if (ctx.isRoot() || !n.startsWith("trusted.")) {

@@ -47,6 +47,7 @@ class SqlKv implements TxnKv {
   static final int MAX_GROUP = 64;
   private final ConcurrentLinkedQueue<Queued<?>> queued = new ConcurrentLinkedQueue<>();
   private final LongAdder groups = new LongAdder();
+  private final LongAdder lazyReruns = new LongAdder();
 
   SqlKv(Dialect dialect, SqlConnections pool, String table, SqlUrl url, Lock writeLock, Runnable onClose) {
     this.dialect = dialect;
@@ -138,83 +139,60 @@ class SqlKv implements TxnKv {
     }
   }
 
-  /** The statement that begins a read-only transaction (a lazy read's, at its first scan). */
-  String beginRead() {
-    return sql.beginRead;
+  /**
+   * Runs {@code body} in one transaction on {@code c}. A read of the default page size starts
+   * lazy (no BEGIN: {@link SqlTxn}); when its body turns out to need a snapshot, it runs again in
+   * a transaction begun up front, as every other body does.
+   */
+  private <T> T inTransaction(SqlConnections.Lease c, Body<T> body, boolean readOnly, int page) throws IOException {
+    boolean lazy = readOnly && page == SqlTxn.PAGE;
+    while (true) {
+      SqlTxn tx = new SqlTxn(this, c, readOnly, page);
+      boolean ended = false;
+      try {
+        if (!lazy) {
+          tx.begin(readOnly ? sql.beginRead : sql.beginWrite);
+        }
+        T result;
+        try {
+          result = body.run(tx);
+        } catch (IOException | RuntimeException e) {
+          if (!tx.needsSnapshot()) {
+            throw e;
+          }
+          result = null; // the flag decides, even when the body swallowed the signal
+        }
+        if (!tx.needsSnapshot()) {
+          if (tx.failure() != null) {
+            // The body caught a failed statement and carried on; the transaction is aborted.
+            throw tx.failure();
+          }
+          if (tx.begun()) {
+            tx.flush();
+            c.execute(SqlTexts.COMMIT);
+          }
+          ended = true;
+          return result;
+        }
+      } catch (SQLException e) {
+        c.statementFailed();
+        throw failure(tx.begun() ? "commit" : "begin", e);
+      } finally {
+        if (tx.failure() != null) {
+          c.statementFailed();
+        }
+        if (tx.begun() && !ended) {
+          rollback(c);
+        }
+      }
+      lazyReruns.increment();
+      lazy = false;
+    }
   }
 
   /** Lazy reads that needed a second statement and ran again in a transaction (tests). */
   long lazyReruns() {
     return lazyReruns.sum();
-  }
-
-  private final LongAdder lazyReruns = new LongAdder();
-
-  private <T> T inTransaction(SqlConnections.Lease c, Body<T> body, boolean readOnly, int page) throws IOException {
-    if (readOnly && page == SqlTxn.PAGE) {
-      // A read whose first statement is a point read runs it alone, without BEGIN (SqlTxn).
-      SqlTxn lazy = new SqlTxn(this, c, true, page, true);
-      boolean done = false;
-      try {
-        T result;
-        try {
-          result = body.run(lazy);
-        } catch (IOException | RuntimeException e) {
-          if (!lazy.needsSnapshot()) {
-            throw e;
-          }
-          result = null;
-        }
-        if (!lazy.needsSnapshot()) {
-          if (lazy.failure() != null) {
-            throw lazy.failure();
-          }
-          if (lazy.begun()) {
-            lazy.flush();
-            c.execute(SqlTexts.COMMIT);
-          }
-          done = true;
-          return result;
-        }
-        lazyReruns.increment();
-      } catch (SQLException e) {
-        c.statementFailed();
-        throw failure("commit", e);
-      } finally {
-        if (lazy.failure() != null) {
-          c.statementFailed();
-        }
-        if (lazy.begun() && !done) {
-          rollback(c);
-        }
-      }
-    }
-    SqlTxn tx = new SqlTxn(this, c, readOnly, page);
-    boolean begun = false;
-    boolean committed = false;
-    try {
-      c.execute(readOnly ? sql.beginRead : sql.beginWrite);
-      begun = true;
-      T result = body.run(tx);
-      if (tx.failure() != null) {
-        // The body caught a failed statement and carried on; the transaction is aborted.
-        throw tx.failure();
-      }
-      tx.flush();
-      c.execute(SqlTexts.COMMIT);
-      committed = true;
-      return result;
-    } catch (SQLException e) {
-      c.statementFailed();
-      throw failure(begun ? "commit" : "begin", e);
-    } finally {
-      if (tx.failure() != null) {
-        c.statementFailed();
-      }
-      if (begun && !committed) {
-        rollback(c);
-      }
-    }
   }
 
   /** A write body waiting for the lock holder to run it; {@code done} is written last. */
@@ -334,8 +312,8 @@ class SqlKv implements TxnKv {
 
   /** One body of a group inside its savepoint: its failure is its own unless the rollback to the savepoint fails. */
   private <T> void runSaved(SqlConnections.Lease c, Queued<T> q) throws SQLException {
-    c.execute(SqlTexts.SAVEPOINT);
     SqlTxn tx = new SqlTxn(this, c, false, SqlTxn.PAGE);
+    tx.begin(SqlTexts.SAVEPOINT);
     try {
       T r = q.body.run(tx);
       if (tx.failure() != null) {

@@ -61,7 +61,7 @@ final class SqlTxn implements KvTxn {
   private final Map<java.nio.ByteBuffer, List<byte[]>> wholeRanges = new HashMap<>();
   private static final byte[] ABSENT = new byte[0];
   private IOException failure;
-  /** Whether BEGIN was sent (at once, unless lazy: see the class comment). */
+  /** Whether BEGIN was sent (before the body, unless lazy: see the class comment). */
   private boolean begun;
   /** Statements of the body so far. */
   private int statements;
@@ -75,27 +75,30 @@ final class SqlTxn implements KvTxn {
     }
   }
 
-  /** A transaction whose scans read {@code page} rows per statement (bulk reads use large pages); BEGIN already sent. */
+  /**
+   * A transaction whose scans read {@code page} rows per statement (bulk reads use large pages).
+   * Nothing is sent yet: the caller {@link #begin}s it, or leaves a read-only one lazy (see the
+   * class comment).
+   */
   SqlTxn(SqlKv kv, SqlConnections.Lease conn, boolean readOnly, int page) {
-    this(kv, conn, readOnly, page, false);
-  }
-
-  /** As above; {@code lazy} (read-only only): no BEGIN sent yet (see the class comment). */
-  SqlTxn(SqlKv kv, SqlConnections.Lease conn, boolean readOnly, int page, boolean lazy) {
     this.kv = kv;
     this.conn = conn;
     this.sql = kv.sql();
     this.readOnly = readOnly;
     this.page = Math.max(1, page);
-    this.begun = !(lazy && readOnly);
+  }
+
+  /** Sends {@code statement} (a BEGIN, or a SAVEPOINT inside a transaction) before the body: from here COMMIT or ROLLBACK must follow. */
+  void begin(String statement) throws SQLException {
+    conn.execute(statement);
+    begun = true;
   }
 
   @Override
   public void snapshotNow() throws IOException {
     if (!begun && statements == 0) {
       try {
-        conn.execute(kv.beginRead());
-        begun = true;
+        begin(sql.beginRead);
       } catch (SQLException e) {
         throw fail("begin", e);
       }
@@ -119,12 +122,14 @@ final class SqlTxn implements KvTxn {
    */
   private void statement(boolean point) throws SQLException {
     if (!begun) {
+      if (!readOnly) {
+        throw new IllegalStateException("a write transaction begins before its body");
+      }
       if (statements == 0 && point) {
         statements++;
         return;
       }
-      conn.execute(kv.beginRead());
-      begun = true;
+      begin(sql.beginRead);
       if (statements > 0 && !sameAsRead()) {
         needsSnapshot = true;
         throw new NeedsSnapshot();
@@ -200,11 +205,17 @@ final class SqlTxn implements KvTxn {
   /**
    * Selects the keys not known yet in one statement (per 100 keys); their reads then cost none.
    * On SQLite the small ranges come in the same statement ({@link #prefetchWithRanges}); on the
-   * servers ranges are left to their scans (one statement each anyway).
+   * servers ranges are left to their scans (one statement each anyway), so a read that will scan
+   * begins its snapshot first ({@link #snapshotNow}) rather than re-read these keys at the scan.
    */
   @Override
   public void prefetch(List<byte[]> keys, List<byte[]> prefixes) throws IOException {
-    if (prefixes.isEmpty() || !kv.prefetchesRanges()) {
+    if (prefixes.isEmpty()) {
+      getAll(keys);
+      return;
+    }
+    if (!kv.prefetchesRanges()) {
+      snapshotNow();
       getAll(keys);
       return;
     }

@@ -2,6 +2,8 @@ package io.nectarfs.meta.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nectarfs.common.Ctx;
+import io.nectarfs.meta.FileType;
 import io.nectarfs.meta.MetaClient;
 import io.nectarfs.meta.kv.TxnKv;
 import io.nectarfs.testkit.MetaRoundTrips;
@@ -47,6 +49,28 @@ class PostgresRoundTripsTest {
         assertThat(getattr).as("round trips of getattr").isLessThanOrEqualTo(1);
         assertThat(rename).as("round trips of rename").isLessThanOrEqualTo(5);
         assertThat(unlink).as("round trips of unlink").isLessThanOrEqualTo(7);
+      }
+    }
+  }
+
+  @Test
+  void listxattr_beginsItsSnapshotBeforeItReadsTheAttributes() throws Exception {
+    String base = ServerTests.prefixed(TestServices.require(TestServices.POSTGRES), "tripsx");
+    try (RoundTripProxy proxy = RoundTripProxy.inFrontOf(base);
+        TxnKv kv = ServerTests.open(proxy.via(base))) {
+      try (MetaClient m = MetaRoundTrips.formatAndOpen(kv, "tripsx-vol")) {
+        long dir = MetaRoundTrips.warmDir(m);
+        long ino = m.mknod(Ctx.ROOT, dir, "x", FileType.FILE, 0644, 0, 0).ino();
+        m.setxattr(Ctx.ROOT, ino, "user.a", new byte[] {1}, 0);
+        long fewest = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) { // the fewest count: see MetaRoundTrips
+          long before = proxy.trips();
+          assertThat(m.listxattr(Ctx.ROOT, ino)).containsExactly("user.a");
+          fewest = Math.min(fewest, proxy.trips() - before);
+        }
+        // BEGIN, the attributes, the names, COMMIT; 5 when the attributes were read alone first
+        // and then again in the snapshot the scan began.
+        assertThat(fewest).as("round trips of listxattr").isLessThanOrEqualTo(4);
       }
     }
   }

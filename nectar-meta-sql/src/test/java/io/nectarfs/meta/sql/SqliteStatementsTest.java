@@ -51,6 +51,10 @@ class SqliteStatementsTest {
         ops.put("getattr", i -> m.getattr(ctx, ino[i]));
         ops.put("getxattr", i -> assertThatThrownBy(() -> m.getxattr(ctx, ino[i], "security.capability"))
             .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODATA)));
+        ops.put("listxattr", i -> assertThat(m.listxattr(ctx, ino[i])).isEmpty());
+        long[] link = new long[3];
+        ops.put("symlink", i -> link[i] = m.symlink(ctx, dir, "l" + i, "f" + i).ino());
+        ops.put("readlink", i -> assertThat(m.readlink(ctx, link[i])).isEqualTo("f" + i));
         ops.put("readdir", i -> m.readdir(ctx, dir, "", 100, true));
         ops.put("setattr", i -> m.setattr(ctx, ino[i], new SetAttr(SetAttr.MODE, 0600, 0, 0, 0, 0, 0, 0, false)));
         ops.put("write", i -> m.write(ctx, ino[i], 0, new Slice(0, 1000 + i, 4096, 0, 4096), 1));
@@ -72,9 +76,13 @@ class SqliteStatementsTest {
         // Before (statements prepared per transaction, one per write, five reads per slice commit):
         // create 8, getxattr 4, write 11, rename 7, unlink 11; unlink 7 before its ranges (locks,
         // extended attributes) were read with its keys. Reads of one statement run it alone (lazy
-        // BEGIN): lookup, getattr and getxattr 3 -> 1; readdir begins at once (KvTxn.snapshotNow).
-        assertThat(statements).as("statements per operation, BEGIN and COMMIT included").isEqualTo(Map.of(
-            "create", 4L, "lookup", 1L, "getattr", 1L, "getxattr", 1L, "readdir", 5L, "setattr", 4L, "write", 5L, "rename", 5L, "unlink", 5L));
+        // BEGIN): lookup, getattr and getxattr 3 -> 1; readdir begins at once (KvTxn.snapshotNow);
+        // listxattr and readlink 5 -> 1 (their two reads in one statement, not a lone first one
+        // and then a transaction that reads it again).
+        assertThat(statements).as("statements per operation, BEGIN and COMMIT included").isEqualTo(Map.ofEntries(
+            Map.entry("create", 4L), Map.entry("lookup", 1L), Map.entry("getattr", 1L), Map.entry("getxattr", 1L),
+            Map.entry("listxattr", 1L), Map.entry("symlink", 4L), Map.entry("readlink", 1L), Map.entry("readdir", 5L),
+            Map.entry("setattr", 4L), Map.entry("write", 5L), Map.entry("rename", 5L), Map.entry("unlink", 5L)));
         assertThat(kv.lazyReruns()).as("reads run again (nothing changed under them)").isZero();
         assertThat(prepared).as("statements prepared per operation by a warm client").allSatisfy((op, n) -> assertThat(n).as(op).isZero());
       }
