@@ -613,11 +613,26 @@ final class MountCommand implements Callable<Integer> {
     return ChildJvm.command(false, mountJvm(), args);
   }
 
-  /** JVM options of a process that serves the mount: the launcher's collector and a heap bounded by the mount's needs. */
+  /** JVM options of a process that serves the mount: its collector and a heap bounded by the mount's needs ({@link HeapBound}). */
   private List<String> mountJvm() throws IOException {
-    List<String> jvm = new ArrayList<>(List.of("-XX:+UseZGC"));
-    jvm.addAll(HeapBound.childOptions(heapNeed()));
-    return jvm;
+    return HeapBound.mountJvm(heapNeed());
+  }
+
+  /**
+   * The JVM options of a process that serves a mount of {@code commandLine} (a running mount's,
+   * {@code mount} included): an upgrade's successor. A line this build cannot parse gets the
+   * defaults' bound.
+   */
+  static List<String> mountJvm(List<String> commandLine) {
+    int at = commandLine.indexOf("mount");
+    MountCommand m = new MountCommand();
+    try {
+      new CommandLine(m).parseArgs(commandLine.subList(at + 1, commandLine.size()).toArray(String[]::new));
+      return m.mountJvm();
+    } catch (CommandLine.PicocliException | IOException | IllegalArgumentException e) {
+      io.nectarfs.volume.CacheOptions d = io.nectarfs.volume.CacheOptions.defaults();
+      return HeapBound.mountJvm(HeapBound.forMount(d.bufferSize(), d.chunkConfig(4 << 20, "heap").memoryCacheSize()));
+    }
   }
 
   /** This command's arguments without {@code dropped}, the metadata URL redacted: its credentials travel in the environment ({@link #secretEnv}). */
@@ -1023,7 +1038,7 @@ final class MountCommand implements Callable<Integer> {
   private void boundHeap() throws java.io.IOException {
     long set = HeapBound.apply(heapNeed());
     if (set < 0) {
-      org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("the heap is not bounded: this JVM's collector has no soft limit");
+      org.slf4j.LoggerFactory.getLogger(MountCommand.class).debug("no soft heap limit: this JVM's collector has none (its maximum heap bounds it)");
     }
   }
 

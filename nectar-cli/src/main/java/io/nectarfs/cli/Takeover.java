@@ -56,7 +56,7 @@ final class Takeover {
       }
     }
     args.add("--takeover-child");
-    List<String> cmd = ChildJvm.command(!foreground, List.of("-XX:+UseZGC"), args); // the successor sets its soft heap limit itself
+    List<String> cmd = ChildJvm.command(!foreground, MountCommand.mountJvm(args), args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove(MountCommand.META_URL_ENV);
     pb.environment().remove(Keeper.SOCKET_ENV);
