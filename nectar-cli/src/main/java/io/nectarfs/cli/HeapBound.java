@@ -38,6 +38,11 @@ final class HeapBound {
     return BASELINE + bufferSize + memoryCacheSize;
   }
 
+  /** {@link #forMount(long, long)} of a mount's cache settings (the memory cache does not depend on the block size). */
+  static long forMount(io.nectarfs.volume.CacheOptions c) {
+    return forMount(c.bufferSize(), c.chunkConfig(4 << 20, "heap").memoryCacheSize());
+  }
+
   /**
    * Sets the soft heap limit to {@code bytes} (at most the hard maximum); returns the value set, or
    * -1 when this JVM's collector has no soft limit (only ZGC honours it in JDK 25).

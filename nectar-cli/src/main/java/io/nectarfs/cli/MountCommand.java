@@ -630,8 +630,7 @@ final class MountCommand implements Callable<Integer> {
       new CommandLine(m).parseArgs(commandLine.subList(at + 1, commandLine.size()).toArray(String[]::new));
       return m.mountJvm();
     } catch (CommandLine.PicocliException | IOException | IllegalArgumentException e) {
-      io.nectarfs.volume.CacheOptions d = io.nectarfs.volume.CacheOptions.defaults();
-      return HeapBound.mountJvm(HeapBound.forMount(d.bufferSize(), d.chunkConfig(4 << 20, "heap").memoryCacheSize()));
+      return HeapBound.mountJvm(HeapBound.forMount(io.nectarfs.volume.CacheOptions.defaults()));
     }
   }
 
@@ -1028,10 +1027,9 @@ final class MountCommand implements Callable<Integer> {
     }
   }
 
-  /** Starts this command again as a detached child with its output in a log; waits for the mount. */
+  /** The heap this mount's settings need ({@link HeapBound}). */
   private long heapNeed() throws java.io.IOException {
-    io.nectarfs.volume.CacheOptions c = data.cacheOptions();
-    return HeapBound.forMount(c.bufferSize(), c.chunkConfig(4 << 20, "heap").memoryCacheSize());
+    return HeapBound.forMount(data.cacheOptions());
   }
 
   /** The mount's heap follows its buffers (and an in-memory block cache), not the machine's size. */
