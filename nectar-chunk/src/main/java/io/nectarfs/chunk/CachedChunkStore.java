@@ -58,14 +58,16 @@ import org.slf4j.LoggerFactory;
  * retry layer checks it between retries; a shared whole-block GET is not cancelled by any one of
  * its readers (the others still want it), but each waiter stops waiting when it is cancelled.
  *
- * <p>Concurrency: thread-safe. {@code inflight} (key → future of the whole block) is a concurrent
- * map: the thread that inserts a future fetches the block on its own stack, caches it, completes
- * the future and then removes it; others wait on the future. Uploads run on a fixed pool of {@code
+ * <p>Concurrency: thread-safe. {@code inflight} (key → {@link Flight} of the whole block) is a
+ * concurrent map: the thread that inserts a flight fetches the block on its own stack, caches it,
+ * removes the flight and then completes it; others join it under the map's lock and wait. Whole
+ * blocks are reference-counted {@link Block}s whose arrays are reused ({@link BlockPool}): every
+ * copy out of one happens while holding a reference (see {@link Block} for the rules). Uploads run on a fixed pool of {@code
  * uploadThreads}, prefetches and warm-up on a fixed pool of {@code downloadThreads} (prefetches are
  * dropped beyond {@code 2 * downloadThreads} queued or when the memory budget is short). {@code
  * lastEnd} (slice → end of its last read, for sequential detection) is a small LRU map under its
- * own monitor. Invariants: a future leaves {@code inflight} only after it completed and its block
- * was handed to the caches; a read either fills {@code dst} with the stored bytes or throws with
+ * own monitor. Invariants: a flight leaves {@code inflight} only after its block was handed to the
+ * caches, and completes after it left with a reference for each reader that joined it; a read either fills {@code dst} with the stored bytes or throws with
  * {@code dst}'s position unchanged.
  */
 final class CachedChunkStore implements ChunkStore {
@@ -81,7 +83,8 @@ final class CachedChunkStore implements ChunkStore {
   private final Staging staging; // null: no writeback
   private final ExecutorService uploads;
   private final ExecutorService downloads;
-  private final ConcurrentHashMap<String, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Flight> inflight = new ConcurrentHashMap<>();
+  private final BlockPool blocks;
   private final AtomicInteger prefetchQueued = new AtomicInteger();
   private final ChunkMeters meters;
   private final Clock time;
@@ -123,7 +126,12 @@ final class CachedChunkStore implements ChunkStore {
     this.budget = new MemoryBudget(config.bufferSize());
     this.pages = new PagePool(Math.min(BufferedSliceWriter.PAGE_SIZE, config.blockSize()), config.bufferSize());
     boolean hasDirs = !config.cacheDirs().isEmpty();
-    this.mem = new MemCache(config.memoryCacheSize());
+    // With a disk cache, streams get half of the memory cache (128 MiB by default): the 64 MiB
+    // read-ahead window and the blocks in flight fit (with a quarter, a 1 GiB cold read fetched 44%
+    // more bytes: read-ahead blocks were evicted before their reader came). Without one, memory is
+    // the only cache and every block shares it. The pool covers the read-aheads in flight.
+    this.mem = new MemCache(config.memoryCacheSize(), hasDirs && config.cacheSize() > 0 ? config.memoryCacheSize() / 2 : 0);
+    this.blocks = new BlockPool(bs, 2 * config.downloadThreads());
     CacheModes modes = new CacheModes(config.cacheMode());
     this.disk = hasDirs && config.cacheSize() > 0
         ? new DiskCache(config.cacheDirs(), config.cacheSize(), config.freeSpaceRatio(), Math.max(4L * bs, 64L << 20), modes,
@@ -167,6 +175,11 @@ final class CachedChunkStore implements ChunkStore {
   /** Whether {@link #close} began: a writer then uploads nothing more. */
   boolean isClosed() {
     return closed;
+  }
+
+  /** The reused block arrays (tests). */
+  BlockPool blockPool() {
+    return blocks;
   }
 
   MemCache memCache() {
@@ -215,7 +228,7 @@ final class CachedChunkStore implements ChunkStore {
     store.put(key, data);
     puts.increment();
     if (config.cacheOnWrite()) {
-      cache(key, data);
+      cache(key, Block.unpooled(data), true); // a written block: a stream's, read back mostly by the writer
     }
   }
 
@@ -235,9 +248,10 @@ final class CachedChunkStore implements ChunkStore {
     }
   }
 
-  private void cache(String key, byte[] block) {
+  /** Caches {@code block} in memory (in the stream area when {@code streamed}) and on disk; the caller keeps its reference. */
+  private void cache(String key, Block block, boolean streamed) {
     if (mem.enabled()) {
-      mem.put(key, block);
+      mem.put(key, block, streamed);
     }
     if (disk != null) {
       disk.putAsync(key, block);
@@ -283,14 +297,21 @@ final class CachedChunkStore implements ChunkStore {
         int k = Math.min(blen - boff, off + n - pos);
         String key = BlockKeys.key(sliceId, bi, blen);
         boolean whole = k == blen || (cachesEnabled() && (!config.rangedReads() || sequential || k > blen / 4));
-        byte[] cached = mem.get(key);
+        Block cached = mem.acquire(key);
         if (cached != null) {
-          hits.increment();
-          meters.memHits.increment();
-          meters.memBytes.increment(k);
-          dst.put(cached, boff, k); // straight from the memory cache, no intermediate copy
+          try {
+            hits.increment();
+            meters.memHits.increment();
+            meters.memBytes.increment(k);
+            dst.put(cached.data(), boff, k); // straight from the memory cache, no intermediate copy
+          } finally {
+            cached.release();
+          }
+          if (!sequential) {
+            mem.promote(key);
+          }
         } else {
-          readBlock(ctx, key, blen, boff, k, whole, dst);
+          readBlock(ctx, key, blen, boff, k, whole, sequential, dst);
         }
         pos += k;
       }
@@ -302,15 +323,21 @@ final class CachedChunkStore implements ChunkStore {
   }
 
   /** Puts bytes {@code [boff, boff + k)} of block {@code key} into {@code dst}, from the first place that has them. */
-  private void readBlock(Ctx ctx, String key, int blen, int boff, int k, boolean whole, ByteBuffer dst) throws IOException {
-    byte[] b = mem.get(key);
-    if (b != null) {
-      hits.increment();
-      meters.memHits.increment();
-      meters.memBytes.increment(k);
-      dst.put(b, boff, k);
+  private void readBlock(Ctx ctx, String key, int blen, int boff, int k, boolean whole, boolean streamed, ByteBuffer dst)
+      throws IOException {
+    Block cached = mem.acquire(key);
+    if (cached != null) {
+      try {
+        hits.increment();
+        meters.memHits.increment();
+        meters.memBytes.increment(k);
+        dst.put(cached.data(), boff, k);
+      } finally {
+        cached.release();
+      }
       return;
     }
+    byte[] b;
     if ((staging != null && (b = staging.get(key, blen, boff, k)) != null) || (disk != null && (b = disk.get(key, blen, boff, k)) != null)) {
       hits.increment();
       meters.diskHits.increment();
@@ -320,10 +347,13 @@ final class CachedChunkStore implements ChunkStore {
     }
     misses.increment();
     meters.misses.increment();
-    CompletableFuture<byte[]> running = inflight.get(key);
-    if (whole || running != null) {
-      byte[] full = running != null ? await(ctx, running) : fetchWhole(ctx, key, blen);
-      dst.put(full, boff, k); // the part wanted, straight from the block: no intermediate copy
+    if (whole || inflight.containsKey(key)) {
+      Block full = fetchWhole(ctx, key, blen, true, true, streamed);
+      try {
+        dst.put(full.data(), boff, k); // the part wanted, straight from the block: no intermediate copy
+      } finally {
+        full.release();
+      }
       return;
     }
     byte[] part = source == null ? null : source.fetch(ctx, key, blen, boff, k);
@@ -341,66 +371,123 @@ final class CachedChunkStore implements ChunkStore {
     dst.put(part);
   }
 
-  /** The whole block, fetched once however many threads ask at the same time, and cached. */
-  private byte[] fetchWhole(String key, int blen) throws IOException {
-    return fetchWhole(Ctx.ROOT, key, blen, true, true);
-  }
-
-  /** {@link #fetchWhole(String, int)} for a reader of {@code ctx}: checked before the GET, which then serves everyone. */
-  private byte[] fetchWhole(Ctx ctx, String key, int blen) throws IOException {
-    return fetchWhole(ctx, key, blen, true, true);
+  /**
+   * One whole-block fetch in flight. Readers join it inside {@code inflight.compute} (the map's
+   * lock for the key), counting themselves in {@code joiners}; the fetcher leaves the map the same
+   * way, reading the final count, and takes that many references for them before completing
+   * {@code done}: each joiner owns one reference when it wakes, however soon the fetcher and the
+   * caches release theirs.
+   */
+  private static final class Flight {
+    final CompletableFuture<Block> done = new CompletableFuture<>();
+    int joiners; // guarded by inflight's lock on this flight's key
   }
 
   /**
-   * The same; {@code queueForDisk} false leaves the disk cache to the caller (warm-up writes the
-   * block itself and waits, so a second write from the background queue would only race with it);
-   * {@code askSource} false goes straight to the object store (this store serves as the owner). A
-   * caller that joins a fetch already in flight gets its block, wherever that came from.
+   * The whole block, fetched once however many threads ask at the same time, and cached, with a
+   * reference for the caller (who must release it). {@code queueForDisk} false leaves the disk
+   * cache to the caller (warm-up writes the block itself and waits, so a second write from the
+   * background queue would only race with it); {@code askSource} false goes straight to the object
+   * store (this store serves as the owner); {@code streamed}: a sequential stream's block (the
+   * memory cache's stream area). A caller that joins a fetch already in flight gets its block,
+   * wherever that came from.
    */
-  byte[] fetchWhole(Ctx ctx, String key, int blen, boolean queueForDisk, boolean askSource) throws IOException {
+  Block fetchWhole(Ctx ctx, String key, int blen, boolean queueForDisk, boolean askSource, boolean streamed) throws IOException {
     ctx.checkCancelled();
-    CompletableFuture<byte[]> mine = new CompletableFuture<>();
-    CompletableFuture<byte[]> other = inflight.putIfAbsent(key, mine);
-    if (other != null) {
-      return await(ctx, other);
+    Flight mine = new Flight();
+    Flight[] joined = new Flight[1];
+    inflight.compute(key, (k, cur) -> {
+      if (cur == null) {
+        return mine;
+      }
+      cur.joiners++;
+      joined[0] = cur;
+      return cur;
+    });
+    if (joined[0] != null) {
+      return awaitJoined(ctx, joined[0].done);
     }
+    Block b = null;
     try {
-      byte[] b = mem.get(key); // a fetch that finished just before ours began
+      b = mem.acquire(key); // a fetch that finished just before ours began
       if (b == null && askSource && source != null) {
         // Shared by everyone who joins: no one reader's cancellation stops it (the source's timeout does).
-        b = source.fetch(ctx.uncancellable(), key, blen, 0, blen);
-        if (b != null && mem.enabled()) {
-          mem.put(key, b); // memory only: the owner keeps it on disk
+        byte[] got = source.fetch(ctx.uncancellable(), key, blen, 0, blen);
+        if (got != null) {
+          b = Block.unpooled(got);
+          if (mem.enabled()) {
+            mem.put(key, b, streamed); // memory only: the owner keeps it on disk
+          }
         }
       }
       if (b == null) {
-        gets.increment();
-        b = store.getBytes(key, 0, blen); // its length known: the checksum layer reads it through one small window
-        meters.objectBytes.increment(b.length);
-        if (b.length != blen) {
-          throw new CorruptObjectException(key, "block has " + b.length + " bytes, its key says " + blen);
-        }
+        b = load(key, blen);
         if (queueForDisk && config.cacheOnRead()) {
-          cache(key, b);
+          cache(key, b, streamed);
         } else if (mem.enabled()) {
-          mem.put(key, b);
+          mem.put(key, b, streamed);
         }
       }
-      mine.complete(b);
+      int[] joiners = new int[1];
+      inflight.compute(key, (k, cur) -> {
+        joiners[0] = cur.joiners; // cur is mine: only its fetcher removes it
+        return null;
+      });
+      b.retain(joiners[0]); // one for each joiner; ours goes to our caller
+      mine.done.complete(b);
+      return b;
     } catch (Throwable t) {
-      mine.completeExceptionally(t);
-    } finally {
+      if (b != null) {
+        b.release();
+      }
       inflight.remove(key, mine);
+      mine.done.completeExceptionally(t);
+      throw t;
     }
-    return await(mine);
   }
 
-  private static byte[] await(CompletableFuture<byte[]> f) throws IOException {
-    return await(Ctx.ROOT, f);
+  /** Waits for the fetch a reader joined: its reference when it completes; a cancelled waiter's is released once it arrives. */
+  private static Block awaitJoined(Ctx ctx, CompletableFuture<Block> done) throws IOException {
+    try {
+      return await(ctx, done);
+    } catch (IOException | RuntimeException e) {
+      if (!done.isCompletedExceptionally()) {
+        done.thenAccept(Block::release); // we stopped waiting: give back the reference we were counted for
+      }
+      throw e;
+    }
+  }
+
+  /** Block {@code key} read from the object store into a reused array when it has the block size (one reference: the caller's). */
+  private Block load(String key, int blen) throws IOException {
+    gets.increment();
+    if (blen != bs) {
+      byte[] b = store.getBytes(key, 0, blen); // its length known: the checksum layer reads it through one small window
+      meters.objectBytes.increment(b.length);
+      if (b.length != blen) {
+        throw new CorruptObjectException(key, "block has " + b.length + " bytes, its key says " + blen);
+      }
+      return Block.unpooled(b);
+    }
+    byte[] a = blocks.take();
+    boolean done = false;
+    try {
+      int n = store.read(key, 0, ByteBuffer.wrap(a));
+      meters.objectBytes.increment(n);
+      if (n != blen) {
+        throw new CorruptObjectException(key, "block has at least " + n + " bytes where its key says " + blen);
+      }
+      done = true;
+      return new Block(a, blocks);
+    } finally {
+      if (!done) {
+        blocks.give(a);
+      }
+    }
   }
 
   /** Waits for another reader's fetch; wakes with EINTR/ETIMEDOUT when {@code ctx} is cancelled. */
-  private static byte[] await(Ctx ctx, CompletableFuture<byte[]> f) throws IOException {
+  private static Block await(Ctx ctx, CompletableFuture<Block> f) throws IOException {
     try {
       return ctx.await(f);
     } catch (ExecutionException e) {
@@ -410,6 +497,12 @@ final class CachedChunkStore implements ChunkStore {
       }
       throw new IOException(c.toString(), c);
     }
+  }
+
+  /** Block {@code key} from memory or else fetched (not queued for the disk cache: the caller writes it), with a reference for the caller. */
+  Block wholeBlock(Ctx ctx, String key, int blen) throws IOException {
+    Block b = mem.acquire(key);
+    return b != null ? b : fetchWhole(ctx, key, blen, false, true, true);
   }
 
   boolean cached(String key) {
@@ -483,7 +576,7 @@ final class CachedChunkStore implements ChunkStore {
         downloads.execute(() -> {
           try {
             if (!cached(key)) {
-              fetchWhole(key, blen);
+              fetchWhole(Ctx.ROOT, key, blen, true, true, true).release(); // read ahead: a stream's block
             }
           } catch (IOException e) {
             log.debug("prefetch of {} failed: {}", key, e.toString());
@@ -548,18 +641,19 @@ final class CachedChunkStore implements ChunkStore {
   private boolean fill(String key, int blen) throws IOException {
     if (disk == null) {
       if (!mem.contains(key)) {
-        fetchWhole(key, blen);
+        fetchWhole(Ctx.ROOT, key, blen, true, true, false).release();
       }
       return mem.contains(key);
     }
     if (warm(key)) {
       return true;
     }
-    byte[] b = mem.get(key);
-    if (b == null) {
-      b = fetchWhole(Ctx.ROOT, key, blen, false, true);
+    Block b = wholeBlock(Ctx.ROOT, key, blen);
+    try {
+      return disk.putNow(key, b.data()) || disk.contains(key);
+    } finally {
+      b.release();
     }
-    return disk.putNow(key, b) || disk.contains(key);
   }
 
   @Override

@@ -89,7 +89,7 @@ final class DiskCache implements AutoCloseable {
   private final List<Path> cacheDirs;
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong evictions = new AtomicLong();
-  private final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Block> pending = new ConcurrentHashMap<>();
   private final AtomicLong pendingBytes = new AtomicLong();
   private final long pendingLimit;
   private final ExecutorService writer; // set after the directories are checked
@@ -347,9 +347,13 @@ final class DiskCache implements AutoCloseable {
    * not cached (or its file was damaged, which deletes it).
    */
   byte[] get(String key, int len, int off, int n) {
-    byte[] p = pending.get(key);
-    if (p != null) {
-      return java.util.Arrays.copyOfRange(p, off, off + n);
+    Block p = pending.get(key);
+    if (p != null && p.retain()) {
+      try {
+        return java.util.Arrays.copyOfRange(p.data(), off, off + n);
+      } finally {
+        p.release();
+      }
     }
     Entry e = index.get(key);
     if (e == null) {
@@ -381,28 +385,33 @@ final class DiskCache implements AutoCloseable {
   }
 
   /** Caches a whole block in the background; drops it when the write queue is full. */
-  void putAsync(String key, byte[] block) {
-    if (!enabled() || index.containsKey(key)) {
+  void putAsync(String key, Block block) {
+    if (!enabled() || index.containsKey(key) || !block.retain()) {
       return;
     }
-    if (pendingBytes.addAndGet(block.length) > pendingLimit || pending.putIfAbsent(key, block) != null) {
-      pendingBytes.addAndGet(-block.length);
+    // From here the queue holds a reference, given back once: by the writer, or here when refused.
+    int len = block.length();
+    if (pendingBytes.addAndGet(len) > pendingLimit || pending.putIfAbsent(key, block) != null) {
+      pendingBytes.addAndGet(-len);
+      block.release();
       return;
     }
     try {
       writer.execute(() -> {
         try {
           if (pending.get(key) == block) { // not removed meanwhile
-            putNow(key, block);
+            putNow(key, block.data());
           }
         } finally {
           pending.remove(key, block);
-          pendingBytes.addAndGet(-block.length);
+          pendingBytes.addAndGet(-len);
+          block.release();
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       pending.remove(key, block);
-      pendingBytes.addAndGet(-block.length);
+      pendingBytes.addAndGet(-len);
+      block.release();
     }
   }
 

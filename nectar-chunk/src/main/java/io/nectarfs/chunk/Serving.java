@@ -35,7 +35,7 @@ final class Serving {
     this.cs = cs;
   }
 
-  /** {@link ChunkStore#readBlock}; a whole block may be the cached array itself (callers must not modify it). */
+  /** {@link ChunkStore#readBlock}: always an array of the caller's own (cached arrays are reused once released). */
   byte[] read(Ctx ctx, String key, int blen, int off, int len) throws IOException {
     check(key, blen, off, len);
     ctx.checkCancelled();
@@ -43,9 +43,13 @@ final class Serving {
     if (b != null || !admits(key, blen)) {
       return b;
     }
-    byte[] whole = cs.fetchWhole(ctx, key, blen, false, false);
-    keep(key, whole);
-    return off == 0 && len == blen ? whole : Arrays.copyOfRange(whole, off, off + len);
+    Block whole = cs.fetchWhole(ctx, key, blen, false, false, true);
+    try {
+      keep(key, whole.data());
+      return Arrays.copyOfRange(whole.data(), off, off + len);
+    } finally {
+      whole.release();
+    }
   }
 
   /** {@link ChunkStore#hasBlock}. */
@@ -73,7 +77,7 @@ final class Serving {
   /** {@link ChunkStore#evictBlock}: memory and disk; staging keeps its blocks until they are uploaded. */
   boolean evict(String key, int blen) throws IOException {
     check(key, blen, 0, blen);
-    boolean inMemory = cs.memCache().get(key) != null;
+    boolean inMemory = cs.memCache().contains(key);
     cs.memCache().remove(key);
     DiskCache disk = cs.diskCache();
     boolean onDisk = disk != null && disk.contains(key);
@@ -94,19 +98,28 @@ final class Serving {
     if (!admits(key, blen)) {
       return false;
     }
-    byte[] b = cs.memCache().get(key);
+    Block b = cs.memCache().acquire(key);
     if (b == null) {
-      b = cs.fetchWhole(ctx, key, blen, false, false);
+      b = cs.fetchWhole(ctx, key, blen, false, false, true);
     }
-    return disk.putNow(key, b) || disk.contains(key);
+    try {
+      return disk.putNow(key, b.data()) || disk.contains(key);
+    } finally {
+      b.release();
+    }
   }
 
   /** Bytes {@code [off, off + len)} from memory, staging or disk, or null when none has the block. */
   private byte[] local(String key, int blen, int off, int len) throws IOException {
-    byte[] b = cs.memCache().get(key);
-    if (b != null) {
-      return off == 0 && len == blen ? b : Arrays.copyOfRange(b, off, off + len);
+    Block cached = cs.memCache().acquire(key);
+    if (cached != null) {
+      try {
+        return Arrays.copyOfRange(cached.data(), off, off + len);
+      } finally {
+        cached.release();
+      }
     }
+    byte[] b;
     Staging staging = cs.staging();
     if (staging != null && (b = staging.get(key, blen, off, len)) != null) {
       return b;

@@ -26,7 +26,7 @@ import java.util.zip.CRC32C;
  * reading anything else. Every segment knows the total length, which exposes truncation, and its
  * index, which exposes moved segments. {@link #head} derives the user size from the stored size.
  *
- * <p>Concurrency: no state but a pool of read buffers (a concurrent queue: a buffer belongs to one
+ * <p>Concurrency: no state but pools of read buffers and windows (concurrent queues: a buffer belongs to one
  * read between taking and returning it).
  */
 final class ChecksumStore extends TransformingStore {
@@ -39,6 +39,8 @@ final class ChecksumStore extends TransformingStore {
 
   /** Direct buffers of {@link #pooledSegments} segments, reused across reads (at most {@link #POOL_LIMIT} kept). */
   private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> pooled = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** The windows of large reads ({@link #readLarge}), reused the same way: a block read allocates no window. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> windows = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final int segment;
   private final int stride;
   /** How many segments a pooled buffer holds: {@link #POOLED_BYTES} of data, at least one segment. */
@@ -204,10 +206,49 @@ final class ChecksumStore extends TransformingStore {
    * reads of a {@code file://} volume spent most of their CPU time there).
    */
   private byte[] getLarge(String key, long off, long len, long first) throws IOException {
+    byte[] out = new byte[(int) len];
+    int filled = readLarge(key, off, (int) len, first, out, 0);
+    return filled == out.length ? out : Arrays.copyOf(out, filled);
+  }
+
+  /**
+   * Reads into a heap buffer's own array when the range is larger than a pooled buffer (a whole
+   * block into a block the caller reuses: no array of its own, see {@link #getLarge}); other
+   * ranges and direct buffers as {@link ObjectStore#read} does.
+   */
+  @Override
+  public int read(String key, long off, ByteBuffer dst) throws IOException {
+    off = Math.max(0, off);
+    long first = off / segment;
+    int len = dst.remaining();
+    if (!dst.hasArray() || dst.isReadOnly() || len == 0 || Math.max(first, (off + len - 1) / segment) - first < pooledSegments) {
+      return super.read(key, off, dst);
+    }
+    int filled = readLarge(key, off, len, first, dst.array(), dst.arrayOffset() + dst.position());
+    dst.position(dst.position() + filled);
+    return filled;
+  }
+
+  /** {@link #getLarge}'s streaming read of {@code [off, off + len)} into {@code out} from {@code at}; the bytes it put there. */
+  private int readLarge(String key, long off, int len, long first, byte[] out, int at) throws IOException {
     long last = Math.max(first, (off + len - 1) / segment);
     int skip = (int) (off - first * segment);
-    byte[] out = new byte[(int) len];
-    byte[] window = new byte[pooledSegments * stride];
+    byte[] window = windows.poll();
+    if (window == null) {
+      window = new byte[pooledSegments * stride];
+    }
+    try {
+      return readWindows(key, off, len, first, last, skip, window, out, at);
+    } finally {
+      if (windows.size() < POOL_LIMIT) {
+        windows.offer(window);
+      }
+    }
+  }
+
+  /** {@link #readLarge} through {@code window}. */
+  private int readWindows(String key, long off, int len, long first, long last, int skip, byte[] window, byte[] out, int at)
+      throws IOException {
     long stored = 0;
     long total = -1;
     int filled = 0;
@@ -229,7 +270,7 @@ final class ChecksumStore extends TransformingStore {
         int from = Math.max(skip, base);
         int to = (int) Math.min(skip + len, (long) base + dataLength(got));
         if (from < to) {
-          copyInto(w, from - base, to - base, out, from - skip);
+          copyInto(w, from - base, to - base, out, at + from - skip);
           filled = to - skip;
         }
         stored += got;
@@ -241,10 +282,10 @@ final class ChecksumStore extends TransformingStore {
     }
     if (stored == 0) {
       checkEnd(key, off, first);
-      return new byte[0];
+      return 0;
     }
     checkCount(key, first, last, stored, total);
-    return filled == out.length ? out : Arrays.copyOf(out, Math.max(filled, 0));
+    return Math.max(filled, 0);
   }
 
   private byte[] getSmall(String key, long off, long len, long first) throws IOException {

@@ -178,6 +178,12 @@ final class Decorators {
       return next.getBytes(key, off, len);
     }
 
+    /** Forwarded: the layers below read into the caller's buffer, or copy into it as the default does. */
+    @Override
+    public int read(String key, long off, java.nio.ByteBuffer dst) throws IOException {
+      return next.read(key, off, dst);
+    }
+
     @Override
     public String toString() {
       return description;

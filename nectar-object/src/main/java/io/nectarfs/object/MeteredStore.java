@@ -99,6 +99,14 @@ final class MeteredStore extends ForwardingStore implements ForwardsMultipart {
     };
   }
 
+  /** One GET into the caller's buffer (the layers below may fill it without an array of their own). */
+  @Override
+  public int read(String key, long off, java.nio.ByteBuffer dst) throws IOException {
+    int n = timed(Op.GET, () -> next.read(key, off, dst));
+    readBytes.increment(n);
+    return n;
+  }
+
   /** One GET whose latency includes reading the bytes. */
   @Override
   public byte[] getBytes(String key, long off, long len) throws IOException {

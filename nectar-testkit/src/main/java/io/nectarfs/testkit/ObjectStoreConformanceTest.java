@@ -189,6 +189,31 @@ public abstract class ObjectStoreConformanceTest {
   }
 
   @Test
+  void read_largeRangesIntoHeapBuffers_atTheirPositionAndArrayOffset() throws IOException {
+    byte[] b = bytes(1_300_000); // a whole block read into a reused array: several checksum windows
+    store.put(p + "bigr", b);
+    byte[] backing = new byte[1_400_000];
+    java.util.Arrays.fill(backing, (byte) 0x5a);
+    for (int off : new int[] {0, 1, 65_536, 300_001}) {
+      for (int len : new int[] {262_145, 700_000, b.length}) {
+        java.util.Arrays.fill(backing, (byte) 0x5a);
+        // a slice: its array offset is 7, its position 3, so the bytes go to backing[10...]
+        java.nio.ByteBuffer dst = java.nio.ByteBuffer.wrap(backing, 7, 1_390_000).slice();
+        dst.position(3).limit(3 + len);
+        int end = (int) Math.min(b.length, (long) off + len);
+        assertThat(store.read(p + "bigr", off, dst)).as("%d+%d", off, len).isEqualTo(end - off);
+        assertThat(dst.position()).isEqualTo(3 + end - off);
+        assertThat(Arrays.copyOfRange(backing, 10, 10 + end - off)).as("%d+%d", off, len).isEqualTo(Arrays.copyOfRange(b, off, end));
+        assertThat(backing[9]).as("nothing before the position").isEqualTo((byte) 0x5a);
+        assertThat(backing[10 + end - off]).as("nothing after the bytes read").isEqualTo((byte) 0x5a);
+      }
+    }
+    assertThat(store.read(p + "bigr", b.length, java.nio.ByteBuffer.allocate(500_000))).as("offset at end").isZero();
+    assertThatThrownBy(() -> store.read(p + "missing-big", 0, java.nio.ByteBuffer.allocate(500_000)))
+        .isInstanceOf(NoSuchFileException.class).hasMessageContaining(p + "missing-big");
+  }
+
+  @Test
   void get_ranges() throws IOException {
     byte[] b = bytes(100_000);
     store.put(p + "r", b);
