@@ -90,7 +90,8 @@ nectar_start() {
 # Mounts target $1 with a fresh, empty cache directory and sets PID from the launcher's message.
 # nectar_mount T keep [OPTIONS]: keeps the cache directory and adds OPTIONS.
 nectar_mount() {
-  local t="$1" out log="$D/vol-$t/mount.log" before i
+  local t="$1" out log before i
+  log="$D/vol-$t/mount.log"
   if [[ "${2:-}" == keep ]]; then shift 2; else rm -rf "$D/vol-$t/cache"; shift; fi
   before="$(standbys_ready "$log")"
   # shellcheck disable=SC2086

@@ -1,5 +1,6 @@
 package io.nectarfs.chunk;
 
+import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 
 /**
@@ -11,7 +12,10 @@ import java.util.ArrayDeque;
  *
  * <p>Bound: at most {@code maxFree} arrays wait here; one given back beyond that is left to the
  * garbage collector. The arrays in use are bounded by their holders (the memory cache's capacity,
- * the disk cache's write queue, the reads and prefetches in flight).
+ * the disk cache's write queue, the reads and prefetches in flight). Free arrays are held softly, so
+ * the collector may take back those left unused for long (the JVM's soft-reference policy, {@code
+ * SoftRefLRUPolicyMSPerMB}: about a second per free MiB of the maximum heap) without a thread of
+ * ours: an idle mount's periodic collection can return them.
  *
  * <p>Concurrency: one monitor guards the free list. An array's contents are not cleared: its
  * taker overwrites all of it or gives it back.
@@ -19,7 +23,7 @@ import java.util.ArrayDeque;
 final class BlockPool {
   private final int size;
   private final int maxFree;
-  private final ArrayDeque<byte[]> free = new ArrayDeque<>();
+  private final ArrayDeque<SoftReference<byte[]>> free = new ArrayDeque<>();
   private long reused;
 
   BlockPool(int size, int maxFree) {
@@ -34,10 +38,12 @@ final class BlockPool {
   /** A free array, or a new one when none is free. */
   byte[] take() {
     synchronized (this) {
-      byte[] a = free.pollFirst();
-      if (a != null) {
-        reused++;
-        return a;
+      for (SoftReference<byte[]> r = free.pollFirst(); r != null; r = free.pollFirst()) {
+        byte[] a = r.get();
+        if (a != null) {
+          reused++;
+          return a;
+        }
       }
     }
     return new byte[size];
@@ -50,12 +56,12 @@ final class BlockPool {
     }
     synchronized (this) {
       if (free.size() < maxFree) {
-        free.addFirst(a);
+        free.addFirst(new SoftReference<>(a));
       }
     }
   }
 
-  /** Arrays waiting now. */
+  /** Arrays waiting now (some may have been cleared by the collector since). */
   synchronized int free() {
     return free.size();
   }

@@ -129,8 +129,10 @@ final class CachedChunkStore implements ChunkStore {
     // With a disk cache, streams get half of the memory cache (128 MiB by default): the 64 MiB
     // read-ahead window and the blocks in flight fit (with a quarter, a 1 GiB cold read fetched 44%
     // more bytes: read-ahead blocks were evicted before their reader came). Without one, memory is
-    // the only cache and every block shares it. The pool covers the read-aheads in flight.
-    this.mem = new MemCache(config.memoryCacheSize(), hasDirs && config.cacheSize() > 0 ? config.memoryCacheSize() / 2 : 0);
+    // the only cache and every block shares it; nor below eight blocks, where halves would hold
+    // too few. The pool covers the read-aheads in flight.
+    boolean streamArea = hasDirs && config.cacheSize() > 0 && config.memoryCacheSize() >= 8L * bs;
+    this.mem = new MemCache(config.memoryCacheSize(), streamArea ? config.memoryCacheSize() / 2 : 0);
     this.blocks = new BlockPool(bs, 2 * config.downloadThreads());
     CacheModes modes = new CacheModes(config.cacheMode());
     this.disk = hasDirs && config.cacheSize() > 0
@@ -281,11 +283,13 @@ final class CachedChunkStore implements ChunkStore {
     }
     int n = Math.min(dst.remaining(), size - off);
     boolean sequential;
+    boolean jumped; // away from where this slice's reads ended: a random reader (a first read is neither)
     synchronized (lastEnd) {
       // Concurrent requests of one stream arrive slightly out of order: near the end counts too.
       Integer e = lastEnd.get(sliceId);
       long slack = Math.min(8L * n, 64L << 20);
       sequential = e != null && off >= e - slack && off <= e + slack;
+      jumped = e != null && !sequential;
       lastEnd.put(sliceId, sequential ? Math.max(e, off + n) : off + n);
     }
     int start = dst.position();
@@ -297,18 +301,9 @@ final class CachedChunkStore implements ChunkStore {
         int k = Math.min(blen - boff, off + n - pos);
         String key = BlockKeys.key(sliceId, bi, blen);
         boolean whole = k == blen || (cachesEnabled() && (!config.rangedReads() || sequential || k > blen / 4));
-        Block cached = mem.acquire(key);
-        if (cached != null) {
-          try {
-            hits.increment();
-            meters.memHits.increment();
-            meters.memBytes.increment(k);
-            dst.put(cached.data(), boff, k); // straight from the memory cache, no intermediate copy
-          } finally {
-            cached.release();
-          }
-          if (!sequential) {
-            mem.promote(key);
+        if (fromMemory(key, boff, k, dst)) {
+          if (jumped) {
+            mem.promote(key); // a block a random reader comes back to
           }
         } else {
           readBlock(ctx, key, blen, boff, k, whole, sequential, dst);
@@ -322,19 +317,27 @@ final class CachedChunkStore implements ChunkStore {
     return n;
   }
 
+  /** Puts bytes {@code [boff, boff + k)} of block {@code key} into {@code dst} when the memory cache has it (a hit is counted). */
+  private boolean fromMemory(String key, int boff, int k, ByteBuffer dst) {
+    Block cached = mem.acquire(key);
+    if (cached == null) {
+      return false;
+    }
+    try {
+      hits.increment();
+      meters.memHits.increment();
+      meters.memBytes.increment(k);
+      dst.put(cached.data(), boff, k); // straight from the cached block, no intermediate copy
+      return true;
+    } finally {
+      cached.release();
+    }
+  }
+
   /** Puts bytes {@code [boff, boff + k)} of block {@code key} into {@code dst}, from the first place that has them. */
   private void readBlock(Ctx ctx, String key, int blen, int boff, int k, boolean whole, boolean streamed, ByteBuffer dst)
       throws IOException {
-    Block cached = mem.acquire(key);
-    if (cached != null) {
-      try {
-        hits.increment();
-        meters.memHits.increment();
-        meters.memBytes.increment(k);
-        dst.put(cached.data(), boff, k);
-      } finally {
-        cached.release();
-      }
+    if (fromMemory(key, boff, k, dst)) {
       return;
     }
     byte[] b;

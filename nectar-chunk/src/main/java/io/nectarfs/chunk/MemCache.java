@@ -78,9 +78,7 @@ final class MemCache {
         streamBytes += block.length();
         streamBytes = evict(stream, streamBytes, streamCapacity, dropped);
       } else {
-        main.put(key, block);
-        mainBytes += block.length();
-        mainBytes = evict(main, mainBytes, capacity - streamCapacity, dropped);
+        toMain(key, block, dropped);
       }
     }
     dropped.forEach(Block::release);
@@ -98,12 +96,17 @@ final class MemCache {
       if (b.length() > capacity - streamCapacity) {
         dropped.add(b);
       } else {
-        main.put(key, b);
-        mainBytes += b.length();
-        mainBytes = evict(main, mainBytes, capacity - streamCapacity, dropped);
+        toMain(key, b, dropped);
       }
     }
     dropped.forEach(Block::release);
+  }
+
+  /** Adds a block (its reference the cache's) to the main area and evicts down to its size (caller holds the monitor). */
+  private void toMain(String key, Block b, List<Block> dropped) {
+    main.put(key, b);
+    mainBytes += b.length();
+    mainBytes = evict(main, mainBytes, capacity - streamCapacity, dropped);
   }
 
   void remove(String key) {
