@@ -502,10 +502,13 @@ final class CachedChunkStore implements ChunkStore {
     }
   }
 
-  /** Block {@code key} from memory or else fetched (not queued for the disk cache: the caller writes it), with a reference for the caller. */
-  Block wholeBlock(Ctx ctx, String key, int blen) throws IOException {
+  /**
+   * Block {@code key} from memory or else fetched (not queued for the disk cache: the caller
+   * writes it; {@code askSource} as for {@link #fetchWhole}), with a reference for the caller.
+   */
+  Block wholeBlock(Ctx ctx, String key, int blen, boolean askSource) throws IOException {
     Block b = mem.acquire(key);
-    return b != null ? b : fetchWhole(ctx, key, blen, false, true, true);
+    return b != null ? b : fetchWhole(ctx, key, blen, false, askSource, true);
   }
 
   boolean cached(String key) {
@@ -651,7 +654,7 @@ final class CachedChunkStore implements ChunkStore {
     if (warm(key)) {
       return true;
     }
-    Block b = wholeBlock(Ctx.ROOT, key, blen);
+    Block b = wholeBlock(Ctx.ROOT, key, blen, true);
     try {
       return disk.putNow(key, b.data()) || disk.contains(key);
     } finally {

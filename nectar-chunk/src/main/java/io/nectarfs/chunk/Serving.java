@@ -98,10 +98,7 @@ final class Serving {
     if (!admits(key, blen)) {
       return false;
     }
-    Block b = cs.memCache().acquire(key);
-    if (b == null) {
-      b = cs.fetchWhole(ctx, key, blen, false, false, true);
-    }
+    Block b = cs.wholeBlock(ctx, key, blen, false);
     try {
       return disk.putNow(key, b.data()) || disk.contains(key);
     } finally {

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * verifying {@code big} (which the test writes first) with its page cache dropped before every pass,
  * so its reads reach the server, a POSIX lock held on {@code locked}, and an open-but-unlinked file
  * read back on every pass. It runs as a separate python3 process, answers {@code status} on its
- * standard input with {@code records N reads N durable N lost N errors N}, and at {@code stop}
+ * standard input with {@code records N reads N durable N lost N errors N} (then {@code first: TEXT}
+ * when there is an error, so a failing test shows what the program saw), and at {@code stop}
  * checks the records file: every record an fsync acknowledged present, intact and in order. An
  * fsync that fails with EIO counts as {@code lost} (the documented answer to writes acknowledged and
  * lost with a killed worker); any other error counts in {@code errors}.
@@ -90,7 +91,7 @@ final class Workload implements AutoCloseable {
       for line in sys.stdin:
           cmd = line.strip()
           if cmd == 'status':
-              with lock: say('records %d reads %d durable %d lost %d errors %d' % (counts['records'], counts['reads'], counts['durable'], counts['lost_batches'], len(errors)))
+              with lock: say('records %d reads %d durable %d lost %d errors %d%s' % (counts['records'], counts['reads'], counts['durable'], counts['lost_batches'], len(errors), ' first: ' + errors[0] if errors else ''))
           elif cmd == 'stop':
               break
       stop.set()
