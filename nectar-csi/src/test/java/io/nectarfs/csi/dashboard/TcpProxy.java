@@ -12,17 +12,23 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy in front of the mock API server that the tests can cut: {@link #cut} closes every
- * connection and refuses new ones (accepts and closes them at once), {@link #restore} lets them
- * through again. The mock server and its objects stay as they are.
+ * client's connection and refuses new ones (accepts and closes them at once), {@link #restore}
+ * lets them through again. The mock server and its objects stay as they are, and so do its ends
+ * of the cut connections, as in a network partition: they are held open, unread, until {@link
+ * #restore}. (Closing them at the cut made the mock server write watch events to sockets it had
+ * not yet seen close; its websocket then blocked its only event loop for 30 s per socket, and the
+ * API server stayed dead after the restore.)
  *
  * <p>Concurrency: one virtual thread accepts, two per connection copy bytes. {@link #open} holds
- * the live sockets; {@code refusing} is volatile, so a connection accepted after {@link #cut}
- * returns is closed before any byte passes.
+ * the live sockets, {@link #held} the server ends kept open by a cut; {@code refusing} is
+ * volatile, so a connection accepted after {@link #cut} returns is closed before any byte passes.
  */
 final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
   private final InetSocketAddress target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> upstreams = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> held = ConcurrentHashMap.newKeySet();
   private volatile boolean refusing;
 
   TcpProxy(InetSocketAddress target) throws IOException {
@@ -38,13 +44,29 @@ final class TcpProxy implements AutoCloseable {
   void cut() {
     refusing = true;
     for (Socket s : open) {
-      closeQuietly(s);
+      if (upstreams.contains(s)) {
+        held.add(s); // before the client's end closes: its pipes then leave this one open
+      }
+    }
+    for (Socket s : open) {
+      if (!upstreams.contains(s)) {
+        closeQuietly(s);
+      }
     }
     open.clear();
   }
 
   void restore() {
     refusing = false;
+    closeHeld();
+  }
+
+  private void closeHeld() {
+    for (Socket s : held) {
+      closeQuietly(s);
+      upstreams.remove(s);
+    }
+    held.clear();
   }
 
   private void accept() {
@@ -61,11 +83,14 @@ final class TcpProxy implements AutoCloseable {
       }
       try {
         Socket upstream = new Socket(target.getAddress(), target.getPort());
+        upstreams.add(upstream);
         open.add(client);
         open.add(upstream);
-        if (refusing) { // cut while connecting
+        if (refusing) { // cut while connecting: no byte passed, so no watch to hold
           closeQuietly(client);
           closeQuietly(upstream);
+          upstreams.remove(upstream);
+          held.remove(upstream);
           continue;
         }
         Thread.ofVirtual().start(() -> pipe(client, upstream));
@@ -87,10 +112,13 @@ final class TcpProxy implements AutoCloseable {
     } catch (IOException e) {
       // closed: the other direction ends too
     } finally {
-      closeQuietly(from);
-      closeQuietly(to);
-      open.remove(from);
-      open.remove(to);
+      for (Socket s : new Socket[] {from, to}) {
+        if (!held.contains(s)) {
+          closeQuietly(s);
+          upstreams.remove(s);
+        }
+        open.remove(s);
+      }
     }
   }
 
@@ -106,5 +134,6 @@ final class TcpProxy implements AutoCloseable {
   public void close() throws IOException {
     server.close();
     cut();
+    closeHeld();
   }
 }
