@@ -219,7 +219,10 @@ warm_small() {
     "$SF" create "$MNT/warm" "$SMALL_WARMUP" 4096 8 >/dev/null; "$SF" unlink "$MNT/warm" "$SMALL_WARMUP" 4096 8 >/dev/null
     b="$(jit_ticks)"
     jit="$(jit_percent "$a" "$b")"
-    [[ "$jit" == - ]] && break
+    if [[ "$jit" == - ]]; then
+      [[ "$CUR" == raw || "$CUR" == pt ]] || log "$CUR: no mount JVM found for $MNT to watch its JIT; one warm-up pass only"
+      break
+    fi
     (( jit <= WARM_JIT_PERCENT )) && { log "$CUR: warm after $pass small-file passes (JIT ${jit}% of the mount's CPU in the last)"; break; }
     (( pass == WARM_MAX_PASSES )) && log "$CUR: JIT still ${jit}% of the mount's CPU after $pass small-file passes; measuring anyway"
   done
@@ -455,8 +458,11 @@ all() {
   gcc -O2 "$TOOLS/meta-rate.c" -o "$MR"
   gcc -O2 -pthread scripts/bench/smallfiles.c -o "$SF"
   TAR_COUNT="$TAR_FILES" make_tree_tar "$D/tree.tar" 2>/dev/null
-  all_rows
   local started t
+  for t in ${BENCH_TARGETS:-}; do
+    case "$t" in raw|pt|sq|rd) ;; *) echo "all: unknown target '$t' in BENCH_TARGETS (use raw, pt, sq, rd)" >&2; return 2 ;; esac
+  done
+  all_rows
   started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   for t in ${BENCH_TARGETS:-raw pt sq rd}; do
     log "target $t"
