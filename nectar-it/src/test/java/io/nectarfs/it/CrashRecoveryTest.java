@@ -143,6 +143,20 @@ class CrashRecoveryTest {
     return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(text)).count();
   }
 
+  /**
+   * {@link #count} once a worker's line has reached the log, or at the deadline: a worker's
+   * standard error reaches the log through the keeper's copying thread, after the worker may
+   * already have answered the request it logged about.
+   */
+  private static long awaitCount(Path log, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    long n;
+    while ((n = count(log, text)) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50); // polls the log, with a deadline
+    }
+    return n;
+  }
+
   /** The process serving the mount now: it holds {@code /dev/fuse} and is not the keeper (a worker, or an upgrade's successor). */
   private static long server(long keeper, Path mnt) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
@@ -311,8 +325,8 @@ class CrashRecoveryTest {
     String out = new String(reader.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     assertThat(out).as("the reader's result").isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data)));
     assertThat(reader.exitValue()).isZero();
-    assertThat(count(log, "re-sent by the kernel")).as("requests the kernel re-sent; the log:%n%s", Files.readString(log)).isPositive();
     assertThat(metric(port, "nectar_fuse_resent_requests_total")).as("counted by the new worker").isPositive();
+    assertThat(awaitCount(log, "re-sent by the kernel")).as("requests the kernel re-sent; the log:%n%s", Files.readString(log)).isPositive();
     assertThat(metric(port, "nectar_fuse_crash_recoveries_total")).isEqualTo(1);
   }
 
