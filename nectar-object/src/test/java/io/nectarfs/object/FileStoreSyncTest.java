@@ -1,6 +1,7 @@
 package io.nectarfs.object;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,53 @@ class FileStoreSyncTest {
     assertThat(synced).containsExactly(root.resolve("a/b")); // no mkdir, no sync of known parents
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("a/b/d")))).isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("a/b")))).isEqualTo("rwx------");
+  }
+
+  @Test
+  void aNewKey_isRenamedIntoPlaceBeforeItsDataSync_thenItsDirectoryIsSynced() throws IOException {
+    Path root = tmp.resolve("root").toAbsolutePath().normalize();
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    FileStore s = new FileStore(root, true, d -> events.add("dir " + root.relativize(d)),
+        (ch, key) -> events.add("data " + key + (Files.exists(root.resolve(key)) ? " in place" : " not in place")));
+    s.put("a/b", bytes("one"));
+    events.clear();
+    s.put("a/c", bytes("two"));
+    // one journal commit for data, rename and directory, not one for the data and one for the rename
+    assertThat(events).containsExactly("data a/c in place", "dir a");
+    assertThat(s.getBytes("a/c")).isEqualTo(bytes("two"));
+  }
+
+  @Test
+  void replacingAnObject_syncsTheNewDataBeforeTheRename_soAPowerLossLeavesOldOrNew() throws IOException {
+    Path root = tmp.resolve("root").toAbsolutePath().normalize();
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    FileStore s = new FileStore(root, true, d -> events.add("dir " + root.relativize(d)), (ch, key) -> {
+      try {
+        events.add("data " + key + " over " + Files.readString(root.resolve(key)));
+      } catch (java.nio.file.NoSuchFileException e) {
+        events.add("data " + key + " new");
+      }
+      ch.force(false);
+    });
+    s.put("a/k", bytes("old"));
+    events.clear();
+    s.put("a/k", bytes("new"));
+    assertThat(events).containsExactly("data a/k over old", "dir a");
+    assertThat(s.getBytes("a/k")).isEqualTo(bytes("new"));
+  }
+
+  @Test
+  void aPutWhoseDataSyncFailsAfterTheRename_leavesNoObjectAndNoTemporary() throws IOException {
+    Path root = tmp.resolve("root").toAbsolutePath().normalize();
+    FileStore s = new FileStore(root, true, synced::add, (ch, key) -> {
+      throw new IOException("Input/output error (injected)");
+    });
+    assertThatThrownBy(() -> s.put("a/k", bytes("lost"))).isInstanceOf(IOException.class).hasMessageContaining("injected");
+    assertThat(root.resolve("a/k")).doesNotExist();
+    try (var left = Files.list(root.resolve(FileStore.TMP))) {
+      assertThat(left).isEmpty();
+    }
+    assertThat(s.listAll("")).isEmpty();
   }
 
   @Test
