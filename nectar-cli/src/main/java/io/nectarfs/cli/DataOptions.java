@@ -39,8 +39,9 @@ final class DataOptions {
   @Option(names = "--read-ahead", paramLabel = "SIZE", description = "Largest read-ahead window per stream (default: ${DEFAULT-VALUE}).")
   String readAhead = "64M";
 
-  @Option(names = "--atime-mode", paramLabel = "MODE", description = "When reading updates access times: noatime, relatime (when older than mtime/ctime or a day) or strictatime (default: ${DEFAULT-VALUE}).")
-  String atimeMode = "relatime";
+  @Option(names = "--atime-mode", paramLabel = "MODE", description = "When reading updates access times: noatime (never), relatime (when older than mtime/ctime or a day: "
+      + "one metadata write per file a day) or strictatime (every open) (default: ${DEFAULT-VALUE}).")
+  String atimeMode = "noatime";
 
   @Option(names = "--durability", paramLabel = "WHEN", description = "When written data becomes durable: close (every close, the default) or fsync "
       + "(only fsync, fsyncdir and O_SYNC writes, as on a local file system: a crash may lose what was closed but not fsynced).")

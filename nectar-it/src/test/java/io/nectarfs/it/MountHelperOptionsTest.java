@@ -60,9 +60,9 @@ class MountHelperOptionsTest {
     MountedVolume.requireFuse();
     String meta = format();
     Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-    helperMount(meta, mnt, "rw,suid,dev,noexec,noatime");
+    helperMount(meta, mnt, "rw,suid,dev,noexec,relatime");
     try {
-      assertThat(Files.readString(mnt.resolve(".config"))).contains("\"atimeMode\": \"noatime\"");
+      assertThat(Files.readString(mnt.resolve(".config"))).contains("\"atimeMode\": \"relatime\"");
       String o = mountOptions(mnt);
       assertThat(o).contains(",noexec,").doesNotContain(",nosuid,").doesNotContain(",nodev,");
       assertThat(sh(mnt, "cp /bin/true t && (./t 2>&1 || true)")).contains("Permission denied");

@@ -41,7 +41,7 @@ class PosixCornersTest {
         return Clock.SYSTEM.monotonicNanos();
       }
     };
-    vol = MountedVolume.mountWith(tmp.resolve("vol"), CAPACITY, VfsConfig.defaults(), clock);
+    vol = MountedVolume.mountWith(tmp.resolve("vol"), CAPACITY, VfsConfig.defaults().withAtimeMode(io.nectarfs.vfs.AtimeMode.RELATIME), clock); // relatime for its atime test
     sh(vol.mnt, "chmod 0755 .");
   }
 

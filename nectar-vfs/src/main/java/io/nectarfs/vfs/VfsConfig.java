@@ -31,7 +31,7 @@ public record VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMax
   public static final long DEFAULT_CACHED_BYTES = 64L << 20;
 
   public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles) {
-    this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, AtimeMode.RELATIME);
+    this(readAheadMax, flushIdle, flushMaxAge, compactThreshold, attrCache, internalFiles, AtimeMode.NOATIME);
   }
 
   public VfsConfig(long readAheadMax, Duration flushIdle, Duration flushMaxAge, int compactThreshold, Duration attrCache, boolean internalFiles,
