@@ -10,10 +10,10 @@
 all_sizes() {
   if [[ "${QUICK:-0}" == 1 ]]; then
     : "${SMALL_FILES:=500}" "${META_FILES:=1000}" "${SEQ_SIZE:=256M}" "${CKPT_SIZE:=32M}"
-    : "${RR_COLD_IOS:=300}" "${RR_WARM_SECONDS:=2}" "${TAR_FILES:=1000}"
+    : "${RR_COLD_IOS:=300}" "${RR_WARMUP_IOS:=3000}" "${RR_WARM_SECONDS:=2}" "${TAR_FILES:=1000}"
   else
     : "${SMALL_FILES:=2000}" "${META_FILES:=5000}" "${SEQ_SIZE:=1G}" "${CKPT_SIZE:=128M}"
-    : "${RR_COLD_IOS:=1000}" "${RR_WARM_SECONDS:=5}" "${TAR_FILES:=5000}"
+    : "${RR_COLD_IOS:=1000}" "${RR_WARMUP_IOS:=5000}" "${RR_WARM_SECONDS:=5}" "${TAR_FILES:=5000}"
   fi
   : "${CKPT_BS:=4M}" "${SMALL_THREADS:=8}" "${SMALL_WARMUP:=$(( SMALL_FILES > 2000 ? SMALL_FILES : 2000 ))}"
   : "${WARM_JIT_PERCENT:=5}" "${WARM_MAX_PASSES:=20}"
@@ -117,14 +117,22 @@ standbys_ready() {
 }
 
 # Makes the next read cold: page cache dropped; NectarFS remounted with an empty cache directory,
-# so its data comes from the object store directory. Acts on the running target, CUR.
+# so its data comes from the object store directory. Acts on the running target, CUR. With "rand",
+# the warm-up also does RR_WARMUP_IOS random 4 KiB reads (the ranged-read path).
 target_cold() {
   case "$CUR" in
-    # After the remount, one unmeasured read of another file: the new JVM compiles the read path
+    # After the remount, unmeasured reads of another file: the new JVM compiles the read path
     # (a running mount has), and the page cache is dropped again.
     sq|rd|sqlz|rdlz)
       "$NX" umount "$MNT" >/dev/null; drop_caches; nectar_mount "$CUR"
-      [[ -f "$MNT/seq/warmread" ]] && cat "$MNT/seq/warmread" >/dev/null
+      if [[ -f "$MNT/seq/warmread" ]]; then
+        cat "$MNT/seq/warmread" >/dev/null
+        if [[ "${1:-}" == rand ]]; then
+          drop_caches
+          fio --name=warm --filename="$MNT/seq/warmread" --rw=randread --bs=4k --ioengine=psync \
+            --number_ios="$RR_WARMUP_IOS" --output=/dev/null >/dev/null
+        fi
+      fi
       drop_caches ;;
     *) drop_caches ;;
   esac
@@ -308,7 +316,7 @@ w_seqread() {
 w_randread() {
   local t="$1" total f inv=1
   total="$(bytes "$SEQ_SIZE")"; f="$MNT/seq/s1.0.0"
-  target_cold "$t"
+  target_cold rand
   fio_run --name=rr --filename="$f" --rw=randread --bs=4k --size="$total" --ioengine=psync --number_ios="$RR_COLD_IOS"
   put rr-cold-p50 "$t" "$(fio_get p50)"; put rr-cold-p99 "$t" "$(fio_get p99)"
   case "$t" in
@@ -511,7 +519,7 @@ facts = {
   "load_at_end": "$(cut -d' ' -f1-3 /proc/loadavg)", "quick": "${QUICK:-0}",
   "sizes": {"SMALL_FILES": "$SMALL_FILES", "SMALL_THREADS": "$SMALL_THREADS", "SMALL_WARMUP": "$SMALL_WARMUP", "WARM_JIT_PERCENT": "$WARM_JIT_PERCENT", "META_FILES": "$META_FILES",
             "SEQ_SIZE": "$SEQ_SIZE", "CKPT_SIZE": "$CKPT_SIZE", "CKPT_BS": "$CKPT_BS", "RR_COLD_IOS": "$RR_COLD_IOS",
-            "RR_WARM_SECONDS": "$RR_WARM_SECONDS", "TAR_FILES": "$TAR_FILES"},
+            "RR_WARMUP_IOS": "$RR_WARMUP_IOS", "RR_WARM_SECONDS": "$RR_WARM_SECONDS", "TAR_FILES": "$TAR_FILES"},
 }
 def num(v):
   try: return float(v)
