@@ -41,34 +41,24 @@ class FileStoreSyncTest {
 
   @Test
   void aNewKey_isRenamedIntoPlaceBeforeItsDataSync_thenItsDirectoryIsSynced() throws IOException {
-    Path root = tmp.resolve("root").toAbsolutePath().normalize();
     List<String> events = Collections.synchronizedList(new ArrayList<>());
-    FileStore s = new FileStore(root, true, d -> events.add("dir " + root.relativize(d)),
-        (ch, key) -> events.add("data " + key + (Files.exists(root.resolve(key)) ? " in place" : " not in place")));
+    FileStore s = recording(events);
     s.put("a/b", bytes("one"));
     events.clear();
     s.put("a/c", bytes("two"));
     // one journal commit for data, rename and directory, not one for the data and one for the rename
-    assertThat(events).containsExactly("data a/c in place", "dir a");
+    assertThat(events).containsExactly("data a/c: the key holds two", "dir a");
     assertThat(s.getBytes("a/c")).isEqualTo(bytes("two"));
   }
 
   @Test
   void replacingAnObject_syncsTheNewDataBeforeTheRename_soAPowerLossLeavesOldOrNew() throws IOException {
-    Path root = tmp.resolve("root").toAbsolutePath().normalize();
     List<String> events = Collections.synchronizedList(new ArrayList<>());
-    FileStore s = new FileStore(root, true, d -> events.add("dir " + root.relativize(d)), (ch, key) -> {
-      try {
-        events.add("data " + key + " over " + Files.readString(root.resolve(key)));
-      } catch (java.nio.file.NoSuchFileException e) {
-        events.add("data " + key + " new");
-      }
-      ch.force(false);
-    });
+    FileStore s = recording(events);
     s.put("a/k", bytes("old"));
     events.clear();
     s.put("a/k", bytes("new"));
-    assertThat(events).containsExactly("data a/k over old", "dir a");
+    assertThat(events).containsExactly("data a/k: the key holds old", "dir a");
     assertThat(s.getBytes("a/k")).isEqualTo(bytes("new"));
   }
 
@@ -144,6 +134,16 @@ class FileStoreSyncTest {
     for (int i = 0; i <= 7; i++) {
       assertThat(s.getBytes("d/k" + i)).isEqualTo(bytes("d/k" + i));
     }
+  }
+
+  /** A syncing store that records each directory sync and, at each data sync, what the key holds. */
+  private FileStore recording(List<String> events) throws IOException {
+    Path root = tmp.resolve("root").toAbsolutePath().normalize();
+    return new FileStore(root, true, d -> events.add("dir " + root.relativize(d)), (ch, key) -> {
+      Path p = root.resolve(key);
+      events.add("data " + key + ": " + (Files.exists(p) ? "the key holds " + Files.readString(p) : "the key is absent"));
+      ch.force(false);
+    });
   }
 
   private static void put(FileStore s, String key) {
