@@ -15,7 +15,7 @@ all_sizes() {
     : "${SMALL_FILES:=2000}" "${META_FILES:=5000}" "${SEQ_SIZE:=1G}" "${CKPT_SIZE:=128M}"
     : "${RR_COLD_IOS:=1000}" "${RR_WARMUP_IOS:=5000}" "${RR_WARM_SECONDS:=5}" "${TAR_FILES:=5000}"
   fi
-  : "${CKPT_BS:=4M}" "${SMALL_THREADS:=8}" "${SMALL_WARMUP:=$(( SMALL_FILES > 2000 ? SMALL_FILES : 2000 ))}"
+  : "${CKPT_BS:=4M}" "${SMALL_RUNS:=3}" "${SMALL_THREADS:=8}" "${SMALL_WARMUP:=$(( SMALL_FILES > 2000 ? SMALL_FILES : 2000 ))}"
   : "${WARM_JIT_PERCENT:=5}" "${WARM_MAX_PASSES:=20}"
 }
 
@@ -193,22 +193,35 @@ rss_rows() {
 # raw and the C passthrough (whose close makes nothing durable either) fill those rows with the same
 # run's values. First an unmeasured pass (SMALL_WARMUP files, 4 KiB, 8 threads) on every target, so
 # the rows measure a running server, not a JVM's first minute (see docs/benchmarks.md).
+# Each size and thread count runs its four phases SMALL_RUNS times; each row is the median.
 w_small() {
-  local t="$1" sfx="${2:-}" size threads phase kb v
+  local t="$1" sfx="${2:-}" size threads phase kb v run
+  local -A got=()
   warm_small
   for size in 4096 65536; do
     kb=$((size / 1024))
     for threads in 1 "$SMALL_THREADS"; do
-      mkdir -p "$MNT/small"
+      for run in $(seq "$SMALL_RUNS"); do
+        mkdir -p "$MNT/small"
+        for phase in create stat read unlink; do
+          [[ "$phase" == read ]] && drop_caches
+          v="$("$SF" "$phase" "$MNT/small" "$SMALL_FILES" "$size" "$threads" | awk '{print $2}')"
+          got[$phase]+="$v "
+        done
+        rmdir "$MNT/small"
+      done
       for phase in create stat read unlink; do
-        [[ "$phase" == read ]] && drop_caches
-        v="$("$SF" "$phase" "$MNT/small" "$SMALL_FILES" "$size" "$threads" | awk '{print $2}')"
+        v="$(median ${got[$phase]})"; got[$phase]=""
         put "small-$kb-$threads-$phase$sfx" "$t" "$v"
         [[ "$t" == raw || "$t" == pt ]] && put "small-$kb-$threads-$phase-dfs" "$t" "$v"
       done
-      rmdir "$MNT/small"
     done
   done
+}
+
+# The median of the numbers given as arguments (the lower middle one of an even count).
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
 
 # The unmeasured small-file passes (SMALL_WARMUP files each, 4 KiB, 1 then 8 threads; 0 skips them):
@@ -517,7 +530,7 @@ facts = {
   "nectar_home": "$NECTAR_ROOT", "commit": "$(git -C "$NECTAR_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)",
   "kernel": "$(uname -r)", "cpus": "$(nproc)", "memory": "$(free -g | awk '/^Mem/ {print $2 " GiB"}')",
   "load_at_end": "$(cut -d' ' -f1-3 /proc/loadavg)", "quick": "${QUICK:-0}",
-  "sizes": {"SMALL_FILES": "$SMALL_FILES", "SMALL_THREADS": "$SMALL_THREADS", "SMALL_WARMUP": "$SMALL_WARMUP", "WARM_JIT_PERCENT": "$WARM_JIT_PERCENT", "META_FILES": "$META_FILES",
+  "sizes": {"SMALL_FILES": "$SMALL_FILES", "SMALL_RUNS": "$SMALL_RUNS", "SMALL_THREADS": "$SMALL_THREADS", "SMALL_WARMUP": "$SMALL_WARMUP", "WARM_JIT_PERCENT": "$WARM_JIT_PERCENT", "META_FILES": "$META_FILES",
             "SEQ_SIZE": "$SEQ_SIZE", "CKPT_SIZE": "$CKPT_SIZE", "CKPT_BS": "$CKPT_BS", "RR_COLD_IOS": "$RR_COLD_IOS",
             "RR_WARMUP_IOS": "$RR_WARMUP_IOS", "RR_WARM_SECONDS": "$RR_WARM_SECONDS", "TAR_FILES": "$TAR_FILES"},
 }
