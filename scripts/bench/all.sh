@@ -213,7 +213,7 @@ w_small() {
       for phase in create stat read unlink; do
         v="$(median ${got[$phase]})"; got[$phase]=""
         put "small-$kb-$threads-$phase$sfx" "$t" "$v"
-        [[ "$t" == raw || "$t" == pt ]] && put "small-$kb-$threads-$phase-dfs" "$t" "$v"
+        if [[ "$t" == raw || "$t" == pt ]]; then put "small-$kb-$threads-$phase-dfs" "$t" "$v"; fi
       done
     done
   done

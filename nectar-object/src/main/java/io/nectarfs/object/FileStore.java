@@ -286,17 +286,19 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     Path p = path(key);
     Path t = tmpFile();
     boolean placed = false;
-    boolean replaces = false;
+    boolean fresh = false; // synced after its rename: a failure from then on removes it
     try {
       try (FileChannel ch = createTmp(t)) {
         filler.fill(ch);
-        replaces = fsync && Files.exists(p, LinkOption.NOFOLLOW_LINKS);
-        if (replaces) {
-          dataSyncer.force(ch, key);
+        if (fsync) {
+          fresh = !Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+          if (!fresh) {
+            dataSyncer.force(ch, key);
+          }
         }
         moveIntoPlace(t, p, key, false);
         placed = true;
-        if (fsync && !replaces) {
+        if (fresh) {
           dataSyncer.force(ch, key);
         }
       }
@@ -306,7 +308,7 @@ final class FileStore implements ObjectStore, CopyCapable, MultipartCapable {
     } catch (IOException | RuntimeException e) {
       if (!placed) {
         Files.deleteIfExists(t);
-      } else if (!replaces) {
+      } else if (fresh) {
         deleteQuietly(p);
       }
       throw wrapDiskErrors(e, key);

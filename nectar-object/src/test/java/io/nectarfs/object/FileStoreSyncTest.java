@@ -77,6 +77,20 @@ class FileStoreSyncTest {
   }
 
   @Test
+  void aReplacingPutWhoseDataSyncFails_keepsTheOldObject() throws IOException {
+    Path root = tmp.resolve("root").toAbsolutePath().normalize();
+    new FileStore(root, true, synced::add).put("a/k", bytes("old"));
+    FileStore s = new FileStore(root, true, synced::add, (ch, key) -> {
+      throw new IOException("Input/output error (injected)");
+    });
+    assertThatThrownBy(() -> s.put("a/k", bytes("new"))).isInstanceOf(IOException.class).hasMessageContaining("injected");
+    assertThat(s.getBytes("a/k")).isEqualTo(bytes("old"));
+    try (var left = Files.list(root.resolve(FileStore.TMP))) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
   void withoutFsync_nothingIsSynced() throws IOException {
     FileStore s = new FileStore(tmp.resolve("root"), false, synced::add);
     s.put("a/b/c", bytes("one"));
