@@ -141,7 +141,7 @@ time_tar() {
     times+=("$(echo "$t1 - $t0" | bc)")
   done
   rm -rf "$target"/t*
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
+  printf '%.2f' "$(median "${times[@]}")"  # median: scripts/bench/all.sh
 }
 
 tarx() {

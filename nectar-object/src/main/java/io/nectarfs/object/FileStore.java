@@ -52,8 +52,8 @@ import java.util.stream.Stream;
  * it created are on disk (fsync of the parent directories). Directory fsyncs of concurrent puts
  * into one directory are shared ({@link DirSyncs}: group commit). A put of a new key renames
  * first and syncs after, so the data, the rename and the directory reach the disk in one journal
- * commit on a journalling file system (ext4, XFS: 1.7x the put rate of syncing the data before
- * the rename, which costs two commits; a power loss before the put returned may leave a torn
+ * commit on a journalling file system (on ext4 with a journal, 1.7x the put rate of syncing the
+ * data before the rename, which costs two commits; a power loss before the put returned may leave a torn
  * object under the new key, which no metadata references yet). A put that replaces an object
  * syncs the data before the rename, so a power loss leaves the old object or the new one.
  *
