@@ -277,7 +277,7 @@ final class MountCommand implements Callable<Integer> {
         stack.releaseQuietly();
         throw e;
       }
-      long serving = System.nanoTime();
+      long serving = servingSince(server);
       server.recordTakeover(serving - successor.stoppedAt());
       successor.serving();
       stack.volume.chunks().rescanLocalCache(); // after the pause: the predecessor cached and evicted since this prepared
@@ -557,7 +557,7 @@ final class MountCommand implements Callable<Integer> {
       io.nectarfs.fuse.linux.UnixSockets.closeAll(r.fds());
       throw e;
     }
-    long serving = System.nanoTime();
+    long serving = servingSince(server);
     server.recordTakeover(serving - r.diedAt());
     link.serving();
     stack.volume.chunks().rescanLocalCache(); // after the pause: the crashed worker cached and evicted since this prepared
@@ -690,6 +690,22 @@ final class MountCommand implements Callable<Integer> {
           org.slf4j.LoggerFactory.getLogger(MountCommand.class).warn("closing the volume: {}", again.getMessage());
         }
       }
+    }
+  }
+
+  /**
+   * When {@code server}'s first reader began to wait on the connection: the end of a takeover's or
+   * a recovery's pause (requests are read from then on, while this thread may still be starting
+   * the other readers). Now, if that is not known within 30 s.
+   */
+  private static long servingSince(FuseServer server) {
+    try {
+      return server.servingSince().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return System.nanoTime();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return System.nanoTime();
     }
   }
 

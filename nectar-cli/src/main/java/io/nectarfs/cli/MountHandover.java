@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code {"op":"describe"}}: what a successor needs to start (the mount's arguments, its
  *       metadata URL with credentials, volume name and uuid, pid, the state version it writes).
- *   <li>{@code {"op":"handover","reads":N}}: refused unless the successor reads this build's state
- *       version. Otherwise: the FUSE server stops reading and hands over ({@link
- *       FuseServer#handOver}), the volume closes keeping its session ({@link Mount#release}), a
- *       header frame {@code {"ok":true,"stopped_at":nanos,"pid":P}} goes with the {@code /dev/fuse}
+ *   <li>{@code {"op":"handover","reads":N,"owes_sync":true}}: refused unless the successor reads
+ *       this build's state version. Otherwise: the FUSE server stops reading and hands over
+ *       ({@link FuseServer#handOver}; without the sync of the writers' commits when the successor
+ *       says it owes that sync, {@code owes_sync}), the volume closes keeping its session ({@link
+ *       Mount#release}), a header frame {@code {"ok":true,"stopped_at":nanos,"pid":P}} goes with the {@code /dev/fuse}
  *       descriptors, then the encoded {@link HandoverState}. The successor answers {@code
  *       {"op":"serving"}} once it serves; then this side closes its descriptors, answers {@code
  *       {"ok":true}}, and the outcome is "handed over" (the process exits 0). If the successor
@@ -104,7 +105,7 @@ final class MountHandover implements ControlSocket.Handler {
     UnixSockets.closeAll(f.fds());
     switch (req.path("op").asText()) {
       case "describe" -> c.send(bytes(mount.describe().put("ok", true)));
-      case "handover" -> handOver(c, req.path("reads").asInt(0));
+      case "handover" -> handOver(c, req.path("reads").asInt(0), req.path("owes_sync").asBoolean(false));
       default -> c.send(bytes(error("unknown request '" + req.path("op").asText() + "'")));
     }
   }
@@ -147,7 +148,11 @@ final class MountHandover implements ControlSocket.Handler {
     return true;
   }
 
-  private void handOver(ControlSocket.Connection c, int reads) throws IOException {
+  /**
+   * {@code owesSync}: the successor syncs every commit so far at its first close or fsync (builds
+   * that say so in their request), so this side commits its writers without a sync in the pause.
+   */
+  private void handOver(ControlSocket.Connection c, int reads, boolean owesSync) throws IOException {
     int writes = HandoverState.version();
     if (reads < writes) {
       c.send(bytes(error("this mount writes handover state version " + writes + " and the new build reads up to " + reads
@@ -171,7 +176,7 @@ final class MountHandover implements ControlSocket.Handler {
     long stoppedAt = System.nanoTime();
     HandoverState state;
     try {
-      state = server.handOver();
+      state = server.handOver(!owesSync);
     } catch (IOException | RuntimeException e) {
       if (server.isStopped() && server.session() != null) { // detached, the export failed: the same volume serves again
         log.warn("handover to pid {} failed before anything was sent ({}): serving again", c.peer().pid(), e.getMessage());

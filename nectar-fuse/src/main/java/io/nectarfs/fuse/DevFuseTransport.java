@@ -56,6 +56,8 @@ final class DevFuseTransport implements FuseTransport {
   private final AtomicInteger started = new AtomicInteger();
   private final int stop;
   private volatile boolean stopping;
+  /** When ({@link System#nanoTime}) the first worker began to wait for requests. */
+  private final java.util.concurrent.CompletableFuture<Long> reading = new java.util.concurrent.CompletableFuture<>();
 
   /** Where replies to requests read from one descriptor go. */
   private record Fd(int fd) implements ReplyTo {
@@ -104,6 +106,11 @@ final class DevFuseTransport implements FuseTransport {
       }
     }
     this.stop = Epoll.eventFd();
+  }
+
+  /** Completes with the {@link System#nanoTime} at which the first worker began to wait for requests. */
+  java.util.concurrent.CompletableFuture<Long> reading() {
+    return reading.copy();
   }
 
   /** Worker threads started so far. */
@@ -157,6 +164,9 @@ final class DevFuseTransport implements FuseTransport {
     try (Epoll ep = Epoll.open()) {
       ep.addExclusive(fd);
       ep.add(stop);
+      if (!reading.isDone()) {
+        reading.complete(System.nanoTime());
+      }
       while (true) {
         int ready = ep.await(IDLE_MILLIS);
         if (stopping) {

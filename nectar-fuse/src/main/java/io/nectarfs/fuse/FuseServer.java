@@ -305,6 +305,16 @@ public final class FuseServer implements AutoCloseable {
   }
 
   /**
+   * Completes with the {@link System#nanoTime()} at which this server's first reader thread began
+   * to wait on the connection after start or resume: from then on requests are read (the end of
+   * a takeover's pause). Over io_uring, when its rings were registered.
+   */
+  public java.util.concurrent.CompletableFuture<Long> servingSince() {
+    DevFuseTransport d = dev;
+    return d != null ? d.reading() : java.util.concurrent.CompletableFuture.completedFuture(System.nanoTime());
+  }
+
+  /**
    * Records a takeover of this server in its metrics: {@code nectar_fuse_takeovers_total} counts
    * (per process: a successor counts its own), {@code nectar_fuse_takeover_pause_seconds} is the
    * last pause (from the predecessor's stop-reading to this server's serving).
@@ -714,10 +724,18 @@ public final class FuseServer implements AutoCloseable {
    * with FUSE_NOTIFY_RESEND is a later slice.
    */
   public HandoverState handOver() throws IOException {
+    return handOver(true);
+  }
+
+  /**
+   * {@link #handOver()}; {@code durable} false leaves the sync of the writers' commits to a
+   * successor that owes it ({@link Vfs#exportHandles(boolean)}): no disk flush in the pause.
+   */
+  public HandoverState handOver(boolean durable) throws IOException {
     long t0 = System.nanoTime();
     FuseSession s = detach();
     long detached = System.nanoTime();
-    HandoverState state = new HandoverState(s.mountpoint(), s.init(), options, vfs.exportHandles());
+    HandoverState state = new HandoverState(s.mountpoint(), s.init(), options, vfs.exportHandles(durable));
     log.info("FUSE server at {} handed over: {} handles of session {} (detach {} ms, flush and export {} ms)", s.mountpoint(),
         state.handles().handles().size(), state.handles().sessionId(), (detached - t0) / 1_000_000, (System.nanoTime() - detached) / 1_000_000);
     return state;

@@ -152,6 +152,8 @@ class TakeoverMountTest {
       long t4 = System.nanoTime();
       successor = FuseServer.takeOver(next.vfs(), fds, state, Metrics.disabled());
       long t5 = System.nanoTime();
+      assertThat(successor.servingSince().get(60, TimeUnit.SECONDS)).as("when a reader of the successor began to wait on the connection")
+          .isBetween(t4, System.nanoTime());
       System.out.printf("planned takeover pause (handOver .. takeOver, in process): %.1f ms = handOver %.1f + old volume close %.1f"
           + " + state through bytes %.1f + new volume open %.1f + takeOver %.1f%n", (t5 - t0) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
           (t3 - t2) / 1e6, (t4 - t3) / 1e6, (t5 - t4) / 1e6);

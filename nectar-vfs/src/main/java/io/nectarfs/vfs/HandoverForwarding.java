@@ -18,8 +18,8 @@ public interface HandoverForwarding extends Vfs {
   }
 
   @Override
-  default HandleTable exportHandles() throws IOException {
-    return handoverTarget().exportHandles();
+  default HandleTable exportHandles(boolean durable) throws IOException {
+    return handoverTarget().exportHandles(durable);
   }
 
   @Override

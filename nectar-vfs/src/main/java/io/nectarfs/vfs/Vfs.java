@@ -294,6 +294,17 @@ public interface Vfs extends AutoCloseable {
    * @throws io.nectarfs.common.FsException EOPNOTSUPP where handles cannot be handed over
    */
   default HandleTable exportHandles() throws IOException {
+    return exportHandles(true);
+  }
+
+  /**
+   * {@link #exportHandles()}, where {@code durable} false commits every writer's data without
+   * making the commits durable: for a successor that owes that sync (its {@link #importHandles}
+   * makes its next close or fsync sync every commit so far), so the pause programs see has no
+   * disk flush. Nothing that was promised durable depends on it: an fsync or close that returned
+   * here synced already.
+   */
+  default HandleTable exportHandles(boolean durable) throws IOException {
     throw io.nectarfs.common.Errno.EOPNOTSUPP.exception("handle export");
   }
 

@@ -1271,20 +1271,29 @@ final class VfsImpl implements Vfs {
 
   @Override
   public void commitPending() throws IOException {
+    commitPending(true);
+  }
+
+  /** Commits every writer's pending data; {@code durable}: and makes every commit so far durable, not only the writers'. */
+  private void commitPending(boolean durable) throws IOException {
     for (FileWriter w : List.copyOf(writers.values())) {
       w.flush();
-      w.syncCommitted();
+      if (durable) {
+        w.syncCommitted(); // the writer then knows its commits are durable (its next close needs no sync)
+      }
     }
-    meta.sync();
+    if (durable) {
+      meta.sync();
+    }
   }
 
   @Override
-  public synchronized HandleTable exportHandles() throws IOException {
+  public synchronized HandleTable exportHandles(boolean durable) throws IOException {
     if (closed.get() || handedOver) {
       throw new IllegalStateException("the VFS is closed or already handed over");
     }
     // Writers first, while nothing is changed: a failure leaves this VFS serving as before.
-    commitPending(); // and every commit so far durable, not only the writers'
+    commitPending(durable);
     List<HandleTable.Open> out = new ArrayList<>(handles.size());
     for (Map.Entry<Long, Handle> e : handles.entrySet()) {
       long fh = e.getKey();

@@ -86,6 +86,48 @@ class VolumeHandoverTest {
     }
   }
 
+  private static long syncs(io.nectarfs.common.Metrics metrics) {
+    return metrics.findLatency("nectar_meta_op", "op", "sync", "engine", "sqlite3").map(io.nectarfs.common.Latency::count).orElse(0L);
+  }
+
+  /**
+   * A successor that owes the sync (its import makes its next close sync every commit so far) lets
+   * the predecessor export without one: the writers' data is committed (another client reads it)
+   * but no metadata sync falls in the pause; the successor's first close syncs, even though its
+   * own writer committed nothing. The durable export (the default) syncs.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void anExportWithoutSync_commitsTheWriters_andLeavesTheSyncToTheSuccessorsFirstClose(boolean durable) throws Exception {
+    format("sqlite");
+    io.nectarfs.common.Metrics before = io.nectarfs.common.Metrics.create();
+    Volume old = Volume.open(metaUrl, options().withMetrics(before));
+    Vfs v = old.vfs();
+    Vfs.Opened f = v.create(ROOT, Meta.ROOT, "f", 0644, 0, O_RDWR);
+    long ino = f.entry().ino();
+    v.write(ROOT, ino, f.fh(), 0, bytes("written before the handover"));
+    long syncsBefore = syncs(before);
+    HandleTable table = v.exportHandles(durable);
+    if (durable) {
+      assertThat(syncs(before) - syncsBefore).as("metadata syncs in a durable export").isPositive();
+    } else {
+      assertThat(syncs(before) - syncsBefore).as("metadata syncs in an export the successor syncs").isZero();
+    }
+    old.close();
+    try (Volume reader = Volume.open(metaUrl, options())) {
+      assertThat(reader.meta().getattr(ROOT, ino).length()).as("committed by the export").isEqualTo(27);
+    }
+    io.nectarfs.common.Metrics after = io.nectarfs.common.Metrics.create();
+    try (Volume next = Volume.open(metaUrl, options().withResumeSession(table.sessionId()).withMetrics(after))) {
+      Vfs n = next.vfs();
+      n.importHandles(table);
+      long atImport = syncs(after);
+      n.flush(ROOT, ino, f.fh(), 1); // close(2) of the handle, nothing written here
+      assertThat(syncs(after) - atImport).as("the successor's first close syncs what the predecessor committed").isEqualTo(1);
+      n.release(ROOT, ino, f.fh());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "mem"})
   void handles_unlinkedFiles_locksAndListings_goOnInTheSuccessor(String kind) throws Exception {
