@@ -99,37 +99,36 @@ final class Housekeeping {
   long resumeSession(long sid) throws IOException {
     long t0 = System.nanoTime();
     SessionInfo fresh = decode(sessionValue(sid, expiry()));
-    SessionInfo before = m.txn(tx -> {
+    byte[] prefix = Keys.sustainedPrefix(sid);
+    // One transaction (it falls in a takeover's pause): the record, and what the session holds.
+    Resumed r = m.txn(tx -> {
       byte[] old = tx.get(Keys.session(sid));
       if (old == null) {
         return null;
       }
       SessionInfo i = decode(old);
       tx.put(Keys.session(sid), encode(fresh.withAdverts(i.adverts())));
-      return i;
+      List<Long> sustained = new ArrayList<>();
+      tx.scan(prefix, Bytes.prefixEnd(prefix), 0, (k, v) -> {
+        sustained.add(Bytes.getU64(k, 10));
+        return true;
+      });
+      return new Resumed(i, sustained, Locks.lockedBy(tx, sid));
     });
-    if (before == null) {
+    if (r == null) {
       throw new IOException("metadata session " + sid + " cannot be resumed: it ended or expired and was cleaned"
           + " (its open-but-unlinked files and locks are gone)");
     }
-    m.adverts = before.adverts() == null ? java.util.Map.of() : before.adverts();
-    long written = System.nanoTime();
-    byte[] prefix = Keys.sustainedPrefix(sid);
-    List<Long> sustained = m.read(tx -> {
-      List<Long> out = new ArrayList<>();
-      tx.scan(prefix, Bytes.prefixEnd(prefix), 0, (k, v) -> {
-        out.add(Bytes.getU64(k, 10));
-        return true;
-      });
-      return out;
-    });
-    long scanned = System.nanoTime();
-    m.sustainedHere.addAll(sustained);
-    m.locks.adoptSession(sid);
-    log.info("resumed metadata session {} of {} pid {} ({} sustained inodes; record {} ms, sustained {} ms, locks {} ms)", sid, before.host(),
-        before.pid(), sustained.size(), (written - t0) / 1_000_000, (scanned - written) / 1_000_000, (System.nanoTime() - scanned) / 1_000_000);
+    m.adverts = r.before().adverts() == null ? java.util.Map.of() : r.before().adverts();
+    m.sustainedHere.addAll(r.sustained());
+    m.locks.adopt(r.locked());
+    log.info("resumed metadata session {} of {} pid {} ({} sustained inodes, locks on {} inodes; {} ms)", sid, r.before().host(),
+        r.before().pid(), r.sustained().size(), r.locked().size(), (System.nanoTime() - t0) / 1_000_000);
     return sid;
   }
+
+  /** What {@link #resumeSession} read: the session's record before, the inodes it sustains and those it holds locks on. */
+  private record Resumed(SessionInfo before, List<Long> sustained, List<Long> locked) {}
 
   /**
    * Rewrites this client's session record with {@link MetaClient#adverts} now (one transaction;

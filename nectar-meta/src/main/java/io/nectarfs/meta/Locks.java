@@ -300,21 +300,23 @@ final class Locks {
     }
   }
 
-  /**
-   * A resumed session ({@link Housekeeping#resumeSession}): notes every inode the session holds a
-   * lock on, so that close(2) through this client releases them.
-   */
-  void adoptSession(long sid) throws IOException {
-    List<Long> inodes = m.read(tx -> {
-      List<Long> out = new ArrayList<>();
-      tx.scan(PREFIX, Bytes.prefixEnd(PREFIX), 0, (k, v) -> {
-        if (k.length == 26 && Bytes.getU64(k, 10) == sid) {
-          out.add(Bytes.getU64(k, 1));
-        }
-        return true;
-      });
-      return out;
+  /** The inodes session {@code sid} holds locks on, read in {@code tx}. */
+  static List<Long> lockedBy(io.nectarfs.meta.kv.KvTxn tx, long sid) throws IOException {
+    List<Long> out = new ArrayList<>();
+    tx.scan(PREFIX, Bytes.prefixEnd(PREFIX), 0, (k, v) -> {
+      if (k.length == 26 && Bytes.getU64(k, 10) == sid) {
+        out.add(Bytes.getU64(k, 1));
+      }
+      return true;
     });
+    return out;
+  }
+
+  /**
+   * A resumed session ({@link Housekeeping#resumeSession}): notes every inode it holds a lock on
+   * ({@link #lockedBy}), so that close(2) through this client releases them.
+   */
+  void adopt(List<Long> inodes) {
     for (long ino : inodes) {
       held.putIfAbsent(ino, new long[2]);
     }
