@@ -89,25 +89,25 @@ final class Housekeeping {
   }
 
   /**
-   * Continues session {@code sid} left by a predecessor ({@link MetaClient#handOver}): its record
-   * gets this process's details and a fresh expiry (its adverts stay), and this client learns what
-   * the session holds: the inodes it sustains (released at their last close here) and the inodes it
-   * holds locks on (released by close(2) here).
+   * Continues session {@code sid} left by a predecessor ({@link MetaClient#handOver}): this client
+   * learns what the session holds, the inodes it sustains (released at their last close here) and
+   * the inodes it holds locks on (released by close(2) here). One read-only transaction, because it
+   * falls in a takeover's pause: on SQLite the write this did there took up to 36 ms under a write
+   * load (a write waits for the write lock, and may run the log's checkpoint). The record
+   * gets this process's details and a fresh expiry afterwards ({@link #claimSession}); until then
+   * it keeps the predecessor's, whose expiry is at least four heartbeats away.
    *
    * @throws IOException when the session no longer exists (it ended, or was cleaned as expired)
    */
   long resumeSession(long sid) throws IOException {
     long t0 = System.nanoTime();
-    SessionInfo fresh = decode(sessionValue(sid, expiry()));
     byte[] prefix = Keys.sustainedPrefix(sid);
-    // One transaction (it falls in a takeover's pause): the record, and what the session holds.
-    Resumed r = m.txn(tx -> {
+    Resumed r = m.read(tx -> {
       byte[] old = tx.get(Keys.session(sid));
       if (old == null) {
         return null;
       }
       SessionInfo i = decode(old);
-      tx.put(Keys.session(sid), encode(fresh.withAdverts(i.adverts())));
       List<Long> sustained = new ArrayList<>();
       tx.scan(prefix, Bytes.prefixEnd(prefix), 0, (k, v) -> {
         sustained.add(Bytes.getU64(k, 10));
@@ -125,6 +125,27 @@ final class Housekeeping {
     log.info("resumed metadata session {} of {} pid {} ({} sustained inodes, locks on {} inodes; {} ms)", sid, r.before().host(),
         r.before().pid(), r.sustained().size(), r.locked().size(), (System.nanoTime() - t0) / 1_000_000);
     return sid;
+  }
+
+  /**
+   * After {@link #resumeSession}: the session's record gets this process's details and a fresh
+   * expiry (its adverts stay). A session cleaned meanwhile is left to the next heartbeat, which
+   * registers a new one.
+   */
+  void claimSession() throws IOException {
+    long sid = m.sid;
+    SessionInfo fresh = decode(sessionValue(sid, expiry()));
+    boolean alive = m.txn(tx -> {
+      byte[] old = tx.get(Keys.session(sid));
+      if (old == null) {
+        return false;
+      }
+      tx.put(Keys.session(sid), encode(fresh.withAdverts(decode(old).adverts())));
+      return true;
+    });
+    if (!alive) {
+      log.warn("session {} was cleaned by another client right after this client resumed it", sid);
+    }
   }
 
   /** What {@link #resumeSession} read: the session's record before, the inodes it sustains and those it holds locks on. */

@@ -170,6 +170,17 @@ public final class MetaClient implements Meta {
     unbound = false;
     if (config.background()) {
       startBackground();
+      if (resume != 0) {
+        background.execute(() -> { // outside the pause: the record gets this process's details
+          try {
+            hk.claimSession();
+          } catch (IOException | RuntimeException e) {
+            log.warn("could not write this client's details into the resumed session {}: {}", sid, e.toString());
+          }
+        });
+      }
+    } else if (resume != 0) {
+      hk.claimSession();
     }
   }
 

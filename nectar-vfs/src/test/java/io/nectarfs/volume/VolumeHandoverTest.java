@@ -198,6 +198,30 @@ class VolumeHandoverTest {
     }
   }
 
+  /**
+   * The resume in the pause only reads; the session's record gets the successor's details right
+   * after, in the background (a process listing sessions sees who serves the mount).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "mem"})
+  void theResumedSessionsRecord_getsTheSuccessorsDetails_afterTheResume(String kind) throws Exception {
+    format(kind);
+    Volume old = Volume.open(metaUrl, options().withClientName("/mnt/predecessor"));
+    HandleTable table = old.handOver();
+    try (Volume next = Volume.open(metaUrl, options().withClientName("/mnt/successor").withResumeSession(table.sessionId()));
+        MetaClient admin = Volume.openMeta(metaUrl, options().withReadOnly(true).withBackgroundJobs(false))) {
+      next.vfs().importHandles(table);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      List<SessionInfo> seen = admin.sessions();
+      while (!seen.getFirst().mountPoint().equals("/mnt/successor") && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+        seen = admin.sessions();
+      }
+      assertThat(seen).extracting(SessionInfo::sid, SessionInfo::mountPoint)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(table.sessionId(), "/mnt/successor"));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"mem"})
   void aTableOfAnotherSession_isRefused_aFailedResumeKeepsTheSession_anEndedOneCannotBeResumed(String kind) throws Exception {
