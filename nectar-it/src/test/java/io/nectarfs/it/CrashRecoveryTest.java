@@ -293,6 +293,21 @@ class CrashRecoveryTest {
     return r.body().lines().filter(l -> l.startsWith(name)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
+  /** Whether one of the descriptors in {@code fdDir} (a /proc/PID/fd) is open on {@code file}. */
+  private static boolean holds(Path fdDir, Path file) {
+    try (java.util.stream.Stream<Path> s = Files.list(fdDir)) {
+      return s.anyMatch(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).equals(file);
+        } catch (IOException e) {
+          return false; // closed meanwhile
+        }
+      });
+    } catch (IOException e) {
+      return false; // not started yet, or ended
+    }
+  }
+
   @Test
   void aReadInFlightWhenTheWorkerDies_isResentByTheKernel_andAnswered() throws Exception {
     MountedVolume.requireFuse();
@@ -316,10 +331,13 @@ class CrashRecoveryTest {
         mnt.resolve("slow").toString()).redirectErrorStream(true).start();
     program = reader::destroyForcibly;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (metric(port, "nectar_fuse_inflight_requests") < 1 && System.nanoTime() < deadline) {
-      Thread.sleep(20); // polls the worker's metrics until the read waits in it, with a deadline
+    // the reader has the file open (its OPEN was answered: what waits next is its READ), and a request waits in the worker
+    Path opened = Path.of("/proc", Long.toString(reader.pid()), "fd");
+    double inflight = 0;
+    while (!(holds(opened, mnt.resolve("slow")) && (inflight = metric(port, "nectar_fuse_inflight_requests")) >= 1) && System.nanoTime() < deadline) {
+      Thread.sleep(20); // polls the reader's descriptors and the worker's metrics, with a deadline
     }
-    assertThat(metric(port, "nectar_fuse_inflight_requests")).as("a request waits in the worker").isGreaterThanOrEqualTo(1);
+    assertThat(inflight).as("a request of the reader, after its open, waits in the worker").isGreaterThanOrEqualTo(1);
     ProcessHandle.of(worker(keeper)).orElseThrow().destroyForcibly(); // SIGKILL with the read unanswered
     assertThat(reader.waitFor(2, TimeUnit.MINUTES)).as("the reader ended: its read was re-sent and answered").isTrue();
     String out = new String(reader.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

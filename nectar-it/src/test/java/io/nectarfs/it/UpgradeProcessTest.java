@@ -170,8 +170,19 @@ class UpgradeProcessTest {
     assertThat(crash.out()).contains("failed, the running mount serves on").contains("ended with status 3");
 
     assertThat(Files.readString(mnt.resolve("file"))).as("served after the successor died").isEqualTo("still here");
+    // the predecessor lowered its threads' CPU priority once it had sent the state; serving again, it restored it
+    assertThat(io.nectarfs.fuse.linux.ThreadPriorities.of(servingPid(mnt))).as("nice values of the serving process's threads").isNotEmpty().containsOnly(0);
     Files.writeString(mnt.resolve("file2"), "written after");
     assertThat(Files.readString(mnt.resolve("file2"))).isEqualTo("written after");
+  }
+
+  /** The pid that serves {@code mnt}, from its control socket's {@code describe}. */
+  private static long servingPid(Path mnt) throws Exception {
+    try (io.nectarfs.fuse.ControlSocket.Connection c = io.nectarfs.fuse.ControlSocket.connect(io.nectarfs.fuse.ControlSocket.find(mnt).orElseThrow())) {
+      c.send("{\"op\":\"describe\"}".getBytes(StandardCharsets.UTF_8));
+      io.nectarfs.fuse.linux.UnixSockets.Frame f = c.receive(1 << 20, 30_000);
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.payload()).path("pid").asLong();
+    }
   }
 
   @Test
@@ -188,7 +199,9 @@ class UpgradeProcessTest {
 
     // a crash now is recovered by the newer build: the keeper starts workers of its last successor's build
     long successor = serverOf(mnt, "--takeover-child");
-    ProcessHandle.of(successor).orElseThrow().destroyForcibly(); // SIGKILL
+    ProcessHandle killed = ProcessHandle.of(successor).orElseThrow();
+    killed.destroyForcibly(); // SIGKILL
+    killed.onExit().get(2, TimeUnit.MINUTES); // until it is gone it still holds /dev/fuse, and its arguments match below too
     long recovered = serverOf(mnt, "--keeper-worker");
     assertThat(ProcessHandle.of(recovered).orElseThrow().info().arguments().map(List::of).orElseThrow())
         .as("the recovering worker's command line").anyMatch(a -> a.contains("newer-build"));
