@@ -152,30 +152,6 @@ final class MountHandover implements ControlSocket.Handler {
    * {@code owesSync}: the successor syncs every commit so far at its first close or fsync (builds
    * that say so in their request), so this side commits its writers without a sync in the pause.
    */
-  /**
-   * Once the successor has the state, this process only waits for its {@code serving}, but its
-   * other threads (the collector, cache fills, background commits) still compete for the cores
-   * the successor's pause needs. As root (who may restore it after a failed takeover) every thread
-   * goes to nice {@value #YIELD_NICE}; returns the nice value to restore, or null when unchanged.
-   * Measured ({@code K=20 scripts/bench.sh takeover}, two runs each, under the fio loop): max pause
-   * 108 and 160 ms before, 93 and 80 ms after; p50 unchanged (48-55 ms).
-   */
-  private static Integer yieldTheCpu() {
-    if (ControlSocket.currentUid() != 0) {
-      return null;
-    }
-    try {
-      int before = io.nectarfs.fuse.linux.ThreadPriorities.current();
-      io.nectarfs.fuse.linux.ThreadPriorities.setAll(YIELD_NICE);
-      return before;
-    } catch (IOException | RuntimeException e) {
-      log.debug("CPU priority unchanged: {}", e.toString());
-      return null;
-    }
-  }
-
-  static final int YIELD_NICE = 19;
-
   private void handOver(ControlSocket.Connection c, int reads, boolean owesSync) throws IOException {
     int writes = HandoverState.version();
     if (reads < writes) {
@@ -213,14 +189,12 @@ final class MountHandover implements ControlSocket.Handler {
     }
     int[] fds = server.session().fds();
     long sent = stoppedAt;
-    Integer niceBefore = null;
     try {
       mount.handingOver();
       ObjectNode head = JSON.createObjectNode().put("ok", true).put("stopped_at", stoppedAt).put("pid", ProcessHandle.current().pid());
       c.send(bytes(head), fds);
       c.send(state.encode());
       sent = System.nanoTime();
-      niceBefore = yieldTheCpu();
       UnixSockets.Frame answer = c.receive(64 << 10, CONFIRM_MILLIS);
       JsonNode a = answer == null ? null : JSON.readTree(answer.payload());
       if (answer != null) {
@@ -231,9 +205,6 @@ final class MountHandover implements ControlSocket.Handler {
       }
     } catch (IOException | RuntimeException e) {
       log.warn("takeover by pid {} did not complete ({}): serving the mount again", c.peer().pid(), e.getMessage());
-      if (niceBefore != null && io.nectarfs.fuse.linux.ThreadPriorities.setAll(niceBefore) > 0) {
-        log.warn("some threads kept CPU priority (nice) {} after the failed takeover", YIELD_NICE);
-      }
       try {
         mount.release(); // resume opens the volume anew
       } catch (IOException | RuntimeException e3) {

@@ -170,19 +170,8 @@ class UpgradeProcessTest {
     assertThat(crash.out()).contains("failed, the running mount serves on").contains("ended with status 3");
 
     assertThat(Files.readString(mnt.resolve("file"))).as("served after the successor died").isEqualTo("still here");
-    // the predecessor lowered its threads' CPU priority once it had sent the state; serving again, it restored it
-    assertThat(io.nectarfs.fuse.linux.ThreadPriorities.of(servingPid(mnt))).as("nice values of the serving process's threads").isNotEmpty().containsOnly(0);
     Files.writeString(mnt.resolve("file2"), "written after");
     assertThat(Files.readString(mnt.resolve("file2"))).isEqualTo("written after");
-  }
-
-  /** The pid that serves {@code mnt}, from its control socket's {@code describe}. */
-  private static long servingPid(Path mnt) throws Exception {
-    try (io.nectarfs.fuse.ControlSocket.Connection c = io.nectarfs.fuse.ControlSocket.connect(io.nectarfs.fuse.ControlSocket.find(mnt).orElseThrow())) {
-      c.send("{\"op\":\"describe\"}".getBytes(StandardCharsets.UTF_8));
-      io.nectarfs.fuse.linux.UnixSockets.Frame f = c.receive(1 << 20, 30_000);
-      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.payload()).path("pid").asLong();
-    }
   }
 
   @Test

@@ -63,7 +63,6 @@ public final class LibC {
   public static final int POLLPRI = 2;
   public static final int POLLERR = 8;
 
-  public static final int ESRCH = 3;
   public static final int EINTR = 4;
   public static final int EAGAIN = 11;
   public static final int ENOENT = 2;
@@ -103,7 +102,6 @@ public final class LibC {
   private static final MethodHandle GETSOCKOPT =
       errnoCall("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
   private static final MethodHandle SHUTDOWN = errnoCall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle SETPRIORITY = errnoCall("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle SENDMSG = errnoCall("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle RECVMSG = errnoCall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle SYSCALL_INT_INT = errnoCall("syscall",
@@ -311,15 +309,6 @@ public final class LibC {
   public static int getsockopt(MemorySegment box, int fd, int level, int name, MemorySegment value, MemorySegment len) {
     try {
       return (int) GETSOCKOPT.invokeExact(box, fd, level, name, value, len);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  /** setpriority(2) with PRIO_PROCESS: on Linux {@code who} is a thread id, and only that thread changes. */
-  public static int setpriority(MemorySegment box, int who, int nice) {
-    try {
-      return (int) SETPRIORITY.invokeExact(box, 0, who, nice);
     } catch (Throwable t) {
       throw rethrow(t);
     }
