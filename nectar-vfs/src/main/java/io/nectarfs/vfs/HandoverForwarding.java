@@ -18,6 +18,11 @@ public interface HandoverForwarding extends Vfs {
   }
 
   @Override
+  default HandleTable exportHandles() throws IOException {
+    return handoverTarget().exportHandles();
+  }
+
+  @Override
   default HandleTable exportHandles(boolean durable) throws IOException {
     return handoverTarget().exportHandles(durable);
   }
