@@ -25,13 +25,14 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code {"op":"handover","reads":N,"owes_sync":true}}: refused unless the successor reads
  *       this build's state version. Otherwise: the FUSE server stops reading and hands over
  *       ({@link FuseServer#handOver}; without the sync of the writers' commits when the successor
- *       says it owes that sync, {@code owes_sync}), the volume closes keeping its session ({@link
- *       Mount#release}), a header frame {@code {"ok":true,"stopped_at":nanos,"pid":P}} goes with the {@code /dev/fuse}
- *       descriptors, then the encoded {@link HandoverState}. The successor answers {@code
- *       {"op":"serving"}} once it serves; then this side closes its descriptors, answers {@code
- *       {"ok":true}}, and the outcome is "handed over" (the process exits 0). If the successor
- *       fails, closes, or says nothing within {@link #CONFIRM_MILLIS}, this side serves again
- *       ({@link Mount#resume}); the mount point never disappears.
+ *       says it owes that sync, {@code owes_sync}), a header frame {@code
+ *       {"ok":true,"stopped_at":nanos,"pid":P}} goes with the {@code /dev/fuse} descriptors, then
+ *       the encoded {@link HandoverState}. The successor answers {@code {"op":"serving"}} once it
+ *       serves; then this side closes its descriptors, closes the volume keeping its session
+ *       ({@link Mount#release}), answers {@code {"ok":true}}, and the outcome is "handed over"
+ *       (the process exits 0). If the successor fails, closes, or says nothing within {@link
+ *       #CONFIRM_MILLIS}, this side serves again ({@link Mount#resume}); the mount point never
+ *       disappears.
  * </ul>
  *
  * <p>Concurrency: requests run on the control socket's one thread. {@link #pending} is read by the

@@ -43,9 +43,10 @@ final class TakeoverSuccessor {
    * Runs the handover's own path {@link #WARM_UP_ROUNDS} times, so the pause does not pay for
    * loading or interpreting it: a header frame with a descriptor and a state frame over a socket
    * pair of this process, received and decoded (JSON tree, state codec, SCM_RIGHTS). Measured on
-   * a kept SQLite mount ({@code scripts/bench.sh takeover}, idle): the state reached the successor 12-20
-   * ms after the predecessor stopped reading with one encode and decode loaded but never run
-   * through a socket, 5-10 ms after this warm-up. Both sides call it before the pause.
+   * a kept SQLite mount ({@code scripts/bench.sh takeover}, idle): the state reached the
+   * successor 12-20 ms after the predecessor stopped reading with one encode and decode loaded
+   * but never run through a socket, 5-10 ms after this warm-up. Both sides call it before the
+   * pause.
    */
   static void warmUp() throws IOException {
     InitState init = new InitState(7, 41, 41, 0, 0, 1 << 17, 1 << 17, 32, 64, 48, 1);

@@ -307,7 +307,7 @@ public final class FuseServer implements AutoCloseable {
   /**
    * Completes with the {@link System#nanoTime()} at which this server's first reader thread began
    * to wait on the connection after start or resume: from then on requests are read (the end of
-   * a takeover's pause). Over io_uring, when its rings were registered.
+   * a takeover's pause). Now, for a server whose readers never started.
    */
   public java.util.concurrent.CompletableFuture<Long> servingSince() {
     DevFuseTransport d = dev;
