@@ -230,6 +230,7 @@ final class MountCommand implements Callable<Integer> {
     boundHeap();
     KeeperLink link = keeperWorker ? KeeperLink.fromEnvironment() : takeoverChild ? successorLink() : externalLink;
     TakeoverSuccessor successor = null;
+    io.nectarfs.fuse.ThreadReserve reserve = null;
     Metrics metrics = Metrics.create();
     long received = 0;
     Stack stack;
@@ -244,13 +245,17 @@ final class MountCommand implements Callable<Integer> {
       long t0 = System.nanoTime();
       TakeoverSuccessor.warmUp();
       PreparedStack prepared = prepareStack(metrics, true); // storage, chunk store, cache scan, VFS: outside the pause
-      prepared.warmUpServer(mountpoint, mountOptionsFor(prepared.prepared().format()), metrics);
+      MountOptions predicted = mountOptionsFor(prepared.prepared().format());
+      prepared.warmUpServer(mountpoint, predicted, metrics);
+      // the readers' threads, started now (each took up to tens of ms to start in the pause under load); two for the first growth
+      reserve = io.nectarfs.fuse.ThreadReserve.start(predicted.readers() + 2, Duration.ofMinutes(1));
       long quiet = TakeoverSuccessor.awaitQuietCompilers(Duration.ofSeconds(3));
       try {
         progress(out, String.format("ready to take over (warm-up and volume prepared in %d ms, of which %d ms waiting for the compilers);"
             + " asking the running mount to hand over", (System.nanoTime() - t0) / 1_000_000, quiet));
         successor = TakeoverSuccessor.ask(mountpoint);
       } catch (IOException | RuntimeException e) {
+        reserve.close();
         prepared.closeQuietly();
         throw e;
       }
@@ -260,6 +265,7 @@ final class MountCommand implements Callable<Integer> {
         opened = System.nanoTime();
       } catch (IOException | RuntimeException e) {
         successor.failed("the successor could not open the volume: " + e.getMessage());
+        reserve.close();
         prepared.closeQuietly();
         throw e;
       }
@@ -271,11 +277,13 @@ final class MountCommand implements Callable<Integer> {
       // recovered: serving already
     } else if (successor != null) {
       try {
-        server = FuseServer.takeOver(stack.volume.vfs(), successor.fds(), successor.state(), metrics);
+        server = FuseServer.takeOver(stack.volume.vfs(), successor.fds(), successor.state(), metrics, reserve);
       } catch (IOException | RuntimeException e) {
         successor.failed("the successor could not take over the handles: " + e.getMessage());
         stack.releaseQuietly();
         throw e;
+      } finally {
+        reserve.close(); // ends the threads the readers did not take
       }
       long serving = servingSince(server);
       server.recordTakeover(serving - successor.stoppedAt());

@@ -12,7 +12,8 @@ import io.nectarfs.fuse.linux.Epoll;
 import io.nectarfs.fuse.linux.FdPassing;
 import io.nectarfs.fuse.linux.NativeException;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -34,11 +35,17 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency: {@code idle} counts workers waiting (or about to wait) for a request, {@code
  * live} all workers; both only change by atomic updates, and a worker counted idle is always
  * about to read, so {@code idle > 0} means a request will be read without help. {@code workers}
- * (the threads started and not retired, for {@link #stop}) is a concurrent set whose monitor
- * orders starting a worker against {@link #stop}: none starts after it. Stopping writes the {@code
- * stop} eventfd, which wakes every waiter at once; workers then end after the request in hand.
- * Replies are written from any thread (write(2) of one whole message is atomic on {@code
- * /dev/fuse}).
+ * (the threads started and not retired, each with its {@link #WAITING}/{@link #BUSY}/{@link
+ * #STOPPED} state, for {@link #stop}) is a concurrent map whose monitor orders starting a worker
+ * against {@link #stop}: none starts after it. Stopping writes the {@code stop} eventfd, which
+ * wakes every waiter at once, then claims each waiting worker (WAITING to STOPPED): a worker only
+ * reads after moving its own state from WAITING to BUSY, so a claimed one never reads again and
+ * {@link #stop} need not wait for it to be scheduled (under load that took tens of ms per thread,
+ * in a takeover's pause). Only busy workers are joined: they end after the request in hand. The
+ * eventfd stays open until the last worker has ended: a claimed worker's epoll instance, still
+ * registered on the connection, must keep finding it ready, or that worker would wait again and,
+ * with EPOLLEXCLUSIVE, take a wake-up meant for a successor's reader. Replies are written from
+ * any thread (write(2) of one whole message is atomic on {@code /dev/fuse}).
  */
 final class DevFuseTransport implements FuseTransport {
   private static final Logger log = LoggerFactory.getLogger(DevFuseTransport.class);
@@ -50,7 +57,17 @@ final class DevFuseTransport implements FuseTransport {
   private final Requests sink;
   private final int minIdle;
   private final int maxWorkers;
-  private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
+  /** Worker states: waiting for a request (stop may claim it), reading or handling one, claimed by stop. */
+  static final int WAITING = 0;
+  static final int BUSY = 1;
+  static final int STOPPED = 2;
+
+  /** Tests only: runs in every worker right after each wake-up, before it may read. */
+  static volatile Runnable afterWakeForTests;
+
+  private final Map<Thread, AtomicInteger> workers = new ConcurrentHashMap<>();
+  private final ThreadReserve reserve;
+  private final AtomicBoolean stopClosed = new AtomicBoolean();
   private final AtomicInteger idle = new AtomicInteger();
   private final AtomicInteger live = new AtomicInteger();
   private final AtomicInteger started = new AtomicInteger();
@@ -95,7 +112,13 @@ final class DevFuseTransport implements FuseTransport {
    * all are busy, up to {@code maxWorkers}, and end after {@link #IDLE_MILLIS} idle.
    */
   DevFuseTransport(int[] fds, BufferPool pool, Requests sink, int maxWorkers) throws NativeException {
+    this(fds, pool, sink, maxWorkers, ThreadReserve.NONE);
+  }
+
+  /** The same, taking worker threads from {@code reserve} while it has some. */
+  DevFuseTransport(int[] fds, BufferPool pool, Requests sink, int maxWorkers, ThreadReserve reserve) throws NativeException {
     this.fds = fds;
+    this.reserve = reserve;
     this.pool = pool;
     this.sink = sink;
     this.minIdle = fds.length;
@@ -135,15 +158,20 @@ final class DevFuseTransport implements FuseTransport {
   private void startWorker() {
     synchronized (workers) {
       if (stopping) {
-        live.decrementAndGet();
         idle.decrementAndGet();
+        ended();
         return; // stop() has taken the list of workers to join
       }
       int i = started.getAndIncrement();
       int fd = fds[i % fds.length] >= 0 ? fds[i % fds.length] : fds[0];
-      Thread t = Thread.ofPlatform().daemon(true).name("nectar-fuse-worker-" + i).unstarted(() -> work(fd));
-      workers.add(t);
-      t.start();
+      AtomicInteger state = new AtomicInteger(BUSY);
+      String name = "nectar-fuse-worker-" + i;
+      Thread t = reserve.take(name, () -> work(fd, state));
+      if (t == null) {
+        t = Thread.ofPlatform().daemon(true).name(name).unstarted(() -> work(fd, state));
+        t.start();
+      }
+      workers.put(t, state);
     }
   }
 
@@ -153,13 +181,30 @@ final class DevFuseTransport implements FuseTransport {
       stopping = true;
     }
     Epoll.signal(stop);
-    for (Thread t : List.copyOf(workers)) {
-      FuseTransport.joinUntil(t, deadlineNanos);
+    for (Map.Entry<Thread, AtomicInteger> w : List.copyOf(workers.entrySet())) {
+      if (!w.getValue().compareAndSet(WAITING, STOPPED)) {
+        FuseTransport.joinUntil(w.getKey(), deadlineNanos); // busy: ends after the request in hand
+      }
     }
-    FdPassing.closeQuietly(stop);
+    if (live.get() == 0) {
+      closeStop();
+    }
   }
 
-  private void work(int fd) {
+  /** A worker ended (or was never started after all): the last one after {@link #stop} closes the eventfd. */
+  private void ended() {
+    if (live.decrementAndGet() == 0 && stopping) {
+      closeStop();
+    }
+  }
+
+  private void closeStop() {
+    if (stopClosed.compareAndSet(false, true)) {
+      FdPassing.closeQuietly(stop);
+    }
+  }
+
+  private void work(int fd, AtomicInteger state) {
     Fd to = new Fd(fd);
     try (Epoll ep = Epoll.open()) {
       ep.addExclusive(fd);
@@ -168,16 +213,21 @@ final class DevFuseTransport implements FuseTransport {
         reading.complete(System.nanoTime());
       }
       while (true) {
+        state.set(WAITING);
         int ready = ep.await(IDLE_MILLIS);
-        if (stopping) {
-          break;
+        Runnable hook = afterWakeForTests;
+        if (hook != null) {
+          hook.run();
+        }
+        if (stopping || !state.compareAndSet(WAITING, BUSY)) {
+          break; // claimed by stop(): reads nothing more
         }
         if (ready < 0) {
           throw new NativeException("epoll_wait", -ready);
         }
         if (ready == 0) {
           if (retireIdle()) {
-            return;
+            break;
           }
           continue;
         }
@@ -208,7 +258,8 @@ final class DevFuseTransport implements FuseTransport {
       log.error("FUSE worker died", t);
       sink.ended("worker failed");
     }
-    live.decrementAndGet();
+    workers.remove(Thread.currentThread());
+    ended();
   }
 
   /** No worker is left waiting: starts one, unless stopping or at {@code maxWorkers}. */
@@ -236,8 +287,6 @@ final class DevFuseTransport implements FuseTransport {
         return false;
       }
     } while (!idle.compareAndSet(n, n - 1));
-    live.decrementAndGet();
-    workers.remove(Thread.currentThread());
-    return true;
+    return true; // work() ends it
   }
 }

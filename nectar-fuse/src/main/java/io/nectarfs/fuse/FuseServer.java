@@ -206,7 +206,7 @@ public final class FuseServer implements AutoCloseable {
       }
     }
     FuseServer s = new FuseServer(vfs, mount, fds, null, metrics);
-    s.startReaders();
+    s.startReaders(ThreadReserve.NONE);
     return s;
   }
 
@@ -220,6 +220,10 @@ public final class FuseServer implements AutoCloseable {
 
   /** The same, recording requests in {@code metrics}. */
   public static FuseServer resume(Vfs vfs, FuseSession session, MountOptions options, Metrics metrics) {
+    return resume(vfs, session, options, metrics, ThreadReserve.NONE);
+  }
+
+  private static FuseServer resume(Vfs vfs, FuseSession session, MountOptions options, Metrics metrics, ThreadReserve reserve) {
     int[] fds = session.fds();
     FuseMount m = FuseMount.adopt(Path.of(session.mountpoint()), fds[0], options);
     int[] readerFds = new int[Math.max(1, Math.min(options.readers(), fds.length))];
@@ -231,18 +235,23 @@ public final class FuseServer implements AutoCloseable {
     }
     FuseServer s = new FuseServer(vfs, m, readerFds, session.init(), metrics);
     try {
-      s.startReaders();
+      s.startReaders(reserve);
     } catch (NativeException e) {
       throw new java.io.UncheckedIOException(e);
     }
     return s;
   }
 
-  private void startReaders() throws NativeException {
+  private void startReaders(ThreadReserve reserve) throws NativeException {
     vfs.setInvalidator(new Notifier());
-    readOnly.start();
-    dev = new DevFuseTransport(fds, pool, requests, options.maxBackground());
+    if (options.readOnly()) {
+      readOnly.start(); // read-only from the first request on
+    }
+    dev = new DevFuseTransport(fds, pool, requests, options.maxBackground(), reserve);
     dev.start();
+    if (!options.readOnly()) {
+      readOnly.start(); // the remount watcher: after the readers, so out of a takeover's pause
+    }
   }
 
   /** How the transports reach this server. */
@@ -751,10 +760,15 @@ public final class FuseServer implements AutoCloseable {
    *     open); nothing is served then and the descriptors stay open
    */
   public static FuseServer takeOver(Vfs vfs, int[] fds, HandoverState state, Metrics metrics) throws IOException {
+    return takeOver(vfs, fds, state, metrics, ThreadReserve.NONE);
+  }
+
+  /** The same, the readers running on threads of {@code reserve} (started before the pause) while it has some. */
+  public static FuseServer takeOver(Vfs vfs, int[] fds, HandoverState state, Metrics metrics, ThreadReserve reserve) throws IOException {
     long t0 = System.nanoTime();
     vfs.importHandles(state.handles());
     long imported = System.nanoTime();
-    FuseServer s = resume(vfs, state.session(fds), state.options(), metrics);
+    FuseServer s = resume(vfs, state.session(fds), state.options(), metrics, reserve);
     log.info("FUSE server at {} took over {} handles of session {} in {} ms (import {} ms, server {} ms)", state.mountpoint(),
         state.handles().handles().size(), state.handles().sessionId(), (System.nanoTime() - t0) / 1_000_000, (imported - t0) / 1_000_000,
         (System.nanoTime() - imported) / 1_000_000);

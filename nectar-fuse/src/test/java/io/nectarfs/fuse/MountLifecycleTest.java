@@ -9,6 +9,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -128,5 +134,63 @@ class MountLifecycleTest {
       }
       assertThat(FuseMount.isMounted(m.dir)).isFalse();
     }
+  }
+
+  /**
+   * A detach must not wait for idle workers to be scheduled (under load each took tens of ms, in
+   * a takeover's pause): workers held right after their wake-up, before they may read, do not
+   * hold it; the successor serves while they are still held, and once let go they read nothing.
+   */
+  @Test
+  void detach_claimsIdleWorkersWithoutWaitingForThem_andTheyReadNothingMore() throws Exception {
+    Duration generous = Duration.ofSeconds(60);
+    AtomicBoolean armed = new AtomicBoolean();
+    Set<Thread> held = ConcurrentHashMap.newKeySet();
+    CountDownLatch release = new CountDownLatch(1);
+    DevFuseTransport.afterWakeForTests = () -> {
+      if (armed.get()) {
+        held.add(Thread.currentThread());
+        try {
+          release.await(10, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    try (Mounted m = Mounted.start(MountOptions.defaults())) {
+      Files.writeString(m.path("before"), "written by the first server");
+      armed.set(true);
+      CompletableFuture<FuseSession> detached = CompletableFuture.supplyAsync(m.server::detach);
+      // it returns at once; the old code joined each held worker until its 30 s stop deadline passed
+      FuseSession session = detached.get(20, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + generous.toNanos();
+      while (held.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(5); // the stop signal woke them; they reach the hook when scheduled
+      }
+      armed.set(false);
+      assertThat(held).as("workers held after their wake-up").isNotEmpty().allMatch(Thread::isAlive);
+      long[] before = requestCounts(m.server);
+      try (FuseServer next = FuseServer.resume(m.vfs, session, MountOptions.defaults())) {
+        assertThat(sh("cat " + m.path("before")).ok().out()).isEqualTo("written by the first server");
+        Files.writeString(m.path("after"), "second");
+        release.countDown();
+        for (Thread t : held) {
+          assertThat(t.join(generous)).as("a claimed worker ends once let go").isTrue();
+        }
+        assertThat(Files.readString(m.path("after"))).isEqualTo("second");
+        assertThat(requestCounts(m.server)).as("requests the detached server read").isEqualTo(before);
+      }
+    } finally {
+      release.countDown();
+      DevFuseTransport.afterWakeForTests = null;
+    }
+  }
+
+  private static long[] requestCounts(FuseServer s) {
+    long[] out = new long[64];
+    for (int op = 0; op < out.length; op++) {
+      out[op] = s.requests(op);
+    }
+    return out;
   }
 }
