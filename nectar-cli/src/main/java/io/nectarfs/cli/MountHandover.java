@@ -10,6 +10,7 @@ import io.nectarfs.fuse.linux.FdPassing;
 import io.nectarfs.fuse.linux.UnixSockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -153,6 +154,9 @@ final class MountHandover implements ControlSocket.Handler {
    * {@code owesSync}: the successor syncs every commit so far at its first close or fsync (builds
    * that say so in their request), so this side commits its writers without a sync in the pause.
    */
+  /** How long a handover waits, still serving, for slow requests in flight (syncs, lock waits) to end before it stops reading. */
+  static final Duration SLOW_REQUESTS_WAIT = Duration.ofSeconds(2);
+
   private void handOver(ControlSocket.Connection c, int reads, boolean owesSync) throws IOException {
     int writes = HandoverState.version();
     if (reads < writes) {
@@ -167,7 +171,14 @@ final class MountHandover implements ControlSocket.Handler {
     }
     try {
       TakeoverSuccessor.warmUp(); // the state's encoding, loaded before the pause (the first handover of this process)
+      Duration waited = server.awaitNoSlowRequests(SLOW_REQUESTS_WAIT); // syncs in flight would fall in the pause
       server.commitAhead(); // while serving: the pause below commits only what comes meanwhile
+      waited = waited.plus(server.awaitNoSlowRequests(SLOW_REQUESTS_WAIT)); // a close the commit overlapped
+      log.debug("waited {} ms for slow requests in flight to end before stopping", waited.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      c.send(bytes(error("the running mount was interrupted before the handover")));
+      return;
     } catch (IOException | RuntimeException e) {
       c.send(bytes(error("the running mount could not commit its writes: " + e.getMessage())));
       return;

@@ -43,6 +43,26 @@ final class Mounted implements AutoCloseable {
     Assumptions.abort(msg);
   }
 
+  /**
+   * {@code mem}, but while {@code armed} each call of the Vfs method {@code method} counts down
+   * {@code held} and waits (up to 10 minutes) for {@code release} before it runs.
+   */
+  static io.nectarfs.vfs.Vfs holding(MemVfs mem, String method, java.util.concurrent.atomic.AtomicBoolean armed,
+      java.util.concurrent.CountDownLatch held, java.util.concurrent.CountDownLatch release) {
+    return (io.nectarfs.vfs.Vfs) java.lang.reflect.Proxy.newProxyInstance(io.nectarfs.vfs.Vfs.class.getClassLoader(),
+        new Class<?>[] {io.nectarfs.vfs.Vfs.class}, (proxy, m, args) -> {
+          if (m.getName().equals(method) && armed.get()) {
+            held.countDown();
+            release.await(10, TimeUnit.MINUTES);
+          }
+          try {
+            return m.invoke(mem, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
   static Path newDir() throws IOException {
     return Files.createTempDirectory("nectar-fuse-test-");
   }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nectarfs.fuse.wire.Opcode;
 import io.nectarfs.vfs.Vfs;
 import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,17 +49,7 @@ class WorkersTest {
     AtomicBoolean armed = new AtomicBoolean();
     CountDownLatch allHeld = new CountDownLatch(held);
     CountDownLatch release = new CountDownLatch(1);
-    Vfs vfs = (Vfs) Proxy.newProxyInstance(Vfs.class.getClassLoader(), new Class<?>[] {Vfs.class}, (proxy, m, args) -> {
-      if (m.getName().equals("open") && armed.get()) {
-        allHeld.countDown();
-        release.await(10, TimeUnit.MINUTES);
-      }
-      try {
-        return m.invoke(mem, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
-    });
+    Vfs vfs = Mounted.holding(mem, "open", armed, allHeld, release);
     Path dir = Mounted.newDir();
     MountOptions o = MountOptions.builder().readers(1).attrTimeout(Duration.ZERO).entryTimeout(Duration.ZERO).build();
     List<Thread> openers = new ArrayList<>();
