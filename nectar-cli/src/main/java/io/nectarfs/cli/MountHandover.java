@@ -202,11 +202,16 @@ final class MountHandover implements ControlSocket.Handler {
     int[] fds = server.session().fds();
     long sent = stoppedAt;
     try {
+      long t0 = System.nanoTime();
       mount.handingOver();
+      long told = System.nanoTime();
       ObjectNode head = JSON.createObjectNode().put("ok", true).put("stopped_at", stoppedAt).put("pid", ProcessHandle.current().pid());
       c.send(bytes(head), fds);
+      long headSent = System.nanoTime();
       c.send(state.encode());
       sent = System.nanoTime();
+      log.debug("sending: from the export {} ms, handing-over notice {} ms, descriptors {} ms, state {} ms", (t0 - stoppedAt) / 1_000_000,
+          (told - t0) / 1_000_000, (headSent - told) / 1_000_000, (sent - headSent) / 1_000_000);
       UnixSockets.Frame answer = c.receive(64 << 10, CONFIRM_MILLIS);
       JsonNode a = answer == null ? null : JSON.readTree(answer.payload());
       if (answer != null) {
