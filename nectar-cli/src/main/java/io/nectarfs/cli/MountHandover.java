@@ -150,13 +150,13 @@ final class MountHandover implements ControlSocket.Handler {
     return true;
   }
 
+  /** How long a handover waits, still serving, for slow requests in flight (syncs, lock waits) to end before it stops reading. */
+  static final Duration SLOW_REQUESTS_WAIT = Duration.ofSeconds(2);
+
   /**
    * {@code owesSync}: the successor syncs every commit so far at its first close or fsync (builds
    * that say so in their request), so this side commits its writers without a sync in the pause.
    */
-  /** How long a handover waits, still serving, for slow requests in flight (syncs, lock waits) to end before it stops reading. */
-  static final Duration SLOW_REQUESTS_WAIT = Duration.ofSeconds(2);
-
   private void handOver(ControlSocket.Connection c, int reads, boolean owesSync) throws IOException {
     int writes = HandoverState.version();
     if (reads < writes) {
