@@ -210,8 +210,8 @@ final class MountHandover implements ControlSocket.Handler {
       long headSent = System.nanoTime();
       c.send(state.encode());
       sent = System.nanoTime();
-      log.debug("sending: from the export {} ms, handing-over notice {} ms, descriptors {} ms, state {} ms", (t0 - stoppedAt) / 1_000_000,
-          (told - t0) / 1_000_000, (headSent - told) / 1_000_000, (sent - headSent) / 1_000_000);
+      log.debug("sending: handing-over notice {} ms, descriptors {} ms, state {} ms", (told - t0) / 1_000_000,
+          (headSent - told) / 1_000_000, (sent - headSent) / 1_000_000); // the export before: FuseServer.handOver's line
       UnixSockets.Frame answer = c.receive(64 << 10, CONFIRM_MILLIS);
       JsonNode a = answer == null ? null : JSON.readTree(answer.payload());
       if (answer != null) {

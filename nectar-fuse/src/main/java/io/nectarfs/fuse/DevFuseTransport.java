@@ -109,13 +109,9 @@ final class DevFuseTransport implements FuseTransport {
   /**
    * {@code fds[i] < 0} means "share fds[0]" (cloning failed); worker {@code i} reads {@code
    * fds[i % fds.length]}. {@code fds.length} workers start and stay; more start when
-   * all are busy, up to {@code maxWorkers}, and end after {@link #IDLE_MILLIS} idle.
+   * all are busy, up to {@code maxWorkers}, and end after {@link #IDLE_MILLIS} idle. Worker
+   * threads come from {@code reserve} while it has some ({@link ThreadReserve#NONE}: none).
    */
-  DevFuseTransport(int[] fds, BufferPool pool, Requests sink, int maxWorkers) throws NativeException {
-    this(fds, pool, sink, maxWorkers, ThreadReserve.NONE);
-  }
-
-  /** The same, taking worker threads from {@code reserve} while it has some. */
   DevFuseTransport(int[] fds, BufferPool pool, Requests sink, int maxWorkers, ThreadReserve reserve) throws NativeException {
     this.fds = fds;
     this.reserve = reserve;
